@@ -1,0 +1,18 @@
+//! Setu's vocabulary, shared by every other crate.
+//!
+//! Everything here is pure: no database, no network, no files read at run time. The types
+//! carry the rules of the domain (what a place code looks like, how a Bikram Sambat date maps
+//! to an ISO date, which fiscal year a day falls in, how Nepali numbers are written) so that
+//! the storage and web layers cannot get them wrong on their own.
+
+pub mod calendar;
+pub mod directory;
+pub mod geo;
+pub mod lang;
+pub mod numbers;
+pub mod validation;
+
+pub use calendar::{BsDate, CalendarError, FiscalYear};
+pub use geo::{Gazetteer, LocalLevelType, PlaceCode};
+pub use lang::{Digits, Lang};
+pub use validation::{FieldError, Invalid};

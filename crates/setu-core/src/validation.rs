@@ -1,0 +1,72 @@
+//! Validation results that the web layer can show next to the field, in the user's language.
+
+use serde::Serialize;
+
+/// One thing wrong with one field. `message` is a Fluent message id (e.g. `error-required`),
+/// so the page shows it in the user's language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    /// The form field's name.
+    pub field: &'static str,
+    /// The Fluent message id explaining what is wrong.
+    pub message: &'static str,
+}
+
+/// Everything wrong with a submitted form (never empty).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[error("invalid input in {} field(s)", .0.len())]
+pub struct Invalid(pub Vec<FieldError>);
+
+impl Invalid {
+    /// The error for `field`, if any.
+    pub fn for_field(&self, field: &str) -> Option<&'static str> {
+        self.0.iter().find(|e| e.field == field).map(|e| e.message)
+    }
+}
+
+/// Collects field errors while a form is checked, then turns into `Ok` or `Err(Invalid)`.
+#[derive(Debug, Default)]
+pub struct Checker(Vec<FieldError>);
+
+impl Checker {
+    /// Records that `field` is wrong because of `message`.
+    pub fn fail(&mut self, field: &'static str, message: &'static str) {
+        self.0.push(FieldError { field, message });
+    }
+
+    /// A required single-line text: trimmed, non-empty, at most `max` characters.
+    pub fn text(&mut self, field: &'static str, value: &str, max: usize) -> String {
+        let v = value.trim();
+        if v.is_empty() {
+            self.fail(field, "error-required");
+        } else if v.chars().count() > max {
+            self.fail(field, "error-too-long");
+        } else if v.chars().any(char::is_control) {
+            self.fail(field, "error-control-chars");
+        }
+        v.to_string()
+    }
+
+    /// An optional single-line text: empty becomes `None`.
+    pub fn optional_text(
+        &mut self,
+        field: &'static str,
+        value: &str,
+        max: usize,
+    ) -> Option<String> {
+        if value.trim().is_empty() {
+            None
+        } else {
+            Some(self.text(field, value, max))
+        }
+    }
+
+    /// Finishes: the value if nothing failed, otherwise every error at once.
+    pub fn finish<T>(self, value: T) -> Result<T, Invalid> {
+        if self.0.is_empty() {
+            Ok(value)
+        } else {
+            Err(Invalid(self.0))
+        }
+    }
+}

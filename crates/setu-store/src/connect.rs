@@ -1,0 +1,139 @@
+//! Opening the database: choosing the engine from the URL, preparing the SQLite file and
+//! its settings, and giving one-line errors for the usual mistakes.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::Executor;
+
+use crate::{Result, Store, StoreError};
+
+/// The two database engines Setu runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// A single file, for a municipality on a small machine.
+    Sqlite,
+    /// A server, for a national deployment with several application servers.
+    Postgres,
+}
+
+/// How to open the store.
+#[derive(Debug, Clone)]
+pub struct ConnectOptions {
+    /// `sqlite://PATH` or `postgres://…`.
+    pub url: String,
+    /// Most connections the pool keeps open.
+    pub max_connections: u32,
+    /// How long to keep trying to reach the database before giving up.
+    pub connect_timeout: Duration,
+}
+
+impl ConnectOptions {
+    /// Options for a URL with default pool size.
+    pub fn new(url: impl Into<String>) -> ConnectOptions {
+        ConnectOptions {
+            url: url.into(),
+            max_connections: 8,
+            connect_timeout: Duration::from_secs(10),
+        }
+    }
+
+    /// The SQLite URL of a database file `PATH` (created if missing).
+    pub fn sqlite_file(path: &Path) -> ConnectOptions {
+        ConnectOptions::new(format!("sqlite://{}", path.display()))
+    }
+}
+
+impl Engine {
+    /// The engine a URL names.
+    pub fn of_url(url: &str) -> Result<Engine> {
+        if url.starts_with("sqlite:") {
+            Ok(Engine::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Engine::Postgres)
+        } else {
+            Err(StoreError::BadUrl)
+        }
+    }
+}
+
+/// SQLite settings applied to every connection: write-ahead log so readers never block the
+/// writer, `synchronous = FULL` so that a write acknowledged to a user survives a power cut
+/// as well as a crash, foreign keys enforced, and a busy timeout so that concurrent writers
+/// wait their turn instead of failing.
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;";
+
+impl Store {
+    /// Opens (and for SQLite creates) the database, without migrating it.
+    pub async fn connect(opts: &ConnectOptions) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let engine = Engine::of_url(&opts.url)?;
+        let mut url = opts.url.clone();
+        if engine == Engine::Sqlite {
+            let path = sqlite_path(&url)?;
+            prepare_data_folder(&path)?;
+            url = format!("sqlite://{}?mode=rwc", path.display());
+        }
+        let connect_opts = AnyConnectOptions::from_str(&url).map_err(|_| StoreError::BadUrl)?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(opts.max_connections)
+            .acquire_timeout(opts.connect_timeout)
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if engine == Engine::Sqlite {
+                        conn.execute(SQLITE_PRAGMAS).await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(connect_opts)
+            .await
+            .map_err(|e| StoreError::Unreachable(one_line(&e)))?;
+        Ok(Store { pool, engine })
+    }
+
+    /// Opens the database and brings its schema and reference data up to date.
+    pub async fn open(opts: &ConnectOptions) -> Result<Store> {
+        let store = Store::connect(opts).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+}
+
+fn sqlite_path(url: &str) -> Result<PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .ok_or(StoreError::BadUrl)?;
+    let path = rest.split('?').next().unwrap_or_default();
+    if path.is_empty() || path == ":memory:" {
+        return Err(StoreError::BadUrl);
+    }
+    Ok(PathBuf::from(path))
+}
+
+/// Creates the folder that will hold the database file and proves it writable, so that a
+/// read-only folder is reported as such rather than as SQLite's "unable to open database file".
+fn prepare_data_folder(db: &Path) -> Result<()> {
+    let folder = match db.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let fail = |e: std::io::Error| StoreError::DataFolder {
+        path: folder.display().to_string(),
+        reason: e.to_string(),
+    };
+    std::fs::create_dir_all(&folder).map_err(fail)?;
+    let probe = folder.join(".setu-write-test");
+    std::fs::write(&probe, b"ok").map_err(fail)?;
+    std::fs::remove_file(&probe).map_err(fail)?;
+    Ok(())
+}
+
+/// The first line of an error's text, without the driver's nested detail.
+fn one_line(e: &dyn std::fmt::Display) -> String {
+    e.to_string().lines().next().unwrap_or_default().to_string()
+}

@@ -1,0 +1,41 @@
+//! The storage layer's one error type. The web layer maps it to HTTP in one place.
+
+/// What can go wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database URL is not one Setu understands.
+    #[error("unsupported database URL: expected sqlite://PATH or postgres://…")]
+    BadUrl,
+    /// The data folder for the SQLite file cannot be created or written.
+    #[error("cannot write to the data folder {path}: {reason}")]
+    DataFolder {
+        /// The folder.
+        path: String,
+        /// What the operating system said.
+        reason: String,
+    },
+    /// The database server could not be reached or refused the connection.
+    #[error("cannot connect to the database: {0}")]
+    Unreachable(String),
+    /// Applying migrations failed.
+    #[error("database migration failed: {0}")]
+    Migration(String),
+    /// The record does not exist.
+    #[error("not found")]
+    NotFound,
+    /// The record changed since the version the edit was based on.
+    #[error("the record was changed by someone else (now at version {current})")]
+    Conflict {
+        /// The version now stored.
+        current: i64,
+    },
+    /// A reference to another record (a place, an organisation) that does not exist.
+    #[error("unknown {0}")]
+    UnknownReference(&'static str),
+    /// Bundled reference data could not be read.
+    #[error("bundled reference data is unreadable: {0}")]
+    ReferenceData(String),
+    /// Any other database error.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}

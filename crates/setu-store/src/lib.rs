@@ -1,0 +1,60 @@
+//! Setu's database: one code path over SQLite (a single file, the default) and PostgreSQL
+//! (a national deployment with several application servers).
+//!
+//! Queries are written once, in portable SQL through sqlx's `Any` driver: `$1` placeholders,
+//! `RETURNING`, `ON CONFLICT`, times as ISO-8601 text, booleans as integers. Only the DDL
+//! differs per engine (`migrations/sqlite`, `migrations/postgres`). SQL lives in this crate
+//! and nowhere else.
+
+mod connect;
+pub mod directory;
+mod error;
+pub mod geo;
+mod migrate;
+
+use sqlx::AnyPool;
+
+pub use connect::{ConnectOptions, Engine};
+pub use error::StoreError;
+
+/// A handle on the database, cheap to clone (it wraps a connection pool).
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: AnyPool,
+    engine: Engine,
+}
+
+/// Shorthand for results of store operations.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+impl Store {
+    /// Which database engine this store talks to.
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    /// Whether the database answers (for `/readyz`).
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Closes every connection, waiting for queries under way to finish.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// The current time as stored: UTC, ISO-8601 with seconds (`2025-07-17T08:30:00Z`).
+pub(crate) fn now_text() -> String {
+    let now = time::OffsetDateTime::now_utc();
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        now.year(),
+        u8::from(now.month()),
+        now.day(),
+        now.hour(),
+        now.minute(),
+        now.second()
+    )
+}

@@ -1,0 +1,58 @@
+//! Schema migrations (one folder per engine, embedded in the binary) and bundled reference
+//! data, applied at start and by `setu migrate`. Safe to run from several servers at once:
+//! sqlx takes an advisory lock on PostgreSQL, and reference data is upserted.
+
+use std::borrow::Cow;
+
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+
+use crate::{Engine, Result, Store, StoreError};
+
+/// (version, description, SQLite DDL, PostgreSQL DDL)
+const MIGRATIONS: &[(i64, &str, &str, &str)] = &[(
+    1,
+    "foundation",
+    include_str!("../migrations/sqlite/0001_foundation.sql"),
+    include_str!("../migrations/postgres/0001_foundation.sql"),
+)];
+
+impl Store {
+    /// Applies every pending migration, then loads reference data that changed.
+    pub async fn migrate(&self) -> Result<()> {
+        let migrations = MIGRATIONS
+            .iter()
+            .map(|(version, name, sqlite, postgres)| {
+                let sql = match self.engine {
+                    Engine::Sqlite => sqlite,
+                    Engine::Postgres => postgres,
+                };
+                Migration::new(
+                    *version,
+                    Cow::Borrowed(*name),
+                    MigrationType::Simple,
+                    Cow::Borrowed(*sql),
+                    false,
+                )
+            })
+            .collect::<Vec<_>>();
+        let migrator = Migrator {
+            migrations: Cow::Owned(migrations),
+            ..Migrator::DEFAULT
+        };
+        migrator
+            .run(&self.pool)
+            .await
+            .map_err(|e| StoreError::Migration(e.to_string()))?;
+        self.load_geography().await?;
+        Ok(())
+    }
+
+    /// The highest schema version applied.
+    pub async fn schema_version(&self) -> Result<i64> {
+        let v: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = TRUE")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(v.unwrap_or(0))
+    }
+}

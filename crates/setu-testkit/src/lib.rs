@@ -1,0 +1,123 @@
+//! Fresh, empty databases for tests, on SQLite always and on PostgreSQL whenever
+//! `SETU_TEST_POSTGRES_URL` names a server. Under CI (`CI=true`) a missing PostgreSQL URL
+//! fails the test instead of silently testing one engine.
+#![allow(clippy::expect_used)] // test support: a broken test environment should stop loudly
+
+use setu_store::{ConnectOptions, Engine};
+use sqlx::Connection;
+
+/// A database made for one test. SQLite files live in a temporary folder removed on drop;
+/// PostgreSQL databases are dropped by [`TestDb::cleanup`].
+#[derive(Debug)]
+pub struct TestDb {
+    /// Which engine.
+    pub engine: Engine,
+    /// The URL to open it with.
+    pub url: String,
+    /// For SQLite: the folder holding the file.
+    pub dir: Option<tempfile::TempDir>,
+    admin_url: Option<String>,
+    name: String,
+}
+
+impl TestDb {
+    /// Connect options for this database.
+    pub fn options(&self) -> ConnectOptions {
+        ConnectOptions::new(self.url.clone())
+    }
+
+    /// Drops a PostgreSQL test database (SQLite folders go on drop).
+    pub async fn cleanup(self) {
+        if let Some(admin) = &self.admin_url {
+            if let Ok(mut c) = sqlx::PgConnection::connect(admin).await {
+                let _ = sqlx::query(&format!(
+                    "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                    self.name
+                ))
+                .execute(&mut c)
+                .await;
+            }
+        }
+    }
+}
+
+/// The PostgreSQL server URL under test, if any; panics under CI when it is missing.
+pub fn postgres_url() -> Option<String> {
+    match std::env::var("SETU_TEST_POSTGRES_URL") {
+        Ok(u) if !u.trim().is_empty() => Some(u),
+        _ => {
+            assert!(
+                std::env::var("CI").map(|v| v != "true").unwrap_or(true),
+                "CI=true but SETU_TEST_POSTGRES_URL is not set: PostgreSQL tests would be skipped"
+            );
+            None
+        }
+    }
+}
+
+/// One fresh database per engine under test: SQLite first, then PostgreSQL if configured.
+pub async fn databases() -> Vec<TestDb> {
+    let mut out = vec![sqlite()];
+    if let Some(server) = postgres_url() {
+        out.push(postgres(&server).await);
+    }
+    out
+}
+
+/// A fresh SQLite database in a temporary folder.
+pub fn sqlite() -> TestDb {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let path = dir.path().join("setu.db");
+    TestDb {
+        engine: Engine::Sqlite,
+        url: format!("sqlite://{}", path.display()),
+        dir: Some(dir),
+        admin_url: None,
+        name: String::new(),
+    }
+}
+
+/// A fresh database on the PostgreSQL server at `server`.
+pub async fn postgres(server: &str) -> TestDb {
+    let name = format!("setu_t_{}", uuid::Uuid::new_v4().simple());
+    let mut c = sqlx::PgConnection::connect(server)
+        .await
+        .expect("SETU_TEST_POSTGRES_URL must name a reachable PostgreSQL server");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut c)
+        .await
+        .expect("create test database");
+    TestDb {
+        engine: Engine::Postgres,
+        url: with_database(server, &name),
+        dir: None,
+        admin_url: Some(server.to_string()),
+        name,
+    }
+}
+
+/// `postgres://u@h:p/old?x` → `postgres://u@h:p/NAME?x`.
+fn with_database(server: &str, name: &str) -> String {
+    let (base, query) = match server.split_once('?') {
+        Some((b, q)) => (b, format!("?{q}")),
+        None => (server, String::new()),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let authority_end = base[scheme_end..]
+        .find('/')
+        .map(|i| scheme_end + i)
+        .unwrap_or(base.len());
+    format!("{}/{}{}", &base[..authority_end], name, query)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn database_name_replaces_the_path() {
+        assert_eq!(
+            super::with_database("postgres://root@127.0.0.1:5432/test?sslmode=disable", "x"),
+            "postgres://root@127.0.0.1:5432/x?sslmode=disable"
+        );
+        assert_eq!(super::with_database("postgres://h", "x"), "postgres://h/x");
+    }
+}
