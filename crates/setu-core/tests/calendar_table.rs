@@ -1,4 +1,5 @@
 //! Checks Setu's Bikram Sambat conversion against an independent implementation.
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 //!
 //! `tests/data/bs_months.csv` was produced from the PyPI package `nepali-datetime` by
 //! `scripts/bs_reference_table.py`: for each BS month of 1975–2100, the AD date of its

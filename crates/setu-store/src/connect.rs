@@ -6,7 +6,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::Executor;
+use sqlx::{AnyConnection, Connection, Executor};
 
 use crate::{Result, Store, StoreError};
 
@@ -78,6 +78,16 @@ impl Store {
             url = format!("sqlite://{}?mode=rwc", path.display());
         }
         let connect_opts = AnyConnectOptions::from_str(&url).map_err(|_| StoreError::BadUrl)?;
+        // One direct attempt first: the pool would only report "timed out", while the
+        // driver says why (connection refused, no such database, authentication failed).
+        let probe = tokio::time::timeout(
+            opts.connect_timeout,
+            AnyConnection::connect_with(&connect_opts),
+        )
+        .await
+        .map_err(|_| StoreError::Unreachable("timed out".into()))?
+        .map_err(|e| StoreError::Unreachable(one_line(&e)))?;
+        let _ = probe.close().await;
         let pool = AnyPoolOptions::new()
             .max_connections(opts.max_connections)
             .acquire_timeout(opts.connect_timeout)

@@ -39,3 +39,29 @@ pub enum StoreError {
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }
+
+impl StoreError {
+    /// Whether the database could not be reached (as opposed to a bug or bad data).
+    pub fn is_unavailable(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Unreachable(_)
+                | StoreError::Database(sqlx::Error::PoolTimedOut | sqlx::Error::Io(_))
+        )
+    }
+
+    /// A description safe for logs: driver messages can quote the values of a row (which
+    /// may be personal data), so database errors are reduced to their error code.
+    pub fn log_safe(&self) -> String {
+        match self {
+            StoreError::Database(sqlx::Error::Database(db)) => {
+                format!("database error, code {}", db.code().unwrap_or_default())
+            }
+            StoreError::Database(e) => format!(
+                "database error: {}",
+                e.to_string().lines().next().unwrap_or_default()
+            ),
+            other => other.to_string(),
+        }
+    }
+}

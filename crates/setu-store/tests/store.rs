@@ -1,4 +1,5 @@
 //! The store on every engine under test (SQLite always, PostgreSQL when configured).
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
 use setu_core::directory::{DirectoryForm, SiteKind};
 use setu_core::geo::PlaceLevel;

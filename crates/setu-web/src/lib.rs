@@ -1,1 +1,141 @@
-//! placeholder
+//! Setu's HTTP face: bilingual server-rendered pages, the JSON API, security headers and
+//! error pages. SQL stays in `setu-store`; rules stay in `setu-core`.
+
+pub mod api;
+mod assets;
+pub mod error;
+pub mod i18n;
+pub mod page;
+pub mod pages;
+mod templates;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::header::{self, HeaderValue};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use setu_core::numbers::NumberFormat;
+use setu_store::Store;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+
+use crate::error::WebError;
+use crate::i18n::I18n;
+use crate::pages::directory::routes as dir;
+
+/// What every request handler shares.
+#[derive(Debug)]
+pub struct App {
+    /// The database.
+    pub store: Store,
+    /// Interface text.
+    pub i18n: I18n,
+    /// Number formatting.
+    pub numbers: NumberFormat,
+}
+
+/// The shared application state handed to handlers.
+pub type AppState = Arc<App>;
+
+/// A failure while building the application (bundled text or data unreadable).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct StartError(String);
+
+impl App {
+    /// Builds the application around an open, migrated store.
+    pub fn new(store: Store) -> Result<AppState, StartError> {
+        Ok(Arc::new(App {
+            store,
+            i18n: I18n::new().map_err(|e| StartError(e.to_string()))?,
+            numbers: NumberFormat::new().map_err(|e| StartError(e.to_string()))?,
+        }))
+    }
+}
+
+/// Every route of Setu.
+pub fn router(app: AppState) -> Router {
+    Router::new()
+        .route("/", get(pages::home::home))
+        .route("/prefs", get(pages::prefs::set_prefs))
+        .route("/places", get(pages::places::country))
+        .route("/places/search", get(pages::places::search))
+        .route("/places/{code}", get(pages::places::place))
+        .route("/organisations", get(dir::org_list).post(dir::org_create))
+        .route("/organisations/new", get(dir::org_new))
+        .route(
+            "/organisations/{id}",
+            get(dir::org_show).post(dir::org_update),
+        )
+        .route("/organisations/{id}/edit", get(dir::org_edit))
+        .route("/sites", get(dir::site_list).post(dir::site_create))
+        .route("/sites/new", get(dir::site_new))
+        .route("/sites/{id}", get(dir::site_show).post(dir::site_update))
+        .route("/sites/{id}/edit", get(dir::site_edit))
+        .route("/api/v1/geo/provinces", get(api::provinces))
+        .route("/api/v1/geo/districts", get(api::districts))
+        .route("/api/v1/geo/local-levels", get(api::local_levels))
+        .route("/api/v1/geo/wards", get(api::wards))
+        .route("/static/{name}", get(assets::file))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .fallback(not_found)
+        .layer(CatchPanicLayer::custom(error::panic_response))
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&app),
+            error::localize_errors,
+        ))
+        .layer(middleware::from_fn(security_headers))
+        .layer(CompressionLayer::new())
+        .with_state(app)
+}
+
+/// Serves until `shutdown` completes, then finishes the requests under way.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(app))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+async fn not_found() -> WebError {
+    WebError::NotFound
+}
+
+/// `GET /healthz`: the process is alive.
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// `GET /readyz`: the database answers.
+async fn readyz(State(app): State<AppState>) -> Result<&'static str, WebError> {
+    app.store.ping().await.map_err(|_| WebError::Unavailable)?;
+    Ok("ready")
+}
+
+/// Headers on every response: no inline script or style, no framing, no MIME sniffing, no
+/// referrer leaving the site (URLs may name records).
+async fn security_headers(req: Request, next: Next) -> Response {
+    let mut resp = next.run(req).await.into_response();
+    let h = resp.headers_mut();
+    let set = |h: &mut axum::http::HeaderMap, name, value: &'static str| {
+        h.insert(name, HeaderValue::from_static(value));
+    };
+    set(
+        h,
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    );
+    set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(h, header::REFERRER_POLICY, "same-origin");
+    set(h, header::X_FRAME_OPTIONS, "DENY");
+    resp
+}

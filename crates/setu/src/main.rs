@@ -1,1 +1,91 @@
-fn main() {}
+//! `setu`: one binary for everything (serve, migrate, demo, date). Command-line parsing and
+//! configuration live here; business rules live in the library crates.
+
+mod config;
+mod date;
+mod demo;
+mod serve;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::ServeArgs;
+
+/// Setu (सेतु): community-based prevention of human trafficking in Nepal.
+#[derive(Debug, Parser)]
+#[command(name = "setu", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the web application (creates and migrates the database if needed).
+    Serve(ServeArgs),
+    /// Bring the database schema and reference data up to date, then exit.
+    Migrate(ServeArgs),
+    /// Build a fresh demo database for the brief's three districts and serve it.
+    Demo {
+        #[command(flatten)]
+        args: ServeArgs,
+        /// Build the demo database and exit without serving it.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Convert a date: AD to Bikram Sambat, or with --bs, Bikram Sambat to AD.
+    Date {
+        /// The date, written YYYY-MM-DD.
+        date: String,
+        /// The date given is a Bikram Sambat date.
+        #[arg(long)]
+        bs: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let command = cli.command.unwrap_or(Command::Serve(ServeArgs::default()));
+    let result = match command {
+        Command::Date { date, bs } => date::run(&date, bs),
+        Command::Serve(args) => with_runtime(|| serve::serve(args)),
+        Command::Migrate(args) => with_runtime(|| serve::migrate(args)),
+        Command::Demo { args, no_serve } => with_runtime(|| demo::run(args, no_serve)),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // One line, never a panic or a backtrace.
+            eprintln!("setu: error: {}", one_line(&e));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn with_runtime<F, Fut>(f: F) -> anyhow::Result<()>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
+    init_logging();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(f())
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SETU_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}
+
+fn one_line(e: &anyhow::Error) -> String {
+    let text = format!("{e:#}");
+    text.lines().next().unwrap_or_default().to_string()
+}

@@ -1,0 +1,179 @@
+//! The web layer's one error type, and the one place where errors become HTTP responses:
+//! a page in the reader's language for the browser, a stable JSON shape under `/api/`.
+//! Neither ever shows internals; the log gets what an operator needs, without personal data.
+
+use axum::extract::{Request, State};
+use axum::http::{header, StatusCode};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+use serde::Serialize;
+use setu_core::validation::Invalid;
+use setu_store::StoreError;
+
+use crate::page::{Page, Prefs};
+use crate::templates::RenderHtml;
+use crate::AppState;
+
+/// What went wrong while answering a request.
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    /// No such page or record.
+    #[error("not found")]
+    NotFound,
+    /// The request could not be read (a malformed id, query or form).
+    #[error("bad request")]
+    BadRequest,
+    /// The input was read but is not acceptable.
+    #[error("invalid input")]
+    Invalid(Invalid),
+    /// The record changed since the version the edit was based on.
+    #[error("edit conflict")]
+    Conflict,
+    /// The database cannot be reached.
+    #[error("database unavailable")]
+    Unavailable,
+    /// A bug or an unexpected failure; the detail goes to the log only.
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl From<StoreError> for WebError {
+    fn from(e: StoreError) -> WebError {
+        match e {
+            StoreError::NotFound => WebError::NotFound,
+            StoreError::Conflict { .. } => WebError::Conflict,
+            e if e.is_unavailable() => WebError::Unavailable,
+            other => WebError::Internal(other.log_safe()),
+        }
+    }
+}
+
+impl From<askama::Error> for WebError {
+    fn from(e: askama::Error) -> WebError {
+        WebError::Internal(format!("template: {e}"))
+    }
+}
+
+/// Marks a response as an error for [`localize_errors`] to render.
+#[derive(Debug, Clone)]
+struct ErrorBody {
+    code: &'static str,
+    fields: Vec<FieldJson>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct FieldJson {
+    field: &'static str,
+    message: String,
+}
+
+impl WebError {
+    fn status(&self) -> StatusCode {
+        match self {
+            WebError::NotFound => StatusCode::NOT_FOUND,
+            WebError::BadRequest => StatusCode::BAD_REQUEST,
+            WebError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            WebError::Conflict => StatusCode::CONFLICT,
+            WebError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The stable machine-readable code of the JSON error shape.
+    fn code(&self) -> &'static str {
+        match self {
+            WebError::NotFound => "not-found",
+            WebError::BadRequest => "bad-request",
+            WebError::Invalid(_) => "invalid",
+            WebError::Conflict => "conflict",
+            WebError::Unavailable => "unavailable",
+            WebError::Internal(_) => "internal",
+        }
+    }
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        match &self {
+            WebError::Internal(detail) => tracing::error!(%detail, "request failed"),
+            WebError::Unavailable => tracing::warn!("database unavailable"),
+            _ => {}
+        }
+        let fields = match &self {
+            WebError::Invalid(inv) => inv
+                .0
+                .iter()
+                .map(|f| FieldJson {
+                    field: f.field,
+                    message: f.message.to_string(),
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        let mut resp = (status, status.canonical_reason().unwrap_or("error")).into_response();
+        resp.extensions_mut().insert(ErrorBody {
+            code: self.code(),
+            fields,
+        });
+        resp
+    }
+}
+
+/// The panic handler's answer: a plain 500 that [`localize_errors`] dresses.
+pub fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    WebError::Internal("a request handler panicked".into()).into_response()
+}
+
+/// Middleware: turns every error response into the reader's language (HTML) or the stable
+/// JSON shape (under `/api/`).
+pub async fn localize_errors(State(app): State<AppState>, req: Request, next: Next) -> Response {
+    let prefs = Prefs::from_headers(req.headers());
+    let api = req.uri().path().starts_with("/api/");
+    let here = req.uri().path().to_string();
+    let resp = next.run(req).await;
+    let Some(body) = resp.extensions().get::<ErrorBody>().cloned() else {
+        return resp;
+    };
+    let status = resp.status();
+    let page = Page::new(app, prefs, here);
+    let (title_id, text_id) = match status.as_u16() {
+        404 => ("error-404-title", "error-404-body"),
+        400 | 409 | 422 => ("error-400-title", "error-400-body"),
+        503 => ("error-503-title", "error-503-body"),
+        _ => ("error-500-title", "error-500-body"),
+    };
+    if api {
+        let fields: Vec<FieldJson> = body
+            .fields
+            .into_iter()
+            .map(|f| FieldJson {
+                field: f.field,
+                message: page.t(&f.message),
+            })
+            .collect();
+        let json = serde_json::json!({
+            "error": {
+                "status": status.as_u16(),
+                "code": body.code,
+                "message": page.t(title_id),
+                "fields": fields,
+            }
+        });
+        return (status, axum::Json(json)).into_response();
+    }
+    let title = page.t(title_id);
+    let page = page.with_title(title, "");
+    let text = page.t(text_id);
+    let html = crate::templates::ErrorPage {
+        p: &page,
+        text: &text,
+    }
+    .render_html();
+    let mut out = (status, Html(html)).into_response();
+    out.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    out
+}

@@ -1,0 +1,513 @@
+//! Organisations and sites: one set of list, show and edit pages serves both, since the two
+//! differ only in their kinds and in a site's "run by" organisation.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Form;
+use serde::Deserialize;
+use setu_core::directory::{DirectoryForm, OrgKind, SiteKind};
+use setu_core::validation::{FieldError, Invalid};
+use setu_core::PlaceCode;
+use setu_store::directory::{DirectoryFilter, Organisation, Site};
+use setu_store::StoreError;
+
+use crate::error::WebError;
+use crate::page::Page;
+use crate::templates::{
+    Choice, DirectoryFormPage, DirectoryList, DirectoryRow, DirectoryShow, FormField, Item,
+    RenderHtml,
+};
+use crate::AppState;
+
+/// Which half of the directory a request is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dir {
+    /// `/organisations`
+    Org,
+    /// `/sites`
+    Site,
+}
+
+impl Dir {
+    fn base(self) -> &'static str {
+        match self {
+            Dir::Org => "/organisations",
+            Dir::Site => "/sites",
+        }
+    }
+
+    fn nav(self) -> &'static str {
+        match self {
+            Dir::Org => "organisations",
+            Dir::Site => "sites",
+        }
+    }
+
+    fn msg(self, suffix: &str) -> String {
+        match self {
+            Dir::Org => format!("org-{suffix}"),
+            Dir::Site => format!("site-{suffix}"),
+        }
+    }
+
+    fn kinds(self) -> Vec<&'static str> {
+        match self {
+            Dir::Org => OrgKind::ALL.iter().map(|k| k.as_str()).collect(),
+            Dir::Site => SiteKind::ALL.iter().map(|k| k.as_str()).collect(),
+        }
+    }
+
+    fn kind_label(self, page: &Page, kind: &str) -> String {
+        page.t(&self.msg(&format!("kind-{kind}")))
+    }
+
+    fn kind_choices(self, page: &Page, current: &str, with_blank: bool) -> Vec<Choice> {
+        let mut out = Vec::new();
+        if with_blank {
+            out.push(Choice {
+                value: String::new(),
+                label: "—".into(),
+                selected: current.is_empty(),
+            });
+        }
+        out.extend(self.kinds().into_iter().map(|k| Choice {
+            value: k.to_string(),
+            label: self.kind_label(page, k),
+            selected: k == current,
+        }));
+        out
+    }
+}
+
+/// What the pages need of an organisation or a site.
+struct Record {
+    id: i64,
+    name_en: String,
+    name_ne: Option<String>,
+    kind: &'static str,
+    place: PlaceCode,
+    place_en: Option<String>,
+    place_ne: Option<String>,
+    organisation: Option<(i64, Option<String>, Option<String>)>,
+    version: i64,
+    updated_at: String,
+}
+
+impl From<Organisation> for Record {
+    fn from(o: Organisation) -> Record {
+        Record {
+            id: o.id,
+            name_en: o.name_en,
+            name_ne: o.name_ne,
+            kind: o.kind.as_str(),
+            place: o.place,
+            place_en: o.place_en,
+            place_ne: o.place_ne,
+            organisation: None,
+            version: o.version,
+            updated_at: o.updated_at,
+        }
+    }
+}
+
+impl From<Site> for Record {
+    fn from(s: Site) -> Record {
+        Record {
+            id: s.id,
+            name_en: s.name_en,
+            name_ne: s.name_ne,
+            kind: s.kind.as_str(),
+            place: s.place,
+            place_en: s.place_en,
+            place_ne: s.place_ne,
+            organisation: s
+                .organisation_id
+                .map(|id| (id, s.organisation_en, s.organisation_ne)),
+            version: s.version,
+            updated_at: s.updated_at,
+        }
+    }
+}
+
+impl Record {
+    fn to_form(&self) -> DirectoryForm {
+        DirectoryForm {
+            name_en: self.name_en.clone(),
+            name_ne: self.name_ne.clone().unwrap_or_default(),
+            kind: self.kind.to_string(),
+            place: self.place.to_string(),
+            organisation: self
+                .organisation
+                .as_ref()
+                .map(|o| o.0.to_string())
+                .unwrap_or_default(),
+            version: self.version.to_string(),
+        }
+    }
+}
+
+async fn load(app: &AppState, dir: Dir, id: i64) -> Result<Record, WebError> {
+    Ok(match dir {
+        Dir::Org => app.store.organisation(id).await?.into(),
+        Dir::Site => app.store.site(id).await?.into(),
+    })
+}
+
+/// The query of the list pages.
+#[derive(Debug, Deserialize, Default)]
+pub struct ListQuery {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    place: String,
+}
+
+/// `GET /organisations`, `GET /sites`
+pub async fn list(
+    dir: Dir,
+    app: AppState,
+    page: Page,
+    q: ListQuery,
+) -> Result<Html<String>, WebError> {
+    let page = page.titled(&dir.msg("title"), dir.nav());
+    let filter = DirectoryFilter {
+        kind: Some(q.kind.clone()).filter(|k| dir.kinds().contains(&k.as_str())),
+        within: q.place.trim().parse().ok(),
+    };
+    let records: Vec<Record> = match dir {
+        Dir::Org => app
+            .store
+            .organisations(&filter)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+        Dir::Site => app
+            .store
+            .sites(&filter)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    };
+    let rows: Vec<DirectoryRow> = records
+        .iter()
+        .map(|r| DirectoryRow {
+            href: format!("{}/{}", dir.base(), r.id),
+            name: page.name(&Some(r.name_en.clone()), &r.name_ne),
+            kind: dir.kind_label(&page, r.kind),
+            place: page.name(&r.place_en, &r.place_ne),
+            place_code: r.place.to_string(),
+            organisation: r
+                .organisation
+                .as_ref()
+                .map(|o| page.name(&o.1, &o.2))
+                .unwrap_or_default(),
+            updated: page.date(&r.updated_at),
+            updated_sort: r.updated_at.clone(),
+        })
+        .collect();
+    let count = page.num(&i64::try_from(rows.len()).unwrap_or(0));
+    Ok(Html(
+        DirectoryList {
+            p: &page,
+            base: dir.base(),
+            new_label: page.t(&dir.msg("new")),
+            kinds: dir.kind_choices(&page, &q.kind, false),
+            place_filter: q.place,
+            rows,
+            count,
+            show_org: dir == Dir::Site,
+        }
+        .render_html(),
+    ))
+}
+
+/// The query of a record page (`?saved=1` after a save).
+#[derive(Debug, Deserialize, Default)]
+pub struct ShowQuery {
+    saved: Option<u8>,
+}
+
+/// `GET /organisations/{id}`, `GET /sites/{id}`
+pub async fn show(
+    dir: Dir,
+    app: AppState,
+    page: Page,
+    id: i64,
+    q: ShowQuery,
+) -> Result<Html<String>, WebError> {
+    let r = load(&app, dir, id).await?;
+    let title = page.name(&Some(r.name_en.clone()), &r.name_ne);
+    let page = page.with_title(title, dir.nav());
+    Ok(Html(
+        DirectoryShow {
+            p: &page,
+            href: format!("{}/{}", dir.base(), r.id),
+            saved: q.saved == Some(1),
+            name_en: r.name_en.clone(),
+            name_ne: r.name_ne.clone().unwrap_or_default(),
+            kind: dir.kind_label(&page, r.kind),
+            place: page.name(&r.place_en, &r.place_ne),
+            place_code: r.place.to_string(),
+            organisation: r.organisation.as_ref().map(|o| Item {
+                href: format!("/organisations/{}", o.0),
+                name: page.name(&o.1, &o.2),
+                kind: String::new(),
+            }),
+            updated: page.date(&r.updated_at),
+            version: page.num(&r.version),
+        }
+        .render_html(),
+    ))
+}
+
+/// `GET /organisations/new`, `GET /sites/new`
+pub async fn new_form(dir: Dir, app: AppState, page: Page) -> Result<Response, WebError> {
+    let form = DirectoryForm::default();
+    render_form(dir, &app, page, None, form, None, false).await
+}
+
+/// `GET /organisations/{id}/edit`, `GET /sites/{id}/edit`
+pub async fn edit_form(dir: Dir, app: AppState, page: Page, id: i64) -> Result<Response, WebError> {
+    let r = load(&app, dir, id).await?;
+    render_form(dir, &app, page, Some(id), r.to_form(), None, false).await
+}
+
+/// `POST /organisations`, `POST /sites`, `POST /…/{id}`: checks, saves and redirects to the
+/// record; on a mistake or a conflict shows the form again with everything the user typed.
+pub async fn save(
+    dir: Dir,
+    app: AppState,
+    page: Page,
+    id: Option<i64>,
+    form: DirectoryForm,
+) -> Result<Response, WebError> {
+    let result = match dir {
+        Dir::Org => match form.to_org() {
+            Ok(d) => match id {
+                None => app.store.create_organisation(&d).await,
+                Some(id) => {
+                    let v = form.base_version().ok_or(WebError::BadRequest)?;
+                    app.store.update_organisation(id, v, &d).await.map(|_| id)
+                }
+            },
+            Err(inv) => return render_form(dir, &app, page, id, form, Some(inv), false).await,
+        },
+        Dir::Site => match form.to_site() {
+            Ok(d) => match id {
+                None => app.store.create_site(&d).await,
+                Some(id) => {
+                    let v = form.base_version().ok_or(WebError::BadRequest)?;
+                    app.store.update_site(id, v, &d).await.map(|_| id)
+                }
+            },
+            Err(inv) => return render_form(dir, &app, page, id, form, Some(inv), false).await,
+        },
+    };
+    match result {
+        Ok(id) => Ok(Redirect::to(&format!("{}/{}?saved=1", dir.base(), id)).into_response()),
+        Err(StoreError::UnknownReference(what)) => {
+            let (field, message) = match what {
+                "organisation" => ("organisation", "error-unknown-organisation"),
+                _ => ("place", "error-unknown-place"),
+            };
+            let inv = Invalid(vec![FieldError { field, message }]);
+            render_form(dir, &app, page, id, form, Some(inv), false).await
+        }
+        Err(StoreError::Conflict { .. }) => {
+            render_form(dir, &app, page, id, form, None, true).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn render_form(
+    dir: Dir,
+    app: &AppState,
+    page: Page,
+    id: Option<i64>,
+    form: DirectoryForm,
+    errors: Option<Invalid>,
+    conflict: bool,
+) -> Result<Response, WebError> {
+    let title = match id {
+        None => dir.msg("new"),
+        Some(_) => dir.msg("edit"),
+    };
+    let page = page.titled(&title, dir.nav());
+    let err = |field: &str| {
+        errors
+            .as_ref()
+            .and_then(|e| e.for_field(field))
+            .map(|m| page.t(m))
+    };
+    let text = |name, label: &str, value: &str, required, lang, hint: Option<String>| FormField {
+        name,
+        label: page.t(label),
+        hint,
+        value: value.to_string(),
+        error: err(name),
+        required,
+        numeric: name == "place",
+        lang,
+        options: Vec::new(),
+    };
+    let mut fields = vec![
+        text("name_en", "field-name-en", &form.name_en, true, "en", None),
+        text(
+            "name_ne",
+            "field-name-ne",
+            &form.name_ne,
+            false,
+            "ne",
+            Some(page.t("field-name-ne-hint")),
+        ),
+        FormField {
+            options: dir.kind_choices(&page, &form.kind, true),
+            ..text("kind", "field-kind", &form.kind, true, "", None)
+        },
+        text(
+            "place",
+            "field-place",
+            &form.place,
+            true,
+            "",
+            Some(page.t("field-place-hint")),
+        ),
+    ];
+    if dir == Dir::Site {
+        let mut options = vec![Choice {
+            value: String::new(),
+            label: page.t("field-organisation-none"),
+            selected: form.organisation.is_empty(),
+        }];
+        for o in app.store.organisations(&DirectoryFilter::default()).await? {
+            let value = o.id.to_string();
+            options.push(Choice {
+                selected: value == form.organisation.trim(),
+                label: page.name(&Some(o.name_en), &o.name_ne),
+                value,
+            });
+        }
+        fields.push(FormField {
+            options,
+            ..text(
+                "organisation",
+                "field-organisation",
+                &form.organisation,
+                false,
+                "",
+                None,
+            )
+        });
+    }
+    let (action, cancel) = match id {
+        None => (dir.base().to_string(), dir.base().to_string()),
+        Some(id) => (
+            format!("{}/{id}", dir.base()),
+            format!("{}/{id}", dir.base()),
+        ),
+    };
+    let status = if conflict {
+        StatusCode::CONFLICT
+    } else if errors.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let html = DirectoryFormPage {
+        p: &page,
+        action,
+        cancel,
+        form,
+        fields,
+        has_errors: errors.is_some(),
+        conflict,
+    }
+    .render_html();
+    Ok((status, Html(html)).into_response())
+}
+
+/// Route handlers, one per method and path, each naming its half of the directory.
+pub mod routes {
+    use super::*;
+
+    fn id(raw: &str) -> Result<i64, WebError> {
+        raw.parse().map_err(|_| WebError::NotFound)
+    }
+
+    macro_rules! handlers {
+        ($dir:expr, $list:ident, $show:ident, $new:ident, $edit:ident, $create:ident, $update:ident) => {
+            /// List.
+            pub async fn $list(
+                State(app): State<AppState>,
+                page: Page,
+                Query(q): Query<ListQuery>,
+            ) -> Result<Html<String>, WebError> {
+                list($dir, app, page, q).await
+            }
+            /// Show one.
+            pub async fn $show(
+                State(app): State<AppState>,
+                page: Page,
+                Path(raw): Path<String>,
+                Query(q): Query<ShowQuery>,
+            ) -> Result<Html<String>, WebError> {
+                show($dir, app, page, id(&raw)?, q).await
+            }
+            /// Blank form.
+            pub async fn $new(
+                State(app): State<AppState>,
+                page: Page,
+            ) -> Result<Response, WebError> {
+                new_form($dir, app, page).await
+            }
+            /// Edit form.
+            pub async fn $edit(
+                State(app): State<AppState>,
+                page: Page,
+                Path(raw): Path<String>,
+            ) -> Result<Response, WebError> {
+                edit_form($dir, app, page, id(&raw)?).await
+            }
+            /// Create.
+            pub async fn $create(
+                State(app): State<AppState>,
+                page: Page,
+                Form(form): Form<DirectoryForm>,
+            ) -> Result<Response, WebError> {
+                save($dir, app, page, None, form).await
+            }
+            /// Update.
+            pub async fn $update(
+                State(app): State<AppState>,
+                page: Page,
+                Path(raw): Path<String>,
+                Form(form): Form<DirectoryForm>,
+            ) -> Result<Response, WebError> {
+                save($dir, app, page, Some(id(&raw)?), form).await
+            }
+        };
+    }
+
+    handlers!(
+        Dir::Org,
+        org_list,
+        org_show,
+        org_new,
+        org_edit,
+        org_create,
+        org_update
+    );
+    handlers!(
+        Dir::Site,
+        site_list,
+        site_show,
+        site_new,
+        site_edit,
+        site_create,
+        site_update
+    );
+}

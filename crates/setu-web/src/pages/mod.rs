@@ -1,0 +1,6 @@
+//! Server-rendered pages. Each works without JavaScript.
+
+pub mod directory;
+pub mod home;
+pub mod places;
+pub mod prefs;

@@ -1,0 +1,172 @@
+//! Page templates (askama: checked at compile time, HTML-escaped by default) and the small
+//! view models they show. Handlers translate and format; templates only lay out.
+
+use askama::Template;
+use setu_store::geo::{Place, PlaceCounts};
+
+use crate::page::Page;
+
+/// Renders a template, or a minimal page if rendering fails (it cannot, short of a bug; the
+/// failure is logged).
+pub trait RenderHtml {
+    /// The page as HTML.
+    fn render_html(&self) -> String;
+}
+
+impl<T: Template> RenderHtml for T {
+    fn render_html(&self) -> String {
+        self.render().unwrap_or_else(|e| {
+            tracing::error!(error = %e, "template failed");
+            "<!doctype html><title>Setu</title><p>Error / त्रुटि</p>".to_string()
+        })
+    }
+}
+
+/// A choice in a `<select>`.
+#[derive(Debug, Clone)]
+pub struct Choice {
+    /// Submitted value.
+    pub value: String,
+    /// Shown text.
+    pub label: String,
+    /// Whether it is the current choice.
+    pub selected: bool,
+}
+
+/// A link with a name and a tag, for short lists.
+#[derive(Debug, Clone)]
+pub struct Item {
+    /// Where it goes.
+    pub href: String,
+    /// Its name in the reader's language.
+    pub name: String,
+    /// A short tag (the kind).
+    pub kind: String,
+}
+
+/// A 404/500/503 page.
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage<'a> {
+    pub p: &'a Page,
+    pub text: &'a str,
+}
+
+/// The home page.
+#[derive(Template)]
+#[template(path = "home.html")]
+pub struct Home<'a> {
+    pub p: &'a Page,
+    pub today: String,
+    pub fiscal_year: String,
+    pub counts: PlaceCounts,
+    pub organisations: i64,
+    pub sites: i64,
+    pub query: String,
+}
+
+/// A place with its children and what is there.
+#[derive(Template)]
+#[template(path = "place.html")]
+pub struct PlacePage<'a> {
+    pub p: &'a Page,
+    pub place: Place,
+    pub level_name: String,
+    pub ancestors: Vec<Place>,
+    pub children: Vec<Place>,
+    pub children_count: i64,
+    pub children_title: String,
+    pub show_type: bool,
+    pub organisations: Vec<Item>,
+    pub sites: Vec<Item>,
+    pub query: String,
+}
+
+/// One search hit.
+#[derive(Debug, Clone)]
+pub struct SearchHit {
+    pub place: Place,
+    pub other_name: String,
+    pub kind: String,
+    pub within: String,
+}
+
+/// Place search results.
+#[derive(Template)]
+#[template(path = "search.html")]
+pub struct SearchPage<'a> {
+    pub p: &'a Page,
+    pub query: String,
+    pub results: Vec<SearchHit>,
+}
+
+/// A row of the organisations or sites table.
+#[derive(Debug, Clone)]
+pub struct DirectoryRow {
+    pub href: String,
+    pub name: String,
+    pub kind: String,
+    pub place: String,
+    pub place_code: String,
+    pub organisation: String,
+    pub updated: String,
+    pub updated_sort: String,
+}
+
+/// The organisations or sites list.
+#[derive(Template)]
+#[template(path = "directory_list.html")]
+pub struct DirectoryList<'a> {
+    pub p: &'a Page,
+    pub base: &'static str,
+    pub new_label: String,
+    pub kinds: Vec<Choice>,
+    pub place_filter: String,
+    pub rows: Vec<DirectoryRow>,
+    pub count: String,
+    pub show_org: bool,
+}
+
+/// One organisation or site.
+#[derive(Template)]
+#[template(path = "directory_show.html")]
+pub struct DirectoryShow<'a> {
+    pub p: &'a Page,
+    pub href: String,
+    pub saved: bool,
+    pub name_en: String,
+    pub name_ne: String,
+    pub kind: String,
+    pub place: String,
+    pub place_code: String,
+    pub organisation: Option<Item>,
+    pub updated: String,
+    pub version: String,
+}
+
+/// A form field as shown, with the value the user typed and any error.
+#[derive(Debug, Clone)]
+pub struct FormField {
+    pub name: &'static str,
+    pub label: String,
+    pub hint: Option<String>,
+    pub value: String,
+    pub error: Option<String>,
+    pub required: bool,
+    pub numeric: bool,
+    pub lang: &'static str,
+    pub options: Vec<Choice>,
+}
+
+/// The add/edit form for an organisation or a site.
+#[derive(Template)]
+#[template(path = "directory_form.html")]
+pub struct DirectoryFormPage<'a> {
+    pub p: &'a Page,
+    pub action: String,
+    pub cancel: String,
+    pub form: setu_core::directory::DirectoryForm,
+    pub fields: Vec<FormField>,
+    pub has_errors: bool,
+    pub conflict: bool,
+}

@@ -1,0 +1,115 @@
+//! Configuration: built-in defaults, overridden by a TOML file, overridden by `SETU_*`
+//! environment variables, overridden by command-line flags.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use clap::Args;
+use serde::Deserialize;
+
+/// Flags shared by `serve`, `migrate` and `demo`. Each also reads its `SETU_*` variable.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "SETU_BIND")]
+    pub bind: Option<String>,
+    /// Database URL: sqlite://PATH or postgres://USER@HOST/DB [default: sqlite in --data-dir].
+    #[arg(long, env = "SETU_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Folder for the SQLite database and other local files [default: ./setu-data].
+    #[arg(long, env = "SETU_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// TOML configuration file [default: ./setu.toml if it exists].
+    #[arg(long, env = "SETU_CONFIG")]
+    pub config: Option<PathBuf>,
+}
+
+/// The keys a configuration file may hold (all optional).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    bind: Option<String>,
+    database_url: Option<String>,
+    data_dir: Option<PathBuf>,
+}
+
+/// The configuration in force.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Listen address.
+    pub bind: String,
+    /// Database URL, if not the default SQLite file.
+    pub database_url: Option<String>,
+    /// Data folder.
+    pub data_dir: PathBuf,
+}
+
+const DEFAULT_CONFIG_FILE: &str = "setu.toml";
+
+impl Config {
+    /// Resolves flags and environment over the file over the defaults.
+    pub fn load(args: &ServeArgs) -> Result<Config> {
+        let file = match &args.config {
+            Some(path) => read_file(path)?,
+            None if Path::new(DEFAULT_CONFIG_FILE).exists() => {
+                read_file(Path::new(DEFAULT_CONFIG_FILE))?
+            }
+            None => FileConfig::default(),
+        };
+        Ok(Config {
+            bind: args
+                .bind
+                .clone()
+                .or(file.bind)
+                .unwrap_or_else(|| "127.0.0.1:8080".into()),
+            database_url: args.database_url.clone().or(file.database_url),
+            data_dir: args
+                .data_dir
+                .clone()
+                .or(file.data_dir)
+                .unwrap_or_else(|| PathBuf::from("setu-data")),
+        })
+    }
+
+    /// The database URL in force: the configured one, or `setu.db` in the data folder.
+    pub fn database_url(&self, default_file: &str) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join(default_file).display()))
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileConfig> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read configuration file {}", path.display()))?;
+    toml::from_str(&text).map_err(|e| {
+        let first = e.to_string().lines().next().unwrap_or_default().to_string();
+        anyhow::anyhow!("configuration file {}: {first}", path.display())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_override_file_override_defaults() {
+        let dir = std::env::temp_dir().join(format!("setu-cfg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("setu.toml");
+        std::fs::write(&file, "bind = \"0.0.0.0:9000\"\ndata_dir = \"/srv/setu\"\n").unwrap();
+        let args = ServeArgs {
+            config: Some(file.clone()),
+            data_dir: Some("/tmp/x".into()),
+            ..Default::default()
+        };
+        let c = Config::load(&args).unwrap();
+        assert_eq!(c.bind, "0.0.0.0:9000");
+        assert_eq!(c.data_dir, PathBuf::from("/tmp/x"));
+        assert_eq!(c.database_url("setu.db"), "sqlite:///tmp/x/setu.db");
+
+        std::fs::write(&file, "bnd = 1\n").unwrap();
+        let err = Config::load(&args).unwrap_err().to_string();
+        assert!(err.contains("unknown field"), "{err}");
+    }
+}

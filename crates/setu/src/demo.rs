@@ -1,0 +1,267 @@
+//! `setu demo`: a fresh, deterministic demo database for the PROTECT programme's three
+//! districts (Banke, Makwanpur, Sunsari) and 13 local levels, then serve it. Later
+//! capabilities add their records here. What is real and what is invented is listed in
+//! `docs/demo.md`.
+
+use anyhow::{bail, Context, Result};
+use setu_core::directory::{OrgDraft, OrgKind, SiteDraft, SiteKind};
+use setu_core::PlaceCode;
+use setu_store::directory::DirectoryFilter;
+use setu_store::{Engine, Store};
+
+use crate::config::{Config, ServeArgs};
+use crate::serve::{open_store, run_server};
+
+/// The SQLite file the demo builds (never the working `setu.db`).
+pub const DEMO_FILE: &str = "demo.db";
+
+/// The programme's 13 local levels (code, district). The brief names the districts but not
+/// the local levels; these are our choice, see docs/demo.md.
+pub const PROGRAMME_LOCAL_LEVELS: [u32; 13] = [
+    51106, 51102, 51105, 51107,
+    51101, // Banke: Nepalganj, Kohalpur, Janaki, Duduwa, Rapti Sonari
+    31206, 31208, 31202, 31207, // Makwanpur: Hetauda, Makawanpurgadhi, Thaha, Bhimphedi
+    11306, 11309, 11303, 11301, // Sunsari: Itahari, Inaruwa, Koshi, Dharan
+];
+
+/// `setu demo`
+pub async fn run(args: ServeArgs, no_serve: bool) -> Result<()> {
+    let config = Config::load(&args)?;
+    if config.database_url.is_none() {
+        remove_sqlite_files(&config)?;
+    }
+    let store = open_store(&config, DEMO_FILE).await?;
+    if store.engine() == Engine::Postgres
+        && !store
+            .organisations(&DirectoryFilter::default())
+            .await?
+            .is_empty()
+    {
+        bail!("the demo needs an empty database, and this one already holds organisations");
+    }
+    build(&store).await?;
+    println!(
+        "demo database ready: {} organisations, {} sites",
+        store
+            .organisations(&DirectoryFilter::default())
+            .await?
+            .len(),
+        store.sites(&DirectoryFilter::default()).await?.len()
+    );
+    if no_serve {
+        store.close().await;
+        return Ok(());
+    }
+    run_server(&config, store).await
+}
+
+fn remove_sqlite_files(config: &Config) -> Result<()> {
+    for suffix in ["", "-wal", "-shm"] {
+        let path = config.data_dir.join(format!("{DEMO_FILE}{suffix}"));
+        match std::fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e).with_context(|| format!("cannot remove {}", path.display())),
+        }
+    }
+    Ok(())
+}
+
+fn code(s: &str) -> Result<PlaceCode> {
+    s.parse().with_context(|| format!("bad place code {s}"))
+}
+
+async fn org(store: &Store, en: &str, ne: &str, kind: OrgKind, place: &str) -> Result<i64> {
+    Ok(store
+        .create_organisation(&OrgDraft {
+            name_en: en.into(),
+            name_ne: Some(ne.into()),
+            kind,
+            place: code(place)?,
+        })
+        .await?)
+}
+
+async fn site(
+    store: &Store,
+    en: &str,
+    ne: &str,
+    kind: SiteKind,
+    place: &str,
+    by: Option<i64>,
+) -> Result<i64> {
+    Ok(store
+        .create_site(&SiteDraft {
+            name_en: en.into(),
+            name_ne: Some(ne.into()),
+            kind,
+            place: code(place)?,
+            organisation_id: by,
+        })
+        .await?)
+}
+
+/// Fills an empty, migrated store with the demo directory.
+pub async fn build(store: &Store) -> Result<()> {
+    // Each programme local level: its government and its LCCHT.
+    for ll in PROGRAMME_LOCAL_LEVELS {
+        let place = store
+            .place(PlaceCode::LocalLevel(ll))
+            .await?
+            .with_context(|| format!("local level {ll} missing from the geography"))?;
+        let en = place.name_en.clone().unwrap_or_default();
+        let ne = place.name_ne.clone().unwrap_or_default();
+        let short_en = en.split(" Sub-Metropolitan").next().unwrap_or(&en);
+        let short_en = short_en
+            .split(" Rural Municipality")
+            .next()
+            .unwrap_or(short_en);
+        let short_en = short_en.split(" Municipality").next().unwrap_or(short_en);
+        let short_ne = ne.split_whitespace().next().unwrap_or(&ne);
+        let code = ll.to_string();
+        let gov = org(store, &en, &ne, OrgKind::Municipality, &code).await?;
+        org(
+            store,
+            &format!("{short_en} LCCHT"),
+            &format!("{short_ne} स्थानीय मानव बेचबिखन नियन्त्रण समिति"),
+            OrgKind::Committee,
+            &code,
+        )
+        .await?;
+        site(
+            store,
+            &format!("{short_en} ward 1 office"),
+            &format!("{short_ne} वडा नं. १ कार्यालय"),
+            SiteKind::WardOffice,
+            &format!("{code}01"),
+            Some(gov),
+        )
+        .await?;
+    }
+
+    // Districts: DCCHT, District Police Office, a partner NGO with a shelter.
+    let districts = [
+        ("511", "Banke", "बाँके", "Nepalganj", "नेपालगञ्ज", "51106"),
+        ("312", "Makwanpur", "मकवानपुर", "Hetauda", "हेटौंडा", "31206"),
+        ("113", "Sunsari", "सुनसरी", "Inaruwa", "इनरुवा", "11309"),
+    ];
+    let mut ngos = Vec::new();
+    for (d, en, ne, hq_en, hq_ne, hq) in districts {
+        org(
+            store,
+            &format!("{en} DCCHT"),
+            &format!("{ne} जिल्ला मानव बेचबिखन नियन्त्रण समिति"),
+            OrgKind::Committee,
+            d,
+        )
+        .await?;
+        let police = org(
+            store,
+            &format!("District Police Office, {en}"),
+            &format!("जिल्ला प्रहरी कार्यालय, {ne}"),
+            OrgKind::PoliceUnit,
+            hq,
+        )
+        .await?;
+        site(
+            store,
+            &format!("Women and Children Service Centre, {hq_en}"),
+            &format!("महिला तथा बालबालिका सेवा केन्द्र, {hq_ne}"),
+            SiteKind::PolicePost,
+            hq,
+            Some(police),
+        )
+        .await?;
+        let ngo = org(
+            store,
+            &format!("{en} Safe Migration Forum (demo NGO)"),
+            &format!("{ne} सुरक्षित आप्रवासन मञ्च (नमुना संस्था)"),
+            OrgKind::Ngo,
+            hq,
+        )
+        .await?;
+        site(
+            store,
+            &format!("{en} transit shelter"),
+            &format!("{ne} अस्थायी आश्रय गृह"),
+            SiteKind::Shelter,
+            hq,
+            Some(ngo),
+        )
+        .await?;
+        ngos.push(ngo);
+    }
+
+    // The two border booths of the brief, and the police and SSB posts facing them.
+    let banke_ngo = ngos.first().copied();
+    let sunsari_ngo = ngos.get(2).copied();
+    site(
+        store,
+        "Jamunaha information and assistance booth",
+        "जमुनाहा सूचना तथा सहायता केन्द्र",
+        SiteKind::BorderBooth,
+        "51106",
+        banke_ngo,
+    )
+    .await?;
+    site(
+        store,
+        "Bhantabari information and assistance booth",
+        "भन्टाबारी सूचना तथा सहायता केन्द्र",
+        SiteKind::BorderBooth,
+        "11303",
+        sunsari_ngo,
+    )
+    .await?;
+    let jamunaha_police = org(
+        store,
+        "Border Police Post, Jamunaha",
+        "सीमा प्रहरी चौकी, जमुनाहा",
+        OrgKind::PoliceUnit,
+        "51106",
+    )
+    .await?;
+    site(
+        store,
+        "Jamunaha border police post",
+        "जमुनाहा सीमा प्रहरी चौकी",
+        SiteKind::PolicePost,
+        "51106",
+        Some(jamunaha_police),
+    )
+    .await?;
+    let bhantabari_police = org(
+        store,
+        "Border Police Post, Bhantabari",
+        "सीमा प्रहरी चौकी, भन्टाबारी",
+        OrgKind::PoliceUnit,
+        "11303",
+    )
+    .await?;
+    site(
+        store,
+        "Bhantabari border police post",
+        "भन्टाबारी सीमा प्रहरी चौकी",
+        SiteKind::PolicePost,
+        "11303",
+        Some(bhantabari_police),
+    )
+    .await?;
+    org(
+        store,
+        "SSB border outpost, Rupaidiha (facing Jamunaha)",
+        "एसएसबी सीमा चौकी, रुपैडिहा (जमुनाहा सामु)",
+        OrgKind::SsbPost,
+        "51106",
+    )
+    .await?;
+    org(
+        store,
+        "SSB border outpost, Bhimnagar (facing Bhantabari)",
+        "एसएसबी सीमा चौकी, भीमनगर (भन्टाबारी सामु)",
+        OrgKind::SsbPost,
+        "11303",
+    )
+    .await?;
+    Ok(())
+}
