@@ -121,3 +121,64 @@ mod tests {
         assert_eq!(super::with_database("postgres://h", "x"), "postgres://h/x");
     }
 }
+
+/// A minimal HTTP/1.1 client for tests that talk to a real `setu serve` process (one
+/// request per connection, `Connection: close`).
+pub mod http {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+    use std::time::Duration;
+
+    /// Status code, raw head and body of a response.
+    #[derive(Debug)]
+    pub struct Response {
+        /// The status code.
+        pub status: u16,
+        /// The status line and headers.
+        pub head: String,
+        /// The body as text.
+        pub body: String,
+    }
+
+    impl Response {
+        /// The value of header `name` (case-insensitive), if present.
+        pub fn header(&self, name: &str) -> Option<&str> {
+            self.head.lines().find_map(|l| {
+                let (k, v) = l.split_once(':')?;
+                k.trim().eq_ignore_ascii_case(name).then(|| v.trim())
+            })
+        }
+    }
+
+    /// Sends one request to `addr` (`127.0.0.1:port`); a form body is sent urlencoded.
+    pub fn request(
+        addr: &str,
+        method: &str,
+        path: &str,
+        form: Option<&str>,
+    ) -> std::io::Result<Response> {
+        let mut s = TcpStream::connect(addr)?;
+        s.set_read_timeout(Some(Duration::from_secs(30)))?;
+        let body = form.unwrap_or("");
+        let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+        if form.is_some() {
+            req.push_str("Content-Type: application/x-www-form-urlencoded\r\n");
+        }
+        req.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
+        s.write_all(req.as_bytes())?;
+        let mut raw = Vec::new();
+        s.read_to_end(&mut raw)?;
+        let text = String::from_utf8_lossy(&raw).into_owned();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+        let status = head
+            .split_whitespace()
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
+        Ok(Response {
+            status,
+            head: head.to_string(),
+            body: body.to_string(),
+        })
+    }
+}

@@ -83,8 +83,15 @@ fn read_file(path: &Path) -> Result<FileConfig> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read configuration file {}", path.display()))?;
     toml::from_str(&text).map_err(|e| {
-        let first = e.to_string().lines().next().unwrap_or_default().to_string();
-        anyhow::anyhow!("configuration file {}: {first}", path.display())
+        let line = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].lines().count().max(1))
+            .unwrap_or(1);
+        anyhow::anyhow!(
+            "configuration file {}, line {line}: {}",
+            path.display(),
+            e.message().trim()
+        )
     })
 }
 

@@ -1,0 +1,119 @@
+// Browser tests: a real `setu demo` server, Debian's Chromium driven by Playwright.
+// Run with `npm test` from this folder after `cargo build` (SETU_BIN overrides the binary).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const bin = process.env.SETU_BIN || path.join(here, "../../target/debug/setu");
+const shots = path.join(here, "screenshots");
+let server, base, browser, dataDir;
+
+function startServer() {
+  dataDir = mkdtempSync(path.join(tmpdir(), "setu-browser-"));
+  server = spawn(bin, ["demo", "--bind", "127.0.0.1:0", "--data-dir", dataDir], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("setu demo did not start in 60 s")), 60000);
+    let out = "";
+    server.stdout.on("data", (chunk) => {
+      out += chunk;
+      const m = out.match(/serving on (http:\/\/[^\s/]+)\//);
+      if (m) { clearTimeout(timer); resolve(m[1]); }
+    });
+    server.on("exit", (code) => reject(new Error(`setu demo exited with ${code}`)));
+  });
+}
+
+before(async () => {
+  mkdirSync(shots, { recursive: true });
+  base = await startServer();
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill("SIGTERM");
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function phone() {
+  return browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, locale: "ne-NP" });
+}
+
+test("home page in Nepali, then English, and the choice is remembered", async () => {
+  const ctx = await phone();
+  const page = await ctx.newPage();
+  await page.goto(base + "/");
+  assert.equal(await page.getAttribute("html", "lang"), "ne");
+  assert.match(await page.textContent("h1"), /सेतु/);
+  assert.match(await page.textContent("main"), /स्थानीय तह/);
+  assert.match(await page.textContent("main"), /७५३/);
+  assert.match(await page.textContent("main"), /६,७४३/);
+  await page.screenshot({ path: path.join(shots, "home-ne-phone.png"), fullPage: true });
+
+  await page.click("text=English");
+  await page.waitForURL(base + "/");
+  assert.equal(await page.getAttribute("html", "lang"), "en");
+  assert.match(await page.textContent("h1"), /Setu/);
+  assert.match(await page.textContent("main"), /6,743/);
+  await page.screenshot({ path: path.join(shots, "home-en-phone.png"), fullPage: true });
+
+  await page.goto(base + "/places");
+  assert.equal(await page.getAttribute("html", "lang"), "en", "language remembered across pages");
+  await ctx.close();
+});
+
+test("desktop home page and a district page render", async () => {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "ne-NP" });
+  const page = await ctx.newPage();
+  await page.goto(base + "/");
+  await page.screenshot({ path: path.join(shots, "home-ne-desktop.png"), fullPage: true });
+  await page.goto(base + "/places/511");
+  assert.match(await page.textContent("h1"), /बाँके/);
+  await page.screenshot({ path: path.join(shots, "district-ne-desktop.png"), fullPage: true });
+  await ctx.close();
+});
+
+test("tables sort by a column and filter as you type", async () => {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  await ctx.addCookies([{ name: "setu_lang", value: "en", url: base }]);
+  const page = await ctx.newPage();
+  await page.goto(base + "/places/511");
+  const firstName = () => page.textContent("#children tbody tr:first-child td:nth-child(2) a");
+  assert.match(await firstName(), /Rapti Sonari/);
+  await page.click("#children thead th:nth-child(4) button"); // Wards, ascending
+  await page.click("#children thead th:nth-child(4) button"); // descending
+  assert.equal(await page.getAttribute("#children thead th:nth-child(4)", "aria-sort"), "descending");
+  assert.match(await firstName(), /Nepalganj/);
+  await page.fill("input[data-filter-for=children]", "kohal");
+  const visible = await page.$$eval("#children tbody tr", (rows) => rows.filter((r) => !r.hidden).length);
+  assert.equal(visible, 1);
+  await ctx.close();
+});
+
+test("a form with a mistake keeps what was typed and says what is wrong", async () => {
+  const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: "ne-NP" });
+  const page = await ctx.newPage();
+  await page.goto(base + "/sites/new");
+  await page.fill("#f-name_en", "Kohalpur bus park desk");
+  await page.fill("#f-name_ne", "कोहलपुर बसपार्क डेस्क");
+  await page.fill("#f-place", "5110");
+  await page.click("button[type=submit]");
+  assert.match(await page.textContent(".notice.error"), /सच्याउनुहोस्/);
+  assert.equal(await page.inputValue("#f-name_ne"), "कोहलपुर बसपार्क डेस्क");
+  assert.equal(await page.getAttribute("#f-place", "aria-invalid"), "true");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "form-errors");
+  await page.screenshot({ path: path.join(shots, "form-errors-ne-phone.png"), fullPage: true });
+  await ctx.close();
+});
