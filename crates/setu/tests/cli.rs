@@ -50,13 +50,16 @@ impl Server {
         while Instant::now() < deadline {
             line.clear();
             if reader.read_line(&mut line).unwrap() == 0 {
-                panic!("setu exited before serving: {:?}", child.wait());
+                let status = child.wait();
+                panic!("setu exited before serving: {status:?}");
             }
             if let Some(rest) = line.split("serving on http://").nth(1) {
                 let addr = rest.split('/').next().unwrap().to_string();
                 return Server { child, addr };
             }
         }
+        let _ = child.kill();
+        let _ = child.wait();
         panic!("setu did not start serving");
     }
 
