@@ -46,7 +46,9 @@ impl StoreError {
         matches!(
             self,
             StoreError::Unreachable(_)
-                | StoreError::Database(sqlx::Error::PoolTimedOut | sqlx::Error::Io(_))
+                | StoreError::Database(
+                    sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)
+                )
         )
     }
 

@@ -42,6 +42,10 @@ pub struct PlaceCounts {
     pub wards: i64,
 }
 
+/// Sorts places from the country down to wards.
+const LEVEL_ORDER: &str = "CASE level WHEN 'country' THEN 0 WHEN 'province' THEN 1 \
+     WHEN 'district' THEN 2 WHEN 'local-level' THEN 3 ELSE 4 END";
+
 const PLACE_COLUMNS: &str =
     "code, level, parent_code, name_en, name_ne, ll_type, ward_count, ward_number";
 
@@ -145,6 +149,25 @@ impl Store {
         row.map(|r| place_from_row(&r)).transpose()
     }
 
+    /// The places with these codes (unknown codes are left out), in code order. One query,
+    /// for breadcrumbs and "Banke, Lumbini Province" lines.
+    pub async fn places(&self, codes: &[PlaceCode]) -> Result<Vec<Place>> {
+        if codes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks: Vec<String> = (1..=codes.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT {PLACE_COLUMNS} FROM place WHERE code IN ({}) ORDER BY {LEVEL_ORDER}, code",
+            marks.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for c in codes {
+            q = q.bind(c.to_string());
+        }
+        let rows = q.fetch_all(&self.pool).await?;
+        rows.iter().map(place_from_row).collect()
+    }
+
     /// The places one level below `code`, in code order.
     pub async fn children(&self, code: PlaceCode) -> Result<Vec<Place>> {
         let rows = sqlx::query(&format!(
@@ -196,7 +219,7 @@ impl Store {
              WHERE level <> 'ward' AND (search_en LIKE '%' || $1 || '%' \
                 OR name_ne LIKE '%' || $2 || '%' \
                 OR ($3 IS NOT NULL AND search_fold LIKE '%' || $3 || '%')) \
-             ORDER BY rank, LENGTH(code), code LIMIT $4"
+             ORDER BY rank, {LEVEL_ORDER}, code LIMIT $4"
         ))
         .bind(q.to_lowercase())
         .bind(q.to_string())

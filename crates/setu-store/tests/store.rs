@@ -73,6 +73,25 @@ async fn browse_down_the_hierarchy() {
             .unwrap();
         assert_eq!(in_banke.len(), 8);
         assert!(s.place("999".parse().unwrap()).await.unwrap().is_none());
+        let ward: PlaceCode = "5110619".parse().unwrap();
+        let above: Vec<PlaceCode> = ward.lineage().into_iter().skip(1).collect();
+        let names: Vec<_> = s
+            .places(&above)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|p| p.name_en.unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "Nepal",
+                "Lumbini Province",
+                "Banke",
+                "Nepalganj Sub-Metropolitan City"
+            ]
+        );
+        assert!(s.places(&[]).await.unwrap().is_empty());
     })
     .await;
 }

@@ -12,7 +12,7 @@ mod templates;
 use std::future::Future;
 use std::sync::Arc;
 
-use axum::extract::{Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::header::{self, HeaderValue};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -57,8 +57,13 @@ impl App {
     }
 }
 
-/// Every route of Setu.
+/// Every route of Setu, with the layers every response goes through.
 pub fn router(app: AppState) -> Router {
+    with_layers(routes(), app)
+}
+
+/// The routes alone, before state and layers.
+fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(pages::home::home))
         .route("/prefs", get(pages::prefs::set_prefs))
@@ -84,12 +89,20 @@ pub fn router(app: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .fallback(not_found)
+}
+
+/// Wraps `routes` in the layers every response goes through (outermost last): panics become
+/// 500s, errors become pages in the reader's language or JSON, security headers, compression,
+/// and an access log that names the route, never the path (paths carry record ids).
+pub fn with_layers(routes: Router<AppState>, app: AppState) -> Router {
+    routes
         .layer(CatchPanicLayer::custom(error::panic_response))
         .layer(middleware::from_fn_with_state(
             Arc::clone(&app),
             error::localize_errors,
         ))
         .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn(access_log))
         .layer(CompressionLayer::new())
         .with_state(app)
 }
@@ -118,6 +131,26 @@ async fn healthz() -> &'static str {
 async fn readyz(State(app): State<AppState>) -> Result<&'static str, WebError> {
     app.store.ping().await.map_err(|_| WebError::Unavailable)?;
     Ok("ready")
+}
+
+/// One log line per request: method, route pattern, status and time taken.
+async fn access_log(req: Request, next: Next) -> Response {
+    let started = std::time::Instant::now();
+    let method = req.method().clone();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_string())
+        .unwrap_or_else(|| "(unmatched)".into());
+    let resp = next.run(req).await;
+    tracing::info!(
+        target: "setu::access",
+        %method,
+        route,
+        status = resp.status().as_u16(),
+        ms = started.elapsed().as_millis() as u64,
+    );
+    resp
 }
 
 /// Headers on every response: no inline script or style, no framing, no MIME sniffing, no

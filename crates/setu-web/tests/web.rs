@@ -162,6 +162,10 @@ async fn search_box_finds_places_typed_in_either_script() {
             let r = get(&app, &format!("/places/search?q={q}"), "en").await;
             assert_eq!(r.status, StatusCode::OK);
             assert!(r.body.contains(r#"href="/places/51106""#), "search {q}");
+            assert!(
+                r.body.contains("Banke, Lumbini Province"),
+                "search {q} says where the place is"
+            );
         }
         let none = get(&app, "/places/search?q=zzzzqqq", "en").await;
         assert!(none.body.contains("No place matches"));
@@ -400,6 +404,83 @@ async fn directory_forms_validate_keep_input_and_refuse_stale_edits() {
         assert!(
             place.body.contains("Hetauda Youth Network")
                 && place.body.contains("Hetauda transit shelter")
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_crash_or_lost_database_gives_a_page_without_internals() {
+    let db = setu_testkit::sqlite();
+    let store = Store::open(&db.options()).await.unwrap();
+    let app = setu_web::App::new(store.clone()).unwrap();
+    let routes = axum::Router::new().route(
+        "/boom",
+        axum::routing::get(|| async {
+            if std::hint::black_box(true) {
+                panic!("Sita Tamang 9800000000"); // a panic message that must not leak
+            }
+            "unreachable"
+        }),
+    );
+    let router = setu_web::with_layers(routes, app.clone());
+    let r = get(&router, "/boom", "ne").await;
+    assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(r.body.contains("केही गडबड भयो"));
+    assert!(
+        !r.body.contains("Sita") && !r.body.contains("9800000000") && !r.body.contains("panicked")
+    );
+
+    // The database goes away: pages and readiness say so in the reader's language.
+    let router = setu_web::router(app);
+    store.close().await;
+    let r = get(&router, "/", "en").await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(r.body.contains("Temporarily unavailable"));
+    assert_eq!(
+        get(&router, "/readyz", "en").await.status,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    assert_eq!(get(&router, "/healthz", "en").await.status, StatusCode::OK);
+    let (s, v) = json(&router, "/api/v1/geo/provinces").await;
+    assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(v["error"]["code"], "unavailable");
+}
+
+#[tokio::test]
+async fn dates_show_in_bikram_sambat_with_ad_on_request() {
+    each_engine(|app| async move {
+        let ok = post_form(
+            &app,
+            "/organisations",
+            &[
+                ("name_en", "Date check"),
+                ("kind", "ngo"),
+                ("place", "11306"),
+            ],
+        )
+        .await;
+        let path = ok.headers[header::LOCATION]
+            .to_str()
+            .unwrap()
+            .trim_end_matches("?saved=1")
+            .to_string();
+        let today = time::OffsetDateTime::now_utc().date();
+        let bs = setu_core::BsDate::from_ad(today).unwrap();
+        let iso = setu_core::calendar::iso(today);
+        let plain = get(&app, &path, "en").await.body;
+        assert!(plain.contains(&bs.long(setu_core::Lang::En, setu_core::Digits::Latin)));
+        assert!(!plain.contains(&format!("({iso})")));
+        let req = Request::get(&path)
+            .header(header::COOKIE, "setu_lang=ne; setu_ad=1")
+            .body(Body::empty())
+            .unwrap();
+        let with_ad = send(&app, req).await.body;
+        assert!(with_ad.contains(&bs.long(setu_core::Lang::Ne, setu_core::Digits::Devanagari)));
+        assert!(
+            with_ad.contains(&setu_core::numbers::to_devanagari_digits(&format!(
+                "({iso})"
+            )))
         );
     })
     .await;

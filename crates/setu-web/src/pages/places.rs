@@ -1,6 +1,8 @@
 //! Browsing the geography (country → province → district → local level → ward) and
 //! finding a place by name in either script.
 
+use std::collections::HashMap;
+
 use axum::extract::{Path, Query, State};
 use axum::response::Html;
 use serde::Deserialize;
@@ -31,12 +33,8 @@ pub async fn place(
 
 async fn show(app: AppState, page: Page, code: PlaceCode) -> Result<Html<String>, WebError> {
     let place = app.store.place(code).await?.ok_or(WebError::NotFound)?;
-    let mut ancestors = Vec::new();
-    for a in code.lineage().into_iter().skip(1).rev() {
-        if let Some(p) = app.store.place(a).await? {
-            ancestors.push(p);
-        }
-    }
+    let lineage: Vec<PlaceCode> = code.lineage().into_iter().skip(1).collect();
+    let ancestors = app.store.places(&lineage).await?;
     let children = app.store.children(code).await?;
     let child_level = children.first().map(|c| c.level);
     let within = DirectoryFilter {
@@ -103,10 +101,22 @@ pub async fn search(
     let q: String = q.chars().take(100).collect();
     let found = app.store.search_places(&q, 50).await?;
     let page = page.with_title(String::new(), "places");
-    let mut results = Vec::with_capacity(found.len());
-    for place in found {
-        results.push(hit(&app, &page, place).await?);
-    }
+    // The districts and provinces the hits lie in, fetched in one query.
+    let mut above: Vec<PlaceCode> = found
+        .iter()
+        .flat_map(|p| p.code.lineage().into_iter().skip(1))
+        .filter(|c| *c != PlaceCode::Country)
+        .collect();
+    above.sort();
+    above.dedup();
+    let names: HashMap<PlaceCode, String> = app
+        .store
+        .places(&above)
+        .await?
+        .iter()
+        .map(|p| (p.code, page.place_name(p)))
+        .collect();
+    let results = found.into_iter().map(|p| hit(&page, &names, p)).collect();
     let title = page.t1("places-search-title", "query", q.trim());
     let page = page.with_title(title, "places");
     Ok(Html(
@@ -119,7 +129,7 @@ pub async fn search(
     ))
 }
 
-async fn hit(app: &AppState, page: &Page, place: Place) -> Result<SearchHit, WebError> {
+fn hit(page: &Page, names: &HashMap<PlaceCode, String>, place: Place) -> SearchHit {
     let other_name = if page.is_ne() {
         place.name_en.clone()
     } else {
@@ -131,21 +141,19 @@ async fn hit(app: &AppState, page: &Page, place: Place) -> Result<SearchHit, Web
         None => page.t(level_id(place.level)),
     };
     // "Banke, Lumbini Province": the district and province a local level lies in.
-    let mut within = Vec::new();
-    for a in place.code.lineage().into_iter().skip(1) {
-        if a == PlaceCode::Country {
-            break;
-        }
-        if let Some(p) = app.store.place(a).await? {
-            within.push(page.place_name(&p));
-        }
-    }
-    Ok(SearchHit {
+    let within: Vec<&str> = place
+        .code
+        .lineage()
+        .iter()
+        .skip(1)
+        .filter_map(|a| names.get(a).map(String::as_str))
+        .collect();
+    SearchHit {
+        within: within.join(", "),
         place,
         other_name,
         kind,
-        within: within.join(", "),
-    })
+    }
 }
 
 fn level_key(level: PlaceLevel) -> &'static str {
