@@ -48,6 +48,33 @@ pub enum PlaceLevel {
     Ward,
 }
 
+impl PlaceLevel {
+    /// Every level, from the country down.
+    pub const ALL: [PlaceLevel; 5] = [
+        PlaceLevel::Country,
+        PlaceLevel::Province,
+        PlaceLevel::District,
+        PlaceLevel::LocalLevel,
+        PlaceLevel::Ward,
+    ];
+
+    /// The stored and API form (`local-level`); also the suffix of its message ids.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PlaceLevel::Country => "country",
+            PlaceLevel::Province => "province",
+            PlaceLevel::District => "district",
+            PlaceLevel::LocalLevel => "local-level",
+            PlaceLevel::Ward => "ward",
+        }
+    }
+
+    /// Reads the stored form.
+    pub fn parse(s: &str) -> Option<PlaceLevel> {
+        PlaceLevel::ALL.into_iter().find(|l| l.as_str() == s)
+    }
+}
+
 /// A place code that could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("not a place code: expected NP, or a province (1 digit), district (3), local level (5) or ward (7) code")]

@@ -190,7 +190,7 @@ impl Store {
             "SELECT {PLACE_COLUMNS} FROM place WHERE level = $1 \
              AND ($2 IS NULL OR code LIKE $2 || '%') ORDER BY code"
         ))
-        .bind(level_str(level))
+        .bind(level.as_str())
         .bind(within.map(|w| w.to_string()))
         .fetch_all(&self.pool)
         .await?;
@@ -257,28 +257,6 @@ fn escape_like(s: &str) -> String {
     s.chars().filter(|c| *c != '%' && *c != '_').collect()
 }
 
-fn level_str(level: PlaceLevel) -> &'static str {
-    match level {
-        PlaceLevel::Country => "country",
-        PlaceLevel::Province => "province",
-        PlaceLevel::District => "district",
-        PlaceLevel::LocalLevel => "local-level",
-        PlaceLevel::Ward => "ward",
-    }
-}
-
-fn parse_level(s: &str) -> Option<PlaceLevel> {
-    [
-        PlaceLevel::Country,
-        PlaceLevel::Province,
-        PlaceLevel::District,
-        PlaceLevel::LocalLevel,
-        PlaceLevel::Ward,
-    ]
-    .into_iter()
-    .find(|l| level_str(*l) == s)
-}
-
 fn place_from_row(r: &AnyRow) -> Result<Place> {
     let bad = |what: &str| StoreError::ReferenceData(format!("bad {what} in place table"));
     let code: String = r.try_get("code")?;
@@ -287,7 +265,7 @@ fn place_from_row(r: &AnyRow) -> Result<Place> {
     let ll_type: Option<String> = r.try_get("ll_type")?;
     Ok(Place {
         code: code.parse().map_err(|_| bad("code"))?,
-        level: parse_level(&level).ok_or_else(|| bad("level"))?,
+        level: PlaceLevel::parse(&level).ok_or_else(|| bad("level"))?,
         parent: parent
             .map(|p| p.parse())
             .transpose()

@@ -7,18 +7,7 @@ use setu_core::{LocalLevelType, PlaceCode};
 use setu_store::directory::DirectoryFilter;
 use setu_store::{Store, StoreError};
 
-async fn each_engine<F, Fut>(f: F)
-where
-    F: Fn(Store) -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
-    for db in setu_testkit::databases().await {
-        let store = Store::open(&db.options()).await.unwrap();
-        f(store.clone()).await;
-        store.close().await;
-        db.cleanup().await;
-    }
-}
+use setu_testkit::each_store as each_engine;
 
 #[tokio::test]
 async fn geography_counts_match_nepal() {

@@ -64,6 +64,22 @@ pub async fn databases() -> Vec<TestDb> {
     out
 }
 
+/// Runs `f` once per engine under test, each time on a fresh, migrated store.
+pub async fn each_store<F, Fut>(f: F)
+where
+    F: Fn(setu_store::Store) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    for db in databases().await {
+        let store = setu_store::Store::open(&db.options())
+            .await
+            .expect("open and migrate the test database");
+        f(store.clone()).await;
+        store.close().await;
+        db.cleanup().await;
+    }
+}
+
 /// A fresh SQLite database in a temporary folder.
 pub fn sqlite() -> TestDb {
     let dir = tempfile::tempdir().expect("temporary folder");

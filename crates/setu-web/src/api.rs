@@ -26,13 +26,9 @@ pub struct PlaceJson {
 
 impl From<Place> for PlaceJson {
     fn from(p: Place) -> PlaceJson {
-        let kind = match (p.local_level_type, p.level) {
-            (Some(t), _) => t.as_str().to_string(),
-            (None, PlaceLevel::Province) => "province".into(),
-            (None, PlaceLevel::District) => "district".into(),
-            (None, PlaceLevel::Ward) => "ward".into(),
-            (None, PlaceLevel::LocalLevel) => "local-level".into(),
-            (None, PlaceLevel::Country) => "country".into(),
+        let kind = match p.local_level_type {
+            Some(t) => t.as_str().to_string(),
+            None => p.level.as_str().to_string(),
         };
         PlaceJson {
             code: p.code.to_string(),

@@ -59,13 +59,7 @@ where
     F: Fn(Router) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
-    for db in setu_testkit::databases().await {
-        let store = Store::open(&db.options()).await.unwrap();
-        let app = setu_web::router(setu_web::App::new(store.clone()).unwrap());
-        f(app).await;
-        store.close().await;
-        db.cleanup().await;
-    }
+    setu_testkit::each_store(|store| f(setu_web::router(setu_web::App::new(store).unwrap()))).await;
 }
 
 #[tokio::test]

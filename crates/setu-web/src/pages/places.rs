@@ -68,9 +68,9 @@ async fn show(app: AppState, page: Page, code: PlaceCode) -> Result<Html<String>
     let page = page.with_title(title, "places");
     let html = PlacePage {
         p: &page,
-        level_name: page.t(level_id(place.level)),
+        level_name: page.t(&level_id(place.level)),
         children_title: child_level
-            .map(|l| page.t(&format!("place-children-{}", level_key(l))))
+            .map(|l| page.t(&format!("place-children-{}", l.as_str())))
             .unwrap_or_default(),
         children_count: i64::try_from(children.len()).unwrap_or(0),
         show_type: child_level == Some(PlaceLevel::LocalLevel),
@@ -138,7 +138,7 @@ fn hit(page: &Page, names: &HashMap<PlaceCode, String>, place: Place) -> SearchH
     .unwrap_or_default();
     let kind = match place.local_level_type {
         Some(_) => page.ll_type(&place.local_level_type),
-        None => page.t(level_id(place.level)),
+        None => page.t(&level_id(place.level)),
     };
     // "Banke, Lumbini Province": the district and province a local level lies in.
     let within: Vec<&str> = place
@@ -156,22 +156,6 @@ fn hit(page: &Page, names: &HashMap<PlaceCode, String>, place: Place) -> SearchH
     }
 }
 
-fn level_key(level: PlaceLevel) -> &'static str {
-    match level {
-        PlaceLevel::Country => "country",
-        PlaceLevel::Province => "province",
-        PlaceLevel::District => "district",
-        PlaceLevel::LocalLevel => "local-level",
-        PlaceLevel::Ward => "ward",
-    }
-}
-
-fn level_id(level: PlaceLevel) -> &'static str {
-    match level {
-        PlaceLevel::Country => "level-country",
-        PlaceLevel::Province => "level-province",
-        PlaceLevel::District => "level-district",
-        PlaceLevel::LocalLevel => "level-local-level",
-        PlaceLevel::Ward => "level-ward",
-    }
+fn level_id(level: PlaceLevel) -> String {
+    format!("level-{}", level.as_str())
 }
