@@ -5,11 +5,13 @@
 //! to an ISO date, which fiscal year a day falls in, how Nepali numbers are written) so that
 //! the storage and web layers cannot get them wrong on their own.
 
+pub mod access;
 pub mod calendar;
 pub mod directory;
 pub mod geo;
 pub mod lang;
 pub mod numbers;
+pub mod password;
 pub mod validation;
 
 pub use calendar::{BsDate, CalendarError, FiscalYear};

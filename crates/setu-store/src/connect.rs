@@ -3,11 +3,13 @@
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, Connection, Executor};
 
+use crate::crypto::Keyring;
 use crate::{Result, Store, StoreError};
 
 /// The two database engines Setu runs on.
@@ -28,6 +30,9 @@ pub struct ConnectOptions {
     pub max_connections: u32,
     /// How long to keep trying to reach the database before giving up.
     pub connect_timeout: Duration,
+    /// The keys personal data is sealed with. Defaults to keys held only in memory (for
+    /// tests); `setu` always passes the key file's.
+    pub keys: Arc<Keyring>,
 }
 
 impl ConnectOptions {
@@ -37,6 +42,7 @@ impl ConnectOptions {
             url: url.into(),
             max_connections: 8,
             connect_timeout: Duration::from_secs(10),
+            keys: Arc::new(Keyring::ephemeral()),
         }
     }
 
@@ -102,7 +108,7 @@ impl Store {
             .connect_with(connect_opts)
             .await
             .map_err(|e| StoreError::Unreachable(one_line(&e)))?;
-        Ok(Store { pool, engine })
+        Ok(Store { pool, engine, keys: Arc::clone(&opts.keys) })
     }
 
     /// Opens the database and brings its schema and reference data up to date.

@@ -7,6 +7,7 @@ use setu_core::PlaceCode;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
+use crate::audit::{append, Actor, Event};
 use crate::{now_text, Result, Store, StoreError};
 
 /// An organisation with the names of its place.
@@ -107,9 +108,10 @@ impl Store {
     }
 
     /// Adds an organisation; returns its id.
-    pub async fn create_organisation(&self, d: &OrgDraft) -> Result<i64> {
+    pub async fn create_organisation(&self, by: &Actor, d: &OrgDraft) -> Result<i64> {
         self.require_place(d.place).await?;
         let now = now_text();
+        let mut tx = self.pool.begin().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO organisation (name_en, name_ne, kind, place_code, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
@@ -119,19 +121,30 @@ impl Store {
         .bind(d.kind.as_str())
         .bind(d.place.to_string())
         .bind(now)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *tx)
         .await?;
+        append(&mut tx, by, &Event::new("create", "organisation", id).at(d.place).fields(ORG_FIELDS)).await?;
+        tx.commit().await?;
         Ok(id)
     }
 
     /// Changes an organisation, if it is still at `base_version`; returns the new version.
     pub async fn update_organisation(
         &self,
+        by: &Actor,
         id: i64,
         base_version: i64,
         d: &OrgDraft,
     ) -> Result<i64> {
         self.require_place(d.place).await?;
+        let before = self.organisation(id).await?;
+        let changed = changed_fields(&[
+            ("name_en", before.name_en == d.name_en),
+            ("name_ne", before.name_ne == d.name_ne),
+            ("kind", before.kind == d.kind),
+            ("place", before.place == d.place),
+        ]);
+        let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
             "UPDATE organisation SET name_en = $1, name_ne = $2, kind = $3, place_code = $4, \
              updated_at = $5, version = version + 1 WHERE id = $6 AND version = $7",
@@ -143,8 +156,12 @@ impl Store {
         .bind(now_text())
         .bind(id)
         .bind(base_version)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        if done.rows_affected() == 1 {
+            append(&mut tx, by, &Event::new("update", "organisation", id).at(d.place).fields(&changed)).await?;
+            tx.commit().await?;
+        }
         self.after_versioned_update("organisation", id, base_version, done.rows_affected())
             .await
     }
@@ -179,10 +196,11 @@ impl Store {
     }
 
     /// Adds a site; returns its id.
-    pub async fn create_site(&self, d: &SiteDraft) -> Result<i64> {
+    pub async fn create_site(&self, by: &Actor, d: &SiteDraft) -> Result<i64> {
         self.require_place(d.place).await?;
         self.require_organisation(d.organisation_id).await?;
         let now = now_text();
+        let mut tx = self.pool.begin().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO site (name_en, name_ne, kind, place_code, organisation_id, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
@@ -193,15 +211,26 @@ impl Store {
         .bind(d.place.to_string())
         .bind(d.organisation_id)
         .bind(now)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *tx)
         .await?;
+        append(&mut tx, by, &Event::new("create", "site", id).at(d.place).fields(SITE_FIELDS)).await?;
+        tx.commit().await?;
         Ok(id)
     }
 
     /// Changes a site, if it is still at `base_version`; returns the new version.
-    pub async fn update_site(&self, id: i64, base_version: i64, d: &SiteDraft) -> Result<i64> {
+    pub async fn update_site(&self, by: &Actor, id: i64, base_version: i64, d: &SiteDraft) -> Result<i64> {
         self.require_place(d.place).await?;
         self.require_organisation(d.organisation_id).await?;
+        let before = self.site(id).await?;
+        let changed = changed_fields(&[
+            ("name_en", before.name_en == d.name_en),
+            ("name_ne", before.name_ne == d.name_ne),
+            ("kind", before.kind == d.kind),
+            ("place", before.place == d.place),
+            ("organisation", before.organisation_id == d.organisation_id),
+        ]);
+        let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
             "UPDATE site SET name_en = $1, name_ne = $2, kind = $3, place_code = $4, \
              organisation_id = $5, updated_at = $6, version = version + 1 \
@@ -215,8 +244,12 @@ impl Store {
         .bind(now_text())
         .bind(id)
         .bind(base_version)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        if done.rows_affected() == 1 {
+            append(&mut tx, by, &Event::new("update", "site", id).at(d.place).fields(&changed)).await?;
+            tx.commit().await?;
+        }
         self.after_versioned_update("site", id, base_version, done.rows_affected())
             .await
     }
@@ -269,6 +302,14 @@ const SITE_COLUMNS: &str = "x.id, x.name_en, x.name_ne, x.kind, x.place_code, x.
      x.updated_at, x.organisation_id, o.name_en AS organisation_en, \
      o.name_ne AS organisation_ne, COALESCE(p.name_en, pp.name_en) AS place_en, \
      COALESCE(p.name_ne, pp.name_ne) AS place_ne";
+
+const ORG_FIELDS: &[&str] = &["name_en", "name_ne", "kind", "place"];
+const SITE_FIELDS: &[&str] = &["name_en", "name_ne", "kind", "place", "organisation"];
+
+/// The names of the fields whose "unchanged" flag is false.
+pub(crate) fn changed_fields(fields: &[(&'static str, bool)]) -> Vec<&'static str> {
+    fields.iter().filter(|(_, same)| !same).map(|(f, _)| *f).collect()
+}
 
 /// The country scope needs no filter; any other scope is a code prefix.
 fn scope_prefix(within: Option<PlaceCode>) -> Option<String> {

@@ -32,6 +32,12 @@ pub enum StoreError {
     /// A reference to another record (a place, an organisation) that does not exist.
     #[error("unknown {0}")]
     UnknownReference(&'static str),
+    /// The input breaks a rule the store enforces (the Fluent message id says which).
+    #[error("rejected: {0}")]
+    Rejected(&'static str),
+    /// Keys are missing, or a sealed value does not open.
+    #[error("encryption: {0}")]
+    Crypto(#[from] crate::crypto::CryptoError),
     /// Bundled reference data could not be read.
     #[error("bundled reference data is unreadable: {0}")]
     ReferenceData(String),

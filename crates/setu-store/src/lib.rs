@@ -6,13 +6,21 @@
 //! differs per engine (`migrations/sqlite`, `migrations/postgres`). SQL lives in this crate
 //! and nowhere else.
 
+pub mod audit;
+pub mod auth;
 mod connect;
+pub mod contacts;
+pub mod crypto;
 pub mod directory;
 mod error;
 pub mod geo;
 mod migrate;
 
+use std::sync::Arc;
+
 use sqlx::AnyPool;
+
+use crate::crypto::Keyring;
 
 pub use connect::{ConnectOptions, Engine};
 pub use error::StoreError;
@@ -22,6 +30,7 @@ pub use error::StoreError;
 pub struct Store {
     pool: AnyPool,
     engine: Engine,
+    keys: Arc<Keyring>,
 }
 
 /// Shorthand for results of store operations.
@@ -33,9 +42,22 @@ impl Store {
         self.engine
     }
 
+    /// The keys personal data is sealed with.
+    pub fn keys(&self) -> &Keyring {
+        &self.keys
+    }
+
     /// Whether the database answers (for `/readyz`).
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Runs one raw SQL statement. For tests that play an intruder with database access
+    /// (tampering with the audit trail); nothing in Setu calls it.
+    #[doc(hidden)]
+    pub async fn raw_execute_for_tests(&self, sql: &str) -> Result<()> {
+        sqlx::query(sql).execute(&self.pool).await?;
         Ok(())
     }
 
@@ -47,7 +69,12 @@ impl Store {
 
 /// The current time as stored: UTC, ISO-8601 with seconds (`2025-07-17T08:30:00Z`).
 pub(crate) fn now_text() -> String {
-    let now = time::OffsetDateTime::now_utc();
+    time_text(time::OffsetDateTime::now_utc())
+}
+
+/// A time as stored. Stored times compare correctly as text.
+pub(crate) fn time_text(t: time::OffsetDateTime) -> String {
+    let now = t.to_offset(time::UtcOffset::UTC);
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
         now.year(),

@@ -9,12 +9,20 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 use crate::{Engine, Result, Store, StoreError};
 
 /// (version, description, SQLite DDL, PostgreSQL DDL)
-const MIGRATIONS: &[(i64, &str, &str, &str)] = &[(
-    1,
-    "foundation",
-    include_str!("../migrations/sqlite/0001_foundation.sql"),
-    include_str!("../migrations/postgres/0001_foundation.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
+    (
+        1,
+        "foundation",
+        include_str!("../migrations/sqlite/0001_foundation.sql"),
+        include_str!("../migrations/postgres/0001_foundation.sql"),
+    ),
+    (
+        2,
+        "access",
+        include_str!("../migrations/sqlite/0002_access.sql"),
+        include_str!("../migrations/postgres/0002_access.sql"),
+    ),
+];
 
 impl Store {
     /// Applies every pending migration, then loads reference data that changed.

@@ -6,6 +6,7 @@
 use anyhow::{bail, Context, Result};
 use setu_core::directory::{OrgDraft, OrgKind, SiteDraft, SiteKind};
 use setu_core::PlaceCode;
+use setu_store::audit::Actor;
 use setu_store::directory::DirectoryFilter;
 use setu_store::{Engine, Store};
 
@@ -67,13 +68,17 @@ fn remove_sqlite_files(config: &Config) -> Result<()> {
     Ok(())
 }
 
+fn demo_actor() -> Actor {
+    Actor::system("demo")
+}
+
 fn code(s: &str) -> Result<PlaceCode> {
     s.parse().with_context(|| format!("bad place code {s}"))
 }
 
 async fn org(store: &Store, en: &str, ne: &str, kind: OrgKind, place: &str) -> Result<i64> {
     Ok(store
-        .create_organisation(&OrgDraft {
+        .create_organisation(&demo_actor(), &OrgDraft {
             name_en: en.into(),
             name_ne: Some(ne.into()),
             kind,
@@ -91,7 +96,7 @@ async fn site(
     by: Option<i64>,
 ) -> Result<i64> {
     Ok(store
-        .create_site(&SiteDraft {
+        .create_site(&demo_actor(), &SiteDraft {
             name_en: en.into(),
             name_ne: Some(ne.into()),
             kind,

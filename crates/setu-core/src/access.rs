@@ -1,0 +1,405 @@
+//! Who may do what, where: permission = role × scope.
+//!
+//! A role grants capabilities; a scope says where they apply: a node of the geography, a
+//! site, or an organisation. The matrix below is data, listed in `docs/permissions.md` (a
+//! test checks the two agree), and [`decide`] is the one function that answers every access
+//! question. Storage filters lists with the same scope ([`Scope`] → SQL in `setu-store`).
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::geo::{PlaceCode, PlaceLevel};
+
+/// Something a role may be allowed to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Capability {
+    /// See organisations and sites (no personal data).
+    ReadDirectory,
+    /// Add and edit organisations and sites, and their contacts.
+    EditDirectory,
+    /// See counts and indicators, never names.
+    ReadAggregates,
+    /// See names, phone numbers and other identifying fields.
+    ReadPersonal,
+    /// Make and change programme records (booth, committee, tracing…).
+    WriteRecords,
+    /// Confirm or reject proposed matches between records.
+    ConfirmMatches,
+    /// Open a record outside one's scope by giving a reason ("break the glass").
+    BreakGlass,
+    /// See the break-the-glass accesses made inside one's scope.
+    ReviewGlass,
+    /// Create, disable and change user accounts.
+    AdministerUsers,
+    /// Read and export the audit trail.
+    ReadAudit,
+}
+
+impl Capability {
+    /// Every capability, in the order of the permissions table.
+    pub const ALL: [Capability; 10] = [
+        Capability::ReadDirectory,
+        Capability::EditDirectory,
+        Capability::ReadAggregates,
+        Capability::ReadPersonal,
+        Capability::WriteRecords,
+        Capability::ConfirmMatches,
+        Capability::BreakGlass,
+        Capability::ReviewGlass,
+        Capability::AdministerUsers,
+        Capability::ReadAudit,
+    ];
+
+    /// Stored and displayed form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Capability::ReadDirectory => "read-directory",
+            Capability::EditDirectory => "edit-directory",
+            Capability::ReadAggregates => "read-aggregates",
+            Capability::ReadPersonal => "read-personal",
+            Capability::WriteRecords => "write-records",
+            Capability::ConfirmMatches => "confirm-matches",
+            Capability::BreakGlass => "break-glass",
+            Capability::ReviewGlass => "review-glass",
+            Capability::AdministerUsers => "administer-users",
+            Capability::ReadAudit => "read-audit",
+        }
+    }
+}
+
+/// What kind of scope a role may be given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ScopeKind {
+    /// The whole country (`NP`).
+    Country,
+    /// A province.
+    Province,
+    /// A district.
+    District,
+    /// A local level.
+    LocalLevel,
+    /// A ward.
+    Ward,
+    /// A site (booth, police post, shelter, ward office).
+    Site,
+    /// An organisation.
+    Organisation,
+}
+
+impl ScopeKind {
+    /// Stored and displayed form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScopeKind::Country => "country",
+            ScopeKind::Province => "province",
+            ScopeKind::District => "district",
+            ScopeKind::LocalLevel => "local-level",
+            ScopeKind::Ward => "ward",
+            ScopeKind::Site => "site",
+            ScopeKind::Organisation => "organisation",
+        }
+    }
+}
+
+macro_rules! roles {
+    ($( $variant:ident = $code:literal : [$($scope:ident),*] => [$($cap:ident),*] ; )+) => {
+        /// A role. Each has the capabilities and the kinds of scope listed in [`MATRIX`].
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum Role { $( #[doc = $code] #[serde(rename = $code)] $variant ),+ }
+
+        /// The permission matrix: every role, the scopes it may hold, its capabilities.
+        pub const MATRIX: &[RoleSpec] = &[
+            $( RoleSpec {
+                role: Role::$variant,
+                scopes: &[$(ScopeKind::$scope),*],
+                capabilities: &[$(Capability::$cap),*],
+            } ),+
+        ];
+
+        impl Role {
+            /// Stored and displayed form (`booth-worker`); also the suffix of its message id.
+            pub fn as_str(self) -> &'static str {
+                match self { $( Role::$variant => $code ),+ }
+            }
+        }
+    };
+}
+
+/// One row of the matrix.
+#[derive(Debug, Clone, Copy)]
+pub struct RoleSpec {
+    /// The role.
+    pub role: Role,
+    /// The kinds of scope it may be given.
+    pub scopes: &'static [ScopeKind],
+    /// What it may do inside its scope.
+    pub capabilities: &'static [Capability],
+}
+
+roles! {
+    SystemAdmin = "system-admin": [Country]
+        => [ReadDirectory, EditDirectory, ReadAggregates, AdministerUsers];
+    NationalCoordinator = "national-coordinator": [Country]
+        => [ReadDirectory, EditDirectory, ReadAggregates, ReadPersonal, WriteRecords, ConfirmMatches, BreakGlass, ReviewGlass];
+    ProvinceCoordinator = "province-coordinator": [Province]
+        => [ReadDirectory, EditDirectory, ReadAggregates, ReadPersonal, WriteRecords, ConfirmMatches, BreakGlass, ReviewGlass];
+    DistrictCoordinator = "district-coordinator": [District]
+        => [ReadDirectory, EditDirectory, ReadAggregates, ReadPersonal, WriteRecords, ConfirmMatches, BreakGlass, ReviewGlass];
+    LcchtMemberSecretary = "lccht-member-secretary": [LocalLevel]
+        => [ReadDirectory, EditDirectory, ReadAggregates, ReadPersonal, WriteRecords, ConfirmMatches, BreakGlass, ReviewGlass];
+    LcchtMember = "lccht-member": [LocalLevel]
+        => [ReadDirectory, ReadAggregates, WriteRecords];
+    BoothWorker = "booth-worker": [Site]
+        => [ReadDirectory, ReadPersonal, WriteRecords, BreakGlass];
+    PoliceFocalPerson = "police-focal-person": [Organisation]
+        => [ReadDirectory, ReadPersonal, WriteRecords, BreakGlass];
+    NgoCaseworker = "ngo-caseworker": [Organisation]
+        => [ReadDirectory, ReadPersonal, WriteRecords, BreakGlass];
+    YouthAmbassador = "youth-ambassador": [Ward, LocalLevel]
+        => [ReadDirectory, WriteRecords];
+    ParentsGroupFacilitator = "parents-group-facilitator": [Ward, LocalLevel]
+        => [ReadDirectory, WriteRecords];
+    Analyst = "analyst": [Country, Province, District, LocalLevel]
+        => [ReadDirectory, ReadAggregates];
+    Auditor = "auditor": [Country]
+        => [ReadAudit];
+}
+
+impl Role {
+    /// Every role, in the order of the matrix.
+    pub fn all() -> impl Iterator<Item = Role> {
+        MATRIX.iter().map(|s| s.role)
+    }
+
+    /// The matrix row of this role.
+    pub fn spec(self) -> &'static RoleSpec {
+        // Every role has exactly one row (checked by a test); the first row is never used.
+        MATRIX.iter().find(|s| s.role == self).unwrap_or(&MATRIX[0])
+    }
+
+    /// Whether the role grants `cap` (somewhere).
+    pub fn has(self, cap: Capability) -> bool {
+        self.spec().capabilities.contains(&cap)
+    }
+
+    /// Reads the stored form.
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::all().find(|r| r.as_str() == s)
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where a user's role applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scope {
+    /// A node of the geography and everything inside it.
+    Place(PlaceCode),
+    /// One site.
+    Site(i64),
+    /// One organisation and the sites it runs.
+    Organisation(i64),
+}
+
+impl Scope {
+    /// Its kind.
+    pub fn kind(self) -> ScopeKind {
+        match self {
+            Scope::Place(p) => match p.level() {
+                PlaceLevel::Country => ScopeKind::Country,
+                PlaceLevel::Province => ScopeKind::Province,
+                PlaceLevel::District => ScopeKind::District,
+                PlaceLevel::LocalLevel => ScopeKind::LocalLevel,
+                PlaceLevel::Ward => ScopeKind::Ward,
+            },
+            Scope::Site(_) => ScopeKind::Site,
+            Scope::Organisation(_) => ScopeKind::Organisation,
+        }
+    }
+
+    /// Whether `target` lies inside this scope.
+    pub fn contains(self, target: &Target) -> bool {
+        match self {
+            Scope::Place(scope) => target.place.is_some_and(|p| p.is_within(scope)),
+            Scope::Site(id) => target.site == Some(id),
+            Scope::Organisation(id) => target.organisation == Some(id),
+        }
+    }
+}
+
+impl fmt::Display for Scope {
+    /// `NP`, `511`, `site:3`, `org:12`: the form `--scope` takes.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Scope::Place(p) => write!(f, "{p}"),
+            Scope::Site(id) => write!(f, "site:{id}"),
+            Scope::Organisation(id) => write!(f, "org:{id}"),
+        }
+    }
+}
+
+/// A scope that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not a scope: write a place code (NP, 5, 511, 51106, 5110619), site:ID or org:ID")]
+pub struct BadScope;
+
+impl FromStr for Scope {
+    type Err = BadScope;
+
+    fn from_str(s: &str) -> Result<Scope, BadScope> {
+        let s = s.trim();
+        let id = |rest: &str| rest.parse::<i64>().ok().filter(|i| *i > 0).ok_or(BadScope);
+        if let Some(rest) = s.strip_prefix("site:") {
+            return Ok(Scope::Site(id(rest)?));
+        }
+        if let Some(rest) = s.strip_prefix("org:") {
+            return Ok(Scope::Organisation(id(rest)?));
+        }
+        s.parse().map(Scope::Place).map_err(|_| BadScope)
+    }
+}
+
+/// Where a record lives: its place, and the site and organisation it belongs to (if any).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Target {
+    /// The record's place.
+    pub place: Option<PlaceCode>,
+    /// The site it was made at or belongs to.
+    pub site: Option<i64>,
+    /// The organisation it belongs to (for a site: the organisation that runs it).
+    pub organisation: Option<i64>,
+}
+
+/// A signed-in user, as access decisions see them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// The user's id.
+    pub user_id: String,
+    /// The username (for the audit trail).
+    pub username: String,
+    /// The role.
+    pub role: Role,
+    /// Where it applies.
+    pub scope: Scope,
+}
+
+/// The answer to an access question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Go ahead.
+    Allow,
+    /// The role lacks the capability: answer 403.
+    Forbidden,
+    /// The record is outside the scope: answer 404, revealing nothing.
+    OutOfScope,
+}
+
+/// The one function that decides every access: may `who` use `cap` on `target` (or, with no
+/// target, anywhere, as for a list that storage then filters by scope)? `glass` says whether
+/// a live break-the-glass grant covers the target.
+pub fn decide(who: &Principal, cap: Capability, target: Option<&Target>, glass: bool) -> Decision {
+    if !who.role.has(cap) {
+        return Decision::Forbidden;
+    }
+    match target {
+        None => Decision::Allow,
+        Some(t) if who.scope.contains(t) => Decision::Allow,
+        // A break-the-glass grant opens reading, never writing.
+        Some(_) if glass && matches!(cap, Capability::ReadPersonal | Capability::ReadDirectory) => {
+            Decision::Allow
+        }
+        Some(_) => Decision::OutOfScope,
+    }
+}
+
+/// Checks that a role may hold a scope (a booth worker needs a site, an analyst a place…).
+pub fn check_assignment(role: Role, scope: Scope) -> Result<(), &'static str> {
+    if role.spec().scopes.contains(&scope.kind()) {
+        Ok(())
+    } else {
+        Err("error-scope-for-role")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn who(role: Role, scope: &str) -> Principal {
+        Principal {
+            user_id: "u".into(),
+            username: "u".into(),
+            role,
+            scope: scope.parse().unwrap(),
+        }
+    }
+
+    fn at(place: &str) -> Target {
+        Target {
+            place: Some(place.parse().unwrap()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn every_role_has_one_row() {
+        for spec in MATRIX {
+            assert_eq!(MATRIX.iter().filter(|s| s.role == spec.role).count(), 1);
+            assert_eq!(Role::parse(spec.role.as_str()), Some(spec.role));
+            assert!(!spec.scopes.is_empty());
+        }
+        assert_eq!(MATRIX.len(), 13);
+    }
+
+    #[test]
+    fn place_scopes_nest() {
+        let d = who(Role::DistrictCoordinator, "511");
+        assert_eq!(decide(&d, Capability::ReadPersonal, Some(&at("5110619")), false), Decision::Allow);
+        assert_eq!(decide(&d, Capability::ReadPersonal, Some(&at("31206")), false), Decision::OutOfScope);
+        assert_eq!(decide(&d, Capability::ReadPersonal, Some(&at("31206")), true), Decision::Allow);
+        assert_eq!(decide(&d, Capability::EditDirectory, Some(&at("31206")), true), Decision::OutOfScope);
+        assert_eq!(decide(&d, Capability::AdministerUsers, None, false), Decision::Forbidden);
+    }
+
+    #[test]
+    fn analysts_never_see_personal_data_and_auditors_only_audit() {
+        let a = who(Role::Analyst, "NP");
+        assert_eq!(decide(&a, Capability::ReadPersonal, Some(&at("511")), true), Decision::Forbidden);
+        assert_eq!(decide(&a, Capability::ReadAggregates, None, false), Decision::Allow);
+        let au = who(Role::Auditor, "NP");
+        assert_eq!(decide(&au, Capability::ReadDirectory, None, false), Decision::Forbidden);
+        assert_eq!(decide(&au, Capability::ReadAudit, None, false), Decision::Allow);
+    }
+
+    #[test]
+    fn site_and_organisation_scopes() {
+        let b = who(Role::BoothWorker, "site:4");
+        let booth = Target { place: Some("51106".parse().unwrap()), site: Some(4), organisation: Some(9) };
+        let other = Target { site: Some(5), ..booth };
+        assert_eq!(decide(&b, Capability::ReadPersonal, Some(&booth), false), Decision::Allow);
+        assert_eq!(decide(&b, Capability::ReadPersonal, Some(&other), false), Decision::OutOfScope);
+        let ngo = who(Role::NgoCaseworker, "org:9");
+        assert_eq!(decide(&ngo, Capability::ReadPersonal, Some(&booth), false), Decision::Allow);
+        assert_eq!(decide(&ngo, Capability::ReadPersonal, Some(&at("51106")), false), Decision::OutOfScope);
+    }
+
+    #[test]
+    fn scopes_parse_and_fit_roles() {
+        assert_eq!("site:3".parse::<Scope>(), Ok(Scope::Site(3)));
+        assert_eq!("org:12".parse::<Scope>().unwrap().to_string(), "org:12");
+        assert!("site:x".parse::<Scope>().is_err());
+        assert!("nowhere".parse::<Scope>().is_err());
+        assert!(check_assignment(Role::BoothWorker, "site:3".parse().unwrap()).is_ok());
+        assert!(check_assignment(Role::BoothWorker, "511".parse().unwrap()).is_err());
+        assert!(check_assignment(Role::YouthAmbassador, "5110619".parse().unwrap()).is_ok());
+        assert!(check_assignment(Role::SystemAdmin, "511".parse().unwrap()).is_err());
+    }
+}

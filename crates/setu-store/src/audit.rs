@@ -1,0 +1,285 @@
+//! The audit trail: append-only and hash-chained. Each entry carries the hash of the one
+//! before it, so changing or removing any stored entry breaks every hash after it, and
+//! `setu audit verify` names the first broken entry. Entries are written in the same
+//! transaction as the change they record, and never hold the values of sealed fields.
+
+use serde::Serialize;
+use setu_core::PlaceCode;
+use sha2::{Digest, Sha256};
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
+
+use crate::{now_text, Result, Store};
+
+/// Who did something.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// The user's id; `None` for the system or an unknown user (a failed login).
+    pub id: Option<String>,
+    /// The username, or `system:…` / the name typed at a failed login.
+    pub name: String,
+}
+
+impl Actor {
+    /// A signed-in user.
+    pub fn user(id: &str, name: &str) -> Actor {
+        Actor { id: Some(id.to_string()), name: name.to_string() }
+    }
+
+    /// Setu itself or a command-line tool (`system:demo`, `system:cli`).
+    pub fn system(what: &str) -> Actor {
+        Actor { id: None, name: format!("system:{what}") }
+    }
+}
+
+/// One thing to record.
+#[derive(Debug, Clone)]
+pub struct Event<'a> {
+    /// `login`, `login-failed`, `logout`, `create`, `update`, `view-personal`, `export`,
+    /// `permission-change`, `break-glass`, …
+    pub action: &'a str,
+    /// The kind of record (`organisation`, `contact`, `user`, `session`, …).
+    pub entity: &'a str,
+    /// Its id.
+    pub entity_id: String,
+    /// Where it is, so coordinators can see what happened in their scope.
+    pub place: Option<PlaceCode>,
+    /// Which fields changed or were shown (names only, never values).
+    pub fields: Vec<&'a str>,
+    /// Free detail without personal data (a role change, a reason's existence, a client).
+    pub detail: String,
+}
+
+impl<'a> Event<'a> {
+    /// An event with no fields and no detail.
+    pub fn new(action: &'a str, entity: &'a str, entity_id: impl ToString) -> Event<'a> {
+        Event { action, entity, entity_id: entity_id.to_string(), place: None, fields: Vec::new(), detail: String::new() }
+    }
+
+    /// Sets the place.
+    pub fn at(mut self, place: PlaceCode) -> Self {
+        self.place = Some(place);
+        self
+    }
+
+    /// Sets the field names.
+    pub fn fields(mut self, fields: &[&'a str]) -> Self {
+        self.fields = fields.to_vec();
+        self
+    }
+
+    /// Sets the detail.
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = detail.into();
+        self
+    }
+}
+
+/// A stored entry.
+#[derive(Debug, Clone, Serialize)]
+pub struct Entry {
+    /// Position in the chain, from 1.
+    pub seq: i64,
+    /// When, UTC.
+    pub at: String,
+    /// The user's id.
+    pub actor_id: Option<String>,
+    /// The username.
+    pub actor: String,
+    /// What was done.
+    pub action: String,
+    /// To what kind of record.
+    pub entity: String,
+    /// Which one.
+    pub entity_id: String,
+    /// Where.
+    pub place_code: Option<String>,
+    /// Field names, comma-separated.
+    pub fields: String,
+    /// Detail.
+    pub detail: String,
+    /// The previous entry's hash.
+    pub prev_hash: String,
+    /// This entry's hash.
+    pub hash: String,
+}
+
+impl Entry {
+    fn compute_hash(&self) -> String {
+        // A JSON array is an unambiguous encoding of the fields in order.
+        let canonical = serde_json::json!([
+            self.prev_hash, self.seq, self.at, self.actor_id, self.actor, self.action,
+            self.entity, self.entity_id, self.place_code, self.fields, self.detail
+        ])
+        .to_string();
+        let digest = Sha256::digest(canonical.as_bytes());
+        digest.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// Filters for browsing the trail.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// Only this username.
+    pub actor: Option<String>,
+    /// Only this action.
+    pub action: Option<String>,
+    /// Only this kind of record.
+    pub entity: Option<String>,
+    /// Only this record id.
+    pub entity_id: Option<String>,
+    /// Only entries at or inside this place.
+    pub within: Option<PlaceCode>,
+    /// Only entries on or after this ISO date.
+    pub from: Option<String>,
+    /// Only entries before the day after this ISO date.
+    pub until: Option<String>,
+    /// At most this many, newest first.
+    pub limit: i64,
+}
+
+/// The result of checking the chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verification {
+    /// Entries checked.
+    pub checked: i64,
+    /// The first entry whose hash or link does not match, if any.
+    pub first_broken: Option<i64>,
+}
+
+const COLUMNS: &str =
+    "seq, at, actor_id, actor, action, entity, entity_id, place_code, fields, detail, prev_hash, hash";
+
+/// Appends `event` by `actor` inside `tx`. The head row is updated first, which takes the
+/// write lock on both engines, so concurrent appends queue instead of forking the chain.
+pub(crate) async fn append(tx: &mut Transaction<'static, Any>, actor: &Actor, event: &Event<'_>) -> Result<i64> {
+    let head = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, last_hash")
+        .fetch_one(&mut **tx)
+        .await?;
+    let seq: i64 = head.try_get("seq")?;
+    let prev_hash: String = head.try_get("last_hash")?;
+    let mut entry = Entry {
+        seq,
+        at: now_text(),
+        actor_id: actor.id.clone(),
+        actor: actor.name.clone(),
+        action: event.action.to_string(),
+        entity: event.entity.to_string(),
+        entity_id: event.entity_id.clone(),
+        place_code: event.place.map(|p| p.to_string()),
+        fields: event.fields.join(","),
+        detail: event.detail.clone(),
+        prev_hash,
+        hash: String::new(),
+    };
+    entry.hash = entry.compute_hash();
+    sqlx::query(&format!(
+        "INSERT INTO audit_entry ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+    ))
+    .bind(entry.seq)
+    .bind(entry.at.clone())
+    .bind(entry.actor_id.clone())
+    .bind(entry.actor.clone())
+    .bind(entry.action.clone())
+    .bind(entry.entity.clone())
+    .bind(entry.entity_id.clone())
+    .bind(entry.place_code.clone())
+    .bind(entry.fields.clone())
+    .bind(entry.detail.clone())
+    .bind(entry.prev_hash.clone())
+    .bind(entry.hash.clone())
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("UPDATE audit_head SET last_hash = $1 WHERE id = 1")
+        .bind(entry.hash)
+        .execute(&mut **tx)
+        .await?;
+    Ok(seq)
+}
+
+impl Store {
+    /// Records an event on its own (for events that change nothing else: a view, a login).
+    pub async fn audit(&self, actor: &Actor, event: &Event<'_>) -> Result<i64> {
+        let mut tx = self.pool.begin().await?;
+        let seq = append(&mut tx, actor, event).await?;
+        tx.commit().await?;
+        Ok(seq)
+    }
+
+    /// Entries matching `filter`, newest first.
+    pub async fn audit_entries(&self, f: &AuditFilter) -> Result<Vec<Entry>> {
+        let until_next_day = f.until.as_ref().map(|d| format!("{d}T99"));
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM audit_entry \
+             WHERE ($1 IS NULL OR actor = $1) AND ($2 IS NULL OR action = $2) \
+               AND ($3 IS NULL OR entity = $3) AND ($4 IS NULL OR entity_id = $4) \
+               AND ($5 IS NULL OR place_code = $5 OR place_code LIKE $5 || '%') \
+               AND ($6 IS NULL OR at >= $6) AND ($7 IS NULL OR at < $7) \
+             ORDER BY seq DESC LIMIT $8"
+        ))
+        .bind(f.actor.clone())
+        .bind(f.action.clone())
+        .bind(f.entity.clone())
+        .bind(f.entity_id.clone())
+        .bind(f.within.filter(|p| *p != PlaceCode::Country).map(|p| p.to_string()))
+        .bind(f.from.clone())
+        .bind(until_next_day)
+        .bind(if f.limit > 0 { f.limit } else { 500 })
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(entry_from_row).collect()
+    }
+
+    /// Recomputes the whole chain, in order, and names the first entry that does not match.
+    pub async fn verify_audit(&self) -> Result<Verification> {
+        let mut prev = "genesis".to_string();
+        let mut checked = 0;
+        let mut after = 0i64;
+        loop {
+            let rows = sqlx::query(&format!(
+                "SELECT {COLUMNS} FROM audit_entry WHERE seq > $1 ORDER BY seq LIMIT 1000"
+            ))
+            .bind(after)
+            .fetch_all(&self.pool)
+            .await?;
+            if rows.is_empty() {
+                break;
+            }
+            for row in &rows {
+                let e = entry_from_row(row)?;
+                checked += 1;
+                if e.seq != after + 1 || e.prev_hash != prev || e.compute_hash() != e.hash {
+                    return Ok(Verification { checked, first_broken: Some(after + 1) });
+                }
+                prev = e.hash;
+                after = e.seq;
+            }
+        }
+        // The head must point at the last entry: a truncated tail is tampering too.
+        let head = sqlx::query("SELECT seq, last_hash FROM audit_head WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await?;
+        let (head_seq, head_hash): (i64, String) = (head.try_get("seq")?, head.try_get("last_hash")?);
+        if head_seq != after || head_hash != prev {
+            return Ok(Verification { checked, first_broken: Some(after + 1) });
+        }
+        Ok(Verification { checked, first_broken: None })
+    }
+}
+
+fn entry_from_row(r: &AnyRow) -> Result<Entry> {
+    Ok(Entry {
+        seq: r.try_get("seq")?,
+        at: r.try_get("at")?,
+        actor_id: r.try_get("actor_id")?,
+        actor: r.try_get("actor")?,
+        action: r.try_get("action")?,
+        entity: r.try_get("entity")?,
+        entity_id: r.try_get("entity_id")?,
+        place_code: r.try_get("place_code")?,
+        fields: r.try_get("fields")?,
+        detail: r.try_get("detail")?,
+        prev_hash: r.try_get("prev_hash")?,
+        hash: r.try_get("hash")?,
+    })
+}

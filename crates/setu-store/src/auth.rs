@@ -1,0 +1,577 @@
+//! Accounts, password hashes, sessions, API tokens, login throttling and the one-time setup
+//! link for the first administrator. Secrets (session cookies, API tokens, setup links) are
+//! random, shown once, and stored only as SHA-256 hashes.
+
+use std::sync::OnceLock;
+
+use argon2::password_hash::rand_core::{OsRng, RngCore};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use base64::Engine as _;
+use serde::Serialize;
+use setu_core::access::{check_assignment, Principal, Role, Scope};
+use sha2::{Digest, Sha256};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use crate::audit::{append, Actor, Event};
+use crate::{now_text, time_text, Result, Store, StoreError};
+
+/// Session idle and absolute time-outs, and login throttling limits.
+#[derive(Debug, Clone, Copy)]
+pub struct AuthPolicy {
+    /// A session unused for this long ends.
+    pub idle: time::Duration,
+    /// A session ends this long after login, used or not.
+    pub absolute: time::Duration,
+    /// Failed logins for one username within `window` before it is locked for the window.
+    pub max_failures_per_account: i64,
+    /// Failed logins from one client address within `window`.
+    pub max_failures_per_client: i64,
+    /// The throttling window.
+    pub window: time::Duration,
+}
+
+impl Default for AuthPolicy {
+    fn default() -> AuthPolicy {
+        AuthPolicy {
+            idle: time::Duration::minutes(30),
+            absolute: time::Duration::hours(12),
+            max_failures_per_account: 5,
+            max_failures_per_client: 20,
+            window: time::Duration::minutes(15),
+        }
+    }
+}
+
+/// A user account (without its password hash).
+#[derive(Debug, Clone, Serialize)]
+pub struct User {
+    /// Id (UUID).
+    pub id: String,
+    /// Login name.
+    pub username: String,
+    /// Role.
+    pub role: Role,
+    /// Scope.
+    #[serde(serialize_with = "ser_display")]
+    pub scope: Scope,
+    /// Full name, opened from its sealed form.
+    pub full_name: Option<String>,
+    /// Whether the account is disabled.
+    pub disabled: bool,
+    /// Incremented at every change.
+    pub version: i64,
+    /// Created, UTC.
+    pub created_at: String,
+}
+
+fn ser_display<S: serde::Serializer>(v: &Scope, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.collect_str(v)
+}
+
+impl User {
+    /// The user as access decisions see them.
+    pub fn principal(&self) -> Principal {
+        Principal { user_id: self.id.clone(), username: self.username.clone(), role: self.role, scope: self.scope }
+    }
+
+    /// The user as the audit trail names them.
+    pub fn actor(&self) -> Actor {
+        Actor::user(&self.id, &self.username)
+    }
+}
+
+/// A new account.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    /// Login name: 3–40 lower-case letters, digits, `.`, `-`, `_`.
+    pub username: String,
+    /// Password (checked against the policy).
+    pub password: String,
+    /// Role.
+    pub role: Role,
+    /// Scope (must suit the role).
+    pub scope: Scope,
+    /// Full name (sealed at rest).
+    pub full_name: Option<String>,
+}
+
+/// The outcome of a login attempt. Unknown user, wrong password and disabled account are one
+/// answer, so the page cannot tell which.
+#[derive(Debug)]
+pub enum Login {
+    /// Signed in: the session cookie value (shown once) and the user.
+    Ok { token: String, user: User },
+    /// Wrong username or password, or the account is disabled.
+    Refused,
+    /// Too many failures for this account or from this address; try again later.
+    Throttled,
+}
+
+/// A live session.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// The signed-in user.
+    pub user: User,
+    /// The token forms and API calls must echo (CSRF).
+    pub csrf_token: String,
+}
+
+/// A random secret of 32 bytes, URL-safe.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    B64.encode(bytes)
+}
+
+/// SHA-256 of a secret, as stored.
+pub fn hash_secret(secret: &str) -> String {
+    Sha256::digest(secret.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn argon2() -> Argon2<'static> {
+    Argon2::default() // Argon2id, 19 MiB, 2 passes: OWASP's minimum recommendation
+}
+
+/// Hashes a password with Argon2id and a random salt.
+pub fn hash_password(password: &str) -> Result<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    argon2()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|_| StoreError::ReferenceData("password hashing failed".into()))
+}
+
+/// A hash of a password nobody has, verified when the username is unknown so that unknown
+/// and known usernames take the same time.
+fn dummy_hash() -> &'static str {
+    static H: OnceLock<String> = OnceLock::new();
+    H.get_or_init(|| hash_password(&random_token()).unwrap_or_default())
+}
+
+fn verify_password(password: &str, stored: &str) -> bool {
+    PasswordHash::new(stored)
+        .map(|h| argon2().verify_password(password.as_bytes(), &h).is_ok())
+        .unwrap_or(false)
+}
+
+/// Checks a username's form; the error is a Fluent message id.
+pub fn check_username(name: &str) -> std::result::Result<(), &'static str> {
+    let ok_len = (3..=40).contains(&name.len());
+    let ok_chars = name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
+    if ok_len && ok_chars {
+        Ok(())
+    } else {
+        Err("error-username")
+    }
+}
+
+const USER_COLUMNS: &str = "id, username, role, scope, full_name, disabled, version, created_at";
+
+impl Store {
+    /// Creates an account. `by` is recorded in the audit trail.
+    pub async fn create_user(&self, by: &Actor, new: &NewUser) -> Result<User> {
+        check_username(&new.username).map_err(StoreError::Rejected)?;
+        setu_core::password::check(&new.password).map_err(StoreError::Rejected)?;
+        check_assignment(new.role, new.scope).map_err(StoreError::Rejected)?;
+        self.require_scope(new.scope).await?;
+        let id = uuid::Uuid::new_v4().to_string();
+        let hash = hash_password(&new.password)?;
+        let full_name = match &new.full_name {
+            Some(n) if !n.trim().is_empty() => Some(self.keys.seal("app_user", "full_name", &id, n.trim())?),
+            _ => None,
+        };
+        let now = now_text();
+        let mut tx = self.pool.begin().await?;
+        let taken: Option<String> = sqlx::query_scalar("SELECT id FROM app_user WHERE username = $1")
+            .bind(new.username.clone())
+            .fetch_optional(&mut *tx)
+            .await?;
+        if taken.is_some() {
+            return Err(StoreError::Rejected("error-username-taken"));
+        }
+        sqlx::query(
+            "INSERT INTO app_user (id, username, password_hash, role, scope, full_name, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+        )
+        .bind(id.clone())
+        .bind(new.username.clone())
+        .bind(hash)
+        .bind(new.role.as_str())
+        .bind(new.scope.to_string())
+        .bind(full_name)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let event = Event::new("create", "user", &id)
+            .fields(&["username", "role", "scope", "full_name", "password"])
+            .detail(format!("role={} scope={}", new.role, new.scope));
+        append(&mut tx, by, &event).await?;
+        tx.commit().await?;
+        self.user(&id).await
+    }
+
+    /// One account by id.
+    pub async fn user(&self, id: &str) -> Result<User> {
+        let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM app_user WHERE id = $1"))
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        self.user_from_row(&row)
+    }
+
+    /// One account by username.
+    pub async fn user_by_name(&self, username: &str) -> Result<User> {
+        let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM app_user WHERE username = $1"))
+            .bind(username.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        self.user_from_row(&row)
+    }
+
+    /// Every account, by username.
+    pub async fn users(&self) -> Result<Vec<User>> {
+        let rows = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM app_user ORDER BY username"))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| self.user_from_row(r)).collect()
+    }
+
+    /// How many accounts exist (the first start offers a setup link when none does).
+    pub async fn user_count(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM app_user").fetch_one(&self.pool).await?)
+    }
+
+    /// Changes role and scope (a permission change, audited), if still at `version`.
+    pub async fn set_role(&self, by: &Actor, id: &str, version: i64, role: Role, scope: Scope) -> Result<()> {
+        check_assignment(role, scope).map_err(StoreError::Rejected)?;
+        self.require_scope(scope).await?;
+        let before = self.user(id).await?;
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(
+            "UPDATE app_user SET role = $1, scope = $2, version = version + 1, updated_at = $3 \
+             WHERE id = $4 AND version = $5",
+        )
+        .bind(role.as_str())
+        .bind(scope.to_string())
+        .bind(now_text())
+        .bind(id.to_string())
+        .bind(version)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::Conflict { current: before.version });
+        }
+        // Sessions of a user whose permissions changed start again.
+        revoke_sessions(&mut tx, id).await?;
+        let event = Event::new("permission-change", "user", id)
+            .fields(&["role", "scope"])
+            .detail(format!("{} {} -> {} {}", before.role, before.scope, role, scope));
+        append(&mut tx, by, &event).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Disables or re-enables an account; disabling ends its sessions and API tokens.
+    pub async fn set_disabled(&self, by: &Actor, id: &str, disabled: bool) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query("UPDATE app_user SET disabled = $1, version = version + 1, updated_at = $2 WHERE id = $3")
+            .bind(i64::from(disabled))
+            .bind(now_text())
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::NotFound);
+        }
+        if disabled {
+            revoke_sessions(&mut tx, id).await?;
+            sqlx::query("UPDATE api_token SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
+                .bind(now_text())
+                .bind(id.to_string())
+                .execute(&mut *tx)
+                .await?;
+        }
+        let action = if disabled { "disable" } else { "enable" };
+        append(&mut tx, by, &Event::new(action, "user", id).fields(&["disabled"])).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Sets a new password and ends every session of the account.
+    pub async fn set_password(&self, by: &Actor, id: &str, password: &str) -> Result<()> {
+        setu_core::password::check(password).map_err(StoreError::Rejected)?;
+        let hash = hash_password(password)?;
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query("UPDATE app_user SET password_hash = $1, version = version + 1, updated_at = $2 WHERE id = $3")
+            .bind(hash)
+            .bind(now_text())
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::NotFound);
+        }
+        revoke_sessions(&mut tx, id).await?;
+        append(&mut tx, by, &Event::new("password-change", "user", id).fields(&["password"])).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Checks a username and password from `client`, with throttling, and on success opens
+    /// a session. Every attempt is audited.
+    pub async fn login(&self, username: &str, password: &str, client: &str, policy: &AuthPolicy) -> Result<Login> {
+        let username = username.trim().to_lowercase();
+        let since = time_text(time::OffsetDateTime::now_utc() - policy.window);
+        let by_account: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM login_failure WHERE username = $1 AND at >= $2")
+            .bind(username.clone())
+            .bind(since.clone())
+            .fetch_one(&self.pool)
+            .await?;
+        let by_client: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM login_failure WHERE client = $1 AND at >= $2")
+            .bind(client.to_string())
+            .bind(since)
+            .fetch_one(&self.pool)
+            .await?;
+        if by_account >= policy.max_failures_per_account || by_client >= policy.max_failures_per_client {
+            self.audit(&Actor { id: None, name: username.clone() }, &Event::new("login-throttled", "session", "-").detail(format!("client={client}"))).await?;
+            return Ok(Login::Throttled);
+        }
+        let row = sqlx::query("SELECT id, password_hash, disabled FROM app_user WHERE username = $1")
+            .bind(username.clone())
+            .fetch_optional(&self.pool)
+            .await?;
+        // Verify against a dummy hash for unknown users: the same work, the same time.
+        let (id, hash, disabled) = match &row {
+            Some(r) => (Some(r.try_get::<String, _>("id")?), r.try_get::<String, _>("password_hash")?, r.try_get::<i64, _>("disabled")? != 0),
+            None => (None, dummy_hash().to_string(), false),
+        };
+        let password_ok = verify_password(password, &hash);
+        let Some(id) = id.filter(|_| password_ok && !disabled) else {
+            let mut tx = self.pool.begin().await?;
+            sqlx::query("INSERT INTO login_failure (username, client, at) VALUES ($1, $2, $3)")
+                .bind(username.clone())
+                .bind(client.to_string())
+                .bind(now_text())
+                .execute(&mut *tx)
+                .await?;
+            append(&mut tx, &Actor { id: None, name: username.clone() }, &Event::new("login-failed", "session", "-").detail(format!("client={client}"))).await?;
+            tx.commit().await?;
+            return Ok(Login::Refused);
+        };
+        let token = random_token();
+        let now = now_text();
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("INSERT INTO user_session (token_hash, user_id, csrf_token, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $4)")
+            .bind(hash_secret(&token))
+            .bind(id.clone())
+            .bind(random_token())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM login_failure WHERE username = $1").bind(username.clone()).execute(&mut *tx).await?;
+        append(&mut tx, &Actor::user(&id, &username), &Event::new("login", "session", "-").detail(format!("client={client}"))).await?;
+        tx.commit().await?;
+        let user = self.user(&id).await?;
+        Ok(Login::Ok { token, user })
+    }
+
+    /// The live session for a cookie value, touching its idle timer; `None` if it expired,
+    /// was revoked, or its user was disabled.
+    pub async fn session(&self, token: &str, policy: &AuthPolicy) -> Result<Option<Session>> {
+        let now = time::OffsetDateTime::now_utc();
+        let row = sqlx::query(
+            "SELECT s.user_id, s.csrf_token, s.created_at, s.last_seen_at FROM user_session s \
+             JOIN app_user u ON u.id = s.user_id \
+             WHERE s.token_hash = $1 AND s.revoked = 0 AND u.disabled = 0",
+        )
+        .bind(hash_secret(token))
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let created: String = row.try_get("created_at")?;
+        let seen: String = row.try_get("last_seen_at")?;
+        if created < time_text(now - policy.absolute) || seen < time_text(now - policy.idle) {
+            return Ok(None);
+        }
+        // Touch at most once a minute: fewer writes, same idle semantics to the minute.
+        if seen < time_text(now - time::Duration::minutes(1)) {
+            sqlx::query("UPDATE user_session SET last_seen_at = $1 WHERE token_hash = $2")
+                .bind(time_text(now))
+                .bind(hash_secret(token))
+                .execute(&self.pool)
+                .await?;
+        }
+        let user = self.user(&row.try_get::<String, _>("user_id")?).await?;
+        Ok(Some(Session { user, csrf_token: row.try_get("csrf_token")? }))
+    }
+
+    /// Ends a session (logout).
+    pub async fn logout(&self, token: &str, user: &User) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE user_session SET revoked = 1 WHERE token_hash = $1")
+            .bind(hash_secret(token))
+            .execute(&mut *tx)
+            .await?;
+        append(&mut tx, &user.actor(), &Event::new("logout", "session", "-")).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Makes a new API token for a user; returns the token (shown once).
+    pub async fn create_api_token(&self, by: &Actor, user_id: &str) -> Result<String> {
+        let user = self.user(user_id).await?;
+        if user.disabled {
+            return Err(StoreError::Rejected("error-user-disabled"));
+        }
+        let token = format!("setu_{}", random_token());
+        let id = uuid::Uuid::new_v4().to_string();
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("INSERT INTO api_token (id, user_id, token_hash, created_at) VALUES ($1, $2, $3, $4)")
+            .bind(id.clone())
+            .bind(user_id.to_string())
+            .bind(hash_secret(&token))
+            .bind(now_text())
+            .execute(&mut *tx)
+            .await?;
+        append(&mut tx, by, &Event::new("create", "api-token", &id).detail(format!("user={}", user.username))).await?;
+        tx.commit().await?;
+        Ok(token)
+    }
+
+    /// Revokes an API token by id.
+    pub async fn revoke_api_token(&self, by: &Actor, id: &str) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query("UPDATE api_token SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+            .bind(now_text())
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::NotFound);
+        }
+        append(&mut tx, by, &Event::new("revoke", "api-token", id)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The user an API token belongs to, if the token is live and the user enabled.
+    pub async fn api_token_user(&self, token: &str) -> Result<Option<User>> {
+        let id: Option<String> = sqlx::query_scalar(
+            "SELECT t.user_id FROM api_token t JOIN app_user u ON u.id = t.user_id \
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled = 0",
+        )
+        .bind(hash_secret(token))
+        .fetch_optional(&self.pool)
+        .await?;
+        match id {
+            Some(id) => Ok(Some(self.user(&id).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// API tokens of a user: (id, created, revoked).
+    pub async fn api_tokens(&self, user_id: &str) -> Result<Vec<(String, String, Option<String>)>> {
+        let rows = sqlx::query("SELECT id, created_at, revoked_at FROM api_token WHERE user_id = $1 ORDER BY created_at")
+            .bind(user_id.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("id")?, r.try_get("created_at")?, r.try_get("revoked_at")?)))
+            .collect()
+    }
+
+    /// When no account exists yet: a one-time setup token for the first administrator
+    /// (shown once, valid until used). `None` once any account exists.
+    pub async fn first_run_setup_token(&self) -> Result<Option<String>> {
+        if self.user_count().await? > 0 {
+            return Ok(None);
+        }
+        let token = random_token();
+        sqlx::query("INSERT INTO setup_token (token_hash, created_at) VALUES ($1, $2)")
+            .bind(hash_secret(&token))
+            .bind(now_text())
+            .execute(&self.pool)
+            .await?;
+        Ok(Some(token))
+    }
+
+    /// Uses a setup token to create the first administrator (country scope).
+    pub async fn complete_setup(&self, token: &str, username: &str, password: &str, full_name: Option<String>) -> Result<User> {
+        if self.user_count().await? > 0 {
+            return Err(StoreError::NotFound);
+        }
+        let done = sqlx::query("UPDATE setup_token SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL")
+            .bind(now_text())
+            .bind(hash_secret(token))
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::NotFound);
+        }
+        let new = NewUser {
+            username: username.to_string(),
+            password: password.to_string(),
+            role: Role::SystemAdmin,
+            scope: Scope::Place(setu_core::PlaceCode::Country),
+            full_name,
+        };
+        match self.create_user(&Actor::system("setup"), &new).await {
+            Ok(u) => Ok(u),
+            Err(e) => {
+                // Give the token back so the administrator can correct the form.
+                sqlx::query("UPDATE setup_token SET used_at = NULL WHERE token_hash = $1")
+                    .bind(hash_secret(token))
+                    .execute(&self.pool)
+                    .await?;
+                Err(e)
+            }
+        }
+    }
+
+    /// Checks that a scope names something that exists.
+    pub async fn require_scope(&self, scope: Scope) -> Result<()> {
+        match scope {
+            Scope::Place(p) => {
+                self.place(p).await?.ok_or(StoreError::UnknownReference("place"))?;
+            }
+            Scope::Site(id) => {
+                self.site(id).await.map_err(|_| StoreError::UnknownReference("site"))?;
+            }
+            Scope::Organisation(id) => {
+                self.organisation(id).await.map_err(|_| StoreError::UnknownReference("organisation"))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn user_from_row(&self, r: &AnyRow) -> Result<User> {
+        let id: String = r.try_get("id")?;
+        let role: String = r.try_get("role")?;
+        let scope: String = r.try_get("scope")?;
+        let sealed: Option<String> = r.try_get("full_name")?;
+        let full_name = sealed.map(|s| self.keys.open("app_user", "full_name", &id, &s)).transpose()?;
+        Ok(User {
+            username: r.try_get("username")?,
+            role: Role::parse(&role).ok_or_else(|| StoreError::ReferenceData("unknown role".into()))?,
+            scope: scope.parse().map_err(|_| StoreError::ReferenceData("unknown scope".into()))?,
+            full_name,
+            disabled: r.try_get::<i64, _>("disabled")? != 0,
+            version: r.try_get("version")?,
+            created_at: r.try_get("created_at")?,
+            id,
+        })
+    }
+}
+
+async fn revoke_sessions(tx: &mut sqlx::Transaction<'static, sqlx::Any>, user_id: &str) -> Result<()> {
+    sqlx::query("UPDATE user_session SET revoked = 1 WHERE user_id = $1")
+        .bind(user_id.to_string())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}

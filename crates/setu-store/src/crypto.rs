@@ -1,0 +1,360 @@
+//! Field encryption at the storage boundary.
+//!
+//! Identifying fields are sealed with XChaCha20-Poly1305 before they reach SQL. The
+//! associated data binds each value to its table, column and row id, so a sealed value copied
+//! into another row or column does not open. Keys live in a key file (created on first start
+//! with mode 0600) or in `SETU_KEYS`, never in the database. A sealed value names the key it
+//! was sealed with, so `setu rekey` can add a key and re-seal rows while servers keep running:
+//! a server that meets a key id it does not know, or whose key file changed, reloads the file.
+//! Exact look-ups (a phone number) use a keyed hash (blind index), never the plaintext.
+
+use std::path::{Path, PathBuf};
+use std::sync::RwLock;
+use std::time::SystemTime;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use base64::Engine as _;
+use chacha20poly1305::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+/// Why keys could not be loaded or a value could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum CryptoError {
+    /// The key file could not be read, written or parsed.
+    #[error("key file {path}: {reason}")]
+    KeyFile {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// A sealed value names a key that is not in the key file.
+    #[error("no key {0} in the key file")]
+    UnknownKey(String),
+    /// A sealed value is damaged, or was moved to another row or column.
+    #[error("a sealed value did not open (damaged or moved)")]
+    Tampered,
+}
+
+/// One key.
+#[derive(Clone)]
+struct Key {
+    id: String,
+    bytes: [u8; 32],
+}
+
+#[derive(Clone, Default)]
+struct Keys {
+    keys: Vec<Key>,
+    current: usize,
+    loaded_mtime: Option<SystemTime>,
+}
+
+/// The keys Setu seals and opens with.
+pub struct Keyring {
+    path: Option<PathBuf>,
+    inner: RwLock<Keys>,
+}
+
+impl std::fmt::Debug for Keyring {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print key material.
+        f.debug_struct("Keyring").field("path", &self.path).finish_non_exhaustive()
+    }
+}
+
+const HEADER: &str = "# Setu encryption keys. Keep this file secret, and back it up apart from the database:\n\
+# without it the personal data in the database cannot be read.\n";
+
+impl Keyring {
+    /// Keys held only in memory (tests and the `--ephemeral-keys` development mode).
+    pub fn ephemeral() -> Keyring {
+        Keyring {
+            path: None,
+            inner: RwLock::new(Keys {
+                keys: vec![new_key("k1")],
+                current: 0,
+                loaded_mtime: None,
+            }),
+        }
+    }
+
+    /// Keys from text in the key-file format (for `SETU_KEYS`).
+    pub fn from_text(text: &str) -> Result<Keyring, CryptoError> {
+        let keys = parse(text).map_err(|reason| CryptoError::KeyFile {
+            path: "SETU_KEYS".into(),
+            reason,
+        })?;
+        Ok(Keyring {
+            path: None,
+            inner: RwLock::new(keys),
+        })
+    }
+
+    /// Loads the key file, creating it (mode 0600, one fresh key) if it does not exist.
+    pub fn load_or_create(path: &Path) -> Result<Keyring, CryptoError> {
+        if !path.exists() {
+            write_file(path, &Keys { keys: vec![new_key("k1")], current: 0, loaded_mtime: None })?;
+            tracing::info!(path = %path.display(), "created a new encryption key file");
+        }
+        let ring = Keyring {
+            path: Some(path.to_path_buf()),
+            inner: RwLock::new(Keys::default()),
+        };
+        ring.reload()?;
+        Ok(ring)
+    }
+
+    /// Re-reads the key file.
+    pub fn reload(&self) -> Result<(), CryptoError> {
+        let Some(path) = &self.path else { return Ok(()) };
+        let fail = |reason: String| CryptoError::KeyFile { path: path.display().to_string(), reason };
+        let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
+        let mut keys = parse(&text).map_err(fail)?;
+        keys.loaded_mtime = std::fs::metadata(path).and_then(|m| m.modified()).ok();
+        if let Ok(mut inner) = self.inner.write() {
+            *inner = keys;
+        }
+        Ok(())
+    }
+
+    /// Adds a new key, makes it current, and saves the key file. Old keys stay, so values
+    /// sealed with them still open (and backups stay readable).
+    pub fn rotate(&self) -> Result<String, CryptoError> {
+        self.reload()?;
+        let mut inner = self.inner.write().map_err(|_| CryptoError::Tampered)?;
+        let next = (1..)
+            .map(|n| format!("k{n}"))
+            .find(|id| !inner.keys.iter().any(|k| &k.id == id))
+            .unwrap_or_else(|| "k0".into());
+        inner.keys.push(new_key(&next));
+        inner.current = inner.keys.len() - 1;
+        if let Some(path) = &self.path {
+            write_file(path, &inner)?;
+            inner.loaded_mtime = std::fs::metadata(path).and_then(|m| m.modified()).ok();
+        }
+        Ok(next)
+    }
+
+    /// The id of the key new values are sealed with.
+    pub fn current_id(&self) -> String {
+        self.refresh_if_changed();
+        self.inner
+            .read()
+            .ok()
+            .and_then(|k| k.keys.get(k.current).map(|k| k.id.clone()))
+            .unwrap_or_default()
+    }
+
+    /// Seals `plain` for `table`.`column` of row `row_id`.
+    pub fn seal(&self, table: &str, column: &str, row_id: &str, plain: &str) -> Result<String, CryptoError> {
+        self.refresh_if_changed();
+        let inner = self.inner.read().map_err(|_| CryptoError::Tampered)?;
+        let key = inner.keys.get(inner.current).ok_or_else(|| CryptoError::UnknownKey("current".into()))?;
+        let cipher = XChaCha20Poly1305::new((&key.bytes).into());
+        let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
+        let aad = aad(table, column, row_id);
+        let ct = cipher
+            .encrypt(&nonce, Payload { msg: plain.as_bytes(), aad: aad.as_bytes() })
+            .map_err(|_| CryptoError::Tampered)?;
+        let mut blob = nonce.to_vec();
+        blob.extend_from_slice(&ct);
+        Ok(format!("s1.{}.{}", key.id, B64.encode(blob)))
+    }
+
+    /// Opens a value sealed for `table`.`column` of row `row_id`.
+    pub fn open(&self, table: &str, column: &str, row_id: &str, sealed: &str) -> Result<String, CryptoError> {
+        let mut parts = sealed.splitn(3, '.');
+        let (Some("s1"), Some(key_id), Some(body)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(CryptoError::Tampered);
+        };
+        let key = match self.key(key_id) {
+            Some(k) => k,
+            None => {
+                // Another process may have rotated keys since this one loaded them.
+                self.reload()?;
+                self.key(key_id).ok_or_else(|| CryptoError::UnknownKey(key_id.to_string()))?
+            }
+        };
+        let blob = B64.decode(body).map_err(|_| CryptoError::Tampered)?;
+        if blob.len() < 24 {
+            return Err(CryptoError::Tampered);
+        }
+        let (nonce, ct) = blob.split_at(24);
+        let cipher = XChaCha20Poly1305::new((&key.bytes).into());
+        let aad = aad(table, column, row_id);
+        let plain = cipher
+            .decrypt(XNonce::from_slice(nonce), Payload { msg: ct, aad: aad.as_bytes() })
+            .map_err(|_| CryptoError::Tampered)?;
+        String::from_utf8(plain).map_err(|_| CryptoError::Tampered)
+    }
+
+    /// Whether `sealed` was sealed with the current key.
+    pub fn is_current(&self, sealed: &str) -> bool {
+        sealed.split('.').nth(1) == Some(self.current_id().as_str())
+    }
+
+    /// A keyed hash of `value` for exact look-ups (normalised by the caller), tied to the
+    /// purpose so that the same phone number gives unrelated hashes in unrelated indexes.
+    pub fn blind_index(&self, purpose: &str, value: &str) -> String {
+        let key = self.inner.read().ok().and_then(|k| k.keys.first().cloned());
+        // The first key is the index key: indexes never need recomputing on rotation.
+        let bytes = key.map(|k| k.bytes).unwrap_or([0; 32]);
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&bytes).unwrap_or_else(|_| {
+            // HMAC accepts keys of any length; this branch cannot run.
+            <Hmac<Sha256> as Mac>::new_from_slice(&[0; 32]).unwrap_or_else(|_| unreachable_mac())
+        });
+        mac.update(purpose.as_bytes());
+        mac.update(&[0]);
+        mac.update(value.as_bytes());
+        B64.encode(&mac.finalize().into_bytes()[..20])
+    }
+
+    fn key(&self, id: &str) -> Option<Key> {
+        self.inner.read().ok()?.keys.iter().find(|k| k.id == id).cloned()
+    }
+
+    /// Reloads the file if another process (`setu rekey`) changed it.
+    fn refresh_if_changed(&self) {
+        let Some(path) = &self.path else { return };
+        let on_disk = std::fs::metadata(path).and_then(|m| m.modified()).ok();
+        let loaded = self.inner.read().ok().and_then(|k| k.loaded_mtime);
+        if on_disk.is_some() && on_disk != loaded {
+            if let Err(e) = self.reload() {
+                tracing::error!(error = %e, "could not reload the key file");
+            }
+        }
+    }
+}
+
+fn unreachable_mac() -> Hmac<Sha256> {
+    // Only reachable if HMAC-SHA256 stopped accepting 32-byte keys.
+    std::process::abort()
+}
+
+fn aad(table: &str, column: &str, row_id: &str) -> String {
+    format!("setu/{table}/{column}/{row_id}")
+}
+
+fn new_key(id: &str) -> Key {
+    let bytes: [u8; 32] = XChaCha20Poly1305::generate_key(&mut OsRng).into();
+    Key { id: id.to_string(), bytes }
+}
+
+/// Key-file format: `key ID BASE64` lines and one `current ID` line; `#` comments.
+fn parse(text: &str) -> Result<Keys, String> {
+    let mut keys = Vec::new();
+    let mut current = None;
+    for (n, line) in text.split(['\n', ';']).enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let words: Vec<&str> = line.split_whitespace().collect();
+        match words.as_slice() {
+            ["key", id, b64] => {
+                let raw = B64.decode(b64).map_err(|_| format!("line {}: bad key encoding", n + 1))?;
+                let bytes: [u8; 32] = raw.try_into().map_err(|_| format!("line {}: a key must be 32 bytes", n + 1))?;
+                keys.push(Key { id: (*id).to_string(), bytes });
+            }
+            ["current", id] => current = Some((*id).to_string()),
+            _ => return Err(format!("line {}: expected `key ID BASE64` or `current ID`", n + 1)),
+        }
+    }
+    let current_id = current.ok_or("no `current` line")?;
+    let current = keys
+        .iter()
+        .position(|k| k.id == current_id)
+        .ok_or_else(|| format!("current key {current_id} is not listed"))?;
+    Ok(Keys { keys, current, loaded_mtime: None })
+}
+
+fn write_file(path: &Path, keys: &Keys) -> Result<(), CryptoError> {
+    let fail = |e: std::io::Error| CryptoError::KeyFile { path: path.display().to_string(), reason: e.to_string() };
+    let mut text = HEADER.to_string();
+    for k in &keys.keys {
+        text.push_str(&format!("key {} {}\n", k.id, B64.encode(k.bytes)));
+    }
+    if let Some(k) = keys.keys.get(keys.current) {
+        text.push_str(&format!("current {}\n", k.id));
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(fail)?;
+    }
+    // Write a new file with mode 0600 beside the old one, then rename: never a half-written
+    // key file, never a moment when it is readable by others.
+    let tmp = path.with_extension("tmp");
+    {
+        use std::io::Write;
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let mut f = opts.open(&tmp).map_err(fail)?;
+        f.write_all(text.as_bytes()).map_err(fail)?;
+        f.sync_all().map_err(fail)?;
+    }
+    std::fs::rename(&tmp, path).map_err(fail)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sealed_values_open_only_where_they_were_sealed() {
+        let k = Keyring::ephemeral();
+        let s = k.seal("contact", "name", "row-1", "Sita Tamang").unwrap();
+        assert!(!s.contains("Sita"));
+        assert_eq!(k.open("contact", "name", "row-1", &s).unwrap(), "Sita Tamang");
+        assert!(matches!(k.open("contact", "name", "row-2", &s), Err(CryptoError::Tampered)));
+        assert!(matches!(k.open("contact", "phone", "row-1", &s), Err(CryptoError::Tampered)));
+        let mut bad = s.clone();
+        bad.pop();
+        assert!(k.open("contact", "name", "row-1", &bad).is_err());
+        assert_ne!(s, k.seal("contact", "name", "row-1", "Sita Tamang").unwrap(), "fresh nonce each time");
+    }
+
+    #[test]
+    fn key_file_is_private_and_rotation_keeps_old_values_readable() {
+        let dir = std::env::temp_dir().join(format!("setu-keys-{}", std::process::id()));
+        let path = dir.join("setu.keys");
+        let _ = std::fs::remove_file(&path);
+        let k = Keyring::load_or_create(&path).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let old = k.seal("t", "c", "1", "secret").unwrap();
+        let index = k.blind_index("phone", "9800000000");
+        // Another process rotates; this one notices.
+        let other = Keyring::load_or_create(&path).unwrap();
+        assert_eq!(other.rotate().unwrap(), "k2");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let new = k.seal("t", "c", "1", "secret").unwrap();
+        assert!(new.starts_with("s1.k2."), "{new}");
+        assert!(k.is_current(&new) && !k.is_current(&old));
+        assert_eq!(k.open("t", "c", "1", &old).unwrap(), "secret");
+        assert_eq!(other.open("t", "c", "1", &new).unwrap(), "secret");
+        assert_eq!(k.blind_index("phone", "9800000000"), index, "indexes survive rotation");
+        assert_ne!(k.blind_index("other", "9800000000"), index);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn keys_from_the_environment() {
+        let k = Keyring::from_text("key a AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA; current a").unwrap();
+        let s = k.seal("t", "c", "1", "x").unwrap();
+        assert_eq!(k.open("t", "c", "1", &s).unwrap(), "x");
+        assert!(Keyring::from_text("key a short; current a").is_err());
+        assert!(Keyring::from_text("current zz").is_err());
+    }
+}
