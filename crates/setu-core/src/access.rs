@@ -362,33 +362,79 @@ mod tests {
     #[test]
     fn place_scopes_nest() {
         let d = who(Role::DistrictCoordinator, "511");
-        assert_eq!(decide(&d, Capability::ReadPersonal, Some(&at("5110619")), false), Decision::Allow);
-        assert_eq!(decide(&d, Capability::ReadPersonal, Some(&at("31206")), false), Decision::OutOfScope);
-        assert_eq!(decide(&d, Capability::ReadPersonal, Some(&at("31206")), true), Decision::Allow);
-        assert_eq!(decide(&d, Capability::EditDirectory, Some(&at("31206")), true), Decision::OutOfScope);
-        assert_eq!(decide(&d, Capability::AdministerUsers, None, false), Decision::Forbidden);
+        assert_eq!(
+            decide(&d, Capability::ReadPersonal, Some(&at("5110619")), false),
+            Decision::Allow
+        );
+        assert_eq!(
+            decide(&d, Capability::ReadPersonal, Some(&at("31206")), false),
+            Decision::OutOfScope
+        );
+        assert_eq!(
+            decide(&d, Capability::ReadPersonal, Some(&at("31206")), true),
+            Decision::Allow
+        );
+        assert_eq!(
+            decide(&d, Capability::EditDirectory, Some(&at("31206")), true),
+            Decision::OutOfScope
+        );
+        assert_eq!(
+            decide(&d, Capability::AdministerUsers, None, false),
+            Decision::Forbidden
+        );
     }
 
     #[test]
     fn analysts_never_see_personal_data_and_auditors_only_audit() {
         let a = who(Role::Analyst, "NP");
-        assert_eq!(decide(&a, Capability::ReadPersonal, Some(&at("511")), true), Decision::Forbidden);
-        assert_eq!(decide(&a, Capability::ReadAggregates, None, false), Decision::Allow);
+        assert_eq!(
+            decide(&a, Capability::ReadPersonal, Some(&at("511")), true),
+            Decision::Forbidden
+        );
+        assert_eq!(
+            decide(&a, Capability::ReadAggregates, None, false),
+            Decision::Allow
+        );
         let au = who(Role::Auditor, "NP");
-        assert_eq!(decide(&au, Capability::ReadDirectory, None, false), Decision::Forbidden);
-        assert_eq!(decide(&au, Capability::ReadAudit, None, false), Decision::Allow);
+        assert_eq!(
+            decide(&au, Capability::ReadDirectory, None, false),
+            Decision::Forbidden
+        );
+        assert_eq!(
+            decide(&au, Capability::ReadAudit, None, false),
+            Decision::Allow
+        );
     }
 
     #[test]
     fn site_and_organisation_scopes() {
         let b = who(Role::BoothWorker, "site:4");
-        let booth = Target { place: Some("51106".parse().unwrap()), site: Some(4), organisation: Some(9) };
-        let other = Target { site: Some(5), ..booth };
-        assert_eq!(decide(&b, Capability::ReadPersonal, Some(&booth), false), Decision::Allow);
-        assert_eq!(decide(&b, Capability::ReadPersonal, Some(&other), false), Decision::OutOfScope);
+        let booth = Target {
+            place: Some("51106".parse().unwrap()),
+            site: Some(4),
+            organisation: Some(9),
+        };
+        let other = Target {
+            site: Some(5),
+            ..booth
+        };
+        assert_eq!(
+            decide(&b, Capability::ReadPersonal, Some(&booth), false),
+            Decision::Allow
+        );
+        assert_eq!(
+            decide(&b, Capability::ReadPersonal, Some(&other), false),
+            Decision::OutOfScope
+        );
         let ngo = who(Role::NgoCaseworker, "org:9");
-        assert_eq!(decide(&ngo, Capability::ReadPersonal, Some(&booth), false), Decision::Allow);
-        assert_eq!(decide(&ngo, Capability::ReadPersonal, Some(&at("51106")), false), Decision::OutOfScope);
+        assert_eq!(
+            decide(&ngo, Capability::ReadPersonal, Some(&booth), false),
+            Decision::Allow
+        );
+        assert_eq!(
+            decide(&ngo, Capability::ReadPersonal, Some(&at("51106")), false),
+            Decision::OutOfScope
+        );
     }
 
     #[test]

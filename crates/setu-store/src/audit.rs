@@ -23,12 +23,18 @@ pub struct Actor {
 impl Actor {
     /// A signed-in user.
     pub fn user(id: &str, name: &str) -> Actor {
-        Actor { id: Some(id.to_string()), name: name.to_string() }
+        Actor {
+            id: Some(id.to_string()),
+            name: name.to_string(),
+        }
     }
 
     /// Setu itself or a command-line tool (`system:demo`, `system:cli`).
     pub fn system(what: &str) -> Actor {
-        Actor { id: None, name: format!("system:{what}") }
+        Actor {
+            id: None,
+            name: format!("system:{what}"),
+        }
     }
 }
 
@@ -53,7 +59,14 @@ pub struct Event<'a> {
 impl<'a> Event<'a> {
     /// An event with no fields and no detail.
     pub fn new(action: &'a str, entity: &'a str, entity_id: impl ToString) -> Event<'a> {
-        Event { action, entity, entity_id: entity_id.to_string(), place: None, fields: Vec::new(), detail: String::new() }
+        Event {
+            action,
+            entity,
+            entity_id: entity_id.to_string(),
+            place: None,
+            fields: Vec::new(),
+            detail: String::new(),
+        }
     }
 
     /// Sets the place.
@@ -108,8 +121,17 @@ impl Entry {
     fn compute_hash(&self) -> String {
         // A JSON array is an unambiguous encoding of the fields in order.
         let canonical = serde_json::json!([
-            self.prev_hash, self.seq, self.at, self.actor_id, self.actor, self.action,
-            self.entity, self.entity_id, self.place_code, self.fields, self.detail
+            self.prev_hash,
+            self.seq,
+            self.at,
+            self.actor_id,
+            self.actor,
+            self.action,
+            self.entity,
+            self.entity_id,
+            self.place_code,
+            self.fields,
+            self.detail
         ])
         .to_string();
         let digest = Sha256::digest(canonical.as_bytes());
@@ -152,10 +174,15 @@ const COLUMNS: &str =
 
 /// Appends `event` by `actor` inside `tx`. The head row is updated first, which takes the
 /// write lock on both engines, so concurrent appends queue instead of forking the chain.
-pub(crate) async fn append(tx: &mut Transaction<'static, Any>, actor: &Actor, event: &Event<'_>) -> Result<i64> {
-    let head = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, last_hash")
-        .fetch_one(&mut **tx)
-        .await?;
+pub(crate) async fn append(
+    tx: &mut Transaction<'static, Any>,
+    actor: &Actor,
+    event: &Event<'_>,
+) -> Result<i64> {
+    let head =
+        sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, last_hash")
+            .fetch_one(&mut **tx)
+            .await?;
     let seq: i64 = head.try_get("seq")?;
     let prev_hash: String = head.try_get("last_hash")?;
     let mut entry = Entry {
@@ -221,7 +248,11 @@ impl Store {
         .bind(f.action.clone())
         .bind(f.entity.clone())
         .bind(f.entity_id.clone())
-        .bind(f.within.filter(|p| *p != PlaceCode::Country).map(|p| p.to_string()))
+        .bind(
+            f.within
+                .filter(|p| *p != PlaceCode::Country)
+                .map(|p| p.to_string()),
+        )
         .bind(f.from.clone())
         .bind(until_next_day)
         .bind(if f.limit > 0 { f.limit } else { 500 })
@@ -249,7 +280,10 @@ impl Store {
                 let e = entry_from_row(row)?;
                 checked += 1;
                 if e.seq != after + 1 || e.prev_hash != prev || e.compute_hash() != e.hash {
-                    return Ok(Verification { checked, first_broken: Some(after + 1) });
+                    return Ok(Verification {
+                        checked,
+                        first_broken: Some(after + 1),
+                    });
                 }
                 prev = e.hash;
                 after = e.seq;
@@ -259,11 +293,18 @@ impl Store {
         let head = sqlx::query("SELECT seq, last_hash FROM audit_head WHERE id = 1")
             .fetch_one(&self.pool)
             .await?;
-        let (head_seq, head_hash): (i64, String) = (head.try_get("seq")?, head.try_get("last_hash")?);
+        let (head_seq, head_hash): (i64, String) =
+            (head.try_get("seq")?, head.try_get("last_hash")?);
         if head_seq != after || head_hash != prev {
-            return Ok(Verification { checked, first_broken: Some(after + 1) });
+            return Ok(Verification {
+                checked,
+                first_broken: Some(after + 1),
+            });
         }
-        Ok(Verification { checked, first_broken: None })
+        Ok(Verification {
+            checked,
+            first_broken: None,
+        })
     }
 }
 

@@ -74,7 +74,12 @@ fn ser_display<S: serde::Serializer>(v: &Scope, s: S) -> std::result::Result<S::
 impl User {
     /// The user as access decisions see them.
     pub fn principal(&self) -> Principal {
-        Principal { user_id: self.id.clone(), username: self.username.clone(), role: self.role, scope: self.scope }
+        Principal {
+            user_id: self.id.clone(),
+            username: self.username.clone(),
+            role: self.role,
+            scope: self.scope,
+        }
     }
 
     /// The user as the audit trail names them.
@@ -128,7 +133,10 @@ pub fn random_token() -> String {
 
 /// SHA-256 of a secret, as stored.
 pub fn hash_secret(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(secret.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn argon2() -> Argon2<'static> {
@@ -160,7 +168,9 @@ fn verify_password(password: &str, stored: &str) -> bool {
 /// Checks a username's form; the error is a Fluent message id.
 pub fn check_username(name: &str) -> std::result::Result<(), &'static str> {
     let ok_len = (3..=40).contains(&name.len());
-    let ok_chars = name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
+    let ok_chars = name
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
     if ok_len && ok_chars {
         Ok(())
     } else {
@@ -180,15 +190,18 @@ impl Store {
         let id = uuid::Uuid::new_v4().to_string();
         let hash = hash_password(&new.password)?;
         let full_name = match &new.full_name {
-            Some(n) if !n.trim().is_empty() => Some(self.keys.seal("app_user", "full_name", &id, n.trim())?),
+            Some(n) if !n.trim().is_empty() => {
+                Some(self.keys.seal("app_user", "full_name", &id, n.trim())?)
+            }
             _ => None,
         };
         let now = now_text();
         let mut tx = self.pool.begin().await?;
-        let taken: Option<String> = sqlx::query_scalar("SELECT id FROM app_user WHERE username = $1")
-            .bind(new.username.clone())
-            .fetch_optional(&mut *tx)
-            .await?;
+        let taken: Option<String> =
+            sqlx::query_scalar("SELECT id FROM app_user WHERE username = $1")
+                .bind(new.username.clone())
+                .fetch_optional(&mut *tx)
+                .await?;
         if taken.is_some() {
             return Err(StoreError::Rejected("error-username-taken"));
         }
@@ -215,39 +228,54 @@ impl Store {
 
     /// One account by id.
     pub async fn user(&self, id: &str) -> Result<User> {
-        let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM app_user WHERE id = $1"))
-            .bind(id.to_string())
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let row = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM app_user WHERE id = $1"
+        ))
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
         self.user_from_row(&row)
     }
 
     /// One account by username.
     pub async fn user_by_name(&self, username: &str) -> Result<User> {
-        let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM app_user WHERE username = $1"))
-            .bind(username.to_string())
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let row = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM app_user WHERE username = $1"
+        ))
+        .bind(username.to_string())
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
         self.user_from_row(&row)
     }
 
     /// Every account, by username.
     pub async fn users(&self) -> Result<Vec<User>> {
-        let rows = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM app_user ORDER BY username"))
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM app_user ORDER BY username"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(|r| self.user_from_row(r)).collect()
     }
 
     /// How many accounts exist (the first start offers a setup link when none does).
     pub async fn user_count(&self) -> Result<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM app_user").fetch_one(&self.pool).await?)
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM app_user")
+            .fetch_one(&self.pool)
+            .await?)
     }
 
     /// Changes role and scope (a permission change, audited), if still at `version`.
-    pub async fn set_role(&self, by: &Actor, id: &str, version: i64, role: Role, scope: Scope) -> Result<()> {
+    pub async fn set_role(
+        &self,
+        by: &Actor,
+        id: &str,
+        version: i64,
+        role: Role,
+        scope: Scope,
+    ) -> Result<()> {
         check_assignment(role, scope).map_err(StoreError::Rejected)?;
         self.require_scope(scope).await?;
         let before = self.user(id).await?;
@@ -264,13 +292,18 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() != 1 {
-            return Err(StoreError::Conflict { current: before.version });
+            return Err(StoreError::Conflict {
+                current: before.version,
+            });
         }
         // Sessions of a user whose permissions changed start again.
         revoke_sessions(&mut tx, id).await?;
         let event = Event::new("permission-change", "user", id)
             .fields(&["role", "scope"])
-            .detail(format!("{} {} -> {} {}", before.role, before.scope, role, scope));
+            .detail(format!(
+                "{} {} -> {} {}",
+                before.role, before.scope, role, scope
+            ));
         append(&mut tx, by, &event).await?;
         tx.commit().await?;
         Ok(())
@@ -290,14 +323,21 @@ impl Store {
         }
         if disabled {
             revoke_sessions(&mut tx, id).await?;
-            sqlx::query("UPDATE api_token SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
-                .bind(now_text())
-                .bind(id.to_string())
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "UPDATE api_token SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+            )
+            .bind(now_text())
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
         }
         let action = if disabled { "disable" } else { "enable" };
-        append(&mut tx, by, &Event::new(action, "user", id).fields(&["disabled"])).await?;
+        append(
+            &mut tx,
+            by,
+            &Event::new(action, "user", id).fields(&["disabled"]),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -317,37 +357,65 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         revoke_sessions(&mut tx, id).await?;
-        append(&mut tx, by, &Event::new("password-change", "user", id).fields(&["password"])).await?;
+        append(
+            &mut tx,
+            by,
+            &Event::new("password-change", "user", id).fields(&["password"]),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// Checks a username and password from `client`, with throttling, and on success opens
     /// a session. Every attempt is audited.
-    pub async fn login(&self, username: &str, password: &str, client: &str, policy: &AuthPolicy) -> Result<Login> {
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &str,
+        client: &str,
+        policy: &AuthPolicy,
+    ) -> Result<Login> {
         let username = username.trim().to_lowercase();
         let since = time_text(time::OffsetDateTime::now_utc() - policy.window);
-        let by_account: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM login_failure WHERE username = $1 AND at >= $2")
-            .bind(username.clone())
-            .bind(since.clone())
-            .fetch_one(&self.pool)
+        let by_account: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM login_failure WHERE username = $1 AND at >= $2",
+        )
+        .bind(username.clone())
+        .bind(since.clone())
+        .fetch_one(&self.pool)
+        .await?;
+        let by_client: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM login_failure WHERE client = $1 AND at >= $2")
+                .bind(client.to_string())
+                .bind(since)
+                .fetch_one(&self.pool)
+                .await?;
+        if by_account >= policy.max_failures_per_account
+            || by_client >= policy.max_failures_per_client
+        {
+            self.audit(
+                &Actor {
+                    id: None,
+                    name: username.clone(),
+                },
+                &Event::new("login-throttled", "session", "-").detail(format!("client={client}")),
+            )
             .await?;
-        let by_client: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM login_failure WHERE client = $1 AND at >= $2")
-            .bind(client.to_string())
-            .bind(since)
-            .fetch_one(&self.pool)
-            .await?;
-        if by_account >= policy.max_failures_per_account || by_client >= policy.max_failures_per_client {
-            self.audit(&Actor { id: None, name: username.clone() }, &Event::new("login-throttled", "session", "-").detail(format!("client={client}"))).await?;
             return Ok(Login::Throttled);
         }
-        let row = sqlx::query("SELECT id, password_hash, disabled FROM app_user WHERE username = $1")
-            .bind(username.clone())
-            .fetch_optional(&self.pool)
-            .await?;
+        let row =
+            sqlx::query("SELECT id, password_hash, disabled FROM app_user WHERE username = $1")
+                .bind(username.clone())
+                .fetch_optional(&self.pool)
+                .await?;
         // Verify against a dummy hash for unknown users: the same work, the same time.
         let (id, hash, disabled) = match &row {
-            Some(r) => (Some(r.try_get::<String, _>("id")?), r.try_get::<String, _>("password_hash")?, r.try_get::<i64, _>("disabled")? != 0),
+            Some(r) => (
+                Some(r.try_get::<String, _>("id")?),
+                r.try_get::<String, _>("password_hash")?,
+                r.try_get::<i64, _>("disabled")? != 0,
+            ),
             None => (None, dummy_hash().to_string(), false),
         };
         let password_ok = verify_password(password, &hash);
@@ -359,7 +427,15 @@ impl Store {
                 .bind(now_text())
                 .execute(&mut *tx)
                 .await?;
-            append(&mut tx, &Actor { id: None, name: username.clone() }, &Event::new("login-failed", "session", "-").detail(format!("client={client}"))).await?;
+            append(
+                &mut tx,
+                &Actor {
+                    id: None,
+                    name: username.clone(),
+                },
+                &Event::new("login-failed", "session", "-").detail(format!("client={client}")),
+            )
+            .await?;
             tx.commit().await?;
             return Ok(Login::Refused);
         };
@@ -373,8 +449,16 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM login_failure WHERE username = $1").bind(username.clone()).execute(&mut *tx).await?;
-        append(&mut tx, &Actor::user(&id, &username), &Event::new("login", "session", "-").detail(format!("client={client}"))).await?;
+        sqlx::query("DELETE FROM login_failure WHERE username = $1")
+            .bind(username.clone())
+            .execute(&mut *tx)
+            .await?;
+        append(
+            &mut tx,
+            &Actor::user(&id, &username),
+            &Event::new("login", "session", "-").detail(format!("client={client}")),
+        )
+        .await?;
         tx.commit().await?;
         let user = self.user(&id).await?;
         Ok(Login::Ok { token, user })
@@ -407,7 +491,10 @@ impl Store {
                 .await?;
         }
         let user = self.user(&row.try_get::<String, _>("user_id")?).await?;
-        Ok(Some(Session { user, csrf_token: row.try_get("csrf_token")? }))
+        Ok(Some(Session {
+            user,
+            csrf_token: row.try_get("csrf_token")?,
+        }))
     }
 
     /// Ends a session (logout).
@@ -417,7 +504,12 @@ impl Store {
             .bind(hash_secret(token))
             .execute(&mut *tx)
             .await?;
-        append(&mut tx, &user.actor(), &Event::new("logout", "session", "-")).await?;
+        append(
+            &mut tx,
+            &user.actor(),
+            &Event::new("logout", "session", "-"),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -431,14 +523,21 @@ impl Store {
         let token = format!("setu_{}", random_token());
         let id = uuid::Uuid::new_v4().to_string();
         let mut tx = self.pool.begin().await?;
-        sqlx::query("INSERT INTO api_token (id, user_id, token_hash, created_at) VALUES ($1, $2, $3, $4)")
-            .bind(id.clone())
-            .bind(user_id.to_string())
-            .bind(hash_secret(&token))
-            .bind(now_text())
-            .execute(&mut *tx)
-            .await?;
-        append(&mut tx, by, &Event::new("create", "api-token", &id).detail(format!("user={}", user.username))).await?;
+        sqlx::query(
+            "INSERT INTO api_token (id, user_id, token_hash, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(id.clone())
+        .bind(user_id.to_string())
+        .bind(hash_secret(&token))
+        .bind(now_text())
+        .execute(&mut *tx)
+        .await?;
+        append(
+            &mut tx,
+            by,
+            &Event::new("create", "api-token", &id).detail(format!("user={}", user.username)),
+        )
+        .await?;
         tx.commit().await?;
         Ok(token)
     }
@@ -446,11 +545,13 @@ impl Store {
     /// Revokes an API token by id.
     pub async fn revoke_api_token(&self, by: &Actor, id: &str) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        let done = sqlx::query("UPDATE api_token SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
-            .bind(now_text())
-            .bind(id.to_string())
-            .execute(&mut *tx)
-            .await?;
+        let done = sqlx::query(
+            "UPDATE api_token SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+        )
+        .bind(now_text())
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await?;
         if done.rows_affected() != 1 {
             return Err(StoreError::NotFound);
         }
@@ -481,7 +582,13 @@ impl Store {
             .fetch_all(&self.pool)
             .await?;
         rows.iter()
-            .map(|r| Ok((r.try_get("id")?, r.try_get("created_at")?, r.try_get("revoked_at")?)))
+            .map(|r| {
+                Ok((
+                    r.try_get("id")?,
+                    r.try_get("created_at")?,
+                    r.try_get("revoked_at")?,
+                ))
+            })
             .collect()
     }
 
@@ -501,15 +608,23 @@ impl Store {
     }
 
     /// Uses a setup token to create the first administrator (country scope).
-    pub async fn complete_setup(&self, token: &str, username: &str, password: &str, full_name: Option<String>) -> Result<User> {
+    pub async fn complete_setup(
+        &self,
+        token: &str,
+        username: &str,
+        password: &str,
+        full_name: Option<String>,
+    ) -> Result<User> {
         if self.user_count().await? > 0 {
             return Err(StoreError::NotFound);
         }
-        let done = sqlx::query("UPDATE setup_token SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL")
-            .bind(now_text())
-            .bind(hash_secret(token))
-            .execute(&self.pool)
-            .await?;
+        let done = sqlx::query(
+            "UPDATE setup_token SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL",
+        )
+        .bind(now_text())
+        .bind(hash_secret(token))
+        .execute(&self.pool)
+        .await?;
         if done.rows_affected() != 1 {
             return Err(StoreError::NotFound);
         }
@@ -537,13 +652,19 @@ impl Store {
     pub async fn require_scope(&self, scope: Scope) -> Result<()> {
         match scope {
             Scope::Place(p) => {
-                self.place(p).await?.ok_or(StoreError::UnknownReference("place"))?;
+                self.place(p)
+                    .await?
+                    .ok_or(StoreError::UnknownReference("place"))?;
             }
             Scope::Site(id) => {
-                self.site(id).await.map_err(|_| StoreError::UnknownReference("site"))?;
+                self.site(id)
+                    .await
+                    .map_err(|_| StoreError::UnknownReference("site"))?;
             }
             Scope::Organisation(id) => {
-                self.organisation(id).await.map_err(|_| StoreError::UnknownReference("organisation"))?;
+                self.organisation(id)
+                    .await
+                    .map_err(|_| StoreError::UnknownReference("organisation"))?;
             }
         }
         Ok(())
@@ -554,11 +675,16 @@ impl Store {
         let role: String = r.try_get("role")?;
         let scope: String = r.try_get("scope")?;
         let sealed: Option<String> = r.try_get("full_name")?;
-        let full_name = sealed.map(|s| self.keys.open("app_user", "full_name", &id, &s)).transpose()?;
+        let full_name = sealed
+            .map(|s| self.keys.open("app_user", "full_name", &id, &s))
+            .transpose()?;
         Ok(User {
             username: r.try_get("username")?,
-            role: Role::parse(&role).ok_or_else(|| StoreError::ReferenceData("unknown role".into()))?,
-            scope: scope.parse().map_err(|_| StoreError::ReferenceData("unknown scope".into()))?,
+            role: Role::parse(&role)
+                .ok_or_else(|| StoreError::ReferenceData("unknown role".into()))?,
+            scope: scope
+                .parse()
+                .map_err(|_| StoreError::ReferenceData("unknown scope".into()))?,
             full_name,
             disabled: r.try_get::<i64, _>("disabled")? != 0,
             version: r.try_get("version")?,
@@ -568,7 +694,10 @@ impl Store {
     }
 }
 
-async fn revoke_sessions(tx: &mut sqlx::Transaction<'static, sqlx::Any>, user_id: &str) -> Result<()> {
+async fn revoke_sessions(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    user_id: &str,
+) -> Result<()> {
     sqlx::query("UPDATE user_session SET revoked = 1 WHERE user_id = $1")
         .bind(user_id.to_string())
         .execute(&mut **tx)

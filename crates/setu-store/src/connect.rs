@@ -108,13 +108,18 @@ impl Store {
             .connect_with(connect_opts)
             .await
             .map_err(|e| StoreError::Unreachable(one_line(&e)))?;
-        Ok(Store { pool, engine, keys: Arc::clone(&opts.keys) })
+        Ok(Store {
+            pool,
+            engine,
+            keys: Arc::clone(&opts.keys),
+        })
     }
 
     /// Opens the database and brings its schema and reference data up to date.
     pub async fn open(opts: &ConnectOptions) -> Result<Store> {
         let store = Store::connect(opts).await?;
         store.migrate().await?;
+        store.check_keys().await?;
         Ok(store)
     }
 }

@@ -39,7 +39,11 @@ fn ser_display<S: serde::Serializer>(v: &PlaceCode, s: S) -> std::result::Result
 impl Contact {
     /// Where the record lives, for access decisions.
     pub fn target(&self) -> Target {
-        Target { place: Some(self.place), site: None, organisation: Some(self.organisation_id) }
+        Target {
+            place: Some(self.place),
+            site: None,
+            organisation: Some(self.organisation_id),
+        }
     }
 }
 
@@ -107,12 +111,19 @@ pub fn scope_condition(
 
 impl Store {
     /// Adds a contact to an organisation; returns its id.
-    pub async fn create_contact(&self, by: &Actor, organisation_id: i64, d: &ContactDraft) -> Result<String> {
+    pub async fn create_contact(
+        &self,
+        by: &Actor,
+        organisation_id: i64,
+        d: &ContactDraft,
+    ) -> Result<String> {
         let org = self.organisation(organisation_id).await?;
         let id = uuid::Uuid::new_v4().to_string();
         let phone = d.phone.as_deref().map(str::trim).filter(|p| !p.is_empty());
         let sealed_name = self.keys.seal("contact", "name", &id, d.name.trim())?;
-        let sealed_phone = phone.map(|p| self.keys.seal("contact", "phone", &id, p)).transpose()?;
+        let sealed_phone = phone
+            .map(|p| self.keys.seal("contact", "phone", &id, p))
+            .transpose()?;
         let index = phone.map(|p| self.keys.blind_index("contact.phone", &normalise_phone(p)));
         let now = now_text();
         let mut tx = self.pool.begin().await?;
@@ -130,25 +141,34 @@ impl Store {
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        let event = Event::new("create", "contact", &id).at(org.place).fields(&["title", "name", "phone"]);
+        let event = Event::new("create", "contact", &id)
+            .at(org.place)
+            .fields(&["title", "name", "phone"]);
         append(&mut tx, by, &event).await?;
         tx.commit().await?;
         Ok(id)
     }
 
     /// The contacts of one organisation.
-    pub async fn contacts_of(&self, organisation_id: i64, reveal: Reveal<'_>) -> Result<Vec<Contact>> {
-        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM contact WHERE organisation_id = $1 ORDER BY title, id"))
-            .bind(organisation_id)
-            .fetch_all(&self.pool)
-            .await?;
+    pub async fn contacts_of(
+        &self,
+        organisation_id: i64,
+        reveal: Reveal<'_>,
+    ) -> Result<Vec<Contact>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM contact WHERE organisation_id = $1 ORDER BY title, id"
+        ))
+        .bind(organisation_id)
+        .fetch_all(&self.pool)
+        .await?;
         self.contacts_from_rows(&rows, reveal).await
     }
 
     /// Every contact inside `scope` (filtered in SQL), names sealed.
     pub async fn contacts_in_scope(&self, scope: Scope) -> Result<Vec<Contact>> {
         let (cond, value) = scope_condition(scope, 1, "place_code", None, Some("organisation_id"));
-        let sql = format!("SELECT {COLUMNS} FROM contact WHERE {cond} ORDER BY place_code, title, id");
+        let sql =
+            format!("SELECT {COLUMNS} FROM contact WHERE {cond} ORDER BY place_code, title, id");
         let mut q = sqlx::query(&sql);
         if let Some(v) = value {
             q = q.bind(v);
@@ -164,23 +184,40 @@ impl Store {
             .fetch_optional(&self.pool)
             .await?
             .ok_or(StoreError::NotFound)?;
-        let mut list = self.contacts_from_rows(std::slice::from_ref(&row), reveal).await?;
+        let mut list = self
+            .contacts_from_rows(std::slice::from_ref(&row), reveal)
+            .await?;
         list.pop().ok_or(StoreError::NotFound)
     }
 
     /// Ids of contacts with this phone number (exact, through the keyed hash).
     pub async fn contacts_by_phone(&self, phone: &str) -> Result<Vec<String>> {
-        let index = self.keys.blind_index("contact.phone", &normalise_phone(phone));
-        Ok(sqlx::query_scalar("SELECT id FROM contact WHERE phone_index = $1 ORDER BY id")
-            .bind(index)
-            .fetch_all(&self.pool)
-            .await?)
+        let index = self
+            .keys
+            .blind_index("contact.phone", &normalise_phone(phone));
+        Ok(
+            sqlx::query_scalar("SELECT id FROM contact WHERE phone_index = $1 ORDER BY id")
+                .bind(index)
+                .fetch_all(&self.pool)
+                .await?,
+        )
     }
 
     /// Records a break-the-glass access: `user` may read `entity` `entity_id` (at `place`)
     /// for `minutes`, because of `reason` (sealed: it may name people).
-    pub async fn grant_glass(&self, user: &Actor, entity: &str, entity_id: &str, place: PlaceCode, reason: &str, minutes: i64) -> Result<String> {
-        let user_id = user.id.clone().ok_or(StoreError::Rejected("error-required"))?;
+    pub async fn grant_glass(
+        &self,
+        user: &Actor,
+        entity: &str,
+        entity_id: &str,
+        place: PlaceCode,
+        reason: &str,
+        minutes: i64,
+    ) -> Result<String> {
+        let user_id = user
+            .id
+            .clone()
+            .ok_or(StoreError::Rejected("error-required"))?;
         if reason.trim().chars().count() < 10 {
             return Err(StoreError::Rejected("error-reason-short"));
         }
@@ -201,7 +238,10 @@ impl Store {
         .bind(time_text(now + time::Duration::minutes(minutes)))
         .execute(&mut *tx)
         .await?;
-        let event = Event::new("break-glass", entity, entity_id).at(place).fields(&["reason"]).detail(format!("minutes={minutes}"));
+        let event = Event::new("break-glass", entity, entity_id)
+            .at(place)
+            .fields(&["reason"])
+            .detail(format!("minutes={minutes}"));
         append(&mut tx, user, &event).await?;
         tx.commit().await?;
         Ok(id)
@@ -277,12 +317,14 @@ impl Store {
                         let old: String = r.try_get("v")?;
                         let plain = self.keys.open(table, col, &id, &old)?;
                         let new = self.keys.seal(table, col, &id, &plain)?;
-                        let done = sqlx::query(&format!("UPDATE {table} SET {col} = $1 WHERE {id_col} = $2 AND {col} = $3"))
-                            .bind(new)
-                            .bind(id)
-                            .bind(old)
-                            .execute(&self.pool)
-                            .await?;
+                        let done = sqlx::query(&format!(
+                            "UPDATE {table} SET {col} = $1 WHERE {id_col} = $2 AND {col} = $3"
+                        ))
+                        .bind(new)
+                        .bind(id)
+                        .bind(old)
+                        .execute(&self.pool)
+                        .await?;
                         changed += usize::try_from(done.rows_affected()).unwrap_or(0);
                     }
                 }
@@ -291,14 +333,55 @@ impl Store {
         Ok(changed)
     }
 
-    async fn contacts_from_rows(&self, rows: &[AnyRow], reveal: Reveal<'_>) -> Result<Vec<Contact>> {
+    /// Checks that the keys in use are the database's: the first start seals a marker with
+    /// them, and every later start must open it. A server given another key file (a second
+    /// server with its own, a restored backup without its keys) stops with a clear error
+    /// instead of writing data that the others cannot read.
+    pub(crate) async fn check_keys(&self) -> Result<()> {
+        const MARKER: &str = "setu key check";
+        let stored: Option<String> =
+            sqlx::query_scalar("SELECT checksum FROM reference_data WHERE name = 'key-check'")
+                .fetch_optional(&self.pool)
+                .await?;
+        match stored {
+            Some(sealed) => match self
+                .keys
+                .open("reference_data", "checksum", "key-check", &sealed)
+            {
+                Ok(text) if text == MARKER => Ok(()),
+                _ => Err(StoreError::Crypto(crate::crypto::CryptoError::WrongKeys)),
+            },
+            None => {
+                let sealed = self
+                    .keys
+                    .seal("reference_data", "checksum", "key-check", MARKER)?;
+                sqlx::query(
+                    "INSERT INTO reference_data (name, checksum) VALUES ('key-check', $1) \
+                     ON CONFLICT (name) DO NOTHING",
+                )
+                .bind(sealed)
+                .execute(&self.pool)
+                .await?;
+                // Another server may have won the insert: check against what is stored.
+                Box::pin(self.check_keys()).await
+            }
+        }
+    }
+
+    async fn contacts_from_rows(
+        &self,
+        rows: &[AnyRow],
+        reveal: Reveal<'_>,
+    ) -> Result<Vec<Contact>> {
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
             let id: String = r.try_get("id")?;
             let place: String = r.try_get("place_code")?;
             let mut c = Contact {
                 organisation_id: r.try_get("organisation_id")?,
-                place: place.parse().map_err(|_| StoreError::ReferenceData("bad place".into()))?,
+                place: place
+                    .parse()
+                    .map_err(|_| StoreError::ReferenceData("bad place".into()))?,
                 title: r.try_get("title")?,
                 name: None,
                 phone: None,
@@ -309,8 +392,16 @@ impl Store {
                 let name: String = r.try_get("name")?;
                 let phone: Option<String> = r.try_get("phone")?;
                 c.name = Some(self.keys.open("contact", "name", &c.id, &name)?);
-                c.phone = phone.map(|p| self.keys.open("contact", "phone", &c.id, &p)).transpose()?;
-                self.audit(actor, &Event::new("view-personal", "contact", &c.id).at(c.place).fields(&["name", "phone"])).await?;
+                c.phone = phone
+                    .map(|p| self.keys.open("contact", "phone", &c.id, &p))
+                    .transpose()?;
+                self.audit(
+                    actor,
+                    &Event::new("view-personal", "contact", &c.id)
+                        .at(c.place)
+                        .fields(&["name", "phone"]),
+                )
+                .await?;
             }
             out.push(c);
         }

@@ -33,6 +33,9 @@ pub enum CryptoError {
     /// A sealed value names a key that is not in the key file.
     #[error("no key {0} in the key file")]
     UnknownKey(String),
+    /// The keys do not open this database's data.
+    #[error("these encryption keys are not the ones this database was written with (use the same key file, or SETU_KEYS, on every server)")]
+    WrongKeys,
     /// A sealed value is damaged, or was moved to another row or column.
     #[error("a sealed value did not open (damaged or moved)")]
     Tampered,
@@ -61,11 +64,14 @@ pub struct Keyring {
 impl std::fmt::Debug for Keyring {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never print key material.
-        f.debug_struct("Keyring").field("path", &self.path).finish_non_exhaustive()
+        f.debug_struct("Keyring")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
     }
 }
 
-const HEADER: &str = "# Setu encryption keys. Keep this file secret, and back it up apart from the database:\n\
+const HEADER: &str =
+    "# Setu encryption keys. Keep this file secret, and back it up apart from the database:\n\
 # without it the personal data in the database cannot be read.\n";
 
 impl Keyring {
@@ -96,8 +102,7 @@ impl Keyring {
     /// Loads the key file, creating it (mode 0600, one fresh key) if it does not exist.
     pub fn load_or_create(path: &Path) -> Result<Keyring, CryptoError> {
         if !path.exists() {
-            write_file(path, &Keys { keys: vec![new_key("k1")], current: 0, loaded_mtime: None })?;
-            tracing::info!(path = %path.display(), "created a new encryption key file");
+            create_file(path)?;
         }
         let ring = Keyring {
             path: Some(path.to_path_buf()),
@@ -109,8 +114,13 @@ impl Keyring {
 
     /// Re-reads the key file.
     pub fn reload(&self) -> Result<(), CryptoError> {
-        let Some(path) = &self.path else { return Ok(()) };
-        let fail = |reason: String| CryptoError::KeyFile { path: path.display().to_string(), reason };
+        let Some(path) = &self.path else {
+            return Ok(());
+        };
+        let fail = |reason: String| CryptoError::KeyFile {
+            path: path.display().to_string(),
+            reason,
+        };
         let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
         let mut keys = parse(&text).map_err(fail)?;
         keys.loaded_mtime = std::fs::metadata(path).and_then(|m| m.modified()).ok();
@@ -149,15 +159,30 @@ impl Keyring {
     }
 
     /// Seals `plain` for `table`.`column` of row `row_id`.
-    pub fn seal(&self, table: &str, column: &str, row_id: &str, plain: &str) -> Result<String, CryptoError> {
+    pub fn seal(
+        &self,
+        table: &str,
+        column: &str,
+        row_id: &str,
+        plain: &str,
+    ) -> Result<String, CryptoError> {
         self.refresh_if_changed();
         let inner = self.inner.read().map_err(|_| CryptoError::Tampered)?;
-        let key = inner.keys.get(inner.current).ok_or_else(|| CryptoError::UnknownKey("current".into()))?;
+        let key = inner
+            .keys
+            .get(inner.current)
+            .ok_or_else(|| CryptoError::UnknownKey("current".into()))?;
         let cipher = XChaCha20Poly1305::new((&key.bytes).into());
         let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
         let aad = aad(table, column, row_id);
         let ct = cipher
-            .encrypt(&nonce, Payload { msg: plain.as_bytes(), aad: aad.as_bytes() })
+            .encrypt(
+                &nonce,
+                Payload {
+                    msg: plain.as_bytes(),
+                    aad: aad.as_bytes(),
+                },
+            )
             .map_err(|_| CryptoError::Tampered)?;
         let mut blob = nonce.to_vec();
         blob.extend_from_slice(&ct);
@@ -165,9 +190,16 @@ impl Keyring {
     }
 
     /// Opens a value sealed for `table`.`column` of row `row_id`.
-    pub fn open(&self, table: &str, column: &str, row_id: &str, sealed: &str) -> Result<String, CryptoError> {
+    pub fn open(
+        &self,
+        table: &str,
+        column: &str,
+        row_id: &str,
+        sealed: &str,
+    ) -> Result<String, CryptoError> {
         let mut parts = sealed.splitn(3, '.');
-        let (Some("s1"), Some(key_id), Some(body)) = (parts.next(), parts.next(), parts.next()) else {
+        let (Some("s1"), Some(key_id), Some(body)) = (parts.next(), parts.next(), parts.next())
+        else {
             return Err(CryptoError::Tampered);
         };
         let key = match self.key(key_id) {
@@ -175,7 +207,8 @@ impl Keyring {
             None => {
                 // Another process may have rotated keys since this one loaded them.
                 self.reload()?;
-                self.key(key_id).ok_or_else(|| CryptoError::UnknownKey(key_id.to_string()))?
+                self.key(key_id)
+                    .ok_or_else(|| CryptoError::UnknownKey(key_id.to_string()))?
             }
         };
         let blob = B64.decode(body).map_err(|_| CryptoError::Tampered)?;
@@ -186,7 +219,13 @@ impl Keyring {
         let cipher = XChaCha20Poly1305::new((&key.bytes).into());
         let aad = aad(table, column, row_id);
         let plain = cipher
-            .decrypt(XNonce::from_slice(nonce), Payload { msg: ct, aad: aad.as_bytes() })
+            .decrypt(
+                XNonce::from_slice(nonce),
+                Payload {
+                    msg: ct,
+                    aad: aad.as_bytes(),
+                },
+            )
             .map_err(|_| CryptoError::Tampered)?;
         String::from_utf8(plain).map_err(|_| CryptoError::Tampered)
     }
@@ -213,7 +252,13 @@ impl Keyring {
     }
 
     fn key(&self, id: &str) -> Option<Key> {
-        self.inner.read().ok()?.keys.iter().find(|k| k.id == id).cloned()
+        self.inner
+            .read()
+            .ok()?
+            .keys
+            .iter()
+            .find(|k| k.id == id)
+            .cloned()
     }
 
     /// Reloads the file if another process (`setu rekey`) changed it.
@@ -240,7 +285,10 @@ fn aad(table: &str, column: &str, row_id: &str) -> String {
 
 fn new_key(id: &str) -> Key {
     let bytes: [u8; 32] = XChaCha20Poly1305::generate_key(&mut OsRng).into();
-    Key { id: id.to_string(), bytes }
+    Key {
+        id: id.to_string(),
+        bytes,
+    }
 }
 
 /// Key-file format: `key ID BASE64` lines and one `current ID` line; `#` comments.
@@ -255,12 +303,24 @@ fn parse(text: &str) -> Result<Keys, String> {
         let words: Vec<&str> = line.split_whitespace().collect();
         match words.as_slice() {
             ["key", id, b64] => {
-                let raw = B64.decode(b64).map_err(|_| format!("line {}: bad key encoding", n + 1))?;
-                let bytes: [u8; 32] = raw.try_into().map_err(|_| format!("line {}: a key must be 32 bytes", n + 1))?;
-                keys.push(Key { id: (*id).to_string(), bytes });
+                let raw = B64
+                    .decode(b64)
+                    .map_err(|_| format!("line {}: bad key encoding", n + 1))?;
+                let bytes: [u8; 32] = raw
+                    .try_into()
+                    .map_err(|_| format!("line {}: a key must be 32 bytes", n + 1))?;
+                keys.push(Key {
+                    id: (*id).to_string(),
+                    bytes,
+                });
             }
             ["current", id] => current = Some((*id).to_string()),
-            _ => return Err(format!("line {}: expected `key ID BASE64` or `current ID`", n + 1)),
+            _ => {
+                return Err(format!(
+                    "line {}: expected `key ID BASE64` or `current ID`",
+                    n + 1
+                ))
+            }
         }
     }
     let current_id = current.ok_or("no `current` line")?;
@@ -268,11 +328,49 @@ fn parse(text: &str) -> Result<Keys, String> {
         .iter()
         .position(|k| k.id == current_id)
         .ok_or_else(|| format!("current key {current_id} is not listed"))?;
-    Ok(Keys { keys, current, loaded_mtime: None })
+    Ok(Keys {
+        keys,
+        current,
+        loaded_mtime: None,
+    })
+}
+
+/// Creates a key file with one fresh key, unless another process (a second server starting
+/// at the same moment) creates it first: the file is written aside, then hard-linked into
+/// place, which fails rather than replaces if the name exists. Either way one set of keys wins.
+fn create_file(path: &Path) -> Result<(), CryptoError> {
+    let fail = |e: std::io::Error| CryptoError::KeyFile {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    };
+    let mut aside = path.as_os_str().to_owned();
+    aside.push(format!(".new-{}", std::process::id()));
+    let aside = PathBuf::from(aside);
+    write_file(
+        &aside,
+        &Keys {
+            keys: vec![new_key("k1")],
+            current: 0,
+            loaded_mtime: None,
+        },
+    )?;
+    let linked = std::fs::hard_link(&aside, path);
+    std::fs::remove_file(&aside).map_err(fail)?;
+    match linked {
+        Ok(()) => {
+            tracing::info!(path = %path.display(), "created a new encryption key file");
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(fail(e)),
+    }
 }
 
 fn write_file(path: &Path, keys: &Keys) -> Result<(), CryptoError> {
-    let fail = |e: std::io::Error| CryptoError::KeyFile { path: path.display().to_string(), reason: e.to_string() };
+    let fail = |e: std::io::Error| CryptoError::KeyFile {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    };
     let mut text = HEADER.to_string();
     for k in &keys.keys {
         text.push_str(&format!("key {} {}\n", k.id, B64.encode(k.bytes)));
@@ -285,7 +383,9 @@ fn write_file(path: &Path, keys: &Keys) -> Result<(), CryptoError> {
     }
     // Write a new file with mode 0600 beside the old one, then rename: never a half-written
     // key file, never a moment when it is readable by others.
-    let tmp = path.with_extension("tmp");
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(format!(".tmp-{}", std::process::id()));
+    let tmp = PathBuf::from(tmp);
     {
         use std::io::Write;
         let mut opts = std::fs::OpenOptions::new();
@@ -312,13 +412,26 @@ mod tests {
         let k = Keyring::ephemeral();
         let s = k.seal("contact", "name", "row-1", "Sita Tamang").unwrap();
         assert!(!s.contains("Sita"));
-        assert_eq!(k.open("contact", "name", "row-1", &s).unwrap(), "Sita Tamang");
-        assert!(matches!(k.open("contact", "name", "row-2", &s), Err(CryptoError::Tampered)));
-        assert!(matches!(k.open("contact", "phone", "row-1", &s), Err(CryptoError::Tampered)));
+        assert_eq!(
+            k.open("contact", "name", "row-1", &s).unwrap(),
+            "Sita Tamang"
+        );
+        assert!(matches!(
+            k.open("contact", "name", "row-2", &s),
+            Err(CryptoError::Tampered)
+        ));
+        assert!(matches!(
+            k.open("contact", "phone", "row-1", &s),
+            Err(CryptoError::Tampered)
+        ));
         let mut bad = s.clone();
         bad.pop();
         assert!(k.open("contact", "name", "row-1", &bad).is_err());
-        assert_ne!(s, k.seal("contact", "name", "row-1", "Sita Tamang").unwrap(), "fresh nonce each time");
+        assert_ne!(
+            s,
+            k.seal("contact", "name", "row-1", "Sita Tamang").unwrap(),
+            "fresh nonce each time"
+        );
     }
 
     #[test]
@@ -344,14 +457,19 @@ mod tests {
         assert!(k.is_current(&new) && !k.is_current(&old));
         assert_eq!(k.open("t", "c", "1", &old).unwrap(), "secret");
         assert_eq!(other.open("t", "c", "1", &new).unwrap(), "secret");
-        assert_eq!(k.blind_index("phone", "9800000000"), index, "indexes survive rotation");
+        assert_eq!(
+            k.blind_index("phone", "9800000000"),
+            index,
+            "indexes survive rotation"
+        );
         assert_ne!(k.blind_index("other", "9800000000"), index);
         let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
     fn keys_from_the_environment() {
-        let k = Keyring::from_text("key a AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA; current a").unwrap();
+        let k = Keyring::from_text("key a AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA; current a")
+            .unwrap();
         let s = k.seal("t", "c", "1", "x").unwrap();
         assert_eq!(k.open("t", "c", "1", &s).unwrap(), "x");
         assert!(Keyring::from_text("key a short; current a").is_err());

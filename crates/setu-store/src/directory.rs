@@ -123,7 +123,14 @@ impl Store {
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
-        append(&mut tx, by, &Event::new("create", "organisation", id).at(d.place).fields(ORG_FIELDS)).await?;
+        append(
+            &mut tx,
+            by,
+            &Event::new("create", "organisation", id)
+                .at(d.place)
+                .fields(ORG_FIELDS),
+        )
+        .await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -159,7 +166,14 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 1 {
-            append(&mut tx, by, &Event::new("update", "organisation", id).at(d.place).fields(&changed)).await?;
+            append(
+                &mut tx,
+                by,
+                &Event::new("update", "organisation", id)
+                    .at(d.place)
+                    .fields(&changed),
+            )
+            .await?;
             tx.commit().await?;
         }
         self.after_versioned_update("organisation", id, base_version, done.rows_affected())
@@ -213,13 +227,26 @@ impl Store {
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
-        append(&mut tx, by, &Event::new("create", "site", id).at(d.place).fields(SITE_FIELDS)).await?;
+        append(
+            &mut tx,
+            by,
+            &Event::new("create", "site", id)
+                .at(d.place)
+                .fields(SITE_FIELDS),
+        )
+        .await?;
         tx.commit().await?;
         Ok(id)
     }
 
     /// Changes a site, if it is still at `base_version`; returns the new version.
-    pub async fn update_site(&self, by: &Actor, id: i64, base_version: i64, d: &SiteDraft) -> Result<i64> {
+    pub async fn update_site(
+        &self,
+        by: &Actor,
+        id: i64,
+        base_version: i64,
+        d: &SiteDraft,
+    ) -> Result<i64> {
         self.require_place(d.place).await?;
         self.require_organisation(d.organisation_id).await?;
         let before = self.site(id).await?;
@@ -247,7 +274,14 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 1 {
-            append(&mut tx, by, &Event::new("update", "site", id).at(d.place).fields(&changed)).await?;
+            append(
+                &mut tx,
+                by,
+                &Event::new("update", "site", id)
+                    .at(d.place)
+                    .fields(&changed),
+            )
+            .await?;
             tx.commit().await?;
         }
         self.after_versioned_update("site", id, base_version, done.rows_affected())
@@ -308,7 +342,11 @@ const SITE_FIELDS: &[&str] = &["name_en", "name_ne", "kind", "place", "organisat
 
 /// The names of the fields whose "unchanged" flag is false.
 pub(crate) fn changed_fields(fields: &[(&'static str, bool)]) -> Vec<&'static str> {
-    fields.iter().filter(|(_, same)| !same).map(|(f, _)| *f).collect()
+    fields
+        .iter()
+        .filter(|(_, same)| !same)
+        .map(|(f, _)| *f)
+        .collect()
 }
 
 /// The country scope needs no filter; any other scope is a code prefix.

@@ -137,7 +137,10 @@ async fn organisations_and_sites_with_versioned_edits() {
             .unwrap();
         let mut booth = form("Jamunaha booth", "border-booth", "5110619");
         booth.organisation = org.to_string();
-        let site = s.create_site(&sys(), &booth.to_site().unwrap()).await.unwrap();
+        let site = s
+            .create_site(&sys(), &booth.to_site().unwrap())
+            .await
+            .unwrap();
         let got = s.site(site).await.unwrap();
         assert_eq!(got.kind, SiteKind::BorderBooth);
         assert_eq!(
@@ -156,7 +159,10 @@ async fn organisations_and_sites_with_versioned_edits() {
             2
         );
         booth.name_en = "Stale edit".into();
-        match s.update_site(&sys(), site, 1, &booth.to_site().unwrap()).await {
+        match s
+            .update_site(&sys(), site, 1, &booth.to_site().unwrap())
+            .await
+        {
             Err(StoreError::Conflict { current: 2 }) => {}
             other => panic!("expected a conflict, got {other:?}"),
         }
@@ -202,7 +208,8 @@ async fn organisations_and_sites_with_versioned_edits() {
         ));
         assert!(matches!(s.site(424242).await, Err(StoreError::NotFound)));
         assert!(matches!(
-            s.update_site(&sys(), 424242, 1, &booth.to_site().unwrap()).await,
+            s.update_site(&sys(), 424242, 1, &booth.to_site().unwrap())
+                .await,
             Err(StoreError::NotFound)
         ));
     })
@@ -258,21 +265,49 @@ fn new_user(name: &str, role: Role, scope: &str) -> NewUser {
 #[tokio::test]
 async fn accounts_follow_the_rules() {
     each_engine(|s| async move {
-        let u = s.create_user(&sys(), &new_user("dc.banke", Role::DistrictCoordinator, "511")).await.unwrap();
+        let u = s
+            .create_user(
+                &sys(),
+                &new_user("dc.banke", Role::DistrictCoordinator, "511"),
+            )
+            .await
+            .unwrap();
         assert_eq!(u.full_name.as_deref(), Some("dc.banke Full Name"));
         assert_eq!(u.scope, Scope::Place(PlaceCode::District(511)));
         let reject = |r: Result<setu_store::auth::User, StoreError>| match r {
             Err(StoreError::Rejected(m)) => m,
             other => panic!("expected a rejection, got {other:?}"),
         };
-        assert_eq!(reject(s.create_user(&sys(), &new_user("dc.banke", Role::Analyst, "511")).await), "error-username-taken");
-        assert_eq!(reject(s.create_user(&sys(), &new_user("booth", Role::BoothWorker, "511")).await), "error-scope-for-role");
-        assert_eq!(reject(s.create_user(&sys(), &new_user("Bad Name", Role::Analyst, "511")).await), "error-username");
+        assert_eq!(
+            reject(
+                s.create_user(&sys(), &new_user("dc.banke", Role::Analyst, "511"))
+                    .await
+            ),
+            "error-username-taken"
+        );
+        assert_eq!(
+            reject(
+                s.create_user(&sys(), &new_user("booth", Role::BoothWorker, "511"))
+                    .await
+            ),
+            "error-scope-for-role"
+        );
+        assert_eq!(
+            reject(
+                s.create_user(&sys(), &new_user("Bad Name", Role::Analyst, "511"))
+                    .await
+            ),
+            "error-username"
+        );
         let mut weak = new_user("weak", Role::Analyst, "511");
         weak.password = "password123".into();
-        assert_eq!(reject(s.create_user(&sys(), &weak).await), "error-password-common");
+        assert_eq!(
+            reject(s.create_user(&sys(), &weak).await),
+            "error-password-common"
+        );
         assert!(matches!(
-            s.create_user(&sys(), &new_user("nowhere", Role::BoothWorker, "site:999")).await,
+            s.create_user(&sys(), &new_user("nowhere", Role::BoothWorker, "site:999"))
+                .await,
             Err(StoreError::UnknownReference("site"))
         ));
     })
@@ -282,28 +317,57 @@ async fn accounts_follow_the_rules() {
 #[tokio::test]
 async fn login_sessions_time_out_and_are_revoked() {
     each_engine(|s| async move {
-        let u = s.create_user(&sys(), &new_user("amina", Role::Analyst, "NP")).await.unwrap();
+        let u = s
+            .create_user(&sys(), &new_user("amina", Role::Analyst, "NP"))
+            .await
+            .unwrap();
         let policy = AuthPolicy::default();
-        let Login::Ok { token, .. } = s.login("amina", "river-bridge-lantern", "10.0.0.1", &policy).await.unwrap() else {
+        let Login::Ok { token, .. } = s
+            .login("amina", "river-bridge-lantern", "10.0.0.1", &policy)
+            .await
+            .unwrap()
+        else {
             panic!("login failed")
         };
         assert!(s.session(&token, &policy).await.unwrap().is_some());
         // Idle and absolute time-outs (a policy of zero makes every session stale).
-        let idle = AuthPolicy { idle: time::Duration::seconds(-1), ..policy };
+        let idle = AuthPolicy {
+            idle: time::Duration::seconds(-1),
+            ..policy
+        };
         assert!(s.session(&token, &idle).await.unwrap().is_none());
-        let absolute = AuthPolicy { absolute: time::Duration::seconds(-1), ..policy };
+        let absolute = AuthPolicy {
+            absolute: time::Duration::seconds(-1),
+            ..policy
+        };
         assert!(s.session(&token, &absolute).await.unwrap().is_none());
         // A password change ends the session; so does disabling the account.
-        s.set_password(&sys(), &u.id, "another-long-phrase").await.unwrap();
+        s.set_password(&sys(), &u.id, "another-long-phrase")
+            .await
+            .unwrap();
         assert!(s.session(&token, &policy).await.unwrap().is_none());
-        let Login::Ok { token, .. } = s.login("amina", "another-long-phrase", "10.0.0.1", &policy).await.unwrap() else {
+        let Login::Ok { token, .. } = s
+            .login("amina", "another-long-phrase", "10.0.0.1", &policy)
+            .await
+            .unwrap()
+        else {
             panic!("login failed")
         };
         s.set_disabled(&sys(), &u.id, true).await.unwrap();
         assert!(s.session(&token, &policy).await.unwrap().is_none());
-        assert!(matches!(s.login("amina", "another-long-phrase", "10.0.0.1", &policy).await.unwrap(), Login::Refused));
+        assert!(matches!(
+            s.login("amina", "another-long-phrase", "10.0.0.1", &policy)
+                .await
+                .unwrap(),
+            Login::Refused
+        ));
         s.set_disabled(&sys(), &u.id, false).await.unwrap();
-        assert!(matches!(s.login("amina", "another-long-phrase", "10.0.0.1", &policy).await.unwrap(), Login::Ok { .. }));
+        assert!(matches!(
+            s.login("amina", "another-long-phrase", "10.0.0.1", &policy)
+                .await
+                .unwrap(),
+            Login::Ok { .. }
+        ));
     })
     .await;
 }
@@ -311,20 +375,46 @@ async fn login_sessions_time_out_and_are_revoked() {
 #[tokio::test]
 async fn logins_are_throttled_per_account_and_per_client() {
     each_engine(|s| async move {
-        s.create_user(&sys(), &new_user("ram", Role::Analyst, "NP")).await.unwrap();
+        s.create_user(&sys(), &new_user("ram", Role::Analyst, "NP"))
+            .await
+            .unwrap();
         let policy = AuthPolicy::default();
         for _ in 0..5 {
-            assert!(matches!(s.login("ram", "wrong-password!", "10.0.0.2", &policy).await.unwrap(), Login::Refused));
+            assert!(matches!(
+                s.login("ram", "wrong-password!", "10.0.0.2", &policy)
+                    .await
+                    .unwrap(),
+                Login::Refused
+            ));
         }
         // Even the right password waits now.
-        assert!(matches!(s.login("ram", "river-bridge-lantern", "10.0.0.3", &policy).await.unwrap(), Login::Throttled));
+        assert!(matches!(
+            s.login("ram", "river-bridge-lantern", "10.0.0.3", &policy)
+                .await
+                .unwrap(),
+            Login::Throttled
+        ));
         // One address trying many accounts is throttled too.
-        let tight = AuthPolicy { max_failures_per_client: 3, ..policy };
+        let tight = AuthPolicy {
+            max_failures_per_client: 3,
+            ..policy
+        };
         for n in 0..3 {
-            s.login(&format!("ghost{n}"), "x", "10.9.9.9", &tight).await.unwrap();
+            s.login(&format!("ghost{n}"), "x", "10.9.9.9", &tight)
+                .await
+                .unwrap();
         }
-        assert!(matches!(s.login("someone", "x", "10.9.9.9", &tight).await.unwrap(), Login::Throttled));
-        let failures = s.audit_entries(&AuditFilter { action: Some("login-failed".into()), ..Default::default() }).await.unwrap();
+        assert!(matches!(
+            s.login("someone", "x", "10.9.9.9", &tight).await.unwrap(),
+            Login::Throttled
+        ));
+        let failures = s
+            .audit_entries(&AuditFilter {
+                action: Some("login-failed".into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
         assert_eq!(failures.len(), 8);
     })
     .await;
@@ -333,7 +423,10 @@ async fn logins_are_throttled_per_account_and_per_client() {
 #[tokio::test]
 async fn api_tokens_are_hashed_and_revocable() {
     each_engine(|s| async move {
-        let u = s.create_user(&sys(), &new_user("api.user", Role::Analyst, "511")).await.unwrap();
+        let u = s
+            .create_user(&sys(), &new_user("api.user", Role::Analyst, "511"))
+            .await
+            .unwrap();
         let token = s.create_api_token(&sys(), &u.id).await.unwrap();
         assert!(token.starts_with("setu_"));
         assert_eq!(s.api_token_user(&token).await.unwrap().unwrap().id, u.id);
@@ -349,12 +442,25 @@ async fn api_tokens_are_hashed_and_revocable() {
 async fn first_run_setup_creates_one_administrator_once() {
     each_engine(|s| async move {
         let token = s.first_run_setup_token().await.unwrap().unwrap();
-        assert!(matches!(s.complete_setup("wrong", "admin", "river-bridge-lantern", None).await, Err(StoreError::NotFound)));
+        assert!(matches!(
+            s.complete_setup("wrong", "admin", "river-bridge-lantern", None)
+                .await,
+            Err(StoreError::NotFound)
+        ));
         // A refused password gives the token back.
-        assert!(matches!(s.complete_setup(&token, "admin", "short", None).await, Err(StoreError::Rejected(_))));
-        let admin = s.complete_setup(&token, "admin", "river-bridge-lantern", None).await.unwrap();
+        assert!(matches!(
+            s.complete_setup(&token, "admin", "short", None).await,
+            Err(StoreError::Rejected(_))
+        ));
+        let admin = s
+            .complete_setup(&token, "admin", "river-bridge-lantern", None)
+            .await
+            .unwrap();
         assert_eq!(admin.role, Role::SystemAdmin);
-        assert!(s.complete_setup(&token, "admin2", "river-bridge-lantern", None).await.is_err());
+        assert!(s
+            .complete_setup(&token, "admin2", "river-bridge-lantern", None)
+            .await
+            .is_err());
         assert!(s.first_run_setup_token().await.unwrap().is_none());
     })
     .await;
@@ -363,28 +469,62 @@ async fn first_run_setup_creates_one_administrator_once() {
 #[tokio::test]
 async fn audit_chain_verifies_and_detects_tampering() {
     each_engine(|s| async move {
-        let org = s.create_organisation(&sys(), &form("Chain NGO", "ngo", "51106").to_org().unwrap()).await.unwrap();
+        let org = s
+            .create_organisation(&sys(), &form("Chain NGO", "ngo", "51106").to_org().unwrap())
+            .await
+            .unwrap();
         let mut f = form("Chain NGO renamed", "ngo", "51106");
         f.version = "1".into();
-        s.update_organisation(&sys(), org, 1, &f.to_org().unwrap()).await.unwrap();
+        s.update_organisation(&sys(), org, 1, &f.to_org().unwrap())
+            .await
+            .unwrap();
         for i in 0..5 {
-            s.audit(&Actor::system("test"), &Event::new("view-personal", "contact", i)).await.unwrap();
+            s.audit(
+                &Actor::system("test"),
+                &Event::new("view-personal", "contact", i),
+            )
+            .await
+            .unwrap();
         }
         let v = s.verify_audit().await.unwrap();
         assert_eq!(v.first_broken, None);
         assert_eq!(v.checked, 7);
-        let update = s.audit_entries(&AuditFilter { action: Some("update".into()), ..Default::default() }).await.unwrap();
-        assert_eq!(update[0].fields, "name_en", "only the changed field is named");
+        let update = s
+            .audit_entries(&AuditFilter {
+                action: Some("update".into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            update[0].fields, "name_en",
+            "only the changed field is named"
+        );
         assert_eq!(update[0].place_code.as_deref(), Some("51106"));
 
         // The database refuses edits of the trail…
-        assert!(sqlx_exec(&s, "UPDATE audit_entry SET actor = 'x' WHERE seq = 3").await.is_err());
+        assert!(
+            sqlx_exec(&s, "UPDATE audit_entry SET actor = 'x' WHERE seq = 3")
+                .await
+                .is_err()
+        );
         // …and if someone with full access removes that guard and edits entry 4, verify names it.
         match s.engine() {
-            setu_store::Engine::Sqlite => sqlx_exec(&s, "DROP TRIGGER audit_entry_no_update").await.unwrap(),
-            setu_store::Engine::Postgres => sqlx_exec(&s, "DROP TRIGGER audit_entry_no_change ON audit_entry").await.unwrap(),
+            setu_store::Engine::Sqlite => sqlx_exec(&s, "DROP TRIGGER audit_entry_no_update")
+                .await
+                .unwrap(),
+            setu_store::Engine::Postgres => {
+                sqlx_exec(&s, "DROP TRIGGER audit_entry_no_change ON audit_entry")
+                    .await
+                    .unwrap()
+            }
         }
-        sqlx_exec(&s, "UPDATE audit_entry SET detail = 'nothing to see' WHERE seq = 4").await.unwrap();
+        sqlx_exec(
+            &s,
+            "UPDATE audit_entry SET detail = 'nothing to see' WHERE seq = 4",
+        )
+        .await
+        .unwrap();
         assert_eq!(s.verify_audit().await.unwrap().first_broken, Some(4));
     })
     .await;
@@ -392,38 +532,93 @@ async fn audit_chain_verifies_and_detects_tampering() {
 
 /// Runs raw SQL through a second connection (what an intruder with database access could do).
 async fn sqlx_exec(s: &Store, sql: &str) -> Result<(), String> {
-    s.raw_execute_for_tests(sql).await.map_err(|e| e.to_string())
+    s.raw_execute_for_tests(sql)
+        .await
+        .map_err(|e| e.to_string())
 }
 
 #[tokio::test]
 async fn personal_data_is_sealed_revealed_on_request_and_audited() {
     each_engine(|s| async move {
-        let org = s.create_organisation(&sys(), &form("Contact NGO", "ngo", "5110619").to_org().unwrap()).await.unwrap();
-        let draft = ContactDraft { title: "focal person".into(), name: "Kamala Unique-Xq7".into(), phone: Some("+977 981-2345678".into()) };
+        let org = s
+            .create_organisation(
+                &sys(),
+                &form("Contact NGO", "ngo", "5110619").to_org().unwrap(),
+            )
+            .await
+            .unwrap();
+        let draft = ContactDraft {
+            title: "focal person".into(),
+            name: "Kamala Unique-Xq7".into(),
+            phone: Some("+977 981-2345678".into()),
+        };
         let id = s.create_contact(&sys(), org, &draft).await.unwrap();
         let hidden = s.contact(&id, Reveal::No).await.unwrap();
-        assert_eq!((hidden.name.as_deref(), hidden.title.as_str()), (None, "focal person"));
+        assert_eq!(
+            (hidden.name.as_deref(), hidden.title.as_str()),
+            (None, "focal person")
+        );
         let reader = Actor::user("u-1", "reader");
         let shown = s.contact(&id, Reveal::To(&reader)).await.unwrap();
         assert_eq!(shown.name.as_deref(), Some("Kamala Unique-Xq7"));
-        let views = s.audit_entries(&AuditFilter { action: Some("view-personal".into()), entity_id: Some(id.clone()), ..Default::default() }).await.unwrap();
+        let views = s
+            .audit_entries(&AuditFilter {
+                action: Some("view-personal".into()),
+                entity_id: Some(id.clone()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
         assert_eq!(views.len(), 1);
         assert_eq!(views[0].actor, "reader");
         // Exact look-up by phone, however it is written.
-        assert_eq!(s.contacts_by_phone("9812345678").await.unwrap(), vec![id.clone()]);
-        assert_eq!(s.contacts_by_phone("0981 234 5678").await.unwrap(), vec![id.clone()]);
+        assert_eq!(
+            s.contacts_by_phone("9812345678").await.unwrap(),
+            vec![id.clone()]
+        );
+        assert_eq!(
+            s.contacts_by_phone("0981 234 5678").await.unwrap(),
+            vec![id.clone()]
+        );
         // Lists filter by scope in SQL.
-        assert_eq!(s.contacts_in_scope("511".parse().unwrap()).await.unwrap().len(), 1);
-        assert_eq!(s.contacts_in_scope(Scope::Organisation(org)).await.unwrap().len(), 1);
-        assert!(s.contacts_in_scope("312".parse().unwrap()).await.unwrap().is_empty());
-        assert!(s.contacts_in_scope(Scope::Site(1)).await.unwrap().is_empty());
+        assert_eq!(
+            s.contacts_in_scope("511".parse().unwrap())
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        assert_eq!(
+            s.contacts_in_scope(Scope::Organisation(org))
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        assert!(s
+            .contacts_in_scope("312".parse().unwrap())
+            .await
+            .unwrap()
+            .is_empty());
+        assert!(s
+            .contacts_in_scope(Scope::Site(1))
+            .await
+            .unwrap()
+            .is_empty());
         // Re-keying re-seals everything; values still open.
         let before = s.keys().current_id();
         s.keys().rotate().unwrap();
         assert_ne!(before, s.keys().current_id());
         assert!(s.reseal_all().await.unwrap() >= 2);
         assert_eq!(s.reseal_all().await.unwrap(), 0);
-        assert_eq!(s.contact(&id, Reveal::To(&reader)).await.unwrap().phone.as_deref(), Some("+977 981-2345678"));
+        assert_eq!(
+            s.contact(&id, Reveal::To(&reader))
+                .await
+                .unwrap()
+                .phone
+                .as_deref(),
+            Some("+977 981-2345678")
+        );
     })
     .await;
 }
@@ -431,25 +626,95 @@ async fn personal_data_is_sealed_revealed_on_request_and_audited() {
 #[tokio::test]
 async fn break_the_glass_is_recorded_time_limited_and_visible_in_scope() {
     each_engine(|s| async move {
-        let u = s.create_user(&sys(), &new_user("dc.makwanpur", Role::DistrictCoordinator, "312")).await.unwrap();
-        let org = s.create_organisation(&sys(), &form("Far NGO", "ngo", "51106").to_org().unwrap()).await.unwrap();
+        let u = s
+            .create_user(
+                &sys(),
+                &new_user("dc.makwanpur", Role::DistrictCoordinator, "312"),
+            )
+            .await
+            .unwrap();
+        let org = s
+            .create_organisation(&sys(), &form("Far NGO", "ngo", "51106").to_org().unwrap())
+            .await
+            .unwrap();
         let actor = u.actor();
-        assert!(!s.has_glass(&u.id, "organisation", &org.to_string()).await.unwrap());
+        assert!(!s
+            .has_glass(&u.id, "organisation", &org.to_string())
+            .await
+            .unwrap());
         assert!(matches!(
-            s.grant_glass(&actor, "organisation", &org.to_string(), PlaceCode::LocalLevel(51106), "short", 60).await,
+            s.grant_glass(
+                &actor,
+                "organisation",
+                &org.to_string(),
+                PlaceCode::LocalLevel(51106),
+                "short",
+                60
+            )
+            .await,
             Err(StoreError::Rejected("error-reason-short"))
         ));
-        s.grant_glass(&actor, "organisation", &org.to_string(), PlaceCode::LocalLevel(51106), "Girl from Hetauda stopped at Jamunaha", 60).await.unwrap();
-        assert!(s.has_glass(&u.id, "organisation", &org.to_string()).await.unwrap());
+        s.grant_glass(
+            &actor,
+            "organisation",
+            &org.to_string(),
+            PlaceCode::LocalLevel(51106),
+            "Girl from Hetauda stopped at Jamunaha",
+            60,
+        )
+        .await
+        .unwrap();
+        assert!(s
+            .has_glass(&u.id, "organisation", &org.to_string())
+            .await
+            .unwrap());
         // An expired grant opens nothing.
         let other = org + 1000;
-        s.grant_glass(&actor, "organisation", &other.to_string(), PlaceCode::LocalLevel(51106), "expired grant for the test", -1).await.unwrap();
-        assert!(!s.has_glass(&u.id, "organisation", &other.to_string()).await.unwrap());
+        s.grant_glass(
+            &actor,
+            "organisation",
+            &other.to_string(),
+            PlaceCode::LocalLevel(51106),
+            "expired grant for the test",
+            -1,
+        )
+        .await
+        .unwrap();
+        assert!(!s
+            .has_glass(&u.id, "organisation", &other.to_string())
+            .await
+            .unwrap());
         // Banke's coordinator sees both, with the reason; Makwanpur's sees none.
         let seen = s.glass_grants_in("511".parse().unwrap()).await.unwrap();
         assert_eq!(seen.len(), 2);
-        assert!(seen.iter().any(|g| g.reason.contains("Jamunaha") && g.username == "dc.makwanpur"));
-        assert!(s.glass_grants_in("312".parse().unwrap()).await.unwrap().is_empty());
+        assert!(seen
+            .iter()
+            .any(|g| g.reason.contains("Jamunaha") && g.username == "dc.makwanpur"));
+        assert!(s
+            .glass_grants_in("312".parse().unwrap())
+            .await
+            .unwrap()
+            .is_empty());
     })
     .await;
+}
+
+#[tokio::test]
+async fn a_server_with_other_keys_is_refused() {
+    for db in setu_testkit::databases().await {
+        let store = Store::open(&db.options()).await.unwrap();
+        store.close().await;
+        // Fresh in-memory keys: not the database's.
+        let again = Store::open(&setu_store::ConnectOptions::new(db.url.clone())).await;
+        assert!(
+            matches!(
+                again,
+                Err(StoreError::Crypto(
+                    setu_store::crypto::CryptoError::WrongKeys
+                ))
+            ),
+            "{again:?}"
+        );
+        db.cleanup().await;
+    }
 }

@@ -18,12 +18,15 @@ pub struct TestDb {
     pub dir: Option<tempfile::TempDir>,
     admin_url: Option<String>,
     name: String,
+    keys: std::sync::Arc<setu_store::crypto::Keyring>,
 }
 
 impl TestDb {
     /// Connect options for this database.
     pub fn options(&self) -> ConnectOptions {
-        ConnectOptions::new(self.url.clone())
+        let mut o = ConnectOptions::new(self.url.clone());
+        o.keys = std::sync::Arc::clone(&self.keys);
+        o
     }
 
     /// Drops a PostgreSQL test database (SQLite folders go on drop).
@@ -90,6 +93,7 @@ pub fn sqlite() -> TestDb {
         dir: Some(dir),
         admin_url: None,
         name: String::new(),
+        keys: std::sync::Arc::new(setu_store::crypto::Keyring::ephemeral()),
     }
 }
 
@@ -109,6 +113,7 @@ pub async fn postgres(server: &str) -> TestDb {
         dir: None,
         admin_url: Some(server.to_string()),
         name,
+        keys: std::sync::Arc::new(setu_store::crypto::Keyring::ephemeral()),
     }
 }
 
@@ -173,12 +178,26 @@ pub mod http {
         path: &str,
         form: Option<&str>,
     ) -> std::io::Result<Response> {
+        request_with(addr, method, path, &[], form)
+    }
+
+    /// Like [`request`], with extra headers (a session cookie, say).
+    pub fn request_with(
+        addr: &str,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        form: Option<&str>,
+    ) -> std::io::Result<Response> {
         let mut s = TcpStream::connect(addr)?;
         s.set_read_timeout(Some(Duration::from_secs(30)))?;
         let body = form.unwrap_or("");
         let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
         if form.is_some() {
             req.push_str("Content-Type: application/x-www-form-urlencoded\r\n");
+        }
+        for (k, v) in headers {
+            req.push_str(&format!("{k}: {v}\r\n"));
         }
         req.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
         s.write_all(req.as_bytes())?;
@@ -196,5 +215,65 @@ pub mod http {
             head: head.to_string(),
             body: body.to_string(),
         })
+    }
+
+    /// A signed-in browser session against a real server: cookie and CSRF token.
+    #[derive(Debug, Clone)]
+    pub struct Session {
+        /// `setu_session=…`
+        pub cookie: String,
+        /// The CSRF token forms must carry.
+        pub csrf: String,
+    }
+
+    impl Session {
+        /// Signs in through the login form and reads the CSRF token from a page.
+        pub fn sign_in(addr: &str, username: &str, password: &str) -> std::io::Result<Session> {
+            let form: String = form_urlencoded::Serializer::new(String::new())
+                .append_pair("username", username)
+                .append_pair("password", password)
+                .finish();
+            let r = request(addr, "POST", "/login", Some(&form))?;
+            let fail = |what: &str| {
+                std::io::Error::other(format!(
+                    "sign in as {username}: {what} (status {})",
+                    r.status
+                ))
+            };
+            let cookie = r
+                .header("set-cookie")
+                .and_then(|c| c.split(';').next())
+                .ok_or_else(|| fail("no cookie"))?
+                .to_string();
+            let page = request_with(addr, "GET", "/", &[("Cookie", &cookie)], None)?;
+            let csrf = page
+                .body
+                .split("name=\"csrf\" value=\"")
+                .nth(1)
+                .and_then(|rest| rest.split('"').next())
+                .ok_or_else(|| fail("no CSRF token on the page"))?
+                .to_string();
+            Ok(Session { cookie, csrf })
+        }
+
+        /// Posts a form (adding the CSRF token) with the session cookie.
+        pub fn post(
+            &self,
+            addr: &str,
+            path: &str,
+            form: &[(&str, &str)],
+        ) -> std::io::Result<Response> {
+            let mut pairs = form.to_vec();
+            pairs.push(("csrf", &self.csrf));
+            let body: String = form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(pairs)
+                .finish();
+            request_with(addr, "POST", path, &[("Cookie", &self.cookie)], Some(&body))
+        }
+
+        /// Gets a page with the session cookie.
+        pub fn get(&self, addr: &str, path: &str) -> std::io::Result<Response> {
+            request_with(addr, "GET", path, &[("Cookie", &self.cookie)], None)
+        }
     }
 }

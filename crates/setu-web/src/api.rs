@@ -8,6 +8,13 @@ use setu_core::geo::PlaceLevel;
 use setu_core::PlaceCode;
 use setu_store::geo::Place;
 
+use axum::http::StatusCode;
+use setu_core::access::{Capability, Target};
+use setu_core::directory::DirectoryForm;
+use setu_core::validation::{FieldError, Invalid};
+use setu_store::contacts::Reveal;
+
+use crate::auth::{allow, can, SignedIn};
 use crate::error::WebError;
 use crate::AppState;
 
@@ -114,4 +121,75 @@ pub async fn wards(
 ) -> Result<Json<Items<PlaceJson>>, WebError> {
     let within = filter(&q.local_level, PlaceLevel::LocalLevel)?.ok_or(WebError::BadRequest)?;
     list(&app, PlaceLevel::Ward, Some(within)).await
+}
+
+/// `GET /api/v1/me`: who the caller is.
+pub async fn me(SignedIn(me): SignedIn) -> Json<serde_json::Value> {
+    Json(serde_json::json!({
+        "username": me.username,
+        "role": me.role.as_str(),
+        "scope": me.scope.to_string(),
+        "capabilities": me.role.spec().capabilities.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+    }))
+}
+
+/// A contact as the API shows it: names and phones only to those who may see them.
+#[derive(Debug, Serialize)]
+pub struct ContactJson {
+    id: String,
+    organisation_id: i64,
+    place: String,
+    title: String,
+    name: Option<String>,
+    phone: Option<String>,
+}
+
+/// `GET /api/v1/contacts`: contacts inside the caller's scope (filtered in SQL). Names and
+/// phones are included, and each audited, only for a role that may read personal data.
+pub async fn contacts(
+    State(app): State<AppState>,
+    SignedIn(me): SignedIn,
+) -> Result<Json<Items<ContactJson>>, WebError> {
+    allow(&me, Capability::ReadDirectory, None, false)?;
+    let personal = me.role.has(Capability::ReadPersonal);
+    let actor = me.actor();
+    let mut items = Vec::new();
+    for c in app.store.contacts_in_scope(me.scope).await? {
+        let c = if personal {
+            app.store.contact(&c.id, Reveal::To(&actor)).await?
+        } else {
+            c
+        };
+        items.push(ContactJson {
+            id: c.id,
+            organisation_id: c.organisation_id,
+            place: c.place.to_string(),
+            title: c.title,
+            name: c.name,
+            phone: c.phone,
+        });
+    }
+    Ok(Json(Items { items }))
+}
+
+/// `POST /api/v1/organisations`: `{"name_en", "name_ne", "kind", "place"}` → 201 `{"id"}`.
+pub async fn create_organisation(
+    State(app): State<AppState>,
+    SignedIn(me): SignedIn,
+    Json(form): Json<DirectoryForm>,
+) -> Result<(StatusCode, Json<serde_json::Value>), WebError> {
+    allow(&me, Capability::EditDirectory, None, false)?;
+    let draft = form.to_org().map_err(WebError::Invalid)?;
+    let target = Target {
+        place: Some(draft.place),
+        ..Default::default()
+    };
+    if !can(&me, Capability::EditDirectory, Some(&target), false) {
+        return Err(WebError::Invalid(Invalid(vec![FieldError {
+            field: "place",
+            message: "error-place-out-of-scope",
+        }])));
+    }
+    let id = app.store.create_organisation(&me.actor(), &draft).await?;
+    Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
 }

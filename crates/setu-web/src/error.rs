@@ -29,6 +29,15 @@ pub enum WebError {
     /// The record changed since the version the edit was based on.
     #[error("edit conflict")]
     Conflict,
+    /// Nobody is signed in (pages redirect to the login page; the API answers 401).
+    #[error("not signed in")]
+    Unauthenticated,
+    /// Signed in, but the role lacks the capability.
+    #[error("forbidden")]
+    Forbidden,
+    /// A state-changing request without the session's CSRF token, or from another site.
+    #[error("CSRF check failed")]
+    CsrfRejected,
     /// The database cannot be reached.
     #[error("database unavailable")]
     Unavailable,
@@ -42,6 +51,12 @@ impl From<StoreError> for WebError {
         match e {
             StoreError::NotFound => WebError::NotFound,
             StoreError::Conflict { .. } => WebError::Conflict,
+            StoreError::Rejected(m) => {
+                WebError::Invalid(Invalid(vec![setu_core::validation::FieldError {
+                    field: "",
+                    message: m,
+                }]))
+            }
             e if e.is_unavailable() => WebError::Unavailable,
             other => WebError::Internal(other.log_safe()),
         }
@@ -74,6 +89,8 @@ impl WebError {
             WebError::BadRequest => StatusCode::BAD_REQUEST,
             WebError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             WebError::Conflict => StatusCode::CONFLICT,
+            WebError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            WebError::Forbidden | WebError::CsrfRejected => StatusCode::FORBIDDEN,
             WebError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -86,6 +103,9 @@ impl WebError {
             WebError::BadRequest => "bad-request",
             WebError::Invalid(_) => "invalid",
             WebError::Conflict => "conflict",
+            WebError::Unauthenticated => "unauthenticated",
+            WebError::Forbidden => "forbidden",
+            WebError::CsrfRejected => "csrf",
             WebError::Unavailable => "unavailable",
             WebError::Internal(_) => "internal",
         }
@@ -131,14 +151,26 @@ pub async fn localize_errors(State(app): State<AppState>, req: Request, next: Ne
     let prefs = Prefs::from_headers(req.headers());
     let api = req.uri().path().starts_with("/api/");
     let here = req.uri().path().to_string();
+    let here_full = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_default();
     let resp = next.run(req).await;
     let Some(body) = resp.extensions().get::<ErrorBody>().cloned() else {
         return resp;
     };
     let status = resp.status();
+    if status == StatusCode::UNAUTHORIZED && !api {
+        let next: String = form_urlencoded::byte_serialize(here_full.as_bytes()).collect();
+        return axum::response::Redirect::to(&format!("/login?next={next}")).into_response();
+    }
     let page = Page::new(app, prefs, here);
     let (title_id, text_id) = match status.as_u16() {
         404 => ("error-404-title", "error-404-body"),
+        401 => ("error-401-title", "error-401-body"),
+        403 if body.code == "csrf" => ("error-csrf-title", "error-csrf-body"),
+        403 => ("error-403-title", "error-403-body"),
         400 | 409 | 422 => ("error-400-title", "error-400-body"),
         503 => ("error-503-title", "error-503-body"),
         _ => ("error-500-title", "error-500-body"),

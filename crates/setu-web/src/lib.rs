@@ -3,10 +3,12 @@
 
 pub mod api;
 mod assets;
+pub mod auth;
 pub mod error;
 pub mod i18n;
 pub mod page;
 pub mod pages;
+pub mod routes;
 mod templates;
 
 use std::future::Future;
@@ -16,7 +18,6 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::header::{self, HeaderValue};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use axum::Router;
 use setu_core::numbers::NumberFormat;
 use setu_store::Store;
@@ -25,7 +26,15 @@ use tower_http::compression::CompressionLayer;
 
 use crate::error::WebError;
 use crate::i18n::I18n;
-use crate::pages::directory::routes as dir;
+
+/// How the web layer behaves.
+#[derive(Debug, Clone, Default)]
+pub struct WebConfig {
+    /// Session time-outs and login throttling.
+    pub auth: setu_store::auth::AuthPolicy,
+    /// Served over HTTPS (directly or by a proxy): cookies get `Secure`, responses HSTS.
+    pub behind_tls: bool,
+}
 
 /// What every request handler shares.
 #[derive(Debug)]
@@ -36,6 +45,8 @@ pub struct App {
     pub i18n: I18n,
     /// Number formatting.
     pub numbers: NumberFormat,
+    /// Behaviour.
+    pub config: WebConfig,
 }
 
 /// The shared application state handed to handlers.
@@ -47,12 +58,18 @@ pub type AppState = Arc<App>;
 pub struct StartError(String);
 
 impl App {
-    /// Builds the application around an open, migrated store.
+    /// Builds the application around an open, migrated store, with default behaviour.
     pub fn new(store: Store) -> Result<AppState, StartError> {
+        App::with_config(store, WebConfig::default())
+    }
+
+    /// Builds the application with `config`.
+    pub fn with_config(store: Store, config: WebConfig) -> Result<AppState, StartError> {
         Ok(Arc::new(App {
             store,
             i18n: I18n::new().map_err(|e| StartError(e.to_string()))?,
             numbers: NumberFormat::new().map_err(|e| StartError(e.to_string()))?,
+            config,
         }))
     }
 }
@@ -62,32 +79,13 @@ pub fn router(app: AppState) -> Router {
     with_layers(routes(), app)
 }
 
-/// The routes alone, before state and layers.
+/// The routes alone, before state and layers: every entry of [`routes::table`].
 fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/", get(pages::home::home))
-        .route("/prefs", get(pages::prefs::set_prefs))
-        .route("/places", get(pages::places::country))
-        .route("/places/search", get(pages::places::search))
-        .route("/places/{code}", get(pages::places::place))
-        .route("/organisations", get(dir::org_list).post(dir::org_create))
-        .route("/organisations/new", get(dir::org_new))
-        .route(
-            "/organisations/{id}",
-            get(dir::org_show).post(dir::org_update),
-        )
-        .route("/organisations/{id}/edit", get(dir::org_edit))
-        .route("/sites", get(dir::site_list).post(dir::site_create))
-        .route("/sites/new", get(dir::site_new))
-        .route("/sites/{id}", get(dir::site_show).post(dir::site_update))
-        .route("/sites/{id}/edit", get(dir::site_edit))
-        .route("/api/v1/geo/provinces", get(api::provinces))
-        .route("/api/v1/geo/districts", get(api::districts))
-        .route("/api/v1/geo/local-levels", get(api::local_levels))
-        .route("/api/v1/geo/wards", get(api::wards))
-        .route("/static/{name}", get(assets::file))
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
+    routes::table()
+        .into_iter()
+        .fold(Router::new(), |r, (spec, handler)| {
+            r.route(spec.path, handler)
+        })
         .fallback(not_found)
 }
 
@@ -99,9 +97,16 @@ pub fn with_layers(routes: Router<AppState>, app: AppState) -> Router {
         .layer(CatchPanicLayer::custom(error::panic_response))
         .layer(middleware::from_fn_with_state(
             Arc::clone(&app),
+            auth::authenticate,
+        ))
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&app),
             error::localize_errors,
         ))
-        .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&app),
+            security_headers,
+        ))
         .layer(middleware::from_fn(access_log))
         .layer(CompressionLayer::new())
         .with_state(app)
@@ -113,7 +118,8 @@ pub async fn serve(
     app: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(app))
+    let service = router(app).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
         .await
 }
@@ -123,12 +129,12 @@ async fn not_found() -> WebError {
 }
 
 /// `GET /healthz`: the process is alive.
-async fn healthz() -> &'static str {
+pub(crate) async fn healthz() -> &'static str {
     "ok"
 }
 
 /// `GET /readyz`: the database answers.
-async fn readyz(State(app): State<AppState>) -> Result<&'static str, WebError> {
+pub(crate) async fn readyz(State(app): State<AppState>) -> Result<&'static str, WebError> {
     app.store.ping().await.map_err(|_| WebError::Unavailable)?;
     Ok("ready")
 }
@@ -155,7 +161,7 @@ async fn access_log(req: Request, next: Next) -> Response {
 
 /// Headers on every response: no inline script or style, no framing, no MIME sniffing, no
 /// referrer leaving the site (URLs may name records).
-async fn security_headers(req: Request, next: Next) -> Response {
+async fn security_headers(State(app): State<AppState>, req: Request, next: Next) -> Response {
     let mut resp = next.run(req).await.into_response();
     let h = resp.headers_mut();
     let set = |h: &mut axum::http::HeaderMap, name, value: &'static str| {
@@ -170,5 +176,12 @@ async fn security_headers(req: Request, next: Next) -> Response {
     set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(h, header::REFERRER_POLICY, "same-origin");
     set(h, header::X_FRAME_OPTIONS, "DENY");
+    if app.config.behind_tls {
+        set(
+            h,
+            header::STRICT_TRANSPORT_SECURITY,
+            "max-age=31536000; includeSubDomains",
+        );
+    }
     resp
 }

@@ -11,7 +11,9 @@ use setu_core::calendar::{iso, parse_ad};
 use setu_core::{BsDate, Digits, Lang, LocalLevelType};
 use setu_store::geo::Place;
 
+use crate::auth::Auth;
 use crate::AppState;
+use setu_core::access::Capability;
 
 /// Cookie holding the chosen language.
 pub const LANG_COOKIE: &str = "setu_lang";
@@ -85,6 +87,8 @@ pub struct Page {
     pub nav: &'static str,
     /// Page title (already translated).
     pub title: String,
+    /// Who is reading.
+    pub auth: Auth,
     app: AppState,
 }
 
@@ -100,11 +104,11 @@ impl FromRequestParts<AppState> for Page {
             .path_and_query()
             .map(|pq| pq.as_str().to_string())
             .unwrap_or_else(|| "/".into());
-        Ok(Page::new(
-            Arc::clone(app),
-            Prefs::from_headers(&parts.headers),
-            here,
-        ))
+        let mut page = Page::new(Arc::clone(app), Prefs::from_headers(&parts.headers), here);
+        if let Some(auth) = parts.extensions.get::<Auth>() {
+            page.auth = auth.clone();
+        }
+        Ok(page)
     }
 }
 
@@ -116,8 +120,31 @@ impl Page {
             here,
             nav: "",
             title: String::new(),
+            auth: Auth::Anonymous,
             app,
         }
+    }
+
+    /// The signed-in user's name, for the header.
+    pub fn username(&self) -> Option<&str> {
+        self.auth.user().map(|u| u.username.as_str())
+    }
+
+    /// The CSRF token every form carries.
+    pub fn csrf(&self) -> &str {
+        self.auth.csrf()
+    }
+
+    /// Whether the reader's role has `cap` (for showing navigation entries and buttons; the
+    /// handlers decide again, with the record's place).
+    pub fn has(&self, cap: &str) -> bool {
+        let Some(user) = self.auth.user() else {
+            return false;
+        };
+        Capability::ALL
+            .iter()
+            .find(|c| c.as_str() == cap)
+            .is_some_and(|c| user.role.has(*c))
     }
 
     /// Sets the title (a message id) and the current navigation entry.

@@ -127,12 +127,34 @@ pub struct DirectoryList<'a> {
     pub show_org: bool,
 }
 
+/// A contact person as shown: the name is "hidden" without the right to see it.
+#[derive(Debug, Clone)]
+pub struct ContactRow {
+    pub title: String,
+    pub name: String,
+    pub phone: String,
+}
+
+/// The contacts part of an organisation page.
+#[derive(Debug, Clone, Default)]
+pub struct ContactsView {
+    pub rows: Vec<ContactRow>,
+    pub revealed: bool,
+    pub via_glass: bool,
+    pub can_add: bool,
+    pub can_break_glass: bool,
+    pub shown: bool,
+}
+
 /// One organisation or site.
 #[derive(Template)]
 #[template(path = "directory_show.html")]
 pub struct DirectoryShow<'a> {
     pub p: &'a Page,
     pub href: String,
+    pub can_edit: bool,
+    pub contacts: ContactsView,
+    pub contact_error: Option<String>,
     pub saved: bool,
     pub name_en: String,
     pub name_ne: String,
@@ -169,4 +191,82 @@ pub struct DirectoryFormPage<'a> {
     pub fields: Vec<FormField>,
     pub has_errors: bool,
     pub conflict: bool,
+}
+
+/// The login page.
+#[derive(Template)]
+#[template(path = "login.html")]
+pub struct LoginPage<'a> {
+    pub p: &'a Page,
+    pub username: String,
+    pub next: String,
+    pub error: Option<String>,
+}
+
+/// The first administrator's setup page.
+#[derive(Template)]
+#[template(path = "setup.html")]
+pub struct SetupPage<'a> {
+    pub p: &'a Page,
+    pub token: String,
+    pub username: String,
+    pub full_name: String,
+    pub error: Option<String>,
+}
+
+/// A row of the accounts table.
+#[derive(Debug, Clone)]
+pub struct UserRow {
+    pub href: String,
+    pub username: String,
+    pub full_name: String,
+    pub role: String,
+    pub scope: String,
+    pub status: String,
+}
+
+/// The accounts list with the new-account form.
+#[derive(Template)]
+#[template(path = "admin_users.html")]
+pub struct AdminUsersPage<'a> {
+    pub p: &'a Page,
+    pub rows: Vec<UserRow>,
+    pub roles: Vec<Choice>,
+    pub form: crate::pages::admin::UserForm,
+    pub error: Option<String>,
+}
+
+/// One account.
+#[derive(Template)]
+#[template(path = "admin_user.html")]
+pub struct AdminUserPage<'a> {
+    pub p: &'a Page,
+    pub id: String,
+    pub row: UserRow,
+    pub roles: Vec<Choice>,
+    pub scope: String,
+    pub version: i64,
+    pub disabled: bool,
+    /// (id, created, revoked)
+    pub tokens: Vec<(String, String, Option<String>)>,
+    pub new_token: Option<String>,
+    pub notice: Option<String>,
+}
+
+/// The audit trail.
+#[derive(Template)]
+#[template(path = "audit.html")]
+pub struct AuditPage<'a> {
+    pub p: &'a Page,
+    pub entries: Vec<setu_store::audit::Entry>,
+    pub q: crate::pages::audit::AuditQuery,
+    pub csv_href: String,
+}
+
+/// Break-the-glass review.
+#[derive(Template)]
+#[template(path = "glass.html")]
+pub struct GlassPage<'a> {
+    pub p: &'a Page,
+    pub grants: Vec<setu_store::contacts::GlassGrant>,
 }

@@ -4,6 +4,9 @@
 use axum::body::{to_bytes, Body};
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
+use setu_core::access::Role;
+use setu_store::audit::Actor;
+use setu_store::auth::{AuthPolicy, Login, NewUser};
 use setu_store::Store;
 use tower::ServiceExt;
 
@@ -33,13 +36,66 @@ async fn get(app: &Router, path: &str, lang: &str) -> Resp {
     send(app, req).await
 }
 
-async fn post_form(app: &Router, path: &str, form: &[(&str, &str)]) -> Resp {
+/// A signed-in browser: its session cookie and CSRF token.
+#[derive(Clone)]
+struct Client {
+    cookie: String,
+    csrf: String,
+}
+
+const PASSWORD: &str = "river-bridge-lantern";
+
+/// Creates a user with `role` at `scope` and signs them in.
+async fn sign_in(store: &Store, name: &str, role: Role, scope: &str) -> Client {
+    let new = NewUser {
+        username: name.into(),
+        password: PASSWORD.into(),
+        role,
+        scope: scope.parse().unwrap(),
+        full_name: None,
+    };
+    store
+        .create_user(&Actor::system("test"), &new)
+        .await
+        .unwrap();
+    client_for(store, name).await
+}
+
+async fn client_for(store: &Store, name: &str) -> Client {
+    let policy = AuthPolicy::default();
+    let Login::Ok { token, .. } = store.login(name, PASSWORD, "test", &policy).await.unwrap()
+    else {
+        panic!("login failed for {name}")
+    };
+    let csrf = store
+        .session(&token, &policy)
+        .await
+        .unwrap()
+        .unwrap()
+        .csrf_token;
+    Client {
+        cookie: format!("setu_session={token}"),
+        csrf,
+    }
+}
+
+async fn get_as(app: &Router, path: &str, lang: &str, who: &Client) -> Resp {
+    let req = Request::get(path)
+        .header(header::COOKIE, format!("setu_lang={lang}; {}", who.cookie))
+        .body(Body::empty())
+        .unwrap();
+    send(app, req).await
+}
+
+async fn post_form(app: &Router, path: &str, form: &[(&str, &str)], who: &Client) -> Resp {
+    let mut pairs = form.to_vec();
+    pairs.push(("csrf", &who.csrf));
     let body: String = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(form)
+        .extend_pairs(pairs)
         .finish();
     let req = Request::post(path)
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::COOKIE, "setu_lang=en")
+        .header(header::COOKIE, format!("setu_lang=en; {}", who.cookie))
         .body(Body::from(body))
         .unwrap();
     send(app, req).await
@@ -60,6 +116,19 @@ where
     Fut: std::future::Future<Output = ()>,
 {
     setu_testkit::each_store(|store| f(setu_web::router(setu_web::App::new(store).unwrap()))).await;
+}
+
+/// Runs `f` against a fresh app and its store on each engine.
+async fn each_app<F, Fut>(f: F)
+where
+    F: Fn(Router, Store) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    setu_testkit::each_store(|store| {
+        let app = setu_web::router(setu_web::App::new(store.clone()).unwrap());
+        f(app, store)
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -228,9 +297,12 @@ async fn error_pages_speak_the_readers_language() {
         let en = get(&app, "/no/such/page", "en").await;
         assert!(en.body.contains("Page not found"));
         assert!(!en.body.contains("panicked") && !en.body.contains("sqlx"));
+        // Anonymous: to the login page, and back here afterwards.
+        let anon = get(&app, "/organisations/99999", "en").await;
+        assert_eq!(anon.status, StatusCode::SEE_OTHER);
         assert_eq!(
-            get(&app, "/organisations/99999", "en").await.status,
-            StatusCode::NOT_FOUND
+            anon.headers[header::LOCATION],
+            "/login?next=%2Forganisations%2F99999"
         );
     })
     .await;
@@ -263,7 +335,7 @@ async fn plain_pages_are_light_on_the_wire() {
         for path in [
             "/",
             "/places/511",
-            "/organisations",
+            "/login",
             "/static/setu.css",
             "/static/setu.js",
         ] {
@@ -293,7 +365,9 @@ async fn health_and_readiness() {
 
 #[tokio::test]
 async fn directory_forms_validate_keep_input_and_refuse_stale_edits() {
-    each_engine(|app| async move {
+    each_app(|app, store| async move {
+        let me = sign_in(&store, "coordinator", Role::NationalCoordinator, "NP").await;
+        let me = &me;
         // A form with mistakes comes back with every error and everything typed.
         let bad = post_form(
             &app,
@@ -304,6 +378,7 @@ async fn directory_forms_validate_keep_input_and_refuse_stale_edits() {
                 ("kind", "castle"),
                 ("place", "3120"),
             ],
+            me,
         )
         .await;
         assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -316,6 +391,7 @@ async fn directory_forms_validate_keep_input_and_refuse_stale_edits() {
             &app,
             "/organisations",
             &[("name_en", "X"), ("kind", "ngo"), ("place", "99999")],
+            me,
         )
         .await;
         assert!(unknown.body.contains("No place has this code."));
@@ -330,12 +406,13 @@ async fn directory_forms_validate_keep_input_and_refuse_stale_edits() {
                 ("kind", "ngo"),
                 ("place", "31206"),
             ],
+            me,
         )
         .await;
         assert_eq!(ok.status, StatusCode::SEE_OTHER);
         let location = ok.headers[header::LOCATION].to_str().unwrap().to_string();
         assert!(location.ends_with("?saved=1"));
-        let shown = get(&app, &location, "ne").await;
+        let shown = get_as(&app, &location, "ne", me).await;
         assert!(shown.body.contains("हेटौंडा युवा सञ्जाल") && shown.body.contains("सुरक्षित भयो"));
         let path = location.trim_end_matches("?saved=1").to_string();
 
@@ -350,6 +427,7 @@ async fn directory_forms_validate_keep_input_and_refuse_stale_edits() {
                 ("place", "3120601"),
                 ("organisation", &org_id),
             ],
+            me,
         )
         .await;
         assert_eq!(site.status, StatusCode::SEE_OTHER);
@@ -368,6 +446,7 @@ async fn directory_forms_validate_keep_input_and_refuse_stale_edits() {
                 ("organisation", &org_id),
                 ("version", "1"),
             ],
+            me,
         )
         .await;
         assert_eq!(first.status, StatusCode::SEE_OTHER);
@@ -381,20 +460,21 @@ async fn directory_forms_validate_keep_input_and_refuse_stale_edits() {
                 ("organisation", &org_id),
                 ("version", "1"),
             ],
+            me,
         )
         .await;
         assert_eq!(stale.status, StatusCode::CONFLICT);
         assert!(stale.body.contains("Someone else changed this record"));
         assert!(stale.body.contains(r#"value="Stale name""#));
-        let now = get(&app, &site_path, "en").await;
+        let now = get_as(&app, &site_path, "en", me).await;
         assert!(now.body.contains("Hetauda transit shelter") && !now.body.contains("Stale name"));
 
         // Lists filter by kind and by place.
-        let list = get(&app, "/sites?kind=shelter&place=312", "en").await;
+        let list = get_as(&app, "/sites?kind=shelter&place=312", "en", me).await;
         assert!(list.body.contains("Hetauda transit shelter"));
-        let list = get(&app, "/sites?place=511", "en").await;
+        let list = get_as(&app, "/sites?place=511", "en", me).await;
         assert!(!list.body.contains("Hetauda transit shelter"));
-        let place = get(&app, "/places/31206", "en").await;
+        let place = get_as(&app, "/places/31206", "en", me).await;
         assert!(
             place.body.contains("Hetauda Youth Network")
                 && place.body.contains("Hetauda transit shelter")
@@ -443,7 +523,9 @@ async fn a_crash_or_lost_database_gives_a_page_without_internals() {
 
 #[tokio::test]
 async fn dates_show_in_bikram_sambat_with_ad_on_request() {
-    each_engine(|app| async move {
+    each_app(|app, store| async move {
+        let me = sign_in(&store, "coordinator", Role::NationalCoordinator, "NP").await;
+        let me = &me;
         let ok = post_form(
             &app,
             "/organisations",
@@ -452,6 +534,7 @@ async fn dates_show_in_bikram_sambat_with_ad_on_request() {
                 ("kind", "ngo"),
                 ("place", "11306"),
             ],
+            me,
         )
         .await;
         let path = ok.headers[header::LOCATION]
@@ -462,11 +545,14 @@ async fn dates_show_in_bikram_sambat_with_ad_on_request() {
         let today = time::OffsetDateTime::now_utc().date();
         let bs = setu_core::BsDate::from_ad(today).unwrap();
         let iso = setu_core::calendar::iso(today);
-        let plain = get(&app, &path, "en").await.body;
+        let plain = get_as(&app, &path, "en", me).await.body;
         assert!(plain.contains(&bs.long(setu_core::Lang::En, setu_core::Digits::Latin)));
         assert!(!plain.contains(&format!("({iso})")));
         let req = Request::get(&path)
-            .header(header::COOKIE, "setu_lang=ne; setu_ad=1")
+            .header(
+                header::COOKIE,
+                format!("setu_lang=ne; setu_ad=1; {}", me.cookie),
+            )
             .body(Body::empty())
             .unwrap();
         let with_ad = send(&app, req).await.body;
@@ -475,6 +561,781 @@ async fn dates_show_in_bikram_sambat_with_ad_on_request() {
             with_ad.contains(&setu_core::numbers::to_devanagari_digits(&format!(
                 "({iso})"
             )))
+        );
+    })
+    .await;
+}
+
+// ---------------------------------------------------------------------------------------
+// Accounts, CSRF, sessions, tokens, personal data and the authorisation matrix.
+// ---------------------------------------------------------------------------------------
+
+fn form_body(pairs: &[(&str, &str)]) -> String {
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish()
+}
+
+#[tokio::test]
+async fn login_gives_one_answer_for_unknown_user_and_wrong_password_and_throttles() {
+    each_app(|app, store| async move {
+        sign_in(&store, "kiran", Role::Analyst, "NP").await;
+        let attempt = |user: &'static str, pass: &'static str| {
+            let app = app.clone();
+            async move {
+                let req = Request::post("/login")
+                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .header(header::COOKIE, "setu_lang=en")
+                    .body(Body::from(form_body(&[
+                        ("username", user),
+                        ("password", pass),
+                        ("next", "/sites"),
+                    ])))
+                    .unwrap();
+                send(&app, req).await
+            }
+        };
+        let unknown = attempt("nobody", "whatever-password").await;
+        let wrong = attempt("kiran", "wrong-password!!").await;
+        assert_eq!(unknown.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(wrong.status, unknown.status);
+        assert!(unknown
+            .body
+            .contains("The username or password is not right."));
+        // The same page apart from the echoed username.
+        assert_eq!(
+            unknown.body.replace("nobody", "X"),
+            wrong.body.replace("kiran", "X")
+        );
+
+        let ok = attempt("kiran", PASSWORD).await;
+        assert_eq!(ok.status, StatusCode::SEE_OTHER);
+        assert_eq!(ok.headers[header::LOCATION], "/sites");
+        let cookie = ok.headers[header::SET_COOKIE].to_str().unwrap();
+        assert!(
+            cookie.starts_with("setu_session=")
+                && cookie.contains("HttpOnly")
+                && cookie.contains("SameSite=Lax")
+        );
+        assert!(!cookie.contains("Secure"), "not behind TLS in this test");
+
+        for _ in 0..5 {
+            attempt("kiran", "wrong-password!!").await;
+        }
+        let throttled = attempt("kiran", PASSWORD).await;
+        assert_eq!(throttled.status, StatusCode::TOO_MANY_REQUESTS);
+        assert!(throttled.body.contains("Too many attempts"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn secure_cookies_and_hsts_behind_tls() {
+    setu_testkit::each_store(|store| async move {
+        let config = setu_web::WebConfig {
+            behind_tls: true,
+            ..Default::default()
+        };
+        let app = setu_web::router(setu_web::App::with_config(store.clone(), config).unwrap());
+        sign_in(&store, "tls.user", Role::Analyst, "NP").await;
+        let req = Request::post("/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(form_body(&[
+                ("username", "tls.user"),
+                ("password", PASSWORD),
+            ])))
+            .unwrap();
+        let r = send(&app, req).await;
+        assert!(r.headers[header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .contains("; Secure"));
+        assert!(r.headers[header::STRICT_TRANSPORT_SECURITY]
+            .to_str()
+            .unwrap()
+            .contains("max-age="));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn csrf_is_required_for_every_state_change_made_with_the_session() {
+    each_app(|app, store| async move {
+        let me = sign_in(&store, "natl", Role::NationalCoordinator, "NP").await;
+        let form = [("name_en", "CSRF NGO"), ("kind", "ngo"), ("place", "51106")];
+        let post = |csrf: Option<&str>, origin: Option<&str>| {
+            let mut pairs = form.to_vec();
+            if let Some(c) = csrf {
+                pairs.push(("csrf", c));
+            }
+            let mut req = Request::post("/organisations")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::HOST, "setu.example")
+                .header(header::COOKIE, format!("setu_lang=en; {}", me.cookie));
+            if let Some(o) = origin {
+                req = req.header(header::ORIGIN, o);
+            }
+            let req = req.body(Body::from(form_body(&pairs))).unwrap();
+            let app = app.clone();
+            async move { send(&app, req).await }
+        };
+        assert_eq!(post(None, None).await.status, StatusCode::FORBIDDEN);
+        let wrong = post(Some("not-the-token"), None).await;
+        assert_eq!(wrong.status, StatusCode::FORBIDDEN);
+        assert!(wrong.body.contains("The form has expired"));
+        assert_eq!(
+            post(Some(&me.csrf), Some("https://evil.example"))
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            post(Some(&me.csrf), Some("https://setu.example"))
+                .await
+                .status,
+            StatusCode::SEE_OTHER
+        );
+        assert_eq!(
+            post(Some(&me.csrf), None).await.status,
+            StatusCode::SEE_OTHER
+        );
+
+        // JSON API calls made with the cookie need the token in a header.
+        let json_post = |token: Option<&str>| {
+            let mut req = Request::post("/api/v1/organisations")
+                .header(header::CONTENT_TYPE, "application/json")
+                .header(header::COOKIE, me.cookie.clone());
+            if let Some(t) = token {
+                req = req.header("x-csrf-token", t);
+            }
+            let req = req
+                .body(Body::from(
+                    r#"{"name_en":"API NGO","kind":"ngo","place":"11306"}"#,
+                ))
+                .unwrap();
+            let app = app.clone();
+            async move { send(&app, req).await }
+        };
+        let refused = json_post(None).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+        assert!(refused.body.contains(r#""code":"csrf""#));
+        assert_eq!(json_post(Some(&me.csrf)).await.status, StatusCode::CREATED);
+        // Logging out is a state change too.
+        let req = Request::post("/logout")
+            .header(header::COOKIE, me.cookie.clone())
+            .body(Body::empty())
+            .unwrap();
+        assert_eq!(send(&app, req).await.status, StatusCode::FORBIDDEN);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn sessions_end_at_logout_and_password_change() {
+    each_app(|app, store| async move {
+        let me = sign_in(&store, "dcb", Role::DistrictCoordinator, "511").await;
+        assert_eq!(
+            get_as(&app, "/organisations", "en", &me).await.status,
+            StatusCode::OK
+        );
+        let out = post_form(&app, "/logout", &[], &me).await;
+        assert_eq!(out.status, StatusCode::SEE_OTHER);
+        assert!(out.headers[header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0"));
+        assert_eq!(
+            get_as(&app, "/organisations", "en", &me).await.status,
+            StatusCode::SEE_OTHER
+        );
+
+        let me = client_for(&store, "dcb").await;
+        let user = store.user_by_name("dcb").await.unwrap();
+        store
+            .set_password(&Actor::system("test"), &user.id, "a-new-long-phrase")
+            .await
+            .unwrap();
+        assert_eq!(
+            get_as(&app, "/organisations", "en", &me).await.status,
+            StatusCode::SEE_OTHER
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn api_tokens_work_without_csrf_and_stop_when_revoked() {
+    each_app(|app, store| async move {
+        sign_in(&store, "lms", Role::LcchtMemberSecretary, "51106").await;
+        let user = store.user_by_name("lms").await.unwrap();
+        let token = store
+            .create_api_token(&Actor::system("test"), &user.id)
+            .await
+            .unwrap();
+        let bearer = |method: &str, path: &str, body: &str| {
+            let req = Request::builder()
+                .method(method)
+                .uri(path)
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body.to_string()))
+                .unwrap();
+            let app = app.clone();
+            async move { send(&app, req).await }
+        };
+        let me = bearer("GET", "/api/v1/me", "").await;
+        assert_eq!(me.status, StatusCode::OK);
+        assert!(me.body.contains(r#""scope":"51106""#));
+        let made = bearer(
+            "POST",
+            "/api/v1/organisations",
+            r#"{"name_en":"Ward forum","kind":"ngo","place":"5110603"}"#,
+        )
+        .await;
+        assert_eq!(made.status, StatusCode::CREATED);
+        let outside = bearer(
+            "POST",
+            "/api/v1/organisations",
+            r#"{"name_en":"Far forum","kind":"ngo","place":"31206"}"#,
+        )
+        .await;
+        assert_eq!(outside.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(outside.body.contains(r#""field":"place""#));
+        let (id, _, _) = store.api_tokens(&user.id).await.unwrap().remove(0);
+        store
+            .revoke_api_token(&Actor::system("test"), &id)
+            .await
+            .unwrap();
+        let after = bearer("GET", "/api/v1/me", "").await;
+        assert_eq!(after.status, StatusCode::UNAUTHORIZED);
+        assert!(after.body.contains(r#""code":"unauthenticated""#));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn first_administrator_is_set_up_through_a_one_time_link() {
+    each_app(|app, store| async move {
+        let token = store.first_run_setup_token().await.unwrap().unwrap();
+        let page = get(&app, &format!("/setup?token={token}"), "en").await;
+        assert_eq!(page.status, StatusCode::OK);
+        let submit = |pass: &'static str| {
+            let req = Request::post("/setup")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::COOKIE, "setu_lang=en")
+                .body(Body::from(form_body(&[
+                    ("token", &token),
+                    ("username", "chief"),
+                    ("password", pass),
+                ])))
+                .unwrap();
+            let app = app.clone();
+            async move { send(&app, req).await }
+        };
+        let weak = submit("password1").await;
+        assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(weak.body.contains("at least 10 characters"));
+        assert!(
+            weak.body.contains(r#"value="chief""#),
+            "keeps what was typed"
+        );
+        assert_eq!(submit(PASSWORD).await.status, StatusCode::SEE_OTHER);
+        assert_eq!(
+            submit(PASSWORD).await.status,
+            StatusCode::NOT_FOUND,
+            "the link works once"
+        );
+        assert_eq!(
+            get(&app, &format!("/setup?token={token}"), "en")
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+        let admin = client_for(&store, "chief").await;
+        assert_eq!(
+            get_as(&app, "/admin/users", "en", &admin).await.status,
+            StatusCode::OK
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn administrators_manage_accounts_through_pages() {
+    each_app(|app, store| async move {
+        let admin = sign_in(&store, "root.admin", Role::SystemAdmin, "NP").await;
+        let made = post_form(
+            &app,
+            "/admin/users",
+            &[
+                ("username", "booth.one"),
+                ("full_name", "Booth One"),
+                ("role", "district-coordinator"),
+                ("scope", "511"),
+                ("password", PASSWORD),
+            ],
+            &admin,
+        )
+        .await;
+        assert_eq!(made.status, StatusCode::SEE_OTHER);
+        let user_path = made.headers[header::LOCATION].to_str().unwrap().to_string();
+        let bad = post_form(
+            &app,
+            "/admin/users",
+            &[
+                ("username", "x2y"),
+                ("role", "booth-worker"),
+                ("scope", "511"),
+                ("password", "a-long-pass-phrase"),
+            ],
+            &admin,
+        )
+        .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(bad
+            .body
+            .contains("This role cannot have this kind of scope."));
+        assert!(bad.body.contains(r#"value="x2y""#));
+        let user = store.user_by_name("booth.one").await.unwrap();
+        let session = client_for(&store, "booth.one").await;
+        // A role change is audited and ends the user's sessions.
+        let changed = post_form(
+            &app,
+            &format!("{user_path}/role"),
+            &[
+                ("role", "analyst"),
+                ("scope", "312"),
+                ("version", &user.version.to_string()),
+            ],
+            &admin,
+        )
+        .await;
+        assert_eq!(changed.status, StatusCode::SEE_OTHER);
+        assert_eq!(
+            get_as(&app, "/organisations", "en", &session).await.status,
+            StatusCode::SEE_OTHER
+        );
+        let user = store.user_by_name("booth.one").await.unwrap();
+        assert_eq!(
+            (user.role, user.scope.to_string()),
+            (Role::Analyst, "312".to_string())
+        );
+        assert_eq!(
+            post_form(&app, &format!("{user_path}/disable"), &[], &admin)
+                .await
+                .status,
+            StatusCode::SEE_OTHER
+        );
+        assert!(store.user_by_name("booth.one").await.unwrap().disabled);
+        assert_eq!(
+            post_form(&app, &format!("{user_path}/enable"), &[], &admin)
+                .await
+                .status,
+            StatusCode::SEE_OTHER
+        );
+        let reset = post_form(
+            &app,
+            &format!("{user_path}/password"),
+            &[("password", "short")],
+            &admin,
+        )
+        .await;
+        assert_eq!(reset.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let reset = post_form(
+            &app,
+            &format!("{user_path}/password"),
+            &[("password", "brand-new-phrase")],
+            &admin,
+        )
+        .await;
+        assert_eq!(reset.status, StatusCode::OK);
+        let token_page = post_form(&app, &format!("{user_path}/tokens"), &[], &admin).await;
+        assert!(token_page.body.contains("setu_"));
+        let changes = store
+            .audit_entries(&setu_store::audit::AuditFilter {
+                entity_id: Some(user.id.clone()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let actions: Vec<&str> = changes.iter().map(|e| e.action.as_str()).collect();
+        for a in [
+            "create",
+            "permission-change",
+            "disable",
+            "enable",
+            "password-change",
+        ] {
+            assert!(actions.contains(&a), "{a} audited: {actions:?}");
+        }
+        assert!(changes
+            .iter()
+            .all(|e| e.actor == "root.admin" || e.action == "create"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn personal_data_needs_the_capability_the_scope_or_a_reason() {
+    each_app(|app, store| async move {
+        let sys = Actor::system("test");
+        let draft = setu_core::directory::DirectoryForm {
+            name_en: "Banke Shelter NGO".into(),
+            kind: "ngo".into(),
+            place: "51106".into(),
+            ..Default::default()
+        };
+        let org = store
+            .create_organisation(&sys, &draft.to_org().unwrap())
+            .await
+            .unwrap();
+        let contact = setu_store::contacts::ContactDraft {
+            title: "shelter manager".into(),
+            name: "Gita Unique-Qz4".into(),
+            phone: Some("9800000123".into()),
+        };
+        store.create_contact(&sys, org, &contact).await.unwrap();
+        let path = format!("/organisations/{org}");
+
+        let banke = sign_in(&store, "dc.banke", Role::DistrictCoordinator, "511").await;
+        let analyst = sign_in(&store, "analyst", Role::Analyst, "NP").await;
+        let makwanpur = sign_in(&store, "dc.makwanpur", Role::DistrictCoordinator, "312").await;
+        let banke_auditor = sign_in(&store, "auditor", Role::Auditor, "NP").await;
+
+        let seen = get_as(&app, &path, "en", &banke).await.body;
+        assert!(seen.contains("Gita Unique-Qz4") && seen.contains("9800000123"));
+        let masked = get_as(&app, &path, "en", &analyst).await.body;
+        assert!(
+            !masked.contains("Gita")
+                && masked.contains("(hidden)")
+                && masked.contains("shelter manager")
+        );
+        assert!(
+            !masked.contains("Outside your scope"),
+            "analysts cannot break the glass"
+        );
+        let outside = get_as(&app, &path, "en", &makwanpur).await.body;
+        assert!(!outside.contains("Gita") && outside.contains("Outside your scope"));
+
+        // Breaking the glass needs a reason, opens for an hour, and is shown to Banke's coordinator.
+        let short = post_form(
+            &app,
+            &format!("{path}/glass"),
+            &[("reason", "need it")],
+            &makwanpur,
+        )
+        .await;
+        assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let granted = post_form(
+            &app,
+            &format!("{path}/glass"),
+            &[("reason", "Girl from Hetauda sheltered here, family asking")],
+            &makwanpur,
+        )
+        .await;
+        assert_eq!(granted.status, StatusCode::SEE_OTHER);
+        let now_seen = get_as(&app, &path, "en", &makwanpur).await.body;
+        assert!(
+            now_seen.contains("Gita Unique-Qz4") && now_seen.contains("recorded emergency access")
+        );
+        let review = get_as(&app, "/glass", "en", &banke).await.body;
+        assert!(review.contains("dc.makwanpur") && review.contains("family asking"));
+        assert!(!get_as(&app, "/glass", "en", &makwanpur)
+            .await
+            .body
+            .contains("family asking"));
+
+        // Every view of the names is in the audit trail, which the auditor can read and export.
+        let trail = get_as(&app, "/audit?action=view-personal", "en", &banke_auditor).await;
+        assert_eq!(trail.status, StatusCode::OK);
+        assert!(
+            trail.body.contains("dc.banke")
+                && trail.body.contains("dc.makwanpur")
+                && !trail.body.contains("analyst<")
+        );
+        let csv = get_as(&app, "/audit.csv?action=break-glass", "en", &banke_auditor).await;
+        assert_eq!(csv.headers[header::CONTENT_TYPE], "text/csv; charset=utf-8");
+        assert!(csv.body.lines().count() == 2 && csv.body.contains("break-glass"));
+        assert!(
+            !csv.body.contains("family asking"),
+            "reasons are sealed, not in the trail"
+        );
+        // The auditor sees nothing else.
+        assert_eq!(
+            get_as(&app, &path, "en", &banke_auditor).await.status,
+            StatusCode::FORBIDDEN
+        );
+        // The API lists contacts in scope only, with names for those who may see them.
+        let api = get_as(&app, "/api/v1/contacts", "en", &banke).await.body;
+        assert!(api.contains("Gita Unique-Qz4"));
+        let api = get_as(&app, "/api/v1/contacts", "en", &makwanpur)
+            .await
+            .body;
+        assert!(!api.contains("Gita") && api.contains(r#""items":[]"#));
+        let api = get_as(&app, "/api/v1/contacts", "en", &analyst).await.body;
+        assert!(!api.contains("Gita") && api.contains(r#""name":null"#));
+    })
+    .await;
+}
+
+/// The authorisation matrix, generated from the router's own route table: every route ×
+/// every role × a record inside and outside the user's scope, against the permission matrix
+/// in `setu_core::access::MATRIX`. A route added without being reachable here fails the test.
+#[tokio::test]
+async fn authorisation_matrix_over_every_route_role_and_scope() {
+    use setu_core::access::{Capability, MATRIX};
+    use setu_web::routes::{specs, Access, Subject};
+
+    each_app(|app, store| async move {
+        let sys = Actor::system("test");
+        let org_at = |place: &str| setu_core::directory::DirectoryForm {
+            name_en: format!("Org {place}"),
+            kind: "ngo".into(),
+            place: place.into(),
+            ..Default::default()
+        };
+        let in_org = store
+            .create_organisation(&sys, &org_at("5110619").to_org().unwrap())
+            .await
+            .unwrap();
+        let out_org = store
+            .create_organisation(&sys, &org_at("3120601").to_org().unwrap())
+            .await
+            .unwrap();
+        let site_at = |place: &str, org: i64| setu_core::directory::DirectoryForm {
+            name_en: format!("Site {place}"),
+            kind: "shelter".into(),
+            place: place.into(),
+            organisation: org.to_string(),
+            ..Default::default()
+        };
+        let in_site = store
+            .create_site(&sys, &site_at("5110619", in_org).to_site().unwrap())
+            .await
+            .unwrap();
+        let out_site = store
+            .create_site(&sys, &site_at("3120601", out_org).to_site().unwrap())
+            .await
+            .unwrap();
+        let target_user = store
+            .create_user(
+                &sys,
+                &NewUser {
+                    username: "target.user".into(),
+                    password: PASSWORD.into(),
+                    role: Role::Analyst,
+                    scope: "511".parse().unwrap(),
+                    full_name: None,
+                },
+            )
+            .await
+            .unwrap();
+
+        let scope_for = |role: Role| -> String {
+            use setu_core::access::ScopeKind as K;
+            match role.spec().scopes[0] {
+                K::Country => "NP".into(),
+                K::Province => "5".into(),
+                K::District => "511".into(),
+                K::LocalLevel if role == Role::Analyst => "511".into(),
+                K::LocalLevel => "51106".into(),
+                K::Ward => "5110619".into(),
+                K::Site => format!("site:{in_site}"),
+                K::Organisation => format!("org:{in_org}"),
+            }
+        };
+        let mut checked = 0;
+        let mut n = 0;
+        for spec_row in MATRIX {
+            let role = spec_row.role;
+            let name = format!("u.{}", role.as_str());
+            let mut me = sign_in(&store, &name, role, &scope_for(role)).await;
+            for route in specs() {
+                let scoped = matches!(
+                    route.subject,
+                    Subject::Organisation | Subject::Site | Subject::NewAtPlace
+                );
+                let sides: &[bool] = if scoped { &[true, false] } else { &[true] };
+                for &inside in sides {
+                    n += 1;
+                    let (org, site, place) = if inside {
+                        (in_org, in_site, "5110619")
+                    } else {
+                        (out_org, out_site, "3120601")
+                    };
+                    let token_id = if route.subject == Subject::Token {
+                        store
+                            .set_disabled(&sys, &target_user.id, false)
+                            .await
+                            .unwrap();
+                        store.create_api_token(&sys, &target_user.id).await.unwrap();
+                        store
+                            .api_tokens(&target_user.id)
+                            .await
+                            .unwrap()
+                            .into_iter()
+                            .find(|t| t.2.is_none())
+                            .unwrap()
+                            .0
+                    } else {
+                        String::new()
+                    };
+                    let id = match route.subject {
+                        Subject::Site => site.to_string(),
+                        Subject::User => target_user.id.clone(),
+                        Subject::Token => token_id,
+                        _ if route.path.starts_with("/sites/") => site.to_string(),
+                        _ => org.to_string(),
+                    };
+                    let path = route
+                        .path
+                        .replace("{id}", &id)
+                        .replace("{code}", "511")
+                        .replace("{name}", "setu.css");
+                    let version = |v: i64| v.to_string();
+                    let org_version = version(store.organisation(org).await.unwrap().version);
+                    let site_version = version(store.site(site).await.unwrap().version);
+                    let user_version = version(store.user(&target_user.id).await.unwrap().version);
+                    let unique = format!("n{n}");
+                    let org_s = org.to_string();
+                    let body: Vec<(&str, &str)> = match (route.path, route.method.as_str()) {
+                        ("/organisations", "POST") => {
+                            vec![("name_en", "New org"), ("kind", "ngo"), ("place", place)]
+                        }
+                        ("/sites", "POST") => vec![
+                            ("name_en", "New site"),
+                            ("kind", "shelter"),
+                            ("place", place),
+                            ("organisation", &org_s),
+                        ],
+                        ("/organisations/{id}", "POST") => vec![
+                            ("name_en", "Edited"),
+                            ("kind", "ngo"),
+                            ("place", place),
+                            ("version", &org_version),
+                        ],
+                        ("/sites/{id}", "POST") => vec![
+                            ("name_en", "Edited"),
+                            ("kind", "shelter"),
+                            ("place", place),
+                            ("organisation", &org_s),
+                            ("version", &site_version),
+                        ],
+                        ("/organisations/{id}/contacts", _) => {
+                            vec![("title", "focal person"), ("name", "Matrix Person")]
+                        }
+                        ("/organisations/{id}/glass", _) => {
+                            vec![("reason", "matrix test reason, long enough")]
+                        }
+                        ("/admin/users", "POST") => vec![
+                            ("username", &unique),
+                            ("role", "analyst"),
+                            ("scope", "511"),
+                            ("password", PASSWORD),
+                        ],
+                        ("/admin/users/{id}/role", _) => vec![
+                            ("role", "analyst"),
+                            ("scope", "511"),
+                            ("version", &user_version),
+                        ],
+                        ("/admin/users/{id}/password", _) => vec![("password", PASSWORD)],
+                        ("/admin/tokens/{id}/revoke", _) => vec![("user", &target_user.id)],
+                        ("/login", "POST") => vec![("username", &name), ("password", PASSWORD)],
+                        _ => vec![],
+                    };
+                    let req = if route.path.starts_with("/api/")
+                        && route.method == axum::http::Method::POST
+                    {
+                        Request::post(&path)
+                            .header(header::CONTENT_TYPE, "application/json")
+                            .header(header::COOKIE, me.cookie.clone())
+                            .header("x-csrf-token", me.csrf.clone())
+                            .body(Body::from(format!(
+                                r#"{{"name_en":"API org","kind":"ngo","place":"{place}"}}"#
+                            )))
+                            .unwrap()
+                    } else if route.method == axum::http::Method::POST {
+                        let mut pairs = body.clone();
+                        pairs.push(("csrf", &me.csrf));
+                        Request::post(&path)
+                            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                            .header(header::COOKIE, format!("setu_lang=en; {}", me.cookie))
+                            .body(Body::from(form_body(&pairs)))
+                            .unwrap()
+                    } else {
+                        Request::get(&path)
+                            .header(header::COOKIE, format!("setu_lang=en; {}", me.cookie))
+                            .body(Body::empty())
+                            .unwrap()
+                    };
+                    let status = send(&app, req).await.status.as_u16();
+                    let what = format!(
+                        "{} {} as {} ({})",
+                        route.method,
+                        path,
+                        role.as_str(),
+                        if inside { "in scope" } else { "out of scope" }
+                    );
+                    match route.access {
+                        Access::Public => {
+                            assert!(![401, 403].contains(&status), "{what}: {status}")
+                        }
+                        Access::SignedIn => {
+                            assert!([200, 303].contains(&status), "{what}: {status}")
+                        }
+                        Access::Needs(cap) if !role.has(cap) => assert_eq!(status, 403, "{what}"),
+                        Access::Needs(_) if inside || !scoped => {
+                            assert!([200, 201, 303].contains(&status), "{what}: {status}")
+                        }
+                        Access::Needs(cap) => {
+                            // Outside the scope: a record answers 404, a new record's place is refused.
+                            let everything_in_scope = scope_for(role) == "NP";
+                            let expected: &[u16] = match (route.subject, everything_in_scope) {
+                                (_, true) => &[200, 201, 303],
+                                (Subject::NewAtPlace, false) => &[422],
+                                _ => &[404],
+                            };
+                            assert!(
+                                expected.contains(&status),
+                                "{what} needs {}: {status}",
+                                cap.as_str()
+                            );
+                        }
+                    }
+                    if route.path == "/logout" {
+                        me = client_for(&store, &name).await;
+                    }
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 13 * 40, "checked {checked} combinations");
+        let _ = Capability::ALL;
+
+        // Anonymous: every route that is not public sends pages to the login page, the API to 401.
+        for route in specs().into_iter().filter(|r| r.access != Access::Public) {
+            let path = route.path.replace("{id}", &in_org.to_string());
+            let req = Request::builder()
+                .method(route.method.clone())
+                .uri(&path)
+                .body(Body::empty())
+                .unwrap();
+            let status = send(&app, req).await.status.as_u16();
+            let expected = if path.starts_with("/api/") { 401 } else { 303 };
+            assert_eq!(status, expected, "anonymous {} {path}", route.method);
+        }
+
+        // A guessed id from another scope looks exactly like an id that does not exist.
+        let dc = client_for(&store, "u.district-coordinator").await;
+        let outside = get_as(&app, &format!("/organisations/{out_org}/edit"), "en", &dc).await;
+        let missing = get_as(&app, "/organisations/987654/edit", "en", &dc).await;
+        let outside_body = outside
+            .body
+            .replace(&format!("%2F{out_org}%2F"), "%2FID%2F");
+        let missing_body = missing.body.replace("%2F987654%2F", "%2FID%2F");
+        assert_eq!(
+            (outside.status, outside_body),
+            (missing.status, missing_body)
         );
     })
     .await;

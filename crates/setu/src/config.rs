@@ -22,6 +22,12 @@ pub struct ServeArgs {
     /// TOML configuration file [default: ./setu.toml if it exists].
     #[arg(long, env = "SETU_CONFIG")]
     pub config: Option<PathBuf>,
+    /// Encryption key file [default: setu.keys in --data-dir; created on first start].
+    #[arg(long, env = "SETU_KEY_FILE")]
+    pub key_file: Option<PathBuf>,
+    /// Setu is served over HTTPS (directly or by a proxy): Secure cookies and HSTS.
+    #[arg(long, env = "SETU_BEHIND_TLS")]
+    pub behind_tls: bool,
 }
 
 /// The keys a configuration file may hold (all optional).
@@ -31,6 +37,8 @@ struct FileConfig {
     bind: Option<String>,
     database_url: Option<String>,
     data_dir: Option<PathBuf>,
+    key_file: Option<PathBuf>,
+    behind_tls: Option<bool>,
 }
 
 /// The configuration in force.
@@ -42,6 +50,10 @@ pub struct Config {
     pub database_url: Option<String>,
     /// Data folder.
     pub data_dir: PathBuf,
+    /// Key file, if not the default in the data folder.
+    pub key_file: Option<PathBuf>,
+    /// Served over HTTPS.
+    pub behind_tls: bool,
 }
 
 const DEFAULT_CONFIG_FILE: &str = "setu.toml";
@@ -68,7 +80,26 @@ impl Config {
                 .clone()
                 .or(file.data_dir)
                 .unwrap_or_else(|| PathBuf::from("setu-data")),
+            key_file: args.key_file.clone().or(file.key_file),
+            behind_tls: args.behind_tls || file.behind_tls.unwrap_or(false),
         })
+    }
+
+    /// The encryption keys: `SETU_KEYS` (the key file's text) if set, else the key file
+    /// (`default_file` in the data folder unless configured), created on first use.
+    pub fn keys(&self, default_file: &str) -> Result<setu_store::crypto::Keyring> {
+        if let Ok(text) = std::env::var("SETU_KEYS") {
+            return Ok(setu_store::crypto::Keyring::from_text(&text)?);
+        }
+        let path = self
+            .key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join(default_file));
+        if let Some(folder) = path.parent().filter(|f| !f.as_os_str().is_empty()) {
+            std::fs::create_dir_all(folder)
+                .with_context(|| format!("cannot write to the data folder {}", folder.display()))?;
+        }
+        Ok(setu_store::crypto::Keyring::load_or_create(&path)?)
     }
 
     /// The database URL in force: the configured one, or `setu.db` in the data folder.

@@ -4,9 +4,12 @@
 //! `docs/demo.md`.
 
 use anyhow::{bail, Context, Result};
+use setu_core::access::{Role, Scope};
 use setu_core::directory::{OrgDraft, OrgKind, SiteDraft, SiteKind};
 use setu_core::PlaceCode;
 use setu_store::audit::Actor;
+use setu_store::auth::NewUser;
+use setu_store::contacts::ContactDraft;
 use setu_store::directory::DirectoryFilter;
 use setu_store::{Engine, Store};
 
@@ -15,6 +18,11 @@ use crate::serve::{open_store, run_server};
 
 /// The SQLite file the demo builds (never the working `setu.db`).
 pub const DEMO_FILE: &str = "demo.db";
+/// The demo's key file (never the working `setu.keys`).
+pub const DEMO_KEYS: &str = "demo.keys";
+/// The password of every demo account. Demo only: a real deployment has no shared password
+/// and no account it did not create itself.
+pub const DEMO_PASSWORD: &str = "setu-demo-2082";
 
 /// The programme's 13 local levels (code, district). The brief names the districts but not
 /// the local levels; these are our choice, see docs/demo.md.
@@ -31,7 +39,7 @@ pub async fn run(args: ServeArgs, no_serve: bool) -> Result<()> {
     if config.database_url.is_none() {
         remove_sqlite_files(&config)?;
     }
-    let store = open_store(&config, DEMO_FILE).await?;
+    let store = open_store(&config, DEMO_FILE, DEMO_KEYS).await?;
     if store.engine() == Engine::Postgres
         && !store
             .organisations(&DirectoryFilter::default())
@@ -40,7 +48,8 @@ pub async fn run(args: ServeArgs, no_serve: bool) -> Result<()> {
     {
         bail!("the demo needs an empty database, and this one already holds organisations");
     }
-    build(&store).await?;
+    let ids = build(&store).await?;
+    let logins = users(&store, &ids).await?;
     println!(
         "demo database ready: {} organisations, {} sites",
         store
@@ -49,6 +58,10 @@ pub async fn run(args: ServeArgs, no_serve: bool) -> Result<()> {
             .len(),
         store.sites(&DirectoryFilter::default()).await?.len()
     );
+    println!("demo logins (password {DEMO_PASSWORD:?} for all; demo only):");
+    for (name, role, scope) in logins {
+        println!("  {name:<20} {:<26} {scope}", role.as_str());
+    }
     if no_serve {
         store.close().await;
         return Ok(());
@@ -57,8 +70,8 @@ pub async fn run(args: ServeArgs, no_serve: bool) -> Result<()> {
 }
 
 fn remove_sqlite_files(config: &Config) -> Result<()> {
-    for suffix in ["", "-wal", "-shm"] {
-        let path = config.data_dir.join(format!("{DEMO_FILE}{suffix}"));
+    for name in [DEMO_FILE, "demo.db-wal", "demo.db-shm", DEMO_KEYS] {
+        let path = config.data_dir.join(name);
         match std::fs::remove_file(&path) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -78,12 +91,15 @@ fn code(s: &str) -> Result<PlaceCode> {
 
 async fn org(store: &Store, en: &str, ne: &str, kind: OrgKind, place: &str) -> Result<i64> {
     Ok(store
-        .create_organisation(&demo_actor(), &OrgDraft {
-            name_en: en.into(),
-            name_ne: Some(ne.into()),
-            kind,
-            place: code(place)?,
-        })
+        .create_organisation(
+            &demo_actor(),
+            &OrgDraft {
+                name_en: en.into(),
+                name_ne: Some(ne.into()),
+                kind,
+                place: code(place)?,
+            },
+        )
         .await?)
 }
 
@@ -96,18 +112,165 @@ async fn site(
     by: Option<i64>,
 ) -> Result<i64> {
     Ok(store
-        .create_site(&demo_actor(), &SiteDraft {
-            name_en: en.into(),
-            name_ne: Some(ne.into()),
-            kind,
-            place: code(place)?,
-            organisation_id: by,
-        })
+        .create_site(
+            &demo_actor(),
+            &SiteDraft {
+                name_en: en.into(),
+                name_ne: Some(ne.into()),
+                kind,
+                place: code(place)?,
+                organisation_id: by,
+            },
+        )
         .await?)
 }
 
+/// Records the demo's accounts are scoped to.
+#[derive(Debug, Clone, Copy)]
+pub struct DemoIds {
+    /// The Jamunaha border booth (a site).
+    pub jamunaha_booth: i64,
+    /// The border police post at Jamunaha (an organisation).
+    pub jamunaha_police: i64,
+    /// Banke's partner NGO.
+    pub banke_ngo: i64,
+}
+
+/// One account per role, scoped inside the demo districts: (username, role, scope).
+pub async fn users(store: &Store, ids: &DemoIds) -> Result<Vec<(String, Role, Scope)>> {
+    let plan: Vec<(&str, Role, String, &str)> = vec![
+        (
+            "admin",
+            Role::SystemAdmin,
+            "NP".into(),
+            "Demo Administrator",
+        ),
+        (
+            "national",
+            Role::NationalCoordinator,
+            "NP".into(),
+            "Demo National Coordinator",
+        ),
+        (
+            "province.lumbini",
+            Role::ProvinceCoordinator,
+            "5".into(),
+            "Demo Lumbini Coordinator",
+        ),
+        (
+            "district.banke",
+            Role::DistrictCoordinator,
+            "511".into(),
+            "Demo Banke Coordinator",
+        ),
+        (
+            "district.makwanpur",
+            Role::DistrictCoordinator,
+            "312".into(),
+            "Demo Makwanpur Coordinator",
+        ),
+        (
+            "lccht.nepalganj",
+            Role::LcchtMemberSecretary,
+            "51106".into(),
+            "Demo Member-Secretary",
+        ),
+        (
+            "member.nepalganj",
+            Role::LcchtMember,
+            "51106".into(),
+            "Demo LCCHT Member",
+        ),
+        (
+            "booth.jamunaha",
+            Role::BoothWorker,
+            format!("site:{}", ids.jamunaha_booth),
+            "Demo Booth Worker",
+        ),
+        (
+            "police.jamunaha",
+            Role::PoliceFocalPerson,
+            format!("org:{}", ids.jamunaha_police),
+            "Demo Police Focal Person",
+        ),
+        (
+            "ngo.banke",
+            Role::NgoCaseworker,
+            format!("org:{}", ids.banke_ngo),
+            "Demo Caseworker",
+        ),
+        (
+            "youth.nepalganj",
+            Role::YouthAmbassador,
+            "5110619".into(),
+            "Demo Youth Ambassador",
+        ),
+        (
+            "parents.hetauda",
+            Role::ParentsGroupFacilitator,
+            "31206".into(),
+            "Demo Facilitator",
+        ),
+        ("analyst", Role::Analyst, "NP".into(), "Demo Analyst"),
+        ("auditor", Role::Auditor, "NP".into(), "Demo Auditor"),
+    ];
+    let mut out = Vec::new();
+    for (name, role, scope, full_name) in plan {
+        let scope: Scope = scope.parse()?;
+        let new = NewUser {
+            username: name.into(),
+            password: DEMO_PASSWORD.into(),
+            role,
+            scope,
+            full_name: Some(full_name.into()),
+        };
+        store.create_user(&demo_actor(), &new).await?;
+        out.push((name.to_string(), role, scope));
+    }
+    Ok(out)
+}
+
+/// Invented contact persons (personal data, sealed at rest) for a few organisations.
+async fn contacts(store: &Store, ids: &DemoIds, makwanpur_police: i64) -> Result<()> {
+    let people = [
+        (
+            ids.jamunaha_police,
+            "focal person",
+            "Sarita Khadka (demo)",
+            "+977 981-0000101",
+        ),
+        (
+            ids.banke_ngo,
+            "shelter manager",
+            "Pooja Tharu (demo)",
+            "+977 981-0000102",
+        ),
+        (
+            ids.banke_ngo,
+            "counsellor",
+            "Anil Yadav (demo)",
+            "+977 981-0000103",
+        ),
+        (
+            makwanpur_police,
+            "focal person",
+            "Bimala Lama (demo)",
+            "+977 981-0000104",
+        ),
+    ];
+    for (org, title, name, phone) in people {
+        let draft = ContactDraft {
+            title: title.into(),
+            name: name.into(),
+            phone: Some(phone.into()),
+        };
+        store.create_contact(&demo_actor(), org, &draft).await?;
+    }
+    Ok(())
+}
+
 /// Fills an empty, migrated store with the demo directory.
-pub async fn build(store: &Store) -> Result<()> {
+pub async fn build(store: &Store) -> Result<DemoIds> {
     // Each programme local level: its government and its LCCHT.
     for ll in PROGRAMME_LOCAL_LEVELS {
         let place = store
@@ -151,6 +314,7 @@ pub async fn build(store: &Store) -> Result<()> {
         ("113", "Sunsari", "सुनसरी", "Inaruwa", "इनरुवा", "11309"),
     ];
     let mut ngos = Vec::new();
+    let mut police_offices = Vec::new();
     for (d, en, ne, hq_en, hq_ne, hq) in districts {
         org(
             store,
@@ -195,12 +359,13 @@ pub async fn build(store: &Store) -> Result<()> {
         )
         .await?;
         ngos.push(ngo);
+        police_offices.push(police);
     }
 
     // The two border booths of the brief, and the police and SSB posts facing them.
     let banke_ngo = ngos.first().copied();
     let sunsari_ngo = ngos.get(2).copied();
-    site(
+    let jamunaha_booth = site(
         store,
         "Jamunaha information and assistance booth",
         "जमुनाहा सूचना तथा सहायता केन्द्र",
@@ -268,5 +433,15 @@ pub async fn build(store: &Store) -> Result<()> {
         "11303",
     )
     .await?;
-    Ok(())
+    let ids = DemoIds {
+        jamunaha_booth,
+        jamunaha_police,
+        banke_ngo: banke_ngo.context("Banke NGO missing")?,
+    };
+    let makwanpur_police = police_offices
+        .get(1)
+        .copied()
+        .context("Makwanpur police missing")?;
+    contacts(store, &ids, makwanpur_police).await?;
+    Ok(ids)
 }

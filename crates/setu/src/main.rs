@@ -1,6 +1,7 @@
 //! `setu`: one binary for everything (serve, migrate, demo, date). Command-line parsing and
 //! configuration live here; business rules live in the library crates.
 
+mod admin;
 mod config;
 mod date;
 mod demo;
@@ -34,6 +35,17 @@ enum Command {
         #[arg(long)]
         no_serve: bool,
     },
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Check the audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Add a new encryption key and re-seal all personal data with it (servers may keep running).
+    Rekey(ServeArgs),
     /// Convert a date: AD to Bikram Sambat, or with --bs, Bikram Sambat to AD.
     Date {
         /// The date, written YYYY-MM-DD.
@@ -44,6 +56,43 @@ enum Command {
     },
 }
 
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create an account; the password is read from standard input.
+    Add {
+        /// Login name.
+        username: String,
+        /// Role, e.g. district-coordinator, booth-worker, analyst.
+        #[arg(long)]
+        role: String,
+        /// Scope: a place code (NP, 5, 511, 51106, 5110619), site:ID or org:ID.
+        #[arg(long)]
+        scope: String,
+        /// Full name (stored encrypted).
+        #[arg(long)]
+        full_name: Option<String>,
+        #[command(flatten)]
+        args: ServeArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Print a new API token for a user.
+    Create {
+        /// Login name.
+        username: String,
+        #[command(flatten)]
+        args: ServeArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Recompute the hash chain; exit non-zero naming the first broken entry.
+    Verify(ServeArgs),
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let command = cli.command.unwrap_or(Command::Serve(ServeArgs::default()));
@@ -52,6 +101,18 @@ fn main() -> ExitCode {
         Command::Serve(args) => with_runtime(|| serve::serve(args)),
         Command::Migrate(args) => with_runtime(|| serve::migrate(args)),
         Command::Demo { args, no_serve } => with_runtime(|| demo::run(args, no_serve)),
+        Command::User(UserCommand::Add {
+            username,
+            role,
+            scope,
+            full_name,
+            args,
+        }) => with_runtime(|| admin::user_add(args, username, role, scope, full_name)),
+        Command::Token(TokenCommand::Create { username, args }) => {
+            with_runtime(|| admin::token_create(args, username))
+        }
+        Command::Audit(AuditCommand::Verify(args)) => with_runtime(|| admin::audit_verify(args)),
+        Command::Rekey(args) => with_runtime(|| admin::rekey(args)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,5 +1,7 @@
 //! `setu serve` and `setu migrate`.
 
+use std::sync::Arc;
+
 use anyhow::{Context, Result};
 use setu_store::{ConnectOptions, Store};
 
@@ -7,24 +9,28 @@ use crate::config::{Config, ServeArgs};
 
 /// The SQLite file `setu serve` uses when no database URL is given.
 pub const DB_FILE: &str = "setu.db";
+/// The key file beside it.
+pub const KEY_FILE: &str = "setu.keys";
 
-/// Opens and migrates the configured database.
-pub async fn open_store(config: &Config, default_file: &str) -> Result<Store> {
-    let url = config.database_url(default_file);
-    Ok(Store::open(&ConnectOptions::new(url)).await?)
+/// Opens and migrates the configured database (`default_file` and `key_file` name the SQLite
+/// file and key file in the data folder when none is configured).
+pub async fn open_store(config: &Config, default_file: &str, key_file: &str) -> Result<Store> {
+    let mut opts = ConnectOptions::new(config.database_url(default_file));
+    opts.keys = Arc::new(config.keys(key_file)?);
+    Ok(Store::open(&opts).await?)
 }
 
 /// `setu serve`
 pub async fn serve(args: ServeArgs) -> Result<()> {
     let config = Config::load(&args)?;
-    let store = open_store(&config, DB_FILE).await?;
+    let store = open_store(&config, DB_FILE, KEY_FILE).await?;
     run_server(&config, store).await
 }
 
 /// `setu migrate`
 pub async fn migrate(args: ServeArgs) -> Result<()> {
     let config = Config::load(&args)?;
-    let store = open_store(&config, DB_FILE).await?;
+    let store = open_store(&config, DB_FILE, KEY_FILE).await?;
     let version = store.schema_version().await?;
     store.close().await;
     println!("database is at schema version {version}");
@@ -37,8 +43,16 @@ pub async fn run_server(config: &Config, store: Store) -> Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", config.bind))?;
     let addr = listener.local_addr()?;
-    let app = setu_web::App::new(store.clone())?;
+    let web = setu_web::WebConfig {
+        behind_tls: config.behind_tls,
+        ..Default::default()
+    };
+    let app = setu_web::App::with_config(store.clone(), web)?;
     tracing::info!(engine = ?store.engine(), "Setu is serving on http://{addr}/");
+    // No default credentials: the first start offers a one-time link for the first administrator.
+    if let Some(token) = store.first_run_setup_token().await? {
+        println!("No administrator yet. Create one at http://{addr}/setup?token={token} (this link works once).");
+    }
     println!("Setu is serving on http://{addr}/ (Ctrl-C to stop)");
     setu_web::serve(listener, app, shutdown_signal()).await?;
     store.close().await;

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use setu_store::crypto::Keyring;
 use setu_store::directory::DirectoryFilter;
 use setu_store::{ConnectOptions, Store};
 use setu_testkit::http;
@@ -76,6 +77,30 @@ impl Server {
             .unwrap();
         self.child.wait().unwrap()
     }
+}
+
+const PASSWORD: &str = "river-bridge-lantern";
+
+/// `setu user add NAME --role ROLE --scope SCOPE EXTRA…`, password on standard input.
+fn add_user(cwd: &Path, name: &str, role: &str, scope: &str, extra: &[&str]) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(BIN)
+        .args(["user", "add", name, "--role", role, "--scope", scope])
+        .args(extra)
+        .current_dir(cwd)
+        .env_remove("SETU_DATABASE_URL")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{PASSWORD}\n").as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
 }
 
 #[test]
@@ -191,6 +216,20 @@ fn clear_one_line_errors_for_common_mistakes() {
     }
 }
 
+/// Options to open a database the binary wrote, with the key file it made in `cwd`.
+fn with_keys(url: &str, cwd: &Path) -> ConnectOptions {
+    let mut o = ConnectOptions::new(url.to_string());
+    o.keys = Arc::new(Keyring::load_or_create(&cwd.join("setu-data/setu.keys")).unwrap());
+    o
+}
+
+/// Options to open a demo database.
+fn with_demo_keys(url: &str, cwd: &Path) -> ConnectOptions {
+    let mut o = ConnectOptions::new(url.to_string());
+    o.keys = Arc::new(Keyring::load_or_create(&cwd.join("setu-data/demo.keys")).unwrap());
+    o
+}
+
 /// Databases to run process-level tests against: a SQLite file, and PostgreSQL if configured.
 async fn database_urls() -> Vec<(String, setu_testkit::TestDb)> {
     setu_testkit::databases()
@@ -210,21 +249,49 @@ async fn acknowledged_writes_survive_kill_9() {
             &[],
         );
         let addr = server.addr.clone();
+        let made = add_user(
+            dir.path(),
+            "writer",
+            "national-coordinator",
+            "NP",
+            &["--database-url", &url],
+        );
+        assert!(
+            made.status.success(),
+            "{}",
+            String::from_utf8_lossy(&made.stderr)
+        );
+        let me = http::Session::sign_in(&addr, "writer", PASSWORD).unwrap();
         let acked = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
         // Four clients write as fast as they can; each records what the server acknowledged.
         let writers: Vec<_> = (0..4)
             .map(|w| {
-                let (addr, acked, stop) = (addr.clone(), Arc::clone(&acked), Arc::clone(&stop));
+                let (addr, acked, stop, me) = (
+                    addr.clone(),
+                    Arc::clone(&acked),
+                    Arc::clone(&stop),
+                    me.clone(),
+                );
                 std::thread::spawn(move || {
                     for i in 0.. {
                         if stop.load(Ordering::Relaxed) {
                             break;
                         }
                         let name = format!("durability-{w}-{i}");
-                        let form = format!("name_en={name}&kind=ngo&place=51106");
-                        match http::request(&addr, "POST", "/organisations", Some(&form)) {
-                            Ok(r) if r.status == 303 => acked.lock().unwrap().push(name),
+                        let form = [
+                            ("name_en", name.as_str()),
+                            ("kind", "ngo"),
+                            ("place", "51106"),
+                        ];
+                        match me.post(&addr, "/organisations", &form) {
+                            Ok(r)
+                                if r.status == 303
+                                    && r.header("location")
+                                        .is_some_and(|l| l.ends_with("?saved=1")) =>
+                            {
+                                acked.lock().unwrap().push(name)
+                            }
                             _ => break, // the server is gone
                         }
                     }
@@ -249,9 +316,7 @@ async fn acknowledged_writes_survive_kill_9() {
             acked.len()
         );
 
-        let store = Store::open(&ConnectOptions::new(url.clone()))
-            .await
-            .unwrap();
+        let store = Store::open(&with_keys(&url, dir.path())).await.unwrap();
         let stored: std::collections::HashSet<String> = store
             .organisations(&DirectoryFilter::default())
             .await
@@ -280,7 +345,7 @@ async fn demo_builds_the_programme_directory_on_each_engine() {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let store = Store::open(&ConnectOptions::new(url.clone()))
+        let store = Store::open(&with_demo_keys(&url, dir.path()))
             .await
             .unwrap();
         let orgs = store
@@ -376,20 +441,35 @@ async fn several_servers_share_one_postgres() {
         });
         (a.join().unwrap(), b.join().unwrap())
     });
-    let created = http::request(
-        &a.addr,
-        "POST",
-        "/organisations",
-        Some("name_en=Shared+Forum&kind=ngo&place=11306"),
+    assert!(add_user(
+        dir.path(),
+        "shared",
+        "national-coordinator",
+        "NP",
+        &["--database-url", &url]
     )
-    .unwrap();
+    .status
+    .success());
+    let on_a = http::Session::sign_in(&a.addr, "shared", PASSWORD).unwrap();
+    let created = on_a
+        .post(
+            &a.addr,
+            "/organisations",
+            &[
+                ("name_en", "Shared Forum"),
+                ("kind", "ngo"),
+                ("place", "11306"),
+            ],
+        )
+        .unwrap();
     assert_eq!(created.status, 303);
     let location = created
         .header("location")
         .unwrap()
         .trim_end_matches("?saved=1")
         .to_string();
-    let seen = b.get(&location);
+    // The session made on A is valid on B: sessions live in the database.
+    let seen = on_a.get(&b.addr, &location).unwrap();
     assert_eq!(seen.status, 200);
     assert!(seen.body.contains("Shared Forum"));
     assert!(a.terminate().success());

@@ -6,17 +6,21 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
+use setu_core::access::{Capability, Target};
 use setu_core::directory::{DirectoryForm, OrgKind, SiteKind};
 use setu_core::validation::{FieldError, Invalid};
 use setu_core::PlaceCode;
+use setu_store::auth::User;
+use setu_store::contacts::Reveal;
 use setu_store::directory::{DirectoryFilter, Organisation, Site};
 use setu_store::StoreError;
 
+use crate::auth::{allow, can, SignedIn};
 use crate::error::WebError;
 use crate::page::Page;
 use crate::templates::{
-    Choice, DirectoryFormPage, DirectoryList, DirectoryRow, DirectoryShow, FormField, Item,
-    RenderHtml,
+    Choice, ContactRow, ContactsView, DirectoryFormPage, DirectoryList, DirectoryRow,
+    DirectoryShow, FormField, Item, RenderHtml,
 };
 use crate::AppState;
 
@@ -131,6 +135,22 @@ impl From<Site> for Record {
 }
 
 impl Record {
+    /// Where the record lives, for access decisions.
+    fn target(&self, dir: Dir) -> Target {
+        match dir {
+            Dir::Org => Target {
+                place: Some(self.place),
+                site: None,
+                organisation: Some(self.id),
+            },
+            Dir::Site => Target {
+                place: Some(self.place),
+                site: Some(self.id),
+                organisation: self.organisation.as_ref().map(|o| o.0),
+            },
+        }
+    }
+
     fn to_form(&self) -> DirectoryForm {
         DirectoryForm {
             name_en: self.name_en.clone(),
@@ -168,8 +188,10 @@ pub async fn list(
     dir: Dir,
     app: AppState,
     page: Page,
+    me: User,
     q: ListQuery,
 ) -> Result<Html<String>, WebError> {
+    allow(&me, Capability::ReadDirectory, None, false)?;
     let page = page.titled(&dir.msg("title"), dir.nav());
     let filter = DirectoryFilter {
         kind: Some(q.kind.clone()).filter(|k| dir.kinds().contains(&k.as_str())),
@@ -235,43 +257,124 @@ pub async fn show(
     dir: Dir,
     app: AppState,
     page: Page,
+    me: User,
     id: i64,
     q: ShowQuery,
-) -> Result<Html<String>, WebError> {
+) -> Result<Response, WebError> {
+    allow(&me, Capability::ReadDirectory, None, false)?;
     let r = load(&app, dir, id).await?;
+    render_show(
+        dir,
+        &app,
+        page,
+        &me,
+        r,
+        q.saved == Some(1),
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render_show(
+    dir: Dir,
+    app: &AppState,
+    page: Page,
+    me: &User,
+    r: Record,
+    saved: bool,
+    contact_error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let target = r.target(dir);
+    let contacts = if dir == Dir::Org {
+        contact_views(app, &page, me, &r, &target).await?
+    } else {
+        ContactsView::default()
+    };
     let title = page.name(&Some(r.name_en.clone()), &r.name_ne);
     let page = page.with_title(title, dir.nav());
-    Ok(Html(
-        DirectoryShow {
-            p: &page,
-            href: format!("{}/{}", dir.base(), r.id),
-            saved: q.saved == Some(1),
-            name_en: r.name_en.clone(),
-            name_ne: r.name_ne.clone().unwrap_or_default(),
-            kind: dir.kind_label(&page, r.kind),
-            place: page.name(&r.place_en, &r.place_ne),
-            place_code: r.place.to_string(),
-            organisation: r.organisation.as_ref().map(|o| Item {
-                href: format!("/organisations/{}", o.0),
-                name: page.name(&o.1, &o.2),
-                kind: String::new(),
-            }),
-            updated: page.date(&r.updated_at),
-            version: page.num(&r.version),
-        }
-        .render_html(),
-    ))
+    let html = DirectoryShow {
+        p: &page,
+        href: format!("{}/{}", dir.base(), r.id),
+        can_edit: can(me, Capability::EditDirectory, Some(&target), false),
+        contacts,
+        contact_error,
+        saved,
+        name_en: r.name_en.clone(),
+        name_ne: r.name_ne.clone().unwrap_or_default(),
+        kind: dir.kind_label(&page, r.kind),
+        place: page.name(&r.place_en, &r.place_ne),
+        place_code: r.place.to_string(),
+        organisation: r.organisation.as_ref().map(|o| Item {
+            href: format!("/organisations/{}", o.0),
+            name: page.name(&o.1, &o.2),
+            kind: String::new(),
+        }),
+        updated: page.date(&r.updated_at),
+        version: page.num(&r.version),
+    }
+    .render_html();
+    Ok((status, Html(html)).into_response())
+}
+
+/// What the organisation page shows of its contacts: names and phones only to a reader who
+/// may see personal data there (each view audited), titles only to everyone else.
+async fn contact_views(
+    app: &AppState,
+    page: &Page,
+    me: &User,
+    r: &Record,
+    target: &Target,
+) -> Result<ContactsView, WebError> {
+    let glass = app
+        .store
+        .has_glass(&me.id, "organisation", &r.id.to_string())
+        .await?;
+    let personal = can(me, Capability::ReadPersonal, Some(target), glass);
+    let actor = me.actor();
+    let reveal = if personal {
+        Reveal::To(&actor)
+    } else {
+        Reveal::No
+    };
+    let list = app.store.contacts_of(r.id, reveal).await?;
+    let hidden = page.t("contact-hidden");
+    Ok(ContactsView {
+        rows: list
+            .into_iter()
+            .map(|c| ContactRow {
+                title: c.title,
+                name: c.name.unwrap_or_else(|| hidden.clone()),
+                phone: c.phone.unwrap_or_default(),
+            })
+            .collect(),
+        revealed: personal,
+        via_glass: personal && glass && !can(me, Capability::ReadPersonal, Some(target), false),
+        can_add: can(me, Capability::EditDirectory, Some(target), false),
+        can_break_glass: !personal && me.role.has(Capability::BreakGlass),
+        shown: true,
+    })
 }
 
 /// `GET /organisations/new`, `GET /sites/new`
-pub async fn new_form(dir: Dir, app: AppState, page: Page) -> Result<Response, WebError> {
+pub async fn new_form(dir: Dir, app: AppState, page: Page, me: User) -> Result<Response, WebError> {
+    allow(&me, Capability::EditDirectory, None, false)?;
     let form = DirectoryForm::default();
     render_form(dir, &app, page, None, form, None, false).await
 }
 
 /// `GET /organisations/{id}/edit`, `GET /sites/{id}/edit`
-pub async fn edit_form(dir: Dir, app: AppState, page: Page, id: i64) -> Result<Response, WebError> {
+pub async fn edit_form(
+    dir: Dir,
+    app: AppState,
+    page: Page,
+    me: User,
+    id: i64,
+) -> Result<Response, WebError> {
     let r = load(&app, dir, id).await?;
+    allow(&me, Capability::EditDirectory, Some(&r.target(dir)), false)?;
     render_form(dir, &app, page, Some(id), r.to_form(), None, false).await
 }
 
@@ -281,26 +384,60 @@ pub async fn save(
     dir: Dir,
     app: AppState,
     page: Page,
+    me: User,
     id: Option<i64>,
     form: DirectoryForm,
 ) -> Result<Response, WebError> {
+    allow(&me, Capability::EditDirectory, None, false)?;
+    // The record as it is must be in scope (404 otherwise), and so must the place it moves to.
+    if let Some(id) = id {
+        let current = load(&app, dir, id).await?;
+        allow(
+            &me,
+            Capability::EditDirectory,
+            Some(&current.target(dir)),
+            false,
+        )?;
+    }
+    let by = me.actor();
+    let out_of_scope = |place, org: Option<i64>| {
+        let target = Target {
+            place: Some(place),
+            site: id.filter(|_| dir == Dir::Site),
+            organisation: org.or(id.filter(|_| dir == Dir::Org)),
+        };
+        !can(&me, Capability::EditDirectory, Some(&target), false)
+    };
+    let scope_error = Invalid(vec![FieldError {
+        field: "place",
+        message: "error-place-out-of-scope",
+    }]);
     let result = match dir {
         Dir::Org => match form.to_org() {
+            Ok(d) if out_of_scope(d.place, None) => {
+                return render_form(dir, &app, page, id, form, Some(scope_error), false).await
+            }
             Ok(d) => match id {
-                None => app.store.create_organisation(&d).await,
+                None => app.store.create_organisation(&by, &d).await,
                 Some(id) => {
                     let v = form.base_version().ok_or(WebError::BadRequest)?;
-                    app.store.update_organisation(id, v, &d).await.map(|_| id)
+                    app.store
+                        .update_organisation(&by, id, v, &d)
+                        .await
+                        .map(|_| id)
                 }
             },
             Err(inv) => return render_form(dir, &app, page, id, form, Some(inv), false).await,
         },
         Dir::Site => match form.to_site() {
+            Ok(d) if out_of_scope(d.place, d.organisation_id) => {
+                return render_form(dir, &app, page, id, form, Some(scope_error), false).await
+            }
             Ok(d) => match id {
-                None => app.store.create_site(&d).await,
+                None => app.store.create_site(&by, &d).await,
                 Some(id) => {
                     let v = form.base_version().ok_or(WebError::BadRequest)?;
-                    app.store.update_site(id, v, &d).await.map(|_| id)
+                    app.store.update_site(&by, id, v, &d).await.map(|_| id)
                 }
             },
             Err(inv) => return render_form(dir, &app, page, id, form, Some(inv), false).await,
@@ -444,50 +581,56 @@ pub mod routes {
             pub async fn $list(
                 State(app): State<AppState>,
                 page: Page,
+                SignedIn(me): SignedIn,
                 Query(q): Query<ListQuery>,
             ) -> Result<Html<String>, WebError> {
-                list($dir, app, page, q).await
+                list($dir, app, page, me, q).await
             }
             /// Show one.
             pub async fn $show(
                 State(app): State<AppState>,
                 page: Page,
+                SignedIn(me): SignedIn,
                 Path(raw): Path<String>,
                 Query(q): Query<ShowQuery>,
-            ) -> Result<Html<String>, WebError> {
-                show($dir, app, page, id(&raw)?, q).await
+            ) -> Result<Response, WebError> {
+                show($dir, app, page, me, id(&raw)?, q).await
             }
             /// Blank form.
             pub async fn $new(
                 State(app): State<AppState>,
                 page: Page,
+                SignedIn(me): SignedIn,
             ) -> Result<Response, WebError> {
-                new_form($dir, app, page).await
+                new_form($dir, app, page, me).await
             }
             /// Edit form.
             pub async fn $edit(
                 State(app): State<AppState>,
                 page: Page,
+                SignedIn(me): SignedIn,
                 Path(raw): Path<String>,
             ) -> Result<Response, WebError> {
-                edit_form($dir, app, page, id(&raw)?).await
+                edit_form($dir, app, page, me, id(&raw)?).await
             }
             /// Create.
             pub async fn $create(
                 State(app): State<AppState>,
                 page: Page,
+                SignedIn(me): SignedIn,
                 Form(form): Form<DirectoryForm>,
             ) -> Result<Response, WebError> {
-                save($dir, app, page, None, form).await
+                save($dir, app, page, me, None, form).await
             }
             /// Update.
             pub async fn $update(
                 State(app): State<AppState>,
                 page: Page,
+                SignedIn(me): SignedIn,
                 Path(raw): Path<String>,
                 Form(form): Form<DirectoryForm>,
             ) -> Result<Response, WebError> {
-                save($dir, app, page, Some(id(&raw)?), form).await
+                save($dir, app, page, me, Some(id(&raw)?), form).await
             }
         };
     }
@@ -510,4 +653,95 @@ pub mod routes {
         site_create,
         site_update
     );
+
+    /// The add-contact form.
+    #[derive(Debug, Deserialize, Default)]
+    pub struct ContactForm {
+        #[serde(default)]
+        title: String,
+        #[serde(default)]
+        name: String,
+        #[serde(default)]
+        phone: String,
+    }
+
+    /// `POST /organisations/{id}/contacts`
+    pub async fn org_add_contact(
+        State(app): State<AppState>,
+        page: Page,
+        SignedIn(me): SignedIn,
+        Path(raw): Path<String>,
+        Form(f): Form<ContactForm>,
+    ) -> Result<Response, WebError> {
+        let r = load(&app, Dir::Org, id(&raw)?).await?;
+        allow(
+            &me,
+            Capability::EditDirectory,
+            Some(&r.target(Dir::Org)),
+            false,
+        )?;
+        let mut c = setu_core::validation::Checker::default();
+        let title = c.text("title", &f.title, 100);
+        let name = c.text("name", &f.name, 200);
+        let phone = c.optional_text("phone", &f.phone, 30);
+        if let Some(p) = &phone {
+            if !p
+                .chars()
+                .all(|ch| ch.is_ascii_digit() || " +-()".contains(ch))
+            {
+                c.fail("phone", "error-phone");
+            }
+        }
+        if let Err(inv) = c.finish(()) {
+            let msg = inv.0.first().map(|e| page.t(e.message)).unwrap_or_default();
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return render_show(Dir::Org, &app, page, &me, r, false, Some(msg), status).await;
+        }
+        let draft = setu_store::contacts::ContactDraft { title, name, phone };
+        app.store.create_contact(&me.actor(), r.id, &draft).await?;
+        Ok(Redirect::to(&format!("/organisations/{}?saved=1", r.id)).into_response())
+    }
+
+    /// The break-the-glass form.
+    #[derive(Debug, Deserialize, Default)]
+    pub struct GlassForm {
+        #[serde(default)]
+        reason: String,
+    }
+
+    /// How long a break-the-glass grant lasts.
+    const GLASS_MINUTES: i64 = 60;
+
+    /// `POST /organisations/{id}/glass`: read this organisation's contacts for an hour, for
+    /// the reason given (recorded, and shown to the coordinator of the place).
+    pub async fn org_break_glass(
+        State(app): State<AppState>,
+        page: Page,
+        SignedIn(me): SignedIn,
+        Path(raw): Path<String>,
+        Form(f): Form<GlassForm>,
+    ) -> Result<Response, WebError> {
+        allow(&me, Capability::BreakGlass, None, false)?;
+        let r = load(&app, Dir::Org, id(&raw)?).await?;
+        let grant = app
+            .store
+            .grant_glass(
+                &me.actor(),
+                "organisation",
+                &r.id.to_string(),
+                r.place,
+                &f.reason,
+                GLASS_MINUTES,
+            )
+            .await;
+        match grant {
+            Ok(_) => Ok(Redirect::to(&format!("/organisations/{}", r.id)).into_response()),
+            Err(StoreError::Rejected(m)) => {
+                let msg = page.t(m);
+                let status = StatusCode::UNPROCESSABLE_ENTITY;
+                render_show(Dir::Org, &app, page, &me, r, false, Some(msg), status).await
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
 }

@@ -1,6 +1,9 @@
 //! Server-rendered pages. Each works without JavaScript.
 
+pub mod admin;
+pub mod audit;
 pub mod directory;
 pub mod home;
+pub mod login;
 pub mod places;
 pub mod prefs;

@@ -60,7 +60,7 @@ pub async fn set_prefs(Query(q): Query<PrefsQuery>) -> Result<Response, WebError
 }
 
 /// Only a path on this site: no scheme, no `//host`, no backslash tricks.
-fn safe_next(next: Option<&str>) -> String {
+pub(crate) fn safe_next(next: Option<&str>) -> String {
     match next {
         Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
         _ => "/".to_string(),

@@ -1,0 +1,220 @@
+//! Who is asking: the session cookie or an API token, read once per request by the
+//! [`authenticate`] middleware, which also enforces CSRF protection on every state-changing
+//! request. Handlers ask for a [`SignedIn`] user and call [`allow`], the web side of the one
+//! access decision ([`setu_core::access::decide`]).
+
+use std::net::SocketAddr;
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, Method};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use setu_core::access::{decide, Capability, Decision, Target};
+use setu_store::auth::User;
+
+use crate::error::WebError;
+use crate::page::cookie_value;
+use crate::AppState;
+
+/// Name of the session cookie.
+pub const SESSION_COOKIE: &str = "setu_session";
+/// Header an API client or script sends the CSRF token in.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+/// Form field a page sends the CSRF token in.
+pub const CSRF_FIELD: &str = "csrf";
+/// Largest form body read for the CSRF check.
+const FORM_LIMIT: usize = 1 << 20;
+
+/// How the request was authenticated.
+#[derive(Debug, Clone)]
+pub enum Auth {
+    /// Nobody signed in.
+    Anonymous,
+    /// A browser session: the user, the cookie value and its CSRF token.
+    Session {
+        /// The user.
+        user: Box<User>,
+        /// The cookie value (to end the session at logout).
+        token: String,
+        /// The session's CSRF token.
+        csrf: String,
+    },
+    /// An API token (`Authorization: Bearer …`); no CSRF token needed, nothing ambient.
+    Token {
+        /// The user.
+        user: Box<User>,
+    },
+}
+
+impl Auth {
+    /// The signed-in user, if any.
+    pub fn user(&self) -> Option<&User> {
+        match self {
+            Auth::Anonymous => None,
+            Auth::Session { user, .. } | Auth::Token { user } => Some(user),
+        }
+    }
+
+    /// The CSRF token forms must carry (empty when not in a session).
+    pub fn csrf(&self) -> &str {
+        match self {
+            Auth::Session { csrf, .. } => csrf,
+            _ => "",
+        }
+    }
+}
+
+/// The client's address, for login throttling and the audit trail.
+pub fn client_addr(req_extensions: &axum::http::Extensions) -> String {
+    req_extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "local".into())
+}
+
+/// Middleware: reads the session or token, refuses cross-site and token-less state changes,
+/// and leaves an [`Auth`] in the request's extensions.
+pub async fn authenticate(State(app): State<AppState>, req: Request, next: Next) -> Response {
+    match authenticate_inner(&app, req).await {
+        Ok(req) => next.run(req).await,
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn authenticate_inner(app: &AppState, req: Request) -> Result<Request, WebError> {
+    let (mut parts, body) = req.into_parts();
+    let auth = identify(app, &parts.headers).await?;
+    let unsafe_method = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+    let body = if unsafe_method {
+        check_origin(&parts.headers)?;
+        match &auth {
+            Auth::Session { csrf, .. } => check_csrf(&parts.headers, body, csrf).await?,
+            // A request carrying a session cookie that did not resolve (expired) must not be
+            // treated as anonymous-and-safe either: it simply has no rights.
+            _ => body,
+        }
+    } else {
+        body
+    };
+    parts.extensions.insert(auth);
+    Ok(Request::from_parts(parts, body))
+}
+
+async fn identify(app: &AppState, headers: &HeaderMap) -> Result<Auth, WebError> {
+    if let Some(bearer) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+    {
+        return match app.store.api_token_user(bearer.trim()).await? {
+            Some(user) => Ok(Auth::Token {
+                user: Box::new(user),
+            }),
+            None => Err(WebError::Unauthenticated),
+        };
+    }
+    if let Some(token) = cookie_value(headers, SESSION_COOKIE).filter(|t| !t.is_empty()) {
+        if let Some(s) = app.store.session(&token, &app.config.auth).await? {
+            return Ok(Auth::Session {
+                user: Box::new(s.user),
+                token,
+                csrf: s.csrf_token,
+            });
+        }
+    }
+    Ok(Auth::Anonymous)
+}
+
+/// A state-changing request from a page of another site is refused outright.
+fn check_origin(headers: &HeaderMap) -> Result<(), WebError> {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return Ok(());
+    };
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let origin_host = origin.split("://").nth(1).unwrap_or(origin);
+    if origin == "null" || origin_host != host {
+        return Err(WebError::CsrfRejected);
+    }
+    Ok(())
+}
+
+/// The session's CSRF token must come back in the header or in the form.
+async fn check_csrf(headers: &HeaderMap, body: Body, expected: &str) -> Result<Body, WebError> {
+    if let Some(sent) = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()) {
+        return if constant_time_eq(sent, expected) {
+            Ok(body)
+        } else {
+            Err(WebError::CsrfRejected)
+        };
+    }
+    let is_form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return Err(WebError::CsrfRejected);
+    }
+    let bytes = axum::body::to_bytes(body, FORM_LIMIT)
+        .await
+        .map_err(|_| WebError::BadRequest)?;
+    let sent = form_urlencoded::parse(&bytes)
+        .find(|(k, _)| k == CSRF_FIELD)
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    if constant_time_eq(&sent, expected) {
+        Ok(Body::from(bytes))
+    } else {
+        Err(WebError::CsrfRejected)
+    }
+}
+
+fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// The signed-in user. Without one, pages redirect to the login page and the API answers 401.
+#[derive(Debug, Clone)]
+pub struct SignedIn(pub User);
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<SignedIn, WebError> {
+        parts
+            .extensions
+            .get::<Auth>()
+            .and_then(Auth::user)
+            .cloned()
+            .map(SignedIn)
+            .ok_or(WebError::Unauthenticated)
+    }
+}
+
+/// The web side of the one access decision: 403 when the role lacks the capability, 404
+/// when the record lies outside the user's scope (revealing nothing about it).
+pub fn allow(
+    user: &User,
+    cap: Capability,
+    target: Option<&Target>,
+    glass: bool,
+) -> Result<(), WebError> {
+    match decide(&user.principal(), cap, target, glass) {
+        Decision::Allow => Ok(()),
+        Decision::Forbidden => Err(WebError::Forbidden),
+        Decision::OutOfScope => Err(WebError::NotFound),
+    }
+}
+
+/// Whether the decision would allow (for showing or hiding a button).
+pub fn can(user: &User, cap: Capability, target: Option<&Target>, glass: bool) -> bool {
+    allow(user, cap, target, glass).is_ok()
+}

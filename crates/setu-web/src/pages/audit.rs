@@ -1,0 +1,163 @@
+//! The audit trail for auditors (browse, filter, export as CSV), and the break-the-glass
+//! review for coordinators.
+
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Response};
+use serde::Deserialize;
+use setu_core::access::Capability;
+use setu_store::audit::{AuditFilter, Event};
+
+use crate::auth::{allow, SignedIn};
+use crate::error::WebError;
+use crate::page::Page;
+use crate::templates::{AuditPage, GlassPage, RenderHtml};
+use crate::AppState;
+
+/// Filters of `/audit`, as typed (kept to show the form again).
+#[derive(Debug, Deserialize, Default, Clone)]
+pub struct AuditQuery {
+    #[serde(default)]
+    pub actor: String,
+    #[serde(default)]
+    pub action: String,
+    #[serde(default)]
+    pub entity: String,
+    #[serde(default)]
+    pub place: String,
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub until: String,
+}
+
+impl AuditQuery {
+    fn filter(&self, limit: i64) -> AuditFilter {
+        let some = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+        let date = |s: &str| {
+            setu_core::calendar::parse_ad(s)
+                .ok()
+                .map(setu_core::calendar::iso)
+        };
+        AuditFilter {
+            actor: some(&self.actor),
+            action: some(&self.action),
+            entity: some(&self.entity),
+            entity_id: None,
+            within: self.place.trim().parse().ok(),
+            from: date(&self.from),
+            until: date(&self.until),
+            limit,
+        }
+    }
+
+    fn query_string(&self) -> String {
+        form_urlencoded::Serializer::new(String::new())
+            .append_pair("actor", &self.actor)
+            .append_pair("action", &self.action)
+            .append_pair("entity", &self.entity)
+            .append_pair("place", &self.place)
+            .append_pair("from", &self.from)
+            .append_pair("until", &self.until)
+            .finish()
+    }
+}
+
+/// `GET /audit`
+pub async fn browse(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Query(q): Query<AuditQuery>,
+) -> Result<Html<String>, WebError> {
+    allow(&me, Capability::ReadAudit, None, false)?;
+    let entries = app.store.audit_entries(&q.filter(500)).await?;
+    let page = page.titled("audit-title", "audit");
+    let csv_href = format!("/audit.csv?{}", q.query_string());
+    Ok(Html(
+        AuditPage {
+            p: &page,
+            entries,
+            q,
+            csv_href,
+        }
+        .render_html(),
+    ))
+}
+
+/// `GET /audit.csv`: the filtered trail as CSV (the export itself is audited).
+pub async fn export(
+    State(app): State<AppState>,
+    SignedIn(me): SignedIn,
+    Query(q): Query<AuditQuery>,
+) -> Result<Response, WebError> {
+    allow(&me, Capability::ReadAudit, None, false)?;
+    let entries = app.store.audit_entries(&q.filter(100_000)).await?;
+    app.store
+        .audit(
+            &me.actor(),
+            &Event::new("export", "audit", "-").detail(format!("rows={}", entries.len())),
+        )
+        .await?;
+    let mut csv =
+        String::from("seq,at,actor,action,entity,entity_id,place_code,fields,detail,hash\n");
+    for e in &entries {
+        let cells = [
+            e.seq.to_string(),
+            e.at.clone(),
+            e.actor.clone(),
+            e.action.clone(),
+            e.entity.clone(),
+            e.entity_id.clone(),
+            e.place_code.clone().unwrap_or_default(),
+            e.fields.clone(),
+            e.detail.clone(),
+            e.hash.clone(),
+        ];
+        csv.push_str(
+            &cells
+                .iter()
+                .map(|c| csv_cell(c))
+                .collect::<Vec<_>>()
+                .join(","),
+        );
+        csv.push('\n');
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"setu-audit.csv\"",
+            ),
+        ],
+        csv,
+    )
+        .into_response())
+}
+
+/// A CSV cell: quoted when needed, and never starting with a formula character.
+pub fn csv_cell(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    };
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+/// `GET /glass`: break-the-glass accesses to records inside the coordinator's scope.
+pub async fn review(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+) -> Result<Html<String>, WebError> {
+    allow(&me, Capability::ReviewGlass, None, false)?;
+    let grants = app.store.glass_grants_in(me.scope).await?;
+    let page = page.titled("glass-title", "glass");
+    Ok(Html(GlassPage { p: &page, grants }.render_html()))
+}

@@ -1,0 +1,189 @@
+//! Signing in and out, and the one-time setup of the first administrator.
+
+use axum::extract::{Query, State};
+use axum::http::header::{HeaderValue, SET_COOKIE};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use serde::Deserialize;
+use setu_store::auth::Login;
+use setu_store::StoreError;
+
+use crate::auth::{client_addr, Auth, SESSION_COOKIE};
+use crate::error::WebError;
+use crate::page::Page;
+use crate::pages::prefs::safe_next;
+use crate::templates::{LoginPage, RenderHtml, SetupPage};
+use crate::AppState;
+
+/// The query of `/login`.
+#[derive(Debug, Deserialize, Default)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+/// The login form.
+#[derive(Debug, Deserialize, Default)]
+pub struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// `GET /login`
+pub async fn form(page: Page, Query(q): Query<NextQuery>) -> Html<String> {
+    let page = page.titled("login-title", "login");
+    Html(
+        LoginPage {
+            p: &page,
+            username: String::new(),
+            next: safe_next(q.next.as_deref()),
+            error: None,
+        }
+        .render_html(),
+    )
+}
+
+/// `POST /login`
+pub async fn submit(
+    State(app): State<AppState>,
+    page: Page,
+    request_ext: axum::http::Extensions,
+    Form(f): Form<LoginForm>,
+) -> Result<Response, WebError> {
+    let client = client_addr(&request_ext);
+    let outcome = app
+        .store
+        .login(&f.username, &f.password, &client, &app.config.auth)
+        .await?;
+    let page = page.titled("login-title", "login");
+    let error = match outcome {
+        Login::Ok { token, .. } => {
+            let mut resp = Redirect::to(&safe_next(Some(&f.next))).into_response();
+            let cookie = session_cookie(&token, app.config.behind_tls, None);
+            if let Ok(v) = HeaderValue::from_str(&cookie) {
+                resp.headers_mut().insert(SET_COOKIE, v);
+            }
+            return Ok(resp);
+        }
+        // One message for unknown user, wrong password and disabled account.
+        Login::Refused => "login-refused",
+        Login::Throttled => "login-throttled",
+    };
+    let html = LoginPage {
+        p: &page,
+        username: f.username,
+        next: safe_next(Some(&f.next)),
+        error: Some(page.t(error)),
+    }
+    .render_html();
+    let status = if error == "login-throttled" {
+        StatusCode::TOO_MANY_REQUESTS
+    } else {
+        StatusCode::UNAUTHORIZED
+    };
+    Ok((status, Html(html)).into_response())
+}
+
+/// `POST /logout`
+pub async fn logout(
+    State(app): State<AppState>,
+    Extension(auth): Extension<Auth>,
+) -> Result<Response, WebError> {
+    if let Auth::Session { user, token, .. } = &auth {
+        app.store.logout(token, user).await?;
+    }
+    let mut resp = Redirect::to("/").into_response();
+    if let Ok(v) = HeaderValue::from_str(&session_cookie("", app.config.behind_tls, Some(0))) {
+        resp.headers_mut().insert(SET_COOKIE, v);
+    }
+    Ok(resp)
+}
+
+/// The session cookie: not readable by scripts, not sent on cross-site requests, and only
+/// over HTTPS when Setu is served behind TLS.
+fn session_cookie(value: &str, secure: bool, max_age: Option<i64>) -> String {
+    let mut c = format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax");
+    if secure {
+        c.push_str("; Secure");
+    }
+    if let Some(age) = max_age {
+        c.push_str(&format!("; Max-Age={age}"));
+    }
+    c
+}
+
+/// The query of `/setup`.
+#[derive(Debug, Deserialize, Default)]
+pub struct SetupQuery {
+    #[serde(default)]
+    token: String,
+}
+
+/// The setup form.
+#[derive(Debug, Deserialize, Default)]
+pub struct SetupForm {
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    full_name: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// `GET /setup?token=…`: the link printed at the first start.
+pub async fn setup_form(
+    State(app): State<AppState>,
+    page: Page,
+    Query(q): Query<SetupQuery>,
+) -> Result<Html<String>, WebError> {
+    if app.store.user_count().await? > 0 {
+        return Err(WebError::NotFound);
+    }
+    let page = page.titled("setup-title", "login");
+    Ok(Html(
+        SetupPage {
+            p: &page,
+            token: q.token,
+            username: String::new(),
+            full_name: String::new(),
+            error: None,
+        }
+        .render_html(),
+    ))
+}
+
+/// `POST /setup`
+pub async fn setup_submit(
+    State(app): State<AppState>,
+    page: Page,
+    Form(f): Form<SetupForm>,
+) -> Result<Response, WebError> {
+    let full_name = Some(f.full_name.clone()).filter(|n| !n.trim().is_empty());
+    match app
+        .store
+        .complete_setup(&f.token, &f.username, &f.password, full_name)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to("/login").into_response()),
+        Err(StoreError::Rejected(msg)) => {
+            let page = page.titled("setup-title", "login");
+            let html = SetupPage {
+                p: &page,
+                token: f.token,
+                username: f.username,
+                full_name: f.full_name,
+                error: Some(page.t(msg)),
+            }
+            .render_html();
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response())
+        }
+        Err(StoreError::NotFound) => Err(WebError::NotFound),
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,364 @@
+//! Every route in one table, with who may use it. The router is built from this table and
+//! the authorisation matrix test walks it, so the two cannot drift apart: a route added here
+//! without its access class is a compile error, and the test tries it with every role.
+
+use axum::http::Method;
+use axum::routing::{get, post, MethodRouter};
+use setu_core::access::Capability;
+
+use crate::pages::directory::routes as dir;
+use crate::pages::{admin, audit, home, login, places, prefs};
+use crate::{api, assets, healthz, readyz, AppState};
+
+/// Who may use a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not (reference data, the login page).
+    Public,
+    /// Any signed-in user.
+    SignedIn,
+    /// Users whose role has this capability; the handler checks the record's scope too.
+    Needs(Capability),
+}
+
+/// What the `{id}` in a path (or the place in a form) refers to, so that tests can aim a
+/// request inside or outside a user's scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    /// Nothing scoped.
+    None,
+    /// An organisation id in the path.
+    Organisation,
+    /// A site id in the path.
+    Site,
+    /// A place given in the form body (creating a record).
+    NewAtPlace,
+    /// A user id in the path.
+    User,
+    /// An API token id in the path.
+    Token,
+}
+
+/// One route: method, path pattern, access, subject.
+#[derive(Debug, Clone)]
+pub struct RouteSpec {
+    /// HTTP method.
+    pub method: Method,
+    /// Path pattern, axum syntax.
+    pub path: &'static str,
+    /// Who may use it.
+    pub access: Access,
+    /// What it acts on.
+    pub subject: Subject,
+}
+
+/// The routes without their handlers (for tests and documentation).
+pub fn specs() -> Vec<RouteSpec> {
+    table().into_iter().map(|(s, _)| s).collect()
+}
+
+/// Every route of Setu with its handler.
+pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
+    use Access::{Needs, Public, SignedIn};
+    use Capability::*;
+    use Subject as S;
+    let r = |method: Method, path, access, subject, handler: MethodRouter<AppState>| {
+        (
+            RouteSpec {
+                method,
+                path,
+                access,
+                subject,
+            },
+            handler,
+        )
+    };
+    vec![
+        r(Method::GET, "/", Public, S::None, get(home::home)),
+        r(
+            Method::GET,
+            "/prefs",
+            Public,
+            S::None,
+            get(prefs::set_prefs),
+        ),
+        r(Method::GET, "/login", Public, S::None, get(login::form)),
+        r(Method::POST, "/login", Public, S::None, post(login::submit)),
+        r(
+            Method::POST,
+            "/logout",
+            SignedIn,
+            S::None,
+            post(login::logout),
+        ),
+        r(
+            Method::GET,
+            "/setup",
+            Public,
+            S::None,
+            get(login::setup_form),
+        ),
+        r(
+            Method::POST,
+            "/setup",
+            Public,
+            S::None,
+            post(login::setup_submit),
+        ),
+        r(
+            Method::GET,
+            "/places",
+            Public,
+            S::None,
+            get(places::country),
+        ),
+        r(
+            Method::GET,
+            "/places/search",
+            Public,
+            S::None,
+            get(places::search),
+        ),
+        r(
+            Method::GET,
+            "/places/{code}",
+            Public,
+            S::None,
+            get(places::place),
+        ),
+        r(
+            Method::GET,
+            "/organisations",
+            Needs(ReadDirectory),
+            S::None,
+            get(dir::org_list),
+        ),
+        r(
+            Method::POST,
+            "/organisations",
+            Needs(EditDirectory),
+            S::NewAtPlace,
+            post(dir::org_create),
+        ),
+        r(
+            Method::GET,
+            "/organisations/new",
+            Needs(EditDirectory),
+            S::None,
+            get(dir::org_new),
+        ),
+        r(
+            Method::GET,
+            "/organisations/{id}",
+            Needs(ReadDirectory),
+            S::None,
+            get(dir::org_show),
+        ),
+        r(
+            Method::POST,
+            "/organisations/{id}",
+            Needs(EditDirectory),
+            S::Organisation,
+            post(dir::org_update),
+        ),
+        r(
+            Method::GET,
+            "/organisations/{id}/edit",
+            Needs(EditDirectory),
+            S::Organisation,
+            get(dir::org_edit),
+        ),
+        r(
+            Method::POST,
+            "/organisations/{id}/contacts",
+            Needs(EditDirectory),
+            S::Organisation,
+            post(dir::org_add_contact),
+        ),
+        r(
+            Method::POST,
+            "/organisations/{id}/glass",
+            Needs(BreakGlass),
+            S::None,
+            post(dir::org_break_glass),
+        ),
+        r(
+            Method::GET,
+            "/sites",
+            Needs(ReadDirectory),
+            S::None,
+            get(dir::site_list),
+        ),
+        r(
+            Method::POST,
+            "/sites",
+            Needs(EditDirectory),
+            S::NewAtPlace,
+            post(dir::site_create),
+        ),
+        r(
+            Method::GET,
+            "/sites/new",
+            Needs(EditDirectory),
+            S::None,
+            get(dir::site_new),
+        ),
+        r(
+            Method::GET,
+            "/sites/{id}",
+            Needs(ReadDirectory),
+            S::None,
+            get(dir::site_show),
+        ),
+        r(
+            Method::POST,
+            "/sites/{id}",
+            Needs(EditDirectory),
+            S::Site,
+            post(dir::site_update),
+        ),
+        r(
+            Method::GET,
+            "/sites/{id}/edit",
+            Needs(EditDirectory),
+            S::Site,
+            get(dir::site_edit),
+        ),
+        r(
+            Method::GET,
+            "/glass",
+            Needs(ReviewGlass),
+            S::None,
+            get(audit::review),
+        ),
+        r(
+            Method::GET,
+            "/audit",
+            Needs(ReadAudit),
+            S::None,
+            get(audit::browse),
+        ),
+        r(
+            Method::GET,
+            "/audit.csv",
+            Needs(ReadAudit),
+            S::None,
+            get(audit::export),
+        ),
+        r(
+            Method::GET,
+            "/admin/users",
+            Needs(AdministerUsers),
+            S::None,
+            get(admin::list),
+        ),
+        r(
+            Method::POST,
+            "/admin/users",
+            Needs(AdministerUsers),
+            S::None,
+            post(admin::create),
+        ),
+        r(
+            Method::GET,
+            "/admin/users/{id}",
+            Needs(AdministerUsers),
+            S::User,
+            get(admin::show),
+        ),
+        r(
+            Method::POST,
+            "/admin/users/{id}/role",
+            Needs(AdministerUsers),
+            S::User,
+            post(admin::set_role),
+        ),
+        r(
+            Method::POST,
+            "/admin/users/{id}/disable",
+            Needs(AdministerUsers),
+            S::User,
+            post(admin::disable),
+        ),
+        r(
+            Method::POST,
+            "/admin/users/{id}/enable",
+            Needs(AdministerUsers),
+            S::User,
+            post(admin::enable),
+        ),
+        r(
+            Method::POST,
+            "/admin/users/{id}/password",
+            Needs(AdministerUsers),
+            S::User,
+            post(admin::reset_password),
+        ),
+        r(
+            Method::POST,
+            "/admin/users/{id}/tokens",
+            Needs(AdministerUsers),
+            S::User,
+            post(admin::create_token),
+        ),
+        r(
+            Method::POST,
+            "/admin/tokens/{id}/revoke",
+            Needs(AdministerUsers),
+            S::Token,
+            post(admin::revoke_token),
+        ),
+        r(
+            Method::GET,
+            "/api/v1/geo/provinces",
+            Public,
+            S::None,
+            get(api::provinces),
+        ),
+        r(
+            Method::GET,
+            "/api/v1/geo/districts",
+            Public,
+            S::None,
+            get(api::districts),
+        ),
+        r(
+            Method::GET,
+            "/api/v1/geo/local-levels",
+            Public,
+            S::None,
+            get(api::local_levels),
+        ),
+        r(
+            Method::GET,
+            "/api/v1/geo/wards",
+            Public,
+            S::None,
+            get(api::wards),
+        ),
+        r(Method::GET, "/api/v1/me", SignedIn, S::None, get(api::me)),
+        r(
+            Method::GET,
+            "/api/v1/contacts",
+            Needs(ReadDirectory),
+            S::None,
+            get(api::contacts),
+        ),
+        r(
+            Method::POST,
+            "/api/v1/organisations",
+            Needs(EditDirectory),
+            S::NewAtPlace,
+            post(api::create_organisation),
+        ),
+        r(
+            Method::GET,
+            "/static/{name}",
+            Public,
+            S::None,
+            get(assets::file),
+        ),
+        r(Method::GET, "/healthz", Public, S::None, get(healthz)),
+        r(Method::GET, "/readyz", Public, S::None, get(readyz)),
+    ]
+}
