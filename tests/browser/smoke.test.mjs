@@ -102,18 +102,54 @@ test("tables sort by a column and filter as you type", async () => {
   await ctx.close();
 });
 
+const DEMO_PASSWORD = "setu-demo-2082";
+
+async function signIn(page, username) {
+  await page.goto(base + "/login");
+  await page.fill("#f-username", username);
+  await page.fill("#f-password", DEMO_PASSWORD);
+  await page.click("main button[type=submit]");
+  await page.waitForURL(base + "/");
+}
+
 test("a form with a mistake keeps what was typed and says what is wrong", async () => {
   const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: "ne-NP" });
   const page = await ctx.newPage();
   await page.goto(base + "/sites/new");
+  assert.match(page.url(), /\/login\?next=%2Fsites%2Fnew/, "signing in comes first");
+  await signIn(page, "lccht.nepalganj");
+  await page.goto(base + "/sites/new");
   await page.fill("#f-name_en", "Kohalpur bus park desk");
   await page.fill("#f-name_ne", "कोहलपुर बसपार्क डेस्क");
   await page.fill("#f-place", "5110");
-  await page.click("button[type=submit]");
+  await page.click("main button[type=submit]");
   assert.match(await page.textContent(".notice.error"), /सच्याउनुहोस्/);
   assert.equal(await page.inputValue("#f-name_ne"), "कोहलपुर बसपार्क डेस्क");
   assert.equal(await page.getAttribute("#f-place", "aria-invalid"), "true");
   assert.equal(await page.evaluate(() => document.activeElement.id), "form-errors");
   await page.screenshot({ path: path.join(shots, "form-errors-ne-phone.png"), fullPage: true });
+  await ctx.close();
+});
+
+test("personal data shows in scope, hides outside it, and every view is in the audit trail", async () => {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  await ctx.addCookies([{ name: "setu_lang", value: "en", url: base }]);
+  const page = await ctx.newPage();
+  await signIn(page, "district.banke");
+  await page.goto(base + "/organisations");
+  await page.click("text=Border Police Post, Jamunaha");
+  assert.match(await page.textContent("main"), /Sarita Khadka \(demo\)/);
+  await page.screenshot({ path: path.join(shots, "organisation-contacts-en.png"), fullPage: true });
+  const orgUrl = page.url();
+  await page.click("header button.link"); // sign out
+  await signIn(page, "district.makwanpur");
+  await page.goto(orgUrl);
+  assert.doesNotMatch(await page.textContent("main"), /Sarita/);
+  assert.match(await page.textContent("main"), /\(hidden\)/);
+  await page.click("header button.link");
+  await signIn(page, "auditor");
+  await page.goto(base + "/audit?action=view-personal");
+  assert.match(await page.textContent("main"), /district\.banke/);
+  await page.screenshot({ path: path.join(shots, "audit-en.png"), fullPage: true });
   await ctx.close();
 });

@@ -449,3 +449,46 @@ mod tests {
         assert!(check_assignment(Role::SystemAdmin, "511".parse().unwrap()).is_err());
     }
 }
+
+/// The permission matrix as a Markdown table (the one in `docs/permissions.md`).
+pub fn matrix_markdown() -> String {
+    let mut out = String::from("| role | scope kinds |");
+    for c in Capability::ALL {
+        out.push_str(&format!(" {} |", c.as_str()));
+    }
+    out.push_str("\n|---|---|");
+    for _ in Capability::ALL {
+        out.push_str(":-:|");
+    }
+    out.push('\n');
+    for spec in MATRIX {
+        let scopes: Vec<&str> = spec.scopes.iter().map(|s| s.as_str()).collect();
+        out.push_str(&format!(
+            "| {} | {} |",
+            spec.role.as_str(),
+            scopes.join(", ")
+        ));
+        for c in Capability::ALL {
+            out.push_str(if spec.capabilities.contains(&c) {
+                " ✔ |"
+            } else {
+                " |"
+            });
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod doc_tests {
+    #[test]
+    fn permissions_doc_matches_the_matrix_in_code() {
+        let doc = include_str!("../../../docs/permissions.md");
+        let table = super::matrix_markdown();
+        assert!(
+            doc.contains(&table),
+            "docs/permissions.md must contain exactly:\n{table}"
+        );
+    }
+}

@@ -61,6 +61,24 @@ impl Store {
         Ok(())
     }
 
+    /// Writes a consistent copy of a SQLite database to `path` (which must not exist) while
+    /// the server keeps running. Personal data stays sealed in the copy; keep the key file
+    /// apart from it. PostgreSQL deployments use the server's own tools (pg_dump, streaming
+    /// replication) instead.
+    pub async fn backup_to(&self, path: &std::path::Path) -> Result<()> {
+        if self.engine != Engine::Sqlite {
+            return Err(StoreError::Rejected("backup-postgres"));
+        }
+        if path.exists() {
+            return Err(StoreError::Rejected("backup-exists"));
+        }
+        let target = path.to_string_lossy().replace('\'', "''");
+        sqlx::query(&format!("VACUUM INTO '{target}'"))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Closes every connection, waiting for queries under way to finish.
     pub async fn close(&self) {
         self.pool.close().await;

@@ -78,7 +78,15 @@ pub fn client_addr(req_extensions: &axum::http::Extensions) -> String {
 /// and leaves an [`Auth`] in the request's extensions.
 pub async fn authenticate(State(app): State<AppState>, req: Request, next: Next) -> Response {
     match authenticate_inner(&app, req).await {
-        Ok(req) => next.run(req).await,
+        Ok(req) => {
+            let auth = req.extensions().get::<Auth>().cloned();
+            let mut resp = next.run(req).await;
+            // Error pages are drawn further out; they need to know who is reading too.
+            if let Some(auth) = auth {
+                resp.extensions_mut().insert(auth);
+            }
+            resp
+        }
         Err(e) => e.into_response(),
     }
 }

@@ -165,7 +165,10 @@ pub async fn localize_errors(State(app): State<AppState>, req: Request, next: Ne
         let next: String = form_urlencoded::byte_serialize(here_full.as_bytes()).collect();
         return axum::response::Redirect::to(&format!("/login?next={next}")).into_response();
     }
-    let page = Page::new(app, prefs, here);
+    let mut page = Page::new(app, prefs, here);
+    if let Some(auth) = resp.extensions().get::<crate::auth::Auth>() {
+        page.auth = auth.clone();
+    }
     let (title_id, text_id) = match status.as_u16() {
         404 => ("error-404-title", "error-404-body"),
         401 => ("error-401-title", "error-401-body"),

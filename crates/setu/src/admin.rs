@@ -97,6 +97,19 @@ pub async fn rekey(args: ServeArgs) -> Result<()> {
     Ok(())
 }
 
+/// `setu backup PATH`: a consistent copy of the SQLite database, taken while servers run.
+pub async fn backup(args: ServeArgs, path: std::path::PathBuf) -> Result<()> {
+    let config = Config::load(&args)?;
+    let store = open_store(&config, DB_FILE, KEY_FILE).await?;
+    store.backup_to(&path).await.map_err(explain)?;
+    store.close().await;
+    println!(
+        "backup written to {} (personal data stays encrypted; keep the key file apart from it)",
+        path.display()
+    );
+    Ok(())
+}
+
 /// Store rejections carry a Fluent id; say it in words on the command line.
 fn explain(e: StoreError) -> anyhow::Error {
     match e {
@@ -107,6 +120,8 @@ fn explain(e: StoreError) -> anyhow::Error {
             "error-username-taken" => "this username is taken",
             "error-scope-for-role" => "this role cannot have this kind of scope",
             "error-user-disabled" => "this account is disabled",
+            "backup-postgres" => "on PostgreSQL, back up with pg_dump or streaming replication",
+            "backup-exists" => "the backup file already exists",
             other => other,
         }),
         StoreError::UnknownReference(what) => anyhow!("no such {what} for the scope"),

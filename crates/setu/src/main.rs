@@ -46,6 +46,13 @@ enum Command {
     Audit(AuditCommand),
     /// Add a new encryption key and re-seal all personal data with it (servers may keep running).
     Rekey(ServeArgs),
+    /// Write a consistent copy of the SQLite database (servers may keep running).
+    Backup {
+        /// The file to write (must not exist).
+        path: std::path::PathBuf,
+        #[command(flatten)]
+        args: ServeArgs,
+    },
     /// Convert a date: AD to Bikram Sambat, or with --bs, Bikram Sambat to AD.
     Date {
         /// The date, written YYYY-MM-DD.
@@ -113,6 +120,7 @@ fn main() -> ExitCode {
         }
         Command::Audit(AuditCommand::Verify(args)) => with_runtime(|| admin::audit_verify(args)),
         Command::Rekey(args) => with_runtime(|| admin::rekey(args)),
+        Command::Backup { path, args } => with_runtime(|| admin::backup(args, path)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -365,6 +365,14 @@ async fn demo_builds_the_programme_directory_on_each_engine() {
             districts.into_iter().collect::<Vec<_>>(),
             ["113", "312", "511"]
         );
+        // One account per role.
+        let users = store.users().await.unwrap();
+        for role in setu_core::access::Role::all() {
+            assert!(
+                users.iter().any(|u| u.role == role),
+                "a demo user for {role}"
+            );
+        }
         let sites = store.sites(&DirectoryFilter::default()).await.unwrap();
         let booth = |name: &str, place: &str| {
             sites
@@ -475,4 +483,289 @@ async fn several_servers_share_one_postgres() {
     assert!(a.terminate().success());
     assert!(b.terminate().success());
     db.cleanup().await;
+}
+
+#[test]
+fn first_start_offers_a_one_time_setup_link_and_no_default_login() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(BIN);
+    cmd.args(["serve", "--bind", "127.0.0.1:0"])
+        .current_dir(dir.path())
+        .env_remove("SETU_DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    let mut child = cmd.spawn().unwrap();
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    reader.read_line(&mut first).unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(first.starts_with("No administrator yet."), "{first}");
+    let link = first
+        .split_whitespace()
+        .find(|w| w.contains("/setup?token="))
+        .unwrap();
+    assert!(link.len() > 50, "a long random token");
+    // With an account, no link.
+    assert!(add_user(dir.path(), "chief", "system-admin", "NP", &[])
+        .status
+        .success());
+    let server = Server::start(&["serve", "--bind", "127.0.0.1:0"], dir.path(), &[]);
+    assert!(server.get("/setup?token=x").status == 404);
+    server.terminate();
+}
+
+#[test]
+fn user_add_explains_refusals_and_tokens_work_as_bearer() {
+    let dir = tempfile::tempdir().unwrap();
+    let weak = {
+        use std::io::Write;
+        let mut child = Command::new(BIN)
+            .args(["user", "add", "weak", "--role", "analyst", "--scope", "NP"])
+            .current_dir(dir.path())
+            .stdin(Stdio::piped())
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"password1\n")
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    assert!(!weak.status.success());
+    assert!(String::from_utf8_lossy(&weak.stderr).contains("at least 10 characters"));
+    let bad_scope = add_user(dir.path(), "booth", "booth-worker", "511", &[]);
+    assert!(String::from_utf8_lossy(&bad_scope.stderr).contains("cannot have this kind of scope"));
+    let bad_role = add_user(dir.path(), "x.y", "king", "NP", &[]);
+    assert!(String::from_utf8_lossy(&bad_role.stderr).contains("unknown role"));
+    assert!(add_user(
+        dir.path(),
+        "api.user",
+        "analyst",
+        "511",
+        &["--full-name", "Api User"]
+    )
+    .status
+    .success());
+    let out = setu(&["token", "create", "api.user"], dir.path());
+    let token = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(token.starts_with("setu_"));
+    let server = Server::start(&["serve", "--bind", "127.0.0.1:0"], dir.path(), &[]);
+    let me = http::request_with(
+        &server.addr,
+        "GET",
+        "/api/v1/me",
+        &[("Authorization", &format!("Bearer {token}"))],
+        None,
+    )
+    .unwrap();
+    assert_eq!(me.status, 200);
+    assert!(me.body.contains(r#""role":"analyst""#));
+    server.terminate();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn audit_verify_names_the_first_tampered_entry() {
+    for (url, db) in database_urls().await {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["one.user", "two.user", "three.user"] {
+            assert!(
+                add_user(dir.path(), name, "analyst", "NP", &["--database-url", &url])
+                    .status
+                    .success()
+            );
+        }
+        let ok = setu(&["audit", "verify", "--database-url", &url], dir.path());
+        assert!(ok.status.success());
+        assert!(String::from_utf8_lossy(&ok.stdout).contains("intact: 3 entries"));
+        // Someone with database access removes the guard and rewrites entry 2.
+        let store = Store::open(&with_keys(&url, dir.path())).await.unwrap();
+        let drop = match store.engine() {
+            setu_store::Engine::Sqlite => "DROP TRIGGER audit_entry_no_update",
+            setu_store::Engine::Postgres => "DROP TRIGGER audit_entry_no_change ON audit_entry",
+        };
+        store.raw_execute_for_tests(drop).await.unwrap();
+        store
+            .raw_execute_for_tests("UPDATE audit_entry SET actor = 'someone.else' WHERE seq = 2")
+            .await
+            .unwrap();
+        store.close().await;
+        let broken = setu(&["audit", "verify", "--database-url", &url], dir.path());
+        assert!(!broken.status.success());
+        let err = String::from_utf8_lossy(&broken.stderr);
+        assert!(err.contains("broken at entry 2"), "{err}");
+        db.cleanup().await;
+    }
+}
+
+/// A unique name and phone written through every path that handles personal data must not
+/// appear in plaintext in the database file, its journal, a backup, or the logs.
+#[test]
+fn no_plaintext_personal_data_in_database_backups_or_logs() {
+    let dir = tempfile::tempdir().unwrap();
+    let name = "Zq9Unique Tamang-Xv4";
+    let phone = "9817273747";
+    assert!(add_user(
+        dir.path(),
+        "coord",
+        "national-coordinator",
+        "NP",
+        &["--full-name", "Kx7Unique Staffname"]
+    )
+    .status
+    .success());
+    let log = std::fs::File::create(dir.path().join("server.log")).unwrap();
+    let mut child = Command::new(BIN)
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .current_dir(dir.path())
+        .env("SETU_LOG", "trace")
+        .stdout(Stdio::piped())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    while !line.contains("serving on") {
+        line.clear();
+        reader.read_line(&mut line).unwrap();
+    }
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let me = http::Session::sign_in(&addr, "coord", PASSWORD).unwrap();
+    let org = me
+        .post(
+            &addr,
+            "/organisations",
+            &[
+                ("name_en", "Plaintext NGO"),
+                ("kind", "ngo"),
+                ("place", "51106"),
+            ],
+        )
+        .unwrap();
+    let org_path = org
+        .header("location")
+        .unwrap()
+        .trim_end_matches("?saved=1")
+        .to_string();
+    let added = me
+        .post(
+            &addr,
+            &format!("{org_path}/contacts"),
+            &[("title", "focal person"), ("name", name), ("phone", phone)],
+        )
+        .unwrap();
+    assert_eq!(added.status, 303);
+    // Reading it back works (and is audited), so the data is really there.
+    let page = me.get(&addr, &org_path).unwrap();
+    assert!(page.body.contains(name) && page.body.contains(phone));
+    let backup = dir.path().join("backup.db");
+    let out = setu(&["backup", backup.to_str().unwrap()], dir.path());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    child.wait().unwrap();
+
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir.path().join("setu-data"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| !p.ends_with("setu.keys"))
+        .collect();
+    files.push(backup.clone());
+    files.push(dir.path().join("server.log"));
+    assert!(files.iter().any(|f| f.ends_with("setu.db")) && backup.exists());
+    for f in &files {
+        let bytes = std::fs::read(f).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        for secret in [name, phone, "Kx7Unique"] {
+            assert!(
+                !text.contains(secret),
+                "{secret} in plaintext in {}",
+                f.display()
+            );
+        }
+    }
+    // The log did record the requests, so the search above looked at real content.
+    let log = std::fs::read_to_string(dir.path().join("server.log")).unwrap();
+    assert!(log.contains("/organisations/{id}/contacts"));
+}
+
+#[test]
+fn rekey_while_the_server_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(add_user(
+        dir.path(),
+        "coord",
+        "national-coordinator",
+        "NP",
+        &["--full-name", "Rekey Person"]
+    )
+    .status
+    .success());
+    let server = Server::start(&["serve", "--bind", "127.0.0.1:0"], dir.path(), &[]);
+    let me = http::Session::sign_in(&server.addr, "coord", PASSWORD).unwrap();
+    let org = me
+        .post(
+            &server.addr,
+            "/organisations",
+            &[
+                ("name_en", "Rekey NGO"),
+                ("kind", "ngo"),
+                ("place", "51106"),
+            ],
+        )
+        .unwrap();
+    let org_path = org
+        .header("location")
+        .unwrap()
+        .trim_end_matches("?saved=1")
+        .to_string();
+    me.post(
+        &server.addr,
+        &format!("{org_path}/contacts"),
+        &[("title", "manager"), ("name", "Before Rekey")],
+    )
+    .unwrap();
+    let out = setu(&["rekey"], dir.path());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        said.contains("new key k2 is current") && said.contains("re-sealed"),
+        "{said}"
+    );
+    // The running server reads old and new values and writes with the new key.
+    me.post(
+        &server.addr,
+        &format!("{org_path}/contacts"),
+        &[("title", "counsellor"), ("name", "After Rekey")],
+    )
+    .unwrap();
+    let page = me.get(&server.addr, &org_path).unwrap();
+    assert!(page.body.contains("Before Rekey") && page.body.contains("After Rekey"));
+    assert!(server.terminate().success());
+    let again = setu(&["rekey"], dir.path());
+    assert!(String::from_utf8_lossy(&again.stdout).contains("new key k3 is current"));
+    let keys = std::fs::read_to_string(dir.path().join("setu-data/setu.keys")).unwrap();
+    assert!(keys.contains("current k3") && keys.contains("key k1 "));
 }
