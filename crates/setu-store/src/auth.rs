@@ -442,6 +442,17 @@ impl Store {
         let token = random_token();
         let now = now_text();
         let mut tx = self.pool.begin().await?;
+        // Housekeeping: sessions past their absolute time-out and old failures go.
+        let stale = time_text(time::OffsetDateTime::now_utc() - policy.absolute);
+        sqlx::query("DELETE FROM user_session WHERE created_at < $1")
+            .bind(stale)
+            .execute(&mut *tx)
+            .await?;
+        let old_failures = time_text(time::OffsetDateTime::now_utc() - policy.window);
+        sqlx::query("DELETE FROM login_failure WHERE at < $1")
+            .bind(old_failures)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("INSERT INTO user_session (token_hash, user_id, csrf_token, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $4)")
             .bind(hash_secret(&token))
             .bind(id.clone())

@@ -113,35 +113,27 @@ pub async fn create(
     };
     match app.store.create_user(&me.actor(), &new).await {
         Ok(u) => Ok(Redirect::to(&format!("/admin/users/{}", u.id)).into_response()),
-        Err(StoreError::Rejected(m)) => {
-            let msg = page.t(m);
-            render_list(
-                &app,
-                page,
-                UserForm {
-                    password: String::new(),
-                    ..f
-                },
-                Some(msg),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+        Err(e) => {
+            let (msg, status) = refusal(e)?;
+            let msg = page.t(msg);
+            let form = UserForm {
+                password: String::new(),
+                ..f
+            };
+            render_list(&app, page, form, Some(msg), status).await
         }
-        Err(StoreError::UnknownReference(_)) => {
-            let msg = page.t("error-scope-unknown");
-            render_list(
-                &app,
-                page,
-                UserForm {
-                    password: String::new(),
-                    ..f
-                },
-                Some(msg),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+    }
+}
+
+/// A store refusal as a message for the form and its status; anything else is an error.
+fn refusal(e: StoreError) -> Result<(&'static str, StatusCode), WebError> {
+    match e {
+        StoreError::Rejected(m) => Ok((m, StatusCode::UNPROCESSABLE_ENTITY)),
+        StoreError::UnknownReference(_) => {
+            Ok(("error-scope-unknown", StatusCode::UNPROCESSABLE_ENTITY))
         }
-        Err(e) => Err(e.into()),
+        StoreError::Conflict { .. } => Ok(("form-conflict", StatusCode::CONFLICT)),
+        other => Err(other.into()),
     }
 }
 
@@ -217,35 +209,11 @@ pub async fn set_role(
         .await
     {
         Ok(()) => Ok(Redirect::to(&format!("/admin/users/{id}")).into_response()),
-        Err(StoreError::Rejected(m)) => {
-            let msg = page.t(m);
-            render_user(
-                &app,
-                page,
-                &id,
-                Some(msg),
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+        Err(e) => {
+            let (msg, status) = refusal(e)?;
+            let msg = page.t(msg);
+            render_user(&app, page, &id, Some(msg), None, status).await
         }
-        Err(StoreError::UnknownReference(_)) => {
-            let msg = page.t("error-scope-unknown");
-            render_user(
-                &app,
-                page,
-                &id,
-                Some(msg),
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(StoreError::Conflict { .. }) => {
-            let msg = page.t("form-conflict");
-            render_user(&app, page, &id, Some(msg), None, StatusCode::CONFLICT).await
-        }
-        Err(e) => Err(e.into()),
     }
 }
 
@@ -295,19 +263,11 @@ pub async fn reset_password(
             let msg = page.t("password-reset-done");
             render_user(&app, page, &id, Some(msg), None, StatusCode::OK).await
         }
-        Err(StoreError::Rejected(m)) => {
-            let msg = page.t(m);
-            render_user(
-                &app,
-                page,
-                &id,
-                Some(msg),
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+        Err(e) => {
+            let (msg, status) = refusal(e)?;
+            let msg = page.t(msg);
+            render_user(&app, page, &id, Some(msg), None, status).await
         }
-        Err(e) => Err(e.into()),
     }
 }
 
