@@ -28,6 +28,12 @@ pub struct ServeArgs {
     /// Setu is served over HTTPS (directly or by a proxy): Secure cookies and HSTS.
     #[arg(long, env = "SETU_BEHIND_TLS")]
     pub behind_tls: bool,
+    /// Minutes a session may sit unused before it ends [default: 30].
+    #[arg(long, env = "SETU_SESSION_IDLE_MINUTES")]
+    pub session_idle_minutes: Option<i64>,
+    /// Hours a session lasts at most [default: 12].
+    #[arg(long, env = "SETU_SESSION_MAX_HOURS")]
+    pub session_max_hours: Option<i64>,
 }
 
 /// The keys a configuration file may hold (all optional).
@@ -39,6 +45,8 @@ struct FileConfig {
     data_dir: Option<PathBuf>,
     key_file: Option<PathBuf>,
     behind_tls: Option<bool>,
+    session_idle_minutes: Option<i64>,
+    session_max_hours: Option<i64>,
 }
 
 /// The configuration in force.
@@ -54,6 +62,10 @@ pub struct Config {
     pub key_file: Option<PathBuf>,
     /// Served over HTTPS.
     pub behind_tls: bool,
+    /// Session idle time-out, minutes.
+    pub session_idle_minutes: i64,
+    /// Session absolute time-out, hours.
+    pub session_max_hours: i64,
 }
 
 const DEFAULT_CONFIG_FILE: &str = "setu.toml";
@@ -82,6 +94,16 @@ impl Config {
                 .unwrap_or_else(|| PathBuf::from("setu-data")),
             key_file: args.key_file.clone().or(file.key_file),
             behind_tls: args.behind_tls || file.behind_tls.unwrap_or(false),
+            session_idle_minutes: positive(
+                args.session_idle_minutes.or(file.session_idle_minutes),
+                30,
+                "session idle minutes",
+            )?,
+            session_max_hours: positive(
+                args.session_max_hours.or(file.session_max_hours),
+                12,
+                "session hours",
+            )?,
         })
     }
 
@@ -107,6 +129,14 @@ impl Config {
         self.database_url
             .clone()
             .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join(default_file).display()))
+    }
+}
+
+fn positive(value: Option<i64>, default: i64, what: &str) -> Result<i64> {
+    match value {
+        None => Ok(default),
+        Some(v) if v > 0 => Ok(v),
+        Some(v) => anyhow::bail!("{what} must be a positive number, not {v}"),
     }
 }
 
@@ -146,6 +176,11 @@ mod tests {
         assert_eq!(c.data_dir, PathBuf::from("/tmp/x"));
         assert_eq!(c.database_url("setu.db"), "sqlite:///tmp/x/setu.db");
 
+        assert_eq!((c.session_idle_minutes, c.session_max_hours), (30, 12));
+        std::fs::write(&file, "session_idle_minutes = 5\n").unwrap();
+        assert_eq!(Config::load(&args).unwrap().session_idle_minutes, 5);
+        std::fs::write(&file, "session_max_hours = 0\n").unwrap();
+        assert!(Config::load(&args).is_err());
         std::fs::write(&file, "bnd = 1\n").unwrap();
         let err = Config::load(&args).unwrap_err().to_string();
         assert!(err.contains("unknown field"), "{err}");

@@ -43,9 +43,14 @@ pub async fn run_server(config: &Config, store: Store) -> Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", config.bind))?;
     let addr = listener.local_addr()?;
+    let auth = setu_store::auth::AuthPolicy {
+        idle: time::Duration::minutes(config.session_idle_minutes),
+        absolute: time::Duration::hours(config.session_max_hours),
+        ..Default::default()
+    };
     let web = setu_web::WebConfig {
         behind_tls: config.behind_tls,
-        ..Default::default()
+        auth,
     };
     let app = setu_web::App::with_config(store.clone(), web)?;
     tracing::info!(engine = ?store.engine(), "Setu is serving on http://{addr}/");
