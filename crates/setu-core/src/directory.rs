@@ -10,32 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::geo::PlaceCode;
 use crate::validation::{Checker, Invalid};
 
-macro_rules! kind_enum {
-    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $s:literal),+ $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        pub enum $name {
-            $($(#[$vdoc])* #[serde(rename = $s)] $variant),+
-        }
-
-        impl $name {
-            /// Every kind, in the order forms list them.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// The stored and API form; also the suffix of its Fluent message id.
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $s),+ }
-            }
-
-            /// Reads the stored form.
-            pub fn parse(s: &str) -> Option<$name> {
-                Self::ALL.iter().copied().find(|k| k.as_str() == s)
-            }
-        }
-    };
-}
-
-kind_enum! {
+kinds! {
     /// What kind of place a site is.
     SiteKind {
         /// Information and assistance booth at a border crossing.
@@ -49,7 +24,7 @@ kind_enum! {
     }
 }
 
-kind_enum! {
+kinds! {
     /// What kind of body an organisation is.
     OrgKind {
         /// A local level's government (municipality or rural municipality).

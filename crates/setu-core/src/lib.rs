@@ -5,8 +5,12 @@
 //! to an ISO date, which fiscal year a day falls in, how Nepali numbers are written) so that
 //! the storage and web layers cannot get them wrong on their own.
 
+#[macro_use]
+mod macros;
+
 pub mod access;
 pub mod calendar;
+pub mod committees;
 pub mod directory;
 pub mod geo;
 pub mod lang;

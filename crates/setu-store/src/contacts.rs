@@ -79,6 +79,9 @@ pub(crate) const SEALED: &[(&str, &str, &[&str])] = &[
     ("app_user", "id", &["full_name"]),
     ("contact", "id", &["name", "phone"]),
     ("glass_grant", "id", &["reason"]),
+    ("committee_member", "id", &["name"]),
+    ("committee_meeting", "id", &["agenda"]),
+    ("meeting_decision", "id", &["text", "responsible"]),
 ];
 
 /// SQL that keeps only rows inside `scope`: the condition, and the value to bind as `$n`

@@ -8,6 +8,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod committees;
 mod connect;
 pub mod contacts;
 pub mod crypto;

@@ -22,6 +22,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0002_access.sql"),
         include_str!("../migrations/postgres/0002_access.sql"),
     ),
+    (
+        3,
+        "committees",
+        include_str!("../migrations/sqlite/0003_committees.sql"),
+        include_str!("../migrations/postgres/0003_committees.sql"),
+    ),
 ];
 
 impl Store {

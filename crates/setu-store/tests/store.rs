@@ -35,7 +35,7 @@ async fn geography_counts_match_nepal() {
 async fn migrating_twice_changes_nothing() {
     each_engine(|s| async move {
         s.migrate().await.unwrap();
-        assert_eq!(s.schema_version().await.unwrap(), 2);
+        assert_eq!(s.schema_version().await.unwrap(), 3);
         assert_eq!(s.place_counts().await.unwrap().wards, 6743);
     })
     .await;
@@ -717,4 +717,242 @@ async fn a_server_with_other_keys_is_refused() {
         );
         db.cleanup().await;
     }
+}
+
+// ---- committees ----
+
+use setu_core::committees::{CommitteeKind, CommitteeStatus, DecisionStatus, FundingSource, Seat};
+use setu_core::FiscalYear;
+use setu_store::committees::{ActivityDraft, MeetingDraft};
+use time::macros::date;
+
+#[tokio::test]
+async fn committee_status_is_computed_from_meetings_plans_and_budget() {
+    each_engine(|s| async move {
+        let today = date!(2025 - 11 - 01); // FY 2082/83
+        let fy: FiscalYear = "2082/83".parse().unwrap();
+        let id = s
+            .create_committee(
+                &sys(),
+                CommitteeKind::Lccht,
+                PlaceCode::LocalLevel(51106),
+                None,
+                Some(date!(2019 - 08 - 01)),
+            )
+            .await
+            .unwrap();
+        assert!(matches!(
+            s.create_committee(
+                &sys(),
+                CommitteeKind::Lccht,
+                PlaceCode::LocalLevel(51106),
+                None,
+                None
+            )
+            .await,
+            Err(StoreError::Rejected("error-committee-exists"))
+        ));
+        assert!(matches!(
+            s.create_committee(
+                &sys(),
+                CommitteeKind::Dccht,
+                PlaceCode::LocalLevel(51106),
+                None,
+                None
+            )
+            .await,
+            Err(StoreError::Rejected("error-committee-place"))
+        ));
+        assert_eq!(
+            s.committee(id, today).await.unwrap().status,
+            CommitteeStatus::Dormant
+        );
+
+        let chair = s
+            .add_member(
+                &sys(),
+                id,
+                "Chair Person Unique-Cm1",
+                Seat::Chair,
+                date!(2023 - 01 - 01),
+                None,
+            )
+            .await
+            .unwrap();
+        let parents = s
+            .add_member(
+                &sys(),
+                id,
+                "Parent Rep",
+                Seat::Parents,
+                date!(2023 - 01 - 01),
+                None,
+            )
+            .await
+            .unwrap();
+        let meeting = MeetingDraft {
+            held_on: date!(2025 - 09 - 20),
+            agenda: "Missing girls of ward 4; budget for awareness".into(),
+            attendance: vec![(chair.clone(), true), (parents.clone(), false)],
+            decisions: vec![(
+                "Visit ward 4 schools".into(),
+                "ward chair".into(),
+                Some(date!(2025 - 10 - 30)),
+            )],
+        };
+        let mid = s.record_meeting(&sys(), id, &meeting).await.unwrap();
+        let c = s.committee(id, today).await.unwrap();
+        assert_eq!(
+            c.status,
+            CommitteeStatus::Reactivated,
+            "met, but no plan or budget yet"
+        );
+        assert_eq!(c.criteria.map(|c| c.met), [true, false, false]);
+
+        s.add_activity(
+            &sys(),
+            id,
+            fy,
+            &ActivityDraft {
+                title: "School awareness sessions".into(),
+                activity_type: "awareness".into(),
+                ward: Some("5110604".parse().unwrap()),
+                planned_on: Some(date!(2025 - 12 - 01)),
+                done_on: None,
+                responsible: "member-secretary".into(),
+            },
+        )
+        .await
+        .unwrap();
+        assert!(matches!(
+            s.add_activity(
+                &sys(),
+                id,
+                fy,
+                &ActivityDraft {
+                    ward: Some("3120601".parse().unwrap()),
+                    title: "x".into(),
+                    activity_type: "x".into(),
+                    planned_on: None,
+                    done_on: None,
+                    responsible: "x".into()
+                }
+            )
+            .await,
+            Err(StoreError::Rejected("error-ward-outside"))
+        ));
+        s.add_budget_line(
+            &sys(),
+            id,
+            fy,
+            FundingSource::Own,
+            "awareness",
+            300_000,
+            120_000,
+        )
+        .await
+        .unwrap();
+        s.add_budget_line(&sys(), id, fy, FundingSource::Donor, "training", 100_000, 0)
+            .await
+            .unwrap();
+        s.add_budget_line(
+            &sys(),
+            id,
+            fy.previous().unwrap(),
+            FundingSource::Donor,
+            "training",
+            200_000,
+            200_000,
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            s.committee(id, today).await.unwrap().status,
+            CommitteeStatus::Functional
+        );
+        // Three months without a meeting and it is no longer functional.
+        assert_eq!(
+            s.committee(id, date!(2026 - 01 - 15)).await.unwrap().status,
+            CommitteeStatus::Reactivated
+        );
+
+        let plan = s.plan(id, fy).await.unwrap();
+        assert_eq!((plan.activities.len(), plan.lines.len()), (1, 2));
+        assert_eq!(plan.totals.own_share_percent(), Some(75));
+        let trend = s.budget_trend(id).await.unwrap();
+        assert_eq!(
+            trend
+                .iter()
+                .map(|(f, t)| (f.to_string(), t.own_share_percent()))
+                .collect::<Vec<_>>(),
+            vec![
+                ("2081/82".to_string(), Some(0)),
+                ("2082/83".to_string(), Some(75))
+            ]
+        );
+
+        // Minutes open for a reader, every view audited; decisions follow up.
+        let reader = Actor::user("u-9", "reader");
+        let m = s.meeting(&mid, &reader).await.unwrap();
+        assert!(m.agenda.contains("ward 4"));
+        assert_eq!(m.attendance.iter().filter(|(_, p)| *p).count(), 1);
+        assert_eq!(
+            m.attendance[0].0.name.as_deref(),
+            Some("Chair Person Unique-Cm1")
+        );
+        assert_eq!(m.decisions[0].status, DecisionStatus::Open);
+        assert_eq!(
+            s.set_decision_status(&sys(), &m.decisions[0].id, DecisionStatus::Done)
+                .await
+                .unwrap(),
+            id
+        );
+        assert_eq!(
+            s.meeting(&mid, &reader).await.unwrap().decisions[0].status,
+            DecisionStatus::Done
+        );
+        let meetings = s.meetings(id).await.unwrap();
+        assert_eq!(
+            (
+                meetings[0].present,
+                meetings[0].recorded,
+                meetings[0].decisions
+            ),
+            (1, 2, 1)
+        );
+        // Names are sealed; lists filter by scope in SQL.
+        assert!(s
+            .members(id, Reveal::No)
+            .await
+            .unwrap()
+            .iter()
+            .all(|m| m.name.is_none()));
+        assert_eq!(
+            s.committees("511".parse().unwrap(), today)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        assert!(s
+            .committees("312".parse().unwrap(), today)
+            .await
+            .unwrap()
+            .is_empty());
+        assert!(s
+            .committees(Scope::Site(1), today)
+            .await
+            .unwrap()
+            .is_empty());
+        // A stranger's member id is refused.
+        let bad = MeetingDraft {
+            attendance: vec![("nobody".into(), true)],
+            ..meeting
+        };
+        assert!(matches!(
+            s.record_meeting(&sys(), id, &bad).await,
+            Err(StoreError::UnknownReference("member"))
+        ));
+    })
+    .await;
 }

@@ -1,0 +1,226 @@
+//! Coordination committees against human trafficking: the local committee of a municipality
+//! (LCCHT) and the district committee (DCCHT), their seats, meetings, decisions, action plans
+//! and budgets, and the committee's status, which is computed from records, never typed in.
+
+use serde::{Deserialize, Serialize};
+use time::Date;
+
+use crate::FiscalYear;
+
+kinds! {
+    /// Which committee.
+    CommitteeKind {
+        /// Local Level Coordination Committee against Human Trafficking (a local level).
+        Lccht = "lccht",
+        /// District Coordination Committee against Human Trafficking (a district).
+        Dccht = "dccht",
+    }
+}
+
+kinds! {
+    /// A member's seat on the committee.
+    Seat {
+        /// Chair.
+        Chair = "chair",
+        /// Vice-chair.
+        ViceChair = "vice-chair",
+        /// Member-secretary.
+        MemberSecretary = "member-secretary",
+        /// A ward chair.
+        WardChair = "ward-chair",
+        /// Police.
+        Police = "police",
+        /// Health.
+        Health = "health",
+        /// Education.
+        Education = "education",
+        /// An NGO.
+        Ngo = "ngo",
+        /// Parents' representative.
+        Parents = "parents",
+        /// Youth representative.
+        Youth = "youth",
+        /// Survivor representative.
+        Survivor = "survivor",
+        /// Any other member.
+        Member = "member",
+    }
+}
+
+kinds! {
+    /// Follow-up of a decision.
+    DecisionStatus {
+        /// Decided, nothing done yet.
+        Open = "open",
+        /// Work under way.
+        InProgress = "in-progress",
+        /// Done.
+        Done = "done",
+        /// Given up, with the meeting's agreement.
+        Dropped = "dropped",
+    }
+}
+
+kinds! {
+    /// Where budget money comes from.
+    FundingSource {
+        /// The municipality's own funds (the brief's sustainability test).
+        Own = "own",
+        /// The province.
+        Province = "province",
+        /// The federal government.
+        Federal = "federal",
+        /// A donor.
+        Donor = "donor",
+        /// An NGO.
+        Ngo = "ngo",
+    }
+}
+
+kinds! {
+    /// A committee's state, computed by [`status`].
+    CommitteeStatus {
+        /// No meeting in the last 12 months.
+        Dormant = "dormant",
+        /// Has met in the last 12 months, but not every criterion of "functional" holds.
+        Reactivated = "reactivated",
+        /// Met in the last 3 months, has an action plan for the current fiscal year, and budget
+        /// allocated for it.
+        Functional = "functional",
+    }
+}
+
+/// Days within which a meeting counts as recent for "functional".
+pub const RECENT_MEETING_DAYS: i64 = 92;
+/// Days within which a meeting keeps a committee from being dormant.
+pub const ACTIVE_MEETING_DAYS: i64 = 365;
+
+/// The records status is computed from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct StatusFacts {
+    /// The last meeting held, if any.
+    pub last_meeting: Option<Date>,
+    /// Activities planned for the current fiscal year.
+    pub planned_activities: i64,
+    /// Rupees allocated for the current fiscal year, from any source.
+    pub budget_allocated: i64,
+}
+
+/// One criterion and whether it holds, to show on the committee page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Criterion {
+    /// Message id describing it.
+    pub message: &'static str,
+    /// Whether it holds.
+    pub met: bool,
+}
+
+/// The committee's status on `today`, and the criteria it was decided by.
+pub fn status(facts: &StatusFacts, today: Date) -> (CommitteeStatus, [Criterion; 3]) {
+    let days_since = facts.last_meeting.map(|d| (today - d).whole_days());
+    let recent = days_since.is_some_and(|d| (0..=RECENT_MEETING_DAYS).contains(&d));
+    let active = days_since.is_some_and(|d| (0..=ACTIVE_MEETING_DAYS).contains(&d));
+    let plan = facts.planned_activities > 0;
+    let budget = facts.budget_allocated > 0;
+    let criteria = [
+        Criterion {
+            message: "criterion-met-recently",
+            met: recent,
+        },
+        Criterion {
+            message: "criterion-plan",
+            met: plan,
+        },
+        Criterion {
+            message: "criterion-budget",
+            met: budget,
+        },
+    ];
+    let state = if recent && plan && budget {
+        CommitteeStatus::Functional
+    } else if active {
+        CommitteeStatus::Reactivated
+    } else {
+        CommitteeStatus::Dormant
+    };
+    (state, criteria)
+}
+
+/// A fiscal year's budget by source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct BudgetTotals {
+    /// Allocated from the municipality's own funds.
+    pub own_allocated: i64,
+    /// Allocated from every source.
+    pub allocated: i64,
+    /// Spent, every source.
+    pub spent: i64,
+}
+
+impl BudgetTotals {
+    /// The municipality's own share of the allocation, in whole per cent (None without budget).
+    pub fn own_share_percent(&self) -> Option<i64> {
+        (self.allocated > 0)
+            .then(|| (self.own_allocated * 100 + self.allocated / 2) / self.allocated)
+    }
+}
+
+/// The fiscal year a committee works in on `today` (falls back to the supported range's end).
+pub fn current_fiscal_year(today: Date) -> Option<FiscalYear> {
+    FiscalYear::containing(today).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn status_follows_the_documented_criteria() {
+        let today = date!(2025 - 11 - 01);
+        let full = StatusFacts {
+            last_meeting: Some(date!(2025 - 09 - 15)),
+            planned_activities: 4,
+            budget_allocated: 150_000,
+        };
+        assert_eq!(status(&full, today).0, CommitteeStatus::Functional);
+        let no_budget = StatusFacts {
+            budget_allocated: 0,
+            ..full
+        };
+        let (s, c) = status(&no_budget, today);
+        assert_eq!(s, CommitteeStatus::Reactivated);
+        assert_eq!(c.map(|c| c.met), [true, true, false]);
+        let old_meeting = StatusFacts {
+            last_meeting: Some(date!(2025 - 03 - 01)),
+            ..full
+        };
+        assert_eq!(status(&old_meeting, today).0, CommitteeStatus::Reactivated);
+        let dormant = StatusFacts {
+            last_meeting: Some(date!(2024 - 09 - 01)),
+            ..full
+        };
+        assert_eq!(status(&dormant, today).0, CommitteeStatus::Dormant);
+        assert_eq!(
+            status(&StatusFacts::default(), today).0,
+            CommitteeStatus::Dormant
+        );
+        // A meeting recorded in the future does not count.
+        let future = StatusFacts {
+            last_meeting: Some(date!(2026 - 01 - 01)),
+            ..full
+        };
+        assert_eq!(status(&future, today).0, CommitteeStatus::Dormant);
+    }
+
+    #[test]
+    fn own_share_is_rounded_per_cent() {
+        let t = BudgetTotals {
+            own_allocated: 1,
+            allocated: 3,
+            spent: 0,
+        };
+        assert_eq!(t.own_share_percent(), Some(33));
+        assert_eq!(BudgetTotals::default().own_share_percent(), None);
+    }
+}
