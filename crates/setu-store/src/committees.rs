@@ -183,6 +183,19 @@ pub struct Plan {
     pub totals: BudgetTotals,
 }
 
+/// A new budget line.
+#[derive(Debug, Clone)]
+pub struct BudgetDraft {
+    /// Source of funds.
+    pub source: FundingSource,
+    /// What it pays for.
+    pub purpose: String,
+    /// Rupees allocated.
+    pub allocated: i64,
+    /// Rupees spent so far.
+    pub spent: i64,
+}
+
 /// A new activity.
 #[derive(Debug, Clone)]
 pub struct ActivityDraft {
@@ -629,11 +642,15 @@ impl Store {
         by: &Actor,
         committee_id: i64,
         fy: FiscalYear,
-        source: FundingSource,
-        purpose: &str,
-        allocated: i64,
-        spent: i64,
+        line: &BudgetDraft,
     ) -> Result<String> {
+        let BudgetDraft {
+            source,
+            purpose,
+            allocated,
+            spent,
+        } = line;
+        let (source, allocated, spent) = (*source, *allocated, *spent);
         let committee = self.committee(committee_id, fy.first_day()).await?;
         if allocated < 0 || spent < 0 {
             return Err(StoreError::Rejected("error-amount"));

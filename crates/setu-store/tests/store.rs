@@ -723,7 +723,7 @@ async fn a_server_with_other_keys_is_refused() {
 
 use setu_core::committees::{CommitteeKind, CommitteeStatus, DecisionStatus, FundingSource, Seat};
 use setu_core::FiscalYear;
-use setu_store::committees::{ActivityDraft, MeetingDraft};
+use setu_store::committees::{ActivityDraft, BudgetDraft, MeetingDraft};
 use time::macros::date;
 
 #[tokio::test]
@@ -845,24 +845,38 @@ async fn committee_status_is_computed_from_meetings_plans_and_budget() {
             &sys(),
             id,
             fy,
-            FundingSource::Own,
-            "awareness",
-            300_000,
-            120_000,
+            &BudgetDraft {
+                source: FundingSource::Own,
+                purpose: "awareness".into(),
+                allocated: 300_000,
+                spent: 120_000,
+            },
         )
         .await
         .unwrap();
-        s.add_budget_line(&sys(), id, fy, FundingSource::Donor, "training", 100_000, 0)
-            .await
-            .unwrap();
+        s.add_budget_line(
+            &sys(),
+            id,
+            fy,
+            &BudgetDraft {
+                source: FundingSource::Donor,
+                purpose: "training".into(),
+                allocated: 100_000,
+                spent: 0,
+            },
+        )
+        .await
+        .unwrap();
         s.add_budget_line(
             &sys(),
             id,
             fy.previous().unwrap(),
-            FundingSource::Donor,
-            "training",
-            200_000,
-            200_000,
+            &BudgetDraft {
+                source: FundingSource::Donor,
+                purpose: "training".into(),
+                allocated: 200_000,
+                spent: 200_000,
+            },
         )
         .await
         .unwrap();
