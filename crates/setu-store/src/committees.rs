@@ -559,6 +559,17 @@ impl Store {
             .ok_or(StoreError::NotFound)
     }
 
+    /// The committee a decision belongs to.
+    pub async fn decision_committee(&self, decision_id: &str) -> Result<i64> {
+        sqlx::query_scalar(
+            "SELECT m.committee_id FROM meeting_decision d JOIN committee_meeting m ON m.id = d.meeting_id WHERE d.id = $1",
+        )
+        .bind(decision_id.to_string())
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)
+    }
+
     /// Changes a decision's follow-up status; returns its committee id.
     pub async fn set_decision_status(
         &self,
@@ -566,13 +577,7 @@ impl Store {
         decision_id: &str,
         status: DecisionStatus,
     ) -> Result<i64> {
-        let committee_id: i64 = sqlx::query_scalar(
-            "SELECT m.committee_id FROM meeting_decision d JOIN committee_meeting m ON m.id = d.meeting_id WHERE d.id = $1",
-        )
-        .bind(decision_id.to_string())
-        .fetch_optional(&self.pool)
-        .await?
-        .ok_or(StoreError::NotFound)?;
+        let committee_id = self.decision_committee(decision_id).await?;
         let mut tx = self.pool.begin().await?;
         sqlx::query("UPDATE meeting_decision SET status = $1, status_on = $2, version = version + 1 WHERE id = $3")
             .bind(status.as_str())

@@ -7,7 +7,7 @@ use axum::routing::{get, post, MethodRouter};
 use setu_core::access::Capability;
 
 use crate::pages::directory::routes as dir;
-use crate::pages::{admin, audit, home, login, places, prefs};
+use crate::pages::{admin, audit, committees, home, login, places, prefs};
 use crate::{api, assets, healthz, readyz, AppState};
 
 /// Who may use a route.
@@ -37,6 +37,12 @@ pub enum Subject {
     User,
     /// An API token id in the path.
     Token,
+    /// A committee id in the path.
+    Committee,
+    /// A meeting id in the path (scoped by its committee).
+    Meeting,
+    /// A decision id in the path (scoped by its committee).
+    Decision,
 }
 
 /// One route: method, path pattern, access, subject.
@@ -57,307 +63,71 @@ pub fn specs() -> Vec<RouteSpec> {
     table().into_iter().map(|(s, _)| s).collect()
 }
 
-/// Every route of Setu with its handler.
+/// Every route of Setu with its handler, one line each (kept unformatted so that the table
+/// reads as a table).
+#[rustfmt::skip]
 pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
     use Access::{Needs, Public, SignedIn};
     use Capability::*;
     use Subject as S;
     let r = |method: Method, path, access, subject, handler: MethodRouter<AppState>| {
-        (
-            RouteSpec {
-                method,
-                path,
-                access,
-                subject,
-            },
-            handler,
-        )
+        (RouteSpec { method, path, access, subject }, handler)
     };
     vec![
         r(Method::GET, "/", Public, S::None, get(home::home)),
-        r(
-            Method::GET,
-            "/prefs",
-            Public,
-            S::None,
-            get(prefs::set_prefs),
-        ),
+        r(Method::GET, "/prefs", Public, S::None, get(prefs::set_prefs)),
         r(Method::GET, "/login", Public, S::None, get(login::form)),
         r(Method::POST, "/login", Public, S::None, post(login::submit)),
-        r(
-            Method::POST,
-            "/logout",
-            SignedIn,
-            S::None,
-            post(login::logout),
-        ),
-        r(
-            Method::GET,
-            "/setup",
-            Public,
-            S::None,
-            get(login::setup_form),
-        ),
-        r(
-            Method::POST,
-            "/setup",
-            Public,
-            S::None,
-            post(login::setup_submit),
-        ),
-        r(
-            Method::GET,
-            "/places",
-            Public,
-            S::None,
-            get(places::country),
-        ),
-        r(
-            Method::GET,
-            "/places/search",
-            Public,
-            S::None,
-            get(places::search),
-        ),
-        r(
-            Method::GET,
-            "/places/{code}",
-            Public,
-            S::None,
-            get(places::place),
-        ),
-        r(
-            Method::GET,
-            "/organisations",
-            Needs(ReadDirectory),
-            S::None,
-            get(dir::org_list),
-        ),
-        r(
-            Method::POST,
-            "/organisations",
-            Needs(EditDirectory),
-            S::NewAtPlace,
-            post(dir::org_create),
-        ),
-        r(
-            Method::GET,
-            "/organisations/new",
-            Needs(EditDirectory),
-            S::None,
-            get(dir::org_new),
-        ),
-        r(
-            Method::GET,
-            "/organisations/{id}",
-            Needs(ReadDirectory),
-            S::None,
-            get(dir::org_show),
-        ),
-        r(
-            Method::POST,
-            "/organisations/{id}",
-            Needs(EditDirectory),
-            S::Organisation,
-            post(dir::org_update),
-        ),
-        r(
-            Method::GET,
-            "/organisations/{id}/edit",
-            Needs(EditDirectory),
-            S::Organisation,
-            get(dir::org_edit),
-        ),
-        r(
-            Method::POST,
-            "/organisations/{id}/contacts",
-            Needs(EditDirectory),
-            S::Organisation,
-            post(dir::org_add_contact),
-        ),
-        r(
-            Method::POST,
-            "/organisations/{id}/glass",
-            Needs(BreakGlass),
-            S::None,
-            post(dir::org_break_glass),
-        ),
-        r(
-            Method::GET,
-            "/sites",
-            Needs(ReadDirectory),
-            S::None,
-            get(dir::site_list),
-        ),
-        r(
-            Method::POST,
-            "/sites",
-            Needs(EditDirectory),
-            S::NewAtPlace,
-            post(dir::site_create),
-        ),
-        r(
-            Method::GET,
-            "/sites/new",
-            Needs(EditDirectory),
-            S::None,
-            get(dir::site_new),
-        ),
-        r(
-            Method::GET,
-            "/sites/{id}",
-            Needs(ReadDirectory),
-            S::None,
-            get(dir::site_show),
-        ),
-        r(
-            Method::POST,
-            "/sites/{id}",
-            Needs(EditDirectory),
-            S::Site,
-            post(dir::site_update),
-        ),
-        r(
-            Method::GET,
-            "/sites/{id}/edit",
-            Needs(EditDirectory),
-            S::Site,
-            get(dir::site_edit),
-        ),
-        r(
-            Method::GET,
-            "/glass",
-            Needs(ReviewGlass),
-            S::None,
-            get(audit::review),
-        ),
-        r(
-            Method::GET,
-            "/audit",
-            Needs(ReadAudit),
-            S::None,
-            get(audit::browse),
-        ),
-        r(
-            Method::GET,
-            "/audit.csv",
-            Needs(ReadAudit),
-            S::None,
-            get(audit::export),
-        ),
-        r(
-            Method::GET,
-            "/admin/users",
-            Needs(AdministerUsers),
-            S::None,
-            get(admin::list),
-        ),
-        r(
-            Method::POST,
-            "/admin/users",
-            Needs(AdministerUsers),
-            S::None,
-            post(admin::create),
-        ),
-        r(
-            Method::GET,
-            "/admin/users/{id}",
-            Needs(AdministerUsers),
-            S::User,
-            get(admin::show),
-        ),
-        r(
-            Method::POST,
-            "/admin/users/{id}/role",
-            Needs(AdministerUsers),
-            S::User,
-            post(admin::set_role),
-        ),
-        r(
-            Method::POST,
-            "/admin/users/{id}/disable",
-            Needs(AdministerUsers),
-            S::User,
-            post(admin::disable),
-        ),
-        r(
-            Method::POST,
-            "/admin/users/{id}/enable",
-            Needs(AdministerUsers),
-            S::User,
-            post(admin::enable),
-        ),
-        r(
-            Method::POST,
-            "/admin/users/{id}/password",
-            Needs(AdministerUsers),
-            S::User,
-            post(admin::reset_password),
-        ),
-        r(
-            Method::POST,
-            "/admin/users/{id}/tokens",
-            Needs(AdministerUsers),
-            S::User,
-            post(admin::create_token),
-        ),
-        r(
-            Method::POST,
-            "/admin/tokens/{id}/revoke",
-            Needs(AdministerUsers),
-            S::Token,
-            post(admin::revoke_token),
-        ),
-        r(
-            Method::GET,
-            "/api/v1/geo/provinces",
-            Public,
-            S::None,
-            get(api::provinces),
-        ),
-        r(
-            Method::GET,
-            "/api/v1/geo/districts",
-            Public,
-            S::None,
-            get(api::districts),
-        ),
-        r(
-            Method::GET,
-            "/api/v1/geo/local-levels",
-            Public,
-            S::None,
-            get(api::local_levels),
-        ),
-        r(
-            Method::GET,
-            "/api/v1/geo/wards",
-            Public,
-            S::None,
-            get(api::wards),
-        ),
+        r(Method::POST, "/logout", SignedIn, S::None, post(login::logout)),
+        r(Method::GET, "/setup", Public, S::None, get(login::setup_form)),
+        r(Method::POST, "/setup", Public, S::None, post(login::setup_submit)),
+        r(Method::GET, "/places", Public, S::None, get(places::country)),
+        r(Method::GET, "/places/search", Public, S::None, get(places::search)),
+        r(Method::GET, "/places/{code}", Public, S::None, get(places::place)),
+        r(Method::GET, "/organisations", Needs(ReadDirectory), S::None, get(dir::org_list)),
+        r(Method::POST, "/organisations", Needs(EditDirectory), S::NewAtPlace, post(dir::org_create)),
+        r(Method::GET, "/organisations/new", Needs(EditDirectory), S::None, get(dir::org_new)),
+        r(Method::GET, "/organisations/{id}", Needs(ReadDirectory), S::None, get(dir::org_show)),
+        r(Method::POST, "/organisations/{id}", Needs(EditDirectory), S::Organisation, post(dir::org_update)),
+        r(Method::GET, "/organisations/{id}/edit", Needs(EditDirectory), S::Organisation, get(dir::org_edit)),
+        r(Method::POST, "/organisations/{id}/contacts", Needs(EditDirectory), S::Organisation, post(dir::org_add_contact)),
+        r(Method::POST, "/organisations/{id}/glass", Needs(BreakGlass), S::None, post(dir::org_break_glass)),
+        r(Method::GET, "/sites", Needs(ReadDirectory), S::None, get(dir::site_list)),
+        r(Method::POST, "/sites", Needs(EditDirectory), S::NewAtPlace, post(dir::site_create)),
+        r(Method::GET, "/sites/new", Needs(EditDirectory), S::None, get(dir::site_new)),
+        r(Method::GET, "/sites/{id}", Needs(ReadDirectory), S::None, get(dir::site_show)),
+        r(Method::POST, "/sites/{id}", Needs(EditDirectory), S::Site, post(dir::site_update)),
+        r(Method::GET, "/sites/{id}/edit", Needs(EditDirectory), S::Site, get(dir::site_edit)),
+        r(Method::GET, "/committees", Needs(ReadDirectory), S::None, get(committees::list)),
+        r(Method::POST, "/committees", Needs(WriteRecords), S::NewAtPlace, post(committees::create)),
+        r(Method::GET, "/committees/{id}", Needs(ReadDirectory), S::Committee, get(committees::show)),
+        r(Method::POST, "/committees/{id}/members", Needs(WriteRecords), S::Committee, post(committees::add_member)),
+        r(Method::POST, "/committees/{id}/activities", Needs(WriteRecords), S::Committee, post(committees::add_activity)),
+        r(Method::POST, "/committees/{id}/budget", Needs(WriteRecords), S::Committee, post(committees::add_budget)),
+        r(Method::GET, "/committees/{id}/meetings/new", Needs(WriteRecords), S::Committee, get(committees::meeting_form)),
+        r(Method::POST, "/committees/{id}/meetings", Needs(WriteRecords), S::Committee, post(committees::record_meeting)),
+        r(Method::GET, "/meetings/{id}", Needs(ReadPersonal), S::Meeting, get(committees::minutes)),
+        r(Method::POST, "/decisions/{id}/status", Needs(WriteRecords), S::Decision, post(committees::decision_status)),
+        r(Method::GET, "/glass", Needs(ReviewGlass), S::None, get(audit::review)),
+        r(Method::GET, "/audit", Needs(ReadAudit), S::None, get(audit::browse)),
+        r(Method::GET, "/audit.csv", Needs(ReadAudit), S::None, get(audit::export)),
+        r(Method::GET, "/admin/users", Needs(AdministerUsers), S::None, get(admin::list)),
+        r(Method::POST, "/admin/users", Needs(AdministerUsers), S::None, post(admin::create)),
+        r(Method::GET, "/admin/users/{id}", Needs(AdministerUsers), S::User, get(admin::show)),
+        r(Method::POST, "/admin/users/{id}/role", Needs(AdministerUsers), S::User, post(admin::set_role)),
+        r(Method::POST, "/admin/users/{id}/disable", Needs(AdministerUsers), S::User, post(admin::disable)),
+        r(Method::POST, "/admin/users/{id}/enable", Needs(AdministerUsers), S::User, post(admin::enable)),
+        r(Method::POST, "/admin/users/{id}/password", Needs(AdministerUsers), S::User, post(admin::reset_password)),
+        r(Method::POST, "/admin/users/{id}/tokens", Needs(AdministerUsers), S::User, post(admin::create_token)),
+        r(Method::POST, "/admin/tokens/{id}/revoke", Needs(AdministerUsers), S::Token, post(admin::revoke_token)),
+        r(Method::GET, "/api/v1/geo/provinces", Public, S::None, get(api::provinces)),
+        r(Method::GET, "/api/v1/geo/districts", Public, S::None, get(api::districts)),
+        r(Method::GET, "/api/v1/geo/local-levels", Public, S::None, get(api::local_levels)),
+        r(Method::GET, "/api/v1/geo/wards", Public, S::None, get(api::wards)),
         r(Method::GET, "/api/v1/me", SignedIn, S::None, get(api::me)),
-        r(
-            Method::GET,
-            "/api/v1/contacts",
-            Needs(ReadDirectory),
-            S::None,
-            get(api::contacts),
-        ),
-        r(
-            Method::POST,
-            "/api/v1/organisations",
-            Needs(EditDirectory),
-            S::NewAtPlace,
-            post(api::create_organisation),
-        ),
-        r(
-            Method::GET,
-            "/static/{name}",
-            Public,
-            S::None,
-            get(assets::file),
-        ),
+        r(Method::GET, "/api/v1/contacts", Needs(ReadDirectory), S::None, get(api::contacts)),
+        r(Method::POST, "/api/v1/organisations", Needs(EditDirectory), S::NewAtPlace, post(api::create_organisation)),
+        r(Method::GET, "/static/{name}", Public, S::None, get(assets::file)),
         r(Method::GET, "/healthz", Public, S::None, get(healthz)),
         r(Method::GET, "/readyz", Public, S::None, get(readyz)),
     ]

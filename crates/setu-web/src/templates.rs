@@ -270,3 +270,83 @@ pub struct GlassPage<'a> {
     pub p: &'a Page,
     pub grants: Vec<setu_store::contacts::GlassGrant>,
 }
+
+/// A row of the committees table.
+#[derive(Debug, Clone)]
+pub struct CommitteeRow {
+    pub href: String,
+    pub name: String,
+    pub place_code: String,
+    pub status: &'static str,
+    pub status_label: String,
+    pub last_meeting: String,
+    pub last_meeting_sort: String,
+}
+
+/// The committees list.
+#[derive(Template)]
+#[template(path = "committees.html")]
+pub struct CommitteesPage<'a> {
+    pub p: &'a Page,
+    pub rows: Vec<CommitteeRow>,
+    pub summary: String,
+    pub can_create: bool,
+    pub error: Option<String>,
+}
+
+/// One bar of the own-funds chart: total and own allocation, heights in per cent of the
+/// largest year.
+#[derive(Debug, Clone)]
+pub struct TrendBar {
+    pub x: i64,
+    pub label: String,
+    pub total_h: i64,
+    pub own_h: i64,
+    pub share: String,
+}
+
+/// A committee's page.
+#[derive(Template)]
+#[template(path = "committee.html")]
+pub struct CommitteePage<'a> {
+    pub p: &'a Page,
+    pub c: &'a setu_store::committees::Committee,
+    pub status_label: String,
+    pub criteria: Vec<(String, bool)>,
+    pub members: Vec<setu_store::committees::Member>,
+    pub personal: bool,
+    pub meetings: Vec<setu_store::committees::MeetingSummary>,
+    pub plan: setu_store::committees::Plan,
+    pub fy: String,
+    pub fy_label: String,
+    pub fy_choices: Vec<Choice>,
+    pub bars: Vec<TrendBar>,
+    pub seats: Vec<Choice>,
+    pub sources: Vec<Choice>,
+    pub can_write: bool,
+    pub error: Option<String>,
+}
+
+/// Recording a meeting.
+#[derive(Template)]
+#[template(path = "meeting_form.html")]
+pub struct MeetingFormPage<'a> {
+    pub p: &'a Page,
+    pub committee_id: i64,
+    pub members: Vec<setu_store::committees::Member>,
+    pub form: crate::pages::committees::MeetingForm,
+    /// (decision, responsible, due) as typed, three rows.
+    pub rows: Vec<(String, String, String)>,
+    pub error: Option<String>,
+}
+
+/// Printable minutes.
+#[derive(Template)]
+#[template(path = "minutes.html")]
+pub struct MinutesPage<'a> {
+    pub p: &'a Page,
+    pub c: &'a setu_store::committees::Committee,
+    pub m: setu_store::committees::Meeting,
+    pub can_write: bool,
+    pub statuses: Vec<Choice>,
+}

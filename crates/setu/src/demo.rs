@@ -5,13 +5,18 @@
 
 use anyhow::{bail, Context, Result};
 use setu_core::access::{Role, Scope};
+use setu_core::committees::{CommitteeKind, FundingSource, Seat};
 use setu_core::directory::{OrgDraft, OrgKind, SiteDraft, SiteKind};
+use setu_core::FiscalYear;
 use setu_core::PlaceCode;
 use setu_store::audit::Actor;
 use setu_store::auth::NewUser;
+use setu_store::committees::{ActivityDraft, BudgetDraft, MeetingDraft};
 use setu_store::contacts::ContactDraft;
 use setu_store::directory::DirectoryFilter;
 use setu_store::{Engine, Store};
+use time::macros::date;
+use time::Duration;
 
 use crate::config::{Config, ServeArgs};
 use crate::serve::{open_store, run_server};
@@ -50,6 +55,7 @@ pub async fn run(args: ServeArgs, no_serve: bool) -> Result<()> {
     }
     let ids = build(&store).await?;
     let logins = users(&store, &ids).await?;
+    committees(&store).await?;
     println!(
         "demo database ready: {} organisations, {} sites",
         store
@@ -123,6 +129,136 @@ async fn site(
             },
         )
         .await?)
+}
+
+/// The 13 LCCHTs and 3 DCCHTs with members, meetings, decisions, plans and budgets, so that
+/// every committee is functional (as the brief reports) and the municipalities' own share of
+/// the budget grows year by year. Dates are relative to the day the demo is built: "met in
+/// the last three months" must hold whenever it is shown.
+pub async fn committees(store: &Store) -> Result<()> {
+    let today = time::OffsetDateTime::now_utc().date();
+    let fy = FiscalYear::containing(today)?;
+    let mut places: Vec<(CommitteeKind, PlaceCode)> = PROGRAMME_LOCAL_LEVELS
+        .iter()
+        .map(|l| (CommitteeKind::Lccht, PlaceCode::LocalLevel(*l)))
+        .collect();
+    places.extend([511, 312, 113].map(|d| (CommitteeKind::Dccht, PlaceCode::District(d))));
+    let seats = [
+        (Seat::Chair, "Ram Bahadur Thapa"),
+        (Seat::MemberSecretary, "Sita Kumari Shrestha"),
+        (Seat::Police, "Inspector Hari Karki"),
+        (Seat::Ngo, "Gita Tharu"),
+        (Seat::Parents, "Maya Devi Yadav"),
+        (Seat::Youth, "Anish Lama"),
+    ];
+    for (n, (kind, place)) in places.into_iter().enumerate() {
+        let offset = i64::try_from(n).unwrap_or(0);
+        let c = store
+            .create_committee(
+                &demo_actor(),
+                kind,
+                place,
+                None,
+                Some(date!(2019 - 08 - 20) + Duration::days(offset * 9)),
+            )
+            .await?;
+        let mut members = Vec::new();
+        for (seat, name) in seats {
+            let id = store
+                .add_member(
+                    &demo_actor(),
+                    c,
+                    &format!("{name} (demo)"),
+                    seat,
+                    date!(2022 - 01 - 15),
+                    None,
+                )
+                .await?;
+            members.push(id);
+        }
+        for (k, days_ago) in [70_i64, 25].into_iter().enumerate() {
+            let held_on = today - Duration::days(days_ago + offset);
+            let attendance = members
+                .iter()
+                .enumerate()
+                .map(|(i, m)| (m.clone(), (i + k + n) % 5 != 0))
+                .collect();
+            let decisions = vec![
+                (
+                    "Run awareness sessions in the wards with most reports (demo)".to_string(),
+                    "member-secretary".to_string(),
+                    Some(held_on + Duration::days(45)),
+                ),
+                (
+                    "Ask the municipality to keep the anti-trafficking budget line (demo)"
+                        .to_string(),
+                    "chair".to_string(),
+                    None,
+                ),
+            ];
+            let draft = MeetingDraft {
+                held_on,
+                agenda: "Review of the action plan; cases referred; budget (demo)".into(),
+                attendance,
+                decisions,
+            };
+            store.record_meeting(&demo_actor(), c, &draft).await?;
+        }
+        // Four fiscal years: the municipality's own share grows from a fifth to most of it.
+        let mut year = Some(fy);
+        for (back, own_share) in [(0_i64, 70_i64), (1, 55), (2, 40), (3, 20)] {
+            let Some(this) = year else { break };
+            let total = 400_000 + offset * 25_000;
+            let own = total * own_share / 100;
+            let spent = if back == 0 { own / 3 } else { total };
+            store
+                .add_budget_line(
+                    &demo_actor(),
+                    c,
+                    this,
+                    &BudgetDraft {
+                        source: FundingSource::Own,
+                        purpose: "awareness and data collection".into(),
+                        allocated: own,
+                        spent: spent.min(own),
+                    },
+                )
+                .await?;
+            store
+                .add_budget_line(
+                    &demo_actor(),
+                    c,
+                    this,
+                    &BudgetDraft {
+                        source: FundingSource::Donor,
+                        purpose: "training and youth events".into(),
+                        allocated: total - own,
+                        spent: if back == 0 { 0 } else { total - own },
+                    },
+                )
+                .await?;
+            let ward = match place {
+                PlaceCode::LocalLevel(l) => Some(PlaceCode::Ward {
+                    local_level: l,
+                    ward: 1,
+                }),
+                _ => None,
+            };
+            let activity = ActivityDraft {
+                title: "Awareness sessions in schools".into(),
+                activity_type: "awareness".into(),
+                ward,
+                planned_on: Some(this.first_day() + Duration::days(60)),
+                done_on: (back > 0).then(|| this.first_day() + Duration::days(75)),
+                responsible: "member-secretary".into(),
+            };
+            store
+                .add_activity(&demo_actor(), c, this, &activity)
+                .await?;
+            year = this.previous();
+        }
+    }
+    Ok(())
 }
 
 /// Records the demo's accounts are scoped to.

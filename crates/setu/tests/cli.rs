@@ -365,6 +365,25 @@ async fn demo_builds_the_programme_directory_on_each_engine() {
             districts.into_iter().collect::<Vec<_>>(),
             ["113", "312", "511"]
         );
+        // 13 LCCHTs and 3 DCCHTs, every one functional, as the brief reports.
+        let today = time::OffsetDateTime::now_utc().date();
+        let all = store
+            .committees("NP".parse().unwrap(), today)
+            .await
+            .unwrap();
+        assert_eq!(all.len(), 16);
+        assert!(all
+            .iter()
+            .all(|c| c.status == setu_core::committees::CommitteeStatus::Functional));
+        let trend = store.budget_trend(all[0].id).await.unwrap();
+        let shares: Vec<i64> = trend
+            .iter()
+            .filter_map(|(_, t)| t.own_share_percent())
+            .collect();
+        assert!(
+            shares.len() >= 2 && shares.windows(2).all(|w| w[0] < w[1]),
+            "own share grows: {shares:?}"
+        );
         // One account per role.
         let users = store.users().await.unwrap();
         for role in setu_core::access::Role::all() {

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod audit;
+pub mod committees;
 pub mod directory;
 pub mod home;
 pub mod login;

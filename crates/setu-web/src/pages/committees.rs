@@ -1,0 +1,736 @@
+//! Coordination committees: the list with computed status, a committee's page (status and
+//! its criteria, members, meetings, the fiscal year's plan and budget, the own-funds trend),
+//! recording a meeting, printable minutes, and decision follow-up.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Form;
+use serde::Deserialize;
+use setu_core::access::{Capability, Target};
+use setu_core::committees::{CommitteeKind, DecisionStatus, FundingSource, Seat};
+use setu_core::{BsDate, FiscalYear, PlaceCode};
+use setu_store::auth::User;
+use setu_store::committees::{ActivityDraft, BudgetDraft, Committee, MeetingDraft};
+use setu_store::contacts::Reveal;
+use setu_store::StoreError;
+use time::Date;
+
+use crate::auth::{allow, can, SignedIn};
+use crate::error::WebError;
+use crate::page::Page;
+use crate::templates::{
+    Choice, CommitteePage, CommitteeRow, CommitteesPage, MeetingFormPage, MinutesPage, RenderHtml,
+    TrendBar,
+};
+use crate::AppState;
+
+fn today() -> Date {
+    time::OffsetDateTime::now_utc().date()
+}
+
+/// Reads a date typed in Bikram Sambat (either digits); empty is `None`.
+pub fn bs_date(raw: &str) -> Result<Option<Date>, &'static str> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    raw.parse::<BsDate>()
+        .map(|d| Some(d.to_ad()))
+        .map_err(|_| "error-bs-date")
+}
+
+fn row(page: &Page, c: &Committee) -> CommitteeRow {
+    CommitteeRow {
+        href: format!("/committees/{}", c.id),
+        name: format!(
+            "{} · {}",
+            page.name(&c.place_en, &c.place_ne),
+            page.t(&format!("committee-kind-{}", c.kind.as_str()))
+        ),
+        place_code: c.place.to_string(),
+        status: c.status.as_str(),
+        status_label: page.t(&format!("committee-status-{}", c.status.as_str())),
+        last_meeting: c
+            .facts
+            .last_meeting
+            .map(|d| page.date(&setu_core::calendar::iso(d)))
+            .unwrap_or_default(),
+        last_meeting_sort: c
+            .facts
+            .last_meeting
+            .map(setu_core::calendar::iso)
+            .unwrap_or_default(),
+    }
+}
+
+/// `GET /committees`: the committees inside the reader's scope, with their status.
+pub async fn list(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+) -> Result<Response, WebError> {
+    allow(&me, Capability::ReadDirectory, None, false)?;
+    render_list(&app, page, &me, None, StatusCode::OK).await
+}
+
+async fn render_list(
+    app: &AppState,
+    page: Page,
+    me: &User,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let page = page.titled("committees-title", "committees");
+    let committees = app.store.committees(me.scope, today()).await?;
+    let rows: Vec<CommitteeRow> = committees.iter().map(|c| row(&page, c)).collect();
+    let functional = committees
+        .iter()
+        .filter(|c| c.status == setu_core::committees::CommitteeStatus::Functional)
+        .count();
+    let count = |n: usize| page.num(&i64::try_from(n).unwrap_or(0));
+    let summary = page.t1(
+        "committees-functional",
+        "count",
+        &format!("{} / {}", count(functional), count(rows.len())),
+    );
+    let can_create = me.role.has(Capability::WriteRecords);
+    let html = CommitteesPage {
+        p: &page,
+        rows,
+        summary,
+        can_create,
+        error,
+    }
+    .render_html();
+    Ok((status, Html(html)).into_response())
+}
+
+/// The new-committee form.
+#[derive(Debug, Deserialize, Default)]
+pub struct CreateForm {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    place: String,
+    #[serde(default)]
+    formed_on: String,
+}
+
+/// `POST /committees`
+pub async fn create(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Form(f): Form<CreateForm>,
+) -> Result<Response, WebError> {
+    allow(&me, Capability::WriteRecords, None, false)?;
+    let checked = (|| {
+        let kind = CommitteeKind::parse(&f.kind).ok_or("error-choose-one")?;
+        let place: PlaceCode = f.place.trim().parse().map_err(|_| "error-place-code")?;
+        let target = Target {
+            place: Some(place),
+            ..Default::default()
+        };
+        if !can(&me, Capability::WriteRecords, Some(&target), false) {
+            return Err("error-place-out-of-scope");
+        }
+        Ok((kind, place, bs_date(&f.formed_on)?))
+    })();
+    let result = match checked {
+        Ok((kind, place, formed)) => {
+            app.store
+                .create_committee(&me.actor(), kind, place, None, formed)
+                .await
+        }
+        Err(m) => Err(StoreError::Rejected(m)),
+    };
+    match result {
+        Ok(id) => Ok(Redirect::to(&format!("/committees/{id}")).into_response()),
+        Err(StoreError::Rejected(m)) => {
+            let msg = page.t(m);
+            render_list(&app, page, &me, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(StoreError::UnknownReference(_)) => {
+            let msg = page.t("error-unknown-place");
+            render_list(&app, page, &me, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn invalid(field: &'static str, message: &'static str) -> WebError {
+    WebError::Invalid(setu_core::validation::Invalid(vec![
+        setu_core::validation::FieldError { field, message },
+    ]))
+}
+
+/// Loads a committee and checks `cap` on it (404 outside the scope).
+async fn committee_for(
+    app: &AppState,
+    me: &User,
+    id: &str,
+    cap: Capability,
+) -> Result<Committee, WebError> {
+    let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
+    let c = app.store.committee(id, today()).await?;
+    allow(me, cap, Some(&c.target()), false)?;
+    Ok(c)
+}
+
+/// The query of a committee page.
+#[derive(Debug, Deserialize, Default)]
+pub struct CommitteeQuery {
+    fy: Option<String>,
+}
+
+/// `GET /committees/{id}[?fy=2082/83]`
+pub async fn show(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    Query(q): Query<CommitteeQuery>,
+) -> Result<Response, WebError> {
+    let c = committee_for(&app, &me, &id, Capability::ReadDirectory).await?;
+    render(&app, page, &me, c, q.fy.as_deref(), None, StatusCode::OK).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render(
+    app: &AppState,
+    page: Page,
+    me: &User,
+    c: Committee,
+    fy: Option<&str>,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let current = FiscalYear::containing(today())
+        .map_err(|_| WebError::Internal("date out of range".into()))?;
+    let fy = fy.and_then(|s| s.parse().ok()).unwrap_or(current);
+    let personal = can(me, Capability::ReadPersonal, Some(&c.target()), false);
+    let actor = me.actor();
+    let members = app
+        .store
+        .members(
+            c.id,
+            if personal {
+                Reveal::To(&actor)
+            } else {
+                Reveal::No
+            },
+        )
+        .await?;
+    let meetings = app.store.meetings(c.id).await?;
+    let plan = app.store.plan(c.id, fy).await?;
+    let trend = app.store.budget_trend(c.id).await?;
+    let title = format!(
+        "{} · {}",
+        page.name(&c.place_en, &c.place_ne),
+        page.t(&format!("committee-kind-{}", c.kind.as_str()))
+    );
+    let page = page.with_title(title, "committees");
+    let max = trend
+        .iter()
+        .map(|(_, t)| t.allocated)
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let bars = trend
+        .iter()
+        .enumerate()
+        .map(|(i, (f, t))| {
+            let total = t.allocated * 100 / max;
+            let own = t.own_allocated * 100 / max;
+            TrendBar {
+                x: i64::try_from(i).unwrap_or(0) * 60 + 30,
+                label: f.label(page.prefs.digits),
+                total_h: total,
+                own_h: own,
+                share: t
+                    .own_share_percent()
+                    .map(|p| format!("{}%", page.num(&p)))
+                    .unwrap_or_default(),
+            }
+        })
+        .collect();
+    let fy_choices = (0..5)
+        .filter_map(|back| (0..back).try_fold(current, |f, _| f.previous()))
+        .map(|f| Choice {
+            value: f.to_string(),
+            label: f.label(page.prefs.digits),
+            selected: f == fy,
+        })
+        .collect();
+    let seats = Seat::ALL
+        .iter()
+        .map(|s| Choice {
+            value: s.as_str().into(),
+            label: page.t(&format!("seat-{}", s.as_str())),
+            selected: false,
+        })
+        .collect();
+    let sources = FundingSource::ALL
+        .iter()
+        .map(|s| Choice {
+            value: s.as_str().into(),
+            label: page.t(&format!("source-{}", s.as_str())),
+            selected: false,
+        })
+        .collect();
+    let can_write = can(me, Capability::WriteRecords, Some(&c.target()), false);
+    let html = CommitteePage {
+        p: &page,
+        c: &c,
+        status_label: page.t(&format!("committee-status-{}", c.status.as_str())),
+        criteria: c
+            .criteria
+            .iter()
+            .map(|k| (page.t(k.message), k.met))
+            .collect(),
+        members,
+        personal,
+        meetings,
+        plan,
+        fy: fy.to_string(),
+        fy_label: fy.label(page.prefs.digits),
+        fy_choices,
+        bars,
+        seats,
+        sources,
+        can_write,
+        error,
+    }
+    .render_html();
+    Ok((status, Html(html)).into_response())
+}
+
+/// The add-member form.
+#[derive(Debug, Deserialize, Default)]
+pub struct MemberForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    seat: String,
+    #[serde(default)]
+    term_start: String,
+    #[serde(default)]
+    term_end: String,
+}
+
+/// `POST /committees/{id}/members`
+pub async fn add_member(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<MemberForm>,
+) -> Result<Response, WebError> {
+    let c = committee_for(&app, &me, &id, Capability::WriteRecords).await?;
+    let parsed = (|| {
+        let seat = Seat::parse(&f.seat).ok_or("error-choose-one")?;
+        let start = bs_date(&f.term_start)?.ok_or("error-required")?;
+        let end = bs_date(&f.term_end)?;
+        Ok::<_, &'static str>((seat, start, end))
+    })();
+    let result = match parsed {
+        Ok((seat, start, end)) => app
+            .store
+            .add_member(&me.actor(), c.id, &f.name, seat, start, end)
+            .await
+            .map(|_| ()),
+        Err(m) => Err(StoreError::Rejected(m)),
+    };
+    after_write(&app, page, &me, c, result).await
+}
+
+/// Redirects back to the committee, or shows it again with the refusal.
+async fn after_write(
+    app: &AppState,
+    page: Page,
+    me: &User,
+    c: Committee,
+    result: Result<(), StoreError>,
+) -> Result<Response, WebError> {
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/committees/{}", c.id)).into_response()),
+        Err(StoreError::Rejected(m)) => {
+            let msg = page.t(m);
+            render(
+                app,
+                page,
+                me,
+                c,
+                None,
+                Some(msg),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The add-activity form.
+#[derive(Debug, Deserialize, Default)]
+pub struct ActivityForm {
+    #[serde(default)]
+    fy: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    activity_type: String,
+    #[serde(default)]
+    ward: String,
+    #[serde(default)]
+    planned_on: String,
+    #[serde(default)]
+    done_on: String,
+    #[serde(default)]
+    responsible: String,
+}
+
+/// `POST /committees/{id}/activities`
+pub async fn add_activity(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<ActivityForm>,
+) -> Result<Response, WebError> {
+    let c = committee_for(&app, &me, &id, Capability::WriteRecords).await?;
+    let parsed = (|| {
+        let fy: FiscalYear = f.fy.parse().map_err(|_| "error-fiscal-year")?;
+        let ward = match f.ward.trim() {
+            "" => None,
+            w => Some(w.parse::<PlaceCode>().map_err(|_| "error-place-code")?),
+        };
+        if f.title.trim().is_empty() || f.responsible.trim().is_empty() {
+            return Err("error-required");
+        }
+        let draft = ActivityDraft {
+            title: f.title.clone(),
+            activity_type: Some(f.activity_type.trim())
+                .filter(|t| !t.is_empty())
+                .unwrap_or("awareness")
+                .to_string(),
+            ward,
+            planned_on: bs_date(&f.planned_on)?,
+            done_on: bs_date(&f.done_on)?,
+            responsible: f.responsible.clone(),
+        };
+        Ok((fy, draft))
+    })();
+    let result = match parsed {
+        Ok((fy, d)) => app
+            .store
+            .add_activity(&me.actor(), c.id, fy, &d)
+            .await
+            .map(|_| ()),
+        Err(m) => Err(StoreError::Rejected(m)),
+    };
+    after_write(&app, page, &me, c, result).await
+}
+
+/// The add-budget-line form.
+#[derive(Debug, Deserialize, Default)]
+pub struct BudgetForm {
+    #[serde(default)]
+    fy: String,
+    #[serde(default)]
+    source: String,
+    #[serde(default)]
+    purpose: String,
+    #[serde(default)]
+    allocated: String,
+    #[serde(default)]
+    spent: String,
+}
+
+/// Reads a rupee amount typed with Latin or Devanagari digits and grouping commas.
+fn rupees(raw: &str) -> Result<i64, &'static str> {
+    let digits = setu_core::numbers::to_ascii_digits(raw).replace([',', ' '], "");
+    if digits.is_empty() {
+        return Ok(0);
+    }
+    digits
+        .parse::<i64>()
+        .ok()
+        .filter(|v| *v >= 0)
+        .ok_or("error-amount")
+}
+
+/// `POST /committees/{id}/budget`
+pub async fn add_budget(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<BudgetForm>,
+) -> Result<Response, WebError> {
+    let c = committee_for(&app, &me, &id, Capability::WriteRecords).await?;
+    let parsed = (|| {
+        let fy: FiscalYear = f.fy.parse().map_err(|_| "error-fiscal-year")?;
+        let source = FundingSource::parse(&f.source).ok_or("error-choose-one")?;
+        if f.purpose.trim().is_empty() {
+            return Err("error-required");
+        }
+        Ok((
+            fy,
+            BudgetDraft {
+                source,
+                purpose: f.purpose.clone(),
+                allocated: rupees(&f.allocated)?,
+                spent: rupees(&f.spent)?,
+            },
+        ))
+    })();
+    let result = match parsed {
+        Ok((fy, d)) => app
+            .store
+            .add_budget_line(&me.actor(), c.id, fy, &d)
+            .await
+            .map(|_| ()),
+        Err(m) => Err(StoreError::Rejected(m)),
+    };
+    after_write(&app, page, &me, c, result).await
+}
+
+/// `GET /committees/{id}/meetings/new`
+pub async fn meeting_form(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let c = committee_for(&app, &me, &id, Capability::WriteRecords).await?;
+    render_meeting_form(
+        &app,
+        page,
+        &me,
+        c,
+        MeetingForm::default(),
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// The meeting form: date (BS), agenda, who was present, up to three decisions.
+#[derive(Debug, Deserialize, Default, Clone)]
+pub struct MeetingForm {
+    #[serde(default)]
+    pub held_on: String,
+    #[serde(default)]
+    pub agenda: String,
+    #[serde(default)]
+    pub present: Vec<String>,
+    #[serde(default)]
+    pub decision: Vec<String>,
+    #[serde(default)]
+    pub responsible: Vec<String>,
+    #[serde(default)]
+    pub due_on: Vec<String>,
+}
+
+async fn render_meeting_form(
+    app: &AppState,
+    page: Page,
+    me: &User,
+    c: Committee,
+    form: MeetingForm,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let personal = can(me, Capability::ReadPersonal, Some(&c.target()), false);
+    let actor = me.actor();
+    let members = app
+        .store
+        .members(
+            c.id,
+            if personal {
+                Reveal::To(&actor)
+            } else {
+                Reveal::No
+            },
+        )
+        .await?;
+    let page = page.titled("meeting-new", "committees");
+    let rows = (0..3)
+        .map(|i| {
+            let at = |v: &Vec<String>| v.get(i).cloned().unwrap_or_default();
+            (at(&form.decision), at(&form.responsible), at(&form.due_on))
+        })
+        .collect();
+    let html = MeetingFormPage {
+        p: &page,
+        committee_id: c.id,
+        members,
+        form,
+        rows,
+        error,
+    }
+    .render_html();
+    Ok((status, Html(html)).into_response())
+}
+
+/// `POST /committees/{id}/meetings`
+pub async fn record_meeting(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    axum::extract::RawForm(raw): axum::extract::RawForm,
+) -> Result<Response, WebError> {
+    let c = committee_for(&app, &me, &id, Capability::WriteRecords).await?;
+    let form = parse_meeting_form(&raw);
+    let members = app.store.members(c.id, Reveal::No).await?;
+    let parsed = (|| {
+        let held_on = bs_date(&form.held_on)?.ok_or("error-required")?;
+        if held_on > today() {
+            return Err("error-date-future");
+        }
+        if form.agenda.trim().is_empty() {
+            return Err("error-required");
+        }
+        let attendance = members
+            .iter()
+            .map(|m| (m.id.clone(), form.present.contains(&m.id)))
+            .collect();
+        let mut decisions = Vec::new();
+        for (i, text) in form.decision.iter().enumerate() {
+            if text.trim().is_empty() {
+                continue;
+            }
+            let responsible = form.responsible.get(i).cloned().unwrap_or_default();
+            let due = bs_date(form.due_on.get(i).map(String::as_str).unwrap_or(""))?;
+            decisions.push((text.clone(), responsible, due));
+        }
+        Ok(MeetingDraft {
+            held_on,
+            agenda: form.agenda.clone(),
+            attendance,
+            decisions,
+        })
+    })();
+    match parsed {
+        Ok(d) => {
+            let mid = app.store.record_meeting(&me.actor(), c.id, &d).await?;
+            Ok(Redirect::to(&format!("/meetings/{mid}")).into_response())
+        }
+        Err(m) => {
+            let msg = page.t(m);
+            render_meeting_form(
+                &app,
+                page,
+                &me,
+                c,
+                form,
+                Some(msg),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    }
+}
+
+/// Repeated fields (`present`, `decision`…) need the raw form: serde_urlencoded cannot read them.
+fn parse_meeting_form(raw: &[u8]) -> MeetingForm {
+    let mut f = MeetingForm::default();
+    for (k, v) in form_urlencoded::parse(raw) {
+        let v = v.into_owned();
+        match k.as_ref() {
+            "held_on" => f.held_on = v,
+            "agenda" => f.agenda = v,
+            "present" => f.present.push(v),
+            "decision" => f.decision.push(v),
+            "responsible" => f.responsible.push(v),
+            "due_on" => f.due_on.push(v),
+            _ => {}
+        }
+    }
+    f
+}
+
+/// `GET /meetings/{id}`: the minutes, printable, in the reader's language.
+pub async fn minutes(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+) -> Result<Html<String>, WebError> {
+    let committee_id = app.store.meeting_committee(&id).await?;
+    let c = committee_for(
+        &app,
+        &me,
+        &committee_id.to_string(),
+        Capability::ReadPersonal,
+    )
+    .await?;
+    let m = app.store.meeting(&id, &me.actor()).await?;
+    let title = format!(
+        "{} · {}",
+        page.name(&c.place_en, &c.place_ne),
+        page.t(&format!("committee-kind-{}", c.kind.as_str()))
+    );
+    let page = page.with_title(title, "committees");
+    let can_write = can(&me, Capability::WriteRecords, Some(&c.target()), false);
+    let statuses = DecisionStatus::ALL
+        .iter()
+        .map(|s| Choice {
+            value: s.as_str().into(),
+            label: page.t(&format!("decision-{}", s.as_str())),
+            selected: false,
+        })
+        .collect();
+    Ok(Html(
+        MinutesPage {
+            p: &page,
+            c: &c,
+            m,
+            can_write,
+            statuses,
+        }
+        .render_html(),
+    ))
+}
+
+/// The decision-status form.
+#[derive(Debug, Deserialize, Default)]
+pub struct DecisionForm {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    meeting: String,
+}
+
+/// `POST /decisions/{id}/status`
+pub async fn decision_status(
+    State(app): State<AppState>,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<DecisionForm>,
+) -> Result<Response, WebError> {
+    let status =
+        DecisionStatus::parse(&f.status).ok_or_else(|| invalid("status", "error-choose-one"))?;
+    // The decision's own committee decides access, whatever the form claims.
+    let committee_id = app.store.decision_committee(&id).await?;
+    committee_for(
+        &app,
+        &me,
+        &committee_id.to_string(),
+        Capability::WriteRecords,
+    )
+    .await?;
+    app.store
+        .set_decision_status(&me.actor(), &id, status)
+        .await?;
+    let same = app.store.meeting_committee(&f.meeting).await.ok() == Some(committee_id);
+    let back = if same {
+        format!("/meetings/{}", f.meeting)
+    } else {
+        format!("/committees/{committee_id}")
+    };
+    Ok(Redirect::to(&back).into_response())
+}
