@@ -153,3 +153,22 @@ test("personal data shows in scope, hides outside it, and every view is in the a
   await page.screenshot({ path: path.join(shots, "audit-en.png"), fullPage: true });
   await ctx.close();
 });
+
+test("committees: status, plan and budget chart, printable minutes in Nepali", async () => {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "ne-NP" });
+  const page = await ctx.newPage();
+  await signIn(page, "lccht.nepalganj");
+  await page.goto(base + "/committees");
+  assert.match(await page.textContent("main"), /क्रियाशील/);
+  await page.click("#committees tbody tr:first-child a");
+  assert.match(await page.textContent(".status-box"), /क्रियाशील/);
+  assert.equal(await page.locator("figure.chart svg rect").count() >= 4, true);
+  await page.screenshot({ path: path.join(shots, "committee-ne-desktop.png"), fullPage: true });
+  await page.click("text=माइन्युट >> nth=0").catch(() => {});
+  const minutesLink = page.locator("main table a[href^='/meetings/']").first();
+  await minutesLink.click();
+  assert.match(await page.textContent("h1"), /माइन्युट/);
+  await page.emulateMedia({ media: "print" });
+  await page.screenshot({ path: path.join(shots, "minutes-ne-print.png"), fullPage: true });
+  await ctx.close();
+});
