@@ -11,6 +11,7 @@ mod macros;
 pub mod access;
 pub mod calendar;
 pub mod committees;
+pub mod community;
 pub mod directory;
 pub mod geo;
 pub mod lang;

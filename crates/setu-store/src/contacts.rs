@@ -82,6 +82,8 @@ pub(crate) const SEALED: &[(&str, &str, &[&str])] = &[
     ("committee_member", "id", &["name"]),
     ("committee_meeting", "id", &["agenda"]),
     ("meeting_decision", "id", &["text", "responsible"]),
+    ("group_member", "id", &["name"]),
+    ("sbcc_session", "id", &["facilitator"]),
 ];
 
 /// SQL that keeps only rows inside `scope`: the condition, and the value to bind as `$n`

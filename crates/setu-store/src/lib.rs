@@ -16,6 +16,7 @@ pub mod directory;
 mod error;
 pub mod geo;
 mod migrate;
+pub mod parents;
 
 use std::sync::Arc;
 

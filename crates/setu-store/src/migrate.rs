@@ -28,6 +28,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0003_committees.sql"),
         include_str!("../migrations/postgres/0003_committees.sql"),
     ),
+    (
+        4,
+        "parents groups",
+        include_str!("../migrations/sqlite/0004_parents_groups.sql"),
+        include_str!("../migrations/postgres/0004_parents_groups.sql"),
+    ),
 ];
 
 impl Store {

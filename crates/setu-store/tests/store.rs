@@ -35,7 +35,7 @@ async fn geography_counts_match_nepal() {
 async fn migrating_twice_changes_nothing() {
     each_engine(|s| async move {
         s.migrate().await.unwrap();
-        assert_eq!(s.schema_version().await.unwrap(), 3);
+        assert_eq!(s.schema_version().await.unwrap(), 4);
         assert_eq!(s.place_counts().await.unwrap().wards, 6743);
     })
     .await;
@@ -967,6 +967,134 @@ async fn committee_status_is_computed_from_meetings_plans_and_budget() {
             s.record_meeting(&sys(), id, &bad).await,
             Err(StoreError::UnknownReference("member"))
         ));
+    })
+    .await;
+}
+
+// ---- parents' groups and SBCC ----
+
+use setu_core::community::{Material, Sex};
+use setu_store::parents::SessionDraft;
+
+#[tokio::test]
+async fn parents_groups_count_people_once_and_repeated_attendance() {
+    each_engine(|s| async move {
+        assert!(matches!(
+            s.create_group(&sys(), PlaceCode::LocalLevel(51106), "x", None)
+                .await,
+            Err(StoreError::Rejected("error-ward-code"))
+        ));
+        let g = s
+            .create_group(
+                &sys(),
+                "5110604".parse().unwrap(),
+                "Ward 4 mothers' group",
+                Some(date!(2024 - 01 - 10)),
+            )
+            .await
+            .unwrap();
+        let other = s
+            .create_group(
+                &sys(),
+                "3120601".parse().unwrap(),
+                "Hetauda ward 1 group",
+                None,
+            )
+            .await
+            .unwrap();
+        let mut ids = Vec::new();
+        for (name, sex) in [
+            ("Parent Unique-Pa1", Sex::Female),
+            ("Parent B", Sex::Female),
+            ("Parent C", Sex::Male),
+            ("Parent D", Sex::Female),
+        ] {
+            ids.push(
+                s.add_group_member(&sys(), g, name, sex, date!(2024 - 01 - 10))
+                    .await
+                    .unwrap(),
+            );
+        }
+        let far = s
+            .add_group_member(
+                &sys(),
+                other,
+                "Far Parent",
+                Sex::Female,
+                date!(2024 - 01 - 10),
+            )
+            .await
+            .unwrap();
+        // Four sessions: A at all four, B at three, C at one, D at none.
+        let attend = [vec![0, 1, 2], vec![0, 1], vec![0, 1], vec![0]];
+        for (k, who) in attend.iter().enumerate() {
+            let draft = SessionDraft {
+                held_on: date!(2024 - 02 - 01)
+                    + time::Duration::days(i64::try_from(k).unwrap() * 30),
+                topic: "Safe migration".into(),
+                material: Material::MayaUdayan,
+                episode: Some(i64::try_from(k).unwrap() + 1),
+                facilitator: "Facilitator Name".into(),
+                present: who.iter().map(|i| ids[*i].clone()).collect(),
+            };
+            s.record_session(&sys(), g, &draft).await.unwrap();
+        }
+        let bad = SessionDraft {
+            held_on: date!(2024 - 06 - 01),
+            topic: "x".into(),
+            material: Material::Discussion,
+            episode: None,
+            facilitator: "f".into(),
+            present: vec![far],
+        };
+        assert!(matches!(
+            s.record_session(&sys(), g, &bad).await,
+            Err(StoreError::UnknownReference("member"))
+        ));
+
+        let i = s
+            .sbcc_indicators("511".parse().unwrap(), None)
+            .await
+            .unwrap();
+        assert_eq!(
+            (
+                i.parents_reached,
+                i.women_reached,
+                i.attendances,
+                i.repeated
+            ),
+            (3, 2, 8, 2)
+        );
+        assert_eq!(i.women_percent(), Some(67));
+        assert_eq!(
+            s.sbcc_indicators("312".parse().unwrap(), None)
+                .await
+                .unwrap()
+                .parents_reached,
+            0
+        );
+        assert_eq!(
+            s.sbcc_indicators(Scope::Place(PlaceCode::Country), Some(g))
+                .await
+                .unwrap()
+                .parents_reached,
+            3
+        );
+        let groups = s.groups("5110604".parse().unwrap()).await.unwrap();
+        assert_eq!(
+            (groups.len(), groups[0].members, groups[0].sessions),
+            (1, 4, 4)
+        );
+        let members = s.group_members(g, Reveal::No).await.unwrap();
+        let mut attended: Vec<i64> = members.iter().map(|m| m.attended).collect();
+        attended.sort_unstable_by(|a, b| b.cmp(a));
+        assert_eq!(attended, vec![4, 3, 1, 0]);
+        assert!(members.iter().all(|m| m.name.is_none()));
+        let sessions = s.group_sessions(g).await.unwrap();
+        assert_eq!(
+            (sessions.len(), sessions[0].episode, sessions[0].present),
+            (4, Some(4), 1)
+        );
     })
     .await;
 }
