@@ -7,7 +7,7 @@ use axum::routing::{get, post, MethodRouter};
 use setu_core::access::Capability;
 
 use crate::pages::directory::routes as dir;
-use crate::pages::{admin, audit, committees, home, login, places, prefs};
+use crate::pages::{admin, audit, committees, home, login, parents, places, prefs};
 use crate::{api, assets, healthz, readyz, AppState};
 
 /// Who may use a route.
@@ -43,6 +43,8 @@ pub enum Subject {
     Meeting,
     /// A decision id in the path (scoped by its committee).
     Decision,
+    /// A parents' group id in the path.
+    Group,
 }
 
 /// One route: method, path pattern, access, subject.
@@ -108,6 +110,11 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         r(Method::POST, "/committees/{id}/meetings", Needs(WriteRecords), S::Committee, post(committees::record_meeting)),
         r(Method::GET, "/meetings/{id}", Needs(ReadPersonal), S::Meeting, get(committees::minutes)),
         r(Method::POST, "/decisions/{id}/status", Needs(WriteRecords), S::Decision, post(committees::decision_status)),
+        r(Method::GET, "/parents-groups", Needs(ReadDirectory), S::None, get(parents::list)),
+        r(Method::POST, "/parents-groups", Needs(WriteRecords), S::NewAtPlace, post(parents::create)),
+        r(Method::GET, "/parents-groups/{id}", Needs(ReadDirectory), S::Group, get(parents::show)),
+        r(Method::POST, "/parents-groups/{id}/members", Needs(WriteRecords), S::Group, post(parents::add_member)),
+        r(Method::POST, "/parents-groups/{id}/sessions", Needs(WriteRecords), S::Group, post(parents::record_session)),
         r(Method::GET, "/glass", Needs(ReviewGlass), S::None, get(audit::review)),
         r(Method::GET, "/audit", Needs(ReadAudit), S::None, get(audit::browse)),
         r(Method::GET, "/audit.csv", Needs(ReadAudit), S::None, get(audit::export)),

@@ -350,3 +350,36 @@ pub struct MinutesPage<'a> {
     pub can_write: bool,
     pub statuses: Vec<Choice>,
 }
+
+/// A headline figure.
+#[derive(Debug, Clone)]
+pub struct IndicatorCard {
+    pub label: String,
+    pub value: String,
+}
+
+/// Parents' groups in the reader's scope.
+#[derive(Template)]
+#[template(path = "groups.html")]
+pub struct GroupsPage<'a> {
+    pub p: &'a Page,
+    pub cards: Vec<IndicatorCard>,
+    pub groups: Vec<setu_store::parents::Group>,
+    pub can_create: bool,
+    pub error: Option<String>,
+}
+
+/// One parents' group.
+#[derive(Template)]
+#[template(path = "group.html")]
+pub struct GroupPage<'a> {
+    pub p: &'a Page,
+    pub g: &'a setu_store::parents::Group,
+    pub cards: Vec<IndicatorCard>,
+    pub members: Vec<setu_store::parents::GroupMember>,
+    pub sessions: Vec<setu_store::parents::Session>,
+    pub sexes: Vec<Choice>,
+    pub materials: Vec<Choice>,
+    pub can_write: bool,
+    pub error: Option<String>,
+}

@@ -1150,6 +1150,24 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
                 .clone();
             committees.push((c, meeting, decision, PlaceCode::LocalLevel(ll)));
         }
+        let mut groups = Vec::new();
+        for ward in ["5110619", "3120601"] {
+            let g = store
+                .create_group(&sys, ward.parse().unwrap(), "Group", None)
+                .await
+                .unwrap();
+            store
+                .add_group_member(
+                    &sys,
+                    g,
+                    "Parent",
+                    setu_core::community::Sex::Female,
+                    date!(2024 - 01 - 01),
+                )
+                .await
+                .unwrap();
+            groups.push(g);
+        }
         let target_user = store
             .create_user(
                 &sys,
@@ -1231,6 +1249,7 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
                         Subject::Committee => committee.to_string(),
                         Subject::Meeting => meeting.clone(),
                         Subject::Decision => decision.clone(),
+                        Subject::Group => groups[side].to_string(),
                         _ if route.path.starts_with("/sites/") => site.to_string(),
                         _ => org.to_string(),
                     };
@@ -1280,6 +1299,19 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
                             vec![("reason", "matrix test reason, long enough")]
                         }
                         ("/committees", "POST") => vec![("kind", "lccht"), ("place", committee_at)],
+                        ("/parents-groups", "POST") => vec![("name", "New group"), ("ward", place)],
+                        ("/parents-groups/{id}/members", _) => vec![
+                            ("name", "Matrix Parent"),
+                            ("sex", "female"),
+                            ("joined_on", "2080-01-01"),
+                        ],
+                        ("/parents-groups/{id}/sessions", _) => vec![
+                            ("held_on", "2081-01-01"),
+                            ("topic", "Safe migration"),
+                            ("material", "maya-udayan"),
+                            ("episode", "1"),
+                            ("facilitator", "Facilitator"),
+                        ],
                         ("/committees/{id}/members", _) => vec![
                             ("name", "Matrix Member"),
                             ("seat", "member"),
@@ -1363,6 +1395,10 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
                             place: Some(place.parse().unwrap()),
                             site: Some(site),
                             organisation: Some(org),
+                        }),
+                        Subject::Group => Some(Target {
+                            place: Some(place.parse().unwrap()),
+                            ..Default::default()
                         }),
                         Subject::Committee | Subject::Meeting | Subject::Decision => Some(Target {
                             place: Some(committee_place),
@@ -1646,6 +1682,105 @@ async fn a_committee_is_run_from_its_pages_and_becomes_functional() {
             get_as(&app, &minutes_path, "en", &analyst).await.status,
             StatusCode::FORBIDDEN
         );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn parents_groups_record_sessions_and_show_repeated_contact() {
+    each_app(|app, store| async move {
+        let me = sign_in(
+            &store,
+            "facilitator",
+            Role::ParentsGroupFacilitator,
+            "51106",
+        )
+        .await;
+        let far = post_form(
+            &app,
+            "/parents-groups",
+            &[("name", "Far group"), ("ward", "3120601")],
+            &me,
+        )
+        .await;
+        assert_eq!(far.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(far.body.contains("outside your scope"));
+        let made = post_form(
+            &app,
+            "/parents-groups",
+            &[("name", "Ward 4 mothers"), ("ward", "5110604")],
+            &me,
+        )
+        .await;
+        assert_eq!(made.status, StatusCode::SEE_OTHER);
+        let path = made.headers[header::LOCATION].to_str().unwrap().to_string();
+        for (name, sex) in [("Parent Unique-Gx1", "female"), ("Parent Two", "male")] {
+            let r = post_form(
+                &app,
+                &format!("{path}/members"),
+                &[("name", name), ("sex", sex), ("joined_on", "2081-01-01")],
+                &me,
+            )
+            .await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER);
+        }
+        let id: i64 = path.rsplit('/').next().unwrap().parse().unwrap();
+        let members = store
+            .group_members(id, setu_store::contacts::Reveal::No)
+            .await
+            .unwrap();
+        let woman = members
+            .iter()
+            .find(|m| m.sex == setu_core::community::Sex::Female)
+            .unwrap()
+            .id
+            .clone();
+        let dates = ["2081-02-01", "2081-03-01", "2081-04-01"];
+        for d in dates {
+            let r = post_form(
+                &app,
+                &format!("{path}/sessions"),
+                &[
+                    ("held_on", d),
+                    ("topic", "Safe migration"),
+                    ("material", "maya-udayan"),
+                    ("episode", "२"),
+                    ("facilitator", "F"),
+                    ("present", &woman),
+                ],
+                &me,
+            )
+            .await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        }
+        let bad = post_form(
+            &app,
+            &format!("{path}/sessions"),
+            &[
+                ("held_on", "2081-02-30x"),
+                ("topic", "x"),
+                ("material", "drama"),
+                ("facilitator", "F"),
+            ],
+            &me,
+        )
+        .await;
+        assert!(bad.body.contains("not a Bikram Sambat date"));
+        // The facilitator's role does not read personal data: names are hidden.
+        let page = get_as(&app, &path, "en", &me).await.body;
+        assert!(page.contains("(hidden)") && !page.contains("Unique-Gx1"));
+        assert!(
+            page.contains("Parents reached") && page.contains("100%"),
+            "one parent reached, a woman, three sessions"
+        );
+        // A district coordinator sees the names; the list shows the district's figures.
+        let dc = sign_in(&store, "district.coord", Role::DistrictCoordinator, "511").await;
+        assert!(get_as(&app, &path, "en", &dc)
+            .await
+            .body
+            .contains("Parent Unique-Gx1"));
+        let list = get_as(&app, "/parents-groups", "en", &dc).await.body;
+        assert!(list.contains("Ward 4 mothers") && list.contains("Attended 3 sessions or more"));
     })
     .await;
 }

@@ -6,6 +6,7 @@
 use anyhow::{bail, Context, Result};
 use setu_core::access::{Role, Scope};
 use setu_core::committees::{CommitteeKind, FundingSource, Seat};
+use setu_core::community::{Material, Sex};
 use setu_core::directory::{OrgDraft, OrgKind, SiteDraft, SiteKind};
 use setu_core::FiscalYear;
 use setu_core::PlaceCode;
@@ -14,6 +15,7 @@ use setu_store::auth::NewUser;
 use setu_store::committees::{ActivityDraft, BudgetDraft, MeetingDraft};
 use setu_store::contacts::ContactDraft;
 use setu_store::directory::DirectoryFilter;
+use setu_store::parents::SessionDraft;
 use setu_store::{Engine, Store};
 use time::macros::date;
 use time::Duration;
@@ -56,6 +58,7 @@ pub async fn run(args: ServeArgs, no_serve: bool) -> Result<()> {
     let ids = build(&store).await?;
     let logins = users(&store, &ids).await?;
     committees(&store).await?;
+    parents_groups(&store).await?;
     println!(
         "demo database ready: {} organisations, {} sites",
         store
@@ -256,6 +259,87 @@ pub async fn committees(store: &Store) -> Result<()> {
                 .add_activity(&demo_actor(), c, this, &activity)
                 .await?;
             year = this.previous();
+        }
+    }
+    Ok(())
+}
+
+/// Parents' groups: two per programme local level (wards 1 and 2), 30 parents each (27 women,
+/// 3 men), six SBCC sessions with the "Maya and Udayan" episodes, each parent attending from one
+/// to all six. That makes the brief's 780 parents reached, 90% of them women.
+pub async fn parents_groups(store: &Store) -> Result<()> {
+    let today = time::OffsetDateTime::now_utc().date();
+    let first = [
+        "Sita", "Gita", "Maya", "Kamala", "Radha", "Sunita", "Laxmi", "Parbati", "Sarita", "Bimala",
+    ];
+    let last = [
+        "Tharu",
+        "Yadav",
+        "Thapa",
+        "Lama",
+        "Magar",
+        "Shrestha",
+        "Khan",
+        "Chaudhary",
+        "Rai",
+        "Tamang",
+    ];
+    let men = ["Ram", "Hari", "Krishna"];
+    for (n, ll) in PROGRAMME_LOCAL_LEVELS.iter().enumerate() {
+        for ward in 1..=2u8 {
+            let place = PlaceCode::Ward {
+                local_level: *ll,
+                ward,
+            };
+            let g = store
+                .create_group(
+                    &demo_actor(),
+                    place,
+                    &format!("Ward {ward} parents' group"),
+                    Some(date!(2020 - 03 - 01)),
+                )
+                .await?;
+            let mut members = Vec::new();
+            for i in 0..30usize {
+                let (name, sex) = if i < 27 {
+                    (
+                        format!(
+                            "{} {}",
+                            first[(i + n) % first.len()],
+                            last[(i / 3 + n) % last.len()]
+                        ),
+                        Sex::Female,
+                    )
+                } else {
+                    (
+                        format!("{} {}", men[i - 27], last[(i + n) % last.len()]),
+                        Sex::Male,
+                    )
+                };
+                members.push(
+                    store
+                        .add_group_member(&demo_actor(), g, &name, sex, date!(2020 - 03 - 01))
+                        .await?,
+                );
+            }
+            for session in 0..6usize {
+                let offset = i64::try_from(60 * (6 - session) + n).unwrap_or(0);
+                let present = members
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| i % 6 >= session)
+                    .map(|(_, m)| m.clone())
+                    .collect();
+                let draft = SessionDraft {
+                    held_on: today - Duration::days(offset),
+                    topic: "Safe migration and the risks of trafficking".into(),
+                    material: Material::MayaUdayan,
+                    episode: Some(i64::try_from(session).unwrap_or(0) + 1),
+                    facilitator: "Parents' group facilitator (demo)".into(),
+                    present,
+                };
+                store.record_session(&demo_actor(), g, &draft).await?;
+            }
         }
     }
     Ok(())

@@ -384,6 +384,14 @@ async fn demo_builds_the_programme_directory_on_each_engine() {
             shares.len() >= 2 && shares.windows(2).all(|w| w[0] < w[1]),
             "own share grows: {shares:?}"
         );
+        // 780 parents reached, 90% women, as the brief reports.
+        let sbcc = store
+            .sbcc_indicators("NP".parse().unwrap(), None)
+            .await
+            .unwrap();
+        assert_eq!(sbcc.parents_reached, 780);
+        assert_eq!(sbcc.women_percent(), Some(90));
+        assert!(sbcc.repeated_percent().unwrap() > 50);
         // One account per role.
         let users = store.users().await.unwrap();
         for role in setu_core::access::Role::all() {

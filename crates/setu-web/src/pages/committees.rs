@@ -9,7 +9,7 @@ use axum::Form;
 use serde::Deserialize;
 use setu_core::access::{Capability, Target};
 use setu_core::committees::{CommitteeKind, DecisionStatus, FundingSource, Seat};
-use setu_core::{BsDate, FiscalYear, PlaceCode};
+use setu_core::{FiscalYear, PlaceCode};
 use setu_store::auth::User;
 use setu_store::committees::{ActivityDraft, BudgetDraft, Committee, MeetingDraft};
 use setu_store::contacts::Reveal;
@@ -19,6 +19,7 @@ use time::Date;
 use crate::auth::{allow, can, SignedIn};
 use crate::error::WebError;
 use crate::page::Page;
+use crate::pages::inputs::{bs_date, rupees};
 use crate::templates::{
     Choice, CommitteePage, CommitteeRow, CommitteesPage, MeetingFormPage, MinutesPage, RenderHtml,
     TrendBar,
@@ -27,17 +28,6 @@ use crate::AppState;
 
 fn today() -> Date {
     time::OffsetDateTime::now_utc().date()
-}
-
-/// Reads a date typed in Bikram Sambat (either digits); empty is `None`.
-pub fn bs_date(raw: &str) -> Result<Option<Date>, &'static str> {
-    let raw = raw.trim();
-    if raw.is_empty() {
-        return Ok(None);
-    }
-    raw.parse::<BsDate>()
-        .map(|d| Some(d.to_ad()))
-        .map_err(|_| "error-bs-date")
 }
 
 fn row(page: &Page, c: &Committee) -> CommitteeRow {
@@ -446,19 +436,6 @@ pub struct BudgetForm {
     allocated: String,
     #[serde(default)]
     spent: String,
-}
-
-/// Reads a rupee amount typed with Latin or Devanagari digits and grouping commas.
-fn rupees(raw: &str) -> Result<i64, &'static str> {
-    let digits = setu_core::numbers::to_ascii_digits(raw).replace([',', ' '], "");
-    if digits.is_empty() {
-        return Ok(0);
-    }
-    digits
-        .parse::<i64>()
-        .ok()
-        .filter(|v| *v >= 0)
-        .ok_or("error-amount")
 }
 
 /// `POST /committees/{id}/budget`

@@ -5,6 +5,8 @@ pub mod audit;
 pub mod committees;
 pub mod directory;
 pub mod home;
+pub mod inputs;
 pub mod login;
+pub mod parents;
 pub mod places;
 pub mod prefs;

@@ -1,0 +1,335 @@
+//! Parents' groups and SBCC sessions: the groups in the reader's scope with their indicators,
+//! a group's page (members, sessions, attendance), and the forms to add members and record
+//! sessions.
+
+use axum::extract::{Path, RawForm, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Form;
+use serde::Deserialize;
+use setu_core::access::{Capability, Target};
+use setu_core::community::{Material, SbccIndicators, Sex};
+use setu_core::PlaceCode;
+use setu_store::auth::User;
+use setu_store::contacts::Reveal;
+use setu_store::parents::{Group, SessionDraft};
+use setu_store::StoreError;
+
+use crate::auth::{allow, can, SignedIn};
+use crate::error::WebError;
+use crate::page::Page;
+use crate::pages::inputs::bs_date;
+use crate::templates::{Choice, GroupPage, GroupsPage, IndicatorCard, RenderHtml};
+use crate::AppState;
+
+/// The four SBCC figures as cards, in the reader's digits.
+pub fn cards(page: &Page, i: &SbccIndicators) -> Vec<IndicatorCard> {
+    let pct = |v: Option<u32>| {
+        v.map(|p| format!("{}%", page.num(&i64::from(p))))
+            .unwrap_or_else(|| "–".into())
+    };
+    let per = i
+        .sessions_per_parent_tenths()
+        .map(|t| page.digits(&format!("{}.{}", t / 10, t % 10)))
+        .unwrap_or_else(|| "–".into());
+    vec![
+        IndicatorCard {
+            label: page.t("sbcc-parents-reached"),
+            value: page.num(&i64::from(i.parents_reached)),
+        },
+        IndicatorCard {
+            label: page.t("sbcc-women"),
+            value: pct(i.women_percent()),
+        },
+        IndicatorCard {
+            label: page.t("sbcc-sessions-per-parent"),
+            value: per,
+        },
+        IndicatorCard {
+            label: page.t("sbcc-repeated"),
+            value: pct(i.repeated_percent()),
+        },
+    ]
+}
+
+/// `GET /parents-groups`
+pub async fn list(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+) -> Result<Response, WebError> {
+    allow(&me, Capability::ReadDirectory, None, false)?;
+    render_list(&app, page, &me, None, StatusCode::OK).await
+}
+
+async fn render_list(
+    app: &AppState,
+    page: Page,
+    me: &User,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let page = page.titled("groups-title", "groups");
+    let groups = app.store.groups(me.scope).await?;
+    let indicators = app.store.sbcc_indicators(me.scope, None).await?;
+    let html = GroupsPage {
+        cards: cards(&page, &indicators),
+        groups,
+        can_create: me.role.has(Capability::WriteRecords),
+        error,
+        p: &page,
+    }
+    .render_html();
+    Ok((status, Html(html)).into_response())
+}
+
+/// The new-group form.
+#[derive(Debug, Deserialize, Default)]
+pub struct CreateForm {
+    #[serde(default)]
+    ward: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    formed_on: String,
+}
+
+/// `POST /parents-groups`
+pub async fn create(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Form(f): Form<CreateForm>,
+) -> Result<Response, WebError> {
+    allow(&me, Capability::WriteRecords, None, false)?;
+    let checked = (|| {
+        let ward: PlaceCode = f.ward.trim().parse().map_err(|_| "error-ward-code")?;
+        let target = Target {
+            place: Some(ward),
+            ..Default::default()
+        };
+        if !can(&me, Capability::WriteRecords, Some(&target), false) {
+            return Err("error-place-out-of-scope");
+        }
+        Ok((ward, bs_date(&f.formed_on)?))
+    })();
+    let result = match checked {
+        Ok((ward, formed)) => {
+            app.store
+                .create_group(&me.actor(), ward, &f.name, formed)
+                .await
+        }
+        Err(m) => Err(StoreError::Rejected(m)),
+    };
+    match result {
+        Ok(id) => Ok(Redirect::to(&format!("/parents-groups/{id}")).into_response()),
+        Err(StoreError::Rejected(m)) => {
+            let msg = page.t(m);
+            render_list(&app, page, &me, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(StoreError::UnknownReference(_)) => {
+            let msg = page.t("error-unknown-place");
+            render_list(&app, page, &me, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn group_for(
+    app: &AppState,
+    me: &User,
+    id: &str,
+    cap: Capability,
+) -> Result<Group, WebError> {
+    let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
+    let g = app.store.group(id).await?;
+    allow(me, cap, Some(&g.target()), false)?;
+    Ok(g)
+}
+
+/// `GET /parents-groups/{id}`
+pub async fn show(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let g = group_for(&app, &me, &id, Capability::ReadDirectory).await?;
+    render(&app, page, &me, g, None, StatusCode::OK).await
+}
+
+async fn render(
+    app: &AppState,
+    page: Page,
+    me: &User,
+    g: Group,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let personal = can(me, Capability::ReadPersonal, Some(&g.target()), false);
+    let actor = me.actor();
+    let members = app
+        .store
+        .group_members(
+            g.id,
+            if personal {
+                Reveal::To(&actor)
+            } else {
+                Reveal::No
+            },
+        )
+        .await?;
+    let sessions = app.store.group_sessions(g.id).await?;
+    let indicators = app
+        .store
+        .sbcc_indicators(
+            setu_core::access::Scope::Place(PlaceCode::Country),
+            Some(g.id),
+        )
+        .await?;
+    let page = page.with_title(g.name.clone(), "groups");
+    let sexes = Sex::ALL
+        .iter()
+        .map(|s| Choice {
+            value: s.as_str().into(),
+            label: page.t(&format!("sex-{}", s.as_str())),
+            selected: false,
+        })
+        .collect();
+    let materials = Material::ALL
+        .iter()
+        .map(|m| Choice {
+            value: m.as_str().into(),
+            label: page.t(&format!("material-{}", m.as_str())),
+            selected: false,
+        })
+        .collect();
+    let html = GroupPage {
+        cards: cards(&page, &indicators),
+        can_write: can(me, Capability::WriteRecords, Some(&g.target()), false),
+        g: &g,
+        members,
+        sessions,
+        sexes,
+        materials,
+        error,
+        p: &page,
+    }
+    .render_html();
+    Ok((status, Html(html)).into_response())
+}
+
+/// The add-member form.
+#[derive(Debug, Deserialize, Default)]
+pub struct MemberForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    sex: String,
+    #[serde(default)]
+    joined_on: String,
+}
+
+/// `POST /parents-groups/{id}/members`
+pub async fn add_member(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<MemberForm>,
+) -> Result<Response, WebError> {
+    let g = group_for(&app, &me, &id, Capability::WriteRecords).await?;
+    let checked = (|| {
+        let sex = Sex::parse(&f.sex).ok_or("error-choose-one")?;
+        let joined = bs_date(&f.joined_on)?.ok_or("error-required")?;
+        Ok((sex, joined))
+    })();
+    let result = match checked {
+        Ok((sex, joined)) => app
+            .store
+            .add_group_member(&me.actor(), g.id, &f.name, sex, joined)
+            .await
+            .map(|_| ()),
+        Err(m) => Err(StoreError::Rejected(m)),
+    };
+    after(&app, page, &me, g, result).await
+}
+
+async fn after(
+    app: &AppState,
+    page: Page,
+    me: &User,
+    g: Group,
+    result: Result<(), StoreError>,
+) -> Result<Response, WebError> {
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/parents-groups/{}", g.id)).into_response()),
+        Err(StoreError::Rejected(m)) => {
+            let msg = page.t(m);
+            render(
+                app,
+                page,
+                me,
+                g,
+                Some(msg),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /parents-groups/{id}/sessions`: date, topic, material (and episode), facilitator,
+/// and a `present` field for every member who came.
+pub async fn record_session(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    RawForm(raw): RawForm,
+) -> Result<Response, WebError> {
+    let g = group_for(&app, &me, &id, Capability::WriteRecords).await?;
+    let mut fields = std::collections::HashMap::new();
+    let mut present = Vec::new();
+    for (k, v) in form_urlencoded::parse(&raw) {
+        if k == "present" {
+            present.push(v.into_owned());
+        } else {
+            fields.insert(k.into_owned(), v.into_owned());
+        }
+    }
+    let field = |k: &str| fields.get(k).cloned().unwrap_or_default();
+    let checked = (|| {
+        let held_on = bs_date(&field("held_on"))?.ok_or("error-required")?;
+        if held_on > time::OffsetDateTime::now_utc().date() {
+            return Err("error-date-future");
+        }
+        let material = Material::parse(&field("material")).ok_or("error-choose-one")?;
+        let episode = match field("episode").trim() {
+            "" => None,
+            e => Some(
+                setu_core::numbers::to_ascii_digits(e)
+                    .parse::<i64>()
+                    .map_err(|_| "error-episode")?,
+            ),
+        };
+        Ok(SessionDraft {
+            held_on,
+            topic: field("topic"),
+            material,
+            episode,
+            facilitator: field("facilitator"),
+            present,
+        })
+    })();
+    let result = match checked {
+        Ok(d) => app
+            .store
+            .record_session(&me.actor(), g.id, &d)
+            .await
+            .map(|_| ()),
+        Err(m) => Err(StoreError::Rejected(m)),
+    };
+    after(&app, page, &me, g, result).await
+}
