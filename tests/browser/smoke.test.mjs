@@ -171,3 +171,13 @@ test("committees: status, plan and budget chart, printable minutes in Nepali", a
   await page.screenshot({ path: path.join(shots, "minutes-ne-print.png"), fullPage: true });
   await ctx.close();
 });
+
+test("parents' groups show the SBCC figures on a phone", async () => {
+  const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: "ne-NP" });
+  const page = await ctx.newPage();
+  await signIn(page, "district.banke");
+  await page.goto(base + "/parents-groups");
+  assert.match(await page.textContent("main"), /पुगेका अभिभावक/);
+  await page.screenshot({ path: path.join(shots, "groups-ne-phone.png"), fullPage: false });
+  await ctx.close();
+});
