@@ -111,3 +111,86 @@ mod tests {
         assert_eq!(SbccIndicators::default().women_percent(), None);
     }
 }
+
+kinds! {
+    /// What a youth engagement event was.
+    EventType {
+        /// Awareness in the community.
+        Awareness = "awareness",
+        /// A session in a school.
+        SchoolSession = "school-session",
+        /// Street drama.
+        StreetDrama = "street-drama",
+        /// A video screening.
+        VideoScreening = "video-screening",
+        /// A meeting with the municipality.
+        MunicipalityMeeting = "municipality-meeting",
+        /// A budget hearing.
+        BudgetHearing = "budget-hearing",
+        /// Support to a survivor.
+        SurvivorSupport = "survivor-support",
+    }
+}
+
+kinds! {
+    /// A youth ambassador's standing.
+    YouthStatus {
+        /// Active.
+        Active = "active",
+        /// Not active for now, still a member.
+        Inactive = "inactive",
+        /// Has left.
+        Left = "left",
+    }
+}
+
+/// A local level with fewer active youth ambassadors than this is flagged: when the
+/// ambassadors of one generation leave, nobody may be there to take over.
+pub const SUCCESSION_THRESHOLD: i64 = 5;
+
+/// Participants of an event by sex × age band: [female, male, other] under 18, then 18+.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Participants {
+    /// Under 18: female, male, other.
+    pub under18: [i64; 3],
+    /// 18 and over: female, male, other.
+    pub adults: [i64; 3],
+}
+
+impl Participants {
+    /// Everyone.
+    pub fn total(&self) -> i64 {
+        self.under18.iter().chain(self.adults.iter()).sum()
+    }
+
+    /// Adds another event's participants.
+    pub fn add(&mut self, other: &Participants) {
+        for i in 0..3 {
+            self.under18[i] += other.under18[i];
+            self.adults[i] += other.adults[i];
+        }
+    }
+}
+
+#[cfg(test)]
+mod youth_tests {
+    use super::*;
+
+    #[test]
+    fn participants_add_up() {
+        let mut p = Participants {
+            under18: [3, 2, 0],
+            adults: [5, 1, 1],
+        };
+        assert_eq!(p.total(), 12);
+        p.add(&Participants {
+            under18: [1, 0, 0],
+            adults: [0, 0, 0],
+        });
+        assert_eq!(p.under18[0], 4);
+        assert_eq!(
+            EventType::parse("budget-hearing"),
+            Some(EventType::BudgetHearing)
+        );
+    }
+}

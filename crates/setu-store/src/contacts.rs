@@ -84,6 +84,7 @@ pub(crate) const SEALED: &[(&str, &str, &[&str])] = &[
     ("meeting_decision", "id", &["text", "responsible"]),
     ("group_member", "id", &["name"]),
     ("sbcc_session", "id", &["facilitator"]),
+    ("youth_ambassador", "id", &["name"]),
 ];
 
 /// SQL that keeps only rows inside `scope`: the condition, and the value to bind as `$n`

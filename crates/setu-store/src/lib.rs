@@ -17,6 +17,7 @@ mod error;
 pub mod geo;
 mod migrate;
 pub mod parents;
+pub mod youth;
 
 use std::sync::Arc;
 

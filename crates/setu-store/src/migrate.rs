@@ -34,6 +34,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0004_parents_groups.sql"),
         include_str!("../migrations/postgres/0004_parents_groups.sql"),
     ),
+    (
+        5,
+        "youth",
+        include_str!("../migrations/sqlite/0005_youth.sql"),
+        include_str!("../migrations/postgres/0005_youth.sql"),
+    ),
 ];
 
 impl Store {

@@ -35,7 +35,7 @@ async fn geography_counts_match_nepal() {
 async fn migrating_twice_changes_nothing() {
     each_engine(|s| async move {
         s.migrate().await.unwrap();
-        assert_eq!(s.schema_version().await.unwrap(), 4);
+        assert_eq!(s.schema_version().await.unwrap(), 5);
         assert_eq!(s.place_counts().await.unwrap().wards, 6743);
     })
     .await;
@@ -1094,6 +1094,118 @@ async fn parents_groups_count_people_once_and_repeated_attendance() {
         assert_eq!(
             (sessions.len(), sessions[0].episode, sessions[0].present),
             (4, Some(4), 1)
+        );
+    })
+    .await;
+}
+
+// ---- youth ambassadors ----
+
+use setu_core::community::{EventType, Participants, YouthStatus};
+use setu_store::youth::{AmbassadorDraft, EventDraft};
+
+#[tokio::test]
+async fn youth_registry_growth_succession_and_events() {
+    each_engine(|s| async move {
+        let today = date!(2024 - 06 - 01);
+        let add = |ward: &'static str, joined: time::Date| {
+            let s = s.clone();
+            async move {
+                s.add_ambassador(
+                    &sys(),
+                    &AmbassadorDraft {
+                        ward: ward.parse().unwrap(),
+                        name: "Youth Unique-Yo1".into(),
+                        sex: Sex::Female,
+                        joined_on: joined,
+                        trainings: 2,
+                    },
+                )
+                .await
+                .unwrap()
+            }
+        };
+        // Nepalganj: 2 in 2020, 6 more in 2022; one of the first leaves in 2023.
+        let first = add("5110601", date!(2020 - 05 - 01)).await;
+        add("5110601", date!(2020 - 06 - 01)).await;
+        for _ in 0..6 {
+            add("5110602", date!(2022 - 02 - 01)).await;
+        }
+        // Kohalpur: only 2.
+        add("5110201", date!(2023 - 01 - 01)).await;
+        add("5110201", date!(2023 - 01 - 01)).await;
+        s.set_ambassador_status(&sys(), &first, YouthStatus::Left, date!(2023 - 03 - 01))
+            .await
+            .unwrap();
+        assert_eq!(
+            s.ambassador(&first, today).await.unwrap().status,
+            YouthStatus::Left
+        );
+        assert_eq!(
+            s.ambassador(&first, date!(2023 - 01 - 01))
+                .await
+                .unwrap()
+                .status,
+            YouthStatus::Active
+        );
+
+        let growth = s
+            .youth_growth("511".parse().unwrap(), 2020, today)
+            .await
+            .unwrap();
+        assert_eq!(
+            growth,
+            vec![(2020, 2), (2021, 2), (2022, 8), (2023, 9), (2024, 9)]
+        );
+        let succession = s
+            .youth_succession("511".parse().unwrap(), 5, today)
+            .await
+            .unwrap();
+        assert_eq!(succession, vec![(PlaceCode::LocalLevel(51102), 2)]);
+        assert!(s
+            .ambassadors("312".parse().unwrap(), Reveal::No, today)
+            .await
+            .unwrap()
+            .is_empty());
+
+        let p = Participants {
+            under18: [10, 8, 0],
+            adults: [4, 2, 1],
+        };
+        s.record_youth_event(
+            &sys(),
+            &EventDraft {
+                ward: "5110601".parse().unwrap(),
+                held_on: date!(2024 - 04 - 01),
+                event_type: EventType::BudgetHearing,
+                participants: p,
+                outcome: "Budget line of NPR 200,000 won".into(),
+            },
+        )
+        .await
+        .unwrap();
+        assert!(matches!(
+            s.record_youth_event(
+                &sys(),
+                &EventDraft {
+                    ward: "51106".parse().unwrap(),
+                    held_on: today,
+                    event_type: EventType::Awareness,
+                    participants: p,
+                    outcome: String::new()
+                }
+            )
+            .await,
+            Err(StoreError::Rejected("error-ward-code"))
+        ));
+        let (events, total) = s.youth_events("511".parse().unwrap(), 10).await.unwrap();
+        assert_eq!(
+            (events.len(), total, events[0].participants.total()),
+            (1, 1, 25)
+        );
+        assert_eq!(
+            s.youth_events("312".parse().unwrap(), 10).await.unwrap().1,
+            0
         );
     })
     .await;

@@ -1,0 +1,381 @@
+//! Youth ambassadors and their engagement events: the registry (names sealed), standing over
+//! time, growth by year, the succession warning, and events with participants by sex and age.
+
+use serde::Serialize;
+use setu_core::access::{Scope, Target};
+use setu_core::calendar::iso;
+use setu_core::community::{EventType, Participants, Sex, YouthStatus};
+use setu_core::PlaceCode;
+use sqlx::Row;
+use time::Date;
+
+use crate::audit::{append, Actor, Event};
+use crate::contacts::{scope_condition, Reveal};
+use crate::{now_text, Result, Store, StoreError};
+
+/// An ambassador; `name` only when revealed.
+#[derive(Debug, Clone, Serialize)]
+pub struct Ambassador {
+    /// Id.
+    pub id: String,
+    /// Ward.
+    pub ward: String,
+    /// Name, when revealed.
+    pub name: Option<String>,
+    /// Sex.
+    pub sex: Sex,
+    /// Joined, ISO.
+    pub joined_on: String,
+    /// Standing today.
+    pub status: YouthStatus,
+    /// Since when inactive or gone, ISO.
+    pub status_since: Option<String>,
+    /// Trainings attended.
+    pub trainings: i64,
+}
+
+impl Ambassador {
+    /// Where the record lives.
+    pub fn target(&self) -> Target {
+        Target {
+            place: self.ward.parse().ok(),
+            ..Default::default()
+        }
+    }
+}
+
+/// A new ambassador.
+#[derive(Debug, Clone)]
+pub struct AmbassadorDraft {
+    /// Ward.
+    pub ward: PlaceCode,
+    /// Name.
+    pub name: String,
+    /// Sex.
+    pub sex: Sex,
+    /// Joined.
+    pub joined_on: Date,
+    /// Trainings attended.
+    pub trainings: i64,
+}
+
+/// An engagement event.
+#[derive(Debug, Clone, Serialize)]
+pub struct YouthEvent {
+    /// Id.
+    pub id: String,
+    /// Ward.
+    pub ward: String,
+    /// Held on, ISO.
+    pub held_on: String,
+    /// Kind.
+    pub event_type: EventType,
+    /// Participants.
+    pub participants: Participants,
+    /// Outcome (e.g. a budget line won).
+    pub outcome: String,
+}
+
+/// A new event.
+#[derive(Debug, Clone)]
+pub struct EventDraft {
+    /// Ward.
+    pub ward: PlaceCode,
+    /// Held on.
+    pub held_on: Date,
+    /// Kind.
+    pub event_type: EventType,
+    /// Participants.
+    pub participants: Participants,
+    /// Outcome.
+    pub outcome: String,
+}
+
+impl Store {
+    /// Registers an ambassador.
+    pub async fn add_ambassador(&self, by: &Actor, d: &AmbassadorDraft) -> Result<String> {
+        if !matches!(d.ward, PlaceCode::Ward { .. }) {
+            return Err(StoreError::Rejected("error-ward-code"));
+        }
+        self.place(d.ward)
+            .await?
+            .ok_or(StoreError::UnknownReference("place"))?;
+        if d.name.trim().is_empty() {
+            return Err(StoreError::Rejected("error-required"));
+        }
+        let id = uuid::Uuid::new_v4().to_string();
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO youth_ambassador (id, ward_code, name, sex, joined_on, trainings, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(id.clone())
+        .bind(d.ward.to_string())
+        .bind(self.keys.seal("youth_ambassador", "name", &id, d.name.trim())?)
+        .bind(d.sex.as_str())
+        .bind(iso(d.joined_on))
+        .bind(d.trainings.max(0))
+        .bind(now_text())
+        .execute(&mut *tx)
+        .await?;
+        append(
+            &mut tx,
+            by,
+            &Event::new("create", "youth-ambassador", &id)
+                .at(d.ward)
+                .fields(&["name", "sex", "joined_on"]),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// One ambassador (sealed name), with standing on `today`.
+    pub async fn ambassador(&self, id: &str, today: Date) -> Result<Ambassador> {
+        let row = sqlx::query(&format!("{SELECT} WHERE id = $1"))
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        self.ambassador_from_row(&row, Reveal::No, today).await
+    }
+
+    /// Changes an ambassador's standing from `since`.
+    pub async fn set_ambassador_status(
+        &self,
+        by: &Actor,
+        id: &str,
+        status: YouthStatus,
+        since: Date,
+    ) -> Result<()> {
+        let a = self.ambassador(id, since).await?;
+        let (inactive, left) = match status {
+            YouthStatus::Active => (None, None),
+            YouthStatus::Inactive => (Some(iso(since)), None),
+            YouthStatus::Left => (None, Some(iso(since))),
+        };
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE youth_ambassador SET inactive_since = $1, left_on = $2 WHERE id = $3")
+            .bind(inactive)
+            .bind(left)
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        let mut event = Event::new("update", "youth-ambassador", id)
+            .fields(&["status"])
+            .detail(status.as_str());
+        event.place = a.ward.parse().ok();
+        append(&mut tx, by, &event).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Ambassadors inside `scope` (SQL), with standing on `today`.
+    pub async fn ambassadors(
+        &self,
+        scope: Scope,
+        reveal: Reveal<'_>,
+        today: Date,
+    ) -> Result<Vec<Ambassador>> {
+        let (cond, value) = scope_condition(scope, 1, "ward_code", None, None);
+        let sql = format!("{SELECT} WHERE {cond} ORDER BY ward_code, joined_on, id");
+        let mut q = sqlx::query(&sql);
+        if let Some(v) = value {
+            q = q.bind(v);
+        }
+        let rows = q.fetch_all(&self.pool).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            out.push(self.ambassador_from_row(r, reveal, today).await?);
+        }
+        Ok(out)
+    }
+
+    /// Active ambassadors at the end of each year from `first_year` to `today`'s year.
+    pub async fn youth_growth(
+        &self,
+        scope: Scope,
+        first_year: i32,
+        today: Date,
+    ) -> Result<Vec<(i32, i64)>> {
+        let all = self.ambassadors(scope, Reveal::No, today).await?;
+        let mut out = Vec::new();
+        for year in first_year..=today.year() {
+            let end = Date::from_calendar_date(year, time::Month::December, 31)
+                .unwrap_or(today)
+                .min(today);
+            let end_iso = iso(end);
+            let active = all
+                .iter()
+                .filter(|a| a.joined_on <= end_iso)
+                .filter(|a| match (&a.status, &a.status_since) {
+                    (YouthStatus::Active, _) => true,
+                    (_, Some(since)) => since.as_str() > end_iso.as_str(),
+                    (_, None) => true,
+                })
+                .count();
+            out.push((year, i64::try_from(active).unwrap_or(0)));
+        }
+        Ok(out)
+    }
+
+    /// Local levels inside `scope` that have ambassadors on record but fewer than `threshold`
+    /// active today: (local level code, active).
+    pub async fn youth_succession(
+        &self,
+        scope: Scope,
+        threshold: i64,
+        today: Date,
+    ) -> Result<Vec<(PlaceCode, i64)>> {
+        let all = self.ambassadors(scope, Reveal::No, today).await?;
+        let mut per_ll: std::collections::BTreeMap<PlaceCode, i64> =
+            std::collections::BTreeMap::new();
+        for a in &all {
+            if let Ok(PlaceCode::Ward { local_level, .. }) = a.ward.parse::<PlaceCode>() {
+                *per_ll
+                    .entry(PlaceCode::LocalLevel(local_level))
+                    .or_default() += i64::from(a.status == YouthStatus::Active);
+            }
+        }
+        Ok(per_ll.into_iter().filter(|(_, n)| *n < threshold).collect())
+    }
+
+    /// Records an engagement event.
+    pub async fn record_youth_event(&self, by: &Actor, d: &EventDraft) -> Result<String> {
+        if !matches!(d.ward, PlaceCode::Ward { .. }) {
+            return Err(StoreError::Rejected("error-ward-code"));
+        }
+        self.place(d.ward)
+            .await?
+            .ok_or(StoreError::UnknownReference("place"))?;
+        let p = d.participants;
+        if p.under18.iter().chain(p.adults.iter()).any(|n| *n < 0) {
+            return Err(StoreError::Rejected("error-amount"));
+        }
+        let id = uuid::Uuid::new_v4().to_string();
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO youth_event (id, ward_code, held_on, event_type, female_u18, male_u18, other_u18, female_18, male_18, other_18, outcome, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .bind(id.clone())
+        .bind(d.ward.to_string())
+        .bind(iso(d.held_on))
+        .bind(d.event_type.as_str())
+        .bind(p.under18[0])
+        .bind(p.under18[1])
+        .bind(p.under18[2])
+        .bind(p.adults[0])
+        .bind(p.adults[1])
+        .bind(p.adults[2])
+        .bind(d.outcome.trim().to_string())
+        .bind(now_text())
+        .execute(&mut *tx)
+        .await?;
+        append(
+            &mut tx,
+            by,
+            &Event::new("create", "youth-event", &id)
+                .at(d.ward)
+                .detail(d.event_type.as_str()),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Events inside `scope`, newest first, at most `limit`; and how many there are in all.
+    pub async fn youth_events(&self, scope: Scope, limit: i64) -> Result<(Vec<YouthEvent>, i64)> {
+        let (cond, value) = scope_condition(scope, 2, "ward_code", None, None);
+        let sql = format!(
+            "SELECT id, ward_code, held_on, event_type, female_u18, male_u18, other_u18, female_18, male_18, other_18, outcome \
+             FROM youth_event WHERE {cond} ORDER BY held_on DESC, id LIMIT $1"
+        );
+        let mut q = sqlx::query(&sql).bind(limit);
+        if let Some(v) = value.clone() {
+            q = q.bind(v);
+        }
+        let rows = q.fetch_all(&self.pool).await?;
+        let count_sql = format!(
+            "SELECT COUNT(*) FROM youth_event WHERE {}",
+            scope_condition(scope, 1, "ward_code", None, None).0
+        );
+        let mut c = sqlx::query_scalar::<_, i64>(&count_sql);
+        if let Some(v) = value {
+            c = c.bind(v);
+        }
+        let total = c.fetch_one(&self.pool).await?;
+        let events = rows
+            .iter()
+            .map(|r| {
+                let kind: String = r.try_get("event_type")?;
+                Ok(YouthEvent {
+                    id: r.try_get("id")?,
+                    ward: r.try_get("ward_code")?,
+                    held_on: r.try_get("held_on")?,
+                    event_type: EventType::parse(&kind).unwrap_or(EventType::Awareness),
+                    participants: Participants {
+                        under18: [
+                            r.try_get("female_u18")?,
+                            r.try_get("male_u18")?,
+                            r.try_get("other_u18")?,
+                        ],
+                        adults: [
+                            r.try_get("female_18")?,
+                            r.try_get("male_18")?,
+                            r.try_get("other_18")?,
+                        ],
+                    },
+                    outcome: r.try_get("outcome")?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok((events, total))
+    }
+
+    async fn ambassador_from_row(
+        &self,
+        r: &sqlx::any::AnyRow,
+        reveal: Reveal<'_>,
+        today: Date,
+    ) -> Result<Ambassador> {
+        let id: String = r.try_get("id")?;
+        let sex: String = r.try_get("sex")?;
+        let inactive: Option<String> = r.try_get("inactive_since")?;
+        let left: Option<String> = r.try_get("left_on")?;
+        let today = iso(today);
+        let (status, since) = match (left, inactive) {
+            (Some(l), _) if l <= today => (YouthStatus::Left, Some(l)),
+            (_, Some(i)) if i <= today => (YouthStatus::Inactive, Some(i)),
+            _ => (YouthStatus::Active, None),
+        };
+        let name = match reveal {
+            Reveal::No => None,
+            Reveal::To(actor) => {
+                self.audit(
+                    actor,
+                    &Event::new("view-personal", "youth-ambassador", &id).fields(&["name"]),
+                )
+                .await?;
+                Some(self.keys.open(
+                    "youth_ambassador",
+                    "name",
+                    &id,
+                    &r.try_get::<String, _>("name")?,
+                )?)
+            }
+        };
+        Ok(Ambassador {
+            ward: r.try_get("ward_code")?,
+            sex: Sex::parse(&sex).unwrap_or(Sex::Other),
+            joined_on: r.try_get("joined_on")?,
+            trainings: r.try_get("trainings")?,
+            status,
+            status_since: since,
+            name,
+            id,
+        })
+    }
+}
+
+const SELECT: &str = "SELECT id, ward_code, name, sex, joined_on, inactive_since, left_on, trainings FROM youth_ambassador";
