@@ -7,7 +7,7 @@ use axum::routing::{get, post, MethodRouter};
 use setu_core::access::Capability;
 
 use crate::pages::directory::routes as dir;
-use crate::pages::{admin, audit, committees, home, login, parents, places, prefs};
+use crate::pages::{admin, audit, committees, home, login, parents, places, prefs, youth};
 use crate::{api, assets, healthz, readyz, AppState};
 
 /// Who may use a route.
@@ -45,6 +45,8 @@ pub enum Subject {
     Decision,
     /// A parents' group id in the path.
     Group,
+    /// A youth ambassador id in the path.
+    Ambassador,
 }
 
 /// One route: method, path pattern, access, subject.
@@ -115,6 +117,10 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         r(Method::GET, "/parents-groups/{id}", Needs(ReadDirectory), S::Group, get(parents::show)),
         r(Method::POST, "/parents-groups/{id}/members", Needs(WriteRecords), S::Group, post(parents::add_member)),
         r(Method::POST, "/parents-groups/{id}/sessions", Needs(WriteRecords), S::Group, post(parents::record_session)),
+        r(Method::GET, "/youth", Needs(ReadDirectory), S::None, get(youth::page)),
+        r(Method::POST, "/youth/ambassadors", Needs(WriteRecords), S::NewAtPlace, post(youth::add)),
+        r(Method::POST, "/youth/ambassadors/{id}/status", Needs(WriteRecords), S::Ambassador, post(youth::set_status)),
+        r(Method::POST, "/youth/events", Needs(WriteRecords), S::NewAtPlace, post(youth::record_event)),
         r(Method::GET, "/glass", Needs(ReviewGlass), S::None, get(audit::review)),
         r(Method::GET, "/audit", Needs(ReadAudit), S::None, get(audit::browse)),
         r(Method::GET, "/audit.csv", Needs(ReadAudit), S::None, get(audit::export)),

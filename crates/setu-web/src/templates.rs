@@ -383,3 +383,22 @@ pub struct GroupPage<'a> {
     pub can_write: bool,
     pub error: Option<String>,
 }
+
+/// Youth ambassadors and their events.
+#[derive(Template)]
+#[template(path = "youth.html")]
+pub struct YouthPage<'a> {
+    pub p: &'a Page,
+    pub active: String,
+    pub event_count: String,
+    pub threshold: String,
+    pub bars: Vec<TrendBar>,
+    pub warnings: Vec<String>,
+    pub ambassadors: Vec<setu_store::youth::Ambassador>,
+    pub events: Vec<setu_store::youth::YouthEvent>,
+    pub sexes: Vec<Choice>,
+    pub types: Vec<Choice>,
+    pub statuses: Vec<Choice>,
+    pub can_write: bool,
+    pub error: Option<String>,
+}

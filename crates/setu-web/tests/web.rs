@@ -1150,6 +1150,17 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
                 .clone();
             committees.push((c, meeting, decision, PlaceCode::LocalLevel(ll)));
         }
+        let mut ambassadors = Vec::new();
+        for ward in ["5110619", "3120601"] {
+            let draft = setu_store::youth::AmbassadorDraft {
+                ward: ward.parse().unwrap(),
+                name: "Youth".into(),
+                sex: setu_core::community::Sex::Male,
+                joined_on: date!(2022 - 01 - 01),
+                trainings: 0,
+            };
+            ambassadors.push(store.add_ambassador(&sys, &draft).await.unwrap());
+        }
         let mut groups = Vec::new();
         for ward in ["5110619", "3120601"] {
             let g = store
@@ -1250,6 +1261,7 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
                         Subject::Meeting => meeting.clone(),
                         Subject::Decision => decision.clone(),
                         Subject::Group => groups[side].to_string(),
+                        Subject::Ambassador => ambassadors[side].clone(),
                         _ if route.path.starts_with("/sites/") => site.to_string(),
                         _ => org.to_string(),
                     };
@@ -1299,6 +1311,19 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
                             vec![("reason", "matrix test reason, long enough")]
                         }
                         ("/committees", "POST") => vec![("kind", "lccht"), ("place", committee_at)],
+                        ("/youth/ambassadors", "POST") => vec![
+                            ("name", "Matrix Youth"),
+                            ("ward", place),
+                            ("sex", "female"),
+                            ("joined_on", "2080-01-01"),
+                        ],
+                        ("/youth/ambassadors/{id}/status", _) => vec![("status", "active")],
+                        ("/youth/events", "POST") => vec![
+                            ("ward", place),
+                            ("held_on", "2081-01-01"),
+                            ("event_type", "awareness"),
+                            ("female_u18", "3"),
+                        ],
                         ("/parents-groups", "POST") => vec![("name", "New group"), ("ward", place)],
                         ("/parents-groups/{id}/members", _) => vec![
                             ("name", "Matrix Parent"),
@@ -1395,6 +1420,10 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
                             place: Some(place.parse().unwrap()),
                             site: Some(site),
                             organisation: Some(org),
+                        }),
+                        Subject::Ambassador => Some(Target {
+                            place: Some(place.parse().unwrap()),
+                            ..Default::default()
                         }),
                         Subject::Group => Some(Target {
                             place: Some(place.parse().unwrap()),
@@ -1781,6 +1810,89 @@ async fn parents_groups_record_sessions_and_show_repeated_contact() {
             .contains("Parent Unique-Gx1"));
         let list = get_as(&app, "/parents-groups", "en", &dc).await.body;
         assert!(list.contains("Ward 4 mothers") && list.contains("Attended 3 sessions or more"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn youth_ambassadors_grow_and_events_are_recorded() {
+    each_app(|app, store| async move {
+        let me = sign_in(&store, "youth.lead", Role::YouthAmbassador, "51106").await;
+        let made = post_form(
+            &app,
+            "/youth/ambassadors",
+            &[
+                ("name", "Youth Unique-Yx2"),
+                ("ward", "5110603"),
+                ("sex", "female"),
+                ("joined_on", "2079-01-01"),
+                ("trainings", "२"),
+            ],
+            &me,
+        )
+        .await;
+        assert_eq!(made.status, StatusCode::SEE_OTHER);
+        let far = post_form(
+            &app,
+            "/youth/ambassadors",
+            &[
+                ("name", "X"),
+                ("ward", "3120601"),
+                ("sex", "female"),
+                ("joined_on", "2079-01-01"),
+            ],
+            &me,
+        )
+        .await;
+        assert!(far.body.contains("outside your scope"));
+        let ev = post_form(
+            &app,
+            "/youth/events",
+            &[
+                ("ward", "5110603"),
+                ("held_on", "2081-05-01"),
+                ("event_type", "budget-hearing"),
+                ("female_u18", "12"),
+                ("male_18", "3"),
+                ("outcome", "Budget line won"),
+            ],
+            &me,
+        )
+        .await;
+        assert_eq!(ev.status, StatusCode::SEE_OTHER);
+        let bad = post_form(
+            &app,
+            "/youth/events",
+            &[
+                ("ward", "5110603"),
+                ("held_on", "2081-05-01"),
+                ("event_type", "budget-hearing"),
+                ("female_u18", "many"),
+            ],
+            &me,
+        )
+        .await;
+        assert!(bad.body.contains("number of people"));
+        let page = get_as(&app, "/youth", "en", &me).await.body;
+        assert!(
+            page.contains("Budget hearing")
+                && page.contains("Budget line won")
+                && page.contains(">15<")
+        );
+        assert!(
+            page.contains("(hidden)") && !page.contains("Unique-Yx2"),
+            "youth ambassadors do not read personal data"
+        );
+        assert!(
+            page.contains("Succession:"),
+            "one active ambassador is fewer than five"
+        );
+        assert!(page.contains("<svg"));
+        let dc = sign_in(&store, "dc.youth", Role::DistrictCoordinator, "511").await;
+        assert!(get_as(&app, "/youth", "en", &dc)
+            .await
+            .body
+            .contains("Youth Unique-Yx2"));
     })
     .await;
 }

@@ -6,7 +6,7 @@
 use anyhow::{bail, Context, Result};
 use setu_core::access::{Role, Scope};
 use setu_core::committees::{CommitteeKind, FundingSource, Seat};
-use setu_core::community::{Material, Sex};
+use setu_core::community::{EventType, Material, Participants, Sex};
 use setu_core::directory::{OrgDraft, OrgKind, SiteDraft, SiteKind};
 use setu_core::FiscalYear;
 use setu_core::PlaceCode;
@@ -16,6 +16,7 @@ use setu_store::committees::{ActivityDraft, BudgetDraft, MeetingDraft};
 use setu_store::contacts::ContactDraft;
 use setu_store::directory::DirectoryFilter;
 use setu_store::parents::SessionDraft;
+use setu_store::youth::{AmbassadorDraft, EventDraft};
 use setu_store::{Engine, Store};
 use time::macros::date;
 use time::Duration;
@@ -59,6 +60,7 @@ pub async fn run(args: ServeArgs, no_serve: bool) -> Result<()> {
     let logins = users(&store, &ids).await?;
     committees(&store).await?;
     parents_groups(&store).await?;
+    youth(&store).await?;
     println!(
         "demo database ready: {} organisations, {} sites",
         store
@@ -341,6 +343,69 @@ pub async fn parents_groups(store: &Store) -> Result<()> {
                 store.record_session(&demo_actor(), g, &draft).await?;
             }
         }
+    }
+    Ok(())
+}
+
+/// Youth ambassadors: 20 at the end of 2020, 100 in 2021, 240 in 2022 and 370 in 2023, as the
+/// brief reports, spread over the programme's wards; and 968 engagement events over those
+/// four years.
+pub async fn youth(store: &Store) -> Result<()> {
+    let names = [
+        "Anish", "Sabina", "Rohit", "Puja", "Bikash", "Asmita", "Suman", "Nirmala", "Dipak",
+        "Rekha",
+    ];
+    let joined_per_year = [(2020, 20), (2021, 80), (2022, 140), (2023, 130)];
+    let mut n = 0usize;
+    for (year, count) in joined_per_year {
+        for k in 0..count {
+            let ll = PROGRAMME_LOCAL_LEVELS[n % PROGRAMME_LOCAL_LEVELS.len()];
+            let ward = u8::try_from(1 + (n / PROGRAMME_LOCAL_LEVELS.len()) % 5).unwrap_or(1);
+            let day = i64::from(k % 300);
+            let joined = date!(2020 - 01 - 15).replace_year(year)? + Duration::days(day);
+            let draft = AmbassadorDraft {
+                ward: PlaceCode::Ward {
+                    local_level: ll,
+                    ward,
+                },
+                name: format!("{} {} (demo)", names[n % names.len()], n + 1),
+                sex: if n.is_multiple_of(3) {
+                    Sex::Male
+                } else {
+                    Sex::Female
+                },
+                joined_on: joined,
+                trainings: i64::try_from(n % 4).unwrap_or(0),
+            };
+            store.add_ambassador(&demo_actor(), &draft).await?;
+            n += 1;
+        }
+    }
+    for e in 0..968usize {
+        let ll = PROGRAMME_LOCAL_LEVELS[e % PROGRAMME_LOCAL_LEVELS.len()];
+        let kind = EventType::ALL[e % EventType::ALL.len()];
+        let held_on = date!(2020 - 03 - 01) + Duration::days(i64::try_from(e * 3 / 2).unwrap_or(0));
+        let size = i64::try_from(10 + e % 40).unwrap_or(10);
+        let participants = Participants {
+            under18: [size / 2, size / 3, 0],
+            adults: [size / 5, size / 10, 0],
+        };
+        let outcome = match kind {
+            EventType::BudgetHearing => "Anti-trafficking budget line kept (demo)",
+            EventType::MunicipalityMeeting => "Youth resource centre room agreed (demo)",
+            _ => "",
+        };
+        let draft = EventDraft {
+            ward: PlaceCode::Ward {
+                local_level: ll,
+                ward: 1,
+            },
+            held_on,
+            event_type: kind,
+            participants,
+            outcome: outcome.into(),
+        };
+        store.record_youth_event(&demo_actor(), &draft).await?;
     }
     Ok(())
 }

@@ -392,6 +392,23 @@ async fn demo_builds_the_programme_directory_on_each_engine() {
         assert_eq!(sbcc.parents_reached, 780);
         assert_eq!(sbcc.women_percent(), Some(90));
         assert!(sbcc.repeated_percent().unwrap() > 50);
+        // Youth ambassadors 20 (2020) growing to 370 (2023); 968 engagement events.
+        let growth = store
+            .youth_growth("NP".parse().unwrap(), 2020, today)
+            .await
+            .unwrap();
+        assert_eq!(
+            &growth[..4],
+            &[(2020, 20), (2021, 100), (2022, 240), (2023, 370)]
+        );
+        assert_eq!(
+            store
+                .youth_events("NP".parse().unwrap(), 1)
+                .await
+                .unwrap()
+                .1,
+            968
+        );
         // One account per role.
         let users = store.users().await.unwrap();
         for role in setu_core::access::Role::all() {

@@ -10,3 +10,4 @@ pub mod login;
 pub mod parents;
 pub mod places;
 pub mod prefs;
+pub mod youth;

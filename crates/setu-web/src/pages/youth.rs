@@ -1,0 +1,336 @@
+//! Youth ambassadors: growth by year, the succession warning, the registry, and engagement
+//! events, with the forms to register an ambassador, change their standing and record an event.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Form;
+use serde::Deserialize;
+use setu_core::access::{Capability, Target};
+use setu_core::community::{EventType, Participants, Sex, YouthStatus, SUCCESSION_THRESHOLD};
+use setu_core::PlaceCode;
+use setu_store::auth::User;
+use setu_store::contacts::Reveal;
+use setu_store::youth::{AmbassadorDraft, EventDraft};
+use setu_store::StoreError;
+
+use crate::auth::{allow, can, SignedIn};
+use crate::error::WebError;
+use crate::page::Page;
+use crate::pages::inputs::bs_date;
+use crate::templates::{Choice, RenderHtml, TrendBar, YouthPage};
+use crate::AppState;
+
+/// The first year of the programme's youth work.
+const FIRST_YEAR: i32 = 2020;
+
+fn today() -> time::Date {
+    time::OffsetDateTime::now_utc().date()
+}
+
+/// `GET /youth`
+pub async fn page(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+) -> Result<Response, WebError> {
+    allow(&me, Capability::ReadDirectory, None, false)?;
+    render(&app, page, &me, None, StatusCode::OK).await
+}
+
+async fn render(
+    app: &AppState,
+    page: Page,
+    me: &User,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let page = page.titled("youth-title", "youth");
+    let personal = me.role.has(Capability::ReadPersonal);
+    let actor = me.actor();
+    let ambassadors = app
+        .store
+        .ambassadors(
+            me.scope,
+            if personal {
+                Reveal::To(&actor)
+            } else {
+                Reveal::No
+            },
+            today(),
+        )
+        .await?;
+    let growth = app
+        .store
+        .youth_growth(me.scope, FIRST_YEAR, today())
+        .await?;
+    let max = growth.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
+    let bars = growth
+        .iter()
+        .enumerate()
+        .map(|(i, (year, n))| TrendBar {
+            x: i64::try_from(i).unwrap_or(0) * 60 + 30,
+            label: page.digits(&year.to_string()),
+            total_h: n * 100 / max,
+            own_h: 0,
+            share: page.num(n),
+        })
+        .collect();
+    let mut warnings = Vec::new();
+    for (ll, active) in app
+        .store
+        .youth_succession(me.scope, SUCCESSION_THRESHOLD, today())
+        .await?
+    {
+        let name = app
+            .store
+            .place(ll)
+            .await?
+            .map(|p| page.place_name(&p))
+            .unwrap_or_default();
+        warnings.push(page.t1(
+            "youth-succession-warning",
+            "place",
+            &format!("{name} ({})", page.num(&active)),
+        ));
+    }
+    let (events, event_count) = app.store.youth_events(me.scope, 50).await?;
+    let sexes = Sex::ALL
+        .iter()
+        .map(|s| Choice {
+            value: s.as_str().into(),
+            label: page.t(&format!("sex-{}", s.as_str())),
+            selected: false,
+        })
+        .collect();
+    let types = EventType::ALL
+        .iter()
+        .map(|t| Choice {
+            value: t.as_str().into(),
+            label: page.t(&format!("event-{}", t.as_str())),
+            selected: false,
+        })
+        .collect();
+    let statuses = YouthStatus::ALL
+        .iter()
+        .map(|s| Choice {
+            value: s.as_str().into(),
+            label: page.t(&format!("youth-status-{}", s.as_str())),
+            selected: false,
+        })
+        .collect();
+    let active = ambassadors
+        .iter()
+        .filter(|a| a.status == YouthStatus::Active)
+        .count();
+    let html = YouthPage {
+        active: page.num(&i64::try_from(active).unwrap_or(0)),
+        event_count: page.num(&event_count),
+        can_write: me.role.has(Capability::WriteRecords),
+        threshold: page.num(&SUCCESSION_THRESHOLD),
+        ambassadors,
+        bars,
+        warnings,
+        events,
+        sexes,
+        types,
+        statuses,
+        error,
+        p: &page,
+    }
+    .render_html();
+    Ok((status, Html(html)).into_response())
+}
+
+/// Reads a ward code and checks it lies in the user's scope for writing.
+fn ward_in_scope(me: &User, raw: &str) -> Result<PlaceCode, &'static str> {
+    let ward: PlaceCode = raw.trim().parse().map_err(|_| "error-ward-code")?;
+    if !matches!(ward, PlaceCode::Ward { .. }) {
+        return Err("error-ward-code");
+    }
+    let target = Target {
+        place: Some(ward),
+        ..Default::default()
+    };
+    if !can(me, Capability::WriteRecords, Some(&target), false) {
+        return Err("error-place-out-of-scope");
+    }
+    Ok(ward)
+}
+
+async fn after(
+    app: &AppState,
+    page: Page,
+    me: &User,
+    result: Result<(), StoreError>,
+) -> Result<Response, WebError> {
+    match result {
+        Ok(()) => Ok(Redirect::to("/youth").into_response()),
+        Err(StoreError::Rejected(m)) => {
+            let msg = page.t(m);
+            render(app, page, me, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(StoreError::UnknownReference(_)) => {
+            let msg = page.t("error-unknown-place");
+            render(app, page, me, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The register form.
+#[derive(Debug, Deserialize, Default)]
+pub struct AmbassadorForm {
+    #[serde(default)]
+    ward: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    sex: String,
+    #[serde(default)]
+    joined_on: String,
+    #[serde(default)]
+    trainings: String,
+}
+
+/// `POST /youth/ambassadors`
+pub async fn add(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Form(f): Form<AmbassadorForm>,
+) -> Result<Response, WebError> {
+    allow(&me, Capability::WriteRecords, None, false)?;
+    let checked = (|| {
+        let ward = ward_in_scope(&me, &f.ward)?;
+        let sex = Sex::parse(&f.sex).ok_or("error-choose-one")?;
+        let joined_on = bs_date(&f.joined_on)?.ok_or("error-required")?;
+        let trainings = match f.trainings.trim() {
+            "" => 0,
+            t => setu_core::numbers::to_ascii_digits(t)
+                .parse()
+                .map_err(|_| "error-amount")?,
+        };
+        Ok(AmbassadorDraft {
+            ward,
+            name: f.name.clone(),
+            sex,
+            joined_on,
+            trainings,
+        })
+    })();
+    let result = match checked {
+        Ok(d) => app.store.add_ambassador(&me.actor(), &d).await.map(|_| ()),
+        Err(m) => Err(StoreError::Rejected(m)),
+    };
+    after(&app, page, &me, result).await
+}
+
+/// The standing form.
+#[derive(Debug, Deserialize, Default)]
+pub struct StatusForm {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    since: String,
+}
+
+/// `POST /youth/ambassadors/{id}/status`
+pub async fn set_status(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<StatusForm>,
+) -> Result<Response, WebError> {
+    let a = app.store.ambassador(&id, today()).await?;
+    allow(&me, Capability::WriteRecords, Some(&a.target()), false)?;
+    let checked = (|| {
+        let status = YouthStatus::parse(&f.status).ok_or("error-choose-one")?;
+        let since = bs_date(&f.since)?.unwrap_or_else(today);
+        Ok((status, since))
+    })();
+    let result = match checked {
+        Ok((status, since)) => {
+            app.store
+                .set_ambassador_status(&me.actor(), &id, status, since)
+                .await
+        }
+        Err(m) => Err(StoreError::Rejected(m)),
+    };
+    after(&app, page, &me, result).await
+}
+
+/// The event form: participants by sex (female, male, other) × under 18 / 18 and over.
+#[derive(Debug, Deserialize, Default)]
+pub struct EventForm {
+    #[serde(default)]
+    ward: String,
+    #[serde(default)]
+    held_on: String,
+    #[serde(default)]
+    event_type: String,
+    #[serde(default)]
+    female_u18: String,
+    #[serde(default)]
+    male_u18: String,
+    #[serde(default)]
+    other_u18: String,
+    #[serde(default)]
+    female_18: String,
+    #[serde(default)]
+    male_18: String,
+    #[serde(default)]
+    other_18: String,
+    #[serde(default)]
+    outcome: String,
+}
+
+/// `POST /youth/events`
+pub async fn record_event(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Form(f): Form<EventForm>,
+) -> Result<Response, WebError> {
+    allow(&me, Capability::WriteRecords, None, false)?;
+    let count = |s: &str| -> Result<i64, &'static str> {
+        crate::pages::inputs::rupees(s).map_err(|_| "error-count")
+    };
+    let checked = (|| {
+        let ward = ward_in_scope(&me, &f.ward)?;
+        let held_on = bs_date(&f.held_on)?.ok_or("error-required")?;
+        if held_on > today() {
+            return Err("error-date-future");
+        }
+        let event_type = EventType::parse(&f.event_type).ok_or("error-choose-one")?;
+        let participants = Participants {
+            under18: [
+                count(&f.female_u18)?,
+                count(&f.male_u18)?,
+                count(&f.other_u18)?,
+            ],
+            adults: [
+                count(&f.female_18)?,
+                count(&f.male_18)?,
+                count(&f.other_18)?,
+            ],
+        };
+        Ok(EventDraft {
+            ward,
+            held_on,
+            event_type,
+            participants,
+            outcome: f.outcome.clone(),
+        })
+    })();
+    let result = match checked {
+        Ok(d) => app
+            .store
+            .record_youth_event(&me.actor(), &d)
+            .await
+            .map(|_| ()),
+        Err(m) => Err(StoreError::Rejected(m)),
+    };
+    after(&app, page, &me, result).await
+}
