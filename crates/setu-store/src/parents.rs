@@ -314,13 +314,30 @@ impl Store {
         scope: Scope,
         group: Option<i64>,
     ) -> Result<SbccIndicators> {
-        let (cond, value) = scope_condition(scope, 2, "g.ward_code", None, None);
+        self.sbcc_indicators_between(scope, group, None).await
+    }
+
+    /// SBCC indicators counting only sessions held between two dates (inclusive).
+    pub async fn sbcc_indicators_between(
+        &self,
+        scope: Scope,
+        group: Option<i64>,
+        between: Option<(Date, Date)>,
+    ) -> Result<SbccIndicators> {
+        let (from, to) = between
+            .map(|(a, b)| (iso(a), iso(b)))
+            .unwrap_or_else(|| ("0000-01-01".into(), "9999-12-31".into()));
+        let (cond, value) = scope_condition(scope, 4, "g.ward_code", None, None);
         let sql = format!(
-            "SELECT m.sex, (SELECT COUNT(*) FROM session_attendance a WHERE a.member_id = m.id) AS n \
+            "SELECT m.sex, (SELECT COUNT(*) FROM session_attendance a JOIN sbcc_session s ON s.id = a.session_id \
+                            WHERE a.member_id = m.id AND s.held_on >= $2 AND s.held_on <= $3) AS n \
              FROM group_member m JOIN parents_group g ON g.id = m.group_id \
              WHERE (CAST($1 AS BIGINT) = 0 OR g.id = CAST($1 AS BIGINT)) AND {cond}"
         );
-        let mut q = sqlx::query(&sql).bind(group.unwrap_or(0).to_string());
+        let mut q = sqlx::query(&sql)
+            .bind(group.unwrap_or(0).to_string())
+            .bind(from)
+            .bind(to);
         if let Some(v) = value {
             q = q.bind(v);
         }

@@ -284,6 +284,34 @@ impl Store {
         Ok(id)
     }
 
+    /// How many events inside `scope` were held between two dates (inclusive), by type.
+    pub async fn youth_event_counts(
+        &self,
+        scope: Scope,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<(EventType, i64)>> {
+        let (cond, value) = scope_condition(scope, 3, "ward_code", None, None);
+        let sql = format!(
+            "SELECT event_type, COUNT(*) AS n FROM youth_event WHERE held_on >= $1 AND held_on <= $2 AND {cond} \
+             GROUP BY event_type ORDER BY event_type"
+        );
+        let mut q = sqlx::query(&sql).bind(iso(from)).bind(iso(to));
+        if let Some(v) = value {
+            q = q.bind(v);
+        }
+        let rows = q.fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|r| {
+                let kind: String = r.try_get("event_type")?;
+                Ok((
+                    EventType::parse(&kind).unwrap_or(EventType::Awareness),
+                    r.try_get("n")?,
+                ))
+            })
+            .collect()
+    }
+
     /// Events inside `scope`, newest first, at most `limit`; and how many there are in all.
     pub async fn youth_events(&self, scope: Scope, limit: i64) -> Result<(Vec<YouthEvent>, i64)> {
         let (cond, value) = scope_condition(scope, 2, "ward_code", None, None);

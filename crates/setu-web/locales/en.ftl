@@ -359,3 +359,10 @@ event-municipality-meeting = Meeting with the municipality
 event-budget-hearing = Budget hearing
 event-survivor-support = Support to a survivor
 error-count = Write a number of people in digits.
+
+nav-indicators = Indicators
+indicators-title = Programme indicators
+indicators-csv = Export CSV
+indicators-help = Computed from the records inside your scope. Committees as at the end of fiscal year { $fy } (or today); parents reached and events in that fiscal year; youth ambassadors at the end of each calendar year. Print this page for a committee meeting.
+indicators-lcchts = Functional LCCHTs
+indicators-dcchts = Functional DCCHTs

@@ -7,7 +7,9 @@ use axum::routing::{get, post, MethodRouter};
 use setu_core::access::Capability;
 
 use crate::pages::directory::routes as dir;
-use crate::pages::{admin, audit, committees, home, login, parents, places, prefs, youth};
+use crate::pages::{
+    admin, audit, committees, home, indicators, login, parents, places, prefs, youth,
+};
 use crate::{api, assets, healthz, readyz, AppState};
 
 /// Who may use a route.
@@ -121,6 +123,9 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         r(Method::POST, "/youth/ambassadors", Needs(WriteRecords), S::NewAtPlace, post(youth::add)),
         r(Method::POST, "/youth/ambassadors/{id}/status", Needs(WriteRecords), S::Ambassador, post(youth::set_status)),
         r(Method::POST, "/youth/events", Needs(WriteRecords), S::NewAtPlace, post(youth::record_event)),
+        r(Method::GET, "/indicators", Needs(ReadAggregates), S::None, get(indicators::page)),
+        r(Method::GET, "/indicators.csv", Needs(ReadAggregates), S::None, get(indicators::csv)),
+        r(Method::GET, "/api/v1/indicators", Needs(ReadAggregates), S::None, get(indicators::api)),
         r(Method::GET, "/glass", Needs(ReviewGlass), S::None, get(audit::review)),
         r(Method::GET, "/audit", Needs(ReadAudit), S::None, get(audit::browse)),
         r(Method::GET, "/audit.csv", Needs(ReadAudit), S::None, get(audit::export)),

@@ -402,3 +402,21 @@ pub struct YouthPage<'a> {
     pub can_write: bool,
     pub error: Option<String>,
 }
+
+/// The programme indicators.
+#[derive(Template)]
+#[template(path = "indicators.html")]
+pub struct IndicatorsPage<'a> {
+    pub p: &'a Page,
+    pub place: String,
+    pub fy_choices: Vec<Choice>,
+    pub fy_label: String,
+    pub lcchts: String,
+    pub dcchts: String,
+    pub sbcc: Vec<IndicatorCard>,
+    pub youth_latest: String,
+    pub bars: Vec<TrendBar>,
+    pub events: String,
+    pub events_by_type: Vec<(String, String)>,
+    pub csv_href: String,
+}

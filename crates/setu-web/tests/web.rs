@@ -1896,3 +1896,211 @@ async fn youth_ambassadors_grow_and_events_are_recorded() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn indicators_are_computed_from_records_filtered_and_exported() {
+    use setu_core::committees::{CommitteeKind, FundingSource, Seat};
+    use setu_core::community::{EventType, Material, Participants, Sex};
+    use setu_core::PlaceCode;
+    use setu_store::committees::{ActivityDraft, BudgetDraft, MeetingDraft};
+    each_app(|app, store| async move {
+        let sys = Actor::system("test");
+        let today = time::OffsetDateTime::now_utc().date();
+        let fy = setu_core::FiscalYear::containing(today).unwrap();
+        let c = store
+            .create_committee(
+                &sys,
+                CommitteeKind::Lccht,
+                PlaceCode::LocalLevel(51106),
+                None,
+                None,
+            )
+            .await
+            .unwrap();
+        let m = store
+            .add_member(&sys, c, "M", Seat::Chair, today, None)
+            .await
+            .unwrap();
+        store
+            .record_meeting(
+                &sys,
+                c,
+                &MeetingDraft {
+                    held_on: today,
+                    agenda: "a".into(),
+                    attendance: vec![(m, true)],
+                    decisions: vec![],
+                },
+            )
+            .await
+            .unwrap();
+        store
+            .add_activity(
+                &sys,
+                c,
+                fy,
+                &ActivityDraft {
+                    title: "t".into(),
+                    activity_type: "awareness".into(),
+                    ward: None,
+                    planned_on: None,
+                    done_on: None,
+                    responsible: "r".into(),
+                },
+            )
+            .await
+            .unwrap();
+        store
+            .add_budget_line(
+                &sys,
+                c,
+                fy,
+                &BudgetDraft {
+                    source: FundingSource::Own,
+                    purpose: "p".into(),
+                    allocated: 1000,
+                    spent: 0,
+                },
+            )
+            .await
+            .unwrap();
+        store
+            .create_committee(
+                &sys,
+                CommitteeKind::Lccht,
+                PlaceCode::LocalLevel(51102),
+                None,
+                None,
+            )
+            .await
+            .unwrap();
+        let g = store
+            .create_group(&sys, "5110601".parse().unwrap(), "G", None)
+            .await
+            .unwrap();
+        let a = store
+            .add_group_member(&sys, g, "A", Sex::Female, today)
+            .await
+            .unwrap();
+        store
+            .record_session(
+                &sys,
+                g,
+                &setu_store::parents::SessionDraft {
+                    held_on: today,
+                    topic: "t".into(),
+                    material: Material::Discussion,
+                    episode: None,
+                    facilitator: "f".into(),
+                    present: vec![a],
+                },
+            )
+            .await
+            .unwrap();
+        store
+            .record_youth_event(
+                &sys,
+                &setu_store::youth::EventDraft {
+                    ward: "5110601".parse().unwrap(),
+                    held_on: today,
+                    event_type: EventType::SchoolSession,
+                    participants: Participants::default(),
+                    outcome: String::new(),
+                },
+            )
+            .await
+            .unwrap();
+
+        let analyst = sign_in(&store, "analyst.i", Role::Analyst, "NP").await;
+        let (status, _) = (StatusCode::OK, ());
+        let r = get_as(
+            &app,
+            &format!("/api/v1/indicators?place=511&fy={fy}"),
+            "en",
+            &analyst,
+        )
+        .await;
+        assert_eq!(r.status, status);
+        let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+        assert_eq!(
+            (v["lcchts_functional"].as_i64(), v["lcchts"].as_i64()),
+            (Some(1), Some(2))
+        );
+        assert_eq!(v["sbcc"]["parents_reached"], 1);
+        assert_eq!(v["events"], 1);
+        let far: serde_json::Value = serde_json::from_str(
+            &get_as(&app, "/api/v1/indicators?place=312", "en", &analyst)
+                .await
+                .body,
+        )
+        .unwrap();
+        assert_eq!(
+            (far["lcchts"].as_i64(), far["events"].as_i64()),
+            (Some(0), Some(0))
+        );
+        let bad = get_as(&app, "/api/v1/indicators?fy=1900/01", "en", &analyst).await;
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+        // A district coordinator elsewhere cannot widen their scope with the filter.
+        let mk = sign_in(&store, "dc.mk", Role::DistrictCoordinator, "312").await;
+        let wide: serde_json::Value = serde_json::from_str(
+            &get_as(&app, "/api/v1/indicators?place=511", "en", &mk)
+                .await
+                .body,
+        )
+        .unwrap();
+        assert_eq!(wide["lcchts"], 0);
+        // The page links down to the records, and the CSV carries the same figures.
+        let page = get_as(&app, "/indicators?place=511", "en", &analyst)
+            .await
+            .body;
+        assert!(
+            page.contains("1 / 2")
+                && page.contains(r#"href="/committees""#)
+                && page.contains("<svg")
+        );
+        let csv = get_as(&app, "/indicators.csv?place=511", "en", &analyst).await;
+        assert!(csv.body.contains("lcchts_functional,1") && csv.body.contains("parents_reached,1"));
+        // A booth worker has no aggregates.
+        let booth_org = store
+            .create_organisation(
+                &sys,
+                &setu_core::directory::DirectoryForm {
+                    name_en: "B".into(),
+                    kind: "ngo".into(),
+                    place: "51106".into(),
+                    ..Default::default()
+                }
+                .to_org()
+                .unwrap(),
+            )
+            .await
+            .unwrap();
+        let booth = store
+            .create_site(
+                &sys,
+                &setu_core::directory::DirectoryForm {
+                    name_en: "Booth".into(),
+                    kind: "border-booth".into(),
+                    place: "51106".into(),
+                    organisation: booth_org.to_string(),
+                    ..Default::default()
+                }
+                .to_site()
+                .unwrap(),
+            )
+            .await
+            .unwrap();
+        let worker = sign_in(
+            &store,
+            "booth.w",
+            Role::BoothWorker,
+            &format!("site:{booth}"),
+        )
+        .await;
+        assert_eq!(
+            get_as(&app, "/indicators", "en", &worker).await.status,
+            StatusCode::FORBIDDEN
+        );
+    })
+    .await;
+}

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod committees;
 pub mod directory;
 pub mod home;
+pub mod indicators;
 pub mod inputs;
 pub mod login;
 pub mod parents;

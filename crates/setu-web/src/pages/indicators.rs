@@ -1,0 +1,271 @@
+//! Programme indicators: the brief's headline figures computed from records, for the reader's
+//! scope narrowed by place and fiscal year; as a page (with links down to the records, a
+//! chart and a print layout), as CSV, and as JSON at `/api/v1/indicators`.
+
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use setu_core::access::{Capability, Scope};
+use setu_core::committees::{CommitteeKind, CommitteeStatus};
+use setu_core::community::SbccIndicators;
+use setu_core::{FiscalYear, PlaceCode};
+use setu_store::auth::User;
+
+use crate::auth::{allow, SignedIn};
+use crate::error::WebError;
+use crate::page::Page;
+use crate::pages::parents::cards;
+use crate::templates::{Choice, IndicatorsPage, RenderHtml, TrendBar};
+use crate::AppState;
+
+/// Filters: a district or local level code, and a fiscal year (`2082/83`).
+#[derive(Debug, Deserialize, Default, Clone)]
+pub struct IndicatorQuery {
+    #[serde(default)]
+    pub place: String,
+    #[serde(default)]
+    pub fy: String,
+}
+
+/// The headline figures.
+#[derive(Debug, Serialize)]
+pub struct Figures {
+    /// The place filter, if any.
+    pub place: Option<String>,
+    /// The fiscal year.
+    pub fiscal_year: String,
+    /// LCCHTs functional at the end of the year (or today) / all LCCHTs.
+    pub lcchts_functional: i64,
+    /// All LCCHTs in the area.
+    pub lcchts: i64,
+    /// DCCHTs functional / all.
+    pub dcchts_functional: i64,
+    /// All DCCHTs.
+    pub dcchts: i64,
+    /// SBCC figures for sessions in the fiscal year.
+    pub sbcc: SbccIndicators,
+    /// Active youth ambassadors at the end of each calendar year from 2020.
+    pub youth_by_year: Vec<(i32, i64)>,
+    /// Engagement events in the fiscal year, by type.
+    pub events_by_type: Vec<(String, i64)>,
+    /// Engagement events in the fiscal year.
+    pub events: i64,
+}
+
+/// The reader's scope narrowed to `place`: the smaller of the two when one contains the other,
+/// and nothing when they do not overlap.
+pub fn narrow(scope: Scope, place: Option<PlaceCode>) -> Scope {
+    match (scope, place) {
+        (s, None) => s,
+        (Scope::Place(s), Some(p)) if p.is_within(s) => Scope::Place(p),
+        (Scope::Place(s), Some(p)) if s.is_within(p) => Scope::Place(s),
+        // Disjoint places, or a site or organisation scope: no place-based figures.
+        _ => Scope::Site(0),
+    }
+}
+
+async fn figures(app: &AppState, me: &User, q: &IndicatorQuery) -> Result<Figures, WebError> {
+    let place: Option<PlaceCode> = match q.place.trim() {
+        "" => None,
+        p => Some(p.parse().map_err(|_| WebError::BadRequest)?),
+    };
+    let today = time::OffsetDateTime::now_utc().date();
+    let fy: FiscalYear = match q.fy.trim() {
+        "" => FiscalYear::containing(today).map_err(|_| WebError::BadRequest)?,
+        f => f.parse().map_err(|_| WebError::BadRequest)?,
+    };
+    let scope = narrow(me.scope, place);
+    let as_of = fy.last_day().min(today);
+    let committees = app.store.committees(scope, as_of).await?;
+    let count = |kind: CommitteeKind, functional: bool| {
+        let n = committees
+            .iter()
+            .filter(|c| c.kind == kind && (!functional || c.status == CommitteeStatus::Functional))
+            .count();
+        i64::try_from(n).unwrap_or(0)
+    };
+    let sbcc = app
+        .store
+        .sbcc_indicators_between(scope, None, Some((fy.first_day(), as_of)))
+        .await?;
+    let youth_by_year = app.store.youth_growth(scope, 2020, today).await?;
+    let by_type = app
+        .store
+        .youth_event_counts(scope, fy.first_day(), as_of)
+        .await?;
+    Ok(Figures {
+        place: place.map(|p| p.to_string()),
+        fiscal_year: fy.to_string(),
+        lcchts_functional: count(CommitteeKind::Lccht, true),
+        lcchts: count(CommitteeKind::Lccht, false),
+        dcchts_functional: count(CommitteeKind::Dccht, true),
+        dcchts: count(CommitteeKind::Dccht, false),
+        sbcc,
+        events: by_type.iter().map(|(_, n)| n).sum(),
+        events_by_type: by_type
+            .into_iter()
+            .map(|(t, n)| (t.as_str().to_string(), n))
+            .collect(),
+        youth_by_year,
+    })
+}
+
+/// `GET /indicators`
+pub async fn page(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Query(q): Query<IndicatorQuery>,
+) -> Result<Html<String>, WebError> {
+    allow(&me, Capability::ReadAggregates, None, false)?;
+    let f = figures(&app, &me, &q).await?;
+    let page = page.titled("indicators-title", "indicators");
+    let max = f
+        .youth_by_year
+        .iter()
+        .map(|(_, n)| *n)
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let bars = f
+        .youth_by_year
+        .iter()
+        .enumerate()
+        .map(|(i, (y, n))| TrendBar {
+            x: i64::try_from(i).unwrap_or(0) * 60 + 30,
+            label: page.digits(&y.to_string()),
+            total_h: n * 100 / max,
+            own_h: 0,
+            share: page.num(n),
+        })
+        .collect();
+    let current = FiscalYear::containing(time::OffsetDateTime::now_utc().date())
+        .map_err(|_| WebError::BadRequest)?;
+    let fy_choices = (0..6)
+        .filter_map(|back| (0..back).try_fold(current, |f, _| f.previous()))
+        .map(|fy| Choice {
+            value: fy.to_string(),
+            label: fy.label(page.prefs.digits),
+            selected: fy.to_string() == f.fiscal_year,
+        })
+        .collect();
+    let ratio = |a: i64, b: i64| format!("{} / {}", page.num(&a), page.num(&b));
+    let html = IndicatorsPage {
+        lcchts: ratio(f.lcchts_functional, f.lcchts),
+        dcchts: ratio(f.dcchts_functional, f.dcchts),
+        sbcc: cards(&page, &f.sbcc),
+        events: page.num(&f.events),
+        events_by_type: f
+            .events_by_type
+            .iter()
+            .map(|(t, n)| (page.t(&format!("event-{t}")), page.num(n)))
+            .collect(),
+        youth_latest: f
+            .youth_by_year
+            .last()
+            .map(|(_, n)| page.num(n))
+            .unwrap_or_default(),
+        bars,
+        fy_choices,
+        fy_label: f
+            .fiscal_year
+            .parse::<FiscalYear>()
+            .map(|fy| fy.label(page.prefs.digits))
+            .unwrap_or_default(),
+        csv_href: format!(
+            "/indicators.csv?place={}&fy={}",
+            q.place.trim(),
+            f.fiscal_year
+        ),
+        place: q.place.clone(),
+        p: &page,
+    }
+    .render_html();
+    Ok(Html(html))
+}
+
+/// `GET /api/v1/indicators?place=511&fy=2082/83`
+pub async fn api(
+    State(app): State<AppState>,
+    SignedIn(me): SignedIn,
+    Query(q): Query<IndicatorQuery>,
+) -> Result<Json<Figures>, WebError> {
+    allow(&me, Capability::ReadAggregates, None, false)?;
+    Ok(Json(figures(&app, &me, &q).await?))
+}
+
+/// `GET /indicators.csv`: the same figures, one per line.
+pub async fn csv(
+    State(app): State<AppState>,
+    SignedIn(me): SignedIn,
+    Query(q): Query<IndicatorQuery>,
+) -> Result<Response, WebError> {
+    allow(&me, Capability::ReadAggregates, None, false)?;
+    let f = figures(&app, &me, &q).await?;
+    let mut out = String::from("indicator,value\n");
+    let mut row = |k: &str, v: String| out.push_str(&format!("{k},{v}\n"));
+    row("place", f.place.clone().unwrap_or_else(|| "scope".into()));
+    row("fiscal_year", f.fiscal_year.clone());
+    row("lcchts_functional", f.lcchts_functional.to_string());
+    row("lcchts", f.lcchts.to_string());
+    row("dcchts_functional", f.dcchts_functional.to_string());
+    row("dcchts", f.dcchts.to_string());
+    row("parents_reached", f.sbcc.parents_reached.to_string());
+    row(
+        "parents_women_percent",
+        f.sbcc
+            .women_percent()
+            .map(|v| v.to_string())
+            .unwrap_or_default(),
+    );
+    row(
+        "parents_repeated_percent",
+        f.sbcc
+            .repeated_percent()
+            .map(|v| v.to_string())
+            .unwrap_or_default(),
+    );
+    for (y, n) in &f.youth_by_year {
+        row(&format!("youth_active_{y}"), n.to_string());
+    }
+    row("engagement_events", f.events.to_string());
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"setu-indicators.csv\"",
+            ),
+        ],
+        out,
+    )
+        .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_narrow_the_scope_never_widen_it() {
+        let p = |s: &str| s.parse::<PlaceCode>().unwrap();
+        assert_eq!(
+            narrow(Scope::Place(p("511")), Some(p("51106"))),
+            Scope::Place(p("51106"))
+        );
+        assert_eq!(
+            narrow(Scope::Place(p("51106")), Some(p("511"))),
+            Scope::Place(p("51106"))
+        );
+        assert_eq!(
+            narrow(Scope::Place(p("511")), Some(p("312"))),
+            Scope::Site(0)
+        );
+        assert_eq!(
+            narrow(Scope::Place(PlaceCode::Country), None),
+            Scope::Place(PlaceCode::Country)
+        );
+    }
+}
