@@ -181,3 +181,19 @@ test("parents' groups show the SBCC figures on a phone", async () => {
   await page.screenshot({ path: path.join(shots, "groups-ne-phone.png"), fullPage: false });
   await ctx.close();
 });
+
+test("programme indicators reproduce the brief's figures", async () => {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  await ctx.addCookies([{ name: "setu_lang", value: "en", url: base }]);
+  const page = await ctx.newPage();
+  await signIn(page, "analyst");
+  await page.goto(base + "/indicators?fy=all");
+  const main = await page.textContent("main");
+  assert.match(main, /13 \/ 13/, "13 functional LCCHTs");
+  assert.match(main, /780/, "780 parents reached");
+  assert.match(main, /90%/, "90% women");
+  assert.match(main, /370/, "370 youth ambassadors");
+  assert.match(main, /968/, "968 engagement events");
+  await page.screenshot({ path: path.join(shots, "indicators-en.png"), fullPage: true });
+  await ctx.close();
+});

@@ -366,3 +366,4 @@ indicators-csv = Export CSV
 indicators-help = Computed from the records inside your scope. Committees as at the end of fiscal year { $fy } (or today); parents reached and events in that fiscal year; youth ambassadors at the end of each calendar year. Print this page for a committee meeting.
 indicators-lcchts = Functional LCCHTs
 indicators-dcchts = Functional DCCHTs
+indicators-all-years = all years

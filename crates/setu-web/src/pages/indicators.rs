@@ -72,12 +72,17 @@ async fn figures(app: &AppState, me: &User, q: &IndicatorQuery) -> Result<Figure
         p => Some(p.parse().map_err(|_| WebError::BadRequest)?),
     };
     let today = time::OffsetDateTime::now_utc().date();
-    let fy: FiscalYear = match q.fy.trim() {
-        "" => FiscalYear::containing(today).map_err(|_| WebError::BadRequest)?,
-        f => f.parse().map_err(|_| WebError::BadRequest)?,
+    // A fiscal year, or `all` for the whole programme so far.
+    let fy: Option<FiscalYear> = match q.fy.trim() {
+        "all" => None,
+        "" => Some(FiscalYear::containing(today).map_err(|_| WebError::BadRequest)?),
+        f => Some(f.parse().map_err(|_| WebError::BadRequest)?),
     };
     let scope = narrow(me.scope, place);
-    let as_of = fy.last_day().min(today);
+    let (from, as_of) = match fy {
+        Some(fy) => (fy.first_day(), fy.last_day().min(today)),
+        None => (time::macros::date!(1942 - 04 - 13), today),
+    };
     let committees = app.store.committees(scope, as_of).await?;
     let count = |kind: CommitteeKind, functional: bool| {
         let n = committees
@@ -88,16 +93,13 @@ async fn figures(app: &AppState, me: &User, q: &IndicatorQuery) -> Result<Figure
     };
     let sbcc = app
         .store
-        .sbcc_indicators_between(scope, None, Some((fy.first_day(), as_of)))
+        .sbcc_indicators_between(scope, None, Some((from, as_of)))
         .await?;
     let youth_by_year = app.store.youth_growth(scope, 2020, today).await?;
-    let by_type = app
-        .store
-        .youth_event_counts(scope, fy.first_day(), as_of)
-        .await?;
+    let by_type = app.store.youth_event_counts(scope, from, as_of).await?;
     Ok(Figures {
         place: place.map(|p| p.to_string()),
-        fiscal_year: fy.to_string(),
+        fiscal_year: fy.map(|f| f.to_string()).unwrap_or_else(|| "all".into()),
         lcchts_functional: count(CommitteeKind::Lccht, true),
         lcchts: count(CommitteeKind::Lccht, false),
         dcchts_functional: count(CommitteeKind::Dccht, true),
@@ -143,7 +145,7 @@ pub async fn page(
         .collect();
     let current = FiscalYear::containing(time::OffsetDateTime::now_utc().date())
         .map_err(|_| WebError::BadRequest)?;
-    let fy_choices = (0..6)
+    let mut fy_choices: Vec<Choice> = (0..6)
         .filter_map(|back| (0..back).try_fold(current, |f, _| f.previous()))
         .map(|fy| Choice {
             value: fy.to_string(),
@@ -151,6 +153,11 @@ pub async fn page(
             selected: fy.to_string() == f.fiscal_year,
         })
         .collect();
+    fy_choices.push(Choice {
+        value: "all".into(),
+        label: page.t("indicators-all-years"),
+        selected: f.fiscal_year == "all",
+    });
     let ratio = |a: i64, b: i64| format!("{} / {}", page.num(&a), page.num(&b));
     let html = IndicatorsPage {
         lcchts: ratio(f.lcchts_functional, f.lcchts),
@@ -173,7 +180,7 @@ pub async fn page(
             .fiscal_year
             .parse::<FiscalYear>()
             .map(|fy| fy.label(page.prefs.digits))
-            .unwrap_or_default(),
+            .unwrap_or_else(|_| page.t("indicators-all-years")),
         csv_href: format!(
             "/indicators.csv?place={}&fy={}",
             q.place.trim(),
