@@ -407,3 +407,70 @@ impl Store {
 }
 
 const SELECT: &str = "SELECT id, ward_code, name, sex, joined_on, inactive_since, left_on, trainings FROM youth_ambassador";
+
+/// A ward's most recent programme engagement.
+#[derive(Debug, Clone, Serialize)]
+pub struct WardEngagement {
+    /// The ward.
+    #[serde(serialize_with = "ser_place")]
+    pub ward: PlaceCode,
+    /// Last SBCC session there, ISO.
+    pub sbcc: Option<String>,
+    /// Last youth event there, ISO.
+    pub youth: Option<String>,
+    /// Last committee activity done there, ISO.
+    pub committee: Option<String>,
+}
+
+fn ser_place<S: serde::Serializer>(v: &PlaceCode, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.collect_str(v)
+}
+
+impl WardEngagement {
+    /// The most recent of the three, and which it was.
+    pub fn last(&self) -> Option<(&'static str, &str)> {
+        [
+            ("sbcc", &self.sbcc),
+            ("youth", &self.youth),
+            ("committee", &self.committee),
+        ]
+        .into_iter()
+        .filter_map(|(k, d)| d.as_deref().map(|d| (k, d)))
+        .max_by(|a, b| a.1.cmp(b.1))
+    }
+
+    /// Whether nothing happened there on or after `since` (ISO).
+    pub fn stale(&self, since: &str) -> bool {
+        self.last().is_none_or(|(_, d)| d < since)
+    }
+}
+
+impl Store {
+    /// Every ward at or inside `place` with its last SBCC session, youth event and committee
+    /// activity (a district has about a hundred wards; callers pass a district or smaller).
+    pub async fn ward_engagement(&self, place: PlaceCode) -> Result<Vec<WardEngagement>> {
+        let rows = sqlx::query(
+            "SELECT p.code, \
+               (SELECT MAX(s.held_on) FROM sbcc_session s JOIN parents_group g ON g.id = s.group_id WHERE g.ward_code = p.code) AS sbcc, \
+               (SELECT MAX(e.held_on) FROM youth_event e WHERE e.ward_code = p.code) AS youth, \
+               (SELECT MAX(a.done_on) FROM plan_activity a WHERE a.ward_code = p.code) AS committee \
+             FROM place p WHERE p.level = 'ward' AND (p.code = $1 OR p.code LIKE $1 || '%') ORDER BY p.code",
+        )
+        .bind(place.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let code: String = r.try_get("code")?;
+                Ok(WardEngagement {
+                    ward: code
+                        .parse()
+                        .map_err(|_| StoreError::ReferenceData("bad ward".into()))?,
+                    sbcc: r.try_get("sbcc")?,
+                    youth: r.try_get("youth")?,
+                    committee: r.try_get("committee")?,
+                })
+            })
+            .collect()
+    }
+}

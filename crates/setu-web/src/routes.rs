@@ -8,7 +8,7 @@ use setu_core::access::Capability;
 
 use crate::pages::directory::routes as dir;
 use crate::pages::{
-    admin, audit, committees, home, indicators, login, parents, places, prefs, youth,
+    admin, audit, committees, engagement, home, indicators, login, parents, places, prefs, youth,
 };
 use crate::{api, assets, healthz, readyz, AppState};
 
@@ -126,6 +126,7 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         r(Method::GET, "/indicators", Needs(ReadAggregates), S::None, get(indicators::page)),
         r(Method::GET, "/indicators.csv", Needs(ReadAggregates), S::None, get(indicators::csv)),
         r(Method::GET, "/api/v1/indicators", Needs(ReadAggregates), S::None, get(indicators::api)),
+        r(Method::GET, "/engagement", Needs(ReadAggregates), S::None, get(engagement::page)),
         r(Method::GET, "/glass", Needs(ReviewGlass), S::None, get(audit::review)),
         r(Method::GET, "/audit", Needs(ReadAudit), S::None, get(audit::browse)),
         r(Method::GET, "/audit.csv", Needs(ReadAudit), S::None, get(audit::export)),

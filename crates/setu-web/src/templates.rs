@@ -420,3 +420,25 @@ pub struct IndicatorsPage<'a> {
     pub events_by_type: Vec<(String, String)>,
     pub csv_href: String,
 }
+
+/// A ward's last engagement.
+#[derive(Debug, Clone)]
+pub struct EngagementRow {
+    pub ward: String,
+    pub ward_label: String,
+    pub last: String,
+    pub last_sort: String,
+    pub kind: String,
+    pub stale: bool,
+}
+
+/// Regular engagement by ward.
+#[derive(Template)]
+#[template(path = "engagement.html")]
+pub struct EngagementPage<'a> {
+    pub p: &'a Page,
+    pub place: String,
+    pub days: String,
+    pub summary: String,
+    pub rows: Vec<EngagementRow>,
+}

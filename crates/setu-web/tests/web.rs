@@ -2104,3 +2104,55 @@ async fn indicators_are_computed_from_records_filtered_and_exported() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn wards_without_recent_engagement_are_flagged() {
+    each_app(|app, store| async move {
+        let sys = Actor::system("test");
+        let today = time::OffsetDateTime::now_utc().date();
+        let event = |ward: &str, days_ago: i64| setu_store::youth::EventDraft {
+            ward: ward.parse().unwrap(),
+            held_on: today - time::Duration::days(days_ago),
+            event_type: setu_core::community::EventType::Awareness,
+            participants: Default::default(),
+            outcome: String::new(),
+        };
+        store
+            .record_youth_event(&sys, &event("5110601", 10))
+            .await
+            .unwrap();
+        store
+            .record_youth_event(&sys, &event("5110602", 200))
+            .await
+            .unwrap();
+        let me = sign_in(&store, "lms.e", Role::LcchtMemberSecretary, "51106").await;
+        let page = get_as(&app, "/engagement", "en", &me).await;
+        assert_eq!(page.status, StatusCode::OK);
+        // 23 wards: ward 1 engaged, the other 22 flagged (ward 2's event is 200 days old).
+        assert!(
+            page.body
+                .contains("Wards without engagement in that time: 22 / 23"),
+            "{}",
+            page.body.len()
+        );
+        let longer = get_as(&app, "/engagement?days=365", "en", &me).await.body;
+        assert!(longer.contains("21 / 23"));
+        assert_eq!(
+            get_as(&app, "/engagement?days=0", "en", &me).await.status,
+            StatusCode::BAD_REQUEST
+        );
+        // Another local level is outside this member-secretary's scope.
+        assert_eq!(
+            get_as(&app, "/engagement?place=31206", "en", &me)
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+        let national = sign_in(&store, "nat.e", Role::NationalCoordinator, "NP").await;
+        assert!(get_as(&app, "/engagement", "en", &national)
+            .await
+            .body
+            .contains("Choose a district"));
+    })
+    .await;
+}

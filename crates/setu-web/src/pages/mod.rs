@@ -4,6 +4,7 @@ pub mod admin;
 pub mod audit;
 pub mod committees;
 pub mod directory;
+pub mod engagement;
 pub mod home;
 pub mod indicators;
 pub mod inputs;
