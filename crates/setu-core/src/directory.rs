@@ -216,3 +216,35 @@ mod tests {
         assert_eq!(err.for_field("place"), Some("error-place-code"));
     }
 }
+
+kinds! {
+    /// A service an organisation offers (for the NGO forum's directory and for referrals).
+    Service {
+        /// Shelter or transit home.
+        Shelter = "shelter",
+        /// Counselling and psychosocial support.
+        Psychosocial = "psychosocial",
+        /// Medical care.
+        Medical = "medical",
+        /// Legal aid.
+        Legal = "legal",
+        /// Skills training.
+        SkillsTraining = "skills-training",
+        /// Seed funding or linkage to a government scheme.
+        SeedFunding = "seed-funding",
+        /// Family tracing and repatriation.
+        Repatriation = "repatriation",
+        /// Awareness and prevention.
+        Awareness = "awareness",
+    }
+}
+
+kinds! {
+    /// An entry of the NGO forum's log.
+    ForumEntryKind {
+        /// A forum meeting.
+        Meeting = "meeting",
+        /// A joint action (a rescue, a campaign).
+        JointAction = "joint-action",
+    }
+}

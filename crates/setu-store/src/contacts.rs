@@ -85,6 +85,8 @@ pub(crate) const SEALED: &[(&str, &str, &[&str])] = &[
     ("group_member", "id", &["name"]),
     ("sbcc_session", "id", &["facilitator"]),
     ("youth_ambassador", "id", &["name"]),
+    ("forum_entry", "id", &["text"]),
+    ("shared_alert", "id", &["body"]),
 ];
 
 /// SQL that keeps only rows inside `scope`: the condition, and the value to bind as `$n`

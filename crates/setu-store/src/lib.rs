@@ -14,6 +14,7 @@ pub mod contacts;
 pub mod crypto;
 pub mod directory;
 mod error;
+pub mod forum;
 pub mod geo;
 mod migrate;
 pub mod parents;

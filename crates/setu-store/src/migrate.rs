@@ -40,6 +40,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0005_youth.sql"),
         include_str!("../migrations/postgres/0005_youth.sql"),
     ),
+    (
+        6,
+        "forum",
+        include_str!("../migrations/sqlite/0006_forum.sql"),
+        include_str!("../migrations/postgres/0006_forum.sql"),
+    ),
 ];
 
 impl Store {

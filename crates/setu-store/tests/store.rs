@@ -35,7 +35,7 @@ async fn geography_counts_match_nepal() {
 async fn migrating_twice_changes_nothing() {
     each_engine(|s| async move {
         s.migrate().await.unwrap();
-        assert_eq!(s.schema_version().await.unwrap(), 5);
+        assert_eq!(s.schema_version().await.unwrap(), 6);
         assert_eq!(s.place_counts().await.unwrap().wards, 6743);
     })
     .await;
@@ -1206,6 +1206,154 @@ async fn youth_registry_growth_succession_and_events() {
         assert_eq!(
             s.youth_events("312".parse().unwrap(), 10).await.unwrap().1,
             0
+        );
+    })
+    .await;
+}
+
+// ---- NGO forum ----
+
+use setu_core::directory::{ForumEntryKind, Service};
+
+#[tokio::test]
+async fn forum_services_log_and_alerts_with_area_and_expiry() {
+    each_engine(|s| async move {
+        let today = date!(2025 - 08 - 01);
+        let ngo = s
+            .create_organisation(
+                &sys(),
+                &form("Shelter NGO", "ngo", "51106").to_org().unwrap(),
+            )
+            .await
+            .unwrap();
+        s.add_service(&sys(), ngo, Service::Shelter, PlaceCode::District(511))
+            .await
+            .unwrap();
+        s.add_service(&sys(), ngo, Service::Legal, PlaceCode::LocalLevel(51106))
+            .await
+            .unwrap();
+        assert_eq!(
+            s.services("5110604".parse().unwrap(), None)
+                .await
+                .unwrap()
+                .len(),
+            2,
+            "district and local services reach a ward"
+        );
+        assert_eq!(
+            s.services("51102".parse().unwrap(), None)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        assert_eq!(
+            s.services(PlaceCode::Country, Some(Service::Legal))
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        assert!(s
+            .services("312".parse().unwrap(), None)
+            .await
+            .unwrap()
+            .is_empty());
+
+        s.add_forum_entry(
+            &sys(),
+            ForumEntryKind::JointAction,
+            PlaceCode::District(511),
+            today,
+            "Rescue of two minors; families contacted",
+            &[ngo],
+        )
+        .await
+        .unwrap();
+        assert!(matches!(
+            s.add_forum_entry(
+                &sys(),
+                ForumEntryKind::Meeting,
+                PlaceCode::District(511),
+                today,
+                "x",
+                &[99999]
+            )
+            .await,
+            Err(StoreError::UnknownReference("organisation"))
+        ));
+        let log = s.forum_entries("511".parse().unwrap()).await.unwrap();
+        assert_eq!((log.len(), log[0].organisations.clone()), (1, vec![ngo]));
+        assert!(s
+            .forum_entries("312".parse().unwrap())
+            .await
+            .unwrap()
+            .is_empty());
+
+        s.post_alert(
+            &sys(),
+            PlaceCode::District(511),
+            "Fake job offers in Gulf",
+            "Agent promising jobs in Kuwait via Delhi",
+            date!(2025 - 09 - 01),
+            today,
+        )
+        .await
+        .unwrap();
+        s.post_alert(
+            &sys(),
+            PlaceCode::Country,
+            "New tactic",
+            "Recruiters posing as marriage brokers",
+            date!(2025 - 08 - 15),
+            today,
+        )
+        .await
+        .unwrap();
+        assert!(matches!(
+            s.post_alert(
+                &sys(),
+                PlaceCode::Country,
+                "t",
+                "b",
+                date!(2025 - 07 - 01),
+                today
+            )
+            .await,
+            Err(StoreError::Rejected("error-expiry-past"))
+        ));
+        let titles =
+            |v: Vec<setu_store::forum::Alert>| v.into_iter().map(|a| a.title).collect::<Vec<_>>();
+        assert_eq!(
+            titles(
+                s.alerts_for("5110604".parse().unwrap(), today)
+                    .await
+                    .unwrap()
+            )
+            .len(),
+            2,
+            "a ward sees its district's and the national alert"
+        );
+        assert_eq!(
+            titles(s.alerts_for("312".parse().unwrap(), today).await.unwrap()),
+            vec!["New tactic".to_string()]
+        );
+        assert_eq!(s.alerts_for(Scope::Site(1), today).await.unwrap().len(), 1);
+        assert_eq!(
+            s.alerts_for("5".parse().unwrap(), today)
+                .await
+                .unwrap()
+                .len(),
+            2,
+            "the province sees alerts inside it"
+        );
+        assert_eq!(
+            s.alerts_for("511".parse().unwrap(), date!(2025 - 08 - 20))
+                .await
+                .unwrap()
+                .len(),
+            1,
+            "the national alert expired"
         );
     })
     .await;
