@@ -8,7 +8,8 @@ use setu_core::access::Capability;
 
 use crate::pages::directory::routes as dir;
 use crate::pages::{
-    admin, audit, committees, engagement, home, indicators, login, parents, places, prefs, youth,
+    admin, audit, committees, engagement, forum, home, indicators, login, parents, places, prefs,
+    youth,
 };
 use crate::{api, assets, healthz, readyz, AppState};
 
@@ -127,6 +128,10 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         r(Method::GET, "/indicators.csv", Needs(ReadAggregates), S::None, get(indicators::csv)),
         r(Method::GET, "/api/v1/indicators", Needs(ReadAggregates), S::None, get(indicators::api)),
         r(Method::GET, "/engagement", Needs(ReadAggregates), S::None, get(engagement::page)),
+        r(Method::GET, "/forum", Needs(ReadDirectory), S::None, get(forum::page)),
+        r(Method::POST, "/forum/alerts", Needs(WriteRecords), S::NewAtPlace, post(forum::post_alert)),
+        r(Method::POST, "/forum/services", Needs(EditDirectory), S::NewAtPlace, post(forum::add_service)),
+        r(Method::POST, "/forum/entries", Needs(WriteRecords), S::NewAtPlace, post(forum::add_entry)),
         r(Method::GET, "/glass", Needs(ReviewGlass), S::None, get(audit::review)),
         r(Method::GET, "/audit", Needs(ReadAudit), S::None, get(audit::browse)),
         r(Method::GET, "/audit.csv", Needs(ReadAudit), S::None, get(audit::export)),

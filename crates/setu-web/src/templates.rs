@@ -442,3 +442,19 @@ pub struct EngagementPage<'a> {
     pub summary: String,
     pub rows: Vec<EngagementRow>,
 }
+
+/// The NGO forum.
+#[derive(Template)]
+#[template(path = "forum.html")]
+pub struct ForumPage<'a> {
+    pub p: &'a Page,
+    pub alerts: Vec<setu_store::forum::Alert>,
+    pub services: Vec<setu_store::forum::OfferedService>,
+    pub log: Vec<setu_store::forum::ForumEntry>,
+    pub organisations: Vec<Choice>,
+    pub service_choices: Vec<Choice>,
+    pub can_write: bool,
+    pub can_edit: bool,
+    pub q: crate::pages::forum::ForumQuery,
+    pub error: Option<String>,
+}

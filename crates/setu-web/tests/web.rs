@@ -1324,6 +1324,23 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
                             ("event_type", "awareness"),
                             ("female_u18", "3"),
                         ],
+                        ("/forum/alerts", _) => vec![
+                            ("place", place),
+                            ("title", "Alert"),
+                            ("body", "Watch out"),
+                            ("expires_on", "2099-01-01"),
+                        ],
+                        ("/forum/services", _) => vec![
+                            ("organisation", &org_s),
+                            ("service", "shelter"),
+                            ("place", place),
+                        ],
+                        ("/forum/entries", _) => vec![
+                            ("kind", "meeting"),
+                            ("place", place),
+                            ("happened_on", "2081-01-01"),
+                            ("text", "Forum met"),
+                        ],
                         ("/parents-groups", "POST") => vec![("name", "New group"), ("ward", place)],
                         ("/parents-groups/{id}/members", _) => vec![
                             ("name", "Matrix Parent"),
@@ -2153,6 +2170,122 @@ async fn wards_without_recent_engagement_are_flagged() {
             .await
             .body
             .contains("Choose a district"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_ngo_forum_shares_services_alerts_and_its_log() {
+    each_app(|app, store| async move {
+        let sys = Actor::system("test");
+        let ngo = store
+            .create_organisation(
+                &sys,
+                &setu_core::directory::DirectoryForm {
+                    name_en: "Forum NGO".into(),
+                    kind: "ngo".into(),
+                    place: "51106".into(),
+                    ..Default::default()
+                }
+                .to_org()
+                .unwrap(),
+            )
+            .await
+            .unwrap();
+        let dc = sign_in(&store, "dc.forum", Role::DistrictCoordinator, "511").await;
+        let org = ngo.to_string();
+        assert_eq!(
+            post_form(
+                &app,
+                "/forum/services",
+                &[
+                    ("organisation", &org),
+                    ("service", "legal"),
+                    ("place", "511")
+                ],
+                &dc
+            )
+            .await
+            .status,
+            StatusCode::SEE_OTHER
+        );
+        assert_eq!(
+            post_form(
+                &app,
+                "/forum/alerts",
+                &[
+                    ("place", "511"),
+                    ("title", "Fake job offers"),
+                    ("body", "Agent promising Gulf jobs via Delhi"),
+                    ("expires_on", "2099-01-01")
+                ],
+                &dc
+            )
+            .await
+            .status,
+            StatusCode::SEE_OTHER
+        );
+        let past = post_form(
+            &app,
+            "/forum/alerts",
+            &[
+                ("place", "511"),
+                ("title", "Old"),
+                ("body", "b"),
+                ("expires_on", "2070-01-01"),
+            ],
+            &dc,
+        )
+        .await;
+        assert!(past.body.contains("already passed"));
+        let far = post_form(
+            &app,
+            "/forum/alerts",
+            &[
+                ("place", "312"),
+                ("title", "x"),
+                ("body", "b"),
+                ("expires_on", "2099-01-01"),
+            ],
+            &dc,
+        )
+        .await;
+        assert!(far.body.contains("outside your scope"));
+        assert_eq!(
+            post_form(
+                &app,
+                "/forum/entries",
+                &[
+                    ("kind", "joint-action"),
+                    ("place", "511"),
+                    ("happened_on", "2081-06-01"),
+                    ("text", "Rescue of two minors Unique-Fz8"),
+                    ("organisation", &org)
+                ],
+                &dc
+            )
+            .await
+            .status,
+            StatusCode::SEE_OTHER
+        );
+        let page = get_as(&app, "/forum?place=5110604&service=legal", "en", &dc)
+            .await
+            .body;
+        assert!(
+            page.contains("Fake job offers")
+                && page.contains("Legal aid")
+                && page.contains("Unique-Fz8")
+        );
+        // A youth ambassador in the district sees the alert but not the log's text.
+        let youth = sign_in(&store, "youth.f", Role::YouthAmbassador, "5110604").await;
+        let seen = get_as(&app, "/forum", "en", &youth).await.body;
+        assert!(seen.contains("Fake job offers") && !seen.contains("Unique-Fz8"));
+        // Makwanpur does not see Banke's alert.
+        let mk = sign_in(&store, "dc.mk.f", Role::DistrictCoordinator, "312").await;
+        assert!(!get_as(&app, "/forum", "en", &mk)
+            .await
+            .body
+            .contains("Fake job offers"));
     })
     .await;
 }

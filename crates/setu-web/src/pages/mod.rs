@@ -5,6 +5,7 @@ pub mod audit;
 pub mod committees;
 pub mod directory;
 pub mod engagement;
+pub mod forum;
 pub mod home;
 pub mod indicators;
 pub mod inputs;

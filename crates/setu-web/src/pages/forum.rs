@@ -1,0 +1,279 @@
+//! The NGO forum: shared alerts, the directory of services by place, and the forum's log of
+//! meetings and joint actions.
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Form;
+use serde::Deserialize;
+use setu_core::access::{Capability, Target};
+use setu_core::directory::{ForumEntryKind, Service};
+use setu_core::PlaceCode;
+use setu_store::audit::Event;
+use setu_store::auth::User;
+use setu_store::directory::DirectoryFilter;
+use setu_store::StoreError;
+
+use crate::auth::{allow, can, SignedIn};
+use crate::error::WebError;
+use crate::page::Page;
+use crate::pages::inputs::bs_date;
+use crate::templates::{Choice, ForumPage, RenderHtml};
+use crate::AppState;
+
+fn today() -> time::Date {
+    time::OffsetDateTime::now_utc().date()
+}
+
+/// Filters of the services directory.
+#[derive(Debug, Deserialize, Default, Clone)]
+pub struct ForumQuery {
+    #[serde(default)]
+    pub place: String,
+    #[serde(default)]
+    pub service: String,
+}
+
+/// `GET /forum`
+pub async fn page(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Query(q): Query<ForumQuery>,
+) -> Result<Response, WebError> {
+    allow(&me, Capability::ReadDirectory, None, false)?;
+    render(&app, page, &me, q, None, StatusCode::OK).await
+}
+
+async fn render(
+    app: &AppState,
+    page: Page,
+    me: &User,
+    q: ForumQuery,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let page = page.titled("forum-title", "forum");
+    let alerts = app.store.alerts_for(me.scope, today()).await?;
+    let within: PlaceCode = q.place.trim().parse().unwrap_or(PlaceCode::Country);
+    let service = Service::parse(&q.service);
+    let services = app.store.services(within, service).await?;
+    let personal = me.role.has(Capability::ReadPersonal);
+    let mut log = app.store.forum_entries(me.scope).await?;
+    if personal && !log.is_empty() {
+        app.store
+            .audit(
+                &me.actor(),
+                &Event::new("view-personal", "forum-log", me.scope.to_string()).fields(&["text"]),
+            )
+            .await?;
+    } else {
+        for e in &mut log {
+            e.text = page.t("contact-hidden");
+        }
+    }
+    let organisations = app
+        .store
+        .organisations(&DirectoryFilter::default())
+        .await?
+        .into_iter()
+        .map(|o| Choice {
+            value: o.id.to_string(),
+            label: page.name(&Some(o.name_en), &o.name_ne),
+            selected: false,
+        })
+        .collect();
+    let service_choices = Service::ALL
+        .iter()
+        .map(|s| Choice {
+            value: s.as_str().into(),
+            label: page.t(&format!("service-{}", s.as_str())),
+            selected: Some(*s) == service,
+        })
+        .collect();
+    let html = ForumPage {
+        alerts,
+        services,
+        log,
+        organisations,
+        service_choices,
+        can_write: me.role.has(Capability::WriteRecords),
+        can_edit: me.role.has(Capability::EditDirectory),
+        q,
+        error,
+        p: &page,
+    }
+    .render_html();
+    Ok((status, Html(html)).into_response())
+}
+
+fn place_in_scope(me: &User, raw: &str, cap: Capability) -> Result<PlaceCode, &'static str> {
+    let place: PlaceCode = raw.trim().parse().map_err(|_| "error-place-code")?;
+    if !can(
+        me,
+        cap,
+        Some(&Target {
+            place: Some(place),
+            ..Default::default()
+        }),
+        false,
+    ) {
+        return Err("error-place-out-of-scope");
+    }
+    Ok(place)
+}
+
+async fn after(
+    app: &AppState,
+    page: Page,
+    me: &User,
+    result: Result<(), StoreError>,
+) -> Result<Response, WebError> {
+    match result {
+        Ok(()) => Ok(Redirect::to("/forum").into_response()),
+        Err(StoreError::Rejected(m)) => {
+            let msg = page.t(m);
+            render(
+                app,
+                page,
+                me,
+                ForumQuery::default(),
+                Some(msg),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(StoreError::UnknownReference(_)) => {
+            let msg = page.t("error-unknown-place");
+            render(
+                app,
+                page,
+                me,
+                ForumQuery::default(),
+                Some(msg),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The alert form.
+#[derive(Debug, Deserialize, Default)]
+pub struct AlertForm {
+    #[serde(default)]
+    place: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    expires_on: String,
+}
+
+/// `POST /forum/alerts`
+pub async fn post_alert(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Form(f): Form<AlertForm>,
+) -> Result<Response, WebError> {
+    allow(&me, Capability::WriteRecords, None, false)?;
+    let checked = (|| {
+        Ok((
+            place_in_scope(&me, &f.place, Capability::WriteRecords)?,
+            bs_date(&f.expires_on)?.ok_or("error-required")?,
+        ))
+    })();
+    let result = match checked {
+        Ok((place, expires)) => app
+            .store
+            .post_alert(&me.actor(), place, &f.title, &f.body, expires, today())
+            .await
+            .map(|_| ()),
+        Err(m) => Err(StoreError::Rejected(m)),
+    };
+    after(&app, page, &me, result).await
+}
+
+/// The service form.
+#[derive(Debug, Deserialize, Default)]
+pub struct ServiceForm {
+    #[serde(default)]
+    organisation: String,
+    #[serde(default)]
+    service: String,
+    #[serde(default)]
+    place: String,
+}
+
+/// `POST /forum/services`
+pub async fn add_service(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Form(f): Form<ServiceForm>,
+) -> Result<Response, WebError> {
+    allow(&me, Capability::EditDirectory, None, false)?;
+    let checked = (|| {
+        let place = place_in_scope(&me, &f.place, Capability::EditDirectory)?;
+        let service = Service::parse(&f.service).ok_or("error-choose-one")?;
+        let org: i64 = f
+            .organisation
+            .trim()
+            .parse()
+            .map_err(|_| "error-choose-one")?;
+        Ok((org, service, place))
+    })();
+    let result = match checked {
+        Ok((org, service, place)) => app
+            .store
+            .add_service(&me.actor(), org, service, place)
+            .await
+            .map(|_| ()),
+        Err(m) => Err(StoreError::Rejected(m)),
+    };
+    after(&app, page, &me, result).await
+}
+
+/// The log entry form.
+#[derive(Debug, Deserialize, Default)]
+pub struct EntryForm {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    place: String,
+    #[serde(default)]
+    happened_on: String,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    organisation: String,
+}
+
+/// `POST /forum/entries`
+pub async fn add_entry(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Form(f): Form<EntryForm>,
+) -> Result<Response, WebError> {
+    allow(&me, Capability::WriteRecords, None, false)?;
+    let checked = (|| {
+        let kind = ForumEntryKind::parse(&f.kind).ok_or("error-choose-one")?;
+        let place = place_in_scope(&me, &f.place, Capability::WriteRecords)?;
+        let date = bs_date(&f.happened_on)?.ok_or("error-required")?;
+        let orgs: Vec<i64> = f.organisation.trim().parse().ok().into_iter().collect();
+        Ok((kind, place, date, orgs))
+    })();
+    let result = match checked {
+        Ok((kind, place, date, orgs)) => app
+            .store
+            .add_forum_entry(&me.actor(), kind, place, date, &f.text, &orgs)
+            .await
+            .map(|_| ()),
+        Err(m) => Err(StoreError::Rejected(m)),
+    };
+    after(&app, page, &me, result).await
+}
