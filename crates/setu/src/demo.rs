@@ -7,7 +7,7 @@ use anyhow::{bail, Context, Result};
 use setu_core::access::{Role, Scope};
 use setu_core::committees::{CommitteeKind, FundingSource, Seat};
 use setu_core::community::{EventType, Material, Participants, Sex};
-use setu_core::directory::{OrgDraft, OrgKind, SiteDraft, SiteKind};
+use setu_core::directory::{ForumEntryKind, OrgDraft, OrgKind, Service, SiteDraft, SiteKind};
 use setu_core::FiscalYear;
 use setu_core::PlaceCode;
 use setu_store::audit::Actor;
@@ -61,6 +61,7 @@ pub async fn run(args: ServeArgs, no_serve: bool) -> Result<()> {
     committees(&store).await?;
     parents_groups(&store).await?;
     youth(&store).await?;
+    forum(&store, &ids.ngos).await?;
     println!(
         "demo database ready: {} organisations, {} sites",
         store
@@ -410,6 +411,53 @@ pub async fn youth(store: &Store) -> Result<()> {
     Ok(())
 }
 
+/// The NGO forum: the demo NGOs' services, a forum meeting and a joint action per district,
+/// and a shared alert about a recruitment tactic.
+pub async fn forum(store: &Store, ngos: &[i64]) -> Result<()> {
+    let today = time::OffsetDateTime::now_utc().date();
+    let districts = [
+        PlaceCode::District(511),
+        PlaceCode::District(312),
+        PlaceCode::District(113),
+    ];
+    for (ngo, district) in ngos.iter().zip(districts) {
+        for service in [
+            Service::Shelter,
+            Service::Psychosocial,
+            Service::Legal,
+            Service::SeedFunding,
+        ] {
+            store
+                .add_service(&demo_actor(), *ngo, service, district)
+                .await?;
+        }
+        store
+            .add_forum_entry(
+                &demo_actor(),
+                ForumEntryKind::Meeting,
+                district,
+                today - Duration::days(40),
+                "Quarterly forum meeting: referrals and shelter capacity (demo)",
+                &[*ngo],
+            )
+            .await?;
+        store
+            .add_forum_entry(
+                &demo_actor(),
+                ForumEntryKind::JointAction,
+                district,
+                today - Duration::days(20),
+                "Rescue of two minors at the border; families contacted (demo)",
+                &[*ngo],
+            )
+            .await?;
+    }
+    store
+        .post_alert(&demo_actor(), PlaceCode::Country, "Recruiters posing as marriage brokers (demo)", "Young women are offered marriage abroad; the 'broker' takes their documents at the border (demo).", today + Duration::days(60), today)
+        .await?;
+    Ok(())
+}
+
 /// Records the demo's accounts are scoped to.
 #[derive(Debug, Clone, Copy)]
 pub struct DemoIds {
@@ -419,6 +467,8 @@ pub struct DemoIds {
     pub jamunaha_police: i64,
     /// Banke's partner NGO.
     pub banke_ngo: i64,
+    /// The three districts' partner NGOs (Banke, Makwanpur, Sunsari).
+    pub ngos: [i64; 3],
 }
 
 /// One account per role, scoped inside the demo districts: (username, role, scope).
@@ -722,6 +772,11 @@ pub async fn build(store: &Store) -> Result<DemoIds> {
         jamunaha_booth,
         jamunaha_police,
         banke_ngo: banke_ngo.context("Banke NGO missing")?,
+        ngos: [
+            ngos.first().copied().context("NGO missing")?,
+            ngos.get(1).copied().context("NGO missing")?,
+            ngos.get(2).copied().context("NGO missing")?,
+        ],
     };
     let makwanpur_police = police_offices
         .get(1)

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use setu_core::PlaceCode;
 use setu_store::crypto::Keyring;
 use setu_store::directory::DirectoryFilter;
 use setu_store::{ConnectOptions, Store};
@@ -408,6 +409,23 @@ async fn demo_builds_the_programme_directory_on_each_engine() {
                 .unwrap()
                 .1,
             968
+        );
+        // The forum: services, a joint action per district, a national alert.
+        assert_eq!(
+            store
+                .services(PlaceCode::Country, None)
+                .await
+                .unwrap()
+                .len(),
+            12
+        );
+        assert_eq!(
+            store
+                .alerts_for("511".parse().unwrap(), today)
+                .await
+                .unwrap()
+                .len(),
+            1
         );
         // One account per role.
         let users = store.users().await.unwrap();
