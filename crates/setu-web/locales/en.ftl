@@ -403,3 +403,4 @@ service-seed-funding = Seed funding or government scheme
 service-repatriation = Family tracing and repatriation
 service-awareness = Awareness and prevention
 error-expiry-past = The end date has already passed.
+indicators-xlsx = Export XLSX

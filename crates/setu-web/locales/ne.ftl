@@ -403,3 +403,4 @@ service-seed-funding = बीउ पुँजी वा सरकारी य�
 service-repatriation = परिवार खोजी र फिर्ता
 service-awareness = सचेतना र रोकथाम
 error-expiry-past = अन्तिम मिति बितिसकेको छ।
+indicators-xlsx = XLSX निर्यात

@@ -126,6 +126,7 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         r(Method::POST, "/youth/events", Needs(WriteRecords), S::NewAtPlace, post(youth::record_event)),
         r(Method::GET, "/indicators", Needs(ReadAggregates), S::None, get(indicators::page)),
         r(Method::GET, "/indicators.csv", Needs(ReadAggregates), S::None, get(indicators::csv)),
+        r(Method::GET, "/indicators.xlsx", Needs(ReadAggregates), S::None, get(indicators::xlsx)),
         r(Method::GET, "/api/v1/indicators", Needs(ReadAggregates), S::None, get(indicators::api)),
         r(Method::GET, "/engagement", Needs(ReadAggregates), S::None, get(engagement::page)),
         r(Method::GET, "/forum", Needs(ReadDirectory), S::None, get(forum::page)),

@@ -419,6 +419,7 @@ pub struct IndicatorsPage<'a> {
     pub events: String,
     pub events_by_type: Vec<(String, String)>,
     pub csv_href: String,
+    pub xlsx_href: String,
 }
 
 /// A ward's last engagement.

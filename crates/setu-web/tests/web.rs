@@ -2077,6 +2077,19 @@ async fn indicators_are_computed_from_records_filtered_and_exported() {
         );
         let csv = get_as(&app, "/indicators.csv?place=511", "en", &analyst).await;
         assert!(csv.body.contains("lcchts_functional,1") && csv.body.contains("parents_reached,1"));
+        let req = Request::get("/indicators.xlsx?place=511")
+            .header(header::COOKIE, analyst.cookie.clone())
+            .body(Body::empty())
+            .unwrap();
+        let resp = app.clone().oneshot(req).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        assert!(resp.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .contains("spreadsheetml"));
+        let bytes = to_bytes(resp.into_body(), 1 << 20).await.unwrap();
+        assert!(bytes.starts_with(b"PK"), "an XLSX file is a zip archive");
+        assert!(bytes.len() > 1000);
         // A booth worker has no aggregates.
         let booth_org = store
             .create_organisation(

@@ -186,6 +186,11 @@ pub async fn page(
             q.place.trim(),
             f.fiscal_year
         ),
+        xlsx_href: format!(
+            "/indicators.xlsx?place={}&fy={}",
+            q.place.trim(),
+            f.fiscal_year
+        ),
         place: q.place.clone(),
         p: &page,
     }
@@ -203,6 +208,36 @@ pub async fn api(
     Ok(Json(figures(&app, &me, &q).await?))
 }
 
+/// The figures as (indicator, value) rows: what the CSV and XLSX exports both write.
+fn rows(f: &Figures) -> Vec<(String, String)> {
+    let pct = |v: Option<u32>| v.map(|v| v.to_string()).unwrap_or_default();
+    let mut out = vec![
+        (
+            "place".to_string(),
+            f.place.clone().unwrap_or_else(|| "scope".into()),
+        ),
+        ("fiscal_year".into(), f.fiscal_year.clone()),
+        ("lcchts_functional".into(), f.lcchts_functional.to_string()),
+        ("lcchts".into(), f.lcchts.to_string()),
+        ("dcchts_functional".into(), f.dcchts_functional.to_string()),
+        ("dcchts".into(), f.dcchts.to_string()),
+        ("parents_reached".into(), f.sbcc.parents_reached.to_string()),
+        ("parents_women_percent".into(), pct(f.sbcc.women_percent())),
+        (
+            "parents_repeated_percent".into(),
+            pct(f.sbcc.repeated_percent()),
+        ),
+    ];
+    for (y, n) in &f.youth_by_year {
+        out.push((format!("youth_active_{y}"), n.to_string()));
+    }
+    out.push(("engagement_events".into(), f.events.to_string()));
+    for (t, n) in &f.events_by_type {
+        out.push((format!("events_{t}"), n.to_string()));
+    }
+    out
+}
+
 /// `GET /indicators.csv`: the same figures, one per line.
 pub async fn csv(
     State(app): State<AppState>,
@@ -212,32 +247,9 @@ pub async fn csv(
     allow(&me, Capability::ReadAggregates, None, false)?;
     let f = figures(&app, &me, &q).await?;
     let mut out = String::from("indicator,value\n");
-    let mut row = |k: &str, v: String| out.push_str(&format!("{k},{v}\n"));
-    row("place", f.place.clone().unwrap_or_else(|| "scope".into()));
-    row("fiscal_year", f.fiscal_year.clone());
-    row("lcchts_functional", f.lcchts_functional.to_string());
-    row("lcchts", f.lcchts.to_string());
-    row("dcchts_functional", f.dcchts_functional.to_string());
-    row("dcchts", f.dcchts.to_string());
-    row("parents_reached", f.sbcc.parents_reached.to_string());
-    row(
-        "parents_women_percent",
-        f.sbcc
-            .women_percent()
-            .map(|v| v.to_string())
-            .unwrap_or_default(),
-    );
-    row(
-        "parents_repeated_percent",
-        f.sbcc
-            .repeated_percent()
-            .map(|v| v.to_string())
-            .unwrap_or_default(),
-    );
-    for (y, n) in &f.youth_by_year {
-        row(&format!("youth_active_{y}"), n.to_string());
+    for (k, v) in rows(&f) {
+        out.push_str(&format!("{k},{v}\n"));
     }
-    row("engagement_events", f.events.to_string());
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
@@ -251,6 +263,49 @@ pub async fn csv(
         .into_response())
 }
 
+/// `GET /indicators.xlsx`: the same figures as a spreadsheet (numbers as numbers).
+pub async fn xlsx(
+    State(app): State<AppState>,
+    SignedIn(me): SignedIn,
+    Query(q): Query<IndicatorQuery>,
+) -> Result<Response, WebError> {
+    allow(&me, Capability::ReadAggregates, None, false)?;
+    let f = figures(&app, &me, &q).await?;
+    let bytes = spreadsheet(&rows(&f)).map_err(|e| WebError::Internal(format!("xlsx: {e}")))?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"setu-indicators.xlsx\"",
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+fn spreadsheet(rows: &[(String, String)]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    let sheet = book.add_worksheet();
+    sheet.set_name("Indicators")?;
+    sheet.write_string_with_format(0, 0, "indicator", &bold)?;
+    sheet.write_string_with_format(0, 1, "value", &bold)?;
+    for (i, (k, v)) in rows.iter().enumerate() {
+        let r = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        sheet.write_string(r, 0, k)?;
+        match v.parse::<f64>() {
+            Ok(n) => sheet.write_number(r, 1, n)?,
+            Err(_) => sheet.write_string(r, 1, v)?,
+        };
+    }
+    sheet.set_column_width(0, 28)?;
+    book.save_to_buffer()
+}
 #[cfg(test)]
 mod tests {
     use super::*;
