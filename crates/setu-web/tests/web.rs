@@ -2072,8 +2072,31 @@ async fn indicators_are_computed_from_records_filtered_and_exported() {
             .body;
         assert!(
             page.contains("1 / 2")
-                && page.contains(r#"href="/committees""#)
+                && page.contains(r#"href="/committees?place=511""#)
                 && page.contains("<svg")
+        );
+        // The figures lead to the records they count: the lists take the same area.
+        let listed = get_as(&app, "/committees?place=51102", "en", &analyst)
+            .await
+            .body;
+        assert!(
+            listed.contains("Functional: 0 / 1"),
+            "only Kohalpur's committee"
+        );
+        let listed = get_as(&app, "/committees?place=511", "en", &analyst)
+            .await
+            .body;
+        assert!(listed.contains("Functional: 1 / 2"));
+        assert!(
+            get_as(&app, "/parents-groups?place=5110601", "en", &analyst)
+                .await
+                .body
+                .contains(">1<")
+        );
+        let widened = get_as(&app, "/committees?place=NP", "en", &mk).await.body;
+        assert!(
+            widened.contains("Functional: 0 / 0"),
+            "a filter never widens the scope"
         );
         let csv = get_as(&app, "/indicators.csv?place=511", "en", &analyst).await;
         assert!(csv.body.contains("lcchts_functional,1") && csv.body.contains("parents_reached,1"));

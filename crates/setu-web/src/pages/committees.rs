@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
-use setu_core::access::{Capability, Target};
+use setu_core::access::{Capability, Scope, Target};
 use setu_core::committees::{CommitteeKind, DecisionStatus, FundingSource, Seat};
 use setu_core::{FiscalYear, PlaceCode};
 use setu_store::auth::User;
@@ -19,7 +19,7 @@ use time::Date;
 use crate::auth::{allow, can, SignedIn};
 use crate::error::WebError;
 use crate::page::Page;
-use crate::pages::inputs::{bs_date, rupees};
+use crate::pages::inputs::{bs_date, rupees, AreaQuery};
 use crate::templates::{
     Choice, CommitteePage, CommitteeRow, CommitteesPage, MeetingFormPage, MinutesPage, RenderHtml,
     TrendBar,
@@ -59,20 +59,22 @@ pub async fn list(
     State(app): State<AppState>,
     page: Page,
     SignedIn(me): SignedIn,
+    Query(area): Query<AreaQuery>,
 ) -> Result<Response, WebError> {
     allow(&me, Capability::ReadDirectory, None, false)?;
-    render_list(&app, page, &me, None, StatusCode::OK).await
+    render_list(&app, page, &me, area.scope(me.scope), None, StatusCode::OK).await
 }
 
 async fn render_list(
     app: &AppState,
     page: Page,
     me: &User,
+    scope: Scope,
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
     let page = page.titled("committees-title", "committees");
-    let committees = app.store.committees(me.scope, today()).await?;
+    let committees = app.store.committees(scope, today()).await?;
     let rows: Vec<CommitteeRow> = committees.iter().map(|c| row(&page, c)).collect();
     let functional = committees
         .iter()
@@ -139,11 +141,27 @@ pub async fn create(
         Ok(id) => Ok(Redirect::to(&format!("/committees/{id}")).into_response()),
         Err(StoreError::Rejected(m)) => {
             let msg = page.t(m);
-            render_list(&app, page, &me, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await
+            render_list(
+                &app,
+                page,
+                &me,
+                me.scope,
+                Some(msg),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(StoreError::UnknownReference(_)) => {
             let msg = page.t("error-unknown-place");
-            render_list(&app, page, &me, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await
+            render_list(
+                &app,
+                page,
+                &me,
+                me.scope,
+                Some(msg),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }

@@ -1,8 +1,26 @@
 //! Reading what people type into forms: Bikram Sambat dates and rupee amounts, in Latin or
 //! Devanagari digits. Errors are Fluent message ids.
 
-use setu_core::BsDate;
+use serde::Deserialize;
+use setu_core::access::Scope;
+use setu_core::{BsDate, PlaceCode};
 use time::Date;
+
+/// `?place=511`: narrows a list to an area inside the reader's scope (never widens it).
+#[derive(Debug, Deserialize, Default, Clone)]
+pub struct AreaQuery {
+    /// A place code, or empty for the whole scope.
+    #[serde(default)]
+    pub place: String,
+}
+
+impl AreaQuery {
+    /// The reader's scope narrowed to the place asked for (an unreadable code is ignored).
+    pub fn scope(&self, own: Scope) -> Scope {
+        let place: Option<PlaceCode> = self.place.trim().parse().ok();
+        crate::pages::indicators::narrow(own, place)
+    }
+}
 
 /// Reads a date typed in Bikram Sambat (either digits); empty is `None`.
 pub fn bs_date(raw: &str) -> Result<Option<Date>, &'static str> {

@@ -2,7 +2,7 @@
 //! a group's page (members, sessions, attendance), and the forms to add members and record
 //! sessions.
 
-use axum::extract::{Path, RawForm, State};
+use axum::extract::{Path, Query, RawForm, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
@@ -18,7 +18,7 @@ use setu_store::StoreError;
 use crate::auth::{allow, can, SignedIn};
 use crate::error::WebError;
 use crate::page::Page;
-use crate::pages::inputs::bs_date;
+use crate::pages::inputs::{bs_date, AreaQuery};
 use crate::templates::{Choice, GroupPage, GroupsPage, IndicatorCard, RenderHtml};
 use crate::AppState;
 
@@ -57,21 +57,23 @@ pub async fn list(
     State(app): State<AppState>,
     page: Page,
     SignedIn(me): SignedIn,
+    Query(area): Query<AreaQuery>,
 ) -> Result<Response, WebError> {
     allow(&me, Capability::ReadDirectory, None, false)?;
-    render_list(&app, page, &me, None, StatusCode::OK).await
+    render_list(&app, page, &me, area.scope(me.scope), None, StatusCode::OK).await
 }
 
 async fn render_list(
     app: &AppState,
     page: Page,
     me: &User,
+    scope: setu_core::access::Scope,
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
     let page = page.titled("groups-title", "groups");
-    let groups = app.store.groups(me.scope).await?;
-    let indicators = app.store.sbcc_indicators(me.scope, None).await?;
+    let groups = app.store.groups(scope).await?;
+    let indicators = app.store.sbcc_indicators(scope, None).await?;
     let html = GroupsPage {
         cards: cards(&page, &indicators),
         groups,
@@ -125,11 +127,27 @@ pub async fn create(
         Ok(id) => Ok(Redirect::to(&format!("/parents-groups/{id}")).into_response()),
         Err(StoreError::Rejected(m)) => {
             let msg = page.t(m);
-            render_list(&app, page, &me, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await
+            render_list(
+                &app,
+                page,
+                &me,
+                me.scope,
+                Some(msg),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(StoreError::UnknownReference(_)) => {
             let msg = page.t("error-unknown-place");
-            render_list(&app, page, &me, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await
+            render_list(
+                &app,
+                page,
+                &me,
+                me.scope,
+                Some(msg),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }

@@ -1,7 +1,7 @@
 //! Youth ambassadors: growth by year, the succession warning, the registry, and engagement
 //! events, with the forms to register an ambassador, change their standing and record an event.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
@@ -17,7 +17,7 @@ use setu_store::StoreError;
 use crate::auth::{allow, can, SignedIn};
 use crate::error::WebError;
 use crate::page::Page;
-use crate::pages::inputs::bs_date;
+use crate::pages::inputs::{bs_date, AreaQuery};
 use crate::templates::{Choice, RenderHtml, TrendBar, YouthPage};
 use crate::AppState;
 
@@ -28,20 +28,22 @@ fn today() -> time::Date {
     time::OffsetDateTime::now_utc().date()
 }
 
-/// `GET /youth`
+/// `GET /youth[?place=…]`
 pub async fn page(
     State(app): State<AppState>,
     page: Page,
     SignedIn(me): SignedIn,
+    Query(area): Query<AreaQuery>,
 ) -> Result<Response, WebError> {
     allow(&me, Capability::ReadDirectory, None, false)?;
-    render(&app, page, &me, None, StatusCode::OK).await
+    render(&app, page, &me, area.scope(me.scope), None, StatusCode::OK).await
 }
 
 async fn render(
     app: &AppState,
     page: Page,
     me: &User,
+    scope: setu_core::access::Scope,
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
@@ -51,7 +53,7 @@ async fn render(
     let ambassadors = app
         .store
         .ambassadors(
-            me.scope,
+            scope,
             if personal {
                 Reveal::To(&actor)
             } else {
@@ -60,10 +62,7 @@ async fn render(
             today(),
         )
         .await?;
-    let growth = app
-        .store
-        .youth_growth(me.scope, FIRST_YEAR, today())
-        .await?;
+    let growth = app.store.youth_growth(scope, FIRST_YEAR, today()).await?;
     let max = growth.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
     let bars = growth
         .iter()
@@ -79,7 +78,7 @@ async fn render(
     let mut warnings = Vec::new();
     for (ll, active) in app
         .store
-        .youth_succession(me.scope, SUCCESSION_THRESHOLD, today())
+        .youth_succession(scope, SUCCESSION_THRESHOLD, today())
         .await?
     {
         let name = app
@@ -94,7 +93,7 @@ async fn render(
             &format!("{name} ({})", page.num(&active)),
         ));
     }
-    let (events, event_count) = app.store.youth_events(me.scope, 50).await?;
+    let (events, event_count) = app.store.youth_events(scope, 50).await?;
     let sexes = Sex::ALL
         .iter()
         .map(|s| Choice {
@@ -168,11 +167,27 @@ async fn after(
         Ok(()) => Ok(Redirect::to("/youth").into_response()),
         Err(StoreError::Rejected(m)) => {
             let msg = page.t(m);
-            render(app, page, me, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await
+            render(
+                app,
+                page,
+                me,
+                me.scope,
+                Some(msg),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(StoreError::UnknownReference(_)) => {
             let msg = page.t("error-unknown-place");
-            render(app, page, me, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await
+            render(
+                app,
+                page,
+                me,
+                me.scope,
+                Some(msg),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
