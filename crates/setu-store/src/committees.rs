@@ -154,6 +154,8 @@ pub struct Activity {
     pub done_on: Option<String>,
     /// Who is responsible (a function, not a person's name).
     pub responsible: String,
+    /// The budget line it is paid from, if any.
+    pub budget_line: Option<String>,
 }
 
 /// A budget line.
@@ -211,6 +213,8 @@ pub struct ActivityDraft {
     pub done_on: Option<Date>,
     /// Responsible (a function).
     pub responsible: String,
+    /// The budget line (of the same committee and year) it is paid from.
+    pub budget_line: Option<String>,
 }
 
 const COMMITTEE_COLUMNS: &str = "c.id, c.kind, c.place_code, c.formed_on, p.name_en AS place_en, p.name_ne AS place_ne, \
@@ -611,11 +615,24 @@ impl Store {
                 return Err(StoreError::Rejected("error-ward-outside"));
             }
         }
+        if let Some(line) = &a.budget_line {
+            let owner: Option<i64> = sqlx::query_scalar(
+                "SELECT committee_id FROM budget_line WHERE id = $1 AND committee_id = $2 AND fiscal_year = $3",
+            )
+            .bind(line.clone())
+            .bind(committee_id)
+            .bind(i64::from(fy.start_year()))
+            .fetch_optional(&self.pool)
+            .await?;
+            if owner.is_none() {
+                return Err(StoreError::Rejected("error-budget-line"));
+            }
+        }
         let id = uuid::Uuid::new_v4().to_string();
         let mut tx = self.pool.begin().await?;
         sqlx::query(
-            "INSERT INTO plan_activity (id, committee_id, fiscal_year, title, activity_type, ward_code, planned_on, done_on, responsible, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            "INSERT INTO plan_activity (id, committee_id, fiscal_year, title, activity_type, ward_code, planned_on, done_on, responsible, created_at, budget_line_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(id.clone())
         .bind(committee_id)
@@ -627,6 +644,7 @@ impl Store {
         .bind(a.done_on.map(iso))
         .bind(a.responsible.trim().to_string())
         .bind(now_text())
+        .bind(a.budget_line.clone())
         .execute(&mut *tx)
         .await?;
         append(
@@ -692,7 +710,7 @@ impl Store {
     pub async fn plan(&self, committee_id: i64, fy: FiscalYear) -> Result<Plan> {
         let year = i64::from(fy.start_year());
         let rows = sqlx::query(
-            "SELECT id, title, activity_type, ward_code, planned_on, done_on, responsible FROM plan_activity \
+            "SELECT id, title, activity_type, ward_code, planned_on, done_on, responsible, budget_line_id FROM plan_activity \
              WHERE committee_id = $1 AND fiscal_year = $2 ORDER BY planned_on, id",
         )
         .bind(committee_id)
@@ -710,6 +728,7 @@ impl Store {
                     planned_on: r.try_get("planned_on")?,
                     done_on: r.try_get("done_on")?,
                     responsible: r.try_get("responsible")?,
+                    budget_line: r.try_get("budget_line_id")?,
                 })
             })
             .collect::<Result<Vec<_>>>()?;

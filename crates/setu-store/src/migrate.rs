@@ -46,6 +46,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0006_forum.sql"),
         include_str!("../migrations/postgres/0006_forum.sql"),
     ),
+    (
+        7,
+        "youth groups",
+        include_str!("../migrations/sqlite/0007_youth_groups.sql"),
+        include_str!("../migrations/postgres/0007_youth_groups.sql"),
+    ),
 ];
 
 impl Store {

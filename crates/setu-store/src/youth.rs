@@ -474,3 +474,92 @@ impl Store {
             .collect()
     }
 }
+
+/// A youth group, and its resource centre if the municipality gave it a room.
+#[derive(Debug, Clone, Serialize)]
+pub struct YouthGroup {
+    /// Id.
+    pub id: String,
+    /// Its ward or local level.
+    pub place: String,
+    /// Name.
+    pub name: String,
+    /// Formed on, ISO.
+    pub formed_on: Option<String>,
+    /// The room, if any ("ward office, first floor").
+    pub resource_centre: Option<String>,
+    /// When the municipality gave the room, ISO.
+    pub room_given_on: Option<String>,
+}
+
+impl Store {
+    /// Records a youth group (with its resource centre, if it has one).
+    pub async fn add_youth_group(
+        &self,
+        by: &Actor,
+        place: PlaceCode,
+        name: &str,
+        formed_on: Option<Date>,
+        resource_centre: Option<(&str, Date)>,
+    ) -> Result<String> {
+        if !matches!(place, PlaceCode::Ward { .. } | PlaceCode::LocalLevel(_)) {
+            return Err(StoreError::Rejected("error-ward-or-local-level"));
+        }
+        self.place(place)
+            .await?
+            .ok_or(StoreError::UnknownReference("place"))?;
+        if name.trim().is_empty() {
+            return Err(StoreError::Rejected("error-required"));
+        }
+        let id = uuid::Uuid::new_v4().to_string();
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO youth_group (id, place_code, name, formed_on, resource_centre, room_given_on, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(id.clone())
+        .bind(place.to_string())
+        .bind(name.trim().to_string())
+        .bind(formed_on.map(iso))
+        .bind(resource_centre.map(|(r, _)| r.trim().to_string()).filter(|r| !r.is_empty()))
+        .bind(resource_centre.map(|(_, d)| iso(d)))
+        .bind(now_text())
+        .execute(&mut *tx)
+        .await?;
+        append(
+            &mut tx,
+            by,
+            &Event::new("create", "youth-group", &id)
+                .at(place)
+                .fields(&["name", "resource_centre"]),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Youth groups inside `scope` (SQL).
+    pub async fn youth_groups(&self, scope: Scope) -> Result<Vec<YouthGroup>> {
+        let (cond, value) = scope_condition(scope, 1, "place_code", None, None);
+        let sql = format!(
+            "SELECT id, place_code, name, formed_on, resource_centre, room_given_on FROM youth_group WHERE {cond} ORDER BY place_code, name"
+        );
+        let mut q = sqlx::query(&sql);
+        if let Some(v) = value {
+            q = q.bind(v);
+        }
+        let rows = q.fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(YouthGroup {
+                    id: r.try_get("id")?,
+                    place: r.try_get("place_code")?,
+                    name: r.try_get("name")?,
+                    formed_on: r.try_get("formed_on")?,
+                    resource_centre: r.try_get("resource_centre")?,
+                    room_given_on: r.try_get("room_given_on")?,
+                })
+            })
+            .collect()
+    }
+}

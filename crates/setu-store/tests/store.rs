@@ -35,7 +35,7 @@ async fn geography_counts_match_nepal() {
 async fn migrating_twice_changes_nothing() {
     each_engine(|s| async move {
         s.migrate().await.unwrap();
-        assert_eq!(s.schema_version().await.unwrap(), 6);
+        assert_eq!(s.schema_version().await.unwrap(), 7);
         assert_eq!(s.place_counts().await.unwrap().wards, 6743);
     })
     .await;
@@ -820,6 +820,7 @@ async fn committee_status_is_computed_from_meetings_plans_and_budget() {
                 planned_on: Some(date!(2025 - 12 - 01)),
                 done_on: None,
                 responsible: "member-secretary".into(),
+                budget_line: None,
             },
         )
         .await
@@ -835,7 +836,8 @@ async fn committee_status_is_computed_from_meetings_plans_and_budget() {
                     activity_type: "x".into(),
                     planned_on: None,
                     done_on: None,
-                    responsible: "x".into()
+                    responsible: "x".into(),
+                    budget_line: None,
                 }
             )
             .await,
@@ -1354,6 +1356,107 @@ async fn forum_services_log_and_alerts_with_area_and_expiry() {
                 .len(),
             1,
             "the national alert expired"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn youth_groups_and_activities_paid_from_a_budget_line() {
+    each_engine(|s| async move {
+        s.add_youth_group(
+            &sys(),
+            PlaceCode::LocalLevel(51106),
+            "Youth club",
+            None,
+            Some(("Ward 3 office room", date!(2024 - 01 - 01))),
+        )
+        .await
+        .unwrap();
+        assert!(matches!(
+            s.add_youth_group(&sys(), PlaceCode::District(511), "x", None, None)
+                .await,
+            Err(StoreError::Rejected("error-ward-or-local-level"))
+        ));
+        let groups = s.youth_groups("511".parse().unwrap()).await.unwrap();
+        assert_eq!(
+            groups[0].resource_centre.as_deref(),
+            Some("Ward 3 office room")
+        );
+        assert!(s
+            .youth_groups("312".parse().unwrap())
+            .await
+            .unwrap()
+            .is_empty());
+
+        let fy: FiscalYear = "2082/83".parse().unwrap();
+        let c = s
+            .create_committee(
+                &sys(),
+                CommitteeKind::Lccht,
+                PlaceCode::LocalLevel(51106),
+                None,
+                None,
+            )
+            .await
+            .unwrap();
+        let other = s
+            .create_committee(
+                &sys(),
+                CommitteeKind::Lccht,
+                PlaceCode::LocalLevel(51102),
+                None,
+                None,
+            )
+            .await
+            .unwrap();
+        let line = s
+            .add_budget_line(
+                &sys(),
+                c,
+                fy,
+                &BudgetDraft {
+                    source: FundingSource::Own,
+                    purpose: "schools".into(),
+                    allocated: 5000,
+                    spent: 0,
+                },
+            )
+            .await
+            .unwrap();
+        let foreign = s
+            .add_budget_line(
+                &sys(),
+                other,
+                fy,
+                &BudgetDraft {
+                    source: FundingSource::Own,
+                    purpose: "x".into(),
+                    allocated: 1,
+                    spent: 0,
+                },
+            )
+            .await
+            .unwrap();
+        let draft = |l: &str| ActivityDraft {
+            title: "Sessions".into(),
+            activity_type: "awareness".into(),
+            ward: None,
+            planned_on: None,
+            done_on: None,
+            responsible: "secretary".into(),
+            budget_line: Some(l.to_string()),
+        };
+        s.add_activity(&sys(), c, fy, &draft(&line)).await.unwrap();
+        assert!(matches!(
+            s.add_activity(&sys(), c, fy, &draft(&foreign)).await,
+            Err(StoreError::Rejected("error-budget-line"))
+        ));
+        assert_eq!(
+            s.plan(c, fy).await.unwrap().activities[0]
+                .budget_line
+                .as_deref(),
+            Some(line.as_str())
         );
     })
     .await;

@@ -124,6 +124,7 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         r(Method::POST, "/youth/ambassadors", Needs(WriteRecords), S::NewAtPlace, post(youth::add)),
         r(Method::POST, "/youth/ambassadors/{id}/status", Needs(WriteRecords), S::Ambassador, post(youth::set_status)),
         r(Method::POST, "/youth/events", Needs(WriteRecords), S::NewAtPlace, post(youth::record_event)),
+        r(Method::POST, "/youth/groups", Needs(WriteRecords), S::NewAtPlace, post(youth::add_group)),
         r(Method::GET, "/indicators", Needs(ReadAggregates), S::None, get(indicators::page)),
         r(Method::GET, "/indicators.csv", Needs(ReadAggregates), S::None, get(indicators::csv)),
         r(Method::GET, "/indicators.xlsx", Needs(ReadAggregates), S::None, get(indicators::xlsx)),

@@ -395,6 +395,7 @@ pub struct YouthPage<'a> {
     pub bars: Vec<TrendBar>,
     pub warnings: Vec<String>,
     pub ambassadors: Vec<setu_store::youth::Ambassador>,
+    pub groups: Vec<setu_store::youth::YouthGroup>,
     pub events: Vec<setu_store::youth::YouthEvent>,
     pub sexes: Vec<Choice>,
     pub types: Vec<Choice>,

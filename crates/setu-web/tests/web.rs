@@ -1341,6 +1341,12 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
                             ("happened_on", "2081-01-01"),
                             ("text", "Forum met"),
                         ],
+                        ("/youth/groups", _) => vec![
+                            ("place", place),
+                            ("name", "Youth club"),
+                            ("resource_centre", "Ward office room"),
+                            ("room_given_on", "2081-01-01"),
+                        ],
                         ("/parents-groups", "POST") => vec![("name", "New group"), ("ward", place)],
                         ("/parents-groups/{id}/members", _) => vec![
                             ("name", "Matrix Parent"),
@@ -1905,6 +1911,35 @@ async fn youth_ambassadors_grow_and_events_are_recorded() {
             "one active ambassador is fewer than five"
         );
         assert!(page.contains("<svg"));
+        let club = post_form(
+            &app,
+            "/youth/groups",
+            &[
+                ("place", "51106"),
+                ("name", "Nepalganj youth club"),
+                ("resource_centre", "Room in the ward 3 office"),
+                ("room_given_on", "2080-06-01"),
+            ],
+            &me,
+        )
+        .await;
+        assert_eq!(club.status, StatusCode::SEE_OTHER);
+        let no_date = post_form(
+            &app,
+            "/youth/groups",
+            &[
+                ("place", "51106"),
+                ("name", "X"),
+                ("resource_centre", "Room"),
+            ],
+            &me,
+        )
+        .await;
+        assert_eq!(no_date.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(get_as(&app, "/youth", "en", &me)
+            .await
+            .body
+            .contains("Room in the ward 3 office"));
         let dc = sign_in(&store, "dc.youth", Role::DistrictCoordinator, "511").await;
         assert!(get_as(&app, "/youth", "en", &dc)
             .await
@@ -1963,6 +1998,7 @@ async fn indicators_are_computed_from_records_filtered_and_exported() {
                     planned_on: None,
                     done_on: None,
                     responsible: "r".into(),
+                    budget_line: None,
                 },
             )
             .await

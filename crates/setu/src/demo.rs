@@ -257,6 +257,7 @@ pub async fn committees(store: &Store) -> Result<()> {
                 planned_on: Some(this.first_day() + Duration::days(60)),
                 done_on: (back > 0).then(|| this.first_day() + Duration::days(75)),
                 responsible: "member-secretary".into(),
+                budget_line: None,
             };
             store
                 .add_activity(&demo_actor(), c, this, &activity)

@@ -397,6 +397,8 @@ pub struct ActivityForm {
     done_on: String,
     #[serde(default)]
     responsible: String,
+    #[serde(default)]
+    budget_line: String,
 }
 
 /// `POST /committees/{id}/activities`
@@ -427,6 +429,7 @@ pub async fn add_activity(
             planned_on: bs_date(&f.planned_on)?,
             done_on: bs_date(&f.done_on)?,
             responsible: f.responsible.clone(),
+            budget_line: Some(f.budget_line.trim().to_string()).filter(|l| !l.is_empty()),
         };
         Ok((fy, draft))
     })();

@@ -94,6 +94,7 @@ async fn render(
         ));
     }
     let (events, event_count) = app.store.youth_events(scope, 50).await?;
+    let groups = app.store.youth_groups(scope).await?;
     let sexes = Sex::ALL
         .iter()
         .map(|s| Choice {
@@ -128,6 +129,7 @@ async fn render(
         can_write: me.role.has(Capability::WriteRecords),
         threshold: page.num(&SUCCESSION_THRESHOLD),
         ambassadors,
+        groups,
         bars,
         warnings,
         events,
@@ -343,6 +345,67 @@ pub async fn record_event(
         Ok(d) => app
             .store
             .record_youth_event(&me.actor(), &d)
+            .await
+            .map(|_| ()),
+        Err(m) => Err(StoreError::Rejected(m)),
+    };
+    after(&app, page, &me, result).await
+}
+
+/// The youth-group form.
+#[derive(Debug, Deserialize, Default)]
+pub struct GroupForm {
+    #[serde(default)]
+    place: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    formed_on: String,
+    #[serde(default)]
+    resource_centre: String,
+    #[serde(default)]
+    room_given_on: String,
+}
+
+/// `POST /youth/groups`
+pub async fn add_group(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Form(f): Form<GroupForm>,
+) -> Result<Response, WebError> {
+    allow(&me, Capability::WriteRecords, None, false)?;
+    let checked = (|| {
+        let place: PlaceCode = f
+            .place
+            .trim()
+            .parse()
+            .map_err(|_| "error-ward-or-local-level")?;
+        let target = Target {
+            place: Some(place),
+            ..Default::default()
+        };
+        if !can(&me, Capability::WriteRecords, Some(&target), false) {
+            return Err("error-place-out-of-scope");
+        }
+        let formed = bs_date(&f.formed_on)?;
+        let room = match (f.resource_centre.trim(), bs_date(&f.room_given_on)?) {
+            ("", _) => None,
+            (r, Some(d)) => Some((r.to_string(), d)),
+            (_, None) => return Err("error-required"),
+        };
+        Ok((place, formed, room))
+    })();
+    let result = match checked {
+        Ok((place, formed, room)) => app
+            .store
+            .add_youth_group(
+                &me.actor(),
+                place,
+                &f.name,
+                formed,
+                room.as_ref().map(|(r, d)| (r.as_str(), *d)),
+            )
             .await
             .map(|_| ()),
         Err(m) => Err(StoreError::Rejected(m)),
