@@ -421,6 +421,8 @@ pub struct IndicatorsPage<'a> {
     pub events_by_type: Vec<(String, String)>,
     pub csv_href: String,
     pub xlsx_href: String,
+    /// The fiscal year asked for (`2082/83` or `all`), for the links down to the records.
+    pub fy: String,
 }
 
 /// A ward's last engagement.

@@ -2108,7 +2108,7 @@ async fn indicators_are_computed_from_records_filtered_and_exported() {
             .body;
         assert!(
             page.contains("1 / 2")
-                && page.contains(r#"href="/committees?place=511""#)
+                && page.contains(r#"href="/committees?place=511&amp;fy="#)
                 && page.contains("<svg")
         );
         // The figures lead to the records they count: the lists take the same area.
@@ -2128,6 +2128,38 @@ async fn indicators_are_computed_from_records_filtered_and_exported() {
                 .await
                 .body
                 .contains(">1<")
+        );
+        // A past fiscal year: the committee had not met then, and no session was held.
+        let past = fy.previous().unwrap().to_string();
+        let then = get_as(
+            &app,
+            &format!("/committees?place=511&fy={past}"),
+            "en",
+            &analyst,
+        )
+        .await
+        .body;
+        assert!(then.contains("Functional: 0 / 2"));
+        let groups_then = get_as(
+            &app,
+            &format!("/parents-groups?place=511&fy={past}"),
+            "en",
+            &analyst,
+        )
+        .await
+        .body;
+        let groups_now = get_as(&app, "/parents-groups?place=511", "en", &analyst)
+            .await
+            .body;
+        assert_ne!(
+            groups_then.contains("<dd>1</dd>"),
+            groups_now.contains("<dd>1</dd>")
+        );
+        assert_eq!(
+            get_as(&app, "/committees?fy=abc", "en", &analyst)
+                .await
+                .status,
+            StatusCode::BAD_REQUEST
         );
         let widened = get_as(&app, "/committees?place=NP", "en", &mk).await.body;
         assert!(

@@ -62,7 +62,20 @@ pub async fn list(
     Query(area): Query<AreaQuery>,
 ) -> Result<Response, WebError> {
     allow(&me, Capability::ReadDirectory, None, false)?;
-    render_list(&app, page, &me, area.scope(me.scope), None, StatusCode::OK).await
+    let until = area
+        .period(today())
+        .map_err(|_| WebError::BadRequest)?
+        .until;
+    render_list(
+        &app,
+        page,
+        &me,
+        area.scope(me.scope),
+        until,
+        None,
+        StatusCode::OK,
+    )
+    .await
 }
 
 async fn render_list(
@@ -70,11 +83,12 @@ async fn render_list(
     page: Page,
     me: &User,
     scope: Scope,
+    as_of: Date,
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
     let page = page.titled("committees-title", "committees");
-    let committees = app.store.committees(scope, today()).await?;
+    let committees = app.store.committees(scope, as_of).await?;
     let rows: Vec<CommitteeRow> = committees.iter().map(|c| row(&page, c)).collect();
     let functional = committees
         .iter()
@@ -146,6 +160,7 @@ pub async fn create(
                 page,
                 &me,
                 me.scope,
+                today(),
                 Some(msg),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
@@ -158,6 +173,7 @@ pub async fn create(
                 page,
                 &me,
                 me.scope,
+                today(),
                 Some(msg),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )

@@ -6,7 +6,7 @@ use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use setu_core::access::{Capability, Scope};
 use setu_core::committees::{CommitteeKind, CommitteeStatus};
 use setu_core::community::SbccIndicators;
@@ -16,18 +16,13 @@ use setu_store::auth::User;
 use crate::auth::{allow, SignedIn};
 use crate::error::WebError;
 use crate::page::Page;
+use crate::pages::inputs::AreaQuery;
 use crate::pages::parents::cards;
 use crate::templates::{Choice, IndicatorsPage, RenderHtml, TrendBar};
 use crate::AppState;
 
-/// Filters: a district or local level code, and a fiscal year (`2082/83`).
-#[derive(Debug, Deserialize, Default, Clone)]
-pub struct IndicatorQuery {
-    #[serde(default)]
-    pub place: String,
-    #[serde(default)]
-    pub fy: String,
-}
+/// Filters: a district or local level code, and a fiscal year (shared with the lists).
+pub type IndicatorQuery = AreaQuery;
 
 /// The headline figures.
 #[derive(Debug, Serialize)]
@@ -72,17 +67,10 @@ async fn figures(app: &AppState, me: &User, q: &IndicatorQuery) -> Result<Figure
         p => Some(p.parse().map_err(|_| WebError::BadRequest)?),
     };
     let today = time::OffsetDateTime::now_utc().date();
-    // A fiscal year, or `all` for the whole programme so far.
-    let fy: Option<FiscalYear> = match q.fy.trim() {
-        "all" => None,
-        "" => Some(FiscalYear::containing(today).map_err(|_| WebError::BadRequest)?),
-        f => Some(f.parse().map_err(|_| WebError::BadRequest)?),
-    };
+    let period = q.period(today).map_err(|_| WebError::BadRequest)?;
+    let fy = period.fy;
     let scope = narrow(me.scope, place);
-    let (from, as_of) = match fy {
-        Some(fy) => (fy.first_day(), fy.last_day().min(today)),
-        None => (time::macros::date!(1942 - 04 - 13), today),
-    };
+    let (from, as_of) = (period.from, period.until);
     let committees = app.store.committees(scope, as_of).await?;
     let count = |kind: CommitteeKind, functional: bool| {
         let n = committees
@@ -192,6 +180,7 @@ pub async fn page(
             f.fiscal_year
         ),
         place: q.place.clone(),
+        fy: f.fiscal_year.clone(),
         p: &page,
     }
     .render_html();

@@ -6,15 +6,53 @@ use setu_core::access::Scope;
 use setu_core::{BsDate, PlaceCode};
 use time::Date;
 
-/// `?place=511`: narrows a list to an area inside the reader's scope (never widens it).
+/// `?place=511&fy=2082/83`: narrows a list or the indicators to an area inside the reader's
+/// scope (never widens it) and to a fiscal year (`all` for the whole programme, empty for the
+/// current year), so that an indicator and the list it links to count the same records.
 #[derive(Debug, Deserialize, Default, Clone)]
 pub struct AreaQuery {
     /// A place code, or empty for the whole scope.
     #[serde(default)]
     pub place: String,
+    /// A fiscal year, `all`, or empty.
+    #[serde(default)]
+    pub fy: String,
+}
+
+/// The period an indicator covers: its fiscal year (None for all years), first day, last day
+/// counted (the end of the year, or today if earlier).
+#[derive(Debug, Clone, Copy)]
+pub struct Period {
+    /// The fiscal year, or None for all years.
+    pub fy: Option<setu_core::FiscalYear>,
+    /// First day.
+    pub from: Date,
+    /// Last day counted.
+    pub until: Date,
 }
 
 impl AreaQuery {
+    /// The period asked for; `Err` for an unreadable fiscal year.
+    pub fn period(&self, today: Date) -> Result<Period, &'static str> {
+        let fy = match self.fy.trim() {
+            "all" => None,
+            "" => Some(setu_core::FiscalYear::containing(today).map_err(|_| "error-fiscal-year")?),
+            f => Some(f.parse().map_err(|_| "error-fiscal-year")?),
+        };
+        Ok(match fy {
+            Some(fy) => Period {
+                fy: Some(fy),
+                from: fy.first_day(),
+                until: fy.last_day().min(today),
+            },
+            None => Period {
+                fy: None,
+                from: time::macros::date!(1942 - 04 - 13),
+                until: today,
+            },
+        })
+    }
+
     /// The reader's scope narrowed to the place asked for (an unreadable code is ignored).
     pub fn scope(&self, own: Scope) -> Scope {
         let place: Option<PlaceCode> = self.place.trim().parse().ok();

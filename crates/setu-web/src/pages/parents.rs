@@ -60,7 +60,19 @@ pub async fn list(
     Query(area): Query<AreaQuery>,
 ) -> Result<Response, WebError> {
     allow(&me, Capability::ReadDirectory, None, false)?;
-    render_list(&app, page, &me, area.scope(me.scope), None, StatusCode::OK).await
+    let period = area
+        .period(time::OffsetDateTime::now_utc().date())
+        .map_err(|_| WebError::BadRequest)?;
+    render_list(
+        &app,
+        page,
+        &me,
+        area.scope(me.scope),
+        Some((period.from, period.until)),
+        None,
+        StatusCode::OK,
+    )
+    .await
 }
 
 async fn render_list(
@@ -68,12 +80,16 @@ async fn render_list(
     page: Page,
     me: &User,
     scope: setu_core::access::Scope,
+    between: Option<(time::Date, time::Date)>,
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
     let page = page.titled("groups-title", "groups");
     let groups = app.store.groups(scope).await?;
-    let indicators = app.store.sbcc_indicators(scope, None).await?;
+    let indicators = app
+        .store
+        .sbcc_indicators_between(scope, None, between)
+        .await?;
     let html = GroupsPage {
         cards: cards(&page, &indicators),
         groups,
@@ -132,6 +148,7 @@ pub async fn create(
                 page,
                 &me,
                 me.scope,
+                None,
                 Some(msg),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
@@ -144,6 +161,7 @@ pub async fn create(
                 page,
                 &me,
                 me.scope,
+                None,
                 Some(msg),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )

@@ -36,7 +36,17 @@ pub async fn page(
     Query(area): Query<AreaQuery>,
 ) -> Result<Response, WebError> {
     allow(&me, Capability::ReadDirectory, None, false)?;
-    render(&app, page, &me, area.scope(me.scope), None, StatusCode::OK).await
+    let period = area.period(today()).map_err(|_| WebError::BadRequest)?;
+    render(
+        &app,
+        page,
+        &me,
+        area.scope(me.scope),
+        Some((period.from, period.until)),
+        None,
+        StatusCode::OK,
+    )
+    .await
 }
 
 async fn render(
@@ -44,6 +54,7 @@ async fn render(
     page: Page,
     me: &User,
     scope: setu_core::access::Scope,
+    between: Option<(time::Date, time::Date)>,
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
@@ -93,7 +104,18 @@ async fn render(
             &format!("{name} ({})", page.num(&active)),
         ));
     }
-    let (events, event_count) = app.store.youth_events(scope, 50).await?;
+    let (events, all_events) = app.store.youth_events(scope, 50).await?;
+    // Events in the period asked for (all of them without one), as the indicators count.
+    let event_count = match between {
+        Some((from, until)) => app
+            .store
+            .youth_event_counts(scope, from, until)
+            .await?
+            .iter()
+            .map(|(_, n)| n)
+            .sum(),
+        None => all_events,
+    };
     let groups = app.store.youth_groups(scope).await?;
     let sexes = Sex::ALL
         .iter()
@@ -174,6 +196,7 @@ async fn after(
                 page,
                 me,
                 me.scope,
+                None,
                 Some(msg),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
@@ -186,6 +209,7 @@ async fn after(
                 page,
                 me,
                 me.scope,
+                None,
                 Some(msg),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
