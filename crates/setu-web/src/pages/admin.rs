@@ -8,11 +8,11 @@ use axum::Form;
 use serde::Deserialize;
 use setu_core::access::{Capability, Role, Scope, MATRIX};
 use setu_store::auth::{NewUser, User};
-use setu_store::StoreError;
 
 use crate::auth::{allow, SignedIn};
 use crate::error::WebError;
 use crate::page::Page;
+use crate::pages::refusal;
 use crate::templates::{AdminUserPage, AdminUsersPage, Choice, RenderHtml, UserRow};
 use crate::AppState;
 
@@ -122,18 +122,6 @@ pub async fn create(
             };
             render_list(&app, page, form, Some(msg), status).await
         }
-    }
-}
-
-/// A store refusal as a message for the form and its status; anything else is an error.
-fn refusal(e: StoreError) -> Result<(&'static str, StatusCode), WebError> {
-    match e {
-        StoreError::Rejected(m) => Ok((m, StatusCode::UNPROCESSABLE_ENTITY)),
-        StoreError::UnknownReference(_) => {
-            Ok(("error-scope-unknown", StatusCode::UNPROCESSABLE_ENTITY))
-        }
-        StoreError::Conflict { .. } => Ok(("form-conflict", StatusCode::CONFLICT)),
-        other => Err(other.into()),
     }
 }
 

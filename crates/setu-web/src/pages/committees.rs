@@ -20,6 +20,7 @@ use crate::auth::{allow, can, SignedIn};
 use crate::error::WebError;
 use crate::page::Page;
 use crate::pages::inputs::{bs_date, rupees, AreaQuery};
+use crate::pages::refusal;
 use crate::templates::{
     Choice, CommitteePage, CommitteeRow, CommitteesPage, MeetingFormPage, MinutesPage, RenderHtml,
     TrendBar,
@@ -153,33 +154,11 @@ pub async fn create(
     };
     match result {
         Ok(id) => Ok(Redirect::to(&format!("/committees/{id}")).into_response()),
-        Err(StoreError::Rejected(m)) => {
+        Err(e) => {
+            let (m, status) = refusal(e)?;
             let msg = page.t(m);
-            render_list(
-                &app,
-                page,
-                &me,
-                me.scope,
-                today(),
-                Some(msg),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            render_list(&app, page, &me, me.scope, today(), Some(msg), status).await
         }
-        Err(StoreError::UnknownReference(_)) => {
-            let msg = page.t("error-unknown-place");
-            render_list(
-                &app,
-                page,
-                &me,
-                me.scope,
-                today(),
-                Some(msg),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(e) => Err(e.into()),
     }
 }
 
@@ -379,20 +358,11 @@ async fn after_write(
 ) -> Result<Response, WebError> {
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/committees/{}", c.id)).into_response()),
-        Err(StoreError::Rejected(m)) => {
+        Err(e) => {
+            let (m, status) = refusal(e)?;
             let msg = page.t(m);
-            render(
-                app,
-                page,
-                me,
-                c,
-                None,
-                Some(msg),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            render(app, page, me, c, None, Some(msg), status).await
         }
-        Err(e) => Err(e.into()),
     }
 }
 

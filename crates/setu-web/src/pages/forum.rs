@@ -18,6 +18,7 @@ use crate::auth::{allow, can, SignedIn};
 use crate::error::WebError;
 use crate::page::Page;
 use crate::pages::inputs::bs_date;
+use crate::pages::refusal;
 use crate::templates::{Choice, ForumPage, RenderHtml};
 use crate::AppState;
 
@@ -131,31 +132,11 @@ async fn after(
 ) -> Result<Response, WebError> {
     match result {
         Ok(()) => Ok(Redirect::to("/forum").into_response()),
-        Err(StoreError::Rejected(m)) => {
+        Err(e) => {
+            let (m, status) = refusal(e)?;
             let msg = page.t(m);
-            render(
-                app,
-                page,
-                me,
-                ForumQuery::default(),
-                Some(msg),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            render(app, page, me, ForumQuery::default(), Some(msg), status).await
         }
-        Err(StoreError::UnknownReference(_)) => {
-            let msg = page.t("error-unknown-place");
-            render(
-                app,
-                page,
-                me,
-                ForumQuery::default(),
-                Some(msg),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(e) => Err(e.into()),
     }
 }
 

@@ -19,6 +19,7 @@ use crate::auth::{allow, can, SignedIn};
 use crate::error::WebError;
 use crate::page::Page;
 use crate::pages::inputs::{bs_date, AreaQuery};
+use crate::pages::refusal;
 use crate::templates::{Choice, GroupPage, GroupsPage, IndicatorCard, RenderHtml};
 use crate::AppState;
 
@@ -141,33 +142,11 @@ pub async fn create(
     };
     match result {
         Ok(id) => Ok(Redirect::to(&format!("/parents-groups/{id}")).into_response()),
-        Err(StoreError::Rejected(m)) => {
+        Err(e) => {
+            let (m, status) = refusal(e)?;
             let msg = page.t(m);
-            render_list(
-                &app,
-                page,
-                &me,
-                me.scope,
-                None,
-                Some(msg),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            render_list(&app, page, &me, me.scope, None, Some(msg), status).await
         }
-        Err(StoreError::UnknownReference(_)) => {
-            let msg = page.t("error-unknown-place");
-            render_list(
-                &app,
-                page,
-                &me,
-                me.scope,
-                None,
-                Some(msg),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(e) => Err(e.into()),
     }
 }
 
@@ -300,19 +279,11 @@ async fn after(
 ) -> Result<Response, WebError> {
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/parents-groups/{}", g.id)).into_response()),
-        Err(StoreError::Rejected(m)) => {
+        Err(e) => {
+            let (m, status) = refusal(e)?;
             let msg = page.t(m);
-            render(
-                app,
-                page,
-                me,
-                g,
-                Some(msg),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            render(app, page, me, g, Some(msg), status).await
         }
-        Err(e) => Err(e.into()),
     }
 }
 
