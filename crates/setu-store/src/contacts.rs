@@ -172,8 +172,13 @@ impl Store {
         self.contacts_from_rows(&rows, reveal).await
     }
 
-    /// Every contact inside `scope` (filtered in SQL), names sealed.
-    pub async fn contacts_in_scope(&self, scope: Scope) -> Result<Vec<Contact>> {
+    /// Every contact inside `scope` (filtered in SQL); names opened (and audited) only with
+    /// `Reveal::To`.
+    pub async fn contacts_in_scope(
+        &self,
+        scope: Scope,
+        reveal: Reveal<'_>,
+    ) -> Result<Vec<Contact>> {
         let (cond, value) = scope_condition(scope, 1, "place_code", None, Some("organisation_id"));
         let sql =
             format!("SELECT {COLUMNS} FROM contact WHERE {cond} ORDER BY place_code, title, id");
@@ -182,7 +187,7 @@ impl Store {
             q = q.bind(v);
         }
         let rows = q.fetch_all(&self.pool).await?;
-        self.contacts_from_rows(&rows, Reveal::No).await
+        self.contacts_from_rows(&rows, reveal).await
     }
 
     /// One contact.

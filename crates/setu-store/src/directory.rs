@@ -78,6 +78,17 @@ const PLACE_NAME_COLUMNS: &str = "COALESCE(p.name_en, pp.name_en) AS place_en, \
      COALESCE(p.name_ne, pp.name_ne) AS place_ne";
 
 impl Store {
+    /// How many organisations and sites are recorded (for the home page).
+    pub async fn directory_counts(&self) -> Result<(i64, i64)> {
+        let orgs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM organisation")
+            .fetch_one(&self.pool)
+            .await?;
+        let sites: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM site")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok((orgs, sites))
+    }
+
     /// Organisations matching `filter`, by name.
     pub async fn organisations(&self, filter: &DirectoryFilter) -> Result<Vec<Organisation>> {
         let rows = sqlx::query(&format!(

@@ -582,26 +582,26 @@ async fn personal_data_is_sealed_revealed_on_request_and_audited() {
         );
         // Lists filter by scope in SQL.
         assert_eq!(
-            s.contacts_in_scope("511".parse().unwrap())
+            s.contacts_in_scope("511".parse().unwrap(), Reveal::No)
                 .await
                 .unwrap()
                 .len(),
             1
         );
         assert_eq!(
-            s.contacts_in_scope(Scope::Organisation(org))
+            s.contacts_in_scope(Scope::Organisation(org), Reveal::No)
                 .await
                 .unwrap()
                 .len(),
             1
         );
         assert!(s
-            .contacts_in_scope("312".parse().unwrap())
+            .contacts_in_scope("312".parse().unwrap(), Reveal::No)
             .await
             .unwrap()
             .is_empty());
         assert!(s
-            .contacts_in_scope(Scope::Site(1))
+            .contacts_in_scope(Scope::Site(1), Reveal::No)
             .await
             .unwrap()
             .is_empty());

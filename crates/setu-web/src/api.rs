@@ -151,24 +151,26 @@ pub async fn contacts(
     SignedIn(me): SignedIn,
 ) -> Result<Json<Items<ContactJson>>, WebError> {
     allow(&me, Capability::ReadDirectory, None, false)?;
-    let personal = me.role.has(Capability::ReadPersonal);
     let actor = me.actor();
-    let mut items = Vec::new();
-    for c in app.store.contacts_in_scope(me.scope).await? {
-        let c = if personal {
-            app.store.contact(&c.id, Reveal::To(&actor)).await?
-        } else {
-            c
-        };
-        items.push(ContactJson {
+    let reveal = if me.role.has(Capability::ReadPersonal) {
+        Reveal::To(&actor)
+    } else {
+        Reveal::No
+    };
+    let items = app
+        .store
+        .contacts_in_scope(me.scope, reveal)
+        .await?
+        .into_iter()
+        .map(|c| ContactJson {
             id: c.id,
             organisation_id: c.organisation_id,
             place: c.place.to_string(),
             title: c.title,
             name: c.name,
             phone: c.phone,
-        });
-    }
+        })
+        .collect();
     Ok(Json(Items { items }))
 }
 

@@ -2381,9 +2381,33 @@ async fn the_ngo_forum_shares_services_alerts_and_its_log() {
                 && page.contains("Unique-Fz8")
         );
         // A youth ambassador in the district sees the alert but not the log's text.
+        // An entry inside the youth ambassador's ward, so the row is listed for them.
+        let ward_entry = post_form(
+            &app,
+            "/forum/entries",
+            &[
+                ("kind", "meeting"),
+                ("place", "5110604"),
+                ("happened_on", "2081-06-02"),
+                ("text", "Ward meeting Unique-Wk5"),
+            ],
+            &dc,
+        )
+        .await;
+        assert_eq!(ward_entry.status, StatusCode::SEE_OTHER);
+        assert!(get_as(&app, "/forum", "en", &dc)
+            .await
+            .body
+            .contains("Unique-Wk5"));
         let youth = sign_in(&store, "youth.f", Role::YouthAmbassador, "5110604").await;
         let seen = get_as(&app, "/forum", "en", &youth).await.body;
         assert!(seen.contains("Fake job offers") && !seen.contains("Unique-Fz8"));
+        assert!(
+            seen.contains("Forum meeting")
+                && !seen.contains("Unique-Wk5")
+                && seen.contains("(hidden)"),
+            "the row is shown, its text is not"
+        );
         // Makwanpur does not see Banke's alert.
         let mk = sign_in(&store, "dc.mk.f", Role::DistrictCoordinator, "312").await;
         assert!(!get_as(&app, "/forum", "en", &mk)
