@@ -36,11 +36,13 @@ pub enum Capability {
     AdministerUsers,
     /// Read and export the audit trail.
     ReadAudit,
+    /// Change reference data that scores records (the risk-indicator catalogue).
+    ManageReference,
 }
 
 impl Capability {
     /// Every capability, in the order of the permissions table.
-    pub const ALL: [Capability; 10] = [
+    pub const ALL: [Capability; 11] = [
         Capability::ReadDirectory,
         Capability::EditDirectory,
         Capability::ReadAggregates,
@@ -51,6 +53,7 @@ impl Capability {
         Capability::ReviewGlass,
         Capability::AdministerUsers,
         Capability::ReadAudit,
+        Capability::ManageReference,
     ];
 
     /// Stored and displayed form.
@@ -66,6 +69,7 @@ impl Capability {
             Capability::ReviewGlass => "review-glass",
             Capability::AdministerUsers => "administer-users",
             Capability::ReadAudit => "read-audit",
+            Capability::ManageReference => "manage-reference",
         }
     }
 }
@@ -142,9 +146,9 @@ pub struct RoleSpec {
 
 roles! {
     SystemAdmin = "system-admin": [Country]
-        => [ReadDirectory, EditDirectory, ReadAggregates, AdministerUsers];
+        => [ReadDirectory, EditDirectory, ReadAggregates, AdministerUsers, ManageReference];
     NationalCoordinator = "national-coordinator": [Country]
-        => [ReadDirectory, EditDirectory, ReadAggregates, ReadPersonal, WriteRecords, ConfirmMatches, BreakGlass, ReviewGlass];
+        => [ReadDirectory, EditDirectory, ReadAggregates, ReadPersonal, WriteRecords, ConfirmMatches, BreakGlass, ReviewGlass, ManageReference];
     ProvinceCoordinator = "province-coordinator": [Province]
         => [ReadDirectory, EditDirectory, ReadAggregates, ReadPersonal, WriteRecords, ConfirmMatches, BreakGlass, ReviewGlass];
     DistrictCoordinator = "district-coordinator": [District]
@@ -154,9 +158,9 @@ roles! {
     LcchtMember = "lccht-member": [LocalLevel]
         => [ReadDirectory, ReadAggregates, WriteRecords];
     BoothWorker = "booth-worker": [Site]
-        => [ReadDirectory, ReadPersonal, WriteRecords, BreakGlass];
+        => [ReadDirectory, ReadAggregates, ReadPersonal, WriteRecords, BreakGlass];
     PoliceFocalPerson = "police-focal-person": [Organisation]
-        => [ReadDirectory, ReadPersonal, WriteRecords, BreakGlass];
+        => [ReadDirectory, ReadAggregates, ReadPersonal, WriteRecords, BreakGlass];
     NgoCaseworker = "ngo-caseworker": [Organisation]
         => [ReadDirectory, ReadPersonal, WriteRecords, BreakGlass];
     YouthAmbassador = "youth-ambassador": [Ward, LocalLevel]

@@ -9,6 +9,7 @@
 mod macros;
 
 pub mod access;
+pub mod booths;
 pub mod calendar;
 pub mod committees;
 pub mod community;
@@ -17,6 +18,7 @@ pub mod geo;
 pub mod lang;
 pub mod numbers;
 pub mod password;
+pub mod risk;
 pub mod validation;
 
 pub use calendar::{BsDate, CalendarError, FiscalYear};

@@ -87,6 +87,21 @@ pub(crate) const SEALED: &[(&str, &str, &[&str])] = &[
     ("youth_ambassador", "id", &["name"]),
     ("forum_entry", "id", &["text"]),
     ("shared_alert", "id", &["body"]),
+    (
+        "screening",
+        "id",
+        &[
+            "given_name",
+            "family_name",
+            "birth_date",
+            "phone",
+            "destination_place",
+            "note",
+        ],
+    ),
+    ("sync_conflict", "id", &["payload"]),
+    ("handover", "id", &["from_officer", "to_officer"]),
+    ("police_referral", "id", &["description", "close_reason"]),
 ];
 
 /// SQL that keeps only rows inside `scope`: the condition, and the value to bind as `$n`

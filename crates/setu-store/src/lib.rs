@@ -8,6 +8,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod booths;
 pub mod committees;
 mod connect;
 pub mod contacts;
@@ -16,6 +17,7 @@ pub mod directory;
 mod error;
 pub mod forum;
 pub mod geo;
+pub mod handovers;
 mod migrate;
 pub mod parents;
 pub mod youth;

@@ -52,6 +52,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0007_youth_groups.sql"),
         include_str!("../migrations/postgres/0007_youth_groups.sql"),
     ),
+    (
+        8,
+        "booths",
+        include_str!("../migrations/sqlite/0008_booths.sql"),
+        include_str!("../migrations/postgres/0008_booths.sql"),
+    ),
 ];
 
 impl Store {
@@ -82,6 +88,7 @@ impl Store {
             .await
             .map_err(|e| StoreError::Migration(e.to_string()))?;
         self.load_geography().await?;
+        self.seed_risk_catalogue().await?;
         Ok(())
     }
 

@@ -195,3 +195,156 @@ pub async fn create_organisation(
     let id = app.store.create_organisation(&me.actor(), &draft).await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
 }
+
+/// What each API operation does, for the OpenAPI document (a test checks every `/api/v1`
+/// route has an entry).
+const DESCRIPTIONS: &[(&str, &str, &str)] = &[
+    ("GET", "/api/v1/geo/provinces", "Provinces (reference data, no sign-in)."),
+    ("GET", "/api/v1/geo/districts", "Districts, optionally of one province (`?province=`)."),
+    ("GET", "/api/v1/geo/local-levels", "Local levels, optionally of one district (`?district=`)."),
+    ("GET", "/api/v1/geo/wards", "Wards of one local level (`?local_level=`)."),
+    ("GET", "/api/v1/me", "The signed-in user, role and scope."),
+    ("GET", "/api/v1/contacts", "Contact persons in scope; names only with read-personal (each opening audited)."),
+    ("POST", "/api/v1/organisations", "Adds an organisation (DirectoryForm)."),
+    ("GET", "/api/v1/indicators", "Programme indicators for `?place=&fy=`, including the booth figures."),
+    ("POST", "/api/v1/sync", "Batch sync of booth tallies and screenings made offline. Each record carries a client UUID and the version it was based on (0 for new). The same record twice is a no-op (`unchanged`); a change based on the current version is stored (`updated`); one based on an older version becomes a `conflict` for a person to resolve. Invalid records are answered `invalid` with field messages; nothing else in the batch is affected."),
+    ("GET", "/api/v1/tallies", "A booth's latest tallies (`?site=`), no personal data."),
+    ("GET", "/api/v1/booths/figures", "Booth figures per booth and BS month for `?place=&fy=`."),
+    ("GET", "/api/v1/risk-catalogue", "The risk-indicator catalogue in force (version, indicators, thresholds)."),
+    ("GET", "/api/v1/handovers", "Hand-overs on either side of the user's scope, with `overdue` and `acknowledged`."),
+    ("POST", "/api/v1/handovers", "Records a hand-over (HandoverForm); persons are screening ids."),
+    ("POST", "/api/v1/handovers/{id}/acknowledge", "Acknowledges a hand-over: `{}` by the receiving organisation, or `{\"receipt\": \"…\"}` for a paper receipt."),
+    ("GET", "/api/v1/referrals", "Police referrals on either side of the user's scope, with timings and `overdue`."),
+    ("POST", "/api/v1/referrals", "Sends a referral to a police unit (ReferralForm)."),
+    ("POST", "/api/v1/referrals/{id}/status", "Moves a referral on (`{\"status\": \"acknowledged\"}`; closing without action needs `reason`). Only the receiving police unit may."),
+    ("GET", "/api/v1/openapi.json", "This document."),
+];
+
+/// The request body schema of a POST route, from the form type's own fields (so the document
+/// cannot drift from what the server reads).
+fn request_schema(path: &str) -> Option<serde_json::Value> {
+    use setu_core::booths::{HandoverForm, ReferralForm, ScreeningForm, TallyForm};
+    fn object_of<T: Serialize + Default>() -> serde_json::Value {
+        let fields = serde_json::to_value(T::default()).unwrap_or_default();
+        let props: serde_json::Map<String, serde_json::Value> = fields
+            .as_object()
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| {
+                        let schema = if v.is_array() {
+                            serde_json::json!({"type": "array", "items": {"type": "string"}})
+                        } else {
+                            serde_json::json!({"type": "string"})
+                        };
+                        (k.clone(), schema)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        serde_json::json!({"type": "object", "properties": props})
+    }
+    Some(match path {
+        "/api/v1/sync" => serde_json::json!({
+            "type": "object",
+            "required": ["records"],
+            "properties": {"records": {"type": "array", "maxItems": crate::pages::booths::MAX_BATCH, "items": {
+                "type": "object", "required": ["kind", "id", "data"],
+                "properties": {
+                    "kind": {"type": "string", "enum": ["tally", "screening"]},
+                    "id": {"type": "string", "format": "uuid"},
+                    "base_version": {"type": "integer", "minimum": 0},
+                    "data": {"oneOf": [object_of::<TallyForm>(), object_of::<ScreeningForm>()]}
+                }}}}
+        }),
+        "/api/v1/handovers" => object_of::<HandoverForm>(),
+        "/api/v1/referrals" => object_of::<ReferralForm>(),
+        "/api/v1/organisations" => object_of::<DirectoryForm>(),
+        _ => return None,
+    })
+}
+
+/// The OpenAPI 3.1 document of every `/api/v1` route, built from the route table.
+pub fn openapi_document() -> serde_json::Value {
+    use crate::routes::{specs, Access};
+    let mut paths = serde_json::Map::new();
+    for spec in specs().iter().filter(|s| s.path.starts_with("/api/v1/")) {
+        let method = spec.method.as_str().to_ascii_lowercase();
+        let description = DESCRIPTIONS
+            .iter()
+            .find(|(m, p, _)| *m == spec.method.as_str() && *p == spec.path)
+            .map(|(_, _, d)| *d)
+            .unwrap_or("");
+        let access = match spec.access {
+            Access::Public => "public".to_string(),
+            Access::SignedIn => "signed-in".to_string(),
+            Access::Needs(c) => format!("needs {}", c.as_str()),
+        };
+        let mut op = serde_json::json!({
+            "summary": description,
+            "x-setu-access": access,
+            "responses": {
+                "200": {"description": "OK"},
+                "401": {"description": "Not signed in", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                "403": {"description": "The role lacks the capability"},
+                "404": {"description": "Not found, or outside the user's scope"},
+                "422": {"description": "Invalid input, with field messages", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+            }
+        });
+        if spec.access == Access::Public {
+            op["security"] = serde_json::json!([]);
+        }
+        if spec.path.contains("{id}") {
+            op["parameters"] = serde_json::json!([{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}]);
+        }
+        if spec.method == axum::http::Method::POST {
+            if let Some(schema) = request_schema(spec.path) {
+                op["requestBody"] = serde_json::json!({"required": true, "content": {"application/json": {"schema": schema}}});
+            }
+        }
+        let entry = paths
+            .entry(spec.path.to_string())
+            .or_insert_with(|| serde_json::json!({}));
+        entry[method] = op;
+    }
+    serde_json::json!({
+        "openapi": "3.1.0",
+        "info": {"title": "Setu API", "version": "1",
+                 "description": "Setu's JSON API. Sign in with an API token (`Authorization: Bearer …`) or a session cookie with the `X-CSRF-Token` header on changes."},
+        "servers": [{"url": "/"}],
+        "security": [{"bearer": []}],
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {"Error": {"type": "object", "properties": {"error": {"type": "object", "properties": {
+                "status": {"type": "integer"}, "code": {"type": "string"}, "message": {"type": "string"},
+                "fields": {"type": "array", "items": {"type": "object", "properties": {"field": {"type": "string"}, "message": {"type": "string"}}}}}}}}}
+        },
+        "paths": paths
+    })
+}
+
+/// `GET /api/v1/openapi.json`
+pub async fn openapi() -> Json<serde_json::Value> {
+    Json(openapi_document())
+}
+
+#[cfg(test)]
+mod openapi_tests {
+    #[test]
+    fn every_api_route_is_described() {
+        let doc = super::openapi_document();
+        for spec in crate::routes::specs()
+            .iter()
+            .filter(|s| s.path.starts_with("/api/v1/"))
+        {
+            let op = &doc["paths"][spec.path][spec.method.as_str().to_ascii_lowercase()];
+            assert!(op.is_object(), "{} {} missing", spec.method, spec.path);
+            assert!(
+                !op["summary"].as_str().unwrap_or("").is_empty(),
+                "{} {} has no description",
+                spec.method,
+                spec.path
+            );
+        }
+        assert!(doc["paths"]["/api/v1/sync"]["post"]["requestBody"].is_object());
+    }
+}

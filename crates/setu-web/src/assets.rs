@@ -19,6 +19,11 @@ const FILES: &[(&str, &str, &str)] = &[
         include_str!("../static/setu.js"),
     ),
     (
+        "booth.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../static/booth.js"),
+    ),
+    (
         "favicon.svg",
         "image/svg+xml",
         include_str!("../static/favicon.svg"),

@@ -8,8 +8,8 @@ use setu_core::access::Capability;
 
 use crate::pages::directory::routes as dir;
 use crate::pages::{
-    admin, audit, committees, engagement, forum, home, indicators, login, parents, places, prefs,
-    youth,
+    admin, audit, booths, committees, engagement, forum, handovers, home, indicators, login,
+    parents, places, prefs, risk, youth,
 };
 use crate::{api, assets, healthz, readyz, AppState};
 
@@ -50,6 +50,16 @@ pub enum Subject {
     Group,
     /// A youth ambassador id in the path.
     Ambassador,
+    /// A border booth (site) id in the path.
+    Booth,
+    /// A screening id in the path (scoped by its booth).
+    Screening,
+    /// A hand-over id in the path (either side).
+    Handover,
+    /// A police referral id in the path (either side).
+    Referral,
+    /// A sync conflict id in the path (scoped by its booth).
+    Conflict,
 }
 
 /// One route: method, path pattern, access, subject.
@@ -134,6 +144,37 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         r(Method::POST, "/forum/alerts", Needs(WriteRecords), S::NewAtPlace, post(forum::post_alert)),
         r(Method::POST, "/forum/services", Needs(EditDirectory), S::NewAtPlace, post(forum::add_service)),
         r(Method::POST, "/forum/entries", Needs(WriteRecords), S::NewAtPlace, post(forum::add_entry)),
+        r(Method::GET, "/booths", Needs(ReadAggregates), S::None, get(booths::dashboard)),
+        r(Method::GET, "/booths.csv", Needs(ReadAggregates), S::None, get(booths::csv)),
+        r(Method::GET, "/booths.xlsx", Needs(ReadAggregates), S::None, get(booths::xlsx)),
+        r(Method::GET, "/booths/sw.js", Public, S::None, get(booths::service_worker)),
+        r(Method::GET, "/booths/conflicts", Needs(WriteRecords), S::None, get(booths::conflicts)),
+        r(Method::POST, "/booths/conflicts/{id}", Needs(WriteRecords), S::Conflict, post(booths::resolve)),
+        r(Method::GET, "/booths/{id}/capture", Needs(WriteRecords), S::Booth, get(booths::capture)),
+        r(Method::POST, "/booths/{id}/tallies", Needs(WriteRecords), S::Booth, post(booths::post_tally)),
+        r(Method::POST, "/booths/{id}/screenings", Needs(WriteRecords), S::Booth, post(booths::post_screening)),
+        r(Method::GET, "/screenings/{id}", Needs(ReadPersonal), S::Screening, get(booths::screening)),
+        r(Method::GET, "/risk", Needs(ReadDirectory), S::None, get(risk::page)),
+        r(Method::POST, "/risk", Needs(ManageReference), S::None, post(risk::save)),
+        r(Method::GET, "/handovers", Needs(ReadDirectory), S::None, get(handovers::list)),
+        r(Method::POST, "/handovers", Needs(WriteRecords), S::NewAtPlace, post(handovers::create_form)),
+        r(Method::GET, "/handovers/{id}", Needs(ReadDirectory), S::Handover, get(handovers::show)),
+        r(Method::POST, "/handovers/{id}/acknowledge", Needs(WriteRecords), S::Handover, post(handovers::acknowledge)),
+        r(Method::GET, "/referrals", Needs(ReadDirectory), S::None, get(handovers::referrals)),
+        r(Method::POST, "/referrals", Needs(WriteRecords), S::NewAtPlace, post(handovers::create_referral)),
+        r(Method::GET, "/referrals/{id}", Needs(ReadDirectory), S::Referral, get(handovers::referral)),
+        r(Method::POST, "/referrals/{id}/status", Needs(WriteRecords), S::Referral, post(handovers::referral_status)),
+        r(Method::POST, "/api/v1/sync", Needs(WriteRecords), S::None, post(booths::sync_api)),
+        r(Method::GET, "/api/v1/tallies", Needs(ReadDirectory), S::None, get(booths::tallies_api)),
+        r(Method::GET, "/api/v1/booths/figures", Needs(ReadAggregates), S::None, get(booths::figures_api)),
+        r(Method::GET, "/api/v1/risk-catalogue", Needs(ReadDirectory), S::None, get(risk::api)),
+        r(Method::GET, "/api/v1/handovers", Needs(ReadDirectory), S::None, get(handovers::api_list)),
+        r(Method::POST, "/api/v1/handovers", Needs(WriteRecords), S::NewAtPlace, post(handovers::api_create)),
+        r(Method::POST, "/api/v1/handovers/{id}/acknowledge", Needs(WriteRecords), S::Handover, post(handovers::api_acknowledge)),
+        r(Method::GET, "/api/v1/referrals", Needs(ReadDirectory), S::None, get(handovers::api_referrals)),
+        r(Method::POST, "/api/v1/referrals", Needs(WriteRecords), S::NewAtPlace, post(handovers::api_create_referral)),
+        r(Method::POST, "/api/v1/referrals/{id}/status", Needs(WriteRecords), S::Referral, post(handovers::api_referral_status)),
+        r(Method::GET, "/api/v1/openapi.json", Public, S::None, get(api::openapi)),
         r(Method::GET, "/glass", Needs(ReviewGlass), S::None, get(audit::review)),
         r(Method::GET, "/audit", Needs(ReadAudit), S::None, get(audit::browse)),
         r(Method::GET, "/audit.csv", Needs(ReadAudit), S::None, get(audit::export)),

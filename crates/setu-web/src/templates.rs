@@ -408,6 +408,7 @@ pub struct YouthPage<'a> {
 #[derive(Template)]
 #[template(path = "indicators.html")]
 pub struct IndicatorsPage<'a> {
+    pub booths: Vec<(String, String)>,
     pub p: &'a Page,
     pub place: String,
     pub fy_choices: Vec<Choice>,
@@ -460,5 +461,152 @@ pub struct ForumPage<'a> {
     pub can_write: bool,
     pub can_edit: bool,
     pub q: crate::pages::forum::ForumQuery,
+    pub error: Option<String>,
+}
+
+/// One row of the booth dashboard (a booth in a BS month, or the totals).
+#[derive(Debug, Clone)]
+pub struct MonthRow {
+    pub label: String,
+    pub sort: String,
+    pub booth: String,
+    pub informed: String,
+    pub female: String,
+    pub male: String,
+    pub other: String,
+    pub under18: String,
+    pub screened: String,
+    pub intercepted: String,
+    pub handed_over: String,
+    pub by_outcome: Vec<String>,
+}
+
+/// The booth dashboard.
+#[derive(Template)]
+#[template(path = "booths.html")]
+pub struct BoothsPage<'a> {
+    pub p: &'a Page,
+    pub months: Vec<MonthRow>,
+    pub totals: MonthRow,
+    pub bars: Vec<TrendBar>,
+    pub outcomes: Vec<String>,
+    pub fy_choices: Vec<Choice>,
+    pub writable: Vec<(i64, String)>,
+    pub export: String,
+    pub place: String,
+}
+
+/// The booth capture page (tally and screening, offline queue).
+#[derive(Template)]
+#[template(path = "capture.html")]
+pub struct CapturePage<'a> {
+    pub p: &'a Page,
+    pub site_id: i64,
+    pub today_bs: String,
+    pub bs_months: String,
+    pub indicators: Vec<Choice>,
+    pub risk_version: i64,
+    pub sexes: Vec<Choice>,
+    pub outcomes: Vec<Choice>,
+    pub purposes: Vec<Choice>,
+    pub relations: Vec<Choice>,
+    pub payers: Vec<Choice>,
+    pub documents: Vec<Choice>,
+    /// (id, day, informed, version, JSON of the values)
+    pub tallies: Vec<(String, String, String, i64, String)>,
+    pub can_screen: bool,
+    pub notice: Option<String>,
+    /// A refused record to put back into its form (JSON).
+    pub again: Option<String>,
+}
+
+/// One screening.
+#[derive(Template)]
+#[template(path = "screening.html")]
+pub struct ScreeningPage<'a> {
+    pub p: &'a Page,
+    pub s: &'a setu_store::booths::Screening,
+    pub booth: String,
+    pub risks: Vec<String>,
+}
+
+/// Sync conflicts waiting for a person.
+#[derive(Template)]
+#[template(path = "conflicts.html")]
+pub struct ConflictsPage<'a> {
+    pub p: &'a Page,
+    /// (conflict, the submitted form as JSON when the reader may see it)
+    pub rows: Vec<(setu_store::booths::SyncConflict, String)>,
+}
+
+/// Hand-overs and the form for a new one.
+#[derive(Template)]
+#[template(path = "handovers.html")]
+pub struct HandoversPage<'a> {
+    pub p: &'a Page,
+    /// (hand-over, overdue, day)
+    pub rows: Vec<(setu_store::handovers::Handover, bool, String)>,
+    pub candidates: Vec<Choice>,
+    pub parties: Vec<Choice>,
+    pub orgs: Vec<Choice>,
+    pub can_write: bool,
+    pub error: Option<String>,
+    pub form: setu_core::booths::HandoverForm,
+}
+
+/// One hand-over.
+#[derive(Template)]
+#[template(path = "handover.html")]
+pub struct HandoverPage<'a> {
+    pub p: &'a Page,
+    pub h: &'a setu_store::handovers::Handover,
+    pub persons: Vec<setu_store::booths::Screening>,
+    pub when: String,
+    pub overdue: bool,
+    pub can_ack: bool,
+    pub can_receipt: bool,
+}
+
+/// The referral queue and the form for a new one.
+#[derive(Template)]
+#[template(path = "referrals.html")]
+pub struct ReferralsPage<'a> {
+    pub p: &'a Page,
+    /// (referral, overdue, day sent)
+    pub rows: Vec<(setu_store::handovers::Referral, bool, String)>,
+    pub overdue: String,
+    pub ack_median: String,
+    pub act_median: String,
+    pub units: Vec<Choice>,
+    pub categories: Vec<Choice>,
+    pub urgencies: Vec<Choice>,
+    pub sources: Vec<Choice>,
+    pub can_write: bool,
+    pub error: Option<String>,
+    pub form: setu_core::booths::ReferralForm,
+}
+
+/// One referral.
+#[derive(Template)]
+#[template(path = "referral.html")]
+pub struct ReferralPage<'a> {
+    pub p: &'a Page,
+    pub r: &'a setu_store::handovers::Referral,
+    pub unit: String,
+    pub overdue: bool,
+    pub ack: Option<String>,
+    pub act: Option<String>,
+    pub next: Vec<Choice>,
+}
+
+/// The risk catalogue.
+#[derive(Template)]
+#[template(path = "risk.html")]
+pub struct RiskPage<'a> {
+    pub p: &'a Page,
+    pub current: setu_core::risk::Catalogue,
+    pub versions: Vec<(i64, String, String, i64)>,
+    pub categories: Vec<Choice>,
+    pub can_edit: bool,
     pub error: Option<String>,
 }

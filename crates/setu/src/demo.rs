@@ -62,6 +62,7 @@ pub async fn run(args: ServeArgs, no_serve: bool) -> Result<()> {
     parents_groups(&store).await?;
     youth(&store).await?;
     forum(&store, &ids.ngos).await?;
+    booths(&store, &ids).await?;
     println!(
         "demo database ready: {} organisations, {} sites",
         store
@@ -459,6 +460,321 @@ pub async fn forum(store: &Store, ngos: &[i64]) -> Result<()> {
     Ok(())
 }
 
+/// People informed at the two booths, 2019–2023 (the brief's figure).
+pub const DEMO_INFORMED: i64 = 13_211;
+/// Of them, under 18 (the brief: about 2,300).
+pub const DEMO_INFORMED_UNDER18: i64 = 2_300;
+/// Screenings that ended with the person stopped (the brief: more than 800 rescued).
+pub const DEMO_STOPPED: usize = 900;
+/// The women SSB handed to Nepal Police in one hand-over (the brief).
+pub const DEMO_SSB_GROUP: usize = 41;
+
+/// A deterministic record id (the demo is the same every time it is built).
+fn demo_id(kind: u16, n: i64) -> String {
+    format!("00000000-0000-4{kind:03x}-8000-{n:012x}")
+}
+
+/// A small deterministic generator (the demo must be the same every time it is built).
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 33) % n.max(1)
+    }
+}
+
+/// The booths' history 2019–2023: weekly tallies adding up to the brief's figures, screenings
+/// (most with consent, some minors, scored by the default catalogue), the SSB hand-over of 41
+/// women, later hand-overs (one left unacknowledged) and police referrals at every stage.
+pub async fn booths(store: &Store, ids: &DemoIds) -> Result<()> {
+    use setu_core::booths::{HandoverForm, ReferralForm, ReferralStatus, ScreeningForm, TallyForm};
+    use setu_store::booths::ScoredScreening;
+    let by = |name: &str| Actor::system(name);
+    let booths = [ids.jamunaha_booth, ids.bhantabari_booth];
+    let today = time::OffsetDateTime::now_utc().date();
+    let mut rng = Lcg(2082);
+    let weeks: Vec<time::Date> = (0..)
+        .map(|w| date!(2019 - 01 - 06) + Duration::weeks(w))
+        .take_while(|d| *d <= date!(2023 - 12 - 31))
+        .collect();
+    let n = i64::try_from(weeks.len() * booths.len()).unwrap_or(1);
+    let mut i = 0i64;
+    for day in &weeks {
+        for site in booths {
+            // Spread the totals evenly, the remainder on the first tallies.
+            let total = DEMO_INFORMED / n + i64::from(i < DEMO_INFORMED % n);
+            let minors = DEMO_INFORMED_UNDER18 / n + i64::from(i < DEMO_INFORMED_UNDER18 % n);
+            let adults = total - minors;
+            let other = i64::from(rng.next(40) == 0 && adults > 2);
+            let f18 = (adults - other) * (50 + i64::try_from(rng.next(15)).unwrap_or(0)) / 100;
+            let fu = minors * 6 / 10;
+            let form = TallyForm {
+                site: site.to_string(),
+                date: setu_core::calendar::iso(*day),
+                female_u18: fu.to_string(),
+                male_u18: (minors - fu).to_string(),
+                female_18: f18.to_string(),
+                male_18: (adults - other - f18).to_string(),
+                other_18: other.to_string(),
+                materials: (total * 2 / 3).to_string(),
+                ..Default::default()
+            };
+            let draft = form
+                .check(today)
+                .map_err(|e| anyhow::anyhow!("demo tally: {e}"))?;
+            let id = demo_id(1, i);
+            store.sync_tally(&by("demo"), &id, 0, &draft, "{}").await?;
+            i += 1;
+        }
+    }
+    let catalogue = store.risk_catalogue().await?;
+    let given = [
+        "Sita", "Gita", "Maya", "Sunita", "Anjali", "Puja", "Kabita", "Laxmi", "Rita", "Sarita",
+        "Bimala", "Ram", "Hari",
+    ];
+    let family = [
+        "Tamang",
+        "Thapa",
+        "Magar",
+        "Tharu",
+        "Rai",
+        "Chaudhary",
+        "Shrestha",
+        "Lama",
+        "Gurung",
+        "BK",
+    ];
+    let homes = [
+        "5110601", "5110203", "3120601", "3120803", "1130304", "1130603", "5110701",
+    ];
+    let codes: Vec<String> = catalogue
+        .indicators
+        .iter()
+        .map(|i| i.code.clone())
+        .collect();
+    let stopped_outcomes = [
+        "handed-to-police",
+        "handed-to-police",
+        "reunited-with-family",
+        "referred-to-shelter",
+        "intercepted",
+    ];
+    let screen = |k: usize, site: i64, day: time::Date, outcome: &str, sex: &str, rng: &mut Lcg| {
+        let minor = rng.next(10) < 3;
+        let risks: Vec<String> = (0..1 + rng.next(3))
+            .map(|_| codes[usize::try_from(rng.next(codes.len() as u64)).unwrap_or(0)].clone())
+            .collect();
+        ScreeningForm {
+            site: site.to_string(),
+            date: setu_core::calendar::iso(day),
+            time: format!("{:02}:{:02}", 7 + rng.next(11), rng.next(60)),
+            given_name: given[k % given.len()].into(),
+            family_name: family[(k / 3) % family.len()].into(),
+            sex: sex.into(),
+            age: (if minor {
+                14 + rng.next(4)
+            } else {
+                18 + rng.next(20)
+            })
+            .to_string(),
+            home: homes[k % homes.len()].into(),
+            destination_country: if rng.next(3) == 0 {
+                "Saudi Arabia"
+            } else {
+                "India"
+            }
+            .into(),
+            purpose: if rng.next(4) == 0 { "marriage" } else { "work" }.into(),
+            companions: rng.next(3).to_string(),
+            companion_relation: ["alone", "friend", "agent", "stranger", "family"]
+                [usize::try_from(rng.next(5)).unwrap_or(0)]
+            .into(),
+            paid_by: ["self", "agent", "companion", "unknown"]
+                [usize::try_from(rng.next(4)).unwrap_or(0)]
+            .into(),
+            risk: risks,
+            outcome: outcome.into(),
+            consent_record: "true".into(),
+            consent_share: "true".into(),
+            ..Default::default()
+        }
+    };
+    let mut next_id = 0i64;
+    let mut store_screening = async |form: ScreeningForm| -> Result<String> {
+        let (draft, score, level) = form
+            .check(today, &catalogue)
+            .map_err(|e| anyhow::anyhow!("demo screening: {e}"))?;
+        let id = demo_id(2, next_id);
+        next_id += 1;
+        let rec = ScoredScreening {
+            draft,
+            risk_version: catalogue.version,
+            risk_score: score,
+            risk_level: level,
+        };
+        store
+            .sync_screening(&by("demo"), &id, 0, &rec, "{}")
+            .await?;
+        Ok(id)
+    };
+    // The SSB hand-over: 41 women stopped on the Indian side and handed to Nepal Police.
+    let ssb_day = date!(2022 - 03 - 14);
+    let mut group = Vec::new();
+    for k in 0..DEMO_SSB_GROUP {
+        let f = screen(
+            k,
+            ids.jamunaha_booth,
+            ssb_day,
+            "handed-to-police",
+            "female",
+            &mut rng,
+        );
+        group.push(store_screening(f).await?);
+    }
+    let total_screenings = 1_200usize;
+    let mut stopped = DEMO_SSB_GROUP;
+    let mut recent = Vec::new();
+    for k in DEMO_SSB_GROUP..total_screenings {
+        let site = booths[k % 2];
+        let day = weeks[(k * 7) % weeks.len()] + Duration::days(i64::try_from(k % 5).unwrap_or(0));
+        let outcome = if stopped < DEMO_STOPPED && k % 5 != 0 {
+            stopped += 1;
+            stopped_outcomes[k % stopped_outcomes.len()]
+        } else {
+            "counselled-continued"
+        };
+        let sex = if rng.next(10) < 8 { "female" } else { "male" };
+        let id = store_screening(screen(k, site, day, outcome, sex, &mut rng)).await?;
+        if outcome == "handed-to-police" && site == ids.jamunaha_booth && recent.len() < 3 {
+            recent.push(id);
+        }
+    }
+    let handover = |date: time::Date,
+                    time: &str,
+                    from: (&str, Option<i64>, &str, &str),
+                    to: (&str, Option<i64>, &str, &str),
+                    persons: Vec<String>,
+                    gd: &str| HandoverForm {
+        date: setu_core::calendar::iso(date),
+        time: time.into(),
+        place: "51106".into(),
+        site: ids.jamunaha_booth.to_string(),
+        from_party: from.0.into(),
+        from_org: from.1.map(|o| o.to_string()).unwrap_or_default(),
+        from_officer: from.2.into(),
+        from_rank: from.3.into(),
+        to_party: to.0.into(),
+        to_org: to.1.map(|o| o.to_string()).unwrap_or_default(),
+        to_officer: to.2.into(),
+        to_rank: to.3.into(),
+        persons,
+        documents: "Citizenship certificates, two passports".into(),
+        gd_number: gd.into(),
+        ..Default::default()
+    };
+    let now = time::OffsetDateTime::now_utc();
+    let ssb = handover(
+        ssb_day,
+        "16:30",
+        (
+            "ssb",
+            Some(ids.ssb_rupaidiha),
+            "R. K. Singh",
+            "Sub-Inspector",
+        ),
+        (
+            "nepal-police",
+            Some(ids.jamunaha_police),
+            "B. Oli",
+            "Inspector",
+        ),
+        group,
+        "GD 214/078-79",
+    )
+    .check(now)
+    .map_err(|e| anyhow::anyhow!("demo hand-over: {e}"))?;
+    let ssb_id = store.create_handover(&by("demo"), &ssb).await?;
+    store
+        .acknowledge_handover(&by("demo"), &ssb_id, None)
+        .await?;
+    // A hand-over from the booth two days ago that the police have not acknowledged yet.
+    let pending = handover(
+        today - Duration::days(2),
+        "11:00",
+        ("booth", None, "Demo Counsellor", "Counsellor"),
+        ("nepal-police", Some(ids.jamunaha_police), "", ""),
+        recent,
+        "",
+    )
+    .check(now)
+    .map_err(|e| anyhow::anyhow!("demo hand-over: {e}"))?;
+    store.create_handover(&by("demo"), &pending).await?;
+    // Police referrals at every stage, timed relative to now.
+    let stages: [(&str, &str, &str, i64, &[ReferralStatus]); 5] = [
+        (
+            "booth",
+            "suspected-trafficking",
+            "immediate",
+            1,
+            &[
+                ReferralStatus::Acknowledged,
+                ReferralStatus::ActionTaken,
+                ReferralStatus::Closed,
+            ],
+        ),
+        (
+            "youth-ambassador",
+            "child-marriage",
+            "urgent",
+            3,
+            &[ReferralStatus::Acknowledged],
+        ),
+        (
+            "community",
+            "fraudulent-recruitment",
+            "routine",
+            20,
+            &[ReferralStatus::Acknowledged, ReferralStatus::ActionTaken],
+        ),
+        ("community", "missing-person", "urgent", 2, &[]),
+        ("booth", "suspected-trafficking", "routine", 0, &[]),
+    ];
+    for (k, (source, category, urgency, days_ago, steps)) in stages.iter().enumerate() {
+        let form = ReferralForm {
+            source: (*source).into(),
+            site: match (*source, k) {
+                ("booth", 4) => ids.bhantabari_booth.to_string(),
+                ("booth", _) => ids.jamunaha_booth.to_string(),
+                _ => String::new(),
+            },
+            // The last one goes to Bhantabari, so each police unit has its own queue.
+            place: if k == 4 { "1130302".to_string() } else { format!("51106{:02}", 3 + k) },
+            to_org: if k == 4 { ids.bhantabari_police } else { ids.jamunaha_police }.to_string(),
+            category: (*category).into(),
+            urgency: (*urgency).into(),
+            description: "A girl of about 15 was seen leaving with a man who offered her work in India (demo).".into(),
+        };
+        let d = form
+            .check()
+            .map_err(|e| anyhow::anyhow!("demo referral: {e}"))?;
+        let sent = now - Duration::days(*days_ago) - Duration::hours(1);
+        let id = store
+            .create_referral(&by("demo"), &d, Some(ids.banke_ngo), sent)
+            .await?;
+        for (j, s) in steps.iter().enumerate() {
+            let at = sent + Duration::hours(1 + i64::try_from(j).unwrap_or(0) * 5);
+            store
+                .advance_referral(&by("demo"), &id, *s, None, at)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
 /// Records the demo's accounts are scoped to.
 #[derive(Debug, Clone, Copy)]
 pub struct DemoIds {
@@ -466,6 +782,12 @@ pub struct DemoIds {
     pub jamunaha_booth: i64,
     /// The border police post at Jamunaha (an organisation).
     pub jamunaha_police: i64,
+    /// The Bhantabari border booth (a site).
+    pub bhantabari_booth: i64,
+    /// The border police post at Bhantabari (an organisation).
+    pub bhantabari_police: i64,
+    /// The SSB outpost facing Jamunaha (an organisation).
+    pub ssb_rupaidiha: i64,
     /// Banke's partner NGO.
     pub banke_ngo: i64,
     /// The three districts' partner NGOs (Banke, Makwanpur, Sunsari).
@@ -710,7 +1032,7 @@ pub async fn build(store: &Store) -> Result<DemoIds> {
         banke_ngo,
     )
     .await?;
-    site(
+    let bhantabari_booth = site(
         store,
         "Bhantabari information and assistance booth",
         "भन्टाबारी सूचना तथा सहायता केन्द्र",
@@ -753,7 +1075,7 @@ pub async fn build(store: &Store) -> Result<DemoIds> {
         Some(bhantabari_police),
     )
     .await?;
-    org(
+    let ssb_rupaidiha = org(
         store,
         "SSB border outpost, Rupaidiha (facing Jamunaha)",
         "एसएसबी सीमा चौकी, रुपैडिहा (जमुनाहा सामु)",
@@ -772,6 +1094,9 @@ pub async fn build(store: &Store) -> Result<DemoIds> {
     let ids = DemoIds {
         jamunaha_booth,
         jamunaha_police,
+        bhantabari_booth,
+        bhantabari_police,
+        ssb_rupaidiha,
         banke_ngo: banke_ngo.context("Banke NGO missing")?,
         ngos: [
             ngos.first().copied().context("NGO missing")?,

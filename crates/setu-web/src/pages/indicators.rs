@@ -47,6 +47,24 @@ pub struct Figures {
     pub events_by_type: Vec<(String, i64)>,
     /// Engagement events in the fiscal year.
     pub events: i64,
+    /// Border booths in the fiscal year: informed, of them under 18, screened, intercepted,
+    /// handed over.
+    pub booths: BoothTotals,
+}
+
+/// The booth figures that join the programme indicators.
+#[derive(Debug, Serialize, Default)]
+pub struct BoothTotals {
+    /// People informed at booths.
+    pub informed: i64,
+    /// Of them, under 18.
+    pub informed_under18: i64,
+    /// People screened.
+    pub screened: i64,
+    /// People stopped.
+    pub intercepted: i64,
+    /// People handed over to police, family or a shelter.
+    pub handed_over: i64,
 }
 
 /// The reader's scope narrowed to `place`: the smaller of the two when one contains the other,
@@ -85,7 +103,17 @@ async fn figures(app: &AppState, me: &User, q: &IndicatorQuery) -> Result<Figure
         .await?;
     let youth_by_year = app.store.youth_growth(scope, 2020, today).await?;
     let by_type = app.store.youth_event_counts(scope, from, as_of).await?;
+    let b = crate::pages::booths::booth_figures(app, scope, from, as_of)
+        .await?
+        .totals;
     Ok(Figures {
+        booths: BoothTotals {
+            informed: b.informed.total(),
+            informed_under18: b.informed.under18.iter().sum(),
+            screened: b.screened,
+            intercepted: b.intercepted,
+            handed_over: b.handed_over,
+        },
         place: place.map(|p| p.to_string()),
         fiscal_year: fy.map(|f| f.to_string()).unwrap_or_else(|| "all".into()),
         lcchts_functional: count(CommitteeKind::Lccht, true),
@@ -148,6 +176,21 @@ pub async fn page(
     });
     let ratio = |a: i64, b: i64| format!("{} / {}", page.num(&a), page.num(&b));
     let html = IndicatorsPage {
+        booths: vec![
+            (page.t("booths-informed"), page.num(&f.booths.informed)),
+            (
+                page.t("booths-under18"),
+                page.num(&f.booths.informed_under18),
+            ),
+            (
+                page.t("booths-intercepted"),
+                page.num(&f.booths.intercepted),
+            ),
+            (
+                page.t("booths-handed-over"),
+                page.num(&f.booths.handed_over),
+            ),
+        ],
         lcchts: ratio(f.lcchts_functional, f.lcchts),
         dcchts: ratio(f.dcchts_functional, f.dcchts),
         sbcc: cards(&page, &f.sbcc),
@@ -221,6 +264,16 @@ fn rows(f: &Figures) -> Vec<(String, String)> {
         out.push((format!("youth_active_{y}"), n.to_string()));
     }
     out.push(("engagement_events".into(), f.events.to_string()));
+    let b = &f.booths;
+    for (k, v) in [
+        ("booth_informed", b.informed),
+        ("booth_informed_under18", b.informed_under18),
+        ("booth_screened", b.screened),
+        ("booth_intercepted", b.intercepted),
+        ("booth_handed_over", b.handed_over),
+    ] {
+        out.push((k.into(), v.to_string()));
+    }
     for (t, n) in &f.events_by_type {
         out.push((format!("events_{t}"), n.to_string()));
     }
@@ -260,7 +313,12 @@ pub async fn xlsx(
 ) -> Result<Response, WebError> {
     allow(&me, Capability::ReadAggregates, None, false)?;
     let f = figures(&app, &me, &q).await?;
-    let bytes = spreadsheet(&rows(&f)).map_err(|e| WebError::Internal(format!("xlsx: {e}")))?;
+    let table: Vec<Vec<String>> =
+        std::iter::once(vec!["indicator".to_string(), "value".to_string()])
+            .chain(rows(&f).into_iter().map(|(k, v)| vec![k, v]))
+            .collect();
+    let bytes =
+        spreadsheet("Indicators", &table).map_err(|e| WebError::Internal(format!("xlsx: {e}")))?;
     Ok((
         [
             (
@@ -277,20 +335,26 @@ pub async fn xlsx(
         .into_response())
 }
 
-fn spreadsheet(rows: &[(String, String)]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+/// A one-sheet workbook: the first row bold (headers), numbers written as numbers. Every
+/// export of figures (indicators, booths) writes through this.
+pub fn spreadsheet(
+    name: &str,
+    rows: &[Vec<String>],
+) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     let mut book = rust_xlsxwriter::Workbook::new();
     let bold = rust_xlsxwriter::Format::new().set_bold();
     let sheet = book.add_worksheet();
-    sheet.set_name("Indicators")?;
-    sheet.write_string_with_format(0, 0, "indicator", &bold)?;
-    sheet.write_string_with_format(0, 1, "value", &bold)?;
-    for (i, (k, v)) in rows.iter().enumerate() {
-        let r = u32::try_from(i + 1).unwrap_or(u32::MAX);
-        sheet.write_string(r, 0, k)?;
-        match v.parse::<f64>() {
-            Ok(n) => sheet.write_number(r, 1, n)?,
-            Err(_) => sheet.write_string(r, 1, v)?,
-        };
+    sheet.set_name(name)?;
+    for (r, row) in rows.iter().enumerate() {
+        let r = u32::try_from(r).unwrap_or(u32::MAX);
+        for (c, v) in row.iter().enumerate() {
+            let c = u16::try_from(c).unwrap_or(u16::MAX);
+            match (r, v.parse::<f64>()) {
+                (0, _) => sheet.write_string_with_format(r, c, v, &bold)?,
+                (_, Ok(n)) => sheet.write_number(r, c, n)?,
+                (_, Err(_)) => sheet.write_string(r, c, v)?,
+            };
+        }
     }
     sheet.set_column_width(0, 28)?;
     book.save_to_buffer()

@@ -2,10 +2,12 @@
 
 pub mod admin;
 pub mod audit;
+pub mod booths;
 pub mod committees;
 pub mod directory;
 pub mod engagement;
 pub mod forum;
+pub mod handovers;
 pub mod home;
 pub mod indicators;
 pub mod inputs;
@@ -13,6 +15,7 @@ pub mod login;
 pub mod parents;
 pub mod places;
 pub mod prefs;
+pub mod risk;
 pub mod youth;
 
 use axum::http::StatusCode;

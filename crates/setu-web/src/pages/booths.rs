@@ -1,0 +1,1018 @@
+//! Border booths: the dashboard (per booth and BS month, with chart and exports), the capture
+//! page that keeps working offline (tally and screening forms, the queue waiting to sync),
+//! one screening, sync conflicts and the batch sync API that phones call when back online.
+//!
+//! Online forms and offline phones go through the same function ([`sync_record`]), so a record
+//! is checked, scored, scoped and audited the same way whichever path it took.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use setu_core::access::{Capability, Scope, Target};
+use setu_core::booths::{Outcome, ScreeningForm, TallyForm, SCREENING_LIST_FIELDS};
+use setu_core::calendar::{iso, BsDate};
+use setu_core::community::{Participants, Sex};
+use setu_core::FiscalYear;
+use setu_store::auth::User;
+use setu_store::booths::{ScoredScreening, SyncOutcome, SyncResult};
+use setu_store::contacts::Reveal;
+use setu_store::directory::Site;
+
+use crate::auth::{allow, can, SignedIn};
+use crate::error::WebError;
+use crate::page::Page;
+use crate::pages::inputs::AreaQuery;
+use crate::templates::{
+    BoothsPage, CapturePage, Choice, ConflictsPage, MonthRow, RenderHtml, ScreeningPage, TrendBar,
+};
+use crate::AppState;
+
+fn today() -> time::Date {
+    time::OffsetDateTime::now_utc()
+        .to_offset(setu_core::booths::NEPAL_OFFSET)
+        .date()
+}
+
+/// Where a booth's records live.
+pub fn booth_target(site: &Site) -> Target {
+    Target {
+        place: Some(site.place),
+        site: Some(site.id),
+        organisation: site.organisation_id,
+    }
+}
+
+/// One record sent by a phone (or an online form): its kind, client id, the version it was
+/// based on (0 for new) and the form's fields.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct SyncRecord {
+    /// `tally` or `screening`.
+    pub kind: String,
+    /// Client-generated UUID.
+    pub id: String,
+    /// Version the change was based on; 0 for a new record.
+    #[serde(default)]
+    pub base_version: i64,
+    /// The form's fields.
+    pub data: serde_json::Value,
+}
+
+/// The answer for one record of a batch.
+#[derive(Debug, Clone, Serialize)]
+pub struct SyncAnswer {
+    /// Client id.
+    pub id: String,
+    /// `created`, `updated`, `unchanged`, `conflict` or `invalid`.
+    pub outcome: String,
+    /// Version stored now (0 when refused).
+    pub version: i64,
+    /// Conflict id, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conflict: Option<String>,
+    /// What is wrong, per field (message in the reader's language), when refused.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<(String, String)>,
+}
+
+/// Why one record was not stored.
+enum Refused {
+    Fields(setu_core::Invalid),
+    Web(WebError),
+}
+
+impl From<WebError> for Refused {
+    fn from(e: WebError) -> Refused {
+        Refused::Web(e)
+    }
+}
+
+impl From<setu_store::StoreError> for Refused {
+    fn from(e: setu_store::StoreError) -> Refused {
+        match e {
+            setu_store::StoreError::Rejected(m) => {
+                Refused::Fields(setu_core::Invalid(vec![setu_core::FieldError {
+                    field: "",
+                    message: m,
+                }]))
+            }
+            setu_store::StoreError::UnknownReference(_) | setu_store::StoreError::NotFound => {
+                Refused::Web(WebError::NotFound)
+            }
+            other => Refused::Web(other.into()),
+        }
+    }
+}
+
+/// Checks, scopes and stores one record: the one path for forms and phones.
+async fn sync_record(app: &AppState, me: &User, rec: &SyncRecord) -> Result<SyncResult, Refused> {
+    let payload = rec.data.to_string();
+    let booth_of = |site: &str| site.trim().parse::<i64>().unwrap_or(0);
+    match rec.kind.as_str() {
+        "tally" => {
+            let form: TallyForm =
+                serde_json::from_value(rec.data.clone()).map_err(|_| WebError::BadRequest)?;
+            let draft = form.check(today()).map_err(Refused::Fields)?;
+            let site = scoped_booth(app, me, booth_of(&form.site)).await?;
+            debug_assert_eq!(site.id, draft.site);
+            Ok(app
+                .store
+                .sync_tally(&me.actor(), &rec.id, rec.base_version, &draft, &payload)
+                .await?)
+        }
+        "screening" => {
+            let form: ScreeningForm =
+                serde_json::from_value(rec.data.clone()).map_err(|_| WebError::BadRequest)?;
+            let catalogue = app.store.risk_catalogue().await?;
+            let (draft, score, level) = form.check(today(), &catalogue).map_err(Refused::Fields)?;
+            scoped_booth(app, me, draft.site).await?;
+            let scored = ScoredScreening {
+                draft,
+                risk_version: catalogue.version,
+                risk_score: score,
+                risk_level: level,
+            };
+            Ok(app
+                .store
+                .sync_screening(&me.actor(), &rec.id, rec.base_version, &scored, &payload)
+                .await?)
+        }
+        _ => Err(Refused::Web(WebError::BadRequest)),
+    }
+}
+
+/// A booth the user may write records for (404 when outside their scope or not a booth).
+async fn scoped_booth(app: &AppState, me: &User, id: i64) -> Result<Site, WebError> {
+    let site = app.store.booth(id).await.map_err(|e| match e {
+        setu_store::StoreError::Rejected(_) => WebError::NotFound,
+        other => other.into(),
+    })?;
+    allow(
+        me,
+        Capability::WriteRecords,
+        Some(&booth_target(&site)),
+        false,
+    )?;
+    Ok(site)
+}
+
+/// The batch sync request.
+#[derive(Debug, Deserialize)]
+pub struct SyncBatch {
+    /// Records, in any order; the same record may come more than once.
+    pub records: Vec<SyncRecord>,
+}
+
+/// The most records one batch may carry.
+pub const MAX_BATCH: usize = 500;
+
+/// `POST /api/v1/sync`: stores each record once, whatever the order and however often sent.
+pub async fn sync_api(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Json(batch): Json<SyncBatch>,
+) -> Result<Json<serde_json::Value>, WebError> {
+    allow(&me, Capability::WriteRecords, None, false)?;
+    if batch.records.len() > MAX_BATCH {
+        return Err(WebError::BadRequest);
+    }
+    let mut results = Vec::with_capacity(batch.records.len());
+    for rec in &batch.records {
+        let answer = match sync_record(&app, &me, rec).await {
+            Ok(r) => SyncAnswer {
+                id: r.id,
+                outcome: outcome_name(r.outcome).into(),
+                version: r.version,
+                conflict: r.conflict,
+                errors: Vec::new(),
+            },
+            Err(Refused::Fields(inv)) => SyncAnswer {
+                id: rec.id.clone(),
+                outcome: "invalid".into(),
+                version: 0,
+                conflict: None,
+                errors: inv
+                    .0
+                    .iter()
+                    .map(|f| (f.field.to_string(), page.t(f.message)))
+                    .collect(),
+            },
+            Err(Refused::Web(WebError::NotFound)) => SyncAnswer {
+                id: rec.id.clone(),
+                outcome: "invalid".into(),
+                version: 0,
+                conflict: None,
+                errors: vec![("site".into(), page.t("error-place-out-of-scope"))],
+            },
+            Err(Refused::Web(e)) => return Err(e),
+        };
+        results.push(answer);
+    }
+    Ok(Json(serde_json::json!({ "results": results })))
+}
+
+fn outcome_name(o: SyncOutcome) -> &'static str {
+    match o {
+        SyncOutcome::Created => "created",
+        SyncOutcome::Updated => "updated",
+        SyncOutcome::Unchanged => "unchanged",
+        SyncOutcome::Conflict => "conflict",
+    }
+}
+
+/// Reads an HTML form body into JSON, repeated names of list fields becoming arrays.
+fn form_json(raw: &[u8], lists: &[&str]) -> serde_json::Value {
+    let mut map = serde_json::Map::new();
+    for (k, v) in form_urlencoded::parse(raw) {
+        if lists.contains(&k.as_ref()) {
+            let entry = map
+                .entry(k.to_string())
+                .or_insert_with(|| serde_json::Value::Array(Vec::new()));
+            if let serde_json::Value::Array(a) = entry {
+                a.push(serde_json::Value::String(v.to_string()));
+            }
+        } else {
+            map.insert(k.to_string(), serde_json::Value::String(v.to_string()));
+        }
+    }
+    serde_json::Value::Object(map)
+}
+
+/// `POST /booths/{id}/tallies` and `POST /booths/{id}/screenings` without JavaScript: the
+/// same record the script would queue, stored at once.
+async fn post_form(
+    app: AppState,
+    page: Page,
+    me: User,
+    site_id: i64,
+    kind: &str,
+    body: axum::body::Bytes,
+) -> Result<Response, WebError> {
+    let site = scoped_booth(&app, &me, site_id).await?;
+    let mut data = form_json(&body, SCREENING_LIST_FIELDS);
+    let field = |d: &serde_json::Value, k: &str| {
+        d.get(k)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let id = match field(&data, "record_id") {
+        s if s.is_empty() => uuid_v4(),
+        s => s,
+    };
+    let base_version = field(&data, "base_version").parse().unwrap_or(0);
+    if let Some(m) = data.as_object_mut() {
+        m.insert(
+            "site".into(),
+            serde_json::Value::String(site.id.to_string()),
+        );
+        for k in ["csrf", "record_id", "base_version"] {
+            m.remove(k);
+        }
+    }
+    let rec = SyncRecord {
+        kind: kind.into(),
+        id,
+        base_version,
+        data,
+    };
+    match sync_record(&app, &me, &rec).await {
+        Ok(r) if r.outcome == SyncOutcome::Conflict => {
+            Ok(Redirect::to("/booths/conflicts").into_response())
+        }
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/booths/{}/capture?saved={kind}", site.id)).into_response())
+        }
+        Err(Refused::Fields(inv)) => {
+            let notice = inv
+                .0
+                .iter()
+                .map(|f| page.t(f.message))
+                .collect::<Vec<_>>()
+                .join(" · ");
+            capture_page(
+                &app,
+                page,
+                &me,
+                &site,
+                Some(notice),
+                Some(rec),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(Refused::Web(e)) => Err(e),
+    }
+}
+
+/// A random (version 4) UUID for records made on the server.
+fn uuid_v4() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// `POST /booths/{id}/tallies`
+pub async fn post_tally(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<i64>,
+    body: axum::body::Bytes,
+) -> Result<Response, WebError> {
+    post_form(app, page, me, id, "tally", body).await
+}
+
+/// `POST /booths/{id}/screenings`
+pub async fn post_screening(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<i64>,
+    body: axum::body::Bytes,
+) -> Result<Response, WebError> {
+    post_form(app, page, me, id, "screening", body).await
+}
+
+/// `?saved=tally`
+#[derive(Debug, Deserialize, Default)]
+pub struct SavedQuery {
+    #[serde(default)]
+    saved: String,
+}
+
+/// `GET /booths/{id}/capture`: the phone page (works offline once loaded).
+pub async fn capture(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<i64>,
+    Query(q): Query<SavedQuery>,
+) -> Result<Response, WebError> {
+    let site = scoped_booth(&app, &me, id).await?;
+    let notice = match q.saved.as_str() {
+        "tally" | "screening" => Some(page.t("booth-saved")),
+        _ => None,
+    };
+    let mut resp = capture_page(&app, page, &me, &site, notice, None, StatusCode::OK).await?;
+    // The service worker keeps a copy for offline use; the browser itself must not.
+    resp.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    Ok(resp)
+}
+
+async fn capture_page(
+    app: &AppState,
+    page: Page,
+    me: &User,
+    site: &Site,
+    notice: Option<String>,
+    again: Option<SyncRecord>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let title = format!(
+        "{} · {}",
+        page.t("booth-capture"),
+        page.name(&Some(site.name_en.clone()), &site.name_ne)
+    );
+    let page = page.with_title(title, "booths");
+    let catalogue = app.store.risk_catalogue().await?;
+    let tallies = app.store.tallies(site.id, 7).await?;
+    let choices = |all: &[&str], prefix: &str| -> Vec<Choice> {
+        all.iter()
+            .map(|v| Choice {
+                value: (*v).to_string(),
+                label: page.t(&format!("{prefix}{v}")),
+                selected: false,
+            })
+            .collect()
+    };
+    let strs = |v: Vec<&'static str>| v;
+    let html = CapturePage {
+        site_id: site.id,
+        today_bs: BsDate::from_ad(today())
+            .map(|d| d.short(page.prefs.digits))
+            .unwrap_or_default(),
+        bs_months: bs_month_starts(),
+        indicators: catalogue
+            .indicators
+            .iter()
+            .map(|i| Choice {
+                value: i.code.clone(),
+                label: if page.is_ne() { i.text_ne.clone() } else { i.text_en.clone() },
+                selected: false,
+            })
+            .collect(),
+        risk_version: catalogue.version,
+        sexes: choices(&strs(Sex::ALL.iter().map(|s| s.as_str()).collect()), "sex-"),
+        outcomes: choices(&strs(Outcome::ALL.iter().map(|s| s.as_str()).collect()), "outcome-"),
+        purposes: choices(
+            &strs(setu_core::booths::Purpose::ALL.iter().map(|s| s.as_str()).collect()),
+            "purpose-",
+        ),
+        relations: choices(
+            &strs(setu_core::booths::Relation::ALL.iter().map(|s| s.as_str()).collect()),
+            "relation-",
+        ),
+        payers: choices(
+            &strs(setu_core::booths::Payer::ALL.iter().map(|s| s.as_str()).collect()),
+            "payer-",
+        ),
+        documents: choices(
+            &strs(setu_core::booths::Document::ALL.iter().map(|s| s.as_str()).collect()),
+            "document-",
+        ),
+        tallies: tallies
+            .iter()
+            .map(|t| {
+                (
+                    t.id.clone(),
+                    page.date(&t.day),
+                    page.num(&t.informed.total()),
+                    t.version,
+                    serde_json::json!({
+                        "date": t.day, "female_u18": t.informed.under18[0], "male_u18": t.informed.under18[1],
+                        "other_u18": t.informed.under18[2], "female_18": t.informed.adults[0],
+                        "male_18": t.informed.adults[1], "other_18": t.informed.adults[2], "materials": t.materials
+                    })
+                    .to_string(),
+                )
+            })
+            .collect(),
+        can_screen: me.role.has(Capability::ReadPersonal),
+        notice,
+        again: again.map(|r| serde_json::to_string(&r).unwrap_or_default()),
+        p: &page,
+    }
+    .render_html();
+    Ok((status, Html(html)).into_response())
+}
+
+/// The first AD day of each BS month from a year ago to two years ahead, so that the offline
+/// page can show today's BS date and read BS dates without asking the server.
+fn bs_month_starts() -> String {
+    let mut out = Vec::new();
+    let Ok(mut d) = BsDate::from_ad(today()) else {
+        return "[]".into();
+    };
+    for _ in 0..12 {
+        d = match BsDate::new(
+            d.year() - u16::from(d.month() == 1),
+            if d.month() == 1 { 12 } else { d.month() - 1 },
+            1,
+        ) {
+            Ok(p) => p,
+            Err(_) => break,
+        };
+    }
+    for _ in 0..36 {
+        let Ok(first) = BsDate::new(d.year(), d.month(), 1) else {
+            break;
+        };
+        out.push(format!(
+            "[{},{},\"{}\",{}]",
+            first.year(),
+            first.month(),
+            iso(first.to_ad()),
+            first.month_length()
+        ));
+        d = match BsDate::new(d.year() + u16::from(d.month() == 12), d.month() % 12 + 1, 1) {
+            Ok(n) => n,
+            Err(_) => break,
+        };
+    }
+    format!("[{}]", out.join(","))
+}
+
+/// `GET /booths/sw.js`: the service worker that keeps the capture page and its assets for
+/// offline use (scope `/booths/`).
+pub async fn service_worker() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        include_str!("../../static/sw.js"),
+    )
+        .into_response()
+}
+
+/// `GET /screenings/{id}`: one screening with its personal data (the opening is audited).
+pub async fn screening(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+) -> Result<Html<String>, WebError> {
+    let plain = app.store.screening(&id, Reveal::No).await?;
+    let glass = app.store.has_glass(&me.id, "screening", &id).await?;
+    allow(&me, Capability::ReadPersonal, Some(&plain.target()), glass)?;
+    let actor = me.actor();
+    let s = app.store.screening(&id, Reveal::To(&actor)).await?;
+    let catalogue = app.store.risk_catalogue_version(s.risk_version).await?;
+    let site = app.store.site(s.site_id).await?;
+    let page = page.titled("screening-title", "booths");
+    let risks = s
+        .risk_codes
+        .iter()
+        .map(|c| {
+            catalogue
+                .indicators
+                .iter()
+                .find(|i| &i.code == c)
+                .map(|i| {
+                    format!(
+                        "{} ({})",
+                        if page.is_ne() { &i.text_ne } else { &i.text_en },
+                        page.num(&i.weight)
+                    )
+                })
+                .unwrap_or_else(|| c.clone())
+        })
+        .collect();
+    let booth = page.name(&Some(site.name_en.clone()), &site.name_ne);
+    Ok(Html(
+        ScreeningPage {
+            booth,
+            risks,
+            s: &s,
+            p: &page,
+        }
+        .render_html(),
+    ))
+}
+
+/// `GET /booths/conflicts`
+pub async fn conflicts(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+) -> Result<Html<String>, WebError> {
+    allow(&me, Capability::WriteRecords, None, false)?;
+    let list = app.store.sync_conflicts(me.scope).await?;
+    let page = page.titled("conflicts-title", "booths");
+    let mut rows = Vec::new();
+    for c in list {
+        let opened = if me.role.has(Capability::ReadPersonal) {
+            app.store
+                .sync_conflict(&c.id, Reveal::To(&me.actor()))
+                .await?
+                .0
+                .payload
+        } else {
+            None
+        };
+        rows.push((c, opened.unwrap_or_default()));
+    }
+    Ok(Html(ConflictsPage { rows, p: &page }.render_html()))
+}
+
+/// The choice on a conflict.
+#[derive(Debug, Deserialize)]
+pub struct Resolve {
+    /// `keep` (the stored version stays) or `apply` (the submission becomes the next version).
+    choice: String,
+}
+
+/// `POST /booths/conflicts/{id}`
+pub async fn resolve(
+    State(app): State<AppState>,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<Resolve>,
+) -> Result<Response, WebError> {
+    let (_, target) = app.store.sync_conflict(&id, Reveal::No).await?;
+    allow(&me, Capability::WriteRecords, Some(&target), false)?;
+    let (c, _) = app
+        .store
+        .sync_conflict(&id, Reveal::To(&me.actor()))
+        .await?;
+    match form.choice.as_str() {
+        "keep" => {}
+        "apply" => {
+            let current = app.store.synced_version(&c.kind, &c.record_id).await?;
+            let data: serde_json::Value =
+                serde_json::from_str(c.payload.as_deref().unwrap_or("{}"))
+                    .map_err(|_| WebError::BadRequest)?;
+            let rec = SyncRecord {
+                kind: if c.kind == "screening" {
+                    "screening"
+                } else {
+                    "tally"
+                }
+                .into(),
+                id: c.record_id.clone(),
+                base_version: current,
+                data,
+            };
+            match sync_record(&app, &me, &rec).await {
+                Ok(_) => {}
+                Err(Refused::Fields(inv)) => return Err(WebError::Invalid(inv)),
+                Err(Refused::Web(e)) => return Err(e),
+            }
+        }
+        _ => return Err(WebError::BadRequest),
+    }
+    app.store
+        .resolve_sync_conflict(&me.actor(), &id, &form.choice)
+        .await?;
+    Ok(Redirect::to("/booths/conflicts").into_response())
+}
+
+/// Booth figures for one area and period, per booth and BS month.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct BoothFigures {
+    /// Rows: booth × BS month.
+    pub months: Vec<BoothMonth>,
+    /// Totals over all rows.
+    pub totals: BoothMonth,
+}
+
+/// One booth in one BS month.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct BoothMonth {
+    /// Booth id (0 for totals).
+    pub site_id: i64,
+    /// BS year.
+    pub year: u16,
+    /// BS month.
+    pub month: u8,
+    /// People informed.
+    pub informed: Participants,
+    /// Materials given out.
+    pub materials: i64,
+    /// People screened.
+    pub screened: i64,
+    /// Of those, stopped (every outcome but continuing).
+    pub intercepted: i64,
+    /// Handed over to police, family or a shelter.
+    pub handed_over: i64,
+    /// By outcome, in the order of [`Outcome::ALL`].
+    pub by_outcome: Vec<i64>,
+    /// Screened under 18.
+    pub screened_under18: i64,
+    /// Screened women and girls.
+    pub screened_female: i64,
+}
+
+impl BoothMonth {
+    fn add(&mut self, o: &BoothMonth) {
+        self.informed.add(&o.informed);
+        self.materials += o.materials;
+        self.screened += o.screened;
+        self.intercepted += o.intercepted;
+        self.handed_over += o.handed_over;
+        self.screened_under18 += o.screened_under18;
+        self.screened_female += o.screened_female;
+        if self.by_outcome.len() < Outcome::ALL.len() {
+            self.by_outcome.resize(Outcome::ALL.len(), 0);
+        }
+        for (i, n) in o.by_outcome.iter().enumerate() {
+            self.by_outcome[i] += n;
+        }
+    }
+}
+
+/// Computes the booth figures for `scope` between two days.
+pub async fn booth_figures(
+    app: &AppState,
+    scope: Scope,
+    from: time::Date,
+    to: time::Date,
+) -> Result<BoothFigures, WebError> {
+    use std::collections::BTreeMap;
+    let mut rows: BTreeMap<(i64, u16, u8), BoothMonth> = BTreeMap::new();
+    let key = |site: i64, day: &str| -> Option<(i64, u16, u8)> {
+        let d = setu_core::calendar::parse_ad(day).ok()?;
+        let bs = BsDate::from_ad(d).ok()?;
+        Some((site, bs.year(), bs.month()))
+    };
+    let blank = |(site_id, year, month): (i64, u16, u8)| BoothMonth {
+        site_id,
+        year,
+        month,
+        by_outcome: vec![0; Outcome::ALL.len()],
+        ..Default::default()
+    };
+    for t in app.store.tally_days(scope, from, to).await? {
+        let Some(k) = key(t.site_id, &t.day) else {
+            continue;
+        };
+        let row = rows.entry(k).or_insert_with(|| blank(k));
+        row.informed.add(&t.informed);
+        row.materials += t.materials;
+    }
+    for g in app.store.screening_groups(scope, from, to).await? {
+        let Some(k) = key(g.site_id, &g.day) else {
+            continue;
+        };
+        let row = rows.entry(k).or_insert_with(|| blank(k));
+        row.screened += g.n;
+        row.screened_under18 += if g.minor { g.n } else { 0 };
+        row.screened_female += if g.sex == Sex::Female { g.n } else { 0 };
+        if g.outcome.stopped() {
+            row.intercepted += g.n;
+        }
+        if matches!(
+            g.outcome,
+            Outcome::HandedToPolice | Outcome::ReunitedWithFamily | Outcome::ReferredToShelter
+        ) {
+            row.handed_over += g.n;
+        }
+        if let Some(i) = Outcome::ALL.iter().position(|o| *o == g.outcome) {
+            row.by_outcome[i] += g.n;
+        }
+    }
+    let mut totals = blank((0, 0, 0));
+    for r in rows.values() {
+        totals.add(r);
+    }
+    Ok(BoothFigures {
+        months: rows.into_values().collect(),
+        totals,
+    })
+}
+
+/// `GET /booths[?place=…&fy=…]`: the dashboard.
+pub async fn dashboard(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Query(q): Query<AreaQuery>,
+) -> Result<Html<String>, WebError> {
+    allow(&me, Capability::ReadAggregates, None, false)?;
+    let period = q.period(today()).map_err(|_| WebError::BadRequest)?;
+    let scope = q.scope(me.scope);
+    let figures = booth_figures(&app, scope, period.from, period.until).await?;
+    let booths = app.store.booths(me.scope).await?;
+    let page = page.titled("booths-title", "booths");
+    let name_of = |id: i64| {
+        booths
+            .iter()
+            .find(|b| b.id == id)
+            .map(|b| page.name(&Some(b.name_en.clone()), &b.name_ne))
+            .unwrap_or_else(|| format!("#{id}"))
+    };
+    // The chart: informed per BS month across booths, with the under-18 part.
+    let mut per_month: std::collections::BTreeMap<(u16, u8), (i64, i64)> = Default::default();
+    for m in &figures.months {
+        let e = per_month.entry((m.year, m.month)).or_default();
+        e.0 += m.informed.total();
+        e.1 += m.informed.under18.iter().sum::<i64>();
+    }
+    let max = per_month.values().map(|v| v.0).max().unwrap_or(0).max(1);
+    let bars = per_month
+        .iter()
+        .rev()
+        .take(24)
+        .rev()
+        .enumerate()
+        .map(|(i, ((y, m), (total, minors)))| TrendBar {
+            x: i64::try_from(i).unwrap_or(0) * 44 + 26,
+            label: month_label(&page, *y, *m),
+            total_h: total * 100 / max,
+            own_h: minors * 100 / max,
+            share: page.num(total),
+        })
+        .collect();
+    let row = |m: &BoothMonth, label: String| MonthRow {
+        label,
+        sort: format!("{:04}-{:02}", m.year, m.month),
+        booth: if m.site_id == 0 {
+            String::new()
+        } else {
+            name_of(m.site_id)
+        },
+        informed: page.num(&m.informed.total()),
+        female: page.num(&(m.informed.under18[0] + m.informed.adults[0])),
+        male: page.num(&(m.informed.under18[1] + m.informed.adults[1])),
+        other: page.num(&(m.informed.under18[2] + m.informed.adults[2])),
+        under18: page.num(&m.informed.under18.iter().sum::<i64>()),
+        screened: page.num(&m.screened),
+        intercepted: page.num(&m.intercepted),
+        handed_over: page.num(&m.handed_over),
+        by_outcome: m.by_outcome.iter().map(|n| page.num(n)).collect(),
+    };
+    let months = figures
+        .months
+        .iter()
+        .rev()
+        .map(|m| row(m, month_label(&page, m.year, m.month)))
+        .collect();
+    let totals = row(&figures.totals, page.t("booths-total"));
+    let fy = period
+        .fy
+        .map(|f| f.to_string())
+        .unwrap_or_else(|| "all".into());
+    let writable = booths
+        .iter()
+        .filter(|b| can(&me, Capability::WriteRecords, Some(&booth_target(b)), false))
+        .map(|b| (b.id, page.name(&Some(b.name_en.clone()), &b.name_ne)))
+        .collect();
+    let html = BoothsPage {
+        months,
+        totals,
+        bars,
+        outcomes: Outcome::ALL
+            .iter()
+            .map(|o| page.t(&format!("outcome-{}", o.as_str())))
+            .collect(),
+        fy_choices: fy_choices(&page, &fy),
+        writable,
+        export: format!("place={}&fy={}", q.place.trim(), fy),
+        place: q.place.clone(),
+        p: &page,
+    }
+    .render_html();
+    Ok(Html(html))
+}
+
+fn month_label(page: &Page, year: u16, month: u8) -> String {
+    BsDate::new(year, month, 1)
+        .map(|d| {
+            format!(
+                "{} {}",
+                d.month_name(page.prefs.lang),
+                page.digits(&year.to_string())
+            )
+        })
+        .unwrap_or_default()
+}
+
+/// Fiscal-year choices: the current one and five before it, and "all years".
+pub fn fy_choices(page: &Page, selected: &str) -> Vec<Choice> {
+    let Ok(current) = FiscalYear::containing(today()) else {
+        return Vec::new();
+    };
+    let mut out: Vec<Choice> = (0..8)
+        .filter_map(|back| (0..back).try_fold(current, |f, _| f.previous()))
+        .map(|fy| Choice {
+            value: fy.to_string(),
+            label: fy.label(page.prefs.digits),
+            selected: fy.to_string() == selected,
+        })
+        .collect();
+    out.push(Choice {
+        value: "all".into(),
+        label: page.t("indicators-all-years"),
+        selected: selected == "all",
+    });
+    out
+}
+
+/// The rows every export writes: one per booth and BS month.
+fn export_rows(app_figures: &BoothFigures) -> Vec<Vec<String>> {
+    let mut out = vec![[
+        "site_id",
+        "bs_year",
+        "bs_month",
+        "informed",
+        "informed_female",
+        "informed_male",
+        "informed_other",
+        "informed_under18",
+        "materials",
+        "screened",
+        "screened_under18",
+        "intercepted",
+        "handed_over",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .chain(
+        Outcome::ALL
+            .iter()
+            .map(|o| format!("outcome_{}", o.as_str().replace('-', "_"))),
+    )
+    .collect()];
+    for m in &app_figures.months {
+        let i = &m.informed;
+        let mut row: Vec<String> = [
+            m.site_id,
+            i64::from(m.year),
+            i64::from(m.month),
+            i.total(),
+            i.under18[0] + i.adults[0],
+            i.under18[1] + i.adults[1],
+            i.under18[2] + i.adults[2],
+            i.under18.iter().sum(),
+            m.materials,
+            m.screened,
+            m.screened_under18,
+            m.intercepted,
+            m.handed_over,
+        ]
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+        row.extend(m.by_outcome.iter().map(|n| n.to_string()));
+        out.push(row);
+    }
+    out
+}
+
+async fn export_figures(
+    app: &AppState,
+    me: &User,
+    q: &AreaQuery,
+) -> Result<Vec<Vec<String>>, WebError> {
+    allow(me, Capability::ReadAggregates, None, false)?;
+    let period = q.period(today()).map_err(|_| WebError::BadRequest)?;
+    let f = booth_figures(app, q.scope(me.scope), period.from, period.until).await?;
+    Ok(export_rows(&f))
+}
+
+/// `GET /booths.csv`
+pub async fn csv(
+    State(app): State<AppState>,
+    SignedIn(me): SignedIn,
+    Query(q): Query<AreaQuery>,
+) -> Result<Response, WebError> {
+    let rows = export_figures(&app, &me, &q).await?;
+    let body: String = rows.iter().map(|r| r.join(",") + "\n").collect();
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"setu-booths.csv\"",
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// `GET /booths.xlsx`
+pub async fn xlsx(
+    State(app): State<AppState>,
+    SignedIn(me): SignedIn,
+    Query(q): Query<AreaQuery>,
+) -> Result<Response, WebError> {
+    let rows = export_figures(&app, &me, &q).await?;
+    let bytes = crate::pages::indicators::spreadsheet("Booths", &rows)
+        .map_err(|e| WebError::Internal(format!("xlsx: {e}")))?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"setu-booths.xlsx\"",
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// `GET /api/v1/booths/figures`
+pub async fn figures_api(
+    State(app): State<AppState>,
+    SignedIn(me): SignedIn,
+    Query(q): Query<AreaQuery>,
+) -> Result<Json<BoothFigures>, WebError> {
+    allow(&me, Capability::ReadAggregates, None, false)?;
+    let period = q.period(today()).map_err(|_| WebError::BadRequest)?;
+    Ok(Json(
+        booth_figures(&app, q.scope(me.scope), period.from, period.until).await?,
+    ))
+}
+
+/// `?site=ID` (optional: without it, every booth in the user's scope).
+#[derive(Debug, Deserialize)]
+pub struct SiteQuery {
+    site: Option<i64>,
+}
+
+/// `GET /api/v1/tallies[?site=ID]`: latest tallies (no personal data) of booths the user
+/// records for or counts.
+pub async fn tallies_api(
+    State(app): State<AppState>,
+    SignedIn(me): SignedIn,
+    Query(q): Query<SiteQuery>,
+) -> Result<Json<serde_json::Value>, WebError> {
+    allow(&me, Capability::ReadDirectory, None, false)?;
+    let sites = match q.site {
+        Some(id) => vec![app.store.booth(id).await.map_err(|_| WebError::NotFound)?],
+        None => app.store.booths(me.scope).await?,
+    };
+    let mut items = Vec::new();
+    for site in sites {
+        let t = booth_target(&site);
+        if !can(&me, Capability::WriteRecords, Some(&t), false)
+            && !can(&me, Capability::ReadAggregates, Some(&t), false)
+        {
+            if q.site.is_some() {
+                return Err(WebError::NotFound);
+            }
+            continue;
+        }
+        items.extend(app.store.tallies(site.id, 500).await?);
+    }
+    Ok(Json(serde_json::json!({ "items": items })))
+}

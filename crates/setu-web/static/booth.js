@@ -1,0 +1,189 @@
+// The booth capture page offline: forms are queued in localStorage with a client-generated id
+// and the version they were based on, and sent to /api/v1/sync whenever the connection allows.
+// The server makes resending harmless, so the queue is only cleared from what it acknowledged.
+"use strict";
+(function () {
+  var root = document.getElementById("capture");
+  if (!root) return;
+  var KEY = "setu.queue." + root.getAttribute("data-site");
+  var list = document.getElementById("queue-list");
+  var counter = document.getElementById("queue-count");
+  var net = document.getElementById("net-state");
+  var sending = false;
+
+  function load() { try { return JSON.parse(localStorage.getItem(KEY)) || []; } catch (e) { return []; } }
+  function save(q) { localStorage.setItem(KEY, JSON.stringify(q)); render(); }
+
+  function uuid() {
+    var b = new Uint8Array(16);
+    crypto.getRandomValues(b);
+    b[6] = (b[6] & 15) | 64; b[8] = (b[8] & 63) | 128;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+
+  // BS dates without the server: the page carries the first AD day of each BS month.
+  var months = JSON.parse(root.getAttribute("data-bs-months") || "[]");
+  function todayBs() {
+    var now = new Date(Date.now() + (5 * 60 + 45) * 60000).toISOString().slice(0, 10);
+    for (var i = months.length - 1; i >= 0; i--) {
+      if (months[i][2] <= now) {
+        var days = Math.round((Date.parse(now) - Date.parse(months[i][2])) / 86400000);
+        if (days < months[i][3]) {
+          return months[i][0] + "-" + String(months[i][1]).padStart(2, "0") + "-" + String(days + 1).padStart(2, "0");
+        }
+      }
+    }
+    return "";
+  }
+
+  function summary(r) {
+    var d = r.data;
+    if (r.kind === "tally") {
+      var n = ["female_u18", "male_u18", "other_u18", "female_18", "male_18", "other_18"]
+        .reduce(function (a, k) { return a + (parseInt(d[k], 10) || 0); }, 0);
+      return (d.date_bs || d.date || "") + " · " + n;
+    }
+    return (d.date_bs || "") + " · " + ((d.given_name || "") + " " + (d.family_name || "")).trim();
+  }
+
+  function render() {
+    var q = load();
+    var waiting = q.filter(function (r) { return r.state !== "sent"; }).length;
+    counter.textContent = counter.getAttribute("data-label") + ": " + waiting;
+    list.textContent = "";
+    q.forEach(function (r) {
+      var li = document.createElement("li");
+      li.className = "queued " + (r.state || "waiting");
+      li.setAttribute("data-id", r.id);
+      var text = summary(r);
+      if (r.state === "conflict") text += " · " + list.getAttribute("data-conflict");
+      if (r.state === "invalid") text += " · " + list.getAttribute("data-invalid") + ": " + (r.errors || []).join("; ");
+      if (r.state === "sent") text += " · " + list.getAttribute("data-sent");
+      li.appendChild(document.createTextNode(text + " "));
+      if (r.state === "invalid") {
+        var edit = document.createElement("button");
+        edit.type = "button"; edit.className = "small link";
+        edit.textContent = list.getAttribute("data-edit");
+        edit.addEventListener("click", function () { fill(r); save(load().filter(function (x) { return x.id !== r.id; })); });
+        li.appendChild(edit);
+      }
+      if (r.state === "invalid" || r.state === "conflict" || r.state === "sent") {
+        var drop = document.createElement("button");
+        drop.type = "button"; drop.className = "small link";
+        drop.textContent = list.getAttribute("data-discard");
+        drop.addEventListener("click", function () { save(load().filter(function (x) { return x.id !== r.id; })); });
+        li.appendChild(drop);
+      }
+      list.appendChild(li);
+    });
+    net.textContent = navigator.onLine ? net.getAttribute("data-online") : net.getAttribute("data-offline");
+  }
+
+  function read(form) {
+    var data = {};
+    new FormData(form).forEach(function (v, k) {
+      if (k === "csrf" || k === "record_id" || k === "base_version") return;
+      if (k === "documents_seen" || k === "documents_carried" || k === "risk") {
+        (data[k] = data[k] || []).push(v);
+      } else {
+        data[k] = v;
+      }
+    });
+    data.site = root.getAttribute("data-site");
+    return data;
+  }
+
+  function fill(r) {
+    var form = document.querySelector("form[data-kind='" + r.kind + "']");
+    if (!form) return;
+    form.reset();
+    form.elements.record_id.value = r.id;
+    form.elements.base_version.value = r.base_version;
+    Object.keys(r.data).forEach(function (k) {
+      var v = r.data[k];
+      Array.prototype.forEach.call(form.querySelectorAll("[name='" + k + "']"), function (el) {
+        if (el.type === "checkbox") el.checked = Array.isArray(v) ? v.indexOf(el.value) >= 0 : !!v;
+        else el.value = v;
+      });
+    });
+    form.closest("details").open = true;
+    form.scrollIntoView();
+  }
+
+  function queue(form) {
+    var id = form.elements.record_id.value || uuid();
+    var rec = { kind: form.getAttribute("data-kind"), id: id,
+      base_version: parseInt(form.elements.base_version.value, 10) || 0, data: read(form) };
+    // A record still waiting is replaced by its newer content (it keeps its base version).
+    var q = load().filter(function (r) { return r.id !== id; });
+    q.push(rec);
+    save(q);
+    form.reset();
+    form.elements.record_id.value = "";
+    form.elements.base_version.value = "0";
+    setDefaults();
+    sync();
+  }
+
+  function sync() {
+    if (sending || !navigator.onLine) return;
+    var q = load();
+    var batch = q.filter(function (r) { return r.state !== "sent" && r.state !== "conflict" && r.state !== "invalid"; });
+    if (!batch.length) return;
+    sending = true;
+    fetch("/api/v1/sync", {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": root.getAttribute("data-csrf") },
+      body: JSON.stringify({ records: batch.map(function (r) { return { kind: r.kind, id: r.id, base_version: r.base_version, data: r.data }; }) })
+    }).then(function (res) {
+      if (!res.ok) throw new Error(String(res.status));
+      return res.json();
+    }).then(function (body) {
+      var byId = {};
+      body.results.forEach(function (a) { byId[a.id] = a; });
+      save(load().map(function (r) {
+        var a = byId[r.id];
+        if (!a) return r;
+        if (a.outcome === "conflict") { r.state = "conflict"; }
+        else if (a.outcome === "invalid") { r.state = "invalid"; r.errors = (a.errors || []).map(function (e) { return e[1]; }); }
+        else { r.state = "sent"; r.version = a.version; }
+        return r;
+      }));
+    }).catch(function () { /* offline or server away: the queue stays, the next attempt resends */ })
+      .then(function () { sending = false; });
+  }
+
+  function setDefaults() {
+    var bs = todayBs();
+    document.querySelectorAll("input.bs-today").forEach(function (el) { if (!el.value && bs) el.value = bs; });
+    document.querySelectorAll("input.now-time").forEach(function (el) {
+      if (!el.value) el.value = new Date(Date.now() + (5 * 60 + 45) * 60000).toISOString().slice(11, 16);
+    });
+  }
+
+  document.querySelectorAll("form[data-kind]").forEach(function (form) {
+    form.addEventListener("submit", function (e) { e.preventDefault(); queue(form); });
+  });
+  document.querySelectorAll("button.edit-tally").forEach(function (b) {
+    b.addEventListener("click", function () {
+      fill({ kind: "tally", id: b.getAttribute("data-id"), base_version: parseInt(b.getAttribute("data-version"), 10),
+        data: JSON.parse(b.getAttribute("data-values")) });
+    });
+  });
+  var again = root.getAttribute("data-again");
+  if (again) { try { fill(JSON.parse(again)); } catch (e) { /* ignore */ } }
+  document.getElementById("sync-now").addEventListener("click", sync);
+  window.addEventListener("online", function () { render(); sync(); });
+  window.addEventListener("offline", render);
+  setInterval(sync, 30000);
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register(root.getAttribute("data-sw"), { scope: "/booths/" }).catch(function () {});
+  }
+  // Once a record is acknowledged, the copy kept as "sent" is only a receipt for the user.
+  save(load().filter(function (r) { return r.state !== "sent" || Date.now() - (r.at || 0) < 86400000; })
+    .map(function (r) { if (r.state === "sent" && !r.at) r.at = Date.now(); return r; }));
+  setDefaults();
+  render();
+  sync();
+})();
