@@ -197,3 +197,64 @@ test("programme indicators reproduce the brief's figures", async () => {
   await page.screenshot({ path: path.join(shots, "indicators-en.png"), fullPage: true });
   await ctx.close();
 });
+
+test("a booth phone goes offline, records tallies, and each arrives exactly once when back online", async () => {
+  const ctx = await phone();
+  const page = await ctx.newPage();
+  await signIn(page, "booth.jamunaha");
+  await page.goto(base + "/booths");
+  const capture = await page.getAttribute("a[href$='/capture']", "href");
+  const site = capture.match(/\/booths\/(\d+)\/capture/)[1];
+  const count = async () => {
+    const r = await page.request.get(base + "/api/v1/tallies?site=" + site);
+    return (await r.json()).items.length;
+  };
+  await page.goto(base + capture);
+  // Wait for the service worker to take the page under its control, then reload it offline.
+  await page.evaluate(async () => { await navigator.serviceWorker.ready; });
+  await page.reload();
+  const before = await count();
+  await ctx.setOffline(true);
+  await page.reload();
+  assert.match(await page.textContent("#net-state"), /अफलाइन/);
+  for (const n of ["3", "5"]) {
+    await page.fill("form.tally input[name='female_18']", n);
+    await page.fill("form.tally input[name='male_u18']", "1");
+    await page.click("form.tally button[type='submit']");
+  }
+  assert.match(await page.textContent("#queue-count"), /२|2/);
+  await page.screenshot({ path: path.join(shots, "booth-offline-queue.png"), fullPage: true });
+  await ctx.setOffline(false);
+  await page.waitForFunction(() => /[:：]\s*(0|०)$/.test(document.getElementById("queue-count").textContent), null, { timeout: 15000 });
+  assert.equal(await count(), before + 2);
+  // Sending again (a reload replays nothing new, the button resends) adds nothing.
+  await page.reload();
+  await page.click("#sync-now");
+  await page.waitForTimeout(500);
+  assert.equal(await count(), before + 2);
+  await page.screenshot({ path: path.join(shots, "booth-synced.png"), fullPage: true });
+  await ctx.close();
+});
+
+test("booth dashboard, hand-overs and the police queue render on a phone", async () => {
+  const ctx = await phone();
+  const page = await ctx.newPage();
+  await signIn(page, "national");
+  await page.goto(base + "/booths?fy=all");
+  // The brief's 13,211, plus whatever the offline test above added.
+  const informed = await page.textContent("dl.stats div:first-child dd");
+  const latin = informed.replace(/[०-९]/g, (d) => String("०१२३४५६७८९".indexOf(d))).replace(/,/g, "");
+  assert.ok(Number(latin) >= 13211 && Number(latin) < 13300, informed);
+  assert.ok(await page.isVisible("figure.chart svg"));
+  await page.screenshot({ path: path.join(shots, "booths-dashboard.png"), fullPage: true });
+  await page.goto(base + "/handovers");
+  assert.ok((await page.locator("tr.overdue").count()) >= 1, "the unacknowledged hand-over is flagged");
+  await page.screenshot({ path: path.join(shots, "handovers.png"), fullPage: true });
+  await ctx.close();
+  const police = await (await phone()).newPage();
+  await signIn(police, "police.jamunaha");
+  await police.goto(base + "/referrals");
+  assert.ok((await police.locator("#referrals tbody tr").count()) >= 4);
+  await police.screenshot({ path: path.join(shots, "referrals-police.png"), fullPage: true });
+  await police.context().close();
+});

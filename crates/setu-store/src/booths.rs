@@ -17,7 +17,6 @@ use setu_core::calendar::iso;
 use setu_core::community::{Participants, Sex};
 use setu_core::directory::SiteKind;
 use setu_core::risk::{Catalogue, Indicator, RiskCategory, RiskLevel};
-use setu_core::PlaceCode;
 use sqlx::{Any, Row, Transaction};
 use time::Date;
 
@@ -747,17 +746,6 @@ pub struct SyncConflict {
     pub resolution: Option<String>,
 }
 
-impl SyncConflict {
-    /// Where it lives.
-    pub fn target(&self, place: PlaceCode, organisation: Option<i64>) -> Target {
-        Target {
-            place: Some(place),
-            site: Some(self.site_id),
-            organisation,
-        }
-    }
-}
-
 impl Store {
     /// Open conflicts inside `scope`, oldest first.
     pub async fn sync_conflicts(&self, scope: Scope) -> Result<Vec<SyncConflict>> {
@@ -1042,25 +1030,11 @@ impl Store {
     ) -> Result<Screening> {
         let id: String = r.try_get("id")?;
         let place_code: String = r.try_get("place_code")?;
-        let open = |col: &str| -> Result<Option<String>> {
-            let v: Option<String> = r.try_get(col)?;
-            Ok(match (reveal, v) {
-                (Reveal::To(_), Some(v)) => Some(self.keys.open("screening", col, &id, &v)?),
-                _ => None,
-            })
-        };
-        if let Reveal::To(actor) = reveal {
-            let mut e = Event::new("view-personal", "screening", &id).fields(&[
-                "given_name",
-                "family_name",
-                "birth_date",
-                "phone",
-                "destination_place",
-                "note",
-            ]);
-            e.place = place_code.parse().ok();
-            self.audit(actor, &e).await?;
-        }
+        let sealed = <ScoredScreening as Synced>::SEALED;
+        let opener = self
+            .opener(reveal, "screening", "screening", &id, &place_code, sealed)
+            .await?;
+        let open = |col: &str| opener.get(r, col);
         let list = |col: &str| -> Result<Vec<String>> {
             let v: String = r.try_get(col)?;
             Ok(v.split(',')

@@ -100,7 +100,11 @@ pub(crate) const SEALED: &[(&str, &str, &[&str])] = &[
         ],
     ),
     ("sync_conflict", "id", &["payload"]),
-    ("handover", "id", &["from_officer", "to_officer"]),
+    (
+        "handover",
+        "id",
+        &["from_officer", "to_officer", "documents"],
+    ),
     ("police_referral", "id", &["description", "close_reason"]),
 ];
 
@@ -459,3 +463,51 @@ pub struct GlassGrant {
 }
 
 const COLUMNS: &str = "id, organisation_id, place_code, title, name, phone, version";
+
+/// Opens the sealed columns of one row for the actor a [`Reveal`] names. Made by
+/// [`Store::opener`], which writes the one audit entry for the view first; with `Reveal::No`
+/// nothing is audited and every column stays closed.
+#[derive(Debug)]
+pub(crate) struct Opener<'a> {
+    store: &'a Store,
+    table: &'static str,
+    id: String,
+    open: bool,
+}
+
+impl Opener<'_> {
+    /// The plain value of sealed column `col` of row `r`, if revealed and present.
+    pub(crate) fn get(&self, r: &AnyRow, col: &str) -> Result<Option<String>> {
+        let v: Option<String> = r.try_get(col)?;
+        match v {
+            Some(v) if self.open => Ok(Some(self.store.keys.open(self.table, col, &self.id, &v)?)),
+            _ => Ok(None),
+        }
+    }
+}
+
+impl Store {
+    /// Audits a view of row `id` of `table` (as `entity`, at `place`, showing `fields`) when
+    /// `reveal` names someone, and returns what opens its sealed columns.
+    pub(crate) async fn opener(
+        &self,
+        reveal: Reveal<'_>,
+        entity: &str,
+        table: &'static str,
+        id: &str,
+        place: &str,
+        fields: &[&str],
+    ) -> Result<Opener<'_>> {
+        if let Reveal::To(actor) = reveal {
+            let mut e = Event::new("view-personal", entity, id).fields(fields);
+            e.place = place.parse().ok();
+            self.audit(actor, &e).await?;
+        }
+        Ok(Opener {
+            store: self,
+            table,
+            id: id.to_string(),
+            open: matches!(reveal, Reveal::To(_)),
+        })
+    }
+}

@@ -60,8 +60,8 @@ pub struct Handover {
     pub to_officer: Option<String>,
     /// Rank.
     pub to_rank: String,
-    /// Documents.
-    pub documents: String,
+    /// Documents handed over (revealed: a description can carry document numbers).
+    pub documents: Option<String>,
     /// GD number.
     pub gd_number: String,
     /// FIR number.
@@ -223,7 +223,7 @@ impl Store {
         .bind(d.to.1.map(|s| s.to_string()))
         .bind(seal("to_officer", &d.to.2)?)
         .bind(d.to.3.clone())
-        .bind(d.documents.clone())
+        .bind(seal("documents", &Some(d.documents.clone()).filter(|d| !d.is_empty()))?)
         .bind(d.gd_number.clone())
         .bind(d.fir_number.clone())
         .bind(time_text(d.at + HANDOVER_ACK_WITHIN))
@@ -250,7 +250,7 @@ impl Store {
             by,
             &Event::new("create", "handover", &id)
                 .at(d.place)
-                .fields(&["from_officer", "to_officer"])
+                .fields(&["from_officer", "to_officer", "documents"])
                 .detail(format!(
                     "{} persons, {} to {}",
                     d.persons.len(),
@@ -291,33 +291,6 @@ impl Store {
             out.push(self.handover_from_row(r, Reveal::No).await?);
         }
         Ok(out)
-    }
-
-    /// Persons handed over inside `scope` (sending side) between two days, by booth.
-    pub async fn handed_over_persons(
-        &self,
-        scope: Scope,
-        from: time::Date,
-        to: time::Date,
-    ) -> Result<i64> {
-        let (cond, value) = scope_condition(
-            scope,
-            3,
-            "h.place_code",
-            Some("h.site_id"),
-            Some("h.from_org_id"),
-        );
-        let sql = format!(
-            "SELECT COUNT(*) FROM handover_person p JOIN handover h ON h.id = p.handover_id \
-             WHERE h.handed_at >= $1 AND h.handed_at < $2 AND {cond}"
-        );
-        let mut q = sqlx::query_scalar::<_, i64>(&sql)
-            .bind(setu_core::calendar::iso(from))
-            .bind(setu_core::calendar::iso(to.next_day().unwrap_or(to)));
-        if let Some(v) = value {
-            q = q.bind(v);
-        }
-        Ok(q.fetch_one(&self.pool).await?)
     }
 
     /// Acknowledges a hand-over: in Setu by the receiving side (`receipt` is `None`), or by
@@ -375,19 +348,17 @@ impl Store {
     ) -> Result<Handover> {
         let id: String = r.try_get("id")?;
         let place_code: String = r.try_get("place_code")?;
-        if let Reveal::To(actor) = reveal {
-            let mut e = Event::new("view-personal", "handover", &id)
-                .fields(&["from_officer", "to_officer"]);
-            e.place = place_code.parse().ok();
-            self.audit(actor, &e).await?;
-        }
-        let open = |col: &str| -> Result<Option<String>> {
-            let v: Option<String> = r.try_get(col)?;
-            Ok(match (reveal, v) {
-                (Reveal::To(_), Some(v)) => Some(self.keys.open("handover", col, &id, &v)?),
-                _ => None,
-            })
-        };
+        let opener = self
+            .opener(
+                reveal,
+                "handover",
+                "handover",
+                &id,
+                &place_code,
+                &["from_officer", "to_officer", "documents"],
+            )
+            .await?;
+        let open = |col: &str| opener.get(r, col);
         let persons = sqlx::query_scalar::<_, String>(
             "SELECT screening_id FROM handover_person WHERE handover_id = $1 ORDER BY screening_id",
         )
@@ -405,7 +376,7 @@ impl Store {
             to_org_id: r.try_get("to_org_id")?,
             to_officer: open("to_officer")?,
             to_rank: r.try_get("to_rank")?,
-            documents: r.try_get("documents")?,
+            documents: open("documents")?,
             gd_number: r.try_get("gd_number")?,
             fir_number: r.try_get("fir_number")?,
             due_at: r.try_get("due_at")?,
@@ -562,21 +533,17 @@ impl Store {
     ) -> Result<Referral> {
         let id: String = r.try_get("id")?;
         let place_code: String = r.try_get("place_code")?;
-        if let Reveal::To(actor) = reveal {
-            let mut e = Event::new("view-personal", "police-referral", &id)
-                .fields(&["description", "close_reason"]);
-            e.place = place_code.parse().ok();
-            self.audit(actor, &e).await?;
-        }
-        let open = |col: &str| -> Result<Option<String>> {
-            let v: Option<String> = r.try_get(col)?;
-            Ok(match (reveal, v) {
-                (Reveal::To(_), Some(v)) => {
-                    Some(self.keys.open("police_referral", col, &id, &v)?)
-                }
-                _ => None,
-            })
-        };
+        let opener = self
+            .opener(
+                reveal,
+                "police-referral",
+                "police_referral",
+                &id,
+                &place_code,
+                &["description", "close_reason"],
+            )
+            .await?;
+        let open = |col: &str| opener.get(r, col);
         let text = |col: &str| -> Result<String> { Ok(r.try_get::<String, _>(col)?) };
         Ok(Referral {
             source: ReferralSource::parse(&text("source")?).unwrap_or(ReferralSource::Community),

@@ -1461,3 +1461,224 @@ async fn youth_groups_and_activities_paid_from_a_budget_line() {
     })
     .await;
 }
+
+/// Hand-overs: one record for a group, sealed officers and documents, acknowledged once (in Setu
+/// or by a paper receipt), flagged when unacknowledged past 24 hours. Referrals: steps only
+/// forward, a reason to close without action, each step timed, overdue by urgency.
+#[tokio::test]
+async fn handovers_are_acknowledged_once_and_referrals_are_timed() {
+    use setu_core::booths::{HandoverForm, ReferralForm, ReferralStatus, ScreeningForm};
+    use setu_store::booths::ScoredScreening;
+    use setu_store::contacts::Reveal;
+    use time::{Duration, OffsetDateTime};
+    each_engine(|s| async move {
+        let sys = Actor::system("test");
+        let org = |kind: &str| DirectoryForm {
+            name_en: format!("Org {kind}"),
+            kind: kind.into(),
+            place: "51106".into(),
+            ..Default::default()
+        };
+        let police = s
+            .create_organisation(&sys, &org("police-unit").to_org().unwrap())
+            .await
+            .unwrap();
+        let ngo = s
+            .create_organisation(&sys, &org("ngo").to_org().unwrap())
+            .await
+            .unwrap();
+        let booth = s
+            .create_site(
+                &sys,
+                &DirectoryForm {
+                    name_en: "Booth".into(),
+                    kind: "border-booth".into(),
+                    place: "51106".into(),
+                    organisation: ngo.to_string(),
+                    ..Default::default()
+                }
+                .to_site()
+                .unwrap(),
+            )
+            .await
+            .unwrap();
+        let catalogue = s.risk_catalogue().await.unwrap();
+        let now = OffsetDateTime::now_utc();
+        let mut persons = Vec::new();
+        for k in 0..3 {
+            let (draft, risk_score, risk_level) = ScreeningForm {
+                site: booth.to_string(),
+                date: "2025-02-01".into(),
+                sex: "female".into(),
+                age: "19".into(),
+                outcome: "handed-to-police".into(),
+                ..Default::default()
+            }
+            .check(now.date(), &catalogue)
+            .unwrap();
+            let id = format!("00000000-0000-4000-8000-00000000000{k}");
+            let rec = ScoredScreening {
+                draft,
+                risk_version: catalogue.version,
+                risk_score,
+                risk_level,
+            };
+            s.sync_screening(&sys, &id, 0, &rec, "{}").await.unwrap();
+            persons.push(id);
+        }
+        let form = HandoverForm {
+            date: "2025-02-01".into(),
+            time: "10:00".into(),
+            place: "51106".into(),
+            site: booth.to_string(),
+            from_party: "ssb".into(),
+            from_officer: "Officer Unique-Name-7".into(),
+            to_party: "nepal-police".into(),
+            to_org: police.to_string(),
+            persons: persons.clone(),
+            documents: "Passport PA1234567".into(),
+            ..Default::default()
+        };
+        let id = s
+            .create_handover(&sys, &form.check(now).unwrap())
+            .await
+            .unwrap();
+        let h = s.handover(&id, Reveal::No).await.unwrap();
+        assert_eq!(h.persons.len(), 3, "a group is one hand-over");
+        assert_eq!((h.from_officer.clone(), h.documents.clone()), (None, None));
+        assert!(h.overdue(now), "24 hours passed without acknowledgement");
+        assert!(!h.overdue(
+            OffsetDateTime::parse(&h.handed_at, &time::format_description::well_known::Rfc3339)
+                .unwrap()
+                + Duration::hours(23)
+        ));
+        let opened = s.handover(&id, Reveal::To(&sys)).await.unwrap();
+        assert_eq!(opened.documents.as_deref(), Some("Passport PA1234567"));
+        s.acknowledge_handover(&sys, &id, Some("R-1"))
+            .await
+            .unwrap();
+        assert!(!s.handover(&id, Reveal::No).await.unwrap().overdue(now));
+        assert!(matches!(
+            s.acknowledge_handover(&sys, &id, None).await,
+            Err(StoreError::Rejected("error-already-acknowledged"))
+        ));
+        let unknown = HandoverForm {
+            persons: vec!["00000000-0000-4000-8000-0000000000ff".into()],
+            ..form
+        };
+        assert!(s
+            .create_handover(&sys, &unknown.check(now).unwrap())
+            .await
+            .is_err());
+
+        let referral = ReferralForm {
+            source: "community".into(),
+            place: "5110603".into(),
+            to_org: police.to_string(),
+            category: "child-marriage".into(),
+            urgency: "urgent".into(),
+            description: "A wedding is planned".into(),
+            ..Default::default()
+        }
+        .check()
+        .unwrap();
+        let sent = now - Duration::hours(30);
+        let r = s
+            .create_referral(&sys, &referral, None, sent)
+            .await
+            .unwrap();
+        assert!(
+            s.referral(&r, Reveal::No).await.unwrap().overdue(now),
+            "urgent: acknowledge within 24 h"
+        );
+        assert!(matches!(
+            s.advance_referral(&sys, &r, ReferralStatus::Closed, None, now)
+                .await,
+            Err(StoreError::Rejected("error-referral-step"))
+        ));
+        s.advance_referral(
+            &sys,
+            &r,
+            ReferralStatus::Acknowledged,
+            None,
+            sent + Duration::minutes(90),
+        )
+        .await
+        .unwrap();
+        s.advance_referral(
+            &sys,
+            &r,
+            ReferralStatus::ActionTaken,
+            None,
+            sent + Duration::hours(20),
+        )
+        .await
+        .unwrap();
+        let got = s.referral(&r, Reveal::No).await.unwrap();
+        assert_eq!(
+            (got.minutes_to_acknowledge(), got.minutes_to_act()),
+            (Some(90), Some(1200))
+        );
+        assert!(!got.overdue(now));
+        let r2 = s.create_referral(&sys, &referral, None, now).await.unwrap();
+        assert!(matches!(
+            s.advance_referral(
+                &sys,
+                &r2,
+                ReferralStatus::ClosedWithoutAction,
+                Some(" "),
+                now
+            )
+            .await,
+            Err(StoreError::Rejected("error-referral-reason"))
+        ));
+        s.advance_referral(
+            &sys,
+            &r2,
+            ReferralStatus::ClosedWithoutAction,
+            Some("Duplicate of another report"),
+            now,
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            s.referral(&r2, Reveal::To(&sys))
+                .await
+                .unwrap()
+                .close_reason
+                .as_deref(),
+            Some("Duplicate of another report")
+        );
+    })
+    .await;
+}
+
+/// The risk catalogue: version 1 seeded, a change is a new version, old versions stay as they
+/// were, a bad version is refused.
+#[tokio::test]
+async fn risk_catalogue_changes_are_new_versions() {
+    each_engine(|s| async move {
+        let sys = Actor::system("test");
+        let v1 = s.risk_catalogue().await.unwrap();
+        assert_eq!(v1.version, 1);
+        assert_eq!(v1, setu_core::risk::Catalogue::default_set());
+        let mut next = v1.clone();
+        next.indicators[0].weight = 9;
+        next.indicators.pop();
+        assert_eq!(s.save_risk_catalogue(&sys, &next).await.unwrap(), 2);
+        let v2 = s.risk_catalogue().await.unwrap();
+        assert_eq!(
+            (v2.version, v2.indicators[0].weight, v2.indicators.len()),
+            (2, 9, v1.indicators.len() - 1)
+        );
+        assert_eq!(
+            s.risk_catalogue_version(1).await.unwrap(),
+            v1,
+            "version 1 unchanged"
+        );
+        next.high_threshold = 0;
+        assert!(s.save_risk_catalogue(&sys, &next).await.is_err());
+        assert_eq!(s.risk_catalogue_versions().await.unwrap().len(), 2);
+    })
+    .await;
+}

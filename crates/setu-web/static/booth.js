@@ -37,12 +37,18 @@
     return "";
   }
 
+  // Numbers in the reader's digits, as the server writes them.
+  function digits(n) {
+    var s = String(n);
+    return root.getAttribute("data-deva") === "true" ? s.replace(/[0-9]/g, function (d) { return "०१२३४५६७८९"[d]; }) : s;
+  }
+
   function summary(r) {
     var d = r.data;
     if (r.kind === "tally") {
       var n = ["female_u18", "male_u18", "other_u18", "female_18", "male_18", "other_18"]
         .reduce(function (a, k) { return a + (parseInt(d[k], 10) || 0); }, 0);
-      return (d.date_bs || d.date || "") + " · " + n;
+      return (d.date_bs || d.date || "") + " · " + digits(n);
     }
     return (d.date_bs || "") + " · " + ((d.given_name || "") + " " + (d.family_name || "")).trim();
   }
@@ -50,7 +56,7 @@
   function render() {
     var q = load();
     var waiting = q.filter(function (r) { return r.state !== "sent"; }).length;
-    counter.textContent = counter.getAttribute("data-label") + ": " + waiting;
+    counter.textContent = counter.getAttribute("data-label") + ": " + digits(waiting);
     list.textContent = "";
     q.forEach(function (r) {
       var li = document.createElement("li");

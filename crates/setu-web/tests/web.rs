@@ -2609,3 +2609,194 @@ async fn the_ngo_forum_shares_services_alerts_and_its_log() {
     })
     .await;
 }
+
+/// Posts a sync batch as `who`; returns the status and each record's (id, outcome, version).
+async fn sync_batch(
+    app: &Router,
+    who: &Client,
+    records: &[serde_json::Value],
+) -> (StatusCode, Vec<(String, String, i64)>) {
+    let body = serde_json::json!({ "records": records }).to_string();
+    let req = Request::post("/api/v1/sync")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::COOKIE, who.cookie.clone())
+        .header("x-csrf-token", who.csrf.clone())
+        .body(Body::from(body))
+        .unwrap();
+    let r = send(app, req).await;
+    let v: serde_json::Value = serde_json::from_str(&r.body).unwrap_or_default();
+    let results = v["results"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|a| {
+            (
+                a["id"].as_str().unwrap_or("").to_string(),
+                a["outcome"].as_str().unwrap_or("").to_string(),
+                a["version"].as_i64().unwrap_or(0),
+            )
+        })
+        .collect();
+    (r.status, results)
+}
+
+/// A booth of the in-scope organisation, and a booth worker there.
+async fn booth_and_worker(store: &Store) -> (i64, Client) {
+    let sys = Actor::system("test");
+    let booth = store
+        .create_site(
+            &sys,
+            &setu_core::directory::DirectoryForm {
+                name_en: "Replay booth".into(),
+                kind: "border-booth".into(),
+                place: "51106".into(),
+                ..Default::default()
+            }
+            .to_site()
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    let worker = sign_in(
+        store,
+        "booth.replay",
+        Role::BoothWorker,
+        &format!("site:{booth}"),
+    )
+    .await;
+    (booth, worker)
+}
+
+/// The offline-sync acceptance test: 1,000 tallies arrive shuffled, in batches, each several
+/// times; then corrections, late copies of the originals and stale edits. Every record is
+/// stored exactly once, corrections win, late copies change nothing, stale edits become
+/// conflicts, and nothing is overwritten.
+#[tokio::test]
+async fn sync_replays_a_thousand_records_with_duplicates_out_of_order_exactly_once() {
+    each_app(|app, store| async move {
+        let (booth, worker) = booth_and_worker(&store).await;
+        let tally = |k: usize, n: usize, base: i64| {
+            serde_json::json!({
+                "kind": "tally",
+                "id": format!("00000000-0000-4000-8000-{k:012}"),
+                "base_version": base,
+                "data": {"site": booth.to_string(), "date": "2025-01-01", "female_18": n.to_string()}
+            })
+        };
+        // Every record twice or three times, in a scrambled order (a fixed permutation).
+        let mut wire: Vec<serde_json::Value> = Vec::new();
+        for copy in 0..3 {
+            for i in 0..1000usize {
+                let k = (i * 617 + copy * 131) % 1000;
+                if copy < 2 || k % 3 == 0 {
+                    wire.push(tally(k, k % 50 + 1, 0));
+                }
+            }
+        }
+        let mut outcomes = std::collections::HashMap::<String, usize>::new();
+        for batch in wire.chunks(250) {
+            let (status, results) = sync_batch(&app, &worker, batch).await;
+            assert_eq!(status, StatusCode::OK);
+            assert_eq!(results.len(), batch.len());
+            for (_, outcome, version) in results {
+                assert_eq!(version, 1);
+                *outcomes.entry(outcome).or_default() += 1;
+            }
+        }
+        assert_eq!(outcomes.get("created"), Some(&1000));
+        assert_eq!(outcomes.get("unchanged"), Some(&(wire.len() - 1000)));
+        let stored = store.tallies(booth, 5_000).await.unwrap();
+        assert_eq!(stored.len(), 1000, "each record exactly once");
+        let sum: i64 = stored.iter().map(|t| t.informed.total()).sum();
+        assert_eq!(sum, (0..1000).map(|k| (k % 50 + 1) as i64).sum::<i64>());
+
+        // Corrections of the first 100 (based on version 1), mixed with late copies of their
+        // originals and then stale edits still based on version 1.
+        let mut mixed: Vec<serde_json::Value> = (0..100).map(|k| tally(k, 99, 1)).collect();
+        mixed.extend((0..100).rev().map(|k| tally(k, k % 50 + 1, 0)));
+        let (_, results) = sync_batch(&app, &worker, &mixed).await;
+        assert!(results[..100].iter().all(|r| r.1 == "updated" && r.2 == 2));
+        assert!(results[100..].iter().all(|r| r.1 == "unchanged" && r.2 == 2));
+        let stale: Vec<serde_json::Value> = (0..10).map(|k| tally(k, 7, 1)).collect();
+        let (_, results) = sync_batch(&app, &worker, &stale).await;
+        assert!(results.iter().all(|r| r.1 == "conflict" && r.2 == 2), "{results:?}");
+        // The same stale edit again is the same conflict, not a second one.
+        sync_batch(&app, &worker, &stale).await;
+        let scope: setu_core::access::Scope = format!("site:{booth}").parse().unwrap();
+        assert_eq!(store.sync_conflicts(scope).await.unwrap().len(), 10);
+        let after = store.tallies(booth, 5_000).await.unwrap();
+        assert_eq!(after.len(), 1000);
+        assert_eq!(
+            after.iter().filter(|t| t.informed.total() == 99).count(),
+            100,
+            "corrections kept, stale edits did not overwrite them"
+        );
+
+        // A record for a booth outside the worker's scope is refused, and nothing is stored.
+        let other = store
+            .create_site(
+                &Actor::system("test"),
+                &setu_core::directory::DirectoryForm {
+                    name_en: "Other booth".into(),
+                    kind: "border-booth".into(),
+                    place: "11303".into(),
+                    ..Default::default()
+                }
+                .to_site()
+                .unwrap(),
+            )
+            .await
+            .unwrap();
+        let foreign = serde_json::json!({"kind": "tally", "id": "00000000-0000-4000-8000-999999999999",
+            "data": {"site": other.to_string(), "date": "2025-01-01", "male_18": "2"}});
+        let (_, results) = sync_batch(&app, &worker, &[foreign]).await;
+        assert_eq!(results[0].1, "invalid");
+        assert!(store.tallies(other, 10).await.unwrap().is_empty());
+    })
+    .await;
+}
+
+/// The booth form on a slow link: its first load (page, stylesheet, scripts) under 60 KB on the
+/// wire, and one screening record under 2 KB.
+#[tokio::test]
+async fn booth_form_is_light_on_a_slow_link() {
+    each_app(|app, store| async move {
+        let (booth, worker) = booth_and_worker(&store).await;
+        let mut total = 0;
+        for path in [
+            format!("/booths/{booth}/capture"),
+            "/static/setu.css".into(),
+            "/static/setu.js".into(),
+            "/static/booth.js".into(),
+            "/booths/sw.js".into(),
+        ] {
+            let req = Request::get(&path)
+                .header(header::ACCEPT_ENCODING, "gzip")
+                .header(header::COOKIE, format!("setu_lang=ne; {}", worker.cookie))
+                .body(Body::empty())
+                .unwrap();
+            let resp = app.clone().oneshot(req).await.unwrap();
+            assert_eq!(resp.status(), StatusCode::OK, "{path}");
+            total += to_bytes(resp.into_body(), 1 << 20).await.unwrap().len();
+        }
+        assert!(total < 60 * 1024, "first load is {total} bytes on the wire");
+        // A full screening record as the phone sends it, with long Nepali text.
+        let record = serde_json::json!({"kind": "screening", "id": "00000000-0000-4000-8000-000000000001",
+            "base_version": 0, "data": {"site": booth.to_string(), "date_bs": "२०८२-०८-१२", "time": "10:45",
+            "consent_record": "on", "given_name": "सीता कुमारी", "family_name": "तामाङ", "sex": "female", "age": "16",
+            "phone": "9812345678", "home": "5110619", "documents_seen": ["citizenship"], "destination_country": "India",
+            "destination_place": "मुम्बई, एक कपडा कारखाना", "purpose": "work", "companions": "1",
+            "companion_relation": "stranger", "paid_by": "agent", "agent_involved": "on",
+            "documents_carried": ["citizenship", "voter-id"],
+            "risk": ["minor-no-consent", "documents-held", "unknown-destination", "offer-too-good"],
+            "outcome": "intercepted", "consent_share": "on",
+            "note": "साथमा भएका व्यक्तिले काम दिलाउने भने, ठेगाना थाहा छैन।".repeat(3)}});
+        let size = record.to_string().len();
+        assert!(size < 2048, "one record is {size} bytes");
+        let (status, results) = sync_batch(&app, &worker, &[record]).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(results[0].1, "created");
+    })
+    .await;
+}

@@ -556,10 +556,17 @@ pub async fn booths(store: &Store, ids: &DemoIds) -> Result<()> {
         .iter()
         .map(|i| i.code.clone())
         .collect();
+    // Nine in ten of those stopped are handed over (police, family, shelter), one in ten only
+    // stopped and counselled.
     let stopped_outcomes = [
         "handed-to-police",
         "handed-to-police",
         "reunited-with-family",
+        "referred-to-shelter",
+        "handed-to-police",
+        "reunited-with-family",
+        "handed-to-police",
+        "handed-to-police",
         "referred-to-shelter",
         "intercepted",
     ];
@@ -640,10 +647,12 @@ pub async fn booths(store: &Store, ids: &DemoIds) -> Result<()> {
     let mut recent = Vec::new();
     for k in DEMO_SSB_GROUP..total_screenings {
         let site = booths[k % 2];
-        let day = weeks[(k * 7) % weeks.len()] + Duration::days(i64::try_from(k % 5).unwrap_or(0));
+        let day = (weeks[(k * 7) % weeks.len()]
+            + Duration::days(i64::try_from(k % 5).unwrap_or(0)))
+        .min(date!(2023 - 12 - 31));
         let outcome = if stopped < DEMO_STOPPED && k % 5 != 0 {
             stopped += 1;
-            stopped_outcomes[k % stopped_outcomes.len()]
+            stopped_outcomes[stopped % stopped_outcomes.len()]
         } else {
             "counselled-continued"
         };

@@ -427,6 +427,42 @@ async fn demo_builds_the_programme_directory_on_each_engine() {
                 .len(),
             1
         );
+        // The booths, 2019-2023, as the brief reports: 13,211 informed, about 2,300 under 18,
+        // more than 800 stopped and handed over, and one SSB hand-over of 41 women.
+        let (from, to) = (
+            time::macros::date!(2019 - 01 - 01),
+            time::macros::date!(2023 - 12 - 31),
+        );
+        let np: setu_core::access::Scope = "NP".parse().unwrap();
+        let days = store.tally_days(np, from, to).await.unwrap();
+        let informed: i64 = days.iter().map(|d| d.informed.total()).sum();
+        let minors: i64 = days
+            .iter()
+            .map(|d| d.informed.under18.iter().sum::<i64>())
+            .sum();
+        assert_eq!((informed, minors), (13_211, 2_300));
+        let groups = store.screening_groups(np, from, to).await.unwrap();
+        let count = |f: &dyn Fn(&setu_core::booths::Outcome) -> bool| -> i64 {
+            groups.iter().filter(|g| f(&g.outcome)).map(|g| g.n).sum()
+        };
+        use setu_core::booths::Outcome as O;
+        assert!(count(&|o| o.stopped()) > 800);
+        assert!(
+            count(&|o| matches!(
+                o,
+                O::HandedToPolice | O::ReunitedWithFamily | O::ReferredToShelter
+            )) > 800
+        );
+        let handovers = store.handovers(np, 10).await.unwrap();
+        assert!(handovers
+            .iter()
+            .any(|h| h.from_party == "ssb" && h.persons.len() == 41 && h.acknowledged()));
+        assert!(
+            handovers
+                .iter()
+                .any(|h| h.overdue(time::OffsetDateTime::now_utc())),
+            "one hand-over waits"
+        );
         // One account per role.
         let users = store.users().await.unwrap();
         for role in setu_core::access::Role::all() {

@@ -127,7 +127,7 @@ CREATE TABLE handover (
     to_org_id       INTEGER REFERENCES organisation (id),
     to_officer      TEXT,                       -- sealed
     to_rank         TEXT NOT NULL,
-    documents       TEXT NOT NULL,
+    documents       TEXT,                       -- sealed
     gd_number       TEXT NOT NULL,
     fir_number      TEXT NOT NULL,
     due_at          TEXT NOT NULL,

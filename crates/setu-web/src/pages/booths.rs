@@ -14,7 +14,6 @@ use setu_core::access::{Capability, Scope, Target};
 use setu_core::booths::{Outcome, ScreeningForm, TallyForm, SCREENING_LIST_FIELDS};
 use setu_core::calendar::{iso, BsDate};
 use setu_core::community::{Participants, Sex};
-use setu_core::FiscalYear;
 use setu_store::auth::User;
 use setu_store::booths::{ScoredScreening, SyncOutcome, SyncResult};
 use setu_store::contacts::Reveal;
@@ -108,14 +107,12 @@ impl From<setu_store::StoreError> for Refused {
 /// Checks, scopes and stores one record: the one path for forms and phones.
 async fn sync_record(app: &AppState, me: &User, rec: &SyncRecord) -> Result<SyncResult, Refused> {
     let payload = rec.data.to_string();
-    let booth_of = |site: &str| site.trim().parse::<i64>().unwrap_or(0);
     match rec.kind.as_str() {
         "tally" => {
             let form: TallyForm =
                 serde_json::from_value(rec.data.clone()).map_err(|_| WebError::BadRequest)?;
             let draft = form.check(today()).map_err(Refused::Fields)?;
-            let site = scoped_booth(app, me, booth_of(&form.site)).await?;
-            debug_assert_eq!(site.id, draft.site);
+            scoped_booth(app, me, draft.site).await?;
             Ok(app
                 .store
                 .sync_tally(&me.actor(), &rec.id, rec.base_version, &draft, &payload)
@@ -259,7 +256,7 @@ async fn post_form(
             .to_string()
     };
     let id = match field(&data, "record_id") {
-        s if s.is_empty() => uuid_v4(),
+        s if s.is_empty() => uuid::Uuid::new_v4().to_string(),
         s => s,
     };
     let base_version = field(&data, "base_version").parse().unwrap_or(0);
@@ -286,12 +283,7 @@ async fn post_form(
             Ok(Redirect::to(&format!("/booths/{}/capture?saved={kind}", site.id)).into_response())
         }
         Err(Refused::Fields(inv)) => {
-            let notice = inv
-                .0
-                .iter()
-                .map(|f| page.t(f.message))
-                .collect::<Vec<_>>()
-                .join(" · ");
+            let notice = crate::pages::invalid_message(&page, &inv);
             capture_page(
                 &app,
                 page,
@@ -305,11 +297,6 @@ async fn post_form(
         }
         Err(Refused::Web(e)) => Err(e),
     }
-}
-
-/// A random (version 4) UUID for records made on the server.
-fn uuid_v4() -> String {
-    uuid::Uuid::new_v4().to_string()
 }
 
 /// `POST /booths/{id}/tallies`
@@ -380,16 +367,8 @@ async fn capture_page(
     let page = page.with_title(title, "booths");
     let catalogue = app.store.risk_catalogue().await?;
     let tallies = app.store.tallies(site.id, 7).await?;
-    let choices = |all: &[&str], prefix: &str| -> Vec<Choice> {
-        all.iter()
-            .map(|v| Choice {
-                value: (*v).to_string(),
-                label: page.t(&format!("{prefix}{v}")),
-                selected: false,
-            })
-            .collect()
-    };
-    let strs = |v: Vec<&'static str>| v;
+    use crate::pages::choices;
+    use setu_core::booths::{Document, Payer, Purpose, Relation};
     let html = CapturePage {
         site_id: site.id,
         today_bs: BsDate::from_ad(today())
@@ -406,24 +385,12 @@ async fn capture_page(
             })
             .collect(),
         risk_version: catalogue.version,
-        sexes: choices(&strs(Sex::ALL.iter().map(|s| s.as_str()).collect()), "sex-"),
-        outcomes: choices(&strs(Outcome::ALL.iter().map(|s| s.as_str()).collect()), "outcome-"),
-        purposes: choices(
-            &strs(setu_core::booths::Purpose::ALL.iter().map(|s| s.as_str()).collect()),
-            "purpose-",
-        ),
-        relations: choices(
-            &strs(setu_core::booths::Relation::ALL.iter().map(|s| s.as_str()).collect()),
-            "relation-",
-        ),
-        payers: choices(
-            &strs(setu_core::booths::Payer::ALL.iter().map(|s| s.as_str()).collect()),
-            "payer-",
-        ),
-        documents: choices(
-            &strs(setu_core::booths::Document::ALL.iter().map(|s| s.as_str()).collect()),
-            "document-",
-        ),
+        sexes: choices(&page, Sex::ALL.iter().map(|s| s.as_str()), "sex-", ""),
+        outcomes: choices(&page, Outcome::ALL.iter().map(|s| s.as_str()), "outcome-", ""),
+        purposes: choices(&page, Purpose::ALL.iter().map(|s| s.as_str()), "purpose-", ""),
+        relations: choices(&page, Relation::ALL.iter().map(|s| s.as_str()), "relation-", ""),
+        payers: choices(&page, Payer::ALL.iter().map(|s| s.as_str()), "payer-", ""),
+        documents: choices(&page, Document::ALL.iter().map(|s| s.as_str()), "document-", ""),
         tallies: tallies
             .iter()
             .map(|t| {
@@ -819,7 +786,7 @@ pub async fn dashboard(
             .iter()
             .map(|o| page.t(&format!("outcome-{}", o.as_str())))
             .collect(),
-        fy_choices: fy_choices(&page, &fy),
+        fy_choices: crate::pages::inputs::fy_choices(&page, &fy, today()),
         writable,
         export: format!("place={}&fy={}", q.place.trim(), fy),
         place: q.place.clone(),
@@ -839,27 +806,6 @@ fn month_label(page: &Page, year: u16, month: u8) -> String {
             )
         })
         .unwrap_or_default()
-}
-
-/// Fiscal-year choices: the current one and five before it, and "all years".
-pub fn fy_choices(page: &Page, selected: &str) -> Vec<Choice> {
-    let Ok(current) = FiscalYear::containing(today()) else {
-        return Vec::new();
-    };
-    let mut out: Vec<Choice> = (0..8)
-        .filter_map(|back| (0..back).try_fold(current, |f, _| f.previous()))
-        .map(|fy| Choice {
-            value: fy.to_string(),
-            label: fy.label(page.prefs.digits),
-            selected: fy.to_string() == selected,
-        })
-        .collect();
-    out.push(Choice {
-        value: "all".into(),
-        label: page.t("indicators-all-years"),
-        selected: selected == "all",
-    });
-    out
 }
 
 /// The rows every export writes: one per booth and BS month.

@@ -21,6 +21,7 @@ use setu_store::handovers::{Handover, Referral};
 use crate::auth::{allow, can, SignedIn};
 use crate::error::WebError;
 use crate::page::Page;
+use crate::pages::choices;
 use crate::templates::{
     Choice, HandoverPage, HandoversPage, ReferralPage, ReferralsPage, RenderHtml,
 };
@@ -120,14 +121,7 @@ async fn render_list(
     } else {
         Vec::new()
     };
-    let parties = Party::ALL
-        .iter()
-        .map(|p| Choice {
-            value: p.as_str().into(),
-            label: page.t(&format!("party-{}", p.as_str())),
-            selected: false,
-        })
-        .collect();
+    let parties = choices(&page, Party::ALL.iter().map(|p| p.as_str()), "party-", "");
     let orgs = org_choices(app, &[OrgKind::PoliceUnit, OrgKind::SsbPost, OrgKind::Ngo]).await?;
     let html = HandoversPage {
         rows,
@@ -201,12 +195,7 @@ pub async fn create_form(
     match create(&app, &me, &form).await {
         Ok(id) => Ok(Redirect::to(&format!("/handovers/{id}")).into_response()),
         Err(WebError::Invalid(inv)) => {
-            let msg = inv
-                .0
-                .iter()
-                .map(|f| page.t(f.message))
-                .collect::<Vec<_>>()
-                .join(" · ");
+            let msg = crate::pages::invalid_message(&page, &inv);
             render_list(
                 &app,
                 page,
@@ -414,15 +403,6 @@ async fn render_referrals(
         .iter()
         .map(|r| (r.clone(), r.overdue(at), page.date(&r.sent_at[..10])))
         .collect();
-    let choices = |all: Vec<&str>, prefix: &str, chosen: &str| -> Vec<Choice> {
-        all.into_iter()
-            .map(|v| Choice {
-                value: v.to_string(),
-                label: page.t(&format!("{prefix}{v}")),
-                selected: v == chosen,
-            })
-            .collect()
-    };
     let html = ReferralsPage {
         rows,
         overdue: page.num(&i64::try_from(overdue).unwrap_or(0)),
@@ -434,17 +414,20 @@ async fn render_referrals(
             .unwrap_or_else(|| "—".into()),
         units: org_choices(app, &[OrgKind::PoliceUnit]).await?,
         categories: choices(
-            ReferralCategory::ALL.iter().map(|c| c.as_str()).collect(),
+            &page,
+            ReferralCategory::ALL.iter().map(|c| c.as_str()),
             "category-",
             &form.category,
         ),
         urgencies: choices(
-            Urgency::ALL.iter().map(|c| c.as_str()).collect(),
+            &page,
+            Urgency::ALL.iter().map(|c| c.as_str()),
             "urgency-",
             &form.urgency,
         ),
         sources: choices(
-            ReferralSource::ALL.iter().map(|c| c.as_str()).collect(),
+            &page,
+            ReferralSource::ALL.iter().map(|c| c.as_str()),
             "source-",
             &form.source,
         ),
@@ -506,12 +489,7 @@ pub async fn create_referral(
     match send(&app, &me, &form).await {
         Ok(id) => Ok(Redirect::to(&format!("/referrals/{id}")).into_response()),
         Err(WebError::Invalid(inv)) => {
-            let msg = inv
-                .0
-                .iter()
-                .map(|f| page.t(f.message))
-                .collect::<Vec<_>>()
-                .join(" · ");
+            let msg = crate::pages::invalid_message(&page, &inv);
             render_referrals(
                 &app,
                 page,

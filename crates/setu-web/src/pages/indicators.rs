@@ -18,7 +18,7 @@ use crate::error::WebError;
 use crate::page::Page;
 use crate::pages::inputs::AreaQuery;
 use crate::pages::parents::cards;
-use crate::templates::{Choice, IndicatorsPage, RenderHtml, TrendBar};
+use crate::templates::{IndicatorsPage, RenderHtml, TrendBar};
 use crate::AppState;
 
 /// Filters: a district or local level code, and a fiscal year (shared with the lists).
@@ -159,21 +159,11 @@ pub async fn page(
             share: page.num(n),
         })
         .collect();
-    let current = FiscalYear::containing(time::OffsetDateTime::now_utc().date())
-        .map_err(|_| WebError::BadRequest)?;
-    let mut fy_choices: Vec<Choice> = (0..6)
-        .filter_map(|back| (0..back).try_fold(current, |f, _| f.previous()))
-        .map(|fy| Choice {
-            value: fy.to_string(),
-            label: fy.label(page.prefs.digits),
-            selected: fy.to_string() == f.fiscal_year,
-        })
-        .collect();
-    fy_choices.push(Choice {
-        value: "all".into(),
-        label: page.t("indicators-all-years"),
-        selected: f.fiscal_year == "all",
-    });
+    let fy_choices = crate::pages::inputs::fy_choices(
+        &page,
+        &f.fiscal_year,
+        time::OffsetDateTime::now_utc().date(),
+    );
     let ratio = |a: i64, b: i64| format!("{} / {}", page.num(&a), page.num(&b));
     let html = IndicatorsPage {
         booths: vec![

@@ -84,6 +84,32 @@ pub fn rupees(raw: &str) -> Result<i64, &'static str> {
         .ok_or("error-amount")
 }
 
+/// Fiscal-year choices: the current one and five before it, and "all years".
+pub fn fy_choices(
+    page: &crate::page::Page,
+    selected: &str,
+    today: Date,
+) -> Vec<crate::templates::Choice> {
+    use crate::templates::Choice;
+    let Ok(current) = setu_core::FiscalYear::containing(today) else {
+        return Vec::new();
+    };
+    let mut out: Vec<Choice> = (0..8)
+        .filter_map(|back| (0..back).try_fold(current, |f, _| f.previous()))
+        .map(|fy| Choice {
+            value: fy.to_string(),
+            label: fy.label(page.prefs.digits),
+            selected: fy.to_string() == selected,
+        })
+        .collect();
+    out.push(Choice {
+        value: "all".into(),
+        label: page.t("indicators-all-years"),
+        selected: selected == "all",
+    });
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

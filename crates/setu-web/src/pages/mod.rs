@@ -42,3 +42,31 @@ pub(crate) fn refusal(e: StoreError) -> Result<(&'static str, StatusCode), WebEr
         other => Err(other.into()),
     }
 }
+
+/// Every message of a refused form on one line, in the reader's language (for the notice above
+/// a form that is shown again with what was typed).
+pub(crate) fn invalid_message(page: &crate::page::Page, inv: &setu_core::Invalid) -> String {
+    inv.0
+        .iter()
+        .map(|f| page.t(f.message))
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// The choices of a `<select>` over a vocabulary: each value shown by its message
+/// `{prefix}{value}`, `selected` marked.
+pub(crate) fn choices<'v>(
+    page: &crate::page::Page,
+    values: impl IntoIterator<Item = &'v str>,
+    prefix: &str,
+    selected: &str,
+) -> Vec<crate::templates::Choice> {
+    values
+        .into_iter()
+        .map(|v| crate::templates::Choice {
+            value: v.to_string(),
+            label: page.t(&format!("{prefix}{v}")),
+            selected: v == selected,
+        })
+        .collect()
+}

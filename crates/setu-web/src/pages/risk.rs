@@ -12,7 +12,7 @@ use crate::auth::{allow, SignedIn};
 use crate::error::WebError;
 use crate::page::Page;
 use crate::pages::refusal;
-use crate::templates::{Choice, RenderHtml, RiskPage};
+use crate::templates::{RenderHtml, RiskPage};
 use crate::AppState;
 
 /// `GET /risk`
@@ -36,14 +36,12 @@ async fn render(
     let page = page.titled("risk-title", "booths");
     let current = app.store.risk_catalogue().await?;
     let versions = app.store.risk_catalogue_versions().await?;
-    let categories = RiskCategory::ALL
-        .iter()
-        .map(|c| Choice {
-            value: c.as_str().into(),
-            label: page.t(&format!("risk-category-{}", c.as_str())),
-            selected: false,
-        })
-        .collect();
+    let categories = crate::pages::choices(
+        &page,
+        RiskCategory::ALL.iter().map(|c| c.as_str()),
+        "risk-category-",
+        "",
+    );
     let html = RiskPage {
         current,
         versions,
@@ -110,12 +108,7 @@ pub async fn save(
     allow(&me, Capability::ManageReference, None, false)?;
     let catalogue = catalogue_from_form(&body);
     if let Err(inv) = catalogue.check() {
-        let msg = inv
-            .0
-            .iter()
-            .map(|f| page.t(f.message))
-            .collect::<Vec<_>>()
-            .join(" · ");
+        let msg = crate::pages::invalid_message(&page, &inv);
         return render(
             &app,
             page,
