@@ -839,11 +839,7 @@ mod tests {
     }
 }
 
-/// Nepal's offset from UTC (+05:45), for times typed at a booth.
-pub const NEPAL_OFFSET: time::UtcOffset = match time::UtcOffset::from_hms(5, 45, 0) {
-    Ok(o) => o,
-    Err(_) => time::UtcOffset::UTC,
-};
+pub use crate::calendar::NEPAL_OFFSET;
 
 /// A day and a `HH:MM` typed in Nepal time, as an instant; `None` if the time is malformed.
 pub fn nepal_instant(day: Date, hhmm: &str) -> Option<time::OffsetDateTime> {

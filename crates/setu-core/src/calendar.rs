@@ -157,6 +157,20 @@ pub fn parse_ad(s: &str) -> Result<Date, CalendarError> {
     Date::from_calendar_date(year, month, day).map_err(|_| CalendarError::NoSuchDate)
 }
 
+/// Nepal's offset from UTC (+05:45).
+pub const NEPAL_OFFSET: time::UtcOffset = match time::UtcOffset::from_hms(5, 45, 0) {
+    Ok(o) => o,
+    Err(_) => time::UtcOffset::UTC,
+};
+
+/// Today's date in Nepal: what "today", "this week" and "this fiscal year" mean to the people
+/// using Setu (between 18:15 and midnight UTC it is already tomorrow there).
+pub fn today_in_nepal() -> Date {
+    time::OffsetDateTime::now_utc()
+        .to_offset(NEPAL_OFFSET)
+        .date()
+}
+
 /// Formats an AD date as ISO `YYYY-MM-DD`.
 pub fn iso(date: Date) -> String {
     format!(

@@ -623,3 +623,5 @@ risk-category-documents = Documents
 risk-category-recruitment = Recruitment
 risk-category-behaviour = Behaviour
 indicators-booths = Border booths
+tally-weeks = People informed, week by week
+tally-week-from = Week from

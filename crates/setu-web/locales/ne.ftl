@@ -623,3 +623,5 @@ risk-category-documents = कागजात
 risk-category-recruitment = भर्ती
 risk-category-behaviour = व्यवहार
 indicators-booths = सीमा बुथ
+tally-weeks = हप्ता-हप्ताको जानकारी पाएका व्यक्ति
+tally-week-from = हप्ता सुरु

@@ -514,6 +514,8 @@ pub struct CapturePage<'a> {
     pub documents: Vec<Choice>,
     /// (id, day, informed, version, JSON of the values)
     pub tallies: Vec<(String, String, String, i64, String)>,
+    /// (week starting, informed, of them under 18), newest first
+    pub weeks: Vec<(String, String, String)>,
     pub can_screen: bool,
     pub notice: Option<String>,
     /// A refused record to put back into its form (JSON).

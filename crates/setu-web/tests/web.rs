@@ -2800,3 +2800,53 @@ async fn booth_form_is_light_on_a_slow_link() {
     })
     .await;
 }
+
+/// The booth worker's page adds tallies up by week; a conflict resolved by applying the phone's
+/// version becomes the next version; booth figures join the programme indicators.
+#[tokio::test]
+async fn weekly_totals_conflict_resolution_and_indicators_join() {
+    each_app(|app, store| async move {
+        let (booth, worker) = booth_and_worker(&store).await;
+        // Booths count days in Nepal time.
+        let today = time::OffsetDateTime::now_utc()
+            .to_offset(setu_core::booths::NEPAL_OFFSET)
+            .date();
+        let day = setu_core::calendar::iso(today);
+        let tally = |k: usize, n: &str, base: i64| {
+            serde_json::json!({"kind": "tally", "id": format!("00000000-0000-4000-8000-{k:012}"), "base_version": base,
+                "data": {"site": booth.to_string(), "date": day, "female_18": n, "male_u18": "2"}})
+        };
+        sync_batch(&app, &worker, &[tally(1, "10", 0), tally(2, "5", 0)]).await;
+        let page = get_as(&app, &format!("/booths/{booth}/capture"), "en", &worker).await;
+        let weekly = &page.body[page.body.find(r#"id="weekly""#).unwrap()..];
+        let body = &weekly[weekly.find("<tbody><tr>").unwrap()..];
+        let this_week = &body[..body.find("</tr>").unwrap()];
+        assert!(this_week.contains(">19<") && this_week.contains(">4<"), "{this_week}");
+
+        // Correct tally 1 on one phone, then a stale edit from another becomes a conflict.
+        sync_batch(&app, &worker, &[tally(1, "11", 1)]).await;
+        sync_batch(&app, &worker, &[tally(1, "30", 1)]).await;
+        let scope: setu_core::access::Scope = format!("site:{booth}").parse().unwrap();
+        let conflicts = store.sync_conflicts(scope).await.unwrap();
+        assert_eq!(conflicts.len(), 1);
+        let listed = get_as(&app, "/booths/conflicts", "en", &worker).await;
+        let shown = listed.body.replace("&#34;", "\"").replace("&quot;", "\"");
+        assert!(shown.contains(r#""female_18":"30""#), "the phone's version is shown");
+        let r = post_form(&app, &format!("/booths/conflicts/{}", conflicts[0].id), &[("choice", "apply")], &worker).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let t = store.tallies(booth, 10).await.unwrap();
+        let one = t.iter().find(|t| t.id.ends_with("000000000001")).unwrap();
+        assert_eq!((one.version, one.informed.adults[0]), (3, 30));
+        assert!(store.sync_conflicts(scope).await.unwrap().is_empty());
+        let again = post_form(&app, &format!("/booths/conflicts/{}", conflicts[0].id), &[("choice", "keep")], &worker).await;
+        assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY, "resolved once");
+
+        // The booth's figures in the programme indicators (JSON) for the worker's own scope.
+        let fy = setu_core::FiscalYear::containing(today).unwrap().to_string();
+        let r = get_as(&app, &format!("/api/v1/indicators?fy={fy}"), "en", &worker).await;
+        let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+        assert_eq!(v["booths"]["informed"], 39, "{}", r.body);
+        assert_eq!(v["booths"]["informed_under18"], 4);
+    })
+    .await;
+}

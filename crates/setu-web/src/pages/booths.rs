@@ -29,9 +29,7 @@ use crate::templates::{
 use crate::AppState;
 
 fn today() -> time::Date {
-    time::OffsetDateTime::now_utc()
-        .to_offset(setu_core::booths::NEPAL_OFFSET)
-        .date()
+    setu_core::calendar::today_in_nepal()
 }
 
 /// Where a booth's records live.
@@ -367,6 +365,7 @@ async fn capture_page(
     let page = page.with_title(title, "booths");
     let catalogue = app.store.risk_catalogue().await?;
     let tallies = app.store.tallies(site.id, 7).await?;
+    let weeks = weekly_totals(app, site.id, today(), 8).await?;
     use crate::pages::choices;
     use setu_core::booths::{Document, Payer, Purpose, Relation};
     let html = CapturePage {
@@ -408,6 +407,16 @@ async fn capture_page(
                 )
             })
             .collect(),
+        weeks: weeks
+            .iter()
+            .map(|(start, p)| {
+                (
+                    page.date(&iso(*start)),
+                    page.num(&p.total()),
+                    page.num(&p.under18.iter().sum::<i64>()),
+                )
+            })
+            .collect(),
         can_screen: me.role.has(Capability::ReadPersonal),
         notice,
         again: again.map(|r| serde_json::to_string(&r).unwrap_or_default()),
@@ -415,6 +424,40 @@ async fn capture_page(
     }
     .render_html();
     Ok((status, Html(html)).into_response())
+}
+
+/// People informed at one booth in each of the last `n` weeks (Sunday to Saturday, the Nepali
+/// working week), newest first; weeks without tallies show zero.
+pub async fn weekly_totals(
+    app: &AppState,
+    site: i64,
+    today: time::Date,
+    n: i64,
+) -> Result<Vec<(time::Date, Participants)>, WebError> {
+    let this_week =
+        today - time::Duration::days(i64::from(today.weekday().number_days_from_sunday()));
+    let first = this_week - time::Duration::weeks(n - 1);
+    let mut weeks: Vec<(time::Date, Participants)> = (0..n)
+        .map(|k| {
+            (
+                this_week - time::Duration::weeks(k),
+                Participants::default(),
+            )
+        })
+        .collect();
+    for d in app
+        .store
+        .tally_days(Scope::Site(site), first, today)
+        .await?
+    {
+        let Ok(day) = setu_core::calendar::parse_ad(&d.day) else {
+            continue;
+        };
+        if let Some(w) = weeks.iter_mut().find(|(start, _)| *start <= day) {
+            w.1.add(&d.informed);
+        }
+    }
+    Ok(weeks)
 }
 
 /// The first AD day of each BS month from a year ago to two years ahead, so that the offline

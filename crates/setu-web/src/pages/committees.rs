@@ -28,7 +28,7 @@ use crate::templates::{
 use crate::AppState;
 
 fn today() -> Date {
-    time::OffsetDateTime::now_utc().date()
+    setu_core::calendar::today_in_nepal()
 }
 
 fn row(page: &Page, c: &Committee) -> CommitteeRow {

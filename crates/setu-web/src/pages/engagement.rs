@@ -64,7 +64,7 @@ pub async fn page(
         )?;
     }
     let since = setu_core::calendar::iso(
-        time::OffsetDateTime::now_utc().date() - time::Duration::days(days),
+        setu_core::calendar::today_in_nepal() - time::Duration::days(days),
     );
     let page = page.titled("engagement-title", "indicators");
     let mut rows = Vec::new();

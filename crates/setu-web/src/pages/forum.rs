@@ -23,7 +23,7 @@ use crate::templates::{Choice, ForumPage, RenderHtml};
 use crate::AppState;
 
 fn today() -> time::Date {
-    time::OffsetDateTime::now_utc().date()
+    setu_core::calendar::today_in_nepal()
 }
 
 /// Filters of the services directory.

@@ -13,7 +13,7 @@ use crate::AppState;
 /// `GET /`
 pub async fn home(State(app): State<AppState>, page: Page) -> Result<Html<String>, WebError> {
     let page = page.titled("home-title", "home");
-    let today = time::OffsetDateTime::now_utc().date();
+    let today = setu_core::calendar::today_in_nepal();
     let counts = app.store.place_counts().await?;
     let (organisations, sites) = app.store.directory_counts().await?;
     let fiscal_year = FiscalYear::containing(today)

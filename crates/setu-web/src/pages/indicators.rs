@@ -84,7 +84,7 @@ async fn figures(app: &AppState, me: &User, q: &IndicatorQuery) -> Result<Figure
         "" => None,
         p => Some(p.parse().map_err(|_| WebError::BadRequest)?),
     };
-    let today = time::OffsetDateTime::now_utc().date();
+    let today = setu_core::calendar::today_in_nepal();
     let period = q.period(today).map_err(|_| WebError::BadRequest)?;
     let fy = period.fy;
     let scope = narrow(me.scope, place);
@@ -162,7 +162,7 @@ pub async fn page(
     let fy_choices = crate::pages::inputs::fy_choices(
         &page,
         &f.fiscal_year,
-        time::OffsetDateTime::now_utc().date(),
+        setu_core::calendar::today_in_nepal(),
     );
     let ratio = |a: i64, b: i64| format!("{} / {}", page.num(&a), page.num(&b));
     let html = IndicatorsPage {

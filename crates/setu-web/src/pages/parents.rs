@@ -62,7 +62,7 @@ pub async fn list(
 ) -> Result<Response, WebError> {
     allow(&me, Capability::ReadDirectory, None, false)?;
     let period = area
-        .period(time::OffsetDateTime::now_utc().date())
+        .period(setu_core::calendar::today_in_nepal())
         .map_err(|_| WebError::BadRequest)?;
     render_list(
         &app,
@@ -309,7 +309,7 @@ pub async fn record_session(
     let field = |k: &str| fields.get(k).cloned().unwrap_or_default();
     let checked = (|| {
         let held_on = bs_date(&field("held_on"))?.ok_or("error-required")?;
-        if held_on > time::OffsetDateTime::now_utc().date() {
+        if held_on > setu_core::calendar::today_in_nepal() {
             return Err("error-date-future");
         }
         let material = Material::parse(&field("material")).ok_or("error-choose-one")?;

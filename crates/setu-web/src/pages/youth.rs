@@ -26,7 +26,7 @@ use crate::AppState;
 const FIRST_YEAR: i32 = 2020;
 
 fn today() -> time::Date {
-    time::OffsetDateTime::now_utc().date()
+    setu_core::calendar::today_in_nepal()
 }
 
 /// `GET /youth[?place=…]`
