@@ -5,6 +5,7 @@ mod admin;
 mod config;
 mod date;
 mod demo;
+mod link;
 mod serve;
 
 use std::process::ExitCode;
@@ -53,6 +54,8 @@ enum Command {
         #[command(flatten)]
         args: ServeArgs,
     },
+    /// Find the same person across missing-person reports and encounters (CSV in, CSV out).
+    Link(link::LinkArgs),
     /// Convert a date: AD to Bikram Sambat, or with --bs, Bikram Sambat to AD.
     Date {
         /// The date, written YYYY-MM-DD.
@@ -105,6 +108,7 @@ fn main() -> ExitCode {
     let command = cli.command.unwrap_or(Command::Serve(ServeArgs::default()));
     let result = match command {
         Command::Date { date, bs } => date::run(&date, bs),
+        Command::Link(args) => link::run(args),
         Command::Serve(args) => with_runtime(|| serve::serve(args)),
         Command::Migrate(args) => with_runtime(|| serve::migrate(args)),
         Command::Demo { args, no_serve } => with_runtime(|| demo::run(args, no_serve)),

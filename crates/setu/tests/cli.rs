@@ -867,3 +867,210 @@ fn rekey_while_the_server_runs() {
     let keys = std::fs::read_to_string(dir.path().join("setu-data/setu.keys")).unwrap();
     assert!(keys.contains("current k3") && keys.contains("key k1 "));
 }
+
+const REPORT_HEADER: &str = "report_id,given_name,middle_name,family_name,sex,birth_year,age_at_report,report_date,father_name,mother_name,home_district,home_municipality,home_ward,phone,notes";
+const ENCOUNTER_HEADER: &str = "encounter_id,source,site,encounter_date,given_name,middle_name,family_name,sex,stated_age,father_name,mother_name,home_district,home_municipality,home_ward,phone,destination";
+
+/// A small register: 60 reported girls, and booth encounters of the first 30 written by other
+/// hands (variants, Devanagari, swapped names, aliases), plus 30 strangers.
+fn linkage_files(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let given = [
+        "Sita", "Gita", "Sunita", "Anita", "Kabita", "Laxmi", "Sabita", "Kamala", "Bimala", "Puja",
+        "Sapana", "Asmita",
+    ];
+    let family = [
+        "Tamang", "Thapa", "Gurung", "Shrestha", "Magar", "Rai", "BK", "Yadav", "Karki", "Limbu",
+    ];
+    let fathers = ["Ram", "Hari", "Krishna", "Bishnu", "Shyam", "Dil", "Man"];
+    let places = [
+        ("Makwanpur", "Hetauda"),
+        ("Banke", "Nepalgunj"),
+        ("Sunsari", "Itahari"),
+    ];
+    let mut reports = vec![REPORT_HEADER.to_string()];
+    let mut encounters = vec![ENCOUNTER_HEADER.to_string()];
+    for i in 0..90usize {
+        let (g, f, fa) = (given[i % 12], family[(i * 7) % 10], fathers[(i * 3) % 7]);
+        let (d, m) = places[i % 3];
+        let (ward, by, phone) = (
+            1 + i % 9,
+            2000 + i % 8,
+            format!("98{:08}", i * 7919 % 100_000_000),
+        );
+        if i < 60 {
+            reports.push(format!("R{i:03},{g},,{f},F,{by},,2023-01-15,{fa} {f},,{d},{m} Municipality,{ward},{phone},"));
+        }
+        if !(30..60).contains(&i) {
+            let (eg, ef) = match i % 5 {
+                0 => (g.replace("ita", "eeta"), f.to_string()),
+                1 => (f.to_string(), g.to_string()),
+                2 => (
+                    g.to_uppercase(),
+                    if f == "Tamang" {
+                        "Lama".into()
+                    } else {
+                        f.to_lowercase()
+                    },
+                ),
+                _ => (g.to_string(), f.to_string()),
+            };
+            let age = 2023 - by;
+            encounters.push(format!("E{i:03},booth,Jamunaha,2023-06-0{},{eg},,{ef},F,{age},{fa},,{d},{m},{ward},{phone},Delhi", 1 + i % 9));
+        }
+    }
+    let r = dir.join("reports.csv");
+    let e = dir.join("encounters.csv");
+    std::fs::write(&r, reports.join("\n") + "\n").unwrap();
+    std::fs::write(&e, encounters.join("\n") + "\n").unwrap();
+    (r, e)
+}
+
+#[test]
+fn link_writes_calibrated_pairs_with_progress_and_reasons() {
+    let dir = tempfile::tempdir().unwrap();
+    let (reports, encounters) = linkage_files(dir.path());
+    let out = dir.path().join("links.csv");
+    let run = setu(
+        &[
+            "link",
+            "--reports",
+            reports.to_str().unwrap(),
+            "--encounters",
+            encounters.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--reasons",
+        ],
+        dir.path(),
+    );
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("scoring pairs") && stderr.contains("100%"),
+        "progress on stderr: {stderr}"
+    );
+    let text = std::fs::read_to_string(&out).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("report_id,encounter_id,probability,reasons")
+    );
+    let rows: Vec<Vec<String>> = lines
+        .map(|l| l.splitn(4, ',').map(str::to_owned).collect())
+        .collect();
+    let right = rows.iter().filter(|r| r[0][1..] == r[1][1..]).count();
+    assert!(right >= 27, "{right} of 30 true pairs found:\n{text}");
+    assert!(rows.len() - right <= 2, "strangers proposed:\n{text}");
+    for r in &rows {
+        let p: f64 = r[2].parse().unwrap();
+        assert!((0.5..=1.0).contains(&p));
+        assert!(
+            r[3].contains("given_name=") && r[3].contains("phone="),
+            "{}",
+            r[3]
+        );
+    }
+    // The same input gives byte-identical output.
+    let again = dir.path().join("again.csv");
+    let rerun = setu(
+        &[
+            "link",
+            "--quiet",
+            "--reports",
+            reports.to_str().unwrap(),
+            "--encounters",
+            encounters.to_str().unwrap(),
+            "--out",
+            again.to_str().unwrap(),
+            "--reasons",
+        ],
+        dir.path(),
+    );
+    assert!(
+        rerun.status.success() && rerun.stderr.is_empty(),
+        "--quiet is quiet"
+    );
+    assert_eq!(std::fs::read(&again).unwrap(), text.as_bytes());
+
+    let pairs = dir.path().join("pairs.csv");
+    let dedup = setu(
+        &[
+            "link",
+            "--dedup",
+            "--quiet",
+            "--encounters",
+            encounters.to_str().unwrap(),
+            "--out",
+            pairs.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert!(
+        dedup.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dedup.stderr)
+    );
+    let text = std::fs::read_to_string(&pairs).unwrap();
+    assert!(text.starts_with("encounter_id_l,encounter_id_r,probability\n"));
+    assert!(text.lines().skip(1).all(|l| {
+        let v: Vec<&str> = l.split(',').collect();
+        v[0] < v[1]
+    }));
+}
+
+#[test]
+fn link_names_the_line_and_column_of_a_bad_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let (reports, encounters) = linkage_files(dir.path());
+    let out = dir.path().join("links.csv");
+    let run_with = |reports_text: &str| {
+        std::fs::write(&reports, reports_text).unwrap();
+        let run = setu(
+            &[
+                "link",
+                "--quiet",
+                "--reports",
+                reports.to_str().unwrap(),
+                "--encounters",
+                encounters.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+            ],
+            dir.path(),
+        );
+        assert!(!run.status.success());
+        String::from_utf8_lossy(&run.stderr).to_string()
+    };
+    let good =
+        format!("{REPORT_HEADER}\nR1,Sita,,Tamang,F,2005,,2023-01-15,,,Banke,Nepalgunj,3,,\n");
+    let err = run_with(&format!(
+        "{good}R2,Gita,,Thapa,F,2005,,15/01/2023,,,Banke,Nepalgunj,3,,\n"
+    ));
+    assert!(
+        err.contains("line 3, column 8 (report_date)") && err.contains("YYYY-MM-DD"),
+        "{err}"
+    );
+    let err = run_with(&format!(
+        "{good}R2,Gita,,Thapa,F,twenty,,2023-01-15,,,Banke,Nepalgunj,3,,\n"
+    ));
+    assert!(err.contains("line 3, column 6 (birth_year)"), "{err}");
+    let err = run_with(&format!("{good}R2,Gita,Thapa\n"));
+    assert!(
+        err.contains("line 3") && err.contains("3 columns where the header has 15"),
+        "{err}"
+    );
+    let err = run_with(&format!(
+        "{good}R1,Gita,,Thapa,F,2005,,2023-01-15,,,Banke,Nepalgunj,3,,\n"
+    ));
+    assert!(
+        err.contains("line 3") && err.contains("already used on line 2"),
+        "{err}"
+    );
+    let err = run_with("report_id,given_name\nR1,Sita\n");
+    assert!(
+        err.contains("line 1") && err.contains("\"middle_name\""),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"));
+    assert!(!out.exists(), "nothing written when the input is bad");
+}
