@@ -39,8 +39,16 @@ pub fn keys(p: &Prepared, words: &Interner) -> Vec<String> {
             keys.push(format!("n:{x}|{y}"));
         }
         if let Some(year) = p.birth_year {
-            keys.push(format!("b:{g}|{}", year.div_euclid(3)));
-            keys.push(format!("b:{g}|{}", (year + 1).div_euclid(3)));
+            // Two overlapping three-year buckets: birth years one apart always share one.
+            let district = w(p.district);
+            keys.push(format!("b:{g}|{district}|{}", year.div_euclid(3)));
+            keys.push(format!("b:{g}|{district}|{}", (year + 1).div_euclid(3)));
+            // A slip in both names: their beginnings usually survive.
+            if let (Some(g3), Some(f3)) = (g.get(..3), w(p.family).get(..3)) {
+                for bucket in [year.div_euclid(3), (year + 1).div_euclid(3)] {
+                    keys.push(format!("x:{g3}|{f3}|{district}|{bucket}"));
+                }
+            }
         }
         if p.father != 0 {
             keys.push(format!("gf:{g}|{}", w(p.father)));
@@ -53,20 +61,17 @@ pub fn keys(p: &Prepared, words: &Interner) -> Vec<String> {
         if p.father != 0 {
             keys.push(format!("ff:{f}|{}", w(p.father)));
         }
-        if let (true, Some(ward)) = (p.municipality != 0, p.ward) {
-            keys.push(format!(
-                "fw:{f}|{}|{}|{ward}",
-                w(p.district),
-                w(p.municipality)
-            ));
+        if p.municipality != 0 {
+            keys.push(format!("fm:{f}|{}|{}", w(p.district), w(p.municipality)));
         }
     }
     if p.phone != 0 {
         let digits = p.phone.to_string();
         keys.push(format!("p:{digits}"));
-        // One digit off: the number with each digit in turn left out.
-        for i in 4..digits.len() {
-            keys.push(format!("p{i}:{}{}", &digits[..i], &digits[i + 1..]));
+        // One digit wrong, missing, added or two swapped: the number with each digit in turn
+        // left out (two numbers one such slip apart share one of these).
+        for i in 2..digits.len() {
+            keys.push(format!("p-:{}{}", &digits[..i], &digits[i + 1..]));
         }
     }
     keys.sort_unstable();

@@ -80,7 +80,7 @@ impl Field {
                 "same district, other local level",
                 "other district",
             ],
-            Field::Phone => &["missing", "same", "one digit off", "different"],
+            Field::Phone => &["missing", "same", "one digit off or swapped", "different"],
             Field::Timing => match task {
                 Task::Link => &[
                     "missing",
@@ -176,9 +176,20 @@ fn pack(levels: &[u8; 9]) -> Pattern {
 #[derive(Debug, Default)]
 pub struct Similarity {
     cache: crate::fast::Map<(Sym, Sym), u8>,
+    /// Measure without remembering: for random pairs, which rarely meet twice and would only
+    /// fill the cache.
+    forgetful: bool,
 }
 
 impl Similarity {
+    /// A grader that does not cache (see `forgetful`).
+    pub fn uncached() -> Similarity {
+        Similarity {
+            cache: crate::fast::Map::default(),
+            forgetful: true,
+        }
+    }
+
     pub fn grade(&mut self, words: &Interner, a: Sym, b: Sym) -> u8 {
         if a == b {
             return 1;
@@ -186,21 +197,28 @@ impl Similarity {
         if !could_be_alike(words.shape(a), words.shape(b)) {
             return 4;
         }
+        if self.forgetful {
+            return measure(words.word(a), words.word(b));
+        }
         let key = if a < b { (a, b) } else { (b, a) };
-        *self.cache.entry(key).or_insert_with(|| {
-            let (x, y) = (words.word(a), words.word(b));
-            if names::one_edit_apart(x, y) && x.len().min(y.len()) >= 3 {
-                return 2;
-            }
-            let jw = names::jaro_winkler(x, y);
-            if jw >= 0.92 {
-                2
-            } else if jw >= 0.85 {
-                3
-            } else {
-                4
-            }
-        })
+        *self
+            .cache
+            .entry(key)
+            .or_insert_with(|| measure(words.word(a), words.word(b)))
+    }
+}
+
+fn measure(x: &str, y: &str) -> u8 {
+    if names::one_edit_apart(x, y) && x.len().min(y.len()) >= 3 {
+        return 2;
+    }
+    let jw = names::jaro_winkler(x, y);
+    if jw >= 0.92 {
+        2
+    } else if jw >= 0.85 {
+        3
+    } else {
+        4
     }
 }
 
@@ -246,10 +264,20 @@ fn names_levels(words: &Interner, sim: &mut Similarity, a: &Prepared, b: &Prepar
     if straight.0 <= 2 || a.given == 0 || b.given == 0 || a.family == 0 || b.family == 0 {
         return straight;
     }
-    // Given and family name written the other way round.
-    let cross_given = sim.grade(words, a.given, b.family);
-    let cross_family = sim.grade(words, a.family, b.given);
-    if cross_given <= 2 && cross_family <= 2 {
+    // Given and family name written the other way round ("Sara-Louise Nikakis" as
+    // "Nikakis Sara-Louise": the family side may hold the whole given name).
+    let cross = |sim: &mut Similarity, given: Sym, other: &Prepared| {
+        sim.grade(words, given, other.family)
+            .min(if other.family_words[0] != 0 {
+                sim.grade(words, given, other.family_words[0])
+            } else {
+                4
+            })
+    };
+    let cross_given = cross(sim, a.given, b);
+    let cross_family = cross(sim, b.given, a);
+    // Both cross over (one of them exactly): a slip on top of a swap is still a swap.
+    if cross_given.max(cross_family) <= 3 && cross_given.min(cross_family) == 1 {
         (cross_given, if cross_family == 1 { 1 } else { 3 })
     } else {
         straight
@@ -346,7 +374,7 @@ fn home(words: &Interner, sim: &mut Similarity, a: &Prepared, b: &Prepared) -> u
     if a.district == 0 || b.district == 0 {
         return 0;
     }
-    if a.district != b.district {
+    if a.district != b.district && sim.grade(words, a.district, b.district) > 2 {
         return 6;
     }
     if a.municipality == 0 || b.municipality == 0 {
@@ -369,15 +397,8 @@ fn phone(a: u64, b: u64) -> u8 {
     if a == b {
         return 1;
     }
-    let (mut x, mut y, mut differing) = (a, b, 0);
-    while x > 0 || y > 0 {
-        if x % 10 != y % 10 {
-            differing += 1;
-        }
-        x /= 10;
-        y /= 10;
-    }
-    if differing == 1 && a.ilog10() == b.ilog10() {
+    let (x, y) = (a.to_string(), b.to_string());
+    if names::one_edit_apart(&x, &y) {
         2
     } else {
         3

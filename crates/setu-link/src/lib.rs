@@ -27,7 +27,7 @@ pub use record::Record;
 
 use compare::{Pattern, Similarity};
 use model::{Counts, TermFrequencies};
-use record::{Interner, Prepared};
+use record::{Interner, Normalised, Prepared};
 
 /// How a run behaves.
 #[derive(Debug, Clone)]
@@ -126,22 +126,21 @@ impl Corpus {
         encounters: &[Record],
         progress: &dyn Progress,
     ) -> Corpus {
+        let threads = Settings::default().threads;
         let mut words = Interner::new();
         let total = (reports.len() + encounters.len()) as u64;
-        let mut prepare = |records: &[Record], offset: usize| -> Vec<Prepared> {
-            records
-                .iter()
-                .enumerate()
-                .map(|(i, r)| {
-                    if (offset + i).is_multiple_of(4096) {
-                        progress.update(Stage::Preparing, (offset + i) as u64, total);
-                    }
-                    Prepared::new(r, &mut words)
-                })
-                .collect()
-        };
-        let reports = prepare(reports, 0);
-        let encounters = prepare(encounters, reports.len());
+        progress.update(Stage::Preparing, 0, total);
+        let normalised_reports = par_map(reports, threads, Normalised::new);
+        progress.update(Stage::Preparing, reports.len() as u64, total);
+        let normalised_encounters = par_map(encounters, threads, Normalised::new);
+        let reports: Vec<Prepared> = normalised_reports
+            .iter()
+            .map(|n| Prepared::intern(n, &mut words))
+            .collect();
+        let encounters: Vec<Prepared> = normalised_encounters
+            .iter()
+            .map(|n| Prepared::intern(n, &mut words))
+            .collect();
         progress.update(Stage::Preparing, total, total);
         let tf = TermFrequencies::count(&[&reports, &encounters], words.len());
         Corpus {
@@ -182,16 +181,13 @@ impl Corpus {
     /// Finds and scores every candidate pair.
     pub fn run(&self, settings: &Settings, progress: &dyn Progress) -> Outcome {
         let (indexed, probes) = self.sides();
-        let indexed_keys: Vec<Vec<u64>> = indexed
-            .iter()
-            .map(|p| fingerprints(p, &self.words))
-            .collect();
+        let keys_of = |records: &[Prepared]| {
+            par_map(records, settings.threads, |p| fingerprints(p, &self.words))
+        };
+        let indexed_keys = keys_of(indexed);
         let index = Index::build(&indexed_keys);
-        let probe_keys: Vec<Vec<u64>> = match self.task {
-            Task::Link => probes
-                .iter()
-                .map(|p| fingerprints(p, &self.words))
-                .collect(),
+        let probe_keys = match self.task {
+            Task::Link => keys_of(probes),
             Task::Dedup => indexed_keys.clone(),
         };
         let scan = Scan {
@@ -200,7 +196,6 @@ impl Corpus {
             probe_keys: &probe_keys,
             settings,
         };
-
         let step = probes.len().div_ceil(settings.training_probes.max(1));
         let counts = scan.count_patterns(step, progress);
         let candidate_pairs = counts.values().sum();
@@ -233,6 +228,21 @@ impl Corpus {
         let pattern = self.pattern(&mut sim, a, b);
         model.reasons(pattern, &self.tf, a)
     }
+}
+
+/// `f` over every item on `threads` threads, results in the items' order.
+fn par_map<X: Sync, T: Send>(items: &[X], threads: usize, f: impl Fn(&X) -> T + Sync) -> Vec<T> {
+    let size = items.len().div_ceil(threads.max(1)).max(1);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = items
+            .chunks(size)
+            .map(|chunk| s.spawn(|| chunk.iter().map(&f).collect::<Vec<T>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
 }
 
 fn splitmix(state: &mut u64) -> u64 {
@@ -299,6 +309,9 @@ struct Scan<'a> {
 
 const CHUNK: usize = 256;
 
+/// Independent random streams for the chance-agreement sample.
+const RANDOM_STREAMS: usize = 16;
+
 impl Scan<'_> {
     /// Patterns of pseudo-random pairs (a fixed sequence, so runs repeat exactly): all of
     /// them, for chance agreement, and those that blocking would not have proposed, to stand
@@ -310,19 +323,37 @@ impl Scan<'_> {
         if indexed.is_empty() || probes.is_empty() {
             return (all, outside);
         }
-        let mut sim = Similarity::default();
-        let mut state = 0x9E37_79B9_7F4A_7C15u64;
-        for _ in 0..n {
-            let i = (splitmix(&mut state) % indexed.len() as u64) as usize;
-            let j = (splitmix(&mut state) % probes.len() as u64) as usize;
-            if corpus.task == Task::Dedup && i == j {
-                continue;
+        // A fixed number of streams, whatever the number of threads, so the sample is the same.
+        let streams: Vec<usize> = (0..RANDOM_STREAMS).collect();
+        let parts = self.parallel(Stage::Counting, &streams, 1, &Silent, |_, chunk| {
+            let mut sim = Similarity::uncached();
+            let (mut all, mut outside): (fast::Map<model::Key, u64>, fast::Map<model::Key, u64>) =
+                Default::default();
+            for &stream in chunk {
+                let mut state =
+                    0x9E37_79B9_7F4A_7C15u64 ^ (stream as u64).wrapping_mul(0xD1B5_4A32_D192_ED03);
+                for _ in 0..n / RANDOM_STREAMS {
+                    let i = (splitmix(&mut state) % indexed.len() as u64) as usize;
+                    let j = (splitmix(&mut state) % probes.len() as u64) as usize;
+                    if corpus.task == Task::Dedup && i == j {
+                        continue;
+                    }
+                    let pattern = corpus.pattern(&mut sim, &indexed[i], &probes[j]);
+                    let key = model::key(pattern, corpus.tf.pair_bits(pattern, &indexed[i]));
+                    *all.entry(key).or_default() += 1;
+                    if !self.would_block(&indexed_keys[i], &self.probe_keys[j]) {
+                        *outside.entry(key).or_default() += 1;
+                    }
+                }
             }
-            let pattern = corpus.pattern(&mut sim, &indexed[i], &probes[j]);
-            let key = model::key(pattern, corpus.tf.pair_bits(pattern, &indexed[i]));
-            *all.entry(key).or_default() += 1;
-            if !self.would_block(&indexed_keys[i], &self.probe_keys[j]) {
-                *outside.entry(key).or_default() += 1;
+            (all, outside)
+        });
+        for (a, o) in parts {
+            for (k, n) in a {
+                *all.entry(k).or_default() += n;
+            }
+            for (k, n) in o {
+                *outside.entry(k).or_default() += n;
             }
         }
         (all, outside)
@@ -369,10 +400,11 @@ impl Scan<'_> {
         &self,
         stage: Stage,
         probes: &[usize],
+        chunk: usize,
         progress: &dyn Progress,
         work: impl Fn(&mut Similarity, &[usize]) -> T + Sync,
     ) -> Vec<T> {
-        let chunks: Vec<&[usize]> = probes.chunks(CHUNK).collect();
+        let chunks: Vec<&[usize]> = probes.chunks(chunk.max(1)).collect();
         let next = AtomicUsize::new(0);
         let done = AtomicU64::new(0);
         let results: Mutex<Vec<(usize, T)>> = Mutex::new(Vec::with_capacity(chunks.len()));
@@ -404,7 +436,7 @@ impl Scan<'_> {
     fn count_patterns(&self, step: usize, progress: &dyn Progress) -> Counts {
         let (indexed, probes) = self.corpus.sides();
         let sample: Vec<usize> = (0..probes.len()).step_by(step.max(1)).collect();
-        let parts = self.parallel(Stage::Counting, &sample, progress, |sim, chunk| {
+        let parts = self.parallel(Stage::Counting, &sample, CHUNK, progress, |sim, chunk| {
             let mut buf = Vec::new();
             let mut counts: fast::Map<model::Key, u64> = fast::Map::default();
             for &i in chunk {
@@ -433,7 +465,7 @@ impl Scan<'_> {
         let exclusive = self.corpus.task == Task::Link && self.settings.one_report_per_person;
         let all: Vec<usize> = (0..probes.len()).collect();
         let weights = model.weights();
-        let parts = self.parallel(Stage::Scoring, &all, progress, |sim, chunk| {
+        let parts = self.parallel(Stage::Scoring, &all, CHUNK, progress, |sim, chunk| {
             let mut buf = Vec::new();
             let mut scored: Vec<(u32, f64)> = Vec::new();
             let mut out = Vec::new();

@@ -200,13 +200,13 @@ fn initial_m(task: Task) -> Table {
     m
 }
 
-/// A pair's pattern with its term-frequency adjustments (household, person) in eighths of a
+/// A pair's pattern with its term-frequency adjustments (household, person) in quarters of a
 /// bit: what the prior fit needs to see the pairs as the scorer will.
 pub type Key = (Pattern, i16, i16);
 
 /// Quantises term-frequency bits for a [`Key`].
 pub fn key(pattern: Pattern, tf: (f64, f64)) -> Key {
-    let q = |b: f64| (b * 8.0).round().clamp(-30_000.0, 30_000.0) as i16;
+    let q = |b: f64| (b * 4.0).round().clamp(-30_000.0, 30_000.0) as i16;
     (pattern, q(tf.0), q(tf.1))
 }
 
@@ -350,7 +350,7 @@ impl Model {
             .iter()
             .map(|&((p, th, tp), n)| {
                 let (h, q) = self.split(p, &[]);
-                (h + f64::from(th) / 8.0, q + f64::from(tp) / 8.0, n)
+                (h + f64::from(th) / 4.0, q + f64::from(tp) / 4.0, n)
             })
             .collect();
         let total: f64 = evidence.iter().map(|e| e.2).sum();

@@ -133,47 +133,83 @@ pub fn year_of_day(day: i32) -> i32 {
 
 impl Prepared {
     pub fn new(r: &Record, words: &mut Interner) -> Prepared {
-        let NameParts {
-            given,
-            family,
-            family_words,
-            nickname,
-        } = names::parts(&r.given_name, &r.middle_name, &r.family_name);
-        let mut fw = [0; 3];
-        for (slot, w) in fw.iter_mut().zip(&family_words) {
+        Prepared::intern(&Normalised::new(r), words)
+    }
+
+    /// Interns a normalised record (the only step that needs the shared vocabulary, so the
+    /// rest can run on every thread).
+    pub fn intern(n: &Normalised, words: &mut Interner) -> Prepared {
+        let mut family_words = [0; 3];
+        for (slot, w) in family_words.iter_mut().zip(&n.names.family_words) {
             *slot = words.intern(w);
         }
-        let mut aliases = names::alias_mask(&family);
-        for w in &family_words {
-            aliases |= names::alias_mask(w);
-        }
-        let event_year = r.event_day.map(year_of_day);
         Prepared {
-            given: words.intern(&given),
-            nickname,
-            family: words.intern(&family),
-            family_words: fw,
-            family_aliases: aliases,
+            given: words.intern(&n.names.given),
+            nickname: n.names.nickname,
+            family: words.intern(&n.names.family),
+            family_words,
+            family_aliases: n.family_aliases,
+            sex: n.sex,
+            birth_year: n.birth_year,
+            event_day: n.event_day,
+            age: n.age,
+            father: words.intern(&n.father),
+            mother: words.intern(&n.mother),
+            district: words.intern(&n.district),
+            municipality: words.intern(&n.municipality),
+            ward: n.ward,
+            phone: n.phone,
+        }
+    }
+}
+
+/// A record with every text field reduced to skeletons, before interning.
+#[derive(Debug, Clone, Default)]
+pub struct Normalised {
+    names: NameParts,
+    family_aliases: u32,
+    sex: u8,
+    birth_year: Option<i32>,
+    event_day: Option<i32>,
+    age: Option<i32>,
+    father: String,
+    mother: String,
+    district: String,
+    municipality: String,
+    ward: Option<i32>,
+    phone: u64,
+}
+
+impl Normalised {
+    pub fn new(r: &Record) -> Normalised {
+        let names = names::parts(&r.given_name, &r.middle_name, &r.family_name);
+        let family_aliases = names
+            .family_words
+            .iter()
+            .fold(names::alias_mask(&names.family), |m, w| {
+                m | names::alias_mask(w)
+            });
+        Normalised {
+            family_aliases,
             sex: match r.sex.trim().to_ascii_uppercase().as_str() {
                 "F" | "FEMALE" | "म" => 1,
                 "M" | "MALE" | "पु" => 2,
                 "O" | "OTHER" | "अ" => 3,
                 _ => 0,
             },
-            birth_year: birth_year(r.birth_year, r.age, event_year),
+            birth_year: birth_year(r.birth_year, r.age, r.event_day.map(year_of_day)),
             event_day: r.event_day,
             age: r.age.filter(|a| (0..=120).contains(a)),
-            father: words.intern(&names::first_name(&r.father_name)),
-            mother: words.intern(&names::first_name(&r.mother_name)),
-            district: words.intern(
-                &names::clean(&r.district)
-                    .iter()
-                    .map(|w| names::skeleton(w))
-                    .collect::<String>(),
-            ),
-            municipality: words.intern(&municipality(&r.municipality)),
+            father: names::first_name(&r.father_name),
+            mother: names::first_name(&r.mother_name),
+            district: names::clean(&r.district)
+                .iter()
+                .map(|w| names::skeleton(w))
+                .collect(),
+            municipality: municipality(&r.municipality),
             ward: r.ward.filter(|w| (1..=40).contains(w)),
             phone: phone(&r.phone),
+            names,
         }
     }
 }
