@@ -930,19 +930,29 @@ fn link_writes_calibrated_pairs_with_progress_and_reasons() {
     let dir = tempfile::tempdir().unwrap();
     let (reports, encounters) = linkage_files(dir.path());
     let out = dir.path().join("links.csv");
-    let run = setu(
-        &[
-            "link",
-            "--reports",
+    let link_to = |out: &Path, quiet: &[&str]| {
+        let files = [
             reports.to_str().unwrap(),
-            "--encounters",
             encounters.to_str().unwrap(),
-            "--out",
             out.to_str().unwrap(),
-            "--reasons",
-        ],
-        dir.path(),
-    );
+        ];
+        let args = [
+            &[
+                "link",
+                "--reasons",
+                "--reports",
+                files[0],
+                "--encounters",
+                files[1],
+                "--out",
+                files[2],
+            ],
+            quiet,
+        ]
+        .concat();
+        setu(&args, dir.path())
+    };
+    let run = link_to(&out, &[]);
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(run.status.success(), "{stderr}");
     assert!(
@@ -972,20 +982,7 @@ fn link_writes_calibrated_pairs_with_progress_and_reasons() {
     }
     // The same input gives byte-identical output.
     let again = dir.path().join("again.csv");
-    let rerun = setu(
-        &[
-            "link",
-            "--quiet",
-            "--reports",
-            reports.to_str().unwrap(),
-            "--encounters",
-            encounters.to_str().unwrap(),
-            "--out",
-            again.to_str().unwrap(),
-            "--reasons",
-        ],
-        dir.path(),
-    );
+    let rerun = link_to(&again, &["--quiet"]);
     assert!(
         rerun.status.success() && rerun.stderr.is_empty(),
         "--quiet is quiet"
