@@ -238,7 +238,7 @@ kinds! {
 pub const HANDOVER_ACK_WITHIN: Duration = Duration::hours(24);
 
 /// Reads a form value that may arrive as JSON text, number, boolean or null.
-fn loose<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+pub(crate) fn loose<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     Ok(match serde_json::Value::deserialize(d)? {
         serde_json::Value::String(s) => s,
         serde_json::Value::Null => String::new(),
@@ -253,7 +253,7 @@ pub fn flag(raw: &str) -> bool {
 }
 
 /// Reads a date given as ISO AD in `ad` or as Bikram Sambat in `bs` (either digits).
-fn date_field(c: &mut Checker, field: &'static str, ad: &str, bs: &str) -> Option<Date> {
+pub(crate) fn date_field(c: &mut Checker, field: &'static str, ad: &str, bs: &str) -> Option<Date> {
     if !ad.trim().is_empty() {
         return parse_ad(ad).map_err(|_| c.fail(field, "error-date")).ok();
     }
@@ -522,7 +522,7 @@ impl ScreeningDraft {
     }
 }
 
-fn choice<T: Copy>(
+pub(crate) fn choice<T: Copy>(
     c: &mut Checker,
     field: &'static str,
     raw: &str,
@@ -709,7 +709,7 @@ impl ScreeningForm {
     }
 }
 
-fn optional_note(c: &mut Checker, field: &'static str, raw: &str) -> Option<String> {
+pub(crate) fn optional_note(c: &mut Checker, field: &'static str, raw: &str) -> Option<String> {
     let v = raw.trim();
     if v.is_empty() {
         None
@@ -928,7 +928,7 @@ pub struct HandoverDraft {
     pub fir_number: String,
 }
 
-fn optional_id(c: &mut Checker, field: &'static str, raw: &str) -> Option<i64> {
+pub(crate) fn optional_id(c: &mut Checker, field: &'static str, raw: &str) -> Option<i64> {
     match raw.trim() {
         "" => None,
         s => match s.parse::<i64>() {

@@ -19,6 +19,7 @@ pub mod lang;
 pub mod numbers;
 pub mod password;
 pub mod risk;
+pub mod tracing;
 pub mod validation;
 
 pub use calendar::{BsDate, CalendarError, FiscalYear};

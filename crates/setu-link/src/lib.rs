@@ -29,6 +29,14 @@ use compare::{Pattern, Similarity};
 use model::{Counts, TermFrequencies};
 use record::{Interner, Normalised, Prepared};
 
+/// The blocking keys of one record, as text: what the application stores (as keyed hashes)
+/// to find a new record's candidates without comparing it with everything.
+pub fn keys_of(record: &Record) -> Vec<String> {
+    let mut words = Interner::new();
+    let prepared = Prepared::new(record, &mut words);
+    blocking::keys(&prepared, &words)
+}
+
 /// How a run behaves.
 #[derive(Debug, Clone)]
 pub struct Settings {

@@ -106,6 +106,35 @@ pub(crate) const SEALED: &[(&str, &str, &[&str])] = &[
         &["from_officer", "to_officer", "documents"],
     ),
     ("police_referral", "id", &["description", "close_reason"]),
+    (
+        "missing_report",
+        "id",
+        &[
+            "last_seen_place",
+            "reporter_name",
+            "reporter_phone",
+            "given_name",
+            "middle_name",
+            "family_name",
+            "father_name",
+            "mother_name",
+            "phone",
+            "description",
+        ],
+    ),
+    (
+        "tracing_encounter",
+        "id",
+        &[
+            "given_name",
+            "middle_name",
+            "family_name",
+            "father_name",
+            "mother_name",
+            "phone",
+            "note",
+        ],
+    ),
 ];
 
 /// SQL that keeps only rows inside `scope`: the condition, and the value to bind as `$n`

@@ -20,6 +20,7 @@ pub mod geo;
 pub mod handovers;
 mod migrate;
 pub mod parents;
+pub mod tracing;
 pub mod youth;
 
 use std::sync::Arc;

@@ -58,6 +58,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0008_booths.sql"),
         include_str!("../migrations/postgres/0008_booths.sql"),
     ),
+    (
+        9,
+        "tracing",
+        include_str!("../migrations/sqlite/0009_tracing.sql"),
+        include_str!("../migrations/postgres/0009_tracing.sql"),
+    ),
 ];
 
 impl Store {

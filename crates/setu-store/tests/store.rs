@@ -35,7 +35,7 @@ async fn geography_counts_match_nepal() {
 async fn migrating_twice_changes_nothing() {
     each_engine(|s| async move {
         s.migrate().await.unwrap();
-        assert_eq!(s.schema_version().await.unwrap(), 8);
+        assert_eq!(s.schema_version().await.unwrap(), 9);
         assert_eq!(s.place_counts().await.unwrap().wards, 6743);
     })
     .await;
@@ -1679,6 +1679,193 @@ async fn risk_catalogue_changes_are_new_versions() {
         next.high_threshold = 0;
         assert!(s.save_risk_catalogue(&sys, &next).await.is_err());
         assert_eq!(s.risk_catalogue_versions().await.unwrap().len(), 2);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn missing_reports_are_sealed_scoped_and_move_through_their_statuses() {
+    use setu_core::tracing::{EncounterForm, ReportForm, ReportStatus};
+    use setu_store::tracing::RecordKind;
+    each_engine(|s| async move {
+        let sys = Actor::system("test");
+        let reader = Actor::system("lccht.banke");
+        let today = date!(2024 - 06 - 01);
+        let report = ReportForm {
+            reporter_name: "Hari Tamang".into(),
+            reporter_relation: "parent".into(),
+            reported_on: "2024-05-02".into(),
+            last_seen_on: "2024-04-27".into(),
+            last_seen_place: "Nepalgunj bus park".into(),
+            given_name: "Sita".into(),
+            middle_name: "Kumari".into(),
+            family_name: "Tamang".into(),
+            sex: "female".into(),
+            birth_year: "2008".into(),
+            father_name: "Hari Tamang".into(),
+            home: "5110603".into(),
+            phone: "9841234567".into(),
+            ..ReportForm::default()
+        }
+        .check(today)
+        .unwrap();
+        let id = s.create_report(&sys, &report).await.unwrap();
+
+        // Sealed unless revealed; revealing is audited.
+        let closed = s.report(&id, Reveal::No).await.unwrap();
+        assert_eq!(closed.given_name, None);
+        assert_eq!(closed.reporter_name, None);
+        assert_eq!(closed.status, ReportStatus::Missing);
+        assert_eq!(closed.status_on, "2024-05-02");
+        let open = s.report(&id, Reveal::To(&reader)).await.unwrap();
+        assert_eq!(open.given_name.as_deref(), Some("Sita"));
+        assert_eq!(open.last_seen_place.as_deref(), Some("Nepalgunj bus park"));
+        let views = s
+            .audit_entries(&AuditFilter {
+                actor: Some("system:lccht.banke".into()),
+                action: Some("view-personal".into()),
+                entity_id: Some(id.clone()),
+                limit: 10,
+                ..AuditFilter::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(views.len(), 1);
+
+        // The ward register: in scope by place, not outside.
+        let banke = PlaceCode::District(511);
+        assert_eq!(
+            s.reports(Scope::Place(banke), true, Reveal::No)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        let elsewhere = PlaceCode::District(512);
+        assert!(s
+            .reports(Scope::Place(elsewhere), true, Reveal::No)
+            .await
+            .unwrap()
+            .is_empty());
+
+        // Statuses move forward with dates; a stale version is a conflict; closed stays closed.
+        s.set_report_status(&sys, &id, 1, ReportStatus::Found, date!(2024 - 05 - 20))
+            .await
+            .unwrap();
+        let stale = s
+            .set_report_status(&sys, &id, 1, ReportStatus::ReturnedHome, today)
+            .await;
+        assert!(
+            matches!(stale, Err(StoreError::Conflict { .. })),
+            "{stale:?}"
+        );
+        s.set_report_status(
+            &sys,
+            &id,
+            2,
+            ReportStatus::ReturnedHome,
+            date!(2024 - 05 - 25),
+        )
+        .await
+        .unwrap();
+        let refused = s
+            .set_report_status(&sys, &id, 3, ReportStatus::Missing, today)
+            .await;
+        assert!(
+            matches!(refused, Err(StoreError::Rejected("error-status-move"))),
+            "{refused:?}"
+        );
+        let history = s.report_history(&id).await.unwrap();
+        let steps: Vec<(ReportStatus, &str)> = history
+            .iter()
+            .map(|h| (h.status, h.on_day.as_str()))
+            .collect();
+        assert_eq!(
+            steps,
+            vec![
+                (ReportStatus::Missing, "2024-05-02"),
+                (ReportStatus::Found, "2024-05-20"),
+                (ReportStatus::ReturnedHome, "2024-05-25"),
+            ]
+        );
+        assert!(
+            s.reports(Scope::Place(banke), true, Reveal::No)
+                .await
+                .unwrap()
+                .is_empty(),
+            "closed cases leave the open list"
+        );
+
+        // A shelter intake of the same girl, written by another hand, shares a blocking key
+        // (found by keyed hash alone); a stranger does not.
+        let shelter = s
+            .create_organisation(
+                &sys,
+                &DirectoryForm {
+                    name_en: "Transit home".into(),
+                    kind: "ngo".into(),
+                    place: "51106".into(),
+                    ..Default::default()
+                }
+                .to_org()
+                .unwrap(),
+            )
+            .await
+            .unwrap();
+        let intake = |given: &str, family: &str, phone: &str| {
+            EncounterForm {
+                source: "shelter".into(),
+                organisation: shelter.to_string(),
+                place: "51106".into(),
+                met_on: "2024-05-20".into(),
+                given_name: given.into(),
+                family_name: family.into(),
+                sex: "female".into(),
+                age: "16".into(),
+                home: "5110603".into(),
+                phone: phone.into(),
+                ..EncounterForm::default()
+            }
+            .check(today)
+            .unwrap()
+        };
+        let same = s
+            .create_encounter(&sys, &intake("SEETA", "Lama", ""))
+            .await
+            .unwrap();
+        let stranger = s
+            .create_encounter(&sys, &intake("Rubina", "Khan", "9800000000"))
+            .await
+            .unwrap();
+        let found = s
+            .tracing_candidates(RecordKind::Encounter, &same)
+            .await
+            .unwrap();
+        assert!(
+            found.contains(&(RecordKind::Report, id.clone())),
+            "{found:?}"
+        );
+        let none = s
+            .tracing_candidates(RecordKind::Encounter, &stranger)
+            .await
+            .unwrap();
+        assert!(
+            !none.contains(&(RecordKind::Report, id.clone())),
+            "{none:?}"
+        );
+        let e = s.tracing_encounter(&same, Reveal::No).await.unwrap();
+        assert_eq!(e.given_name, None);
+        assert_eq!(e.organisation_id, shelter);
+        let listed = s
+            .tracing_encounters(Scope::Organisation(shelter), Reveal::No)
+            .await
+            .unwrap();
+        assert_eq!(listed.len(), 2);
+        assert!(s
+            .tracing_encounters(Scope::Place(elsewhere), Reveal::No)
+            .await
+            .unwrap()
+            .is_empty());
     })
     .await;
 }

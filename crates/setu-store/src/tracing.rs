@@ -1,0 +1,665 @@
+//! Missing persons and family tracing: the report register (sealed names, status history),
+//! police rescues and shelter intakes, and the blocking keys that find a new record's possible
+//! matches among the others without reading anyone's name.
+//!
+//! Blocking keys come from `setu-link` as text built from name skeletons; only their keyed
+//! hashes ([`crate::crypto::Keyring::blind_index`]) are stored. A new record's keys are
+//! computed in memory from what was just typed, so finding candidates opens nothing.
+
+use serde::Serialize;
+use setu_core::access::{Scope, Target};
+use setu_core::calendar::iso;
+use setu_core::community::Sex;
+use setu_core::geo::PlaceCode;
+use setu_core::tracing::{
+    EncounterDraft, EncounterSource, Names, ReportDraft, ReportStatus, Reporter,
+};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+use time::Date;
+
+use crate::audit::{append, Actor, Event};
+use crate::contacts::{scope_condition, Reveal};
+use crate::{now_text, Result, Store, StoreError};
+
+/// The kinds of record that take part in matching.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum RecordKind {
+    /// A missing-person report.
+    Report,
+    /// A police rescue or shelter intake.
+    Encounter,
+    /// A booth screening.
+    Screening,
+}
+
+impl RecordKind {
+    /// Stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordKind::Report => "report",
+            RecordKind::Encounter => "encounter",
+            RecordKind::Screening => "screening",
+        }
+    }
+
+    fn parse(s: &str) -> Option<RecordKind> {
+        [
+            RecordKind::Report,
+            RecordKind::Encounter,
+            RecordKind::Screening,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+}
+
+/// A stored missing-person report. Sealed fields are `None` unless revealed.
+#[derive(Debug, Clone, Serialize)]
+pub struct MissingReport {
+    pub id: String,
+    /// Home ward.
+    pub place_code: String,
+    pub reported_on: String,
+    pub last_seen_on: Option<String>,
+    pub last_seen_place: Option<String>,
+    pub reporter_name: Option<String>,
+    pub reporter_relation: Reporter,
+    pub reporter_phone: Option<String>,
+    pub given_name: Option<String>,
+    pub middle_name: Option<String>,
+    pub family_name: Option<String>,
+    pub sex: Option<Sex>,
+    pub birth_year: Option<i64>,
+    pub age: Option<i64>,
+    pub father_name: Option<String>,
+    pub mother_name: Option<String>,
+    pub phone: Option<String>,
+    pub description: Option<String>,
+    pub police_ref: Option<String>,
+    pub hotline_ref: Option<String>,
+    pub status: ReportStatus,
+    pub status_on: String,
+    pub person_id: Option<String>,
+    /// Who recorded it (the report's owner, told when a match is confirmed).
+    pub created_by: String,
+    pub version: i64,
+}
+
+impl MissingReport {
+    /// Where it lives, for the access decision.
+    pub fn target(&self) -> Target {
+        Target {
+            place: self.place_code.parse().ok(),
+            site: None,
+            organisation: None,
+        }
+    }
+}
+
+/// One step of a report's status history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StatusChange {
+    pub status: ReportStatus,
+    pub on_day: String,
+    pub changed_by: String,
+}
+
+/// A stored police rescue or shelter intake. Sealed fields are `None` unless revealed.
+#[derive(Debug, Clone, Serialize)]
+pub struct TracingEncounter {
+    pub id: String,
+    pub source: EncounterSource,
+    pub organisation_id: i64,
+    pub place_code: String,
+    pub met_on: String,
+    pub given_name: Option<String>,
+    pub middle_name: Option<String>,
+    pub family_name: Option<String>,
+    pub sex: Option<Sex>,
+    pub age: Option<i64>,
+    pub father_name: Option<String>,
+    pub mother_name: Option<String>,
+    pub home_code: Option<String>,
+    pub phone: Option<String>,
+    pub note: Option<String>,
+    pub person_id: Option<String>,
+    pub created_by: String,
+    pub version: i64,
+}
+
+impl TracingEncounter {
+    /// Where it lives: the place it happened and the organisation that recorded it.
+    pub fn target(&self) -> Target {
+        Target {
+            place: self.place_code.parse().ok(),
+            site: None,
+            organisation: Some(self.organisation_id),
+        }
+    }
+}
+
+const REPORT_SEALED: &[&str] = &[
+    "last_seen_place",
+    "reporter_name",
+    "reporter_phone",
+    "given_name",
+    "middle_name",
+    "family_name",
+    "father_name",
+    "mother_name",
+    "phone",
+    "description",
+];
+const REPORT_COLUMNS: &str = "id, place_code, reported_on, last_seen_on, last_seen_place, reporter_name, \
+    reporter_relation, reporter_phone, given_name, middle_name, family_name, sex, birth_year, age, father_name, \
+    mother_name, phone, description, police_ref, hotline_ref, status, status_on, person_id, created_by, version";
+
+const ENCOUNTER_SEALED: &[&str] = &[
+    "given_name",
+    "middle_name",
+    "family_name",
+    "father_name",
+    "mother_name",
+    "phone",
+    "note",
+];
+const ENCOUNTER_COLUMNS: &str = "id, source, organisation_id, place_code, met_on, given_name, middle_name, \
+    family_name, sex, age, father_name, mother_name, home_code, phone, note, person_id, created_by, version";
+
+/// Purpose of the keyed hash of a blocking key (see [`crate::crypto::Keyring::blind_index`]).
+const KEY_PURPOSE: &str = "tracing.key";
+
+impl Store {
+    /// Names of the district and local level of a ward, as the matcher reads places.
+    async fn home_names(&self, home: Option<PlaceCode>) -> Result<(String, String, Option<i32>)> {
+        let Some(ward @ PlaceCode::Ward { ward: number, .. }) = home else {
+            return Ok((String::new(), String::new(), None));
+        };
+        let local = ward.parent();
+        let district = local.and_then(PlaceCode::parent);
+        let codes: Vec<PlaceCode> = [district, local].into_iter().flatten().collect();
+        let places = self.places(&codes).await?;
+        let name = |code: Option<PlaceCode>| {
+            places
+                .iter()
+                .find(|p| Some(p.code) == code)
+                .and_then(|p| p.name_en.clone())
+                .unwrap_or_default()
+        };
+        Ok((name(district), name(local), Some(i32::from(number))))
+    }
+
+    /// The matcher's view of a person as typed: never stored, only turned into keys.
+    #[allow(clippy::too_many_arguments)]
+    async fn link_record(
+        &self,
+        names: &Names,
+        birth_year: Option<i32>,
+        age: Option<i32>,
+        on: Date,
+        home: Option<PlaceCode>,
+        phone: Option<&str>,
+    ) -> Result<setu_link::Record> {
+        let (district, municipality, ward) = self.home_names(home).await?;
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        Ok(setu_link::Record {
+            given_name: text(&names.given_name),
+            middle_name: text(&names.middle_name),
+            family_name: text(&names.family_name),
+            sex: match names.sex {
+                Some(Sex::Female) => "F",
+                Some(Sex::Male) => "M",
+                Some(Sex::Other) => "O",
+                None => "",
+            }
+            .to_string(),
+            birth_year,
+            age,
+            event_day: Some(on.to_julian_day() - 2_440_588),
+            father_name: text(&names.father_name),
+            mother_name: text(&names.mother_name),
+            district,
+            municipality,
+            ward,
+            phone: phone.unwrap_or_default().to_string(),
+        })
+    }
+
+    /// Stores the keyed hashes of a record's blocking keys (inside the caller's transaction).
+    async fn store_keys(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        kind: RecordKind,
+        id: &str,
+        record: &setu_link::Record,
+    ) -> Result<()> {
+        sqlx::query("DELETE FROM tracing_key WHERE kind = $1 AND record_id = $2")
+            .bind(kind.as_str())
+            .bind(id.to_string())
+            .execute(&mut **tx)
+            .await?;
+        for key in setu_link::keys_of(record) {
+            sqlx::query(
+                "INSERT INTO tracing_key (kind, record_id, key_hash) VALUES ($1, $2, $3) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(kind.as_str())
+            .bind(id.to_string())
+            .bind(self.keys.blind_index(KEY_PURPOSE, &key))
+            .execute(&mut **tx)
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Records of other kinds (or other records of the same kind) that share a blocking key
+    /// with this one: the candidates a new record is compared with. Found by keyed hash alone.
+    pub async fn tracing_candidates(
+        &self,
+        kind: RecordKind,
+        id: &str,
+    ) -> Result<Vec<(RecordKind, String)>> {
+        let rows = sqlx::query(
+            "SELECT DISTINCT other.kind, other.record_id FROM tracing_key mine \
+             JOIN tracing_key other ON other.key_hash = mine.key_hash \
+             WHERE mine.kind = $1 AND mine.record_id = $2 \
+               AND NOT (other.kind = mine.kind AND other.record_id = mine.record_id) \
+             ORDER BY other.kind, other.record_id",
+        )
+        .bind(kind.as_str())
+        .bind(id.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let k: String = r.try_get("kind")?;
+            if let Some(k) = RecordKind::parse(&k) {
+                out.push((k, r.try_get("record_id")?));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Registers a missing-person report: sealed, audited, its status history started and its
+    /// blocking keys stored. Returns its id.
+    pub async fn create_report(&self, by: &Actor, d: &ReportDraft) -> Result<String> {
+        self.place(d.home)
+            .await?
+            .ok_or(StoreError::UnknownReference("place"))?;
+        let id = uuid::Uuid::new_v4().to_string();
+        let record = self
+            .link_record(
+                &d.names,
+                d.birth_year,
+                d.age,
+                d.reported_on,
+                Some(d.home),
+                d.phone.as_deref(),
+            )
+            .await?;
+        let seal = |col: &str, v: &Option<String>| -> Result<Option<String>> {
+            v.as_ref()
+                .map(|v| self.keys.seal("missing_report", col, &id, v))
+                .transpose()
+                .map_err(StoreError::from)
+        };
+        let n = &d.names;
+        let now = now_text();
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO missing_report (id, place_code, reported_on, last_seen_on, last_seen_place, reporter_name, \
+               reporter_relation, reporter_phone, given_name, middle_name, family_name, sex, birth_year, age, \
+               father_name, mother_name, phone, description, police_ref, hotline_ref, status, status_on, person_id, \
+               created_by, created_at, version) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, CAST($13 AS BIGINT), CAST($14 AS BIGINT), \
+               $15, $16, $17, $18, $19, $20, 'missing', $3, NULL, $21, $22, 1)",
+        )
+        .bind(id.clone())
+        .bind(d.home.to_string())
+        .bind(iso(d.reported_on))
+        .bind(d.last_seen_on.map(iso))
+        .bind(seal("last_seen_place", &d.last_seen_place)?)
+        .bind(seal("reporter_name", &Some(d.reporter_name.clone()))?)
+        .bind(d.reporter_relation.as_str())
+        .bind(seal("reporter_phone", &d.reporter_phone)?)
+        .bind(seal("given_name", &n.given_name)?)
+        .bind(seal("middle_name", &n.middle_name)?)
+        .bind(seal("family_name", &n.family_name)?)
+        .bind(n.sex.map(Sex::as_str))
+        .bind(d.birth_year.map(|v| v.to_string()))
+        .bind(d.age.map(|v| v.to_string()))
+        .bind(seal("father_name", &n.father_name)?)
+        .bind(seal("mother_name", &n.mother_name)?)
+        .bind(seal("phone", &d.phone)?)
+        .bind(seal("description", &d.description)?)
+        .bind(d.police_ref.clone())
+        .bind(d.hotline_ref.clone())
+        .bind(by.name.clone())
+        .bind(now.clone())
+        .execute(&mut *tx)
+        .await?;
+        record_status(&mut tx, &id, ReportStatus::Missing, d.reported_on, by, &now).await?;
+        self.store_keys(&mut tx, RecordKind::Report, &id, &record)
+            .await?;
+        append(
+            &mut tx,
+            by,
+            &Event::new("create", "missing-report", &id)
+                .at(d.home)
+                .fields(REPORT_SEALED),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// One report; sealed fields opened (and the opening audited) with `reveal`.
+    pub async fn report(&self, id: &str, reveal: Reveal<'_>) -> Result<MissingReport> {
+        let r = sqlx::query(&format!(
+            "SELECT {REPORT_COLUMNS} FROM missing_report WHERE id = $1"
+        ))
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        self.report_from_row(&r, reveal).await
+    }
+
+    /// Reports whose home ward is inside `scope`, open cases first, newest first; only open
+    /// cases if `open_only`.
+    pub async fn reports(
+        &self,
+        scope: Scope,
+        open_only: bool,
+        reveal: Reveal<'_>,
+    ) -> Result<Vec<MissingReport>> {
+        let (cond, value) = scope_condition(scope, 1, "place_code", None, None);
+        let open = if open_only {
+            "AND status IN ('missing', 'still-missing', 'found')"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "SELECT {REPORT_COLUMNS} FROM missing_report WHERE {cond} {open} \
+             ORDER BY CASE WHEN status IN ('missing', 'still-missing', 'found') THEN 0 ELSE 1 END, \
+               reported_on DESC, id"
+        );
+        let mut q = sqlx::query(&sql);
+        if let Some(v) = value {
+            q = q.bind(v);
+        }
+        let rows = q.fetch_all(&self.pool).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            out.push(self.report_from_row(r, reveal).await?);
+        }
+        Ok(out)
+    }
+
+    async fn report_from_row(&self, r: &AnyRow, reveal: Reveal<'_>) -> Result<MissingReport> {
+        let id: String = r.try_get("id")?;
+        let place_code: String = r.try_get("place_code")?;
+        let opener = self
+            .opener(
+                reveal,
+                "missing-report",
+                "missing_report",
+                &id,
+                &place_code,
+                REPORT_SEALED,
+            )
+            .await?;
+        let open = |col: &str| opener.get(r, col);
+        let relation: String = r.try_get("reporter_relation")?;
+        let sex: Option<String> = r.try_get("sex")?;
+        let status: String = r.try_get("status")?;
+        Ok(MissingReport {
+            reported_on: r.try_get("reported_on")?,
+            last_seen_on: r.try_get("last_seen_on")?,
+            last_seen_place: open("last_seen_place")?,
+            reporter_name: open("reporter_name")?,
+            reporter_relation: Reporter::parse(&relation).unwrap_or(Reporter::Other),
+            reporter_phone: open("reporter_phone")?,
+            given_name: open("given_name")?,
+            middle_name: open("middle_name")?,
+            family_name: open("family_name")?,
+            sex: sex.as_deref().and_then(Sex::parse),
+            birth_year: r.try_get("birth_year")?,
+            age: r.try_get("age")?,
+            father_name: open("father_name")?,
+            mother_name: open("mother_name")?,
+            phone: open("phone")?,
+            description: open("description")?,
+            police_ref: r.try_get("police_ref")?,
+            hotline_ref: r.try_get("hotline_ref")?,
+            status: ReportStatus::parse(&status).unwrap_or(ReportStatus::Missing),
+            status_on: r.try_get("status_on")?,
+            person_id: r.try_get("person_id")?,
+            created_by: r.try_get("created_by")?,
+            version: r.try_get("version")?,
+            id,
+            place_code,
+        })
+    }
+
+    /// Moves a report to `next` on `on` (found, returned home…), if its status allows and
+    /// nobody changed it since `version` was read.
+    pub async fn set_report_status(
+        &self,
+        by: &Actor,
+        id: &str,
+        version: i64,
+        next: ReportStatus,
+        on: Date,
+    ) -> Result<()> {
+        let current = self.report(id, Reveal::No).await?;
+        if !current.status.can_move_to(next) {
+            return Err(StoreError::Rejected("error-status-move"));
+        }
+        let now = now_text();
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(
+            "UPDATE missing_report SET status = $1, status_on = $2, version = version + 1 \
+             WHERE id = $3 AND version = CAST($4 AS BIGINT)",
+        )
+        .bind(next.as_str())
+        .bind(iso(on))
+        .bind(id.to_string())
+        .bind(version.to_string())
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Conflict {
+                current: current.version,
+            });
+        }
+        record_status(&mut tx, id, next, on, by, &now).await?;
+        let place: Option<PlaceCode> = current.place_code.parse().ok();
+        let mut event =
+            Event::new("update", "missing-report", id).detail(format!("status {}", next.as_str()));
+        event.place = place;
+        append(&mut tx, by, &event).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A report's status history, oldest first.
+    pub async fn report_history(&self, id: &str) -> Result<Vec<StatusChange>> {
+        let rows = sqlx::query(
+            "SELECT status, on_day, changed_by FROM report_status_change WHERE report_id = $1 \
+             ORDER BY changed_at, on_day",
+        )
+        .bind(id.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let s: String = r.try_get("status")?;
+                Ok(StatusChange {
+                    status: ReportStatus::parse(&s).unwrap_or(ReportStatus::Missing),
+                    on_day: r.try_get("on_day")?,
+                    changed_by: r.try_get("changed_by")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Records a police rescue or a shelter intake (sealed, audited, keys stored).
+    pub async fn create_encounter(&self, by: &Actor, d: &EncounterDraft) -> Result<String> {
+        self.place(d.place)
+            .await?
+            .ok_or(StoreError::UnknownReference("place"))?;
+        self.organisation(d.organisation).await?;
+        let id = uuid::Uuid::new_v4().to_string();
+        let record = self
+            .link_record(&d.names, None, d.age, d.met_on, d.home, d.phone.as_deref())
+            .await?;
+        let seal = |col: &str, v: &Option<String>| -> Result<Option<String>> {
+            v.as_ref()
+                .map(|v| self.keys.seal("tracing_encounter", col, &id, v))
+                .transpose()
+                .map_err(StoreError::from)
+        };
+        let n = &d.names;
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO tracing_encounter (id, source, organisation_id, place_code, met_on, given_name, middle_name, \
+               family_name, sex, age, father_name, mother_name, home_code, phone, note, person_id, created_by, \
+               created_at, version) \
+             VALUES ($1, $2, CAST($3 AS BIGINT), $4, $5, $6, $7, $8, $9, CAST($10 AS BIGINT), $11, $12, $13, $14, $15, \
+               NULL, $16, $17, 1)",
+        )
+        .bind(id.clone())
+        .bind(d.source.as_str())
+        .bind(d.organisation.to_string())
+        .bind(d.place.to_string())
+        .bind(iso(d.met_on))
+        .bind(seal("given_name", &n.given_name)?)
+        .bind(seal("middle_name", &n.middle_name)?)
+        .bind(seal("family_name", &n.family_name)?)
+        .bind(n.sex.map(Sex::as_str))
+        .bind(d.age.map(|v| v.to_string()))
+        .bind(seal("father_name", &n.father_name)?)
+        .bind(seal("mother_name", &n.mother_name)?)
+        .bind(d.home.map(|h| h.to_string()))
+        .bind(seal("phone", &d.phone)?)
+        .bind(seal("note", &d.note)?)
+        .bind(by.name.clone())
+        .bind(now_text())
+        .execute(&mut *tx)
+        .await?;
+        self.store_keys(&mut tx, RecordKind::Encounter, &id, &record)
+            .await?;
+        append(
+            &mut tx,
+            by,
+            &Event::new("create", "tracing-encounter", &id)
+                .at(d.place)
+                .fields(ENCOUNTER_SEALED)
+                .detail(d.source.as_str().to_string()),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// One police rescue or shelter intake; sealed fields opened (audited) with `reveal`.
+    pub async fn tracing_encounter(
+        &self,
+        id: &str,
+        reveal: Reveal<'_>,
+    ) -> Result<TracingEncounter> {
+        let r = sqlx::query(&format!(
+            "SELECT {ENCOUNTER_COLUMNS} FROM tracing_encounter WHERE id = $1"
+        ))
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        self.encounter_from_row(&r, reveal).await
+    }
+
+    /// Police rescues and shelter intakes inside `scope` (by place or recording
+    /// organisation), newest first.
+    pub async fn tracing_encounters(
+        &self,
+        scope: Scope,
+        reveal: Reveal<'_>,
+    ) -> Result<Vec<TracingEncounter>> {
+        let (cond, value) = scope_condition(scope, 1, "place_code", None, Some("organisation_id"));
+        let sql = format!(
+            "SELECT {ENCOUNTER_COLUMNS} FROM tracing_encounter WHERE {cond} ORDER BY met_on DESC, id"
+        );
+        let mut q = sqlx::query(&sql);
+        if let Some(v) = value {
+            q = q.bind(v);
+        }
+        let rows = q.fetch_all(&self.pool).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            out.push(self.encounter_from_row(r, reveal).await?);
+        }
+        Ok(out)
+    }
+
+    async fn encounter_from_row(&self, r: &AnyRow, reveal: Reveal<'_>) -> Result<TracingEncounter> {
+        let id: String = r.try_get("id")?;
+        let place_code: String = r.try_get("place_code")?;
+        let opener = self
+            .opener(
+                reveal,
+                "tracing-encounter",
+                "tracing_encounter",
+                &id,
+                &place_code,
+                ENCOUNTER_SEALED,
+            )
+            .await?;
+        let open = |col: &str| opener.get(r, col);
+        let source: String = r.try_get("source")?;
+        let sex: Option<String> = r.try_get("sex")?;
+        Ok(TracingEncounter {
+            source: EncounterSource::parse(&source).unwrap_or(EncounterSource::Police),
+            organisation_id: r.try_get("organisation_id")?,
+            met_on: r.try_get("met_on")?,
+            given_name: open("given_name")?,
+            middle_name: open("middle_name")?,
+            family_name: open("family_name")?,
+            sex: sex.as_deref().and_then(Sex::parse),
+            age: r.try_get("age")?,
+            father_name: open("father_name")?,
+            mother_name: open("mother_name")?,
+            home_code: r.try_get("home_code")?,
+            phone: open("phone")?,
+            note: open("note")?,
+            person_id: r.try_get("person_id")?,
+            created_by: r.try_get("created_by")?,
+            version: r.try_get("version")?,
+            id,
+            place_code,
+        })
+    }
+}
+
+async fn record_status(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    id: &str,
+    status: ReportStatus,
+    on: Date,
+    by: &Actor,
+    now: &str,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO report_status_change (report_id, status, on_day, changed_by, changed_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(id.to_string())
+    .bind(status.as_str())
+    .bind(iso(on))
+    .bind(by.name.clone())
+    .bind(now.to_string())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
