@@ -37,6 +37,28 @@ pub fn keys_of(record: &Record) -> Vec<String> {
     blocking::keys(&prepared, &words)
 }
 
+/// Scores one pair with a learned model, for the application: a new record against each of
+/// its candidates. Term frequencies are not known for a single pair, so none are applied.
+/// Returns the probability and each field's contribution. For linking, `a` is the report.
+pub fn score_pair(model: &Model, a: &Record, b: &Record) -> (f64, Vec<Reason>) {
+    let mut words = Interner::new();
+    let (pa, pb) = (Prepared::new(a, &mut words), Prepared::new(b, &mut words));
+    let mut sim = Similarity::default();
+    let pattern = compare::compare(model.task, &words, &mut sim, &pa, &pb);
+    let tf = TermFrequencies::default();
+    let bits = model.score(pattern, &tf, &pa);
+    (model::probability(bits), model.reasons(pattern, &tf, &pa))
+}
+
+/// The model learned on generated data (`../shared/linkage/gen.py`, development seed 99,
+/// default rates), for a register too small to learn its own: see docs/linkage.md.
+pub fn starter_model(task: Task) -> Option<Model> {
+    Model::from_text(match task {
+        Task::Link => include_str!("../models/link.model"),
+        Task::Dedup => include_str!("../models/dedup.model"),
+    })
+}
+
 /// How a run behaves.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -216,7 +238,8 @@ impl Corpus {
         let scale = (all_pairs - candidate_pairs as f64).max(0.0) / sampled.max(1) as f64;
         // A first guess: a third of the smaller side has a partner.
         let expected = indexed.len().min(probes.len()) as f64 / 3.0;
-        let model = Model::learn(self.task, &random, &outside, scale, &counts, expected);
+        let mut model = Model::learn(self.task, &random, &outside, scale, &counts, expected);
+        model.population = indexed.len().max(probes.len()) as f64;
         let matches = scan.score(&model, progress);
         Outcome {
             matches,

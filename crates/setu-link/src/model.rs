@@ -29,6 +29,8 @@ pub struct Model {
     pub iterations: usize,
     /// Pairs from one household (brothers and sisters) per true pair; see [`Model::combine`].
     pub household: f64,
+    /// The larger side of the data it learned from (see [`Model::for_population`]).
+    pub population: f64,
 }
 
 /// What one field contributed to a pair's score.
@@ -283,6 +285,7 @@ impl Model {
             u,
             iterations: 0,
             household: 1.0,
+            population: 0.0,
         };
         let field = |f: Field| Field::ALL.iter().position(|&x| x == f).unwrap_or(0);
         let (given, family, birth, phone) = (
@@ -519,6 +522,78 @@ impl Model {
             }
         }
         self.combine(household, person)
+    }
+
+    /// The same model for a register whose larger side holds `n` records. The prior is a share
+    /// of all pairs, and the true pairs grow with the register while all pairs grow with its
+    /// square: the chance that two given records match is inversely proportional to `n`.
+    pub fn for_population(&self, n: usize) -> Model {
+        let mut m = self.clone();
+        if self.population > 0.0 && n > 0 {
+            m.prior = (self.prior * self.population / n as f64).min(0.5);
+            m.population = n as f64;
+        }
+        m
+    }
+
+    /// The model as text, to keep between runs (one line of numbers per table row).
+    pub fn to_text(&self) -> String {
+        let task = match self.task {
+            Task::Link => "link",
+            Task::Dedup => "dedup",
+        };
+        let mut out = format!(
+            "setu-link-model 1 {task} {:e} {:e} {} {:e}\n",
+            self.prior, self.household, self.iterations, self.population
+        );
+        for table in [&self.m, &self.u[0], &self.u[1]] {
+            for row in table.iter() {
+                let cells: Vec<String> = row.iter().map(|v| format!("{v:e}")).collect();
+                out.push_str(&cells.join(" "));
+                out.push('\n');
+            }
+        }
+        out
+    }
+
+    /// Reads what [`Model::to_text`] wrote; `None` if it is not such a text.
+    pub fn from_text(text: &str) -> Option<Model> {
+        let mut lines = text.lines();
+        let head: Vec<&str> = lines.next()?.split(' ').collect();
+        let ["setu-link-model", "1", task, prior, household, iterations, population] = head[..]
+        else {
+            return None;
+        };
+        let task = match task {
+            "link" => Task::Link,
+            "dedup" => Task::Dedup,
+            _ => return None,
+        };
+        let mut tables = [[[0.0; MAX_LEVELS]; FIELDS]; 3];
+        for table in &mut tables {
+            for row in table.iter_mut() {
+                let cells: Vec<f64> = lines
+                    .next()?
+                    .split(' ')
+                    .map(str::parse)
+                    .collect::<Result<_, _>>()
+                    .ok()?;
+                if cells.len() != MAX_LEVELS {
+                    return None;
+                }
+                row.copy_from_slice(&cells);
+            }
+        }
+        let [m, u0, u1] = tables;
+        Some(Model {
+            task,
+            prior: prior.parse().ok()?,
+            household: household.parse().ok()?,
+            iterations: iterations.parse().ok()?,
+            population: population.parse().ok()?,
+            m,
+            u: [u0, u1],
+        })
     }
 
     /// The contribution of every field to a pair's score.

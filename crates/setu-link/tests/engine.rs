@@ -326,3 +326,49 @@ fn finds_the_same_person_among_encounters() {
     );
     drop(f);
 }
+
+#[test]
+fn a_learned_model_travels_as_text_and_scores_single_pairs() {
+    let f = fixture();
+    let corpus = Corpus::link(&f.reports, &f.encounters, &Silent);
+    let outcome = corpus.run(&Settings::default(), &Silent);
+    let text = outcome.model.to_text();
+    let back = setu_link::Model::from_text(&text).expect("reads its own text");
+    assert_eq!(back.to_text(), text);
+    assert!(setu_link::Model::from_text("setu-link-model 2 link").is_none());
+    assert!(setu_link::Model::from_text(&text.replace("link", "linx")).is_none());
+    // One pair at a time, as the application scores a new record against its candidates.
+    let (r, e) = f.truth[3];
+    let (p_true, reasons) =
+        setu_link::score_pair(&back, &f.reports[r as usize], &f.encounters[e as usize]);
+    let (sister_report, sister_enc) = f.sisters[0];
+    let (p_sister, _) = setu_link::score_pair(
+        &back,
+        &f.reports[sister_report as usize],
+        &f.encounters[sister_enc as usize],
+    );
+    assert!(p_true > 0.9, "{p_true} {reasons:?}");
+    assert!(p_sister < 0.5, "{p_sister}");
+    assert_eq!(reasons.len(), setu_link::Field::ALL.len());
+}
+
+#[test]
+fn the_starter_models_load_and_scale_to_a_small_register() {
+    for task in [setu_link::Task::Link, setu_link::Task::Dedup] {
+        let model = setu_link::starter_model(task).expect("the shipped model reads");
+        assert_eq!(model.task, task);
+        assert!(model.population > 1_000.0);
+        let small = model.for_population(50);
+        assert!(
+            small.prior > model.prior * 100.0,
+            "fewer records, each pair likelier"
+        );
+    }
+    let f = fixture();
+    let model = setu_link::starter_model(setu_link::Task::Link)
+        .unwrap()
+        .for_population(f.encounters.len());
+    let (r, e) = f.truth[5];
+    let (p, _) = setu_link::score_pair(&model, &f.reports[r as usize], &f.encounters[e as usize]);
+    assert!(p > 0.9, "{p}");
+}

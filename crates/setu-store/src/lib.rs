@@ -18,6 +18,7 @@ mod error;
 pub mod forum;
 pub mod geo;
 pub mod handovers;
+pub mod matching;
 mod migrate;
 pub mod parents;
 pub mod tracing;

@@ -64,6 +64,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0009_tracing.sql"),
         include_str!("../migrations/postgres/0009_tracing.sql"),
     ),
+    (
+        10,
+        "matching",
+        include_str!("../migrations/sqlite/0010_matching.sql"),
+        include_str!("../migrations/postgres/0010_matching.sql"),
+    ),
 ];
 
 impl Store {

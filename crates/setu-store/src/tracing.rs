@@ -43,7 +43,7 @@ impl RecordKind {
         }
     }
 
-    fn parse(s: &str) -> Option<RecordKind> {
+    pub(crate) fn parse(s: &str) -> Option<RecordKind> {
         [
             RecordKind::Report,
             RecordKind::Encounter,
@@ -351,7 +351,16 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        self.propose_after_save(by, RecordKind::Report, &id).await;
         Ok(id)
+    }
+
+    /// Looks for matches of a record just saved. The record is saved whatever happens here:
+    /// a failure is logged (without personal data) and the next save tries again.
+    async fn propose_after_save(&self, by: &Actor, kind: RecordKind, id: &str) {
+        if let Err(e) = self.propose_matches(by, kind, id).await {
+            tracing::warn!(kind = kind.as_str(), error = %e.log_safe(), "matching after save failed");
+        }
     }
 
     /// One report; sealed fields opened (and the opening audited) with `reveal`.
@@ -561,6 +570,8 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        self.propose_after_save(by, RecordKind::Encounter, &id)
+            .await;
         Ok(id)
     }
 
@@ -639,6 +650,97 @@ impl Store {
             id,
             place_code,
         })
+    }
+}
+
+impl Store {
+    /// Ids of every record of a kind, in id order.
+    pub(crate) async fn record_ids(&self, kind: RecordKind) -> Result<Vec<String>> {
+        let table = match kind {
+            RecordKind::Report => "missing_report",
+            RecordKind::Encounter => "tracing_encounter",
+            RecordKind::Screening => return Ok(Vec::new()),
+        };
+        let sql = format!("SELECT id FROM {table} ORDER BY id");
+        sqlx::query(&sql)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| r.try_get("id").map_err(StoreError::from))
+            .collect()
+    }
+
+    /// The person a record has been linked to, if any.
+    pub(crate) async fn person_of(&self, kind: RecordKind, id: &str) -> Result<Option<String>> {
+        let table = match kind {
+            RecordKind::Report => "missing_report",
+            RecordKind::Encounter => "tracing_encounter",
+            RecordKind::Screening => return Ok(None),
+        };
+        let sql = format!("SELECT person_id FROM {table} WHERE id = $1");
+        Ok(sqlx::query(&sql)
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| r.try_get::<Option<String>, _>("person_id"))
+            .transpose()?
+            .flatten())
+    }
+
+    /// A stored record as the matcher reads it, with its place code for scope. Sealed fields
+    /// are opened in memory for scoring only: never returned to a person, never written.
+    pub(crate) async fn link_record_of(
+        &self,
+        kind: RecordKind,
+        id: &str,
+    ) -> Result<Option<(setu_link::Record, String)>> {
+        let (table, sql) = match kind {
+            RecordKind::Report => (
+                "missing_report",
+                "SELECT place_code, place_code AS home_code, reported_on AS on_day, given_name, middle_name, family_name,                  sex, birth_year, age, father_name, mother_name, phone FROM missing_report WHERE id = $1",
+            ),
+            RecordKind::Encounter => (
+                "tracing_encounter",
+                "SELECT place_code, home_code, met_on AS on_day, given_name, middle_name, family_name, sex,                  CAST(NULL AS BIGINT) AS birth_year, age, father_name, mother_name, phone FROM tracing_encounter WHERE id = $1",
+            ),
+            RecordKind::Screening => return Ok(None),
+        };
+        let Some(r) = sqlx::query(sql)
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let open = |col: &str| -> Result<Option<String>> {
+            let v: Option<String> = r.try_get(col)?;
+            v.map(|v| self.keys.open(table, col, id, &v).map_err(StoreError::from))
+                .transpose()
+        };
+        let sex: Option<String> = r.try_get("sex")?;
+        let on_day: String = r.try_get("on_day")?;
+        let home: Option<String> = r.try_get("home_code")?;
+        let names = Names {
+            given_name: open("given_name")?,
+            middle_name: open("middle_name")?,
+            family_name: open("family_name")?,
+            sex: sex.as_deref().and_then(Sex::parse),
+            father_name: open("father_name")?,
+            mother_name: open("mother_name")?,
+        };
+        let year = |v: Option<i64>| v.and_then(|v| i32::try_from(v).ok());
+        let on = setu_core::calendar::parse_ad(&on_day).map_err(|_| StoreError::NotFound)?;
+        let record = self
+            .link_record(
+                &names,
+                year(r.try_get("birth_year")?),
+                year(r.try_get("age")?),
+                on,
+                home.and_then(|h| h.parse().ok()),
+                open("phone")?.as_deref(),
+            )
+            .await?;
+        Ok(Some((record, r.try_get("place_code")?)))
     }
 }
 

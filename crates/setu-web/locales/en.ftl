@@ -413,6 +413,7 @@ error-ward = Choose a ward.
 error-future-date = This date is later than today.
 error-seen-after-report = The last-seen date cannot be after the report date.
 error-status-move = The case cannot move to that status from where it stands.
+error-already-decided = This pair has already been decided.
 youth-groups = Youth groups and resource centres
 youth-group-new = Add a youth group
 youth-group-name = Name of the group

@@ -413,6 +413,7 @@ error-ward = वडा छान्नुहोस्।
 error-future-date = यो मिति आजभन्दा पछिको छ।
 error-seen-after-report = अन्तिम पटक देखिएको मिति उजुरीको मितिभन्दा पछि हुन सक्दैन।
 error-status-move = हालको अवस्थाबाट यो अवस्थामा लैजान मिल्दैन।
+error-already-decided = यो जोडीबारे निर्णय भइसकेको छ।
 youth-groups = युवा समूह र स्रोत केन्द्र
 youth-group-new = युवा समूह थप्नुहोस्
 youth-group-name = समूहको नाम

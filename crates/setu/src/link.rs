@@ -40,6 +40,9 @@ pub struct LinkArgs {
     /// Print the learned weights (m, u and bits per field and level) on standard error.
     #[arg(long)]
     show_model: bool,
+    /// Also write the learned model to this file (the form `setu-link` reads back).
+    #[arg(long)]
+    save_model: Option<PathBuf>,
 }
 
 const REPORT_COLUMNS: [&str; 15] = [
@@ -115,6 +118,10 @@ pub fn run(args: LinkArgs) -> Result<()> {
     let outcome = corpus.run(&settings, &bar);
     bar.finish();
     write(&args, &corpus, &outcome, header, &left_ids, &encounter_ids)?;
+    if let Some(path) = &args.save_model {
+        std::fs::write(path, outcome.model.to_text())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
     if args.show_model {
         eprint!("{}", model_table(&outcome.model));
     }

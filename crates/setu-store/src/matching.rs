@@ -1,0 +1,459 @@
+//! Matching in the application: when a report or an encounter is saved, its candidates (found
+//! by keyed blocking hashes, see [`crate::tracing`]) are scored with the learned model and
+//! the likely pairs go to a review queue. People confirm or reject; a rejected pair is never
+//! proposed again; a confirmed pair links both records to one person and tells the report's
+//! owner.
+//!
+//! Names are opened only in memory, to score; nothing personal is written here (proposals hold
+//! kinds, ids, the probability and per-field levels). The model is learned from the register
+//! itself (`setu_link::Corpus::run`) and kept as text; it is learned again when the register
+//! has doubled since.
+
+use serde::Serialize;
+use setu_core::access::Scope;
+use setu_core::tracing::ReportStatus;
+use setu_link::{Corpus, Model, Settings, Silent, Task};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use crate::audit::{append, Actor, Event};
+use crate::contacts::scope_condition;
+use crate::tracing::RecordKind;
+use crate::{now_text, Result, Store, StoreError};
+
+/// Pairs at least this likely go to the review queue (below the engine's 0.5, so reviewers
+/// also see the doubtful ones, marked as such).
+pub const PROPOSE_FROM: f64 = 0.3;
+
+/// Below this many reports and encounters together, the register is scored with the
+/// starter model instead of learning its own.
+pub const TRAIN_FROM: i64 = 500;
+
+/// One field's part in a proposal's score.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Evidence {
+    /// `setu_link::Field::key`, e.g. `given_name`.
+    pub field: String,
+    /// The level reached, e.g. `alias`.
+    pub level: String,
+    /// Weight in bits.
+    pub bits: f64,
+}
+
+/// A proposed pair.
+#[derive(Debug, Clone, Serialize)]
+pub struct Proposal {
+    pub id: String,
+    pub left_kind: RecordKind,
+    pub left_id: String,
+    pub right_kind: RecordKind,
+    pub right_id: String,
+    /// Home ward of the report (or place of the first encounter), for scope.
+    pub place_code: String,
+    pub probability: f64,
+    pub evidence: Vec<Evidence>,
+    /// proposed, confirmed or rejected.
+    pub status: String,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<String>,
+}
+
+/// An in-app notification.
+#[derive(Debug, Clone, Serialize)]
+pub struct Notification {
+    pub id: String,
+    pub kind: String,
+    /// The record it is about (an id).
+    pub subject: String,
+    pub created_at: String,
+    pub read_at: Option<String>,
+}
+
+fn evidence_text(reasons: &[setu_link::Reason]) -> String {
+    reasons
+        .iter()
+        .map(|r| format!("{}={}:{:.2}", r.field.key(), r.level, r.bits))
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
+fn parse_evidence(text: &str) -> Vec<Evidence> {
+    text.split(';')
+        .filter_map(|part| {
+            let (field, rest) = part.split_once('=')?;
+            let (level, bits) = rest.rsplit_once(':')?;
+            Some(Evidence {
+                field: field.to_string(),
+                level: level.to_string(),
+                bits: bits.parse().ok()?,
+            })
+        })
+        .collect()
+}
+
+fn task_name(task: Task) -> &'static str {
+    match task {
+        Task::Link => "link",
+        Task::Dedup => "dedup",
+    }
+}
+
+const PROPOSAL_COLUMNS: &str =
+    "id, left_kind, left_id, right_kind, right_id, place_code, probability, reasons, \
+    status, decided_by, decided_at";
+
+fn proposal_from_row(r: &AnyRow) -> Result<Proposal> {
+    let kind = |col: &str| -> Result<RecordKind> {
+        let k: String = r.try_get(col)?;
+        RecordKind::parse(&k).ok_or(StoreError::NotFound)
+    };
+    let reasons: String = r.try_get("reasons")?;
+    Ok(Proposal {
+        id: r.try_get("id")?,
+        left_kind: kind("left_kind")?,
+        left_id: r.try_get("left_id")?,
+        right_kind: kind("right_kind")?,
+        right_id: r.try_get("right_id")?,
+        place_code: r.try_get("place_code")?,
+        probability: r.try_get("probability")?,
+        evidence: parse_evidence(&reasons),
+        status: r.try_get("status")?,
+        decided_by: r.try_get("decided_by")?,
+        decided_at: r.try_get("decided_at")?,
+    })
+}
+
+impl Store {
+    /// Every report and encounter as the matcher reads them, opened in memory only.
+    async fn all_link_records(&self) -> Result<(Vec<setu_link::Record>, Vec<setu_link::Record>)> {
+        let mut reports = Vec::new();
+        for id in self.record_ids(RecordKind::Report).await? {
+            if let Some((r, _)) = self.link_record_of(RecordKind::Report, &id).await? {
+                reports.push(r);
+            }
+        }
+        let mut encounters = Vec::new();
+        for id in self.record_ids(RecordKind::Encounter).await? {
+            if let Some((r, _)) = self.link_record_of(RecordKind::Encounter, &id).await? {
+                encounters.push(r);
+            }
+        }
+        Ok((reports, encounters))
+    }
+
+    /// Learns the link and dedup models from the whole register and keeps them. Returns
+    /// how many records they learned from.
+    pub async fn train_matching(&self) -> Result<usize> {
+        let (reports, encounters) = self.all_link_records().await?;
+        let records = reports.len() + encounters.len();
+        let settings = Settings::default();
+        let models = [
+            Corpus::link(&reports, &encounters, &Silent)
+                .run(&settings, &Silent)
+                .model,
+            Corpus::dedup(&encounters, &Silent)
+                .run(&settings, &Silent)
+                .model,
+        ];
+        for model in models {
+            sqlx::query(
+                "INSERT INTO link_model (task, model, records, trained_at) VALUES ($1, $2, CAST($3 AS BIGINT), $4) \
+                 ON CONFLICT (task) DO UPDATE SET model = EXCLUDED.model, records = EXCLUDED.records, \
+                 trained_at = EXCLUDED.trained_at",
+            )
+            .bind(task_name(model.task))
+            .bind(model.to_text())
+            .bind(records.to_string())
+            .bind(now_text())
+            .execute(&self.pool)
+            .await?;
+        }
+        Ok(records)
+    }
+
+    /// The model for `task`, scaled to the register's size. A register smaller than
+    /// [`TRAIN_FROM`] uses the starter model (EM needs more pairs than it has); a larger one
+    /// learns its own, again whenever it has doubled since.
+    async fn model_for(&self, task: Task) -> Result<Option<Model>> {
+        let count = |sql: &'static str| async move {
+            sqlx::query(sql)
+                .fetch_one(&self.pool)
+                .await?
+                .try_get::<i64, _>("n")
+                .map_err(StoreError::from)
+        };
+        let reports = count("SELECT COUNT(*) AS n FROM missing_report").await?;
+        let encounters = count("SELECT COUNT(*) AS n FROM tracing_encounter").await?;
+        let larger = match task {
+            Task::Link => reports.max(encounters),
+            Task::Dedup => encounters,
+        };
+        let population = usize::try_from(larger).unwrap_or(0).max(1);
+        if reports + encounters < TRAIN_FROM {
+            return Ok(setu_link::starter_model(task).map(|m| m.for_population(population)));
+        }
+        let stored = sqlx::query("SELECT records FROM link_model WHERE task = $1")
+            .bind(task_name(task))
+            .fetch_optional(&self.pool)
+            .await?;
+        let fresh = match &stored {
+            Some(r) => r.try_get::<i64, _>("records")? * 2 > reports + encounters,
+            None => false,
+        };
+        if !fresh {
+            self.train_matching().await?;
+        }
+        let text: Option<String> = sqlx::query("SELECT model FROM link_model WHERE task = $1")
+            .bind(task_name(task))
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| r.try_get("model"))
+            .transpose()?;
+        Ok(text
+            .as_deref()
+            .and_then(Model::from_text)
+            .map(|m| m.for_population(population)))
+    }
+
+    /// Finds and scores the candidates of a record just saved and proposes the likely pairs,
+    /// except pairs already decided. Returns the new proposals' ids.
+    pub async fn propose_matches(
+        &self,
+        by: &Actor,
+        kind: RecordKind,
+        id: &str,
+    ) -> Result<Vec<String>> {
+        let Some((record, place)) = self.link_record_of(kind, id).await? else {
+            return Ok(Vec::new());
+        };
+        let candidates = self.tracing_candidates(kind, id).await?;
+        let mut out = Vec::new();
+        let mut compared = 0;
+        for (other_kind, other_id) in candidates {
+            let is_report = |k| k == RecordKind::Report;
+            if is_report(kind) && is_report(other_kind) {
+                continue; // reports are not matched with reports
+            }
+            let Some((other, other_place)) = self.link_record_of(other_kind, &other_id).await?
+            else {
+                continue;
+            };
+            let task = if is_report(kind) || is_report(other_kind) {
+                Task::Link
+            } else {
+                Task::Dedup
+            };
+            let Some(model) = self.model_for(task).await? else {
+                continue;
+            };
+            // The report on the left; two encounters in id order.
+            let (left, right) = if is_report(other_kind)
+                || (!is_report(kind)
+                    && (other_kind.as_str(), other_id.as_str()) < (kind.as_str(), id))
+            {
+                (
+                    (other_kind, other_id.as_str(), &other, &other_place),
+                    (kind, id, &record, &place),
+                )
+            } else {
+                (
+                    (kind, id, &record, &place),
+                    (other_kind, other_id.as_str(), &other, &other_place),
+                )
+            };
+            compared += 1;
+            let (probability, reasons) = setu_link::score_pair(&model, left.2, right.2);
+            if probability < PROPOSE_FROM {
+                continue;
+            }
+            let pid = uuid::Uuid::new_v4().to_string();
+            let inserted = sqlx::query(
+                "INSERT INTO match_proposal (id, left_kind, left_id, right_kind, right_id, place_code, probability, \
+                   reasons, status, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'proposed', $9) \
+                 ON CONFLICT (left_kind, left_id, right_kind, right_id) DO NOTHING",
+            )
+            .bind(pid.clone())
+            .bind(left.0.as_str())
+            .bind(left.1.to_string())
+            .bind(right.0.as_str())
+            .bind(right.1.to_string())
+            .bind(left.3.clone())
+            .bind(probability)
+            .bind(evidence_text(&reasons))
+            .bind(now_text())
+            .execute(&self.pool)
+            .await?;
+            if inserted.rows_affected() > 0 {
+                out.push(pid);
+            }
+        }
+        let mut tx = self.pool.begin().await?;
+        append(
+            &mut tx,
+            by,
+            &Event::new("match", kind.as_str(), id)
+                .detail(format!("{compared} compared, {} proposed", out.len())),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// Proposals inside `scope` (by the report's home ward), most likely first; only those
+    /// with `status` if given.
+    pub async fn proposals(&self, scope: Scope, status: Option<&str>) -> Result<Vec<Proposal>> {
+        let (cond, value) = scope_condition(scope, 2, "place_code", None, None);
+        let sql = format!(
+            "SELECT {PROPOSAL_COLUMNS} FROM match_proposal WHERE ($1 IS NULL OR status = $1) AND {cond} \
+             ORDER BY probability DESC, id"
+        );
+        let mut q = sqlx::query(&sql).bind(status.map(str::to_string));
+        if let Some(v) = value {
+            q = q.bind(v);
+        }
+        q.fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(proposal_from_row)
+            .collect()
+    }
+
+    /// One proposal.
+    pub async fn proposal(&self, id: &str) -> Result<Proposal> {
+        let r = sqlx::query(&format!(
+            "SELECT {PROPOSAL_COLUMNS} FROM match_proposal WHERE id = $1"
+        ))
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        proposal_from_row(&r)
+    }
+
+    /// Confirms or rejects a proposal (once). Confirming links both records to one person,
+    /// marks an open report found, and tells the report's owner in the app.
+    pub async fn decide_proposal(&self, by: &Actor, id: &str, confirm: bool) -> Result<()> {
+        let p = self.proposal(id).await?;
+        if p.status != "proposed" {
+            return Err(StoreError::Rejected("error-already-decided"));
+        }
+        let now = now_text();
+        let mut tx = self.pool.begin().await?;
+        let status = if confirm { "confirmed" } else { "rejected" };
+        let done = sqlx::query(
+            "UPDATE match_proposal SET status = $1, decided_by = $2, decided_at = $3 \
+             WHERE id = $4 AND status = 'proposed'",
+        )
+        .bind(status)
+        .bind(by.name.clone())
+        .bind(now.clone())
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Rejected("error-already-decided"));
+        }
+        if confirm {
+            let person = self
+                .person_of(p.left_kind, &p.left_id)
+                .await?
+                .or(self.person_of(p.right_kind, &p.right_id).await?)
+                .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+            for (kind, rid) in [(p.left_kind, &p.left_id), (p.right_kind, &p.right_id)] {
+                set_person(&mut tx, kind, rid, &person).await?;
+            }
+            if p.left_kind == RecordKind::Report {
+                let report = self.report(&p.left_id, crate::contacts::Reveal::No).await?;
+                if matches!(
+                    report.status,
+                    ReportStatus::Missing | ReportStatus::StillMissing
+                ) {
+                    sqlx::query(
+                        "UPDATE missing_report SET status = 'found', status_on = $1, version = version + 1 WHERE id = $2",
+                    )
+                    .bind(now[..10].to_string())
+                    .bind(p.left_id.clone())
+                    .execute(&mut *tx)
+                    .await?;
+                    sqlx::query(
+                        "INSERT INTO report_status_change (report_id, status, on_day, changed_by, changed_at) \
+                         VALUES ($1, 'found', $2, $3, $4)",
+                    )
+                    .bind(p.left_id.clone())
+                    .bind(now[..10].to_string())
+                    .bind(by.name.clone())
+                    .bind(now.clone())
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                sqlx::query(
+                    "INSERT INTO notification (id, username, kind, subject, created_at) VALUES ($1, $2, 'match-confirmed', $3, $4)",
+                )
+                .bind(uuid::Uuid::new_v4().to_string())
+                .bind(report.created_by.clone())
+                .bind(p.left_id.clone())
+                .bind(now.clone())
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        let mut event = Event::new(
+            if confirm { "confirm" } else { "reject" },
+            "match-proposal",
+            id,
+        )
+        .detail(format!(
+            "{}:{} {}:{}",
+            p.left_kind.as_str(),
+            p.left_id,
+            p.right_kind.as_str(),
+            p.right_id
+        ));
+        event.place = p.place_code.parse().ok();
+        append(&mut tx, by, &event).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A user's notifications, newest first.
+    pub async fn notifications(&self, username: &str) -> Result<Vec<Notification>> {
+        let rows = sqlx::query(
+            "SELECT id, kind, subject, created_at, read_at FROM notification WHERE username = $1 \
+             ORDER BY created_at DESC, id",
+        )
+        .bind(username.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Notification {
+                    id: r.try_get("id")?,
+                    kind: r.try_get("kind")?,
+                    subject: r.try_get("subject")?,
+                    created_at: r.try_get("created_at")?,
+                    read_at: r.try_get("read_at")?,
+                })
+            })
+            .collect()
+    }
+}
+
+async fn set_person(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    kind: RecordKind,
+    id: &str,
+    person: &str,
+) -> Result<()> {
+    let table = match kind {
+        RecordKind::Report => "missing_report",
+        RecordKind::Encounter => "tracing_encounter",
+        RecordKind::Screening => return Ok(()),
+    };
+    let sql = format!("UPDATE {table} SET person_id = $1 WHERE id = $2");
+    sqlx::query(&sql)
+        .bind(person.to_string())
+        .bind(id.to_string())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
