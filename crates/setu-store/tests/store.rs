@@ -1961,6 +1961,8 @@ async fn saved_encounters_are_matched_reviewed_and_linked_to_one_person() {
                 .await
                 .unwrap();
         }
+        // The register can learn its own weights (it does by itself from 500 records).
+        assert_eq!(s.train_matching().await.unwrap(), 48);
         // Proposals were made as the encounters were saved (by the starter model: the register
         // is small); every intake of a reported girl
         // is in the queue against her report, strangers are not.
