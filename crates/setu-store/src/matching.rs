@@ -229,6 +229,7 @@ impl Store {
         let candidates = self.tracing_candidates(kind, id).await?;
         let mut out = Vec::new();
         let mut compared = 0;
+        let mut models: [Option<Option<Model>>; 2] = [None, None];
         for (other_kind, other_id) in candidates {
             let is_report = |k| k == RecordKind::Report;
             if is_report(kind) && is_report(other_kind) {
@@ -243,7 +244,11 @@ impl Store {
             } else {
                 Task::Dedup
             };
-            let Some(model) = self.model_for(task).await? else {
+            let slot = usize::from(task == Task::Dedup);
+            if models[slot].is_none() {
+                models[slot] = Some(self.model_for(task).await?);
+            }
+            let Some(Some(model)) = &models[slot] else {
                 continue;
             };
             // The report on the left; two encounters in id order.
@@ -262,7 +267,7 @@ impl Store {
                 )
             };
             compared += 1;
-            let (probability, reasons) = setu_link::score_pair(&model, left.2, right.2);
+            let (probability, reasons) = setu_link::score_pair(model, left.2, right.2);
             if probability < PROPOSE_FROM {
                 continue;
             }
@@ -338,6 +343,7 @@ impl Store {
             return Err(StoreError::Rejected("error-already-decided"));
         }
         let now = now_text();
+        let today = setu_core::calendar::iso(setu_core::calendar::today_in_nepal());
         let mut tx = self.pool.begin().await?;
         let status = if confirm { "confirmed" } else { "rejected" };
         let done = sqlx::query(
@@ -371,7 +377,7 @@ impl Store {
                     sqlx::query(
                         "UPDATE missing_report SET status = 'found', status_on = $1, version = version + 1 WHERE id = $2",
                     )
-                    .bind(now[..10].to_string())
+                    .bind(today.clone())
                     .bind(p.left_id.clone())
                     .execute(&mut *tx)
                     .await?;
@@ -380,7 +386,7 @@ impl Store {
                          VALUES ($1, 'found', $2, $3, $4)",
                     )
                     .bind(p.left_id.clone())
-                    .bind(now[..10].to_string())
+                    .bind(today.clone())
                     .bind(by.name.clone())
                     .bind(now.clone())
                     .execute(&mut *tx)
