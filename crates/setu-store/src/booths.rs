@@ -408,7 +408,12 @@ impl Store {
         record: &ScoredScreening,
         payload: &str,
     ) -> Result<SyncResult> {
-        self.sync(by, id, base_version, record, payload).await
+        let result = self.sync(by, id, base_version, record, payload).await?;
+        if matches!(result.outcome, SyncOutcome::Created | SyncOutcome::Updated) {
+            // A screening is an encounter too: key it and look for the missing.
+            self.key_and_match_screening(by, id, &record.draft).await;
+        }
+        Ok(result)
     }
 
     async fn sync<R: Synced>(

@@ -355,6 +355,48 @@ impl Store {
         Ok(id)
     }
 
+    /// Stores a synced screening's blocking keys (from the plaintext in memory) and looks for
+    /// its matches. The screening is stored whatever happens here; failures are logged.
+    pub(crate) async fn key_and_match_screening(
+        &self,
+        by: &Actor,
+        id: &str,
+        d: &setu_core::booths::ScreeningDraft,
+    ) {
+        let names = Names {
+            given_name: d.given_name.clone(),
+            middle_name: None,
+            family_name: d.family_name.clone(),
+            sex: Some(d.sex),
+            father_name: None,
+            mother_name: None,
+        };
+        if names.given_name.is_none() && names.family_name.is_none() {
+            return; // no consent to record names: nothing to match on
+        }
+        let keyed = async {
+            let record = self
+                .link_record(
+                    &names,
+                    d.birth_date.map(|b| b.year()),
+                    i32::try_from(d.age).ok(),
+                    d.day,
+                    d.home,
+                    d.phone.as_deref(),
+                )
+                .await?;
+            let mut tx = self.pool.begin().await?;
+            self.store_keys(&mut tx, RecordKind::Screening, id, &record)
+                .await?;
+            tx.commit().await?;
+            Ok::<(), StoreError>(())
+        };
+        match keyed.await {
+            Ok(()) => self.propose_after_save(by, RecordKind::Screening, id).await,
+            Err(e) => tracing::warn!(error = %e.log_safe(), "keying a screening failed"),
+        }
+    }
+
     /// Looks for matches of a record just saved. The record is saved whatever happens here:
     /// a failure is logged (without personal data) and the next save tries again.
     async fn propose_after_save(&self, by: &Actor, kind: RecordKind, id: &str) {
@@ -703,7 +745,12 @@ impl Store {
                 "tracing_encounter",
                 "SELECT place_code, home_code, met_on AS on_day, given_name, middle_name, family_name, sex,                  CAST(NULL AS BIGINT) AS birth_year, age, father_name, mother_name, phone FROM tracing_encounter WHERE id = $1",
             ),
-            RecordKind::Screening => return Ok(None),
+            RecordKind::Screening => (
+                "screening",
+                "SELECT place_code, home_code, day AS on_day, given_name, CAST(NULL AS TEXT) AS middle_name, family_name, \
+                 sex, birth_date, age, CAST(NULL AS TEXT) AS father_name, CAST(NULL AS TEXT) AS mother_name, phone \
+                 FROM screening WHERE id = $1",
+            ),
         };
         let Some(r) = sqlx::query(sql)
             .bind(id.to_string())
@@ -729,11 +776,17 @@ impl Store {
             mother_name: open("mother_name")?,
         };
         let year = |v: Option<i64>| v.and_then(|v| i32::try_from(v).ok());
+        let birth_year = if kind == RecordKind::Screening {
+            // Screenings keep a (sealed) birth date, not a year.
+            open("birth_date")?.and_then(|d| d.get(..4).and_then(|y| y.parse().ok()))
+        } else {
+            year(r.try_get("birth_year")?)
+        };
         let on = setu_core::calendar::parse_ad(&on_day).map_err(|_| StoreError::NotFound)?;
         let record = self
             .link_record(
                 &names,
-                year(r.try_get("birth_year")?),
+                birth_year,
                 year(r.try_get("age")?),
                 on,
                 home.and_then(|h| h.parse().ok()),

@@ -2066,3 +2066,108 @@ async fn saved_encounters_are_matched_reviewed_and_linked_to_one_person() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_booth_screening_is_matched_against_the_register() {
+    use setu_core::booths::ScreeningForm;
+    use setu_core::tracing::ReportForm;
+    use setu_store::booths::ScoredScreening;
+    use setu_store::tracing::RecordKind;
+    each_engine(|s| async move {
+        let sys = Actor::system("booth.worker");
+        let today = date!(2025 - 03 - 01);
+        let report = ReportForm {
+            reporter_name: "Hari Tamang".into(),
+            reporter_relation: "parent".into(),
+            reported_on: "2025-01-20".into(),
+            given_name: "Sita".into(),
+            family_name: "Tamang".into(),
+            sex: "female".into(),
+            age: "16".into(),
+            home: "5110603".into(),
+            phone: "9841234567".into(),
+            ..ReportForm::default()
+        };
+        let rid = s
+            .create_report(&sys, &report.check(today).unwrap())
+            .await
+            .unwrap();
+        let booth = s
+            .create_site(
+                &sys,
+                &DirectoryForm {
+                    name_en: "Booth".into(),
+                    kind: "border-booth".into(),
+                    place: "51106".into(),
+                    ..Default::default()
+                }
+                .to_site()
+                .unwrap(),
+            )
+            .await
+            .unwrap();
+        let catalogue = s.risk_catalogue().await.unwrap();
+        let screening = |id: &str, consent: bool| {
+            let (draft, risk_score, risk_level) = ScreeningForm {
+                site: booth.to_string(),
+                date: "2025-02-01".into(),
+                sex: "female".into(),
+                age: "18".into(),
+                given_name: if consent {
+                    "SEETA".into()
+                } else {
+                    String::new()
+                },
+                family_name: if consent {
+                    "Lama".into()
+                } else {
+                    String::new()
+                },
+                phone: if consent {
+                    "9841234567".into()
+                } else {
+                    String::new()
+                },
+                home: "5110603".into(),
+                consent_record: if consent { "on".into() } else { String::new() },
+                outcome: "handed-to-police".into(),
+                ..Default::default()
+            }
+            .check(today, &catalogue)
+            .unwrap();
+            (
+                id.to_string(),
+                ScoredScreening {
+                    draft,
+                    risk_version: catalogue.version,
+                    risk_score,
+                    risk_level,
+                },
+            )
+        };
+        let (sid, rec) = screening("00000000-0000-4000-8000-0000000000a1", true);
+        s.sync_screening(&sys, &sid, 0, &rec, "{}").await.unwrap();
+        let queue = s
+            .proposals(Scope::Place(PlaceCode::District(511)), Some("proposed"))
+            .await
+            .unwrap();
+        let p = queue
+            .iter()
+            .find(|p| p.right_kind == RecordKind::Screening && p.right_id == sid)
+            .unwrap_or_else(|| panic!("{queue:#?}"));
+        assert_eq!(
+            (p.left_kind, p.left_id.as_str()),
+            (RecordKind::Report, rid.as_str())
+        );
+        assert!(p.probability >= 0.5, "{}", p.probability);
+        // Without consent to record names there is nothing to match on.
+        let (anon, rec) = screening("00000000-0000-4000-8000-0000000000a2", false);
+        s.sync_screening(&sys, &anon, 0, &rec, "{}").await.unwrap();
+        assert!(s
+            .tracing_candidates(RecordKind::Screening, &anon)
+            .await
+            .unwrap()
+            .is_empty());
+    })
+    .await;
+}
