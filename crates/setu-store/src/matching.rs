@@ -133,9 +133,11 @@ impl Store {
             }
         }
         let mut encounters = Vec::new();
-        for id in self.record_ids(RecordKind::Encounter).await? {
-            if let Some((r, _)) = self.link_record_of(RecordKind::Encounter, &id).await? {
-                encounters.push(r);
+        for kind in [RecordKind::Encounter, RecordKind::Screening] {
+            for id in self.record_ids(kind).await? {
+                if let Some((r, _)) = self.link_record_of(kind, &id).await? {
+                    encounters.push(r);
+                }
             }
         }
         Ok((reports, encounters))
@@ -183,7 +185,11 @@ impl Store {
                 .map_err(StoreError::from)
         };
         let reports = count("SELECT COUNT(*) AS n FROM missing_report").await?;
-        let encounters = count("SELECT COUNT(*) AS n FROM tracing_encounter").await?;
+        let encounters = count(
+            "SELECT (SELECT COUNT(*) FROM tracing_encounter) + (SELECT COUNT(*) FROM screening \
+             WHERE given_name IS NOT NULL OR family_name IS NOT NULL) AS n",
+        )
+        .await?;
         let larger = match task {
             Task::Link => reports.max(encounters),
             Task::Dedup => encounters,
@@ -450,12 +456,7 @@ async fn set_person(
     id: &str,
     person: &str,
 ) -> Result<()> {
-    let table = match kind {
-        RecordKind::Report => "missing_report",
-        RecordKind::Encounter => "tracing_encounter",
-        RecordKind::Screening => return Ok(()),
-    };
-    let sql = format!("UPDATE {table} SET person_id = $1 WHERE id = $2");
+    let sql = format!("UPDATE {} SET person_id = $1 WHERE id = $2", kind.table());
     sqlx::query(&sql)
         .bind(person.to_string())
         .bind(id.to_string())

@@ -70,6 +70,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0010_matching.sql"),
         include_str!("../migrations/postgres/0010_matching.sql"),
     ),
+    (
+        11,
+        "screening person",
+        include_str!("../migrations/sqlite/0011_screening_person.sql"),
+        include_str!("../migrations/postgres/0011_screening_person.sql"),
+    ),
 ];
 
 impl Store {

@@ -43,6 +43,15 @@ impl RecordKind {
         }
     }
 
+    /// The table its records live in.
+    pub(crate) fn table(self) -> &'static str {
+        match self {
+            RecordKind::Report => "missing_report",
+            RecordKind::Encounter => "tracing_encounter",
+            RecordKind::Screening => "screening",
+        }
+    }
+
     pub(crate) fn parse(s: &str) -> Option<RecordKind> {
         [
             RecordKind::Report,
@@ -698,13 +707,15 @@ impl Store {
 impl Store {
     /// Ids of every record of a kind, in id order.
     pub(crate) async fn record_ids(&self, kind: RecordKind) -> Result<Vec<String>> {
-        let table = match kind {
-            RecordKind::Report => "missing_report",
-            RecordKind::Encounter => "tracing_encounter",
-            RecordKind::Screening => return Ok(Vec::new()),
+        let sql = match kind {
+            RecordKind::Report => "SELECT id FROM missing_report ORDER BY id",
+            RecordKind::Encounter => "SELECT id FROM tracing_encounter ORDER BY id",
+            // Only screenings with names (consent to record) take part in matching.
+            RecordKind::Screening => {
+                "SELECT id FROM screening WHERE given_name IS NOT NULL OR family_name IS NOT NULL ORDER BY id"
+            }
         };
-        let sql = format!("SELECT id FROM {table} ORDER BY id");
-        sqlx::query(&sql)
+        sqlx::query(sql)
             .fetch_all(&self.pool)
             .await?
             .iter()
@@ -712,13 +723,9 @@ impl Store {
             .collect()
     }
 
-    /// The person a record has been linked to, if any.
-    pub(crate) async fn person_of(&self, kind: RecordKind, id: &str) -> Result<Option<String>> {
-        let table = match kind {
-            RecordKind::Report => "missing_report",
-            RecordKind::Encounter => "tracing_encounter",
-            RecordKind::Screening => return Ok(None),
-        };
+    /// The person a record has been linked to by a confirmed match, if any.
+    pub async fn person_of(&self, kind: RecordKind, id: &str) -> Result<Option<String>> {
+        let table = kind.table();
         let sql = format!("SELECT person_id FROM {table} WHERE id = $1");
         Ok(sqlx::query(&sql)
             .bind(id.to_string())

@@ -35,7 +35,7 @@ async fn geography_counts_match_nepal() {
 async fn migrating_twice_changes_nothing() {
     each_engine(|s| async move {
         s.migrate().await.unwrap();
-        assert_eq!(s.schema_version().await.unwrap(), 10);
+        assert_eq!(s.schema_version().await.unwrap(), 11);
         assert_eq!(s.place_counts().await.unwrap().wards, 6743);
     })
     .await;
@@ -2160,6 +2160,14 @@ async fn a_booth_screening_is_matched_against_the_register() {
             (RecordKind::Report, rid.as_str())
         );
         assert!(p.probability >= 0.5, "{}", p.probability);
+        // Confirmed: the screening and the report are one person.
+        s.decide_proposal(&sys, &p.id, true).await.unwrap();
+        let person = s.person_of(RecordKind::Report, &rid).await.unwrap();
+        assert!(person.is_some());
+        assert_eq!(
+            s.person_of(RecordKind::Screening, &sid).await.unwrap(),
+            person
+        );
         // Without consent to record names there is nothing to match on.
         let (anon, rec) = screening("00000000-0000-4000-8000-0000000000a2", false);
         s.sync_screening(&sys, &anon, 0, &rec, "{}").await.unwrap();
