@@ -190,18 +190,6 @@ impl Corpus {
         }
     }
 
-    /// Blocking keys of an encounter (`report` false) or a report, as text.
-    pub fn keys(&self, report: bool, i: usize) -> Vec<String> {
-        let set = if report {
-            &self.reports
-        } else {
-            &self.encounters
-        };
-        set.get(i)
-            .map(|p| blocking::keys(p, &self.words))
-            .unwrap_or_default()
-    }
-
     /// Compares an indexed record with a probing one, in the order the task needs
     /// (report first when linking, so that timing reads "met after the report").
     fn pattern(&self, sim: &mut Similarity, indexed: &Prepared, probe: &Prepared) -> Pattern {

@@ -157,19 +157,28 @@ impl TermFrequencies {
     pub fn pair_bits(&self, pattern: Pattern, a: &Prepared) -> (f64, f64) {
         let (mut household, mut person) = (0.0, 0.0);
         for (f, field) in Field::ALL.into_iter().enumerate() {
-            if level(pattern, f) == 1 && field.term_frequency() {
-                let b = self.adjustment(field, tf_value(field, a));
-                if field.household() {
-                    household += b;
-                } else {
-                    person += b;
-                }
+            let b = self.field_bits(pattern, f, a);
+            if field.household() {
+                household += b;
+            } else {
+                person += b;
             }
         }
-        if level(pattern, 0) == 1 && level(pattern, 1) == 1 {
-            person += self.full_name(a);
-        }
         (household, person)
+    }
+
+    /// The adjustment for field `f` of a pair: the value's frequency when it agrees exactly,
+    /// and on the given name, the full name's when both names agree exactly.
+    fn field_bits(&self, pattern: Pattern, f: usize, a: &Prepared) -> f64 {
+        let field = Field::ALL[f];
+        if level(pattern, f) != 1 || !field.term_frequency() {
+            return 0.0;
+        }
+        let mut b = self.adjustment(field, tf_value(field, a));
+        if field == Field::Given && level(pattern, 1) == 1 {
+            b += self.full_name(a);
+        }
+        b
     }
 
     fn adjustment(&self, field: Field, value: Sym) -> f64 {
@@ -602,20 +611,10 @@ impl Model {
         Field::ALL
             .into_iter()
             .enumerate()
-            .map(|(f, field)| {
-                let l = level(pattern, f);
-                let mut bits = self.bits(f, pattern);
-                if l == 1 && field.term_frequency() {
-                    bits += tf.adjustment(field, tf_value(field, a));
-                }
-                if field == Field::Given && l == 1 && level(pattern, 1) == 1 {
-                    bits += tf.full_name(a);
-                }
-                Reason {
-                    field,
-                    level: field.levels(self.task)[l],
-                    bits,
-                }
+            .map(|(f, field)| Reason {
+                field,
+                level: field.levels(self.task)[level(pattern, f)],
+                bits: self.bits(f, pattern) + tf.field_bits(pattern, f, a),
             })
             .collect()
     }

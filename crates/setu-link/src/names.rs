@@ -177,10 +177,11 @@ pub struct NameParts {
     pub nickname: bool,
 }
 
-/// Splits the three name fields into given and family skeletons. Honorifics are set aside
-/// wherever they were written, including glued to the given name ("Sitakumari").
-pub fn parts(given: &str, middle: &str, family: &str) -> NameParts {
-    let _ = middle;
+/// Splits the given and family name fields into skeletons. Honorifics are set aside wherever
+/// they were written, including glued to the given name ("Sitakumari"). The middle-name field
+/// is not read: it nearly always holds an honorific, and one hand writes it where another
+/// drops it.
+pub fn parts(given: &str, family: &str) -> NameParts {
     let given_words: Vec<String> = clean(given).iter().map(|w| skeleton(w)).collect();
     let mut family_words: Vec<String> = clean(family)
         .iter()
@@ -335,18 +336,18 @@ mod tests {
 
     #[test]
     fn honorifics_nicknames_and_initials_are_recognised() {
-        let p = parts("Sita Kumari", "", "Thapa");
+        let p = parts("Sita Kumari", "Thapa");
         assert_eq!((p.given.as_str(), p.family.as_str()), ("sita", "tapa"));
-        assert_eq!(parts("Sitakumari", "", "Thapa").given, "sita");
+        assert_eq!(parts("Sitakumari", "Thapa").given, "sita");
         assert_eq!(
-            parts("Kumari", "", "Thapa").given,
+            parts("Kumari", "Thapa").given,
             "kumari",
             "a lone honorific is the name"
         );
-        assert!(parts("KANCHHI", "", "Tamang").nickname);
-        assert_eq!(parts("Ram", "", "B.K.").family, "bk");
-        assert_eq!(parts("Ram", "", "B. K.").family, "bk");
-        assert_eq!(parts("Ram", "", "वि.क.").family, "bk");
+        assert!(parts("KANCHHI", "Tamang").nickname);
+        assert_eq!(parts("Ram", "B.K.").family, "bk");
+        assert_eq!(parts("Ram", "B. K.").family, "bk");
+        assert_eq!(parts("Ram", "वि.क.").family, "bk");
         assert_eq!(first_name("Tek Bahadur Nepali"), "tek");
         assert_eq!(first_name("Bahadur"), "bahadur");
         assert_ne!(

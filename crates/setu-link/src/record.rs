@@ -182,7 +182,7 @@ pub struct Normalised {
 
 impl Normalised {
     pub fn new(r: &Record) -> Normalised {
-        let names = names::parts(&r.given_name, &r.middle_name, &r.family_name);
+        let names = names::parts(&r.given_name, &r.family_name);
         let family_aliases = names
             .family_words
             .iter()

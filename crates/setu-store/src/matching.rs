@@ -18,7 +18,7 @@ use sqlx::Row;
 
 use crate::audit::{append, Actor, Event};
 use crate::contacts::scope_condition;
-use crate::tracing::RecordKind;
+use crate::tracing::{move_report, RecordKind};
 use crate::{now_text, Result, Store, StoreError};
 
 /// Pairs at least this likely go to the review queue (below the engine's 0.5, so reviewers
@@ -349,7 +349,6 @@ impl Store {
             return Err(StoreError::Rejected("error-already-decided"));
         }
         let now = now_text();
-        let today = setu_core::calendar::iso(setu_core::calendar::today_in_nepal());
         let mut tx = self.pool.begin().await?;
         let status = if confirm { "confirmed" } else { "rejected" };
         let done = sqlx::query(
@@ -376,27 +375,26 @@ impl Store {
             }
             if p.left_kind == RecordKind::Report {
                 let report = self.report(&p.left_id, crate::contacts::Reveal::No).await?;
-                if matches!(
+                let open = matches!(
                     report.status,
                     ReportStatus::Missing | ReportStatus::StillMissing
-                ) {
-                    sqlx::query(
-                        "UPDATE missing_report SET status = 'found', status_on = $1, version = version + 1 WHERE id = $2",
+                );
+                if open {
+                    let found_on = setu_core::calendar::today_in_nepal();
+                    let moved = move_report(
+                        &mut tx,
+                        &p.left_id,
+                        report.version,
+                        ReportStatus::Found,
+                        found_on,
+                        by,
                     )
-                    .bind(today.clone())
-                    .bind(p.left_id.clone())
-                    .execute(&mut *tx)
                     .await?;
-                    sqlx::query(
-                        "INSERT INTO report_status_change (report_id, status, on_day, changed_by, changed_at) \
-                         VALUES ($1, 'found', $2, $3, $4)",
-                    )
-                    .bind(p.left_id.clone())
-                    .bind(today.clone())
-                    .bind(by.name.clone())
-                    .bind(now.clone())
-                    .execute(&mut *tx)
-                    .await?;
+                    if !moved {
+                        return Err(StoreError::Conflict {
+                            current: report.version,
+                        });
+                    }
                 }
                 sqlx::query(
                     "INSERT INTO notification (id, username, kind, subject, created_at) VALUES ($1, $2, 'match-confirmed', $3, $4)",

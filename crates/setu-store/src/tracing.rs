@@ -406,6 +406,15 @@ impl Store {
         }
     }
 
+    /// Rows of a query whose scope condition may bind one value (from `scope_condition`).
+    async fn scoped_rows(&self, sql: &str, value: Option<String>) -> Result<Vec<AnyRow>> {
+        let mut q = sqlx::query(sql);
+        if let Some(v) = value {
+            q = q.bind(v);
+        }
+        Ok(q.fetch_all(&self.pool).await?)
+    }
+
     /// Looks for matches of a record just saved. The record is saved whatever happens here:
     /// a failure is logged (without personal data) and the next save tries again.
     async fn propose_after_save(&self, by: &Actor, kind: RecordKind, id: &str) {
@@ -445,13 +454,8 @@ impl Store {
              ORDER BY CASE WHEN status IN ('missing', 'still-missing', 'found') THEN 0 ELSE 1 END, \
                reported_on DESC, id"
         );
-        let mut q = sqlx::query(&sql);
-        if let Some(v) = value {
-            q = q.bind(v);
-        }
-        let rows = q.fetch_all(&self.pool).await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in &rows {
+        let mut out = Vec::new();
+        for r in &self.scoped_rows(&sql, value).await? {
             out.push(self.report_from_row(r, reveal).await?);
         }
         Ok(out)
@@ -517,24 +521,12 @@ impl Store {
         if !current.status.can_move_to(next) {
             return Err(StoreError::Rejected("error-status-move"));
         }
-        let now = now_text();
         let mut tx = self.pool.begin().await?;
-        let done = sqlx::query(
-            "UPDATE missing_report SET status = $1, status_on = $2, version = version + 1 \
-             WHERE id = $3 AND version = CAST($4 AS BIGINT)",
-        )
-        .bind(next.as_str())
-        .bind(iso(on))
-        .bind(id.to_string())
-        .bind(version.to_string())
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 0 {
+        if !move_report(&mut tx, id, version, next, on, by).await? {
             return Err(StoreError::Conflict {
                 current: current.version,
             });
         }
-        record_status(&mut tx, id, next, on, by, &now).await?;
         let place: Option<PlaceCode> = current.place_code.parse().ok();
         let mut event =
             Event::new("update", "missing-report", id).detail(format!("status {}", next.as_str()));
@@ -653,13 +645,8 @@ impl Store {
         let sql = format!(
             "SELECT {ENCOUNTER_COLUMNS} FROM tracing_encounter WHERE {cond} ORDER BY met_on DESC, id"
         );
-        let mut q = sqlx::query(&sql);
-        if let Some(v) = value {
-            q = q.bind(v);
-        }
-        let rows = q.fetch_all(&self.pool).await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in &rows {
+        let mut out = Vec::new();
+        for r in &self.scoped_rows(&sql, value).await? {
             out.push(self.encounter_from_row(r, reveal).await?);
         }
         Ok(out)
@@ -802,6 +789,34 @@ impl Store {
             .await?;
         Ok(Some((record, r.try_get("place_code")?)))
     }
+}
+
+/// Moves a report to `next` on `on` if it is still at `version`, with its history entry (in
+/// the caller's transaction). False if someone changed it since. The caller has checked that
+/// the move is allowed ([`ReportStatus::can_move_to`]).
+pub(crate) async fn move_report(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    id: &str,
+    version: i64,
+    next: ReportStatus,
+    on: Date,
+    by: &Actor,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE missing_report SET status = $1, status_on = $2, version = version + 1 \
+         WHERE id = $3 AND version = CAST($4 AS BIGINT)",
+    )
+    .bind(next.as_str())
+    .bind(iso(on))
+    .bind(id.to_string())
+    .bind(version.to_string())
+    .execute(&mut **tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Ok(false);
+    }
+    record_status(tx, id, next, on, by, &now_text()).await?;
+    Ok(true)
 }
 
 async fn record_status(
