@@ -365,14 +365,7 @@ impl Store {
             return Err(StoreError::Rejected("error-already-decided"));
         }
         if confirm {
-            let person = self
-                .person_of(p.left_kind, &p.left_id)
-                .await?
-                .or(self.person_of(p.right_kind, &p.right_id).await?)
-                .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-            for (kind, rid) in [(p.left_kind, &p.left_id), (p.right_kind, &p.right_id)] {
-                set_person(&mut tx, kind, rid, &person).await?;
-            }
+            self.link_persons(&mut tx, &p).await?;
             if p.left_kind == RecordKind::Report {
                 let report = self.report(&p.left_id, crate::contacts::Reveal::No).await?;
                 let open = matches!(
@@ -425,6 +418,179 @@ impl Store {
         Ok(())
     }
 
+    /// Links both sides of a confirmed proposal to one person (inside the caller's
+    /// transaction). When both were already linked to different people, everyone linked to the
+    /// right side's person joins the left's. Every record moved is written to `person_merge`
+    /// with its earlier person, so that the merge can be undone.
+    async fn link_persons(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        p: &Proposal,
+    ) -> Result<()> {
+        let left = self.person_of(p.left_kind, &p.left_id).await?;
+        let right = self.person_of(p.right_kind, &p.right_id).await?;
+        let person = left
+            .clone()
+            .or(right.clone())
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let mut moving = vec![
+            (p.left_kind, p.left_id.clone(), left),
+            (p.right_kind, p.right_id.clone(), right.clone()),
+        ];
+        if let Some(other) = right.filter(|r| *r != person) {
+            for (kind, id) in records_of_person(tx, &other).await? {
+                if !moving.iter().any(|(k, i, _)| *k == kind && *i == id) {
+                    moving.push((kind, id, Some(other.clone())));
+                }
+            }
+        }
+        let seq: i64 = sqlx::query("SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM person_merge")
+            .fetch_one(&mut **tx)
+            .await?
+            .try_get("n")?;
+        for (kind, id, before) in moving {
+            if before.as_deref() == Some(person.as_str()) {
+                continue;
+            }
+            move_person(tx, kind, &id, before.as_deref(), Some(&person)).await?;
+            sqlx::query(
+                "INSERT INTO person_merge (proposal_id, kind, record_id, person_before, person_after, seq) \
+                 VALUES ($1, $2, $3, $4, $5, CAST($6 AS BIGINT))",
+            )
+            .bind(p.id.clone())
+            .bind(kind.as_str())
+            .bind(id)
+            .bind(before)
+            .bind(person.clone())
+            .bind(seq.to_string())
+            .execute(&mut **tx)
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Undoes a confirmed merge of two encounters: every record it moved goes back to the
+    /// person it had before, and the pair returns to the queue to be decided again. A match
+    /// with a report is not undone here (its status history records what followed; the case
+    /// is moved back with the status form). Refused if a later merge moved the same records:
+    /// that one is undone first.
+    pub async fn undo_merge(&self, by: &Actor, id: &str) -> Result<()> {
+        let p = self.proposal(id).await?;
+        if p.status != "confirmed" || p.left_kind == RecordKind::Report {
+            return Err(StoreError::Rejected("error-undo-not-merge"));
+        }
+        let mut tx = self.pool.begin().await?;
+        let rows = sqlx::query(
+            "SELECT kind, record_id, person_before, person_after, seq FROM person_merge \
+             WHERE proposal_id = $1 ORDER BY kind, record_id",
+        )
+        .bind(id.to_string())
+        .fetch_all(&mut *tx)
+        .await?;
+        // A later confirmation that joined more records to the same person builds on this one.
+        if let Some(after) = rows.first() {
+            let seq: i64 = after.try_get("seq")?;
+            let after: String = after.try_get("person_after")?;
+            let later: i64 = sqlx::query(
+                "SELECT COUNT(*) AS n FROM person_merge WHERE person_after = $1 AND seq > CAST($2 AS BIGINT)",
+            )
+            .bind(after)
+            .bind(seq.to_string())
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("n")?;
+            if later > 0 {
+                return Err(StoreError::Rejected("error-undo-later-merge"));
+            }
+        }
+        for r in &rows {
+            let kind: String = r.try_get("kind")?;
+            let kind = RecordKind::parse(&kind).ok_or(StoreError::NotFound)?;
+            let record: String = r.try_get("record_id")?;
+            let before: Option<String> = r.try_get("person_before")?;
+            let after: String = r.try_get("person_after")?;
+            if !move_person(&mut tx, kind, &record, Some(&after), before.as_deref()).await? {
+                return Err(StoreError::Rejected("error-undo-later-merge"));
+            }
+        }
+        sqlx::query("DELETE FROM person_merge WHERE proposal_id = $1")
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        let reopened = sqlx::query(
+            "UPDATE match_proposal SET status = 'proposed', decided_by = NULL, decided_at = NULL \
+             WHERE id = $1 AND status = 'confirmed'",
+        )
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await?;
+        if reopened.rows_affected() == 0 {
+            return Err(StoreError::Rejected("error-undo-not-merge"));
+        }
+        let mut event = Event::new("undo", "match-proposal", id)
+            .detail(format!("{} records restored", rows.len()));
+        event.place = p.place_code.parse().ok();
+        append(&mut tx, by, &event).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Proposals that involve one record, most likely first (for the record's own page).
+    pub async fn proposals_of(&self, kind: RecordKind, id: &str) -> Result<Vec<Proposal>> {
+        let sql = format!(
+            "SELECT {PROPOSAL_COLUMNS} FROM match_proposal \
+             WHERE (left_kind = $1 AND left_id = $2) OR (right_kind = $1 AND right_id = $2) \
+             ORDER BY probability DESC, id"
+        );
+        sqlx::query(&sql)
+            .bind(kind.as_str())
+            .bind(id.to_string())
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(proposal_from_row)
+            .collect()
+    }
+
+    /// The other records linked to the same person as this one.
+    pub async fn linked_records(
+        &self,
+        kind: RecordKind,
+        id: &str,
+    ) -> Result<Vec<(RecordKind, String)>> {
+        let Some(person) = self.person_of(kind, id).await? else {
+            return Ok(Vec::new());
+        };
+        let mut tx = self.pool.begin().await?;
+        let all = records_of_person(&mut tx, &person).await?;
+        tx.commit().await?;
+        Ok(all
+            .into_iter()
+            .filter(|(k, i)| !(*k == kind && i == id))
+            .collect())
+    }
+
+    /// How many of a user's notifications are unread (the badge in the header).
+    pub async fn unread_notifications(&self, username: &str) -> Result<i64> {
+        Ok(sqlx::query(
+            "SELECT COUNT(*) AS n FROM notification WHERE username = $1 AND read_at IS NULL",
+        )
+        .bind(username.to_string())
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("n")?)
+    }
+
+    /// Marks all of a user's notifications read.
+    pub async fn mark_notifications_read(&self, username: &str) -> Result<()> {
+        sqlx::query("UPDATE notification SET read_at = $1 WHERE username = $2 AND read_at IS NULL")
+            .bind(now_text())
+            .bind(username.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// A user's notifications, newest first.
     pub async fn notifications(&self, username: &str) -> Result<Vec<Notification>> {
         let rows = sqlx::query(
@@ -448,17 +614,46 @@ impl Store {
     }
 }
 
-async fn set_person(
+/// Every record of every kind linked to `person`.
+async fn records_of_person(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    person: &str,
+) -> Result<Vec<(RecordKind, String)>> {
+    let mut out = Vec::new();
+    for kind in RecordKind::ALL {
+        let sql = format!(
+            "SELECT id FROM {} WHERE person_id = $1 ORDER BY id",
+            kind.table()
+        );
+        for r in sqlx::query(&sql)
+            .bind(person.to_string())
+            .fetch_all(&mut **tx)
+            .await?
+        {
+            out.push((kind, r.try_get("id")?));
+        }
+    }
+    Ok(out)
+}
+
+/// Moves one record to `to` if it is still linked to `from` (`None`: linked to nobody);
+/// whether it moved.
+async fn move_person(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     kind: RecordKind,
     id: &str,
-    person: &str,
-) -> Result<()> {
-    let sql = format!("UPDATE {} SET person_id = $1 WHERE id = $2", kind.table());
-    sqlx::query(&sql)
-        .bind(person.to_string())
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<bool> {
+    let sql = format!(
+        "UPDATE {} SET person_id = $1 WHERE id = $2 AND ((person_id IS NULL AND $3 IS NULL) OR person_id = $3)",
+        kind.table()
+    );
+    let done = sqlx::query(&sql)
+        .bind(to.map(str::to_string))
         .bind(id.to_string())
+        .bind(from.map(str::to_string))
         .execute(&mut **tx)
         .await?;
-    Ok(())
+    Ok(done.rows_affected() > 0)
 }

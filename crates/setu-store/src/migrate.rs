@@ -76,6 +76,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0011_screening_person.sql"),
         include_str!("../migrations/postgres/0011_screening_person.sql"),
     ),
+    (
+        12,
+        "person merge",
+        include_str!("../migrations/sqlite/0012_person_merge.sql"),
+        include_str!("../migrations/postgres/0012_person_merge.sql"),
+    ),
 ];
 
 impl Store {

@@ -52,14 +52,16 @@ impl RecordKind {
         }
     }
 
-    pub(crate) fn parse(s: &str) -> Option<RecordKind> {
-        [
-            RecordKind::Report,
-            RecordKind::Encounter,
-            RecordKind::Screening,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
+    /// Every kind.
+    pub const ALL: [RecordKind; 3] = [
+        RecordKind::Report,
+        RecordKind::Encounter,
+        RecordKind::Screening,
+    ];
+
+    /// Reads the stored form.
+    pub fn parse(s: &str) -> Option<RecordKind> {
+        RecordKind::ALL.into_iter().find(|k| k.as_str() == s)
     }
 }
 

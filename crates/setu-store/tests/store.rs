@@ -35,7 +35,7 @@ async fn geography_counts_match_nepal() {
 async fn migrating_twice_changes_nothing() {
     each_engine(|s| async move {
         s.migrate().await.unwrap();
-        assert_eq!(s.schema_version().await.unwrap(), 11);
+        assert_eq!(s.schema_version().await.unwrap(), 12);
         assert_eq!(s.place_counts().await.unwrap().wards, 6743);
     })
     .await;
@@ -2063,6 +2063,170 @@ async fn saved_encounters_are_matched_reviewed_and_linked_to_one_person() {
             actions.contains(&"confirm") && actions.contains(&"reject"),
             "{actions:?}"
         );
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn encounters_of_one_person_are_merged_and_a_merge_is_undone() {
+    use setu_core::tracing::{EncounterForm, ReportForm};
+    use setu_store::tracing::RecordKind;
+    each_engine(|s| async move {
+        let sys = Actor::system("reviewer");
+        let today = date!(2025 - 03 - 01);
+        let police = s
+            .create_organisation(
+                &sys,
+                &DirectoryForm {
+                    name_en: "Police".into(),
+                    kind: "police-unit".into(),
+                    place: "51106".into(),
+                    ..Default::default()
+                }
+                .to_org()
+                .unwrap(),
+            )
+            .await
+            .unwrap();
+        let report = ReportForm {
+            reporter_name: "Hari Tamang".into(),
+            reporter_relation: "parent".into(),
+            reported_on: "2025-01-20".into(),
+            given_name: "Sita".into(),
+            family_name: "Tamang".into(),
+            sex: "female".into(),
+            age: "16".into(),
+            father_name: "Hari Bahadur Tamang".into(),
+            home: "5110603".into(),
+            ..ReportForm::default()
+        };
+        let rid = s
+            .create_report(&sys, &report.check(today).unwrap())
+            .await
+            .unwrap();
+        // The same girl met three times, written by three hands.
+        let mut met = Vec::new();
+        for (g, f, day) in [
+            ("Sita", "Tamang", "2025-02-01"),
+            ("SEETA", "Lama", "2025-02-03"),
+            ("Sita Kumari", "Tamang", "2025-02-05"),
+        ] {
+            let form = EncounterForm {
+                source: "police".into(),
+                organisation: police.to_string(),
+                place: "5110603".into(),
+                met_on: day.into(),
+                given_name: g.into(),
+                family_name: f.into(),
+                sex: "female".into(),
+                age: "17".into(),
+                father_name: "Hari Tamang".into(),
+                home: "5110603".into(),
+                ..EncounterForm::default()
+            };
+            met.push(
+                s.create_encounter(&sys, &form.check(today).unwrap())
+                    .await
+                    .unwrap(),
+            );
+        }
+        let pair = |a: &str, b: &str| {
+            let (a, b) = (a.to_string(), b.to_string());
+            let s = s.clone();
+            async move {
+                s.proposals(Scope::Place(PlaceCode::Country), Some("proposed"))
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .find(|p| {
+                        let ids = [p.left_id.as_str(), p.right_id.as_str()];
+                        ids.contains(&a.as_str()) && ids.contains(&b.as_str())
+                    })
+                    .unwrap_or_else(|| panic!("no proposal for the pair"))
+            }
+        };
+        let merge_12 = pair(&met[1], &met[2]).await;
+        assert_eq!(
+            merge_12.left_kind,
+            RecordKind::Encounter,
+            "a merge is between encounters"
+        );
+        let merge_02 = pair(&met[0], &met[2]).await;
+        let link = pair(&rid, &met[0]).await;
+        let person = |k: RecordKind, id: String| {
+            let s = s.clone();
+            async move { s.person_of(k, &id).await.unwrap() }
+        };
+        // The report is linked to the first encounter (person A); encounters 2 and 3 merged
+        // (person B); then 1 and 3 merged: A and B become one.
+        s.decide_proposal(&sys, &link.id, true).await.unwrap();
+        s.decide_proposal(&sys, &merge_12.id, true).await.unwrap();
+        let a = person(RecordKind::Report, rid.clone()).await.unwrap();
+        let b = person(RecordKind::Encounter, met[1].clone()).await.unwrap();
+        assert_ne!(a, b);
+        assert_eq!(
+            person(RecordKind::Encounter, met[2].clone()).await,
+            Some(b.clone())
+        );
+        s.decide_proposal(&sys, &merge_02.id, true).await.unwrap();
+        let one = person(RecordKind::Report, rid.clone()).await;
+        assert!(one == Some(a.clone()) || one == Some(b.clone()));
+        for e in &met {
+            assert_eq!(person(RecordKind::Encounter, e.clone()).await, one);
+        }
+        let linked = s.linked_records(RecordKind::Report, &rid).await.unwrap();
+        assert_eq!(linked.len(), 3, "{linked:?}");
+        // The earlier merge cannot be undone under the later one; a match with a report is
+        // not undone as a merge.
+        for (id, why) in [
+            (&merge_12.id, "error-undo-later-merge"),
+            (&link.id, "error-undo-not-merge"),
+        ] {
+            match s.undo_merge(&sys, id).await {
+                Err(StoreError::Rejected(m)) => assert_eq!(m, why),
+                other => panic!("undo {id}: {other:?}"),
+            }
+        }
+        // Undo the later one: the report and encounter 1 are person A again, encounters 2 and
+        // 3 person B, the pair back in the queue.
+        s.undo_merge(&sys, &merge_02.id).await.unwrap();
+        assert_eq!(
+            person(RecordKind::Report, rid.clone()).await,
+            Some(a.clone())
+        );
+        assert_eq!(
+            person(RecordKind::Encounter, met[0].clone()).await,
+            Some(a.clone())
+        );
+        assert_eq!(
+            person(RecordKind::Encounter, met[1].clone()).await,
+            Some(b.clone())
+        );
+        assert_eq!(
+            person(RecordKind::Encounter, met[2].clone()).await,
+            Some(b.clone())
+        );
+        assert_eq!(s.proposal(&merge_02.id).await.unwrap().status, "proposed");
+        // Then the first: nobody is person B any more.
+        s.undo_merge(&sys, &merge_12.id).await.unwrap();
+        assert_eq!(person(RecordKind::Encounter, met[1].clone()).await, None);
+        assert_eq!(person(RecordKind::Encounter, met[2].clone()).await, None);
+        assert!(matches!(
+            s.undo_merge(&sys, &merge_12.id).await,
+            Err(StoreError::Rejected(_))
+        ));
+        let undone = s
+            .audit_entries(&AuditFilter {
+                entity: Some("match-proposal".into()),
+                limit: 20,
+                ..AuditFilter::default()
+            })
+            .await
+            .unwrap()
+            .iter()
+            .filter(|e| e.action == "undo")
+            .count();
+        assert_eq!(undone, 2);
     })
     .await;
 }
