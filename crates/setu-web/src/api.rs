@@ -217,6 +217,9 @@ const DESCRIPTIONS: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/referrals", "Police referrals on either side of the user's scope, with timings and `overdue`."),
     ("POST", "/api/v1/referrals", "Sends a referral to a police unit (ReferralForm)."),
     ("POST", "/api/v1/referrals/{id}/status", "Moves a referral on (`{\"status\": \"acknowledged\"}`; closing without action needs `reason`). Only the receiving police unit may."),
+    ("POST", "/api/v1/tracing/reports", "Registers a missing-person report (ReportForm); its home ward must be in the user's scope. Matching runs on save."),
+    ("POST", "/api/v1/tracing/encounters", "Records a police rescue or shelter intake (EncounterForm, `source` police or shelter). Matching runs on save."),
+    ("GET", "/api/v1/tracing/matches", "Proposed matches in scope (`?status=proposed|confirmed|rejected|all`): kinds, ids, probability and per-field evidence; no names."),
     ("GET", "/api/v1/openapi.json", "This document."),
 ];
 
@@ -257,6 +260,8 @@ fn request_schema(path: &str) -> Option<serde_json::Value> {
                 }}}}
         }),
         "/api/v1/handovers" => object_of::<HandoverForm>(),
+        "/api/v1/tracing/reports" => object_of::<setu_core::tracing::ReportForm>(),
+        "/api/v1/tracing/encounters" => object_of::<setu_core::tracing::EncounterForm>(),
         "/api/v1/referrals" => object_of::<ReferralForm>(),
         "/api/v1/organisations" => object_of::<DirectoryForm>(),
         _ => return None,

@@ -89,6 +89,8 @@ pub struct Page {
     pub title: String,
     /// Who is reading.
     pub auth: Auth,
+    /// The reader's unread notifications (the badge in the header).
+    pub unread: i64,
     app: AppState,
 }
 
@@ -108,6 +110,14 @@ impl FromRequestParts<AppState> for Page {
         if let Some(auth) = parts.extensions.get::<Auth>() {
             page.auth = auth.clone();
         }
+        if let Some(user) = page.auth.user() {
+            // A badge is not worth failing a page for: an error shows no badge.
+            page.unread = app
+                .store
+                .unread_notifications(&user.username)
+                .await
+                .unwrap_or(0);
+        }
         Ok(page)
     }
 }
@@ -121,6 +131,7 @@ impl Page {
             nav: "",
             title: String::new(),
             auth: Auth::Anonymous,
+            unread: 0,
             app,
         }
     }

@@ -9,7 +9,7 @@ use setu_core::access::Capability;
 use crate::pages::directory::routes as dir;
 use crate::pages::{
     admin, audit, booths, committees, engagement, forum, handovers, home, indicators, login,
-    parents, places, prefs, risk, youth,
+    parents, places, prefs, risk, tracing, youth,
 };
 use crate::{api, assets, healthz, readyz, AppState};
 
@@ -60,6 +60,12 @@ pub enum Subject {
     Referral,
     /// A sync conflict id in the path (scoped by its booth).
     Conflict,
+    /// A missing-person report id in the path (scoped by the home ward).
+    Report,
+    /// A police rescue or shelter intake id in the path (its place, or its organisation).
+    Encounter,
+    /// A proposed match id in the path (scoped by the report's home ward).
+    Proposal,
 }
 
 /// One route: method, path pattern, access, subject.
@@ -164,6 +170,23 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         r(Method::POST, "/referrals", Needs(WriteRecords), S::NewAtPlace, post(handovers::create_referral)),
         r(Method::GET, "/referrals/{id}", Needs(ReadDirectory), S::Referral, get(handovers::referral)),
         r(Method::POST, "/referrals/{id}/status", Needs(WriteRecords), S::Referral, post(handovers::referral_status)),
+        r(Method::GET, "/tracing", Needs(ReadDirectory), S::None, get(tracing::register)),
+        r(Method::GET, "/tracing/reports/new", Needs(WriteRecords), S::None, get(tracing::report_new)),
+        r(Method::POST, "/tracing/reports", Needs(WriteRecords), S::NewAtPlace, post(tracing::report_create)),
+        r(Method::GET, "/tracing/reports/{id}", Needs(ReadDirectory), S::Report, get(tracing::report)),
+        r(Method::POST, "/tracing/reports/{id}/status", Needs(WriteRecords), S::Report, post(tracing::report_status)),
+        r(Method::GET, "/tracing/encounters", Needs(ReadDirectory), S::None, get(tracing::encounters)),
+        r(Method::POST, "/tracing/encounters", Needs(WriteRecords), S::NewAtPlace, post(tracing::encounter_create)),
+        r(Method::GET, "/tracing/encounters/{id}", Needs(ReadDirectory), S::Encounter, get(tracing::encounter)),
+        r(Method::GET, "/tracing/matches", Needs(ConfirmMatches), S::None, get(tracing::matches)),
+        r(Method::GET, "/tracing/matches/{id}", Needs(ConfirmMatches), S::Proposal, get(tracing::match_page)),
+        r(Method::POST, "/tracing/matches/{id}", Needs(ConfirmMatches), S::Proposal, post(tracing::decide)),
+        r(Method::POST, "/tracing/matches/{id}/undo", Needs(ConfirmMatches), S::Proposal, post(tracing::undo)),
+        r(Method::GET, "/notifications", SignedIn, S::None, get(tracing::notifications)),
+        r(Method::POST, "/notifications/read", SignedIn, S::None, post(tracing::notifications_read)),
+        r(Method::POST, "/api/v1/tracing/reports", Needs(WriteRecords), S::NewAtPlace, post(tracing::api_report_create)),
+        r(Method::POST, "/api/v1/tracing/encounters", Needs(WriteRecords), S::NewAtPlace, post(tracing::api_encounter_create)),
+        r(Method::GET, "/api/v1/tracing/matches", Needs(ConfirmMatches), S::None, get(tracing::api_matches)),
         r(Method::POST, "/api/v1/sync", Needs(WriteRecords), S::None, post(booths::sync_api)),
         r(Method::GET, "/api/v1/tallies", Needs(ReadDirectory), S::None, get(booths::tallies_api)),
         r(Method::GET, "/api/v1/booths/figures", Needs(ReadAggregates), S::None, get(booths::figures_api)),

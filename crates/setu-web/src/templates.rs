@@ -612,3 +612,152 @@ pub struct RiskPage<'a> {
     pub can_edit: bool,
     pub error: Option<String>,
 }
+
+/// A record of family tracing as a person: the same labelled rows, in the same order, for a
+/// report, an encounter or a screening (so that two records line up side by side).
+#[derive(Debug, Clone)]
+pub struct Person {
+    /// What kind of record it is, in words.
+    pub kind: String,
+    /// Its own page.
+    pub href: String,
+    /// (label, value); sealed values the reader may not see read "(hidden)".
+    pub rows: Vec<(String, String)>,
+}
+
+/// Two records of a proposed match.
+#[derive(Debug, Clone)]
+pub struct SideBySide {
+    pub left: Person,
+    pub right: Person,
+    /// (label, left value, right value, the same on both)
+    pub rows: Vec<(String, String, String, bool)>,
+}
+
+/// One field's evidence in a proposed match, with its bar (an SVG rect on a 0–200 axis whose
+/// middle is zero).
+#[derive(Debug, Clone)]
+pub struct EvidenceRow {
+    pub field: String,
+    pub level: String,
+    /// Weight in bits, signed, formatted.
+    pub bits: String,
+    pub x: i64,
+    pub width: i64,
+    pub positive: bool,
+}
+
+/// The ward's register of missing-person reports.
+#[derive(Template)]
+#[template(path = "tracing.html")]
+pub struct RegisterPage<'a> {
+    pub p: &'a Page,
+    /// (report, name as shown, age as shown)
+    pub rows: Vec<(setu_store::tracing::MissingReport, String, String)>,
+    pub filters: Vec<Choice>,
+    /// Proposals waiting, for reviewers.
+    pub queue: Option<String>,
+    pub can_write: bool,
+}
+
+/// The form for a new report.
+#[derive(Template)]
+#[template(path = "report_form.html")]
+pub struct ReportFormPage<'a> {
+    pub p: &'a Page,
+    pub form: setu_core::tracing::ReportForm,
+    pub relations: Vec<Choice>,
+    pub sexes: Vec<Choice>,
+    pub error: Option<String>,
+}
+
+/// One report: the person, the reporter, the status and its history, what it is linked to.
+#[derive(Template)]
+#[template(path = "report.html")]
+pub struct ReportPage<'a> {
+    pub p: &'a Page,
+    pub r: &'a setu_store::tracing::MissingReport,
+    pub who: Person,
+    pub reporter: String,
+    pub status: String,
+    pub status_on: String,
+    /// (status, day, by)
+    pub history: Vec<(String, String, String)>,
+    /// Statuses it may move to (empty: the reader may not move it).
+    pub next: Vec<Choice>,
+    /// Records of the same person (href in `value`).
+    pub linked: Vec<Choice>,
+    /// Its proposals, for reviewers (href in `value`, `selected` while undecided).
+    pub proposals: Vec<Choice>,
+    pub personal: bool,
+    pub error: Option<String>,
+}
+
+/// Police rescues and shelter intakes, with a small form for each.
+#[derive(Template)]
+#[template(path = "encounters.html")]
+pub struct EncountersPage<'a> {
+    pub p: &'a Page,
+    /// (encounter, kind, name as shown, age as shown)
+    pub rows: Vec<(
+        setu_store::tracing::TracingEncounter,
+        String,
+        String,
+        String,
+    )>,
+    /// (heading, form, organisations, open because it was refused)
+    pub forms: Vec<(String, setu_core::tracing::EncounterForm, Vec<Choice>, bool)>,
+    pub sexes: Vec<Choice>,
+    pub can_write: bool,
+    pub error: Option<String>,
+}
+
+/// One police rescue or shelter intake.
+#[derive(Template)]
+#[template(path = "encounter.html")]
+pub struct EncounterPage<'a> {
+    pub p: &'a Page,
+    pub who: Person,
+    pub org: String,
+    pub recorded_by: String,
+    pub linked: Vec<Choice>,
+    pub proposals: Vec<Choice>,
+}
+
+/// The review queue.
+#[derive(Template)]
+#[template(path = "matches.html")]
+pub struct MatchesPage<'a> {
+    pub p: &'a Page,
+    /// (probability, kinds, proposal)
+    pub rows: Vec<(String, String, setu_store::matching::Proposal)>,
+    pub filters: Vec<Choice>,
+}
+
+/// One proposed match: the two records side by side, the evidence, the decision.
+#[derive(Template)]
+#[template(path = "match.html")]
+pub struct MatchPage<'a> {
+    pub p: &'a Page,
+    pub pr: &'a setu_store::matching::Proposal,
+    pub side: SideBySide,
+    pub probability: String,
+    /// Below the engine's own threshold: shown, marked as doubtful.
+    pub doubtful: bool,
+    pub evidence: Vec<EvidenceRow>,
+    /// Two encounters (a merge, which can be undone) rather than a report and an encounter.
+    pub merge: bool,
+    pub status: String,
+    /// (by, day)
+    pub decided: Option<(String, String)>,
+    pub error: Option<String>,
+}
+
+/// The user's notifications.
+#[derive(Template)]
+#[template(path = "notifications.html")]
+pub struct NotificationsPage<'a> {
+    pub p: &'a Page,
+    /// (text, link, day, unread)
+    pub rows: Vec<(String, String, String, bool)>,
+}

@@ -52,3 +52,9 @@
     if (errors) errors.focus();
   });
 })();
+
+// Print buttons (the register, a report): the page's print styles do the rest.
+document.addEventListener("click", function (event) {
+  var target = event.target;
+  if (target && target.closest && target.closest("[data-print]")) window.print();
+});

@@ -1268,6 +1268,81 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
             );
             screenings.push(sid);
         }
+        // Family tracing on each side: a report (for its own pages), a proposed match of a
+        // report with a police rescue (to decide), and a confirmed merge of two rescues (to undo).
+        let (mut reports, mut encounters, mut proposals, mut merges) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for (org, place) in [(in_org, "5110619"), (out_org, "3120601")] {
+            let today = time::OffsetDateTime::now_utc().date();
+            let report = |given: &str| setu_core::tracing::ReportForm {
+                reporter_name: "Hari Tamang".into(),
+                reporter_relation: "parent".into(),
+                reported_on: "2024-01-10".into(),
+                given_name: given.into(),
+                family_name: "Tamang".into(),
+                sex: "female".into(),
+                age: "16".into(),
+                father_name: "Hari Tamang".into(),
+                home: place.into(),
+                ..Default::default()
+            };
+            reports.push(
+                store
+                    .create_report(&sys, &report("Kamala").check(today).unwrap())
+                    .await
+                    .unwrap(),
+            );
+            let sita = store
+                .create_report(&sys, &report("Sita").check(today).unwrap())
+                .await
+                .unwrap();
+            let rescue = |given: &str, family: &str, father: &str| setu_core::tracing::EncounterForm {
+                source: "police".into(),
+                organisation: org.to_string(),
+                place: place.into(),
+                met_on: "2024-02-01".into(),
+                given_name: given.into(),
+                family_name: family.into(),
+                sex: "female".into(),
+                age: "17".into(),
+                father_name: father.into(),
+                home: place.into(),
+                ..Default::default()
+            };
+            let mut ids = Vec::new();
+            for (g, f, father) in [
+                ("SEETA", "Lama", "Hari Tamang"),
+                ("Gita", "Magar", "Ram Magar"),
+                ("Geeta", "Magar", "Ram Bahadur Magar"),
+            ] {
+                ids.push(
+                    store
+                        .create_encounter(&sys, &rescue(g, f, father).check(today).unwrap())
+                        .await
+                        .unwrap(),
+                );
+            }
+            encounters.push(ids[0].clone());
+            let queue = store
+                .proposals(
+                    setu_core::access::Scope::Place(place.parse().unwrap()),
+                    Some("proposed"),
+                )
+                .await
+                .unwrap();
+            let pair = |a: &str, b: &str| {
+                queue
+                    .iter()
+                    .find(|p| p.left_id == a && p.right_id == b || p.left_id == b && p.right_id == a)
+                    .unwrap_or_else(|| panic!("no proposal in {place}: {queue:#?}"))
+                    .id
+                    .clone()
+            };
+            proposals.push(pair(&sita, &ids[0]));
+            let merge = pair(&ids[1], &ids[2]);
+            store.decide_proposal(&sys, &merge, true).await.unwrap();
+            merges.push(merge);
+        }
         let target_user = store
             .create_user(
                 &sys,
@@ -1356,6 +1431,10 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
                         Subject::Conflict => conflicts[side].clone(),
                         Subject::Handover => handovers[side].clone(),
                         Subject::Referral => referrals[side].clone(),
+                        Subject::Report => reports[side].clone(),
+                        Subject::Encounter => encounters[side].clone(),
+                        Subject::Proposal if route.path.ends_with("/undo") => merges[side].clone(),
+                        Subject::Proposal => proposals[side].clone(),
                         _ if route.path.starts_with("/sites/") => site.to_string(),
                         _ => org.to_string(),
                     };
@@ -1382,6 +1461,12 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
                         .to_org_id
                         .to_string();
                     let committee_at = if inside { "51107" } else { "31207" };
+                    let report_version = store
+                        .report(&reports[side], setu_store::contacts::Reveal::No)
+                        .await
+                        .unwrap()
+                        .version
+                        .to_string();
                     let body: Vec<(&str, &str)> = match (route.path, route.method.as_str()) {
                         ("/organisations", "POST") => {
                             vec![("name_en", "New org"), ("kind", "ngo"), ("place", place)]
@@ -1527,6 +1612,24 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
                             ("description", "Matrix referral"),
                         ],
                         ("/referrals/{id}/status", _) => vec![("status", "acknowledged")],
+                        ("/tracing/reports", _) => vec![
+                            ("reporter_name", "Matrix Parent"),
+                            ("reporter_relation", "parent"),
+                            ("reported_on_bs", "2081-01-01"),
+                            ("given_name", "Matrix"),
+                            ("home", place),
+                        ],
+                        ("/tracing/reports/{id}/status", _) => {
+                            vec![("status", "still-missing"), ("version", &report_version)]
+                        }
+                        ("/tracing/encounters", _) => vec![
+                            ("source", "police"),
+                            ("organisation", &org_s),
+                            ("place", place),
+                            ("met_on_bs", "2081-01-01"),
+                            ("given_name", "Matrix"),
+                        ],
+                        ("/tracing/matches/{id}", _) => vec![("decision", "confirm")],
                         ("/risk", "POST") => vec![
                             ("code", "matrix-indicator"),
                             ("category", "person"),
@@ -1558,6 +1661,12 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
                                     r#"{{"source":"booth","site":"{site}","place":"{place}","to_org":"{police_s}","category":"other","urgency":"routine","description":"API referral"}}"#
                                 ),
                                 "/api/v1/referrals/{id}/status" => r#"{"status":"acknowledged"}"#.to_string(),
+                                "/api/v1/tracing/reports" => format!(
+                                    r#"{{"reporter_name":"API Parent","reporter_relation":"parent","reported_on_bs":"2081-01-01","given_name":"Api","home":"{place}"}}"#
+                                ),
+                                "/api/v1/tracing/encounters" => format!(
+                                    r#"{{"source":"shelter","organisation":"{org}","place":"{place}","met_on_bs":"2081-01-01","family_name":"Api"}}"#
+                                ),
                                 _ => format!(r#"{{"name_en":"API org","kind":"ngo","place":"{place}"}}"#),
                             }))
                             .unwrap()
@@ -1608,6 +1717,22 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
                             place: Some(place.parse().unwrap()),
                             site: Some(site),
                             organisation: Some(org),
+                        }),
+                        Subject::Encounter => Some(Target {
+                            place: Some(place.parse().unwrap()),
+                            site: None,
+                            organisation: Some(org),
+                        }),
+                        Subject::NewAtPlace if route.path.ends_with("/tracing/encounters") => {
+                            Some(Target {
+                                place: Some(place.parse().unwrap()),
+                                site: None,
+                                organisation: Some(org),
+                            })
+                        }
+                        Subject::Report | Subject::Proposal => Some(Target {
+                            place: Some(place.parse().unwrap()),
+                            ..Default::default()
                         }),
                         Subject::NewAtPlace
                             if route.path.ends_with("/handovers")
@@ -1677,7 +1802,8 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
                             // roles are allowed but told it is done.
                             let done = status == 422
                                 && (route.path.ends_with("/acknowledge")
-                                    || route.path.starts_with("/booths/conflicts/"));
+                                    || route.path.starts_with("/booths/conflicts/")
+                                    || route.path.starts_with("/tracing/matches/"));
                             if done && (expected.contains(&303) || expected.contains(&200)) {
                                 checked += 1;
                                 continue;
@@ -1699,7 +1825,8 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
                             if status == 422 {
                                 assert!(
                                     resp.body.contains("outside your scope")
-                                        || resp.body.contains(r#""field":"place""#),
+                                        || resp.body.contains(r#""field":"place""#)
+                                        || resp.body.contains(r#""field":"home""#),
                                     "{what}: 422 for another reason"
                                 );
                             }
@@ -2847,6 +2974,231 @@ async fn weekly_totals_conflict_resolution_and_indicators_join() {
         let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
         assert_eq!(v["booths"]["informed"], 39, "{}", r.body);
         assert_eq!(v["booths"]["informed_under18"], 4);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_missing_girl_is_reported_found_confirmed_and_brought_home() {
+    each_app(|app, store| async move {
+        let sys = Actor::system("test");
+        let police = store
+            .create_organisation(
+                &sys,
+                &setu_core::directory::DirectoryForm {
+                    name_en: "Area Police Office".into(),
+                    kind: "police-unit".into(),
+                    place: "51106".into(),
+                    ..Default::default()
+                }
+                .to_org()
+                .unwrap(),
+            )
+            .await
+            .unwrap();
+        let secretary = sign_in(
+            &store,
+            "ward.secretary",
+            Role::LcchtMemberSecretary,
+            "51106",
+        )
+        .await;
+        let member = sign_in(&store, "lccht.member", Role::LcchtMember, "51106").await;
+        let officer = sign_in(
+            &store,
+            "police.focal",
+            Role::PoliceFocalPerson,
+            &format!("org:{police}"),
+        )
+        .await;
+        let reviewer = sign_in(&store, "district.coord", Role::DistrictCoordinator, "511").await;
+
+        // A report without a name and with a bad date is refused, and what was typed stays.
+        let r = post_form(
+            &app,
+            "/tracing/reports",
+            &[
+                ("reporter_name", "Hari Tamang"),
+                ("reporter_relation", "parent"),
+                ("reported_on_bs", "2081-13-40"),
+                ("home", "5110603"),
+            ],
+            &secretary,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("Write at least a given name"), "{}", r.body);
+        assert!(r.body.contains("not a Bikram Sambat date"));
+        assert!(r.body.contains(r#"value="Hari Tamang""#));
+
+        // In Devanagari, with a BS date in Devanagari digits.
+        let r = post_form(
+            &app,
+            "/tracing/reports",
+            &[
+                ("reporter_name", "हरि तामाङ"),
+                ("reporter_relation", "parent"),
+                ("reported_on_bs", "२०८१-०९-१०"),
+                ("given_name", "सीता"),
+                ("family_name", "तामाङ"),
+                ("sex", "female"),
+                ("age", "16"),
+                ("father_name", "हरि तामाङ"),
+                ("home", "5110603"),
+                ("phone", "9841234567"),
+            ],
+            &secretary,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let report_url = r.headers["location"].to_str().unwrap().to_string();
+        let report_id = report_url.rsplit('/').next().unwrap().to_string();
+        let page = get_as(&app, &report_url, "en", &secretary).await;
+        assert!(page.body.contains("सीता तामाङ") && page.body.contains("Missing"));
+        // The register: names for the secretary, hidden from a member without the capability.
+        let register = get_as(&app, "/tracing", "en", &secretary).await;
+        assert!(register.body.contains("सीता तामाङ"));
+        let register = get_as(&app, "/tracing", "en", &member).await;
+        assert_eq!(register.status, StatusCode::OK);
+        assert!(!register.body.contains("सीता") && register.body.contains("(hidden)"));
+        assert!(!get_as(&app, &report_url, "en", &member)
+            .await
+            .body
+            .contains("सीता"));
+
+        // The police rescue her; she gives her name in Latin letters and a surname alias.
+        let r = post_form(
+            &app,
+            "/tracing/encounters",
+            &[
+                ("source", "police"),
+                ("organisation", &police.to_string()),
+                ("place", "5110603"),
+                ("met_on_bs", "2082-01-15"),
+                ("given_name", "Sita"),
+                ("family_name", "Lama"),
+                ("sex", "female"),
+                ("age", "17"),
+                ("father_name", "Hari Tamang"),
+                ("home", "5110603"),
+            ],
+            &officer,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+
+        // The reviewer sees the pair side by side with the evidence.
+        let queue = store
+            .proposals(
+                setu_core::access::Scope::Place("511".parse().unwrap()),
+                Some("proposed"),
+            )
+            .await
+            .unwrap();
+        let proposal = queue
+            .iter()
+            .find(|p| p.left_id == report_id)
+            .unwrap_or_else(|| panic!("not proposed: {queue:#?}"));
+        let list = get_as(&app, "/tracing/matches", "en", &reviewer).await;
+        assert!(list
+            .body
+            .contains(&format!("/tracing/matches/{}", proposal.id)));
+        assert!(!list.body.contains("Sita"), "the queue holds no names");
+        let url = format!("/tracing/matches/{}", proposal.id);
+        let pair = get_as(&app, &url, "en", &reviewer).await;
+        assert_eq!(pair.status, StatusCode::OK);
+        for text in [
+            "सीता तामाङ",
+            "Sita Lama",
+            "Evidence, field by field",
+            "Father",
+            "Police rescue",
+        ] {
+            assert!(
+                pair.body.contains(text),
+                "{text} missing from the match page"
+            );
+        }
+        assert!(
+            pair.body.contains(r#"class="for""#),
+            "an evidence bar for the match"
+        );
+        let ne = get_as(&app, &url, "ne", &reviewer).await;
+        assert!(ne.body.contains("प्रमाण, क्षेत्र अनुसार"));
+        // A member cannot review; the API lists the pair without names.
+        assert_eq!(
+            get_as(&app, "/tracing/matches", "en", &member).await.status,
+            StatusCode::FORBIDDEN
+        );
+        let api = get_as(&app, "/api/v1/tracing/matches", "en", &reviewer).await;
+        assert!(api.body.contains(&proposal.id) && !api.body.contains("Sita"));
+
+        // Confirmed: the report is found and its owner sees a notification badge.
+        let r = post_form(&app, &url, &[("decision", "confirm")], &reviewer).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let again = post_form(&app, &url, &[("decision", "reject")], &reviewer).await;
+        assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(again.body.contains("already"), "{}", again.body);
+        let report = store
+            .report(&report_id, setu_store::contacts::Reveal::No)
+            .await
+            .unwrap();
+        assert_eq!(report.status, setu_core::tracing::ReportStatus::Found);
+        let home = get_as(&app, "/", "en", &secretary).await;
+        assert!(home.body.contains(r#"class="count""#));
+        let told = get_as(&app, "/notifications", "en", &secretary).await;
+        assert!(told.body.contains("has been found") && told.body.contains(&report_url));
+        let r = post_form(&app, "/notifications/read", &[], &secretary).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert!(!get_as(&app, "/", "en", &secretary)
+            .await
+            .body
+            .contains(r#"class="count""#));
+        let linked = get_as(&app, &report_url, "en", &secretary).await;
+        assert!(linked.body.contains("The same person, confirmed"));
+
+        // The reunification: a stale form is refused, the current one recorded.
+        let stale = post_form(
+            &app,
+            &format!("{report_url}/status"),
+            &[("status", "returned-home"), ("version", "1")],
+            &secretary,
+        )
+        .await;
+        assert_eq!(stale.status, StatusCode::CONFLICT);
+        assert!(stale.body.contains("Someone else changed this record"));
+        let version = report.version.to_string();
+        let r = post_form(
+            &app,
+            &format!("{report_url}/status"),
+            &[
+                ("status", "returned-home"),
+                ("version", &version),
+                ("date_bs", "२०८२-०२-०१"),
+            ],
+            &secretary,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let done = get_as(&app, &report_url, "en", &secretary).await;
+        assert!(done.body.contains("Returned home"));
+        assert_eq!(
+            store.report_history(&report_id).await.unwrap().len(),
+            3,
+            "missing, found, returned home"
+        );
+        // A closed case is not offered to move again, and it leaves the open register.
+        assert!(!done.body.contains("/status\""));
+        assert!(!get_as(&app, "/tracing", "en", &secretary)
+            .await
+            .body
+            .contains("सीता"));
+        assert!(
+            get_as(&app, "/tracing?status=returned-home", "en", &secretary)
+                .await
+                .body
+                .contains("सीता")
+        );
     })
     .await;
 }

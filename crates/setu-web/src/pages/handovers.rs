@@ -21,7 +21,7 @@ use setu_store::handovers::{Handover, Referral};
 use crate::auth::{allow, can, SignedIn};
 use crate::error::WebError;
 use crate::page::Page;
-use crate::pages::choices;
+use crate::pages::{choices, out_of_scope};
 use crate::templates::{
     Choice, HandoverPage, HandoversPage, ReferralPage, ReferralsPage, RenderHtml,
 };
@@ -47,7 +47,10 @@ fn allow_either(me: &User, cap: Capability, targets: &[Target; 2]) -> Result<(),
 }
 
 /// The organisations a form offers, by kind.
-async fn org_choices(app: &AppState, kinds: &[OrgKind]) -> Result<Vec<Choice>, WebError> {
+pub(crate) async fn org_choices(
+    app: &AppState,
+    kinds: &[OrgKind],
+) -> Result<Vec<Choice>, WebError> {
     let mut out = Vec::new();
     for k in kinds {
         let filter = DirectoryFilter {
@@ -173,14 +176,6 @@ async fn create(app: &AppState, me: &User, form: &HandoverForm) -> Result<String
         }
     }
     Ok(app.store.create_handover(&me.actor(), &d).await?)
-}
-
-/// A place or record outside the writer's scope, answered on the form like any other mistake.
-fn out_of_scope(field: &'static str) -> WebError {
-    WebError::Invalid(setu_core::Invalid(vec![setu_core::FieldError {
-        field,
-        message: "error-place-out-of-scope",
-    }]))
 }
 
 /// `POST /handovers`

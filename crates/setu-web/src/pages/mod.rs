@@ -16,6 +16,7 @@ pub mod parents;
 pub mod places;
 pub mod prefs;
 pub mod risk;
+pub mod tracing;
 pub mod youth;
 
 use axum::http::StatusCode;
@@ -69,4 +70,12 @@ pub(crate) fn choices<'v>(
             selected: v == selected,
         })
         .collect()
+}
+
+/// A place or record outside the writer's scope, answered on the form like any other mistake.
+pub(crate) fn out_of_scope(field: &'static str) -> WebError {
+    WebError::Invalid(setu_core::Invalid(vec![setu_core::FieldError {
+        field,
+        message: "error-place-out-of-scope",
+    }]))
 }

@@ -1,0 +1,1086 @@
+//! Family tracing: the ward's register of missing-person reports, police rescues and shelter
+//! intakes, the review queue where people confirm or reject the matches Setu proposes, and
+//! the in-app notifications that tell a report's owner she has been found.
+//!
+//! Names are shown only to users whose role reads personal data for the record's place (each
+//! opening audited by the store); everyone else with access sees the same pages with the
+//! identifying fields hidden. The queue itself holds no personal data.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::{Form, Json};
+use serde::Deserialize;
+use setu_core::access::{Capability, Target};
+use setu_core::community::Sex;
+use setu_core::directory::OrgKind;
+use setu_core::tracing::{EncounterForm, EncounterSource, ReportForm, ReportStatus, Reporter};
+use setu_store::auth::User;
+use setu_store::contacts::Reveal;
+use setu_store::matching::Proposal;
+use setu_store::tracing::{MissingReport, RecordKind, TracingEncounter};
+
+use crate::auth::{allow, can, SignedIn};
+use crate::error::WebError;
+use crate::page::Page;
+use crate::pages::handovers::org_choices;
+use crate::pages::{choices, invalid_message, out_of_scope, refusal};
+use crate::templates::{
+    Choice, EncounterPage, EncountersPage, EvidenceRow, MatchPage, MatchesPage, NotificationsPage,
+    Person, RegisterPage, RenderHtml, ReportFormPage, ReportPage, SideBySide,
+};
+use crate::AppState;
+
+fn today() -> time::Date {
+    setu_core::calendar::today_in_nepal()
+}
+
+/// Opens sealed fields to `me` only where the role reads personal data for `target`.
+fn reveal_for<'a>(me: &User, actor: &'a setu_store::audit::Actor, target: &Target) -> Reveal<'a> {
+    if can(me, Capability::ReadPersonal, Some(target), false) {
+        Reveal::To(actor)
+    } else {
+        Reveal::No
+    }
+}
+
+/// Opens list rows when the role reads personal data (lists are already cut to the scope).
+fn reveal_list<'a>(me: &User, actor: &'a setu_store::audit::Actor) -> Reveal<'a> {
+    if me.role.has(Capability::ReadPersonal) {
+        Reveal::To(actor)
+    } else {
+        Reveal::No
+    }
+}
+
+// ---- how a record reads, the same fields in the same order for every kind ----
+
+/// A sealed field as shown: the value, a dash when nobody recorded it, "(hidden)" when the
+/// reader may not see it.
+fn shown(page: &Page, personal: bool, v: &Option<String>) -> String {
+    match v {
+        Some(v) => v.clone(),
+        None if personal => "—".into(),
+        None => page.t("contact-hidden"),
+    }
+}
+
+fn full_name(page: &Page, personal: bool, parts: [&Option<String>; 3]) -> String {
+    if !personal {
+        return page.t("contact-hidden");
+    }
+    let name: Vec<&str> = parts.iter().filter_map(|p| p.as_deref()).collect();
+    if name.is_empty() {
+        "—".into()
+    } else {
+        name.join(" ")
+    }
+}
+
+fn sex_text(page: &Page, sex: Option<Sex>) -> String {
+    sex.map(|s| page.t(&format!("sex-{}", s.as_str())))
+        .unwrap_or_else(|| "—".into())
+}
+
+fn age_text(page: &Page, age: Option<i64>, birth_year: Option<i64>) -> String {
+    let mut out = Vec::new();
+    if let Some(a) = age {
+        out.push(page.t1("tracing-age-years", "age", &page.num(&a)));
+    }
+    if let Some(y) = birth_year {
+        out.push(page.t1("tracing-born", "year", &page.digits(&y.to_string())));
+    }
+    if out.is_empty() {
+        "—".into()
+    } else {
+        out.join(" · ")
+    }
+}
+
+/// The labels of a person's rows, in order (one list, so two records line up side by side).
+const PERSON_ROWS: [&str; 10] = [
+    "tracing-name",
+    "field-sex",
+    "tracing-age",
+    "tracing-father",
+    "tracing-mother",
+    "tracing-home",
+    "contact-phone",
+    "tracing-when",
+    "tracing-where",
+    "tracing-description",
+];
+
+fn person(page: &Page, kind: &str, href: String, values: [String; 10]) -> Person {
+    Person {
+        kind: page.t(kind),
+        href,
+        rows: PERSON_ROWS
+            .iter()
+            .zip(values)
+            .map(|(label, v)| (page.t(label), v))
+            .collect(),
+    }
+}
+
+fn code(page: &Page, c: &Option<String>) -> String {
+    c.as_deref()
+        .map(|c| page.digits(c))
+        .unwrap_or_else(|| "—".into())
+}
+
+fn report_person(page: &Page, r: &MissingReport, personal: bool) -> Person {
+    person(
+        page,
+        "tracing-kind-report",
+        format!("/tracing/reports/{}", r.id),
+        [
+            full_name(
+                page,
+                personal,
+                [&r.given_name, &r.middle_name, &r.family_name],
+            ),
+            sex_text(page, r.sex),
+            age_text(page, r.age, r.birth_year),
+            shown(page, personal, &r.father_name),
+            shown(page, personal, &r.mother_name),
+            page.digits(&r.place_code),
+            shown(page, personal, &r.phone),
+            format!(
+                "{} · {}",
+                page.t1("tracing-reported-on", "date", &page.date(&r.reported_on)),
+                r.last_seen_on
+                    .as_deref()
+                    .map(|d| page.t1("tracing-last-seen-on", "date", &page.date(d)))
+                    .unwrap_or_default()
+            ),
+            shown(page, personal, &r.last_seen_place),
+            shown(page, personal, &r.description),
+        ],
+    )
+}
+
+fn encounter_person(page: &Page, e: &TracingEncounter, personal: bool) -> Person {
+    person(
+        page,
+        &format!("tracing-kind-{}", e.source.as_str()),
+        format!("/tracing/encounters/{}", e.id),
+        [
+            full_name(
+                page,
+                personal,
+                [&e.given_name, &e.middle_name, &e.family_name],
+            ),
+            sex_text(page, e.sex),
+            age_text(page, e.age, None),
+            shown(page, personal, &e.father_name),
+            shown(page, personal, &e.mother_name),
+            code(page, &e.home_code),
+            shown(page, personal, &e.phone),
+            page.date(&e.met_on),
+            page.digits(&e.place_code),
+            shown(page, personal, &e.note),
+        ],
+    )
+}
+
+fn screening_person(page: &Page, s: &setu_store::booths::Screening, personal: bool) -> Person {
+    person(
+        page,
+        "tracing-kind-screening",
+        format!("/screenings/{}", s.id),
+        [
+            full_name(page, personal, [&s.given_name, &None, &s.family_name]),
+            sex_text(page, Some(s.sex)),
+            age_text(page, Some(s.age), None),
+            "—".into(),
+            "—".into(),
+            code(page, &s.home_code),
+            shown(page, personal, &s.phone),
+            page.date(&s.day),
+            page.digits(&s.place_code),
+            shown(page, personal, &s.note),
+        ],
+    )
+}
+
+/// One record of any kind as a person, opened only if `me` reads personal data there.
+async fn load_person(
+    app: &AppState,
+    page: &Page,
+    me: &User,
+    kind: RecordKind,
+    id: &str,
+) -> Result<Person, WebError> {
+    let actor = me.actor();
+    Ok(match kind {
+        RecordKind::Report => {
+            let r = app.store.report(id, Reveal::No).await?;
+            let reveal = reveal_for(me, &actor, &r.target());
+            let personal = matches!(reveal, Reveal::To(_));
+            let r = if personal {
+                app.store.report(id, reveal).await?
+            } else {
+                r
+            };
+            report_person(page, &r, personal)
+        }
+        RecordKind::Encounter => {
+            let e = app.store.tracing_encounter(id, Reveal::No).await?;
+            let reveal = reveal_for(me, &actor, &e.target());
+            let personal = matches!(reveal, Reveal::To(_));
+            let e = if personal {
+                app.store.tracing_encounter(id, reveal).await?
+            } else {
+                e
+            };
+            encounter_person(page, &e, personal)
+        }
+        RecordKind::Screening => {
+            let s = app.store.screening(id, Reveal::No).await?;
+            let reveal = reveal_for(me, &actor, &s.target());
+            let personal = matches!(reveal, Reveal::To(_));
+            let s = if personal {
+                app.store.screening(id, reveal).await?
+            } else {
+                s
+            };
+            screening_person(page, &s, personal)
+        }
+    })
+}
+
+/// The records linked to the same person as this one, and its proposals, as links.
+async fn connections(
+    app: &AppState,
+    page: &Page,
+    me: &User,
+    kind: RecordKind,
+    id: &str,
+) -> Result<(Vec<Choice>, Vec<Choice>), WebError> {
+    let href = |k: RecordKind, i: &str| match k {
+        RecordKind::Report => format!("/tracing/reports/{i}"),
+        RecordKind::Encounter => format!("/tracing/encounters/{i}"),
+        RecordKind::Screening => format!("/screenings/{i}"),
+    };
+    let linked = app
+        .store
+        .linked_records(kind, id)
+        .await?
+        .into_iter()
+        .map(|(k, i)| Choice {
+            value: href(k, &i),
+            label: page.t(&format!("tracing-kind-{}", k.as_str())),
+            selected: false,
+        })
+        .collect();
+    let proposals = if me.role.has(Capability::ConfirmMatches) {
+        app.store
+            .proposals_of(kind, id)
+            .await?
+            .into_iter()
+            .map(|p| Choice {
+                value: format!("/tracing/matches/{}", p.id),
+                label: format!(
+                    "{} · {}",
+                    percent(page, p.probability),
+                    page.t(&format!("match-status-{}", p.status))
+                ),
+                selected: p.status == "proposed",
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok((linked, proposals))
+}
+
+fn percent(page: &Page, p: f64) -> String {
+    // Probabilities are in [0, 1]; shown as whole percent.
+    let whole = (p * 100.0).round().clamp(0.0, 100.0) as i64;
+    format!("{}%", page.num(&whole))
+}
+
+// ---- the register ----
+
+/// Which reports the register lists.
+#[derive(Debug, Default, Deserialize)]
+pub struct RegisterQuery {
+    /// `open` (the default), `all`, or one status.
+    #[serde(default)]
+    status: String,
+}
+
+/// `GET /tracing`: the register of missing-person reports in the user's scope.
+pub async fn register(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Query(q): Query<RegisterQuery>,
+) -> Result<Html<String>, WebError> {
+    allow(&me, Capability::ReadDirectory, None, false)?;
+    let page = page.titled("tracing-title", "tracing");
+    let actor = me.actor();
+    let reveal = reveal_list(&me, &actor);
+    let personal = matches!(reveal, Reveal::To(_));
+    let wanted = ReportStatus::parse(&q.status);
+    let open_only = q.status.is_empty() || q.status == "open";
+    let reports = app.store.reports(me.scope, open_only, reveal).await?;
+    let rows = reports
+        .iter()
+        .filter(|r| wanted.is_none_or(|w| r.status == w))
+        .map(|r| {
+            let p = report_person(&page, r, personal);
+            (r.clone(), p.rows[0].1.clone(), p.rows[2].1.clone())
+        })
+        .collect::<Vec<_>>();
+    let mut filters = vec![
+        Choice {
+            value: "open".into(),
+            label: page.t("tracing-filter-open"),
+            selected: open_only,
+        },
+        Choice {
+            value: "all".into(),
+            label: page.t("tracing-filter-all"),
+            selected: q.status == "all",
+        },
+    ];
+    filters.extend(choices(
+        &page,
+        ReportStatus::ALL.iter().map(|s| s.as_str()),
+        "report-status-",
+        &q.status,
+    ));
+    let queue = if me.role.has(Capability::ConfirmMatches) {
+        let n = app.store.proposals(me.scope, Some("proposed")).await?.len();
+        Some(page.num(&i64::try_from(n).unwrap_or(i64::MAX)))
+    } else {
+        None
+    };
+    Ok(Html(
+        RegisterPage {
+            rows,
+            filters,
+            queue,
+            can_write: me.role.has(Capability::WriteRecords),
+            p: &page,
+        }
+        .render_html(),
+    ))
+}
+
+// ---- reports ----
+
+/// `GET /tracing/reports/new`
+pub async fn report_new(page: Page, SignedIn(me): SignedIn) -> Result<Response, WebError> {
+    allow(&me, Capability::WriteRecords, None, false)?;
+    render_report_form(page, ReportForm::default(), None, StatusCode::OK)
+}
+
+fn render_report_form(
+    page: Page,
+    form: ReportForm,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let page = page.titled("report-new-title", "tracing");
+    let html = ReportFormPage {
+        relations: choices(
+            &page,
+            Reporter::ALL.iter().map(|r| r.as_str()),
+            "reporter-",
+            &form.reporter_relation,
+        ),
+        sexes: choices(
+            &page,
+            Sex::ALL.iter().map(|s| s.as_str()),
+            "sex-",
+            &form.sex,
+        ),
+        error,
+        form,
+        p: &page,
+    }
+    .render_html();
+    Ok((status, Html(html)).into_response())
+}
+
+/// Checks a report and registers it, if its home ward is inside the writer's scope.
+async fn create_report(app: &AppState, me: &User, form: &ReportForm) -> Result<String, WebError> {
+    let d = form.check(today()).map_err(WebError::Invalid)?;
+    let target = Target {
+        place: Some(d.home),
+        ..Default::default()
+    };
+    if !can(me, Capability::WriteRecords, Some(&target), false) {
+        return Err(out_of_scope("home"));
+    }
+    Ok(app.store.create_report(&me.actor(), &d).await?)
+}
+
+/// `POST /tracing/reports`
+pub async fn report_create(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Form(form): Form<ReportForm>,
+) -> Result<Response, WebError> {
+    allow(&me, Capability::WriteRecords, None, false)?;
+    match create_report(&app, &me, &form).await {
+        Ok(id) => Ok(Redirect::to(&format!("/tracing/reports/{id}")).into_response()),
+        Err(WebError::Invalid(inv)) => {
+            let msg = invalid_message(&page, &inv);
+            render_report_form(page, form, Some(msg), StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// `POST /api/v1/tracing/reports`
+pub async fn api_report_create(
+    State(app): State<AppState>,
+    SignedIn(me): SignedIn,
+    Json(form): Json<ReportForm>,
+) -> Result<(StatusCode, Json<serde_json::Value>), WebError> {
+    allow(&me, Capability::WriteRecords, None, false)?;
+    let id = create_report(&app, &me, &form).await?;
+    Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
+}
+
+/// `GET /tracing/reports/{id}`
+pub async fn report(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    render_report(&app, page, &me, &id, None, StatusCode::OK).await
+}
+
+async fn render_report(
+    app: &AppState,
+    page: Page,
+    me: &User,
+    id: &str,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let r = app.store.report(id, Reveal::No).await?;
+    allow(me, Capability::ReadDirectory, Some(&r.target()), false)?;
+    let actor = me.actor();
+    let reveal = reveal_for(me, &actor, &r.target());
+    let personal = matches!(reveal, Reveal::To(_));
+    let r = if personal {
+        app.store.report(id, reveal).await?
+    } else {
+        r
+    };
+    let page = page.titled("report-title", "tracing");
+    let history = app
+        .store
+        .report_history(id)
+        .await?
+        .into_iter()
+        .map(|h| {
+            (
+                page.t(&format!("report-status-{}", h.status.as_str())),
+                page.date(&h.on_day),
+                h.changed_by,
+            )
+        })
+        .collect();
+    let next = if can(me, Capability::WriteRecords, Some(&r.target()), false) {
+        let allowed = ReportStatus::ALL
+            .iter()
+            .filter(|s| r.status.can_move_to(**s))
+            .map(|s| s.as_str());
+        choices(&page, allowed, "report-status-", "")
+    } else {
+        Vec::new()
+    };
+    let (linked, proposals) = connections(app, &page, me, RecordKind::Report, id).await?;
+    let reporter = format!(
+        "{} · {}{}",
+        shown(&page, personal, &r.reporter_name),
+        page.t(&format!("reporter-{}", r.reporter_relation.as_str())),
+        r.reporter_phone
+            .as_deref()
+            .map(|ph| format!(" · {ph}"))
+            .unwrap_or_default()
+    );
+    let html = ReportPage {
+        who: report_person(&page, &r, personal),
+        reporter,
+        status: page.t(&format!("report-status-{}", r.status.as_str())),
+        status_on: page.date(&r.status_on),
+        history,
+        next,
+        linked,
+        proposals,
+        personal,
+        error,
+        r: &r,
+        p: &page,
+    }
+    .render_html();
+    Ok((status, Html(html)).into_response())
+}
+
+/// A status change: the new status, the day (BS, or AD in `date`) and the version read.
+#[derive(Debug, Deserialize)]
+pub struct StatusStep {
+    status: String,
+    #[serde(default)]
+    date_bs: String,
+    #[serde(default)]
+    date: String,
+    version: i64,
+}
+
+/// `POST /tracing/reports/{id}/status`: found, returned home (the reunification), still
+/// missing, deceased or withdrawn.
+pub async fn report_status(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    Form(step): Form<StatusStep>,
+) -> Result<Response, WebError> {
+    let r = app.store.report(&id, Reveal::No).await?;
+    allow(&me, Capability::WriteRecords, Some(&r.target()), false)?;
+    let next = ReportStatus::parse(&step.status).ok_or(WebError::BadRequest)?;
+    let day = if step.date.trim().is_empty() {
+        crate::pages::inputs::bs_date(&step.date_bs)
+    } else {
+        setu_core::calendar::parse_ad(step.date.trim())
+            .map(Some)
+            .map_err(|_| "error-date")
+    };
+    let day = match day {
+        Ok(d) => d.unwrap_or_else(today),
+        Err(m) => {
+            let msg = page.t(m);
+            return render_report(
+                &app,
+                page,
+                &me,
+                &id,
+                Some(msg),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    if day > today() {
+        let msg = page.t("error-future-date");
+        return render_report(
+            &app,
+            page,
+            &me,
+            &id,
+            Some(msg),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    match app
+        .store
+        .set_report_status(&me.actor(), &id, step.version, next, day)
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/tracing/reports/{id}")).into_response()),
+        Err(e) => {
+            let (m, status) = refusal(e)?;
+            let msg = page.t(m);
+            render_report(&app, page, &me, &id, Some(msg), status).await
+        }
+    }
+}
+
+// ---- police rescues and shelter intakes ----
+
+/// `GET /tracing/encounters`
+pub async fn encounters(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+) -> Result<Response, WebError> {
+    allow(&me, Capability::ReadDirectory, None, false)?;
+    render_encounters(
+        &app,
+        page,
+        &me,
+        EncounterForm::default(),
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn render_encounters(
+    app: &AppState,
+    page: Page,
+    me: &User,
+    form: EncounterForm,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let page = page.titled("encounters-title", "tracing");
+    let actor = me.actor();
+    let reveal = reveal_list(me, &actor);
+    let personal = matches!(reveal, Reveal::To(_));
+    let rows = app
+        .store
+        .tracing_encounters(me.scope, reveal)
+        .await?
+        .iter()
+        .map(|e| {
+            let p = encounter_person(&page, e, personal);
+            (e.clone(), p.kind, p.rows[0].1.clone(), p.rows[2].1.clone())
+        })
+        .collect();
+    // Each source has its own small form; the one that was sent keeps what was typed.
+    let mut forms = Vec::new();
+    for source in EncounterSource::ALL {
+        let kinds: &[OrgKind] = match source {
+            EncounterSource::Police => &[OrgKind::PoliceUnit],
+            EncounterSource::Shelter => &[OrgKind::Ngo, OrgKind::Municipality],
+        };
+        let mine = form.source == source.as_str();
+        let f = if mine {
+            form.clone()
+        } else {
+            EncounterForm {
+                source: source.as_str().into(),
+                ..EncounterForm::default()
+            }
+        };
+        let mut orgs = org_choices(app, kinds).await?;
+        for o in &mut orgs {
+            o.selected = o.value == f.organisation;
+        }
+        forms.push((
+            page.t(&format!("encounter-new-{}", source.as_str())),
+            f,
+            orgs,
+            mine && error.is_some(),
+        ));
+    }
+    let html = EncountersPage {
+        rows,
+        forms,
+        sexes: choices(&page, Sex::ALL.iter().map(|s| s.as_str()), "sex-", ""),
+        can_write: me.role.has(Capability::WriteRecords),
+        error,
+        p: &page,
+    }
+    .render_html();
+    Ok((status, Html(html)).into_response())
+}
+
+/// Checks and records an encounter where the writer may write: its place, or in the name of
+/// the writer's own organisation.
+async fn create_encounter(
+    app: &AppState,
+    me: &User,
+    form: &EncounterForm,
+) -> Result<String, WebError> {
+    let d = form.check(today()).map_err(WebError::Invalid)?;
+    let target = Target {
+        place: Some(d.place),
+        site: None,
+        organisation: Some(d.organisation),
+    };
+    if !can(me, Capability::WriteRecords, Some(&target), false) {
+        return Err(out_of_scope("place"));
+    }
+    if let Err(setu_store::StoreError::NotFound) = app.store.organisation(d.organisation).await {
+        return Err(WebError::Invalid(setu_core::Invalid(vec![
+            setu_core::FieldError {
+                field: "organisation",
+                message: "error-unknown-organisation",
+            },
+        ])));
+    }
+    Ok(app.store.create_encounter(&me.actor(), &d).await?)
+}
+
+/// `POST /tracing/encounters`
+pub async fn encounter_create(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Form(form): Form<EncounterForm>,
+) -> Result<Response, WebError> {
+    allow(&me, Capability::WriteRecords, None, false)?;
+    match create_encounter(&app, &me, &form).await {
+        Ok(id) => Ok(Redirect::to(&format!("/tracing/encounters/{id}")).into_response()),
+        Err(WebError::Invalid(inv)) => {
+            let msg = invalid_message(&page, &inv);
+            render_encounters(
+                &app,
+                page,
+                &me,
+                form,
+                Some(msg),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// `POST /api/v1/tracing/encounters`
+pub async fn api_encounter_create(
+    State(app): State<AppState>,
+    SignedIn(me): SignedIn,
+    Json(form): Json<EncounterForm>,
+) -> Result<(StatusCode, Json<serde_json::Value>), WebError> {
+    allow(&me, Capability::WriteRecords, None, false)?;
+    let id = create_encounter(&app, &me, &form).await?;
+    Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
+}
+
+/// `GET /tracing/encounters/{id}`
+pub async fn encounter(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+) -> Result<Html<String>, WebError> {
+    let e = app.store.tracing_encounter(&id, Reveal::No).await?;
+    allow(&me, Capability::ReadDirectory, Some(&e.target()), false)?;
+    let page = page.titled("encounter-title", "tracing");
+    let who = load_person(&app, &page, &me, RecordKind::Encounter, &id).await?;
+    let org = app.store.organisation(e.organisation_id).await?;
+    let (linked, proposals) = connections(&app, &page, &me, RecordKind::Encounter, &id).await?;
+    Ok(Html(
+        EncounterPage {
+            who,
+            org: page.name(&Some(org.name_en.clone()), &org.name_ne),
+            recorded_by: e.created_by.clone(),
+            linked,
+            proposals,
+            p: &page,
+        }
+        .render_html(),
+    ))
+}
+
+// ---- the review queue ----
+
+/// Which proposals the queue lists.
+#[derive(Debug, Default, Deserialize)]
+pub struct QueueQuery {
+    /// `proposed` (the default), `confirmed`, `rejected` or `all`.
+    #[serde(default)]
+    status: String,
+}
+
+fn queue_status(q: &QueueQuery) -> Option<&str> {
+    match q.status.as_str() {
+        "" => Some("proposed"),
+        "all" => None,
+        s => Some(s),
+    }
+}
+
+/// `GET /tracing/matches`: proposed matches in the reviewer's scope, most likely first.
+pub async fn matches(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Query(q): Query<QueueQuery>,
+) -> Result<Html<String>, WebError> {
+    allow(&me, Capability::ConfirmMatches, None, false)?;
+    let page = page.titled("matches-title", "matches");
+    let status = queue_status(&q);
+    let rows = app
+        .store
+        .proposals(me.scope, status)
+        .await?
+        .into_iter()
+        .map(|p| {
+            let kinds = format!(
+                "{} ↔ {}",
+                page.t(&format!("tracing-kind-{}", p.left_kind.as_str())),
+                page.t(&format!("tracing-kind-{}", p.right_kind.as_str()))
+            );
+            (percent(&page, p.probability), kinds, p)
+        })
+        .collect();
+    let filters = ["proposed", "confirmed", "rejected", "all"]
+        .iter()
+        .map(|s| Choice {
+            value: (*s).into(),
+            label: page.t(&format!("match-status-{s}")),
+            selected: status.unwrap_or("all") == *s,
+        })
+        .collect();
+    Ok(Html(
+        MatchesPage {
+            rows,
+            filters,
+            p: &page,
+        }
+        .render_html(),
+    ))
+}
+
+fn proposal_target(p: &Proposal) -> Target {
+    Target {
+        place: p.place_code.parse().ok(),
+        ..Default::default()
+    }
+}
+
+/// `GET /tracing/matches/{id}`: the two records side by side with the evidence.
+pub async fn match_page(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    render_match(&app, page, &me, &id, None, StatusCode::OK).await
+}
+
+async fn render_match(
+    app: &AppState,
+    page: Page,
+    me: &User,
+    id: &str,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let p = app.store.proposal(id).await?;
+    allow(
+        me,
+        Capability::ConfirmMatches,
+        Some(&proposal_target(&p)),
+        false,
+    )?;
+    let page = page.titled("match-title", "matches");
+    let left = load_person(app, &page, me, p.left_kind, &p.left_id).await?;
+    let right = load_person(app, &page, me, p.right_kind, &p.right_id).await?;
+    let rows = left
+        .rows
+        .iter()
+        .zip(&right.rows)
+        .map(|((label, l), (_, r))| (label.clone(), l.clone(), r.clone(), l == r && l != "—"))
+        .collect();
+    let html = MatchPage {
+        side: SideBySide { left, right, rows },
+        probability: percent(&page, p.probability),
+        doubtful: p.probability < 0.5,
+        evidence: evidence_rows(&page, &p),
+        merge: p.left_kind != RecordKind::Report,
+        status: page.t(&format!("match-status-{}", p.status)),
+        decided: p
+            .decided_at
+            .as_deref()
+            .map(|d| (p.decided_by.clone().unwrap_or_default(), page.date(d))),
+        error,
+        pr: &p,
+        p: &page,
+    }
+    .render_html();
+    Ok((status, Html(html)).into_response())
+}
+
+/// The level's message id: its name from `setu-link`, as a slug.
+pub(crate) fn level_id(level: &str) -> String {
+    let mut out = String::from("link-level-");
+    let mut dash = false;
+    for c in level.chars() {
+        if c.is_ascii_alphanumeric() {
+            if dash && !out.ends_with('-') {
+                out.push('-');
+            }
+            out.push(c.to_ascii_lowercase());
+            dash = false;
+        } else {
+            dash = true;
+        }
+    }
+    out
+}
+
+/// One line per field: what agreed, how much it weighed, as a bar either side of zero.
+fn evidence_rows(page: &Page, p: &Proposal) -> Vec<EvidenceRow> {
+    let scale = p
+        .evidence
+        .iter()
+        .map(|e| e.bits.abs())
+        .fold(1.0_f64, f64::max);
+    p.evidence
+        .iter()
+        .map(|e| {
+            // Bar width in percent of half the chart: the strongest field fills its half.
+            let width = (e.bits.abs() / scale * 100.0).round() as i64;
+            let tenths = (e.bits * 10.0).round() as i64;
+            let sign = if tenths < 0 { "−" } else { "+" };
+            let magnitude = tenths.abs();
+            EvidenceRow {
+                field: page.t(&format!("link-field-{}", e.field.replace('_', "-"))),
+                level: page.t(&level_id(&e.level)),
+                bits: format!(
+                    "{sign}{}",
+                    page.digits(&format!("{}.{}", magnitude / 10, magnitude % 10))
+                ),
+                x: if e.bits < 0.0 { 100 - width } else { 100 },
+                width,
+                positive: e.bits >= 0.0,
+            }
+        })
+        .collect()
+}
+
+/// A reviewer's decision.
+#[derive(Debug, Deserialize)]
+pub struct Decision {
+    /// `confirm` or `reject`.
+    decision: String,
+}
+
+/// `POST /tracing/matches/{id}`: confirm or reject.
+pub async fn decide(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    Form(d): Form<Decision>,
+) -> Result<Response, WebError> {
+    let p = app.store.proposal(&id).await?;
+    allow(
+        &me,
+        Capability::ConfirmMatches,
+        Some(&proposal_target(&p)),
+        false,
+    )?;
+    let confirm = match d.decision.as_str() {
+        "confirm" => true,
+        "reject" => false,
+        _ => return Err(WebError::BadRequest),
+    };
+    match app.store.decide_proposal(&me.actor(), &id, confirm).await {
+        Ok(()) => Ok(Redirect::to(&format!("/tracing/matches/{id}")).into_response()),
+        Err(e) => {
+            let (m, status) = refusal(e)?;
+            let msg = page.t(m);
+            render_match(&app, page, &me, &id, Some(msg), status).await
+        }
+    }
+}
+
+/// `POST /tracing/matches/{id}/undo`: undoes a merge of encounters.
+pub async fn undo(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let p = app.store.proposal(&id).await?;
+    allow(
+        &me,
+        Capability::ConfirmMatches,
+        Some(&proposal_target(&p)),
+        false,
+    )?;
+    match app.store.undo_merge(&me.actor(), &id).await {
+        Ok(()) => Ok(Redirect::to(&format!("/tracing/matches/{id}")).into_response()),
+        Err(e) => {
+            let (m, status) = refusal(e)?;
+            let msg = page.t(m);
+            render_match(&app, page, &me, &id, Some(msg), status).await
+        }
+    }
+}
+
+/// `GET /api/v1/tracing/matches`: the queue in the user's scope (`?status=`), no names.
+pub async fn api_matches(
+    State(app): State<AppState>,
+    SignedIn(me): SignedIn,
+    Query(q): Query<QueueQuery>,
+) -> Result<Json<serde_json::Value>, WebError> {
+    allow(&me, Capability::ConfirmMatches, None, false)?;
+    let items = app.store.proposals(me.scope, queue_status(&q)).await?;
+    Ok(Json(serde_json::json!({ "items": items })))
+}
+
+// ---- notifications ----
+
+/// `GET /notifications`: the user's notifications, newest first.
+pub async fn notifications(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+) -> Result<Html<String>, WebError> {
+    let page = page.titled("notifications-title", "notifications");
+    let rows = app
+        .store
+        .notifications(&me.username)
+        .await?
+        .into_iter()
+        .map(|n| {
+            let text = page.t(&format!("notification-{}", n.kind));
+            let href = match n.kind.as_str() {
+                "match-confirmed" => format!("/tracing/reports/{}", n.subject),
+                _ => "/".into(),
+            };
+            (text, href, page.date(&n.created_at), n.read_at.is_none())
+        })
+        .collect();
+    Ok(Html(NotificationsPage { rows, p: &page }.render_html()))
+}
+
+/// `POST /notifications/read`: marks them all read.
+pub async fn notifications_read(
+    State(app): State<AppState>,
+    SignedIn(me): SignedIn,
+) -> Result<Response, WebError> {
+    app.store.mark_notifications_read(&me.username).await?;
+    Ok(Redirect::to("/notifications").into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::level_id;
+
+    #[test]
+    fn level_names_become_message_ids() {
+        assert_eq!(level_id("one slip apart"), "link-level-one-slip-apart");
+        assert_eq!(
+            level_id("met > 90 days before report"),
+            "link-level-met-90-days-before-report"
+        );
+        assert_eq!(
+            level_id("met 400–900 days after"),
+            "link-level-met-400-900-days-after"
+        );
+        assert_eq!(level_id("minor said 18-20"), "link-level-minor-said-18-20");
+    }
+
+    /// Every level and field the engine can report has its words in both languages, so the
+    /// evidence never shows a bare message id.
+    #[test]
+    fn every_level_and_field_of_the_engine_has_words() {
+        use setu_link::{Field, Task};
+        for (lang, text) in [
+            ("en", include_str!("../../locales/en.ftl")),
+            ("ne", include_str!("../../locales/ne.ftl")),
+        ] {
+            for field in Field::ALL {
+                let id = format!("link-field-{}", field.key().replace('_', "-"));
+                assert!(text.contains(&format!("\n{id} = ")), "{lang}: {id}");
+                for task in [Task::Link, Task::Dedup] {
+                    for level in field.levels(task) {
+                        let id = level_id(level);
+                        assert!(text.contains(&format!("\n{id} = ")), "{lang}: {id}");
+                    }
+                }
+            }
+        }
+    }
+}
