@@ -258,3 +258,52 @@ test("booth dashboard, hand-overs and the police queue render on a phone", async
   await police.screenshot({ path: path.join(shots, "referrals-police.png"), fullPage: true });
   await police.context().close();
 });
+
+test("a missing girl: the register, the review side by side, confirm, and home again", async () => {
+  // The member-secretary's register on a phone, in Nepali, with the unread notification.
+  const ctx = await phone();
+  const page = await ctx.newPage();
+  await signIn(page, "lccht.nepalganj");
+  assert.ok(await page.isVisible("header .count"), "the notification badge shows");
+  await page.goto(base + "/tracing");
+  assert.match(await page.textContent("h1"), /हराएका व्यक्तिको दर्ता/);
+  assert.match(await page.textContent("#register"), /सुशीला सुनार/);
+  await page.screenshot({ path: path.join(shots, "tracing-register-ne-phone.png"), fullPage: true });
+  await page.goto(base + "/notifications");
+  assert.match(await page.textContent("main"), /भेटियो/);
+  await page.click("text=सबै पढियो भन्नुहोस्");
+  assert.equal(await page.locator("header .count").count(), 0, "read: the badge is gone");
+
+  // A new report typed in Devanagari with a BS date in Devanagari digits.
+  await page.goto(base + "/tracing/reports/new");
+  await page.fill("#r-given", "कोपिला");
+  await page.fill("#r-family", "थापा");
+  await page.selectOption("#r-sex", "female");
+  await page.fill("#r-age", "१५");
+  await page.fill("#r-home", "5110607");
+  await page.fill("#r-on", "२०८३-०७-१०");
+  await page.click("main button[type=submit]");
+  assert.match(await page.textContent(".notice.error"), /नाम/, "the reporter's name is missing");
+  assert.equal(await page.inputValue("#r-given"), "कोपिला", "what was typed stays");
+  await page.fill("#r-rname", "बाबुराम थापा");
+  await page.click("main button[type=submit]");
+  await page.waitForURL(/\/tracing\/reports\//);
+  assert.match(await page.textContent("main"), /कोपिला थापा/);
+  await ctx.close();
+
+  // The district coordinator reviews the most likely pair on a desktop, in English.
+  const desk = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "en-GB" });
+  const review = await desk.newPage();
+  await signIn(review, "district.banke");
+  await review.goto(base + "/tracing/matches");
+  const rows = await review.locator("#matches tbody tr").count();
+  assert.ok(rows >= 4, `${rows} proposals waiting`);
+  await review.click("#matches tbody tr:first-child a");
+  assert.ok(await review.isVisible("table.compare"));
+  assert.ok((await review.locator("table.evidence rect.for").count()) >= 3, "bars for the match");
+  await review.screenshot({ path: path.join(shots, "match-review.png"), fullPage: true });
+  await review.click(".decide button:not(.secondary)");
+  await review.waitForLoadState();
+  assert.match(await review.textContent("main"), /Confirmed/);
+  await desk.close();
+});

@@ -25,9 +25,13 @@ use crate::{now_text, Result, Store, StoreError};
 /// also see the doubtful ones, marked as such).
 pub const PROPOSE_FROM: f64 = 0.3;
 
-/// Below this many reports and encounters together, the register is scored with the
-/// starter model instead of learning its own.
-pub const TRAIN_FROM: i64 = 500;
+/// From this many records on a task's smaller side (reports and encounters for linking,
+/// encounters for merging) the register learns that task from itself; see `model_for`.
+pub const TRAIN_FROM: i64 = 250;
+
+/// A learned model is used only if it expects at least this many true pairs per record of the
+/// larger side (the starter models expect about 0.5); below it, EM found nothing to learn from.
+const MIN_LEARNED_MATCH_RATE: f64 = 0.01;
 
 /// One field's part in a proposal's score.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -173,9 +177,14 @@ impl Store {
         Ok(records)
     }
 
-    /// The model for `task`, scaled to the register's size. A register smaller than
-    /// [`TRAIN_FROM`] uses the starter model (EM needs more pairs than it has); a larger one
-    /// learns its own, again whenever it has doubled since.
+    /// The model for `task`, scaled to the register's size.
+    ///
+    /// Until the task has [`TRAIN_FROM`] records on its smaller side, the starter model as
+    /// it is. Then the register learns from itself, again whenever it has doubled since, and
+    /// uses what it learned in two parts: how often strangers agree (u) comes from its own
+    /// random pairs and is right for it (a register of 14 wards is not the whole of Nepal);
+    /// what a true match looks like (m, and how many there are) is used only if EM found
+    /// matches to learn it from, else the starter model's m and prior stay.
     async fn model_for(&self, task: Task) -> Result<Option<Model>> {
         let count = |sql: &'static str| async move {
             sqlx::query(sql)
@@ -195,8 +204,13 @@ impl Store {
             Task::Dedup => encounters,
         };
         let population = usize::try_from(larger).unwrap_or(0).max(1);
-        if reports + encounters < TRAIN_FROM {
-            return Ok(setu_link::starter_model(task).map(|m| m.for_population(population)));
+        let starter = setu_link::starter_model(task);
+        let side = match task {
+            Task::Link => reports.min(encounters),
+            Task::Dedup => encounters,
+        };
+        if side < TRAIN_FROM {
+            return Ok(starter.map(|m| m.for_population(population)));
         }
         let stored = sqlx::query("SELECT records FROM link_model WHERE task = $1")
             .bind(task_name(task))
@@ -215,10 +229,23 @@ impl Store {
             .await?
             .map(|r| r.try_get("model"))
             .transpose()?;
-        Ok(text
-            .as_deref()
-            .and_then(Model::from_text)
-            .map(|m| m.for_population(population)))
+        let Some(learned) = text.as_deref().and_then(Model::from_text) else {
+            return Ok(starter.map(|m| m.for_population(population)));
+        };
+        // EM that found almost no pairs (a thousand screenings of different people) learned
+        // noise for m, and its prior would hide every new match.
+        let model = if learned.prior * learned.population >= MIN_LEARNED_MATCH_RATE {
+            learned
+        } else {
+            match starter {
+                Some(mut s) => {
+                    s.u = learned.u;
+                    s
+                }
+                None => return Ok(None),
+            }
+        };
+        Ok(Some(model.for_population(population)))
     }
 
     /// Finds and scores the candidates of a record just saved and proposes the likely pairs,

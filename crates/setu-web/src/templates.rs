@@ -669,6 +669,15 @@ pub struct ReportFormPage<'a> {
     pub relations: Vec<Choice>,
     pub sexes: Vec<Choice>,
     pub error: Option<String>,
+    /// Fields the check refused (marked `aria-invalid`).
+    pub invalid: Vec<&'static str>,
+}
+
+impl ReportFormPage<'_> {
+    /// Whether `field` was refused.
+    pub fn bad(&self, field: &str) -> bool {
+        self.invalid.contains(&field)
+    }
 }
 
 /// One report: the person, the reporter, the status and its history, what it is linked to.
@@ -710,6 +719,15 @@ pub struct EncountersPage<'a> {
     pub sexes: Vec<Choice>,
     pub can_write: bool,
     pub error: Option<String>,
+    /// Fields the check refused (marked `aria-invalid` in the form that was sent).
+    pub invalid: Vec<&'static str>,
+}
+
+impl EncountersPage<'_> {
+    /// Whether `field` was refused.
+    pub fn bad(&self, field: &str) -> bool {
+        self.invalid.contains(&field)
+    }
 }
 
 /// One police rescue or shelter intake.

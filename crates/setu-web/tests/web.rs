@@ -3030,6 +3030,10 @@ async fn a_missing_girl_is_reported_found_confirmed_and_brought_home() {
         assert!(r.body.contains("Write at least a given name"), "{}", r.body);
         assert!(r.body.contains("not a Bikram Sambat date"));
         assert!(r.body.contains(r#"value="Hari Tamang""#));
+        assert!(r.body.contains(r#"name="given_name" aria-invalid="true""#));
+        assert!(r
+            .body
+            .contains(r#"name="reported_on_bs" aria-invalid="true""#));
 
         // In Devanagari, with a BS date in Devanagari digits.
         let r = post_form(

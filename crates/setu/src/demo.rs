@@ -13,7 +13,7 @@ use setu_core::PlaceCode;
 use setu_store::audit::Actor;
 use setu_store::auth::NewUser;
 use setu_store::committees::{ActivityDraft, BudgetDraft, MeetingDraft};
-use setu_store::contacts::ContactDraft;
+use setu_store::contacts::{ContactDraft, Reveal};
 use setu_store::directory::DirectoryFilter;
 use setu_store::parents::SessionDraft;
 use setu_store::youth::{AmbassadorDraft, EventDraft};
@@ -63,6 +63,7 @@ pub async fn run(args: ServeArgs, no_serve: bool) -> Result<()> {
     youth(&store).await?;
     forum(&store, &ids.ngos).await?;
     booths(&store, &ids).await?;
+    tracing(&store, &ids).await?;
     println!(
         "demo database ready: {} organisations, {} sites",
         store
@@ -532,25 +533,59 @@ pub async fn booths(store: &Store, ids: &DemoIds) -> Result<()> {
         }
     }
     let catalogue = store.risk_catalogue().await?;
+    // Every screening is a different person with a name of her own (40 × 30 = 1,200), no two
+    // names a slip apart and no two surnames aliases of each other: the matcher would rightly
+    // propose two records with one name, one ward and one age as one person.
     let given = [
-        "Sita", "Gita", "Maya", "Sunita", "Anjali", "Puja", "Kabita", "Laxmi", "Rita", "Sarita",
-        "Bimala", "Ram", "Hari",
+        "Sita", "Maya", "Anjali", "Puja", "Kabita", "Laxmi", "Bimala", "Ramesh", "Chandra", "Goma",
+        "Indira", "Januka", "Kusum", "Manju", "Nisha", "Renu", "Sabitri", "Tulsi", "Yamuna",
+        "Bishnu", "Ganga", "Kopila", "Prakash", "Sagar", "Hemanta", "Roshani", "Kamal", "Bhagwati",
+        "Pramila", "Sushma", "Mohan", "Kalpana", "Rekha", "Shanti", "Parbati", "Durga", "Bhawana",
+        "Suresh", "Binod", "Ishwari",
     ];
     let family = [
         "Tamang",
-        "Thapa",
         "Magar",
-        "Tharu",
         "Rai",
         "Chaudhary",
         "Shrestha",
-        "Lama",
         "Gurung",
         "BK",
+        "Adhikari",
+        "Basnet",
+        "Bhattarai",
+        "Dahal",
+        "Ghimire",
+        "Karki",
+        "Limbu",
+        "Mahato",
+        "Neupane",
+        "Pandey",
+        "Sharma",
+        "Subedi",
+        "Yadav",
+        "Shah",
+        "Joshi",
+        "Khanal",
+        "Lamichhane",
+        "Regmi",
+        "Sapkota",
+        "Bhandari",
+        "Koirala",
+        "Rijal",
+        "Acharya",
     ];
-    let homes = [
-        "5110601", "5110203", "3120601", "3120803", "1130304", "1130603", "5110701",
-    ];
+    // Homes spread over wards 1–5 of seven local levels the booths serve.
+    let homes: Vec<String> = [
+        "51106", "51102", "51107", "31206", "31208", "11303", "11306",
+    ]
+    .iter()
+    .flat_map(|ll| (1..=5).map(move |w| format!("{ll}{w:02}")))
+    .collect();
+    let mix = |k: usize, shift: u32, n: usize| {
+        let h = (k as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> shift;
+        usize::try_from(h % n as u64).unwrap_or(0)
+    };
     let codes: Vec<String> = catalogue
         .indicators
         .iter()
@@ -580,7 +615,7 @@ pub async fn booths(store: &Store, ids: &DemoIds) -> Result<()> {
             date: setu_core::calendar::iso(day),
             time: format!("{:02}:{:02}", 7 + rng.next(11), rng.next(60)),
             given_name: given[k % given.len()].into(),
-            family_name: family[(k / 3) % family.len()].into(),
+            family_name: family[(k / given.len()) % family.len()].into(),
             sex: sex.into(),
             age: (if minor {
                 14 + rng.next(4)
@@ -588,7 +623,7 @@ pub async fn booths(store: &Store, ids: &DemoIds) -> Result<()> {
                 18 + rng.next(20)
             })
             .to_string(),
-            home: homes[k % homes.len()].into(),
+            home: homes[mix(k, 51, homes.len())].clone(),
             destination_country: if rng.next(3) == 0 {
                 "Saudi Arabia"
             } else {
@@ -895,6 +930,325 @@ pub async fn users(store: &Store, ids: &DemoIds) -> Result<Vec<(String, Role, Sc
         out.push((name.to_string(), role, scope));
     }
     Ok(out)
+}
+
+/// The signed-in demo user `name` as an actor (so that a report's owner gets its notification).
+async fn as_user(store: &Store, name: &str) -> Result<Actor> {
+    let user = store.user_by_name(name).await?;
+    Ok(Actor {
+        id: Some(user.id),
+        name: user.username,
+    })
+}
+
+/// Family tracing in Nepalganj: missing-person reports made by the LCCHT, police rescues and
+/// shelter intakes written by other hands (true matches among them, in Devanagari, with
+/// surname aliases, swapped names and a minor claiming 18), two rescues of one girl to merge,
+/// and strangers. One match is confirmed and the girl is home; the rest wait for review.
+pub async fn tracing(store: &Store, ids: &DemoIds) -> Result<()> {
+    use setu_core::tracing::{EncounterForm, ReportForm, ReportStatus};
+    let today = time::OffsetDateTime::now_utc().date();
+    let secretary = as_user(store, "lccht.nepalganj").await?;
+    let police = as_user(store, "police.jamunaha").await?;
+    let ngo = as_user(store, "ngo.banke").await?;
+    // (given, family, age, father, mother, ward, reported, last seen, status)
+    let reports = [
+        (
+            "Samjhana",
+            "Pariyar",
+            "15",
+            "Bir Bahadur Pariyar",
+            "Kali Pariyar",
+            "04",
+            "2025-03-02",
+            "2025-02-27",
+        ),
+        (
+            "सुशीला",
+            "सुनार",
+            "16",
+            "राम सुनार",
+            "",
+            "08",
+            "2025-04-11",
+            "2025-04-09",
+        ),
+        (
+            "Radha",
+            "Khadka",
+            "14",
+            "",
+            "Devi Khadka",
+            "11",
+            "2025-05-20",
+            "2025-05-18",
+        ),
+        (
+            "Parbati",
+            "Dhami",
+            "17",
+            "Karna Dhami",
+            "Sita Dhami",
+            "02",
+            "2025-01-15",
+            "2025-01-12",
+        ),
+        (
+            "Nirmala",
+            "Oli",
+            "19",
+            "Dal Bahadur Oli",
+            "",
+            "13",
+            "2025-06-03",
+            "2025-06-01",
+        ),
+        (
+            "Kamala",
+            "Bohara",
+            "13",
+            "Jaya Bohara",
+            "Laxmi Bohara",
+            "06",
+            "2025-02-21",
+            "2025-02-20",
+        ),
+        (
+            "Asmita",
+            "Damai",
+            "16",
+            "",
+            "",
+            "15",
+            "2025-07-08",
+            "2025-07-02",
+        ),
+        (
+            "दुर्गा",
+            "रोकाया",
+            "15",
+            "गोरख रोकाया",
+            "",
+            "09",
+            "2025-08-14",
+            "2025-08-10",
+        ),
+        (
+            "Sapana",
+            "Kami",
+            "17",
+            "Hari Kami",
+            "Maya Kami",
+            "17",
+            "2024-11-30",
+            "2024-11-29",
+        ),
+        (
+            "Mina",
+            "Nepali",
+            "12",
+            "Tek Nepali",
+            "",
+            "03",
+            "2025-09-01",
+            "2025-08-31",
+        ),
+    ];
+    let mut report_ids = Vec::new();
+    for (given, family, age, father, mother, ward, on, seen) in reports {
+        let form = ReportForm {
+            reporter_name: [father, mother]
+                .into_iter()
+                .find(|n| !n.is_empty())
+                .unwrap_or("Ward office (demo)")
+                .into(),
+            reporter_relation: if father.is_empty() && mother.is_empty() {
+                "ward-office"
+            } else {
+                "parent"
+            }
+            .into(),
+            reported_on: on.into(),
+            last_seen_on: seen.into(),
+            last_seen_place: "Nepalganj bus park".into(),
+            given_name: given.into(),
+            family_name: family.into(),
+            sex: "female".into(),
+            age: age.into(),
+            father_name: father.into(),
+            mother_name: mother.into(),
+            home: format!("51106{ward}"),
+            description: "Invented for the demo.".into(),
+            police_ref: format!("DPO-BNK-{}", &on[..4]),
+            ..Default::default()
+        };
+        let d = form
+            .check(today)
+            .map_err(|e| anyhow::anyhow!("demo report: {e}"))?;
+        report_ids.push(store.create_report(&secretary, &d).await?);
+    }
+    // (source, given, family, age, father, mother, ward, met on)
+    let encounters = [
+        (
+            "police",
+            "SAMJANA",
+            "PARIYAR",
+            "16",
+            "Bir Pariyar",
+            "",
+            "04",
+            "2025-09-12",
+        ),
+        (
+            "shelter",
+            "Sushila",
+            "BK",
+            "18",
+            "Ram Sunar",
+            "",
+            "08",
+            "2025-06-30",
+        ),
+        (
+            "shelter",
+            "Khadka",
+            "Radha",
+            "14",
+            "",
+            "Debi Khadka",
+            "11",
+            "2025-07-02",
+        ),
+        (
+            "police",
+            "Parvati",
+            "Dhami",
+            "17",
+            "Karna Dhami",
+            "",
+            "02",
+            "2025-03-10",
+        ),
+        (
+            "police",
+            "Meena",
+            "Rokaya",
+            "17",
+            "Bhim Rokaya",
+            "",
+            "12",
+            "2025-10-02",
+        ),
+        (
+            "police",
+            "Mina",
+            "Rokaya",
+            "16",
+            "Bhim Bahadur Rokaya",
+            "",
+            "12",
+            "2025-10-20",
+        ),
+        (
+            "shelter",
+            "Rekha",
+            "Bhandari",
+            "22",
+            "",
+            "",
+            "05",
+            "2025-04-04",
+        ),
+        (
+            "police",
+            "Sabina",
+            "Khatun",
+            "19",
+            "Rafiq Khan",
+            "",
+            "14",
+            "2025-08-08",
+        ),
+        (
+            "shelter",
+            "Pooja",
+            "Chand",
+            "15",
+            "Nar Chand",
+            "",
+            "10",
+            "2025-05-15",
+        ),
+        (
+            "police",
+            "Karishma",
+            "Shah",
+            "20",
+            "",
+            "",
+            "16",
+            "2025-09-25",
+        ),
+    ];
+    for (source, given, family, age, father, mother, ward, on) in encounters {
+        let (by, org) = if source == "police" {
+            (&police, ids.jamunaha_police)
+        } else {
+            (&ngo, ids.banke_ngo)
+        };
+        let form = EncounterForm {
+            source: source.into(),
+            organisation: org.to_string(),
+            place: "51106".into(),
+            met_on: on.into(),
+            given_name: given.into(),
+            family_name: family.into(),
+            sex: "female".into(),
+            age: age.into(),
+            father_name: father.into(),
+            mother_name: mother.into(),
+            home: format!("51106{ward}"),
+            ..Default::default()
+        };
+        let d = form
+            .check(today)
+            .map_err(|e| anyhow::anyhow!("demo encounter: {e}"))?;
+        store.create_encounter(by, &d).await?;
+    }
+    // Parbati was confirmed by the district coordinator and is home; the rest wait.
+    let parbati = report_ids.get(3).context("demo report missing")?;
+    let reviewer = as_user(store, "district.banke").await?;
+    let queue = store
+        .proposals(Scope::Place(code("511")?), Some("proposed"))
+        .await?;
+    let found = queue
+        .iter()
+        .find(|p| &p.left_id == parbati)
+        .context("the demo's Parbati was not proposed")?;
+    store.decide_proposal(&reviewer, &found.id, true).await?;
+    let version = store.report(parbati, Reveal::No).await?.version;
+    store
+        .set_report_status(
+            &secretary,
+            parbati,
+            version,
+            ReportStatus::ReturnedHome,
+            setu_core::calendar::today_in_nepal(),
+        )
+        .await?;
+    // A case closed without a match: Mina came back on her own.
+    let mina = report_ids.get(9).context("demo report missing")?;
+    let version = store.report(mina, Reveal::No).await?.version;
+    store
+        .set_report_status(
+            &secretary,
+            mina,
+            version,
+            ReportStatus::Withdrawn,
+            date!(2025 - 09 - 04),
+        )
+        .await?;
+    Ok(())
 }
 
 /// Invented contact persons (personal data, sealed at rest) for a few organisations.

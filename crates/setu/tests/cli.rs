@@ -463,6 +463,44 @@ async fn demo_builds_the_programme_directory_on_each_engine() {
                 .any(|h| h.overdue(time::OffsetDateTime::now_utc())),
             "one hand-over waits"
         );
+        // Family tracing: ten reports in Nepalganj, true matches waiting for review (one of
+        // them a merge of two rescues), one confirmed and the girl home, her reporter told.
+        use setu_core::tracing::ReportStatus;
+        use setu_store::tracing::RecordKind;
+        let reports = store
+            .reports(np, false, setu_store::contacts::Reveal::No)
+            .await
+            .unwrap();
+        assert_eq!(reports.len(), 10);
+        assert_eq!(
+            reports
+                .iter()
+                .filter(|r| r.status == ReportStatus::ReturnedHome)
+                .count(),
+            1
+        );
+        let queue = store.proposals(np, Some("proposed")).await.unwrap();
+        let links = queue
+            .iter()
+            .filter(|p| p.left_kind == RecordKind::Report && p.probability >= 0.5)
+            .count();
+        assert!(links >= 3, "{queue:#?}");
+        assert!(
+            queue
+                .iter()
+                .any(|p| p.left_kind == RecordKind::Encounter
+                    && p.right_kind == RecordKind::Encounter)
+        );
+        assert_eq!(
+            store.proposals(np, Some("confirmed")).await.unwrap().len(),
+            1
+        );
+        assert_eq!(
+            store.unread_notifications("lccht.nepalganj").await.unwrap(),
+            1
+        );
+        // Different people stopped at the booths are rarely proposed as one.
+        assert!(queue.len() <= 10, "{} proposals", queue.len());
         // One account per role.
         let users = store.users().await.unwrap();
         for role in setu_core::access::Role::all() {

@@ -295,6 +295,11 @@ async fn connections(
     Ok((linked, proposals))
 }
 
+/// The fields a check refused, to mark them in the form shown again.
+fn fields_of(inv: &setu_core::Invalid) -> Vec<&'static str> {
+    inv.0.iter().map(|f| f.field).collect()
+}
+
 fn percent(page: &Page, p: f64) -> String {
     // Probabilities are in [0, 1]; shown as whole percent.
     let whole = (p * 100.0).round().clamp(0.0, 100.0) as i64;
@@ -381,10 +386,12 @@ pub async fn report_new(page: Page, SignedIn(me): SignedIn) -> Result<Response, 
 fn render_report_form(
     page: Page,
     form: ReportForm,
-    error: Option<String>,
+    refused: Option<&setu_core::Invalid>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
     let page = page.titled("report-new-title", "tracing");
+    let error = refused.map(|inv| invalid_message(&page, inv));
+    let invalid = refused.map(fields_of).unwrap_or_default();
     let html = ReportFormPage {
         relations: choices(
             &page,
@@ -399,6 +406,7 @@ fn render_report_form(
             &form.sex,
         ),
         error,
+        invalid,
         form,
         p: &page,
     }
@@ -430,8 +438,7 @@ pub async fn report_create(
     match create_report(&app, &me, &form).await {
         Ok(id) => Ok(Redirect::to(&format!("/tracing/reports/{id}")).into_response()),
         Err(WebError::Invalid(inv)) => {
-            let msg = invalid_message(&page, &inv);
-            render_report_form(page, form, Some(msg), StatusCode::UNPROCESSABLE_ENTITY)
+            render_report_form(page, form, Some(&inv), StatusCode::UNPROCESSABLE_ENTITY)
         }
         Err(e) => Err(e),
     }
@@ -623,10 +630,12 @@ async fn render_encounters(
     page: Page,
     me: &User,
     form: EncounterForm,
-    error: Option<String>,
+    refused: Option<&setu_core::Invalid>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
     let page = page.titled("encounters-title", "tracing");
+    let error = refused.map(|inv| invalid_message(&page, inv));
+    let invalid = refused.map(fields_of).unwrap_or_default();
     let actor = me.actor();
     let reveal = reveal_list(me, &actor);
     let personal = matches!(reveal, Reveal::To(_));
@@ -673,6 +682,7 @@ async fn render_encounters(
         sexes: choices(&page, Sex::ALL.iter().map(|s| s.as_str()), "sex-", ""),
         can_write: me.role.has(Capability::WriteRecords),
         error,
+        invalid,
         p: &page,
     }
     .render_html();
@@ -717,13 +727,12 @@ pub async fn encounter_create(
     match create_encounter(&app, &me, &form).await {
         Ok(id) => Ok(Redirect::to(&format!("/tracing/encounters/{id}")).into_response()),
         Err(WebError::Invalid(inv)) => {
-            let msg = invalid_message(&page, &inv);
             render_encounters(
                 &app,
                 page,
                 &me,
                 form,
-                Some(msg),
+                Some(&inv),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
