@@ -3203,6 +3203,76 @@ async fn a_missing_girl_is_reported_found_confirmed_and_brought_home() {
                 .body
                 .contains("सीता")
         );
+
+        // One girl rescued twice is proposed as a merge; the merge is confirmed, then undone.
+        let mut rescued = Vec::new();
+        for (given, day) in [("Kopila", "2082-02-10"), ("KOPILA", "2082-02-25")] {
+            let r = post_form(
+                &app,
+                "/tracing/encounters",
+                &[
+                    ("source", "police"),
+                    ("organisation", &police.to_string()),
+                    ("place", "5110605"),
+                    ("met_on_bs", day),
+                    ("given_name", given),
+                    ("family_name", "Thapa Magar"),
+                    ("sex", "female"),
+                    ("age", "15"),
+                    ("father_name", "Dhan Bahadur Thapa"),
+                    ("home", "5110605"),
+                ],
+                &officer,
+            )
+            .await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+            let url = r.headers["location"].to_str().unwrap().to_string();
+            rescued.push(url.rsplit('/').next().unwrap().to_string());
+        }
+        let merge = store
+            .proposals_of(setu_store::tracing::RecordKind::Encounter, &rescued[1])
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|p| p.left_kind == setu_store::tracing::RecordKind::Encounter)
+            .expect("the two rescues are proposed as one girl");
+        let url = format!("/tracing/matches/{}", merge.id);
+        assert!(get_as(&app, &url, "en", &reviewer)
+            .await
+            .body
+            .contains("Merge: the same person"));
+        let r = post_form(&app, &url, &[("decision", "confirm")], &reviewer).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let person = |id: String| {
+            let store = store.clone();
+            async move {
+                store
+                    .person_of(setu_store::tracing::RecordKind::Encounter, &id)
+                    .await
+                    .unwrap()
+            }
+        };
+        assert!(person(rescued[0].clone()).await.is_some());
+        assert_eq!(
+            person(rescued[0].clone()).await,
+            person(rescued[1].clone()).await
+        );
+        assert!(get_as(&app, &url, "en", &reviewer)
+            .await
+            .body
+            .contains("Undo this merge"));
+        let undo = format!("{url}/undo");
+        assert_eq!(
+            post_form(&app, &undo, &[], &member).await.status,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            post_form(&app, &undo, &[], &reviewer).await.status,
+            StatusCode::SEE_OTHER
+        );
+        assert_eq!(person(rescued[0].clone()).await, None);
+        assert_eq!(person(rescued[1].clone()).await, None);
+        assert_eq!(store.proposal(&merge.id).await.unwrap().status, "proposed");
     })
     .await;
 }
