@@ -204,6 +204,24 @@ fn screening_person(page: &Page, s: &setu_store::booths::Screening, personal: bo
     )
 }
 
+/// Loads a record sealed, then again opened (audited) if `me` reads personal data where it
+/// lives; whether it was opened.
+async fn open_for<'a, T, Fut>(
+    me: &User,
+    actor: &'a setu_store::audit::Actor,
+    target: fn(&T) -> Target,
+    load: impl Fn(Reveal<'a>) -> Fut,
+) -> Result<(T, bool), WebError>
+where
+    Fut: std::future::Future<Output = Result<T, setu_store::StoreError>>,
+{
+    let sealed = load(Reveal::No).await?;
+    match reveal_for(me, actor, &target(&sealed)) {
+        reveal @ Reveal::To(_) => Ok((load(reveal).await?, true)),
+        _ => Ok((sealed, false)),
+    }
+}
+
 /// One record of any kind as a person, opened only if `me` reads personal data there.
 async fn load_person(
     app: &AppState,
@@ -213,38 +231,25 @@ async fn load_person(
     id: &str,
 ) -> Result<Person, WebError> {
     let actor = me.actor();
+    let store = &app.store;
     Ok(match kind {
         RecordKind::Report => {
-            let r = app.store.report(id, Reveal::No).await?;
-            let reveal = reveal_for(me, &actor, &r.target());
-            let personal = matches!(reveal, Reveal::To(_));
-            let r = if personal {
-                app.store.report(id, reveal).await?
-            } else {
-                r
-            };
+            let (r, personal) =
+                open_for(me, &actor, MissingReport::target, |v| store.report(id, v)).await?;
             report_person(page, &r, personal)
         }
         RecordKind::Encounter => {
-            let e = app.store.tracing_encounter(id, Reveal::No).await?;
-            let reveal = reveal_for(me, &actor, &e.target());
-            let personal = matches!(reveal, Reveal::To(_));
-            let e = if personal {
-                app.store.tracing_encounter(id, reveal).await?
-            } else {
-                e
-            };
+            let (e, personal) = open_for(me, &actor, TracingEncounter::target, |v| {
+                store.tracing_encounter(id, v)
+            })
+            .await?;
             encounter_person(page, &e, personal)
         }
         RecordKind::Screening => {
-            let s = app.store.screening(id, Reveal::No).await?;
-            let reveal = reveal_for(me, &actor, &s.target());
-            let personal = matches!(reveal, Reveal::To(_));
-            let s = if personal {
-                app.store.screening(id, reveal).await?
-            } else {
-                s
-            };
+            let (s, personal) = open_for(me, &actor, setu_store::booths::Screening::target, |v| {
+                store.screening(id, v)
+            })
+            .await?;
             screening_person(page, &s, personal)
         }
     })
@@ -473,16 +478,13 @@ async fn render_report(
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
-    let r = app.store.report(id, Reveal::No).await?;
-    allow(me, Capability::ReadDirectory, Some(&r.target()), false)?;
+    let sealed = app.store.report(id, Reveal::No).await?;
+    allow(me, Capability::ReadDirectory, Some(&sealed.target()), false)?;
     let actor = me.actor();
-    let reveal = reveal_for(me, &actor, &r.target());
-    let personal = matches!(reveal, Reveal::To(_));
-    let r = if personal {
-        app.store.report(id, reveal).await?
-    } else {
-        r
-    };
+    let (r, personal) = open_for(me, &actor, MissingReport::target, |v| {
+        app.store.report(id, v)
+    })
+    .await?;
     let page = page.titled("report-title", "tracing");
     let history = app
         .store
