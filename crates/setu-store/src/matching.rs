@@ -130,20 +130,12 @@ fn proposal_from_row(r: &AnyRow) -> Result<Proposal> {
 impl Store {
     /// Every report and encounter as the matcher reads them, opened in memory only.
     async fn all_link_records(&self) -> Result<(Vec<setu_link::Record>, Vec<setu_link::Record>)> {
-        let mut reports = Vec::new();
-        for id in self.record_ids(RecordKind::Report).await? {
-            if let Some((r, _)) = self.link_record_of(RecordKind::Report, &id).await? {
-                reports.push(r);
-            }
-        }
-        let mut encounters = Vec::new();
-        for kind in [RecordKind::Encounter, RecordKind::Screening] {
-            for id in self.record_ids(kind).await? {
-                if let Some((r, _)) = self.link_record_of(kind, &id).await? {
-                    encounters.push(r);
-                }
-            }
-        }
+        let records = |rows: Vec<(String, setu_link::Record, String)>| {
+            rows.into_iter().map(|(_, r, _)| r).collect::<Vec<_>>()
+        };
+        let reports = records(self.link_rows(RecordKind::Report, None).await?);
+        let mut encounters = records(self.link_rows(RecordKind::Encounter, None).await?);
+        encounters.extend(records(self.link_rows(RecordKind::Screening, None).await?));
         Ok((reports, encounters))
     }
 

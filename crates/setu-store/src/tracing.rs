@@ -212,29 +212,8 @@ impl Store {
         home: Option<PlaceCode>,
         phone: Option<&str>,
     ) -> Result<setu_link::Record> {
-        let (district, municipality, ward) = self.home_names(home).await?;
-        let text = |v: &Option<String>| v.clone().unwrap_or_default();
-        Ok(setu_link::Record {
-            given_name: text(&names.given_name),
-            middle_name: text(&names.middle_name),
-            family_name: text(&names.family_name),
-            sex: match names.sex {
-                Some(Sex::Female) => "F",
-                Some(Sex::Male) => "M",
-                Some(Sex::Other) => "O",
-                None => "",
-            }
-            .to_string(),
-            birth_year,
-            age,
-            event_day: Some(on.to_julian_day() - 2_440_588),
-            father_name: text(&names.father_name),
-            mother_name: text(&names.mother_name),
-            district,
-            municipality,
-            ward,
-            phone: phone.unwrap_or_default().to_string(),
-        })
+        let home = self.home_names(home).await?;
+        Ok(link_record_at(names, birth_year, age, on, home, phone))
     }
 
     /// Stores the keyed hashes of a record's blocking keys (inside the caller's transaction).
@@ -694,24 +673,6 @@ impl Store {
 }
 
 impl Store {
-    /// Ids of every record of a kind, in id order.
-    pub(crate) async fn record_ids(&self, kind: RecordKind) -> Result<Vec<String>> {
-        let sql = match kind {
-            RecordKind::Report => "SELECT id FROM missing_report ORDER BY id",
-            RecordKind::Encounter => "SELECT id FROM tracing_encounter ORDER BY id",
-            // Only screenings with names (consent to record) take part in matching.
-            RecordKind::Screening => {
-                "SELECT id FROM screening WHERE given_name IS NOT NULL OR family_name IS NOT NULL ORDER BY id"
-            }
-        };
-        sqlx::query(sql)
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(|r| r.try_get("id").map_err(StoreError::from))
-            .collect()
-    }
-
     /// The person a record has been linked to by a confirmed match, if any.
     pub async fn person_of(&self, kind: RecordKind, id: &str) -> Result<Option<String>> {
         let table = kind.table();
@@ -732,64 +693,141 @@ impl Store {
         kind: RecordKind,
         id: &str,
     ) -> Result<Option<(setu_link::Record, String)>> {
-        let (table, sql) = match kind {
+        Ok(self
+            .link_rows(kind, Some(id))
+            .await?
+            .into_iter()
+            .next()
+            .map(|(_, record, place)| (record, place)))
+    }
+
+    /// Every record of a kind that takes part in matching (or only `only`), as the matcher
+    /// reads them: one query per kind and one place lookup per home, so that re-learning a
+    /// register of thousands stays short. Opened in memory only.
+    pub(crate) async fn link_rows(
+        &self,
+        kind: RecordKind,
+        only: Option<&str>,
+    ) -> Result<Vec<(String, setu_link::Record, String)>> {
+        let (table, select) = match kind {
             RecordKind::Report => (
                 "missing_report",
-                "SELECT place_code, place_code AS home_code, reported_on AS on_day, given_name, middle_name, family_name,                  sex, birth_year, age, father_name, mother_name, phone FROM missing_report WHERE id = $1",
+                "SELECT id, place_code, place_code AS home_code, reported_on AS on_day, given_name, middle_name, \
+                 family_name, sex, birth_year, age, father_name, mother_name, phone FROM missing_report WHERE 1 = 1",
             ),
             RecordKind::Encounter => (
                 "tracing_encounter",
-                "SELECT place_code, home_code, met_on AS on_day, given_name, middle_name, family_name, sex,                  CAST(NULL AS BIGINT) AS birth_year, age, father_name, mother_name, phone FROM tracing_encounter WHERE id = $1",
+                "SELECT id, place_code, home_code, met_on AS on_day, given_name, middle_name, family_name, sex, \
+                 CAST(NULL AS BIGINT) AS birth_year, age, father_name, mother_name, phone FROM tracing_encounter \
+                 WHERE 1 = 1",
             ),
+            // Only screenings with names (consent to record) take part in matching.
             RecordKind::Screening => (
                 "screening",
-                "SELECT place_code, home_code, day AS on_day, given_name, CAST(NULL AS TEXT) AS middle_name, family_name, \
-                 sex, birth_date, age, CAST(NULL AS TEXT) AS father_name, CAST(NULL AS TEXT) AS mother_name, phone \
-                 FROM screening WHERE id = $1",
+                "SELECT id, place_code, home_code, day AS on_day, given_name, CAST(NULL AS TEXT) AS middle_name, \
+                 family_name, sex, birth_date, age, CAST(NULL AS TEXT) AS father_name, \
+                 CAST(NULL AS TEXT) AS mother_name, phone FROM screening \
+                 WHERE (given_name IS NOT NULL OR family_name IS NOT NULL)",
             ),
         };
-        let Some(r) = sqlx::query(sql)
-            .bind(id.to_string())
-            .fetch_optional(&self.pool)
-            .await?
-        else {
-            return Ok(None);
+        let sql = match only {
+            Some(_) => format!("{select} AND id = $1"),
+            None => format!("{select} ORDER BY id"),
         };
-        let open = |col: &str| -> Result<Option<String>> {
-            let v: Option<String> = r.try_get(col)?;
-            v.map(|v| self.keys.open(table, col, id, &v).map_err(StoreError::from))
+        let mut q = sqlx::query(&sql);
+        if let Some(id) = only {
+            q = q.bind(id.to_string());
+        }
+        let rows = q.fetch_all(&self.pool).await?;
+        let mut homes: std::collections::HashMap<String, (String, String, Option<i32>)> =
+            std::collections::HashMap::new();
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let id: String = r.try_get("id")?;
+            let open = |col: &str| -> Result<Option<String>> {
+                let v: Option<String> = r.try_get(col)?;
+                v.map(|v| {
+                    self.keys
+                        .open(table, col, &id, &v)
+                        .map_err(StoreError::from)
+                })
                 .transpose()
-        };
-        let sex: Option<String> = r.try_get("sex")?;
-        let on_day: String = r.try_get("on_day")?;
-        let home: Option<String> = r.try_get("home_code")?;
-        let names = Names {
-            given_name: open("given_name")?,
-            middle_name: open("middle_name")?,
-            family_name: open("family_name")?,
-            sex: sex.as_deref().and_then(Sex::parse),
-            father_name: open("father_name")?,
-            mother_name: open("mother_name")?,
-        };
-        let year = |v: Option<i64>| v.and_then(|v| i32::try_from(v).ok());
-        let birth_year = if kind == RecordKind::Screening {
-            // Screenings keep a (sealed) birth date, not a year.
-            open("birth_date")?.and_then(|d| d.get(..4).and_then(|y| y.parse().ok()))
-        } else {
-            year(r.try_get("birth_year")?)
-        };
-        let on = setu_core::calendar::parse_ad(&on_day).map_err(|_| StoreError::NotFound)?;
-        let record = self
-            .link_record(
+            };
+            let sex: Option<String> = r.try_get("sex")?;
+            let on_day: String = r.try_get("on_day")?;
+            let home: Option<String> = r.try_get("home_code")?;
+            let names = Names {
+                given_name: open("given_name")?,
+                middle_name: open("middle_name")?,
+                family_name: open("family_name")?,
+                sex: sex.as_deref().and_then(Sex::parse),
+                father_name: open("father_name")?,
+                mother_name: open("mother_name")?,
+            };
+            let year = |v: Option<i64>| v.and_then(|v| i32::try_from(v).ok());
+            let birth_year = if kind == RecordKind::Screening {
+                // Screenings keep a (sealed) birth date, not a year.
+                open("birth_date")?.and_then(|d| d.get(..4).and_then(|y| y.parse().ok()))
+            } else {
+                year(r.try_get("birth_year")?)
+            };
+            let on = setu_core::calendar::parse_ad(&on_day).map_err(|_| StoreError::NotFound)?;
+            let key = home.clone().unwrap_or_default();
+            let names_of_home = match homes.get(&key) {
+                Some(h) => h.clone(),
+                None => {
+                    let h = self
+                        .home_names(home.as_deref().and_then(|h| h.parse().ok()))
+                        .await?;
+                    homes.insert(key, h.clone());
+                    h
+                }
+            };
+            let record = link_record_at(
                 &names,
                 birth_year,
                 year(r.try_get("age")?),
                 on,
-                home.and_then(|h| h.parse().ok()),
+                names_of_home,
                 open("phone")?.as_deref(),
-            )
-            .await?;
-        Ok(Some((record, r.try_get("place_code")?)))
+            );
+            out.push((id, record, r.try_get("place_code")?));
+        }
+        Ok(out)
+    }
+}
+
+/// The matcher's view of a person, with the names of her home's district and local level.
+#[allow(clippy::too_many_arguments)]
+fn link_record_at(
+    names: &Names,
+    birth_year: Option<i32>,
+    age: Option<i32>,
+    on: Date,
+    (district, municipality, ward): (String, String, Option<i32>),
+    phone: Option<&str>,
+) -> setu_link::Record {
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    setu_link::Record {
+        given_name: text(&names.given_name),
+        middle_name: text(&names.middle_name),
+        family_name: text(&names.family_name),
+        sex: match names.sex {
+            Some(Sex::Female) => "F",
+            Some(Sex::Male) => "M",
+            Some(Sex::Other) => "O",
+            None => "",
+        }
+        .to_string(),
+        birth_year,
+        age,
+        event_day: Some(on.to_julian_day() - 2_440_588),
+        father_name: text(&names.father_name),
+        mother_name: text(&names.mother_name),
+        district,
+        municipality,
+        ward,
+        phone: phone.unwrap_or_default().to_string(),
     }
 }
 

@@ -642,6 +642,7 @@ tracing-title = Missing-person register
 tracing-help = Reports of missing persons whose home is in your area, open cases first. Setu compares each report with police rescues, shelter intakes and booth screenings and proposes likely matches for review.
 tracing-queue-waiting = { $count } matches waiting for review
 tracing-filter-open = Open cases
+tracing-filter-all-wards = All wards
 tracing-filter-all = All reports
 tracing-reported = Report date
 tracing-reported-ad = Report date (AD), if you have it in AD

@@ -642,6 +642,7 @@ tracing-title = हराएका व्यक्तिको दर्ता
 tracing-help = तपाईंको क्षेत्रमा घर भएका हराएका व्यक्तिका उजुरी, खुला मुद्दा पहिले। सेतुले हरेक उजुरीलाई प्रहरी उद्धार, आश्रय भर्ना र बुथ जाँचसँग दाँजेर सम्भावित मिलान समीक्षाका लागि प्रस्ताव गर्छ।
 tracing-queue-waiting = { $count } मिलान समीक्षाको पर्खाइमा
 tracing-filter-open = खुला मुद्दा
+tracing-filter-all-wards = सबै वडा
 tracing-filter-all = सबै उजुरी
 tracing-reported = उजुरी मिति
 tracing-reported-ad = उजुरी मिति (ई.सं.), ई.सं.मा भए

@@ -655,6 +655,8 @@ pub struct RegisterPage<'a> {
     /// (report, name as shown, age as shown)
     pub rows: Vec<(setu_store::tracing::MissingReport, String, String)>,
     pub filters: Vec<Choice>,
+    /// The wards with reports, to show one ward's register.
+    pub wards: Vec<Choice>,
     /// Proposals waiting, for reviewers.
     pub queue: Option<String>,
     pub can_write: bool,

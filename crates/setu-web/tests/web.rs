@@ -3062,6 +3062,13 @@ async fn a_missing_girl_is_reported_found_confirmed_and_brought_home() {
         // The register: names for the secretary, hidden from a member without the capability.
         let register = get_as(&app, "/tracing", "en", &secretary).await;
         assert!(register.body.contains("सीता तामाङ"));
+        let ward = get_as(&app, "/tracing?ward=5110603", "en", &secretary).await;
+        assert!(ward.body.contains("सीता तामाङ"));
+        let other = get_as(&app, "/tracing?ward=5110604", "en", &secretary).await;
+        assert!(
+            !other.body.contains("सीता तामाङ"),
+            "one ward's register only"
+        );
         let register = get_as(&app, "/tracing", "en", &member).await;
         assert_eq!(register.status, StatusCode::OK);
         assert!(!register.body.contains("सीता") && register.body.contains("(hidden)"));

@@ -319,6 +319,9 @@ pub struct RegisterQuery {
     /// `open` (the default), `all`, or one status.
     #[serde(default)]
     status: String,
+    /// One ward's reports only (its 7-digit code); empty for all in scope.
+    #[serde(default)]
+    ward: String,
 }
 
 /// `GET /tracing`: the register of missing-person reports in the user's scope.
@@ -336,9 +339,21 @@ pub async fn register(
     let wanted = ReportStatus::parse(&q.status);
     let open_only = q.status.is_empty() || q.status == "open";
     let reports = app.store.reports(me.scope, open_only, reveal).await?;
+    let mut wards: Vec<&str> = reports.iter().map(|r| r.place_code.as_str()).collect();
+    wards.sort_unstable();
+    wards.dedup();
+    let wards = wards
+        .into_iter()
+        .map(|w| Choice {
+            value: w.to_string(),
+            label: page.digits(w),
+            selected: w == q.ward,
+        })
+        .collect();
     let rows = reports
         .iter()
         .filter(|r| wanted.is_none_or(|w| r.status == w))
+        .filter(|r| q.ward.is_empty() || r.place_code == q.ward)
         .map(|r| {
             let p = report_person(&page, r, personal);
             (r.clone(), p.rows[0].1.clone(), p.rows[2].1.clone())
@@ -372,6 +387,7 @@ pub async fn register(
         RegisterPage {
             rows,
             filters,
+            wards,
             queue,
             can_write: me.role.has(Capability::WriteRecords),
             p: &page,
