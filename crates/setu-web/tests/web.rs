@@ -3134,6 +3134,11 @@ async fn a_missing_girl_is_reported_found_confirmed_and_brought_home() {
             pair.body.contains(r#"class="for""#),
             "an evidence bar for the match"
         );
+        assert!(
+            pair.body.contains("Nepalganj"),
+            "places by name on the pair's page"
+        );
+        assert!(pair.body.contains(", Ward 3"));
         let ne = get_as(&app, &url, "ne", &reviewer).await;
         assert!(ne.body.contains("प्रमाण, क्षेत्र अनुसार"));
         // A member cannot review; the API lists the pair without names.

@@ -14,6 +14,7 @@ use serde::Deserialize;
 use setu_core::access::{Capability, Target};
 use setu_core::community::Sex;
 use setu_core::directory::OrgKind;
+use setu_core::geo::PlaceCode;
 use setu_core::tracing::{EncounterForm, EncounterSource, ReportForm, ReportStatus, Reporter};
 use setu_store::auth::User;
 use setu_store::contacts::Reveal;
@@ -123,13 +124,55 @@ fn person(page: &Page, kind: &str, href: String, values: [String; 10]) -> Person
     }
 }
 
-fn code(page: &Page, c: &Option<String>) -> String {
-    c.as_deref()
-        .map(|c| page.digits(c))
-        .unwrap_or_else(|| "—".into())
+/// Places by name ("Nepalganj, Ward 11") for a record's page; a code not looked up shows as
+/// the code (lists show codes, which sort).
+#[derive(Debug, Default)]
+struct PlaceNames(std::collections::HashMap<String, String>);
+
+impl PlaceNames {
+    /// Looks up `codes` (and, for wards, their local level) in one query.
+    async fn of<'c>(
+        app: &AppState,
+        page: &Page,
+        codes: impl IntoIterator<Item = &'c str>,
+    ) -> Result<PlaceNames, WebError> {
+        let codes: Vec<PlaceCode> = codes.into_iter().filter_map(|c| c.parse().ok()).collect();
+        let mut wanted = codes.clone();
+        wanted.extend(codes.iter().filter_map(|c| match c {
+            PlaceCode::Ward { .. } => c.parent(),
+            _ => None,
+        }));
+        let places = app.store.places(&wanted).await?;
+        let name = |code: Option<PlaceCode>| {
+            places
+                .iter()
+                .find(|p| Some(p.code) == code)
+                .map(|p| page.name(&p.name_en, &p.name_ne))
+        };
+        let mut out = std::collections::HashMap::new();
+        for c in codes {
+            let label = match (c, places.iter().find(|p| p.code == c)) {
+                (PlaceCode::Ward { .. }, Some(ward)) => match name(c.parent()) {
+                    Some(local) => format!("{local}, {}", page.place_name(ward)),
+                    None => page.place_name(ward),
+                },
+                (_, Some(p)) => page.place_name(p),
+                (_, None) => continue,
+            };
+            out.insert(c.to_string(), label);
+        }
+        Ok(PlaceNames(out))
+    }
+
+    fn show(&self, page: &Page, code: &Option<String>) -> String {
+        match code.as_deref() {
+            Some(c) => self.0.get(c).cloned().unwrap_or_else(|| page.digits(c)),
+            None => "—".into(),
+        }
+    }
 }
 
-fn report_person(page: &Page, r: &MissingReport, personal: bool) -> Person {
+fn report_person(page: &Page, r: &MissingReport, personal: bool, at: &PlaceNames) -> Person {
     person(
         page,
         "tracing-kind-report",
@@ -144,7 +187,7 @@ fn report_person(page: &Page, r: &MissingReport, personal: bool) -> Person {
             age_text(page, r.age, r.birth_year),
             shown(page, personal, &r.father_name),
             shown(page, personal, &r.mother_name),
-            page.digits(&r.place_code),
+            at.show(page, &Some(r.place_code.clone())),
             shown(page, personal, &r.phone),
             format!(
                 "{} · {}",
@@ -160,7 +203,7 @@ fn report_person(page: &Page, r: &MissingReport, personal: bool) -> Person {
     )
 }
 
-fn encounter_person(page: &Page, e: &TracingEncounter, personal: bool) -> Person {
+fn encounter_person(page: &Page, e: &TracingEncounter, personal: bool, at: &PlaceNames) -> Person {
     person(
         page,
         &format!("tracing-kind-{}", e.source.as_str()),
@@ -175,16 +218,21 @@ fn encounter_person(page: &Page, e: &TracingEncounter, personal: bool) -> Person
             age_text(page, e.age, None),
             shown(page, personal, &e.father_name),
             shown(page, personal, &e.mother_name),
-            code(page, &e.home_code),
+            at.show(page, &e.home_code),
             shown(page, personal, &e.phone),
             page.date(&e.met_on),
-            page.digits(&e.place_code),
+            at.show(page, &Some(e.place_code.clone())),
             shown(page, personal, &e.note),
         ],
     )
 }
 
-fn screening_person(page: &Page, s: &setu_store::booths::Screening, personal: bool) -> Person {
+fn screening_person(
+    page: &Page,
+    s: &setu_store::booths::Screening,
+    personal: bool,
+    at: &PlaceNames,
+) -> Person {
     person(
         page,
         "tracing-kind-screening",
@@ -195,10 +243,10 @@ fn screening_person(page: &Page, s: &setu_store::booths::Screening, personal: bo
             age_text(page, Some(s.age), None),
             "—".into(),
             "—".into(),
-            code(page, &s.home_code),
+            at.show(page, &s.home_code),
             shown(page, personal, &s.phone),
             page.date(&s.day),
-            page.digits(&s.place_code),
+            at.show(page, &Some(s.place_code.clone())),
             shown(page, personal, &s.note),
         ],
     )
@@ -236,21 +284,26 @@ async fn load_person(
         RecordKind::Report => {
             let (r, personal) =
                 open_for(me, &actor, MissingReport::target, |v| store.report(id, v)).await?;
-            report_person(page, &r, personal)
+            let at = PlaceNames::of(app, page, [r.place_code.as_str()]).await?;
+            report_person(page, &r, personal, &at)
         }
         RecordKind::Encounter => {
             let (e, personal) = open_for(me, &actor, TracingEncounter::target, |v| {
                 store.tracing_encounter(id, v)
             })
             .await?;
-            encounter_person(page, &e, personal)
+            let codes = [Some(e.place_code.as_str()), e.home_code.as_deref()];
+            let at = PlaceNames::of(app, page, codes.into_iter().flatten()).await?;
+            encounter_person(page, &e, personal, &at)
         }
         RecordKind::Screening => {
             let (s, personal) = open_for(me, &actor, setu_store::booths::Screening::target, |v| {
                 store.screening(id, v)
             })
             .await?;
-            screening_person(page, &s, personal)
+            let codes = [Some(s.place_code.as_str()), s.home_code.as_deref()];
+            let at = PlaceNames::of(app, page, codes.into_iter().flatten()).await?;
+            screening_person(page, &s, personal, &at)
         }
     })
 }
@@ -355,7 +408,7 @@ pub async fn register(
         .filter(|r| wanted.is_none_or(|w| r.status == w))
         .filter(|r| q.ward.is_empty() || r.place_code == q.ward)
         .map(|r| {
-            let p = report_person(&page, r, personal);
+            let p = report_person(&page, r, personal, &PlaceNames::default());
             (r.clone(), p.rows[0].1.clone(), p.rows[2].1.clone())
         })
         .collect::<Vec<_>>();
@@ -534,8 +587,9 @@ async fn render_report(
             .map(|ph| format!(" · {ph}"))
             .unwrap_or_default()
     );
+    let at = PlaceNames::of(app, &page, [r.place_code.as_str()]).await?;
     let html = ReportPage {
-        who: report_person(&page, &r, personal),
+        who: report_person(&page, &r, personal, &at),
         reporter,
         status: page.t(&format!("report-status-{}", r.status.as_str())),
         status_on: page.date(&r.status_on),
@@ -663,7 +717,7 @@ async fn render_encounters(
         .await?
         .iter()
         .map(|e| {
-            let p = encounter_person(&page, e, personal);
+            let p = encounter_person(&page, e, personal, &PlaceNames::default());
             (e.clone(), p.kind, p.rows[0].1.clone(), p.rows[2].1.clone())
         })
         .collect();
