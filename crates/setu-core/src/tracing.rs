@@ -136,6 +136,9 @@ pub struct ReportForm {
     pub police_ref: String,
     #[serde(deserialize_with = "loose")]
     pub hotline_ref: String,
+    /// The organisation that took the report (a police unit, an NGO), if not the ward.
+    #[serde(deserialize_with = "loose")]
+    pub organisation: String,
 }
 
 /// A checked report.
@@ -156,6 +159,8 @@ pub struct ReportDraft {
     pub description: Option<String>,
     pub police_ref: Option<String>,
     pub hotline_ref: Option<String>,
+    /// The organisation that took it, if not the ward.
+    pub organisation: Option<i64>,
 }
 
 /// A person's names, sex and parents, as recorded on a report or an encounter.
@@ -293,6 +298,7 @@ impl ReportForm {
         let description = optional_note(&mut c, "description", &self.description);
         let police_ref = c.optional_text("police_ref", &self.police_ref, 60);
         let hotline_ref = c.optional_text("hotline_ref", &self.hotline_ref, 60);
+        let organisation = optional_id(&mut c, "organisation", &self.organisation);
         c.finish(ReportDraft {
             reporter_name: reporter_name.unwrap_or_default(),
             reporter_relation: reporter_relation.unwrap_or(Reporter::Other),
@@ -308,6 +314,7 @@ impl ReportForm {
             description,
             police_ref,
             hotline_ref,
+            organisation,
         })
     }
 }

@@ -82,6 +82,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0012_person_merge.sql"),
         include_str!("../migrations/postgres/0012_person_merge.sql"),
     ),
+    (
+        13,
+        "report organisation",
+        include_str!("../migrations/sqlite/0013_report_organisation.sql"),
+        include_str!("../migrations/postgres/0013_report_organisation.sql"),
+    ),
 ];
 
 impl Store {

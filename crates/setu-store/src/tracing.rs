@@ -95,15 +95,18 @@ pub struct MissingReport {
     /// Who recorded it (the report's owner, told when a match is confirmed).
     pub created_by: String,
     pub version: i64,
+    /// The organisation that took the report, if not the ward.
+    pub organisation_id: Option<i64>,
 }
 
 impl MissingReport {
-    /// Where it lives, for the access decision.
+    /// Where it lives, for the access decision: the home ward, and the organisation that took
+    /// it (whose people see it through their own scope).
     pub fn target(&self) -> Target {
         Target {
             place: self.place_code.parse().ok(),
             site: None,
-            organisation: None,
+            organisation: self.organisation_id,
         }
     }
 }
@@ -164,7 +167,8 @@ const REPORT_SEALED: &[&str] = &[
 ];
 const REPORT_COLUMNS: &str = "id, place_code, reported_on, last_seen_on, last_seen_place, reporter_name, \
     reporter_relation, reporter_phone, given_name, middle_name, family_name, sex, birth_year, age, father_name, \
-    mother_name, phone, description, police_ref, hotline_ref, status, status_on, person_id, created_by, version";
+    mother_name, phone, description, police_ref, hotline_ref, status, status_on, person_id, created_by, version, \
+    organisation_id";
 
 const ENCOUNTER_SEALED: &[&str] = &[
     "given_name",
@@ -277,6 +281,12 @@ impl Store {
         self.place(d.home)
             .await?
             .ok_or(StoreError::UnknownReference("place"))?;
+        if let Some(o) = d.organisation {
+            self.organisation(o).await.map_err(|e| match e {
+                StoreError::NotFound => StoreError::UnknownReference("organisation"),
+                e => e,
+            })?;
+        }
         let id = uuid::Uuid::new_v4().to_string();
         let record = self
             .link_record(
@@ -301,9 +311,9 @@ impl Store {
             "INSERT INTO missing_report (id, place_code, reported_on, last_seen_on, last_seen_place, reporter_name, \
                reporter_relation, reporter_phone, given_name, middle_name, family_name, sex, birth_year, age, \
                father_name, mother_name, phone, description, police_ref, hotline_ref, status, status_on, person_id, \
-               created_by, created_at, version) \
+               created_by, created_at, version, organisation_id) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, CAST($13 AS BIGINT), CAST($14 AS BIGINT), \
-               $15, $16, $17, $18, $19, $20, 'missing', $3, NULL, $21, $22, 1)",
+               $15, $16, $17, $18, $19, $20, 'missing', $3, NULL, $21, $22, 1, CAST($23 AS BIGINT))",
         )
         .bind(id.clone())
         .bind(d.home.to_string())
@@ -327,6 +337,7 @@ impl Store {
         .bind(d.hotline_ref.clone())
         .bind(by.name.clone())
         .bind(now.clone())
+        .bind(d.organisation.map(|o| o.to_string()))
         .execute(&mut *tx)
         .await?;
         record_status(&mut tx, &id, ReportStatus::Missing, d.reported_on, by, &now).await?;
@@ -424,7 +435,7 @@ impl Store {
         open_only: bool,
         reveal: Reveal<'_>,
     ) -> Result<Vec<MissingReport>> {
-        let (cond, value) = scope_condition(scope, 1, "place_code", None, None);
+        let (cond, value) = scope_condition(scope, 1, "place_code", None, Some("organisation_id"));
         let open = if open_only {
             "AND status IN ('missing', 'still-missing', 'found')"
         } else {
@@ -483,6 +494,7 @@ impl Store {
             person_id: r.try_get("person_id")?,
             created_by: r.try_get("created_by")?,
             version: r.try_get("version")?,
+            organisation_id: r.try_get("organisation_id")?,
             id,
             place_code,
         })

@@ -668,6 +668,8 @@ pub struct RegisterPage<'a> {
 pub struct ReportFormPage<'a> {
     pub p: &'a Page,
     pub form: setu_core::tracing::ReportForm,
+    /// Organisations that may take a report (police units, NGOs).
+    pub orgs: Vec<Choice>,
     pub relations: Vec<Choice>,
     pub sexes: Vec<Choice>,
     pub error: Option<String>,

@@ -3098,6 +3098,55 @@ async fn a_missing_girl_is_reported_found_confirmed_and_brought_home() {
         .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
 
+        // The police take a report in their own name: they see it through their scope, and
+        // so does the ward's LCCHT.
+        let form = get_as(&app, "/tracing/reports/new", "en", &officer).await;
+        assert!(form
+            .body
+            .contains(&format!(r#"<option value="{police}" selected>"#)));
+        let r = post_form(
+            &app,
+            "/tracing/reports",
+            &[
+                ("reporter_name", "Maya Rai"),
+                ("reporter_relation", "parent"),
+                ("reported_on_bs", "2082-03-01"),
+                ("given_name", "Bishnu"),
+                ("family_name", "Rai"),
+                ("home", "5110609"),
+                ("organisation", &police.to_string()),
+            ],
+            &officer,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        assert!(get_as(&app, "/tracing", "en", &officer)
+            .await
+            .body
+            .contains("Bishnu Rai"));
+        assert!(get_as(&app, "/tracing", "en", &secretary)
+            .await
+            .body
+            .contains("Bishnu Rai"));
+        let r = post_form(
+            &app,
+            "/tracing/reports",
+            &[
+                ("reporter_name", "Maya Rai"),
+                ("reporter_relation", "parent"),
+                ("reported_on_bs", "2082-03-01"),
+                ("given_name", "Bishnu"),
+                ("home", "5110609"),
+            ],
+            &officer,
+        )
+        .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "not in the ward's name"
+        );
+
         // The reviewer sees the pair side by side with the evidence.
         let queue = store
             .proposals(

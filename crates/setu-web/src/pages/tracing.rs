@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Form, Json};
 use serde::Deserialize;
-use setu_core::access::{Capability, Target};
+use setu_core::access::{Capability, Scope, Target};
 use setu_core::community::Sex;
 use setu_core::directory::OrgKind;
 use setu_core::geo::PlaceCode;
@@ -452,12 +452,25 @@ pub async fn register(
 // ---- reports ----
 
 /// `GET /tracing/reports/new`
-pub async fn report_new(page: Page, SignedIn(me): SignedIn) -> Result<Response, WebError> {
+pub async fn report_new(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+) -> Result<Response, WebError> {
     allow(&me, Capability::WriteRecords, None, false)?;
-    render_report_form(page, ReportForm::default(), None, StatusCode::OK)
+    // A police unit or an NGO takes reports in its own name.
+    let form = ReportForm {
+        organisation: match me.scope {
+            Scope::Organisation(o) => o.to_string(),
+            _ => String::new(),
+        },
+        ..ReportForm::default()
+    };
+    render_report_form(&app, page, form, None, StatusCode::OK).await
 }
 
-fn render_report_form(
+async fn render_report_form(
+    app: &AppState,
     page: Page,
     form: ReportForm,
     refused: Option<&setu_core::Invalid>,
@@ -466,7 +479,12 @@ fn render_report_form(
     let page = page.titled("report-new-title", "tracing");
     let error = refused.map(|inv| invalid_message(&page, inv));
     let invalid = refused.map(fields_of).unwrap_or_default();
+    let mut orgs = org_choices(app, &[OrgKind::PoliceUnit, OrgKind::Ngo]).await?;
+    for o in &mut orgs {
+        o.selected = o.value == form.organisation;
+    }
     let html = ReportFormPage {
+        orgs,
         relations: choices(
             &page,
             Reporter::ALL.iter().map(|r| r.as_str()),
@@ -491,12 +509,17 @@ fn render_report_form(
 /// Checks a report and registers it, if its home ward is inside the writer's scope.
 async fn create_report(app: &AppState, me: &User, form: &ReportForm) -> Result<String, WebError> {
     let d = form.check(today()).map_err(WebError::Invalid)?;
+    // A police unit or an NGO takes a report in its own name; a ward office in the ward's.
     let target = Target {
         place: Some(d.home),
-        ..Default::default()
+        site: None,
+        organisation: d.organisation,
     };
     if !can(me, Capability::WriteRecords, Some(&target), false) {
         return Err(out_of_scope("home"));
+    }
+    if let Some(o) = d.organisation {
+        known_organisation(app, o).await?;
     }
     Ok(app.store.create_report(&me.actor(), &d).await?)
 }
@@ -512,7 +535,14 @@ pub async fn report_create(
     match create_report(&app, &me, &form).await {
         Ok(id) => Ok(Redirect::to(&format!("/tracing/reports/{id}")).into_response()),
         Err(WebError::Invalid(inv)) => {
-            render_report_form(page, form, Some(&inv), StatusCode::UNPROCESSABLE_ENTITY)
+            render_report_form(
+                &app,
+                page,
+                form,
+                Some(&inv),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(e) => Err(e),
     }
@@ -777,15 +807,22 @@ async fn create_encounter(
     if !can(me, Capability::WriteRecords, Some(&target), false) {
         return Err(out_of_scope("place"));
     }
-    if let Err(setu_store::StoreError::NotFound) = app.store.organisation(d.organisation).await {
-        return Err(WebError::Invalid(setu_core::Invalid(vec![
+    known_organisation(app, d.organisation).await?;
+    Ok(app.store.create_encounter(&me.actor(), &d).await?)
+}
+
+/// An organisation chosen on a form must exist; if not, the form says so.
+async fn known_organisation(app: &AppState, id: i64) -> Result<(), WebError> {
+    match app.store.organisation(id).await {
+        Err(setu_store::StoreError::NotFound) => Err(WebError::Invalid(setu_core::Invalid(vec![
             setu_core::FieldError {
                 field: "organisation",
                 message: "error-unknown-organisation",
             },
-        ])));
+        ]))),
+        Err(e) => Err(e.into()),
+        Ok(_) => Ok(()),
     }
-    Ok(app.store.create_encounter(&me.actor(), &d).await?)
 }
 
 /// `POST /tracing/encounters`
