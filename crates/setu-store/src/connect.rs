@@ -112,6 +112,7 @@ impl Store {
             pool,
             engine,
             keys: Arc::clone(&opts.keys),
+            learning: Arc::default(),
         })
     }
 

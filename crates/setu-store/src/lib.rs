@@ -39,6 +39,8 @@ pub struct Store {
     pool: AnyPool,
     engine: Engine,
     keys: Arc<Keyring>,
+    /// How the register re-learns its matching model (see [`matching`]).
+    learning: Arc<matching::Learning>,
 }
 
 /// Shorthand for results of store operations.

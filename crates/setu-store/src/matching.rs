@@ -20,6 +20,7 @@ use crate::audit::{append, Actor, Event};
 use crate::contacts::scope_condition;
 use crate::tracing::{move_report, RecordKind};
 use crate::{now_text, Result, Store, StoreError};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 
 /// Pairs at least this likely go to the review queue (below the engine's 0.5, so reviewers
 /// also see the doubtful ones, marked as such).
@@ -28,6 +29,28 @@ pub const PROPOSE_FROM: f64 = 0.3;
 /// From this many records on a task's smaller side (reports and encounters for linking,
 /// encounters for merging) the register learns that task from itself; see `model_for`.
 pub const TRAIN_FROM: i64 = 250;
+
+/// How the register re-learns (when it has doubled): inside the save that noticed it (the
+/// default: deterministic, for tests and the demo's build), or in the background while saves
+/// go on with the model they have (a server: no save waits for EM).
+#[derive(Debug)]
+pub(crate) struct Learning {
+    background: AtomicBool,
+    /// A background re-learning is under way (at most one at a time).
+    running: AtomicBool,
+    /// Records a task needs on its smaller side before it learns ([`TRAIN_FROM`]).
+    train_from: AtomicI64,
+}
+
+impl Default for Learning {
+    fn default() -> Learning {
+        Learning {
+            background: AtomicBool::new(false),
+            running: AtomicBool::new(false),
+            train_from: AtomicI64::new(TRAIN_FROM),
+        }
+    }
+}
 
 /// A learned model is used only if it expects at least this many true pairs per record of the
 /// larger side (the starter models expect about 0.5); below it, EM found nothing to learn from.
@@ -128,6 +151,55 @@ fn proposal_from_row(r: &AnyRow) -> Result<Proposal> {
 }
 
 impl Store {
+    /// Re-learn in the background from now on (a server), so that no save waits for EM.
+    pub fn learn_in_background(&self, on: bool) {
+        self.learning.background.store(on, Ordering::SeqCst);
+    }
+
+    /// Lowers (or raises) the number of records a task needs before the register learns it
+    /// from itself, for small deployments and tests. The default is [`TRAIN_FROM`].
+    pub fn set_train_from(&self, records: i64) {
+        self.learning.train_from.store(records, Ordering::SeqCst);
+    }
+
+    /// How many records the register's learned model for `task` was learned from, if it has
+    /// learned one.
+    pub async fn learned_from(&self, task: Task) -> Result<Option<i64>> {
+        Ok(
+            sqlx::query("SELECT records FROM link_model WHERE task = $1")
+                .bind(task_name(task))
+                .fetch_optional(&self.pool)
+                .await?
+                .map(|r| r.try_get::<i64, _>("records"))
+                .transpose()?,
+        )
+    }
+
+    /// Whether a background re-learning is under way.
+    pub fn is_learning(&self) -> bool {
+        self.learning.running.load(Ordering::SeqCst)
+    }
+
+    /// Re-learns now, or starts a background re-learning if that is the mode (unless one is
+    /// already running); in the background, saves go on with the model they have.
+    async fn relearn(&self) -> Result<()> {
+        if !self.learning.background.load(Ordering::SeqCst) {
+            self.train_matching().await?;
+            return Ok(());
+        }
+        if self.learning.running.swap(true, Ordering::SeqCst) {
+            return Ok(());
+        }
+        let store = self.clone();
+        tokio::spawn(async move {
+            if let Err(e) = store.train_matching().await {
+                tracing::warn!(error = %e.log_safe(), "re-learning the matching model failed");
+            }
+            store.learning.running.store(false, Ordering::SeqCst);
+        });
+        Ok(())
+    }
+
     /// Every report and encounter as the matcher reads them, opened in memory only.
     async fn all_link_records(&self) -> Result<(Vec<setu_link::Record>, Vec<setu_link::Record>)> {
         let records = |rows: Vec<(String, setu_link::Record, String)>| {
@@ -201,7 +273,7 @@ impl Store {
             Task::Link => reports.min(encounters),
             Task::Dedup => encounters,
         };
-        if side < TRAIN_FROM {
+        if side < self.learning.train_from.load(Ordering::SeqCst) {
             return Ok(starter.map(|m| m.for_population(population)));
         }
         let stored = sqlx::query("SELECT records FROM link_model WHERE task = $1")
@@ -213,7 +285,7 @@ impl Store {
             None => false,
         };
         if !fresh {
-            self.train_matching().await?;
+            self.relearn().await?;
         }
         let text: Option<String> = sqlx::query("SELECT model FROM link_model WHERE task = $1")
             .bind(task_name(task))

@@ -2232,6 +2232,86 @@ async fn encounters_of_one_person_are_merged_and_a_merge_is_undone() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_register_relearns_inside_the_save_or_in_the_background() {
+    use setu_core::tracing::{EncounterForm, ReportForm};
+    use setu_link::Task;
+    each_engine(|s| async move {
+        let sys = Actor::system("ward.officer");
+        let today = date!(2025 - 03 - 01);
+        let shelter = s
+            .create_organisation(
+                &sys,
+                &DirectoryForm {
+                    name_en: "Shelter".into(),
+                    kind: "ngo".into(),
+                    place: "51106".into(),
+                    ..Default::default()
+                }
+                .to_org()
+                .unwrap(),
+            )
+            .await
+            .unwrap();
+        let names = ["Sita", "Gita", "Kopila", "Muna", "Sabina", "Rekha"];
+        let save_pair = |i: usize| {
+            let (s, sys) = (s.clone(), sys.clone());
+            async move {
+                let report = ReportForm {
+                    reporter_name: "Parent".into(),
+                    reporter_relation: "parent".into(),
+                    reported_on: "2025-01-10".into(),
+                    given_name: names[i].into(),
+                    family_name: "Tamang".into(),
+                    age: "15".into(),
+                    home: "5110603".into(),
+                    ..ReportForm::default()
+                };
+                s.create_report(&sys, &report.check(today).unwrap())
+                    .await
+                    .unwrap();
+                let intake = EncounterForm {
+                    source: "shelter".into(),
+                    organisation: shelter.to_string(),
+                    place: "51106".into(),
+                    met_on: "2025-02-01".into(),
+                    given_name: names[i].into(),
+                    family_name: "Lama".into(),
+                    age: "15".into(),
+                    home: "5110603".into(),
+                    ..EncounterForm::default()
+                };
+                s.create_encounter(&sys, &intake.check(today).unwrap())
+                    .await
+                    .unwrap();
+            }
+        };
+        // A small deployment learns from 3 records a side. Inside the save by default: the
+        // model is there as soon as the save returns.
+        s.set_train_from(3);
+        for i in 0..3 {
+            save_pair(i).await;
+        }
+        assert_eq!(s.learned_from(Task::Link).await.unwrap(), Some(6));
+        // In the background (a server): saves go on; the register has learned again (at 12
+        // records, double the 6) once the job is done.
+        s.learn_in_background(true);
+        for i in 3..6 {
+            save_pair(i).await;
+        }
+        for _ in 0..600 {
+            if !s.is_learning() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!(!s.is_learning(), "the background re-learning ended");
+        let learned = s.learned_from(Task::Link).await.unwrap().unwrap();
+        assert!(learned >= 12, "learned again from {learned} records");
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_booth_screening_is_matched_against_the_register() {
     use setu_core::booths::ScreeningForm;
     use setu_core::tracing::ReportForm;

@@ -52,6 +52,8 @@ pub async fn run_server(config: &Config, store: Store) -> Result<()> {
         behind_tls: config.behind_tls,
         auth,
     };
+    // No save waits while the register re-learns its matching model.
+    store.learn_in_background(true);
     let app = setu_web::App::with_config(store.clone(), web)?;
     tracing::info!(engine = ?store.engine(), "Setu is serving on http://{addr}/");
     // No default credentials: the first start offers a one-time link for the first administrator.
