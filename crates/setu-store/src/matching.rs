@@ -464,7 +464,7 @@ impl Store {
                     ReportStatus::Missing | ReportStatus::StillMissing
                 );
                 if open {
-                    let found_on = setu_core::calendar::today_in_nepal();
+                    let found_on = self.found_on(&p, &report.reported_on).await?;
                     let moved = move_report(
                         &mut tx,
                         &p.left_id,
@@ -680,6 +680,31 @@ impl Store {
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    /// The day a confirmed match found the girl of a report: the day she was met (rescued,
+    /// taken in, screened), unless that was before the report was made; then today.
+    async fn found_on(&self, p: &Proposal, reported_on: &str) -> Result<time::Date> {
+        let today = setu_core::calendar::today_in_nepal();
+        let met = match p.right_kind {
+            RecordKind::Encounter => {
+                self.tracing_encounter(&p.right_id, crate::contacts::Reveal::No)
+                    .await?
+                    .met_on
+            }
+            RecordKind::Screening => {
+                self.screening(&p.right_id, crate::contacts::Reveal::No)
+                    .await?
+                    .day
+            }
+            RecordKind::Report => return Ok(today),
+        };
+        let met = setu_core::calendar::parse_ad(&met).ok();
+        let reported = setu_core::calendar::parse_ad(reported_on).ok();
+        Ok(match (met, reported) {
+            (Some(m), Some(r)) if m >= r && m <= today => m,
+            _ => today,
+        })
     }
 
     /// A user's notifications, newest first.

@@ -2043,6 +2043,10 @@ async fn saved_encounters_are_matched_reviewed_and_linked_to_one_person() {
         assert!(report.person_id.is_some());
         assert_eq!(report.person_id, encounter.person_id);
         assert_eq!(report.status, ReportStatus::Found);
+        assert_eq!(
+            report.status_on, "2024-04-15",
+            "found on the day she was taken in"
+        );
         let told = s.notifications("system:ward.officer").await.unwrap();
         assert_eq!(told.len(), 1);
         assert_eq!(
