@@ -358,10 +358,19 @@ fn fields_of(inv: &setu_core::Invalid) -> Vec<&'static str> {
     inv.0.iter().map(|f| f.field).collect()
 }
 
+/// A probability as a percent: whole numbers, except that nothing short of certain reads
+/// "100%" (0.999 is "99.9%").
 fn percent(page: &Page, p: f64) -> String {
-    // Probabilities are in [0, 1]; shown as whole percent.
-    let whole = (p * 100.0).round().clamp(0.0, 100.0) as i64;
-    format!("{}%", page.num(&whole))
+    format!("{}%", page.digits(&percent_text(p)))
+}
+
+fn percent_text(p: f64) -> String {
+    let tenths = (p * 1000.0).floor().clamp(0.0, 1000.0) as i64;
+    if (990..1000).contains(&tenths) {
+        format!("{}.{}", tenths / 10, tenths % 10)
+    } else {
+        ((p * 100.0).round().clamp(0.0, 100.0) as i64).to_string()
+    }
 }
 
 // ---- the register ----
@@ -1165,6 +1174,16 @@ pub async fn notifications_read(
 #[cfg(test)]
 mod tests {
     use super::level_id;
+
+    #[test]
+    fn nothing_short_of_certain_reads_a_hundred_percent() {
+        use super::percent_text;
+        assert_eq!(percent_text(0.999), "99.9");
+        assert_eq!(percent_text(0.9999), "99.9");
+        assert_eq!(percent_text(1.0), "100");
+        assert_eq!(percent_text(0.374), "37");
+        assert_eq!(percent_text(0.9894), "99");
+    }
 
     #[test]
     fn level_names_become_message_ids() {
