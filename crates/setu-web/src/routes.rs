@@ -9,7 +9,7 @@ use setu_core::access::Capability;
 use crate::pages::directory::routes as dir;
 use crate::pages::{
     admin, audit, booths, committees, engagement, forum, handovers, home, indicators, login,
-    parents, places, prefs, risk, tracing, youth,
+    matches, notifications, parents, places, prefs, risk, tracing, youth,
 };
 use crate::{api, assets, healthz, readyz, AppState};
 
@@ -178,15 +178,15 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         r(Method::GET, "/tracing/encounters", Needs(ReadDirectory), S::None, get(tracing::encounters)),
         r(Method::POST, "/tracing/encounters", Needs(WriteRecords), S::NewAtPlace, post(tracing::encounter_create)),
         r(Method::GET, "/tracing/encounters/{id}", Needs(ReadDirectory), S::Encounter, get(tracing::encounter)),
-        r(Method::GET, "/tracing/matches", Needs(ConfirmMatches), S::None, get(tracing::matches)),
-        r(Method::GET, "/tracing/matches/{id}", Needs(ConfirmMatches), S::Proposal, get(tracing::match_page)),
-        r(Method::POST, "/tracing/matches/{id}", Needs(ConfirmMatches), S::Proposal, post(tracing::decide)),
-        r(Method::POST, "/tracing/matches/{id}/undo", Needs(ConfirmMatches), S::Proposal, post(tracing::undo)),
-        r(Method::GET, "/notifications", SignedIn, S::None, get(tracing::notifications)),
-        r(Method::POST, "/notifications/read", SignedIn, S::None, post(tracing::notifications_read)),
+        r(Method::GET, "/tracing/matches", Needs(ConfirmMatches), S::None, get(matches::matches)),
+        r(Method::GET, "/tracing/matches/{id}", Needs(ConfirmMatches), S::Proposal, get(matches::match_page)),
+        r(Method::POST, "/tracing/matches/{id}", Needs(ConfirmMatches), S::Proposal, post(matches::decide)),
+        r(Method::POST, "/tracing/matches/{id}/undo", Needs(ConfirmMatches), S::Proposal, post(matches::undo)),
+        r(Method::GET, "/notifications", SignedIn, S::None, get(notifications::notifications)),
+        r(Method::POST, "/notifications/read", SignedIn, S::None, post(notifications::notifications_read)),
         r(Method::POST, "/api/v1/tracing/reports", Needs(WriteRecords), S::NewAtPlace, post(tracing::api_report_create)),
         r(Method::POST, "/api/v1/tracing/encounters", Needs(WriteRecords), S::NewAtPlace, post(tracing::api_encounter_create)),
-        r(Method::GET, "/api/v1/tracing/matches", Needs(ConfirmMatches), S::None, get(tracing::api_matches)),
+        r(Method::GET, "/api/v1/tracing/matches", Needs(ConfirmMatches), S::None, get(matches::api_matches)),
         r(Method::POST, "/api/v1/sync", Needs(WriteRecords), S::None, post(booths::sync_api)),
         r(Method::GET, "/api/v1/tallies", Needs(ReadDirectory), S::None, get(booths::tallies_api)),
         r(Method::GET, "/api/v1/booths/figures", Needs(ReadAggregates), S::None, get(booths::figures_api)),

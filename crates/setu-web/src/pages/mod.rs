@@ -12,6 +12,8 @@ pub mod home;
 pub mod indicators;
 pub mod inputs;
 pub mod login;
+pub mod matches;
+pub mod notifications;
 pub mod parents;
 pub mod places;
 pub mod prefs;
