@@ -321,7 +321,8 @@ impl Store {
         }
     }
 
-    async fn require_place(&self, code: PlaceCode) -> Result<()> {
+    /// `UnknownReference("place")` unless the place exists.
+    pub(crate) async fn require_place(&self, code: PlaceCode) -> Result<()> {
         let found: Option<String> = sqlx::query_scalar("SELECT code FROM place WHERE code = $1")
             .bind(code.to_string())
             .fetch_optional(&self.pool)
@@ -331,7 +332,8 @@ impl Store {
             .ok_or(StoreError::UnknownReference("place"))
     }
 
-    async fn require_organisation(&self, id: Option<i64>) -> Result<()> {
+    /// `UnknownReference("organisation")` unless the organisation (if any) exists.
+    pub(crate) async fn require_organisation(&self, id: Option<i64>) -> Result<()> {
         let Some(id) = id else { return Ok(()) };
         let found: Option<i64> = sqlx::query_scalar("SELECT id FROM organisation WHERE id = $1")
             .bind(id)

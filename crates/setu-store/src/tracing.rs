@@ -278,15 +278,8 @@ impl Store {
     /// Registers a missing-person report: sealed, audited, its status history started and its
     /// blocking keys stored. Returns its id.
     pub async fn create_report(&self, by: &Actor, d: &ReportDraft) -> Result<String> {
-        self.place(d.home)
-            .await?
-            .ok_or(StoreError::UnknownReference("place"))?;
-        if let Some(o) = d.organisation {
-            self.organisation(o).await.map_err(|e| match e {
-                StoreError::NotFound => StoreError::UnknownReference("organisation"),
-                e => e,
-            })?;
-        }
+        self.require_place(d.home).await?;
+        self.require_organisation(d.organisation).await?;
         let id = uuid::Uuid::new_v4().to_string();
         let record = self
             .link_record(
@@ -552,10 +545,11 @@ impl Store {
 
     /// Records a police rescue or a shelter intake (sealed, audited, keys stored).
     pub async fn create_encounter(&self, by: &Actor, d: &EncounterDraft) -> Result<String> {
-        self.place(d.place)
-            .await?
-            .ok_or(StoreError::UnknownReference("place"))?;
-        self.organisation(d.organisation).await?;
+        self.require_place(d.place).await?;
+        if let Some(home) = d.home {
+            self.require_place(home).await?;
+        }
+        self.require_organisation(Some(d.organisation)).await?;
         let id = uuid::Uuid::new_v4().to_string();
         let record = self
             .link_record(&d.names, None, d.age, d.met_on, d.home, d.phone.as_deref())

@@ -57,6 +57,17 @@ impl From<StoreError> for WebError {
                     message: m,
                 }]))
             }
+            // A form named a place or record that does not exist: the form says so.
+            StoreError::UnknownReference(what) => {
+                WebError::Invalid(Invalid(vec![setu_core::validation::FieldError {
+                    field: what,
+                    message: match what {
+                        "place" => "error-unknown-place",
+                        "organisation" => "error-unknown-organisation",
+                        _ => "error-scope-unknown",
+                    },
+                }]))
+            }
             e if e.is_unavailable() => WebError::Unavailable,
             other => WebError::Internal(other.log_safe()),
         }

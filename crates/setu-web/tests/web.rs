@@ -3098,6 +3098,28 @@ async fn a_missing_girl_is_reported_found_confirmed_and_brought_home() {
         .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
 
+        // An organisation that does not exist is named on the form, not a server error.
+        let r = post_form(
+            &app,
+            "/tracing/encounters",
+            &[
+                ("source", "shelter"),
+                ("organisation", "999999"),
+                ("place", "5110603"),
+                ("met_on_bs", "2082-01-15"),
+                ("given_name", "Sita"),
+            ],
+            &secretary,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            r.body.contains("That organisation does not exist."),
+            "{}",
+            r.body
+        );
+        assert!(r.body.contains(r#"value="Sita""#), "what was typed stays");
+
         // The police take a report in their own name: they see it through their scope, and
         // so does the ward's LCCHT.
         let form = get_as(&app, "/tracing/reports/new", "en", &officer).await;

@@ -526,9 +526,6 @@ async fn create_report(app: &AppState, me: &User, form: &ReportForm) -> Result<S
     if !can(me, Capability::WriteRecords, Some(&target), false) {
         return Err(out_of_scope("home"));
     }
-    if let Some(o) = d.organisation {
-        known_organisation(app, o).await?;
-    }
     Ok(app.store.create_report(&me.actor(), &d).await?)
 }
 
@@ -815,22 +812,7 @@ async fn create_encounter(
     if !can(me, Capability::WriteRecords, Some(&target), false) {
         return Err(out_of_scope("place"));
     }
-    known_organisation(app, d.organisation).await?;
     Ok(app.store.create_encounter(&me.actor(), &d).await?)
-}
-
-/// An organisation chosen on a form must exist; if not, the form says so.
-async fn known_organisation(app: &AppState, id: i64) -> Result<(), WebError> {
-    match app.store.organisation(id).await {
-        Err(setu_store::StoreError::NotFound) => Err(WebError::Invalid(setu_core::Invalid(vec![
-            setu_core::FieldError {
-                field: "organisation",
-                message: "error-unknown-organisation",
-            },
-        ]))),
-        Err(e) => Err(e.into()),
-        Ok(_) => Ok(()),
-    }
 }
 
 /// `POST /tracing/encounters`
