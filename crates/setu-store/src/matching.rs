@@ -404,20 +404,46 @@ impl Store {
     /// Proposals inside `scope` (by the report's home ward), most likely first; only those
     /// with `status` if given.
     pub async fn proposals(&self, scope: Scope, status: Option<&str>) -> Result<Vec<Proposal>> {
+        self.proposal_rows(
+            PROPOSAL_COLUMNS,
+            "ORDER BY probability DESC, id",
+            scope,
+            status,
+        )
+        .await?
+        .iter()
+        .map(proposal_from_row)
+        .collect()
+    }
+
+    /// How many proposals [`Store::proposals`] would list (the register's "waiting" link).
+    pub async fn count_proposals(&self, scope: Scope, status: Option<&str>) -> Result<i64> {
+        let rows = self
+            .proposal_rows("COUNT(*) AS n", "", scope, status)
+            .await?;
+        match rows.first() {
+            Some(r) => Ok(r.try_get("n")?),
+            None => Ok(0),
+        }
+    }
+
+    /// One query over the proposals in `scope` with `status`, for the list and its count.
+    async fn proposal_rows(
+        &self,
+        select: &str,
+        order: &str,
+        scope: Scope,
+        status: Option<&str>,
+    ) -> Result<Vec<AnyRow>> {
         let (cond, value) = scope_condition(scope, 2, "place_code", None, None);
         let sql = format!(
-            "SELECT {PROPOSAL_COLUMNS} FROM match_proposal WHERE ($1 IS NULL OR status = $1) AND {cond} \
-             ORDER BY probability DESC, id"
+            "SELECT {select} FROM match_proposal WHERE ($1 IS NULL OR status = $1) AND {cond} {order}"
         );
         let mut q = sqlx::query(&sql).bind(status.map(str::to_string));
         if let Some(v) = value {
             q = q.bind(v);
         }
-        q.fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(proposal_from_row)
-            .collect()
+        Ok(q.fetch_all(&self.pool).await?)
     }
 
     /// One proposal.

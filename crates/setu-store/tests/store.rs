@@ -1970,6 +1970,19 @@ async fn saved_encounters_are_matched_reviewed_and_linked_to_one_person() {
             .proposals(Scope::Place(PlaceCode::District(511)), Some("proposed"))
             .await
             .unwrap();
+        assert_eq!(
+            s.count_proposals(Scope::Place(PlaceCode::District(511)), Some("proposed"))
+                .await
+                .unwrap(),
+            i64::try_from(queue.len()).unwrap()
+        );
+        assert_eq!(
+            s.count_proposals(Scope::Place(PlaceCode::District(312)), None)
+                .await
+                .unwrap(),
+            0,
+            "another district's queue is empty"
+        );
         for (i, e) in encounters.iter().enumerate() {
             let p = queue
                 .iter()

@@ -251,18 +251,18 @@ fn screening_person(
     )
 }
 
-/// Loads a record sealed, then again opened (audited) if `me` reads personal data where it
+/// A record read sealed, loaded again opened (audited) if `me` reads personal data where it
 /// lives; whether it was opened.
 async fn open_for<'a, T, Fut>(
     me: &User,
     actor: &'a setu_store::audit::Actor,
+    sealed: T,
     target: fn(&T) -> Target,
-    load: impl Fn(Reveal<'a>) -> Fut,
+    load: impl FnOnce(Reveal<'a>) -> Fut,
 ) -> Result<(T, bool), WebError>
 where
     Fut: std::future::Future<Output = Result<T, setu_store::StoreError>>,
 {
-    let sealed = load(Reveal::No).await?;
     match reveal_for(me, actor, &target(&sealed)) {
         reveal @ Reveal::To(_) => Ok((load(reveal).await?, true)),
         _ => Ok((sealed, false)),
@@ -281,30 +281,51 @@ pub(crate) async fn load_person(
     let store = &app.store;
     Ok(match kind {
         RecordKind::Report => {
-            let (r, personal) =
-                open_for(me, &actor, MissingReport::target, |v| store.report(id, v)).await?;
+            let sealed = store.report(id, Reveal::No).await?;
+            let (r, personal) = open_for(me, &actor, sealed, MissingReport::target, |v| {
+                store.report(id, v)
+            })
+            .await?;
             let at = PlaceNames::of(app, page, [r.place_code.as_str()]).await?;
             report_person(page, &r, personal, &at)
         }
         RecordKind::Encounter => {
-            let (e, personal) = open_for(me, &actor, TracingEncounter::target, |v| {
-                store.tracing_encounter(id, v)
-            })
-            .await?;
-            let codes = [Some(e.place_code.as_str()), e.home_code.as_deref()];
-            let at = PlaceNames::of(app, page, codes.into_iter().flatten()).await?;
-            encounter_person(page, &e, personal, &at)
+            let sealed = store.tracing_encounter(id, Reveal::No).await?;
+            encounter_who(app, page, me, sealed).await?
         }
         RecordKind::Screening => {
-            let (s, personal) = open_for(me, &actor, setu_store::booths::Screening::target, |v| {
-                store.screening(id, v)
-            })
+            let sealed = store.screening(id, Reveal::No).await?;
+            let (s, personal) = open_for(
+                me,
+                &actor,
+                sealed,
+                setu_store::booths::Screening::target,
+                |v| store.screening(id, v),
+            )
             .await?;
             let codes = [Some(s.place_code.as_str()), s.home_code.as_deref()];
             let at = PlaceNames::of(app, page, codes.into_iter().flatten()).await?;
             screening_person(page, &s, personal, &at)
         }
     })
+}
+
+/// An encounter read sealed, as a person (opened where `me` may see personal data).
+async fn encounter_who(
+    app: &AppState,
+    page: &Page,
+    me: &User,
+    sealed: TracingEncounter,
+) -> Result<Person, WebError> {
+    let actor = me.actor();
+    let id = sealed.id.clone();
+    let (e, personal) = open_for(me, &actor, sealed, TracingEncounter::target, |v| {
+        app.store.tracing_encounter(&id, v)
+    })
+    .await?;
+    let codes = [Some(e.place_code.as_str()), e.home_code.as_deref()];
+    let at = PlaceNames::of(app, page, codes.into_iter().flatten()).await?;
+    Ok(encounter_person(page, &e, personal, &at))
 }
 
 /// The records linked to the same person as this one, and its proposals, as links.
@@ -439,8 +460,11 @@ pub async fn register(
         &q.status,
     ));
     let queue = if me.role.has(Capability::ConfirmMatches) {
-        let n = app.store.proposals(me.scope, Some("proposed")).await?.len();
-        Some(page.num(&i64::try_from(n).unwrap_or(i64::MAX)))
+        let n = app
+            .store
+            .count_proposals(me.scope, Some("proposed"))
+            .await?;
+        Some(page.num(&n))
     } else {
         None
     };
@@ -585,7 +609,7 @@ async fn render_report(
     let sealed = app.store.report(id, Reveal::No).await?;
     allow(me, Capability::ReadDirectory, Some(&sealed.target()), false)?;
     let actor = me.actor();
-    let (r, personal) = open_for(me, &actor, MissingReport::target, |v| {
+    let (r, personal) = open_for(me, &actor, sealed, MissingReport::target, |v| {
         app.store.report(id, v)
     })
     .await?;
@@ -861,14 +885,15 @@ pub async fn encounter(
     let e = app.store.tracing_encounter(&id, Reveal::No).await?;
     allow(&me, Capability::ReadDirectory, Some(&e.target()), false)?;
     let page = page.titled("encounter-title", "tracing");
-    let who = load_person(&app, &page, &me, RecordKind::Encounter, &id).await?;
     let org = app.store.organisation(e.organisation_id).await?;
+    let recorded_by = e.created_by.clone();
+    let who = encounter_who(&app, &page, &me, e).await?;
     let (linked, proposals) = connections(&app, &page, &me, RecordKind::Encounter, &id).await?;
     Ok(Html(
         EncounterPage {
             who,
             org: page.name(&Some(org.name_en.clone()), &org.name_ne),
-            recorded_by: e.created_by.clone(),
+            recorded_by,
             linked,
             proposals,
             p: &page,
