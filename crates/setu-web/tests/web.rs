@@ -3356,6 +3356,55 @@ async fn a_missing_girl_is_reported_found_confirmed_and_brought_home() {
         assert_eq!(person(rescued[0].clone()).await, None);
         assert_eq!(person(rescued[1].clone()).await, None);
         assert_eq!(store.proposal(&merge.id).await.unwrap().status, "proposed");
+
+        // Rescued again, in another district: the Banke reviewer may decide the pair (the
+        // report is in Banke) but does not read personal data in Makwanpur, so that side's
+        // names stay hidden on the pair's page.
+        let r = post_form(
+            &app,
+            "/tracing/encounters",
+            &[
+                ("source", "police"),
+                ("organisation", &police.to_string()),
+                ("place", "3120601"),
+                ("met_on_bs", "2082-04-02"),
+                ("given_name", "Seeta"),
+                ("family_name", "Lama"),
+                ("sex", "female"),
+                ("age", "17"),
+                ("father_name", "Hari Tamang"),
+                ("home", "5110603"),
+            ],
+            &officer,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let url = r.headers["location"].to_str().unwrap().to_string();
+        let far = url.rsplit('/').next().unwrap().to_string();
+        let pair = store
+            .proposals_of(setu_store::tracing::RecordKind::Encounter, &far)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|p| p.left_id == report_id)
+            .expect("the Makwanpur rescue is proposed against her report");
+        let page = get_as(
+            &app,
+            &format!("/tracing/matches/{}", pair.id),
+            "en",
+            &reviewer,
+        )
+        .await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(
+            page.body.contains("सीता तामाङ"),
+            "the report's side, in scope"
+        );
+        assert!(
+            !page.body.contains("Seeta"),
+            "the Makwanpur side is not opened"
+        );
+        assert!(page.body.contains("(hidden)"));
     })
     .await;
 }
