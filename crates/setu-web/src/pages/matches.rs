@@ -104,13 +104,7 @@ async fn render_match(
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
-    let p = app.store.proposal(id).await?;
-    allow(
-        me,
-        Capability::ConfirmMatches,
-        Some(&proposal_target(&p)),
-        false,
-    )?;
+    let p = reviewable(app, me, id).await?;
     let page = page.titled("match-title", "matches");
     let left = load_person(app, &page, me, p.left_kind, &p.left_id).await?;
     let right = load_person(app, &page, me, p.right_kind, &p.right_id).await?;
@@ -202,26 +196,14 @@ pub async fn decide(
     Path(id): Path<String>,
     Form(d): Form<Decision>,
 ) -> Result<Response, WebError> {
-    let p = app.store.proposal(&id).await?;
-    allow(
-        &me,
-        Capability::ConfirmMatches,
-        Some(&proposal_target(&p)),
-        false,
-    )?;
+    reviewable(&app, &me, &id).await?;
     let confirm = match d.decision.as_str() {
         "confirm" => true,
         "reject" => false,
         _ => return Err(WebError::BadRequest),
     };
-    match app.store.decide_proposal(&me.actor(), &id, confirm).await {
-        Ok(()) => Ok(Redirect::to(&format!("/tracing/matches/{id}")).into_response()),
-        Err(e) => {
-            let (m, status) = refusal(e)?;
-            let msg = page.t(m);
-            render_match(&app, page, &me, &id, Some(msg), status).await
-        }
-    }
+    let done = app.store.decide_proposal(&me.actor(), &id, confirm).await;
+    answer(&app, page, &me, &id, done).await
 }
 
 /// `POST /tracing/matches/{id}/undo`: undoes a merge of encounters.
@@ -231,19 +213,37 @@ pub async fn undo(
     SignedIn(me): SignedIn,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
-    let p = app.store.proposal(&id).await?;
+    reviewable(&app, &me, &id).await?;
+    let done = app.store.undo_merge(&me.actor(), &id).await;
+    answer(&app, page, &me, &id, done).await
+}
+
+/// The proposal, if `me` may review it (404 outside the scope, 403 without the capability).
+async fn reviewable(app: &AppState, me: &User, id: &str) -> Result<Proposal, WebError> {
+    let p = app.store.proposal(id).await?;
     allow(
-        &me,
+        me,
         Capability::ConfirmMatches,
         Some(&proposal_target(&p)),
         false,
     )?;
-    match app.store.undo_merge(&me.actor(), &id).await {
+    Ok(p)
+}
+
+/// After a decision: back to the pair, or the pair again with the store's refusal on it.
+async fn answer(
+    app: &AppState,
+    page: Page,
+    me: &User,
+    id: &str,
+    done: Result<(), setu_store::StoreError>,
+) -> Result<Response, WebError> {
+    match done {
         Ok(()) => Ok(Redirect::to(&format!("/tracing/matches/{id}")).into_response()),
         Err(e) => {
             let (m, status) = refusal(e)?;
             let msg = page.t(m);
-            render_match(&app, page, &me, &id, Some(msg), status).await
+            render_match(app, page, me, id, Some(msg), status).await
         }
     }
 }
