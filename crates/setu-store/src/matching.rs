@@ -18,7 +18,7 @@ use sqlx::Row;
 
 use crate::audit::{append, Actor, Event};
 use crate::contacts::scope_condition;
-use crate::tracing::{move_report, RecordKind};
+use crate::tracing::{move_report, person_in, RecordKind};
 use crate::{now_text, Result, Store, StoreError};
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 
@@ -544,8 +544,10 @@ impl Store {
         tx: &mut sqlx::Transaction<'_, sqlx::Any>,
         p: &Proposal,
     ) -> Result<()> {
-        let left = self.person_of(p.left_kind, &p.left_id).await?;
-        let right = self.person_of(p.right_kind, &p.right_id).await?;
+        // Read inside the transaction, so that a confirmation running beside this one cannot
+        // change the persons between reading and moving them.
+        let left = person_in(tx, p.left_kind, &p.left_id).await?;
+        let right = person_in(tx, p.right_kind, &p.right_id).await?;
         let person = left
             .clone()
             .or(right.clone())
@@ -678,9 +680,7 @@ impl Store {
         let Some(person) = self.person_of(kind, id).await? else {
             return Ok(Vec::new());
         };
-        let mut tx = self.pool.begin().await?;
-        let all = records_of_person(&mut tx, &person).await?;
-        tx.commit().await?;
+        let all = records_of_person(&mut *self.pool.acquire().await?, &person).await?;
         Ok(all
             .into_iter()
             .filter(|(k, i)| !(*k == kind && i == id))
@@ -758,7 +758,7 @@ impl Store {
 
 /// Every record of every kind linked to `person`.
 async fn records_of_person(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    conn: &mut sqlx::AnyConnection,
     person: &str,
 ) -> Result<Vec<(RecordKind, String)>> {
     let mut out = Vec::new();
@@ -769,7 +769,7 @@ async fn records_of_person(
         );
         for r in sqlx::query(&sql)
             .bind(person.to_string())
-            .fetch_all(&mut **tx)
+            .fetch_all(&mut *conn)
             .await?
         {
             out.push((kind, r.try_get("id")?));

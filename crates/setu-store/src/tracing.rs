@@ -681,15 +681,7 @@ impl Store {
 impl Store {
     /// The person a record has been linked to by a confirmed match, if any.
     pub async fn person_of(&self, kind: RecordKind, id: &str) -> Result<Option<String>> {
-        let table = kind.table();
-        let sql = format!("SELECT person_id FROM {table} WHERE id = $1");
-        Ok(sqlx::query(&sql)
-            .bind(id.to_string())
-            .fetch_optional(&self.pool)
-            .await?
-            .map(|r| r.try_get::<Option<String>, _>("person_id"))
-            .transpose()?
-            .flatten())
+        person_in(&mut *self.pool.acquire().await?, kind, id).await
     }
 
     /// A stored record as the matcher reads it, with its place code for scope. Sealed fields
@@ -885,4 +877,20 @@ async fn record_status(
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// The person a record is linked to, read on `conn` (inside a transaction, what it sees).
+pub(crate) async fn person_in(
+    conn: &mut sqlx::AnyConnection,
+    kind: RecordKind,
+    id: &str,
+) -> Result<Option<String>> {
+    let sql = format!("SELECT person_id FROM {} WHERE id = $1", kind.table());
+    Ok(sqlx::query(&sql)
+        .bind(id.to_string())
+        .fetch_optional(conn)
+        .await?
+        .map(|r| r.try_get::<Option<String>, _>("person_id"))
+        .transpose()?
+        .flatten())
 }
