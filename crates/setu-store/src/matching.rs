@@ -20,7 +20,7 @@ use crate::audit::{append, Actor, Event};
 use crate::contacts::scope_condition;
 use crate::tracing::{move_report, person_in, RecordKind};
 use crate::{now_text, Result, Store, StoreError};
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 
 /// Pairs at least this likely go to the review queue (below the engine's 0.5, so reviewers
 /// also see the doubtful ones, marked as such).
@@ -38,6 +38,9 @@ pub(crate) struct Learning {
     background: AtomicBool,
     /// A background re-learning is under way (at most one at a time).
     running: AtomicBool,
+    /// How many background re-learnings were started (for the status of a server, and to
+    /// show that a save did not do the learning itself).
+    started: AtomicU64,
     /// Records a task needs on its smaller side before it learns ([`TRAIN_FROM`]).
     train_from: AtomicI64,
 }
@@ -47,6 +50,7 @@ impl Default for Learning {
         Learning {
             background: AtomicBool::new(false),
             running: AtomicBool::new(false),
+            started: AtomicU64::new(0),
             train_from: AtomicI64::new(TRAIN_FROM),
         }
     }
@@ -175,6 +179,11 @@ impl Store {
         )
     }
 
+    /// How many background re-learnings this store has started.
+    pub fn background_learnings(&self) -> u64 {
+        self.learning.started.load(Ordering::SeqCst)
+    }
+
     /// Whether a background re-learning is under way.
     pub fn is_learning(&self) -> bool {
         self.learning.running.load(Ordering::SeqCst)
@@ -190,6 +199,7 @@ impl Store {
         if self.learning.running.swap(true, Ordering::SeqCst) {
             return Ok(());
         }
+        self.learning.started.fetch_add(1, Ordering::SeqCst);
         let store = self.clone();
         tokio::spawn(async move {
             if let Err(e) = store.train_matching().await {

@@ -2309,6 +2309,7 @@ async fn a_register_relearns_inside_the_save_or_in_the_background() {
             save_pair(i).await;
         }
         assert_eq!(s.learned_from(Task::Link).await.unwrap(), Some(6));
+        assert_eq!(s.background_learnings(), 0, "the saves learned themselves");
         // In the background (a server): saves go on; the register has learned again (at 12
         // records, double the 6) once the job is done.
         s.learn_in_background(true);
@@ -2322,6 +2323,10 @@ async fn a_register_relearns_inside_the_save_or_in_the_background() {
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
         assert!(!s.is_learning(), "the background re-learning ended");
+        assert!(
+            s.background_learnings() >= 1,
+            "the save handed the learning to a background job"
+        );
         let learned = s.learned_from(Task::Link).await.unwrap().unwrap();
         assert!(learned >= 12, "learned again from {learned} records");
     })
