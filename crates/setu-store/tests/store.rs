@@ -2434,6 +2434,58 @@ async fn a_booth_screening_is_matched_against_the_register() {
             s.person_of(RecordKind::Screening, &sid).await.unwrap(),
             person
         );
+        // Stopped again a week later at another booth, her name written another way: the two
+        // screenings are proposed as a merge, and confirming it joins her person.
+        let other_booth = s
+            .create_site(
+                &sys,
+                &DirectoryForm {
+                    name_en: "Second booth".into(),
+                    kind: "border-booth".into(),
+                    place: "51106".into(),
+                    ..Default::default()
+                }
+                .to_site()
+                .unwrap(),
+            )
+            .await
+            .unwrap();
+        let (draft, risk_score, risk_level) = ScreeningForm {
+            site: other_booth.to_string(),
+            date: "2025-02-08".into(),
+            sex: "female".into(),
+            age: "18".into(),
+            given_name: "Sita".into(),
+            family_name: "Tamang".into(),
+            phone: "9841234567".into(),
+            home: "5110603".into(),
+            consent_record: "on".into(),
+            outcome: "handed-to-police".into(),
+            ..Default::default()
+        }
+        .check(today, &catalogue)
+        .unwrap();
+        let again = "00000000-0000-4000-8000-0000000000a3";
+        let rec = ScoredScreening {
+            draft,
+            risk_version: catalogue.version,
+            risk_score,
+            risk_level,
+        };
+        s.sync_screening(&sys, again, 0, &rec, "{}").await.unwrap();
+        let merge = s
+            .proposals_of(RecordKind::Screening, again)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|p| p.left_kind == RecordKind::Screening && p.right_kind == RecordKind::Screening)
+            .expect("two booths' screenings of one girl are proposed as a merge");
+        assert!(merge.probability >= 0.5, "{}", merge.probability);
+        s.decide_proposal(&sys, &merge.id, true).await.unwrap();
+        assert_eq!(
+            s.person_of(RecordKind::Screening, again).await.unwrap(),
+            person
+        );
         // Without consent to record names there is nothing to match on.
         let (anon, rec) = screening("00000000-0000-4000-8000-0000000000a2", false);
         s.sync_screening(&sys, &anon, 0, &rec, "{}").await.unwrap();
