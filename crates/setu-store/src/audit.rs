@@ -7,8 +7,9 @@ use serde::Serialize;
 use setu_core::PlaceCode;
 use sha2::{Digest, Sha256};
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row, Transaction};
+use sqlx::{AnyConnection, Row};
 
+use crate::write::Tx;
 use crate::{now_text, Result, Store};
 
 /// Who did something.
@@ -172,19 +173,30 @@ pub struct Verification {
 const COLUMNS: &str =
     "seq, at, actor_id, actor, action, entity, entity_id, place_code, fields, detail, prev_hash, hash";
 
-/// Appends `event` by `actor` inside `tx`. The head row is updated first, which takes the
-/// write lock on both engines, so concurrent appends queue instead of forking the chain.
-pub(crate) async fn append(
-    tx: &mut Transaction<'static, Any>,
-    actor: &Actor,
-    event: &Event<'_>,
-) -> Result<i64> {
-    let head =
-        sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, last_hash")
-            .fetch_one(&mut **tx)
-            .await?;
-    let seq: i64 = head.try_get("seq")?;
-    let prev_hash: String = head.try_get("last_hash")?;
+/// The head of the chain as a write group holds it: the last entry's number and hash, and the
+/// entries appended in this group, written just before it commits ([`crate::write`]).
+#[derive(Debug, Default)]
+pub(crate) struct AuditCursor {
+    pub(crate) seq: i64,
+    pub(crate) last_hash: String,
+    pub(crate) pending: Vec<Entry>,
+}
+
+impl AuditCursor {
+    pub(crate) fn new(seq: i64, last_hash: String) -> AuditCursor {
+        AuditCursor {
+            seq,
+            last_hash,
+            pending: Vec::new(),
+        }
+    }
+}
+
+/// Appends `event` by `actor` in the write `tx`. The write holds the lock on the chain's head,
+/// so appends queue in one order and the chain never forks.
+pub(crate) fn append(tx: &mut Tx, actor: &Actor, event: &Event<'_>) -> i64 {
+    let cursor = &mut tx.audit;
+    let seq = cursor.seq + 1;
     let mut entry = Entry {
         seq,
         at: now_text(),
@@ -196,41 +208,57 @@ pub(crate) async fn append(
         place_code: event.place.map(|p| p.to_string()),
         fields: event.fields.join(","),
         detail: event.detail.clone(),
-        prev_hash,
+        prev_hash: cursor.last_hash.clone(),
         hash: String::new(),
     };
     entry.hash = entry.compute_hash();
-    sqlx::query(&format!(
-        "INSERT INTO audit_entry ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
-    ))
-    .bind(entry.seq)
-    .bind(entry.at.clone())
-    .bind(entry.actor_id.clone())
-    .bind(entry.actor.clone())
-    .bind(entry.action.clone())
-    .bind(entry.entity.clone())
-    .bind(entry.entity_id.clone())
-    .bind(entry.place_code.clone())
-    .bind(entry.fields.clone())
-    .bind(entry.detail.clone())
-    .bind(entry.prev_hash.clone())
-    .bind(entry.hash.clone())
-    .execute(&mut **tx)
-    .await?;
-    sqlx::query("UPDATE audit_head SET last_hash = $1 WHERE id = 1")
-        .bind(entry.hash)
-        .execute(&mut **tx)
-        .await?;
-    Ok(seq)
+    cursor.seq = seq;
+    cursor.last_hash = entry.hash.clone();
+    cursor.pending.push(entry);
+    seq
+}
+
+/// Inserts entries in one statement (a group's, before it commits).
+pub(crate) async fn insert_entries(conn: &mut AnyConnection, entries: &[Entry]) -> Result<()> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let mut sql = format!("INSERT INTO audit_entry ({COLUMNS}) VALUES ");
+    for i in 0..entries.len() {
+        let b = i * 12;
+        if i > 0 {
+            sql.push(',');
+        }
+        let marks: Vec<String> = (1..=12).map(|k| format!("${}", b + k)).collect();
+        sql.push('(');
+        sql.push_str(&marks.join(","));
+        sql.push(')');
+    }
+    let mut q = sqlx::query(&sql);
+    for e in entries {
+        q = q
+            .bind(e.seq)
+            .bind(e.at.clone())
+            .bind(e.actor_id.clone())
+            .bind(e.actor.clone())
+            .bind(e.action.clone())
+            .bind(e.entity.clone())
+            .bind(e.entity_id.clone())
+            .bind(e.place_code.clone())
+            .bind(e.fields.clone())
+            .bind(e.detail.clone())
+            .bind(e.prev_hash.clone())
+            .bind(e.hash.clone());
+    }
+    q.execute(conn).await?;
+    Ok(())
 }
 
 impl Store {
     /// Records an event on its own (for events that change nothing else: a view, a login).
     pub async fn audit(&self, actor: &Actor, event: &Event<'_>) -> Result<i64> {
-        let mut tx = self.pool.begin().await?;
-        let seq = append(&mut tx, actor, event).await?;
-        tx.commit().await?;
-        Ok(seq)
+        self.write(|tx, _| Box::pin(async move { Ok(append(tx, actor, event)) }))
+            .await
     }
 
     /// Entries matching `filter`, newest first.

@@ -16,6 +16,7 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use crate::audit::{append, Actor, Event};
+use crate::write::Tx;
 use crate::{now_text, time_text, Result, Store, StoreError};
 
 /// Session idle and absolute time-outs, and login throttling limits.
@@ -196,11 +197,15 @@ impl Store {
             _ => None,
         };
         let now = now_text();
-        let mut tx = self.pool.begin().await?;
+        let now = &now;
+        let id = &id;
+        let hash = &hash;
+        let full_name = &full_name;
+        self.write(|tx, _| Box::pin(async move {
         let taken: Option<String> =
             sqlx::query_scalar("SELECT id FROM app_user WHERE username = $1")
                 .bind(new.username.clone())
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut **tx)
                 .await?;
         if taken.is_some() {
             return Err(StoreError::Rejected("error-username-taken"));
@@ -216,14 +221,15 @@ impl Store {
         .bind(new.scope.to_string())
         .bind(full_name)
         .bind(now)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-        let event = Event::new("create", "user", &id)
+        let event = Event::new("create", "user", id)
             .fields(&["username", "role", "scope", "full_name", "password"])
             .detail(format!("role={} scope={}", new.role, new.scope));
-        append(&mut tx, by, &event).await?;
-        tx.commit().await?;
-        self.user(&id).await
+        append(tx, by, &event);
+        Ok(())
+        })).await?;
+        self.user(id).await
     }
 
     /// One account by id.
@@ -279,8 +285,9 @@ impl Store {
         check_assignment(role, scope).map_err(StoreError::Rejected)?;
         self.require_scope(scope).await?;
         let before = self.user(id).await?;
-        let mut tx = self.pool.begin().await?;
-        let done = sqlx::query(
+        self.write(|tx, _| {
+            Box::pin(async move {
+                let done = sqlx::query(
             "UPDATE app_user SET role = $1, scope = $2, version = version + 1, updated_at = $3 \
              WHERE id = $4 AND version = $5",
         )
@@ -289,56 +296,59 @@ impl Store {
         .bind(now_text())
         .bind(id.to_string())
         .bind(version)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-        if done.rows_affected() != 1 {
-            return Err(StoreError::Conflict {
-                current: before.version,
-            });
-        }
-        // Sessions of a user whose permissions changed start again.
-        revoke_sessions(&mut tx, id).await?;
-        let event = Event::new("permission-change", "user", id)
-            .fields(&["role", "scope"])
-            .detail(format!(
-                "{} {} -> {} {}",
-                before.role, before.scope, role, scope
-            ));
-        append(&mut tx, by, &event).await?;
-        tx.commit().await?;
+                if done.rows_affected() != 1 {
+                    return Err(StoreError::Conflict {
+                        current: before.version,
+                    });
+                }
+                // Sessions of a user whose permissions changed start again.
+                revoke_sessions(tx, id).await?;
+                let event = Event::new("permission-change", "user", id)
+                    .fields(&["role", "scope"])
+                    .detail(format!(
+                        "{} {} -> {} {}",
+                        before.role, before.scope, role, scope
+                    ));
+                append(tx, by, &event);
+                Ok(())
+            })
+        })
+        .await?;
         Ok(())
     }
 
     /// Disables or re-enables an account; disabling ends its sessions and API tokens.
     pub async fn set_disabled(&self, by: &Actor, id: &str, disabled: bool) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        self.write(|tx, _| Box::pin(async move {
         let done = sqlx::query("UPDATE app_user SET disabled = $1, version = version + 1, updated_at = $2 WHERE id = $3")
             .bind(i64::from(disabled))
             .bind(now_text())
             .bind(id.to_string())
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         if done.rows_affected() != 1 {
             return Err(StoreError::NotFound);
         }
         if disabled {
-            revoke_sessions(&mut tx, id).await?;
+            revoke_sessions(tx, id).await?;
             sqlx::query(
                 "UPDATE api_token SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
             )
             .bind(now_text())
             .bind(id.to_string())
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         }
         let action = if disabled { "disable" } else { "enable" };
         append(
-            &mut tx,
+            tx,
             by,
             &Event::new(action, "user", id).fields(&["disabled"]),
-        )
-        .await?;
-        tx.commit().await?;
+        );
+        Ok(())
+        })).await?;
         Ok(())
     }
 
@@ -346,24 +356,25 @@ impl Store {
     pub async fn set_password(&self, by: &Actor, id: &str, password: &str) -> Result<()> {
         setu_core::password::check(password).map_err(StoreError::Rejected)?;
         let hash = hash_password(password)?;
-        let mut tx = self.pool.begin().await?;
+        let hash = &hash;
+        self.write(|tx, _| Box::pin(async move {
         let done = sqlx::query("UPDATE app_user SET password_hash = $1, version = version + 1, updated_at = $2 WHERE id = $3")
             .bind(hash)
             .bind(now_text())
             .bind(id.to_string())
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         if done.rows_affected() != 1 {
             return Err(StoreError::NotFound);
         }
-        revoke_sessions(&mut tx, id).await?;
+        revoke_sessions(tx, id).await?;
         append(
-            &mut tx,
+            tx,
             by,
             &Event::new("password-change", "user", id).fields(&["password"]),
-        )
-        .await?;
-        tx.commit().await?;
+        );
+        Ok(())
+        })).await?;
         Ok(())
     }
 
@@ -420,59 +431,73 @@ impl Store {
         };
         let password_ok = verify_password(password, &hash);
         let Some(id) = id.filter(|_| password_ok && !disabled) else {
-            let mut tx = self.pool.begin().await?;
-            sqlx::query("INSERT INTO login_failure (username, client, at) VALUES ($1, $2, $3)")
-                .bind(username.clone())
-                .bind(client.to_string())
-                .bind(now_text())
-                .execute(&mut *tx)
-                .await?;
-            append(
-                &mut tx,
-                &Actor {
-                    id: None,
-                    name: username.clone(),
-                },
-                &Event::new("login-failed", "session", "-").detail(format!("client={client}")),
-            )
+            let username = &username;
+            self.write(|tx, _| {
+                Box::pin(async move {
+                    sqlx::query(
+                        "INSERT INTO login_failure (username, client, at) VALUES ($1, $2, $3)",
+                    )
+                    .bind(username.clone())
+                    .bind(client.to_string())
+                    .bind(now_text())
+                    .execute(&mut **tx)
+                    .await?;
+                    append(
+                        tx,
+                        &Actor {
+                            id: None,
+                            name: username.clone(),
+                        },
+                        &Event::new("login-failed", "session", "-")
+                            .detail(format!("client={client}")),
+                    );
+                    Ok(())
+                })
+            })
             .await?;
-            tx.commit().await?;
             return Ok(Login::Refused);
         };
         let token = random_token();
         let now = now_text();
-        let mut tx = self.pool.begin().await?;
+        let username = &username;
+        let token = &token;
+        let now = &now;
+        let id = &id;
+        self.write(|tx, _| Box::pin(async move {
         // Housekeeping: sessions past their absolute time-out and old failures go.
         let stale = time_text(time::OffsetDateTime::now_utc() - policy.absolute);
         sqlx::query("DELETE FROM user_session WHERE created_at < $1")
             .bind(stale)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         let old_failures = time_text(time::OffsetDateTime::now_utc() - policy.window);
         sqlx::query("DELETE FROM login_failure WHERE at < $1")
             .bind(old_failures)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         sqlx::query("INSERT INTO user_session (token_hash, user_id, csrf_token, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $4)")
-            .bind(hash_secret(&token))
+            .bind(hash_secret(token))
             .bind(id.clone())
             .bind(random_token())
             .bind(now)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         sqlx::query("DELETE FROM login_failure WHERE username = $1")
             .bind(username.clone())
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         append(
-            &mut tx,
-            &Actor::user(&id, &username),
+            tx,
+            &Actor::user(id, username),
             &Event::new("login", "session", "-").detail(format!("client={client}")),
-        )
-        .await?;
-        tx.commit().await?;
-        let user = self.user(&id).await?;
-        Ok(Login::Ok { token, user })
+        );
+        Ok(())
+        })).await?;
+        let user = self.user(id).await?;
+        Ok(Login::Ok {
+            token: token.clone(),
+            user,
+        })
     }
 
     /// The live session for a cookie value, touching its idle timer; `None` if it expired,
@@ -495,11 +520,17 @@ impl Store {
         }
         // Touch at most once a minute: fewer writes, same idle semantics to the minute.
         if seen < time_text(now - time::Duration::minutes(1)) {
-            sqlx::query("UPDATE user_session SET last_seen_at = $1 WHERE token_hash = $2")
-                .bind(time_text(now))
-                .bind(hash_secret(token))
-                .execute(&self.pool)
-                .await?;
+            self.write(|tx, _| {
+                Box::pin(async move {
+                    sqlx::query("UPDATE user_session SET last_seen_at = $1 WHERE token_hash = $2")
+                        .bind(time_text(now))
+                        .bind(hash_secret(token))
+                        .execute(&mut **tx)
+                        .await?;
+                    Ok(())
+                })
+            })
+            .await?;
         }
         let user = self.user(&row.try_get::<String, _>("user_id")?).await?;
         Ok(Some(Session {
@@ -510,18 +541,17 @@ impl Store {
 
     /// Ends a session (logout).
     pub async fn logout(&self, token: &str, user: &User) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE user_session SET revoked = 1 WHERE token_hash = $1")
-            .bind(hash_secret(token))
-            .execute(&mut *tx)
-            .await?;
-        append(
-            &mut tx,
-            &user.actor(),
-            &Event::new("logout", "session", "-"),
-        )
+        self.write(|tx, _| {
+            Box::pin(async move {
+                sqlx::query("UPDATE user_session SET revoked = 1 WHERE token_hash = $1")
+                    .bind(hash_secret(token))
+                    .execute(&mut **tx)
+                    .await?;
+                append(tx, &user.actor(), &Event::new("logout", "session", "-"));
+                Ok(())
+            })
+        })
         .await?;
-        tx.commit().await?;
         Ok(())
     }
 
@@ -533,41 +563,52 @@ impl Store {
         }
         let token = format!("setu_{}", random_token());
         let id = uuid::Uuid::new_v4().to_string();
-        let mut tx = self.pool.begin().await?;
-        sqlx::query(
+        let token = &token;
+        let id = &id;
+        let user = &user;
+        self.write(|tx, _| {
+            Box::pin(async move {
+                sqlx::query(
             "INSERT INTO api_token (id, user_id, token_hash, created_at) VALUES ($1, $2, $3, $4)",
         )
         .bind(id.clone())
         .bind(user_id.to_string())
-        .bind(hash_secret(&token))
+        .bind(hash_secret(token))
         .bind(now_text())
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-        append(
-            &mut tx,
-            by,
-            &Event::new("create", "api-token", &id).detail(format!("user={}", user.username)),
-        )
+                append(
+                    tx,
+                    by,
+                    &Event::new("create", "api-token", id)
+                        .detail(format!("user={}", user.username)),
+                );
+                Ok(())
+            })
+        })
         .await?;
-        tx.commit().await?;
-        Ok(token)
+        Ok(token.clone())
     }
 
     /// Revokes an API token by id.
     pub async fn revoke_api_token(&self, by: &Actor, id: &str) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
-        let done = sqlx::query(
-            "UPDATE api_token SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
-        )
-        .bind(now_text())
-        .bind(id.to_string())
-        .execute(&mut *tx)
+        self.write(|tx, _| {
+            Box::pin(async move {
+                let done = sqlx::query(
+                    "UPDATE api_token SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+                )
+                .bind(now_text())
+                .bind(id.to_string())
+                .execute(&mut **tx)
+                .await?;
+                if done.rows_affected() != 1 {
+                    return Err(StoreError::NotFound);
+                }
+                append(tx, by, &Event::new("revoke", "api-token", id));
+                Ok(())
+            })
+        })
         .await?;
-        if done.rows_affected() != 1 {
-            return Err(StoreError::NotFound);
-        }
-        append(&mut tx, by, &Event::new("revoke", "api-token", id)).await?;
-        tx.commit().await?;
         Ok(())
     }
 
@@ -610,11 +651,19 @@ impl Store {
             return Ok(None);
         }
         let token = random_token();
-        sqlx::query("INSERT INTO setup_token (token_hash, created_at) VALUES ($1, $2)")
-            .bind(hash_secret(&token))
-            .bind(now_text())
-            .execute(&self.pool)
-            .await?;
+        let hash = hash_secret(&token);
+        let hash = &hash;
+        self.write(|tx, _| {
+            Box::pin(async move {
+                sqlx::query("INSERT INTO setup_token (token_hash, created_at) VALUES ($1, $2)")
+                    .bind(hash.clone())
+                    .bind(now_text())
+                    .execute(&mut **tx)
+                    .await?;
+                Ok(())
+            })
+        })
+        .await?;
         Ok(Some(token))
     }
 
@@ -629,14 +678,21 @@ impl Store {
         if self.user_count().await? > 0 {
             return Err(StoreError::NotFound);
         }
-        let done = sqlx::query(
-            "UPDATE setup_token SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL",
-        )
-        .bind(now_text())
-        .bind(hash_secret(token))
-        .execute(&self.pool)
-        .await?;
-        if done.rows_affected() != 1 {
+        let taken = self
+            .write(|tx, _| {
+                Box::pin(async move {
+                    let done = sqlx::query(
+                        "UPDATE setup_token SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL",
+                    )
+                    .bind(now_text())
+                    .bind(hash_secret(token))
+                    .execute(&mut **tx)
+                    .await?;
+                    Ok(done.rows_affected())
+                })
+            })
+            .await?;
+        if taken != 1 {
             return Err(StoreError::NotFound);
         }
         let new = NewUser {
@@ -650,10 +706,16 @@ impl Store {
             Ok(u) => Ok(u),
             Err(e) => {
                 // Give the token back so the administrator can correct the form.
-                sqlx::query("UPDATE setup_token SET used_at = NULL WHERE token_hash = $1")
-                    .bind(hash_secret(token))
-                    .execute(&self.pool)
-                    .await?;
+                self.write(|tx, _| {
+                    Box::pin(async move {
+                        sqlx::query("UPDATE setup_token SET used_at = NULL WHERE token_hash = $1")
+                            .bind(hash_secret(token))
+                            .execute(&mut **tx)
+                            .await?;
+                        Ok(())
+                    })
+                })
+                .await?;
                 Err(e)
             }
         }
@@ -705,10 +767,7 @@ impl Store {
     }
 }
 
-async fn revoke_sessions(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    user_id: &str,
-) -> Result<()> {
+async fn revoke_sessions(tx: &mut Tx, user_id: &str) -> Result<()> {
     sqlx::query("UPDATE user_session SET revoked = 1 WHERE user_id = $1")
         .bind(user_id.to_string())
         .execute(&mut **tx)

@@ -17,11 +17,12 @@ use setu_core::calendar::iso;
 use setu_core::community::{Participants, Sex};
 use setu_core::directory::SiteKind;
 use setu_core::risk::{Catalogue, Indicator, RiskCategory, RiskLevel};
-use sqlx::{Any, Row, Transaction};
+use sqlx::{Any, Row};
 use time::Date;
 
 use crate::audit::{append, Actor, Event};
 use crate::contacts::{normalise_phone, scope_condition, Reveal};
+use crate::write::Tx;
 use crate::{now_text, Result, Store, StoreError};
 
 impl Store {
@@ -98,25 +99,27 @@ impl Store {
         catalogue.check().map_err(|e| {
             StoreError::Rejected(e.0.first().map_or("error-required", |f| f.message))
         })?;
-        let mut tx = self.pool.begin().await?;
-        let version: i64 =
-            sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(version) FROM risk_catalogue")
-                .fetch_one(&mut *tx)
-                .await?
-                .unwrap_or(0)
-                + 1;
-        if !insert_catalogue(&mut tx, version, catalogue, &by.name).await? {
-            return Err(StoreError::Conflict { current: version });
-        }
-        append(
-            &mut tx,
-            by,
-            &Event::new("create", "risk-catalogue", version)
-                .detail(format!("{} indicators", catalogue.indicators.len())),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(version)
+        self.write(|tx, _| {
+            Box::pin(async move {
+                let version: i64 =
+                    sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(version) FROM risk_catalogue")
+                        .fetch_one(&mut **tx)
+                        .await?
+                        .unwrap_or(0)
+                        + 1;
+                if !insert_catalogue(tx, version, catalogue, &by.name).await? {
+                    return Err(StoreError::Conflict { current: version });
+                }
+                append(
+                    tx,
+                    by,
+                    &Event::new("create", "risk-catalogue", version)
+                        .detail(format!("{} indicators", catalogue.indicators.len())),
+                );
+                Ok(version)
+            })
+        })
+        .await
     }
 
     /// Seeds version 1 with the documented default set when there is no catalogue yet (several
@@ -128,9 +131,13 @@ impl Store {
         if n > 0 {
             return Ok(());
         }
-        let mut tx = self.pool.begin().await?;
-        insert_catalogue(&mut tx, 1, &Catalogue::default_set(), "system:seed").await?;
-        tx.commit().await?;
+        self.write(|tx, _| {
+            Box::pin(async move {
+                insert_catalogue(tx, 1, &Catalogue::default_set(), "system:seed").await?;
+                Ok(())
+            })
+        })
+        .await?;
         Ok(())
     }
 
@@ -161,12 +168,7 @@ impl Store {
 }
 
 /// Inserts a catalogue version; false if that version exists already.
-async fn insert_catalogue(
-    tx: &mut Transaction<'static, Any>,
-    version: i64,
-    c: &Catalogue,
-    by: &str,
-) -> Result<bool> {
+async fn insert_catalogue(tx: &mut Tx, version: i64, c: &Catalogue, by: &str) -> Result<bool> {
     let done = sqlx::query(
         "INSERT INTO risk_catalogue (version, high_threshold, evidence_threshold, created_by, created_at) \
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT (version) DO NOTHING",
@@ -385,6 +387,45 @@ fn valid_client_id(id: &str) -> bool {
         })
 }
 
+/// One record of a sync batch: checked, scored and scoped by the caller, with its booth.
+#[derive(Debug, Clone)]
+pub struct SyncItem {
+    /// The client-generated id.
+    pub id: String,
+    /// The version the change was based on (0 for a new record).
+    pub base_version: i64,
+    /// What was sent.
+    pub draft: SyncDraft,
+    /// The form as submitted, kept (sealed) if the record becomes a conflict.
+    pub payload: String,
+    /// The booth it was recorded at (the draft's site).
+    pub site: crate::directory::Site,
+}
+
+/// The kinds of record phones sync.
+#[derive(Debug, Clone)]
+pub enum SyncDraft {
+    /// A daily tally.
+    Tally(TallyDraft),
+    /// A screening, scored.
+    Screening(Box<ScoredScreening>),
+}
+
+/// A record ready to write: its columns sealed and its content hashed before the write lock is
+/// taken, so that the lock is held for the database work alone.
+#[derive(Debug)]
+struct Prepared<'i> {
+    item: &'i SyncItem,
+    id: String,
+    kind: &'static str,
+    table: &'static str,
+    sealed: &'static [&'static str],
+    cols: Vec<(&'static str, V)>,
+    hash: String,
+    /// A screening with names (consent to record them): it is matched against the register.
+    named: bool,
+}
+
 impl Store {
     /// Syncs a tally (see the module's rules). `payload` is the form as submitted, kept
     /// (sealed) if the record becomes a conflict.
@@ -396,10 +437,19 @@ impl Store {
         draft: &TallyDraft,
         payload: &str,
     ) -> Result<SyncResult> {
-        self.sync(by, id, base_version, draft, payload).await
+        let site = self.booth(draft.site).await?;
+        self.sync_one(
+            by,
+            id,
+            base_version,
+            SyncDraft::Tally(draft.clone()),
+            payload,
+            site,
+        )
+        .await
     }
 
-    /// Syncs a screening.
+    /// Syncs a screening; a screening with names is then matched against the register.
     pub async fn sync_screening(
         &self,
         by: &Actor,
@@ -408,300 +458,357 @@ impl Store {
         record: &ScoredScreening,
         payload: &str,
     ) -> Result<SyncResult> {
-        let result = self.sync(by, id, base_version, record, payload).await?;
-        if matches!(result.outcome, SyncOutcome::Created | SyncOutcome::Updated) {
-            // A screening is an encounter too: key it and look for the missing.
-            self.key_and_match_screening(by, id, &record.draft).await;
-        }
-        Ok(result)
+        let site = self.booth(record.draft.site).await?;
+        let draft = SyncDraft::Screening(Box::new(record.clone()));
+        self.sync_one(by, id, base_version, draft, payload, site)
+            .await
     }
 
-    async fn sync<R: Synced>(
+    async fn sync_one(
         &self,
         by: &Actor,
         id: &str,
         base_version: i64,
-        rec: &R,
+        draft: SyncDraft,
         payload: &str,
+        site: crate::directory::Site,
     ) -> Result<SyncResult> {
-        if !valid_client_id(id) {
+        let item = SyncItem {
+            id: id.to_string(),
+            base_version,
+            draft,
+            payload: payload.to_string(),
+            site,
+        };
+        self.sync_batch(by, std::slice::from_ref(&item))
+            .await?
+            .pop()
+            .unwrap_or(Err(StoreError::NotFound))
+    }
+
+    /// Stores a batch of synced records in one write (group commit), with an answer for each
+    /// in order. A record that is refused (a malformed id, a record of another booth, a
+    /// failure of its own) is answered so and never holds up the rest of its batch. Named
+    /// screenings queue matching, which runs after the write ([`crate::jobs`]).
+    pub async fn sync_batch(
+        &self,
+        by: &Actor,
+        items: &[SyncItem],
+    ) -> Result<Vec<Result<SyncResult>>> {
+        let prepared: Vec<Result<Prepared<'_>>> =
+            items.iter().map(|item| self.prepare(item)).collect();
+        let prepared = &prepared;
+        let (results, named) = self
+            .write(|tx, _| {
+                Box::pin(async move {
+                    let mut results = Vec::with_capacity(prepared.len());
+                    let mut named: Vec<(&str, &str)> = Vec::new();
+                    for p in prepared {
+                        let p = match p {
+                            Ok(p) => p,
+                            Err(e) => {
+                                results.push(Err(refusal(e)));
+                                continue;
+                            }
+                        };
+                        let mark = tx.savepoint().await?;
+                        match sync_record(self, tx, by, p).await {
+                            Ok(r) => {
+                                tx.release().await?;
+                                let changed =
+                                    matches!(r.outcome, SyncOutcome::Created | SyncOutcome::Updated);
+                                if changed && p.named {
+                                    named.push(("screening", p.id.as_str()));
+                                }
+                                results.push(Ok(r));
+                            }
+                            Err(e) if crate::write::is_transient(&e) => return Err(e),
+                            Err(e) => {
+                                tx.undo(mark).await?;
+                                tracing::warn!(kind = p.kind, error = %e.log_safe(), "a synced record was refused");
+                                results.push(Err(e));
+                            }
+                        }
+                    }
+                    crate::jobs::enqueue_many(tx, crate::jobs::MATCH, &named, &by.name).await?;
+                    Ok((results, !named.is_empty()))
+                })
+            })
+            .await?;
+        if named {
+            self.jobs_queued().await;
+        }
+        Ok(results)
+    }
+
+    /// Checks an item's id and booth, seals its columns and hashes its content.
+    fn prepare<'i>(&self, item: &'i SyncItem) -> Result<Prepared<'i>> {
+        if !valid_client_id(&item.id) {
             return Err(StoreError::Rejected("error-client-id"));
         }
-        let id = id.to_ascii_lowercase();
-        let site = self.booth(rec.site()).await?;
-        let hash = self.keys.blind_index(R::KIND, &rec.content());
-        // Two copies of a new record arriving at once: the loser of the insert race reads again.
-        for _ in 0..3 {
-            let mut tx = self.pool.begin().await?;
-            let current = sqlx::query(&format!(
-                "SELECT version, content_hash, site_id FROM {} WHERE id = $1",
-                R::TABLE
-            ))
-            .bind(id.clone())
-            .fetch_optional(&mut *tx)
-            .await?;
-            let result = |outcome, version, conflict| SyncResult {
-                id: id.clone(),
-                outcome,
-                version,
-                conflict,
-            };
-            let Some(row) = current else {
-                if !self
-                    .insert_synced(&mut tx, by, &id, rec, &hash, &site)
-                    .await?
-                {
-                    continue;
-                }
-                tx.commit().await?;
-                return Ok(result(SyncOutcome::Created, 1, None));
-            };
-            let version: i64 = row.try_get("version")?;
-            let stored_hash: String = row.try_get("content_hash")?;
-            if row.try_get::<i64, _>("site_id")? != rec.site() {
-                return Err(StoreError::Rejected("error-sync-site"));
-            }
-            if stored_hash == hash
-                || self
-                    .seen_revision(&mut tx, R::KIND, &id, base_version + 1, &hash)
-                    .await?
-            {
-                return Ok(result(SyncOutcome::Unchanged, version, None));
-            }
-            if base_version == version {
-                if !self
-                    .update_synced(&mut tx, by, &id, version, rec, &hash, &site)
-                    .await?
-                {
-                    continue;
-                }
-                tx.commit().await?;
-                return Ok(result(SyncOutcome::Updated, version + 1, None));
-            }
-            let conflict = self
-                .record_conflict(
-                    &mut tx,
-                    by,
-                    R::KIND,
-                    &id,
-                    (base_version, version),
-                    &hash,
-                    payload,
-                    &site,
-                )
-                .await?;
-            tx.commit().await?;
-            return Ok(result(SyncOutcome::Conflict, version, Some(conflict)));
-        }
-        Err(StoreError::Conflict { current: 0 })
-    }
-
-    async fn insert_synced<R: Synced>(
-        &self,
-        tx: &mut Transaction<'static, Any>,
-        by: &Actor,
-        id: &str,
-        rec: &R,
-        hash: &str,
-        site: &crate::directory::Site,
-    ) -> Result<bool> {
-        let mut cols = rec.columns(self, id)?;
-        let now = now_text();
-        cols.extend([
-            ("id", V::T(Some(id.to_string()))),
-            ("site_id", V::I(site.id)),
-            ("place_code", V::T(Some(site.place.to_string()))),
-            (
-                "organisation_id",
-                V::T(site.organisation_id.map(|o| o.to_string())),
+        let id = item.id.to_ascii_lowercase();
+        let (kind, table, sealed, cols, content, named, site) = match &item.draft {
+            SyncDraft::Tally(d) => (
+                TallyDraft::KIND,
+                TallyDraft::TABLE,
+                TallyDraft::SEALED,
+                d.columns(self, &id)?,
+                d.content(),
+                false,
+                d.site(),
             ),
-            ("version", V::I(1)),
-            ("content_hash", V::T(Some(hash.to_string()))),
-            ("created_by", V::T(Some(by.name.clone()))),
-            ("created_at", V::T(Some(now.clone()))),
-            ("updated_at", V::T(Some(now))),
-        ]);
-        let names: Vec<&str> = cols.iter().map(|(n, _)| *n).collect();
-        let marks: Vec<String> = cols
-            .iter()
-            .enumerate()
-            .map(|(i, (n, _))| placeholder(n, i + 1))
-            .collect();
-        let sql = format!(
-            "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT (id) DO NOTHING",
-            R::TABLE,
-            names.join(", "),
-            marks.join(", ")
-        );
-        if bind_all(sqlx::query(&sql), &cols)
-            .execute(&mut **tx)
-            .await?
-            .rows_affected()
-            == 0
-        {
-            return Ok(false);
+            SyncDraft::Screening(r) => (
+                ScoredScreening::KIND,
+                ScoredScreening::TABLE,
+                ScoredScreening::SEALED,
+                r.columns(self, &id)?,
+                r.content(),
+                r.draft.given_name.is_some() || r.draft.family_name.is_some(),
+                r.site(),
+            ),
+        };
+        if site != item.site.id {
+            return Err(StoreError::Rejected("error-sync-site"));
         }
-        self.note_revision(tx, R::KIND, id, 1, hash).await?;
-        let mut fields = vec!["counts"];
-        fields.extend_from_slice(R::SEALED);
-        append(
-            tx,
-            by,
-            &Event::new("create", R::KIND, id)
-                .at(site.place)
-                .fields(&fields)
-                .detail(format!("site {}", site.id)),
-        )
-        .await?;
-        Ok(true)
+        Ok(Prepared {
+            item,
+            hash: self.keys.blind_index(kind, &content),
+            id,
+            kind,
+            table,
+            sealed,
+            cols,
+            named,
+        })
     }
+}
 
-    #[allow(clippy::too_many_arguments)]
-    async fn update_synced<R: Synced>(
-        &self,
-        tx: &mut Transaction<'static, Any>,
-        by: &Actor,
-        id: &str,
-        version: i64,
-        rec: &R,
-        hash: &str,
-        site: &crate::directory::Site,
-    ) -> Result<bool> {
-        let mut cols = rec.columns(self, id)?;
-        cols.extend([
-            ("version", V::I(version + 1)),
-            ("content_hash", V::T(Some(hash.to_string()))),
-            ("updated_at", V::T(Some(now_text()))),
-        ]);
-        let sets: Vec<String> = cols
-            .iter()
-            .enumerate()
-            .map(|(i, (n, _))| format!("{n} = {}", placeholder(n, i + 1)))
-            .collect();
-        let n = cols.len();
-        let sql = format!(
-            "UPDATE {} SET {} WHERE id = ${} AND version = ${}",
-            R::TABLE,
-            sets.join(", "),
-            n + 1,
-            n + 2
-        );
-        let done = bind_all(sqlx::query(&sql), &cols)
-            .bind(id.to_string())
-            .bind(version)
-            .execute(&mut **tx)
-            .await?;
-        if done.rows_affected() == 0 {
-            return Ok(false);
+/// A refusal found before writing, as its own error (errors are not `Clone`).
+fn refusal(e: &StoreError) -> StoreError {
+    match e {
+        StoreError::Rejected(m) => StoreError::Rejected(m),
+        StoreError::NotFound => StoreError::NotFound,
+        other => {
+            tracing::warn!(error = %other.log_safe(), "preparing a synced record failed");
+            StoreError::Rejected("error-not-stored")
         }
-        self.note_revision(tx, R::KIND, id, version + 1, hash)
-            .await?;
-        append(
-            tx,
-            by,
-            &Event::new("update", R::KIND, id)
-                .at(site.place)
-                .detail(format!("correction, version {}", version + 1)),
-        )
-        .await?;
-        Ok(true)
     }
+}
 
-    async fn note_revision(
-        &self,
-        tx: &mut Transaction<'static, Any>,
-        kind: &str,
-        id: &str,
-        version: i64,
-        hash: &str,
-    ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO sync_revision (kind, record_id, version, content_hash) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (kind, record_id, version) DO NOTHING",
-        )
-        .bind(kind.to_string())
-        .bind(id.to_string())
+/// One record of a batch (see the module's rules), inside the batch's write.
+async fn sync_record(
+    store: &Store,
+    tx: &mut Tx,
+    by: &Actor,
+    p: &Prepared<'_>,
+) -> Result<SyncResult> {
+    let result = |outcome, version, conflict| SyncResult {
+        id: p.id.clone(),
+        outcome,
+        version,
+        conflict,
+    };
+    // Most records are new: try the insert first.
+    if insert_synced(tx, by, p).await? {
+        return Ok(result(SyncOutcome::Created, 1, None));
+    }
+    let row = sqlx::query(&format!(
+        "SELECT version, content_hash, site_id FROM {} WHERE id = $1",
+        p.table
+    ))
+    .bind(p.id.clone())
+    .fetch_one(&mut **tx)
+    .await?;
+    let version: i64 = row.try_get("version")?;
+    let stored_hash: String = row.try_get("content_hash")?;
+    if row.try_get::<i64, _>("site_id")? != p.item.site.id {
+        return Err(StoreError::Rejected("error-sync-site"));
+    }
+    let base = p.item.base_version;
+    if stored_hash == p.hash || seen_revision(tx, p, base + 1).await? {
+        return Ok(result(SyncOutcome::Unchanged, version, None));
+    }
+    if base == version {
+        if !update_synced(tx, by, p, version).await? {
+            return Err(StoreError::Conflict { current: version });
+        }
+        return Ok(result(SyncOutcome::Updated, version + 1, None));
+    }
+    let conflict = record_conflict(store, tx, by, p, (base, version)).await?;
+    Ok(result(SyncOutcome::Conflict, version, Some(conflict)))
+}
+
+/// Inserts a new synced record; false if its id exists.
+async fn insert_synced(tx: &mut Tx, by: &Actor, p: &Prepared<'_>) -> Result<bool> {
+    let site = &p.item.site;
+    let mut cols = p.cols.clone();
+    let now = now_text();
+    cols.extend([
+        ("id", V::T(Some(p.id.clone()))),
+        ("site_id", V::I(site.id)),
+        ("place_code", V::T(Some(site.place.to_string()))),
+        (
+            "organisation_id",
+            V::T(site.organisation_id.map(|o| o.to_string())),
+        ),
+        ("version", V::I(1)),
+        ("content_hash", V::T(Some(p.hash.clone()))),
+        ("created_by", V::T(Some(by.name.clone()))),
+        ("created_at", V::T(Some(now.clone()))),
+        ("updated_at", V::T(Some(now))),
+    ]);
+    let names: Vec<&str> = cols.iter().map(|(n, _)| *n).collect();
+    let marks: Vec<String> = cols
+        .iter()
+        .enumerate()
+        .map(|(i, (n, _))| placeholder(n, i + 1))
+        .collect();
+    let sql = format!(
+        "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT (id) DO NOTHING",
+        p.table,
+        names.join(", "),
+        marks.join(", ")
+    );
+    if bind_all(sqlx::query(&sql), &cols)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected()
+        == 0
+    {
+        return Ok(false);
+    }
+    note_revision(tx, p, 1).await?;
+    let mut fields = vec!["counts"];
+    fields.extend_from_slice(p.sealed);
+    append(
+        tx,
+        by,
+        &Event::new("create", p.kind, &p.id)
+            .at(site.place)
+            .fields(&fields)
+            .detail(format!("site {}", site.id)),
+    );
+    Ok(true)
+}
+
+/// Applies a correction based on the current `version`; false if it moved on meanwhile.
+async fn update_synced(tx: &mut Tx, by: &Actor, p: &Prepared<'_>, version: i64) -> Result<bool> {
+    let mut cols = p.cols.clone();
+    cols.extend([
+        ("version", V::I(version + 1)),
+        ("content_hash", V::T(Some(p.hash.clone()))),
+        ("updated_at", V::T(Some(now_text()))),
+    ]);
+    let sets: Vec<String> = cols
+        .iter()
+        .enumerate()
+        .map(|(i, (n, _))| format!("{n} = {}", placeholder(n, i + 1)))
+        .collect();
+    let n = cols.len();
+    let sql = format!(
+        "UPDATE {} SET {} WHERE id = ${} AND version = ${}",
+        p.table,
+        sets.join(", "),
+        n + 1,
+        n + 2
+    );
+    let done = bind_all(sqlx::query(&sql), &cols)
+        .bind(p.id.clone())
         .bind(version)
-        .bind(hash.to_string())
         .execute(&mut **tx)
         .await?;
-        Ok(())
+    if done.rows_affected() == 0 {
+        return Ok(false);
     }
+    note_revision(tx, p, version + 1).await?;
+    append(
+        tx,
+        by,
+        &Event::new("update", p.kind, &p.id)
+            .at(p.item.site.place)
+            .detail(format!("correction, version {}", version + 1)),
+    );
+    Ok(true)
+}
 
-    async fn seen_revision(
-        &self,
-        tx: &mut Transaction<'static, Any>,
-        kind: &str,
-        id: &str,
-        version: i64,
-        hash: &str,
-    ) -> Result<bool> {
-        let n: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM sync_revision WHERE kind = $1 AND record_id = $2 AND version = $3 AND content_hash = $4",
-        )
-        .bind(kind.to_string())
-        .bind(id.to_string())
-        .bind(version)
-        .bind(hash.to_string())
-        .fetch_one(&mut **tx)
-        .await?;
-        Ok(n > 0)
-    }
+/// Remembers which content a version had, so that a late copy of it is recognised.
+async fn note_revision(tx: &mut Tx, p: &Prepared<'_>, version: i64) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO sync_revision (kind, record_id, version, content_hash) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (kind, record_id, version) DO NOTHING",
+    )
+    .bind(p.kind)
+    .bind(p.id.clone())
+    .bind(version)
+    .bind(p.hash.clone())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
 
-    #[allow(clippy::too_many_arguments)]
-    async fn record_conflict(
-        &self,
-        tx: &mut Transaction<'static, Any>,
-        by: &Actor,
-        kind: &'static str,
-        record_id: &str,
-        (base, seen): (i64, i64),
-        hash: &str,
-        payload: &str,
-        site: &crate::directory::Site,
-    ) -> Result<String> {
-        // The same stale change sent twice is one conflict.
-        let open: Option<String> = sqlx::query_scalar(
-            "SELECT id FROM sync_conflict WHERE kind = $1 AND record_id = $2 AND content_hash = $3 AND resolved_at IS NULL",
-        )
-        .bind(kind)
-        .bind(record_id.to_string())
-        .bind(hash.to_string())
-        .fetch_optional(&mut **tx)
-        .await?;
-        if let Some(existing) = open {
-            return Ok(existing);
-        }
-        let id = uuid::Uuid::new_v4().to_string();
-        sqlx::query(
-            "INSERT INTO sync_conflict (id, kind, record_id, site_id, place_code, organisation_id, base_version, seen_version, \
-               content_hash, payload, submitted_by, submitted_at) \
-             VALUES ($1, $2, $3, $4, $5, CAST($6 AS BIGINT), $7, $8, $9, $10, $11, $12)",
-        )
-        .bind(id.clone())
-        .bind(kind)
-        .bind(record_id.to_string())
-        .bind(site.id)
-        .bind(site.place.to_string())
-        .bind(site.organisation_id.map(|o| o.to_string()))
-        .bind(base)
-        .bind(seen)
-        .bind(hash.to_string())
-        .bind(self.keys.seal("sync_conflict", "payload", &id, payload)?)
-        .bind(by.name.clone())
-        .bind(now_text())
-        .execute(&mut **tx)
-        .await?;
-        append(
-            tx,
-            by,
-            &Event::new("sync-conflict", kind, record_id)
-                .at(site.place)
-                .detail(format!("based on version {base}, stored {seen}")),
-        )
-        .await?;
-        Ok(id)
+/// Whether this content was stored before as `version` (a late copy of an older version).
+async fn seen_revision(tx: &mut Tx, p: &Prepared<'_>, version: i64) -> Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM sync_revision WHERE kind = $1 AND record_id = $2 AND version = $3 AND content_hash = $4",
+    )
+    .bind(p.kind)
+    .bind(p.id.clone())
+    .bind(version)
+    .bind(p.hash.clone())
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(n > 0)
+}
+
+/// Keeps a change based on an older version aside for a person to resolve (once, however
+/// often the same stale change is sent); returns the conflict's id.
+async fn record_conflict(
+    store: &Store,
+    tx: &mut Tx,
+    by: &Actor,
+    p: &Prepared<'_>,
+    (base, seen): (i64, i64),
+) -> Result<String> {
+    let site = &p.item.site;
+    let open: Option<String> = sqlx::query_scalar(
+        "SELECT id FROM sync_conflict WHERE kind = $1 AND record_id = $2 AND content_hash = $3 AND resolved_at IS NULL",
+    )
+    .bind(p.kind)
+    .bind(p.id.clone())
+    .bind(p.hash.clone())
+    .fetch_optional(&mut **tx)
+    .await?;
+    if let Some(existing) = open {
+        return Ok(existing);
     }
+    let id = uuid::Uuid::new_v4().to_string();
+    sqlx::query(
+        "INSERT INTO sync_conflict (id, kind, record_id, site_id, place_code, organisation_id, base_version, seen_version, \
+           content_hash, payload, submitted_by, submitted_at) \
+         VALUES ($1, $2, $3, $4, $5, CAST($6 AS BIGINT), $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(id.clone())
+    .bind(p.kind)
+    .bind(p.id.clone())
+    .bind(site.id)
+    .bind(site.place.to_string())
+    .bind(site.organisation_id.map(|o| o.to_string()))
+    .bind(base)
+    .bind(seen)
+    .bind(p.hash.clone())
+    .bind(store.keys.seal("sync_conflict", "payload", &id, &p.item.payload)?)
+    .bind(by.name.clone())
+    .bind(now_text())
+    .execute(&mut **tx)
+    .await?;
+    append(
+        tx,
+        by,
+        &Event::new("sync-conflict", p.kind, &p.id)
+            .at(site.place)
+            .detail(format!("based on version {base}, stored {seen}")),
+    );
+    Ok(id)
 }
 
 /// `$n`, cast where a column is an integer given as optional text.
@@ -823,7 +930,7 @@ impl Store {
         if c.resolution.is_some() {
             return Err(StoreError::Rejected("error-conflict-resolved"));
         }
-        let mut tx = self.pool.begin().await?;
+        self.write(|tx, _| Box::pin(async move {
         let done = sqlx::query(
             "UPDATE sync_conflict SET resolved_at = $1, resolved_by = $2, resolution = $3 WHERE id = $4 AND resolved_at IS NULL",
         )
@@ -831,7 +938,7 @@ impl Store {
         .bind(by.name.clone())
         .bind(resolution.to_string())
         .bind(id.to_string())
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::Rejected("error-conflict-resolved"));
@@ -839,8 +946,9 @@ impl Store {
         let mut e =
             Event::new("resolve-conflict", "sync-conflict", id).detail(resolution.to_string());
         e.place = target.place;
-        append(&mut tx, by, &e).await?;
-        tx.commit().await?;
+        append(tx, by, &e);
+        Ok(())
+        })).await?;
         Ok(())
     }
 

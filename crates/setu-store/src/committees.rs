@@ -244,12 +244,13 @@ impl Store {
             .await?
             .ok_or(StoreError::UnknownReference("place"))?;
         let now = now_text();
-        let mut tx = self.pool.begin().await?;
+        let now = &now;
+        self.write(|tx, _| Box::pin(async move {
         let taken: Option<i64> =
             sqlx::query_scalar("SELECT id FROM committee WHERE kind = $1 AND place_code = $2")
                 .bind(kind.as_str())
                 .bind(place.to_string())
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut **tx)
                 .await?;
         if taken.is_some() {
             return Err(StoreError::Rejected("error-committee-exists"));
@@ -263,20 +264,19 @@ impl Store {
         .bind(organisation_id)
         .bind(formed_on.map(iso))
         .bind(now)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await?;
         append(
-            &mut tx,
+            tx,
             by,
             &Event::new("create", "committee", id).at(place).fields(&[
                 "kind",
                 "place",
                 "formed_on",
             ]),
-        )
-        .await?;
-        tx.commit().await?;
+        );
         Ok(id)
+        })).await
     }
 
     /// Committees inside `scope` (filtered in SQL), with their status on `today`.
@@ -332,26 +332,28 @@ impl Store {
             return Err(StoreError::Rejected("error-term-order"));
         }
         let id = uuid::Uuid::new_v4().to_string();
-        let mut tx = self.pool.begin().await?;
+        let id = &id;
+        self.write(|tx, _| Box::pin(async move {
         sqlx::query(
             "INSERT INTO committee_member (id, committee_id, name, seat, term_start, term_end, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(id.clone())
         .bind(committee_id)
-        .bind(self.keys.seal("committee_member", "name", &id, name.trim())?)
+        .bind(self.keys.seal("committee_member", "name", id, name.trim())?)
         .bind(seat.as_str())
         .bind(iso(term_start))
         .bind(term_end.map(iso))
         .bind(now_text())
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-        let event = Event::new("create", "committee-member", &id)
+        let event = Event::new("create", "committee-member", id)
             .at(committee.place)
             .fields(&["name", "seat", "term"]);
-        append(&mut tx, by, &event).await?;
-        tx.commit().await?;
-        Ok(id)
+        append(tx, by, &event);
+        Ok(())
+        })).await?;
+        Ok(id.clone())
     }
 
     /// A committee's members, seats in order; names opened (and audited) only with `Reveal::To`.
@@ -414,21 +416,23 @@ impl Store {
         }
         let id = uuid::Uuid::new_v4().to_string();
         let now = now_text();
-        let mut tx = self.pool.begin().await?;
+        let now = &now;
+        let id = &id;
+        self.write(|tx, _| Box::pin(async move {
         sqlx::query("INSERT INTO committee_meeting (id, committee_id, held_on, agenda, created_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(id.clone())
             .bind(committee_id)
             .bind(iso(d.held_on))
-            .bind(self.keys.seal("committee_meeting", "agenda", &id, d.agenda.trim())?)
+            .bind(self.keys.seal("committee_meeting", "agenda", id, d.agenda.trim())?)
             .bind(now.clone())
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         for (member, present) in &d.attendance {
             sqlx::query("INSERT INTO meeting_attendance (meeting_id, member_id, present) VALUES ($1, $2, $3)")
                 .bind(id.clone())
                 .bind(member.clone())
                 .bind(i64::from(*present))
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
         }
         for (text, responsible, due) in &d.decisions {
@@ -443,16 +447,17 @@ impl Store {
             .bind(self.keys.seal("meeting_decision", "responsible", &did, responsible.trim())?)
             .bind(due.map(iso))
             .bind(now.clone())
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         }
-        let event = Event::new("create", "committee-meeting", &id)
+        let event = Event::new("create", "committee-meeting", id)
             .at(committee.place)
             .fields(&["held_on", "agenda", "attendance", "decisions"])
             .detail(format!("decisions={}", d.decisions.len()));
-        append(&mut tx, by, &event).await?;
-        tx.commit().await?;
-        Ok(id)
+        append(tx, by, &event);
+        Ok(())
+        })).await?;
+        Ok(id.clone())
     }
 
     /// A committee's meetings, newest first.
@@ -582,22 +587,22 @@ impl Store {
         status: DecisionStatus,
     ) -> Result<i64> {
         let committee_id = self.decision_committee(decision_id).await?;
-        let mut tx = self.pool.begin().await?;
+        self.write(|tx, _| Box::pin(async move {
         sqlx::query("UPDATE meeting_decision SET status = $1, status_on = $2, version = version + 1 WHERE id = $3")
             .bind(status.as_str())
             .bind(now_text())
             .bind(decision_id.to_string())
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         append(
-            &mut tx,
+            tx,
             by,
             &Event::new("update", "meeting-decision", decision_id)
                 .fields(&["status"])
                 .detail(status.as_str()),
-        )
-        .await?;
-        tx.commit().await?;
+        );
+        Ok(())
+        })).await?;
         Ok(committee_id)
     }
 
@@ -629,7 +634,8 @@ impl Store {
             }
         }
         let id = uuid::Uuid::new_v4().to_string();
-        let mut tx = self.pool.begin().await?;
+        let id = &id;
+        self.write(|tx, _| Box::pin(async move {
         sqlx::query(
             "INSERT INTO plan_activity (id, committee_id, fiscal_year, title, activity_type, ward_code, planned_on, done_on, responsible, created_at, budget_line_id) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
@@ -645,18 +651,18 @@ impl Store {
         .bind(a.responsible.trim().to_string())
         .bind(now_text())
         .bind(a.budget_line.clone())
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         append(
-            &mut tx,
+            tx,
             by,
-            &Event::new("create", "plan-activity", &id)
+            &Event::new("create", "plan-activity", id)
                 .at(committee.place)
                 .detail(format!("fy={fy}")),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(id)
+        );
+        Ok(())
+        })).await?;
+        Ok(id.clone())
     }
 
     /// Adds a budget line to a committee's budget for `fy`.
@@ -679,7 +685,8 @@ impl Store {
             return Err(StoreError::Rejected("error-amount"));
         }
         let id = uuid::Uuid::new_v4().to_string();
-        let mut tx = self.pool.begin().await?;
+        let id = &id;
+        self.write(|tx, _| Box::pin(async move {
         sqlx::query(
             "INSERT INTO budget_line (id, committee_id, fiscal_year, source, purpose, allocated, spent, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -692,18 +699,18 @@ impl Store {
         .bind(allocated)
         .bind(spent)
         .bind(now_text())
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         append(
-            &mut tx,
+            tx,
             by,
-            &Event::new("create", "budget-line", &id)
+            &Event::new("create", "budget-line", id)
                 .at(committee.place)
                 .detail(format!("fy={fy} source={}", source.as_str())),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(id)
+        );
+        Ok(())
+        })).await?;
+        Ok(id.clone())
     }
 
     /// A committee's plan and budget for `fy`.

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyConnection, Connection, Executor};
+use sqlx::{AnyConnection, AnyPool, Connection, Executor};
 
 use crate::crypto::Keyring;
 use crate::{Result, Store, StoreError};
@@ -67,10 +67,19 @@ impl Engine {
 
 /// SQLite settings applied to every connection: write-ahead log so readers never block the
 /// writer, `synchronous = FULL` so that a write acknowledged to a user survives a power cut
-/// as well as a crash, foreign keys enforced, and a busy timeout so that concurrent writers
-/// wait their turn instead of failing.
+/// as well as a crash, foreign keys enforced, and a busy timeout so that a write waits for
+/// another process's (`setu rekey`, a second server) instead of failing.
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
      PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;";
+
+/// Readers may not write: every write goes through the one writer ([`crate::write`]), and a
+/// write that tried another way fails at once, in tests, rather than under load.
+const SQLITE_READ_ONLY: &str = "PRAGMA query_only = ON;";
+const POSTGRES_READ_ONLY: &str = "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY";
+
+/// Connections the writer's pool keeps: one held by the writer, one for migrations at start
+/// and for backups.
+const WRITER_CONNECTIONS: u32 = 2;
 
 impl Store {
     /// Opens (and for SQLite creates) the database, without migrating it.
@@ -81,6 +90,10 @@ impl Store {
         if engine == Engine::Sqlite {
             let path = sqlite_path(&url)?;
             prepare_data_folder(&path)?;
+            if !path.exists() {
+                create_private_file(&path)?;
+            }
+            make_private(&path)?;
             url = format!("sqlite://{}?mode=rwc", path.display());
         }
         let connect_opts = AnyConnectOptions::from_str(&url).map_err(|_| StoreError::BadUrl)?;
@@ -94,25 +107,16 @@ impl Store {
         .map_err(|_| StoreError::Unreachable("timed out".into()))?
         .map_err(|e| StoreError::Unreachable(one_line(&e)))?;
         let _ = probe.close().await;
-        let pool = AnyPoolOptions::new()
-            .max_connections(opts.max_connections)
-            .acquire_timeout(opts.connect_timeout)
-            .after_connect(move |conn, _meta| {
-                Box::pin(async move {
-                    if engine == Engine::Sqlite {
-                        conn.execute(SQLITE_PRAGMAS).await?;
-                    }
-                    Ok(())
-                })
-            })
-            .connect_with(connect_opts)
-            .await
-            .map_err(|e| StoreError::Unreachable(one_line(&e)))?;
+        let pool = pool(&connect_opts, engine, opts, opts.max_connections, true).await?;
+        let writer = pool_for_writes(&connect_opts, engine, opts).await?;
         Ok(Store {
             pool,
+            gate: Arc::new(crate::write::Gate::new(writer, engine)),
             engine,
             keys: Arc::clone(&opts.keys),
             learning: Arc::default(),
+            jobs: Arc::default(),
+            homes: Arc::default(),
         })
     }
 
@@ -123,6 +127,88 @@ impl Store {
         store.check_keys().await?;
         Ok(store)
     }
+}
+
+/// A pool of connections with Setu's settings; `read_only` for the readers.
+async fn pool(
+    connect_opts: &AnyConnectOptions,
+    engine: Engine,
+    opts: &ConnectOptions,
+    size: u32,
+    read_only: bool,
+) -> Result<AnyPool> {
+    AnyPoolOptions::new()
+        .max_connections(size)
+        .acquire_timeout(opts.connect_timeout)
+        .after_connect(move |conn, _meta| {
+            Box::pin(async move {
+                match engine {
+                    Engine::Sqlite => {
+                        conn.execute(SQLITE_PRAGMAS).await?;
+                        if read_only {
+                            conn.execute(SQLITE_READ_ONLY).await?;
+                        }
+                    }
+                    Engine::Postgres if read_only => {
+                        conn.execute(POSTGRES_READ_ONLY).await?;
+                    }
+                    Engine::Postgres => {}
+                }
+                Ok(())
+            })
+        })
+        .connect_with(connect_opts.clone())
+        .await
+        .map_err(|e| StoreError::Unreachable(one_line(&e)))
+}
+
+async fn pool_for_writes(
+    connect_opts: &AnyConnectOptions,
+    engine: Engine,
+    opts: &ConnectOptions,
+) -> Result<AnyPool> {
+    pool(connect_opts, engine, opts, WRITER_CONNECTIONS, false).await
+}
+
+/// Creates `path` empty and readable by its owner only (0600), failing if it exists. The
+/// database, its write-ahead log and shared-memory files (SQLite gives them the database
+/// file's mode) and backups are made this way, like the key file.
+pub(crate) fn create_private_file(path: &Path) -> Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+        .open(path)
+        .map(drop)
+        .map_err(|e| StoreError::DataFolder {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })
+}
+
+/// Makes an existing database and its companion files readable by their owner only (a
+/// database created by an earlier version kept the process's default mode).
+fn make_private(db: &Path) -> Result<()> {
+    #[cfg(unix)]
+    for suffix in ["", "-wal", "-shm"] {
+        use std::os::unix::fs::PermissionsExt;
+        let mut name = db.as_os_str().to_owned();
+        name.push(suffix);
+        let path = PathBuf::from(name);
+        let Ok(meta) = std::fs::metadata(&path) else {
+            continue;
+        };
+        if meta.permissions().mode() & 0o077 != 0 {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).map_err(
+                |e| StoreError::DataFolder {
+                    path: path.display().to_string(),
+                    reason: e.to_string(),
+                },
+            )?;
+        }
+    }
+    Ok(())
 }
 
 fn sqlite_path(url: &str) -> Result<PathBuf> {

@@ -182,7 +182,12 @@ impl Store {
             .transpose()?;
         let index = phone.map(|p| self.keys.blind_index("contact.phone", &normalise_phone(p)));
         let now = now_text();
-        let mut tx = self.pool.begin().await?;
+        let sealed_phone = &sealed_phone;
+        let sealed_name = &sealed_name;
+        let now = &now;
+        let index = &index;
+        let id = &id;
+        self.write(|tx, _| Box::pin(async move {
         sqlx::query(
             "INSERT INTO contact (id, organisation_id, place_code, title, name, phone, phone_index, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
@@ -195,14 +200,15 @@ impl Store {
         .bind(sealed_phone)
         .bind(index)
         .bind(now)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-        let event = Event::new("create", "contact", &id)
+        let event = Event::new("create", "contact", id)
             .at(org.place)
             .fields(&["title", "name", "phone"]);
-        append(&mut tx, by, &event).await?;
-        tx.commit().await?;
-        Ok(id)
+        append(tx, by, &event);
+        Ok(())
+        })).await?;
+        Ok(id.clone())
     }
 
     /// The contacts of one organisation.
@@ -284,7 +290,9 @@ impl Store {
         }
         let id = uuid::Uuid::new_v4().to_string();
         let now = time::OffsetDateTime::now_utc();
-        let mut tx = self.pool.begin().await?;
+        let user_id = &user_id;
+        let id = &id;
+        self.write(|tx, _| Box::pin(async move {
         sqlx::query(
             "INSERT INTO glass_grant (id, user_id, entity, entity_id, place_code, reason, granted_at, expires_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -294,18 +302,19 @@ impl Store {
         .bind(entity.to_string())
         .bind(entity_id.to_string())
         .bind(place.to_string())
-        .bind(self.keys.seal("glass_grant", "reason", &id, reason.trim())?)
+        .bind(self.keys.seal("glass_grant", "reason", id, reason.trim())?)
         .bind(time_text(now))
         .bind(time_text(now + time::Duration::minutes(minutes)))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         let event = Event::new("break-glass", entity, entity_id)
             .at(place)
             .fields(&["reason"])
             .detail(format!("minutes={minutes}"));
-        append(&mut tx, user, &event).await?;
-        tx.commit().await?;
-        Ok(id)
+        append(tx, user, &event);
+        Ok(())
+        })).await?;
+        Ok(id.clone())
     }
 
     /// Whether `user_id` holds a live break-the-glass grant for the record.
@@ -373,21 +382,36 @@ impl Store {
                     if rows.is_empty() {
                         break;
                     }
+                    // Opened and sealed again before the write, which then holds the lock
+                    // only for the updates of this chunk: servers' writes go on between chunks.
+                    let mut swaps = Vec::with_capacity(rows.len());
                     for r in &rows {
                         let id: String = r.try_get("id")?;
                         let old: String = r.try_get("v")?;
                         let plain = self.keys.open(table, col, &id, &old)?;
                         let new = self.keys.seal(table, col, &id, &plain)?;
-                        let done = sqlx::query(&format!(
-                            "UPDATE {table} SET {col} = $1 WHERE {id_col} = $2 AND {col} = $3"
-                        ))
-                        .bind(new)
-                        .bind(id)
-                        .bind(old)
-                        .execute(&self.pool)
-                        .await?;
-                        changed += usize::try_from(done.rows_affected()).unwrap_or(0);
+                        swaps.push((id, old, new));
                     }
+                    let sql =
+                        format!("UPDATE {table} SET {col} = $1 WHERE {id_col} = $2 AND {col} = $3");
+                    let (sql, swaps) = (&sql, &swaps);
+                    changed += self
+                        .write(|tx, _| {
+                            Box::pin(async move {
+                                let mut n = 0;
+                                for (id, old, new) in swaps {
+                                    let done = sqlx::query(sql)
+                                        .bind(new.clone())
+                                        .bind(id.clone())
+                                        .bind(old.clone())
+                                        .execute(&mut **tx)
+                                        .await?;
+                                    n += usize::try_from(done.rows_affected()).unwrap_or(0);
+                                }
+                                Ok(n)
+                            })
+                        })
+                        .await?;
                 }
             }
         }
@@ -416,12 +440,19 @@ impl Store {
                 let sealed = self
                     .keys
                     .seal("reference_data", "checksum", "key-check", MARKER)?;
-                sqlx::query(
-                    "INSERT INTO reference_data (name, checksum) VALUES ('key-check', $1) \
-                     ON CONFLICT (name) DO NOTHING",
-                )
-                .bind(sealed)
-                .execute(&self.pool)
+                let sealed = &sealed;
+                self.write(|tx, _| {
+                    Box::pin(async move {
+                        sqlx::query(
+                            "INSERT INTO reference_data (name, checksum) VALUES ('key-check', $1) \
+                             ON CONFLICT (name) DO NOTHING",
+                        )
+                        .bind(sealed.clone())
+                        .execute(&mut **tx)
+                        .await?;
+                        Ok(())
+                    })
+                })
                 .await?;
                 // Another server may have won the insert: check against what is stored.
                 Box::pin(self.check_keys()).await

@@ -122,8 +122,10 @@ impl Store {
     pub async fn create_organisation(&self, by: &Actor, d: &OrgDraft) -> Result<i64> {
         self.require_place(d.place).await?;
         let now = now_text();
-        let mut tx = self.pool.begin().await?;
-        let id: i64 = sqlx::query_scalar(
+        let now = &now;
+        self.write(|tx, _| {
+            Box::pin(async move {
+                let id: i64 = sqlx::query_scalar(
             "INSERT INTO organisation (name_en, name_ne, kind, place_code, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
         )
@@ -132,18 +134,19 @@ impl Store {
         .bind(d.kind.as_str())
         .bind(d.place.to_string())
         .bind(now)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await?;
-        append(
-            &mut tx,
-            by,
-            &Event::new("create", "organisation", id)
-                .at(d.place)
-                .fields(ORG_FIELDS),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(id)
+                append(
+                    tx,
+                    by,
+                    &Event::new("create", "organisation", id)
+                        .at(d.place)
+                        .fields(ORG_FIELDS),
+                );
+                Ok(id)
+            })
+        })
+        .await
     }
 
     /// Changes an organisation, if it is still at `base_version`; returns the new version.
@@ -162,8 +165,11 @@ impl Store {
             ("kind", before.kind == d.kind),
             ("place", before.place == d.place),
         ]);
-        let mut tx = self.pool.begin().await?;
-        let done = sqlx::query(
+        let changed = &changed;
+        let rows = self
+            .write(|tx, _| {
+                Box::pin(async move {
+                    let done = sqlx::query(
             "UPDATE organisation SET name_en = $1, name_ne = $2, kind = $3, place_code = $4, \
              updated_at = $5, version = version + 1 WHERE id = $6 AND version = $7",
         )
@@ -174,20 +180,22 @@ impl Store {
         .bind(now_text())
         .bind(id)
         .bind(base_version)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-        if done.rows_affected() == 1 {
-            append(
-                &mut tx,
-                by,
-                &Event::new("update", "organisation", id)
-                    .at(d.place)
-                    .fields(&changed),
-            )
+                    if done.rows_affected() == 1 {
+                        append(
+                            tx,
+                            by,
+                            &Event::new("update", "organisation", id)
+                                .at(d.place)
+                                .fields(changed),
+                        );
+                    }
+                    Ok(done.rows_affected())
+                })
+            })
             .await?;
-            tx.commit().await?;
-        }
-        self.after_versioned_update("organisation", id, base_version, done.rows_affected())
+        self.after_versioned_update("organisation", id, base_version, rows)
             .await
     }
 
@@ -225,7 +233,8 @@ impl Store {
         self.require_place(d.place).await?;
         self.require_organisation(d.organisation_id).await?;
         let now = now_text();
-        let mut tx = self.pool.begin().await?;
+        let now = &now;
+        self.write(|tx, _| Box::pin(async move {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO site (name_en, name_ne, kind, place_code, organisation_id, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
@@ -236,18 +245,17 @@ impl Store {
         .bind(d.place.to_string())
         .bind(d.organisation_id)
         .bind(now)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await?;
         append(
-            &mut tx,
+            tx,
             by,
             &Event::new("create", "site", id)
                 .at(d.place)
                 .fields(SITE_FIELDS),
-        )
-        .await?;
-        tx.commit().await?;
+        );
         Ok(id)
+        })).await
     }
 
     /// Changes a site, if it is still at `base_version`; returns the new version.
@@ -268,34 +276,37 @@ impl Store {
             ("place", before.place == d.place),
             ("organisation", before.organisation_id == d.organisation_id),
         ]);
-        let mut tx = self.pool.begin().await?;
-        let done = sqlx::query(
-            "UPDATE site SET name_en = $1, name_ne = $2, kind = $3, place_code = $4, \
+        let changed = &changed;
+        let rows = self
+            .write(|tx, _| {
+                Box::pin(async move {
+                    let done = sqlx::query(
+                        "UPDATE site SET name_en = $1, name_ne = $2, kind = $3, place_code = $4, \
              organisation_id = $5, updated_at = $6, version = version + 1 \
              WHERE id = $7 AND version = $8",
-        )
-        .bind(d.name_en.clone())
-        .bind(d.name_ne.clone())
-        .bind(d.kind.as_str())
-        .bind(d.place.to_string())
-        .bind(d.organisation_id)
-        .bind(now_text())
-        .bind(id)
-        .bind(base_version)
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 1 {
-            append(
-                &mut tx,
-                by,
-                &Event::new("update", "site", id)
-                    .at(d.place)
-                    .fields(&changed),
-            )
+                    )
+                    .bind(d.name_en.clone())
+                    .bind(d.name_ne.clone())
+                    .bind(d.kind.as_str())
+                    .bind(d.place.to_string())
+                    .bind(d.organisation_id)
+                    .bind(now_text())
+                    .bind(id)
+                    .bind(base_version)
+                    .execute(&mut **tx)
+                    .await?;
+                    if done.rows_affected() == 1 {
+                        append(
+                            tx,
+                            by,
+                            &Event::new("update", "site", id).at(d.place).fields(changed),
+                        );
+                    }
+                    Ok(done.rows_affected())
+                })
+            })
             .await?;
-            tx.commit().await?;
-        }
-        self.after_versioned_update("site", id, base_version, done.rows_affected())
+        self.after_versioned_update("site", id, base_version, rows)
             .await
     }
 

@@ -41,6 +41,17 @@ pub enum StoreError {
     /// Bundled reference data could not be read.
     #[error("bundled reference data is unreadable: {0}")]
     ReferenceData(String),
+    /// More writes are waiting than the server can work off now, or a write kept meeting a
+    /// lock held elsewhere: try again shortly (the web layer answers 503 with `Retry-After`).
+    #[error("the database is busy; try again shortly")]
+    Busy,
+    /// A write's group failed to commit after its body ran; the body runs again (internal to
+    /// [`crate::write`], never returned to callers).
+    #[error("the write will be retried")]
+    Transient,
+    /// A write was started inside another write's body (a bug: it would wait for itself).
+    #[error("a write was started inside another write")]
+    NestedWrite,
     /// Any other database error.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),

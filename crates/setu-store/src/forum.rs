@@ -81,25 +81,26 @@ impl Store {
             .await?
             .ok_or(StoreError::UnknownReference("place"))?;
         let id = uuid::Uuid::new_v4().to_string();
-        let mut tx = self.pool.begin().await?;
+        let id = &id;
+        self.write(|tx, _| Box::pin(async move {
         sqlx::query("INSERT INTO org_service (id, organisation_id, service, place_code, created_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(id.clone())
             .bind(organisation_id)
             .bind(service.as_str())
             .bind(place.to_string())
             .bind(now_text())
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         append(
-            &mut tx,
+            tx,
             by,
-            &Event::new("create", "org-service", &id)
+            &Event::new("create", "org-service", id)
                 .at(place)
                 .detail(service.as_str()),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(id)
+        );
+        Ok(())
+        })).await?;
+        Ok(id.clone())
     }
 
     /// Services offered at or inside `within` (or that cover it from above), optionally one kind.
@@ -157,7 +158,9 @@ impl Store {
         }
         let id = uuid::Uuid::new_v4().to_string();
         let orgs: Vec<String> = organisations.iter().map(i64::to_string).collect();
-        let mut tx = self.pool.begin().await?;
+        let orgs = &orgs;
+        let id = &id;
+        self.write(|tx, _| Box::pin(async move {
         sqlx::query(
             "INSERT INTO forum_entry (id, kind, place_code, happened_on, text, organisations, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
@@ -165,22 +168,22 @@ impl Store {
         .bind(kind.as_str())
         .bind(place.to_string())
         .bind(iso(happened_on))
-        .bind(self.keys.seal("forum_entry", "text", &id, text.trim())?)
+        .bind(self.keys.seal("forum_entry", "text", id, text.trim())?)
         .bind(orgs.join(","))
         .bind(now_text())
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         append(
-            &mut tx,
+            tx,
             by,
-            &Event::new("create", "forum-entry", &id)
+            &Event::new("create", "forum-entry", id)
                 .at(place)
                 .fields(&["text"])
                 .detail(kind.as_str()),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(id)
+        );
+        Ok(())
+        })).await?;
+        Ok(id.clone())
     }
 
     /// The forum's log inside `scope` (SQL), newest first.
@@ -234,29 +237,30 @@ impl Store {
             return Err(StoreError::Rejected("error-expiry-past"));
         }
         let id = uuid::Uuid::new_v4().to_string();
-        let mut tx = self.pool.begin().await?;
+        let id = &id;
+        self.write(|tx, _| Box::pin(async move {
         sqlx::query(
             "INSERT INTO shared_alert (id, place_code, title, body, posted_by, posted_on, expires_on) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(id.clone())
         .bind(place.to_string())
         .bind(title.trim().to_string())
-        .bind(self.keys.seal("shared_alert", "body", &id, body.trim())?)
+        .bind(self.keys.seal("shared_alert", "body", id, body.trim())?)
         .bind(by.name.clone())
         .bind(iso(today))
         .bind(iso(expires_on))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         append(
-            &mut tx,
+            tx,
             by,
-            &Event::new("create", "shared-alert", &id)
+            &Event::new("create", "shared-alert", id)
                 .at(place)
                 .fields(&["title", "body"]),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(id)
+        );
+        Ok(())
+        })).await?;
+        Ok(id.clone())
     }
 
     /// Live alerts a user with `scope` sees: those for an area that contains the user's area

@@ -76,64 +76,70 @@ impl Store {
         let gazetteer =
             Gazetteer::bundled().map_err(|e| StoreError::ReferenceData(e.to_string()))?;
         let rows = place_rows(&gazetteer);
-        let mut tx = self.pool.begin().await?;
-        // Parents come before children in `rows`, so foreign keys hold at every insert.
-        for chunk in rows.chunks(400) {
-            let mut sql =
-                format!("INSERT INTO place ({PLACE_COLUMNS}, search_en, search_fold) VALUES ");
-            for i in 0..chunk.len() {
-                let b = i * 10;
-                if i > 0 {
-                    sql.push(',');
-                }
-                sql.push_str(&format!(
-                    "(${},${},${},${},${},${},${},${},${},${})",
-                    b + 1,
-                    b + 2,
-                    b + 3,
-                    b + 4,
-                    b + 5,
-                    b + 6,
-                    b + 7,
-                    b + 8,
-                    b + 9,
-                    b + 10
-                ));
-            }
-            sql.push_str(
-                " ON CONFLICT (code) DO UPDATE SET level = excluded.level, \
+        let (rows, checksum) = (&rows, &checksum);
+        self.write(|tx, _| {
+            Box::pin(async move {
+                // Parents come before children in `rows`, so foreign keys hold at every insert.
+                for chunk in rows.chunks(400) {
+                    let mut sql = format!(
+                        "INSERT INTO place ({PLACE_COLUMNS}, search_en, search_fold) VALUES "
+                    );
+                    for i in 0..chunk.len() {
+                        let b = i * 10;
+                        if i > 0 {
+                            sql.push(',');
+                        }
+                        sql.push_str(&format!(
+                            "(${},${},${},${},${},${},${},${},${},${})",
+                            b + 1,
+                            b + 2,
+                            b + 3,
+                            b + 4,
+                            b + 5,
+                            b + 6,
+                            b + 7,
+                            b + 8,
+                            b + 9,
+                            b + 10
+                        ));
+                    }
+                    sql.push_str(
+                        " ON CONFLICT (code) DO UPDATE SET level = excluded.level, \
                  parent_code = excluded.parent_code, name_en = excluded.name_en, \
                  name_ne = excluded.name_ne, ll_type = excluded.ll_type, \
                  ward_count = excluded.ward_count, ward_number = excluded.ward_number, \
                  search_en = excluded.search_en, search_fold = excluded.search_fold",
-            );
-            let mut q = sqlx::query(&sql);
-            for r in chunk {
-                let en = r.3.clone().unwrap_or_default();
-                let ne = r.4.clone().unwrap_or_default();
-                let fold = format!("{} {}", search_fold(&en), search_fold(&ne));
-                q = q
-                    .bind(r.0.clone())
-                    .bind(r.1)
-                    .bind(r.2.clone())
-                    .bind(r.3.clone())
-                    .bind(r.4.clone())
-                    .bind(r.5)
-                    .bind(r.6)
-                    .bind(r.7)
-                    .bind(en.to_lowercase())
-                    .bind(fold);
-            }
-            q.execute(&mut *tx).await?;
-        }
-        sqlx::query(
-            "INSERT INTO reference_data (name, checksum) VALUES ('geography', $1) \
+                    );
+                    let mut q = sqlx::query(&sql);
+                    for r in chunk {
+                        let en = r.3.clone().unwrap_or_default();
+                        let ne = r.4.clone().unwrap_or_default();
+                        let fold = format!("{} {}", search_fold(&en), search_fold(&ne));
+                        q = q
+                            .bind(r.0.clone())
+                            .bind(r.1)
+                            .bind(r.2.clone())
+                            .bind(r.3.clone())
+                            .bind(r.4.clone())
+                            .bind(r.5)
+                            .bind(r.6)
+                            .bind(r.7)
+                            .bind(en.to_lowercase())
+                            .bind(fold);
+                    }
+                    q.execute(&mut **tx).await?;
+                }
+                sqlx::query(
+                    "INSERT INTO reference_data (name, checksum) VALUES ('geography', $1) \
              ON CONFLICT (name) DO UPDATE SET checksum = excluded.checksum",
-        )
-        .bind(checksum)
-        .execute(&mut *tx)
+                )
+                .bind(checksum.clone())
+                .execute(&mut **tx)
+                .await?;
+                Ok(())
+            })
+        })
         .await?;
-        tx.commit().await?;
         tracing::info!(places = rows.len(), "loaded Nepal's geography");
         Ok(())
     }

@@ -205,7 +205,8 @@ impl Store {
                 .map(|v| self.keys.seal("handover", col, &id, v))
                 .transpose()
         };
-        let mut tx = self.pool.begin().await?;
+        let id = &id;
+        self.write(|tx, _| Box::pin(async move {
         sqlx::query(
             "INSERT INTO handover (id, handed_at, place_code, site_id, from_party, from_org_id, from_officer, from_rank, \
                to_party, to_org_id, to_officer, to_rank, documents, gd_number, fir_number, due_at, created_by, created_at) \
@@ -229,12 +230,12 @@ impl Store {
         .bind(time_text(d.at + HANDOVER_ACK_WITHIN))
         .bind(by.name.clone())
         .bind(now_text())
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         for p in &d.persons {
             let known: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM screening WHERE id = $1")
                 .bind(p.clone())
-                .fetch_one(&mut *tx)
+                .fetch_one(&mut **tx)
                 .await?;
             if known == 0 {
                 return Err(StoreError::UnknownReference("screening"));
@@ -242,13 +243,13 @@ impl Store {
             sqlx::query("INSERT INTO handover_person (handover_id, screening_id) VALUES ($1, $2)")
                 .bind(id.clone())
                 .bind(p.clone())
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
         }
         append(
-            &mut tx,
+            tx,
             by,
-            &Event::new("create", "handover", &id)
+            &Event::new("create", "handover", id)
                 .at(d.place)
                 .fields(&["from_officer", "to_officer", "documents"])
                 .detail(format!(
@@ -257,10 +258,10 @@ impl Store {
                     d.from.0.as_str(),
                     d.to.0.as_str()
                 )),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(id)
+        );
+        Ok(())
+        })).await?;
+        Ok(id.clone())
     }
 
     /// One hand-over; officers' names opened (audited) with `reveal`.
@@ -306,7 +307,8 @@ impl Store {
             return Err(StoreError::Rejected("error-already-acknowledged"));
         }
         let receipt = receipt.map(str::trim).filter(|r| !r.is_empty());
-        let mut tx = self.pool.begin().await?;
+        let h = &h;
+        self.write(|tx, _| Box::pin(async move {
         let done = match receipt {
             Some(r) => sqlx::query(
                 "UPDATE handover SET receipt_number = $1 WHERE id = $2 AND acknowledged_at IS NULL AND receipt_number IS NULL",
@@ -318,7 +320,7 @@ impl Store {
             .bind(now_text()),
         }
         .bind(id.to_string())
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::Rejected("error-already-acknowledged"));
@@ -327,7 +329,7 @@ impl Store {
             sqlx::query("UPDATE handover SET acknowledged_by = $1 WHERE id = $2")
                 .bind(by.name.clone())
                 .bind(id.to_string())
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
         }
         let mut e = Event::new("acknowledge", "handover", id).detail(if receipt.is_some() {
@@ -336,8 +338,9 @@ impl Store {
             "in Setu"
         });
         e.place = h.place_code.parse().ok();
-        append(&mut tx, by, &e).await?;
-        tx.commit().await?;
+        append(tx, by, &e);
+        Ok(())
+        })).await?;
         Ok(())
     }
 
@@ -410,7 +413,8 @@ impl Store {
             return Err(StoreError::Rejected("error-not-police"));
         }
         let id = uuid::Uuid::new_v4().to_string();
-        let mut tx = self.pool.begin().await?;
+        let id = &id;
+        self.write(|tx, _| Box::pin(async move {
         sqlx::query(
             "INSERT INTO police_referral (id, source, place_code, site_id, from_org_id, to_org_id, category, urgency, \
                description, status, sent_at, ack_due_at, act_due_at, created_by) \
@@ -424,24 +428,24 @@ impl Store {
         .bind(d.to_org)
         .bind(d.category.as_str())
         .bind(d.urgency.as_str())
-        .bind(self.keys.seal("police_referral", "description", &id, &d.description)?)
+        .bind(self.keys.seal("police_referral", "description", id, &d.description)?)
         .bind(time_text(now))
         .bind(time_text(now + d.urgency.acknowledge_within()))
         .bind(time_text(now + d.urgency.act_within()))
         .bind(by.name.clone())
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         append(
-            &mut tx,
+            tx,
             by,
-            &Event::new("create", "police-referral", &id)
+            &Event::new("create", "police-referral", id)
                 .at(d.place)
                 .fields(&["description"])
                 .detail(format!("{} {}", d.category.as_str(), d.urgency.as_str())),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(id)
+        );
+        Ok(())
+        })).await?;
+        Ok(id.clone())
     }
 
     /// Moves a referral to `next` (only forward, as [`ReferralStatus::next`] allows), at
@@ -467,7 +471,8 @@ impl Store {
             ReferralStatus::ActionTaken => "action_at",
             _ => "closed_at",
         };
-        let mut tx = self.pool.begin().await?;
+        let r = &r;
+        self.write(|tx, _| Box::pin(async move {
         let sealed = reason
             .map(|r| self.keys.seal("police_referral", "close_reason", id, r))
             .transpose()?;
@@ -480,7 +485,7 @@ impl Store {
         .bind(sealed)
         .bind(id.to_string())
         .bind(r.status.as_str())
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::Conflict { current: 0 });
@@ -490,8 +495,9 @@ impl Store {
             e = e.fields(&["close_reason"]);
         }
         e.place = r.place_code.parse().ok();
-        append(&mut tx, by, &e).await?;
-        tx.commit().await?;
+        append(tx, by, &e);
+        Ok(())
+        })).await?;
         Ok(())
     }
 

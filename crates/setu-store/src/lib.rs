@@ -18,10 +18,13 @@ mod error;
 pub mod forum;
 pub mod geo;
 pub mod handovers;
+pub mod jobs;
+mod matcher;
 pub mod matching;
 mod migrate;
 pub mod parents;
 pub mod tracing;
+mod write;
 pub mod youth;
 
 use std::sync::Arc;
@@ -32,15 +35,23 @@ use crate::crypto::Keyring;
 
 pub use connect::{ConnectOptions, Engine};
 pub use error::StoreError;
+pub use write::WriteStats;
 
 /// A handle on the database, cheap to clone (it wraps a connection pool).
 #[derive(Debug, Clone)]
 pub struct Store {
+    /// Connections that read (opened read-only: every write goes through `gate`).
     pool: AnyPool,
+    /// The one writer ([`write`]).
+    gate: Arc<write::Gate>,
     engine: Engine,
     keys: Arc<Keyring>,
     /// How the register re-learns its matching model (see [`matching`]).
-    learning: Arc<matching::Learning>,
+    learning: Arc<matcher::Learning>,
+    /// Durable jobs and this server's worker ([`jobs`]).
+    jobs: Arc<jobs::Jobs>,
+    /// Place names the matcher has read.
+    homes: Arc<tracing::HomeNames>,
 }
 
 /// Shorthand for results of store operations.
@@ -67,8 +78,13 @@ impl Store {
     /// (tampering with the audit trail); nothing in Setu calls it.
     #[doc(hidden)]
     pub async fn raw_execute_for_tests(&self, sql: &str) -> Result<()> {
-        sqlx::query(sql).execute(&self.pool).await?;
-        Ok(())
+        self.write(|tx, _| {
+            Box::pin(async move {
+                sqlx::query(sql).execute(&mut **tx).await?;
+                Ok(())
+            })
+        })
+        .await
     }
 
     /// Writes a consistent copy of a SQLite database to `path` (which must not exist) while
@@ -82,15 +98,23 @@ impl Store {
         if path.exists() {
             return Err(StoreError::Rejected("backup-exists"));
         }
+        connect::create_private_file(path)?;
         let target = path.to_string_lossy().replace('\'', "''");
-        sqlx::query(&format!("VACUUM INTO '{target}'"))
-            .execute(&self.pool)
-            .await?;
+        // A connection of its own: the readers are read-only and the writer must stay free.
+        let mut conn = self.gate.pool.acquire().await?;
+        let copied = sqlx::query(&format!("VACUUM INTO '{target}'"))
+            .execute(&mut *conn)
+            .await;
+        if copied.is_err() {
+            let _ = std::fs::remove_file(path);
+        }
+        copied?;
         Ok(())
     }
 
     /// Closes every connection, waiting for queries under way to finish.
     pub async fn close(&self) {
+        self.close_writer().await;
         self.pool.close().await;
     }
 }

@@ -1,64 +1,23 @@
-//! Matching in the application: when a report or an encounter is saved, its candidates (found
-//! by keyed blocking hashes, see [`crate::tracing`]) are scored with the learned model and
-//! the likely pairs go to a review queue. People confirm or reject; a rejected pair is never
-//! proposed again; a confirmed pair links both records to one person and tells the report's
-//! owner.
+//! Matching in the application, after the matcher ([`crate::matcher`]) has proposed pairs: the
+//! review queue, decisions (a rejected pair is never proposed again; a confirmed pair links both
+//! records to one person and tells the report's owner), merges with undo, and notifications.
 //!
-//! Names are opened only in memory, to score; nothing personal is written here (proposals hold
-//! kinds, ids, the probability and per-field levels). The model is learned from the register
-//! itself (`setu_link::Corpus::run`) and kept as text; it is learned again when the register
-//! has doubled since.
+//! Nothing personal is written here (proposals hold kinds, ids, the probability and per-field
+//! levels; notifications name records by id).
 
 use serde::Serialize;
 use setu_core::access::Scope;
 use setu_core::tracing::ReportStatus;
-use setu_link::{Corpus, Model, Settings, Silent, Task};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use crate::audit::{append, Actor, Event};
 use crate::contacts::scope_condition;
 use crate::tracing::{move_report, person_in, RecordKind};
+use crate::write::Tx;
+
+pub use crate::matcher::{PROPOSE_FROM, TRAIN_FROM};
 use crate::{now_text, Result, Store, StoreError};
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
-
-/// Pairs at least this likely go to the review queue (below the engine's 0.5, so reviewers
-/// also see the doubtful ones, marked as such).
-pub const PROPOSE_FROM: f64 = 0.3;
-
-/// From this many records on a task's smaller side (reports and encounters for linking,
-/// encounters for merging) the register learns that task from itself; see `model_for`.
-pub const TRAIN_FROM: i64 = 250;
-
-/// How the register re-learns (when it has doubled): inside the save that noticed it (the
-/// default: deterministic, for tests and the demo's build), or in the background while saves
-/// go on with the model they have (a server: no save waits for EM).
-#[derive(Debug)]
-pub(crate) struct Learning {
-    background: AtomicBool,
-    /// A background re-learning is under way (at most one at a time).
-    running: AtomicBool,
-    /// How many background re-learnings were started (for the status of a server, and to
-    /// show that a save did not do the learning itself).
-    started: AtomicU64,
-    /// Records a task needs on its smaller side before it learns ([`TRAIN_FROM`]).
-    train_from: AtomicI64,
-}
-
-impl Default for Learning {
-    fn default() -> Learning {
-        Learning {
-            background: AtomicBool::new(false),
-            running: AtomicBool::new(false),
-            started: AtomicU64::new(0),
-            train_from: AtomicI64::new(TRAIN_FROM),
-        }
-    }
-}
-
-/// A learned model is used only if it expects at least this many true pairs per record of the
-/// larger side (the starter models expect about 0.5); below it, EM found nothing to learn from.
-const MIN_LEARNED_MATCH_RATE: f64 = 0.01;
 
 /// One field's part in a proposal's score.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -100,14 +59,6 @@ pub struct Notification {
     pub read_at: Option<String>,
 }
 
-fn evidence_text(reasons: &[setu_link::Reason]) -> String {
-    reasons
-        .iter()
-        .map(|r| format!("{}={}:{:.2}", r.field.key(), r.level, r.bits))
-        .collect::<Vec<_>>()
-        .join(";")
-}
-
 fn parse_evidence(text: &str) -> Vec<Evidence> {
     text.split(';')
         .filter_map(|part| {
@@ -120,13 +71,6 @@ fn parse_evidence(text: &str) -> Vec<Evidence> {
             })
         })
         .collect()
-}
-
-fn task_name(task: Task) -> &'static str {
-    match task {
-        Task::Link => "link",
-        Task::Dedup => "dedup",
-    }
 }
 
 const PROPOSAL_COLUMNS: &str =
@@ -155,262 +99,6 @@ fn proposal_from_row(r: &AnyRow) -> Result<Proposal> {
 }
 
 impl Store {
-    /// Re-learn in the background from now on (a server), so that no save waits for EM.
-    pub fn learn_in_background(&self, on: bool) {
-        self.learning.background.store(on, Ordering::SeqCst);
-    }
-
-    /// Lowers (or raises) the number of records a task needs before the register learns it
-    /// from itself, for small deployments and tests. The default is [`TRAIN_FROM`].
-    pub fn set_train_from(&self, records: i64) {
-        self.learning.train_from.store(records, Ordering::SeqCst);
-    }
-
-    /// How many records the register's learned model for `task` was learned from, if it has
-    /// learned one.
-    pub async fn learned_from(&self, task: Task) -> Result<Option<i64>> {
-        Ok(
-            sqlx::query("SELECT records FROM link_model WHERE task = $1")
-                .bind(task_name(task))
-                .fetch_optional(&self.pool)
-                .await?
-                .map(|r| r.try_get::<i64, _>("records"))
-                .transpose()?,
-        )
-    }
-
-    /// How many background re-learnings this store has started.
-    pub fn background_learnings(&self) -> u64 {
-        self.learning.started.load(Ordering::SeqCst)
-    }
-
-    /// Whether a background re-learning is under way.
-    pub fn is_learning(&self) -> bool {
-        self.learning.running.load(Ordering::SeqCst)
-    }
-
-    /// Re-learns now, or starts a background re-learning if that is the mode (unless one is
-    /// already running); in the background, saves go on with the model they have.
-    async fn relearn(&self) -> Result<()> {
-        if !self.learning.background.load(Ordering::SeqCst) {
-            self.train_matching().await?;
-            return Ok(());
-        }
-        if self.learning.running.swap(true, Ordering::SeqCst) {
-            return Ok(());
-        }
-        self.learning.started.fetch_add(1, Ordering::SeqCst);
-        let store = self.clone();
-        tokio::spawn(async move {
-            if let Err(e) = store.train_matching().await {
-                tracing::warn!(error = %e.log_safe(), "re-learning the matching model failed");
-            }
-            store.learning.running.store(false, Ordering::SeqCst);
-        });
-        Ok(())
-    }
-
-    /// Every report and encounter as the matcher reads them, opened in memory only.
-    async fn all_link_records(&self) -> Result<(Vec<setu_link::Record>, Vec<setu_link::Record>)> {
-        let records = |rows: Vec<(String, setu_link::Record, String)>| {
-            rows.into_iter().map(|(_, r, _)| r).collect::<Vec<_>>()
-        };
-        let reports = records(self.link_rows(RecordKind::Report, None).await?);
-        let mut encounters = records(self.link_rows(RecordKind::Encounter, None).await?);
-        encounters.extend(records(self.link_rows(RecordKind::Screening, None).await?));
-        Ok((reports, encounters))
-    }
-
-    /// Learns the link and dedup models from the whole register and keeps them. Returns
-    /// how many records they learned from.
-    pub async fn train_matching(&self) -> Result<usize> {
-        let (reports, encounters) = self.all_link_records().await?;
-        let records = reports.len() + encounters.len();
-        let settings = Settings::default();
-        let models = [
-            Corpus::link(&reports, &encounters, &Silent)
-                .run(&settings, &Silent)
-                .model,
-            Corpus::dedup(&encounters, &Silent)
-                .run(&settings, &Silent)
-                .model,
-        ];
-        for model in models {
-            sqlx::query(
-                "INSERT INTO link_model (task, model, records, trained_at) VALUES ($1, $2, CAST($3 AS BIGINT), $4) \
-                 ON CONFLICT (task) DO UPDATE SET model = EXCLUDED.model, records = EXCLUDED.records, \
-                 trained_at = EXCLUDED.trained_at",
-            )
-            .bind(task_name(model.task))
-            .bind(model.to_text())
-            .bind(records.to_string())
-            .bind(now_text())
-            .execute(&self.pool)
-            .await?;
-        }
-        Ok(records)
-    }
-
-    /// The model for `task`, scaled to the register's size.
-    ///
-    /// Until the task has [`TRAIN_FROM`] records on its smaller side, the starter model as
-    /// it is. Then the register learns from itself, again whenever it has doubled since, and
-    /// uses what it learned in two parts: how often strangers agree (u) comes from its own
-    /// random pairs and is right for it (a register of 14 wards is not the whole of Nepal);
-    /// what a true match looks like (m, and how many there are) is used only if EM found
-    /// matches to learn it from, else the starter model's m and prior stay.
-    async fn model_for(&self, task: Task) -> Result<Option<Model>> {
-        let count = |sql: &'static str| async move {
-            sqlx::query(sql)
-                .fetch_one(&self.pool)
-                .await?
-                .try_get::<i64, _>("n")
-                .map_err(StoreError::from)
-        };
-        let reports = count("SELECT COUNT(*) AS n FROM missing_report").await?;
-        let encounters = count(
-            "SELECT (SELECT COUNT(*) FROM tracing_encounter) + (SELECT COUNT(*) FROM screening \
-             WHERE given_name IS NOT NULL OR family_name IS NOT NULL) AS n",
-        )
-        .await?;
-        let larger = match task {
-            Task::Link => reports.max(encounters),
-            Task::Dedup => encounters,
-        };
-        let population = usize::try_from(larger).unwrap_or(0).max(1);
-        let starter = setu_link::starter_model(task);
-        let side = match task {
-            Task::Link => reports.min(encounters),
-            Task::Dedup => encounters,
-        };
-        if side < self.learning.train_from.load(Ordering::SeqCst) {
-            return Ok(starter.map(|m| m.for_population(population)));
-        }
-        let stored = sqlx::query("SELECT records FROM link_model WHERE task = $1")
-            .bind(task_name(task))
-            .fetch_optional(&self.pool)
-            .await?;
-        let fresh = match &stored {
-            Some(r) => r.try_get::<i64, _>("records")? * 2 > reports + encounters,
-            None => false,
-        };
-        if !fresh {
-            self.relearn().await?;
-        }
-        let text: Option<String> = sqlx::query("SELECT model FROM link_model WHERE task = $1")
-            .bind(task_name(task))
-            .fetch_optional(&self.pool)
-            .await?
-            .map(|r| r.try_get("model"))
-            .transpose()?;
-        let Some(learned) = text.as_deref().and_then(Model::from_text) else {
-            return Ok(starter.map(|m| m.for_population(population)));
-        };
-        // EM that found almost no pairs (a thousand screenings of different people) learned
-        // noise for m, and its prior would hide every new match.
-        let model = if learned.prior * learned.population >= MIN_LEARNED_MATCH_RATE {
-            learned
-        } else {
-            match starter {
-                Some(mut s) => {
-                    s.u = learned.u;
-                    s
-                }
-                None => return Ok(None),
-            }
-        };
-        Ok(Some(model.for_population(population)))
-    }
-
-    /// Finds and scores the candidates of a record just saved and proposes the likely pairs,
-    /// except pairs already decided. Returns the new proposals' ids.
-    pub async fn propose_matches(
-        &self,
-        by: &Actor,
-        kind: RecordKind,
-        id: &str,
-    ) -> Result<Vec<String>> {
-        let Some((record, place)) = self.link_record_of(kind, id).await? else {
-            return Ok(Vec::new());
-        };
-        let candidates = self.tracing_candidates(kind, id).await?;
-        let mut out = Vec::new();
-        let mut compared = 0;
-        let mut models: [Option<Option<Model>>; 2] = [None, None];
-        for (other_kind, other_id) in candidates {
-            let is_report = |k| k == RecordKind::Report;
-            if is_report(kind) && is_report(other_kind) {
-                continue; // reports are not matched with reports
-            }
-            let Some((other, other_place)) = self.link_record_of(other_kind, &other_id).await?
-            else {
-                continue;
-            };
-            let task = if is_report(kind) || is_report(other_kind) {
-                Task::Link
-            } else {
-                Task::Dedup
-            };
-            let slot = usize::from(task == Task::Dedup);
-            if models[slot].is_none() {
-                models[slot] = Some(self.model_for(task).await?);
-            }
-            let Some(Some(model)) = &models[slot] else {
-                continue;
-            };
-            // The report on the left; two encounters in id order.
-            let (left, right) = if is_report(other_kind)
-                || (!is_report(kind)
-                    && (other_kind.as_str(), other_id.as_str()) < (kind.as_str(), id))
-            {
-                (
-                    (other_kind, other_id.as_str(), &other, &other_place),
-                    (kind, id, &record, &place),
-                )
-            } else {
-                (
-                    (kind, id, &record, &place),
-                    (other_kind, other_id.as_str(), &other, &other_place),
-                )
-            };
-            compared += 1;
-            let (probability, reasons) = setu_link::score_pair(model, left.2, right.2);
-            if probability < PROPOSE_FROM {
-                continue;
-            }
-            let pid = uuid::Uuid::new_v4().to_string();
-            let inserted = sqlx::query(
-                "INSERT INTO match_proposal (id, left_kind, left_id, right_kind, right_id, place_code, probability, \
-                   reasons, status, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'proposed', $9) \
-                 ON CONFLICT (left_kind, left_id, right_kind, right_id) DO NOTHING",
-            )
-            .bind(pid.clone())
-            .bind(left.0.as_str())
-            .bind(left.1.to_string())
-            .bind(right.0.as_str())
-            .bind(right.1.to_string())
-            .bind(left.3.clone())
-            .bind(probability)
-            .bind(evidence_text(&reasons))
-            .bind(now_text())
-            .execute(&self.pool)
-            .await?;
-            if inserted.rows_affected() > 0 {
-                out.push(pid);
-            }
-        }
-        let mut tx = self.pool.begin().await?;
-        append(
-            &mut tx,
-            by,
-            &Event::new("match", kind.as_str(), id)
-                .detail(format!("{compared} compared, {} proposed", out.len())),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(out)
-    }
-
     /// Proposals inside `scope` (by the report's home ward), most likely first; only those
     /// with `status` if given.
     pub async fn proposals(&self, scope: Scope, status: Option<&str>) -> Result<Vec<Proposal>> {
@@ -476,7 +164,9 @@ impl Store {
             return Err(StoreError::Rejected("error-already-decided"));
         }
         let now = now_text();
-        let mut tx = self.pool.begin().await?;
+        let p = &p;
+        let now = &now;
+        self.write(|tx, _| Box::pin(async move {
         let status = if confirm { "confirmed" } else { "rejected" };
         let done = sqlx::query(
             "UPDATE match_proposal SET status = $1, decided_by = $2, decided_at = $3 \
@@ -486,13 +176,13 @@ impl Store {
         .bind(by.name.clone())
         .bind(now.clone())
         .bind(id.to_string())
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::Rejected("error-already-decided"));
         }
         if confirm {
-            self.link_persons(&mut tx, &p).await?;
+            self.link_persons(tx, p).await?;
             if p.left_kind == RecordKind::Report {
                 let report = self.report(&p.left_id, crate::contacts::Reveal::No).await?;
                 let open = matches!(
@@ -500,9 +190,9 @@ impl Store {
                     ReportStatus::Missing | ReportStatus::StillMissing
                 );
                 if open {
-                    let found_on = self.found_on(&p, &report.reported_on).await?;
+                    let found_on = self.found_on(p, &report.reported_on).await?;
                     let moved = move_report(
-                        &mut tx,
+                        tx,
                         &p.left_id,
                         report.version,
                         ReportStatus::Found,
@@ -523,7 +213,7 @@ impl Store {
                 .bind(report.created_by.clone())
                 .bind(p.left_id.clone())
                 .bind(now.clone())
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
             }
         }
@@ -540,8 +230,9 @@ impl Store {
             p.right_id
         ));
         event.place = p.place_code.parse().ok();
-        append(&mut tx, by, &event).await?;
-        tx.commit().await?;
+        append(tx, by, &event);
+        Ok(())
+        })).await?;
         Ok(())
     }
 
@@ -549,11 +240,7 @@ impl Store {
     /// transaction). When both were already linked to different people, everyone linked to the
     /// right side's person joins the left's. Every record moved is written to `person_merge`
     /// with its earlier person, so that the merge can be undone.
-    async fn link_persons(
-        &self,
-        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-        p: &Proposal,
-    ) -> Result<()> {
+    async fn link_persons(&self, tx: &mut Tx, p: &Proposal) -> Result<()> {
         // Read inside the transaction, so that a confirmation running beside this one cannot
         // change the persons between reading and moving them.
         let left = person_in(tx, p.left_kind, &p.left_id).await?;
@@ -608,13 +295,14 @@ impl Store {
         if p.status != "confirmed" || p.left_kind == RecordKind::Report {
             return Err(StoreError::Rejected("error-undo-not-merge"));
         }
-        let mut tx = self.pool.begin().await?;
+        let p = &p;
+        self.write(|tx, _| Box::pin(async move {
         let rows = sqlx::query(
             "SELECT kind, record_id, person_before, person_after, seq FROM person_merge \
              WHERE proposal_id = $1 ORDER BY kind, record_id",
         )
         .bind(id.to_string())
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut **tx)
         .await?;
         // A later confirmation that joined more records to the same person builds on this one.
         if let Some(after) = rows.first() {
@@ -625,7 +313,7 @@ impl Store {
             )
             .bind(after)
             .bind(seq.to_string())
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut **tx)
             .await?
             .try_get("n")?;
             if later > 0 {
@@ -638,20 +326,20 @@ impl Store {
             let record: String = r.try_get("record_id")?;
             let before: Option<String> = r.try_get("person_before")?;
             let after: String = r.try_get("person_after")?;
-            if !move_person(&mut tx, kind, &record, Some(&after), before.as_deref()).await? {
+            if !move_person(tx, kind, &record, Some(&after), before.as_deref()).await? {
                 return Err(StoreError::Rejected("error-undo-later-merge"));
             }
         }
         sqlx::query("DELETE FROM person_merge WHERE proposal_id = $1")
             .bind(id.to_string())
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         let reopened = sqlx::query(
             "UPDATE match_proposal SET status = 'proposed', decided_by = NULL, decided_at = NULL \
              WHERE id = $1 AND status = 'confirmed'",
         )
         .bind(id.to_string())
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         if reopened.rows_affected() == 0 {
             return Err(StoreError::Rejected("error-undo-not-merge"));
@@ -659,8 +347,9 @@ impl Store {
         let mut event = Event::new("undo", "match-proposal", id)
             .detail(format!("{} records restored", rows.len()));
         event.place = p.place_code.parse().ok();
-        append(&mut tx, by, &event).await?;
-        tx.commit().await?;
+        append(tx, by, &event);
+        Ok(())
+        })).await?;
         Ok(())
     }
 
@@ -710,12 +399,19 @@ impl Store {
 
     /// Marks all of a user's notifications read.
     pub async fn mark_notifications_read(&self, username: &str) -> Result<()> {
-        sqlx::query("UPDATE notification SET read_at = $1 WHERE username = $2 AND read_at IS NULL")
-            .bind(now_text())
-            .bind(username.to_string())
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        self.write(|tx, _| {
+            Box::pin(async move {
+                sqlx::query(
+                    "UPDATE notification SET read_at = $1 WHERE username = $2 AND read_at IS NULL",
+                )
+                .bind(now_text())
+                .bind(username.to_string())
+                .execute(&mut **tx)
+                .await?;
+                Ok(())
+            })
+        })
+        .await
     }
 
     /// The day a confirmed match found the girl of a report: the day she was met (rescued,
@@ -791,7 +487,7 @@ async fn records_of_person(
 /// Moves one record to `to` if it is still linked to `from` (`None`: linked to nobody);
 /// whether it moved.
 async fn move_person(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut Tx,
     kind: RecordKind,
     id: &str,
     from: Option<&str>,

@@ -88,6 +88,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0013_report_organisation.sql"),
         include_str!("../migrations/postgres/0013_report_organisation.sql"),
     ),
+    (
+        14,
+        "jobs",
+        include_str!("../migrations/sqlite/0014_jobs.sql"),
+        include_str!("../migrations/postgres/0014_jobs.sql"),
+    ),
 ];
 
 impl Store {
@@ -114,7 +120,7 @@ impl Store {
             ..Migrator::DEFAULT
         };
         migrator
-            .run(&self.pool)
+            .run(&self.gate.pool)
             .await
             .map_err(|e| StoreError::Migration(e.to_string()))?;
         self.load_geography().await?;

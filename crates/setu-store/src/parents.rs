@@ -110,7 +110,7 @@ impl Store {
         if name.trim().is_empty() {
             return Err(StoreError::Rejected("error-required"));
         }
-        let mut tx = self.pool.begin().await?;
+        self.write(|tx, _| Box::pin(async move {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO parents_group (ward_code, name, formed_on, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
         )
@@ -118,18 +118,17 @@ impl Store {
         .bind(name.trim().to_string())
         .bind(formed_on.map(iso))
         .bind(now_text())
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await?;
         append(
-            &mut tx,
+            tx,
             by,
             &Event::new("create", "parents-group", id)
                 .at(ward)
                 .fields(&["name", "ward"]),
-        )
-        .await?;
-        tx.commit().await?;
+        );
         Ok(id)
+        })).await
     }
 
     /// Groups inside `scope` (filtered in SQL), by ward.
@@ -168,22 +167,25 @@ impl Store {
             return Err(StoreError::Rejected("error-required"));
         }
         let id = uuid::Uuid::new_v4().to_string();
-        let mut tx = self.pool.begin().await?;
+        let id = &id;
+        let g = &g;
+        self.write(|tx, _| Box::pin(async move {
         sqlx::query("INSERT INTO group_member (id, group_id, name, sex, joined_on, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(id.clone())
             .bind(group_id)
-            .bind(self.keys.seal("group_member", "name", &id, name.trim())?)
+            .bind(self.keys.seal("group_member", "name", id, name.trim())?)
             .bind(sex.as_str())
             .bind(iso(joined_on))
             .bind(now_text())
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         let ward = g.ward.parse().ok();
-        let mut event = Event::new("create", "group-member", &id).fields(&["name", "sex"]);
+        let mut event = Event::new("create", "group-member", id).fields(&["name", "sex"]);
         event.place = ward;
-        append(&mut tx, by, &event).await?;
-        tx.commit().await?;
-        Ok(id)
+        append(tx, by, &event);
+        Ok(())
+        })).await?;
+        Ok(id.clone())
     }
 
     /// A group's members with sessions attended; names opened (audited) only with `Reveal::To`.
@@ -252,7 +254,9 @@ impl Store {
             return Err(StoreError::Rejected("error-required"));
         }
         let id = uuid::Uuid::new_v4().to_string();
-        let mut tx = self.pool.begin().await?;
+        let id = &id;
+        let g = &g;
+        self.write(|tx, _| Box::pin(async move {
         sqlx::query(
             "INSERT INTO sbcc_session (id, group_id, held_on, topic, material, episode, facilitator, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -263,24 +267,25 @@ impl Store {
         .bind(d.topic.trim().to_string())
         .bind(d.material.as_str())
         .bind(d.episode)
-        .bind(self.keys.seal("sbcc_session", "facilitator", &id, d.facilitator.trim())?)
+        .bind(self.keys.seal("sbcc_session", "facilitator", id, d.facilitator.trim())?)
         .bind(now_text())
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         for m in &d.present {
             sqlx::query("INSERT INTO session_attendance (session_id, member_id) VALUES ($1, $2)")
                 .bind(id.clone())
                 .bind(m.clone())
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
         }
-        let mut event = Event::new("create", "sbcc-session", &id)
+        let mut event = Event::new("create", "sbcc-session", id)
             .fields(&["topic", "material", "facilitator", "attendance"])
             .detail(format!("present={}", d.present.len()));
         event.place = g.ward.parse().ok();
-        append(&mut tx, by, &event).await?;
-        tx.commit().await?;
-        Ok(id)
+        append(tx, by, &event);
+        Ok(())
+        })).await?;
+        Ok(id.clone())
     }
 
     /// A group's sessions, newest first.

@@ -6,6 +6,8 @@
 //! hashes ([`crate::crypto::Keyring::blind_index`]) are stored. A new record's keys are
 //! computed in memory from what was just typed, so finding candidates opens nothing.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 use setu_core::access::{Scope, Target};
 use setu_core::calendar::iso;
@@ -20,6 +22,8 @@ use time::Date;
 
 use crate::audit::{append, Actor, Event};
 use crate::contacts::{scope_condition, Reveal};
+use crate::jobs;
+use crate::write::Tx;
 use crate::{now_text, Result, Store, StoreError};
 
 /// The kinds of record that take part in matching.
@@ -191,6 +195,9 @@ impl Store {
         let Some(ward @ PlaceCode::Ward { ward: number, .. }) = home else {
             return Ok((String::new(), String::new(), None));
         };
+        if let Some(known) = self.homes.get(ward) {
+            return Ok(known);
+        }
         let local = ward.parent();
         let district = local.and_then(PlaceCode::parent);
         let codes: Vec<PlaceCode> = [district, local].into_iter().flatten().collect();
@@ -202,49 +209,21 @@ impl Store {
                 .and_then(|p| p.name_en.clone())
                 .unwrap_or_default()
         };
-        Ok((name(district), name(local), Some(i32::from(number))))
+        let names = (name(district), name(local), Some(i32::from(number)));
+        self.homes.put(ward, names.clone());
+        Ok(names)
     }
 
-    /// The matcher's view of a person as typed: never stored, only turned into keys.
-    #[allow(clippy::too_many_arguments)]
-    async fn link_record(
-        &self,
-        names: &Names,
-        birth_year: Option<i32>,
-        age: Option<i32>,
-        on: Date,
-        home: Option<PlaceCode>,
-        phone: Option<&str>,
-    ) -> Result<setu_link::Record> {
-        let home = self.home_names(home).await?;
-        Ok(link_record_at(names, birth_year, age, on, home, phone))
-    }
-
-    /// Stores the keyed hashes of a record's blocking keys (inside the caller's transaction).
-    async fn store_keys(
-        &self,
-        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-        kind: RecordKind,
-        id: &str,
-        record: &setu_link::Record,
-    ) -> Result<()> {
-        sqlx::query("DELETE FROM tracing_key WHERE kind = $1 AND record_id = $2")
-            .bind(kind.as_str())
-            .bind(id.to_string())
-            .execute(&mut **tx)
-            .await?;
-        for key in setu_link::keys_of(record) {
-            sqlx::query(
-                "INSERT INTO tracing_key (kind, record_id, key_hash) VALUES ($1, $2, $3) \
-                 ON CONFLICT DO NOTHING",
-            )
-            .bind(kind.as_str())
-            .bind(id.to_string())
-            .bind(self.keys.blind_index(KEY_PURPOSE, &key))
-            .execute(&mut **tx)
-            .await?;
-        }
-        Ok(())
+    /// The keyed hashes of a record's blocking keys (what is stored and looked up: the keys
+    /// themselves are built from names and never leave memory).
+    pub(crate) fn key_hashes(&self, record: &setu_link::Record) -> Vec<String> {
+        let mut hashes: Vec<String> = setu_link::keys_of(record)
+            .iter()
+            .map(|key| self.keys.blind_index(KEY_PURPOSE, key))
+            .collect();
+        hashes.sort();
+        hashes.dedup();
+        hashes
     }
 
     /// Records of other kinds (or other records of the same kind) that share a blocking key
@@ -281,16 +260,6 @@ impl Store {
         self.require_place(d.home).await?;
         self.require_organisation(d.organisation).await?;
         let id = uuid::Uuid::new_v4().to_string();
-        let record = self
-            .link_record(
-                &d.names,
-                d.birth_year,
-                d.age,
-                d.reported_on,
-                Some(d.home),
-                d.phone.as_deref(),
-            )
-            .await?;
         let seal = |col: &str, v: &Option<String>| -> Result<Option<String>> {
             v.as_ref()
                 .map(|v| self.keys.seal("missing_report", col, &id, v))
@@ -299,7 +268,9 @@ impl Store {
         };
         let n = &d.names;
         let now = now_text();
-        let mut tx = self.pool.begin().await?;
+        let now = &now;
+        let id = &id;
+        self.write(|tx, _| Box::pin(async move {
         sqlx::query(
             "INSERT INTO missing_report (id, place_code, reported_on, last_seen_on, last_seen_place, reporter_name, \
                reporter_relation, reporter_phone, given_name, middle_name, family_name, sex, birth_year, age, \
@@ -331,64 +302,21 @@ impl Store {
         .bind(by.name.clone())
         .bind(now.clone())
         .bind(d.organisation.map(|o| o.to_string()))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-        record_status(&mut tx, &id, ReportStatus::Missing, d.reported_on, by, &now).await?;
-        self.store_keys(&mut tx, RecordKind::Report, &id, &record)
-            .await?;
+        record_status(tx, id, ReportStatus::Missing, d.reported_on, by, now).await?;
+        jobs::enqueue(tx, jobs::MATCH, RecordKind::Report.as_str(), id, &by.name).await?;
         append(
-            &mut tx,
+            tx,
             by,
-            &Event::new("create", "missing-report", &id)
+            &Event::new("create", "missing-report", id)
                 .at(d.home)
                 .fields(REPORT_SEALED),
-        )
-        .await?;
-        tx.commit().await?;
-        self.propose_after_save(by, RecordKind::Report, &id).await;
-        Ok(id)
-    }
-
-    /// Stores a synced screening's blocking keys (from the plaintext in memory) and looks for
-    /// its matches. The screening is stored whatever happens here; failures are logged.
-    pub(crate) async fn key_and_match_screening(
-        &self,
-        by: &Actor,
-        id: &str,
-        d: &setu_core::booths::ScreeningDraft,
-    ) {
-        let names = Names {
-            given_name: d.given_name.clone(),
-            middle_name: None,
-            family_name: d.family_name.clone(),
-            sex: Some(d.sex),
-            father_name: None,
-            mother_name: None,
-        };
-        if names.given_name.is_none() && names.family_name.is_none() {
-            return; // no consent to record names: nothing to match on
-        }
-        let keyed = async {
-            let record = self
-                .link_record(
-                    &names,
-                    d.birth_date.map(|b| b.year()),
-                    i32::try_from(d.age).ok(),
-                    d.day,
-                    d.home,
-                    d.phone.as_deref(),
-                )
-                .await?;
-            let mut tx = self.pool.begin().await?;
-            self.store_keys(&mut tx, RecordKind::Screening, id, &record)
-                .await?;
-            tx.commit().await?;
-            Ok::<(), StoreError>(())
-        };
-        match keyed.await {
-            Ok(()) => self.propose_after_save(by, RecordKind::Screening, id).await,
-            Err(e) => tracing::warn!(error = %e.log_safe(), "keying a screening failed"),
-        }
+        );
+        Ok(())
+        })).await?;
+        self.jobs_queued().await;
+        Ok(id.clone())
     }
 
     /// Rows of a query whose scope condition may bind one value (from `scope_condition`).
@@ -398,14 +326,6 @@ impl Store {
             q = q.bind(v);
         }
         Ok(q.fetch_all(&self.pool).await?)
-    }
-
-    /// Looks for matches of a record just saved. The record is saved whatever happens here:
-    /// a failure is logged (without personal data) and the next save tries again.
-    async fn propose_after_save(&self, by: &Actor, kind: RecordKind, id: &str) {
-        if let Err(e) = self.propose_matches(by, kind, id).await {
-            tracing::warn!(kind = kind.as_str(), error = %e.log_safe(), "matching after save failed");
-        }
     }
 
     /// One report; sealed fields opened (and the opening audited) with `reveal`.
@@ -507,18 +427,23 @@ impl Store {
         if !current.status.can_move_to(next) {
             return Err(StoreError::Rejected("error-status-move"));
         }
-        let mut tx = self.pool.begin().await?;
-        if !move_report(&mut tx, id, version, next, on, by).await? {
-            return Err(StoreError::Conflict {
-                current: current.version,
-            });
-        }
-        let place: Option<PlaceCode> = current.place_code.parse().ok();
-        let mut event =
-            Event::new("update", "missing-report", id).detail(format!("status {}", next.as_str()));
-        event.place = place;
-        append(&mut tx, by, &event).await?;
-        tx.commit().await?;
+        let current = &current;
+        self.write(|tx, _| {
+            Box::pin(async move {
+                if !move_report(tx, id, version, next, on, by).await? {
+                    return Err(StoreError::Conflict {
+                        current: current.version,
+                    });
+                }
+                let place: Option<PlaceCode> = current.place_code.parse().ok();
+                let mut event = Event::new("update", "missing-report", id)
+                    .detail(format!("status {}", next.as_str()));
+                event.place = place;
+                append(tx, by, &event);
+                Ok(())
+            })
+        })
+        .await?;
         Ok(())
     }
 
@@ -551,9 +476,6 @@ impl Store {
         }
         self.require_organisation(Some(d.organisation)).await?;
         let id = uuid::Uuid::new_v4().to_string();
-        let record = self
-            .link_record(&d.names, None, d.age, d.met_on, d.home, d.phone.as_deref())
-            .await?;
         let seal = |col: &str, v: &Option<String>| -> Result<Option<String>> {
             v.as_ref()
                 .map(|v| self.keys.seal("tracing_encounter", col, &id, v))
@@ -561,7 +483,8 @@ impl Store {
                 .map_err(StoreError::from)
         };
         let n = &d.names;
-        let mut tx = self.pool.begin().await?;
+        let id = &id;
+        self.write(|tx, _| Box::pin(async move {
         sqlx::query(
             "INSERT INTO tracing_encounter (id, source, organisation_id, place_code, met_on, given_name, middle_name, \
                family_name, sex, age, father_name, mother_name, home_code, phone, note, person_id, created_by, \
@@ -586,23 +509,21 @@ impl Store {
         .bind(seal("note", &d.note)?)
         .bind(by.name.clone())
         .bind(now_text())
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-        self.store_keys(&mut tx, RecordKind::Encounter, &id, &record)
-            .await?;
+        jobs::enqueue(tx, jobs::MATCH, RecordKind::Encounter.as_str(), id, &by.name).await?;
         append(
-            &mut tx,
+            tx,
             by,
-            &Event::new("create", "tracing-encounter", &id)
+            &Event::new("create", "tracing-encounter", id)
                 .at(d.place)
                 .fields(ENCOUNTER_SEALED)
                 .detail(d.source.as_str().to_string()),
-        )
-        .await?;
-        tx.commit().await?;
-        self.propose_after_save(by, RecordKind::Encounter, &id)
-            .await;
-        Ok(id)
+        );
+        Ok(())
+        })).await?;
+        self.jobs_queued().await;
+        Ok(id.clone())
     }
 
     /// One police rescue or shelter intake; sealed fields opened (audited) with `reveal`.
@@ -684,115 +605,154 @@ impl Store {
         person_in(&mut *self.pool.acquire().await?, kind, id).await
     }
 
-    /// A stored record as the matcher reads it, with its place code for scope. Sealed fields
-    /// are opened in memory for scoring only: never returned to a person, never written.
-    pub(crate) async fn link_record_of(
-        &self,
-        kind: RecordKind,
-        id: &str,
-    ) -> Result<Option<(setu_link::Record, String)>> {
-        Ok(self
-            .link_rows(kind, Some(id))
-            .await?
-            .into_iter()
-            .next()
-            .map(|(_, record, place)| (record, place)))
-    }
-
-    /// Every record of a kind that takes part in matching (or only `only`), as the matcher
-    /// reads them: one query per kind and one place lookup per home, so that re-learning a
-    /// register of thousands stays short. Opened in memory only.
+    /// Every record of a kind that takes part in matching (or only those with the ids in
+    /// `only`), as the matcher reads them: one query per kind (per 500 ids), place names from a
+    /// cache, so that re-learning a register of thousands and matching a batch stay short.
+    /// Opened in memory only.
     pub(crate) async fn link_rows(
         &self,
         kind: RecordKind,
-        only: Option<&str>,
-    ) -> Result<Vec<(String, setu_link::Record, String)>> {
+        only: Option<&[String]>,
+    ) -> Result<Vec<LinkRow>> {
         let (table, select) = match kind {
             RecordKind::Report => (
                 "missing_report",
                 "SELECT id, place_code, place_code AS home_code, reported_on AS on_day, given_name, middle_name, \
-                 family_name, sex, birth_year, age, father_name, mother_name, phone FROM missing_report WHERE 1 = 1",
+                 family_name, sex, birth_year, age, father_name, mother_name, phone, created_by, status AS flag \
+                 FROM missing_report WHERE 1 = 1",
             ),
             RecordKind::Encounter => (
                 "tracing_encounter",
                 "SELECT id, place_code, home_code, met_on AS on_day, given_name, middle_name, family_name, sex, \
-                 CAST(NULL AS BIGINT) AS birth_year, age, father_name, mother_name, phone FROM tracing_encounter \
-                 WHERE 1 = 1",
+                 CAST(NULL AS BIGINT) AS birth_year, age, father_name, mother_name, phone, created_by, \
+                 source AS flag FROM tracing_encounter WHERE 1 = 1",
             ),
             // Only screenings with names (consent to record) take part in matching.
             RecordKind::Screening => (
                 "screening",
                 "SELECT id, place_code, home_code, day AS on_day, given_name, CAST(NULL AS TEXT) AS middle_name, \
                  family_name, sex, birth_date, age, CAST(NULL AS TEXT) AS father_name, \
-                 CAST(NULL AS TEXT) AS mother_name, phone FROM screening \
+                 CAST(NULL AS TEXT) AS mother_name, phone, created_by, consent_share AS flag FROM screening \
                  WHERE (given_name IS NOT NULL OR family_name IS NOT NULL)",
             ),
         };
-        let sql = match only {
-            Some(_) => format!("{select} AND id = $1"),
-            None => format!("{select} ORDER BY id"),
+        let rows = match only {
+            None => {
+                sqlx::query(&format!("{select} ORDER BY id"))
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+            Some(ids) => {
+                let mut rows = Vec::with_capacity(ids.len());
+                for chunk in ids.chunks(500) {
+                    let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+                    let sql = format!("{select} AND id IN ({}) ORDER BY id", marks.join(", "));
+                    let mut q = sqlx::query(&sql);
+                    for id in chunk {
+                        q = q.bind(id.clone());
+                    }
+                    rows.extend(q.fetch_all(&self.pool).await?);
+                }
+                rows
+            }
         };
-        let mut q = sqlx::query(&sql);
-        if let Some(id) = only {
-            q = q.bind(id.to_string());
-        }
-        let rows = q.fetch_all(&self.pool).await?;
-        let mut homes: std::collections::HashMap<String, (String, String, Option<i32>)> =
-            std::collections::HashMap::new();
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
-            let id: String = r.try_get("id")?;
-            let open = |col: &str| -> Result<Option<String>> {
-                let v: Option<String> = r.try_get(col)?;
-                v.map(|v| {
-                    self.keys
-                        .open(table, col, &id, &v)
-                        .map_err(StoreError::from)
-                })
-                .transpose()
-            };
-            let sex: Option<String> = r.try_get("sex")?;
-            let on_day: String = r.try_get("on_day")?;
-            let home: Option<String> = r.try_get("home_code")?;
-            let names = Names {
-                given_name: open("given_name")?,
-                middle_name: open("middle_name")?,
-                family_name: open("family_name")?,
-                sex: sex.as_deref().and_then(Sex::parse),
-                father_name: open("father_name")?,
-                mother_name: open("mother_name")?,
-            };
-            let year = |v: Option<i64>| v.and_then(|v| i32::try_from(v).ok());
-            let birth_year = if kind == RecordKind::Screening {
-                // Screenings keep a (sealed) birth date, not a year.
-                open("birth_date")?.and_then(|d| d.get(..4).and_then(|y| y.parse().ok()))
-            } else {
-                year(r.try_get("birth_year")?)
-            };
-            let on = setu_core::calendar::parse_ad(&on_day).map_err(|_| StoreError::NotFound)?;
-            let key = home.clone().unwrap_or_default();
-            let names_of_home = match homes.get(&key) {
-                Some(h) => h.clone(),
-                None => {
-                    let h = self
-                        .home_names(home.as_deref().and_then(|h| h.parse().ok()))
-                        .await?;
-                    homes.insert(key, h.clone());
-                    h
-                }
-            };
-            let record = link_record_at(
-                &names,
-                birth_year,
-                year(r.try_get("age")?),
-                on,
-                names_of_home,
-                open("phone")?.as_deref(),
-            );
-            out.push((id, record, r.try_get("place_code")?));
+            out.push(self.link_row(kind, table, r).await?);
         }
         Ok(out)
     }
+
+    /// One row of [`Store::link_rows`], opened.
+    async fn link_row(&self, kind: RecordKind, table: &str, r: &AnyRow) -> Result<LinkRow> {
+        let id: String = r.try_get("id")?;
+        let open = |col: &str| -> Result<Option<String>> {
+            let v: Option<String> = r.try_get(col)?;
+            v.map(|v| {
+                self.keys
+                    .open(table, col, &id, &v)
+                    .map_err(StoreError::from)
+            })
+            .transpose()
+        };
+        let sex: Option<String> = r.try_get("sex")?;
+        let on_day: String = r.try_get("on_day")?;
+        let home: Option<String> = r.try_get("home_code")?;
+        let names = Names {
+            given_name: open("given_name")?,
+            middle_name: open("middle_name")?,
+            family_name: open("family_name")?,
+            sex: sex.as_deref().and_then(Sex::parse),
+            father_name: open("father_name")?,
+            mother_name: open("mother_name")?,
+        };
+        let year = |v: Option<i64>| v.and_then(|v| i32::try_from(v).ok());
+        let birth_year = if kind == RecordKind::Screening {
+            // Screenings keep a (sealed) birth date, not a year.
+            open("birth_date")?.and_then(|d| d.get(..4).and_then(|y| y.parse().ok()))
+        } else {
+            year(r.try_get("birth_year")?)
+        };
+        let on = setu_core::calendar::parse_ad(&on_day).map_err(|_| StoreError::NotFound)?;
+        let homes = self
+            .home_names(home.as_deref().and_then(|h| h.parse().ok()))
+            .await?;
+        let record = link_record_at(
+            &names,
+            birth_year,
+            year(r.try_get("age")?),
+            on,
+            homes,
+            open("phone")?.as_deref(),
+        );
+        let flag = match kind {
+            RecordKind::Screening => r.try_get::<i64, _>("flag")?.to_string(),
+            _ => r.try_get("flag")?,
+        };
+        Ok(LinkRow {
+            kind,
+            record,
+            place: r.try_get("place_code")?,
+            created_by: r.try_get("created_by")?,
+            flag,
+            id,
+        })
+    }
+}
+
+/// Names of the district and local level of each ward the matcher has read (places do not
+/// change while a server runs), so that a batch reads each place once.
+#[derive(Debug, Default)]
+pub(crate) struct HomeNames(std::sync::Mutex<HashMap<PlaceCode, HomeOf>>);
+
+/// The district's and local level's names and the ward number of a home, as the matcher reads
+/// a place.
+type HomeOf = (String, String, Option<i32>);
+
+impl HomeNames {
+    fn get(&self, ward: PlaceCode) -> Option<HomeOf> {
+        self.0.lock().ok()?.get(&ward).cloned()
+    }
+
+    fn put(&self, ward: PlaceCode, names: HomeOf) {
+        if let Ok(mut map) = self.0.lock() {
+            map.insert(ward, names);
+        }
+    }
+}
+
+/// A record as the matcher reads it, with what scope and alerts need (never shown to anyone).
+#[derive(Debug, Clone)]
+pub(crate) struct LinkRow {
+    pub(crate) kind: RecordKind,
+    pub(crate) id: String,
+    pub(crate) record: setu_link::Record,
+    /// Its place code, for scope (a report's home ward).
+    pub(crate) place: String,
+    /// Who recorded it (told of a likely match).
+    pub(crate) created_by: String,
+    /// A report's status, an encounter's source, a screening's consent to share (`1`/`0`).
+    pub(crate) flag: String,
 }
 
 /// The matcher's view of a person, with the names of her home's district and local level.
@@ -833,7 +793,7 @@ fn link_record_at(
 /// the caller's transaction). False if someone changed it since. The caller has checked that
 /// the move is allowed ([`ReportStatus::can_move_to`]).
 pub(crate) async fn move_report(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut Tx,
     id: &str,
     version: i64,
     next: ReportStatus,
@@ -858,7 +818,7 @@ pub(crate) async fn move_report(
 }
 
 async fn record_status(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut Tx,
     id: &str,
     status: ReportStatus,
     on: Date,

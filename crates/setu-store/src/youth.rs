@@ -104,30 +104,31 @@ impl Store {
             return Err(StoreError::Rejected("error-required"));
         }
         let id = uuid::Uuid::new_v4().to_string();
-        let mut tx = self.pool.begin().await?;
+        let id = &id;
+        self.write(|tx, _| Box::pin(async move {
         sqlx::query(
             "INSERT INTO youth_ambassador (id, ward_code, name, sex, joined_on, trainings, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(id.clone())
         .bind(d.ward.to_string())
-        .bind(self.keys.seal("youth_ambassador", "name", &id, d.name.trim())?)
+        .bind(self.keys.seal("youth_ambassador", "name", id, d.name.trim())?)
         .bind(d.sex.as_str())
         .bind(iso(d.joined_on))
         .bind(d.trainings.max(0))
         .bind(now_text())
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         append(
-            &mut tx,
+            tx,
             by,
-            &Event::new("create", "youth-ambassador", &id)
+            &Event::new("create", "youth-ambassador", id)
                 .at(d.ward)
                 .fields(&["name", "sex", "joined_on"]),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(id)
+        );
+        Ok(())
+        })).await?;
+        Ok(id.clone())
     }
 
     /// One ambassador (sealed name), with standing on `today`.
@@ -154,19 +155,28 @@ impl Store {
             YouthStatus::Inactive => (Some(iso(since)), None),
             YouthStatus::Left => (None, Some(iso(since))),
         };
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE youth_ambassador SET inactive_since = $1, left_on = $2 WHERE id = $3")
-            .bind(inactive)
-            .bind(left)
-            .bind(id.to_string())
-            .execute(&mut *tx)
-            .await?;
-        let mut event = Event::new("update", "youth-ambassador", id)
-            .fields(&["status"])
-            .detail(status.as_str());
-        event.place = a.ward.parse().ok();
-        append(&mut tx, by, &event).await?;
-        tx.commit().await?;
+        let left = &left;
+        let inactive = &inactive;
+        let a = &a;
+        self.write(|tx, _| {
+            Box::pin(async move {
+                sqlx::query(
+                    "UPDATE youth_ambassador SET inactive_since = $1, left_on = $2 WHERE id = $3",
+                )
+                .bind(inactive)
+                .bind(left)
+                .bind(id.to_string())
+                .execute(&mut **tx)
+                .await?;
+                let mut event = Event::new("update", "youth-ambassador", id)
+                    .fields(&["status"])
+                    .detail(status.as_str());
+                event.place = a.ward.parse().ok();
+                append(tx, by, &event);
+                Ok(())
+            })
+        })
+        .await?;
         Ok(())
     }
 
@@ -253,7 +263,8 @@ impl Store {
             return Err(StoreError::Rejected("error-amount"));
         }
         let id = uuid::Uuid::new_v4().to_string();
-        let mut tx = self.pool.begin().await?;
+        let id = &id;
+        self.write(|tx, _| Box::pin(async move {
         sqlx::query(
             "INSERT INTO youth_event (id, ward_code, held_on, event_type, female_u18, male_u18, other_u18, female_18, male_18, other_18, outcome, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
@@ -270,18 +281,18 @@ impl Store {
         .bind(p.adults[2])
         .bind(d.outcome.trim().to_string())
         .bind(now_text())
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         append(
-            &mut tx,
+            tx,
             by,
-            &Event::new("create", "youth-event", &id)
+            &Event::new("create", "youth-event", id)
                 .at(d.ward)
                 .detail(d.event_type.as_str()),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(id)
+        );
+        Ok(())
+        })).await?;
+        Ok(id.clone())
     }
 
     /// How many events inside `scope` were held between two dates (inclusive), by type.
@@ -512,7 +523,8 @@ impl Store {
             return Err(StoreError::Rejected("error-required"));
         }
         let id = uuid::Uuid::new_v4().to_string();
-        let mut tx = self.pool.begin().await?;
+        let id = &id;
+        self.write(|tx, _| Box::pin(async move {
         sqlx::query(
             "INSERT INTO youth_group (id, place_code, name, formed_on, resource_centre, room_given_on, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -524,18 +536,18 @@ impl Store {
         .bind(resource_centre.map(|(r, _)| r.trim().to_string()).filter(|r| !r.is_empty()))
         .bind(resource_centre.map(|(_, d)| iso(d)))
         .bind(now_text())
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         append(
-            &mut tx,
+            tx,
             by,
-            &Event::new("create", "youth-group", &id)
+            &Event::new("create", "youth-group", id)
                 .at(place)
                 .fields(&["name", "resource_centre"]),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(id)
+        );
+        Ok(())
+        })).await?;
+        Ok(id.clone())
     }
 
     /// Youth groups inside `scope` (SQL).

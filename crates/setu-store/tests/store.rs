@@ -35,7 +35,7 @@ async fn geography_counts_match_nepal() {
 async fn migrating_twice_changes_nothing() {
     each_engine(|s| async move {
         s.migrate().await.unwrap();
-        assert_eq!(s.schema_version().await.unwrap(), 13);
+        assert_eq!(s.schema_version().await.unwrap(), 14);
         assert_eq!(s.place_counts().await.unwrap().wards, 6743);
     })
     .await;
@@ -2249,7 +2249,7 @@ async fn encounters_of_one_person_are_merged_and_a_merge_is_undone() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_register_relearns_inside_the_save_or_in_the_background() {
+async fn a_register_relearns_as_a_job_inline_or_in_the_background() {
     use setu_core::tracing::{EncounterForm, ReportForm};
     use setu_link::Task;
     each_engine(|s| async move {
@@ -2302,31 +2302,32 @@ async fn a_register_relearns_inside_the_save_or_in_the_background() {
                     .unwrap();
             }
         };
-        // A small deployment learns from 3 records a side. Inside the save by default: the
-        // model is there as soon as the save returns.
+        // A small deployment learns from 3 records a side. Jobs run inline by default (tests,
+        // the demo's build): the model is there as soon as the save returns.
         s.set_train_from(3);
         for i in 0..3 {
             save_pair(i).await;
         }
         assert_eq!(s.learned_from(Task::Link).await.unwrap(), Some(6));
-        assert_eq!(s.background_learnings(), 0, "the saves learned themselves");
-        // In the background (a server): saves go on; the register has learned again (at 12
-        // records, double the 6) once the job is done.
-        s.learn_in_background(true);
+        // In the background (a server): saves return once committed and leave their matching
+        // and the re-learning queued; nothing was learned or matched inside them.
+        s.run_jobs_in_background(true);
         for i in 3..6 {
             save_pair(i).await;
         }
-        for _ in 0..600 {
-            if !s.is_learning() {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
-        assert!(!s.is_learning(), "the background re-learning ended");
-        assert!(
-            s.background_learnings() >= 1,
-            "the save handed the learning to a background job"
+        assert_eq!(s.learned_from(Task::Link).await.unwrap(), Some(6));
+        let waiting = s.job_counts().await.unwrap();
+        assert_eq!(
+            waiting.queued, 6,
+            "one match job per saved record: {waiting:?}"
         );
+        // The worker (here drained by hand) matches them, sees the register has doubled
+        // (12 records, twice the 6) and learns again.
+        assert!(
+            s.drain_jobs().await.unwrap() >= 7,
+            "6 match jobs and a relearn job"
+        );
+        assert_eq!(s.job_counts().await.unwrap(), Default::default());
         let learned = s.learned_from(Task::Link).await.unwrap().unwrap();
         assert!(learned >= 12, "learned again from {learned} records");
     })

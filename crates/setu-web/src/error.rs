@@ -41,6 +41,14 @@ pub enum WebError {
     /// The database cannot be reached.
     #[error("database unavailable")]
     Unavailable,
+    /// More is being written than the server can store now: the client tries again after the
+    /// `Retry-After` seconds the answer carries.
+    #[error("busy")]
+    Busy,
+    /// The request is larger than allowed (a sync batch of too many records); the message id
+    /// says what the limit is.
+    #[error("too large")]
+    TooLarge(&'static str),
     /// A bug or an unexpected failure; the detail goes to the log only.
     #[error("internal error")]
     Internal(String),
@@ -68,6 +76,7 @@ impl From<StoreError> for WebError {
                     },
                 }]))
             }
+            StoreError::Busy => WebError::Busy,
             e if e.is_unavailable() => WebError::Unavailable,
             other => WebError::Internal(other.log_safe()),
         }
@@ -102,7 +111,8 @@ impl WebError {
             WebError::Conflict => StatusCode::CONFLICT,
             WebError::Unauthenticated => StatusCode::UNAUTHORIZED,
             WebError::Forbidden | WebError::CsrfRejected => StatusCode::FORBIDDEN,
-            WebError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            WebError::Unavailable | WebError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            WebError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -118,6 +128,8 @@ impl WebError {
             WebError::Forbidden => "forbidden",
             WebError::CsrfRejected => "csrf",
             WebError::Unavailable => "unavailable",
+            WebError::Busy => "busy",
+            WebError::TooLarge(_) => "too-large",
             WebError::Internal(_) => "internal",
         }
     }
@@ -140,9 +152,19 @@ impl IntoResponse for WebError {
                     message: f.message.to_string(),
                 })
                 .collect(),
+            WebError::TooLarge(message) => vec![FieldJson {
+                field: "records",
+                message: (*message).to_string(),
+            }],
             _ => Vec::new(),
         };
         let mut resp = (status, status.canonical_reason().unwrap_or("error")).into_response();
+        if matches!(self, WebError::Busy | WebError::Unavailable) {
+            resp.headers_mut().insert(
+                header::RETRY_AFTER,
+                header::HeaderValue::from(RETRY_AFTER_SECONDS),
+            );
+        }
         resp.extensions_mut().insert(ErrorBody {
             code: self.code(),
             fields,
@@ -150,6 +172,9 @@ impl IntoResponse for WebError {
         resp
     }
 }
+
+/// Seconds a client is asked to wait before trying again when the server is busy.
+pub const RETRY_AFTER_SECONDS: u32 = 2;
 
 /// The panic handler's answer: a plain 500 that [`localize_errors`] dresses.
 pub fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
@@ -171,6 +196,7 @@ pub async fn localize_errors(State(app): State<AppState>, req: Request, next: Ne
     let Some(body) = resp.extensions().get::<ErrorBody>().cloned() else {
         return resp;
     };
+    let retry_after = resp.headers().get(header::RETRY_AFTER).cloned();
     let status = resp.status();
     if status == StatusCode::UNAUTHORIZED && !api {
         let next: String = form_urlencoded::byte_serialize(here_full.as_bytes()).collect();
@@ -186,6 +212,8 @@ pub async fn localize_errors(State(app): State<AppState>, req: Request, next: Ne
         403 if body.code == "csrf" => ("error-csrf-title", "error-csrf-body"),
         403 => ("error-403-title", "error-403-body"),
         400 | 409 | 422 => ("error-400-title", "error-400-body"),
+        413 => ("error-413-title", "error-413-body"),
+        503 if body.code == "busy" => ("error-busy-title", "error-busy-body"),
         503 => ("error-503-title", "error-503-body"),
         _ => ("error-500-title", "error-500-body"),
     };
@@ -206,7 +234,11 @@ pub async fn localize_errors(State(app): State<AppState>, req: Request, next: Ne
                 "fields": fields,
             }
         });
-        return (status, axum::Json(json)).into_response();
+        let mut out = (status, axum::Json(json)).into_response();
+        if let Some(v) = retry_after {
+            out.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return out;
     }
     let title = page.t(title_id);
     let page = page.with_title(title, "");
@@ -221,5 +253,8 @@ pub async fn localize_errors(State(app): State<AppState>, req: Request, next: Ne
         header::CACHE_CONTROL,
         header::HeaderValue::from_static("no-store"),
     );
+    if let Some(v) = retry_after {
+        out.headers_mut().insert(header::RETRY_AFTER, v);
+    }
     out
 }

@@ -52,8 +52,8 @@ pub async fn run_server(config: &Config, store: Store) -> Result<()> {
         behind_tls: config.behind_tls,
         auth,
     };
-    // No save waits while the register re-learns its matching model.
-    store.learn_in_background(true);
+    // Matching and re-learning run as jobs: a save answers once it is committed.
+    let worker = store.start_worker();
     let app = setu_web::App::with_config(store.clone(), web)?;
     tracing::info!(engine = ?store.engine(), "Setu is serving on http://{addr}/");
     // No default credentials: the first start offers a one-time link for the first administrator.
@@ -62,6 +62,14 @@ pub async fn run_server(config: &Config, store: Store) -> Result<()> {
     }
     println!("Setu is serving on http://{addr}/ (Ctrl-C to stop)");
     setu_web::serve(listener, app, shutdown_signal()).await?;
+    // The worker finishes the batch it is on (a job cut short runs again at the next start).
+    store.stop_worker();
+    if tokio::time::timeout(std::time::Duration::from_secs(10), worker)
+        .await
+        .is_err()
+    {
+        tracing::warn!("the job worker did not stop in time; its jobs will run at the next start");
+    }
     store.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -495,10 +495,37 @@ async fn demo_builds_the_programme_directory_on_each_engine() {
             store.proposals(np, Some("confirmed")).await.unwrap().len(),
             1
         );
+        // The report's owner hears of the confirmed match and of the rescues proposed for her
+        // open reports; the police who rescued them and the district coordinator are alerted.
+        let kinds = |user: &'static str| {
+            let store = store.clone();
+            async move {
+                let mut k: Vec<String> = store
+                    .notifications(user)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .map(|n| n.kind)
+                    .collect();
+                k.sort();
+                k
+            }
+        };
+        let owner = kinds("lccht.nepalganj").await;
         assert_eq!(
-            store.unread_notifications("lccht.nepalganj").await.unwrap(),
-            1
+            owner.iter().filter(|k| *k == "match-confirmed").count(),
+            1,
+            "{owner:?}"
         );
+        assert!(owner.iter().any(|k| k == "match-proposed"), "{owner:?}");
+        assert!(kinds("police.jamunaha")
+            .await
+            .iter()
+            .any(|k| k == "match-alert"));
+        assert!(kinds("district.banke")
+            .await
+            .iter()
+            .any(|k| k == "match-proposed"));
         // Different people stopped at the booths are rarely proposed as one.
         assert!(queue.len() <= 10, "{} proposals", queue.len());
         // One account per role.
@@ -555,7 +582,7 @@ fn migrate_reports_the_schema_version() {
     let dir = tempfile::tempdir().unwrap();
     let out = setu(&["migrate"], dir.path());
     assert!(out.status.success());
-    assert!(String::from_utf8_lossy(&out.stdout).contains("schema version 13"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("schema version 14"));
 }
 
 #[tokio::test(flavor = "multi_thread")]

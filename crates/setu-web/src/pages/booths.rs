@@ -15,7 +15,7 @@ use setu_core::booths::{Outcome, ScreeningForm, TallyForm, SCREENING_LIST_FIELDS
 use setu_core::calendar::{iso, BsDate};
 use setu_core::community::{Participants, Sex};
 use setu_store::auth::User;
-use setu_store::booths::{ScoredScreening, SyncOutcome, SyncResult};
+use setu_store::booths::{ScoredScreening, SyncDraft, SyncItem, SyncOutcome, SyncResult};
 use setu_store::contacts::Reveal;
 use setu_store::directory::Site;
 
@@ -75,7 +75,16 @@ pub struct SyncAnswer {
 
 /// Why one record was not stored.
 enum Refused {
+    /// Fields that are wrong (message ids), answered `invalid`.
     Fields(setu_core::Invalid),
+    /// The record's booth is not one the user may record at (or not a booth), answered
+    /// `invalid` on the site field.
+    Booth,
+    /// The record could not be read at all, answered `invalid`.
+    Malformed,
+    /// Not stored now for a reason of the server's: answered `retry`, the phone keeps it.
+    Retry,
+    /// The whole request fails (the database is down, a bug).
     Web(WebError),
 }
 
@@ -95,46 +104,133 @@ impl From<setu_store::StoreError> for Refused {
                 }]))
             }
             setu_store::StoreError::UnknownReference(_) | setu_store::StoreError::NotFound => {
-                Refused::Web(WebError::NotFound)
+                Refused::Booth
             }
             other => Refused::Web(other.into()),
         }
     }
 }
 
-/// Checks, scopes and stores one record: the one path for forms and phones.
-async fn sync_record(app: &AppState, me: &User, rec: &SyncRecord) -> Result<SyncResult, Refused> {
-    let payload = rec.data.to_string();
-    match rec.kind.as_str() {
-        "tally" => {
-            let form: TallyForm =
-                serde_json::from_value(rec.data.clone()).map_err(|_| WebError::BadRequest)?;
-            let draft = form.check(today()).map_err(Refused::Fields)?;
-            scoped_booth(app, me, draft.site).await?;
-            Ok(app
-                .store
-                .sync_tally(&me.actor(), &rec.id, rec.base_version, &draft, &payload)
-                .await?)
+/// Checks records for the store, reading the risk catalogue and each booth once per batch.
+struct BatchCheck<'a> {
+    app: &'a AppState,
+    me: &'a User,
+    catalogue: Option<setu_core::risk::Catalogue>,
+    /// Booths by id: `None` when not a booth the user may record at.
+    booths: std::collections::HashMap<i64, Option<Site>>,
+}
+
+impl<'a> BatchCheck<'a> {
+    fn new(app: &'a AppState, me: &'a User) -> BatchCheck<'a> {
+        BatchCheck {
+            app,
+            me,
+            catalogue: None,
+            booths: std::collections::HashMap::new(),
         }
-        "screening" => {
-            let form: ScreeningForm =
-                serde_json::from_value(rec.data.clone()).map_err(|_| WebError::BadRequest)?;
-            let catalogue = app.store.risk_catalogue().await?;
-            let (draft, score, level) = form.check(today(), &catalogue).map_err(Refused::Fields)?;
-            scoped_booth(app, me, draft.site).await?;
-            let scored = ScoredScreening {
-                draft,
-                risk_version: catalogue.version,
-                risk_score: score,
-                risk_level: level,
-            };
-            Ok(app
-                .store
-                .sync_screening(&me.actor(), &rec.id, rec.base_version, &scored, &payload)
-                .await?)
-        }
-        _ => Err(Refused::Web(WebError::BadRequest)),
     }
+
+    /// The booth a record names, if the user may record there.
+    async fn booth(&mut self, id: i64) -> Result<Site, Refused> {
+        if let Some(known) = self.booths.get(&id) {
+            return known.clone().ok_or(Refused::Booth);
+        }
+        let site = match scoped_booth(self.app, self.me, id).await {
+            Ok(site) => Some(site),
+            Err(WebError::NotFound | WebError::Forbidden) => None,
+            Err(e) => return Err(Refused::Web(e)),
+        };
+        self.booths.insert(id, site.clone());
+        site.ok_or(Refused::Booth)
+    }
+
+    /// One record checked into what the store writes.
+    async fn item(&mut self, rec: &SyncRecord) -> Result<SyncItem, Refused> {
+        let payload = rec.data.to_string();
+        let draft = match rec.kind.as_str() {
+            "tally" => {
+                let form: TallyForm =
+                    serde_json::from_value(rec.data.clone()).map_err(|_| Refused::Malformed)?;
+                SyncDraft::Tally(form.check(today()).map_err(Refused::Fields)?)
+            }
+            "screening" => {
+                let form: ScreeningForm =
+                    serde_json::from_value(rec.data.clone()).map_err(|_| Refused::Malformed)?;
+                if self.catalogue.is_none() {
+                    self.catalogue = Some(self.app.store.risk_catalogue().await?);
+                }
+                let Some(catalogue) = self.catalogue.as_ref() else {
+                    return Err(Refused::Retry);
+                };
+                let (draft, score, level) =
+                    form.check(today(), catalogue).map_err(Refused::Fields)?;
+                SyncDraft::Screening(Box::new(ScoredScreening {
+                    draft,
+                    risk_version: catalogue.version,
+                    risk_score: score,
+                    risk_level: level,
+                }))
+            }
+            _ => return Err(Refused::Malformed),
+        };
+        let site_id = match &draft {
+            SyncDraft::Tally(d) => d.site,
+            SyncDraft::Screening(s) => s.draft.site,
+        };
+        let site = self.booth(site_id).await?;
+        Ok(SyncItem {
+            id: rec.id.clone(),
+            base_version: rec.base_version,
+            draft,
+            payload,
+            site,
+        })
+    }
+}
+
+/// Checks, scopes and stores records, all in one write: the one path for forms and phones,
+/// so a record is checked, scored, scoped and audited the same way whichever path it took.
+async fn sync_records(
+    app: &AppState,
+    me: &User,
+    recs: &[SyncRecord],
+) -> Result<Vec<Result<SyncResult, Refused>>, WebError> {
+    let mut check = BatchCheck::new(app, me);
+    let mut answers: Vec<Option<Result<SyncResult, Refused>>> = Vec::with_capacity(recs.len());
+    let mut items = Vec::new();
+    let mut slots = Vec::new();
+    for (i, rec) in recs.iter().enumerate() {
+        match check.item(rec).await {
+            Ok(item) => {
+                items.push(item);
+                slots.push(i);
+                answers.push(None);
+            }
+            Err(Refused::Web(e)) => return Err(e),
+            Err(refused) => answers.push(Some(Err(refused))),
+        }
+    }
+    let stored = app.store.sync_batch(&me.actor(), &items).await?;
+    for (slot, result) in slots.into_iter().zip(stored) {
+        answers[slot] = Some(result.map_err(|e| match e {
+            setu_store::StoreError::Rejected(_)
+            | setu_store::StoreError::NotFound
+            | setu_store::StoreError::UnknownReference(_) => Refused::from(e),
+            _ => Refused::Retry,
+        }));
+    }
+    Ok(answers
+        .into_iter()
+        .map(|a| a.unwrap_or(Err(Refused::Retry)))
+        .collect())
+}
+
+/// One record, as a batch of one.
+async fn sync_record(app: &AppState, me: &User, rec: &SyncRecord) -> Result<SyncResult, Refused> {
+    sync_records(app, me, std::slice::from_ref(rec))
+        .await?
+        .pop()
+        .unwrap_or(Err(Refused::Retry))
 }
 
 /// A booth the user may write records for (404 when outside their scope or not a booth).
@@ -162,50 +258,73 @@ pub struct SyncBatch {
 /// The most records one batch may carry.
 pub const MAX_BATCH: usize = 500;
 
-/// `POST /api/v1/sync`: stores each record once, whatever the order and however often sent.
+/// `POST /api/v1/sync`: stores each record once, whatever the order and however often sent,
+/// the whole batch in one write. Each record gets its own answer: `created`, `updated`,
+/// `unchanged`, `conflict`, `invalid` (with the fields' messages) or `retry` (not stored now:
+/// send it again). A batch over the limit is refused whole with 413; a server that is storing
+/// more than it can answers 503 with `Retry-After`.
 pub async fn sync_api(
     State(app): State<AppState>,
     page: Page,
     SignedIn(me): SignedIn,
-    Json(batch): Json<SyncBatch>,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Json<serde_json::Value>, WebError> {
     allow(&me, Capability::WriteRecords, None, false)?;
+    let body = body.map_err(|_| WebError::TooLarge("error-batch-too-large"))?;
+    let batch: SyncBatch = serde_json::from_slice(&body).map_err(|_| {
+        WebError::Invalid(setu_core::Invalid(vec![setu_core::FieldError {
+            field: "records",
+            message: "error-bad-json",
+        }]))
+    })?;
     if batch.records.len() > MAX_BATCH {
-        return Err(WebError::BadRequest);
+        return Err(WebError::TooLarge("error-batch-too-large"));
     }
-    let mut results = Vec::with_capacity(batch.records.len());
-    for rec in &batch.records {
-        let answer = match sync_record(&app, &me, rec).await {
-            Ok(r) => SyncAnswer {
-                id: r.id,
-                outcome: outcome_name(r.outcome).into(),
-                version: r.version,
-                conflict: r.conflict,
-                errors: Vec::new(),
-            },
-            Err(Refused::Fields(inv)) => SyncAnswer {
-                id: rec.id.clone(),
-                outcome: "invalid".into(),
-                version: 0,
-                conflict: None,
-                errors: inv
-                    .0
-                    .iter()
-                    .map(|f| (f.field.to_string(), page.t(f.message)))
-                    .collect(),
-            },
-            Err(Refused::Web(WebError::NotFound)) => SyncAnswer {
-                id: rec.id.clone(),
-                outcome: "invalid".into(),
-                version: 0,
-                conflict: None,
-                errors: vec![("site".into(), page.t("error-place-out-of-scope"))],
-            },
-            Err(Refused::Web(e)) => return Err(e),
-        };
-        results.push(answer);
+    let results = sync_records(&app, &me, &batch.records).await?;
+    let answers: Vec<SyncAnswer> = batch
+        .records
+        .iter()
+        .zip(results)
+        .map(|(rec, result)| answer(&page, rec, result))
+        .collect();
+    Ok(Json(serde_json::json!({ "results": answers })))
+}
+
+/// The answer for one record of a batch.
+fn answer(page: &Page, rec: &SyncRecord, result: Result<SyncResult, Refused>) -> SyncAnswer {
+    let refused = |outcome: &str, errors: Vec<(String, String)>| SyncAnswer {
+        id: rec.id.clone(),
+        outcome: outcome.into(),
+        version: 0,
+        conflict: None,
+        errors,
+    };
+    match result {
+        Ok(r) => SyncAnswer {
+            id: r.id,
+            outcome: outcome_name(r.outcome).into(),
+            version: r.version,
+            conflict: r.conflict,
+            errors: Vec::new(),
+        },
+        Err(Refused::Fields(inv)) => refused(
+            "invalid",
+            inv.0
+                .iter()
+                .map(|f| (f.field.to_string(), page.t(f.message)))
+                .collect(),
+        ),
+        Err(Refused::Booth) => refused(
+            "invalid",
+            vec![("site".into(), page.t("error-place-out-of-scope"))],
+        ),
+        Err(Refused::Malformed) => {
+            refused("invalid", vec![(String::new(), page.t("error-bad-record"))])
+        }
+        Err(Refused::Retry | Refused::Web(_)) => {
+            refused("retry", vec![(String::new(), page.t("error-not-stored"))])
+        }
     }
-    Ok(Json(serde_json::json!({ "results": results })))
 }
 
 fn outcome_name(o: SyncOutcome) -> &'static str {
@@ -293,6 +412,9 @@ async fn post_form(
             )
             .await
         }
+        Err(Refused::Booth) => Err(WebError::NotFound),
+        Err(Refused::Malformed) => Err(WebError::BadRequest),
+        Err(Refused::Retry) => Err(WebError::Busy),
         Err(Refused::Web(e)) => Err(e),
     }
 }
@@ -620,6 +742,9 @@ pub async fn resolve(
             match sync_record(&app, &me, &rec).await {
                 Ok(_) => {}
                 Err(Refused::Fields(inv)) => return Err(WebError::Invalid(inv)),
+                Err(Refused::Booth) => return Err(WebError::NotFound),
+                Err(Refused::Malformed) => return Err(WebError::BadRequest),
+                Err(Refused::Retry) => return Err(WebError::Busy),
                 Err(Refused::Web(e)) => return Err(e),
             }
         }
