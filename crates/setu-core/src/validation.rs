@@ -61,6 +61,19 @@ impl Checker {
         }
     }
 
+    /// An optional telephone number (an office line or a mobile): digits, spaces, `+`, `-` and
+    /// brackets only, at most 30 characters.
+    pub fn optional_phone(&mut self, field: &'static str, value: &str) -> Option<String> {
+        let phone = self.optional_text(field, value, 30)?;
+        if !phone
+            .chars()
+            .all(|ch| ch.is_ascii_digit() || " +-()".contains(ch))
+        {
+            self.fail(field, "error-phone");
+        }
+        Some(phone)
+    }
+
     /// Finishes: the value if nothing failed, otherwise every error at once.
     pub fn finish<T>(self, value: T) -> Result<T, Invalid> {
         if self.0.is_empty() {

@@ -35,6 +35,8 @@ pub struct Committee {
     pub place_ne: Option<String>,
     /// Formed (or re-formed) on, ISO.
     pub formed_on: Option<String>,
+    /// The office telephone (not personal: an alert at a booth gives it to call).
+    pub phone: Option<String>,
     /// The records its status is computed from (current fiscal year).
     #[serde(skip)]
     pub facts: StatusFacts,
@@ -217,7 +219,7 @@ pub struct ActivityDraft {
     pub budget_line: Option<String>,
 }
 
-const COMMITTEE_COLUMNS: &str = "c.id, c.kind, c.place_code, c.formed_on, p.name_en AS place_en, p.name_ne AS place_ne, \
+const COMMITTEE_COLUMNS: &str = "c.id, c.kind, c.place_code, c.formed_on, c.phone, p.name_en AS place_en, p.name_ne AS place_ne, \
      (SELECT MAX(m.held_on) FROM committee_meeting m WHERE m.committee_id = c.id AND m.held_on <= $1) AS last_meeting, \
      (SELECT COUNT(*) FROM plan_activity a WHERE a.committee_id = c.id AND a.fiscal_year = CAST($2 AS BIGINT)) AS activities, \
      (SELECT CAST(COALESCE(SUM(b.allocated), 0) AS BIGINT) FROM budget_line b WHERE b.committee_id = c.id AND b.fiscal_year = CAST($2 AS BIGINT)) AS allocated";
@@ -231,6 +233,7 @@ impl Store {
         place: PlaceCode,
         organisation_id: Option<i64>,
         formed_on: Option<Date>,
+        phone: Option<String>,
     ) -> Result<i64> {
         let level_ok = matches!(
             (kind, place),
@@ -245,6 +248,7 @@ impl Store {
             .ok_or(StoreError::UnknownReference("place"))?;
         let now = now_text();
         let now = &now;
+        let phone = phone.as_deref();
         self.write(|tx, _| Box::pin(async move {
         let taken: Option<i64> =
             sqlx::query_scalar("SELECT id FROM committee WHERE kind = $1 AND place_code = $2")
@@ -256,13 +260,14 @@ impl Store {
             return Err(StoreError::Rejected("error-committee-exists"));
         }
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO committee (kind, place_code, organisation_id, formed_on, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+            "INSERT INTO committee (kind, place_code, organisation_id, formed_on, phone, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
         )
         .bind(kind.as_str())
         .bind(place.to_string())
         .bind(organisation_id)
         .bind(formed_on.map(iso))
+        .bind(phone)
         .bind(now)
         .fetch_one(&mut **tx)
         .await?;
@@ -273,6 +278,7 @@ impl Store {
                 "kind",
                 "place",
                 "formed_on",
+                "phone",
             ]),
         );
         Ok(id)
@@ -831,6 +837,7 @@ fn committee_from_row(r: &AnyRow, today: Date) -> Result<Committee> {
         place_en: r.try_get("place_en")?,
         place_ne: r.try_get("place_ne")?,
         formed_on: r.try_get("formed_on")?,
+        phone: r.try_get("phone")?,
         facts,
         status: state,
         criteria,

@@ -55,9 +55,45 @@ pub struct Notification {
     pub kind: String,
     /// The record it is about (an id).
     pub subject: String,
+    /// What `subject` is: `screening`, `encounter`, `report` or `proposal`.
+    pub subject_kind: String,
     pub created_at: String,
     pub read_at: Option<String>,
+    /// Whom to call, for an alert at a booth: the committee of the report's local level (or,
+    /// where it has none, of its district). Never anything of the report itself.
+    pub contact: Option<CommitteeContact>,
 }
+
+/// The committee a booth worker is asked to call about a possible match.
+#[derive(Debug, Clone, Serialize)]
+pub struct CommitteeContact {
+    /// `lccht` or `dccht`.
+    pub kind: String,
+    /// The local level (or district) in English and Nepali.
+    pub place_en: Option<String>,
+    pub place_ne: Option<String>,
+    /// The committee's office telephone, when it gave one.
+    pub phone: Option<String>,
+}
+
+/// The notifications' columns: the subject's kind is looked up (a notification stores an id
+/// only) and the committee to call is joined by the place the alert was raised for.
+const NOTIFICATION_QUERY: &str = "SELECT n.id, n.kind, n.subject, n.created_at, n.read_at, \
+     CASE WHEN n.kind IN ('match-proposed') THEN 'proposal' \
+          WHEN n.kind = 'match-confirmed' THEN 'report' \
+          WHEN EXISTS (SELECT 1 FROM screening s WHERE s.id = n.subject) THEN 'screening' \
+          WHEN EXISTS (SELECT 1 FROM tracing_encounter e WHERE e.id = n.subject) THEN 'encounter' \
+          ELSE '' END AS subject_kind, \
+     CASE WHEN l.id IS NOT NULL THEN 'lccht' WHEN d.id IS NOT NULL THEN 'dccht' END AS committee_kind, \
+     CASE WHEN l.id IS NOT NULL THEN lp.name_en ELSE dp.name_en END AS committee_place_en, \
+     CASE WHEN l.id IS NOT NULL THEN lp.name_ne ELSE dp.name_ne END AS committee_place_ne, \
+     CASE WHEN l.id IS NOT NULL THEN l.phone ELSE d.phone END AS committee_phone \
+     FROM notification n \
+     LEFT JOIN committee l ON l.kind = 'lccht' AND l.place_code = n.place_code \
+     LEFT JOIN place lp ON lp.code = n.place_code \
+     LEFT JOIN committee d ON d.kind = 'dccht' AND d.place_code = substr(n.place_code, 1, 3) \
+     LEFT JOIN place dp ON dp.code = substr(n.place_code, 1, 3) \
+     WHERE n.username = $1";
 
 fn parse_evidence(text: &str) -> Vec<Evidence> {
     text.split(';')
@@ -439,27 +475,51 @@ impl Store {
         })
     }
 
-    /// A user's notifications, newest first.
+    /// A user's notifications, newest first (the latest 200).
     pub async fn notifications(&self, username: &str) -> Result<Vec<Notification>> {
-        let rows = sqlx::query(
-            "SELECT id, kind, subject, created_at, read_at FROM notification WHERE username = $1 \
-             ORDER BY created_at DESC, id",
-        )
-        .bind(username.to_string())
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Notification {
-                    id: r.try_get("id")?,
-                    kind: r.try_get("kind")?,
-                    subject: r.try_get("subject")?,
-                    created_at: r.try_get("created_at")?,
-                    read_at: r.try_get("read_at")?,
-                })
-            })
-            .collect()
+        let sql = format!("{NOTIFICATION_QUERY} ORDER BY n.created_at DESC, n.id LIMIT 200");
+        self.notifications_where(&sql, username).await
     }
+
+    /// A user's unread alerts of a possible match (the capture page shows them, and the phone
+    /// asks for them after a sync), newest first.
+    pub async fn unread_alerts(&self, username: &str) -> Result<Vec<Notification>> {
+        let sql = format!(
+            "{NOTIFICATION_QUERY} AND n.kind = 'match-alert' AND n.read_at IS NULL \
+             ORDER BY n.created_at DESC, n.id LIMIT 20"
+        );
+        self.notifications_where(&sql, username).await
+    }
+
+    async fn notifications_where(&self, sql: &str, username: &str) -> Result<Vec<Notification>> {
+        let rows = sqlx::query(sql)
+            .bind(username.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(notification_from_row).collect()
+    }
+}
+
+fn notification_from_row(r: &AnyRow) -> Result<Notification> {
+    let committee: Option<String> = r.try_get("committee_kind")?;
+    let contact = match committee {
+        Some(kind) => Some(CommitteeContact {
+            kind,
+            place_en: r.try_get("committee_place_en")?,
+            place_ne: r.try_get("committee_place_ne")?,
+            phone: r.try_get("committee_phone")?,
+        }),
+        None => None,
+    };
+    Ok(Notification {
+        id: r.try_get("id")?,
+        kind: r.try_get("kind")?,
+        subject: r.try_get("subject")?,
+        subject_kind: r.try_get("subject_kind")?,
+        created_at: r.try_get("created_at")?,
+        read_at: r.try_get("read_at")?,
+        contact,
+    })
 }
 
 /// Every record of every kind linked to `person`.

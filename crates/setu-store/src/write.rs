@@ -556,3 +556,37 @@ impl AuditCursor {
         self.pending.truncate(mark.pending);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+    use super::*;
+    use crate::crypto::Keyring;
+    use crate::ConnectOptions;
+
+    /// A write started from inside another would wait for the lock its own caller holds: it
+    /// is refused at once instead, and the store keeps writing.
+    #[tokio::test]
+    async fn a_write_inside_another_is_refused_not_deadlocked() {
+        let dir = std::env::temp_dir().join(format!("setu-nested-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut o = ConnectOptions::new(format!("sqlite://{}", dir.join("t.db").display()));
+        o.keys = std::sync::Arc::new(Keyring::ephemeral());
+        let store = Store::open(&o).await.unwrap();
+        let inner = store.clone();
+        let outer = store.write(move |_tx, _| {
+            let inner = inner.clone();
+            Box::pin(async move { inner.write(|_tx, _| Box::pin(async { Ok(()) })).await })
+        });
+        let result = tokio::time::timeout(Duration::from_secs(10), outer)
+            .await
+            .expect("a nested write must not deadlock");
+        assert!(matches!(result, Err(StoreError::NestedWrite)), "{result:?}");
+        store
+            .write(|_tx, _| Box::pin(async { Ok(()) }))
+            .await
+            .unwrap();
+        store.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -738,6 +738,7 @@ async fn committee_status_is_computed_from_meetings_plans_and_budget() {
                 PlaceCode::LocalLevel(51106),
                 None,
                 Some(date!(2019 - 08 - 01)),
+                None,
             )
             .await
             .unwrap();
@@ -746,6 +747,7 @@ async fn committee_status_is_computed_from_meetings_plans_and_budget() {
                 &sys(),
                 CommitteeKind::Lccht,
                 PlaceCode::LocalLevel(51106),
+                None,
                 None,
                 None
             )
@@ -757,6 +759,7 @@ async fn committee_status_is_computed_from_meetings_plans_and_budget() {
                 &sys(),
                 CommitteeKind::Dccht,
                 PlaceCode::LocalLevel(51106),
+                None,
                 None,
                 None
             )
@@ -1397,6 +1400,7 @@ async fn youth_groups_and_activities_paid_from_a_budget_line() {
                 PlaceCode::LocalLevel(51106),
                 None,
                 None,
+                None,
             )
             .await
             .unwrap();
@@ -1405,6 +1409,7 @@ async fn youth_groups_and_activities_paid_from_a_budget_line() {
                 &sys(),
                 CommitteeKind::Lccht,
                 PlaceCode::LocalLevel(51102),
+                None,
                 None,
                 None,
             )
@@ -2427,6 +2432,26 @@ async fn a_booth_screening_is_matched_against_the_register() {
             (RecordKind::Report, rid.as_str())
         );
         assert!(p.probability >= 0.5, "{}", p.probability);
+        // Whoever recorded her is alerted once; matching her again (a job run a second time
+        // after a crash) proposes nothing new and alerts nobody again.
+        let alerts = s.unread_alerts("system:booth.worker").await.unwrap();
+        assert_eq!(alerts.len(), 1, "{alerts:?}");
+        assert_eq!(alerts[0].subject, sid);
+        let told = s.notifications("system:booth.worker").await.unwrap().len();
+        assert!(s
+            .propose_matches(&sys, RecordKind::Screening, &sid)
+            .await
+            .unwrap()
+            .is_empty());
+        let again = s
+            .proposals(Scope::Place(PlaceCode::District(511)), Some("proposed"))
+            .await
+            .unwrap();
+        assert_eq!(again.len(), queue.len());
+        assert_eq!(
+            s.notifications("system:booth.worker").await.unwrap().len(),
+            told
+        );
         // Confirmed: the screening and the report are one person.
         s.decide_proposal(&sys, &p.id, true).await.unwrap();
         let person = s.person_of(RecordKind::Report, &rid).await.unwrap();
@@ -2497,4 +2522,98 @@ async fn a_booth_screening_is_matched_against_the_register() {
             .is_empty());
     })
     .await;
+}
+
+// ---- writes under load (issue 12) ----
+
+/// Many writers at once, on each engine: none fails because another is under way, and they
+/// share commits (group commit) rather than each paying for its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn many_writers_at_once_all_succeed_and_share_commits() {
+    each_engine(|s| async move {
+        let before = s.write_stats();
+        let tasks: Vec<_> = (0..32)
+            .map(|w| {
+                let s = s.clone();
+                tokio::spawn(async move {
+                    for i in 0..10 {
+                        s.create_organisation(
+                            &sys(),
+                            &form(&format!("Writer {w}-{i}"), "ngo", "51106")
+                                .to_org()
+                                .unwrap(),
+                        )
+                        .await
+                        .unwrap();
+                    }
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let after = s.write_stats();
+        assert_eq!(after.writes - before.writes, 320);
+        assert!(after.commits - before.commits <= 320);
+        let all = s.organisations(&DirectoryFilter::default()).await.unwrap();
+        assert_eq!(
+            all.iter()
+                .filter(|o| o.name_en.starts_with("Writer "))
+                .count(),
+            320
+        );
+        eprintln!(
+            "320 writes in {} commits, {} retries",
+            after.commits - before.commits,
+            after.retries - before.retries
+        );
+    })
+    .await;
+}
+
+/// A full write queue turns new writers away at once with `Busy` (the web answers 503 with
+/// Retry-After) instead of letting them pile up; once there is room, writes go through.
+#[tokio::test]
+async fn a_full_write_queue_answers_busy_and_recovers() {
+    each_engine(|s| async move {
+        s.set_write_queue_limit(0);
+        let refused = s
+            .create_organisation(&sys(), &form("Too many", "ngo", "51106").to_org().unwrap())
+            .await;
+        assert!(matches!(refused, Err(StoreError::Busy)), "{refused:?}");
+        assert_eq!(s.write_stats().refused, 1);
+        s.set_write_queue_limit(4096);
+        s.create_organisation(
+            &sys(),
+            &form("Room again", "ngo", "51106").to_org().unwrap(),
+        )
+        .await
+        .unwrap();
+    })
+    .await;
+}
+
+/// The SQLite database, its WAL and shared-memory files, and backups are readable by their
+/// owner only, whatever the umask.
+#[cfg(unix)]
+#[tokio::test]
+async fn database_files_and_backups_are_for_their_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let db = setu_testkit::sqlite();
+    let s = Store::open(&db.options()).await.unwrap();
+    s.create_organisation(&sys(), &form("Private", "ngo", "51106").to_org().unwrap())
+        .await
+        .unwrap();
+    let dir = db.dir.as_ref().unwrap().path().to_path_buf();
+    let backup = dir.join("backup.db");
+    s.backup_to(&backup).await.unwrap();
+    for name in ["setu.db", "setu.db-wal", "setu.db-shm", "backup.db"] {
+        let path = dir.join(name);
+        let mode = std::fs::metadata(&path)
+            .unwrap_or_else(|e| panic!("{name}: {e}"))
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{name} is {:o}", mode & 0o777);
+    }
+    s.close().await;
 }

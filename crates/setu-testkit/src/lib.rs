@@ -277,3 +277,163 @@ pub mod http {
         }
     }
 }
+
+/// An asynchronous HTTP/1.1 client that keeps its connection open, for many concurrent clients
+/// against a real server: the concurrency test, the crash drill and the write benchmark.
+pub mod load {
+    use std::time::Duration;
+
+    use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+    use tokio::net::TcpStream;
+
+    /// One answer.
+    #[derive(Debug, Clone)]
+    pub struct Reply {
+        /// The status code.
+        pub status: u16,
+        /// `Retry-After`, in seconds, if the server asked to wait.
+        pub retry_after: Option<u64>,
+        /// The body.
+        pub body: Vec<u8>,
+    }
+
+    impl Reply {
+        /// The body as text.
+        pub fn text(&self) -> String {
+            String::from_utf8_lossy(&self.body).into_owned()
+        }
+    }
+
+    /// A connection to one server, reopened when the server closed it.
+    #[derive(Debug)]
+    pub struct Client {
+        addr: String,
+        conn: Option<BufReader<TcpStream>>,
+        /// Longest wait for one answer.
+        pub timeout: Duration,
+    }
+
+    impl Client {
+        /// A client for `addr` (`127.0.0.1:port`); connects on first use.
+        pub fn new(addr: &str) -> Client {
+            Client {
+                addr: addr.to_string(),
+                conn: None,
+                timeout: Duration::from_secs(30),
+            }
+        }
+
+        /// Sends one request and reads its answer. On any error the connection is dropped, so
+        /// the next request opens a fresh one.
+        pub async fn send(
+            &mut self,
+            method: &str,
+            path: &str,
+            headers: &[(&str, &str)],
+            body: &[u8],
+        ) -> std::io::Result<Reply> {
+            let timeout = self.timeout;
+            let result = tokio::time::timeout(timeout, self.exchange(method, path, headers, body))
+                .await
+                .unwrap_or_else(|_| Err(std::io::Error::other("timed out")));
+            if result.is_err() {
+                self.conn = None;
+            }
+            result
+        }
+
+        /// POSTs a JSON `body` to `path` with a bearer `token`, as a phone syncing does.
+        pub async fn post_json(
+            &mut self,
+            path: &str,
+            token: &str,
+            body: &[u8],
+        ) -> std::io::Result<Reply> {
+            let auth = format!("Bearer {token}");
+            let headers = [
+                ("Authorization", auth.as_str()),
+                ("Content-Type", "application/json"),
+            ];
+            self.send("POST", path, &headers, body).await
+        }
+
+        async fn exchange(
+            &mut self,
+            method: &str,
+            path: &str,
+            headers: &[(&str, &str)],
+            body: &[u8],
+        ) -> std::io::Result<Reply> {
+            if self.conn.is_none() {
+                let stream = TcpStream::connect(&self.addr).await?;
+                stream.set_nodelay(true)?;
+                self.conn = Some(BufReader::new(stream));
+            }
+            let Some(conn) = self.conn.as_mut() else {
+                return Err(std::io::Error::other("no connection"));
+            };
+            let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\n", self.addr);
+            for (k, v) in headers {
+                head.push_str(&format!("{k}: {v}\r\n"));
+            }
+            head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+            let mut request = head.into_bytes();
+            request.extend_from_slice(body);
+            conn.get_mut().write_all(&request).await?;
+            read_reply(conn).await
+        }
+    }
+
+    async fn read_reply(conn: &mut BufReader<TcpStream>) -> std::io::Result<Reply> {
+        let mut line = String::new();
+        if conn.read_line(&mut line).await? == 0 {
+            return Err(std::io::Error::other("connection closed"));
+        }
+        let status = line
+            .split_whitespace()
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .ok_or_else(|| std::io::Error::other("no status line"))?;
+        let (mut length, mut chunked, mut retry_after) = (None, false, None);
+        loop {
+            line.clear();
+            conn.read_line(&mut line).await?;
+            let l = line.trim_end();
+            if l.is_empty() {
+                break;
+            }
+            if let Some((k, v)) = l.split_once(':') {
+                let (k, v) = (k.trim().to_ascii_lowercase(), v.trim());
+                match k.as_str() {
+                    "content-length" => length = v.parse::<usize>().ok(),
+                    "transfer-encoding" => chunked = v.eq_ignore_ascii_case("chunked"),
+                    "retry-after" => retry_after = v.parse().ok(),
+                    _ => {}
+                }
+            }
+        }
+        let mut body = Vec::new();
+        if chunked {
+            loop {
+                line.clear();
+                conn.read_line(&mut line).await?;
+                let size = usize::from_str_radix(line.trim(), 16)
+                    .map_err(|_| std::io::Error::other("bad chunk"))?;
+                let mut chunk = vec![0; size + 2];
+                conn.read_exact(&mut chunk).await?;
+                if size == 0 {
+                    break;
+                }
+                body.extend_from_slice(&chunk[..size]);
+            }
+        } else if let Some(n) = length {
+            body.resize(n, 0);
+            conn.read_exact(&mut body).await?;
+        }
+        Ok(Reply {
+            status,
+            retry_after,
+            body,
+        })
+    }
+}

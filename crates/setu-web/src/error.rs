@@ -231,6 +231,7 @@ pub async fn localize_errors(State(app): State<AppState>, req: Request, next: Ne
                 "status": status.as_u16(),
                 "code": body.code,
                 "message": page.t(title_id),
+                "detail": page.t(text_id),
                 "fields": fields,
             }
         });

@@ -184,6 +184,7 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         r(Method::POST, "/tracing/matches/{id}/undo", Needs(ConfirmMatches), S::Proposal, post(matches::undo)),
         r(Method::GET, "/notifications", SignedIn, S::None, get(notifications::notifications)),
         r(Method::POST, "/notifications/read", SignedIn, S::None, post(notifications::notifications_read)),
+        r(Method::GET, "/api/v1/alerts", SignedIn, S::None, get(notifications::alerts_api)),
         r(Method::POST, "/api/v1/tracing/reports", Needs(WriteRecords), S::NewAtPlace, post(tracing::api_report_create)),
         r(Method::POST, "/api/v1/tracing/encounters", Needs(WriteRecords), S::NewAtPlace, post(tracing::api_encounter_create)),
         r(Method::GET, "/api/v1/tracing/matches", Needs(ConfirmMatches), S::None, get(matches::api_matches)),

@@ -517,6 +517,8 @@ pub struct CapturePage<'a> {
     /// (week starting, informed, of them under 18), newest first
     pub weeks: Vec<(String, String, String)>,
     pub can_screen: bool,
+    /// Unread alerts of a possible match for the signed-in booth worker.
+    pub alerts: Vec<crate::pages::notifications::Told>,
     pub notice: Option<String>,
     /// A refused record to put back into its form (JSON).
     pub again: Option<String>,
@@ -780,6 +782,5 @@ pub struct MatchPage<'a> {
 #[template(path = "notifications.html")]
 pub struct NotificationsPage<'a> {
     pub p: &'a Page,
-    /// (text, link, day, unread)
-    pub rows: Vec<(String, String, String, bool)>,
+    pub rows: Vec<crate::pages::notifications::Told>,
 }

@@ -132,8 +132,12 @@
     sync();
   }
 
+  // After a 503 or 429 the server says when to come back (Retry-After); until then nothing is
+  // resent, and the page says the server is busy rather than failing.
+  var notBefore = 0;
+
   function sync() {
-    if (sending || !navigator.onLine) return;
+    if (sending || !navigator.onLine || Date.now() < notBefore) return;
     var q = load();
     var batch = q.filter(function (r) { return r.state !== "sent" && r.state !== "conflict" && r.state !== "invalid"; });
     if (!batch.length) return;
@@ -143,21 +147,84 @@
       headers: { "Content-Type": "application/json", "X-CSRF-Token": root.getAttribute("data-csrf") },
       body: JSON.stringify({ records: batch.map(function (r) { return { kind: r.kind, id: r.id, base_version: r.base_version, data: r.data }; }) })
     }).then(function (res) {
+      if (res.status === 503 || res.status === 429) {
+        var wait = parseInt(res.headers.get("Retry-After"), 10);
+        notBefore = Date.now() + (wait > 0 ? wait : 5) * 1000;
+        busy(true);
+        setTimeout(sync, notBefore - Date.now() + 50);
+        throw new Error("busy");
+      }
       if (!res.ok) throw new Error(String(res.status));
+      busy(false);
       return res.json();
     }).then(function (body) {
       var byId = {};
+      var again = false;
       body.results.forEach(function (a) { byId[a.id] = a; });
       save(load().map(function (r) {
         var a = byId[r.id];
         if (!a) return r;
         if (a.outcome === "conflict") { r.state = "conflict"; }
         else if (a.outcome === "invalid") { r.state = "invalid"; r.errors = (a.errors || []).map(function (e) { return e[1]; }); }
-        else { r.state = "sent"; r.version = a.version; }
+        else if (a.outcome === "retry") { again = true; /* not stored yet: it stays waiting */ }
+        else { r.state = "sent"; r.version = a.version; r.at = Date.now(); }
         return r;
       }));
+      if (again) setTimeout(sync, 3000);
+      watchAlerts();
     }).catch(function () { /* offline or server away: the queue stays, the next attempt resends */ })
       .then(function () { sending = false; });
+  }
+
+  function busy(on) {
+    var el = document.getElementById("sync-busy");
+    if (el) el.hidden = !on;
+  }
+
+  // Matching runs on the server after a sync has been answered; for half a minute afterwards
+  // the page asks every three seconds whether anyone just sent may be a missing person.
+  var watchUntil = 0;
+  function watchAlerts() {
+    var idle = watchUntil < Date.now();
+    watchUntil = Date.now() + 30000;
+    if (idle) pollAlerts();
+  }
+  function pollAlerts() {
+    fetch("/api/v1/alerts", { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (res) { if (!res.ok) throw new Error(String(res.status)); return res.json(); })
+      .then(function (body) { showAlerts(body.alerts || []); })
+      .catch(function () { /* the next poll or page load shows them */ })
+      .then(function () { if (Date.now() < watchUntil) setTimeout(pollAlerts, 3000); });
+  }
+  function showAlerts(alerts) {
+    var box = document.getElementById("alerts");
+    if (!box) return;
+    // A new alert is brought into view: the worker is usually at the foot of the form.
+    var grew = alerts.length > box.querySelectorAll(".alert").length;
+    box.textContent = "";
+    alerts.forEach(function (a) {
+      var div = document.createElement("div");
+      div.className = "alert"; div.setAttribute("role", "alert");
+      var title = document.createElement("strong");
+      title.textContent = box.getAttribute("data-title");
+      div.appendChild(title);
+      var text = document.createElement("p");
+      text.textContent = a.text;
+      div.appendChild(text);
+      if (a.phone) {
+        var p = document.createElement("p");
+        var call = document.createElement("a");
+        call.className = "button call"; call.href = "tel:" + a.phone[1];
+        call.textContent = box.getAttribute("data-call") + " " + a.phone[0];
+        p.appendChild(call);
+        div.appendChild(p);
+      }
+      var help = document.createElement("p");
+      help.className = "hint"; help.textContent = box.getAttribute("data-help");
+      div.appendChild(help);
+      box.appendChild(div);
+    });
+    if (grew) box.scrollIntoView({ block: "start" });
   }
 
   function setDefaults() {

@@ -2,7 +2,7 @@
 // without a connection. Pages are fetched from the network first and the copy is refreshed;
 // the API is never cached.
 "use strict";
-var CACHE = "setu-booth-v1";
+var CACHE = "setu-booth-v2";
 var ASSETS = ["/static/setu.css", "/static/setu.js", "/static/booth.js", "/static/favicon.svg"];
 
 self.addEventListener("install", function (e) {

@@ -1130,7 +1130,7 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
                     CommitteeKind::Lccht,
                     PlaceCode::LocalLevel(ll),
                     None,
-                    None,
+                    None, None,
                 )
                 .await
                 .unwrap();
@@ -2284,6 +2284,7 @@ async fn indicators_are_computed_from_records_filtered_and_exported() {
                 PlaceCode::LocalLevel(51106),
                 None,
                 None,
+                None,
             )
             .await
             .unwrap();
@@ -2340,6 +2341,7 @@ async fn indicators_are_computed_from_records_filtered_and_exported() {
                 &sys,
                 CommitteeKind::Lccht,
                 PlaceCode::LocalLevel(51102),
+                None,
                 None,
                 None,
             )
@@ -3405,6 +3407,192 @@ async fn a_missing_girl_is_reported_found_confirmed_and_brought_home() {
             "the Makwanpur side is not opened"
         );
         assert!(page.body.contains("(hidden)"));
+    })
+    .await;
+}
+
+/// Issue 12: a girl reported missing in Nepalganj is screened at a booth. Matching runs in the
+/// background worker after the sync has answered; within ten seconds the booth worker who
+/// recorded her sees an alert (through the API the phone polls, on the capture page and in
+/// notifications) telling them to call Nepalganj's LCCHT, with its number and nothing of the
+/// report. The report's owner and the district coordinator are told to review the match.
+#[tokio::test]
+async fn a_screening_that_may_be_a_missing_girl_raises_an_alert_at_the_booth_within_ten_seconds() {
+    each_app(|app, store| async move {
+        let sys = Actor::system("test");
+        store
+            .create_committee(
+                &sys,
+                setu_core::committees::CommitteeKind::Lccht,
+                setu_core::PlaceCode::LocalLevel(51106),
+                None,
+                None,
+                Some("081-520123".into()),
+            )
+            .await
+            .unwrap();
+        let secretary = sign_in(&store, "ward.sec", Role::LcchtMemberSecretary, "51106").await;
+        let coordinator = sign_in(&store, "district.c", Role::DistrictCoordinator, "511").await;
+        let (booth, worker) = booth_and_worker(&store).await;
+        let r = post_form(
+            &app,
+            "/tracing/reports",
+            &[
+                ("reporter_name", "Hari Tamang"),
+                ("reporter_relation", "parent"),
+                ("reported_on_bs", "2081-09-10"),
+                ("given_name", "Sunita"),
+                ("family_name", "Tamang"),
+                ("sex", "female"),
+                ("age", "16"),
+                ("father_name", "Hari Tamang"),
+                ("home", "5110603"),
+                ("phone", "9841234567"),
+            ],
+            &secretary,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        store.drain_jobs().await.unwrap();
+
+        // From here on, matching runs only in the worker, as in `setu serve`.
+        let worker_task = store.start_worker();
+        let poll = |lang: &'static str| {
+            let (app, worker) = (app.clone(), worker.clone());
+            async move {
+                let r = get_as(&app, "/api/v1/alerts", lang, &worker).await;
+                assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+                serde_json::from_str::<serde_json::Value>(&r.body).unwrap()["alerts"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+            }
+        };
+        assert!(poll("en").await.is_empty(), "no alert before the screening");
+        let screening = serde_json::json!({
+            "kind": "screening", "id": "6f1c1d0e-4a43-4b7e-9d7e-2a51f0a2c001", "base_version": 0,
+            "data": {"site": booth.to_string(), "date": "2025-02-01", "time": "10:30",
+                "given_name": "SUNITA", "family_name": "Tamang", "sex": "female", "age": "17",
+                "home": "5110603", "phone": "9841234567", "consent_record": "on",
+                "outcome": "intercepted", "purpose": "work", "destination_country": "IN"}
+        });
+        let sent = std::time::Instant::now();
+        let (status, results) = sync_batch(&app, &worker, &[screening]).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(results[0].1, "created");
+        let alerts = loop {
+            let alerts = poll("en").await;
+            if !alerts.is_empty() || sent.elapsed() > std::time::Duration::from_secs(10) {
+                break alerts;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        };
+        let waited = sent.elapsed();
+        assert_eq!(alerts.len(), 1, "one alert within 10 s (waited {waited:?})");
+        eprintln!("alert at the booth {waited:?} after the sync answered");
+        let text = alerts[0]["text"].as_str().unwrap();
+        assert_eq!(
+            text,
+            "Possible match with a missing-person report: contact the LCCHT of Nepalgunj."
+                .replace("Nepalgunj", &nepalganj_en(&store).await)
+        );
+        assert_eq!(alerts[0]["phone"][1], "081-520123");
+        let body = alerts[0].to_string();
+        for secret in ["Hari", "9841234567", "tracing/reports"] {
+            assert!(!body.contains(secret), "the alert gives away {secret}");
+        }
+        // In Nepali, with Devanagari digits.
+        let ne = poll("ne").await;
+        let ne_text = ne[0]["text"].as_str().unwrap();
+        assert!(
+            ne_text.contains("स्थानीय मानव बेचबिखन नियन्त्रण समिति"),
+            "{ne_text}"
+        );
+        assert_eq!(ne[0]["phone"][0], "०८१-५२०१२३");
+        // On the capture page, and in notifications, linked to her screening.
+        let page = get_as(&app, &format!("/booths/{booth}/capture"), "en", &worker).await;
+        assert!(page.body.contains(text) && page.body.contains(r#"href="tel:081-520123""#));
+        let notes = get_as(&app, "/notifications", "en", &worker).await;
+        assert!(notes.body.contains(text));
+        assert!(notes
+            .body
+            .contains("/screenings/6f1c1d0e-4a43-4b7e-9d7e-2a51f0a2c001"));
+        // The report's owner and the district coordinator are asked to review the match.
+        for who in [&secretary, &coordinator] {
+            let notes = get_as(&app, "/notifications", "en", who).await;
+            assert!(
+                notes.body.contains("A possible match was found")
+                    && notes.body.contains("/tracing/matches/"),
+                "{}",
+                notes.body
+            );
+        }
+        // Read, the alert leaves the capture page; a resent screening raises no second one.
+        let r = post_form(&app, "/notifications/read", &[], &worker).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let again = serde_json::json!({
+            "kind": "screening", "id": "6f1c1d0e-4a43-4b7e-9d7e-2a51f0a2c001", "base_version": 0,
+            "data": {"site": booth.to_string()}
+        });
+        sync_batch(&app, &worker, &[again]).await;
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        assert!(poll("en").await.is_empty());
+        store.stop_worker();
+        worker_task.await.unwrap();
+    })
+    .await;
+}
+
+/// The English name of Nepalganj as the bundled gazetteer spells it.
+async fn nepalganj_en(store: &Store) -> String {
+    store
+        .place(setu_core::PlaceCode::LocalLevel(51106))
+        .await
+        .unwrap()
+        .unwrap()
+        .name_en
+        .unwrap_or_default()
+}
+
+/// Issue 12: a phone that sends faster than the server can store gets 503 with Retry-After
+/// (never a failure deep inside), a batch over the limit gets 413 with a message, and a body
+/// that is not JSON gets 422: each says what is wrong in the reader's language.
+#[tokio::test]
+async fn an_overloaded_oversized_or_garbled_sync_gets_a_clear_answer() {
+    each_app(|app, store| async move {
+        let (booth, worker) = booth_and_worker(&store).await;
+        let raw = |body: String, lang: &'static str| {
+            Request::post("/api/v1/sync")
+                .header(header::CONTENT_TYPE, "application/json")
+                .header(header::COOKIE, format!("setu_lang={lang}; {}", worker.cookie))
+                .header("x-csrf-token", worker.csrf.clone())
+                .body(Body::from(body))
+                .unwrap()
+        };
+        let tally = |k: usize| {
+            serde_json::json!({"kind": "tally", "id": format!("00000000-0000-4000-8000-{k:012}"),
+                "base_version": 0, "data": {"site": booth.to_string(), "date": "2025-01-01", "female_18": "3"}})
+        };
+        let one = serde_json::json!({ "records": [tally(1)] }).to_string();
+
+        store.set_write_queue_limit(0);
+        let r = send(&app, raw(one.clone(), "en")).await;
+        assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.body);
+        assert_eq!(r.headers["retry-after"], "2");
+        assert!(r.body.contains("Nothing you sent is lost"), "{}", r.body);
+        store.set_write_queue_limit(4096);
+        let (status, results) = sync_batch(&app, &worker, &[tally(1)]).await;
+        assert_eq!((status, results[0].1.as_str()), (StatusCode::OK, "created"));
+
+        let many: Vec<_> = (0..501).map(tally).collect();
+        let r = send(&app, raw(serde_json::json!({ "records": many }).to_string(), "ne")).await;
+        assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.body);
+        assert!(r.body.contains("५००"), "{}", r.body);
+        assert_eq!(store.tallies(booth, 1_000).await.unwrap().len(), 1, "nothing of it stored");
+
+        let r = send(&app, raw("{\"records\": [".into(), "en")).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(r.body.contains("not valid JSON"), "{}", r.body);
     })
     .await;
 }

@@ -139,6 +139,24 @@ async fn site(
         .await?)
 }
 
+/// The telephone area code of a committee's district (demo office numbers).
+fn area_code(place: PlaceCode) -> u32 {
+    let district = place
+        .lineage()
+        .into_iter()
+        .find_map(|p| match p {
+            PlaceCode::District(d) => Some(d),
+            _ => None,
+        })
+        .unwrap_or(0);
+    match district {
+        511 => 81, // Banke
+        312 => 57, // Makwanpur
+        113 => 25, // Sunsari
+        _ => 1,
+    }
+}
+
 /// The 13 LCCHTs and 3 DCCHTs with members, meetings, decisions, plans and budgets, so that
 /// every committee is functional (as the brief reports) and the municipalities' own share of
 /// the budget grows year by year. Dates are relative to the day the demo is built: "met in
@@ -168,6 +186,8 @@ pub async fn committees(store: &Store) -> Result<()> {
                 place,
                 None,
                 Some(date!(2019 - 08 - 20) + Duration::days(offset * 9)),
+                // Office lines with the districts' area codes (081 Banke, 057 Makwanpur, 025 Sunsari).
+                Some(format!("0{}-52{:04}", area_code(place), 1000 + offset * 37)),
             )
             .await?;
         let mut members = Vec::new();

@@ -1136,3 +1136,349 @@ fn link_names_the_line_and_column_of_a_bad_row() {
     assert!(!err.contains("panicked"));
     assert!(!out.exists(), "nothing written when the input is bad");
 }
+
+/// A booth, a booth worker with an API token, and a missing-person report its screenings may
+/// match (so that named screenings queue matching jobs), made through the store of `url`.
+/// Returns the token and the booth's id.
+async fn booth_with_token(url: &str, dir: &Path) -> (String, i64) {
+    use setu_store::audit::Actor;
+    let store = Store::open(&with_keys(url, dir)).await.unwrap();
+    let sys = Actor::system("test");
+    let booth = store
+        .create_site(
+            &sys,
+            &setu_core::directory::DirectoryForm {
+                name_en: "Drill booth".into(),
+                kind: "border-booth".into(),
+                place: "51106".into(),
+                ..Default::default()
+            }
+            .to_site()
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    let user = store
+        .create_user(
+            &sys,
+            &setu_store::auth::NewUser {
+                username: "booth.drill".into(),
+                password: PASSWORD.into(),
+                role: setu_core::access::Role::BoothWorker,
+                scope: format!("site:{booth}").parse().unwrap(),
+                full_name: None,
+            },
+        )
+        .await
+        .unwrap();
+    let token = store.create_api_token(&sys, &user.id).await.unwrap();
+    let today = setu_core::calendar::today_in_nepal();
+    let report = setu_core::tracing::ReportForm {
+        reporter_name: "Hari Tamang".into(),
+        reporter_relation: "parent".into(),
+        reported_on: "2025-01-10".into(),
+        given_name: "Sunita".into(),
+        family_name: "Tamang".into(),
+        sex: "female".into(),
+        age: "16".into(),
+        home: "5110603".into(),
+        ..Default::default()
+    };
+    store
+        .create_report(&sys, &report.check(today).unwrap())
+        .await
+        .unwrap();
+    store.close().await;
+    (token, booth)
+}
+
+const GIVEN: [&str; 16] = [
+    "Sunita", "Gita", "Anita", "Kabita", "Laxmi", "Sabita", "Kamala", "Bimala", "Puja", "Sapana",
+    "Asmita", "Rojina", "Srijana", "Manisha", "Pramila", "Rekha",
+];
+const FAMILY: [&str; 12] = [
+    "Tamang", "Thapa", "Gurung", "Shrestha", "Magar", "Rai", "BK", "Yadav", "Karki", "Limbu",
+    "Dhami", "Pariyar",
+];
+
+/// A sync batch of `n` new screenings from client `c`, batch `b`; every third is named (and
+/// queues a matching job), with names and wards that differ the way people's do.
+fn screening_batch(booth: i64, c: usize, b: usize, n: usize) -> (Vec<String>, String) {
+    let ids: Vec<String> = (0..n)
+        .map(|k| format!("00000000-0000-4000-8000-{:04}{:04}{:04}", c, b, k))
+        .collect();
+    let records: Vec<_> = ids
+        .iter()
+        .enumerate()
+        .map(|(k, id)| {
+            let mut data = serde_json::json!({"site": booth.to_string(), "date": "2025-02-01",
+                "time": "10:30", "sex": "female", "age": (15 + k % 10).to_string(),
+                "outcome": "counselled-continued", "purpose": "work", "destination_country": "IN"});
+            if k.is_multiple_of(6) {
+                // Many different people, as at a real booth (one name for all would make
+                // every screening a candidate for every other).
+                let n = c * 7919 + b * 104_729 + k;
+                data["given_name"] = GIVEN[n % GIVEN.len()].into();
+                data["family_name"] = FAMILY[(n / GIVEN.len()) % FAMILY.len()].into();
+                data["home"] = format!("51106{:02}", 1 + n % 19).into();
+                data["consent_record"] = "on".into();
+            }
+            serde_json::json!({"kind": "screening", "id": id, "base_version": 0, "data": data})
+        })
+        .collect();
+    (ids, serde_json::json!({ "records": records }).to_string())
+}
+
+/// Sends one batch; the outcomes per record, or the status if the answer was not 2xx.
+async fn sync_once(
+    client: &mut setu_testkit::load::Client,
+    token: &str,
+    body: &str,
+) -> Result<Vec<String>, String> {
+    let reply = client
+        .post_json("/api/v1/sync", token, body.as_bytes())
+        .await
+        .map_err(|e| format!("no answer: {e}"))?;
+    if !(200..300).contains(&reply.status) {
+        return Err(format!("status {}: {}", reply.status, reply.text()));
+    }
+    let v: serde_json::Value = serde_json::from_slice(&reply.body).map_err(|e| e.to_string())?;
+    Ok(v["results"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|r| r["outcome"].as_str().unwrap_or("").to_string())
+        .collect())
+}
+
+/// A figure read straight from the database (`SELECT COUNT(*) …`).
+async fn count(url: &str, sql: &str) -> i64 {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let mut c = sqlx::AnyConnection::connect(url).await.unwrap();
+    let n: i64 = sqlx::query_scalar(sql).fetch_one(&mut c).await.unwrap();
+    c.close().await.unwrap();
+    n
+}
+
+const SCREENINGS: &str = "SELECT COUNT(*) FROM screening";
+/// Named screenings whose matching job never ran (it stores their blocking keys).
+const UNMATCHED: &str = "SELECT COUNT(*) FROM screening s WHERE s.given_name IS NOT NULL \
+    AND NOT EXISTS (SELECT 1 FROM tracing_key k WHERE k.kind = 'screening' AND k.record_id = s.id)";
+
+/// Issue 12: sixteen booth phones sync at once (while the keys are rotated with `setu rekey`):
+/// every answer is 2xx, every record is created once, resending the same batches changes
+/// nothing. Before one writer took the write lock first, most of these answered 500 on SQLite.
+#[tokio::test(flavor = "multi_thread")]
+async fn sixteen_booths_sync_at_once_during_a_rekey_and_every_record_is_stored_once() {
+    for (url, db) in database_urls().await {
+        let dir = tempfile::tempdir().unwrap();
+        let (token, booth) = booth_with_token(&url, dir.path()).await;
+        let server = Server::start(
+            &["serve", "--bind", "127.0.0.1:0", "--database-url", &url],
+            dir.path(),
+            &[],
+        );
+        let (clients, batches, per) = (16, 12, 10);
+        let run = |pass: usize| {
+            let (addr, token) = (server.addr.clone(), token.clone());
+            (0..clients)
+                .map(|c| {
+                    let (addr, token) = (addr.clone(), token.clone());
+                    tokio::spawn(async move {
+                        let mut client = setu_testkit::load::Client::new(&addr);
+                        let mut outcomes = Vec::new();
+                        for b in 0..batches {
+                            let (_, body) = screening_batch(booth, c, b, per);
+                            match sync_once(&mut client, &token, &body).await {
+                                Ok(o) => outcomes.extend(o),
+                                Err(e) => panic!("pass {pass}, client {c}, batch {b}: {e}"),
+                            }
+                        }
+                        outcomes
+                    })
+                })
+                .collect::<Vec<_>>()
+        };
+        let first = run(1);
+        let rekey = {
+            let (dir, url) = (dir.path().to_path_buf(), url.clone());
+            tokio::task::spawn_blocking(move || setu(&["rekey", "--database-url", &url], &dir))
+        };
+        let mut outcomes = Vec::new();
+        for t in first {
+            outcomes.extend(t.await.unwrap());
+        }
+        let rekeyed = rekey.await.unwrap();
+        assert!(
+            rekeyed.status.success(),
+            "{}",
+            String::from_utf8_lossy(&rekeyed.stderr)
+        );
+        let total = clients * batches * per;
+        assert_eq!(outcomes.len(), total);
+        assert!(outcomes.iter().all(|o| o == "created"), "{outcomes:?}");
+        // The same batches again, all at once: nothing new.
+        let mut again = Vec::new();
+        for t in run(2) {
+            again.extend(t.await.unwrap());
+        }
+        assert!(again.iter().all(|o| o == "unchanged"), "{again:?}");
+        let stored = count(&url, SCREENINGS).await;
+        assert_eq!(
+            stored,
+            i64::try_from(total).unwrap(),
+            "each record once on {url}"
+        );
+        assert!(server.terminate().success());
+        db.cleanup().await;
+    }
+}
+
+/// Issue 12's crash drill: 50 times, `setu serve` is killed with SIGKILL while four phones sync
+/// named screenings (which queue matching jobs), and started again. Then every record that was
+/// acknowledged is there, the SQLite file passes `PRAGMA integrity_check`, every interrupted
+/// matching job has run, and replaying every batch ever sent creates nothing twice.
+#[tokio::test(flavor = "multi_thread")]
+async fn fifty_kill_9_cycles_under_sync_lose_nothing_and_duplicate_nothing() {
+    use std::collections::HashSet;
+    for (url, db) in database_urls().await {
+        let dir = tempfile::tempdir().unwrap();
+        let (token, booth) = booth_with_token(&url, dir.path()).await;
+        let args = [
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--database-url",
+            url.as_str(),
+        ];
+        let acked = Arc::new(Mutex::new(HashSet::<String>::new()));
+        let mut sent: Vec<String> = Vec::new();
+        let mut batch_no = 0;
+        for cycle in 0..50 {
+            let server = Server::start(&args, dir.path(), &[]);
+            let phones: Vec<_> = (0..4)
+                .map(|c| {
+                    let bodies: Vec<(Vec<String>, String)> = (0..40)
+                        .map(|b| screening_batch(booth, c, batch_no + b, 6))
+                        .collect();
+                    let (addr, token, acked) =
+                        (server.addr.clone(), token.clone(), Arc::clone(&acked));
+                    tokio::spawn(async move {
+                        let mut client = setu_testkit::load::Client::new(&addr);
+                        // Every batch this phone began to send, answered or not.
+                        let mut tried = Vec::new();
+                        for (ids, body) in bodies {
+                            tried.push(body.clone());
+                            match sync_once(&mut client, &token, &body).await {
+                                Ok(outcomes) => {
+                                    assert!(
+                                        outcomes.iter().all(|o| o == "created" || o == "unchanged"),
+                                        "{outcomes:?}"
+                                    );
+                                    acked.lock().unwrap().extend(ids);
+                                }
+                                Err(_) => break, // killed
+                            }
+                        }
+                        tried
+                    })
+                })
+                .collect();
+            batch_no += 40;
+            // Let them write for a moment, then kill the server mid-write.
+            tokio::time::sleep(Duration::from_millis(150 + (cycle % 5) * 40)).await;
+            let mut child = server.child;
+            child.kill().unwrap();
+            child.wait().unwrap();
+            for phone in phones {
+                sent.extend(phone.await.unwrap());
+            }
+        }
+        let acked = acked.lock().unwrap().clone();
+        assert!(
+            acked.len() > 500,
+            "only {} records acknowledged",
+            acked.len()
+        );
+
+        let server = Server::start(&args, dir.path(), &[]);
+        let store = Store::open(&with_keys(&url, dir.path())).await.unwrap();
+        let mut missing = Vec::new();
+        for id in &acked {
+            if store
+                .screening(id, setu_store::contacts::Reveal::No)
+                .await
+                .is_err()
+            {
+                missing.push(id.clone());
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "acknowledged but lost on {url}: {missing:?}"
+        );
+        if url.starts_with("sqlite") {
+            use sqlx::Connection;
+            let mut c = sqlx::AnyConnection::connect(&url).await.unwrap();
+            let ok: String = sqlx::query_scalar("PRAGMA integrity_check")
+                .fetch_one(&mut c)
+                .await
+                .unwrap();
+            assert_eq!(ok, "ok");
+        }
+        // Interrupted jobs are claimed again once their lease runs out (15 s) and run.
+        let deadline = Instant::now() + Duration::from_secs(90);
+        loop {
+            let jobs = store.job_counts().await.unwrap();
+            if jobs.queued == 0 && jobs.running == 0 {
+                assert_eq!(jobs.failed, 0);
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "jobs left after restart: {jobs:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        let before = count(&url, SCREENINGS).await;
+        assert_eq!(
+            count(&url, UNMATCHED).await,
+            0,
+            "named screenings never matched"
+        );
+        // Every batch ever sent, once more (four phones at once): only what was never stored
+        // is created.
+        let replays: Vec<_> = sent
+            .chunks(sent.len().div_ceil(4))
+            .map(|bodies| {
+                let (addr, token, bodies) = (server.addr.clone(), token.clone(), bodies.to_vec());
+                tokio::spawn(async move {
+                    let mut client = setu_testkit::load::Client::new(&addr);
+                    let mut created = 0;
+                    for body in &bodies {
+                        let outcomes = sync_once(&mut client, &token, body).await.unwrap();
+                        created += outcomes.iter().filter(|o| *o == "created").count();
+                    }
+                    created
+                })
+            })
+            .collect();
+        let mut created = 0;
+        for replay in replays {
+            created += replay.await.unwrap();
+        }
+        let after = count(&url, SCREENINGS).await;
+        let distinct: HashSet<&String> = sent.iter().collect();
+        assert_eq!(after - before, i64::try_from(created).unwrap());
+        assert_eq!(
+            after,
+            i64::try_from(distinct.len() * 6).unwrap(),
+            "no duplicate on {url}"
+        );
+        store.close().await;
+        assert!(server.terminate().success());
+        db.cleanup().await;
+    }
+}

@@ -488,6 +488,13 @@ async fn capture_page(
     let catalogue = app.store.risk_catalogue().await?;
     let tallies = app.store.tallies(site.id, 7).await?;
     let weeks = weekly_totals(app, site.id, today(), 8).await?;
+    let alerts = app
+        .store
+        .unread_alerts(&me.username)
+        .await?
+        .iter()
+        .map(|n| crate::pages::notifications::told(&page, n))
+        .collect();
     use crate::pages::choices;
     use setu_core::booths::{Document, Payer, Purpose, Relation};
     let html = CapturePage {
@@ -540,6 +547,7 @@ async fn capture_page(
             })
             .collect(),
         can_screen: me.role.has(Capability::ReadPersonal),
+        alerts,
         notice,
         again: again.map(|r| serde_json::to_string(&r).unwrap_or_default()),
         p: &page,

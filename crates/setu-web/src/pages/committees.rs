@@ -122,6 +122,8 @@ pub struct CreateForm {
     place: String,
     #[serde(default)]
     formed_on: String,
+    #[serde(default)]
+    phone: String,
 }
 
 /// `POST /committees`
@@ -142,12 +144,16 @@ pub async fn create(
         if !can(&me, Capability::WriteRecords, Some(&target), false) {
             return Err("error-place-out-of-scope");
         }
-        Ok((kind, place, bs_date(&f.formed_on)?))
+        let mut c = setu_core::validation::Checker::default();
+        let phone = c.optional_phone("phone", &f.phone);
+        c.finish(())
+            .map_err(|e| e.0.first().map_or("error-phone", |e| e.message))?;
+        Ok((kind, place, bs_date(&f.formed_on)?, phone))
     })();
     let result = match checked {
-        Ok((kind, place, formed)) => {
+        Ok((kind, place, formed, phone)) => {
             app.store
-                .create_committee(&me.actor(), kind, place, None, formed)
+                .create_committee(&me.actor(), kind, place, None, formed, phone)
                 .await
         }
         Err(m) => Err(StoreError::Rejected(m)),

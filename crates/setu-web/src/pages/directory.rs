@@ -683,15 +683,7 @@ pub mod routes {
         let mut c = setu_core::validation::Checker::default();
         let title = c.text("title", &f.title, 100);
         let name = c.text("name", &f.name, 200);
-        let phone = c.optional_text("phone", &f.phone, 30);
-        if let Some(p) = &phone {
-            if !p
-                .chars()
-                .all(|ch| ch.is_ascii_digit() || " +-()".contains(ch))
-            {
-                c.fail("phone", "error-phone");
-            }
-        }
+        let phone = c.optional_phone("phone", &f.phone);
         if let Err(inv) = c.finish(()) {
             let msg = inv.0.first().map(|e| page.t(e.message)).unwrap_or_default();
             let status = StatusCode::UNPROCESSABLE_ENTITY;
