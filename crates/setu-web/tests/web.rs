@@ -186,6 +186,46 @@ async fn language_switch_is_remembered_and_stays_on_site() {
     .await;
 }
 
+/// Issue 13: a tab or newline in `next` led the browser to another host (browsers drop them
+/// from URLs, so `/\t/host` is `//host`), and a newline gave a 500 after a good sign-in.
+#[tokio::test]
+async fn redirects_after_a_language_change_or_sign_in_stay_on_this_site() {
+    each_app(|app, store| async move {
+        for next in [
+            "/%09/other-host/",
+            "/%0A/other-host/",
+            "/%0D%0A/x",
+            "/%20/other-host/",
+        ] {
+            let r = get(&app, &format!("/prefs?lang=en&next={next}"), "ne").await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{next}");
+            assert_eq!(r.headers[header::LOCATION], "/", "{next}");
+        }
+        sign_in(&store, "kiran", Role::Analyst, "NP").await;
+        for next in [
+            "/\t/other-host/",
+            "/\n/other-host/",
+            "/sites\r\nSet-Cookie: a=b",
+        ] {
+            let req = Request::post("/login")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(form_body(&[
+                    ("username", "kiran"),
+                    ("password", PASSWORD),
+                    ("next", next),
+                ])))
+                .unwrap();
+            let r = send(&app, req).await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{next:?}");
+            assert_eq!(r.headers[header::LOCATION], "/", "{next:?}");
+        }
+        // The login page puts a bad `next` back as the home page, not as it came.
+        let r = get(&app, "/login?next=%2F%09%2Fother-host%2F", "en").await;
+        assert!(r.body.contains(r#"name="next" value="/">"#), "{}", r.body);
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn browse_country_to_ward_in_both_languages() {
     each_engine(|app| async move {

@@ -12,7 +12,7 @@ use setu_store::StoreError;
 use crate::auth::{client_addr, Auth, SESSION_COOKIE};
 use crate::error::WebError;
 use crate::page::Page;
-use crate::pages::prefs::safe_next;
+use crate::pages::prefs::{safe_next, see_other_next};
 use crate::templates::{LoginPage, RenderHtml, SetupPage};
 use crate::AppState;
 
@@ -62,7 +62,7 @@ pub async fn submit(
     let page = page.titled("login-title", "login");
     let error = match outcome {
         Login::Ok { token, .. } => {
-            let mut resp = Redirect::to(&safe_next(Some(&f.next))).into_response();
+            let mut resp = see_other_next(Some(&f.next));
             let cookie = session_cookie(&token, app.config.behind_tls, None);
             if let Ok(v) = HeaderValue::from_str(&cookie) {
                 resp.headers_mut().insert(SET_COOKIE, v);

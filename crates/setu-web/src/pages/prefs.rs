@@ -44,13 +44,8 @@ pub async fn set_prefs(Query(q): Query<PrefsQuery>) -> Result<Response, WebError
         };
         cookies.push(format!("{AD_COOKIE}={on}; {MAX_AGE}"));
     }
-    let next = safe_next(q.next.as_deref());
-    let mut resp = (StatusCode::SEE_OTHER, "").into_response();
+    let mut resp = see_other_next(q.next.as_deref());
     let headers = resp.headers_mut();
-    headers.insert(
-        LOCATION,
-        HeaderValue::from_str(&next).unwrap_or(HeaderValue::from_static("/")),
-    );
     for c in cookies {
         if let Ok(v) = HeaderValue::from_str(&c) {
             headers.append(SET_COOKIE, v);
@@ -59,10 +54,31 @@ pub async fn set_prefs(Query(q): Query<PrefsQuery>) -> Result<Response, WebError
     Ok(resp)
 }
 
-/// Only a path on this site: no scheme, no `//host`, no backslash tricks.
+/// 303 to `next` if it is a path on this site (see [`safe_next`]), else to the home page.
+pub(crate) fn see_other_next(next: Option<&str>) -> Response {
+    let next = safe_next(next);
+    let mut resp = (StatusCode::SEE_OTHER, "").into_response();
+    resp.headers_mut().insert(
+        LOCATION,
+        HeaderValue::from_str(&next).unwrap_or(HeaderValue::from_static("/")),
+    );
+    resp
+}
+
+/// Only a path on this site: no scheme, no `//host`, no backslash tricks, and no control
+/// characters or spaces (browsers drop tabs and newlines from a URL, so `/\t/host` would become
+/// `//host`; a newline would also break the `Location` header). Capped in length.
 pub(crate) fn safe_next(next: Option<&str>) -> String {
+    let ok = |n: &str| {
+        n.starts_with('/')
+            && !n.starts_with("//")
+            && n.len() <= 2_000
+            && !n
+                .chars()
+                .any(|c| c == '\\' || c.is_control() || c.is_whitespace())
+    };
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        Some(n) if ok(n) => n.to_string(),
         _ => "/".to_string(),
     }
 }
@@ -77,5 +93,10 @@ mod tests {
         assert_eq!(safe_next(Some("https://evil.example/")), "/");
         assert_eq!(safe_next(Some("/\\evil.example")), "/");
         assert_eq!(safe_next(None), "/");
+        // Browsers drop tabs and newlines, so these would lead to another host.
+        assert_eq!(safe_next(Some("/\t/other-host/")), "/");
+        assert_eq!(safe_next(Some("/\n/other-host/")), "/");
+        assert_eq!(safe_next(Some("/ /other-host/")), "/");
+        assert_eq!(safe_next(Some("/places\r\nSet-Cookie: x=1")), "/");
     }
 }
