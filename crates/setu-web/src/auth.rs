@@ -80,7 +80,16 @@ pub async fn authenticate(State(app): State<AppState>, req: Request, next: Next)
     match authenticate_inner(&app, req).await {
         Ok(req) => {
             let auth = req.extensions().get::<Auth>().cloned();
+            let asset = req.uri().path().starts_with("/static/");
             let mut resp = next.run(req).await;
+            // What a signed-in user is shown may be personal: a shared booth phone must not keep
+            // it in its browser cache after sign-out (assets are the same for everyone).
+            if !asset && !matches!(auth, None | Some(Auth::Anonymous)) {
+                resp.headers_mut().insert(
+                    header::CACHE_CONTROL,
+                    header::HeaderValue::from_static("no-store"),
+                );
+            }
             // Error pages are drawn further out; they need to know who is reading too.
             if let Some(auth) = auth {
                 resp.extensions_mut().insert(auth);

@@ -369,6 +369,46 @@ async fn security_headers_on_every_response() {
     .await;
 }
 
+/// Issue 13: pages, API answers and exports with personal data stayed in the browser cache of
+/// a shared booth phone after sign-out.
+#[tokio::test]
+async fn nothing_a_signed_in_user_is_shown_is_kept_in_the_browser_cache() {
+    each_app(|app, store| async move {
+        let who = sign_in(&store, "coord", Role::DistrictCoordinator, "511").await;
+        for path in [
+            "/",
+            "/tracing",
+            "/booths",
+            "/api/v1/me",
+            "/api/v1/contacts",
+            "/nope",
+        ] {
+            let r = get_as(&app, path, "en", &who).await;
+            assert_eq!(r.headers[header::CACHE_CONTROL], "no-store", "{path}");
+        }
+        let user = store.user_by_name("coord").await.unwrap();
+        let token = store
+            .create_api_token(&Actor::system("test"), &user.id)
+            .await
+            .unwrap();
+        let req = Request::get("/api/v1/handovers")
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap();
+        let r = send(&app, req).await;
+        assert_eq!(r.headers[header::CACHE_CONTROL], "no-store");
+        // Assets are the same for everyone and stay cacheable.
+        let r = get_as(&app, "/static/setu.css", "en", &who).await;
+        assert_ne!(
+            r.headers
+                .get(header::CACHE_CONTROL)
+                .map(|v| v.to_str().unwrap()),
+            Some("no-store")
+        );
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn plain_pages_are_light_on_the_wire() {
     each_engine(|app| async move {
