@@ -1,4 +1,4 @@
-//! Password policy: at least 10 characters, and not a common password (the bundled list of
+//! Password policy: 10 to 256 characters, and not a common password (the bundled list of
 //! the 30,000 most common, `data/common-passwords.txt`) nor one with a few characters added.
 
 use std::collections::HashSet;
@@ -6,6 +6,10 @@ use std::sync::OnceLock;
 
 /// Shortest password accepted.
 pub const MIN_LENGTH: usize = 10;
+
+/// Longest password accepted, in characters: room for any passphrase, and a bound on the work
+/// of hashing what an anonymous visitor sends.
+pub const MAX_LENGTH: usize = 256;
 
 const LIST: &str = include_str!("../../../data/common-passwords.txt");
 
@@ -22,6 +26,9 @@ fn common() -> &'static HashSet<&'static str> {
 pub fn check(password: &str) -> Result<(), &'static str> {
     if password.chars().count() < MIN_LENGTH {
         return Err("error-password-short");
+    }
+    if password.chars().count() > MAX_LENGTH {
+        return Err("error-password-long");
     }
     let lower = password.to_lowercase();
     let set = common();

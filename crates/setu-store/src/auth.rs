@@ -179,6 +179,63 @@ pub fn check_username(name: &str) -> std::result::Result<(), &'static str> {
     }
 }
 
+/// A refused login, as it is recorded.
+#[derive(Debug, Clone, Copy)]
+struct Failure<'a> {
+    username: &'a str,
+    /// Whether an account has this name. A name that is not an account's may be a password
+    /// typed into the wrong field: it is never written to the audit trail.
+    known: bool,
+    client: &'a str,
+    /// Failures within the window, this one included.
+    by_account: i64,
+    by_client: i64,
+}
+
+impl Failure<'_> {
+    /// Counts the failure for throttling, and audits it as counts: the first failure of an
+    /// account (or from a client) in the window, and the one that reached a limit, with how
+    /// many there were. The failures in between are in the count, not one entry each.
+    async fn record(self, tx: &mut Tx, policy: &AuthPolicy) -> Result<()> {
+        sqlx::query("INSERT INTO login_failure (username, client, at) VALUES ($1, $2, $3)")
+            .bind(self.username.to_string())
+            .bind(self.client.to_string())
+            .bind(now_text())
+            .execute(&mut **tx)
+            .await?;
+        let actor = Actor {
+            id: None,
+            name: if self.known {
+                self.username.to_string()
+            } else {
+                "(no such account)".to_string()
+            },
+        };
+        let minutes = policy.window.whole_minutes();
+        let (action, detail) = if self.by_account == policy.max_failures_per_account
+            || self.by_client == policy.max_failures_per_client
+        {
+            (
+                "login-throttled",
+                format!(
+                    "client={}; {} failures for this name and {} from this client in {minutes} min",
+                    self.client, self.by_account, self.by_client
+                ),
+            )
+        } else if self.by_account == 1 || self.by_client == 1 {
+            ("login-failed", format!("client={}", self.client))
+        } else {
+            return Ok(());
+        };
+        append(
+            tx,
+            &actor,
+            &Event::new(action, "session", "-").detail(detail),
+        );
+        Ok(())
+    }
+}
+
 const USER_COLUMNS: &str = "id, username, role, scope, full_name, disabled, version, created_at";
 
 impl Store {
@@ -388,6 +445,15 @@ impl Store {
         policy: &AuthPolicy,
     ) -> Result<Login> {
         let username = username.trim().to_lowercase();
+        // Bounded before anything is read or written: no account has a name of another form,
+        // and no password is longer than the policy allows, so such an attempt cannot succeed
+        // and is answered without a trace (an anonymous flood must not fill the audit trail).
+        if check_username(&username).is_err()
+            || password.chars().count() > setu_core::password::MAX_LENGTH
+            || client.len() > 100
+        {
+            return Ok(Login::Refused);
+        }
         let since = time_text(time::OffsetDateTime::now_utc() - policy.window);
         let by_account: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM login_failure WHERE username = $1 AND at >= $2",
@@ -405,14 +471,8 @@ impl Store {
         if by_account >= policy.max_failures_per_account
             || by_client >= policy.max_failures_per_client
         {
-            self.audit(
-                &Actor {
-                    id: None,
-                    name: username.clone(),
-                },
-                &Event::new("login-throttled", "session", "-").detail(format!("client={client}")),
-            )
-            .await?;
+            // Written once, when the limit was reached (below); attempts while throttled
+            // write nothing.
             return Ok(Login::Throttled);
         }
         let row =
@@ -431,30 +491,16 @@ impl Store {
         };
         let password_ok = verify_password(password, &hash);
         let Some(id) = id.filter(|_| password_ok && !disabled) else {
-            let username = &username;
-            self.write(|tx, _| {
-                Box::pin(async move {
-                    sqlx::query(
-                        "INSERT INTO login_failure (username, client, at) VALUES ($1, $2, $3)",
-                    )
-                    .bind(username.clone())
-                    .bind(client.to_string())
-                    .bind(now_text())
-                    .execute(&mut **tx)
-                    .await?;
-                    append(
-                        tx,
-                        &Actor {
-                            id: None,
-                            name: username.clone(),
-                        },
-                        &Event::new("login-failed", "session", "-")
-                            .detail(format!("client={client}")),
-                    );
-                    Ok(())
-                })
-            })
-            .await?;
+            let failure = Failure {
+                username: &username,
+                known: row.is_some(),
+                client,
+                // Counted with this one.
+                by_account: by_account + 1,
+                by_client: by_client + 1,
+            };
+            self.write(|tx, _| Box::pin(async move { failure.record(tx, policy).await }))
+                .await?;
             return Ok(Login::Refused);
         };
         let token = random_token();

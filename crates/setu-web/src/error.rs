@@ -243,7 +243,11 @@ pub async fn localize_errors(State(app): State<AppState>, req: Request, next: Ne
     }
     let title = page.t(title_id);
     let page = page.with_title(title, "");
-    let text = page.t(text_id);
+    // What was wrong, when the error says (a form's own page shows it by the field instead).
+    let text = std::iter::once(page.t(text_id))
+        .chain(body.fields.iter().map(|f| page.t(&f.message)))
+        .collect::<Vec<_>>()
+        .join(" ");
     let html = crate::templates::ErrorPage {
         p: &page,
         text: &text,

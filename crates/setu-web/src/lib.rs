@@ -6,6 +6,7 @@ mod assets;
 pub mod auth;
 pub mod error;
 pub mod i18n;
+pub mod input;
 pub mod page;
 pub mod pages;
 pub mod routes;
@@ -90,7 +91,7 @@ fn routes() -> Router<AppState> {
 }
 
 /// Wraps `routes` in the layers every response goes through (outermost last): panics become
-/// 500s, errors become pages in the reader's language or JSON, security headers, compression,
+/// 500s, input with control characters is refused before sign-in reads it, errors become pages in the reader's language or JSON, security headers, compression,
 /// and an access log that names the route, never the path (paths carry record ids).
 pub fn with_layers(routes: Router<AppState>, app: AppState) -> Router {
     routes
@@ -99,6 +100,7 @@ pub fn with_layers(routes: Router<AppState>, app: AppState) -> Router {
             Arc::clone(&app),
             auth::authenticate,
         ))
+        .layer(middleware::from_fn(input::refuse_control_characters))
         .layer(middleware::from_fn_with_state(
             Arc::clone(&app),
             error::localize_errors,

@@ -409,6 +409,48 @@ async fn nothing_a_signed_in_user_is_shown_is_kept_in_the_browser_cache() {
     .await;
 }
 
+/// Issue 13: a NUL byte gave a 500 on PostgreSQL, without signing in (the login form, the
+/// place search); now every form, query and JSON body is checked once, before any handler.
+#[tokio::test]
+async fn control_characters_anywhere_get_a_clear_answer_never_a_500() {
+    each_app(|app, store| async move {
+        let r = get(&app, "/places/search?q=Nepal%00ganj", "ne").await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("राख्न नमिल्ने अक्षर"), "{}", r.body);
+        let req = Request::post("/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, "setu_lang=en")
+            .body(Body::from("username=ad%00min&password=x&next=%2F"))
+            .unwrap();
+        let r = send(&app, req).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("characters that cannot be stored"));
+        // A JSON body, with the NUL escaped as JSON allows, from a signed-in booth phone.
+        let (_, worker) = booth_and_worker(&store).await;
+        let req = Request::post("/api/v1/sync")
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::COOKIE, &worker.cookie)
+            .header("x-csrf-token", &worker.csrf)
+            .body(Body::from(
+                r#"{"records":[{"kind":"tally","id":"a\u0000b"}]}"#,
+            ))
+            .unwrap();
+        let r = send(&app, req).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+        assert_eq!(v["error"]["fields"][0]["field"], "input");
+        // Tabs and new lines in a note are text, and Nepali is text.
+        let r = get(
+            &app,
+            "/places/search?q=%E0%A4%A8%E0%A5%87%E0%A4%AA%E0%A4%BE%E0%A4%B2",
+            "ne",
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK);
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn plain_pages_are_light_on_the_wire() {
     each_engine(|app| async move {

@@ -75,7 +75,8 @@ pub async fn submit(
     };
     let html = LoginPage {
         p: &page,
-        username: f.username,
+        // Put back what was typed, within reason: no account's name is longer than 40.
+        username: f.username.chars().take(100).collect(),
         next: safe_next(Some(&f.next)),
         error: Some(page.t(error)),
     }
