@@ -282,6 +282,14 @@ pub struct Target {
     pub organisation: Option<i64>,
 }
 
+/// Whether a site may be shown to a reader with `scope` (`None`: not signed in). Most sites are
+/// public knowledge (a booth at a border crossing is meant to be found); a site whose location
+/// protects people ([`crate::directory::SiteKind::protects_people`]) is shown only inside the
+/// reader's scope.
+pub fn site_visible(scope: Option<Scope>, protects_people: bool, site: &Target) -> bool {
+    !protects_people || scope.is_some_and(|s| s.contains(site))
+}
+
 /// A signed-in user, as access decisions see them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {

@@ -24,6 +24,15 @@ kinds! {
     }
 }
 
+impl SiteKind {
+    /// Whether the site's location protects the people in it (a shelter or transit home is
+    /// where survivors stay): such a site is shown only to signed-in users whose scope holds
+    /// it, never to visitors or to other places' users.
+    pub fn protects_people(self) -> bool {
+        matches!(self, SiteKind::Shelter)
+    }
+}
+
 kinds! {
     /// What kind of body an organisation is.
     OrgKind {

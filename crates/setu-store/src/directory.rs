@@ -2,6 +2,7 @@
 //! stale version is refused with [`StoreError::Conflict`], never applied over the other.
 
 use serde::Serialize;
+use setu_core::access::{Scope, Target};
 use setu_core::directory::{OrgDraft, OrgKind, SiteDraft, SiteKind};
 use setu_core::PlaceCode;
 use sqlx::any::AnyRow;
@@ -60,6 +61,22 @@ pub struct Site {
     pub version: i64,
     /// Last change, UTC.
     pub updated_at: String,
+}
+
+impl Site {
+    /// Where the site is, for access decisions: its place, itself, and who runs it.
+    pub fn target(&self) -> Target {
+        Target {
+            place: Some(self.place),
+            site: Some(self.id),
+            organisation: self.organisation_id,
+        }
+    }
+
+    /// Whether a reader with `scope` (`None`: not signed in) may see that the site exists.
+    pub fn visible_to(&self, scope: Option<Scope>) -> bool {
+        setu_core::access::site_visible(scope, self.kind.protects_people(), &self.target())
+    }
 }
 
 /// Which records a directory list shows.

@@ -451,6 +451,49 @@ async fn control_characters_anywhere_get_a_clear_answer_never_a_500() {
     .await;
 }
 
+/// Issue 13: the public page of a place listed NGO shelters to anonymous visitors; a
+/// shelter's location is protection information.
+#[tokio::test]
+async fn shelters_are_shown_only_inside_the_readers_scope() {
+    each_app(|app, store| async move {
+        let sys = Actor::system("test");
+        let site = |name: &str, kind: &str| setu_core::directory::DirectoryForm {
+            name_en: name.into(),
+            kind: kind.into(),
+            place: "5110601".into(),
+            ..Default::default()
+        };
+        let shelter = store
+            .create_site(&sys, &site("Hidden Home", "shelter").to_site().unwrap())
+            .await
+            .unwrap();
+        store
+            .create_site(&sys, &site("Open Booth", "border-booth").to_site().unwrap())
+            .await
+            .unwrap();
+        let public = get(&app, "/places/51106", "en").await;
+        assert!(public.body.contains("Open Booth"));
+        assert!(!public.body.contains("Hidden Home"));
+        let inside = sign_in(&store, "banke.coord", Role::DistrictCoordinator, "511").await;
+        let outside = sign_in(&store, "mak.coord", Role::DistrictCoordinator, "312").await;
+        for (who, sees) in [(&inside, true), (&outside, false)] {
+            let place = get_as(&app, "/places/51106", "en", who).await;
+            assert_eq!(place.body.contains("Hidden Home"), sees);
+            let list = get_as(&app, "/sites", "en", who).await;
+            assert_eq!(list.body.contains("Hidden Home"), sees);
+            assert!(list.body.contains("Open Booth"));
+            let page = get_as(&app, &format!("/sites/{shelter}"), "en", who).await;
+            let expected = if sees {
+                StatusCode::OK
+            } else {
+                StatusCode::NOT_FOUND
+            };
+            assert_eq!(page.status, expected);
+        }
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn plain_pages_are_light_on_the_wire() {
     each_engine(|app| async move {

@@ -167,10 +167,18 @@ impl Record {
     }
 }
 
-async fn load(app: &AppState, dir: Dir, id: i64) -> Result<Record, WebError> {
+/// A record as `me` may see it: a site whose location protects people, outside `me`'s scope,
+/// is not found.
+async fn load(app: &AppState, me: &User, dir: Dir, id: i64) -> Result<Record, WebError> {
     Ok(match dir {
         Dir::Org => app.store.organisation(id).await?.into(),
-        Dir::Site => app.store.site(id).await?.into(),
+        Dir::Site => {
+            let site = app.store.site(id).await?;
+            if !site.visible_to(Some(me.scope)) {
+                return Err(WebError::NotFound);
+            }
+            site.into()
+        }
     })
 }
 
@@ -210,6 +218,7 @@ pub async fn list(
             .sites(&filter)
             .await?
             .into_iter()
+            .filter(|s| s.visible_to(Some(me.scope)))
             .map(Into::into)
             .collect(),
     };
@@ -262,7 +271,7 @@ pub async fn show(
     q: ShowQuery,
 ) -> Result<Response, WebError> {
     allow(&me, Capability::ReadDirectory, None, false)?;
-    let r = load(&app, dir, id).await?;
+    let r = load(&app, &me, dir, id).await?;
     render_show(
         dir,
         &app,
@@ -373,7 +382,7 @@ pub async fn edit_form(
     me: User,
     id: i64,
 ) -> Result<Response, WebError> {
-    let r = load(&app, dir, id).await?;
+    let r = load(&app, &me, dir, id).await?;
     allow(&me, Capability::EditDirectory, Some(&r.target(dir)), false)?;
     render_form(dir, &app, page, Some(id), r.to_form(), None, false).await
 }
@@ -391,7 +400,7 @@ pub async fn save(
     allow(&me, Capability::EditDirectory, None, false)?;
     // The record as it is must be in scope (404 otherwise), and so must the place it moves to.
     if let Some(id) = id {
-        let current = load(&app, dir, id).await?;
+        let current = load(&app, &me, dir, id).await?;
         allow(
             &me,
             Capability::EditDirectory,
@@ -673,7 +682,7 @@ pub mod routes {
         Path(raw): Path<String>,
         Form(f): Form<ContactForm>,
     ) -> Result<Response, WebError> {
-        let r = load(&app, Dir::Org, id(&raw)?).await?;
+        let r = load(&app, &me, Dir::Org, id(&raw)?).await?;
         allow(
             &me,
             Capability::EditDirectory,
@@ -714,7 +723,7 @@ pub mod routes {
         Form(f): Form<GlassForm>,
     ) -> Result<Response, WebError> {
         allow(&me, Capability::BreakGlass, None, false)?;
-        let r = load(&app, Dir::Org, id(&raw)?).await?;
+        let r = load(&app, &me, Dir::Org, id(&raw)?).await?;
         let grant = app
             .store
             .grant_glass(

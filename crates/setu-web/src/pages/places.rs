@@ -53,11 +53,13 @@ async fn show(app: AppState, page: Page, code: PlaceCode) -> Result<Html<String>
             kind: page.t(&format!("org-kind-{}", o.kind.as_str())),
         })
         .collect();
+    let reader = page.auth.user().map(|u| u.scope);
     let sites = app
         .store
         .sites(&within)
         .await?
         .into_iter()
+        .filter(|s| s.visible_to(reader))
         .map(|s| Item {
             href: format!("/sites/{}", s.id),
             name: page.name(&Some(s.name_en), &s.name_ne),
