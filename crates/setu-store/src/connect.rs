@@ -68,9 +68,12 @@ impl Engine {
 /// SQLite settings applied to every connection: write-ahead log so readers never block the
 /// writer, `synchronous = FULL` so that a write acknowledged to a user survives a power cut
 /// as well as a crash, foreign keys enforced, and a busy timeout so that a write waits for
-/// another process's (`setu rekey`, a second server) instead of failing.
+/// another process's (`setu rekey`, a second server) instead of failing. A page cache of 32 MB
+/// per connection (SQLite's default is 2 MB): records have random ids and keyed-hash indexes,
+/// so inserts land all over the B-trees, and once a register outgrows 2 MB each one read
+/// its pages from the operating system again (docs/benchmarks.md).
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;";
+     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA cache_size = -32768;";
 
 /// Readers may not write: every write goes through the one writer ([`crate::write`]), and a
 /// write that tried another way fails at once, in tests, rather than under load.

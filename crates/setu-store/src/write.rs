@@ -190,6 +190,16 @@ tokio::task_local! {
 }
 
 impl Gate {
+    /// Waits until no writer is queued, or `at_most` has passed. Background work calls it
+    /// before it starts, so that people waiting on a write go first, yet it still progresses
+    /// under constant load.
+    pub(crate) async fn quiet(&self, at_most: Duration) {
+        let until = tokio::time::Instant::now() + at_most;
+        while self.waiting.load(Ordering::SeqCst) > 0 && tokio::time::Instant::now() < until {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
     pub(crate) fn new(pool: AnyPool, engine: Engine) -> Gate {
         Gate {
             pool,
