@@ -67,6 +67,11 @@ pub struct Alert {
     pub expires_on: String,
 }
 
+/// Longest title of a shared alert, in characters.
+pub const ALERT_TITLE_MAX: usize = 200;
+/// Longest body of a shared alert, in characters.
+pub const ALERT_BODY_MAX: usize = 4_000;
+
 impl Store {
     /// Records that an organisation offers `service` in `place`.
     pub async fn add_service(
@@ -232,6 +237,12 @@ impl Store {
             .ok_or(StoreError::UnknownReference("place"))?;
         if title.trim().is_empty() || body.trim().is_empty() {
             return Err(StoreError::Rejected("error-required"));
+        }
+        // Shown on every forum page of the area: a title is a line, the body a paragraph.
+        if title.trim().chars().count() > ALERT_TITLE_MAX
+            || body.trim().chars().count() > ALERT_BODY_MAX
+        {
+            return Err(StoreError::Rejected("error-too-long"));
         }
         if expires_on < today {
             return Err(StoreError::Rejected("error-expiry-past"));

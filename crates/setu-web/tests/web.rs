@@ -2828,6 +2828,21 @@ async fn the_ngo_forum_shares_services_alerts_and_its_log() {
         )
         .await;
         assert!(past.body.contains("already passed"));
+        // Issue 13: a 500,000-character title was stored and shown on every forum page.
+        let huge = "x".repeat(500_000);
+        let long = post_form(
+            &app,
+            "/forum/alerts",
+            &[
+                ("place", "511"),
+                ("title", &huge),
+                ("body", "b"),
+                ("expires_on", "2099-01-01"),
+            ],
+            &dc,
+        )
+        .await;
+        assert!(long.body.contains("This is too long."), "{}", long.status);
         let far = post_form(
             &app,
             "/forum/alerts",
