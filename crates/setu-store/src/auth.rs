@@ -193,16 +193,10 @@ struct Failure<'a> {
 }
 
 impl Failure<'_> {
-    /// Counts the failure for throttling, and audits it as counts: the first failure of an
-    /// account (or from a client) in the window, and the one that reached a limit, with how
-    /// many there were. The failures in between are in the count, not one entry each.
-    async fn record(self, tx: &mut Tx, policy: &AuthPolicy) -> Result<()> {
-        sqlx::query("INSERT INTO login_failure (username, client, at) VALUES ($1, $2, $3)")
-            .bind(self.username.to_string())
-            .bind(self.client.to_string())
-            .bind(now_text())
-            .execute(&mut **tx)
-            .await?;
+    /// What the audit trail records of this failure: the first of an account (or from a
+    /// client) in the window, and the one that reached a limit, with how many there were. The
+    /// failures in between are in the count, not one entry each.
+    fn audit(&self, policy: &AuthPolicy) -> Option<(Actor, (&'static str, String))> {
         let actor = Actor {
             id: None,
             name: if self.known {
@@ -212,7 +206,7 @@ impl Failure<'_> {
             },
         };
         let minutes = policy.window.whole_minutes();
-        let (action, detail) = if self.by_account == policy.max_failures_per_account
+        let event = if self.by_account == policy.max_failures_per_account
             || self.by_client == policy.max_failures_per_client
         {
             (
@@ -225,15 +219,44 @@ impl Failure<'_> {
         } else if self.by_account == 1 || self.by_client == 1 {
             ("login-failed", format!("client={}", self.client))
         } else {
-            return Ok(());
+            return None;
         };
-        append(
-            tx,
-            &actor,
-            &Event::new(action, "session", "-").detail(detail),
-        );
-        Ok(())
+        Some((actor, event))
     }
+}
+
+/// Counts the attempts of `username` and from `client` within the window and, unless either
+/// has reached its limit (`None`), records this one as a failure. Returns the counts with it.
+async fn reserve_attempt(
+    tx: &mut Tx,
+    username: &str,
+    client: &str,
+    policy: &AuthPolicy,
+) -> Result<Option<(i64, i64)>> {
+    let since = time_text(time::OffsetDateTime::now_utc() - policy.window);
+    let by_account: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM login_failure WHERE username = $1 AND at >= $2")
+            .bind(username.to_string())
+            .bind(since.clone())
+            .fetch_one(&mut **tx)
+            .await?;
+    let by_client: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM login_failure WHERE client = $1 AND at >= $2")
+            .bind(client.to_string())
+            .bind(since)
+            .fetch_one(&mut **tx)
+            .await?;
+    if by_account >= policy.max_failures_per_account || by_client >= policy.max_failures_per_client
+    {
+        return Ok(None);
+    }
+    sqlx::query("INSERT INTO login_failure (username, client, at) VALUES ($1, $2, $3)")
+        .bind(username.to_string())
+        .bind(client.to_string())
+        .bind(now_text())
+        .execute(&mut **tx)
+        .await?;
+    Ok(Some((by_account + 1, by_client + 1)))
 }
 
 const USER_COLUMNS: &str = "id, username, role, scope, full_name, disabled, version, created_at";
@@ -454,27 +477,18 @@ impl Store {
         {
             return Ok(Login::Refused);
         }
-        let since = time_text(time::OffsetDateTime::now_utc() - policy.window);
-        let by_account: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM login_failure WHERE username = $1 AND at >= $2",
-        )
-        .bind(username.clone())
-        .bind(since.clone())
-        .fetch_one(&self.pool)
-        .await?;
-        let by_client: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM login_failure WHERE client = $1 AND at >= $2")
-                .bind(client.to_string())
-                .bind(since)
-                .fetch_one(&self.pool)
-                .await?;
-        if by_account >= policy.max_failures_per_account
-            || by_client >= policy.max_failures_per_client
-        {
+        // Counted and recorded in one write (writes take turns), before the password is
+        // checked: parallel guesses cannot all pass the count before any of them is recorded.
+        // A good password takes its attempt back.
+        let (name, from) = (&username, client);
+        let counted = self
+            .write(|tx, _| Box::pin(async move { reserve_attempt(tx, name, from, policy).await }))
+            .await?;
+        let Some((by_account, by_client)) = counted else {
             // Written once, when the limit was reached (below); attempts while throttled
             // write nothing.
             return Ok(Login::Throttled);
-        }
+        };
         let row =
             sqlx::query("SELECT id, password_hash, disabled FROM app_user WHERE username = $1")
                 .bind(username.clone())
@@ -495,12 +509,23 @@ impl Store {
                 username: &username,
                 known: row.is_some(),
                 client,
-                // Counted with this one.
-                by_account: by_account + 1,
-                by_client: by_client + 1,
+                by_account,
+                by_client,
             };
-            self.write(|tx, _| Box::pin(async move { failure.record(tx, policy).await }))
+            if let Some(event) = failure.audit(policy) {
+                let (actor, event) = (&event.0, &event.1);
+                self.write(|tx, _| {
+                    Box::pin(async move {
+                        append(
+                            tx,
+                            actor,
+                            &Event::new(event.0, "session", "-").detail(&event.1),
+                        );
+                        Ok(())
+                    })
+                })
                 .await?;
+            }
             return Ok(Login::Refused);
         };
         let token = random_token();
