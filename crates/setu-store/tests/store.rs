@@ -449,7 +449,6 @@ async fn guesses_sent_at_once_are_counted_at_once() {
         let guesses: Vec<_> = (0..60)
             .map(|n| {
                 let s = s.clone();
-                let policy = policy.clone();
                 tokio::spawn(async move {
                     s.login("sita", &format!("wrong-guess-{n}"), "10.7.7.7", &policy)
                         .await
