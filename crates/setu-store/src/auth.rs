@@ -259,6 +259,9 @@ async fn reserve_attempt(
     Ok(Some((by_account + 1, by_client + 1)))
 }
 
+/// How long a first-run setup link stays valid, in hours.
+pub const SETUP_TOKEN_HOURS: i64 = 24;
+
 const USER_COLUMNS: &str = "id, username, role, scope, full_name, disabled, version, created_at";
 
 impl Store {
@@ -716,7 +719,9 @@ impl Store {
     }
 
     /// When no account exists yet: a one-time setup token for the first administrator
-    /// (shown once, valid until used). `None` once any account exists.
+    /// (shown once, valid for [`SETUP_TOKEN_HOURS`] until used). It replaces the tokens of
+    /// earlier starts, so a link left in an old log opens nothing. `None` once any account
+    /// exists.
     pub async fn first_run_setup_token(&self) -> Result<Option<String>> {
         if self.user_count().await? > 0 {
             return Ok(None);
@@ -726,6 +731,9 @@ impl Store {
         let hash = &hash;
         self.write(|tx, _| {
             Box::pin(async move {
+                sqlx::query("DELETE FROM setup_token WHERE used_at IS NULL")
+                    .execute(&mut **tx)
+                    .await?;
                 sqlx::query("INSERT INTO setup_token (token_hash, created_at) VALUES ($1, $2)")
                     .bind(hash.clone())
                     .bind(now_text())
@@ -752,11 +760,16 @@ impl Store {
         let taken = self
             .write(|tx, _| {
                 Box::pin(async move {
+                    let since = time_text(
+                        time::OffsetDateTime::now_utc() - time::Duration::hours(SETUP_TOKEN_HOURS),
+                    );
                     let done = sqlx::query(
-                        "UPDATE setup_token SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL",
+                        "UPDATE setup_token SET used_at = $1 \
+                         WHERE token_hash = $2 AND used_at IS NULL AND created_at >= $3",
                     )
                     .bind(now_text())
                     .bind(hash_secret(token))
+                    .bind(since)
                     .execute(&mut **tx)
                     .await?;
                     Ok(done.rows_affected())

@@ -437,6 +437,34 @@ async fn logins_are_throttled_per_account_and_per_client() {
     .await;
 }
 
+/// Issue 13: the setup links of every start stayed valid (a link in an old log could create
+/// the first administrator); now a start's link replaces the last, and lasts a day.
+#[tokio::test]
+async fn only_the_newest_setup_link_opens_and_only_for_a_day() {
+    each_engine(|s| async move {
+        let old = s.first_run_setup_token().await.unwrap().unwrap();
+        let new = s.first_run_setup_token().await.unwrap().unwrap();
+        assert!(matches!(
+            s.complete_setup(&old, "first.admin", "river-bridge-lantern", None)
+                .await,
+            Err(StoreError::NotFound)
+        ));
+        // A day-old link opens nothing either.
+        s.raw_execute_for_tests("UPDATE setup_token SET created_at = '2000-01-01T00:00:00Z'")
+            .await
+            .unwrap();
+        assert!(s
+            .complete_setup(&new, "first.admin", "river-bridge-lantern", None)
+            .await
+            .is_err());
+        let fresh = s.first_run_setup_token().await.unwrap().unwrap();
+        s.complete_setup(&fresh, "first.admin", "river-bridge-lantern", None)
+            .await
+            .unwrap();
+    })
+    .await;
+}
+
 /// Issue 13: 60 guesses sent at once had 14 passwords checked where the limit is 5, because
 /// each counted the failures before any was recorded.
 #[tokio::test]
