@@ -259,6 +259,10 @@ async fn reserve_attempt(
     Ok(Some((by_account + 1, by_client + 1)))
 }
 
+/// How long an API token works after it was made, in days (a booth phone's token is made
+/// again each season rather than living for ever).
+pub const API_TOKEN_DAYS: i64 = 90;
+
 /// How long a first-run setup link stays valid, in hours.
 pub const SETUP_TOKEN_HOURS: i64 = 24;
 
@@ -386,8 +390,8 @@ impl Store {
                         current: before.version,
                     });
                 }
-                // Sessions of a user whose permissions changed start again.
-                revoke_sessions(tx, id).await?;
+                // Sessions and tokens of a user whose permissions changed start again.
+                revoke_access(tx, id).await?;
                 let event = Event::new("permission-change", "user", id)
                     .fields(&["role", "scope"])
                     .detail(format!(
@@ -415,14 +419,7 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         if disabled {
-            revoke_sessions(tx, id).await?;
-            sqlx::query(
-                "UPDATE api_token SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
-            )
-            .bind(now_text())
-            .bind(id.to_string())
-            .execute(&mut **tx)
-            .await?;
+            revoke_access(tx, id).await?;
         }
         let action = if disabled { "disable" } else { "enable" };
         append(
@@ -435,7 +432,7 @@ impl Store {
         Ok(())
     }
 
-    /// Sets a new password and ends every session of the account.
+    /// Sets a new password and ends every session and API token of the account.
     pub async fn set_password(&self, by: &Actor, id: &str, password: &str) -> Result<()> {
         setu_core::password::check(password).map_err(StoreError::Rejected)?;
         let hash = hash_password(password)?;
@@ -450,7 +447,7 @@ impl Store {
         if done.rows_affected() != 1 {
             return Err(StoreError::NotFound);
         }
-        revoke_sessions(tx, id).await?;
+        revoke_access(tx, id).await?;
         append(
             tx,
             by,
@@ -686,13 +683,18 @@ impl Store {
         Ok(())
     }
 
-    /// The user an API token belongs to, if the token is live and the user enabled.
+    /// The user an API token belongs to, if the token is live (not revoked, younger than
+    /// [`API_TOKEN_DAYS`]) and the user enabled.
     pub async fn api_token_user(&self, token: &str) -> Result<Option<User>> {
+        let since =
+            time_text(time::OffsetDateTime::now_utc() - time::Duration::days(API_TOKEN_DAYS));
         let id: Option<String> = sqlx::query_scalar(
             "SELECT t.user_id FROM api_token t JOIN app_user u ON u.id = t.user_id \
-             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled = 0",
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled = 0 \
+             AND t.created_at >= $2",
         )
         .bind(hash_secret(token))
+        .bind(since)
         .fetch_optional(&self.pool)
         .await?;
         match id {
@@ -851,8 +853,15 @@ impl Store {
     }
 }
 
-async fn revoke_sessions(tx: &mut Tx, user_id: &str) -> Result<()> {
+/// Ends every session and API token of a user: after a password reset, a change of role or
+/// scope, or disabling, nothing issued under the old terms keeps working.
+async fn revoke_access(tx: &mut Tx, user_id: &str) -> Result<()> {
     sqlx::query("UPDATE user_session SET revoked = 1 WHERE user_id = $1")
+        .bind(user_id.to_string())
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("UPDATE api_token SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
+        .bind(now_text())
         .bind(user_id.to_string())
         .execute(&mut **tx)
         .await?;

@@ -540,6 +540,49 @@ async fn an_anonymous_flood_of_sign_ins_leaves_the_audit_trail_as_it_was() {
     .await;
 }
 
+/// Issue 13: API tokens survived a password reset and a role change, and never expired.
+#[tokio::test]
+async fn api_tokens_end_with_a_password_reset_a_role_change_or_ninety_days() {
+    each_engine(|s| async move {
+        let u = s
+            .create_user(&sys(), &new_user("phone.user", Role::Analyst, "511"))
+            .await
+            .unwrap();
+        let live = |t: String| {
+            let s = s.clone();
+            async move { s.api_token_user(&t).await.unwrap().is_some() }
+        };
+        let token = s.create_api_token(&sys(), &u.id).await.unwrap();
+        assert!(live(token.clone()).await);
+        s.set_password(&sys(), &u.id, "another-long-passphrase")
+            .await
+            .unwrap();
+        assert!(!live(token).await, "a password reset ends tokens");
+
+        let token = s.create_api_token(&sys(), &u.id).await.unwrap();
+        let u = s.user(&u.id).await.unwrap();
+        s.set_role(
+            &sys(),
+            &u.id,
+            u.version,
+            Role::DistrictCoordinator,
+            "511".parse().unwrap(),
+        )
+        .await
+        .unwrap();
+        assert!(!live(token).await, "a role change ends tokens");
+
+        let token = s.create_api_token(&sys(), &u.id).await.unwrap();
+        s.raw_execute_for_tests(
+            "UPDATE api_token SET created_at = '2000-01-01T00:00:00Z' WHERE revoked_at IS NULL",
+        )
+        .await
+        .unwrap();
+        assert!(!live(token).await, "a token lasts 90 days");
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn api_tokens_are_hashed_and_revocable() {
     each_engine(|s| async move {
