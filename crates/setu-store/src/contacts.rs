@@ -165,6 +165,10 @@ pub fn scope_condition(
     }
 }
 
+/// Break-the-glass grants one user may take in 24 hours; beyond it, a coordinator with the
+/// scope (or a change of role) is the way.
+pub const GLASS_PER_DAY: i64 = 5;
+
 impl Store {
     /// Adds a contact to an organisation; returns its id.
     pub async fn create_contact(
@@ -271,7 +275,8 @@ impl Store {
     }
 
     /// Records a break-the-glass access: `user` may read `entity` `entity_id` (at `place`)
-    /// for `minutes`, because of `reason` (sealed: it may name people).
+    /// for `minutes`, because of `reason` (sealed: it may name people). At most
+    /// [`GLASS_PER_DAY`] a day per user: an emergency is rare, and a habit is a leak.
     pub async fn grant_glass(
         &self,
         user: &Actor,
@@ -288,11 +293,25 @@ impl Store {
         if reason.trim().chars().count() < 10 {
             return Err(StoreError::Rejected("error-reason-short"));
         }
+        if reason.trim().chars().count() > 2_000 {
+            return Err(StoreError::Rejected("error-too-long"));
+        }
         let id = uuid::Uuid::new_v4().to_string();
         let now = time::OffsetDateTime::now_utc();
         let user_id = &user_id;
         let id = &id;
         self.write(|tx, _| Box::pin(async move {
+        // Counted inside the write, so grants asked for at once are counted at once.
+        let today: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM glass_grant WHERE user_id = $1 AND granted_at >= $2",
+        )
+        .bind(user_id)
+        .bind(time_text(now - time::Duration::hours(24)))
+        .fetch_one(&mut **tx)
+        .await?;
+        if today >= GLASS_PER_DAY {
+            return Err(StoreError::Rejected("error-glass-limit"));
+        }
         sqlx::query(
             "INSERT INTO glass_grant (id, user_id, entity, entity_id, place_code, reason, granted_at, expires_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",

@@ -858,6 +858,35 @@ async fn break_the_glass_is_recorded_time_limited_and_visible_in_scope() {
             .await
             .unwrap()
             .is_empty());
+        // Issue 13: break-the-glass had no limit. Five a day (two taken above), asked for at
+        // once or not: the rest are refused.
+        let asks: Vec<_> = (0..6)
+            .map(|n| {
+                let (s, actor) = (s.clone(), actor.clone());
+                tokio::spawn(async move {
+                    s.grant_glass(
+                        &actor,
+                        "organisation",
+                        &(org + 2000 + n).to_string(),
+                        PlaceCode::LocalLevel(51106),
+                        "another emergency, honestly",
+                        60,
+                    )
+                    .await
+                })
+            })
+            .collect();
+        let mut granted = 0;
+        for ask in asks {
+            match ask.await.unwrap() {
+                Ok(_) => granted += 1,
+                Err(e) => assert!(
+                    matches!(e, StoreError::Rejected("error-glass-limit")),
+                    "{e:?}"
+                ),
+            }
+        }
+        assert_eq!(granted, 3);
     })
     .await;
 }

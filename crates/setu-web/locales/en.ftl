@@ -220,6 +220,7 @@ error-role-scope = Choose a role and write a scope such as NP, 511, site:3 or or
 error-scope-unknown = No place, site or organisation has this code.
 error-user-disabled = This account is disabled.
 error-reason-short = Please give a reason of at least 10 characters.
+error-glass-limit = You have opened records with a reason five times in the last 24 hours. Ask a coordinator whose area holds this record.
 error-place-out-of-scope = This place is outside your scope.
 error-phone = Use digits, spaces, +, - and brackets only.
 
