@@ -67,11 +67,42 @@ impl Auth {
 }
 
 /// The client's address, for login throttling and the audit trail.
-pub fn client_addr(req_extensions: &axum::http::Extensions) -> String {
-    req_extensions
+pub fn client_addr(
+    req_extensions: &axum::http::Extensions,
+    headers: &HeaderMap,
+    trusted_proxies: &[std::net::IpAddr],
+) -> String {
+    let Some(peer) = req_extensions
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "local".into())
+        .map(|c| c.0.ip())
+    else {
+        return "local".into();
+    };
+    forwarded_client(peer, headers, trusted_proxies).to_string()
+}
+
+/// The client behind a chain of trusted proxies: reading `X-Forwarded-For` from the right
+/// (each proxy appends the address it received from), the first address that is not a trusted
+/// proxy. A peer that is not a trusted proxy is the client, whatever the header says.
+fn forwarded_client(
+    peer: std::net::IpAddr,
+    headers: &HeaderMap,
+    trusted: &[std::net::IpAddr],
+) -> std::net::IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let hops: Vec<std::net::IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map_while(|a| a.trim().parse().ok())
+        .collect();
+    hops.into_iter()
+        .rev()
+        .find(|a| !trusted.contains(a))
+        .unwrap_or(peer)
 }
 
 /// Middleware: reads the session or token, refuses cross-site and token-less state changes,
@@ -234,4 +265,29 @@ pub fn allow(
 /// Whether the decision would allow (for showing or hiding a button).
 pub fn can(user: &User, cap: Capability, target: Option<&Target>, glass: bool) -> bool {
     allow(user, cap, target, glass).is_ok()
+}
+
+#[cfg(test)]
+mod forwarded_tests {
+    use super::*;
+
+    #[test]
+    fn only_trusted_proxies_are_believed() {
+        let proxy: std::net::IpAddr = "10.0.0.1"
+            .parse()
+            .unwrap_or(std::net::Ipv4Addr::LOCALHOST.into());
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "x-forwarded-for",
+            header::HeaderValue::from_static("198.51.100.9, 203.0.113.5"),
+        );
+        let client = |peer: &str, trusted: &[std::net::IpAddr]| {
+            forwarded_client(peer.parse().unwrap_or(proxy), &headers, trusted).to_string()
+        };
+        // Behind the trusted proxy: the address the proxy saw (the right-most).
+        assert_eq!(client("10.0.0.1", &[proxy]), "203.0.113.5");
+        // Not a trusted proxy: the peer, whatever it wrote in the header.
+        assert_eq!(client("192.0.2.7", &[proxy]), "192.0.2.7");
+        assert_eq!(client("10.0.0.1", &[]), "10.0.0.1");
+    }
 }

@@ -35,6 +35,10 @@ pub struct WebConfig {
     pub auth: setu_store::auth::AuthPolicy,
     /// Served over HTTPS (directly or by a proxy): cookies get `Secure`, responses HSTS.
     pub behind_tls: bool,
+    /// Reverse proxies whose `X-Forwarded-For` is believed. Behind a proxy every request comes
+    /// from the proxy's address, so without this all users share one address for throttling;
+    /// from any other peer the header is ignored (a client could write anything in it).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// What every request handler shares.

@@ -794,6 +794,65 @@ async fn login_gives_one_answer_for_unknown_user_and_wrong_password_and_throttle
     .await;
 }
 
+/// Issue 13: behind the reverse proxy the README recommends, every user shared the proxy's
+/// address, so 20 failures anywhere locked everyone out.
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_is_throttled_on_its_own() {
+    setu_testkit::each_store(|store| async move {
+        let proxy: std::net::IpAddr = "10.0.0.1".parse().unwrap();
+        let config = setu_web::WebConfig {
+            trusted_proxies: vec![proxy],
+            ..Default::default()
+        };
+        let app = setu_web::router(setu_web::App::with_config(store.clone(), config).unwrap());
+        sign_in(&store, "near.user", Role::Analyst, "NP").await;
+        let attempt =
+            |peer: &'static str, forwarded: &'static str, user: String, pass: &'static str| {
+                let app = app.clone();
+                async move {
+                    let addr: std::net::SocketAddr = format!("{peer}:40000").parse().unwrap();
+                    let req = Request::post("/login")
+                        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                        .header("x-forwarded-for", forwarded)
+                        .extension(axum::extract::ConnectInfo(addr))
+                        .body(Body::from(form_body(&[
+                            ("username", &user),
+                            ("password", pass),
+                        ])))
+                        .unwrap();
+                    send(&app, req).await.status
+                }
+            };
+        // One client behind the proxy guesses at 20 names: it is throttled, the others not.
+        for n in 0..20 {
+            attempt(
+                "10.0.0.1",
+                "203.0.113.5",
+                format!("guess{n}"),
+                "wrong-password!",
+            )
+            .await;
+        }
+        let blocked = attempt("10.0.0.1", "203.0.113.5", "near.user".into(), PASSWORD).await;
+        assert_eq!(blocked, StatusCode::TOO_MANY_REQUESTS);
+        let other = attempt("10.0.0.1", "203.0.113.6", "near.user".into(), PASSWORD).await;
+        assert_eq!(other, StatusCode::SEE_OTHER);
+        // A peer that is not the proxy cannot choose its address by writing the header.
+        for n in 0..20 {
+            attempt(
+                "192.0.2.7",
+                "198.51.100.1",
+                format!("spoof{n}"),
+                "wrong-password!",
+            )
+            .await;
+        }
+        let spoofed = attempt("192.0.2.7", "198.51.100.2", "near.user".into(), PASSWORD).await;
+        assert_eq!(spoofed, StatusCode::TOO_MANY_REQUESTS);
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn secure_cookies_and_hsts_behind_tls() {
     setu_testkit::each_store(|store| async move {

@@ -34,6 +34,14 @@ pub struct ServeArgs {
     /// Hours a session lasts at most [default: 12].
     #[arg(long, env = "SETU_SESSION_MAX_HOURS")]
     pub session_max_hours: Option<i64>,
+    /// A reverse proxy whose X-Forwarded-For is believed (repeat, or comma-separated in the
+    /// variable) [default: none].
+    #[arg(
+        long = "trusted-proxy",
+        env = "SETU_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// The keys a configuration file may hold (all optional).
@@ -47,6 +55,7 @@ struct FileConfig {
     behind_tls: Option<bool>,
     session_idle_minutes: Option<i64>,
     session_max_hours: Option<i64>,
+    trusted_proxies: Option<Vec<std::net::IpAddr>>,
 }
 
 /// The configuration in force.
@@ -66,6 +75,8 @@ pub struct Config {
     pub session_idle_minutes: i64,
     /// Session absolute time-out, hours.
     pub session_max_hours: i64,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 const DEFAULT_CONFIG_FILE: &str = "setu.toml";
@@ -104,6 +115,11 @@ impl Config {
                 12,
                 "session hours",
             )?,
+            trusted_proxies: if args.trusted_proxies.is_empty() {
+                file.trusted_proxies.unwrap_or_default()
+            } else {
+                args.trusted_proxies.clone()
+            },
         })
     }
 

@@ -51,6 +51,7 @@ pub async fn run_server(config: &Config, store: Store) -> Result<()> {
     let web = setu_web::WebConfig {
         behind_tls: config.behind_tls,
         auth,
+        trusted_proxies: config.trusted_proxies.clone(),
     };
     // Matching and re-learning run as jobs: a save answers once it is committed.
     let worker = store.start_worker();

@@ -52,9 +52,10 @@ pub async fn submit(
     State(app): State<AppState>,
     page: Page,
     request_ext: axum::http::Extensions,
+    headers: axum::http::HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Result<Response, WebError> {
-    let client = client_addr(&request_ext);
+    let client = client_addr(&request_ext, &headers, &app.config.trusted_proxies);
     let outcome = app
         .store
         .login(&f.username, &f.password, &client, &app.config.auth)
