@@ -176,6 +176,11 @@ impl Store {
         self.jobs.finished.load(Ordering::Relaxed)
     }
 
+    /// Whether jobs run inside the write that queued them (tests, the demo's build, tools).
+    pub(crate) fn jobs_run_inline(&self) -> bool {
+        self.jobs.inline.load(Ordering::SeqCst)
+    }
+
     /// Called after a write that queued jobs has committed: runs them now (inline) or wakes the
     /// worker. The write is kept whatever happens here; failures are logged and retried later.
     pub(crate) async fn jobs_queued(&self) {

@@ -51,12 +51,21 @@ const MIN_LEARNED_MATCH_RATE: f64 = 0.01;
 pub(crate) struct Learning {
     /// Records a task needs on its smaller side before it learns ([`TRAIN_FROM`]).
     train_from: AtomicI64,
+    /// The register's size (reports, named encounters) as last counted, and when. Counting
+    /// scans the screenings, so a worker matching batch after batch reuses it for
+    /// [`COUNTS_FOR`]; inline (tests, the demo) it is counted every time.
+    counts: std::sync::Mutex<Option<(std::time::Instant, i64, i64)>>,
 }
+
+/// How long a worker reuses the register's counts: they only scale the model's prior and say
+/// when to learn again, so a few seconds late changes nothing.
+const COUNTS_FOR: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl Default for Learning {
     fn default() -> Learning {
         Learning {
             train_from: AtomicI64::new(TRAIN_FROM),
+            counts: std::sync::Mutex::new(None),
         }
     }
 }
@@ -204,19 +213,7 @@ impl Store {
     /// what a true match looks like (m, and how many there are) is used only if EM found
     /// matches to learn it from, else the starter model's m and prior stay.
     async fn model_for(&self, task: Task) -> Result<(Option<Model>, bool)> {
-        let count = |sql: &'static str| async move {
-            sqlx::query(sql)
-                .fetch_one(&self.pool)
-                .await?
-                .try_get::<i64, _>("n")
-                .map_err(StoreError::from)
-        };
-        let reports = count("SELECT COUNT(*) AS n FROM missing_report").await?;
-        let encounters = count(
-            "SELECT (SELECT COUNT(*) FROM tracing_encounter) + (SELECT COUNT(*) FROM screening \
-             WHERE given_name IS NOT NULL OR family_name IS NOT NULL) AS n",
-        )
-        .await?;
+        let (reports, encounters) = self.register_counts().await?;
         let larger = match task {
             Task::Link => reports.max(encounters),
             Task::Dedup => encounters,
@@ -256,6 +253,39 @@ impl Store {
             }
         };
         Ok((Some(model.for_population(population)), stale))
+    }
+
+    /// How many reports and named encounters the register holds (see [`Learning::counts`]).
+    async fn register_counts(&self) -> Result<(i64, i64)> {
+        let reuse = !self.jobs_run_inline();
+        if reuse {
+            if let Ok(cached) = self.learning.counts.lock() {
+                if let Some((at, r, e)) = *cached {
+                    if at.elapsed() < COUNTS_FOR {
+                        return Ok((r, e));
+                    }
+                }
+            }
+        }
+        let count = |sql: &'static str| async move {
+            sqlx::query(sql)
+                .fetch_one(&self.pool)
+                .await?
+                .try_get::<i64, _>("n")
+                .map_err(StoreError::from)
+        };
+        let reports = count("SELECT COUNT(*) AS n FROM missing_report").await?;
+        let encounters = count(
+            "SELECT (SELECT COUNT(*) FROM tracing_encounter) + (SELECT COUNT(*) FROM screening \
+             WHERE given_name IS NOT NULL OR family_name IS NOT NULL) AS n",
+        )
+        .await?;
+        if reuse {
+            if let Ok(mut cached) = self.learning.counts.lock() {
+                *cached = Some((std::time::Instant::now(), reports, encounters));
+            }
+        }
+        Ok((reports, encounters))
     }
 
     /// Finds and scores the candidates of one record now and proposes the likely pairs (except
