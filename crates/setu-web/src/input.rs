@@ -71,7 +71,7 @@ fn refused() -> WebError {
 
 /// A control character a person would not type: C0 other than tab, LF and CR, and DEL.
 fn is_control(c: char) -> bool {
-    (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) && (c as u32) < 0x80 || c == '\u{7f}'
+    (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{7f}'
 }
 
 /// Whether any name or value of a URL-encoded form or query holds a control character (or
