@@ -24,8 +24,27 @@ pub enum Capability {
     ReadAggregates,
     /// See names, phone numbers and other identifying fields.
     ReadPersonal,
-    /// Make and change programme records (booth, committee, tracing…).
-    WriteRecords,
+    /// Record and correct a committee's work: committees, members, meetings, decisions, plans,
+    /// budget lines.
+    WriteCommittees,
+    /// Record parents' groups, their members and sessions.
+    WriteParents,
+    /// Record youth ambassadors, their groups and events.
+    WriteYouth,
+    /// Post to the NGO forum: shared alerts and the forum's log.
+    WriteForum,
+    /// Record at a booth: tallies and screenings (the capture page and offline sync).
+    WriteBooths,
+    /// Record hand-overs of people between parties, and referrals.
+    WriteHandovers,
+    /// Record missing-person reports and encounters (police rescues, shelter intakes).
+    WriteTracing,
+    /// Close a case: a missing-person report returned home, deceased or withdrawn (a status
+    /// nothing leaves).
+    CloseCases,
+    /// Change identifying fields of a record already stored (names, phones, birth dates), as
+    /// opposed to recording a new one. Only for roles that may read what they change.
+    CorrectPersonal,
     /// Confirm or reject proposed matches between records.
     ConfirmMatches,
     /// Open a record outside one's scope by giving a reason ("break the glass").
@@ -42,12 +61,20 @@ pub enum Capability {
 
 impl Capability {
     /// Every capability, in the order of the permissions table.
-    pub const ALL: [Capability; 11] = [
+    pub const ALL: [Capability; 19] = [
         Capability::ReadDirectory,
         Capability::EditDirectory,
         Capability::ReadAggregates,
         Capability::ReadPersonal,
-        Capability::WriteRecords,
+        Capability::WriteCommittees,
+        Capability::WriteParents,
+        Capability::WriteYouth,
+        Capability::WriteForum,
+        Capability::WriteBooths,
+        Capability::WriteHandovers,
+        Capability::WriteTracing,
+        Capability::CloseCases,
+        Capability::CorrectPersonal,
         Capability::ConfirmMatches,
         Capability::BreakGlass,
         Capability::ReviewGlass,
@@ -63,7 +90,15 @@ impl Capability {
             Capability::EditDirectory => "edit-directory",
             Capability::ReadAggregates => "read-aggregates",
             Capability::ReadPersonal => "read-personal",
-            Capability::WriteRecords => "write-records",
+            Capability::WriteCommittees => "write-committees",
+            Capability::WriteParents => "write-parents",
+            Capability::WriteYouth => "write-youth",
+            Capability::WriteForum => "write-forum",
+            Capability::WriteBooths => "write-booths",
+            Capability::WriteHandovers => "write-handovers",
+            Capability::WriteTracing => "write-tracing",
+            Capability::CloseCases => "close-cases",
+            Capability::CorrectPersonal => "correct-personal",
             Capability::ConfirmMatches => "confirm-matches",
             Capability::BreakGlass => "break-glass",
             Capability::ReviewGlass => "review-glass",
@@ -148,25 +183,25 @@ roles! {
     SystemAdmin = "system-admin": [Country]
         => [ReadDirectory, EditDirectory, ReadAggregates, AdministerUsers, ManageReference];
     NationalCoordinator = "national-coordinator": [Country]
-        => [ReadDirectory, EditDirectory, ReadAggregates, ReadPersonal, WriteRecords, ConfirmMatches, BreakGlass, ReviewGlass, ManageReference];
+        => [ReadDirectory, EditDirectory, ReadAggregates, ReadPersonal, WriteCommittees, WriteParents, WriteYouth, WriteForum, WriteBooths, WriteHandovers, WriteTracing, CloseCases, CorrectPersonal, ConfirmMatches, BreakGlass, ReviewGlass, ManageReference];
     ProvinceCoordinator = "province-coordinator": [Province]
-        => [ReadDirectory, EditDirectory, ReadAggregates, ReadPersonal, WriteRecords, ConfirmMatches, BreakGlass, ReviewGlass];
+        => [ReadDirectory, EditDirectory, ReadAggregates, ReadPersonal, WriteCommittees, WriteParents, WriteYouth, WriteForum, WriteBooths, WriteHandovers, WriteTracing, CloseCases, CorrectPersonal, ConfirmMatches, BreakGlass, ReviewGlass];
     DistrictCoordinator = "district-coordinator": [District]
-        => [ReadDirectory, EditDirectory, ReadAggregates, ReadPersonal, WriteRecords, ConfirmMatches, BreakGlass, ReviewGlass];
+        => [ReadDirectory, EditDirectory, ReadAggregates, ReadPersonal, WriteCommittees, WriteParents, WriteYouth, WriteForum, WriteBooths, WriteHandovers, WriteTracing, CloseCases, CorrectPersonal, ConfirmMatches, BreakGlass, ReviewGlass];
     LcchtMemberSecretary = "lccht-member-secretary": [LocalLevel]
-        => [ReadDirectory, EditDirectory, ReadAggregates, ReadPersonal, WriteRecords, ConfirmMatches, BreakGlass, ReviewGlass];
+        => [ReadDirectory, EditDirectory, ReadAggregates, ReadPersonal, WriteCommittees, WriteParents, WriteYouth, WriteForum, WriteHandovers, WriteTracing, CloseCases, CorrectPersonal, ConfirmMatches, BreakGlass, ReviewGlass];
     LcchtMember = "lccht-member": [LocalLevel]
-        => [ReadDirectory, ReadAggregates, WriteRecords];
+        => [ReadDirectory, ReadAggregates, WriteCommittees, WriteParents, WriteYouth];
     BoothWorker = "booth-worker": [Site]
-        => [ReadDirectory, ReadAggregates, ReadPersonal, WriteRecords, BreakGlass];
+        => [ReadDirectory, ReadAggregates, ReadPersonal, WriteBooths, WriteHandovers, CorrectPersonal, BreakGlass];
     PoliceFocalPerson = "police-focal-person": [Organisation]
-        => [ReadDirectory, ReadAggregates, ReadPersonal, WriteRecords, BreakGlass];
+        => [ReadDirectory, ReadAggregates, ReadPersonal, WriteForum, WriteHandovers, WriteTracing, CloseCases, CorrectPersonal, BreakGlass];
     NgoCaseworker = "ngo-caseworker": [Organisation]
-        => [ReadDirectory, ReadPersonal, WriteRecords, BreakGlass];
+        => [ReadDirectory, ReadPersonal, WriteForum, WriteHandovers, WriteTracing, CorrectPersonal, BreakGlass];
     YouthAmbassador = "youth-ambassador": [Ward, LocalLevel]
-        => [ReadDirectory, WriteRecords];
+        => [ReadDirectory, WriteYouth];
     ParentsGroupFacilitator = "parents-group-facilitator": [Ward, LocalLevel]
-        => [ReadDirectory, WriteRecords];
+        => [ReadDirectory, WriteParents];
     Analyst = "analyst": [Country, Province, District, LocalLevel]
         => [ReadDirectory, ReadAggregates];
     Auditor = "auditor": [Country]
@@ -397,6 +432,53 @@ mod tests {
     }
 
     #[test]
+    fn no_role_changes_what_it_cannot_read_or_closes_what_it_cannot_record() {
+        for spec in MATRIX {
+            let r = spec.role;
+            if r.has(Capability::CorrectPersonal) {
+                assert!(r.has(Capability::ReadPersonal), "{r}");
+            }
+            if r.has(Capability::CloseCases) {
+                assert!(r.has(Capability::WriteTracing), "{r}");
+            }
+            // The domains that hold people's names need read-personal to be written at all.
+            for cap in [
+                Capability::WriteBooths,
+                Capability::WriteHandovers,
+                Capability::WriteTracing,
+            ] {
+                if r.has(cap) {
+                    assert!(r.has(Capability::ReadPersonal), "{r} has {}", cap.as_str());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn community_roles_do_their_own_work_and_nothing_else() {
+        use Capability as C;
+        let writes = |r: Role| -> Vec<Capability> {
+            Capability::ALL
+                .into_iter()
+                .filter(|c| c.as_str().starts_with("write-") || *c == C::CloseCases)
+                .filter(|c| r.has(*c))
+                .collect()
+        };
+        assert_eq!(writes(Role::YouthAmbassador), [C::WriteYouth]);
+        assert_eq!(writes(Role::ParentsGroupFacilitator), [C::WriteParents]);
+        assert_eq!(
+            writes(Role::LcchtMember),
+            [C::WriteCommittees, C::WriteParents, C::WriteYouth]
+        );
+        assert_eq!(
+            writes(Role::BoothWorker),
+            [C::WriteBooths, C::WriteHandovers]
+        );
+        assert!(writes(Role::Analyst).is_empty() && writes(Role::Auditor).is_empty());
+        assert!(writes(Role::SystemAdmin).is_empty());
+    }
+
+    #[test]
     fn analysts_never_see_personal_data_and_auditors_only_audit() {
         let a = who(Role::Analyst, "NP");
         assert_eq!(
@@ -462,32 +544,26 @@ mod tests {
     }
 }
 
-/// The permission matrix as a Markdown table (the one in `docs/permissions.md`).
+/// The permission matrix as Markdown (the tables in `docs/permissions.md`): the scopes each
+/// role may hold, then, per capability, the roles that have it (a role × capability grid of
+/// nineteen columns would not fit a page).
 pub fn matrix_markdown() -> String {
-    let mut out = String::from("| role | scope kinds |");
-    for c in Capability::ALL {
-        out.push_str(&format!(" {} |", c.as_str()));
-    }
-    out.push_str("\n|---|---|");
-    for _ in Capability::ALL {
-        out.push_str(":-:|");
-    }
-    out.push('\n');
+    let mut out = String::from("| role | scope kinds |\n|---|---|\n");
     for spec in MATRIX {
         let scopes: Vec<&str> = spec.scopes.iter().map(|s| s.as_str()).collect();
         out.push_str(&format!(
-            "| {} | {} |",
+            "| {} | {} |\n",
             spec.role.as_str(),
             scopes.join(", ")
         ));
-        for c in Capability::ALL {
-            out.push_str(if spec.capabilities.contains(&c) {
-                " ✔ |"
-            } else {
-                " |"
-            });
-        }
-        out.push('\n');
+    }
+    out.push_str("\n| capability | roles that have it |\n|---|---|\n");
+    for c in Capability::ALL {
+        let roles: Vec<&str> = Role::all()
+            .filter(|r| r.has(c))
+            .map(|r| r.as_str())
+            .collect();
+        out.push_str(&format!("| {} | {} |\n", c.as_str(), roles.join(", ")));
     }
     out
 }

@@ -221,6 +221,7 @@ error-scope-unknown = No place, site or organisation has this code.
 error-user-disabled = This account is disabled.
 error-reason-short = Please give a reason of at least 10 characters.
 error-glass-limit = You have opened records with a reason five times in the last 24 hours. Ask a coordinator whose area holds this record.
+error-may-not-correct = Your role may record new people but not change what was recorded about someone. Ask your coordinator.
 error-place-out-of-scope = This place is outside your scope.
 error-phone = Use digits, spaces, +, - and brackets only.
 

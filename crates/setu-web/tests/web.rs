@@ -2094,6 +2094,228 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
     .await;
 }
 
+/// Issue 13: each role writes its own kind of record and nothing else. Before capabilities by
+/// domain, `write-records` let a parents'-group facilitator mark a missing child "deceased", a
+/// youth ambassador record budget lines and police rescues, an LCCHT member overwrite a
+/// screening's names through sync, and a ward office attribute a report to any organisation.
+#[tokio::test]
+async fn each_role_writes_only_its_own_kind_of_record() {
+    each_app(|app, store| async move {
+        let sys = Actor::system("test");
+        let org = |name: &str, kind: &str, place: &str| setu_core::directory::DirectoryForm {
+            name_en: name.into(),
+            kind: kind.into(),
+            place: place.into(),
+            ..Default::default()
+        };
+        let ngo = store
+            .create_organisation(&sys, &org("Near NGO", "ngo", "5110603").to_org().unwrap())
+            .await
+            .unwrap();
+        let far_ngo = store
+            .create_organisation(&sys, &org("Far NGO", "ngo", "3120601").to_org().unwrap())
+            .await
+            .unwrap();
+        let booth = store
+            .create_site(
+                &sys,
+                &setu_core::directory::DirectoryForm {
+                    organisation: ngo.to_string(),
+                    ..org("Border booth", "border-booth", "51106")
+                }
+                .to_site()
+                .unwrap(),
+            )
+            .await
+            .unwrap();
+        let committee = store
+            .create_committee(
+                &sys,
+                setu_core::committees::CommitteeKind::Lccht,
+                setu_core::PlaceCode::LocalLevel(51106),
+                None,
+                None,
+                None,
+            )
+            .await
+            .unwrap();
+        let today = time::OffsetDateTime::now_utc().date();
+        let report = setu_core::tracing::ReportForm {
+            reporter_name: "Hari Tamang".into(),
+            reporter_relation: "parent".into(),
+            reported_on: "2024-01-10".into(),
+            given_name: "Kamala".into(),
+            family_name: "Tamang".into(),
+            sex: "female".into(),
+            age: "15".into(),
+            home: "5110603".into(),
+            organisation: ngo.to_string(),
+            ..Default::default()
+        };
+        let report = store
+            .create_report(&sys, &report.check(today).unwrap())
+            .await
+            .unwrap();
+        let version = |store: Store, id: String| async move {
+            store
+                .report(&id, setu_store::contacts::Reveal::No)
+                .await
+                .unwrap()
+                .version
+                .to_string()
+        };
+        let status_path = format!("/tracing/reports/{report}/status");
+
+        // A parents'-group facilitator cannot touch a missing child's report.
+        let facilitator = sign_in(
+            &store,
+            "pg.facilitator",
+            Role::ParentsGroupFacilitator,
+            "5110603",
+        )
+        .await;
+        let v = version(store.clone(), report.clone()).await;
+        let r = post_form(
+            &app,
+            &status_path,
+            &[("status", "deceased"), ("version", &v)],
+            &facilitator,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+        // The NGO's caseworker moves the report on but cannot close it; the page offers only
+        // what she may choose.
+        let caseworker = sign_in(
+            &store,
+            "ngo.caseworker",
+            Role::NgoCaseworker,
+            &format!("org:{ngo}"),
+        )
+        .await;
+        let page = get_as(
+            &app,
+            &format!("/tracing/reports/{report}"),
+            "en",
+            &caseworker,
+        )
+        .await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(
+            page.body.contains(r#"value="still-missing""#),
+            "{}",
+            page.body
+        );
+        assert!(!page.body.contains(r#"value="deceased""#));
+        let r = post_form(
+            &app,
+            &status_path,
+            &[("status", "deceased"), ("version", &v)],
+            &caseworker,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        let r = post_form(
+            &app,
+            &status_path,
+            &[("status", "still-missing"), ("version", &v)],
+            &caseworker,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+
+        // A youth ambassador records youth events, not budget lines, screenings or rescues.
+        let youth = sign_in(&store, "youth.only", Role::YouthAmbassador, "5110603").await;
+        let fy = setu_core::FiscalYear::containing(today)
+            .unwrap()
+            .to_string();
+        for (path, form) in [
+            (
+                format!("/committees/{committee}/budget"),
+                vec![
+                    ("fy", fy.as_str()),
+                    ("source", "own"),
+                    ("purpose", "awareness"),
+                    ("allocated", "1000"),
+                ],
+            ),
+            (
+                format!("/booths/{booth}/screenings"),
+                vec![
+                    ("date_bs", "2081-01-02"),
+                    ("sex", "female"),
+                    ("age", "16"),
+                    ("outcome", "intercepted"),
+                ],
+            ),
+            (
+                "/tracing/encounters".to_string(),
+                vec![
+                    ("source", "police"),
+                    ("organisation", "1"),
+                    ("place", "5110603"),
+                    ("met_on_bs", "2081-01-01"),
+                    ("given_name", "Rita"),
+                ],
+            ),
+        ] {
+            let r = post_form(&app, &path, &form, &youth).await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{path}");
+        }
+        let r = post_form(
+            &app,
+            "/youth/events",
+            &[
+                ("ward", "5110603"),
+                ("held_on", "2081-01-01"),
+                ("event_type", "awareness"),
+                ("female_u18", "3"),
+            ],
+            &youth,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+
+        // An LCCHT member (no read-personal) cannot write a screening's names through sync.
+        let member = sign_in(&store, "lccht.m", Role::LcchtMember, "51106").await;
+        let screening = serde_json::json!({
+            "kind": "screening",
+            "id": "00000000-0000-4000-8000-000000000131",
+            "base_version": 1,
+            "data": {"site": booth.to_string(), "date_bs": "2081-01-02", "sex": "female",
+                     "age": "16", "outcome": "intercepted", "given_name": "Overwritten"}
+        });
+        let (status, _) = sync_batch(&app, &member, &[screening]).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+
+        // A member-secretary takes reports in her own area's organisations' names only.
+        let secretary = sign_in(&store, "lccht.ms", Role::LcchtMemberSecretary, "51106").await;
+        let new_report = |org: i64| {
+            vec![
+                ("reporter_name", "Maya Rai".to_string()),
+                ("reporter_relation", "parent".to_string()),
+                ("reported_on_bs", "2081-01-01".to_string()),
+                ("given_name", "Sunita".to_string()),
+                ("home", "5110603".to_string()),
+                ("organisation", org.to_string()),
+            ]
+        };
+        let far = new_report(far_ngo);
+        let far: Vec<(&str, &str)> = far.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = post_form(&app, "/tracing/reports", &far, &secretary).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            r.body.contains(r#"name="organisation""#),
+            "the form is shown again"
+        );
+        let near = new_report(ngo);
+        let near: Vec<(&str, &str)> = near.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = post_form(&app, "/tracing/reports", &near, &secretary).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn a_committee_is_run_from_its_pages_and_becomes_functional() {
     each_app(|app, store| async move {

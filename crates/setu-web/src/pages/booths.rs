@@ -178,6 +178,24 @@ impl<'a> BatchCheck<'a> {
             SyncDraft::Screening(s) => s.draft.site,
         };
         let site = self.booth(site_id).await?;
+        // A later version of a screening changes names someone already gave: that is a
+        // correction of personal data, a capability of its own (a new one is not).
+        if matches!(draft, SyncDraft::Screening(_))
+            && rec.base_version > 0
+            && !can(
+                self.me,
+                Capability::CorrectPersonal,
+                Some(&booth_target(&site)),
+                false,
+            )
+        {
+            return Err(Refused::Fields(setu_core::Invalid(vec![
+                setu_core::FieldError {
+                    field: "",
+                    message: "error-may-not-correct",
+                },
+            ])));
+        }
         Ok(SyncItem {
             id: rec.id.clone(),
             base_version: rec.base_version,
@@ -241,7 +259,7 @@ async fn scoped_booth(app: &AppState, me: &User, id: i64) -> Result<Site, WebErr
     })?;
     allow(
         me,
-        Capability::WriteRecords,
+        Capability::WriteBooths,
         Some(&booth_target(&site)),
         false,
     )?;
@@ -269,7 +287,7 @@ pub async fn sync_api(
     SignedIn(me): SignedIn,
     body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Json<serde_json::Value>, WebError> {
-    allow(&me, Capability::WriteRecords, None, false)?;
+    allow(&me, Capability::WriteBooths, None, false)?;
     let body = body.map_err(|_| WebError::TooLarge("error-batch-too-large"))?;
     let batch: SyncBatch = serde_json::from_slice(&body).map_err(|_| {
         WebError::Invalid(setu_core::Invalid(vec![setu_core::FieldError {
@@ -690,7 +708,7 @@ pub async fn conflicts(
     page: Page,
     SignedIn(me): SignedIn,
 ) -> Result<Html<String>, WebError> {
-    allow(&me, Capability::WriteRecords, None, false)?;
+    allow(&me, Capability::WriteBooths, None, false)?;
     let list = app.store.sync_conflicts(me.scope).await?;
     let page = page.titled("conflicts-title", "booths");
     let mut rows = Vec::new();
@@ -724,7 +742,7 @@ pub async fn resolve(
     axum::Form(form): axum::Form<Resolve>,
 ) -> Result<Response, WebError> {
     let (_, target) = app.store.sync_conflict(&id, Reveal::No).await?;
-    allow(&me, Capability::WriteRecords, Some(&target), false)?;
+    allow(&me, Capability::WriteBooths, Some(&target), false)?;
     let (c, _) = app
         .store
         .sync_conflict(&id, Reveal::To(&me.actor()))
@@ -951,7 +969,7 @@ pub async fn dashboard(
         .unwrap_or_else(|| "all".into());
     let writable = booths
         .iter()
-        .filter(|b| can(&me, Capability::WriteRecords, Some(&booth_target(b)), false))
+        .filter(|b| can(&me, Capability::WriteBooths, Some(&booth_target(b)), false))
         .map(|b| (b.id, page.name(&Some(b.name_en.clone()), &b.name_ne)))
         .collect();
     let html = BoothsPage {
@@ -1126,7 +1144,7 @@ pub async fn tallies_api(
     let mut items = Vec::new();
     for site in sites {
         let t = booth_target(&site);
-        if !can(&me, Capability::WriteRecords, Some(&t), false)
+        if !can(&me, Capability::WriteBooths, Some(&t), false)
             && !can(&me, Capability::ReadAggregates, Some(&t), false)
         {
             if q.site.is_some() {

@@ -101,7 +101,7 @@ async fn render_list(
         "count",
         &format!("{} / {}", count(functional), count(rows.len())),
     );
-    let can_create = me.role.has(Capability::WriteRecords);
+    let can_create = me.role.has(Capability::WriteCommittees);
     let html = CommitteesPage {
         p: &page,
         rows,
@@ -133,7 +133,7 @@ pub async fn create(
     SignedIn(me): SignedIn,
     Form(f): Form<CreateForm>,
 ) -> Result<Response, WebError> {
-    allow(&me, Capability::WriteRecords, None, false)?;
+    allow(&me, Capability::WriteCommittees, None, false)?;
     let checked = (|| {
         let kind = CommitteeKind::parse(&f.kind).ok_or("error-choose-one")?;
         let place: PlaceCode = f.place.trim().parse().map_err(|_| "error-place-code")?;
@@ -141,7 +141,7 @@ pub async fn create(
             place: Some(place),
             ..Default::default()
         };
-        if !can(&me, Capability::WriteRecords, Some(&target), false) {
+        if !can(&me, Capability::WriteCommittees, Some(&target), false) {
             return Err("error-place-out-of-scope");
         }
         let mut c = setu_core::validation::Checker::default();
@@ -288,7 +288,7 @@ async fn render(
             selected: false,
         })
         .collect();
-    let can_write = can(me, Capability::WriteRecords, Some(&c.target()), false);
+    let can_write = can(me, Capability::WriteCommittees, Some(&c.target()), false);
     let html = CommitteePage {
         p: &page,
         c: &c,
@@ -336,7 +336,7 @@ pub async fn add_member(
     Path(id): Path<String>,
     Form(f): Form<MemberForm>,
 ) -> Result<Response, WebError> {
-    let c = committee_for(&app, &me, &id, Capability::WriteRecords).await?;
+    let c = committee_for(&app, &me, &id, Capability::WriteCommittees).await?;
     let parsed = (|| {
         let seat = Seat::parse(&f.seat).ok_or("error-choose-one")?;
         let start = bs_date(&f.term_start)?.ok_or("error-required")?;
@@ -401,7 +401,7 @@ pub async fn add_activity(
     Path(id): Path<String>,
     Form(f): Form<ActivityForm>,
 ) -> Result<Response, WebError> {
-    let c = committee_for(&app, &me, &id, Capability::WriteRecords).await?;
+    let c = committee_for(&app, &me, &id, Capability::WriteCommittees).await?;
     let parsed = (|| {
         let fy: FiscalYear = f.fy.parse().map_err(|_| "error-fiscal-year")?;
         let ward = match f.ward.trim() {
@@ -459,7 +459,7 @@ pub async fn add_budget(
     Path(id): Path<String>,
     Form(f): Form<BudgetForm>,
 ) -> Result<Response, WebError> {
-    let c = committee_for(&app, &me, &id, Capability::WriteRecords).await?;
+    let c = committee_for(&app, &me, &id, Capability::WriteCommittees).await?;
     let parsed = (|| {
         let fy: FiscalYear = f.fy.parse().map_err(|_| "error-fiscal-year")?;
         let source = FundingSource::parse(&f.source).ok_or("error-choose-one")?;
@@ -494,7 +494,7 @@ pub async fn meeting_form(
     SignedIn(me): SignedIn,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
-    let c = committee_for(&app, &me, &id, Capability::WriteRecords).await?;
+    let c = committee_for(&app, &me, &id, Capability::WriteCommittees).await?;
     render_meeting_form(
         &app,
         page,
@@ -573,7 +573,7 @@ pub async fn record_meeting(
     Path(id): Path<String>,
     axum::extract::RawForm(raw): axum::extract::RawForm,
 ) -> Result<Response, WebError> {
-    let c = committee_for(&app, &me, &id, Capability::WriteRecords).await?;
+    let c = committee_for(&app, &me, &id, Capability::WriteCommittees).await?;
     let form = parse_meeting_form(&raw);
     let members = app.store.members(c.id, Reveal::No).await?;
     let parsed = (|| {
@@ -665,7 +665,7 @@ pub async fn minutes(
         page.t(&format!("committee-kind-{}", c.kind.as_str()))
     );
     let page = page.with_title(title, "committees");
-    let can_write = can(&me, Capability::WriteRecords, Some(&c.target()), false);
+    let can_write = can(&me, Capability::WriteCommittees, Some(&c.target()), false);
     let statuses = DecisionStatus::ALL
         .iter()
         .map(|s| Choice {
@@ -710,7 +710,7 @@ pub async fn decision_status(
         &app,
         &me,
         &committee_id.to_string(),
-        Capability::WriteRecords,
+        Capability::WriteCommittees,
     )
     .await?;
     app.store

@@ -98,7 +98,7 @@ async fn render(
         log,
         organisations,
         service_choices,
-        can_write: me.role.has(Capability::WriteRecords),
+        can_write: me.role.has(Capability::WriteForum),
         can_edit: me.role.has(Capability::EditDirectory),
         q,
         error,
@@ -160,10 +160,10 @@ pub async fn post_alert(
     SignedIn(me): SignedIn,
     Form(f): Form<AlertForm>,
 ) -> Result<Response, WebError> {
-    allow(&me, Capability::WriteRecords, None, false)?;
+    allow(&me, Capability::WriteForum, None, false)?;
     let checked = (|| {
         Ok((
-            place_in_scope(&me, &f.place, Capability::WriteRecords)?,
+            place_in_scope(&me, &f.place, Capability::WriteForum)?,
             bs_date(&f.expires_on)?.ok_or("error-required")?,
         ))
     })();
@@ -240,10 +240,10 @@ pub async fn add_entry(
     SignedIn(me): SignedIn,
     Form(f): Form<EntryForm>,
 ) -> Result<Response, WebError> {
-    allow(&me, Capability::WriteRecords, None, false)?;
+    allow(&me, Capability::WriteForum, None, false)?;
     let checked = (|| {
         let kind = ForumEntryKind::parse(&f.kind).ok_or("error-choose-one")?;
-        let place = place_in_scope(&me, &f.place, Capability::WriteRecords)?;
+        let place = place_in_scope(&me, &f.place, Capability::WriteForum)?;
         let date = bs_date(&f.happened_on)?.ok_or("error-required")?;
         let orgs: Vec<i64> = f.organisation.trim().parse().ok().into_iter().collect();
         Ok((kind, place, date, orgs))

@@ -21,7 +21,7 @@ use setu_store::handovers::{Handover, Referral};
 use crate::auth::{allow, can, SignedIn};
 use crate::error::WebError;
 use crate::page::Page;
-use crate::pages::{choices, out_of_scope};
+use crate::pages::{acting_for, choices, out_of_scope};
 use crate::templates::{
     Choice, HandoverPage, HandoversPage, ReferralPage, ReferralsPage, RenderHtml,
 };
@@ -131,7 +131,7 @@ async fn render_list(
         candidates,
         parties,
         orgs,
-        can_write: me.role.has(Capability::WriteRecords),
+        can_write: me.role.has(Capability::WriteHandovers),
         error,
         form,
         p: &page,
@@ -166,12 +166,15 @@ async fn create(app: &AppState, me: &User, form: &HandoverForm) -> Result<String
     };
     // A police unit or NGO hands over in its own name anywhere.
     let own_name = d.from.1.is_some_and(|o| me.scope == Scope::Organisation(o));
-    if !own_name && !can(me, Capability::WriteRecords, Some(&here), false) {
+    if !own_name && !can(me, Capability::WriteHandovers, Some(&here), false) {
         return Err(out_of_scope("place"));
+    }
+    if let (Some(org), false) = (d.from.1, own_name) {
+        acting_for(app, me, Capability::WriteHandovers, org).await?;
     }
     for p in &d.persons {
         let s = app.store.screening(p, Reveal::No).await?;
-        if !can(me, Capability::WriteRecords, Some(&s.target()), false) {
+        if !can(me, Capability::WriteHandovers, Some(&s.target()), false) {
             return Err(out_of_scope("persons"));
         }
     }
@@ -185,7 +188,7 @@ pub async fn create_form(
     SignedIn(me): SignedIn,
     body: axum::body::Bytes,
 ) -> Result<Response, WebError> {
-    allow(&me, Capability::WriteRecords, None, false)?;
+    allow(&me, Capability::WriteHandovers, None, false)?;
     let form = handover_form(&body);
     match create(&app, &me, &form).await {
         Ok(id) => Ok(Redirect::to(&format!("/handovers/{id}")).into_response()),
@@ -244,9 +247,14 @@ pub async fn show(
     Ok(Html(
         HandoverPage {
             overdue: h.overdue(now()),
-            can_ack: !h.acknowledged() && receiving && me.role.has(Capability::WriteRecords),
+            can_ack: !h.acknowledged() && receiving && me.role.has(Capability::WriteHandovers),
             can_receipt: !h.acknowledged()
-                && can(&me, Capability::WriteRecords, Some(&h.targets()[0]), false),
+                && can(
+                    &me,
+                    Capability::WriteHandovers,
+                    Some(&h.targets()[0]),
+                    false,
+                ),
             when,
             persons,
             h: &h,
@@ -281,7 +289,7 @@ async fn acknowledge_inner(
     receipt: &str,
 ) -> Result<(), WebError> {
     let h = app.store.handover(id, Reveal::No).await?;
-    allow_either(me, Capability::WriteRecords, &h.targets())?;
+    allow_either(me, Capability::WriteHandovers, &h.targets())?;
     let receiving = h
         .to_org_id
         .is_some_and(|o| me.scope == Scope::Organisation(o));
@@ -331,7 +339,7 @@ pub async fn api_create(
     SignedIn(me): SignedIn,
     Json(form): Json<HandoverForm>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), WebError> {
-    allow(&me, Capability::WriteRecords, None, false)?;
+    allow(&me, Capability::WriteHandovers, None, false)?;
     let id = create(&app, &me, &form).await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
 }
@@ -426,7 +434,7 @@ async fn render_referrals(
             "source-",
             &form.source,
         ),
-        can_write: me.role.has(Capability::WriteRecords),
+        can_write: me.role.has(Capability::WriteHandovers),
         error,
         form,
         p: &page,
@@ -460,7 +468,7 @@ async fn send(app: &AppState, me: &User, form: &ReferralForm) -> Result<String, 
         site,
         organisation: from_org,
     };
-    if !can(me, Capability::WriteRecords, Some(&target), false) {
+    if !can(me, Capability::WriteHandovers, Some(&target), false) {
         return Err(out_of_scope("place"));
     }
     let from_org = from_org.or(match me.scope {
@@ -480,7 +488,7 @@ pub async fn create_referral(
     SignedIn(me): SignedIn,
     Form(form): Form<ReferralForm>,
 ) -> Result<Response, WebError> {
-    allow(&me, Capability::WriteRecords, None, false)?;
+    allow(&me, Capability::WriteHandovers, None, false)?;
     match send(&app, &me, &form).await {
         Ok(id) => Ok(Redirect::to(&format!("/referrals/{id}")).into_response()),
         Err(WebError::Invalid(inv)) => {
@@ -518,7 +526,7 @@ pub async fn referral(
     let receiving = me.scope == Scope::Organisation(r.to_org_id);
     let unit = app.store.organisation(r.to_org_id).await?;
     let page = page.titled("referral-title", "referrals");
-    let next = if receiving && me.role.has(Capability::WriteRecords) {
+    let next = if receiving && me.role.has(Capability::WriteHandovers) {
         r.status
             .next()
             .iter()
@@ -556,7 +564,7 @@ pub struct Step {
 /// Moves a referral on; only the police unit it was sent to may.
 async fn step(app: &AppState, me: &User, id: &str, s: &Step) -> Result<(), WebError> {
     let r = app.store.referral(id, Reveal::No).await?;
-    allow_either(me, Capability::WriteRecords, &r.targets())?;
+    allow_either(me, Capability::WriteHandovers, &r.targets())?;
     if me.scope != Scope::Organisation(r.to_org_id) {
         return Err(WebError::Forbidden);
     }
@@ -619,7 +627,7 @@ pub async fn api_create_referral(
     SignedIn(me): SignedIn,
     Json(form): Json<ReferralForm>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), WebError> {
-    allow(&me, Capability::WriteRecords, None, false)?;
+    allow(&me, Capability::WriteHandovers, None, false)?;
     let id = send(&app, &me, &form).await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
 }

@@ -74,6 +74,39 @@ pub(crate) fn choices<'v>(
         .collect()
 }
 
+/// Refuses a record made in the name of organisation `id` unless the writer may `cap` for it:
+/// their own organisation, or one based inside their place scope. Otherwise a ward office could
+/// attribute a report to any NGO in the country, whose people would then read it.
+pub(crate) async fn acting_for(
+    app: &crate::AppState,
+    me: &setu_store::auth::User,
+    cap: setu_core::access::Capability,
+    id: i64,
+) -> Result<(), WebError> {
+    let org = match app.store.organisation(id).await {
+        Ok(org) => org,
+        Err(setu_store::StoreError::NotFound) => {
+            return Err(WebError::Invalid(setu_core::Invalid(vec![
+                setu_core::FieldError {
+                    field: "organisation",
+                    message: "error-unknown-organisation",
+                },
+            ])))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let target = setu_core::access::Target {
+        place: Some(org.place),
+        site: None,
+        organisation: Some(org.id),
+    };
+    if crate::auth::can(me, cap, Some(&target), false) {
+        Ok(())
+    } else {
+        Err(out_of_scope("organisation"))
+    }
+}
+
 /// A place or record outside the writer's scope, answered on the form like any other mistake.
 pub(crate) fn out_of_scope(field: &'static str) -> WebError {
     WebError::Invalid(setu_core::Invalid(vec![setu_core::FieldError {

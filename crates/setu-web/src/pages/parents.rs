@@ -94,7 +94,7 @@ async fn render_list(
     let html = GroupsPage {
         cards: cards(&page, &indicators),
         groups,
-        can_create: me.role.has(Capability::WriteRecords),
+        can_create: me.role.has(Capability::WriteParents),
         error,
         p: &page,
     }
@@ -120,14 +120,14 @@ pub async fn create(
     SignedIn(me): SignedIn,
     Form(f): Form<CreateForm>,
 ) -> Result<Response, WebError> {
-    allow(&me, Capability::WriteRecords, None, false)?;
+    allow(&me, Capability::WriteParents, None, false)?;
     let checked = (|| {
         let ward: PlaceCode = f.ward.trim().parse().map_err(|_| "error-ward-code")?;
         let target = Target {
             place: Some(ward),
             ..Default::default()
         };
-        if !can(&me, Capability::WriteRecords, Some(&target), false) {
+        if !can(&me, Capability::WriteParents, Some(&target), false) {
             return Err("error-place-out-of-scope");
         }
         Ok((ward, bs_date(&f.formed_on)?))
@@ -221,7 +221,7 @@ async fn render(
         .collect();
     let html = GroupPage {
         cards: cards(&page, &indicators),
-        can_write: can(me, Capability::WriteRecords, Some(&g.target()), false),
+        can_write: can(me, Capability::WriteParents, Some(&g.target()), false),
         g: &g,
         members,
         sessions,
@@ -253,7 +253,7 @@ pub async fn add_member(
     Path(id): Path<String>,
     Form(f): Form<MemberForm>,
 ) -> Result<Response, WebError> {
-    let g = group_for(&app, &me, &id, Capability::WriteRecords).await?;
+    let g = group_for(&app, &me, &id, Capability::WriteParents).await?;
     let checked = (|| {
         let sex = Sex::parse(&f.sex).ok_or("error-choose-one")?;
         let joined = bs_date(&f.joined_on)?.ok_or("error-required")?;
@@ -296,7 +296,7 @@ pub async fn record_session(
     Path(id): Path<String>,
     RawForm(raw): RawForm,
 ) -> Result<Response, WebError> {
-    let g = group_for(&app, &me, &id, Capability::WriteRecords).await?;
+    let g = group_for(&app, &me, &id, Capability::WriteParents).await?;
     let mut fields = std::collections::HashMap::new();
     let mut present = Vec::new();
     for (k, v) in form_urlencoded::parse(&raw) {

@@ -24,7 +24,7 @@ use crate::auth::{allow, can, SignedIn};
 use crate::error::WebError;
 use crate::page::Page;
 use crate::pages::handovers::org_choices;
-use crate::pages::{choices, invalid_message, out_of_scope, refusal};
+use crate::pages::{acting_for, choices, invalid_message, out_of_scope, refusal};
 use crate::templates::{
     Choice, EncounterPage, EncountersPage, Person, RegisterPage, RenderHtml, ReportFormPage,
     ReportPage,
@@ -474,7 +474,7 @@ pub async fn register(
             filters,
             wards,
             queue,
-            can_write: me.role.has(Capability::WriteRecords),
+            can_write: me.role.has(Capability::WriteTracing),
             p: &page,
         }
         .render_html(),
@@ -489,7 +489,7 @@ pub async fn report_new(
     page: Page,
     SignedIn(me): SignedIn,
 ) -> Result<Response, WebError> {
-    allow(&me, Capability::WriteRecords, None, false)?;
+    allow(&me, Capability::WriteTracing, None, false)?;
     // A police unit or an NGO takes reports in its own name.
     let form = ReportForm {
         organisation: match me.scope {
@@ -547,8 +547,11 @@ async fn create_report(app: &AppState, me: &User, form: &ReportForm) -> Result<S
         site: None,
         organisation: d.organisation,
     };
-    if !can(me, Capability::WriteRecords, Some(&target), false) {
+    if !can(me, Capability::WriteTracing, Some(&target), false) {
         return Err(out_of_scope("home"));
+    }
+    if let Some(org) = d.organisation {
+        acting_for(app, me, Capability::WriteTracing, org).await?;
     }
     Ok(app.store.create_report(&me.actor(), &d).await?)
 }
@@ -560,7 +563,7 @@ pub async fn report_create(
     SignedIn(me): SignedIn,
     Form(form): Form<ReportForm>,
 ) -> Result<Response, WebError> {
-    allow(&me, Capability::WriteRecords, None, false)?;
+    allow(&me, Capability::WriteTracing, None, false)?;
     match create_report(&app, &me, &form).await {
         Ok(id) => Ok(Redirect::to(&format!("/tracing/reports/{id}")).into_response()),
         Err(WebError::Invalid(inv)) => {
@@ -583,7 +586,7 @@ pub async fn api_report_create(
     SignedIn(me): SignedIn,
     Json(form): Json<ReportForm>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), WebError> {
-    allow(&me, Capability::WriteRecords, None, false)?;
+    allow(&me, Capability::WriteTracing, None, false)?;
     let id = create_report(&app, &me, &form).await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
 }
@@ -627,10 +630,11 @@ async fn render_report(
             )
         })
         .collect();
-    let next = if can(me, Capability::WriteRecords, Some(&r.target()), false) {
+    let next = if can(me, Capability::WriteTracing, Some(&r.target()), false) {
+        let may_close = can(me, Capability::CloseCases, Some(&r.target()), false);
         let allowed = ReportStatus::ALL
             .iter()
-            .filter(|s| r.status.can_move_to(**s))
+            .filter(|s| r.status.can_move_to(**s) && (s.is_open() || may_close))
             .map(|s| s.as_str());
         choices(&page, allowed, "report-status-", "")
     } else {
@@ -686,8 +690,11 @@ pub async fn report_status(
     Form(step): Form<StatusStep>,
 ) -> Result<Response, WebError> {
     let r = app.store.report(&id, Reveal::No).await?;
-    allow(&me, Capability::WriteRecords, Some(&r.target()), false)?;
+    allow(&me, Capability::WriteTracing, Some(&r.target()), false)?;
     let next = ReportStatus::parse(&step.status).ok_or(WebError::BadRequest)?;
+    if !next.is_open() {
+        allow(&me, Capability::CloseCases, Some(&r.target()), false)?;
+    }
     let day = if step.date.trim().is_empty() {
         crate::pages::inputs::bs_date(&step.date_bs)
     } else {
@@ -811,7 +818,7 @@ async fn render_encounters(
         rows,
         forms,
         sexes: choices(&page, Sex::ALL.iter().map(|s| s.as_str()), "sex-", ""),
-        can_write: me.role.has(Capability::WriteRecords),
+        can_write: me.role.has(Capability::WriteTracing),
         error,
         invalid,
         p: &page,
@@ -833,9 +840,10 @@ async fn create_encounter(
         site: None,
         organisation: Some(d.organisation),
     };
-    if !can(me, Capability::WriteRecords, Some(&target), false) {
+    if !can(me, Capability::WriteTracing, Some(&target), false) {
         return Err(out_of_scope("place"));
     }
+    acting_for(app, me, Capability::WriteTracing, d.organisation).await?;
     Ok(app.store.create_encounter(&me.actor(), &d).await?)
 }
 
@@ -846,7 +854,7 @@ pub async fn encounter_create(
     SignedIn(me): SignedIn,
     Form(form): Form<EncounterForm>,
 ) -> Result<Response, WebError> {
-    allow(&me, Capability::WriteRecords, None, false)?;
+    allow(&me, Capability::WriteTracing, None, false)?;
     match create_encounter(&app, &me, &form).await {
         Ok(id) => Ok(Redirect::to(&format!("/tracing/encounters/{id}")).into_response()),
         Err(WebError::Invalid(inv)) => {
@@ -870,7 +878,7 @@ pub async fn api_encounter_create(
     SignedIn(me): SignedIn,
     Json(form): Json<EncounterForm>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), WebError> {
-    allow(&me, Capability::WriteRecords, None, false)?;
+    allow(&me, Capability::WriteTracing, None, false)?;
     let id = create_encounter(&app, &me, &form).await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
 }

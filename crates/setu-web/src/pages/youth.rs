@@ -149,7 +149,7 @@ async fn render(
     let html = YouthPage {
         active: page.num(&i64::try_from(active).unwrap_or(0)),
         event_count: page.num(&event_count),
-        can_write: me.role.has(Capability::WriteRecords),
+        can_write: me.role.has(Capability::WriteYouth),
         threshold: page.num(&SUCCESSION_THRESHOLD),
         ambassadors,
         groups,
@@ -176,7 +176,7 @@ fn ward_in_scope(me: &User, raw: &str) -> Result<PlaceCode, &'static str> {
         place: Some(ward),
         ..Default::default()
     };
-    if !can(me, Capability::WriteRecords, Some(&target), false) {
+    if !can(me, Capability::WriteYouth, Some(&target), false) {
         return Err("error-place-out-of-scope");
     }
     Ok(ward)
@@ -220,7 +220,7 @@ pub async fn add(
     SignedIn(me): SignedIn,
     Form(f): Form<AmbassadorForm>,
 ) -> Result<Response, WebError> {
-    allow(&me, Capability::WriteRecords, None, false)?;
+    allow(&me, Capability::WriteYouth, None, false)?;
     let checked = (|| {
         let ward = ward_in_scope(&me, &f.ward)?;
         let sex = Sex::parse(&f.sex).ok_or("error-choose-one")?;
@@ -264,7 +264,7 @@ pub async fn set_status(
     Form(f): Form<StatusForm>,
 ) -> Result<Response, WebError> {
     let a = app.store.ambassador(&id, today()).await?;
-    allow(&me, Capability::WriteRecords, Some(&a.target()), false)?;
+    allow(&me, Capability::WriteYouth, Some(&a.target()), false)?;
     let checked = (|| {
         let status = YouthStatus::parse(&f.status).ok_or("error-choose-one")?;
         let since = bs_date(&f.since)?.unwrap_or_else(today);
@@ -313,7 +313,7 @@ pub async fn record_event(
     SignedIn(me): SignedIn,
     Form(f): Form<EventForm>,
 ) -> Result<Response, WebError> {
-    allow(&me, Capability::WriteRecords, None, false)?;
+    allow(&me, Capability::WriteYouth, None, false)?;
     let count = |s: &str| -> Result<i64, &'static str> {
         crate::pages::inputs::rupees(s).map_err(|_| "error-count")
     };
@@ -377,7 +377,7 @@ pub async fn add_group(
     SignedIn(me): SignedIn,
     Form(f): Form<GroupForm>,
 ) -> Result<Response, WebError> {
-    allow(&me, Capability::WriteRecords, None, false)?;
+    allow(&me, Capability::WriteYouth, None, false)?;
     let checked = (|| {
         let place: PlaceCode = f
             .place
@@ -388,7 +388,7 @@ pub async fn add_group(
             place: Some(place),
             ..Default::default()
         };
-        if !can(&me, Capability::WriteRecords, Some(&target), false) {
+        if !can(&me, Capability::WriteYouth, Some(&target), false) {
             return Err("error-place-out-of-scope");
         }
         let formed = bs_date(&f.formed_on)?;
