@@ -83,6 +83,11 @@ impl Capability {
         Capability::ManageReference,
     ];
 
+    /// Reads the stored form.
+    pub fn parse(s: &str) -> Option<Capability> {
+        Capability::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
     /// Stored and displayed form.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -336,6 +341,17 @@ pub struct Principal {
     pub role: Role,
     /// Where it applies.
     pub scope: Scope,
+    /// When the request came with an API token narrowed to some capabilities: those (a booth
+    /// phone's token may sync and nothing else). `None`: everything the role grants.
+    pub limit: Option<Vec<Capability>>,
+}
+
+impl Principal {
+    /// Whether this principal holds `cap` at all: their role grants it and their token, if
+    /// narrowed, keeps it.
+    pub fn holds(&self, cap: Capability) -> bool {
+        self.role.has(cap) && self.limit.as_ref().is_none_or(|l| l.contains(&cap))
+    }
 }
 
 /// The answer to an access question.
@@ -353,7 +369,7 @@ pub enum Decision {
 /// target, anywhere, as for a list that storage then filters by scope)? `glass` says whether
 /// a live break-the-glass grant covers the target.
 pub fn decide(who: &Principal, cap: Capability, target: Option<&Target>, glass: bool) -> Decision {
-    if !who.role.has(cap) {
+    if !who.holds(cap) {
         return Decision::Forbidden;
     }
     match target {
@@ -386,6 +402,7 @@ mod tests {
             username: "u".into(),
             role,
             scope: scope.parse().unwrap(),
+            limit: None,
         }
     }
 
@@ -427,6 +444,25 @@ mod tests {
         );
         assert_eq!(
             decide(&d, Capability::AdministerUsers, None, false),
+            Decision::Forbidden
+        );
+    }
+
+    #[test]
+    fn a_narrowed_token_keeps_only_what_it_names_and_never_adds() {
+        let mut booth = who(Role::BoothWorker, "site:3");
+        booth.limit = Some(vec![Capability::WriteBooths, Capability::ManageReference]);
+        assert_eq!(
+            decide(&booth, Capability::WriteBooths, None, false),
+            Decision::Allow
+        );
+        assert_eq!(
+            decide(&booth, Capability::ReadPersonal, None, false),
+            Decision::Forbidden
+        );
+        // A token cannot give what the role lacks.
+        assert_eq!(
+            decide(&booth, Capability::ManageReference, None, false),
             Decision::Forbidden
         );
     }

@@ -19,6 +19,10 @@ pub struct Actor {
     pub id: Option<String>,
     /// The username, or `system:…` / the name typed at a failed login.
     pub name: String,
+    /// The session (`session:` and the first 12 hex digits of its hash) or API token
+    /// (`token:ID`) the request came through, so a read through a token is never mistaken
+    /// for its user's own.
+    pub via: Option<String>,
 }
 
 impl Actor {
@@ -27,6 +31,7 @@ impl Actor {
         Actor {
             id: Some(id.to_string()),
             name: name.to_string(),
+            via: None,
         }
     }
 
@@ -35,7 +40,14 @@ impl Actor {
         Actor {
             id: None,
             name: format!("system:{what}"),
+            via: None,
         }
+    }
+
+    /// The same actor, acting through `via`.
+    pub fn via(mut self, via: Option<String>) -> Actor {
+        self.via = via;
+        self
     }
 }
 
@@ -112,6 +124,8 @@ pub struct Entry {
     pub fields: String,
     /// Detail.
     pub detail: String,
+    /// The session or token it came through (`None` for the system and older entries).
+    pub via: Option<String>,
     /// The previous entry's hash.
     pub prev_hash: String,
     /// This entry's hash.
@@ -120,8 +134,9 @@ pub struct Entry {
 
 impl Entry {
     fn compute_hash(&self) -> String {
-        // A JSON array is an unambiguous encoding of the fields in order.
-        let canonical = serde_json::json!([
+        // A JSON array is an unambiguous encoding of the fields in order. `via` joins the
+        // array only when present, so entries written before it existed keep their hashes.
+        let mut canonical = serde_json::json!([
             self.prev_hash,
             self.seq,
             self.at,
@@ -133,8 +148,11 @@ impl Entry {
             self.place_code,
             self.fields,
             self.detail
-        ])
-        .to_string();
+        ]);
+        if let (Some(via), Some(array)) = (&self.via, canonical.as_array_mut()) {
+            array.push(serde_json::Value::String(via.clone()));
+        }
+        let canonical = canonical.to_string();
         let digest = Sha256::digest(canonical.as_bytes());
         digest.iter().map(|b| format!("{b:02x}")).collect()
     }
@@ -171,7 +189,7 @@ pub struct Verification {
 }
 
 const COLUMNS: &str =
-    "seq, at, actor_id, actor, action, entity, entity_id, place_code, fields, detail, prev_hash, hash";
+    "seq, at, actor_id, actor, action, entity, entity_id, place_code, fields, detail, prev_hash, hash, via";
 
 /// The head of the chain as a write group holds it: the last entry's number and hash, and the
 /// entries appended in this group, written just before it commits ([`crate::write`]).
@@ -208,6 +226,7 @@ pub(crate) fn append(tx: &mut Tx, actor: &Actor, event: &Event<'_>) -> i64 {
         place_code: event.place.map(|p| p.to_string()),
         fields: event.fields.join(","),
         detail: event.detail.clone(),
+        via: actor.via.clone(),
         prev_hash: cursor.last_hash.clone(),
         hash: String::new(),
     };
@@ -225,11 +244,11 @@ pub(crate) async fn insert_entries(conn: &mut AnyConnection, entries: &[Entry]) 
     }
     let mut sql = format!("INSERT INTO audit_entry ({COLUMNS}) VALUES ");
     for i in 0..entries.len() {
-        let b = i * 12;
+        let b = i * 13;
         if i > 0 {
             sql.push(',');
         }
-        let marks: Vec<String> = (1..=12).map(|k| format!("${}", b + k)).collect();
+        let marks: Vec<String> = (1..=13).map(|k| format!("${}", b + k)).collect();
         sql.push('(');
         sql.push_str(&marks.join(","));
         sql.push(')');
@@ -248,7 +267,8 @@ pub(crate) async fn insert_entries(conn: &mut AnyConnection, entries: &[Entry]) 
             .bind(e.fields.clone())
             .bind(e.detail.clone())
             .bind(e.prev_hash.clone())
-            .bind(e.hash.clone());
+            .bind(e.hash.clone())
+            .bind(e.via.clone());
     }
     q.execute(conn).await?;
     Ok(())
@@ -348,6 +368,7 @@ fn entry_from_row(r: &AnyRow) -> Result<Entry> {
         place_code: r.try_get("place_code")?,
         fields: r.try_get("fields")?,
         detail: r.try_get("detail")?,
+        via: r.try_get("via")?,
         prev_hash: r.try_get("prev_hash")?,
         hash: r.try_get("hash")?,
     })

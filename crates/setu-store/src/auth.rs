@@ -10,7 +10,7 @@ use argon2::Argon2;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine as _;
 use serde::Serialize;
-use setu_core::access::{check_assignment, Principal, Role, Scope};
+use setu_core::access::{check_assignment, Capability, Principal, Role, Scope};
 use sha2::{Digest, Sha256};
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -66,6 +66,12 @@ pub struct User {
     pub version: i64,
     /// Created, UTC.
     pub created_at: String,
+    /// The session or API token this request came through (for the audit trail).
+    #[serde(skip)]
+    pub via: Option<String>,
+    /// The capabilities an API token was narrowed to, if it was.
+    #[serde(skip)]
+    pub limit: Option<Vec<Capability>>,
 }
 
 fn ser_display<S: serde::Serializer>(v: &Scope, s: S) -> std::result::Result<S::Ok, S::Error> {
@@ -80,12 +86,18 @@ impl User {
             username: self.username.clone(),
             role: self.role,
             scope: self.scope,
+            limit: self.limit.clone(),
         }
     }
 
-    /// The user as the audit trail names them.
+    /// Whether this user, as they came (through a session or a narrowed token), holds `cap`.
+    pub fn holds(&self, cap: Capability) -> bool {
+        self.principal().holds(cap)
+    }
+
+    /// The user as the audit trail names them, with the session or token they came through.
     pub fn actor(&self) -> Actor {
-        Actor::user(&self.id, &self.username)
+        Actor::user(&self.id, &self.username).via(self.via.clone())
     }
 }
 
@@ -204,6 +216,7 @@ impl Failure<'_> {
             } else {
                 "(no such account)".to_string()
             },
+            via: None,
         };
         let minutes = policy.window.whole_minutes();
         let event = if self.by_account == policy.max_failures_per_account
@@ -259,9 +272,21 @@ async fn reserve_attempt(
     Ok(Some((by_account + 1, by_client + 1)))
 }
 
-/// How long an API token works after it was made, in days (a booth phone's token is made
-/// again each season rather than living for ever).
-pub const API_TOKEN_DAYS: i64 = 90;
+/// What became of a change of role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoleChange {
+    /// Applied: the user's sessions and tokens ended.
+    Done,
+    /// Requested: it waits for a second administrator.
+    Requested,
+}
+
+/// Whether giving `role` needs a second administrator: an administrator (a signed-in user)
+/// granting a role that reads personal data. An operator at the command line (a system
+/// actor) already holds the server and its keys.
+pub(crate) fn needs_second_administrator(by: &Actor, role: Role) -> bool {
+    by.id.is_some() && role.has(Capability::ReadPersonal)
+}
 
 /// How long a first-run setup link stays valid, in hours.
 pub const SETUP_TOKEN_HOURS: i64 = 24;
@@ -297,9 +322,10 @@ impl Store {
         if taken.is_some() {
             return Err(StoreError::Rejected("error-username-taken"));
         }
+        let waits = needs_second_administrator(by, new.role);
         sqlx::query(
-            "INSERT INTO app_user (id, username, password_hash, role, scope, full_name, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+            "INSERT INTO app_user (id, username, password_hash, role, scope, full_name, created_at, updated_at, disabled) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8)",
         )
         .bind(id.clone())
         .bind(new.username.clone())
@@ -308,12 +334,16 @@ impl Store {
         .bind(new.scope.to_string())
         .bind(full_name)
         .bind(now)
+        .bind(i64::from(waits))
         .execute(&mut **tx)
         .await?;
         let event = Event::new("create", "user", id)
             .fields(&["username", "role", "scope", "full_name", "password"])
             .detail(format!("role={} scope={}", new.role, new.scope));
         append(tx, by, &event);
+        if waits {
+            crate::approvals::request(tx, by, id, new.role, new.scope, true).await?;
+        }
         Ok(())
         })).await?;
         self.user(id).await
@@ -360,7 +390,9 @@ impl Store {
             .await?)
     }
 
-    /// Changes role and scope (a permission change, audited), if still at `version`.
+    /// Changes role and scope (a permission change, audited), if still at `version`. No one
+    /// changes their own; a role that reads personal data, given by an administrator, is only
+    /// requested here and waits for a second administrator ([`Store::approve_role_request`]).
     pub async fn set_role(
         &self,
         by: &Actor,
@@ -368,10 +400,27 @@ impl Store {
         version: i64,
         role: Role,
         scope: Scope,
-    ) -> Result<()> {
+    ) -> Result<RoleChange> {
         check_assignment(role, scope).map_err(StoreError::Rejected)?;
+        if by.id.as_deref() == Some(id) {
+            return Err(StoreError::Rejected("error-own-role"));
+        }
         self.require_scope(scope).await?;
         let before = self.user(id).await?;
+        if needs_second_administrator(by, role) {
+            if before.version != version {
+                return Err(StoreError::Conflict {
+                    current: before.version,
+                });
+            }
+            self.write(|tx, _| {
+                Box::pin(
+                    async move { crate::approvals::request(tx, by, id, role, scope, false).await },
+                )
+            })
+            .await?;
+            return Ok(RoleChange::Requested);
+        }
         self.write(|tx, _| {
             Box::pin(async move {
                 let done = sqlx::query(
@@ -403,7 +452,7 @@ impl Store {
             })
         })
         .await?;
-        Ok(())
+        Ok(RoleChange::Done)
     }
 
     /// Disables or re-enables an account; disabling ends its sessions and API tokens.
@@ -603,7 +652,8 @@ impl Store {
             })
             .await?;
         }
-        let user = self.user(&row.try_get::<String, _>("user_id")?).await?;
+        let mut user = self.user(&row.try_get::<String, _>("user_id")?).await?;
+        user.via = Some(session_via(token));
         Ok(Some(Session {
             user,
             csrf_token: row.try_get("csrf_token")?,
@@ -624,100 +674,6 @@ impl Store {
         })
         .await?;
         Ok(())
-    }
-
-    /// Makes a new API token for a user; returns the token (shown once).
-    pub async fn create_api_token(&self, by: &Actor, user_id: &str) -> Result<String> {
-        let user = self.user(user_id).await?;
-        if user.disabled {
-            return Err(StoreError::Rejected("error-user-disabled"));
-        }
-        let token = format!("setu_{}", random_token());
-        let id = uuid::Uuid::new_v4().to_string();
-        let token = &token;
-        let id = &id;
-        let user = &user;
-        self.write(|tx, _| {
-            Box::pin(async move {
-                sqlx::query(
-            "INSERT INTO api_token (id, user_id, token_hash, created_at) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(id.clone())
-        .bind(user_id.to_string())
-        .bind(hash_secret(token))
-        .bind(now_text())
-        .execute(&mut **tx)
-        .await?;
-                append(
-                    tx,
-                    by,
-                    &Event::new("create", "api-token", id)
-                        .detail(format!("user={}", user.username)),
-                );
-                Ok(())
-            })
-        })
-        .await?;
-        Ok(token.clone())
-    }
-
-    /// Revokes an API token by id.
-    pub async fn revoke_api_token(&self, by: &Actor, id: &str) -> Result<()> {
-        self.write(|tx, _| {
-            Box::pin(async move {
-                let done = sqlx::query(
-                    "UPDATE api_token SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
-                )
-                .bind(now_text())
-                .bind(id.to_string())
-                .execute(&mut **tx)
-                .await?;
-                if done.rows_affected() != 1 {
-                    return Err(StoreError::NotFound);
-                }
-                append(tx, by, &Event::new("revoke", "api-token", id));
-                Ok(())
-            })
-        })
-        .await?;
-        Ok(())
-    }
-
-    /// The user an API token belongs to, if the token is live (not revoked, younger than
-    /// [`API_TOKEN_DAYS`]) and the user enabled.
-    pub async fn api_token_user(&self, token: &str) -> Result<Option<User>> {
-        let since =
-            time_text(time::OffsetDateTime::now_utc() - time::Duration::days(API_TOKEN_DAYS));
-        let id: Option<String> = sqlx::query_scalar(
-            "SELECT t.user_id FROM api_token t JOIN app_user u ON u.id = t.user_id \
-             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled = 0 \
-             AND t.created_at >= $2",
-        )
-        .bind(hash_secret(token))
-        .bind(since)
-        .fetch_optional(&self.pool)
-        .await?;
-        match id {
-            Some(id) => Ok(Some(self.user(&id).await?)),
-            None => Ok(None),
-        }
-    }
-
-    /// API tokens of a user: (id, created, revoked).
-    pub async fn api_tokens(&self, user_id: &str) -> Result<Vec<(String, String, Option<String>)>> {
-        let rows = sqlx::query("SELECT id, created_at, revoked_at FROM api_token WHERE user_id = $1 ORDER BY created_at")
-            .bind(user_id.to_string())
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    r.try_get("id")?,
-                    r.try_get("created_at")?,
-                    r.try_get("revoked_at")?,
-                ))
-            })
-            .collect()
     }
 
     /// When no account exists yet: a one-time setup token for the first administrator
@@ -849,13 +805,21 @@ impl Store {
             version: r.try_get("version")?,
             created_at: r.try_get("created_at")?,
             id,
+            via: None,
+            limit: None,
         })
     }
 }
 
+/// How the audit trail names a session: a prefix of its hash, which identifies it among the
+/// user's sessions and cannot be turned back into the cookie.
+pub fn session_via(token: &str) -> String {
+    format!("session:{}", &hash_secret(token)[..12])
+}
+
 /// Ends every session and API token of a user: after a password reset, a change of role or
 /// scope, or disabling, nothing issued under the old terms keeps working.
-async fn revoke_access(tx: &mut Tx, user_id: &str) -> Result<()> {
+pub(crate) async fn revoke_access(tx: &mut Tx, user_id: &str) -> Result<()> {
     sqlx::query("UPDATE user_session SET revoked = 1 WHERE user_id = $1")
         .bind(user_id.to_string())
         .execute(&mut **tx)

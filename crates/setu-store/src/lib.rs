@@ -6,6 +6,7 @@
 //! differs per engine (`migrations/sqlite`, `migrations/postgres`). SQL lives in this crate
 //! and nowhere else.
 
+pub mod approvals;
 pub mod audit;
 pub mod auth;
 pub mod booths;
@@ -23,6 +24,7 @@ mod matcher;
 pub mod matching;
 mod migrate;
 pub mod parents;
+pub mod tokens;
 pub mod tracing;
 mod write;
 pub mod youth;

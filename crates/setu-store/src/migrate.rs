@@ -94,6 +94,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0014_jobs.sql"),
         include_str!("../migrations/postgres/0014_jobs.sql"),
     ),
+    (
+        15,
+        "two-person rule",
+        include_str!("../migrations/sqlite/0015_two_person.sql"),
+        include_str!("../migrations/postgres/0015_two_person.sql"),
+    ),
 ];
 
 impl Store {

@@ -35,7 +35,7 @@ async fn geography_counts_match_nepal() {
 async fn migrating_twice_changes_nothing() {
     each_engine(|s| async move {
         s.migrate().await.unwrap();
-        assert_eq!(s.schema_version().await.unwrap(), 14);
+        assert_eq!(s.schema_version().await.unwrap(), 15);
         assert_eq!(s.place_counts().await.unwrap().wards, 6743);
     })
     .await;
@@ -552,14 +552,20 @@ async fn api_tokens_end_with_a_password_reset_a_role_change_or_ninety_days() {
             let s = s.clone();
             async move { s.api_token_user(&t).await.unwrap().is_some() }
         };
-        let token = s.create_api_token(&sys(), &u.id).await.unwrap();
+        let token = s
+            .create_api_token(&sys(), &u.id, &Default::default())
+            .await
+            .unwrap();
         assert!(live(token.clone()).await);
         s.set_password(&sys(), &u.id, "another-long-passphrase")
             .await
             .unwrap();
         assert!(!live(token).await, "a password reset ends tokens");
 
-        let token = s.create_api_token(&sys(), &u.id).await.unwrap();
+        let token = s
+            .create_api_token(&sys(), &u.id, &Default::default())
+            .await
+            .unwrap();
         let u = s.user(&u.id).await.unwrap();
         s.set_role(
             &sys(),
@@ -572,7 +578,10 @@ async fn api_tokens_end_with_a_password_reset_a_role_change_or_ninety_days() {
         .unwrap();
         assert!(!live(token).await, "a role change ends tokens");
 
-        let token = s.create_api_token(&sys(), &u.id).await.unwrap();
+        let token = s
+            .create_api_token(&sys(), &u.id, &Default::default())
+            .await
+            .unwrap();
         s.raw_execute_for_tests(
             "UPDATE api_token SET created_at = '2000-01-01T00:00:00Z' WHERE revoked_at IS NULL",
         )
@@ -590,12 +599,15 @@ async fn api_tokens_are_hashed_and_revocable() {
             .create_user(&sys(), &new_user("api.user", Role::Analyst, "511"))
             .await
             .unwrap();
-        let token = s.create_api_token(&sys(), &u.id).await.unwrap();
+        let token = s
+            .create_api_token(&sys(), &u.id, &Default::default())
+            .await
+            .unwrap();
         assert!(token.starts_with("setu_"));
         assert_eq!(s.api_token_user(&token).await.unwrap().unwrap().id, u.id);
         assert!(s.api_token_user("setu_guess").await.unwrap().is_none());
-        let (id, _, _) = s.api_tokens(&u.id).await.unwrap().remove(0);
-        s.revoke_api_token(&sys(), &id).await.unwrap();
+        let id = s.api_tokens(&u.id).await.unwrap().remove(0).id;
+        s.revoke_api_token(&sys(), &id, None).await.unwrap();
         assert!(s.api_token_user(&token).await.unwrap().is_none());
     })
     .await;

@@ -152,7 +152,7 @@ pub async fn contacts(
 ) -> Result<Json<Items<ContactJson>>, WebError> {
     allow(&me, Capability::ReadDirectory, None, false)?;
     let actor = me.actor();
-    let reveal = if me.role.has(Capability::ReadPersonal) {
+    let reveal = if me.holds(Capability::ReadPersonal) {
         Reveal::To(&actor)
     } else {
         Reveal::No

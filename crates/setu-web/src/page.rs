@@ -155,7 +155,7 @@ impl Page {
         Capability::ALL
             .iter()
             .find(|c| c.as_str() == cap)
-            .is_some_and(|c| user.role.has(*c))
+            .is_some_and(|c| user.holds(*c))
     }
 
     /// Sets the title (a message id) and the current navigation entry.

@@ -8,8 +8,8 @@ use setu_core::access::Capability;
 
 use crate::pages::directory::routes as dir;
 use crate::pages::{
-    admin, audit, booths, committees, engagement, forum, handovers, home, indicators, login,
-    matches, notifications, parents, places, prefs, risk, tracing, youth,
+    account, admin, audit, booths, committees, engagement, forum, handovers, home, indicators,
+    login, matches, notifications, parents, places, prefs, risk, tracing, youth,
 };
 use crate::{api, assets, healthz, readyz, AppState};
 
@@ -66,6 +66,10 @@ pub enum Subject {
     Encounter,
     /// A proposed match id in the path (scoped by the report's home ward).
     Proposal,
+    /// A role request waiting for a second administrator.
+    RoleRequest,
+    /// One of the signed-in user's own API tokens.
+    OwnToken,
 }
 
 /// One route: method, path pattern, access, subject.
@@ -209,7 +213,11 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         r(Method::POST, "/admin/users/{id}/disable", Needs(AdministerUsers), S::User, post(admin::disable)),
         r(Method::POST, "/admin/users/{id}/enable", Needs(AdministerUsers), S::User, post(admin::enable)),
         r(Method::POST, "/admin/users/{id}/password", Needs(AdministerUsers), S::User, post(admin::reset_password)),
-        r(Method::POST, "/admin/users/{id}/tokens", Needs(AdministerUsers), S::User, post(admin::create_token)),
+        r(Method::POST, "/admin/requests/{id}/approve", Needs(AdministerUsers), S::RoleRequest, post(admin::approve)),
+        r(Method::POST, "/admin/requests/{id}/refuse", Needs(AdministerUsers), S::RoleRequest, post(admin::refuse)),
+        r(Method::GET, "/account", SignedIn, S::None, get(account::show)),
+        r(Method::POST, "/account/tokens", SignedIn, S::None, post(account::create_token)),
+        r(Method::POST, "/account/tokens/{id}/revoke", SignedIn, S::OwnToken, post(account::revoke_token)),
         r(Method::POST, "/admin/tokens/{id}/revoke", Needs(AdministerUsers), S::Token, post(admin::revoke_token)),
         r(Method::GET, "/api/v1/geo/provinces", Public, S::None, get(api::provinces)),
         r(Method::GET, "/api/v1/geo/districts", Public, S::None, get(api::districts)),

@@ -247,10 +247,51 @@ pub struct AdminUserPage<'a> {
     pub scope: String,
     pub version: i64,
     pub disabled: bool,
-    /// (id, created, revoked)
-    pub tokens: Vec<(String, String, Option<String>)>,
+    pub tokens: Vec<TokenRow>,
+    pub requests: Vec<RequestRow>,
+    pub notice: Option<String>,
+}
+
+/// An API token in a list (the account page and an administrator's view of an account).
+pub struct TokenRow {
+    pub id: String,
+    pub user_id: String,
+    pub label: String,
+    /// The capabilities it keeps, by name.
+    pub capabilities: String,
+    pub made: String,
+    pub expires: String,
+    pub revoked: Option<String>,
+    /// Where its revoke form posts.
+    pub revoke_action: String,
+}
+
+/// A role waiting for a second administrator.
+pub struct RequestRow {
+    pub id: String,
+    pub role: String,
+    pub scope: String,
+    pub asked_by: String,
+    pub asked_on: String,
+    pub new_account: bool,
+    /// Whether the reader may approve or refuse it (neither the asker nor the person).
+    pub may_decide: bool,
+}
+
+/// The signed-in user's own account: their API tokens.
+#[derive(Template)]
+#[template(path = "account.html")]
+pub struct AccountPage<'a> {
+    pub p: &'a Page,
+    pub username: String,
+    pub role: String,
+    pub scope: String,
+    pub tokens: Vec<TokenRow>,
     pub new_token: Option<String>,
     pub notice: Option<String>,
+    pub label: String,
+    pub all: bool,
+    pub capabilities: Vec<Choice>,
 }
 
 /// The audit trail.

@@ -388,7 +388,7 @@ async fn nothing_a_signed_in_user_is_shown_is_kept_in_the_browser_cache() {
         }
         let user = store.user_by_name("coord").await.unwrap();
         let token = store
-            .create_api_token(&Actor::system("test"), &user.id)
+            .create_api_token(&Actor::system("test"), &user.id, &Default::default())
             .await
             .unwrap();
         let req = Request::get("/api/v1/handovers")
@@ -993,7 +993,7 @@ async fn api_tokens_work_without_csrf_and_stop_when_revoked() {
         sign_in(&store, "lms", Role::LcchtMemberSecretary, "51106").await;
         let user = store.user_by_name("lms").await.unwrap();
         let token = store
-            .create_api_token(&Actor::system("test"), &user.id)
+            .create_api_token(&Actor::system("test"), &user.id, &Default::default())
             .await
             .unwrap();
         let bearer = |method: &str, path: &str, body: &str| {
@@ -1025,9 +1025,9 @@ async fn api_tokens_work_without_csrf_and_stop_when_revoked() {
         .await;
         assert_eq!(outside.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(outside.body.contains(r#""field":"place""#));
-        let (id, _, _) = store.api_tokens(&user.id).await.unwrap().remove(0);
+        let id = store.api_tokens(&user.id).await.unwrap().remove(0).id;
         store
-            .revoke_api_token(&Actor::system("test"), &id)
+            .revoke_api_token(&Actor::system("test"), &id, None)
             .await
             .unwrap();
         let after = bearer("GET", "/api/v1/me", "").await;
@@ -1094,8 +1094,8 @@ async fn administrators_manage_accounts_through_pages() {
             &[
                 ("username", "booth.one"),
                 ("full_name", "Booth One"),
-                ("role", "district-coordinator"),
-                ("scope", "511"),
+                ("role", "lccht-member"),
+                ("scope", "51106"),
                 ("password", PASSWORD),
             ],
             &admin,
@@ -1173,8 +1173,9 @@ async fn administrators_manage_accounts_through_pages() {
         )
         .await;
         assert_eq!(reset.status, StatusCode::OK);
+        // Administrators no longer mint tokens for others (issue 13): only the user does.
         let token_page = post_form(&app, &format!("{user_path}/tokens"), &[], &admin).await;
-        assert!(token_page.body.contains("setu_"));
+        assert_eq!(token_page.status, StatusCode::NOT_FOUND);
         let changes = store
             .audit_entries(&setu_store::audit::AuditFilter {
                 entity_id: Some(user.id.clone()),
@@ -1195,6 +1196,247 @@ async fn administrators_manage_accounts_through_pages() {
         assert!(changes
             .iter()
             .all(|e| e.actor == "root.admin" || e.action == "create"));
+    })
+    .await;
+}
+
+/// Issue 13: an administrator could give themselves or anyone a role that reads names, and
+/// mint a token for any user whose reads were then written under that user's name. Now a
+/// second administrator approves such a role, no one changes their own, only the user mints
+/// their tokens (narrowed to what a device needs), and the audit trail names the token.
+#[tokio::test]
+async fn two_administrators_give_a_role_that_reads_names_and_only_users_mint_tokens() {
+    each_app(|app, store| async move {
+        let first = sign_in(&store, "first.admin", Role::SystemAdmin, "NP").await;
+        let second = sign_in(&store, "second.admin", Role::SystemAdmin, "NP").await;
+        let first_user = store.user_by_name("first.admin").await.unwrap();
+
+        // Nobody changes their own role.
+        let own = post_form(
+            &app,
+            &format!("/admin/users/{}/role", first_user.id),
+            &[
+                ("role", "national-coordinator"),
+                ("scope", "NP"),
+                ("version", &first_user.version.to_string()),
+            ],
+            &first,
+        )
+        .await;
+        assert_eq!(own.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(own.body.contains("No one can change their own role"));
+        assert_eq!(
+            store.user(&first_user.id).await.unwrap().role,
+            Role::SystemAdmin
+        );
+
+        // A new coordinator's account waits, disabled, for the second administrator.
+        let made = post_form(
+            &app,
+            "/admin/users",
+            &[
+                ("username", "coord.new"),
+                ("role", "district-coordinator"),
+                ("scope", "511"),
+                ("password", PASSWORD),
+            ],
+            &first,
+        )
+        .await;
+        assert_eq!(made.status, StatusCode::SEE_OTHER);
+        let user_path = made.headers[header::LOCATION].to_str().unwrap().to_string();
+        let coord = store.user_by_name("coord.new").await.unwrap();
+        assert!(coord.disabled, "waits for approval");
+        let policy = AuthPolicy::default();
+        assert!(matches!(
+            store
+                .login("coord.new", PASSWORD, "t", &policy)
+                .await
+                .unwrap(),
+            Login::Refused
+        ));
+        let mine = get_as(&app, &user_path, "en", &first).await.body;
+        assert!(mine.contains("Waiting for a second administrator") && !mine.contains("/approve"));
+        let request = store.pending_role_requests(Some(&coord.id)).await.unwrap();
+        let approve = format!("/admin/requests/{}/approve", request[0].id);
+        let refused = post_form(&app, &approve, &[], &first).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.body.contains("A second administrator must decide"));
+        assert!(get_as(&app, &user_path, "en", &second)
+            .await
+            .body
+            .contains(&approve));
+        assert_eq!(
+            post_form(&app, &approve, &[], &second).await.status,
+            StatusCode::SEE_OTHER
+        );
+        let coord = store.user_by_name("coord.new").await.unwrap();
+        assert!(!coord.disabled && coord.role == Role::DistrictCoordinator);
+
+        // A later grant of another personal-data role is only requested; refused, it changes nothing.
+        let asked = post_form(
+            &app,
+            &format!("{user_path}/role"),
+            &[
+                ("role", "province-coordinator"),
+                ("scope", "5"),
+                ("version", &coord.version.to_string()),
+            ],
+            &first,
+        )
+        .await;
+        assert_eq!(asked.status, StatusCode::OK);
+        assert!(asked.body.contains("Sent for approval"));
+        let request = store.pending_role_requests(Some(&coord.id)).await.unwrap();
+        let refuse = format!("/admin/requests/{}/refuse", request[0].id);
+        assert_eq!(
+            post_form(&app, &refuse, &[], &second).await.status,
+            StatusCode::SEE_OTHER
+        );
+        assert_eq!(
+            store.user(&coord.id).await.unwrap().role,
+            Role::DistrictCoordinator
+        );
+        let trail = store
+            .audit_entries(&setu_store::audit::AuditFilter {
+                entity: Some("role-request".into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let steps: Vec<(&str, &str)> = trail
+            .iter()
+            .map(|e| (e.action.as_str(), e.actor.as_str()))
+            .collect();
+        for step in [
+            ("request", "first.admin"),
+            ("approve", "second.admin"),
+            ("refuse", "second.admin"),
+        ] {
+            assert!(steps.contains(&step), "{step:?} in {steps:?}");
+        }
+
+        // An administrator cannot mint a token for the coordinator.
+        assert!(matches!(
+            store
+                .create_api_token(
+                    &Actor::user(&first_user.id, "first.admin"),
+                    &coord.id,
+                    &Default::default()
+                )
+                .await,
+            Err(setu_store::StoreError::Rejected("error-token-own-only"))
+        ));
+
+        // The coordinator mints a sync-only token for a booth phone on her account page.
+        let booth = store
+            .create_site(
+                &Actor::system("test"),
+                &setu_core::directory::DirectoryForm {
+                    name_en: "Token booth".into(),
+                    kind: "border-booth".into(),
+                    place: "51106".into(),
+                    ..Default::default()
+                }
+                .to_site()
+                .unwrap(),
+            )
+            .await
+            .unwrap();
+        let me = client_for(&store, "coord.new").await;
+        let account = get_as(&app, "/account", "en", &me).await;
+        assert_eq!(account.status, StatusCode::OK);
+        assert!(account.body.contains("Record at booths (sync)"));
+        let made = post_form(
+            &app,
+            "/account/tokens",
+            &[("label", "booth phone 2"), ("capability", "write-booths")],
+            &me,
+        )
+        .await;
+        assert_eq!(made.status, StatusCode::OK);
+        let token = made
+            .body
+            .split("setu_")
+            .nth(1)
+            .and_then(|rest| rest.split('<').next())
+            .map(|t| format!("setu_{t}"))
+            .unwrap();
+        assert!(made.body.contains("booth phone 2"));
+        let bearer = |method: &str, path: &str, body: String| {
+            Request::builder()
+                .method(method)
+                .uri(path)
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body))
+                .unwrap()
+        };
+        // It syncs a new screening…
+        let record = |version: i64, name: &str| {
+            serde_json::json!({"records": [{
+                "kind": "screening", "id": "00000000-0000-4000-8000-0000000001a1",
+                "base_version": version,
+                "data": {"site": booth.to_string(), "date_bs": "2081-01-02", "sex": "female",
+                         "age": "16", "outcome": "intercepted", "given_name": name, "consent_record": "yes"}
+            }]})
+            .to_string()
+        };
+        let r = send(&app, bearer("POST", "/api/v1/sync", record(0, "Sita"))).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(r.body.contains(r#""outcome":"created""#), "{}", r.body);
+        // …but does not correct the names it sent, nor read anything.
+        let r = send(&app, bearer("POST", "/api/v1/sync", record(1, "Gita"))).await;
+        assert!(r.body.contains(r#""outcome":"invalid""#), "{}", r.body);
+        let r = send(
+            &app,
+            bearer("GET", "/api/v1/tracing/matches", String::new()),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        let r = send(&app, bearer("GET", "/api/v1/contacts", String::new())).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        // What it did is written under the token, not only under her name.
+        let tokens = store.api_tokens(&coord.id).await.unwrap();
+        let via = format!("token:{}", tokens[0].id);
+        let trail = store
+            .audit_entries(&setu_store::audit::AuditFilter {
+                actor: Some("coord.new".into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert!(trail.iter().any(|e| e.via.as_deref() == Some(via.as_str())));
+        assert!(trail
+            .iter()
+            .any(|e| e.via.as_deref().is_some_and(|v| v.starts_with("session:"))));
+        assert!(store.verify_audit().await.unwrap().first_broken.is_none());
+
+        // Administrators see her tokens; she revokes her own, not another's.
+        let listed = get_as(&app, &user_path, "en", &second).await.body;
+        assert!(listed.contains("booth phone 2") && listed.contains("Record at booths (sync)"));
+        let other = store.user_by_name("second.admin").await.unwrap();
+        store
+            .create_api_token(
+                &Actor::user(&other.id, "second.admin"),
+                &other.id,
+                &Default::default(),
+            )
+            .await
+            .unwrap();
+        let theirs = store.api_tokens(&other.id).await.unwrap().remove(0).id;
+        let r = post_form(&app, &format!("/account/tokens/{theirs}/revoke"), &[], &me).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        let r = post_form(
+            &app,
+            &format!("/account/tokens/{}/revoke", tokens[0].id),
+            &[],
+            &me,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let r = send(&app, bearer("POST", "/api/v1/sync", record(0, "Sita"))).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     })
     .await;
 }
@@ -1580,6 +1822,19 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
             )
             .await
             .unwrap();
+        let requester = store
+            .create_user(
+                &sys,
+                &NewUser {
+                    username: "second.admin".into(),
+                    password: PASSWORD.into(),
+                    role: Role::SystemAdmin,
+                    scope: "NP".parse().unwrap(),
+                    full_name: None,
+                },
+            )
+            .await
+            .unwrap();
         let fy = setu_core::FiscalYear::containing(time::OffsetDateTime::now_utc().date())
             .unwrap()
             .to_string();
@@ -1608,11 +1863,12 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
                 username: name.clone(),
                 role,
                 scope: scope_for(role).parse().unwrap(),
+                limit: None,
             };
             for route in specs() {
                 let scoped = !matches!(
                     route.subject,
-                    Subject::None | Subject::User | Subject::Token
+                    Subject::None | Subject::User | Subject::Token | Subject::OwnToken | Subject::RoleRequest
                 );
                 let sides: &[bool] = if scoped { &[true, false] } else { &[true] };
                 for &inside in sides {
@@ -1629,22 +1885,55 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
                             .set_disabled(&sys, &target_user.id, false)
                             .await
                             .unwrap();
-                        store.create_api_token(&sys, &target_user.id).await.unwrap();
+                        store.create_api_token(&sys, &target_user.id, &Default::default()).await.unwrap();
                         store
                             .api_tokens(&target_user.id)
                             .await
                             .unwrap()
                             .into_iter()
-                            .find(|t| t.2.is_none())
+                            .find(|t| t.revoked_at.is_none())
                             .unwrap()
-                            .0
+                            .id
+                    } else if route.subject == Subject::OwnToken {
+                        let mine = store.user_by_name(&name).await.unwrap();
+                        store
+                            .create_api_token(&Actor::user(&mine.id, &name), &mine.id, &Default::default())
+                            .await
+                            .unwrap();
+                        store
+                            .api_tokens(&mine.id)
+                            .await
+                            .unwrap()
+                            .into_iter()
+                            .find(|t| t.revoked_at.is_none())
+                            .unwrap()
+                            .id
+                    } else if route.subject == Subject::RoleRequest {
+                        // Another administrator asks; the acting role decides.
+                        let current = store.user(&target_user.id).await.unwrap();
+                        store
+                            .set_role(
+                                &Actor::user(&requester.id, &requester.username),
+                                &target_user.id,
+                                current.version,
+                                Role::DistrictCoordinator,
+                                "511".parse().unwrap(),
+                            )
+                            .await
+                            .unwrap();
+                        store
+                            .pending_role_requests(Some(&target_user.id))
+                            .await
+                            .unwrap()
+                            .remove(0)
+                            .id
                     } else {
                         String::new()
                     };
                     let id = match route.subject {
                         Subject::Site => site.to_string(),
                         Subject::User => target_user.id.clone(),
-                        Subject::Token => token_id,
+                        Subject::Token | Subject::OwnToken | Subject::RoleRequest => token_id,
                         Subject::Committee => committee.to_string(),
                         Subject::Meeting => meeting.clone(),
                         Subject::Decision => decision.clone(),
@@ -1806,6 +2095,7 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
                         ("/admin/users/{id}/password", _) => vec![("password", PASSWORD)],
                         ("/admin/tokens/{id}/revoke", _) => vec![("user", &target_user.id)],
                         ("/login", "POST") => vec![("username", &name), ("password", PASSWORD)],
+                        ("/account/tokens", _) => vec![("label", "matrix"), ("all", "1")],
                         ("/booths/{id}/tallies", _) => {
                             vec![("date_bs", "2081-01-02"), ("female_18", "3")]
                         }

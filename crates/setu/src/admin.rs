@@ -4,7 +4,7 @@
 use std::io::BufRead;
 
 use anyhow::{anyhow, bail, Result};
-use setu_core::access::{Role, Scope};
+use setu_core::access::{Capability, Role, Scope};
 use setu_store::audit::Actor;
 use setu_store::auth::NewUser;
 use setu_store::StoreError;
@@ -50,8 +50,29 @@ pub async fn user_add(
     Ok(())
 }
 
-/// `setu token create USERNAME`: prints a new API token.
-pub async fn token_create(args: ServeArgs, username: String) -> Result<()> {
+/// `setu token create USERNAME [--label L] [--capabilities a,b]`: prints a new API token.
+pub async fn token_create(
+    args: ServeArgs,
+    username: String,
+    label: String,
+    capabilities: Vec<String>,
+) -> Result<()> {
+    let capabilities = if capabilities.is_empty() {
+        None
+    } else {
+        let caps: Option<Vec<Capability>> = capabilities
+            .iter()
+            .map(|c| Capability::parse(c.trim()))
+            .collect();
+        Some(caps.ok_or_else(|| {
+            let known: Vec<&str> = Capability::ALL.iter().map(|c| c.as_str()).collect();
+            anyhow!("unknown capability; known: {}", known.join(", "))
+        })?)
+    };
+    let new = setu_store::tokens::NewToken {
+        label,
+        capabilities,
+    };
     let config = Config::load(&args)?;
     let store = open_store(&config, DB_FILE, KEY_FILE).await?;
     let user = store
@@ -59,7 +80,7 @@ pub async fn token_create(args: ServeArgs, username: String) -> Result<()> {
         .await
         .map_err(|_| anyhow!("no user {username:?}"))?;
     let token = store
-        .create_api_token(&cli(), &user.id)
+        .create_api_token(&cli(), &user.id, &new)
         .await
         .map_err(explain)?;
     store.close().await;

@@ -955,10 +955,7 @@ pub async fn users(store: &Store, ids: &DemoIds) -> Result<Vec<(String, Role, Sc
 /// The signed-in demo user `name` as an actor (so that a report's owner gets its notification).
 async fn as_user(store: &Store, name: &str) -> Result<Actor> {
     let user = store.user_by_name(name).await?;
-    Ok(Actor {
-        id: Some(user.id),
-        name: user.username,
-    })
+    Ok(Actor::user(&user.id, &user.username))
 }
 
 /// Family tracing in Nepalganj: missing-person reports made by the LCCHT, police rescues and

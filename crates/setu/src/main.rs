@@ -88,10 +88,18 @@ enum UserCommand {
 
 #[derive(Debug, Subcommand)]
 enum TokenCommand {
-    /// Print a new API token for a user.
+    /// Print a new API token for a user (an operator's tool: on the web only the user mints
+    /// their own).
     Create {
         /// Login name.
         username: String,
+        /// What it is for ("booth phone 2").
+        #[arg(long, default_value = "")]
+        label: String,
+        /// Narrow it to these capabilities, comma-separated (`write-booths,read-directory` for
+        /// a booth phone); by default it may do all its user's role allows.
+        #[arg(long, value_delimiter = ',')]
+        capabilities: Vec<String>,
         #[command(flatten)]
         args: ServeArgs,
     },
@@ -119,9 +127,12 @@ fn main() -> ExitCode {
             full_name,
             args,
         }) => with_runtime(|| admin::user_add(args, username, role, scope, full_name)),
-        Command::Token(TokenCommand::Create { username, args }) => {
-            with_runtime(|| admin::token_create(args, username))
-        }
+        Command::Token(TokenCommand::Create {
+            username,
+            label,
+            capabilities,
+            args,
+        }) => with_runtime(|| admin::token_create(args, username, label, capabilities)),
         Command::Audit(AuditCommand::Verify(args)) => with_runtime(|| admin::audit_verify(args)),
         Command::Rekey(args) => with_runtime(|| admin::rekey(args)),
         Command::Backup { path, args } => with_runtime(|| admin::backup(args, path)),

@@ -582,7 +582,7 @@ fn migrate_reports_the_schema_version() {
     let dir = tempfile::tempdir().unwrap();
     let out = setu(&["migrate"], dir.path());
     assert!(out.status.success());
-    assert!(String::from_utf8_lossy(&out.stdout).contains("schema version 14"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("schema version 15"));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -1171,7 +1171,10 @@ async fn booth_with_token(url: &str, dir: &Path) -> (String, i64) {
         )
         .await
         .unwrap();
-    let token = store.create_api_token(&sys, &user.id).await.unwrap();
+    let token = store
+        .create_api_token(&sys, &user.id, &Default::default())
+        .await
+        .unwrap();
     let today = setu_core::calendar::today_in_nepal();
     let report = setu_core::tracing::ReportForm {
         reporter_name: "Hari Tamang".into(),

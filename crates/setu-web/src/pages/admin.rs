@@ -1,5 +1,6 @@
-//! Administration of accounts: create, disable and re-enable, role and scope, password
-//! reset, API tokens. Every change goes through the store, which audits it.
+//! Administration of accounts: create, disable and re-enable, role and scope (a role that
+//! reads personal data waits for a second administrator), password reset, revoking API tokens
+//! (only their owner mints them). Every change goes through the store, which audits it.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -7,13 +8,14 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
 use setu_core::access::{Capability, Role, Scope, MATRIX};
-use setu_store::auth::{NewUser, User};
+use setu_store::auth::{NewUser, RoleChange, User};
 
 use crate::auth::{allow, SignedIn};
 use crate::error::WebError;
 use crate::page::Page;
+use crate::pages::account::token_row;
 use crate::pages::refusal;
-use crate::templates::{AdminUserPage, AdminUsersPage, Choice, RenderHtml, UserRow};
+use crate::templates::{AdminUserPage, AdminUsersPage, Choice, RenderHtml, RequestRow, UserRow};
 use crate::AppState;
 
 /// The new-user form (also used for role changes and password resets: absent fields stay empty).
@@ -133,15 +135,15 @@ pub async fn show(
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
     allow(&me, Capability::AdministerUsers, None, false)?;
-    render_user(&app, page, &id, None, None, StatusCode::OK).await
+    render_user(&app, page, &me, &id, None, StatusCode::OK).await
 }
 
 async fn render_user(
     app: &AppState,
     page: Page,
+    me: &User,
     id: &str,
     notice: Option<String>,
-    new_token: Option<String>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
     let user = app.store.user(id).await?;
@@ -150,8 +152,23 @@ async fn render_user(
         .store
         .api_tokens(id)
         .await?
+        .iter()
+        .map(|t| token_row(&page, id, t, format!("/admin/tokens/{}/revoke", t.id)))
+        .collect();
+    let requests = app
+        .store
+        .pending_role_requests(Some(id))
+        .await?
         .into_iter()
-        .map(|(tid, created, revoked)| (tid, page.date(&created), revoked.map(|r| page.date(&r))))
+        .map(|r| RequestRow {
+            role: page.t(&format!("role-{}", r.role.as_str())),
+            scope: r.scope.to_string(),
+            asked_on: page.date(&r.requested_at),
+            may_decide: r.requested_by != me.id && r.user_id != me.id,
+            asked_by: r.requested_by_name,
+            new_account: r.new_account,
+            id: r.id,
+        })
         .collect();
     let html = AdminUserPage {
         row: row(&page, &user),
@@ -161,7 +178,7 @@ async fn render_user(
         disabled: user.disabled,
         id: user.id.clone(),
         tokens,
-        new_token,
+        requests,
         notice,
         p: &page,
     }
@@ -184,9 +201,9 @@ pub async fn set_role(
         return render_user(
             &app,
             page,
+            &me,
             &id,
             Some(msg),
-            None,
             StatusCode::UNPROCESSABLE_ENTITY,
         )
         .await;
@@ -196,11 +213,15 @@ pub async fn set_role(
         .set_role(&me.actor(), &id, version, role, scope)
         .await
     {
-        Ok(()) => Ok(Redirect::to(&format!("/admin/users/{id}")).into_response()),
+        Ok(RoleChange::Done) => Ok(Redirect::to(&format!("/admin/users/{id}")).into_response()),
+        Ok(RoleChange::Requested) => {
+            let msg = page.t("role-request-sent");
+            render_user(&app, page, &me, &id, Some(msg), StatusCode::OK).await
+        }
         Err(e) => {
             let (msg, status) = refusal(e)?;
             let msg = page.t(msg);
-            render_user(&app, page, &id, Some(msg), None, status).await
+            render_user(&app, page, &me, &id, Some(msg), status).await
         }
     }
 }
@@ -249,26 +270,65 @@ pub async fn reset_password(
     match app.store.set_password(&me.actor(), &id, &f.password).await {
         Ok(()) => {
             let msg = page.t("password-reset-done");
-            render_user(&app, page, &id, Some(msg), None, StatusCode::OK).await
+            render_user(&app, page, &me, &id, Some(msg), StatusCode::OK).await
         }
         Err(e) => {
             let (msg, status) = refusal(e)?;
             let msg = page.t(msg);
-            render_user(&app, page, &id, Some(msg), None, status).await
+            render_user(&app, page, &me, &id, Some(msg), status).await
         }
     }
 }
 
-/// `POST /admin/users/{id}/tokens`: shows the new token once.
-pub async fn create_token(
+/// `POST /admin/requests/{id}/approve` and `/refuse`: a second administrator decides.
+async fn decide(
+    app: AppState,
+    page: Page,
+    me: User,
+    id: String,
+    approve: bool,
+) -> Result<Response, WebError> {
+    allow(&me, Capability::AdministerUsers, None, false)?;
+    let user = app
+        .store
+        .pending_role_requests(None)
+        .await?
+        .into_iter()
+        .find(|r| r.id == id)
+        .map(|r| r.user_id)
+        .ok_or(WebError::NotFound)?;
+    match app
+        .store
+        .decide_role_request(&me.actor(), &id, approve)
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/admin/users/{user}")).into_response()),
+        Err(e) => {
+            let (msg, status) = refusal(e)?;
+            let msg = page.t(msg);
+            render_user(&app, page, &me, &user, Some(msg), status).await
+        }
+    }
+}
+
+/// `POST /admin/requests/{id}/approve`
+pub async fn approve(
     State(app): State<AppState>,
     page: Page,
     SignedIn(me): SignedIn,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
-    allow(&me, Capability::AdministerUsers, None, false)?;
-    let token = app.store.create_api_token(&me.actor(), &id).await?;
-    render_user(&app, page, &id, None, Some(token), StatusCode::OK).await
+    decide(app, page, me, id, true).await
+}
+
+/// `POST /admin/requests/{id}/refuse`
+pub async fn refuse(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    decide(app, page, me, id, false).await
 }
 
 /// The revoke form.
@@ -285,6 +345,6 @@ pub async fn revoke_token(
     Form(f): Form<RevokeForm>,
 ) -> Result<Response, WebError> {
     allow(&me, Capability::AdministerUsers, None, false)?;
-    app.store.revoke_api_token(&me.actor(), &id).await?;
+    app.store.revoke_api_token(&me.actor(), &id, None).await?;
     Ok(Redirect::to(&format!("/admin/users/{}", f.user)).into_response())
 }

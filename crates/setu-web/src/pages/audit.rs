@@ -100,12 +100,13 @@ pub async fn export(
         )
         .await?;
     let mut csv =
-        String::from("seq,at,actor,action,entity,entity_id,place_code,fields,detail,hash\n");
+        String::from("seq,at,actor,via,action,entity,entity_id,place_code,fields,detail,hash\n");
     for e in &entries {
         let cells = [
             e.seq.to_string(),
             e.at.clone(),
             e.actor.clone(),
+            e.via.clone().unwrap_or_default(),
             e.action.clone(),
             e.entity.clone(),
             e.entity_id.clone(),

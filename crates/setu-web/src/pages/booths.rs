@@ -564,7 +564,7 @@ async fn capture_page(
                 )
             })
             .collect(),
-        can_screen: me.role.has(Capability::ReadPersonal),
+        can_screen: me.holds(Capability::ReadPersonal),
         alerts,
         notice,
         again: again.map(|r| serde_json::to_string(&r).unwrap_or_default()),
@@ -713,7 +713,7 @@ pub async fn conflicts(
     let page = page.titled("conflicts-title", "booths");
     let mut rows = Vec::new();
     for c in list {
-        let opened = if me.role.has(Capability::ReadPersonal) {
+        let opened = if me.holds(Capability::ReadPersonal) {
             app.store
                 .sync_conflict(&c.id, Reveal::To(&me.actor()))
                 .await?

@@ -101,7 +101,7 @@ async fn render_list(
         "count",
         &format!("{} / {}", count(functional), count(rows.len())),
     );
-    let can_create = me.role.has(Capability::WriteCommittees);
+    let can_create = me.holds(Capability::WriteCommittees);
     let html = CommitteesPage {
         p: &page,
         rows,

@@ -362,7 +362,7 @@ async fn contact_views(
         revealed: personal,
         via_glass: personal && glass && !can(me, Capability::ReadPersonal, Some(target), false),
         can_add: can(me, Capability::EditDirectory, Some(target), false),
-        can_break_glass: !personal && me.role.has(Capability::BreakGlass),
+        can_break_glass: !personal && me.holds(Capability::BreakGlass),
         shown: true,
     })
 }

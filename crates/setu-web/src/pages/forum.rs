@@ -59,7 +59,7 @@ async fn render(
     let within: PlaceCode = q.place.trim().parse().unwrap_or(PlaceCode::Country);
     let service = Service::parse(&q.service);
     let services = app.store.services(within, service).await?;
-    let personal = me.role.has(Capability::ReadPersonal);
+    let personal = me.holds(Capability::ReadPersonal);
     let mut log = app.store.forum_entries(me.scope).await?;
     if personal && !log.is_empty() {
         app.store
@@ -98,8 +98,8 @@ async fn render(
         log,
         organisations,
         service_choices,
-        can_write: me.role.has(Capability::WriteForum),
-        can_edit: me.role.has(Capability::EditDirectory),
+        can_write: me.holds(Capability::WriteForum),
+        can_edit: me.holds(Capability::EditDirectory),
         q,
         error,
         p: &page,

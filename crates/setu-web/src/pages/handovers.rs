@@ -102,7 +102,7 @@ async fn render_list(
         .map(|h| (h.clone(), h.overdue(at), page.date(&h.handed_at[..10])))
         .collect();
     // Persons that may be handed over: stopped at a booth the user may write for.
-    let candidates = if me.role.has(Capability::ReadPersonal) {
+    let candidates = if me.holds(Capability::ReadPersonal) {
         app.store
             .screenings(me.scope, None, true, 60, Reveal::To(&me.actor()))
             .await?
@@ -131,7 +131,7 @@ async fn render_list(
         candidates,
         parties,
         orgs,
-        can_write: me.role.has(Capability::WriteHandovers),
+        can_write: me.holds(Capability::WriteHandovers),
         error,
         form,
         p: &page,
@@ -247,7 +247,7 @@ pub async fn show(
     Ok(Html(
         HandoverPage {
             overdue: h.overdue(now()),
-            can_ack: !h.acknowledged() && receiving && me.role.has(Capability::WriteHandovers),
+            can_ack: !h.acknowledged() && receiving && me.holds(Capability::WriteHandovers),
             can_receipt: !h.acknowledged()
                 && can(
                     &me,
@@ -434,7 +434,7 @@ async fn render_referrals(
             "source-",
             &form.source,
         ),
-        can_write: me.role.has(Capability::WriteHandovers),
+        can_write: me.holds(Capability::WriteHandovers),
         error,
         form,
         p: &page,
@@ -526,7 +526,7 @@ pub async fn referral(
     let receiving = me.scope == Scope::Organisation(r.to_org_id);
     let unit = app.store.organisation(r.to_org_id).await?;
     let page = page.titled("referral-title", "referrals");
-    let next = if receiving && me.role.has(Capability::WriteHandovers) {
+    let next = if receiving && me.holds(Capability::WriteHandovers) {
         r.status
             .next()
             .iter()

@@ -1,5 +1,6 @@
 //! Server-rendered pages. Each works without JavaScript.
 
+pub mod account;
 pub mod admin;
 pub mod audit;
 pub mod booths;

@@ -94,7 +94,7 @@ async fn render_list(
     let html = GroupsPage {
         cards: cards(&page, &indicators),
         groups,
-        can_create: me.role.has(Capability::WriteParents),
+        can_create: me.holds(Capability::WriteParents),
         error,
         p: &page,
     }

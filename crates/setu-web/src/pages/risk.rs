@@ -22,7 +22,7 @@ pub async fn page(
     SignedIn(me): SignedIn,
 ) -> Result<Response, WebError> {
     allow(&me, Capability::ReadDirectory, None, false)?;
-    let can_edit = me.role.has(Capability::ManageReference);
+    let can_edit = me.holds(Capability::ManageReference);
     render(&app, page, can_edit, None, StatusCode::OK).await
 }
 

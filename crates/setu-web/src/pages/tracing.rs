@@ -46,7 +46,7 @@ fn reveal_for<'a>(me: &User, actor: &'a setu_store::audit::Actor, target: &Targe
 
 /// Opens list rows when the role reads personal data (lists are already cut to the scope).
 fn reveal_list<'a>(me: &User, actor: &'a setu_store::audit::Actor) -> Reveal<'a> {
-    if me.role.has(Capability::ReadPersonal) {
+    if me.holds(Capability::ReadPersonal) {
         Reveal::To(actor)
     } else {
         Reveal::No
@@ -352,7 +352,7 @@ async fn connections(
             selected: false,
         })
         .collect();
-    let proposals = if me.role.has(Capability::ConfirmMatches) {
+    let proposals = if me.holds(Capability::ConfirmMatches) {
         app.store
             .proposals_of(kind, id)
             .await?
@@ -459,7 +459,7 @@ pub async fn register(
         "report-status-",
         &q.status,
     ));
-    let queue = if me.role.has(Capability::ConfirmMatches) {
+    let queue = if me.holds(Capability::ConfirmMatches) {
         let n = app
             .store
             .count_proposals(me.scope, Some("proposed"))
@@ -474,7 +474,7 @@ pub async fn register(
             filters,
             wards,
             queue,
-            can_write: me.role.has(Capability::WriteTracing),
+            can_write: me.holds(Capability::WriteTracing),
             p: &page,
         }
         .render_html(),
@@ -818,7 +818,7 @@ async fn render_encounters(
         rows,
         forms,
         sexes: choices(&page, Sex::ALL.iter().map(|s| s.as_str()), "sex-", ""),
-        can_write: me.role.has(Capability::WriteTracing),
+        can_write: me.holds(Capability::WriteTracing),
         error,
         invalid,
         p: &page,

@@ -60,7 +60,7 @@ async fn render(
     status: StatusCode,
 ) -> Result<Response, WebError> {
     let page = page.titled("youth-title", "youth");
-    let personal = me.role.has(Capability::ReadPersonal);
+    let personal = me.holds(Capability::ReadPersonal);
     let actor = me.actor();
     let ambassadors = app
         .store
@@ -149,7 +149,7 @@ async fn render(
     let html = YouthPage {
         active: page.num(&i64::try_from(active).unwrap_or(0)),
         event_count: page.num(&event_count),
-        can_write: me.role.has(Capability::WriteYouth),
+        can_write: me.holds(Capability::WriteYouth),
         threshold: page.num(&SUCCESSION_THRESHOLD),
         ambassadors,
         groups,
