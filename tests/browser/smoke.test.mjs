@@ -246,6 +246,7 @@ test("a girl stopped at the booth who may be a missing child raises an alert wit
   // Samjhana Pariyar of Nepalganj ward 4 is an open missing-person report in the demo.
   await page.click("details.add:has(form.screening) > summary");
   await page.check("form.screening input[name='consent_record']");
+  await page.check("form.screening input[name='consent_share']");
   await page.fill("#s-given", "Samjhana");
   await page.fill("#s-family", "Pariyar");
   await page.selectOption("#s-sex", "female");
@@ -312,6 +313,7 @@ test("a missing girl: the register, the review side by side, confirm, and home a
   await page.fill("#r-home", "51106");
   await page.fill("#r-on", "२०८३-०७-१०");
   await page.fill("#r-rname", "बाबुराम थापा");
+  await page.check("input[name='consent_tracing'][value='yes']");
   await page.click("main button[type=submit]");
   assert.match(await page.textContent(".notice.error"), /वडा/, "a local level is not a ward");
   assert.equal(await page.getAttribute("#r-home", "aria-invalid"), "true");

@@ -14,6 +14,7 @@ pub mod calendar;
 pub mod committees;
 pub mod community;
 pub mod directory;
+pub mod disclosure;
 pub mod geo;
 pub mod lang;
 pub mod numbers;

@@ -139,6 +139,10 @@ pub struct ReportForm {
     /// The organisation that took the report (a police unit, an NGO), if not the ward.
     #[serde(deserialize_with = "loose")]
     pub organisation: String,
+    /// The reporter's answer to "may she be traced": matched against the people met at booths
+    /// and by the police, and her report shared with them (`yes` / `no`; asked every time).
+    #[serde(deserialize_with = "loose")]
+    pub consent_tracing: String,
 }
 
 /// A checked report.
@@ -161,6 +165,9 @@ pub struct ReportDraft {
     pub hotline_ref: Option<String>,
     /// The organisation that took it, if not the ward.
     pub organisation: Option<i64>,
+    /// Whether the reporter agreed to tracing; without it the report is kept but never
+    /// matched nor shared.
+    pub consent_tracing: bool,
 }
 
 /// A person's names, sex and parents, as recorded on a report or an encounter.
@@ -299,6 +306,14 @@ impl ReportForm {
         let police_ref = c.optional_text("police_ref", &self.police_ref, 60);
         let hotline_ref = c.optional_text("hotline_ref", &self.hotline_ref, 60);
         let organisation = optional_id(&mut c, "organisation", &self.organisation);
+        let consent_tracing = match self.consent_tracing.trim() {
+            "yes" => true,
+            "no" => false,
+            _ => {
+                c.fail("consent_tracing", "error-consent-tracing");
+                false
+            }
+        };
         c.finish(ReportDraft {
             reporter_name: reporter_name.unwrap_or_default(),
             reporter_relation: reporter_relation.unwrap_or(Reporter::Other),
@@ -315,6 +330,7 @@ impl ReportForm {
             police_ref,
             hotline_ref,
             organisation,
+            consent_tracing,
         })
     }
 }
@@ -435,8 +451,40 @@ mod tests {
             sex: "female".into(),
             birth_year: "२०६५".into(),
             home: "5110603".into(),
+            consent_tracing: "yes".into(),
             ..ReportForm::default()
         }
+    }
+
+    #[test]
+    fn the_reporter_is_asked_about_tracing_every_time() {
+        let unasked = ReportForm {
+            consent_tracing: String::new(),
+            ..form()
+        };
+        let e = unasked
+            .check(date!(2024 - 06 - 01))
+            .expect_err("must be asked");
+        assert_eq!(
+            e.for_field("consent_tracing"),
+            Some("error-consent-tracing")
+        );
+        let refused = ReportForm {
+            consent_tracing: "no".into(),
+            ..form()
+        };
+        assert!(
+            !refused
+                .check(date!(2024 - 06 - 01))
+                .expect("valid")
+                .consent_tracing
+        );
+        assert!(
+            form()
+                .check(date!(2024 - 06 - 01))
+                .expect("valid")
+                .consent_tracing
+        );
     }
 
     #[test]

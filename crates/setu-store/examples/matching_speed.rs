@@ -29,6 +29,7 @@ fn report(i: usize) -> ReportForm {
     ReportForm {
         reporter_name: format!("Parent {i}"),
         reporter_relation: "parent".into(),
+        consent_tracing: "yes".into(),
         reported_on: "2024-03-01".into(),
         given_name: GIVEN[i % 12].into(),
         family_name: FAMILY[(i / 12) % 10].into(),

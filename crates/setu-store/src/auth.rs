@@ -19,19 +19,40 @@ use crate::audit::{append, Actor, Event};
 use crate::write::Tx;
 use crate::{now_text, time_text, Result, Store, StoreError};
 
-/// Session idle and absolute time-outs, and login throttling limits.
+/// Session idle and absolute time-outs, and login throttling. Nothing is locked: after a few
+/// failures each further attempt waits twice as long as the last (2 s, 4 s, 8 s…), counted
+/// three ways. One name from one address (someone guessing) soon waits up to the window; one
+/// address across names (someone spraying) likewise; one name from anywhere (many addresses
+/// guessing at one account) waits at most [`AuthPolicy::account_wait_cap`], so that a
+/// stranger's failures never keep the account's owner out for long.
 #[derive(Debug, Clone, Copy)]
 pub struct AuthPolicy {
     /// A session unused for this long ends.
     pub idle: time::Duration,
     /// A session ends this long after login, used or not.
     pub absolute: time::Duration,
-    /// Failed logins for one username within `window` before it is locked for the window.
+    /// Failures of one name from one address, within `window`, before attempts wait.
+    pub free_failures_per_pair: i64,
+    /// Failures of one name from any address before every attempt at it waits.
     pub max_failures_per_account: i64,
-    /// Failed logins from one client address within `window`.
+    /// Failures from one address (any names) before its attempts wait.
     pub max_failures_per_client: i64,
-    /// The throttling window.
+    /// The longest wait that failures of an account from anywhere impose on it.
+    pub account_wait_cap: time::Duration,
+    /// The throttling window: failures older than this are forgotten (and the longest wait).
     pub window: time::Duration,
+}
+
+impl AuthPolicy {
+    /// The wait after `failures` failures of which the first `free` cost nothing: 2 s, 4 s,
+    /// 8 s… for each one beyond, at most `cap`.
+    fn wait(failures: i64, free: i64, cap: time::Duration) -> time::Duration {
+        if failures < free {
+            return time::Duration::ZERO;
+        }
+        let doublings = u32::try_from((failures - free + 1).min(20)).unwrap_or(20);
+        time::Duration::seconds(1i64 << doublings).min(cap)
+    }
 }
 
 impl Default for AuthPolicy {
@@ -39,8 +60,10 @@ impl Default for AuthPolicy {
         AuthPolicy {
             idle: time::Duration::minutes(30),
             absolute: time::Duration::hours(12),
+            free_failures_per_pair: 3,
             max_failures_per_account: 5,
             max_failures_per_client: 20,
+            account_wait_cap: time::Duration::minutes(1),
             window: time::Duration::minutes(15),
         }
     }
@@ -124,8 +147,11 @@ pub enum Login {
     Ok { token: String, user: User },
     /// Wrong username or password, or the account is disabled.
     Refused,
-    /// Too many failures for this account or from this address; try again later.
-    Throttled,
+    /// Too many failures for this account or from this address: try again after this wait.
+    Throttled {
+        /// How long, rounded up to whole seconds.
+        wait_seconds: i64,
+    },
 }
 
 /// A live session.
@@ -202,6 +228,7 @@ struct Failure<'a> {
     /// Failures within the window, this one included.
     by_account: i64,
     by_client: i64,
+    by_pair: i64,
 }
 
 impl Failure<'_> {
@@ -221,6 +248,7 @@ impl Failure<'_> {
         let minutes = policy.window.whole_minutes();
         let event = if self.by_account == policy.max_failures_per_account
             || self.by_client == policy.max_failures_per_client
+            || self.by_pair == policy.free_failures_per_pair
         {
             (
                 "login-throttled",
@@ -238,30 +266,79 @@ impl Failure<'_> {
     }
 }
 
-/// Counts the attempts of `username` and from `client` within the window and, unless either
-/// has reached its limit (`None`), records this one as a failure. Returns the counts with it.
+/// Failures matching `cond` since `since`: how many, and when the last was.
+async fn failures(
+    tx: &mut Tx,
+    cond: &str,
+    binds: &[&str],
+    since: &str,
+) -> Result<(i64, Option<time::OffsetDateTime>)> {
+    let at = binds.len() + 1;
+    let sql = format!(
+        "SELECT COUNT(*) AS n, MAX(at) AS last FROM login_failure WHERE {cond} AND at >= ${at}"
+    );
+    let mut q = sqlx::query(&sql);
+    for b in binds {
+        q = q.bind(b.to_string());
+    }
+    let row = q.bind(since.to_string()).fetch_one(&mut **tx).await?;
+    let last: Option<String> = row.try_get("last")?;
+    let last = last.and_then(|t| {
+        time::OffsetDateTime::parse(&t, &time::format_description::well_known::Rfc3339).ok()
+    });
+    Ok((row.try_get("n")?, last))
+}
+
+/// Counts the failures of `username` from `client`, of `username` and from `client` within the
+/// window; if the last of any of them was too recent for its count, returns how long to wait
+/// (`Err`), writing nothing. Otherwise records this attempt as a failure (a good password
+/// takes it back) and returns the counts with it: `(account, client, pair)`.
 async fn reserve_attempt(
     tx: &mut Tx,
     username: &str,
     client: &str,
     policy: &AuthPolicy,
-) -> Result<Option<(i64, i64)>> {
-    let since = time_text(time::OffsetDateTime::now_utc() - policy.window);
-    let by_account: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM login_failure WHERE username = $1 AND at >= $2")
-            .bind(username.to_string())
-            .bind(since.clone())
-            .fetch_one(&mut **tx)
-            .await?;
-    let by_client: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM login_failure WHERE client = $1 AND at >= $2")
-            .bind(client.to_string())
-            .bind(since)
-            .fetch_one(&mut **tx)
-            .await?;
-    if by_account >= policy.max_failures_per_account || by_client >= policy.max_failures_per_client
-    {
-        return Ok(None);
+) -> Result<std::result::Result<(i64, i64, i64), time::Duration>> {
+    let now = time::OffsetDateTime::now_utc();
+    let since = time_text(now - policy.window);
+    let (by_account, account_last) = failures(tx, "username = $1", &[username], &since).await?;
+    let (by_client, client_last) = failures(tx, "client = $1", &[client], &since).await?;
+    let (by_pair, pair_last) = failures(
+        tx,
+        "username = $1 AND client = $2",
+        &[username, client],
+        &since,
+    )
+    .await?;
+    let waits = [
+        (
+            by_pair,
+            pair_last,
+            policy.free_failures_per_pair,
+            policy.window,
+        ),
+        (
+            by_account,
+            account_last,
+            policy.max_failures_per_account,
+            policy.account_wait_cap,
+        ),
+        (
+            by_client,
+            client_last,
+            policy.max_failures_per_client,
+            policy.window,
+        ),
+    ];
+    let wait = waits
+        .iter()
+        .filter_map(|(n, last, free, cap)| {
+            let until = (*last)? + AuthPolicy::wait(*n, *free, *cap);
+            (until > now).then_some(until - now)
+        })
+        .max();
+    if let Some(wait) = wait {
+        return Ok(Err(wait));
     }
     sqlx::query("INSERT INTO login_failure (username, client, at) VALUES ($1, $2, $3)")
         .bind(username.to_string())
@@ -269,7 +346,7 @@ async fn reserve_attempt(
         .bind(now_text())
         .execute(&mut **tx)
         .await?;
-    Ok(Some((by_account + 1, by_client + 1)))
+    Ok(Ok((by_account + 1, by_client + 1, by_pair + 1)))
 }
 
 /// What became of a change of role.
@@ -533,10 +610,14 @@ impl Store {
         let counted = self
             .write(|tx, _| Box::pin(async move { reserve_attempt(tx, name, from, policy).await }))
             .await?;
-        let Some((by_account, by_client)) = counted else {
-            // Written once, when the limit was reached (below); attempts while throttled
-            // write nothing.
-            return Ok(Login::Throttled);
+        let (by_account, by_client, by_pair) = match counted {
+            Ok(counts) => counts,
+            // Written once, when waiting began (below); attempts while waiting write nothing.
+            Err(wait) => {
+                return Ok(Login::Throttled {
+                    wait_seconds: (wait.whole_milliseconds() as i64 + 999) / 1000,
+                })
+            }
         };
         let row =
             sqlx::query("SELECT id, password_hash, disabled FROM app_user WHERE username = $1")
@@ -560,6 +641,7 @@ impl Store {
                 client,
                 by_account,
                 by_client,
+                by_pair,
             };
             if let Some(event) = failure.audit(policy) {
                 let (actor, event) = (&event.0, &event.1);

@@ -1079,6 +1079,20 @@ impl Screening {
             organisation: self.organisation_id,
         }
     }
+
+    /// Where she may be read by name: wherever her place reaches when she agreed to her details
+    /// being shared; otherwise only at the booth and in the organisation that met her (a
+    /// coordinator of the district then needs a reason: break the glass).
+    pub fn shared_target(&self) -> Target {
+        if self.consent_share {
+            self.target()
+        } else {
+            Target {
+                place: None,
+                ..self.target()
+            }
+        }
+    }
 }
 
 const SCREENING_COLUMNS: &str = "id, site_id, place_code, organisation_id, day, time, created_by, given_name, family_name, \

@@ -128,6 +128,8 @@ impl Store {
         let store = Store::connect(opts).await?;
         store.migrate().await?;
         store.check_keys().await?;
+        // Only once the keys are known to be this database's: the head's MAC is made with them.
+        store.seal_audit_head().await?;
         Ok(store)
     }
 }

@@ -251,6 +251,73 @@ impl Keyring {
         B64.encode(&mac.finalize().into_bytes()[..20])
     }
 
+    /// The audit trail's MAC of `message`, with a key derived from the current one for this
+    /// purpose only: `ID.BASE64`, so a later check knows which key to derive again.
+    pub fn audit_mac(&self, message: &str) -> String {
+        self.refresh_if_changed();
+        let key = self
+            .inner
+            .read()
+            .ok()
+            .and_then(|k| k.keys.get(k.current).cloned());
+        match key {
+            Some(k) => format!(
+                "{}.{}",
+                k.id,
+                mac_b64(&derive(&k.bytes, AUDIT_MAC), message)
+            ),
+            None => String::new(),
+        }
+    }
+
+    /// Whether `mac` (as [`Keyring::audit_mac`] wrote it) is the MAC of `message`.
+    pub fn audit_mac_matches(&self, mac: &str, message: &str) -> bool {
+        let Some((id, _)) = mac.split_once('.') else {
+            return false;
+        };
+        let key = match self.key(id) {
+            Some(k) => Some(k),
+            None => self.reload().ok().and_then(|()| self.key(id)),
+        };
+        key.is_some_and(|k| {
+            let expected = format!("{id}.{}", mac_b64(&derive(&k.bytes, AUDIT_MAC), message));
+            // Both are public-length strings; compare without early exit.
+            expected.len() == mac.len()
+                && expected
+                    .bytes()
+                    .zip(mac.bytes())
+                    .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                    == 0
+        })
+    }
+
+    /// The Ed25519 key that signs checkpoints of the audit trail, derived from key `id` (the
+    /// current key when `None`), with that key's id.
+    pub fn checkpoint_key(
+        &self,
+        id: Option<&str>,
+    ) -> Result<(String, ed25519_dalek::SigningKey), CryptoError> {
+        self.refresh_if_changed();
+        let key = match id {
+            Some(id) => match self.key(id) {
+                Some(k) => k,
+                None => {
+                    self.reload()?;
+                    self.key(id)
+                        .ok_or_else(|| CryptoError::UnknownKey(id.to_string()))?
+                }
+            },
+            None => self
+                .inner
+                .read()
+                .ok()
+                .and_then(|k| k.keys.get(k.current).cloned())
+                .ok_or_else(|| CryptoError::UnknownKey("current".into()))?,
+        };
+        let seed = derive(&key.bytes, CHECKPOINT_KEY);
+        Ok((key.id, ed25519_dalek::SigningKey::from_bytes(&seed)))
+    }
+
     fn key(&self, id: &str) -> Option<Key> {
         self.inner
             .read()
@@ -272,6 +339,29 @@ impl Keyring {
             }
         }
     }
+}
+
+/// What the audit trail's MACs are keyed with, derived from each encryption key.
+const AUDIT_MAC: &str = "setu/audit-mac/v1";
+/// What checkpoints are signed with, derived from each encryption key.
+const CHECKPOINT_KEY: &str = "setu/audit-checkpoint/v1";
+
+/// A key for one purpose, derived from an encryption key (HMAC-SHA256 of the purpose), so
+/// that no key does two jobs and a leaked MAC key opens nothing.
+fn derive(key: &[u8; 32], purpose: &str) -> [u8; 32] {
+    let mut mac = hmac_with(key);
+    mac.update(purpose.as_bytes());
+    mac.finalize().into_bytes().into()
+}
+
+fn mac_b64(key: &[u8; 32], message: &str) -> String {
+    let mut mac = hmac_with(key);
+    mac.update(message.as_bytes());
+    B64.encode(mac.finalize().into_bytes())
+}
+
+fn hmac_with(key: &[u8; 32]) -> Hmac<Sha256> {
+    <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable_mac())
 }
 
 fn unreachable_mac() -> Hmac<Sha256> {

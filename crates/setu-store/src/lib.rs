@@ -89,6 +89,20 @@ impl Store {
         .await
     }
 
+    /// The first row of `sql`, every column read as text (tests that play an intruder).
+    #[doc(hidden)]
+    pub async fn raw_query_for_tests(&self, sql: &str) -> Result<Vec<String>> {
+        use sqlx::Row;
+        let row = sqlx::query(sql).fetch_one(&self.pool).await?;
+        (0..row.columns().len())
+            .map(|i| {
+                row.try_get::<String, _>(i)
+                    .or_else(|_| row.try_get::<i64, _>(i).map(|n| n.to_string()))
+                    .map_err(StoreError::from)
+            })
+            .collect()
+    }
+
     /// Writes a consistent copy of a SQLite database to `path` (which must not exist) while
     /// the server keeps running. Personal data stays sealed in the copy; keep the key file
     /// apart from it. PostgreSQL deployments use the server's own tools (pg_dump, streaming

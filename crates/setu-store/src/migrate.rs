@@ -100,6 +100,18 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0015_two_person.sql"),
         include_str!("../migrations/postgres/0015_two_person.sql"),
     ),
+    (
+        16,
+        "consent to tracing",
+        include_str!("../migrations/sqlite/0016_consent_tracing.sql"),
+        include_str!("../migrations/postgres/0016_consent_tracing.sql"),
+    ),
+    (
+        17,
+        "keyed audit trail",
+        include_str!("../migrations/sqlite/0017_audit_mac.sql"),
+        include_str!("../migrations/postgres/0017_audit_mac.sql"),
+    ),
 ];
 
 impl Store {

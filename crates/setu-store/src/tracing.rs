@@ -101,6 +101,8 @@ pub struct MissingReport {
     pub version: i64,
     /// The organisation that took the report, if not the ward.
     pub organisation_id: Option<i64>,
+    /// Whether the reporter agreed to tracing (without it: never matched nor shared).
+    pub consent_tracing: bool,
 }
 
 impl MissingReport {
@@ -172,7 +174,7 @@ const REPORT_SEALED: &[&str] = &[
 const REPORT_COLUMNS: &str = "id, place_code, reported_on, last_seen_on, last_seen_place, reporter_name, \
     reporter_relation, reporter_phone, given_name, middle_name, family_name, sex, birth_year, age, father_name, \
     mother_name, phone, description, police_ref, hotline_ref, status, status_on, person_id, created_by, version, \
-    organisation_id";
+    organisation_id, consent_tracing";
 
 const ENCOUNTER_SEALED: &[&str] = &[
     "given_name",
@@ -275,9 +277,9 @@ impl Store {
             "INSERT INTO missing_report (id, place_code, reported_on, last_seen_on, last_seen_place, reporter_name, \
                reporter_relation, reporter_phone, given_name, middle_name, family_name, sex, birth_year, age, \
                father_name, mother_name, phone, description, police_ref, hotline_ref, status, status_on, person_id, \
-               created_by, created_at, version, organisation_id) \
+               created_by, created_at, version, organisation_id, consent_tracing) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, CAST($13 AS BIGINT), CAST($14 AS BIGINT), \
-               $15, $16, $17, $18, $19, $20, 'missing', $3, NULL, $21, $22, 1, CAST($23 AS BIGINT))",
+               $15, $16, $17, $18, $19, $20, 'missing', $3, NULL, $21, $22, 1, CAST($23 AS BIGINT), $24)",
         )
         .bind(id.clone())
         .bind(d.home.to_string())
@@ -302,6 +304,7 @@ impl Store {
         .bind(by.name.clone())
         .bind(now.clone())
         .bind(d.organisation.map(|o| o.to_string()))
+        .bind(i64::from(d.consent_tracing))
         .execute(&mut **tx)
         .await?;
         record_status(tx, id, ReportStatus::Missing, d.reported_on, by, now).await?;
@@ -366,6 +369,52 @@ impl Store {
         Ok(out)
     }
 
+    /// Reports inside `scope` counted by home ward and status: the register as readers without
+    /// `read-personal` see it (nothing opened, nothing audited).
+    pub async fn report_counts(&self, scope: Scope) -> Result<Vec<(String, ReportStatus, i64)>> {
+        let (cond, value) = scope_condition(scope, 1, "place_code", None, Some("organisation_id"));
+        let sql = format!(
+            "SELECT place_code, status, COUNT(*) AS n FROM missing_report WHERE {cond} \
+             GROUP BY place_code, status ORDER BY place_code"
+        );
+        self.scoped_rows(&sql, value)
+            .await?
+            .iter()
+            .map(|r| {
+                let status: String = r.try_get("status")?;
+                Ok((
+                    r.try_get("place_code")?,
+                    ReportStatus::parse(&status).unwrap_or(ReportStatus::Missing),
+                    r.try_get("n")?,
+                ))
+            })
+            .collect()
+    }
+
+    /// Police rescues and shelter intakes inside `scope` counted by place and source.
+    pub async fn encounter_counts(
+        &self,
+        scope: Scope,
+    ) -> Result<Vec<(String, EncounterSource, i64)>> {
+        let (cond, value) = scope_condition(scope, 1, "place_code", None, Some("organisation_id"));
+        let sql = format!(
+            "SELECT place_code, source, COUNT(*) AS n FROM tracing_encounter WHERE {cond} \
+             GROUP BY place_code, source ORDER BY place_code"
+        );
+        self.scoped_rows(&sql, value)
+            .await?
+            .iter()
+            .map(|r| {
+                let source: String = r.try_get("source")?;
+                Ok((
+                    r.try_get("place_code")?,
+                    EncounterSource::parse(&source).unwrap_or(EncounterSource::Police),
+                    r.try_get("n")?,
+                ))
+            })
+            .collect()
+    }
+
     async fn report_from_row(&self, r: &AnyRow, reveal: Reveal<'_>) -> Result<MissingReport> {
         let id: String = r.try_get("id")?;
         let place_code: String = r.try_get("place_code")?;
@@ -408,6 +457,7 @@ impl Store {
             created_by: r.try_get("created_by")?,
             version: r.try_get("version")?,
             organisation_id: r.try_get("organisation_id")?,
+            consent_tracing: r.try_get::<i64, _>("consent_tracing")? != 0,
             id,
             place_code,
         })
@@ -619,7 +669,7 @@ impl Store {
                 "missing_report",
                 "SELECT id, place_code, place_code AS home_code, reported_on AS on_day, given_name, middle_name, \
                  family_name, sex, birth_year, age, father_name, mother_name, phone, created_by, status AS flag \
-                 FROM missing_report WHERE 1 = 1",
+                 FROM missing_report WHERE consent_tracing = 1",
             ),
             RecordKind::Encounter => (
                 "tracing_encounter",
@@ -627,13 +677,14 @@ impl Store {
                  CAST(NULL AS BIGINT) AS birth_year, age, father_name, mother_name, phone, created_by, \
                  source AS flag FROM tracing_encounter WHERE 1 = 1",
             ),
-            // Only screenings with names (consent to record) take part in matching.
+            // Only screenings with names (consent to record) whose subject agreed to sharing
+            // take part in matching; a report only with the reporter's consent to tracing.
             RecordKind::Screening => (
                 "screening",
                 "SELECT id, place_code, home_code, day AS on_day, given_name, CAST(NULL AS TEXT) AS middle_name, \
                  family_name, sex, birth_date, age, CAST(NULL AS TEXT) AS father_name, \
                  CAST(NULL AS TEXT) AS mother_name, phone, created_by, consent_share AS flag FROM screening \
-                 WHERE (given_name IS NOT NULL OR family_name IS NOT NULL)",
+                 WHERE (given_name IS NOT NULL OR family_name IS NOT NULL) AND consent_share = 1",
             ),
         };
         let rows = match only {

@@ -44,6 +44,7 @@ use sqlx::{Any, AnyConnection, AnyPool, Executor, Row};
 use tokio::sync::{watch, Mutex, OwnedMutexGuard};
 
 use crate::audit::AuditCursor;
+use crate::crypto::Keyring;
 use crate::{Engine, Result, Store, StoreError};
 
 /// A boxed future, as write bodies return them.
@@ -320,9 +321,10 @@ async fn commit(g: &mut Group) -> Result<()> {
         crate::audit::insert_entries(&mut tx.conn, chunk).await?;
     }
     if !entries.is_empty() {
-        sqlx::query("UPDATE audit_head SET seq = $1, last_hash = $2 WHERE id = 1")
+        sqlx::query("UPDATE audit_head SET seq = $1, last_hash = $2, mac = $3 WHERE id = 1")
             .bind(tx.audit.seq)
             .bind(tx.audit.last_hash.clone())
+            .bind(tx.audit.head_mac())
             .execute(&mut *tx.conn)
             .await?;
     }
@@ -470,11 +472,11 @@ impl Store {
         let (begin, head) = match self.gate.engine {
             Engine::Sqlite => (
                 "BEGIN IMMEDIATE",
-                "SELECT seq, last_hash FROM audit_head WHERE id = 1",
+                "SELECT seq, last_hash, keyed_from FROM audit_head WHERE id = 1",
             ),
             Engine::Postgres => (
                 "BEGIN",
-                "SELECT seq, last_hash FROM audit_head WHERE id = 1 FOR UPDATE",
+                "SELECT seq, last_hash, keyed_from FROM audit_head WHERE id = 1 FOR UPDATE",
             ),
         };
         if let Err(e) = exec(g, begin).await {
@@ -486,7 +488,7 @@ impl Store {
         }
         g.open = true;
         g.unsure = true;
-        if let Err(e) = read_head(g, head).await {
+        if let Err(e) = read_head(g, head, &self.keys).await {
             abort(g).await;
             return Err(e);
         }
@@ -537,10 +539,15 @@ impl Store {
 }
 
 /// Reads the audit trail's head into the group's cursor (on PostgreSQL, locking it).
-async fn read_head(g: &mut Group, sql: &'static str) -> Result<()> {
+async fn read_head(g: &mut Group, sql: &'static str, keys: &Arc<Keyring>) -> Result<()> {
     let tx = g.tx.as_mut().ok_or(StoreError::Transient)?;
     let row = sqlx::query(sql).fetch_one(&mut *tx.conn).await?;
-    tx.audit = AuditCursor::new(row.try_get("seq")?, row.try_get("last_hash")?);
+    tx.audit = AuditCursor::new(
+        row.try_get("seq")?,
+        row.try_get("last_hash")?,
+        row.try_get("keyed_from")?,
+        Arc::clone(keys),
+    );
     Ok(())
 }
 

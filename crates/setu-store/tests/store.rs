@@ -35,7 +35,7 @@ async fn geography_counts_match_nepal() {
 async fn migrating_twice_changes_nothing() {
     each_engine(|s| async move {
         s.migrate().await.unwrap();
-        assert_eq!(s.schema_version().await.unwrap(), 15);
+        assert_eq!(s.schema_version().await.unwrap(), 17);
         assert_eq!(s.place_counts().await.unwrap().wards, 6743);
     })
     .await;
@@ -372,29 +372,74 @@ async fn login_sessions_time_out_and_are_revoked() {
     .await;
 }
 
+/// Issue 13: five failures from anywhere locked an account for its owner for 15 minutes. Now
+/// nothing locks: each failure beyond a few makes the next attempt wait longer, counted per
+/// name and address, per address and per name; a stranger's failures keep the owner out for
+/// seconds, not the window.
 #[tokio::test]
-async fn logins_are_throttled_per_account_and_per_client() {
+async fn logins_wait_longer_after_each_failure_and_nothing_locks_the_owner_out() {
     each_engine(|s| async move {
         s.create_user(&sys(), &new_user("ram", Role::Analyst, "NP"))
             .await
             .unwrap();
         let policy = AuthPolicy::default();
-        for _ in 0..5 {
-            assert!(matches!(
-                s.login("ram", "wrong-password!", "10.0.0.2", &policy)
-                    .await
-                    .unwrap(),
-                Login::Refused
-            ));
+        let login = |pass: &'static str, from: &'static str| {
+            let s = s.clone();
+            async move { s.login("ram", pass, from, &policy).await.unwrap() }
+        };
+        // Someone guessing from one address: three free failures, then waits.
+        for _ in 0..3 {
+            assert!(matches!(login("wrong-password!", "10.0.0.2").await, Login::Refused));
         }
-        // Even the right password waits now.
+        match login("wrong-password!", "10.0.0.2").await {
+            Login::Throttled { wait_seconds } => assert!((1..=2).contains(&wait_seconds)),
+            other => panic!("{other:?}"),
+        }
+        // The owner, from her own address, is not kept out by it.
         assert!(matches!(
-            s.login("ram", "river-bridge-lantern", "10.0.0.3", &policy)
-                .await
-                .unwrap(),
-            Login::Throttled
+            login("river-bridge-lantern", "10.0.0.3").await,
+            Login::Ok { .. }
         ));
-        // One address trying many accounts is throttled too.
+        // The waits double: after six failures of one name from one address, 16 s.
+        let pretend = |n: usize, from: &str| {
+            let s = s.clone();
+            let from = from.to_string();
+            async move {
+                for _ in 0..n {
+                    s.raw_execute_for_tests(&format!(
+                        "INSERT INTO login_failure (username, client, at) VALUES ('ram', '{from}', '2000-01-01T00:00:00Z')"
+                    ))
+                    .await
+                    .unwrap();
+                }
+                // Move them into the window, a second ago.
+                let at = time::OffsetDateTime::now_utc() - time::Duration::seconds(1);
+                let at = at
+                    .replace_nanosecond(0)
+                    .unwrap()
+                    .format(&time::format_description::well_known::Rfc3339)
+                    .unwrap();
+                s.raw_execute_for_tests(&format!(
+                    "UPDATE login_failure SET at = '{at}' WHERE at = '2000-01-01T00:00:00Z'"
+                ))
+                .await
+                .unwrap();
+            }
+        };
+        pretend(6, "10.0.0.4").await;
+        match login("wrong-password!", "10.0.0.4").await {
+            Login::Throttled { wait_seconds } => {
+                assert!((14..=16).contains(&wait_seconds), "{wait_seconds}")
+            }
+            other => panic!("{other:?}"),
+        }
+        // Many addresses guessing at one account: everyone waits, but at most a minute.
+        pretend(30, "10.0.0.5").await;
+        match login("river-bridge-lantern", "10.0.0.6").await {
+            Login::Throttled { wait_seconds } => assert!(wait_seconds <= 60, "{wait_seconds}"),
+            other => panic!("{other:?}"),
+        }
+        // One address trying many names waits too.
         let tight = AuthPolicy {
             max_failures_per_client: 3,
             ..policy
@@ -406,11 +451,11 @@ async fn logins_are_throttled_per_account_and_per_client() {
         }
         assert!(matches!(
             s.login("someone", "x", "10.9.9.9", &tight).await.unwrap(),
-            Login::Throttled
+            Login::Throttled { .. }
         ));
-        // Failures are audited as counts: the first of an account or client in the window and
-        // the one that reached the limit (with how many), not one entry each; attempts while
-        // throttled write nothing; a name that is no account's is never written.
+        // Failures are audited as counts: the first of a name or address in the window and
+        // the one where waiting began (with how many), not one entry each; attempts while
+        // waiting write nothing; a name that is no account's is never written.
         let entries = |action: &'static str| {
             let s = s.clone();
             async move {
@@ -424,11 +469,10 @@ async fn logins_are_throttled_per_account_and_per_client() {
         };
         let failed = entries("login-failed").await;
         let throttled = entries("login-throttled").await;
-        assert_eq!(failed.len(), 3, "{failed:?}");
-        assert_eq!(throttled.len(), 2, "{throttled:?}");
+        assert!(failed.len() <= 3, "{failed:?}");
         assert!(throttled
             .iter()
-            .any(|e| e.actor == "ram" && e.detail.contains("5 failures for this name")));
+            .any(|e| e.actor == "ram" && e.detail.contains("3 failures for this name")));
         assert!(failed
             .iter()
             .chain(&throttled)
@@ -465,7 +509,7 @@ async fn only_the_newest_setup_link_opens_and_only_for_a_day() {
     .await;
 }
 
-/// Issue 13: 60 guesses sent at once had 14 passwords checked where the limit is 5, because
+/// Issue 13: 60 guesses sent at once had 14 passwords checked where the limit was 5, because
 /// each counted the failures before any was recorded.
 #[tokio::test]
 async fn guesses_sent_at_once_are_counted_at_once() {
@@ -490,16 +534,19 @@ async fn guesses_sent_at_once_are_counted_at_once() {
                 checked += 1;
             }
         }
-        assert_eq!(
-            checked, policy.max_failures_per_account,
-            "passwords checked"
-        );
-        // A good password is not let in either until the window has passed.
+        assert_eq!(checked, policy.free_failures_per_pair, "passwords checked");
+        // The next guess from there waits; the owner, from elsewhere, is let in.
+        assert!(matches!(
+            s.login("sita", "river-bridge-lantern", "10.7.7.7", &policy)
+                .await
+                .unwrap(),
+            Login::Throttled { .. }
+        ));
         assert!(matches!(
             s.login("sita", "river-bridge-lantern", "10.7.7.8", &policy)
                 .await
                 .unwrap(),
-            Login::Throttled
+            Login::Ok { .. }
         ));
     })
     .await;
@@ -701,6 +748,160 @@ async fn audit_chain_verifies_and_detects_tampering() {
         .await
         .unwrap();
         assert_eq!(s.verify_audit().await.unwrap().first_broken, Some(4));
+    })
+    .await;
+}
+
+/// Issue 13: the chain was unkeyed SHA-256 with its head in the same database, so an insider
+/// could rewrite an entry and recompute every hash after it, or delete the tail and move the
+/// head back, and `setu audit verify` still passed. Now entries and the head carry MACs keyed
+/// outside the database, and a signed checkpoint kept elsewhere finds a tail cut back to an
+/// older head copied from a backup.
+#[tokio::test]
+async fn an_insider_who_rewrites_or_cuts_the_audit_trail_is_found() {
+    each_engine(|s| async move {
+        let view = |i: i64| {
+            let s = s.clone();
+            async move {
+                s.audit(&sys(), &Event::new("view-personal", "contact", i))
+                    .await
+                    .unwrap();
+            }
+        };
+        for i in 1..=6 {
+            view(i).await;
+        }
+        let head = |s: Store| async move {
+            let e = s
+                .audit_entries(&AuditFilter {
+                    limit: 1,
+                    ..Default::default()
+                })
+                .await
+                .unwrap();
+            e[0].seq
+        };
+        let base = head(s.clone()).await - 6;
+        let old_head: Vec<String> = s
+            .raw_query_for_tests("SELECT seq, last_hash, mac FROM audit_head WHERE id = 1")
+            .await
+            .unwrap();
+        for i in 7..=10 {
+            view(i).await;
+        }
+        let checkpoint = s.audit_checkpoint().await.unwrap().to_text();
+        let intact = s.verify_audit_against(&checkpoint).await.unwrap().unwrap();
+        assert_eq!(intact.first_broken, None);
+        // A checkpoint edited by hand does not hold.
+        let forged = checkpoint.replace(&format!("seq {}", base + 10), &format!("seq {}", base + 6));
+        assert_eq!(
+            s.verify_audit_against(&forged).await.unwrap(),
+            Err(setu_store::audit::CheckpointError::BadSignature)
+        );
+
+        // The insider removes the database's guards.
+        match s.engine() {
+            setu_store::Engine::Sqlite => {
+                sqlx_exec(&s, "DROP TRIGGER audit_entry_no_update").await.unwrap();
+                sqlx_exec(&s, "DROP TRIGGER audit_entry_no_delete").await.unwrap();
+            }
+            setu_store::Engine::Postgres => {
+                sqlx_exec(&s, "DROP TRIGGER audit_entry_no_change ON audit_entry")
+                    .await
+                    .unwrap()
+            }
+        }
+        let entries = |s: Store| async move {
+            let mut e = s
+                .audit_entries(&AuditFilter {
+                    limit: 1000,
+                    ..Default::default()
+                })
+                .await
+                .unwrap();
+            e.reverse();
+            e
+        };
+        // Cut the last two entries and move the head back to the new last one.
+        let all = entries(s.clone()).await;
+        let eighth = &all[usize::try_from(base + 7).unwrap()];
+        sqlx_exec(&s, &format!("DELETE FROM audit_entry WHERE seq > {}", base + 8))
+            .await
+            .unwrap();
+        sqlx_exec(
+            &s,
+            &format!(
+                "UPDATE audit_head SET seq = {}, last_hash = '{}' WHERE id = 1",
+                eighth.seq, eighth.hash
+            ),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            s.verify_audit().await.unwrap().first_broken,
+            Some(base + 9),
+            "the head's MAC no longer holds"
+        );
+        // With a copy of an older head, MAC and all (from a backup), the cut passes `verify`…
+        sqlx_exec(&s, &format!("DELETE FROM audit_entry WHERE seq > {}", base + 6))
+            .await
+            .unwrap();
+        sqlx_exec(
+            &s,
+            &format!(
+                "UPDATE audit_head SET seq = {}, last_hash = '{}', mac = '{}' WHERE id = 1",
+                old_head[0], old_head[1], old_head[2]
+            ),
+        )
+        .await
+        .unwrap();
+        assert_eq!(s.verify_audit().await.unwrap().first_broken, None);
+        // …but not the checkpoint kept outside the database.
+        let v = s.verify_audit_against(&checkpoint).await.unwrap().unwrap();
+        assert_eq!(v.first_broken, Some(base + 7), "the cut tail is found");
+
+        // Rewrite an old entry and recompute every SHA-256 after it, and the head's hash.
+        let mut all = entries(s.clone()).await;
+        let target = usize::try_from(base + 2).unwrap();
+        all[target].detail = "nothing to see".into();
+        let mut prev = if target == 0 {
+            "genesis".to_string()
+        } else {
+            all[target - 1].hash.clone()
+        };
+        for e in all.iter_mut().skip(target) {
+            e.prev_hash = prev.clone();
+            let canonical = serde_json::json!([
+                e.prev_hash, e.seq, e.at, e.actor_id, e.actor, e.action, e.entity, e.entity_id,
+                e.place_code, e.fields, e.detail
+            ])
+            .to_string();
+            e.hash = <sha2::Sha256 as sha2::Digest>::digest(canonical.as_bytes())
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            sqlx_exec(
+                &s,
+                &format!(
+                    "UPDATE audit_entry SET detail = '{}', prev_hash = '{}', hash = '{}' WHERE seq = {}",
+                    e.detail, e.prev_hash, e.hash, e.seq
+                ),
+            )
+            .await
+            .unwrap();
+            prev = e.hash.clone();
+        }
+        sqlx_exec(
+            &s,
+            &format!("UPDATE audit_head SET last_hash = '{prev}' WHERE id = 1"),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            s.verify_audit().await.unwrap().first_broken,
+            Some(base + 3),
+            "the rewritten entry's MAC does not hold"
+        );
     })
     .await;
 }
@@ -1903,6 +2104,7 @@ async fn missing_reports_are_sealed_scoped_and_move_through_their_statuses() {
         let report = ReportForm {
             reporter_name: "Hari Tamang".into(),
             reporter_relation: "parent".into(),
+            consent_tracing: "yes".into(),
             reported_on: "2024-05-02".into(),
             last_seen_on: "2024-04-27".into(),
             last_seen_place: "Nepalgunj bus park".into(),
@@ -2117,6 +2319,7 @@ async fn saved_encounters_are_matched_reviewed_and_linked_to_one_person() {
             let form = ReportForm {
                 reporter_name: format!("Parent {i}"),
                 reporter_relation: "parent".into(),
+                consent_tracing: "yes".into(),
                 reported_on: "2024-03-01".into(),
                 given_name: g.into(),
                 family_name: f.into(),
@@ -2317,6 +2520,7 @@ async fn encounters_of_one_person_are_merged_and_a_merge_is_undone() {
         let report = ReportForm {
             reporter_name: "Hari Tamang".into(),
             reporter_relation: "parent".into(),
+            consent_tracing: "yes".into(),
             reported_on: "2025-01-20".into(),
             given_name: "Sita".into(),
             family_name: "Tamang".into(),
@@ -2485,6 +2689,7 @@ async fn a_register_relearns_as_a_job_inline_or_in_the_background() {
                 let report = ReportForm {
                     reporter_name: "Parent".into(),
                     reporter_relation: "parent".into(),
+                    consent_tracing: "yes".into(),
                     reported_on: "2025-01-10".into(),
                     given_name: names[i].into(),
                     family_name: "Tamang".into(),
@@ -2555,6 +2760,7 @@ async fn a_booth_screening_is_matched_against_the_register() {
         let report = ReportForm {
             reporter_name: "Hari Tamang".into(),
             reporter_relation: "parent".into(),
+            consent_tracing: "yes".into(),
             reported_on: "2025-01-20".into(),
             given_name: "Sita".into(),
             family_name: "Tamang".into(),
@@ -2606,6 +2812,7 @@ async fn a_booth_screening_is_matched_against_the_register() {
                 },
                 home: "5110603".into(),
                 consent_record: if consent { "on".into() } else { String::new() },
+                consent_share: if consent { "on".into() } else { String::new() },
                 outcome: "handed-to-police".into(),
                 ..Default::default()
             }
@@ -2690,6 +2897,7 @@ async fn a_booth_screening_is_matched_against_the_register() {
             phone: "9841234567".into(),
             home: "5110603".into(),
             consent_record: "on".into(),
+            consent_share: "on".into(),
             outcome: "handed-to-police".into(),
             ..Default::default()
         }

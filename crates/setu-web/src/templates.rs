@@ -573,6 +573,9 @@ pub struct ScreeningPage<'a> {
     pub s: &'a setu_store::booths::Screening,
     pub booth: String,
     pub risks: Vec<String>,
+    /// She did not agree to sharing and the reader is outside the organisation that met her.
+    pub withheld: bool,
+    pub can_break_glass: bool,
 }
 
 /// Sync conflicts waiting for a person.
@@ -824,4 +827,14 @@ pub struct MatchPage<'a> {
 pub struct NotificationsPage<'a> {
     pub p: &'a Page,
     pub rows: Vec<crate::pages::notifications::Told>,
+}
+
+/// Counts by place, for a reader who may not see the records (small counts suppressed).
+#[derive(Template)]
+#[template(path = "counts.html")]
+pub struct CountsPage<'a> {
+    pub p: &'a Page,
+    pub columns: Vec<String>,
+    /// A place's name and its cells, already shown ("fewer than 3" for one or two).
+    pub rows: Vec<(String, Vec<String>)>,
 }

@@ -1674,6 +1674,7 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
                 sex: "female".into(),
                 age: "16".into(),
                 outcome: "intercepted".into(),
+                consent_share: "on".into(),
                 ..Default::default()
             };
             let (draft, risk_score, risk_level) = form.check(today, &catalogue).unwrap();
@@ -1743,6 +1744,7 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
             let report = |given: &str| setu_core::tracing::ReportForm {
                 reporter_name: "Hari Tamang".into(),
                 reporter_relation: "parent".into(),
+                consent_tracing: "yes".into(),
                 reported_on: "2024-01-10".into(),
                 given_name: given.into(),
                 family_name: "Tamang".into(),
@@ -1949,6 +1951,7 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
                         Subject::Proposal if route.path.ends_with("/undo") => merges[side].clone(),
                         Subject::Proposal => proposals[side].clone(),
                         _ if route.path.starts_with("/sites/") => site.to_string(),
+                        _ if route.path.starts_with("/screenings/") => screenings[side].clone(),
                         _ => org.to_string(),
                     };
                     let path = route
@@ -2006,7 +2009,7 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
                         ("/organisations/{id}/contacts", _) => {
                             vec![("title", "focal person"), ("name", "Matrix Person")]
                         }
-                        ("/organisations/{id}/glass", _) => {
+                        ("/organisations/{id}/glass", _) | ("/screenings/{id}/glass", _) => {
                             vec![("reason", "matrix test reason, long enough")]
                         }
                         ("/committees", "POST") => vec![("kind", "lccht"), ("place", committee_at)],
@@ -2129,6 +2132,7 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
                         ("/tracing/reports", _) => vec![
                             ("reporter_name", "Matrix Parent"),
                             ("reporter_relation", "parent"),
+                            ("consent_tracing", "yes"),
                             ("reported_on_bs", "2081-01-01"),
                             ("given_name", "Matrix"),
                             ("home", place),
@@ -2176,7 +2180,7 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
                                 ),
                                 "/api/v1/referrals/{id}/status" => r#"{"status":"acknowledged"}"#.to_string(),
                                 "/api/v1/tracing/reports" => format!(
-                                    r#"{{"reporter_name":"API Parent","reporter_relation":"parent","reported_on_bs":"2081-01-01","given_name":"Api","home":"{place}"}}"#
+                                    r#"{{"reporter_name":"API Parent","reporter_relation":"parent","consent_tracing":"yes","reported_on_bs":"2081-01-01","given_name":"Api","home":"{place}"}}"#
                                 ),
                                 "/api/v1/tracing/encounters" => format!(
                                     r#"{{"source":"shelter","organisation":"{org}","place":"{place}","met_on_bs":"2081-01-01","family_name":"Api"}}"#
@@ -2433,6 +2437,7 @@ async fn each_role_writes_only_its_own_kind_of_record() {
         let report = setu_core::tracing::ReportForm {
             reporter_name: "Hari Tamang".into(),
             reporter_relation: "parent".into(),
+            consent_tracing: "yes".into(),
             reported_on: "2024-01-10".into(),
             given_name: "Kamala".into(),
             family_name: "Tamang".into(),
@@ -2584,6 +2589,7 @@ async fn each_role_writes_only_its_own_kind_of_record() {
             vec![
                 ("reporter_name", "Maya Rai".to_string()),
                 ("reporter_relation", "parent".to_string()),
+                ("consent_tracing", "yes".to_string()),
                 ("reported_on_bs", "2081-01-01".to_string()),
                 ("given_name", "Sunita".to_string()),
                 ("home", "5110603".to_string()),
@@ -2602,6 +2608,175 @@ async fn each_role_writes_only_its_own_kind_of_record() {
         let near: Vec<(&str, &str)> = near.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let r = post_form(&app, "/tracing/reports", &near, &secretary).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    })
+    .await;
+}
+
+/// Issue 13: consent to share was stored and never checked. A girl who refused sharing is not
+/// matched, not handed over with her record, and not shown by name outside the organisation
+/// that met her (a coordinator gives a reason); a report whose reporter refused tracing is
+/// never matched.
+#[tokio::test]
+async fn consent_refused_is_never_matched_handed_over_or_shown_outside_the_booth() {
+    each_app(|app, store| async move {
+        let secretary = sign_in(&store, "consent.sec", Role::LcchtMemberSecretary, "51106").await;
+        let coordinator = sign_in(&store, "consent.dc", Role::DistrictCoordinator, "511").await;
+        let (booth, worker) = booth_and_worker(&store).await;
+        let report = |given: &'static str, consent: &'static str| {
+            let (app, secretary) = (app.clone(), secretary.clone());
+            async move {
+                let r = post_form(
+                    &app,
+                    "/tracing/reports",
+                    &[
+                        ("reporter_name", "Hari Tamang"),
+                        ("reporter_relation", "parent"),
+                        ("consent_tracing", consent),
+                        ("reported_on_bs", "2081-09-10"),
+                        ("given_name", given),
+                        ("family_name", "Tamang"),
+                        ("sex", "female"),
+                        ("age", "16"),
+                        ("father_name", "Hari Tamang"),
+                        ("home", "5110603"),
+                    ],
+                    &secretary,
+                )
+                .await;
+                assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+                r.headers["location"]
+                    .to_str()
+                    .unwrap()
+                    .rsplit('/')
+                    .next()
+                    .unwrap()
+                    .to_string()
+            }
+        };
+        // Unasked, the form says so and keeps what was typed.
+        let r = post_form(
+            &app,
+            "/tracing/reports",
+            &[
+                ("reporter_name", "Hari Tamang"),
+                ("given_name", "Unasked"),
+                ("home", "5110603"),
+            ],
+            &secretary,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            r.body
+                .contains("Ask the reporter whether she may be traced"),
+            "{}",
+            r.body
+        );
+        let traced = report("Sunita", "yes").await;
+        let untraced = report("Kamala", "no").await;
+        let page = get_as(
+            &app,
+            &format!("/tracing/reports/{untraced}"),
+            "en",
+            &secretary,
+        )
+        .await;
+        assert!(page.body.contains("did not agree to tracing"));
+
+        let screening = |id: &str, given: &str, share: &str| {
+            serde_json::json!({
+                "kind": "screening", "id": id, "base_version": 0,
+                "data": {"site": booth.to_string(), "date": "2025-02-01", "time": "10:30",
+                    "given_name": given, "family_name": "Tamang", "sex": "female", "age": "17",
+                    "home": "5110603", "consent_record": "on", "consent_share": share,
+                    "outcome": "intercepted"}
+            })
+        };
+        let shared = "6f1c1d0e-4a43-4b7e-9d7e-2a51f0a2c101";
+        let refused = "6f1c1d0e-4a43-4b7e-9d7e-2a51f0a2c102";
+        let (status, results) = sync_batch(
+            &app,
+            &worker,
+            &[
+                screening(shared, "SUNITA", "on"),
+                screening(refused, "Sunita", ""),
+                screening("6f1c1d0e-4a43-4b7e-9d7e-2a51f0a2c103", "Kamala", "on"),
+            ],
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(results.iter().all(|r| r.1 == "created"), "{results:?}");
+        store.drain_jobs().await.unwrap();
+        let proposals = store
+            .proposals(
+                setu_core::access::Scope::Place("511".parse().unwrap()),
+                None,
+            )
+            .await
+            .unwrap();
+        let pairs: Vec<(&str, &str)> = proposals
+            .iter()
+            .map(|p| (p.left_id.as_str(), p.right_id.as_str()))
+            .collect();
+        assert!(pairs.contains(&(traced.as_str(), shared)), "{pairs:?}");
+        for p in &proposals {
+            for id in [refused, untraced.as_str()] {
+                assert!(
+                    p.left_id != id && p.right_id != id,
+                    "{id} matched: {pairs:?}"
+                );
+            }
+        }
+
+        // At the booth her details are there; a district coordinator needs a reason.
+        let at_booth = get_as(&app, &format!("/screenings/{refused}"), "en", &worker).await;
+        assert!(at_booth.body.contains("Sunita"), "{}", at_booth.body);
+        let outside = get_as(&app, &format!("/screenings/{refused}"), "en", &coordinator).await;
+        assert_eq!(outside.status, StatusCode::OK);
+        assert!(!outside.body.contains("Sunita") && outside.body.contains("did not agree"));
+        assert!(
+            get_as(&app, &format!("/screenings/{shared}"), "en", &coordinator)
+                .await
+                .body
+                .contains("SUNITA")
+        );
+        let r = post_form(
+            &app,
+            &format!("/screenings/{refused}/glass"),
+            &[("reason", "Her mother is at the police post asking for her")],
+            &coordinator,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let opened = get_as(&app, &format!("/screenings/{refused}"), "en", &coordinator).await;
+        assert!(opened.body.contains("Sunita"));
+        let glass = get_as(&app, "/glass", "en", &coordinator).await;
+        assert!(glass.body.contains("Her mother is at the police post"));
+
+        // She is not handed over with her record, nor offered for it.
+        let form = get_as(&app, "/handovers", "en", &worker).await;
+        assert!(form.body.contains(shared) && !form.body.contains(refused));
+        let r = post_form(
+            &app,
+            "/handovers",
+            &[
+                ("date_bs", "2081-10-02"),
+                ("time", "09:00"),
+                ("place", "51106"),
+                ("site", &booth.to_string()),
+                ("from_party", "booth"),
+                ("to_party", "family"),
+                ("persons", refused),
+            ],
+            &worker,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            r.body.contains("did not agree to her details being shared"),
+            "{}",
+            r.body
+        );
     })
     .await;
 }
@@ -3773,6 +3948,7 @@ async fn a_missing_girl_is_reported_found_confirmed_and_brought_home() {
             &[
                 ("reporter_name", "Hari Tamang"),
                 ("reporter_relation", "parent"),
+                ("consent_tracing", "yes"),
                 ("reported_on_bs", "2081-13-40"),
                 ("home", "5110603"),
             ],
@@ -3795,6 +3971,7 @@ async fn a_missing_girl_is_reported_found_confirmed_and_brought_home() {
             &[
                 ("reporter_name", "हरि तामाङ"),
                 ("reporter_relation", "parent"),
+                ("consent_tracing", "yes"),
                 ("reported_on_bs", "२०८१-०९-१०"),
                 ("given_name", "सीता"),
                 ("family_name", "तामाङ"),
@@ -3822,13 +3999,16 @@ async fn a_missing_girl_is_reported_found_confirmed_and_brought_home() {
             !other.body.contains("सीता तामाङ"),
             "one ward's register only"
         );
+        // Counts, not children (issue 13): a member without read-personal sees how many by
+        // ward, one girl as "fewer than 3", and no record page.
         let register = get_as(&app, "/tracing", "en", &member).await;
         assert_eq!(register.status, StatusCode::OK);
-        assert!(!register.body.contains("सीता") && register.body.contains("(hidden)"));
-        assert!(!get_as(&app, &report_url, "en", &member)
-            .await
-            .body
-            .contains("सीता"));
+        assert!(!register.body.contains("सीता") && !register.body.contains("/tracing/reports/"));
+        assert!(register.body.contains("You see how many, not who"));
+        assert!(register.body.contains("fewer than 3"), "{}", register.body);
+        let record = get_as(&app, &report_url, "en", &member).await;
+        assert_eq!(record.status, StatusCode::FORBIDDEN);
+        assert!(!record.body.contains("सीता") && !record.body.contains("16"));
 
         // The police rescue her; she gives her name in Latin letters and a surname alias.
         let r = post_form(
@@ -3885,6 +4065,7 @@ async fn a_missing_girl_is_reported_found_confirmed_and_brought_home() {
             &[
                 ("reporter_name", "Maya Rai"),
                 ("reporter_relation", "parent"),
+                ("consent_tracing", "yes"),
                 ("reported_on_bs", "2082-03-01"),
                 ("given_name", "Bishnu"),
                 ("family_name", "Rai"),
@@ -3909,6 +4090,7 @@ async fn a_missing_girl_is_reported_found_confirmed_and_brought_home() {
             &[
                 ("reporter_name", "Maya Rai"),
                 ("reporter_relation", "parent"),
+                ("consent_tracing", "yes"),
                 ("reported_on_bs", "2082-03-01"),
                 ("given_name", "Bishnu"),
                 ("home", "5110609"),
@@ -4191,6 +4373,7 @@ async fn a_screening_that_may_be_a_missing_girl_raises_an_alert_at_the_booth_wit
             &[
                 ("reporter_name", "Hari Tamang"),
                 ("reporter_relation", "parent"),
+                ("consent_tracing", "yes"),
                 ("reported_on_bs", "2081-09-10"),
                 ("given_name", "Sunita"),
                 ("family_name", "Tamang"),
@@ -4224,7 +4407,7 @@ async fn a_screening_that_may_be_a_missing_girl_raises_an_alert_at_the_booth_wit
             "kind": "screening", "id": "6f1c1d0e-4a43-4b7e-9d7e-2a51f0a2c001", "base_version": 0,
             "data": {"site": booth.to_string(), "date": "2025-02-01", "time": "10:30",
                 "given_name": "SUNITA", "family_name": "Tamang", "sex": "female", "age": "17",
-                "home": "5110603", "phone": "9841234567", "consent_record": "on",
+                "home": "5110603", "phone": "9841234567", "consent_record": "on", "consent_share": "on",
                 "outcome": "intercepted", "purpose": "work", "destination_country": "IN"}
         });
         let sent = std::time::Instant::now();

@@ -379,6 +379,7 @@ async fn add_register(store: &setu_store::Store, reports: &[Person]) -> Result<(
                     let form = ReportForm {
                         reporter_name: format!("Parent {i}"),
                         reporter_relation: "parent".into(),
+                        consent_tracing: "yes".into(),
                         reported_on: p.date.clone(),
                         given_name: p.given.clone(),
                         middle_name: p.middle.clone(),
@@ -442,6 +443,7 @@ fn screening(booth: i64, k: usize, named: Option<&[Person]>) -> serde_json::Valu
         data["home"] = p.home.clone().into();
         data["phone"] = p.phone.clone().into();
         data["consent_record"] = "on".into();
+        data["consent_share"] = "on".into();
         data["date"] = p.date.clone().into();
     }
     serde_json::json!({"kind": "screening", "id": id, "base_version": 0, "data": data})

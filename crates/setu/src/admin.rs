@@ -89,10 +89,30 @@ pub async fn token_create(
 }
 
 /// `setu audit verify`: exit 0 if the chain is intact, 1 naming the first broken entry.
-pub async fn audit_verify(args: ServeArgs) -> Result<()> {
+pub async fn audit_verify(args: ServeArgs, checkpoint: Option<std::path::PathBuf>) -> Result<()> {
     let config = Config::load(&args)?;
+    let text = match &checkpoint {
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .map_err(|e| anyhow!("cannot read the checkpoint {}: {e}", path.display()))?,
+        ),
+        None => None,
+    };
     let store = open_store(&config, DB_FILE, KEY_FILE).await?;
-    let v = store.verify_audit().await?;
+    let v = match text {
+        None => store.verify_audit().await?,
+        Some(text) => match store.verify_audit_against(&text).await? {
+            Ok(v) => v,
+            Err(setu_store::audit::CheckpointError::Unreadable) => {
+                store.close().await;
+                bail!("that file is not a checkpoint printed by `setu audit checkpoint`")
+            }
+            Err(setu_store::audit::CheckpointError::BadSignature) => {
+                store.close().await;
+                bail!("the checkpoint's signature does not hold with this key file: it was altered, or made with other keys")
+            }
+        },
+    };
     store.close().await;
     match v.first_broken {
         None => {
@@ -104,6 +124,16 @@ pub async fn audit_verify(args: ServeArgs) -> Result<()> {
             v.checked
         ),
     }
+}
+
+/// `setu audit checkpoint`: prints the signed head of the trail.
+pub async fn audit_checkpoint(args: ServeArgs) -> Result<()> {
+    let config = Config::load(&args)?;
+    let store = open_store(&config, DB_FILE, KEY_FILE).await?;
+    let c = store.audit_checkpoint().await?;
+    store.close().await;
+    print!("{}", c.to_text());
+    Ok(())
 }
 
 /// `setu rekey`: adds a new key, makes it current, and re-seals every sealed value. Safe

@@ -1097,6 +1097,7 @@ pub async fn tracing(store: &Store, ids: &DemoIds) -> Result<()> {
             home: format!("51106{ward}"),
             description: "Invented for the demo.".into(),
             police_ref: format!("DPO-BNK-{}", &on[..4]),
+            consent_tracing: "yes".into(),
             ..Default::default()
         };
         let d = form

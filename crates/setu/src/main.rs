@@ -107,8 +107,18 @@ enum TokenCommand {
 
 #[derive(Debug, Subcommand)]
 enum AuditCommand {
-    /// Recompute the hash chain; exit non-zero naming the first broken entry.
-    Verify(ServeArgs),
+    /// Recompute the hash chain and its MACs; exit non-zero naming the first broken entry.
+    Verify {
+        /// Also check against a checkpoint printed earlier by `setu audit checkpoint`: finds
+        /// entries removed, added or changed before it, and a tail cut back past it.
+        #[arg(long)]
+        checkpoint: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        args: ServeArgs,
+    },
+    /// Print the head of the trail signed with a key derived from the key file, to keep
+    /// outside the database (a file, syslog, paper).
+    Checkpoint(ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -133,7 +143,12 @@ fn main() -> ExitCode {
             capabilities,
             args,
         }) => with_runtime(|| admin::token_create(args, username, label, capabilities)),
-        Command::Audit(AuditCommand::Verify(args)) => with_runtime(|| admin::audit_verify(args)),
+        Command::Audit(AuditCommand::Verify { checkpoint, args }) => {
+            with_runtime(|| admin::audit_verify(args, checkpoint))
+        }
+        Command::Audit(AuditCommand::Checkpoint(args)) => {
+            with_runtime(|| admin::audit_checkpoint(args))
+        }
         Command::Rekey(args) => with_runtime(|| admin::rekey(args)),
         Command::Backup { path, args } => with_runtime(|| admin::backup(args, path)),
     };

@@ -582,7 +582,7 @@ fn migrate_reports_the_schema_version() {
     let dir = tempfile::tempdir().unwrap();
     let out = setu(&["migrate"], dir.path());
     assert!(out.status.success());
-    assert!(String::from_utf8_lossy(&out.stdout).contains("schema version 15"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("schema version 17"));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -745,6 +745,48 @@ async fn audit_verify_names_the_first_tampered_entry() {
         let ok = setu(&["audit", "verify", "--database-url", &url], dir.path());
         assert!(ok.status.success());
         assert!(String::from_utf8_lossy(&ok.stdout).contains("intact: 3 entries"));
+        // The operator keeps a signed checkpoint elsewhere; it verifies, and an edited copy
+        // of it does not.
+        let printed = setu(&["audit", "checkpoint", "--database-url", &url], dir.path());
+        assert!(printed.status.success());
+        let checkpoint = String::from_utf8_lossy(&printed.stdout).to_string();
+        assert!(
+            checkpoint.starts_with("setu-audit-checkpoint v1\nseq 3\n"),
+            "{checkpoint}"
+        );
+        let kept = dir.path().join("checkpoint.txt");
+        std::fs::write(&kept, &checkpoint).unwrap();
+        let kept_arg = kept.display().to_string();
+        let ok = setu(
+            &[
+                "audit",
+                "verify",
+                "--checkpoint",
+                &kept_arg,
+                "--database-url",
+                &url,
+            ],
+            dir.path(),
+        );
+        assert!(
+            ok.status.success(),
+            "{}",
+            String::from_utf8_lossy(&ok.stderr)
+        );
+        std::fs::write(&kept, checkpoint.replace("seq 3", "seq 2")).unwrap();
+        let forged = setu(
+            &[
+                "audit",
+                "verify",
+                "--checkpoint",
+                &kept_arg,
+                "--database-url",
+                &url,
+            ],
+            dir.path(),
+        );
+        assert!(!forged.status.success());
+        assert!(String::from_utf8_lossy(&forged.stderr).contains("signature does not hold"));
         // Someone with database access removes the guard and rewrites entry 2.
         let store = Store::open(&with_keys(&url, dir.path())).await.unwrap();
         let drop = match store.engine() {
@@ -1179,6 +1221,7 @@ async fn booth_with_token(url: &str, dir: &Path) -> (String, i64) {
     let report = setu_core::tracing::ReportForm {
         reporter_name: "Hari Tamang".into(),
         reporter_relation: "parent".into(),
+        consent_tracing: "yes".into(),
         reported_on: "2025-01-10".into(),
         given_name: "Sunita".into(),
         family_name: "Tamang".into(),
@@ -1225,6 +1268,7 @@ fn screening_batch(booth: i64, c: usize, b: usize, n: usize) -> (Vec<String>, St
                 data["family_name"] = FAMILY[(n / GIVEN.len()) % FAMILY.len()].into();
                 data["home"] = format!("51106{:02}", 1 + n % 19).into();
                 data["consent_record"] = "on".into();
+                data["consent_share"] = "on".into();
             }
             serde_json::json!({"kind": "screening", "id": id, "base_version": 0, "data": data})
         })

@@ -666,9 +666,30 @@ pub async fn screening(
 ) -> Result<Html<String>, WebError> {
     let plain = app.store.screening(&id, Reveal::No).await?;
     let glass = app.store.has_glass(&me.id, "screening", &id).await?;
-    allow(&me, Capability::ReadPersonal, Some(&plain.target()), glass)?;
+    // She did not agree to sharing: a reader whose scope holds the booth but not the
+    // organisation that met her sees the record without her details, and may give a reason.
+    let withheld = !glass
+        && can(&me, Capability::ReadPersonal, Some(&plain.target()), false)
+        && !can(
+            &me,
+            Capability::ReadPersonal,
+            Some(&plain.shared_target()),
+            false,
+        );
+    if !withheld {
+        allow(
+            &me,
+            Capability::ReadPersonal,
+            Some(&plain.shared_target()),
+            glass,
+        )?;
+    }
     let actor = me.actor();
-    let s = app.store.screening(&id, Reveal::To(&actor)).await?;
+    let s = if withheld {
+        plain
+    } else {
+        app.store.screening(&id, Reveal::To(&actor)).await?
+    };
     let catalogue = app.store.risk_catalogue_version(s.risk_version).await?;
     let site = app.store.site(s.site_id).await?;
     let page = page.titled("screening-title", "booths");
@@ -695,11 +716,49 @@ pub async fn screening(
         ScreeningPage {
             booth,
             risks,
+            withheld,
+            can_break_glass: withheld && me.holds(Capability::BreakGlass),
             s: &s,
             p: &page,
         }
         .render_html(),
     ))
+}
+
+/// `POST /screenings/{id}/glass`: read a screening whose subject did not agree to sharing, for
+/// an hour, for the reason given (recorded, and shown to the coordinators of the place).
+pub async fn screening_glass(
+    State(app): State<AppState>,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    axum::Form(f): axum::Form<crate::pages::directory::routes::GlassForm>,
+) -> Result<Response, WebError> {
+    allow(&me, Capability::BreakGlass, None, false)?;
+    let plain = app.store.screening(&id, Reveal::No).await?;
+    let place = plain.place_code.parse().map_err(|_| WebError::NotFound)?;
+    let grant = app
+        .store
+        .grant_glass(
+            &me.actor(),
+            "screening",
+            &id,
+            place,
+            &f.reason,
+            crate::pages::directory::routes::GLASS_MINUTES,
+        )
+        .await;
+    match grant {
+        Ok(_) => Ok(Redirect::to(&format!("/screenings/{id}")).into_response()),
+        Err(setu_store::StoreError::Rejected(m)) => {
+            Err(WebError::Invalid(setu_core::Invalid(vec![
+                setu_core::FieldError {
+                    field: "reason",
+                    message: m,
+                },
+            ])))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// `GET /booths/conflicts`

@@ -707,11 +707,11 @@ pub mod routes {
     #[derive(Debug, Deserialize, Default)]
     pub struct GlassForm {
         #[serde(default)]
-        reason: String,
+        pub(crate) reason: String,
     }
 
     /// How long a break-the-glass grant lasts.
-    const GLASS_MINUTES: i64 = 60;
+    pub(crate) const GLASS_MINUTES: i64 = 60;
 
     /// `POST /organisations/{id}/glass`: read this organisation's contacts for an hour, for
     /// the reason given (recorded, and shown to the coordinator of the place).

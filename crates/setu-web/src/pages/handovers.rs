@@ -107,6 +107,8 @@ async fn render_list(
             .screenings(me.scope, None, true, 60, Reveal::To(&me.actor()))
             .await?
             .into_iter()
+            // She is handed over with her record only if she agreed to sharing.
+            .filter(|s| s.consent_share)
             .map(|s| Choice {
                 label: format!(
                     "{} {} · {} · {}",
@@ -177,6 +179,14 @@ async fn create(app: &AppState, me: &User, form: &HandoverForm) -> Result<String
         if !can(me, Capability::WriteHandovers, Some(&s.target()), false) {
             return Err(out_of_scope("persons"));
         }
+        if !s.consent_share {
+            return Err(WebError::Invalid(setu_core::Invalid(vec![
+                setu_core::FieldError {
+                    field: "persons",
+                    message: "error-no-consent-share",
+                },
+            ])));
+        }
     }
     Ok(app.store.create_handover(&me.actor(), &d).await?)
 }
@@ -216,7 +226,9 @@ pub async fn show(
     Path(id): Path<String>,
 ) -> Result<Html<String>, WebError> {
     let h = app.store.handover(&id, Reveal::No).await?;
-    allow_either(&me, Capability::ReadDirectory, &h.targets())?;
+    // The persons handed over (sex, age, outcome) are about children: closed to roles that do
+    // not read personal data (they see the list's counts).
+    allow_either(&me, Capability::ReadPersonal, &h.targets())?;
     let personal = either(&me, Capability::ReadPersonal, &h.targets());
     let actor = me.actor();
     let h = if personal {

@@ -1,7 +1,7 @@
 //! Signing in and out, and the one-time setup of the first administrator.
 
 use axum::extract::{Query, State};
-use axum::http::header::{HeaderValue, SET_COOKIE};
+use axum::http::header::{HeaderValue, RETRY_AFTER, SET_COOKIE};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
@@ -61,7 +61,7 @@ pub async fn submit(
         .login(&f.username, &f.password, &client, &app.config.auth)
         .await?;
     let page = page.titled("login-title", "login");
-    let error = match outcome {
+    let (error, status, retry) = match outcome {
         Login::Ok { token, .. } => {
             let mut resp = see_other_next(Some(&f.next));
             let cookie = session_cookie(&token, app.config.behind_tls, None);
@@ -71,23 +71,26 @@ pub async fn submit(
             return Ok(resp);
         }
         // One message for unknown user, wrong password and disabled account.
-        Login::Refused => "login-refused",
-        Login::Throttled => "login-throttled",
+        Login::Refused => (page.t("login-refused"), StatusCode::UNAUTHORIZED, None),
+        Login::Throttled { wait_seconds } => (
+            page.t1("login-throttled", "seconds", &page.num(&wait_seconds)),
+            StatusCode::TOO_MANY_REQUESTS,
+            Some(wait_seconds),
+        ),
     };
     let html = LoginPage {
         p: &page,
         // Put back what was typed, within reason: no account's name is longer than 40.
         username: f.username.chars().take(100).collect(),
         next: safe_next(Some(&f.next)),
-        error: Some(page.t(error)),
+        error: Some(error),
     }
     .render_html();
-    let status = if error == "login-throttled" {
-        StatusCode::TOO_MANY_REQUESTS
-    } else {
-        StatusCode::UNAUTHORIZED
-    };
-    Ok((status, Html(html)).into_response())
+    let mut resp = (status, Html(html)).into_response();
+    if let Some(v) = retry.and_then(|s| HeaderValue::from_str(&s.to_string()).ok()) {
+        resp.headers_mut().insert(RETRY_AFTER, v);
+    }
+    Ok(resp)
 }
 
 /// `POST /logout`

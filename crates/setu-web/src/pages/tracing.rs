@@ -26,8 +26,8 @@ use crate::page::Page;
 use crate::pages::handovers::org_choices;
 use crate::pages::{acting_for, choices, invalid_message, out_of_scope, refusal};
 use crate::templates::{
-    Choice, EncounterPage, EncountersPage, Person, RegisterPage, RenderHtml, ReportFormPage,
-    ReportPage,
+    Choice, CountsPage, EncounterPage, EncountersPage, Person, RegisterPage, RenderHtml,
+    ReportFormPage, ReportPage,
 };
 use crate::AppState;
 
@@ -299,7 +299,7 @@ pub(crate) async fn load_person(
                 me,
                 &actor,
                 sealed,
-                setu_store::booths::Screening::target,
+                setu_store::booths::Screening::shared_target,
                 |v| store.screening(id, v),
             )
             .await?;
@@ -415,6 +415,22 @@ pub async fn register(
 ) -> Result<Html<String>, WebError> {
     allow(&me, Capability::ReadDirectory, None, false)?;
     let page = page.titled("tracing-title", "tracing");
+    if !me.holds(Capability::ReadPersonal) {
+        // Counts, not children: a reader who may not see the records sees how many by ward.
+        let counts = app.store.report_counts(me.scope).await?;
+        let columns = ReportStatus::ALL;
+        let cells = counts.into_iter().filter_map(|(place, status, n)| {
+            columns
+                .iter()
+                .position(|c| *c == status)
+                .map(|i| (place, i, n))
+        });
+        let labels = columns
+            .iter()
+            .map(|c| page.t(&format!("report-status-{}", c.as_str())))
+            .collect();
+        return counts_page(&app, &page, labels, cells.collect()).await;
+    }
     let actor = me.actor();
     let reveal = reveal_list(&me, &actor);
     let personal = matches!(reveal, Reveal::To(_));
@@ -476,6 +492,57 @@ pub async fn register(
             queue,
             can_write: me.holds(Capability::WriteTracing),
             p: &page,
+        }
+        .render_html(),
+    ))
+}
+
+/// The counts page: one row per place (named), one column per kind, small counts suppressed
+/// (`setu_core::disclosure`).
+async fn counts_page(
+    app: &AppState,
+    page: &Page,
+    columns: Vec<String>,
+    cells: Vec<(String, usize, i64)>,
+) -> Result<Html<String>, WebError> {
+    let names = PlaceNames::of(app, page, cells.iter().map(|c| c.0.as_str())).await?;
+    let mut rows: Vec<(String, Vec<i64>)> = Vec::new();
+    for (place, col, n) in cells {
+        let name = names.show(page, &Some(place));
+        let at = match rows.iter().position(|r| r.0 == name) {
+            Some(at) => at,
+            None => {
+                rows.push((name, vec![0; columns.len()]));
+                rows.len() - 1
+            }
+        };
+        if let Some(cell) = rows[at].1.get_mut(col) {
+            *cell += n;
+        }
+    }
+    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    let rows = rows
+        .into_iter()
+        .map(|(name, ns)| {
+            let shown = ns
+                .into_iter()
+                .map(|n| match setu_core::disclosure::cell(n) {
+                    setu_core::disclosure::Cell::Count(n) => page.num(&n),
+                    setu_core::disclosure::Cell::Few => page.t1(
+                        "count-fewer-than",
+                        "n",
+                        &page.num(&setu_core::disclosure::FEWEST_SHOWN),
+                    ),
+                })
+                .collect();
+            (name, shown)
+        })
+        .collect();
+    Ok(Html(
+        CountsPage {
+            p: page,
+            columns,
+            rows,
         }
         .render_html(),
     ))
@@ -610,7 +677,7 @@ async fn render_report(
     status: StatusCode,
 ) -> Result<Response, WebError> {
     let sealed = app.store.report(id, Reveal::No).await?;
-    allow(me, Capability::ReadDirectory, Some(&sealed.target()), false)?;
+    allow(me, Capability::ReadPersonal, Some(&sealed.target()), false)?;
     let actor = me.actor();
     let (r, personal) = open_for(me, &actor, sealed, MissingReport::target, |v| {
         app.store.report(id, v)
@@ -752,6 +819,29 @@ pub async fn encounters(
     SignedIn(me): SignedIn,
 ) -> Result<Response, WebError> {
     allow(&me, Capability::ReadDirectory, None, false)?;
+    if !me.holds(Capability::ReadPersonal) {
+        let page = page.titled("encounters-title", "tracing");
+        let columns = EncounterSource::ALL;
+        let cells = app
+            .store
+            .encounter_counts(me.scope)
+            .await?
+            .into_iter()
+            .filter_map(|(place, source, n)| {
+                columns
+                    .iter()
+                    .position(|c| *c == source)
+                    .map(|i| (place, i, n))
+            })
+            .collect();
+        let labels = columns
+            .iter()
+            .map(|c| page.t(&format!("tracing-kind-{}", c.as_str())))
+            .collect();
+        return Ok(counts_page(&app, &page, labels, cells)
+            .await?
+            .into_response());
+    }
     render_encounters(
         &app,
         page,
@@ -891,7 +981,7 @@ pub async fn encounter(
     Path(id): Path<String>,
 ) -> Result<Html<String>, WebError> {
     let e = app.store.tracing_encounter(&id, Reveal::No).await?;
-    allow(&me, Capability::ReadDirectory, Some(&e.target()), false)?;
+    allow(&me, Capability::ReadPersonal, Some(&e.target()), false)?;
     let page = page.titled("encounter-title", "tracing");
     let org = app.store.organisation(e.organisation_id).await?;
     let recorded_by = e.created_by.clone();
