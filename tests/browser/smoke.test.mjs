@@ -112,6 +112,11 @@ async function signIn(page, username) {
   await page.waitForURL(base + "/");
 }
 
+// Sign-out first clears the user's offline queue and cached pages, then leaves: wait for it.
+async function signOut(page) {
+  await Promise.all([page.waitForURL(base + "/"), page.click("form[action='/logout'] button")]);
+}
+
 test("a form with a mistake keeps what was typed and says what is wrong", async () => {
   const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: "ne-NP" });
   const page = await ctx.newPage();
@@ -141,12 +146,12 @@ test("personal data shows in scope, hides outside it, and every view is in the a
   assert.match(await page.textContent("main"), /Sarita Khadka \(demo\)/);
   await page.screenshot({ path: path.join(shots, "organisation-contacts-en.png"), fullPage: true });
   const orgUrl = page.url();
-  await page.click("header button.link"); // sign out
+  await signOut(page);
   await signIn(page, "district.makwanpur");
   await page.goto(orgUrl);
   assert.doesNotMatch(await page.textContent("main"), /Sarita/);
   assert.match(await page.textContent("main"), /\(hidden\)/);
-  await page.click("header button.link");
+  await signOut(page);
   await signIn(page, "auditor");
   await page.goto(base + "/audit?action=view-personal");
   assert.match(await page.textContent("main"), /district\.banke/);
@@ -233,6 +238,54 @@ test("a booth phone goes offline, records tallies, and each arrives exactly once
   await page.waitForTimeout(500);
   assert.equal(await count(), before + 2);
   await page.screenshot({ path: path.join(shots, "booth-synced.png"), fullPage: true });
+  await ctx.close();
+});
+
+test("the offline queue is sealed, bound to its user, and cleared at sign-out", async () => {
+  const ctx = await phone();
+  const page = await ctx.newPage();
+  await signIn(page, "booth.jamunaha");
+  await page.goto(base + "/booths");
+  const capture = await page.getAttribute("a[href$='/capture']", "href");
+  // The record stays unsent: the server cannot be reached for now.
+  await page.route("**/api/v1/sync", (route) => route.abort());
+  await page.goto(base + capture);
+  await page.click("details.add:has(form.screening) > summary");
+  await page.check("form.screening input[name='consent_record']");
+  await page.fill("#s-given", "Unsentname");
+  await page.fill("#s-family", "Queuetest");
+  await page.selectOption("#s-sex", "female");
+  await page.fill("#s-age", "19");
+  await page.selectOption("#s-out", "counselled-continued");
+  await page.click("form.screening button[type='submit']");
+  const one = () => /[:：]\s*(1|१)$/.test(document.getElementById("queue-count").textContent);
+  await page.waitForFunction(one);
+  await page.waitForFunction(() => Object.keys(localStorage).some((k) => k.startsWith("setu.queue.") && localStorage.getItem(k).includes("ct")));
+  const stored = await page.evaluate(() => JSON.stringify(Object.assign({}, localStorage)));
+  assert.ok(!stored.includes("Unsentname") && !stored.includes("Queuetest"), "kept on the phone, but not readable there");
+  // Her session ends (idle time-out) and another user signs in on the same phone: the queue
+  // is not theirs to see or send.
+  await ctx.clearCookies();
+  await signIn(page, "district.banke");
+  await page.goto(base + capture);
+  assert.match(await page.textContent("#queue-count"), /[:：]\s*(0|०)$/);
+  assert.ok(!(await page.textContent("#queue-list")).includes("Unsentname"));
+  // Back as the booth worker: her record is there; sign-out says so before clearing it.
+  await ctx.clearCookies();
+  await signIn(page, "booth.jamunaha");
+  await page.goto(base + capture);
+  await page.waitForFunction(one);
+  assert.ok((await page.textContent("#queue-list")).includes("Unsentname"));
+  let asked = "";
+  page.once("dialog", (d) => { asked = d.message(); d.dismiss(); });
+  await page.click("form[action='/logout'] button");
+  assert.match(asked, /(1|१)/);
+  assert.ok(page.url().includes("/capture"), "kept signed in when she said no");
+  page.once("dialog", (d) => d.accept());
+  await page.click("form[action='/logout'] button");
+  await page.waitForURL(base + "/");
+  const left = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("setu.queue")).length);
+  assert.equal(left, 0, "nothing of hers is left on the phone");
   await ctx.close();
 });
 

@@ -31,6 +31,9 @@ pub struct AuthPolicy {
     pub idle: time::Duration,
     /// A session ends this long after login, used or not.
     pub absolute: time::Duration,
+    /// Whether roles that read personal data must use a second factor (a deployment's
+    /// setting): until they set one up, they reach only their account page.
+    pub require_second_factor: bool,
     /// Failures of one name from one address, within `window`, before attempts wait.
     pub free_failures_per_pair: i64,
     /// Failures of one name from any address before every attempt at it waits.
@@ -60,6 +63,7 @@ impl Default for AuthPolicy {
         AuthPolicy {
             idle: time::Duration::minutes(30),
             absolute: time::Duration::hours(12),
+            require_second_factor: false,
             free_failures_per_pair: 3,
             max_failures_per_account: 5,
             max_failures_per_client: 20,
@@ -95,6 +99,8 @@ pub struct User {
     /// The capabilities an API token was narrowed to, if it was.
     #[serde(skip)]
     pub limit: Option<Vec<Capability>>,
+    /// Whether sign-in asks this user for a one-time code too.
+    pub second_factor: bool,
 }
 
 fn ser_display<S: serde::Serializer>(v: &Scope, s: S) -> std::result::Result<S::Ok, S::Error> {
@@ -147,6 +153,12 @@ pub enum Login {
     Ok { token: String, user: User },
     /// Wrong username or password, or the account is disabled.
     Refused,
+    /// The password was right and the account has a second factor: ask for a code, with this
+    /// challenge (valid five minutes, five tries).
+    SecondFactor {
+        /// The challenge the code form carries (shown once, stored hashed).
+        challenge: String,
+    },
     /// Too many failures for this account or from this address: try again after this wait.
     Throttled {
         /// How long, rounded up to whole seconds.
@@ -198,7 +210,7 @@ fn dummy_hash() -> &'static str {
     H.get_or_init(|| hash_password(&random_token()).unwrap_or_default())
 }
 
-fn verify_password(password: &str, stored: &str) -> bool {
+pub(crate) fn verify_password(password: &str, stored: &str) -> bool {
     PasswordHash::new(stored)
         .map(|h| argon2().verify_password(password.as_bytes(), &h).is_ok())
         .unwrap_or(false)
@@ -368,7 +380,8 @@ pub(crate) fn needs_second_administrator(by: &Actor, role: Role) -> bool {
 /// How long a first-run setup link stays valid, in hours.
 pub const SETUP_TOKEN_HOURS: i64 = 24;
 
-const USER_COLUMNS: &str = "id, username, role, scope, full_name, disabled, version, created_at";
+const USER_COLUMNS: &str =
+    "id, username, role, scope, full_name, disabled, version, created_at, totp_enabled_at";
 
 impl Store {
     /// Creates an account. `by` is recorded in the audit trail.
@@ -659,14 +672,121 @@ impl Store {
             }
             return Ok(Login::Refused);
         };
+        if self.has_second_factor(&id).await? {
+            // The password was right; the session waits for the code. Its failures stay
+            // counted until then, so a known password does not buy unlimited guesses.
+            let challenge = random_token();
+            let (hash, id, from) = (hash_secret(&challenge), &id, client);
+            let hash = &hash;
+            self.write(|tx, _| {
+                Box::pin(async move {
+                    sqlx::query(
+                        "INSERT INTO login_challenge (token_hash, user_id, client, created_at) \
+                         VALUES ($1, $2, $3, $4)",
+                    )
+                    .bind(hash.clone())
+                    .bind(id.clone())
+                    .bind(from.to_string())
+                    .bind(now_text())
+                    .execute(&mut **tx)
+                    .await?;
+                    Ok(())
+                })
+            })
+            .await?;
+            return Ok(Login::SecondFactor { challenge });
+        }
+        self.open_session(&id, &username, client, policy).await
+    }
+
+    /// The second step of a sign-in: the code (or a recovery code) for a challenge from the
+    /// same client. A wrong code counts as a failed sign-in; a challenge takes five codes and
+    /// lasts five minutes.
+    pub async fn login_second_step(
+        &self,
+        challenge: &str,
+        code: &str,
+        client: &str,
+        policy: &AuthPolicy,
+    ) -> Result<Login> {
+        let since = time_text(time::OffsetDateTime::now_utc() - time::Duration::minutes(5));
+        let hash = hash_secret(challenge);
+        let row = sqlx::query(
+            "SELECT c.user_id, u.username, c.attempts FROM login_challenge c \
+             JOIN app_user u ON u.id = c.user_id \
+             WHERE c.token_hash = $1 AND c.client = $2 AND c.created_at >= $3 AND u.disabled = 0",
+        )
+        .bind(hash.clone())
+        .bind(client.to_string())
+        .bind(since)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Ok(Login::Refused);
+        };
+        let (id, username, attempts): (String, String, i64) = (
+            row.try_get("user_id")?,
+            row.try_get("username")?,
+            row.try_get("attempts")?,
+        );
+        if attempts >= 5 {
+            return Ok(Login::Refused);
+        }
+        let (name, from) = (&username, client);
+        let counted = self
+            .write(|tx, _| Box::pin(async move { reserve_attempt(tx, name, from, policy).await }))
+            .await?;
+        if let Err(wait) = counted {
+            return Ok(Login::Throttled {
+                wait_seconds: (wait.whole_milliseconds() as i64 + 999) / 1000,
+            });
+        }
+        if !self.check_second_factor(&id, code).await? {
+            let hash = &hash;
+            self.write(|tx, _| {
+                Box::pin(async move {
+                    sqlx::query(
+                        "UPDATE login_challenge SET attempts = attempts + 1 WHERE token_hash = $1",
+                    )
+                    .bind(hash.clone())
+                    .execute(&mut **tx)
+                    .await?;
+                    Ok(())
+                })
+            })
+            .await?;
+            return Ok(Login::SecondFactor {
+                challenge: challenge.to_string(),
+            });
+        }
+        let hash = &hash;
+        self.write(|tx, _| {
+            Box::pin(async move {
+                sqlx::query("DELETE FROM login_challenge WHERE token_hash = $1")
+                    .bind(hash.clone())
+                    .execute(&mut **tx)
+                    .await?;
+                Ok(())
+            })
+        })
+        .await?;
+        self.open_session(&id, &username, client, policy).await
+    }
+
+    /// Opens a session for a user whose sign-in succeeded; their failures are forgotten.
+    async fn open_session(
+        &self,
+        id: &str,
+        username: &str,
+        client: &str,
+        policy: &AuthPolicy,
+    ) -> Result<Login> {
         let token = random_token();
         let now = now_text();
-        let username = &username;
         let token = &token;
         let now = &now;
-        let id = &id;
         self.write(|tx, _| Box::pin(async move {
-        // Housekeeping: sessions past their absolute time-out and old failures go.
+        // Housekeeping: sessions past their absolute time-out, old failures and challenges go.
         let stale = time_text(time::OffsetDateTime::now_utc() - policy.absolute);
         sqlx::query("DELETE FROM user_session WHERE created_at < $1")
             .bind(stale)
@@ -674,18 +794,22 @@ impl Store {
             .await?;
         let old_failures = time_text(time::OffsetDateTime::now_utc() - policy.window);
         sqlx::query("DELETE FROM login_failure WHERE at < $1")
+            .bind(old_failures.clone())
+            .execute(&mut **tx)
+            .await?;
+        sqlx::query("DELETE FROM login_challenge WHERE created_at < $1")
             .bind(old_failures)
             .execute(&mut **tx)
             .await?;
         sqlx::query("INSERT INTO user_session (token_hash, user_id, csrf_token, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $4)")
             .bind(hash_secret(token))
-            .bind(id.clone())
+            .bind(id.to_string())
             .bind(random_token())
             .bind(now)
             .execute(&mut **tx)
             .await?;
         sqlx::query("DELETE FROM login_failure WHERE username = $1")
-            .bind(username.clone())
+            .bind(username.to_string())
             .execute(&mut **tx)
             .await?;
         append(
@@ -889,6 +1013,7 @@ impl Store {
             id,
             via: None,
             limit: None,
+            second_factor: r.try_get::<Option<String>, _>("totp_enabled_at")?.is_some(),
         })
     }
 }

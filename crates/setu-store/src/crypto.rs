@@ -291,6 +291,18 @@ impl Keyring {
         })
     }
 
+    /// The key a booth phone's browser encrypts the user's offline queue with (AES-256-GCM,
+    /// standard Base64). Derived from the first key, which never changes, so a queue written
+    /// before `setu rekey` still opens after it; one key per user, so a queue left on a shared
+    /// phone opens only in its own user's sessions.
+    pub fn queue_key(&self, user_id: &str) -> String {
+        let key = self.inner.read().ok().and_then(|k| k.keys.first().cloned());
+        let bytes = key.map(|k| k.bytes).unwrap_or([0; 32]);
+        let mut mac = hmac_with(&derive(&bytes, QUEUE_KEY));
+        mac.update(user_id.as_bytes());
+        base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+    }
+
     /// The Ed25519 key that signs checkpoints of the audit trail, derived from key `id` (the
     /// current key when `None`), with that key's id.
     pub fn checkpoint_key(
@@ -343,6 +355,8 @@ impl Keyring {
 
 /// What the audit trail's MACs are keyed with, derived from each encryption key.
 const AUDIT_MAC: &str = "setu/audit-mac/v1";
+/// What browsers encrypt offline queues with, derived from the first key.
+const QUEUE_KEY: &str = "setu/offline-queue/v1";
 /// What checkpoints are signed with, derived from each encryption key.
 const CHECKPOINT_KEY: &str = "setu/audit-checkpoint/v1";
 

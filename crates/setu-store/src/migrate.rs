@@ -112,6 +112,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0017_audit_mac.sql"),
         include_str!("../migrations/postgres/0017_audit_mac.sql"),
     ),
+    (
+        18,
+        "second factor",
+        include_str!("../migrations/sqlite/0018_second_factor.sql"),
+        include_str!("../migrations/postgres/0018_second_factor.sql"),
+    ),
 ];
 
 impl Store {

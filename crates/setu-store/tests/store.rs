@@ -35,7 +35,7 @@ async fn geography_counts_match_nepal() {
 async fn migrating_twice_changes_nothing() {
     each_engine(|s| async move {
         s.migrate().await.unwrap();
-        assert_eq!(s.schema_version().await.unwrap(), 17);
+        assert_eq!(s.schema_version().await.unwrap(), 18);
         assert_eq!(s.place_counts().await.unwrap().wards, 6743);
     })
     .await;

@@ -10,7 +10,7 @@ use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, Method};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use setu_core::access::{decide, Capability, Decision, Target};
 use setu_store::auth::User;
 
@@ -112,6 +112,16 @@ pub async fn authenticate(State(app): State<AppState>, req: Request, next: Next)
         Ok(req) => {
             let auth = req.extensions().get::<Auth>().cloned();
             let asset = req.uri().path().starts_with("/static/");
+            if let Some(Auth::Session { user, .. }) = &auth {
+                if must_set_up_second_factor(&app, user, req.uri().path()) {
+                    let mut resp = Redirect::to("/account").into_response();
+                    resp.headers_mut().insert(
+                        header::CACHE_CONTROL,
+                        header::HeaderValue::from_static("no-store"),
+                    );
+                    return resp;
+                }
+            }
             let mut resp = next.run(req).await;
             // What a signed-in user is shown may be personal: a shared booth phone must not keep
             // it in its browser cache after sign-out (assets are the same for everyone).
@@ -129,6 +139,20 @@ pub async fn authenticate(State(app): State<AppState>, req: Request, next: Next)
         }
         Err(e) => e.into_response(),
     }
+}
+
+/// Where a deployment requires a second factor of roles that read personal data, a session of
+/// such a user without one reaches only their account page (to set it up), sign-out and the
+/// page's assets.
+fn must_set_up_second_factor(app: &AppState, user: &User, path: &str) -> bool {
+    app.config.auth.require_second_factor
+        && user.role.has(Capability::ReadPersonal)
+        && !user.second_factor
+        && !(path == "/account"
+            || path.starts_with("/account/")
+            || path == "/logout"
+            || path == "/prefs"
+            || path.starts_with("/static/"))
 }
 
 async fn authenticate_inner(app: &AppState, req: Request) -> Result<Request, WebError> {

@@ -141,6 +141,11 @@ impl Page {
         self.auth.user().map(|u| u.username.as_str())
     }
 
+    /// The signed-in user's id ("" when nobody is): it names their offline queue on a phone.
+    pub fn user_id(&self) -> &str {
+        self.auth.user().map(|u| u.id.as_str()).unwrap_or("")
+    }
+
     /// The CSRF token every form carries.
     pub fn csrf(&self) -> &str {
         self.auth.csrf()

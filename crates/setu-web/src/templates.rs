@@ -201,6 +201,8 @@ pub struct LoginPage<'a> {
     pub username: String,
     pub next: String,
     pub error: Option<String>,
+    /// Set when the password was right and a one-time code is asked for.
+    pub challenge: Option<String>,
 }
 
 /// The first administrator's setup page.
@@ -292,6 +294,14 @@ pub struct AccountPage<'a> {
     pub label: String,
     pub all: bool,
     pub capabilities: Vec<Choice>,
+    /// Whether sign-in asks for a one-time code.
+    pub second_factor: bool,
+    /// The deployment requires one of this user and it is not set up yet.
+    pub second_factor_required: bool,
+    /// A secret being set up: (Base32 text, otpauth address).
+    pub enrolment: Option<(String, String)>,
+    /// Recovery codes, shown once when the second factor is confirmed.
+    pub recovery: Vec<String>,
 }
 
 /// The audit trail.
@@ -543,6 +553,8 @@ pub struct BoothsPage<'a> {
 pub struct CapturePage<'a> {
     pub p: &'a Page,
     pub site_id: i64,
+    /// The key this user's offline queue is encrypted with in the browser.
+    pub qkey: String,
     pub today_bs: String,
     pub bs_months: String,
     pub indicators: Vec<Choice>,

@@ -1,18 +1,61 @@
-// The booth capture page offline: forms are queued in localStorage with a client-generated id
-// and the version they were based on, and sent to /api/v1/sync whenever the connection allows.
-// The server makes resending harmless, so the queue is only cleared from what it acknowledged.
+// The booth capture page offline: forms are queued with a client-generated id and the version
+// they were based on, and sent to /api/v1/sync whenever the connection allows. The server makes
+// resending harmless, so a record leaves the queue only once the server acknowledged it.
+// The queue is the signed-in user's: kept in localStorage under their id, encrypted (AES-GCM,
+// WebCrypto) with a key the server gives their sessions, so the next person to pick up a shared
+// phone can neither read it nor send it under their own name; sign-out clears it (setu.js).
 "use strict";
 (function () {
   var root = document.getElementById("capture");
   if (!root) return;
-  var KEY = "setu.queue." + root.getAttribute("data-site");
+  var SITE = root.getAttribute("data-site");
+  var USER = root.getAttribute("data-user");
+  var KEY = "setu.queue." + USER + "." + SITE;
+  // How many wait, in the clear (a number, nothing personal): sign-out warns with it.
+  var COUNT_KEY = "setu.queue-n." + USER + "." + SITE;
+  var Q = [];
+  var cryptoKey = null;
+  var writes = 0;
   var list = document.getElementById("queue-list");
   var counter = document.getElementById("queue-count");
   var net = document.getElementById("net-state");
   var sending = false;
 
-  function load() { try { return JSON.parse(localStorage.getItem(KEY)) || []; } catch (e) { return []; } }
-  function save(q) { localStorage.setItem(KEY, JSON.stringify(q)); render(); }
+  function b64(bytes) { return btoa(String.fromCharCode.apply(null, new Uint8Array(bytes))); }
+  function unb64(text) { return Uint8Array.from(atob(text), function (c) { return c.charCodeAt(0); }); }
+
+  function openKey() {
+    if (!window.crypto || !crypto.subtle || !root.getAttribute("data-qkey")) return Promise.resolve(null);
+    return crypto.subtle.importKey("raw", unb64(root.getAttribute("data-qkey")), "AES-GCM", false, ["encrypt", "decrypt"])
+      .catch(function () { return null; });
+  }
+
+  // The queue as it was left on this phone by this user (nothing if it does not open).
+  function restore() {
+    var stored = localStorage.getItem(KEY);
+    if (!stored || !cryptoKey) return Promise.resolve([]);
+    var box;
+    try { box = JSON.parse(stored); } catch (e) { return Promise.resolve([]); }
+    return crypto.subtle.decrypt({ name: "AES-GCM", iv: unb64(box.iv) }, cryptoKey, unb64(box.ct))
+      .then(function (plain) { return JSON.parse(new TextDecoder().decode(plain)); })
+      .catch(function () { return []; });
+  }
+
+  // Writes the queue encrypted. Without WebCrypto (plain http) nothing personal is written to
+  // the phone's storage: the queue lives in the page only.
+  function persist() {
+    if (Q.length) localStorage.setItem(COUNT_KEY, String(Q.length));
+    else localStorage.removeItem(COUNT_KEY);
+    if (!cryptoKey) return;
+    var mine = ++writes;
+    if (!Q.length) { localStorage.removeItem(KEY); return; }
+    var iv = crypto.getRandomValues(new Uint8Array(12));
+    crypto.subtle.encrypt({ name: "AES-GCM", iv: iv }, cryptoKey, new TextEncoder().encode(JSON.stringify(Q)))
+      .then(function (ct) { if (mine === writes) localStorage.setItem(KEY, JSON.stringify({ iv: b64(iv), ct: b64(ct) })); });
+  }
+
+  function load() { return Q.slice(); }
+  function save(q) { Q = q; persist(); render(); }
 
   function uuid() {
     var b = new Uint8Array(16);
@@ -55,7 +98,7 @@
 
   function render() {
     var q = load();
-    var waiting = q.filter(function (r) { return r.state !== "sent"; }).length;
+    var waiting = q.length;
     counter.textContent = counter.getAttribute("data-label") + ": " + digits(waiting);
     list.textContent = "";
     q.forEach(function (r) {
@@ -65,7 +108,6 @@
       var text = summary(r);
       if (r.state === "conflict") text += " · " + list.getAttribute("data-conflict");
       if (r.state === "invalid") text += " · " + list.getAttribute("data-invalid") + ": " + (r.errors || []).join("; ");
-      if (r.state === "sent") text += " · " + list.getAttribute("data-sent");
       li.appendChild(document.createTextNode(text + " "));
       if (r.state === "invalid") {
         var edit = document.createElement("button");
@@ -74,7 +116,7 @@
         edit.addEventListener("click", function () { fill(r); save(load().filter(function (x) { return x.id !== r.id; })); });
         li.appendChild(edit);
       }
-      if (r.state === "invalid" || r.state === "conflict" || r.state === "sent") {
+      if (r.state === "invalid" || r.state === "conflict") {
         var drop = document.createElement("button");
         drop.type = "button"; drop.className = "small link";
         drop.textContent = list.getAttribute("data-discard");
@@ -139,7 +181,7 @@
   function sync() {
     if (sending || !navigator.onLine || Date.now() < notBefore) return;
     var q = load();
-    var batch = q.filter(function (r) { return r.state !== "sent" && r.state !== "conflict" && r.state !== "invalid"; });
+    var batch = q.filter(function (r) { return r.state !== "conflict" && r.state !== "invalid"; });
     if (!batch.length) return;
     sending = true;
     fetch("/api/v1/sync", {
@@ -161,15 +203,16 @@
       var byId = {};
       var again = false;
       body.results.forEach(function (a) { byId[a.id] = a; });
+      // What the server stored leaves the phone at once; the rest stays, marked.
       save(load().map(function (r) {
         var a = byId[r.id];
         if (!a) return r;
         if (a.outcome === "conflict") { r.state = "conflict"; }
         else if (a.outcome === "invalid") { r.state = "invalid"; r.errors = (a.errors || []).map(function (e) { return e[1]; }); }
         else if (a.outcome === "retry") { again = true; /* not stored yet: it stays waiting */ }
-        else { r.state = "sent"; r.version = a.version; r.at = Date.now(); }
+        else { return null; }
         return r;
-      }));
+      }).filter(function (r) { return r !== null; }));
       if (again) setTimeout(sync, 3000);
       watchAlerts();
     }).catch(function () { /* offline or server away: the queue stays, the next attempt resends */ })
@@ -253,10 +296,14 @@
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register(root.getAttribute("data-sw"), { scope: "/booths/" }).catch(function () {});
   }
-  // Once a record is acknowledged, the copy kept as "sent" is only a receipt for the user.
-  save(load().filter(function (r) { return r.state !== "sent" || Date.now() - (r.at || 0) < 86400000; })
-    .map(function (r) { if (r.state === "sent" && !r.at) r.at = Date.now(); return r; }));
+  // A queue kept in the clear by a version before this one, not bound to anyone: dropped.
+  localStorage.removeItem("setu.queue." + SITE);
   setDefaults();
   render();
-  sync();
+  openKey().then(function (k) { cryptoKey = k; return restore(); }).then(function (q) {
+    Q = q.filter(function (r) { return r.state !== "sent"; }).concat(Q);
+    persist();
+    render();
+    sync();
+  });
 })();

@@ -1,4 +1,5 @@
-// Setu's only script: sortable and filterable tables. Pages work without it.
+// Setu's script for every page: sortable and filterable tables, and clearing a booth phone's
+// offline queue at sign-out. Pages work without it.
 "use strict";
 (function () {
   function cellValue(row, index) {
@@ -58,3 +59,30 @@ document.addEventListener("click", function (event) {
   var target = event.target;
   if (target && target.closest && target.closest("[data-print]")) window.print();
 });
+
+// Sign-out on a shared phone: a booth's offline queue is its user's; leaving clears it (after
+// saying how many records have not reached the server) and the pages the booth's service
+// worker kept, so the next person finds nothing of the last one's.
+(function () {
+  var out = document.querySelector("form[action='/logout']");
+  if (!out || !window.localStorage) return;
+  out.addEventListener("submit", function (e) {
+    var user = out.getAttribute("data-user");
+    if (!user || out.getAttribute("data-cleared")) return;
+    e.preventDefault();
+    var queued = "setu.queue." + user + ".", counts = "setu.queue-n." + user + ".";
+    var keys = [], waiting = 0;
+    for (var i = 0; i < localStorage.length; i++) {
+      var k = localStorage.key(i);
+      if (!k) continue;
+      if (k.indexOf(counts) === 0) waiting += parseInt(localStorage.getItem(k), 10) || 0;
+      if (k.indexOf(queued) === 0 || k.indexOf(counts) === 0) keys.push(k);
+    }
+    if (waiting > 0 && !window.confirm((out.getAttribute("data-unsent") || "").replace("{n}", String(waiting)))) return;
+    keys.forEach(function (k) { localStorage.removeItem(k); });
+    var cleared = ("caches" in window)
+      ? caches.keys().then(function (names) { return Promise.all(names.map(function (n) { return caches.delete(n); })); })
+      : Promise.resolve();
+    cleared.catch(function () {}).then(function () { out.setAttribute("data-cleared", "1"); out.submit(); });
+  });
+})();

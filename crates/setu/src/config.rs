@@ -28,6 +28,9 @@ pub struct ServeArgs {
     /// Setu is served over HTTPS (directly or by a proxy): Secure cookies and HSTS.
     #[arg(long, env = "SETU_BEHIND_TLS")]
     pub behind_tls: bool,
+    /// Roles that read personal data must use two-step sign-in (one-time codes).
+    #[arg(long, env = "SETU_REQUIRE_SECOND_FACTOR")]
+    pub require_second_factor: bool,
     /// Minutes a session may sit unused before it ends [default: 30].
     #[arg(long, env = "SETU_SESSION_IDLE_MINUTES")]
     pub session_idle_minutes: Option<i64>,
@@ -53,6 +56,7 @@ struct FileConfig {
     data_dir: Option<PathBuf>,
     key_file: Option<PathBuf>,
     behind_tls: Option<bool>,
+    require_second_factor: Option<bool>,
     session_idle_minutes: Option<i64>,
     session_max_hours: Option<i64>,
     trusted_proxies: Option<Vec<std::net::IpAddr>>,
@@ -71,6 +75,8 @@ pub struct Config {
     pub key_file: Option<PathBuf>,
     /// Served over HTTPS.
     pub behind_tls: bool,
+    /// Roles that read personal data must use a second factor.
+    pub require_second_factor: bool,
     /// Session idle time-out, minutes.
     pub session_idle_minutes: i64,
     /// Session absolute time-out, hours.
@@ -105,6 +111,8 @@ impl Config {
                 .unwrap_or_else(|| PathBuf::from("setu-data")),
             key_file: args.key_file.clone().or(file.key_file),
             behind_tls: args.behind_tls || file.behind_tls.unwrap_or(false),
+            require_second_factor: args.require_second_factor
+                || file.require_second_factor.unwrap_or(false),
             session_idle_minutes: positive(
                 args.session_idle_minutes.or(file.session_idle_minutes),
                 30,

@@ -46,6 +46,7 @@ pub async fn run_server(config: &Config, store: Store) -> Result<()> {
     let auth = setu_store::auth::AuthPolicy {
         idle: time::Duration::minutes(config.session_idle_minutes),
         absolute: time::Duration::hours(config.session_max_hours),
+        require_second_factor: config.require_second_factor,
         ..Default::default()
     };
     let web = setu_web::WebConfig {

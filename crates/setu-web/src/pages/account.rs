@@ -1,5 +1,6 @@
-//! The signed-in user's own account: their API tokens, which only they can mint, narrowed to
-//! what each device needs, and revoke.
+//! The signed-in user's own account: their password, their second factor (one-time codes
+//! from an authenticator app, with recovery codes), and their API tokens, which only they can
+//! mint, narrowed to what each device needs, and revoke.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -99,7 +100,16 @@ pub async fn show(
         all: true,
         ..TokenForm::default()
     };
-    render(&app, page, &me, &form, None, None, StatusCode::OK).await
+    render(&app, page, &me, &form, Shown::default(), StatusCode::OK).await
+}
+
+/// What the account page shows besides its lists, after an action.
+#[derive(Debug, Default)]
+struct Shown {
+    new_token: Option<String>,
+    notice: Option<String>,
+    enrolment: Option<(String, String)>,
+    recovery: Vec<String>,
 }
 
 async fn render(
@@ -107,8 +117,7 @@ async fn render(
     page: Page,
     me: &User,
     form: &TokenForm,
-    new_token: Option<String>,
-    notice: Option<String>,
+    shown: Shown,
     status: StatusCode,
 ) -> Result<Response, WebError> {
     let page = page.titled("account-title", "account");
@@ -135,11 +144,17 @@ async fn render(
         role: page.t(&format!("role-{}", me.role.as_str())),
         scope: me.scope.to_string(),
         tokens,
-        new_token,
-        notice,
+        new_token: shown.new_token,
+        notice: shown.notice,
         label: form.label.clone(),
         all: form.all,
         capabilities,
+        second_factor: me.second_factor,
+        second_factor_required: app.config.auth.require_second_factor
+            && me.role.has(Capability::ReadPersonal)
+            && !me.second_factor,
+        enrolment: shown.enrolment,
+        recovery: shown.recovery,
         p: &page,
     }
     .render_html();
@@ -164,12 +179,20 @@ pub async fn create_token(
                 all: true,
                 ..TokenForm::default()
             };
-            render(&app, page, &me, &blank, Some(token), None, StatusCode::OK).await
+            let shown = Shown {
+                new_token: Some(token),
+                ..Shown::default()
+            };
+            render(&app, page, &me, &blank, shown, StatusCode::OK).await
         }
         Err(e) => {
             let (msg, status) = refusal(e)?;
             let msg = page.t(msg);
-            render(&app, page, &me, &form, None, Some(msg), status).await
+            let shown = Shown {
+                notice: Some(msg),
+                ..Shown::default()
+            };
+            render(&app, page, &me, &form, shown, status).await
         }
     }
 }
@@ -184,4 +207,109 @@ pub async fn revoke_token(
         .revoke_api_token(&me.actor(), &id, Some(&me.id))
         .await?;
     Ok(Redirect::to("/account").into_response())
+}
+
+/// The own-password form.
+#[derive(Debug, serde::Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// `POST /account/password`: one's own password, given the current one. Every session ends,
+/// this one too: the user signs in again with the new password.
+pub async fn change_password(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    axum::Form(f): axum::Form<PasswordForm>,
+) -> Result<Response, WebError> {
+    match app
+        .store
+        .change_own_password(&me, &f.current, &f.password)
+        .await
+    {
+        Ok(()) => Ok(Redirect::to("/login?next=/account").into_response()),
+        Err(e) => {
+            let (msg, status) = refusal(e)?;
+            let shown = Shown {
+                notice: Some(page.t(msg)),
+                ..Shown::default()
+            };
+            let form = TokenForm {
+                all: true,
+                ..TokenForm::default()
+            };
+            render(&app, page, &me, &form, shown, status).await
+        }
+    }
+}
+
+/// `POST /account/second-factor`: a new secret to set up in an authenticator app.
+pub async fn start_second_factor(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    axum::Form(f): axum::Form<PasswordForm>,
+) -> Result<Response, WebError> {
+    let form = TokenForm {
+        all: true,
+        ..TokenForm::default()
+    };
+    let shown = match app.store.start_second_factor(&me, &f.current).await {
+        Ok(e) => Shown {
+            enrolment: Some((e.secret, e.uri)),
+            ..Shown::default()
+        },
+        Err(e) => {
+            let (msg, status) = refusal(e)?;
+            let shown = Shown {
+                notice: Some(page.t(msg)),
+                ..Shown::default()
+            };
+            return render(&app, page, &me, &form, shown, status).await;
+        }
+    };
+    let me = app.store.user(&me.id).await?;
+    render(&app, page, &me, &form, shown, StatusCode::OK).await
+}
+
+/// The code that confirms a second factor.
+#[derive(Debug, serde::Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    code: String,
+}
+
+/// `POST /account/second-factor/confirm`: puts it in force; shows the recovery codes once.
+pub async fn confirm_second_factor(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    axum::Form(f): axum::Form<CodeForm>,
+) -> Result<Response, WebError> {
+    let form = TokenForm {
+        all: true,
+        ..TokenForm::default()
+    };
+    match app.store.confirm_second_factor(&me, &f.code).await {
+        Ok(recovery) => {
+            let me = app.store.user(&me.id).await?;
+            let shown = Shown {
+                recovery,
+                ..Shown::default()
+            };
+            render(&app, page, &me, &form, shown, StatusCode::OK).await
+        }
+        Err(e) => {
+            let (msg, status) = refusal(e)?;
+            let shown = Shown {
+                notice: Some(page.t(msg)),
+                ..Shown::default()
+            };
+            render(&app, page, &me, &form, shown, status).await
+        }
+    }
 }

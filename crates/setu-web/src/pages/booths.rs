@@ -517,6 +517,7 @@ async fn capture_page(
     use setu_core::booths::{Document, Payer, Purpose, Relation};
     let html = CapturePage {
         site_id: site.id,
+        qkey: app.store.keys().queue_key(&me.id),
         today_bs: BsDate::from_ad(today())
             .map(|d| d.short(page.prefs.digits))
             .unwrap_or_default(),

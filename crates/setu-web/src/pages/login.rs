@@ -42,6 +42,7 @@ pub async fn form(page: Page, Query(q): Query<NextQuery>) -> Html<String> {
             username: String::new(),
             next: safe_next(q.next.as_deref()),
             error: None,
+            challenge: None,
         }
         .render_html(),
     )
@@ -60,15 +61,88 @@ pub async fn submit(
         .store
         .login(&f.username, &f.password, &client, &app.config.auth)
         .await?;
-    let page = page.titled("login-title", "login");
+    answer(&app, page, outcome, &f.username, &f.next)
+}
+
+/// The code form.
+#[derive(Debug, Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    challenge: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// `POST /login/code`: the second step of a sign-in with a second factor.
+pub async fn submit_code(
+    State(app): State<AppState>,
+    page: Page,
+    request_ext: axum::http::Extensions,
+    headers: axum::http::HeaderMap,
+    Form(f): Form<CodeForm>,
+) -> Result<Response, WebError> {
+    let client = client_addr(&request_ext, &headers, &app.config.trusted_proxies);
+    let outcome = app
+        .store
+        .login_second_step(&f.challenge, &f.code, &client, &app.config.auth)
+        .await?;
+    // A wrong code asks again on the same challenge, saying so.
+    let outcome = match outcome {
+        Login::SecondFactor { challenge } if !f.code.trim().is_empty() => {
+            return Ok(login_page(
+                &page,
+                "",
+                &f.next,
+                Some(page.t("login-code-wrong")),
+                Some(challenge),
+                StatusCode::UNAUTHORIZED,
+                None,
+            ));
+        }
+        // An unknown, expired or spent challenge: start again from the password.
+        Login::Refused => {
+            let next = safe_next(Some(&f.next));
+            let to = format!(
+                "/login?next={}",
+                form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+            );
+            return Ok(Redirect::to(&to).into_response());
+        }
+        other => other,
+    };
+    answer(&app, page, outcome, "", &f.next)
+}
+
+/// The answer to a sign-in step: a session cookie and the way on, the code form, or the form
+/// again with what went wrong.
+fn answer(
+    app: &AppState,
+    page: Page,
+    outcome: Login,
+    username: &str,
+    next: &str,
+) -> Result<Response, WebError> {
     let (error, status, retry) = match outcome {
         Login::Ok { token, .. } => {
-            let mut resp = see_other_next(Some(&f.next));
+            let mut resp = see_other_next(Some(next));
             let cookie = session_cookie(&token, app.config.behind_tls, None);
             if let Ok(v) = HeaderValue::from_str(&cookie) {
                 resp.headers_mut().insert(SET_COOKIE, v);
             }
             return Ok(resp);
+        }
+        Login::SecondFactor { challenge } => {
+            return Ok(login_page(
+                &page,
+                username,
+                next,
+                None,
+                Some(challenge),
+                StatusCode::OK,
+                None,
+            ));
         }
         // One message for unknown user, wrong password and disabled account.
         Login::Refused => (page.t("login-refused"), StatusCode::UNAUTHORIZED, None),
@@ -78,19 +152,41 @@ pub async fn submit(
             Some(wait_seconds),
         ),
     };
+    Ok(login_page(
+        &page,
+        username,
+        next,
+        Some(error),
+        None,
+        status,
+        retry,
+    ))
+}
+
+fn login_page(
+    page: &Page,
+    username: &str,
+    next: &str,
+    error: Option<String>,
+    challenge: Option<String>,
+    status: StatusCode,
+    retry: Option<i64>,
+) -> Response {
+    let page = page.clone().titled("login-title", "login");
     let html = LoginPage {
         p: &page,
         // Put back what was typed, within reason: no account's name is longer than 40.
-        username: f.username.chars().take(100).collect(),
-        next: safe_next(Some(&f.next)),
-        error: Some(error),
+        username: username.chars().take(100).collect(),
+        next: safe_next(Some(next)),
+        error,
+        challenge,
     }
     .render_html();
     let mut resp = (status, Html(html)).into_response();
     if let Some(v) = retry.and_then(|s| HeaderValue::from_str(&s.to_string()).ok()) {
         resp.headers_mut().insert(RETRY_AFTER, v);
     }
-    Ok(resp)
+    resp
 }
 
 /// `POST /logout`
