@@ -1,6 +1,9 @@
 //! One check on every request's input before any handler, or the sign-in and CSRF checks, see
 //! it: no NUL and no other control character (tab, line feed and carriage return apart) in the
-//! query string or in a form or JSON body, and a body no larger than the server reads.
+//! query string or in a form or JSON body, no single field longer than [`FIELD_MAX`]
+//! characters, and a body no larger than the server reads. Forms check their own, tighter,
+//! lengths field by field; this bound holds for every field of every form and API call, so no
+//! text anywhere is unbounded (a 500,000-character alert title was once stored).
 //!
 //! **Why here.** PostgreSQL refuses NUL in text, so a NUL typed into any field (the sign-in
 //! form, the place search) ended as a 500 deep in the store; and control characters have no
@@ -21,6 +24,9 @@ use crate::error::WebError;
 /// The most a request body may hold (axum's own default for forms and JSON).
 pub const MAX_BODY: usize = 2 * 1024 * 1024;
 
+/// The longest any one field may be, in characters (the longest a form allows is 4,000).
+pub const FIELD_MAX: usize = 10_000;
+
 /// The middleware: refuses a request whose input holds a control character.
 pub async fn refuse_control_characters(req: Request, next: Next) -> Response {
     match checked(req).await {
@@ -33,6 +39,9 @@ async fn checked(req: Request) -> Result<Request, WebError> {
     if let Some(query) = req.uri().query() {
         if form_has_control(query.as_bytes()) {
             return Err(refused());
+        }
+        if form_too_long(query.as_bytes()) {
+            return Err(too_long());
         }
     }
     let kind = req
@@ -47,9 +56,9 @@ async fn checked(req: Request) -> Result<Request, WebError> {
                 .to_ascii_lowercase()
         })
         .unwrap_or_default();
-    let check: fn(&[u8]) -> bool = match kind.as_str() {
-        "application/x-www-form-urlencoded" => form_has_control,
-        "application/json" => json_has_control,
+    let (check, long): (Check, Check) = match kind.as_str() {
+        "application/x-www-form-urlencoded" => (form_has_control, form_too_long),
+        "application/json" => (json_has_control, json_too_long),
         _ => return Ok(req),
     };
     let (parts, body) = req.into_parts();
@@ -59,6 +68,9 @@ async fn checked(req: Request) -> Result<Request, WebError> {
     if check(&bytes) {
         return Err(refused());
     }
+    if long(&bytes) {
+        return Err(too_long());
+    }
     Ok(Request::from_parts(parts, Body::from(bytes)))
 }
 
@@ -67,6 +79,40 @@ fn refused() -> WebError {
         field: "input",
         message: "error-control-chars",
     }]))
+}
+
+/// A test of a body's bytes.
+type Check = fn(&[u8]) -> bool;
+
+fn too_long() -> WebError {
+    WebError::Invalid(Invalid(vec![FieldError {
+        field: "input",
+        message: "error-field-too-long",
+    }]))
+}
+
+/// Whether any value of a URL-encoded form or query is longer than [`FIELD_MAX`].
+fn form_too_long(raw: &[u8]) -> bool {
+    raw.len() > FIELD_MAX
+        && form_urlencoded::parse(raw)
+            .any(|(k, v)| k.chars().count() > FIELD_MAX || v.chars().count() > FIELD_MAX)
+}
+
+/// Whether any string in a JSON text is longer than [`FIELD_MAX`] (text that is not JSON is
+/// left to the handler, which says so).
+fn json_too_long(raw: &[u8]) -> bool {
+    fn long(v: &serde_json::Value) -> bool {
+        match v {
+            serde_json::Value::String(s) => s.chars().count() > FIELD_MAX,
+            serde_json::Value::Array(a) => a.iter().any(long),
+            serde_json::Value::Object(o) => o
+                .iter()
+                .any(|(k, v)| k.chars().count() > FIELD_MAX || long(v)),
+            _ => false,
+        }
+    }
+    raw.len() > FIELD_MAX
+        && serde_json::from_slice::<serde_json::Value>(raw).is_ok_and(|v| long(&v))
 }
 
 /// A control character a person would not type: C0 other than tab, LF and CR, and DEL.

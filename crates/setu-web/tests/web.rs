@@ -453,6 +453,59 @@ async fn control_characters_anywhere_get_a_clear_answer_never_a_500() {
 
 /// Issue 13: the public page of a place listed NGO shelters to anonymous visitors; a
 /// shelter's location is protection information.
+/// Issue 13: several text fields had no length limit (a 500,000-character alert title was
+/// stored). Now no field of any form or API call is longer than 10,000 characters, whatever
+/// the form checks itself; invalid UTF-8 gets a clear 4xx too, never a 500.
+#[tokio::test]
+async fn no_field_anywhere_is_unbounded_and_bad_bytes_get_a_clear_answer() {
+    each_app(|app, store| async move {
+        let me = sign_in(&store, "long.writer", Role::NationalCoordinator, "NP").await;
+        let long = "a".repeat(10_001);
+        let before = store.audit_entries(&setu_store::audit::AuditFilter { limit: 1000, ..Default::default() }).await.unwrap().len();
+        for (path, field) in [
+            ("/forum/entries", "text"),
+            ("/forum/alerts", "body"),
+            ("/committees", "place"),
+            ("/parents-groups", "name"),
+            ("/youth/events", "ward"),
+            ("/tracing/reports", "description"),
+            ("/organisations", "name_en"),
+        ] {
+            let r = post_form(&app, path, &[(field, &long), ("place", "51106")], &me).await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
+            assert!(r.body.contains("longer than 10,000 characters"), "{path}");
+        }
+        let r = get_as(&app, &format!("/places/search?q={long}"), "en", &me).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let note = serde_json::json!({"records": [{"kind": "tally", "id": "00000000-0000-4000-9000-00000000aa01",
+            "data": {"site": "1", "date_bs": "2081-01-03", "note": long}}]});
+        let req = Request::post("/api/v1/sync")
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::COOKIE, me.cookie.clone())
+            .header("x-csrf-token", me.csrf.clone())
+            .body(Body::from(note.to_string()))
+            .unwrap();
+        assert_eq!(send(&app, req).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+        // Bytes that are not UTF-8, in a form and in JSON.
+        for (kind, body) in [
+            ("application/x-www-form-urlencoded", b"name=%FF%FE&csrf=x".to_vec()),
+            ("application/json", b"{\"records\": [\"\xff\xfe\"]}".to_vec()),
+        ] {
+            let req = Request::post("/api/v1/sync")
+                .header(header::CONTENT_TYPE, kind)
+                .header(header::COOKIE, me.cookie.clone())
+                .header("x-csrf-token", me.csrf.clone())
+                .body(Body::from(body))
+                .unwrap();
+            let status = send(&app, req).await.status;
+            assert!(status.is_client_error(), "{kind}: {status}");
+        }
+        let after = store.audit_entries(&setu_store::audit::AuditFilter { limit: 1000, ..Default::default() }).await.unwrap().len();
+        assert_eq!(before, after, "nothing was written");
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn shelters_are_shown_only_inside_the_readers_scope() {
     each_app(|app, store| async move {
@@ -3802,6 +3855,22 @@ async fn the_ngo_forum_shares_services_alerts_and_its_log() {
             &[
                 ("place", "511"),
                 ("title", &huge),
+                ("body", "b"),
+                ("expires_on", "2099-01-01"),
+            ],
+            &dc,
+        )
+        .await;
+        assert_eq!(long.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(long.body.contains("longer than 10,000 characters"));
+        // Within that bound, the form's own limit for a title (200) answers on the field.
+        let over = "x".repeat(201);
+        let long = post_form(
+            &app,
+            "/forum/alerts",
+            &[
+                ("place", "511"),
+                ("title", &over),
                 ("body", "b"),
                 ("expires_on", "2099-01-01"),
             ],
