@@ -881,3 +881,4 @@ error-totp-code = That code is not right. Check the time on your phone and try t
 error-totp-not-started = Start setting up two-step sign-in first.
 logout-unsent = { $n } records on this phone have not reached the server yet. Signing out deletes them from the phone. Sign out anyway?
 error-field-too-long = A field is longer than 10,000 characters. Shorten it and send again.
+counts-place = Place
