@@ -101,6 +101,16 @@ async fn post_form(app: &Router, path: &str, form: &[(&str, &str)], who: &Client
     send(app, req).await
 }
 
+/// Posts a form without a session (sign-in steps), in English.
+async fn post_anonymous(app: &Router, path: &str, form: &[(&str, &str)]) -> Resp {
+    let req = Request::post(path)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::COOKIE, "setu_lang=en")
+        .body(Body::from(form_body(form)))
+        .unwrap();
+    send(app, req).await
+}
+
 async fn json(app: &Router, path: &str) -> (StatusCode, serde_json::Value) {
     let r = get(app, path, "en").await;
     (
@@ -801,16 +811,8 @@ async fn login_gives_one_answer_for_unknown_user_and_wrong_password_and_throttle
         let attempt = |user: &'static str, pass: &'static str| {
             let app = app.clone();
             async move {
-                let req = Request::post("/login")
-                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                    .header(header::COOKIE, "setu_lang=en")
-                    .body(Body::from(form_body(&[
-                        ("username", user),
-                        ("password", pass),
-                        ("next", "/sites"),
-                    ])))
-                    .unwrap();
-                send(&app, req).await
+                let form = [("username", user), ("password", pass), ("next", "/sites")];
+                post_anonymous(&app, "/login", &form).await
             }
         };
         let unknown = attempt("nobody", "whatever-password").await;
@@ -1584,31 +1586,19 @@ async fn users_change_their_password_and_sign_in_in_two_steps() {
         let login = |user: &'static str, pass: &'static str| {
             let app = app.clone();
             async move {
-                let req = Request::post("/login")
-                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                    .header(header::COOKIE, "setu_lang=en")
-                    .body(Body::from(form_body(&[
-                        ("username", user),
-                        ("password", pass),
-                        ("next", "/tracing"),
-                    ])))
-                    .unwrap();
-                send(&app, req).await
+                let form = [("username", user), ("password", pass), ("next", "/tracing")];
+                post_anonymous(&app, "/login", &form).await
             }
         };
         let step = |challenge: String, code: String| {
             let app = app.clone();
             async move {
-                let req = Request::post("/login/code")
-                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                    .header(header::COOKIE, "setu_lang=en")
-                    .body(Body::from(form_body(&[
-                        ("challenge", &challenge),
-                        ("code", &code),
-                        ("next", "/tracing"),
-                    ])))
-                    .unwrap();
-                send(&app, req).await
+                let form = [
+                    ("challenge", challenge.as_str()),
+                    ("code", code.as_str()),
+                    ("next", "/tracing"),
+                ];
+                post_anonymous(&app, "/login/code", &form).await
             }
         };
         let challenge_of = |body: &str| {
