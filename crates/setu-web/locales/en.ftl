@@ -882,3 +882,7 @@ error-totp-not-started = Start setting up two-step sign-in first.
 logout-unsent = { $n } records on this phone have not reached the server yet. Signing out deletes them from the phone. Sign out anyway?
 error-field-too-long = A field is longer than 10,000 characters. Shorten it and send again.
 counts-place = Place
+token-preset-booth = A token for a booth phone (sync only)
+token-preset-booth-label = booth phone
+token-preset-dashboard = A token for a dashboard (counts only)
+token-preset-dashboard-label = dashboard

@@ -882,3 +882,7 @@ error-totp-not-started = पहिले दुई चरणको साइन 
 logout-unsent = यस फोनका { $n } अभिलेख अझै सर्भरमा पुगेका छैनन्। साइन आउट गर्दा ती फोनबाट मेटिन्छन्। तैपनि साइन आउट गर्ने?
 error-field-too-long = एउटा क्षेत्र १०,००० अक्षरभन्दा लामो छ। छोटो बनाएर फेरि पठाउनुहोस्।
 counts-place = स्थान
+token-preset-booth = बुथ फोनका लागि टोकन (सिंक मात्र)
+token-preset-booth-label = बुथ फोन
+token-preset-dashboard = ड्यासबोर्डका लागि टोकन (सङ्ख्या मात्र)
+token-preset-dashboard-label = ड्यासबोर्ड

@@ -1402,6 +1402,27 @@ async fn two_administrators_give_a_role_that_reads_names_and_only_users_mint_tok
         let account = get_as(&app, "/account", "en", &me).await;
         assert_eq!(account.status, StatusCode::OK);
         assert!(account.body.contains("Record at booths (sync)"));
+        // One press makes the narrow tokens a device needs.
+        assert!(account.body.contains(r#"id="preset-booth""#));
+        let preset = post_form(
+            &app,
+            "/account/tokens",
+            &[
+                ("label", "dashboard"),
+                ("capability", "read-aggregates"),
+                ("capability", "read-directory"),
+            ],
+            &me,
+        )
+        .await;
+        assert_eq!(preset.status, StatusCode::OK);
+        assert!(preset.body.contains("See counts and indicators, See organisations and sites")
+            || preset.body.contains("See organisations and sites, See counts and indicators"));
+        let dashboard = store.api_tokens(&coord.id).await.unwrap().remove(0).id;
+        store
+            .revoke_api_token(&Actor::user(&coord.id, "coord.new"), &dashboard, Some(&coord.id))
+            .await
+            .unwrap();
         let made = post_form(
             &app,
             "/account/tokens",
@@ -1452,8 +1473,14 @@ async fn two_administrators_give_a_role_that_reads_names_and_only_users_mint_tok
         let r = send(&app, bearer("GET", "/api/v1/contacts", String::new())).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN);
         // What it did is written under the token, not only under her name.
-        let tokens = store.api_tokens(&coord.id).await.unwrap();
-        let via = format!("token:{}", tokens[0].id);
+        let phone = store
+            .api_tokens(&coord.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|t| t.label == "booth phone 2")
+            .unwrap();
+        let via = format!("token:{}", phone.id);
         let trail = store
             .audit_entries(&setu_store::audit::AuditFilter {
                 actor: Some("coord.new".into()),
@@ -1484,7 +1511,7 @@ async fn two_administrators_give_a_role_that_reads_names_and_only_users_mint_tok
         assert_eq!(r.status, StatusCode::NOT_FOUND);
         let r = post_form(
             &app,
-            &format!("/account/tokens/{}/revoke", tokens[0].id),
+            &format!("/account/tokens/{}/revoke", phone.id),
             &[],
             &me,
         )
