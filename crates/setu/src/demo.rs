@@ -867,6 +867,14 @@ pub async fn users(store: &Store, ids: &DemoIds) -> Result<Vec<(String, Role, Sc
             "NP".into(),
             "Demo Administrator",
         ),
+        // A second administrator: a role that reads personal data, given by one, is applied
+        // only when another approves it (the two-person rule).
+        (
+            "admin.second",
+            Role::SystemAdmin,
+            "NP".into(),
+            "Demo Second Administrator",
+        ),
         (
             "national",
             Role::NationalCoordinator,
