@@ -482,7 +482,7 @@ impl Store {
 
     /// Changes role and scope (a permission change, audited), if still at `version`. No one
     /// changes their own; a role that reads personal data, given by an administrator, is only
-    /// requested here and waits for a second administrator ([`Store::approve_role_request`]).
+    /// requested here and waits for a second administrator ([`Store::decide_role_request`]).
     pub async fn set_role(
         &self,
         by: &Actor,
@@ -548,6 +548,20 @@ impl Store {
     /// Disables or re-enables an account; disabling ends its sessions and API tokens.
     pub async fn set_disabled(&self, by: &Actor, id: &str, disabled: bool) -> Result<()> {
         self.write(|tx, _| Box::pin(async move {
+        // An account created with a role that reads personal data waits, disabled, for a
+        // second administrator: enabling it by hand would skip that approval.
+        if !disabled && by.id.is_some() {
+            let unapproved: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM role_request r WHERE r.user_id = $1 AND r.new_account = 1 \
+                 AND NOT EXISTS (SELECT 1 FROM role_request a WHERE a.user_id = $1 AND a.outcome = 'approved')",
+            )
+            .bind(id.to_string())
+            .fetch_one(&mut **tx)
+            .await?;
+            if unapproved > 0 {
+                return Err(StoreError::Rejected("error-waits-approval"));
+            }
+        }
         let done = sqlx::query("UPDATE app_user SET disabled = $1, version = version + 1, updated_at = $2 WHERE id = $3")
             .bind(i64::from(disabled))
             .bind(now_text())

@@ -886,3 +886,4 @@ token-preset-booth = A token for a booth phone (sync only)
 token-preset-booth-label = booth phone
 token-preset-dashboard = A token for a dashboard (counts only)
 token-preset-dashboard-label = dashboard
+error-waits-approval = This account waits for a second administrator to approve its role; it cannot be enabled before.

@@ -886,3 +886,4 @@ token-preset-booth = बुथ फोनका लागि टोकन (सि
 token-preset-booth-label = बुथ फोन
 token-preset-dashboard = ड्यासबोर्डका लागि टोकन (सङ्ख्या मात्र)
 token-preset-dashboard-label = ड्यासबोर्ड
+error-waits-approval = यो खाताको भूमिका दोस्रो प्रशासकको स्वीकृति पर्खिरहेको छ; त्यसअघि सक्रिय गर्न मिल्दैन।

@@ -1312,6 +1312,11 @@ async fn two_administrators_give_a_role_that_reads_names_and_only_users_mint_tok
         ));
         let mine = get_as(&app, &user_path, "en", &first).await.body;
         assert!(mine.contains("Waiting for a second administrator") && !mine.contains("/approve"));
+        // Enabling it by hand would skip the second administrator: refused.
+        let enable = post_form(&app, &format!("{user_path}/enable"), &[], &first).await;
+        assert_eq!(enable.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(enable.body.contains("waits for a second administrator"));
+        assert!(store.user(&coord.id).await.unwrap().disabled);
         let request = store.pending_role_requests(Some(&coord.id)).await.unwrap();
         let approve = format!("/admin/requests/{}/approve", request[0].id);
         let refused = post_form(&app, &approve, &[], &first).await;

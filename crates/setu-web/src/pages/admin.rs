@@ -229,23 +229,26 @@ pub async fn set_role(
 /// `POST /admin/users/{id}/disable` and `/enable`
 pub async fn disable(
     State(app): State<AppState>,
+    page: Page,
     SignedIn(me): SignedIn,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
-    set_disabled(app, me, id, true).await
+    set_disabled(app, page, me, id, true).await
 }
 
 /// `POST /admin/users/{id}/enable`
 pub async fn enable(
     State(app): State<AppState>,
+    page: Page,
     SignedIn(me): SignedIn,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
-    set_disabled(app, me, id, false).await
+    set_disabled(app, page, me, id, false).await
 }
 
 async fn set_disabled(
     app: AppState,
+    page: Page,
     me: User,
     id: String,
     disabled: bool,
@@ -254,8 +257,14 @@ async fn set_disabled(
     if disabled && id == me.id {
         return Err(WebError::BadRequest); // an administrator cannot lock themselves out
     }
-    app.store.set_disabled(&me.actor(), &id, disabled).await?;
-    Ok(Redirect::to(&format!("/admin/users/{id}")).into_response())
+    match app.store.set_disabled(&me.actor(), &id, disabled).await {
+        Ok(()) => Ok(Redirect::to(&format!("/admin/users/{id}")).into_response()),
+        Err(e) => {
+            let (msg, status) = refusal(e)?;
+            let msg = page.t(msg);
+            render_user(&app, page, &me, &id, Some(msg), status).await
+        }
+    }
 }
 
 /// `POST /admin/users/{id}/password`
