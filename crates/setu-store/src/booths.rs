@@ -1113,13 +1113,14 @@ impl Store {
         self.screening_from_row(&r, reveal).await
     }
 
-    /// Screenings inside `scope`, newest first, optionally only one booth's and only those
-    /// that were stopped; at most `limit`.
+    /// Screenings inside `scope`, newest first, optionally only one booth's and only the
+    /// candidates for a hand-over (stopped, and agreed to her details being shared: the others
+    /// are never opened for the form); at most `limit`.
     pub async fn screenings(
         &self,
         scope: Scope,
         site: Option<i64>,
-        stopped_only: bool,
+        handover_candidates: bool,
         limit: i64,
         reveal: Reveal<'_>,
     ) -> Result<Vec<Screening>> {
@@ -1132,13 +1133,13 @@ impl Store {
         );
         let sql = format!(
             "SELECT {SCREENING_COLUMNS} FROM screening \
-             WHERE ($1 IS NULL OR site_id = CAST($1 AS BIGINT)) AND ($2 = 0 OR outcome <> 'counselled-continued') AND {cond} \
+             WHERE ($1 IS NULL OR site_id = CAST($1 AS BIGINT)) AND ($2 = 0 OR (outcome <> 'counselled-continued' AND consent_share = 1)) AND {cond} \
              ORDER BY day DESC, time DESC, id LIMIT {}",
             limit.clamp(1, 5_000)
         );
         let mut q = sqlx::query(&sql)
             .bind(site.map(|s| s.to_string()))
-            .bind(i64::from(stopped_only));
+            .bind(i64::from(handover_candidates));
         if let Some(v) = value {
             q = q.bind(v);
         }

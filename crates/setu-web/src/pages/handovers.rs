@@ -107,8 +107,6 @@ async fn render_list(
             .screenings(me.scope, None, true, 60, Reveal::To(&me.actor()))
             .await?
             .into_iter()
-            // She is handed over with her record only if she agreed to sharing.
-            .filter(|s| s.consent_share)
             .map(|s| Choice {
                 label: format!(
                     "{} {} · {} · {}",
