@@ -101,6 +101,9 @@ pub struct User {
     pub limit: Option<Vec<Capability>>,
     /// Whether sign-in asks this user for a one-time code too.
     pub second_factor: bool,
+    /// Whether an administrator set the password: the user must choose their own before
+    /// doing anything else.
+    pub must_change_password: bool,
 }
 
 fn ser_display<S: serde::Serializer>(v: &Scope, s: S) -> std::result::Result<S::Ok, S::Error> {
@@ -361,13 +364,50 @@ async fn reserve_attempt(
     Ok(Ok((by_account + 1, by_client + 1, by_pair + 1)))
 }
 
-/// What became of a change of role.
+/// What became of a change of role or an administrator's password reset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RoleChange {
+pub enum AdminChange {
     /// Applied: the user's sessions and tokens ended.
     Done,
     /// Requested: it waits for a second administrator.
     Requested,
+}
+
+/// Stores a password hash for account `id` (`temporary`: set by someone else, to be changed at
+/// the next sign-in), ends the account's sessions and tokens, and audits the change.
+pub(crate) async fn write_password(
+    tx: &mut Tx,
+    by: &Actor,
+    id: &str,
+    hash: &str,
+    temporary: bool,
+) -> Result<()> {
+    let done = sqlx::query(
+        "UPDATE app_user SET password_hash = $1, must_change_password = $2, \
+         version = version + 1, updated_at = $3 WHERE id = $4",
+    )
+    .bind(hash.to_string())
+    .bind(i64::from(temporary))
+    .bind(now_text())
+    .bind(id.to_string())
+    .execute(&mut **tx)
+    .await?;
+    if done.rows_affected() != 1 {
+        return Err(StoreError::NotFound);
+    }
+    revoke_access(tx, id).await?;
+    let event = Event::new(
+        if temporary {
+            "password-reset"
+        } else {
+            "password-change"
+        },
+        "user",
+        id,
+    )
+    .fields(&["password"]);
+    append(tx, by, &event);
+    Ok(())
 }
 
 /// Whether giving `role` needs a second administrator: an administrator (a signed-in user)
@@ -381,7 +421,8 @@ pub(crate) fn needs_second_administrator(by: &Actor, role: Role) -> bool {
 pub const SETUP_TOKEN_HOURS: i64 = 24;
 
 const USER_COLUMNS: &str =
-    "id, username, role, scope, full_name, disabled, version, created_at, totp_enabled_at";
+    "id, username, role, scope, full_name, disabled, version, created_at, totp_enabled_at, \
+     must_change_password";
 
 impl Store {
     /// Creates an account. `by` is recorded in the audit trail.
@@ -490,7 +531,7 @@ impl Store {
         version: i64,
         role: Role,
         scope: Scope,
-    ) -> Result<RoleChange> {
+    ) -> Result<AdminChange> {
         check_assignment(role, scope).map_err(StoreError::Rejected)?;
         if by.id.as_deref() == Some(id) {
             return Err(StoreError::Rejected("error-own-role"));
@@ -509,7 +550,7 @@ impl Store {
                 )
             })
             .await?;
-            return Ok(RoleChange::Requested);
+            return Ok(AdminChange::Requested);
         }
         self.write(|tx, _| {
             Box::pin(async move {
@@ -542,7 +583,7 @@ impl Store {
             })
         })
         .await?;
-        Ok(RoleChange::Done)
+        Ok(AdminChange::Done)
     }
 
     /// Disables or re-enables an account; disabling ends its sessions and API tokens.
@@ -553,7 +594,7 @@ impl Store {
         if !disabled && by.id.is_some() {
             let unapproved: i64 = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM role_request r WHERE r.user_id = $1 AND r.new_account = 1 \
-                 AND NOT EXISTS (SELECT 1 FROM role_request a WHERE a.user_id = $1 AND a.outcome = 'approved')",
+                 AND NOT EXISTS (SELECT 1 FROM role_request a WHERE a.user_id = $1 AND a.kind = 'role' AND a.outcome = 'approved')",
             )
             .bind(id.to_string())
             .fetch_one(&mut **tx)
@@ -585,30 +626,43 @@ impl Store {
         Ok(())
     }
 
-    /// Sets a new password and ends every session and API token of the account.
-    pub async fn set_password(&self, by: &Actor, id: &str, password: &str) -> Result<()> {
+    /// Sets another person's password, as an administrator (or `setu` at the server). The
+    /// password is temporary: the person must choose their own at the next sign-in. For an
+    /// account that reads personal data, an administrator's reset is only requested here and
+    /// waits for a second administrator ([`Store::decide_role_request`]): otherwise a reset
+    /// would let one administrator sign in as a coordinator and read names.
+    pub async fn reset_password(
+        &self,
+        by: &Actor,
+        id: &str,
+        password: &str,
+    ) -> Result<AdminChange> {
+        if by.id.as_deref() == Some(id) {
+            return Err(StoreError::Rejected("error-own-password-reset"));
+        }
         setu_core::password::check(password).map_err(StoreError::Rejected)?;
+        let target = self.user(id).await?;
         let hash = hash_password(password)?;
         let hash = &hash;
-        self.write(|tx, _| Box::pin(async move {
-        let done = sqlx::query("UPDATE app_user SET password_hash = $1, version = version + 1, updated_at = $2 WHERE id = $3")
-            .bind(hash)
-            .bind(now_text())
-            .bind(id.to_string())
-            .execute(&mut **tx)
+        if needs_second_administrator(by, target.role) {
+            self.write(|tx, _| {
+                Box::pin(async move { crate::approvals::request_password(tx, by, id, hash).await })
+            })
             .await?;
-        if done.rows_affected() != 1 {
-            return Err(StoreError::NotFound);
+            return Ok(AdminChange::Requested);
         }
-        revoke_access(tx, id).await?;
-        append(
-            tx,
-            by,
-            &Event::new("password-change", "user", id).fields(&["password"]),
-        );
-        Ok(())
-        })).await?;
-        Ok(())
+        self.write(|tx, _| Box::pin(async move { write_password(tx, by, id, hash, true).await }))
+            .await?;
+        Ok(AdminChange::Done)
+    }
+
+    /// Sets one's own password (checked by the caller against the current one).
+    pub(crate) async fn set_own_password(&self, user: &User, password: &str) -> Result<()> {
+        setu_core::password::check(password).map_err(StoreError::Rejected)?;
+        let hash = hash_password(password)?;
+        let (hash, by, id) = (&hash, &user.actor(), user.id.as_str());
+        self.write(|tx, _| Box::pin(async move { write_password(tx, by, id, hash, false).await }))
+            .await
     }
 
     /// Checks a username and password from `client`, with throttling, and on success opens
@@ -1028,6 +1082,7 @@ impl Store {
             via: None,
             limit: None,
             second_factor: r.try_get::<Option<String>, _>("totp_enabled_at")?.is_some(),
+            must_change_password: r.try_get::<i64, _>("must_change_password")? != 0,
         })
     }
 }

@@ -118,6 +118,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0018_second_factor.sql"),
         include_str!("../migrations/postgres/0018_second_factor.sql"),
     ),
+    (
+        19,
+        "temporary passwords and approved resets",
+        include_str!("../migrations/sqlite/0019_password_reset.sql"),
+        include_str!("../migrations/postgres/0019_password_reset.sql"),
+    ),
 ];
 
 impl Store {

@@ -78,7 +78,7 @@ impl Store {
     /// account ends (the user signs in again).
     pub async fn change_own_password(&self, user: &User, current: &str, new: &str) -> Result<()> {
         self.check_own_password(user, current).await?;
-        self.set_password(&user.actor(), &user.id, new).await
+        self.set_own_password(user, new).await
     }
 
     /// Refuses unless `current` is the user's password (before changing what guards the

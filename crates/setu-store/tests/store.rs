@@ -342,7 +342,7 @@ async fn login_sessions_time_out_and_are_revoked() {
         };
         assert!(s.session(&token, &absolute).await.unwrap().is_none());
         // A password change ends the session; so does disabling the account.
-        s.set_password(&sys(), &u.id, "another-long-phrase")
+        s.reset_password(&sys(), &u.id, "another-long-phrase")
             .await
             .unwrap();
         assert!(s.session(&token, &policy).await.unwrap().is_none());
@@ -604,7 +604,7 @@ async fn api_tokens_end_with_a_password_reset_a_role_change_or_ninety_days() {
             .await
             .unwrap();
         assert!(live(token.clone()).await);
-        s.set_password(&sys(), &u.id, "another-long-passphrase")
+        s.reset_password(&sys(), &u.id, "another-long-passphrase")
             .await
             .unwrap();
         assert!(!live(token).await, "a password reset ends tokens");

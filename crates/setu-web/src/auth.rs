@@ -113,7 +113,7 @@ pub async fn authenticate(State(app): State<AppState>, req: Request, next: Next)
             let auth = req.extensions().get::<Auth>().cloned();
             let asset = req.uri().path().starts_with("/static/");
             if let Some(Auth::Session { user, .. }) = &auth {
-                if must_set_up_second_factor(&app, user, req.uri().path()) {
+                if confined_to_account(&app, user, req.uri().path()) {
                     let mut resp = Redirect::to("/account").into_response();
                     resp.headers_mut().insert(
                         header::CACHE_CONTROL,
@@ -141,18 +141,20 @@ pub async fn authenticate(State(app): State<AppState>, req: Request, next: Next)
     }
 }
 
-/// Where a deployment requires a second factor of roles that read personal data, a session of
-/// such a user without one reaches only their account page (to set it up), sign-out and the
-/// page's assets.
-fn must_set_up_second_factor(app: &AppState, user: &User, path: &str) -> bool {
+/// A session that must first put its account in order reaches only the account page, sign-out
+/// and the page's assets: one whose password an administrator set (it chooses its own first:
+/// the password form only) and, where a deployment requires a second factor of roles that read
+/// personal data, one without it (the account page's forms).
+fn confined_to_account(app: &AppState, user: &User, path: &str) -> bool {
+    let common =
+        path == "/account" || path == "/logout" || path == "/prefs" || path.starts_with("/static/");
+    if user.must_change_password {
+        return !(common || path == "/account/password");
+    }
     app.config.auth.require_second_factor
         && user.role.has(Capability::ReadPersonal)
         && !user.second_factor
-        && !(path == "/account"
-            || path.starts_with("/account/")
-            || path == "/logout"
-            || path == "/prefs"
-            || path.starts_with("/static/"))
+        && !(common || path.starts_with("/account/"))
 }
 
 async fn authenticate_inner(app: &AppState, req: Request) -> Result<Request, WebError> {

@@ -296,6 +296,8 @@ pub struct AccountPage<'a> {
     pub capabilities: Vec<Choice>,
     /// Whether sign-in asks for a one-time code.
     pub second_factor: bool,
+    /// An administrator set the password: only the password form is shown.
+    pub must_change: bool,
     /// The deployment requires one of this user and it is not set up yet.
     pub second_factor_required: bool,
     /// A secret being set up: (Base32 text, otpauth address).

@@ -1031,7 +1031,7 @@ async fn sessions_end_at_logout_and_password_change() {
         let me = client_for(&store, "dcb").await;
         let user = store.user_by_name("dcb").await.unwrap();
         store
-            .set_password(&Actor::system("test"), &user.id, "a-new-long-phrase")
+            .reset_password(&Actor::system("test"), &user.id, "a-new-long-phrase")
             .await
             .unwrap();
         assert_eq!(
@@ -1531,6 +1531,162 @@ async fn two_administrators_give_a_role_that_reads_names_and_only_users_mint_tok
 /// Issue 13: users could not change their own password, and there was no second factor. Now
 /// a user changes hers with the current one, sets up one-time codes with recovery codes, and a
 /// deployment can require them of every role that reads personal data.
+/// Issue 13: an administrator could reset a coordinator's password and sign in as her. Now the
+/// reset of an account that reads names waits for a second administrator, and any password an
+/// administrator sets is temporary: its holder reaches nothing but the password form.
+#[tokio::test]
+async fn an_administrators_password_reset_needs_a_second_and_is_changed_at_sign_in() {
+    each_app(|app, store| async move {
+        let first = sign_in(&store, "first.admin", Role::SystemAdmin, "NP").await;
+        let second = sign_in(&store, "second.admin", Role::SystemAdmin, "NP").await;
+        let first_user = store.user_by_name("first.admin").await.unwrap();
+        sign_in(&store, "coord.reset", Role::DistrictCoordinator, "511").await;
+        let coord = store.user_by_name("coord.reset").await.unwrap();
+        let policy = AuthPolicy::default();
+        let login = |name: &'static str, password: &'static str| {
+            let store = store.clone();
+            async move {
+                store
+                    .login(name, password, "t", &AuthPolicy::default())
+                    .await
+                    .unwrap()
+            }
+        };
+        const CHOSEN: &str = "an-administrator-chose-this";
+
+        // One's own password is changed on one's account page, not reset.
+        let own = post_form(
+            &app,
+            &format!("/admin/users/{}/password", first_user.id),
+            &[("password", CHOSEN)],
+            &first,
+        )
+        .await;
+        assert_eq!(own.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(own
+            .body
+            .contains("Change your own password on your account page"));
+
+        // The coordinator's reset is only requested: her password still works, the new one not.
+        let user_path = format!("/admin/users/{}", coord.id);
+        let asked = post_form(
+            &app,
+            &format!("{user_path}/password"),
+            &[("password", CHOSEN)],
+            &first,
+        )
+        .await;
+        assert_eq!(asked.status, StatusCode::OK);
+        assert!(asked.body.contains("Sent for approval") && asked.body.contains("Password reset"));
+        assert!(matches!(login("coord.reset", CHOSEN).await, Login::Refused));
+        assert!(matches!(
+            login("coord.reset", PASSWORD).await,
+            Login::Ok { .. }
+        ));
+        let request = store.pending_role_requests(Some(&coord.id)).await.unwrap();
+        assert_eq!(request.len(), 1);
+        let approve = format!("/admin/requests/{}/approve", request[0].id);
+        assert_eq!(
+            post_form(&app, &approve, &[], &first).await.status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        assert_eq!(
+            post_form(&app, &approve, &[], &second).await.status,
+            StatusCode::SEE_OTHER
+        );
+        assert!(matches!(
+            login("coord.reset", PASSWORD).await,
+            Login::Refused
+        ));
+
+        // Signed in with the administrator's password she reaches only the password form.
+        let Login::Ok { token, user } = login("coord.reset", CHOSEN).await else {
+            panic!("the approved password signs in")
+        };
+        assert!(user.must_change_password);
+        let csrf = store
+            .session(&token, &policy)
+            .await
+            .unwrap()
+            .unwrap()
+            .csrf_token;
+        let her = Client {
+            cookie: format!("setu_session={token}"),
+            csrf,
+        };
+        let r = get_as(&app, "/tracing", "en", &her).await;
+        assert_eq!(
+            (r.status, r.headers[header::LOCATION].to_str().unwrap()),
+            (StatusCode::SEE_OTHER, "/account")
+        );
+        let page = get_as(&app, "/account", "en", &her).await;
+        assert!(page.body.contains("An administrator set your password"));
+        assert!(
+            !page.body.contains("/account/tokens"),
+            "no token while the password is temporary"
+        );
+        let minted = post_form(
+            &app,
+            "/account/tokens",
+            &[("label", "x"), ("all", "1")],
+            &her,
+        )
+        .await;
+        assert_eq!(minted.status, StatusCode::SEE_OTHER);
+        assert!(store.api_tokens(&coord.id).await.unwrap().is_empty());
+        let changed = post_form(
+            &app,
+            "/account/password",
+            &[("current", CHOSEN), ("password", "her-very-own-phrase")],
+            &her,
+        )
+        .await;
+        assert_eq!(changed.status, StatusCode::SEE_OTHER);
+        let Login::Ok { user, .. } = login("coord.reset", "her-very-own-phrase").await else {
+            panic!("her own password signs in")
+        };
+        assert!(!user.must_change_password);
+
+        // An account that reads no names is reset by one administrator, still temporarily.
+        sign_in(&store, "analyst.reset", Role::Analyst, "511").await;
+        let analyst = store.user_by_name("analyst.reset").await.unwrap();
+        let done = post_form(
+            &app,
+            &format!("/admin/users/{}/password", analyst.id),
+            &[("password", CHOSEN)],
+            &first,
+        )
+        .await;
+        assert_eq!(done.status, StatusCode::OK);
+        assert!(done.body.contains("It is temporary"));
+        let Login::Ok { user, .. } = login("analyst.reset", CHOSEN).await else {
+            panic!("the reset password signs in")
+        };
+        assert!(user.must_change_password);
+
+        let trail = store
+            .audit_entries(&setu_store::audit::AuditFilter {
+                entity_id: Some(coord.id.clone()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let steps: Vec<(&str, &str)> = trail
+            .iter()
+            .map(|e| (e.action.as_str(), e.actor.as_str()))
+            .collect();
+        assert!(
+            steps.contains(&("password-reset", "second.admin")),
+            "{steps:?}"
+        );
+        assert!(
+            steps.contains(&("password-change", "coord.reset")),
+            "{steps:?}"
+        );
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn users_change_their_password_and_sign_in_in_two_steps() {
     setu_testkit::each_store(|store| async move {

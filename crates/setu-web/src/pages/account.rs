@@ -150,6 +150,7 @@ async fn render(
         all: form.all,
         capabilities,
         second_factor: me.second_factor,
+        must_change: me.must_change_password,
         second_factor_required: app.config.auth.require_second_factor
             && me.role.has(Capability::ReadPersonal)
             && !me.second_factor,

@@ -8,7 +8,8 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
 use setu_core::access::{Capability, Role, Scope, MATRIX};
-use setu_store::auth::{NewUser, RoleChange, User};
+use setu_store::approvals::RequestKind;
+use setu_store::auth::{AdminChange, NewUser, User};
 
 use crate::auth::{allow, SignedIn};
 use crate::error::WebError;
@@ -161,7 +162,10 @@ async fn render_user(
         .await?
         .into_iter()
         .map(|r| RequestRow {
-            role: page.t(&format!("role-{}", r.role.as_str())),
+            role: match r.kind {
+                RequestKind::Role => page.t(&format!("role-{}", r.role.as_str())),
+                RequestKind::Password => page.t("role-request-password"),
+            },
             scope: r.scope.to_string(),
             asked_on: page.date(&r.requested_at),
             may_decide: r.requested_by != me.id && r.user_id != me.id,
@@ -213,8 +217,8 @@ pub async fn set_role(
         .set_role(&me.actor(), &id, version, role, scope)
         .await
     {
-        Ok(RoleChange::Done) => Ok(Redirect::to(&format!("/admin/users/{id}")).into_response()),
-        Ok(RoleChange::Requested) => {
+        Ok(AdminChange::Done) => Ok(Redirect::to(&format!("/admin/users/{id}")).into_response()),
+        Ok(AdminChange::Requested) => {
             let msg = page.t("role-request-sent");
             render_user(&app, page, &me, &id, Some(msg), StatusCode::OK).await
         }
@@ -276,8 +280,16 @@ pub async fn reset_password(
     Form(f): Form<UserForm>,
 ) -> Result<Response, WebError> {
     allow(&me, Capability::AdministerUsers, None, false)?;
-    match app.store.set_password(&me.actor(), &id, &f.password).await {
-        Ok(()) => {
+    match app
+        .store
+        .reset_password(&me.actor(), &id, &f.password)
+        .await
+    {
+        Ok(AdminChange::Requested) => {
+            let msg = page.t("password-reset-requested");
+            render_user(&app, page, &me, &id, Some(msg), StatusCode::OK).await
+        }
+        Ok(AdminChange::Done) => {
             let msg = page.t("password-reset-done");
             render_user(&app, page, &me, &id, Some(msg), StatusCode::OK).await
         }
