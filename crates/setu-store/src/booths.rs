@@ -265,17 +265,20 @@ pub struct ScoredScreening {
     pub risk_level: RiskLevel,
 }
 
+/// A screening's sealed columns.
+pub(crate) const SCREENING_SEALED: &[&str] = &[
+    "given_name",
+    "family_name",
+    "birth_date",
+    "phone",
+    "destination_place",
+    "note",
+];
+
 impl Synced for ScoredScreening {
     const KIND: &'static str = "screening";
     const TABLE: &'static str = "screening";
-    const SEALED: &'static [&'static str] = &[
-        "given_name",
-        "family_name",
-        "birth_date",
-        "phone",
-        "destination_place",
-        "note",
-    ];
+    const SEALED: &'static [&'static str] = SCREENING_SEALED;
 
     fn site(&self) -> i64 {
         self.draft.site
@@ -421,7 +424,10 @@ struct Prepared<'i> {
     table: &'static str,
     sealed: &'static [&'static str],
     cols: Vec<(&'static str, V)>,
+    /// The content's keyed hash, as it is stored.
     hash: String,
+    /// The hashes the same content may have been stored under (earlier index keys too).
+    known: Vec<String>,
     /// A screening with names (consent to record them): it is matched against the register.
     named: bool,
 }
@@ -573,6 +579,7 @@ impl Store {
         Ok(Prepared {
             item,
             hash: self.keys.blind_index(kind, &content),
+            known: self.keys.blind_indexes(kind, &content),
             id,
             kind,
             table,
@@ -625,7 +632,7 @@ async fn sync_record(
         return Err(StoreError::Rejected("error-sync-site"));
     }
     let base = p.item.base_version;
-    if stored_hash == p.hash || seen_revision(tx, p, base + 1).await? {
+    if p.known.contains(&stored_hash) || seen_revision(tx, p, base + 1).await? {
         return Ok(result(SyncOutcome::Unchanged, version, None));
     }
     if base == version {
@@ -748,16 +755,15 @@ async fn note_revision(tx: &mut Tx, p: &Prepared<'_>, version: i64) -> Result<()
 
 /// Whether this content was stored before as `version` (a late copy of an older version).
 async fn seen_revision(tx: &mut Tx, p: &Prepared<'_>, version: i64) -> Result<bool> {
-    let n: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM sync_revision WHERE kind = $1 AND record_id = $2 AND version = $3 AND content_hash = $4",
+    let stored: Vec<String> = sqlx::query_scalar(
+        "SELECT content_hash FROM sync_revision WHERE kind = $1 AND record_id = $2 AND version = $3",
     )
     .bind(p.kind)
     .bind(p.id.clone())
     .bind(version)
-    .bind(p.hash.clone())
-    .fetch_one(&mut **tx)
+    .fetch_all(&mut **tx)
     .await?;
-    Ok(n > 0)
+    Ok(stored.iter().any(|h| p.known.contains(h)))
 }
 
 /// Keeps a change based on an older version aside for a person to resolve (once, however
@@ -770,16 +776,17 @@ async fn record_conflict(
     (base, seen): (i64, i64),
 ) -> Result<String> {
     let site = &p.item.site;
-    let open: Option<String> = sqlx::query_scalar(
-        "SELECT id FROM sync_conflict WHERE kind = $1 AND record_id = $2 AND content_hash = $3 AND resolved_at IS NULL",
+    let open = sqlx::query(
+        "SELECT id, content_hash FROM sync_conflict WHERE kind = $1 AND record_id = $2 AND resolved_at IS NULL",
     )
     .bind(p.kind)
     .bind(p.id.clone())
-    .bind(p.hash.clone())
-    .fetch_optional(&mut **tx)
+    .fetch_all(&mut **tx)
     .await?;
-    if let Some(existing) = open {
-        return Ok(existing);
+    for row in open {
+        if p.known.contains(&row.try_get::<String, _>("content_hash")?) {
+            return Ok(row.try_get("id")?);
+        }
     }
     let id = uuid::Uuid::new_v4().to_string();
     sqlx::query(

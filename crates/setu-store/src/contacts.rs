@@ -74,69 +74,6 @@ pub fn normalise_phone(raw: &str) -> String {
     digits.trim_start_matches('0').to_string()
 }
 
-/// Every sealed column (table, id column, columns), for re-keying.
-pub(crate) const SEALED: &[(&str, &str, &[&str])] = &[
-    ("app_user", "id", &["full_name"]),
-    ("contact", "id", &["name", "phone"]),
-    ("glass_grant", "id", &["reason"]),
-    ("committee_member", "id", &["name"]),
-    ("committee_meeting", "id", &["agenda"]),
-    ("meeting_decision", "id", &["text", "responsible"]),
-    ("group_member", "id", &["name"]),
-    ("sbcc_session", "id", &["facilitator"]),
-    ("youth_ambassador", "id", &["name"]),
-    ("forum_entry", "id", &["text"]),
-    ("shared_alert", "id", &["body"]),
-    (
-        "screening",
-        "id",
-        &[
-            "given_name",
-            "family_name",
-            "birth_date",
-            "phone",
-            "destination_place",
-            "note",
-        ],
-    ),
-    ("sync_conflict", "id", &["payload"]),
-    (
-        "handover",
-        "id",
-        &["from_officer", "to_officer", "documents"],
-    ),
-    ("police_referral", "id", &["description", "close_reason"]),
-    (
-        "missing_report",
-        "id",
-        &[
-            "last_seen_place",
-            "reporter_name",
-            "reporter_phone",
-            "given_name",
-            "middle_name",
-            "family_name",
-            "father_name",
-            "mother_name",
-            "phone",
-            "description",
-        ],
-    ),
-    (
-        "tracing_encounter",
-        "id",
-        &[
-            "given_name",
-            "middle_name",
-            "family_name",
-            "father_name",
-            "mother_name",
-            "phone",
-            "note",
-        ],
-    ),
-];
-
 /// SQL that keeps only rows inside `scope`: the condition, and the value to bind as `$n`
 /// if the condition uses one. Records carry a place code, and may carry a site id and an
 /// organisation id (the column names are given); a scope a table has no column for matches
@@ -263,15 +200,21 @@ impl Store {
 
     /// Ids of contacts with this phone number (exact, through the keyed hash).
     pub async fn contacts_by_phone(&self, phone: &str) -> Result<Vec<String>> {
-        let index = self
+        let mut ids = Vec::new();
+        for index in self
             .keys
-            .blind_index("contact.phone", &normalise_phone(phone));
-        Ok(
-            sqlx::query_scalar("SELECT id FROM contact WHERE phone_index = $1 ORDER BY id")
-                .bind(index)
-                .fetch_all(&self.pool)
-                .await?,
-        )
+            .blind_indexes("contact.phone", &normalise_phone(phone))
+        {
+            let found: Vec<String> =
+                sqlx::query_scalar("SELECT id FROM contact WHERE phone_index = $1 ORDER BY id")
+                    .bind(index)
+                    .fetch_all(&self.pool)
+                    .await?;
+            ids.extend(found);
+        }
+        ids.sort();
+        ids.dedup();
+        Ok(ids)
     }
 
     /// Records a break-the-glass access: `user` may read `entity` `entity_id` (at `place`)
@@ -380,103 +323,6 @@ impl Store {
                 })
             })
             .collect()
-    }
-
-    /// Re-seals every sealed value that is not under the current key; returns how many
-    /// values changed. Safe while servers run: each row is rewritten only if it still holds
-    /// the value that was read (compare and swap), so a concurrent edit is never undone.
-    pub async fn reseal_all(&self) -> Result<usize> {
-        let current = self.keys.current_id();
-        let mut changed = 0;
-        for (table, id_col, columns) in SEALED {
-            for col in *columns {
-                loop {
-                    let rows = sqlx::query(&format!(
-                        "SELECT {id_col} AS id, {col} AS v FROM {table} \
-                         WHERE {col} IS NOT NULL AND {col} NOT LIKE $1 LIMIT 500"
-                    ))
-                    .bind(format!("s1.{current}.%"))
-                    .fetch_all(&self.pool)
-                    .await?;
-                    if rows.is_empty() {
-                        break;
-                    }
-                    // Opened and sealed again before the write, which then holds the lock
-                    // only for the updates of this chunk: servers' writes go on between chunks.
-                    let mut swaps = Vec::with_capacity(rows.len());
-                    for r in &rows {
-                        let id: String = r.try_get("id")?;
-                        let old: String = r.try_get("v")?;
-                        let plain = self.keys.open(table, col, &id, &old)?;
-                        let new = self.keys.seal(table, col, &id, &plain)?;
-                        swaps.push((id, old, new));
-                    }
-                    let sql =
-                        format!("UPDATE {table} SET {col} = $1 WHERE {id_col} = $2 AND {col} = $3");
-                    let (sql, swaps) = (&sql, &swaps);
-                    changed += self
-                        .write(|tx, _| {
-                            Box::pin(async move {
-                                let mut n = 0;
-                                for (id, old, new) in swaps {
-                                    let done = sqlx::query(sql)
-                                        .bind(new.clone())
-                                        .bind(id.clone())
-                                        .bind(old.clone())
-                                        .execute(&mut **tx)
-                                        .await?;
-                                    n += usize::try_from(done.rows_affected()).unwrap_or(0);
-                                }
-                                Ok(n)
-                            })
-                        })
-                        .await?;
-                }
-            }
-        }
-        Ok(changed)
-    }
-
-    /// Checks that the keys in use are the database's: the first start seals a marker with
-    /// them, and every later start must open it. A server given another key file (a second
-    /// server with its own, a restored backup without its keys) stops with a clear error
-    /// instead of writing data that the others cannot read.
-    pub(crate) async fn check_keys(&self) -> Result<()> {
-        const MARKER: &str = "setu key check";
-        let stored: Option<String> =
-            sqlx::query_scalar("SELECT checksum FROM reference_data WHERE name = 'key-check'")
-                .fetch_optional(&self.pool)
-                .await?;
-        match stored {
-            Some(sealed) => match self
-                .keys
-                .open("reference_data", "checksum", "key-check", &sealed)
-            {
-                Ok(text) if text == MARKER => Ok(()),
-                _ => Err(StoreError::Crypto(crate::crypto::CryptoError::WrongKeys)),
-            },
-            None => {
-                let sealed = self
-                    .keys
-                    .seal("reference_data", "checksum", "key-check", MARKER)?;
-                let sealed = &sealed;
-                self.write(|tx, _| {
-                    Box::pin(async move {
-                        sqlx::query(
-                            "INSERT INTO reference_data (name, checksum) VALUES ('key-check', $1) \
-                             ON CONFLICT (name) DO NOTHING",
-                        )
-                        .bind(sealed.clone())
-                        .execute(&mut **tx)
-                        .await?;
-                        Ok(())
-                    })
-                })
-                .await?;
-                // Another server may have won the insert: check against what is stored.
-                Box::pin(self.check_keys()).await
-            }
-        }
     }
 
     async fn contacts_from_rows(

@@ -6,7 +6,10 @@
 //! with mode 0600) or in `SETU_KEYS`, never in the database. A sealed value names the key it
 //! was sealed with, so `setu rekey` can add a key and re-seal rows while servers keep running:
 //! a server that meets a key id it does not know, or whose key file changed, reloads the file.
-//! Exact look-ups (a phone number) use a keyed hash (blind index), never the plaintext.
+//! Exact look-ups (a phone number) use a keyed hash (blind index), never the plaintext. The
+//! index key is derived for that purpose from a key the file names (`index ID`), never an
+//! encryption key itself, and rotates on its own (`setu rekey --index`): each hash names the key
+//! it was made with, and look-ups try every index key the file has held.
 
 use std::path::{Path, PathBuf};
 use std::sync::RwLock;
@@ -52,6 +55,10 @@ struct Key {
 struct Keys {
     keys: Vec<Key>,
     current: usize,
+    /// Ids of the keys blind indexes were derived from, oldest first; the last is in use.
+    /// Empty in a key file from before index keys: hashes are then keyed, unprefixed, with the
+    /// first key itself, until `setu rekey --index`.
+    index: Vec<String>,
     loaded_mtime: Option<SystemTime>,
 }
 
@@ -79,11 +86,7 @@ impl Keyring {
     pub fn ephemeral() -> Keyring {
         Keyring {
             path: None,
-            inner: RwLock::new(Keys {
-                keys: vec![new_key("k1")],
-                current: 0,
-                loaded_mtime: None,
-            }),
+            inner: RwLock::new(Keys::fresh()),
         }
     }
 
@@ -134,13 +137,26 @@ impl Keyring {
     /// sealed with them still open (and backups stay readable).
     pub fn rotate(&self) -> Result<String, CryptoError> {
         self.reload()?;
+        self.add_key(|keys, _| keys.current = keys.keys.len() - 1)
+    }
+
+    /// Adds a new key that blind indexes are derived from from now on, and saves the key file.
+    /// Hashes made with earlier index keys still match in look-ups until they are recomputed
+    /// ([`crate::Store::reindex_all`]).
+    pub fn rotate_index(&self) -> Result<String, CryptoError> {
+        self.reload()?;
+        self.add_key(|keys, id| keys.index.push(id.to_string()))
+    }
+
+    /// Adds a fresh key, lets `apply` put it to use, and saves the key file.
+    fn add_key(&self, apply: impl FnOnce(&mut Keys, &str)) -> Result<String, CryptoError> {
         let mut inner = self.inner.write().map_err(|_| CryptoError::Tampered)?;
         let next = (1..)
             .map(|n| format!("k{n}"))
             .find(|id| !inner.keys.iter().any(|k| &k.id == id))
             .unwrap_or_else(|| "k0".into());
         inner.keys.push(new_key(&next));
-        inner.current = inner.keys.len() - 1;
+        apply(&mut inner, &next);
         if let Some(path) = &self.path {
             write_file(path, &inner)?;
             inner.loaded_mtime = std::fs::metadata(path).and_then(|m| m.modified()).ok();
@@ -236,19 +252,46 @@ impl Keyring {
     }
 
     /// A keyed hash of `value` for exact look-ups (normalised by the caller), tied to the
-    /// purpose so that the same phone number gives unrelated hashes in unrelated indexes.
+    /// purpose so that the same phone number gives unrelated hashes in unrelated indexes: what
+    /// is stored. It names its index key (`ID.HASH`) so that a later look-up knows it.
     pub fn blind_index(&self, purpose: &str, value: &str) -> String {
-        let key = self.inner.read().ok().and_then(|k| k.keys.first().cloned());
-        // The first key is the index key: indexes never need recomputing on rotation.
-        let bytes = key.map(|k| k.bytes).unwrap_or([0; 32]);
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&bytes).unwrap_or_else(|_| {
-            // HMAC accepts keys of any length; this branch cannot run.
-            <Hmac<Sha256> as Mac>::new_from_slice(&[0; 32]).unwrap_or_else(|_| unreachable_mac())
-        });
-        mac.update(purpose.as_bytes());
-        mac.update(&[0]);
-        mac.update(value.as_bytes());
-        B64.encode(&mac.finalize().into_bytes()[..20])
+        self.refresh_if_changed();
+        let Ok(inner) = self.inner.read() else {
+            return String::new();
+        };
+        match inner
+            .index
+            .last()
+            .and_then(|id| inner.keys.iter().find(|k| &k.id == id))
+        {
+            Some(k) => index_hash(k, purpose, value),
+            None => legacy_index_hash(inner.keys.first(), purpose, value),
+        }
+    }
+
+    /// The hashes `value` may be stored under: with the index key in use first, then with
+    /// each earlier one (and the first key itself, as before index keys), for look-ups while
+    /// `setu rekey --index` recomputes, and for hashes it does not recompute.
+    pub fn blind_indexes(&self, purpose: &str, value: &str) -> Vec<String> {
+        self.refresh_if_changed();
+        let Ok(inner) = self.inner.read() else {
+            return Vec::new();
+        };
+        let mut out: Vec<String> = inner
+            .index
+            .iter()
+            .rev()
+            .filter_map(|id| inner.keys.iter().find(|k| &k.id == id))
+            .map(|k| index_hash(k, purpose, value))
+            .collect();
+        out.push(legacy_index_hash(inner.keys.first(), purpose, value));
+        out
+    }
+
+    /// Whether `stored` was made with the index key in use.
+    pub fn is_current_index(&self, stored: &str) -> bool {
+        let id = self.inner.read().ok().and_then(|k| k.index.last().cloned());
+        id.is_some_and(|id| stored.split_once('.').is_some_and(|(k, _)| k == id))
     }
 
     /// The audit trail's MAC of `message`, with a key derived from the current one for this
@@ -353,6 +396,8 @@ impl Keyring {
     }
 }
 
+/// What blind indexes are keyed with, derived from an index key.
+const BLIND_INDEX: &str = "setu/blind-index/v1";
 /// What the audit trail's MACs are keyed with, derived from each encryption key.
 const AUDIT_MAC: &str = "setu/audit-mac/v1";
 /// What browsers encrypt offline queues with, derived from the first key.
@@ -366,6 +411,27 @@ fn derive(key: &[u8; 32], purpose: &str) -> [u8; 32] {
     let mut mac = hmac_with(key);
     mac.update(purpose.as_bytes());
     mac.finalize().into_bytes().into()
+}
+
+fn index_hash(key: &Key, purpose: &str, value: &str) -> String {
+    let mut mac = hmac_with(&derive(&key.bytes, BLIND_INDEX));
+    mac.update(purpose.as_bytes());
+    mac.update(&[0]);
+    mac.update(value.as_bytes());
+    format!(
+        "{}.{}",
+        key.id,
+        B64.encode(&mac.finalize().into_bytes()[..20])
+    )
+}
+
+/// A hash as key files without an index key made them: keyed with the first key itself.
+fn legacy_index_hash(first: Option<&Key>, purpose: &str, value: &str) -> String {
+    let mut mac = hmac_with(&first.map(|k| k.bytes).unwrap_or([0; 32]));
+    mac.update(purpose.as_bytes());
+    mac.update(&[0]);
+    mac.update(value.as_bytes());
+    B64.encode(&mac.finalize().into_bytes()[..20])
 }
 
 fn mac_b64(key: &[u8; 32], message: &str) -> String {
@@ -387,6 +453,18 @@ fn aad(table: &str, column: &str, row_id: &str) -> String {
     format!("setu/{table}/{column}/{row_id}")
 }
 
+impl Keys {
+    /// A new key file's keys: one key, sealing and deriving the index key.
+    fn fresh() -> Keys {
+        Keys {
+            keys: vec![new_key("k1")],
+            current: 0,
+            index: vec!["k1".into()],
+            loaded_mtime: None,
+        }
+    }
+}
+
 fn new_key(id: &str) -> Key {
     let bytes: [u8; 32] = XChaCha20Poly1305::generate_key(&mut OsRng).into();
     Key {
@@ -395,10 +473,12 @@ fn new_key(id: &str) -> Key {
     }
 }
 
-/// Key-file format: `key ID BASE64` lines and one `current ID` line; `#` comments.
+/// Key-file format: `key ID BASE64` lines, one `current ID` line, `index ID` lines (the keys
+/// blind indexes were derived from, oldest first); `#` comments.
 fn parse(text: &str) -> Result<Keys, String> {
     let mut keys = Vec::new();
     let mut current = None;
+    let mut index = Vec::new();
     for (n, line) in text.split(['\n', ';']).enumerate() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
@@ -419,9 +499,10 @@ fn parse(text: &str) -> Result<Keys, String> {
                 });
             }
             ["current", id] => current = Some((*id).to_string()),
+            ["index", id] => index.push((*id).to_string()),
             _ => {
                 return Err(format!(
-                    "line {}: expected `key ID BASE64` or `current ID`",
+                    "line {}: expected `key ID BASE64`, `current ID` or `index ID`",
                     n + 1
                 ))
             }
@@ -432,9 +513,13 @@ fn parse(text: &str) -> Result<Keys, String> {
         .iter()
         .position(|k| k.id == current_id)
         .ok_or_else(|| format!("current key {current_id} is not listed"))?;
+    if let Some(missing) = index.iter().find(|id| !keys.iter().any(|k| &k.id == *id)) {
+        return Err(format!("index key {missing} is not listed"));
+    }
     Ok(Keys {
         keys,
         current,
+        index,
         loaded_mtime: None,
     })
 }
@@ -450,14 +535,7 @@ fn create_file(path: &Path) -> Result<(), CryptoError> {
     let mut aside = path.as_os_str().to_owned();
     aside.push(format!(".new-{}", std::process::id()));
     let aside = PathBuf::from(aside);
-    write_file(
-        &aside,
-        &Keys {
-            keys: vec![new_key("k1")],
-            current: 0,
-            loaded_mtime: None,
-        },
-    )?;
+    write_file(&aside, &Keys::fresh())?;
     let linked = std::fs::hard_link(&aside, path);
     std::fs::remove_file(&aside).map_err(fail)?;
     match linked {
@@ -481,6 +559,9 @@ fn write_file(path: &Path, keys: &Keys) -> Result<(), CryptoError> {
     }
     if let Some(k) = keys.keys.get(keys.current) {
         text.push_str(&format!("current {}\n", k.id));
+    }
+    for id in &keys.index {
+        text.push_str(&format!("index {id}\n"));
     }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(fail)?;
@@ -510,6 +591,49 @@ fn write_file(path: &Path, keys: &Keys) -> Result<(), CryptoError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn blind_indexes_use_a_derived_key_that_rotates_on_its_own() {
+        let k = Keyring::ephemeral();
+        let first = k.blind_index("contact.phone", "9812345678");
+        assert!(first.starts_with("k1."), "{first}");
+        let keys = k.inner.read().unwrap().clone();
+        // Not keyed with the encryption key itself (as before index keys were derived).
+        let raw = legacy_index_hash(keys.keys.first(), "contact.phone", "9812345678");
+        assert_ne!(first.split_once('.').unwrap().1, raw);
+        assert_ne!(first, k.blind_index("screening.phone", "9812345678"));
+        let sealing = k.current_id();
+        let index = k.rotate_index().unwrap();
+        assert_eq!(k.current_id(), sealing, "the sealing key stays");
+        let next = k.blind_index("contact.phone", "9812345678");
+        assert!(next.starts_with(&format!("{index}.")) && next != first);
+        assert!(k.is_current_index(&next) && !k.is_current_index(&first));
+        let all = k.blind_indexes("contact.phone", "9812345678");
+        assert_eq!(all[..2], [next, first]);
+        assert_eq!(
+            all.len(),
+            3,
+            "and the hash of a key file without index keys"
+        );
+        // The key file keeps the history; one without `index` lines hashes as before.
+        let dir = std::env::temp_dir().join(format!("setu-index-{}", std::process::id()));
+        let path = dir.join("keys");
+        write_file(&path, &k.inner.read().unwrap()).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.contains(&format!("index k1\nindex {index}\n")),
+            "{text}"
+        );
+        let old: String = text
+            .lines()
+            .filter(|l| !l.starts_with("index"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let legacy = Keyring::from_text(&old).unwrap();
+        assert_eq!(legacy.blind_index("contact.phone", "9812345678"), raw);
+        assert!(Keyring::from_text(&format!("{old}\nindex k9")).is_err());
+        std::fs::remove_dir_all(dir).ok();
+    }
 
     #[test]
     fn sealed_values_open_only_where_they_were_sealed() {

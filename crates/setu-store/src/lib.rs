@@ -24,6 +24,7 @@ mod matcher;
 pub mod matching;
 mod migrate;
 pub mod parents;
+mod rekey;
 pub mod second_factor;
 pub mod tokens;
 pub mod tracing;

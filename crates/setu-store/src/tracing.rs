@@ -159,7 +159,7 @@ impl TracingEncounter {
     }
 }
 
-const REPORT_SEALED: &[&str] = &[
+pub(crate) const REPORT_SEALED: &[&str] = &[
     "last_seen_place",
     "reporter_name",
     "reporter_phone",
@@ -176,7 +176,7 @@ const REPORT_COLUMNS: &str = "id, place_code, reported_on, last_seen_on, last_se
     mother_name, phone, description, police_ref, hotline_ref, status, status_on, person_id, created_by, version, \
     organisation_id, consent_tracing";
 
-const ENCOUNTER_SEALED: &[&str] = &[
+pub(crate) const ENCOUNTER_SEALED: &[&str] = &[
     "given_name",
     "middle_name",
     "family_name",

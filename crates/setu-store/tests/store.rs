@@ -995,6 +995,26 @@ async fn personal_data_is_sealed_revealed_on_request_and_audited() {
                 .as_deref(),
             Some("+977 981-2345678")
         );
+        // A new index key: the phone is still found through its old hash, which is then
+        // recomputed with the new key, once.
+        let index = s.keys().rotate_index().unwrap();
+        assert_eq!(
+            s.contacts_by_phone("9812345678").await.unwrap(),
+            vec![id.clone()]
+        );
+        assert!(s.reindex_all().await.unwrap().0 >= 1);
+        let stored = s
+            .raw_query_for_tests(&format!(
+                "SELECT phone_index FROM contact WHERE id = '{id}'"
+            ))
+            .await
+            .unwrap();
+        assert!(stored[0].starts_with(&format!("{index}.")), "{stored:?}");
+        assert_eq!(
+            s.contacts_by_phone("0981 234 5678").await.unwrap(),
+            vec![id.clone()]
+        );
+        assert_eq!(s.reindex_all().await.unwrap().0, 0);
     })
     .await;
 }
@@ -2248,14 +2268,13 @@ async fn missing_reports_are_sealed_scoped_and_move_through_their_statuses() {
             .create_encounter(&sys, &intake("Rubina", "Khan", "9800000000"))
             .await
             .unwrap();
-        let found = s
-            .tracing_candidates(RecordKind::Encounter, &same)
-            .await
-            .unwrap();
-        assert!(
-            found.contains(&(RecordKind::Report, id.clone())),
-            "{found:?}"
-        );
+        let finds_her = || async {
+            s.tracing_candidates(RecordKind::Encounter, &same)
+                .await
+                .unwrap()
+                .contains(&(RecordKind::Report, id.clone()))
+        };
+        assert!(finds_her().await);
         let none = s
             .tracing_candidates(RecordKind::Encounter, &stranger)
             .await
@@ -2264,6 +2283,19 @@ async fn missing_reports_are_sealed_scoped_and_move_through_their_statuses() {
             !none.contains(&(RecordKind::Report, id.clone())),
             "{none:?}"
         );
+        // A new index key: every blocking key is recomputed with it, and the same girl is
+        // still found.
+        let index = s.keys().rotate_index().unwrap();
+        let (_, rekeyed) = s.reindex_all().await.unwrap();
+        assert!(rekeyed >= 2, "{rekeyed}");
+        let stale = s
+            .raw_query_for_tests(&format!(
+                "SELECT COUNT(*) FROM tracing_key WHERE key_hash NOT LIKE '{index}.%'"
+            ))
+            .await
+            .unwrap();
+        assert_eq!(stale, vec!["0".to_string()]);
+        assert!(finds_her().await);
         let e = s.tracing_encounter(&same, Reveal::No).await.unwrap();
         assert_eq!(e.given_name, None);
         assert_eq!(e.organisation_id, shelter);

@@ -136,15 +136,23 @@ pub async fn audit_checkpoint(args: ServeArgs) -> Result<()> {
     Ok(())
 }
 
-/// `setu rekey`: adds a new key, makes it current, and re-seals every sealed value. Safe
-/// while servers run: they notice the changed key file.
-pub async fn rekey(args: ServeArgs) -> Result<()> {
+/// `setu rekey [--index]`: adds a new key, makes it current, and re-seals every sealed value;
+/// with `--index`, also adds a new index key and recomputes every keyed hash. Safe while
+/// servers run: they notice the changed key file.
+pub async fn rekey(args: ServeArgs, index: bool) -> Result<()> {
     let config = Config::load(&args)?;
     let store = open_store(&config, DB_FILE, KEY_FILE).await?;
     let key = store.keys().rotate()?;
     let n = store.reseal_all().await?;
-    store.close().await;
     println!("new key {key} is current; re-sealed {n} values");
+    if index {
+        let key = store.keys().rotate_index()?;
+        let (phones, records) = store.reindex_all().await?;
+        println!(
+            "new index key {key}; recomputed {phones} phone hashes and the blocking keys of {records} register records"
+        );
+    }
+    store.close().await;
     Ok(())
 }
 

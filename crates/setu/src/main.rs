@@ -46,7 +46,14 @@ enum Command {
     #[command(subcommand)]
     Audit(AuditCommand),
     /// Add a new encryption key and re-seal all personal data with it (servers may keep running).
-    Rekey(ServeArgs),
+    Rekey {
+        /// Also add a new index key and recompute every keyed hash (phone look-ups, the tracing
+        /// register's blocking keys) with it: after a key file may have been seen.
+        #[arg(long)]
+        index: bool,
+        #[command(flatten)]
+        args: ServeArgs,
+    },
     /// Write a consistent copy of the SQLite database (servers may keep running).
     Backup {
         /// The file to write (must not exist).
@@ -149,7 +156,7 @@ fn main() -> ExitCode {
         Command::Audit(AuditCommand::Checkpoint(args)) => {
             with_runtime(|| admin::audit_checkpoint(args))
         }
-        Command::Rekey(args) => with_runtime(|| admin::rekey(args)),
+        Command::Rekey { index, args } => with_runtime(|| admin::rekey(args, index)),
         Command::Backup { path, args } => with_runtime(|| admin::backup(args, path)),
     };
     match result {

@@ -973,6 +973,15 @@ fn rekey_while_the_server_runs() {
     assert!(String::from_utf8_lossy(&again.stdout).contains("new key k3 is current"));
     let keys = std::fs::read_to_string(dir.path().join("setu-data/setu.keys")).unwrap();
     assert!(keys.contains("current k3") && keys.contains("key k1 "));
+    // With --index, a new index key too, and every keyed hash recomputed with it.
+    let index = setu(&["rekey", "--index"], dir.path());
+    let said = String::from_utf8_lossy(&index.stdout).to_string();
+    assert!(
+        index.status.success() && said.contains("new index key k5"),
+        "{said}"
+    );
+    let keys = std::fs::read_to_string(dir.path().join("setu-data/setu.keys")).unwrap();
+    assert!(keys.contains("index k1\nindex k5"), "{keys}");
 }
 
 const REPORT_HEADER: &str = "report_id,given_name,middle_name,family_name,sex,birth_year,age_at_report,report_date,father_name,mother_name,home_district,home_municipality,home_ward,phone,notes";
