@@ -11,6 +11,8 @@ use sqlx::Row;
 
 use crate::audit::{append, Actor, Event};
 use crate::auth::{revoke_access, write_password};
+use crate::crypto::Keyring;
+use crate::rekey::next_version;
 use crate::write::Tx;
 use crate::{now_text, Result, Store, StoreError};
 
@@ -256,10 +258,10 @@ impl Store {
                 append(tx, by, &event);
                 match (approve, req.kind) {
                     (false, _) => {}
-                    (true, RequestKind::Role) => apply(tx, by, &req).await?,
+                    (true, RequestKind::Role) => apply(tx, &self.keys, by, &req).await?,
                     (true, RequestKind::Password) => {
                         let hash = hash.ok_or(StoreError::NotFound)?;
-                        write_password(tx, by, &req.user_id, &hash, true).await?;
+                        write_password(tx, &self.keys, by, &req.user_id, (&hash, true)).await?;
                     }
                 }
                 Ok(())
@@ -270,15 +272,18 @@ impl Store {
 }
 
 /// Gives the account the approved role and scope (and enables it, if it was made waiting).
-async fn apply(tx: &mut Tx, by: &Actor, req: &RoleRequest) -> Result<()> {
+async fn apply(tx: &mut Tx, keys: &Keyring, by: &Actor, req: &RoleRequest) -> Result<()> {
     let before = sqlx::query("SELECT role, scope FROM app_user WHERE id = $1")
         .bind(req.user_id.clone())
         .fetch_one(&mut **tx)
         .await?;
     let (old_role, old_scope): (String, String) =
         (before.try_get("role")?, before.try_get("scope")?);
+    next_version(tx, keys, "app_user", &req.user_id, None)
+        .await?
+        .ok_or(StoreError::NotFound)?;
     sqlx::query(
-        "UPDATE app_user SET role = $1, scope = $2, version = version + 1, updated_at = $3, \
+        "UPDATE app_user SET role = $1, scope = $2, updated_at = $3, \
          disabled = CASE WHEN $4 = 1 THEN 0 ELSE disabled END WHERE id = $5",
     )
     .bind(req.role.as_str())

@@ -16,6 +16,9 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use crate::audit::{append, Actor, Event};
+use crate::crypto::Keyring;
+use crate::rekey::next_version;
+use crate::rekey::FIRST_VERSION;
 use crate::write::Tx;
 use crate::{now_text, time_text, Result, Store, StoreError};
 
@@ -377,14 +380,20 @@ pub enum AdminChange {
 /// the next sign-in), ends the account's sessions and tokens, and audits the change.
 pub(crate) async fn write_password(
     tx: &mut Tx,
+    keys: &Keyring,
     by: &Actor,
     id: &str,
-    hash: &str,
-    temporary: bool,
+    (hash, temporary): (&str, bool),
 ) -> Result<()> {
+    if next_version(tx, keys, "app_user", id, None)
+        .await?
+        .is_none()
+    {
+        return Err(StoreError::NotFound);
+    }
     let done = sqlx::query(
-        "UPDATE app_user SET password_hash = $1, must_change_password = $2, \
-         version = version + 1, updated_at = $3 WHERE id = $4",
+        "UPDATE app_user SET password_hash = $1, must_change_password = $2, updated_at = $3 \
+         WHERE id = $4",
     )
     .bind(hash.to_string())
     .bind(i64::from(temporary))
@@ -435,7 +444,10 @@ impl Store {
         let hash = hash_password(&new.password)?;
         let full_name = match &new.full_name {
             Some(n) if !n.trim().is_empty() => {
-                Some(self.keys.seal("app_user", "full_name", &id, n.trim())?)
+                Some(
+                    self.keys
+                        .seal("app_user", "full_name", &id, FIRST_VERSION, n.trim())?,
+                )
             }
             _ => None,
         };
@@ -554,18 +566,17 @@ impl Store {
         }
         self.write(|tx, _| {
             Box::pin(async move {
+                let moved = next_version(tx, &self.keys, "app_user", id, Some(version)).await?;
                 let done = sqlx::query(
-            "UPDATE app_user SET role = $1, scope = $2, version = version + 1, updated_at = $3 \
-             WHERE id = $4 AND version = $5",
-        )
-        .bind(role.as_str())
-        .bind(scope.to_string())
-        .bind(now_text())
-        .bind(id.to_string())
-        .bind(version)
-        .execute(&mut **tx)
-        .await?;
-                if done.rows_affected() != 1 {
+                    "UPDATE app_user SET role = $1, scope = $2, updated_at = $3 WHERE id = $4",
+                )
+                .bind(role.as_str())
+                .bind(scope.to_string())
+                .bind(now_text())
+                .bind(id.to_string())
+                .execute(&mut **tx)
+                .await?;
+                if moved.is_none() || done.rows_affected() != 1 {
                     return Err(StoreError::Conflict {
                         current: before.version,
                     });
@@ -603,7 +614,10 @@ impl Store {
                 return Err(StoreError::Rejected("error-waits-approval"));
             }
         }
-        let done = sqlx::query("UPDATE app_user SET disabled = $1, version = version + 1, updated_at = $2 WHERE id = $3")
+        if next_version(tx, &self.keys, "app_user", id, None).await?.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        let done = sqlx::query("UPDATE app_user SET disabled = $1, updated_at = $2 WHERE id = $3")
             .bind(i64::from(disabled))
             .bind(now_text())
             .bind(id.to_string())
@@ -651,8 +665,10 @@ impl Store {
             .await?;
             return Ok(AdminChange::Requested);
         }
-        self.write(|tx, _| Box::pin(async move { write_password(tx, by, id, hash, true).await }))
-            .await?;
+        self.write(|tx, _| {
+            Box::pin(async move { write_password(tx, &self.keys, by, id, (hash, true)).await })
+        })
+        .await?;
         Ok(AdminChange::Done)
     }
 
@@ -661,8 +677,10 @@ impl Store {
         setu_core::password::check(password).map_err(StoreError::Rejected)?;
         let hash = hash_password(password)?;
         let (hash, by, id) = (&hash, &user.actor(), user.id.as_str());
-        self.write(|tx, _| Box::pin(async move { write_password(tx, by, id, hash, false).await }))
-            .await
+        self.write(|tx, _| {
+            Box::pin(async move { write_password(tx, &self.keys, by, id, (hash, false)).await })
+        })
+        .await
     }
 
     /// Checks a username and password from `client`, with throttling, and on success opens
@@ -1064,8 +1082,9 @@ impl Store {
         let role: String = r.try_get("role")?;
         let scope: String = r.try_get("scope")?;
         let sealed: Option<String> = r.try_get("full_name")?;
+        let version: i64 = r.try_get("version")?;
         let full_name = sealed
-            .map(|s| self.keys.open("app_user", "full_name", &id, &s))
+            .map(|s| self.keys.open("app_user", "full_name", &id, version, &s))
             .transpose()?;
         Ok(User {
             username: r.try_get("username")?,
@@ -1076,7 +1095,7 @@ impl Store {
                 .map_err(|_| StoreError::ReferenceData("unknown scope".into()))?,
             full_name,
             disabled: r.try_get::<i64, _>("disabled")? != 0,
-            version: r.try_get("version")?,
+            version,
             created_at: r.try_get("created_at")?,
             id,
             via: None,

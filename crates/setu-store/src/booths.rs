@@ -22,6 +22,7 @@ use time::Date;
 
 use crate::audit::{append, Actor, Event};
 use crate::contacts::{normalise_phone, scope_condition, Reveal};
+use crate::rekey::{FIRST_VERSION, UNVERSIONED};
 use crate::write::Tx;
 use crate::{now_text, Result, Store, StoreError};
 
@@ -220,8 +221,8 @@ trait Synced {
     fn site(&self) -> i64;
     /// What identifies the content (hashed with a key, so it reveals nothing).
     fn content(&self) -> String;
-    /// The columns that a correction may change, sealed for row `id`.
-    fn columns(&self, store: &Store, id: &str) -> Result<Vec<(&'static str, V)>>;
+    /// The columns that a correction may change, sealed for row `id` at `version`.
+    fn columns(&self, store: &Store, id: &str, version: i64) -> Result<Vec<(&'static str, V)>>;
 }
 
 impl Synced for TallyDraft {
@@ -237,7 +238,7 @@ impl Synced for TallyDraft {
         serde_json::to_string(self).unwrap_or_default()
     }
 
-    fn columns(&self, _: &Store, _: &str) -> Result<Vec<(&'static str, V)>> {
+    fn columns(&self, _: &Store, _: &str, _: i64) -> Result<Vec<(&'static str, V)>> {
         let p = self.informed;
         Ok(vec![
             ("day", V::T(Some(iso(self.day)))),
@@ -288,13 +289,13 @@ impl Synced for ScoredScreening {
         serde_json::to_string(&self.draft).unwrap_or_default()
     }
 
-    fn columns(&self, store: &Store, id: &str) -> Result<Vec<(&'static str, V)>> {
+    fn columns(&self, store: &Store, id: &str, version: i64) -> Result<Vec<(&'static str, V)>> {
         let d = &self.draft;
         let seal = |col: &'static str, v: Option<&str>| -> Result<(&'static str, V)> {
             Ok((
                 col,
                 V::T(
-                    v.map(|v| store.keys.seal("screening", col, id, v))
+                    v.map(|v| store.keys.seal("screening", col, id, version, v))
                         .transpose()?,
                 ),
             ))
@@ -558,7 +559,7 @@ impl Store {
                 TallyDraft::KIND,
                 TallyDraft::TABLE,
                 TallyDraft::SEALED,
-                d.columns(self, &id)?,
+                d.columns(self, &id, FIRST_VERSION)?,
                 d.content(),
                 false,
                 d.site(),
@@ -567,7 +568,7 @@ impl Store {
                 ScoredScreening::KIND,
                 ScoredScreening::TABLE,
                 ScoredScreening::SEALED,
-                r.columns(self, &id)?,
+                r.columns(self, &id, FIRST_VERSION)?,
                 r.content(),
                 r.draft.given_name.is_some() || r.draft.family_name.is_some(),
                 r.site(),
@@ -636,7 +637,7 @@ async fn sync_record(
         return Ok(result(SyncOutcome::Unchanged, version, None));
     }
     if base == version {
-        if !update_synced(tx, by, p, version).await? {
+        if !update_synced(store, tx, by, p, version).await? {
             return Err(StoreError::Conflict { current: version });
         }
         return Ok(result(SyncOutcome::Updated, version + 1, None));
@@ -699,8 +700,18 @@ async fn insert_synced(tx: &mut Tx, by: &Actor, p: &Prepared<'_>) -> Result<bool
 }
 
 /// Applies a correction based on the current `version`; false if it moved on meanwhile.
-async fn update_synced(tx: &mut Tx, by: &Actor, p: &Prepared<'_>, version: i64) -> Result<bool> {
-    let mut cols = p.cols.clone();
+async fn update_synced(
+    store: &Store,
+    tx: &mut Tx,
+    by: &Actor,
+    p: &Prepared<'_>,
+    version: i64,
+) -> Result<bool> {
+    // Sealed again for the version this write makes (`p.cols` are sealed for a new row).
+    let mut cols = match &p.item.draft {
+        SyncDraft::Tally(d) => d.columns(store, &p.id, version + 1)?,
+        SyncDraft::Screening(r) => r.columns(store, &p.id, version + 1)?,
+    };
     cols.extend([
         ("version", V::I(version + 1)),
         ("content_hash", V::T(Some(p.hash.clone()))),
@@ -803,7 +814,7 @@ async fn record_conflict(
     .bind(base)
     .bind(seen)
     .bind(p.hash.clone())
-    .bind(store.keys.seal("sync_conflict", "payload", &id, &p.item.payload)?)
+    .bind(store.keys.seal("sync_conflict", "payload", &id, UNVERSIONED, &p.item.payload)?)
     .bind(by.name.clone())
     .bind(now_text())
     .execute(&mut **tx)
@@ -918,6 +929,7 @@ impl Store {
                     "sync_conflict",
                     "payload",
                     id,
+                    UNVERSIONED,
                     &r.try_get::<String, _>("payload")?,
                 )?)
             }

@@ -17,6 +17,7 @@ use time::Date;
 
 use crate::audit::{append, Actor, Event};
 use crate::contacts::{scope_condition, Reveal};
+use crate::rekey::{next_version, FIRST_VERSION, UNVERSIONED};
 use crate::{now_text, Result, Store, StoreError};
 
 /// A committee with its computed status.
@@ -346,7 +347,7 @@ impl Store {
         )
         .bind(id.clone())
         .bind(committee_id)
-        .bind(self.keys.seal("committee_member", "name", id, name.trim())?)
+        .bind(self.keys.seal("committee_member", "name", id, UNVERSIONED, name.trim())?)
         .bind(seat.as_str())
         .bind(iso(term_start))
         .bind(term_end.map(iso))
@@ -391,7 +392,10 @@ impl Store {
                     &Event::new("view-personal", "committee-member", &id).fields(&["name"]),
                 )
                 .await?;
-                Some(self.keys.open("committee_member", "name", &id, &sealed)?)
+                Some(
+                    self.keys
+                        .open("committee_member", "name", &id, UNVERSIONED, &sealed)?,
+                )
             }
         };
         Ok(Member {
@@ -429,7 +433,7 @@ impl Store {
             .bind(id.clone())
             .bind(committee_id)
             .bind(iso(d.held_on))
-            .bind(self.keys.seal("committee_meeting", "agenda", id, d.agenda.trim())?)
+            .bind(self.keys.seal("committee_meeting", "agenda", id, UNVERSIONED, d.agenda.trim())?)
             .bind(now.clone())
             .execute(&mut **tx)
             .await?;
@@ -449,8 +453,8 @@ impl Store {
             )
             .bind(did.clone())
             .bind(id.clone())
-            .bind(self.keys.seal("meeting_decision", "text", &did, text.trim())?)
-            .bind(self.keys.seal("meeting_decision", "responsible", &did, responsible.trim())?)
+            .bind(self.keys.seal("meeting_decision", "text", &did, FIRST_VERSION, text.trim())?)
+            .bind(self.keys.seal("meeting_decision", "responsible", &did, FIRST_VERSION, responsible.trim())?)
             .bind(due.map(iso))
             .bind(now.clone())
             .execute(&mut **tx)
@@ -502,7 +506,9 @@ impl Store {
         .ok_or(StoreError::NotFound)?;
         let committee_id: i64 = row.try_get("committee_id")?;
         let sealed: String = row.try_get("agenda")?;
-        let agenda = self.keys.open("committee_meeting", "agenda", id, &sealed)?;
+        let agenda = self
+            .keys
+            .open("committee_meeting", "agenda", id, UNVERSIONED, &sealed)?;
         let members = self.members(committee_id, Reveal::To(reader)).await?;
         let present: Vec<(String, i64)> =
             sqlx::query("SELECT member_id, present FROM meeting_attendance WHERE meeting_id = $1")
@@ -522,7 +528,7 @@ impl Store {
             })
             .collect();
         let rows = sqlx::query(
-            "SELECT id, text, responsible, due_on, status, status_on FROM meeting_decision WHERE meeting_id = $1 ORDER BY id",
+            "SELECT id, text, responsible, due_on, status, status_on, version FROM meeting_decision WHERE meeting_id = $1 ORDER BY id",
         )
         .bind(id.to_string())
         .fetch_all(&self.pool)
@@ -531,17 +537,20 @@ impl Store {
         for r in &rows {
             let did: String = r.try_get("id")?;
             let status: String = r.try_get("status")?;
+            let at: i64 = r.try_get("version")?;
             decisions.push(Decision {
                 text: self.keys.open(
                     "meeting_decision",
                     "text",
                     &did,
+                    at,
                     &r.try_get::<String, _>("text")?,
                 )?,
                 responsible: self.keys.open(
                     "meeting_decision",
                     "responsible",
                     &did,
+                    at,
                     &r.try_get::<String, _>("responsible")?,
                 )?,
                 due_on: r.try_get("due_on")?,
@@ -593,22 +602,33 @@ impl Store {
         status: DecisionStatus,
     ) -> Result<i64> {
         let committee_id = self.decision_committee(decision_id).await?;
-        self.write(|tx, _| Box::pin(async move {
-        sqlx::query("UPDATE meeting_decision SET status = $1, status_on = $2, version = version + 1 WHERE id = $3")
-            .bind(status.as_str())
-            .bind(now_text())
-            .bind(decision_id.to_string())
-            .execute(&mut **tx)
-            .await?;
-        append(
-            tx,
-            by,
-            &Event::new("update", "meeting-decision", decision_id)
-                .fields(&["status"])
-                .detail(status.as_str()),
-        );
-        Ok(())
-        })).await?;
+        self.write(|tx, _| {
+            Box::pin(async move {
+                if next_version(tx, &self.keys, "meeting_decision", decision_id, None)
+                    .await?
+                    .is_none()
+                {
+                    return Err(StoreError::NotFound);
+                }
+                sqlx::query(
+                    "UPDATE meeting_decision SET status = $1, status_on = $2 WHERE id = $3",
+                )
+                .bind(status.as_str())
+                .bind(now_text())
+                .bind(decision_id.to_string())
+                .execute(&mut **tx)
+                .await?;
+                append(
+                    tx,
+                    by,
+                    &Event::new("update", "meeting-decision", decision_id)
+                        .fields(&["status"])
+                        .detail(status.as_str()),
+                );
+                Ok(())
+            })
+        })
+        .await?;
         Ok(committee_id)
     }
 

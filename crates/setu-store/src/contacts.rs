@@ -10,6 +10,7 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use crate::audit::{append, Actor, Event};
+use crate::rekey::{FIRST_VERSION, UNVERSIONED};
 use crate::{now_text, time_text, Result, Store, StoreError};
 
 /// A contact person. `name` and `phone` are `None` unless they were revealed.
@@ -117,9 +118,11 @@ impl Store {
         let org = self.organisation(organisation_id).await?;
         let id = uuid::Uuid::new_v4().to_string();
         let phone = d.phone.as_deref().map(str::trim).filter(|p| !p.is_empty());
-        let sealed_name = self.keys.seal("contact", "name", &id, d.name.trim())?;
+        let sealed_name = self
+            .keys
+            .seal("contact", "name", &id, FIRST_VERSION, d.name.trim())?;
         let sealed_phone = phone
-            .map(|p| self.keys.seal("contact", "phone", &id, p))
+            .map(|p| self.keys.seal("contact", "phone", &id, FIRST_VERSION, p))
             .transpose()?;
         let index = phone.map(|p| self.keys.blind_index("contact.phone", &normalise_phone(p)));
         let now = now_text();
@@ -264,7 +267,7 @@ impl Store {
         .bind(entity.to_string())
         .bind(entity_id.to_string())
         .bind(place.to_string())
-        .bind(self.keys.seal("glass_grant", "reason", id, reason.trim())?)
+        .bind(self.keys.seal("glass_grant", "reason", id, UNVERSIONED, reason.trim())?)
         .bind(time_text(now))
         .bind(time_text(now + time::Duration::minutes(minutes)))
         .execute(&mut **tx)
@@ -312,7 +315,9 @@ impl Store {
                 let id: String = r.try_get("id")?;
                 let reason: String = r.try_get("reason")?;
                 Ok(GlassGrant {
-                    reason: self.keys.open("glass_grant", "reason", &id, &reason)?,
+                    reason: self
+                        .keys
+                        .open("glass_grant", "reason", &id, UNVERSIONED, &reason)?,
                     id,
                     username: r.try_get("username")?,
                     entity: r.try_get("entity")?,
@@ -348,9 +353,9 @@ impl Store {
             if let Reveal::To(actor) = reveal {
                 let name: String = r.try_get("name")?;
                 let phone: Option<String> = r.try_get("phone")?;
-                c.name = Some(self.keys.open("contact", "name", &c.id, &name)?);
+                c.name = Some(self.keys.open("contact", "name", &c.id, c.version, &name)?);
                 c.phone = phone
-                    .map(|p| self.keys.open("contact", "phone", &c.id, &p))
+                    .map(|p| self.keys.open("contact", "phone", &c.id, c.version, &p))
                     .transpose()?;
                 self.audit(
                     actor,
@@ -405,7 +410,12 @@ impl Opener<'_> {
     pub(crate) fn get(&self, r: &AnyRow, col: &str) -> Result<Option<String>> {
         let v: Option<String> = r.try_get(col)?;
         match v {
-            Some(v) if self.open => Ok(Some(self.store.keys.open(self.table, col, &self.id, &v)?)),
+            Some(v) if self.open => {
+                let at = crate::rekey::row_version(self.table, r)?;
+                Ok(Some(
+                    self.store.keys.open(self.table, col, &self.id, at, &v)?,
+                ))
+            }
             _ => Ok(None),
         }
     }

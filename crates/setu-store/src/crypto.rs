@@ -1,8 +1,9 @@
 //! Field encryption at the storage boundary.
 //!
 //! Identifying fields are sealed with XChaCha20-Poly1305 before they reach SQL. The
-//! associated data binds each value to its table, column and row id, so a sealed value copied
-//! into another row or column does not open. Keys live in a key file (created on first start
+//! associated data binds each value to its table, column, row id and the row's version, so a
+//! sealed value copied into another row or column does not open, nor one written back into its
+//! cell after the row changed (a correction quietly undone). Keys live in a key file (created on first start
 //! with mode 0600) or in `SETU_KEYS`, never in the database. A sealed value names the key it
 //! was sealed with, so `setu rekey` can add a key and re-seal rows while servers keep running:
 //! a server that meets a key id it does not know, or whose key file changed, reloads the file.
@@ -59,6 +60,9 @@ struct Keys {
     /// Empty in a key file from before index keys: hashes are then keyed, unprefixed, with the
     /// first key itself, until `setu rekey --index`.
     index: Vec<String>,
+    /// Whether only second-format values (bound to their row's version) open: set in new key
+    /// files, and by `setu rekey` once it re-sealed an older database.
+    second_format: bool,
     loaded_mtime: Option<SystemTime>,
 }
 
@@ -174,12 +178,15 @@ impl Keyring {
             .unwrap_or_default()
     }
 
-    /// Seals `plain` for `table`.`column` of row `row_id`.
+    /// Seals `plain` for `table`.`column` of row `row_id` at the row's `version` (0 for rows
+    /// that are never changed). A value written back into its cell after the row moved on
+    /// does not open.
     pub fn seal(
         &self,
         table: &str,
         column: &str,
         row_id: &str,
+        version: i64,
         plain: &str,
     ) -> Result<String, CryptoError> {
         self.refresh_if_changed();
@@ -190,7 +197,7 @@ impl Keyring {
             .ok_or_else(|| CryptoError::UnknownKey("current".into()))?;
         let cipher = XChaCha20Poly1305::new((&key.bytes).into());
         let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
-        let aad = aad(table, column, row_id);
+        let aad = aad(table, column, row_id, Some(version));
         let ct = cipher
             .encrypt(
                 &nonce,
@@ -202,21 +209,29 @@ impl Keyring {
             .map_err(|_| CryptoError::Tampered)?;
         let mut blob = nonce.to_vec();
         blob.extend_from_slice(&ct);
-        Ok(format!("s1.{}.{}", key.id, B64.encode(blob)))
+        Ok(format!("s2.{}.{}", key.id, B64.encode(blob)))
     }
 
-    /// Opens a value sealed for `table`.`column` of row `row_id`.
+    /// Opens a value sealed for `table`.`column` of row `row_id` at `version`. A value in the
+    /// first format (no version bound) opens only while the key file allows it (until
+    /// `setu rekey` has re-sealed everything).
     pub fn open(
         &self,
         table: &str,
         column: &str,
         row_id: &str,
+        version: i64,
         sealed: &str,
     ) -> Result<String, CryptoError> {
         let mut parts = sealed.splitn(3, '.');
-        let (Some("s1"), Some(key_id), Some(body)) = (parts.next(), parts.next(), parts.next())
+        let (Some(format), Some(key_id), Some(body)) = (parts.next(), parts.next(), parts.next())
         else {
             return Err(CryptoError::Tampered);
+        };
+        let aad = match format {
+            "s2" => aad(table, column, row_id, Some(version)),
+            "s1" if self.opens_first_format() => aad(table, column, row_id, None),
+            _ => return Err(CryptoError::Tampered),
         };
         let key = match self.key(key_id) {
             Some(k) => k,
@@ -233,7 +248,6 @@ impl Keyring {
         }
         let (nonce, ct) = blob.split_at(24);
         let cipher = XChaCha20Poly1305::new((&key.bytes).into());
-        let aad = aad(table, column, row_id);
         let plain = cipher
             .decrypt(
                 XNonce::from_slice(nonce),
@@ -246,9 +260,33 @@ impl Keyring {
         String::from_utf8(plain).map_err(|_| CryptoError::Tampered)
     }
 
-    /// Whether `sealed` was sealed with the current key.
+    /// Whether values in the first format (sealed without the row's version) still open: in a
+    /// key file from before the second format, until `setu rekey` re-sealed them all.
+    fn opens_first_format(&self) -> bool {
+        self.inner.read().map(|k| !k.second_format).unwrap_or(false)
+    }
+
+    /// Records in the key file that every value is now in the second format, so values in the
+    /// first (which an intruder could write back) no longer open. `setu rekey` calls it once
+    /// it has re-sealed everything.
+    pub fn require_second_format(&self) -> Result<(), CryptoError> {
+        self.reload()?;
+        let mut inner = self.inner.write().map_err(|_| CryptoError::Tampered)?;
+        if inner.second_format {
+            return Ok(());
+        }
+        inner.second_format = true;
+        if let Some(path) = &self.path {
+            write_file(path, &inner)?;
+            inner.loaded_mtime = std::fs::metadata(path).and_then(|m| m.modified()).ok();
+        }
+        Ok(())
+    }
+
+    /// Whether `sealed` is in the second format and sealed with the current key.
     pub fn is_current(&self, sealed: &str) -> bool {
-        sealed.split('.').nth(1) == Some(self.current_id().as_str())
+        sealed.strip_prefix("s2.").and_then(|r| r.split('.').next())
+            == Some(self.current_id().as_str())
     }
 
     /// A keyed hash of `value` for exact look-ups (normalised by the caller), tied to the
@@ -449,8 +487,13 @@ fn unreachable_mac() -> Hmac<Sha256> {
     std::process::abort()
 }
 
-fn aad(table: &str, column: &str, row_id: &str) -> String {
-    format!("setu/{table}/{column}/{row_id}")
+/// The associated data of a cell: its table, column and row, and (second format) the row's
+/// version.
+fn aad(table: &str, column: &str, row_id: &str, version: Option<i64>) -> String {
+    match version {
+        Some(v) => format!("setu/{table}/{column}/{row_id}/v{v}"),
+        None => format!("setu/{table}/{column}/{row_id}"),
+    }
 }
 
 impl Keys {
@@ -460,6 +503,7 @@ impl Keys {
             keys: vec![new_key("k1")],
             current: 0,
             index: vec!["k1".into()],
+            second_format: true,
             loaded_mtime: None,
         }
     }
@@ -474,11 +518,13 @@ fn new_key(id: &str) -> Key {
 }
 
 /// Key-file format: `key ID BASE64` lines, one `current ID` line, `index ID` lines (the keys
-/// blind indexes were derived from, oldest first); `#` comments.
+/// blind indexes were derived from, oldest first), `format 2` (only values bound to their
+/// row's version open); `#` comments.
 fn parse(text: &str) -> Result<Keys, String> {
     let mut keys = Vec::new();
     let mut current = None;
     let mut index = Vec::new();
+    let mut second_format = false;
     for (n, line) in text.split(['\n', ';']).enumerate() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
@@ -500,9 +546,10 @@ fn parse(text: &str) -> Result<Keys, String> {
             }
             ["current", id] => current = Some((*id).to_string()),
             ["index", id] => index.push((*id).to_string()),
+            ["format", "2"] => second_format = true,
             _ => {
                 return Err(format!(
-                    "line {}: expected `key ID BASE64`, `current ID` or `index ID`",
+                    "line {}: expected `key ID BASE64`, `current ID`, `index ID` or `format 2`",
                     n + 1
                 ))
             }
@@ -520,6 +567,7 @@ fn parse(text: &str) -> Result<Keys, String> {
         keys,
         current,
         index,
+        second_format,
         loaded_mtime: None,
     })
 }
@@ -563,6 +611,9 @@ fn write_file(path: &Path, keys: &Keys) -> Result<(), CryptoError> {
     for id in &keys.index {
         text.push_str(&format!("index {id}\n"));
     }
+    if keys.second_format {
+        text.push_str("format 2\n");
+    }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(fail)?;
     }
@@ -591,6 +642,70 @@ fn write_file(path: &Path, keys: &Keys) -> Result<(), CryptoError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_value_written_back_after_its_row_changed_does_not_open() {
+        let k = Keyring::ephemeral();
+        let first = k
+            .seal("screening", "given_name", "row-1", 1, "Sita")
+            .unwrap();
+        let corrected = k
+            .seal("screening", "given_name", "row-1", 2, "Gita")
+            .unwrap();
+        assert_eq!(
+            k.open("screening", "given_name", "row-1", 2, &corrected)
+                .unwrap(),
+            "Gita"
+        );
+        // The first version put back into the cell of the row at version 2.
+        assert!(matches!(
+            k.open("screening", "given_name", "row-1", 2, &first),
+            Err(CryptoError::Tampered)
+        ));
+        // A value in the first format (no version) opens only under a key file that still
+        // allows it, and a new key file does not.
+        let first_format = {
+            let inner = k.inner.read().unwrap();
+            let key = &inner.keys[0];
+            let cipher = XChaCha20Poly1305::new((&key.bytes).into());
+            let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
+            let aad = aad("screening", "given_name", "row-1", None);
+            let ct = cipher
+                .encrypt(
+                    &nonce,
+                    Payload {
+                        msg: b"Sita",
+                        aad: aad.as_bytes(),
+                    },
+                )
+                .unwrap();
+            let mut blob = nonce.to_vec();
+            blob.extend_from_slice(&ct);
+            format!("s1.{}.{}", key.id, B64.encode(blob))
+        };
+        assert!(k
+            .open("screening", "given_name", "row-1", 2, &first_format)
+            .is_err());
+        let text = {
+            let inner = k.inner.read().unwrap();
+            format!(
+                "key k1 {}\ncurrent k1\nindex k1",
+                B64.encode(inner.keys[0].bytes)
+            )
+        };
+        let older = Keyring::from_text(&text).unwrap();
+        assert_eq!(
+            older
+                .open("screening", "given_name", "row-1", 7, &first_format)
+                .unwrap(),
+            "Sita"
+        );
+        assert!(!older.is_current(&first_format), "setu rekey re-seals it");
+        older.require_second_format().unwrap();
+        assert!(older
+            .open("screening", "given_name", "row-1", 7, &first_format)
+            .is_err());
+    }
 
     #[test]
     fn blind_indexes_use_a_derived_key_that_rotates_on_its_own() {
@@ -638,26 +753,29 @@ mod tests {
     #[test]
     fn sealed_values_open_only_where_they_were_sealed() {
         let k = Keyring::ephemeral();
-        let s = k.seal("contact", "name", "row-1", "Sita Tamang").unwrap();
+        let s = k
+            .seal("contact", "name", "row-1", 1, "Sita Tamang")
+            .unwrap();
         assert!(!s.contains("Sita"));
         assert_eq!(
-            k.open("contact", "name", "row-1", &s).unwrap(),
+            k.open("contact", "name", "row-1", 1, &s).unwrap(),
             "Sita Tamang"
         );
         assert!(matches!(
-            k.open("contact", "name", "row-2", &s),
+            k.open("contact", "name", "row-2", 1, &s),
             Err(CryptoError::Tampered)
         ));
         assert!(matches!(
-            k.open("contact", "phone", "row-1", &s),
+            k.open("contact", "phone", "row-1", 1, &s),
             Err(CryptoError::Tampered)
         ));
         let mut bad = s.clone();
         bad.pop();
-        assert!(k.open("contact", "name", "row-1", &bad).is_err());
+        assert!(k.open("contact", "name", "row-1", 1, &bad).is_err());
         assert_ne!(
             s,
-            k.seal("contact", "name", "row-1", "Sita Tamang").unwrap(),
+            k.seal("contact", "name", "row-1", 1, "Sita Tamang")
+                .unwrap(),
             "fresh nonce each time"
         );
     }
@@ -674,17 +792,17 @@ mod tests {
             let mode = std::fs::metadata(&path).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
         }
-        let old = k.seal("t", "c", "1", "secret").unwrap();
+        let old = k.seal("t", "c", "1", 1, "secret").unwrap();
         let index = k.blind_index("phone", "9800000000");
         // Another process rotates; this one notices.
         let other = Keyring::load_or_create(&path).unwrap();
         assert_eq!(other.rotate().unwrap(), "k2");
         std::thread::sleep(std::time::Duration::from_millis(20));
-        let new = k.seal("t", "c", "1", "secret").unwrap();
-        assert!(new.starts_with("s1.k2."), "{new}");
+        let new = k.seal("t", "c", "1", 1, "secret").unwrap();
+        assert!(new.starts_with("s2.k2."), "{new}");
         assert!(k.is_current(&new) && !k.is_current(&old));
-        assert_eq!(k.open("t", "c", "1", &old).unwrap(), "secret");
-        assert_eq!(other.open("t", "c", "1", &new).unwrap(), "secret");
+        assert_eq!(k.open("t", "c", "1", 1, &old).unwrap(), "secret");
+        assert_eq!(other.open("t", "c", "1", 1, &new).unwrap(), "secret");
         assert_eq!(
             k.blind_index("phone", "9800000000"),
             index,
@@ -698,8 +816,8 @@ mod tests {
     fn keys_from_the_environment() {
         let k = Keyring::from_text("key a AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA; current a")
             .unwrap();
-        let s = k.seal("t", "c", "1", "x").unwrap();
-        assert_eq!(k.open("t", "c", "1", &s).unwrap(), "x");
+        let s = k.seal("t", "c", "1", 1, "x").unwrap();
+        assert_eq!(k.open("t", "c", "1", 1, &s).unwrap(), "x");
         assert!(Keyring::from_text("key a short; current a").is_err());
         assert!(Keyring::from_text("current zz").is_err());
     }

@@ -12,6 +12,7 @@ use time::Date;
 
 use crate::audit::{append, Actor, Event};
 use crate::contacts::scope_condition;
+use crate::rekey::UNVERSIONED;
 use crate::{now_text, Result, Store, StoreError};
 
 /// A service offered by an organisation in a place.
@@ -173,7 +174,7 @@ impl Store {
         .bind(kind.as_str())
         .bind(place.to_string())
         .bind(iso(happened_on))
-        .bind(self.keys.seal("forum_entry", "text", id, text.trim())?)
+        .bind(self.keys.seal("forum_entry", "text", id, UNVERSIONED, text.trim())?)
         .bind(orgs.join(","))
         .bind(now_text())
         .execute(&mut **tx)
@@ -210,6 +211,7 @@ impl Store {
                         "forum_entry",
                         "text",
                         &id,
+                        UNVERSIONED,
                         &r.try_get::<String, _>("text")?,
                     )?,
                     kind: ForumEntryKind::parse(&kind).unwrap_or(ForumEntryKind::Meeting),
@@ -256,7 +258,7 @@ impl Store {
         .bind(id.clone())
         .bind(place.to_string())
         .bind(title.trim().to_string())
-        .bind(self.keys.seal("shared_alert", "body", id, body.trim())?)
+        .bind(self.keys.seal("shared_alert", "body", id, UNVERSIONED, body.trim())?)
         .bind(by.name.clone())
         .bind(iso(today))
         .bind(iso(expires_on))
@@ -300,6 +302,7 @@ impl Store {
                         "shared_alert",
                         "body",
                         &id,
+                        UNVERSIONED,
                         &r.try_get::<String, _>("body")?,
                     )?,
                     place: r.try_get("place_code")?,

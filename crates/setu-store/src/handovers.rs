@@ -15,6 +15,7 @@ use time::OffsetDateTime;
 
 use crate::audit::{append, Actor, Event};
 use crate::contacts::{scope_condition, Reveal};
+use crate::rekey::{next_version, FIRST_VERSION, UNVERSIONED};
 use crate::{now_text, time_text, Result, Store, StoreError};
 
 /// The SQL condition for a two-sided record: inside `scope` by place, site or sending
@@ -202,7 +203,7 @@ impl Store {
         let id = uuid::Uuid::new_v4().to_string();
         let seal = |col: &str, v: &Option<String>| {
             v.as_deref()
-                .map(|v| self.keys.seal("handover", col, &id, v))
+                .map(|v| self.keys.seal("handover", col, &id, UNVERSIONED, v))
                 .transpose()
         };
         let id = &id;
@@ -394,7 +395,7 @@ impl Store {
 }
 
 const REFERRAL_COLUMNS: &str = "id, source, place_code, site_id, from_org_id, to_org_id, category, urgency, description, \
-    status, sent_at, acknowledged_at, action_at, closed_at, close_reason, ack_due_at, act_due_at, created_by";
+    status, sent_at, acknowledged_at, action_at, closed_at, close_reason, ack_due_at, act_due_at, created_by, version";
 
 impl Store {
     /// Sends a referral to a police unit, at `now`.
@@ -428,7 +429,7 @@ impl Store {
         .bind(d.to_org)
         .bind(d.category.as_str())
         .bind(d.urgency.as_str())
-        .bind(self.keys.seal("police_referral", "description", id, &d.description)?)
+        .bind(self.keys.seal("police_referral", "description", id, FIRST_VERSION, &d.description)?)
         .bind(time_text(now))
         .bind(time_text(now + d.urgency.acknowledge_within()))
         .bind(time_text(now + d.urgency.act_within()))
@@ -473,11 +474,14 @@ impl Store {
         };
         let r = &r;
         self.write(|tx, _| Box::pin(async move {
+        let Some(version) = next_version(tx, &self.keys, "police_referral", id, None).await? else {
+            return Err(StoreError::NotFound);
+        };
         let sealed = reason
-            .map(|r| self.keys.seal("police_referral", "close_reason", id, r))
+            .map(|r| self.keys.seal("police_referral", "close_reason", id, version, r))
             .transpose()?;
         let done = sqlx::query(&format!(
-            "UPDATE police_referral SET status = $1, {column} = $2, close_reason = COALESCE($3, close_reason), version = version + 1 \
+            "UPDATE police_referral SET status = $1, {column} = $2, close_reason = COALESCE($3, close_reason) \
              WHERE id = $4 AND status = $5"
         ))
         .bind(next.as_str())

@@ -229,6 +229,7 @@ impl Store {
                     let found_on = self.found_on(p, &report.reported_on).await?;
                     let moved = move_report(
                         tx,
+                        &self.keys,
                         &p.left_id,
                         report.version,
                         ReportStatus::Found,

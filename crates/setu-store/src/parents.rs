@@ -11,6 +11,7 @@ use time::Date;
 
 use crate::audit::{append, Actor, Event};
 use crate::contacts::{scope_condition, Reveal};
+use crate::rekey::UNVERSIONED;
 use crate::{now_text, Result, Store, StoreError};
 
 /// A parents' group with its indicators.
@@ -173,7 +174,7 @@ impl Store {
         sqlx::query("INSERT INTO group_member (id, group_id, name, sex, joined_on, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(id.clone())
             .bind(group_id)
-            .bind(self.keys.seal("group_member", "name", id, name.trim())?)
+            .bind(self.keys.seal("group_member", "name", id, UNVERSIONED, name.trim())?)
             .bind(sex.as_str())
             .bind(iso(joined_on))
             .bind(now_text())
@@ -218,6 +219,7 @@ impl Store {
                         "group_member",
                         "name",
                         &id,
+                        UNVERSIONED,
                         &r.try_get::<String, _>("name")?,
                     )?)
                 }
@@ -267,7 +269,7 @@ impl Store {
         .bind(d.topic.trim().to_string())
         .bind(d.material.as_str())
         .bind(d.episode)
-        .bind(self.keys.seal("sbcc_session", "facilitator", id, d.facilitator.trim())?)
+        .bind(self.keys.seal("sbcc_session", "facilitator", id, UNVERSIONED, d.facilitator.trim())?)
         .bind(now_text())
         .execute(&mut **tx)
         .await?;

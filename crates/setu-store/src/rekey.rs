@@ -6,33 +6,135 @@
 use sqlx::Row;
 
 use crate::booths::SCREENING_SEALED;
+use crate::crypto::Keyring;
 use crate::tracing::{ENCOUNTER_SEALED, REPORT_SEALED};
+use crate::write::Tx;
 use crate::{Result, Store, StoreError};
 
-/// Every sealed column (table, id column, columns), for re-keying.
-pub(crate) const SEALED: &[(&str, &str, &[&str])] = &[
-    ("app_user", "id", &["full_name"]),
-    ("contact", "id", &["name", "phone"]),
-    ("glass_grant", "id", &["reason"]),
-    ("committee_member", "id", &["name"]),
-    ("committee_meeting", "id", &["agenda"]),
-    ("meeting_decision", "id", &["text", "responsible"]),
-    ("group_member", "id", &["name"]),
-    ("sbcc_session", "id", &["facilitator"]),
-    ("youth_ambassador", "id", &["name"]),
-    ("forum_entry", "id", &["text"]),
-    ("shared_alert", "id", &["body"]),
-    ("screening", "id", SCREENING_SEALED),
-    ("sync_conflict", "id", &["payload"]),
-    (
+/// The version values of rows that are never changed are sealed at.
+pub(crate) const UNVERSIONED: i64 = 0;
+/// The version of a new row of a table whose rows change.
+pub(crate) const FIRST_VERSION: i64 = 1;
+
+/// A table with sealed columns.
+pub(crate) struct SealedTable {
+    /// The table (its rows are keyed by `id`).
+    pub table: &'static str,
+    /// Its sealed columns.
+    pub columns: &'static [&'static str],
+    /// Whether its rows carry a `version`, which each sealed value is bound to; rows of the
+    /// other tables are never changed (their values are sealed at version 0).
+    pub versioned: bool,
+}
+
+const fn t(table: &'static str, columns: &'static [&'static str], versioned: bool) -> SealedTable {
+    SealedTable {
+        table,
+        columns,
+        versioned,
+    }
+}
+
+/// Every sealed column, for re-keying and for re-sealing a row at its next version.
+pub(crate) const SEALED: &[SealedTable] = &[
+    t("app_user", &["full_name", "totp_secret"], true),
+    t("contact", &["name", "phone"], true),
+    t("glass_grant", &["reason"], false),
+    t("committee_member", &["name"], false),
+    t("committee_meeting", &["agenda"], false),
+    t("meeting_decision", &["text", "responsible"], true),
+    t("group_member", &["name"], false),
+    t("sbcc_session", &["facilitator"], false),
+    t("youth_ambassador", &["name"], false),
+    t("forum_entry", &["text"], false),
+    t("shared_alert", &["body"], false),
+    t("screening", SCREENING_SEALED, true),
+    t("sync_conflict", &["payload"], false),
+    t(
         "handover",
-        "id",
         &["from_officer", "to_officer", "documents"],
+        false,
     ),
-    ("police_referral", "id", &["description", "close_reason"]),
-    ("missing_report", "id", REPORT_SEALED),
-    ("tracing_encounter", "id", ENCOUNTER_SEALED),
+    t("police_referral", &["description", "close_reason"], true),
+    t("missing_report", REPORT_SEALED, true),
+    t("tracing_encounter", ENCOUNTER_SEALED, true),
 ];
+
+/// The sealed-table entry of `table`.
+fn sealed_table(table: &str) -> Result<&'static SealedTable> {
+    SEALED
+        .iter()
+        .find(|t| t.table == table)
+        .ok_or_else(|| StoreError::ReferenceData(format!("{table} has no sealed columns")))
+}
+
+/// The version row `r` of `table` binds its sealed values to (0 for tables whose rows never
+/// change). The row must carry its `version` column where the table has one.
+pub(crate) fn row_version(table: &str, r: &sqlx::any::AnyRow) -> Result<i64> {
+    if sealed_table(table)?.versioned {
+        Ok(r.try_get("version")?)
+    } else {
+        Ok(UNVERSIONED)
+    }
+}
+
+/// Moves row `id` of `table` to its next version inside the write `tx`, re-sealing its sealed
+/// values for it: every change of a row with sealed columns goes through here, so that a value
+/// written back from an earlier version does not open. With `expected`, only if the row is
+/// still at that version. Returns the new version, or `None` if the row is gone or moved on.
+pub(crate) async fn next_version(
+    tx: &mut Tx,
+    keys: &Keyring,
+    table: &str,
+    id: &str,
+    expected: Option<i64>,
+) -> Result<Option<i64>> {
+    let spec = sealed_table(table)?;
+    let cols = spec.columns.join(", ");
+    let Some(row) = sqlx::query(&format!(
+        "SELECT version, {cols} FROM {table} WHERE id = $1"
+    ))
+    .bind(id.to_string())
+    .fetch_optional(&mut **tx)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let version: i64 = row.try_get("version")?;
+    if expected.is_some_and(|e| e != version) {
+        return Ok(None);
+    }
+    let mut sets = vec!["version = $1".to_string()];
+    let mut values: Vec<Option<String>> = Vec::with_capacity(spec.columns.len());
+    for (i, col) in spec.columns.iter().enumerate() {
+        let sealed: Option<String> = row.try_get(*col)?;
+        values.push(match sealed {
+            Some(v) => {
+                let plain = keys.open(table, col, id, version, &v)?;
+                Some(keys.seal(table, col, id, version + 1, &plain)?)
+            }
+            None => None,
+        });
+        sets.push(format!("{col} = ${}", i + 2));
+    }
+    let n = values.len();
+    let sql = format!(
+        "UPDATE {table} SET {} WHERE id = ${} AND version = ${}",
+        sets.join(", "),
+        n + 2,
+        n + 3
+    );
+    let mut q = sqlx::query(&sql).bind(version + 1);
+    for v in values {
+        q = q.bind(v);
+    }
+    let done = q
+        .bind(id.to_string())
+        .bind(version)
+        .execute(&mut **tx)
+        .await?;
+    Ok((done.rows_affected() == 1).then_some(version + 1))
+}
 
 impl Store {
     /// Re-seals every sealed value that is not under the current key; returns how many
@@ -41,14 +143,20 @@ impl Store {
     pub async fn reseal_all(&self) -> Result<usize> {
         let current = self.keys.current_id();
         let mut changed = 0;
-        for (table, id_col, columns) in SEALED {
-            for col in *columns {
+        for spec in SEALED {
+            let table = spec.table;
+            let version = if spec.versioned {
+                "version".to_string()
+            } else {
+                UNVERSIONED.to_string()
+            };
+            for col in spec.columns {
                 loop {
                     let rows = sqlx::query(&format!(
-                        "SELECT {id_col} AS id, {col} AS v FROM {table} \
+                        "SELECT id, {version} AS version, {col} AS v FROM {table} \
                          WHERE {col} IS NOT NULL AND {col} NOT LIKE $1 LIMIT 500"
                     ))
-                    .bind(format!("s1.{current}.%"))
+                    .bind(format!("s2.{current}.%"))
                     .fetch_all(&self.pool)
                     .await?;
                     if rows.is_empty() {
@@ -59,17 +167,21 @@ impl Store {
                     let mut swaps = Vec::with_capacity(rows.len());
                     for r in &rows {
                         let id: String = r.try_get("id")?;
+                        let at: i64 = r.try_get("version")?;
                         let old: String = r.try_get("v")?;
-                        let plain = self.keys.open(table, col, &id, &old)?;
-                        let new = self.keys.seal(table, col, &id, &plain)?;
+                        let plain = self.keys.open(table, col, &id, at, &old)?;
+                        let new = self.keys.seal(table, col, &id, at, &plain)?;
                         swaps.push((id, old, new));
                     }
-                    let sql =
-                        format!("UPDATE {table} SET {col} = $1 WHERE {id_col} = $2 AND {col} = $3");
+                    let sql = format!("UPDATE {table} SET {col} = $1 WHERE id = $2 AND {col} = $3");
                     changed += self.swap_each(&sql, &swaps).await?;
                 }
             }
         }
+        self.check_keys().await?;
+        // Every value is now bound to its row's version: values in the first format (which
+        // an intruder could write back) no longer open.
+        self.keys.require_second_format()?;
         Ok(changed)
     }
 
@@ -79,40 +191,46 @@ impl Store {
     /// instead of writing data that the others cannot read.
     pub(crate) async fn check_keys(&self) -> Result<()> {
         const MARKER: &str = "setu key check";
+        let (table, column, row) = ("reference_data", "checksum", "key-check");
         let stored: Option<String> =
             sqlx::query_scalar("SELECT checksum FROM reference_data WHERE name = 'key-check'")
                 .fetch_optional(&self.pool)
                 .await?;
-        match stored {
-            Some(sealed) => match self
-                .keys
-                .open("reference_data", "checksum", "key-check", &sealed)
-            {
-                Ok(text) if text == MARKER => Ok(()),
-                _ => Err(StoreError::Crypto(crate::crypto::CryptoError::WrongKeys)),
+        let (sql, old) = match stored {
+            Some(sealed) => match self.keys.open(table, column, row, UNVERSIONED, &sealed) {
+                Ok(text) if text == MARKER && self.keys.is_current(&sealed) => return Ok(()),
+                // The right keys, and the marker is older than the current key (or format):
+                // seal it again, as `setu rekey` does every value.
+                Ok(text) if text == MARKER => (
+                    "UPDATE reference_data SET checksum = $1 WHERE name = 'key-check' AND checksum = $2",
+                    Some(sealed),
+                ),
+                _ => return Err(StoreError::Crypto(crate::crypto::CryptoError::WrongKeys)),
             },
-            None => {
-                let sealed = self
-                    .keys
-                    .seal("reference_data", "checksum", "key-check", MARKER)?;
-                let sealed = &sealed;
-                self.write(|tx, _| {
-                    Box::pin(async move {
-                        sqlx::query(
-                            "INSERT INTO reference_data (name, checksum) VALUES ('key-check', $1) \
-                             ON CONFLICT (name) DO NOTHING",
-                        )
-                        .bind(sealed.clone())
-                        .execute(&mut **tx)
-                        .await?;
-                        Ok(())
-                    })
-                })
-                .await?;
-                // Another server may have won the insert: check against what is stored.
-                Box::pin(self.check_keys()).await
-            }
+            None => (
+                "INSERT INTO reference_data (name, checksum) VALUES ('key-check', $1) \
+                 ON CONFLICT (name) DO NOTHING",
+                None,
+            ),
+        };
+        let fresh = self.keys.seal(table, column, row, UNVERSIONED, MARKER)?;
+        let (fresh, old_ref) = (&fresh, &old);
+        self.write(|tx, _| {
+            Box::pin(async move {
+                let mut q = sqlx::query(sql).bind(fresh.clone());
+                if let Some(old) = old_ref {
+                    q = q.bind(old.clone());
+                }
+                q.execute(&mut **tx).await?;
+                Ok(())
+            })
+        })
+        .await?;
+        if old.is_none() {
+            // Another server may have won the insert: check against what is stored.
+            return Box::pin(self.check_keys()).await;
         }
+        Ok(())
     }
 
     /// Recomputes every stored keyed hash with the index key in use (after
@@ -170,7 +288,7 @@ impl Store {
         let mut changed = 0;
         loop {
             let rows = sqlx::query(&format!(
-                "SELECT id, phone FROM {table} WHERE phone IS NOT NULL \
+                "SELECT id, version, phone FROM {table} WHERE phone IS NOT NULL \
                  AND (phone_index IS NULL OR phone_index NOT LIKE $1) LIMIT 500"
             ))
             .bind(format!("{current}.%"))
@@ -183,7 +301,9 @@ impl Store {
             for r in &rows {
                 let id: String = r.try_get("id")?;
                 let sealed: String = r.try_get("phone")?;
-                let phone = self.keys.open(table, "phone", &id, &sealed)?;
+                let phone = self
+                    .keys
+                    .open(table, "phone", &id, r.try_get("version")?, &sealed)?;
                 let index = self
                     .keys
                     .blind_index(purpose, &crate::contacts::normalise_phone(&phone));

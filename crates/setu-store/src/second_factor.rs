@@ -11,6 +11,7 @@ use sqlx::Row;
 
 use crate::audit::{append, Event};
 use crate::auth::{hash_secret, verify_password, User};
+use crate::rekey::next_version;
 use crate::{now_text, Result, Store, StoreError};
 
 /// Seconds per code.
@@ -117,12 +118,16 @@ impl Store {
             &mut raw,
         );
         let secret = BASE32_NOPAD.encode(&raw);
-        let sealed = self
-            .keys
-            .seal("app_user", "totp_secret", &user.id, &secret)?;
-        let (id, sealed) = (&user.id, &sealed);
+        let (id, secret_ref) = (&user.id, &secret);
         self.write(|tx, _| {
             Box::pin(async move {
+                // A new version, so that an earlier secret written back does not open.
+                let version = next_version(tx, &self.keys, "app_user", id, None)
+                    .await?
+                    .ok_or(StoreError::NotFound)?;
+                let sealed = self
+                    .keys
+                    .seal("app_user", "totp_secret", id, version, secret_ref)?;
                 sqlx::query(
                     "UPDATE app_user SET totp_secret = $1, totp_enabled_at = NULL WHERE id = $2",
                 )
@@ -227,20 +232,23 @@ impl Store {
 
     /// The user's secret, opened (in force or being set up).
     async fn totp_secret(&self, user_id: &str) -> Result<Option<Vec<u8>>> {
-        let row = sqlx::query("SELECT totp_secret FROM app_user WHERE id = $1")
+        let Some(row) = sqlx::query("SELECT totp_secret, version FROM app_user WHERE id = $1")
             .bind(user_id.to_string())
             .fetch_optional(&self.pool)
-            .await?;
-        let Some(sealed) = row
-            .map(|r| r.try_get::<Option<String>, _>("totp_secret"))
-            .transpose()?
-            .flatten()
+            .await?
         else {
             return Ok(None);
         };
-        let text = self
-            .keys
-            .open("app_user", "totp_secret", user_id, &sealed)?;
+        let Some(sealed) = row.try_get::<Option<String>, _>("totp_secret")? else {
+            return Ok(None);
+        };
+        let text = self.keys.open(
+            "app_user",
+            "totp_secret",
+            user_id,
+            row.try_get("version")?,
+            &sealed,
+        )?;
         Ok(BASE32_NOPAD.decode(text.as_bytes()).ok())
     }
 }

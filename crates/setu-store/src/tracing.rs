@@ -22,7 +22,9 @@ use time::Date;
 
 use crate::audit::{append, Actor, Event};
 use crate::contacts::{scope_condition, Reveal};
+use crate::crypto::Keyring;
 use crate::jobs;
+use crate::rekey::{next_version, FIRST_VERSION};
 use crate::write::Tx;
 use crate::{now_text, Result, Store, StoreError};
 
@@ -264,7 +266,7 @@ impl Store {
         let id = uuid::Uuid::new_v4().to_string();
         let seal = |col: &str, v: &Option<String>| -> Result<Option<String>> {
             v.as_ref()
-                .map(|v| self.keys.seal("missing_report", col, &id, v))
+                .map(|v| self.keys.seal("missing_report", col, &id, FIRST_VERSION, v))
                 .transpose()
                 .map_err(StoreError::from)
         };
@@ -480,7 +482,7 @@ impl Store {
         let current = &current;
         self.write(|tx, _| {
             Box::pin(async move {
-                if !move_report(tx, id, version, next, on, by).await? {
+                if !move_report(tx, &self.keys, id, version, next, on, by).await? {
                     return Err(StoreError::Conflict {
                         current: current.version,
                     });
@@ -528,7 +530,10 @@ impl Store {
         let id = uuid::Uuid::new_v4().to_string();
         let seal = |col: &str, v: &Option<String>| -> Result<Option<String>> {
             v.as_ref()
-                .map(|v| self.keys.seal("tracing_encounter", col, &id, v))
+                .map(|v| {
+                    self.keys
+                        .seal("tracing_encounter", col, &id, FIRST_VERSION, v)
+                })
                 .transpose()
                 .map_err(StoreError::from)
         };
@@ -668,14 +673,14 @@ impl Store {
             RecordKind::Report => (
                 "missing_report",
                 "SELECT id, place_code, place_code AS home_code, reported_on AS on_day, given_name, middle_name, \
-                 family_name, sex, birth_year, age, father_name, mother_name, phone, created_by, status AS flag \
+                 family_name, sex, birth_year, age, father_name, mother_name, phone, created_by, status AS flag, version \
                  FROM missing_report WHERE consent_tracing = 1",
             ),
             RecordKind::Encounter => (
                 "tracing_encounter",
                 "SELECT id, place_code, home_code, met_on AS on_day, given_name, middle_name, family_name, sex, \
                  CAST(NULL AS BIGINT) AS birth_year, age, father_name, mother_name, phone, created_by, \
-                 source AS flag FROM tracing_encounter WHERE 1 = 1",
+                 source AS flag, version FROM tracing_encounter WHERE 1 = 1",
             ),
             // Only screenings with names (consent to record) whose subject agreed to sharing
             // take part in matching; a report only with the reporter's consent to tracing.
@@ -683,7 +688,7 @@ impl Store {
                 "screening",
                 "SELECT id, place_code, home_code, day AS on_day, given_name, CAST(NULL AS TEXT) AS middle_name, \
                  family_name, sex, birth_date, age, CAST(NULL AS TEXT) AS father_name, \
-                 CAST(NULL AS TEXT) AS mother_name, phone, created_by, consent_share AS flag FROM screening \
+                 CAST(NULL AS TEXT) AS mother_name, phone, created_by, consent_share AS flag, version FROM screening \
                  WHERE (given_name IS NOT NULL OR family_name IS NOT NULL) AND consent_share = 1",
             ),
         };
@@ -717,11 +722,12 @@ impl Store {
     /// One row of [`Store::link_rows`], opened.
     async fn link_row(&self, kind: RecordKind, table: &str, r: &AnyRow) -> Result<LinkRow> {
         let id: String = r.try_get("id")?;
+        let at = crate::rekey::row_version(table, r)?;
         let open = |col: &str| -> Result<Option<String>> {
             let v: Option<String> = r.try_get(col)?;
             v.map(|v| {
                 self.keys
-                    .open(table, col, &id, &v)
+                    .open(table, col, &id, at, &v)
                     .map_err(StoreError::from)
             })
             .transpose()
@@ -845,22 +851,25 @@ fn link_record_at(
 /// the move is allowed ([`ReportStatus::can_move_to`]).
 pub(crate) async fn move_report(
     tx: &mut Tx,
+    keys: &Keyring,
     id: &str,
     version: i64,
     next: ReportStatus,
     on: Date,
     by: &Actor,
 ) -> Result<bool> {
-    let done = sqlx::query(
-        "UPDATE missing_report SET status = $1, status_on = $2, version = version + 1 \
-         WHERE id = $3 AND version = CAST($4 AS BIGINT)",
-    )
-    .bind(next.as_str())
-    .bind(iso(on))
-    .bind(id.to_string())
-    .bind(version.to_string())
-    .execute(&mut **tx)
-    .await?;
+    if next_version(tx, keys, "missing_report", id, Some(version))
+        .await?
+        .is_none()
+    {
+        return Ok(false);
+    }
+    let done = sqlx::query("UPDATE missing_report SET status = $1, status_on = $2 WHERE id = $3")
+        .bind(next.as_str())
+        .bind(iso(on))
+        .bind(id.to_string())
+        .execute(&mut **tx)
+        .await?;
     if done.rows_affected() == 0 {
         return Ok(false);
     }

@@ -11,6 +11,7 @@ use time::Date;
 
 use crate::audit::{append, Actor, Event};
 use crate::contacts::{scope_condition, Reveal};
+use crate::rekey::UNVERSIONED;
 use crate::{now_text, Result, Store, StoreError};
 
 /// An ambassador; `name` only when revealed.
@@ -112,7 +113,7 @@ impl Store {
         )
         .bind(id.clone())
         .bind(d.ward.to_string())
-        .bind(self.keys.seal("youth_ambassador", "name", id, d.name.trim())?)
+        .bind(self.keys.seal("youth_ambassador", "name", id, UNVERSIONED, d.name.trim())?)
         .bind(d.sex.as_str())
         .bind(iso(d.joined_on))
         .bind(d.trainings.max(0))
@@ -400,6 +401,7 @@ impl Store {
                     "youth_ambassador",
                     "name",
                     &id,
+                    UNVERSIONED,
                     &r.try_get::<String, _>("name")?,
                 )?)
             }

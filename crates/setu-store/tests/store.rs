@@ -35,7 +35,7 @@ async fn geography_counts_match_nepal() {
 async fn migrating_twice_changes_nothing() {
     each_engine(|s| async move {
         s.migrate().await.unwrap();
-        assert_eq!(s.schema_version().await.unwrap(), 18);
+        assert_eq!(s.schema_version().await.unwrap(), 19);
         assert_eq!(s.place_counts().await.unwrap().wards, 6743);
     })
     .await;
@@ -907,6 +907,36 @@ async fn an_insider_who_rewrites_or_cuts_the_audit_trail_is_found() {
 }
 
 /// Runs raw SQL through a second connection (what an intruder with database access could do).
+/// An NGO and its border booth at Nepalgunj (ward 6): (organisation id, site id).
+async fn ngo_booth(s: &Store, name: &str) -> (i64, i64) {
+    let sys = Actor::system("test");
+    let ngo = s
+        .create_organisation(
+            &sys,
+            &form(&format!("{name} NGO"), "ngo", "51106")
+                .to_org()
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let booth = s
+        .create_site(
+            &sys,
+            &DirectoryForm {
+                name_en: name.into(),
+                kind: "border-booth".into(),
+                place: "51106".into(),
+                organisation: ngo.to_string(),
+                ..Default::default()
+            }
+            .to_site()
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    (ngo, booth)
+}
+
 async fn sqlx_exec(s: &Store, sql: &str) -> Result<(), String> {
     s.raw_execute_for_tests(sql)
         .await
@@ -1913,25 +1943,7 @@ async fn handovers_are_acknowledged_once_and_referrals_are_timed() {
             .create_organisation(&sys, &org("police-unit").to_org().unwrap())
             .await
             .unwrap();
-        let ngo = s
-            .create_organisation(&sys, &org("ngo").to_org().unwrap())
-            .await
-            .unwrap();
-        let booth = s
-            .create_site(
-                &sys,
-                &DirectoryForm {
-                    name_en: "Booth".into(),
-                    kind: "border-booth".into(),
-                    place: "51106".into(),
-                    organisation: ngo.to_string(),
-                    ..Default::default()
-                }
-                .to_site()
-                .unwrap(),
-            )
-            .await
-            .unwrap();
+        let (_, booth) = ngo_booth(&s, "Booth").await;
         let catalogue = s.risk_catalogue().await.unwrap();
         let now = OffsetDateTime::now_utc();
         let mut persons = Vec::new();
@@ -3060,4 +3072,112 @@ async fn database_files_and_backups_are_for_their_owner_only() {
         assert_eq!(mode & 0o777, 0o600, "{name} is {:o}", mode & 0o777);
     }
     s.close().await;
+}
+
+/// Issue 13: a sealed value an intruder with database access wrote back into its cell (an
+/// earlier name, undoing a correction) opened without error. Each value is now bound to its
+/// row's version: the corrected name opens, the earlier one written back does not, and a row
+/// moved on by a status change (re-sealed for its new version) still opens.
+#[tokio::test]
+async fn a_sealed_value_written_back_after_a_correction_does_not_open() {
+    use setu_core::booths::ScreeningForm;
+    use setu_store::booths::ScoredScreening;
+    each_engine(|s| async move {
+        let sys = Actor::system("test");
+        let (_, booth) = ngo_booth(&s, "Write-back booth").await;
+        let catalogue = s.risk_catalogue().await.unwrap();
+        let today = time::OffsetDateTime::now_utc().date();
+        let named = |given: &str| {
+            let (draft, risk_score, risk_level) = ScreeningForm {
+                site: booth.to_string(),
+                date: "2025-02-01".into(),
+                given_name: given.into(),
+                family_name: "Tamang".into(),
+                sex: "female".into(),
+                age: "19".into(),
+                consent_record: "on".into(),
+                outcome: "counselled-continued".into(),
+                ..Default::default()
+            }
+            .check(today, &catalogue)
+            .unwrap();
+            ScoredScreening {
+                draft,
+                risk_version: catalogue.version,
+                risk_score,
+                risk_level,
+            }
+        };
+        let id = "00000000-0000-4000-8000-0000000000b7";
+        s.sync_screening(&sys, id, 0, &named("Sita"), "{}")
+            .await
+            .unwrap();
+        let cell = |col: &'static str| {
+            let s = s.clone();
+            async move {
+                s.raw_query_for_tests(&format!("SELECT {col} FROM screening WHERE id = '{id}'"))
+                    .await
+                    .unwrap()
+                    .remove(0)
+            }
+        };
+        let first = cell("given_name").await;
+        // The booth corrects the name: version 2.
+        s.sync_screening(&sys, id, 1, &named("Gita"), "{}")
+            .await
+            .unwrap();
+        let opened = s.screening(id, Reveal::To(&sys)).await.unwrap();
+        assert_eq!(opened.given_name.as_deref(), Some("Gita"));
+        assert_eq!(
+            opened.family_name.as_deref(),
+            Some("Tamang"),
+            "re-sealed, opens"
+        );
+        // An intruder writes the first name back: it does not open.
+        s.raw_execute_for_tests(&format!(
+            "UPDATE screening SET given_name = '{first}' WHERE id = '{id}'"
+        ))
+        .await
+        .unwrap();
+        assert!(matches!(
+            s.screening(id, Reveal::To(&sys)).await,
+            Err(StoreError::Crypto(_))
+        ));
+        // Nor do the sealed values of an earlier version of an account after its change.
+        let user = s
+            .create_user(
+                &sys,
+                &NewUser {
+                    username: "write.back".into(),
+                    password: "river-bridge-lantern".into(),
+                    role: Role::Analyst,
+                    scope: "511".parse().unwrap(),
+                    full_name: Some("Maya Write-Back".into()),
+                },
+            )
+            .await
+            .unwrap();
+        let earlier = s
+            .raw_query_for_tests(&format!(
+                "SELECT full_name FROM app_user WHERE id = '{}'",
+                user.id
+            ))
+            .await
+            .unwrap()
+            .remove(0);
+        s.set_disabled(&sys, &user.id, true).await.unwrap();
+        let moved = s.user(&user.id).await.unwrap();
+        assert_eq!(
+            (moved.version, moved.full_name.as_deref()),
+            (2, Some("Maya Write-Back"))
+        );
+        s.raw_execute_for_tests(&format!(
+            "UPDATE app_user SET full_name = '{earlier}' WHERE id = '{}'",
+            user.id
+        ))
+        .await
+        .unwrap();
+        assert!(s.user(&user.id).await.is_err());
+    })
+    .await;
 }

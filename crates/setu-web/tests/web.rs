@@ -1244,7 +1244,7 @@ async fn administrators_manage_accounts_through_pages() {
             "permission-change",
             "disable",
             "enable",
-            "password-change",
+            "password-reset",
         ] {
             assert!(actions.contains(&a), "{a} audited: {actions:?}");
         }
