@@ -70,7 +70,7 @@ fn unix_now() -> u64 {
 pub struct Enrolment {
     /// The secret in Base32, as authenticator apps take it typed.
     pub secret: String,
-    /// The address an app reads (typed or pasted; Setu draws no QR code).
+    /// The address an app reads (the account page shows it as a QR code).
     pub uri: String,
 }
 

@@ -302,6 +302,8 @@ pub struct AccountPage<'a> {
     pub second_factor_required: bool,
     /// A secret being set up: (Base32 text, otpauth address).
     pub enrolment: Option<(String, String)>,
+    /// The set-up address as a QR code (SVG markup made by Setu from its own data).
+    pub enrolment_qr: Option<String>,
     /// Recovery codes, shown once when the second factor is confirmed.
     pub recovery: Vec<String>,
 }

@@ -1729,6 +1729,7 @@ async fn users_change_their_password_and_sign_in_in_two_steps() {
         )
         .await;
         assert_eq!(started.status, StatusCode::OK);
+        assert!(started.body.contains(r#"<figure class="qr""#) && started.body.contains("<svg"));
         let secret = started
             .body
             .split(r#"<code class="secret">"#)
