@@ -84,12 +84,13 @@ pub fn router(app: AppState) -> Router {
     with_layers(routes(), app)
 }
 
-/// The routes alone, before state and layers: every entry of [`routes::table`].
+/// The routes alone, before state and layers: every entry of [`routes::table`], each behind
+/// the access its line names ([`routes::guard`]).
 fn routes() -> Router<AppState> {
     routes::table()
         .into_iter()
         .fold(Router::new(), |r, (spec, handler)| {
-            r.route(spec.path, handler)
+            r.route(spec.path, routes::guard(spec.access, handler))
         })
         .fallback(not_found)
 }

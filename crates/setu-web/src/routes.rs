@@ -2,9 +2,15 @@
 //! the authorisation matrix test walks it, so the two cannot drift apart: a route added here
 //! without its access class is a compile error, and the test tries it with every role.
 
+use axum::extract::Request;
 use axum::http::Method;
+use axum::middleware::Next;
+use axum::response::IntoResponse;
 use axum::routing::{get, post, MethodRouter};
 use setu_core::access::Capability;
+
+use crate::auth::{allow, Auth};
+use crate::error::WebError;
 
 use crate::pages::directory::routes as dir;
 use crate::pages::{
@@ -83,6 +89,31 @@ pub struct RouteSpec {
     pub access: Access,
     /// What it acts on.
     pub subject: Subject,
+}
+
+/// Puts `handler` behind `access`: nobody signed in gets the sign-in page (401 under the API),
+/// a role without the capability 403, before the handler runs. Handlers check what depends on
+/// the record (its scope, a second capability), never the route's capability again.
+pub fn guard(access: Access, handler: MethodRouter<AppState>) -> MethodRouter<AppState> {
+    let needs = match access {
+        Access::Public => return handler,
+        Access::SignedIn => None,
+        Access::Needs(cap) => Some(cap),
+    };
+    handler.route_layer(axum::middleware::from_fn(
+        move |req: Request, next: Next| async move {
+            let user = req.extensions().get::<Auth>().and_then(Auth::user);
+            let allowed = match (user, needs) {
+                (None, _) => Err(WebError::Unauthenticated),
+                (Some(user), Some(cap)) => allow(user, cap, None, false),
+                (Some(_), None) => Ok(()),
+            };
+            match allowed {
+                Ok(()) => next.run(req).await,
+                Err(e) => e.into_response(),
+            }
+        },
+    ))
 }
 
 /// The routes without their handlers (for tests and documentation).
