@@ -21,8 +21,10 @@ use sqlx::{Any, Row};
 use time::Date;
 
 use crate::audit::{append, Actor, Event};
-use crate::contacts::{normalise_phone, scope_condition, Reveal};
+use crate::contacts::normalise_phone;
 use crate::rekey::{FIRST_VERSION, UNVERSIONED};
+use crate::scope::scope_condition;
+use crate::sealing::Reveal;
 use crate::write::Tx;
 use crate::{now_text, Result, Store, StoreError};
 
@@ -919,21 +921,17 @@ impl Store {
             site: Some(r.try_get("site_id")?),
             organisation: r.try_get("organisation_id")?,
         };
-        let payload = match reveal {
-            Reveal::No => None,
-            Reveal::To(actor) => {
-                let mut e = Event::new("view-personal", "sync-conflict", id).fields(&["payload"]);
-                e.place = target.place;
-                self.audit(actor, &e).await?;
-                Some(self.keys.open(
-                    "sync_conflict",
-                    "payload",
-                    id,
-                    UNVERSIONED,
-                    &r.try_get::<String, _>("payload")?,
-                )?)
-            }
-        };
+        let payload = self
+            .opener(
+                reveal,
+                "sync-conflict",
+                "sync_conflict",
+                id,
+                &place,
+                &["payload"],
+            )
+            .await?
+            .get(&r, "payload")?;
         Ok((conflict_from_row(&r, payload)?, target))
     }
 

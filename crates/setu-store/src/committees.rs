@@ -16,8 +16,9 @@ use sqlx::Row;
 use time::Date;
 
 use crate::audit::{append, Actor, Event};
-use crate::contacts::{scope_condition, Reveal};
 use crate::rekey::{next_version, FIRST_VERSION, UNVERSIONED};
+use crate::scope::scope_condition;
+use crate::sealing::Reveal;
 use crate::{now_text, Result, Store, StoreError};
 
 /// A committee with its computed status.
@@ -383,21 +384,17 @@ impl Store {
     async fn member_from_row(&self, r: &AnyRow, reveal: Reveal<'_>) -> Result<Member> {
         let id: String = r.try_get("id")?;
         let seat: String = r.try_get("seat")?;
-        let name = match reveal {
-            Reveal::No => None,
-            Reveal::To(actor) => {
-                let sealed: String = r.try_get("name")?;
-                self.audit(
-                    actor,
-                    &Event::new("view-personal", "committee-member", &id).fields(&["name"]),
-                )
-                .await?;
-                Some(
-                    self.keys
-                        .open("committee_member", "name", &id, UNVERSIONED, &sealed)?,
-                )
-            }
-        };
+        let name = self
+            .opener(
+                reveal,
+                "committee-member",
+                "committee_member",
+                &id,
+                "",
+                &["name"],
+            )
+            .await?
+            .get(r, "name")?;
         Ok(Member {
             seat: Seat::parse(&seat).unwrap_or(Seat::Member),
             term_start: r.try_get("term_start")?,

@@ -11,8 +11,8 @@ use sqlx::Row;
 use time::Date;
 
 use crate::audit::{append, Actor, Event};
-use crate::contacts::scope_condition;
 use crate::rekey::UNVERSIONED;
+use crate::scope::scope_condition;
 use crate::{now_text, Result, Store, StoreError};
 
 /// A service offered by an organisation in a place.

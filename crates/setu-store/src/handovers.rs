@@ -14,8 +14,9 @@ use sqlx::Row;
 use time::OffsetDateTime;
 
 use crate::audit::{append, Actor, Event};
-use crate::contacts::{scope_condition, Reveal};
 use crate::rekey::{next_version, FIRST_VERSION, UNVERSIONED};
+use crate::scope::scope_condition;
+use crate::sealing::Reveal;
 use crate::{now_text, time_text, Result, Store, StoreError};
 
 /// The SQL condition for a two-sided record: inside `scope` by place, site or sending

@@ -12,7 +12,7 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use crate::audit::{append, Actor, Event};
-use crate::contacts::scope_condition;
+use crate::scope::scope_condition;
 use crate::tracing::{move_report, person_in, RecordKind};
 use crate::write::Tx;
 
@@ -220,7 +220,7 @@ impl Store {
         if confirm {
             self.link_persons(tx, p).await?;
             if p.left_kind == RecordKind::Report {
-                let report = self.report(&p.left_id, crate::contacts::Reveal::No).await?;
+                let report = self.report(&p.left_id, crate::sealing::Reveal::No).await?;
                 let open = matches!(
                     report.status,
                     ReportStatus::Missing | ReportStatus::StillMissing
@@ -457,12 +457,12 @@ impl Store {
         let today = setu_core::calendar::today_in_nepal();
         let met = match p.right_kind {
             RecordKind::Encounter => {
-                self.tracing_encounter(&p.right_id, crate::contacts::Reveal::No)
+                self.tracing_encounter(&p.right_id, crate::sealing::Reveal::No)
                     .await?
                     .met_on
             }
             RecordKind::Screening => {
-                self.screening(&p.right_id, crate::contacts::Reveal::No)
+                self.screening(&p.right_id, crate::sealing::Reveal::No)
                     .await?
                     .day
             }

@@ -10,8 +10,9 @@ use sqlx::Row;
 use time::Date;
 
 use crate::audit::{append, Actor, Event};
-use crate::contacts::{scope_condition, Reveal};
 use crate::rekey::UNVERSIONED;
+use crate::scope::scope_condition;
+use crate::sealing::Reveal;
 use crate::{now_text, Result, Store, StoreError};
 
 /// A parents' group with its indicators.
@@ -207,23 +208,10 @@ impl Store {
         for r in &rows {
             let id: String = r.try_get("id")?;
             let sex: String = r.try_get("sex")?;
-            let name = match reveal {
-                Reveal::No => None,
-                Reveal::To(actor) => {
-                    self.audit(
-                        actor,
-                        &Event::new("view-personal", "group-member", &id).fields(&["name"]),
-                    )
-                    .await?;
-                    Some(self.keys.open(
-                        "group_member",
-                        "name",
-                        &id,
-                        UNVERSIONED,
-                        &r.try_get::<String, _>("name")?,
-                    )?)
-                }
-            };
+            let name = self
+                .opener(reveal, "group-member", "group_member", &id, "", &["name"])
+                .await?
+                .get(r, "name")?;
             out.push(GroupMember {
                 sex: Sex::parse(&sex).unwrap_or(Sex::Other),
                 joined_on: r.try_get("joined_on")?,

@@ -21,10 +21,11 @@ use sqlx::Row;
 use time::Date;
 
 use crate::audit::{append, Actor, Event};
-use crate::contacts::{scope_condition, Reveal};
 use crate::crypto::Keyring;
 use crate::jobs;
 use crate::rekey::{next_version, FIRST_VERSION};
+use crate::scope::scope_condition;
+use crate::sealing::Reveal;
 use crate::write::Tx;
 use crate::{now_text, Result, Store, StoreError};
 

@@ -10,8 +10,9 @@ use sqlx::Row;
 use time::Date;
 
 use crate::audit::{append, Actor, Event};
-use crate::contacts::{scope_condition, Reveal};
 use crate::rekey::UNVERSIONED;
+use crate::scope::scope_condition;
+use crate::sealing::Reveal;
 use crate::{now_text, Result, Store, StoreError};
 
 /// An ambassador; `name` only when revealed.
@@ -389,23 +390,17 @@ impl Store {
             (_, Some(i)) if i <= today => (YouthStatus::Inactive, Some(i)),
             _ => (YouthStatus::Active, None),
         };
-        let name = match reveal {
-            Reveal::No => None,
-            Reveal::To(actor) => {
-                self.audit(
-                    actor,
-                    &Event::new("view-personal", "youth-ambassador", &id).fields(&["name"]),
-                )
-                .await?;
-                Some(self.keys.open(
-                    "youth_ambassador",
-                    "name",
-                    &id,
-                    UNVERSIONED,
-                    &r.try_get::<String, _>("name")?,
-                )?)
-            }
-        };
+        let name = self
+            .opener(
+                reveal,
+                "youth-ambassador",
+                "youth_ambassador",
+                &id,
+                "",
+                &["name"],
+            )
+            .await?
+            .get(r, "name")?;
         Ok(Ambassador {
             ward: r.try_get("ward_code")?,
             sex: Sex::parse(&sex).unwrap_or(Sex::Other),

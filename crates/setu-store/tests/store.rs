@@ -250,7 +250,8 @@ fn tempfile_dir() -> std::path::PathBuf {
 use setu_core::access::{Role, Scope};
 use setu_store::audit::{Actor, AuditFilter, Event};
 use setu_store::auth::{AuthPolicy, Login, NewUser};
-use setu_store::contacts::{ContactDraft, Reveal};
+use setu_store::contacts::ContactDraft;
+use setu_store::sealing::Reveal;
 
 fn new_user(name: &str, role: Role, scope: &str) -> NewUser {
     NewUser {
@@ -1929,7 +1930,7 @@ async fn youth_groups_and_activities_paid_from_a_budget_line() {
 async fn handovers_are_acknowledged_once_and_referrals_are_timed() {
     use setu_core::booths::{HandoverForm, ReferralForm, ReferralStatus, ScreeningForm};
     use setu_store::booths::ScoredScreening;
-    use setu_store::contacts::Reveal;
+    use setu_store::sealing::Reveal;
     use time::{Duration, OffsetDateTime};
     each_engine(|s| async move {
         let sys = Actor::system("test");

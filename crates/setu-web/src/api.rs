@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use setu_core::access::{Capability, Target};
 use setu_core::directory::DirectoryForm;
 use setu_core::validation::{FieldError, Invalid};
-use setu_store::contacts::Reveal;
+use setu_store::sealing::Reveal;
 
 use crate::auth::{can, SignedIn};
 use crate::error::WebError;

@@ -323,7 +323,7 @@ pub struct AuditPage<'a> {
 #[template(path = "glass.html")]
 pub struct GlassPage<'a> {
     pub p: &'a Page,
-    pub grants: Vec<setu_store::contacts::GlassGrant>,
+    pub grants: Vec<setu_store::glass::GlassGrant>,
 }
 
 /// A row of the committees table.

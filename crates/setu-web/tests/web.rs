@@ -2414,14 +2414,14 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
                     let org_s = org.to_string();
                     let site_s = site.to_string();
                     let police_s = store
-                        .referral(&referrals[side], setu_store::contacts::Reveal::No)
+                        .referral(&referrals[side], setu_store::sealing::Reveal::No)
                         .await
                         .unwrap()
                         .to_org_id
                         .to_string();
                     let committee_at = if inside { "51107" } else { "31207" };
                     let report_version = store
-                        .report(&reports[side], setu_store::contacts::Reveal::No)
+                        .report(&reports[side], setu_store::sealing::Reveal::No)
                         .await
                         .unwrap()
                         .version
@@ -2905,7 +2905,7 @@ async fn each_role_writes_only_its_own_kind_of_record() {
             .unwrap();
         let version = |store: Store, id: String| async move {
             store
-                .report(&id, setu_store::contacts::Reveal::No)
+                .report(&id, setu_store::sealing::Reveal::No)
                 .await
                 .unwrap()
                 .version
@@ -3291,7 +3291,7 @@ async fn a_committee_is_run_from_its_pages_and_becomes_functional() {
         let member = store
             .members(
                 path.rsplit('/').next().unwrap().parse().unwrap(),
-                setu_store::contacts::Reveal::No,
+                setu_store::sealing::Reveal::No,
             )
             .await
             .unwrap()
@@ -3459,7 +3459,7 @@ async fn parents_groups_record_sessions_and_show_repeated_contact() {
         }
         let id: i64 = path.rsplit('/').next().unwrap().parse().unwrap();
         let members = store
-            .group_members(id, setu_store::contacts::Reveal::No)
+            .group_members(id, setu_store::sealing::Reveal::No)
             .await
             .unwrap();
         let woman = members
@@ -4637,7 +4637,7 @@ async fn a_missing_girl_is_reported_found_confirmed_and_brought_home() {
         assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(again.body.contains("already"), "{}", again.body);
         let report = store
-            .report(&report_id, setu_store::contacts::Reveal::No)
+            .report(&report_id, setu_store::sealing::Reveal::No)
             .await
             .unwrap();
         assert_eq!(report.status, setu_core::tracing::ReportStatus::Found);

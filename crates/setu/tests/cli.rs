@@ -468,7 +468,7 @@ async fn demo_builds_the_programme_directory_on_each_engine() {
         use setu_core::tracing::ReportStatus;
         use setu_store::tracing::RecordKind;
         let reports = store
-            .reports(np, false, setu_store::contacts::Reveal::No)
+            .reports(np, false, setu_store::sealing::Reveal::No)
             .await
             .unwrap();
         assert_eq!(reports.len(), 10);
@@ -1464,7 +1464,7 @@ async fn fifty_kill_9_cycles_under_sync_lose_nothing_and_duplicate_nothing() {
         let mut missing = Vec::new();
         for id in &acked {
             if store
-                .screening(id, setu_store::contacts::Reveal::No)
+                .screening(id, setu_store::sealing::Reveal::No)
                 .await
                 .is_err()
             {

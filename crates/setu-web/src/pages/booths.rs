@@ -16,8 +16,8 @@ use setu_core::calendar::{iso, BsDate};
 use setu_core::community::{Participants, Sex};
 use setu_store::auth::User;
 use setu_store::booths::{ScoredScreening, SyncDraft, SyncItem, SyncOutcome, SyncResult};
-use setu_store::contacts::Reveal;
 use setu_store::directory::Site;
+use setu_store::sealing::Reveal;
 
 use crate::auth::{allow, can, SignedIn};
 use crate::error::WebError;

@@ -12,7 +12,7 @@ use setu_core::committees::{CommitteeKind, DecisionStatus, FundingSource, Seat};
 use setu_core::{FiscalYear, PlaceCode};
 use setu_store::auth::User;
 use setu_store::committees::{ActivityDraft, BudgetDraft, Committee, MeetingDraft};
-use setu_store::contacts::Reveal;
+use setu_store::sealing::Reveal;
 use setu_store::StoreError;
 use time::Date;
 

@@ -11,8 +11,8 @@ use setu_core::directory::{DirectoryForm, OrgKind, SiteKind};
 use setu_core::validation::{FieldError, Invalid};
 use setu_core::PlaceCode;
 use setu_store::auth::User;
-use setu_store::contacts::Reveal;
 use setu_store::directory::{DirectoryFilter, Organisation, Site};
+use setu_store::sealing::Reveal;
 use setu_store::StoreError;
 
 use crate::auth::{allow, can, SignedIn};
@@ -455,18 +455,13 @@ pub async fn save(
     };
     match result {
         Ok(id) => Ok(Redirect::to(&format!("{}/{}?saved=1", dir.base(), id)).into_response()),
-        Err(StoreError::UnknownReference(what)) => {
-            let (field, message) = match what {
-                "organisation" => ("organisation", "error-unknown-organisation"),
-                _ => ("place", "error-unknown-place"),
-            };
-            let inv = Invalid(vec![FieldError { field, message }]);
-            render_form(dir, &app, page, id, form, Some(inv), false).await
-        }
-        Err(StoreError::Conflict { .. }) => {
-            render_form(dir, &app, page, id, form, None, true).await
-        }
-        Err(e) => Err(e.into()),
+        Err(e) => match WebError::from(e) {
+            WebError::Invalid(inv) => {
+                render_form(dir, &app, page, id, form, Some(inv), false).await
+            }
+            WebError::Conflict => render_form(dir, &app, page, id, form, None, true).await,
+            other => Err(other),
+        },
     }
 }
 

@@ -14,9 +14,9 @@ use setu_core::booths::{
 };
 use setu_core::directory::OrgKind;
 use setu_store::auth::User;
-use setu_store::contacts::Reveal;
 use setu_store::directory::DirectoryFilter;
 use setu_store::handovers::{Handover, Referral};
+use setu_store::sealing::Reveal;
 
 use crate::auth::{allow, can, SignedIn};
 use crate::error::WebError;

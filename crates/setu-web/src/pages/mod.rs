@@ -28,22 +28,15 @@ use setu_store::StoreError;
 use crate::error::WebError;
 
 /// A store refusal as the message to show on the form and its status; any other failure is an
-/// error for the error pages. Every form handler answers refusals through this one mapping.
+/// error for the error pages. Built on the one mapping of store errors ([`WebError::from`]).
 pub(crate) fn refusal(e: StoreError) -> Result<(&'static str, StatusCode), WebError> {
-    match e {
-        StoreError::Rejected(m) => Ok((m, StatusCode::UNPROCESSABLE_ENTITY)),
-        StoreError::UnknownReference("place") => {
-            Ok(("error-unknown-place", StatusCode::UNPROCESSABLE_ENTITY))
-        }
-        StoreError::UnknownReference("organisation") => Ok((
-            "error-unknown-organisation",
+    match WebError::from(e) {
+        WebError::Invalid(inv) => Ok((
+            inv.0.first().map_or("form-errors-summary", |f| f.message),
             StatusCode::UNPROCESSABLE_ENTITY,
         )),
-        StoreError::UnknownReference(_) => {
-            Ok(("error-scope-unknown", StatusCode::UNPROCESSABLE_ENTITY))
-        }
-        StoreError::Conflict { .. } => Ok(("form-conflict", StatusCode::CONFLICT)),
-        other => Err(other.into()),
+        WebError::Conflict => Ok(("form-conflict", StatusCode::CONFLICT)),
+        other => Err(other),
     }
 }
 

@@ -11,8 +11,8 @@ use setu_core::access::{Capability, Target};
 use setu_core::community::{Material, SbccIndicators, Sex};
 use setu_core::PlaceCode;
 use setu_store::auth::User;
-use setu_store::contacts::Reveal;
 use setu_store::parents::{Group, SessionDraft};
+use setu_store::sealing::Reveal;
 use setu_store::StoreError;
 
 use crate::auth::{allow, can, SignedIn};

@@ -17,7 +17,7 @@ use setu_core::directory::OrgKind;
 use setu_core::geo::PlaceCode;
 use setu_core::tracing::{EncounterForm, EncounterSource, ReportForm, ReportStatus, Reporter};
 use setu_store::auth::User;
-use setu_store::contacts::Reveal;
+use setu_store::sealing::Reveal;
 use setu_store::tracing::{MissingReport, RecordKind, TracingEncounter};
 
 use crate::auth::{allow, can, SignedIn};

@@ -10,7 +10,7 @@ use setu_core::access::{Capability, Target};
 use setu_core::community::{EventType, Participants, Sex, YouthStatus, SUCCESSION_THRESHOLD};
 use setu_core::PlaceCode;
 use setu_store::auth::User;
-use setu_store::contacts::Reveal;
+use setu_store::sealing::Reveal;
 use setu_store::youth::{AmbassadorDraft, EventDraft};
 use setu_store::StoreError;
 
