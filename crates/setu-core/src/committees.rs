@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 use time::Date;
 
+use crate::validation::{Checker, Invalid};
 use crate::FiscalYear;
 
 kinds! {
@@ -168,6 +169,96 @@ impl BudgetTotals {
 /// The fiscal year a committee works in on `today` (falls back to the supported range's end).
 pub fn current_fiscal_year(today: Date) -> Option<FiscalYear> {
     FiscalYear::containing(today).ok()
+}
+
+/// A budget line, checked: where the money comes from, what it pays for, how much was
+/// allocated and how much is spent so far.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BudgetDraft {
+    /// Source of funds.
+    pub source: FundingSource,
+    /// What it pays for.
+    pub purpose: String,
+    /// Rupees allocated.
+    pub allocated: i64,
+    /// Rupees spent so far.
+    pub spent: i64,
+}
+
+/// The budget-line form as typed (new or corrected; the fiscal year is chosen when it is made).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct BudgetForm {
+    /// Fiscal year (`2082/83`), for a new line.
+    pub fy: String,
+    /// Source of funds.
+    pub source: String,
+    /// What it pays for.
+    pub purpose: String,
+    /// Rupees allocated.
+    pub allocated: String,
+    /// Rupees spent so far.
+    pub spent: String,
+    /// The version a correction is based on.
+    pub version: String,
+}
+
+impl BudgetForm {
+    /// The form filled in from a stored line (to correct it).
+    pub fn of(d: &BudgetDraft, version: i64) -> BudgetForm {
+        BudgetForm {
+            source: d.source.as_str().into(),
+            purpose: d.purpose.clone(),
+            allocated: d.allocated.to_string(),
+            spent: d.spent.to_string(),
+            version: version.to_string(),
+            ..BudgetForm::default()
+        }
+    }
+
+    /// Checks every field at once.
+    pub fn check(&self) -> Result<BudgetDraft, Invalid> {
+        let mut c = Checker::default();
+        let source =
+            crate::booths::choice(&mut c, "source", &self.source, FundingSource::parse, None);
+        let purpose = c.text("purpose", &self.purpose, 200);
+        let allocated = c.amount("allocated", &self.allocated);
+        let spent = c.amount("spent", &self.spent);
+        match source {
+            Some(source) => c.finish(BudgetDraft {
+                source,
+                purpose,
+                allocated,
+                spent,
+            }),
+            None => Err(c.finish(()).err().unwrap_or_else(|| {
+                Invalid(vec![crate::FieldError {
+                    field: "source",
+                    message: "error-required",
+                }])
+            })),
+        }
+    }
+
+    /// The fiscal year of a new line.
+    pub fn fiscal_year(&self) -> Result<FiscalYear, Invalid> {
+        self.fy.parse().map_err(|_| {
+            Invalid(vec![crate::FieldError {
+                field: "fy",
+                message: "error-fiscal-year",
+            }])
+        })
+    }
+
+    /// The version a correction is based on.
+    pub fn base_version(&self) -> Result<i64, Invalid> {
+        self.version.trim().parse().map_err(|_| {
+            Invalid(vec![crate::FieldError {
+                field: "version",
+                message: "error-required",
+            }])
+        })
+    }
 }
 
 #[cfg(test)]

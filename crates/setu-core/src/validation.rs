@@ -74,6 +74,22 @@ impl Checker {
         Some(phone)
     }
 
+    /// An amount in rupees, typed with Latin or Devanagari digits and grouping commas; empty
+    /// is 0. At most a hundred billion (a municipality's whole budget is far less).
+    pub fn amount(&mut self, field: &'static str, value: &str) -> i64 {
+        let digits = crate::numbers::to_ascii_digits(value).replace([',', ' '], "");
+        if digits.is_empty() {
+            return 0;
+        }
+        match digits.parse::<i64>() {
+            Ok(v) if (0..=100_000_000_000).contains(&v) => v,
+            _ => {
+                self.fail(field, "error-amount");
+                0
+            }
+        }
+    }
+
     /// Finishes: the value if nothing failed, otherwise every error at once.
     pub fn finish<T>(self, value: T) -> Result<T, Invalid> {
         if self.0.is_empty() {

@@ -7,8 +7,8 @@ use serde::Serialize;
 use setu_core::access::{Scope, Target};
 use setu_core::calendar::{iso, parse_ad};
 use setu_core::committees::{
-    status, BudgetTotals, CommitteeKind, CommitteeStatus, Criterion, DecisionStatus, FundingSource,
-    Seat, StatusFacts,
+    status, BudgetDraft, BudgetTotals, CommitteeKind, CommitteeStatus, Criterion, DecisionStatus,
+    FundingSource, Seat, StatusFacts,
 };
 use setu_core::{FiscalYear, PlaceCode};
 use sqlx::any::AnyRow;
@@ -16,6 +16,7 @@ use sqlx::Row;
 use time::Date;
 
 use crate::audit::{append, Actor, Event};
+use crate::records::{Correction, Value};
 use crate::rekey::{next_version, FIRST_VERSION, UNVERSIONED};
 use crate::scope::scope_condition;
 use crate::sealing::Reveal;
@@ -167,6 +168,13 @@ pub struct Activity {
 pub struct BudgetLine {
     /// Id.
     pub id: String,
+    /// Its committee.
+    pub committee_id: i64,
+    /// Its fiscal year.
+    #[serde(serialize_with = "ser_fy")]
+    pub fiscal_year: FiscalYear,
+    /// Incremented at every correction.
+    pub version: i64,
     /// Source of funds.
     pub source: FundingSource,
     /// What it pays for.
@@ -187,19 +195,6 @@ pub struct Plan {
     /// Totals.
     #[serde(skip)]
     pub totals: BudgetTotals,
-}
-
-/// A new budget line.
-#[derive(Debug, Clone)]
-pub struct BudgetDraft {
-    /// Source of funds.
-    pub source: FundingSource,
-    /// What it pays for.
-    pub purpose: String,
-    /// Rupees allocated.
-    pub allocated: i64,
-    /// Rupees spent so far.
-    pub spent: i64,
 }
 
 /// A new activity.
@@ -367,7 +362,7 @@ impl Store {
     /// A committee's members, seats in order; names opened (and audited) only with `Reveal::To`.
     pub async fn members(&self, committee_id: i64, reveal: Reveal<'_>) -> Result<Vec<Member>> {
         let rows = sqlx::query(
-            "SELECT id, name, seat, term_start, term_end FROM committee_member WHERE committee_id = $1 \
+            "SELECT id, name, seat, term_start, term_end, version FROM committee_member WHERE committee_id = $1 \
              ORDER BY term_start, id",
         )
         .bind(committee_id)
@@ -495,7 +490,7 @@ impl Store {
     /// A whole meeting, opened for `reader` (audited).
     pub async fn meeting(&self, id: &str, reader: &Actor) -> Result<Meeting> {
         let row = sqlx::query(
-            "SELECT id, committee_id, held_on, agenda FROM committee_meeting WHERE id = $1",
+            "SELECT id, committee_id, held_on, agenda, version FROM committee_meeting WHERE id = $1",
         )
         .bind(id.to_string())
         .fetch_optional(&self.pool)
@@ -503,9 +498,13 @@ impl Store {
         .ok_or(StoreError::NotFound)?;
         let committee_id: i64 = row.try_get("committee_id")?;
         let sealed: String = row.try_get("agenda")?;
-        let agenda = self
-            .keys
-            .open("committee_meeting", "agenda", id, UNVERSIONED, &sealed)?;
+        let agenda = self.keys.open(
+            "committee_meeting",
+            "agenda",
+            id,
+            row.try_get("version")?,
+            &sealed,
+        )?;
         let members = self.members(committee_id, Reveal::To(reader)).await?;
         let present: Vec<(String, i64)> =
             sqlx::query("SELECT member_id, present FROM meeting_attendance WHERE meeting_id = $1")
@@ -763,31 +762,68 @@ impl Store {
             })
             .collect::<Result<Vec<_>>>()?;
         let rows = sqlx::query(
-            "SELECT id, source, purpose, allocated, spent FROM budget_line WHERE committee_id = $1 AND fiscal_year = $2 ORDER BY source, id",
+            &format!("SELECT {BUDGET_COLUMNS} FROM budget_line WHERE committee_id = $1 AND fiscal_year = $2 ORDER BY source, id"),
         )
         .bind(committee_id)
         .bind(year)
         .fetch_all(&self.pool)
         .await?;
-        let lines = rows
-            .iter()
-            .map(|r| {
-                let source: String = r.try_get("source")?;
-                Ok(BudgetLine {
-                    id: r.try_get("id")?,
-                    source: FundingSource::parse(&source).unwrap_or(FundingSource::Donor),
-                    purpose: r.try_get("purpose")?,
-                    allocated: r.try_get("allocated")?,
-                    spent: r.try_get("spent")?,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let lines = rows.iter().map(budget_line).collect::<Result<Vec<_>>>()?;
         let totals = totals(&lines);
         Ok(Plan {
             activities,
             lines,
             totals,
         })
+    }
+
+    /// One budget line.
+    pub async fn budget_line(&self, id: &str) -> Result<BudgetLine> {
+        let row = sqlx::query(&format!(
+            "SELECT {BUDGET_COLUMNS} FROM budget_line WHERE id = $1"
+        ))
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        budget_line(&row)
+    }
+
+    /// Corrects a budget line (what was spent, most often) if it is still at `version`;
+    /// returns its new version. See [`Store::correct`].
+    pub async fn correct_budget_line(
+        &self,
+        by: &Actor,
+        id: &str,
+        version: i64,
+        line: &BudgetDraft,
+    ) -> Result<i64> {
+        let current = self.budget_line(id).await?;
+        let committee = self
+            .committee(current.committee_id, current.fiscal_year.first_day())
+            .await?;
+        let correction = Correction {
+            entity: "budget-line",
+            table: "budget_line",
+            id,
+            version,
+            place: Some(committee.place),
+            fields: vec![
+                (
+                    "source",
+                    Value::Text(Some(line.source.as_str().into())),
+                    false,
+                ),
+                (
+                    "purpose",
+                    Value::Text(Some(line.purpose.trim().into())),
+                    false,
+                ),
+                ("allocated", Value::Int(Some(line.allocated)), false),
+                ("spent", Value::Int(Some(line.spent)), false),
+            ],
+        };
+        self.correct(by, &correction).await
     }
 
     /// Budget totals per fiscal year, oldest first: the trend of the municipality's own share.
@@ -859,4 +895,29 @@ fn committee_from_row(r: &AnyRow, today: Date) -> Result<Committee> {
         status: state,
         criteria,
     })
+}
+
+const BUDGET_COLUMNS: &str =
+    "id, committee_id, fiscal_year, source, purpose, allocated, spent, version";
+
+fn budget_line(r: &AnyRow) -> Result<BudgetLine> {
+    let source: String = r.try_get("source")?;
+    let year: i64 = r.try_get("fiscal_year")?;
+    Ok(BudgetLine {
+        id: r.try_get("id")?,
+        committee_id: r.try_get("committee_id")?,
+        fiscal_year: u16::try_from(year)
+            .ok()
+            .and_then(|y| FiscalYear::new(y).ok())
+            .ok_or_else(|| StoreError::ReferenceData("fiscal year".into()))?,
+        version: r.try_get("version")?,
+        source: FundingSource::parse(&source).unwrap_or(FundingSource::Donor),
+        purpose: r.try_get("purpose")?,
+        allocated: r.try_get("allocated")?,
+        spent: r.try_get("spent")?,
+    })
+}
+
+fn ser_fy<S: serde::Serializer>(v: &FiscalYear, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.collect_str(v)
 }

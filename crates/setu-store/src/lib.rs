@@ -25,6 +25,7 @@ mod matcher;
 pub mod matching;
 mod migrate;
 pub mod parents;
+pub mod records;
 mod rekey;
 pub mod scope;
 pub mod sealing;
@@ -42,6 +43,7 @@ use crate::crypto::Keyring;
 
 pub use connect::{ConnectOptions, Engine};
 pub use error::StoreError;
+pub use migrate::latest_schema_version;
 pub use write::WriteStats;
 
 /// A handle on the database, cheap to clone (it wraps a connection pool).

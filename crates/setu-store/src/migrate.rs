@@ -124,7 +124,18 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0019_password_reset.sql"),
         include_str!("../migrations/postgres/0019_password_reset.sql"),
     ),
+    (
+        20,
+        "corrections with history",
+        include_str!("../migrations/sqlite/0020_record_history.sql"),
+        include_str!("../migrations/postgres/0020_record_history.sql"),
+    ),
 ];
+
+/// The schema version this build migrates to (its last migration's number).
+pub fn latest_schema_version() -> i64 {
+    MIGRATIONS.last().map_or(0, |m| m.0)
+}
 
 impl Store {
     /// Applies every pending migration, then loads reference data that changed.

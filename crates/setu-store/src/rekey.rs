@@ -25,6 +25,8 @@ pub(crate) struct SealedTable {
     /// Whether its rows carry a `version`, which each sealed value is bound to; rows of the
     /// other tables are never changed (their values are sealed at version 0).
     pub versioned: bool,
+    /// Which rows hold sealed values (SQL), where not all do.
+    pub only: &'static str,
 }
 
 const fn t(table: &'static str, columns: &'static [&'static str], versioned: bool) -> SealedTable {
@@ -32,6 +34,7 @@ const fn t(table: &'static str, columns: &'static [&'static str], versioned: boo
         table,
         columns,
         versioned,
+        only: "1 = 1",
     }
 }
 
@@ -40,8 +43,8 @@ pub(crate) const SEALED: &[SealedTable] = &[
     t("app_user", &["full_name", "totp_secret"], true),
     t("contact", &["name", "phone"], true),
     t("glass_grant", &["reason"], false),
-    t("committee_member", &["name"], false),
-    t("committee_meeting", &["agenda"], false),
+    t("committee_member", &["name"], true),
+    t("committee_meeting", &["agenda"], true),
     t("meeting_decision", &["text", "responsible"], true),
     t("group_member", &["name"], false),
     t("sbcc_session", &["facilitator"], false),
@@ -58,6 +61,10 @@ pub(crate) const SEALED: &[SealedTable] = &[
     t("police_referral", &["description", "close_reason"], true),
     t("missing_report", REPORT_SEALED, true),
     t("tracing_encounter", ENCOUNTER_SEALED, true),
+    SealedTable {
+        only: "sealed = 1",
+        ..t("record_change", &["old_value", "new_value"], false)
+    },
 ];
 
 /// The sealed-table entry of `table`.
@@ -79,8 +86,8 @@ pub(crate) fn row_version(table: &str, r: &sqlx::any::AnyRow) -> Result<i64> {
 }
 
 /// Moves row `id` of `table` to its next version inside the write `tx`, re-sealing its sealed
-/// values for it: every change of a row with sealed columns goes through here, so that a value
-/// written back from an earlier version does not open. With `expected`, only if the row is
+/// values (if it has any) for it: every change of a versioned row goes through here, so that a
+/// value written back from an earlier version does not open. With `expected`, only if the row is
 /// still at that version. Returns the new version, or `None` if the row is gone or moved on.
 pub(crate) async fn next_version(
     tx: &mut Tx,
@@ -89,14 +96,15 @@ pub(crate) async fn next_version(
     id: &str,
     expected: Option<i64>,
 ) -> Result<Option<i64>> {
-    let spec = sealed_table(table)?;
-    let cols = spec.columns.join(", ");
-    let Some(row) = sqlx::query(&format!(
-        "SELECT version, {cols} FROM {table} WHERE id = $1"
-    ))
-    .bind(id.to_string())
-    .fetch_optional(&mut **tx)
-    .await?
+    let sealed: &[&str] = SEALED
+        .iter()
+        .find(|t| t.table == table)
+        .map_or(&[], |t| t.columns);
+    let cols: String = sealed.iter().map(|c| format!(", {c}")).collect();
+    let Some(row) = sqlx::query(&format!("SELECT version{cols} FROM {table} WHERE id = $1"))
+        .bind(id.to_string())
+        .fetch_optional(&mut **tx)
+        .await?
     else {
         return Ok(None);
     };
@@ -105,10 +113,10 @@ pub(crate) async fn next_version(
         return Ok(None);
     }
     let mut sets = vec!["version = $1".to_string()];
-    let mut values: Vec<Option<String>> = Vec::with_capacity(spec.columns.len());
-    for (i, col) in spec.columns.iter().enumerate() {
-        let sealed: Option<String> = row.try_get(*col)?;
-        values.push(match sealed {
+    let mut values: Vec<Option<String>> = Vec::with_capacity(sealed.len());
+    for (i, col) in sealed.iter().enumerate() {
+        let value: Option<String> = row.try_get(*col)?;
+        values.push(match value {
             Some(v) => {
                 let plain = keys.open(table, col, id, version, &v)?;
                 Some(keys.seal(table, col, id, version + 1, &plain)?)
@@ -154,7 +162,8 @@ impl Store {
                 loop {
                     let rows = sqlx::query(&format!(
                         "SELECT id, {version} AS version, {col} AS v FROM {table} \
-                         WHERE {col} IS NOT NULL AND {col} NOT LIKE $1 LIMIT 500"
+                         WHERE {col} IS NOT NULL AND {col} NOT LIKE $1 AND {only} LIMIT 500",
+                        only = spec.only
                     ))
                     .bind(format!("s2.{current}.%"))
                     .fetch_all(&self.pool)

@@ -28,7 +28,18 @@ pub(crate) struct Opener<'a> {
     open: bool,
 }
 
-impl Opener<'_> {
+impl<'a> Opener<'a> {
+    /// The same reader's opener for another row whose view the same audit entry covers (the
+    /// changes in one record's history).
+    pub(crate) fn row(&self, table: &'static str, id: &str) -> Opener<'a> {
+        Opener {
+            store: self.store,
+            table,
+            id: id.to_string(),
+            open: self.open,
+        }
+    }
+
     /// The plain value of sealed column `col` of row `r`, if revealed and present.
     pub(crate) fn get(&self, r: &AnyRow, col: &str) -> Result<Option<String>> {
         let v: Option<String> = r.try_get(col)?;

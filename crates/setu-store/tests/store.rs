@@ -35,7 +35,10 @@ async fn geography_counts_match_nepal() {
 async fn migrating_twice_changes_nothing() {
     each_engine(|s| async move {
         s.migrate().await.unwrap();
-        assert_eq!(s.schema_version().await.unwrap(), 19);
+        assert_eq!(
+            s.schema_version().await.unwrap(),
+            setu_store::latest_schema_version()
+        );
         assert_eq!(s.place_counts().await.unwrap().wards, 6743);
     })
     .await;
@@ -1177,9 +1180,10 @@ async fn a_server_with_other_keys_is_refused() {
 
 // ---- committees ----
 
+use setu_core::committees::BudgetDraft;
 use setu_core::committees::{CommitteeKind, CommitteeStatus, DecisionStatus, FundingSource, Seat};
 use setu_core::FiscalYear;
-use setu_store::committees::{ActivityDraft, BudgetDraft, MeetingDraft};
+use setu_store::committees::{ActivityDraft, MeetingDraft};
 use time::macros::date;
 
 #[tokio::test]
@@ -3179,6 +3183,159 @@ async fn a_sealed_value_written_back_after_a_correction_does_not_open() {
         .await
         .unwrap();
         assert!(s.user(&user.id).await.is_err());
+    })
+    .await;
+}
+
+/// Issue 14: the one correction path. A stale version is refused with the current one, a
+/// correction that changes nothing writes nothing, each changed field keeps its earlier and
+/// later value (sealed ones sealed, opened only for a reader who may, with an audit entry).
+#[tokio::test]
+async fn corrections_are_versioned_and_keep_their_history() {
+    use setu_store::records::{Correction, Value};
+    each_engine(|s| async move {
+        let sys = Actor::system("test");
+        let (c, line) =
+            setu_testkit::fixtures::lccht_budget_line(&s, 51106, "Street drama", 50_000).await;
+        let spent = |n: i64| BudgetDraft {
+            source: FundingSource::Own,
+            purpose: "Street drama".into(),
+            allocated: 50_000,
+            spent: n,
+        };
+        let clerk = Actor::system("member.secretary");
+        assert_eq!(
+            s.correct_budget_line(&clerk, &line, 0, &spent(12_500))
+                .await
+                .unwrap(),
+            1
+        );
+        assert!(matches!(
+            s.correct_budget_line(&clerk, &line, 0, &spent(9_000)).await,
+            Err(StoreError::Conflict { current: 1 })
+        ));
+        assert_eq!(
+            s.correct_budget_line(&clerk, &line, 1, &spent(12_500))
+                .await
+                .unwrap(),
+            1
+        );
+        let history = s
+            .history("budget-line", &line, "", Reveal::No)
+            .await
+            .unwrap();
+        assert_eq!(history.len(), 1, "{history:?}");
+        let h = &history[0];
+        assert_eq!(
+            (
+                h.version,
+                h.field.as_str(),
+                h.old.as_deref(),
+                h.new.as_deref(),
+                h.by.as_str()
+            ),
+            (
+                1,
+                "spent",
+                Some("0"),
+                Some("12500"),
+                "system:member.secretary"
+            )
+        );
+        let updates = s
+            .audit_entries(&AuditFilter {
+                action: Some("update".into()),
+                entity_id: Some(line.clone()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(updates.len(), 1);
+
+        // A sealed field: the meeting's agenda.
+        let member = s
+            .add_member(&sys, c, "Chair", Seat::Chair, date!(2024 - 01 - 01), None)
+            .await
+            .unwrap();
+        let meeting = s
+            .record_meeting(
+                &sys,
+                c,
+                &MeetingDraft {
+                    held_on: date!(2025 - 01 - 01),
+                    agenda: "Budget for street drama".into(),
+                    attendance: vec![(member, true)],
+                    decisions: vec![],
+                },
+            )
+            .await
+            .unwrap();
+        let fix = Correction {
+            entity: "committee-meeting",
+            table: "committee_meeting",
+            id: &meeting,
+            version: 0,
+            place: None,
+            fields: vec![(
+                "agenda",
+                Value::Text(Some("Budget for street theatre".into())),
+                true,
+            )],
+        };
+        assert_eq!(s.correct(&sys, &fix).await.unwrap(), 1);
+        assert_eq!(
+            s.meeting(&meeting, &sys).await.unwrap().agenda,
+            "Budget for street theatre",
+            "re-sealed for its new version, opens"
+        );
+        let closed = s
+            .history("committee-meeting", &meeting, "", Reveal::No)
+            .await
+            .unwrap();
+        assert_eq!((closed[0].old.as_deref(), closed[0].sealed), (None, true));
+        let reader = Actor::user("u-9", "reader");
+        let views_before = s
+            .audit_entries(&AuditFilter {
+                action: Some("view-personal".into()),
+                entity_id: Some(meeting.clone()),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .len();
+        let opened = s
+            .history("committee-meeting", &meeting, "", Reveal::To(&reader))
+            .await
+            .unwrap();
+        assert_eq!(
+            (opened[0].old.as_deref(), opened[0].new.as_deref()),
+            (
+                Some("Budget for street drama"),
+                Some("Budget for street theatre")
+            )
+        );
+        let views_after = s
+            .audit_entries(&AuditFilter {
+                action: Some("view-personal".into()),
+                entity_id: Some(meeting.clone()),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .len();
+        assert_eq!(
+            views_after,
+            views_before + 1,
+            "one audited view of the history"
+        );
+        // Re-keying re-seals history too, and it still opens.
+        s.keys().rotate().unwrap();
+        assert!(s.reseal_all().await.unwrap() >= 2);
+        let again = s
+            .history("committee-meeting", &meeting, "", Reveal::To(&reader))
+            .await
+            .unwrap();
+        assert_eq!(again[0].new.as_deref(), Some("Budget for street theatre"));
     })
     .await;
 }

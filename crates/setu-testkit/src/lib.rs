@@ -437,3 +437,48 @@ pub mod load {
         })
     }
 }
+
+/// Records that several tests build the same way.
+pub mod fixtures {
+    use setu_core::committees::{BudgetDraft, CommitteeKind, FundingSource};
+    use setu_core::PlaceCode;
+    use setu_store::audit::Actor;
+    use setu_store::Store;
+
+    /// The LCCHT of local level `ll` (made if missing) with a budget line of its own funds for
+    /// 2081/82: `allocated` rupees for `purpose`, nothing spent yet. Returns (committee, line).
+    pub async fn lccht_budget_line(
+        store: &Store,
+        ll: u32,
+        purpose: &str,
+        allocated: i64,
+    ) -> (i64, String) {
+        let sys = Actor::system("test");
+        let committee = match store
+            .create_committee(
+                &sys,
+                CommitteeKind::Lccht,
+                PlaceCode::LocalLevel(ll),
+                None,
+                None,
+                None,
+            )
+            .await
+        {
+            Ok(id) => id,
+            Err(e) => panic!("committee at {ll}: {e}"),
+        };
+        let draft = BudgetDraft {
+            source: FundingSource::Own,
+            purpose: purpose.into(),
+            allocated,
+            spent: 0,
+        };
+        let fy = "2081/82".parse().unwrap_or_else(|_| panic!("fiscal year"));
+        let line = store
+            .add_budget_line(&sys, committee, fy, &draft)
+            .await
+            .unwrap_or_else(|e| panic!("budget line: {e}"));
+        (committee, line)
+    }
+}

@@ -52,6 +52,8 @@ pub enum Subject {
     Meeting,
     /// A decision id in the path (scoped by its committee).
     Decision,
+    /// A budget line id in the path (scoped by its committee).
+    BudgetLine,
     /// A parents' group id in the path.
     Group,
     /// A youth ambassador id in the path.
@@ -167,6 +169,8 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         r(Method::POST, "/committees/{id}/meetings", Needs(WriteCommittees), S::Committee, post(committees::record_meeting)),
         r(Method::GET, "/meetings/{id}", Needs(ReadPersonal), S::Meeting, get(committees::minutes)),
         r(Method::POST, "/decisions/{id}/status", Needs(WriteCommittees), S::Decision, post(committees::decision_status)),
+        r(Method::GET, "/budget/{id}", Needs(ReadDirectory), S::BudgetLine, get(committees::budget_line)),
+        r(Method::POST, "/budget/{id}", Needs(WriteCommittees), S::BudgetLine, post(committees::correct_budget_line)),
         r(Method::GET, "/parents-groups", Needs(ReadDirectory), S::None, get(parents::list)),
         r(Method::POST, "/parents-groups", Needs(WriteParents), S::NewAtPlace, post(parents::create)),
         r(Method::GET, "/parents-groups/{id}", Needs(ReadDirectory), S::Group, get(parents::show)),

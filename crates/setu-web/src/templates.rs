@@ -193,6 +193,20 @@ pub struct DirectoryFormPage<'a> {
     pub conflict: bool,
 }
 
+/// A correctable record: its values, its correction form, its history.
+#[derive(Template)]
+#[template(path = "record.html")]
+pub struct RecordPage<'a> {
+    pub p: &'a Page,
+    pub view: crate::pages::records::RecordView,
+    /// The form's fields (taken out of `view` for the shared `_fields.html`).
+    pub fields: Vec<FormField>,
+    pub history: Vec<crate::pages::records::HistoryRow>,
+    pub saved: bool,
+    pub conflict: bool,
+    pub invalid: bool,
+}
+
 /// The login page.
 #[derive(Template)]
 #[template(path = "login.html")]

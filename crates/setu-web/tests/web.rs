@@ -2057,7 +2057,21 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
             let decision = store.meeting(&meeting, &sys).await.unwrap().decisions[0]
                 .id
                 .clone();
-            committees.push((c, meeting, decision, PlaceCode::LocalLevel(ll)));
+            let line = store
+                .add_budget_line(
+                    &sys,
+                    c,
+                    "2081/82".parse().unwrap(),
+                    &setu_core::committees::BudgetDraft {
+                        source: setu_core::committees::FundingSource::Own,
+                        purpose: "Awareness".into(),
+                        allocated: 100,
+                        spent: 0,
+                    },
+                )
+                .await
+                .unwrap();
+            committees.push((c, meeting, decision, line, PlaceCode::LocalLevel(ll)));
         }
         let mut ambassadors = Vec::new();
         for ward in ["5110619", "3120601"] {
@@ -2324,7 +2338,8 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
                     } else {
                         (out_org, out_site, "3120601")
                     };
-                    let (committee, meeting, decision, committee_place) = committees[side].clone();
+                    let (committee, meeting, decision, budget_line, committee_place) =
+                        committees[side].clone();
                     let token_id = if route.subject == Subject::Token {
                         store
                             .set_disabled(&sys, &target_user.id, false)
@@ -2382,6 +2397,7 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
                         Subject::Committee => committee.to_string(),
                         Subject::Meeting => meeting.clone(),
                         Subject::Decision => decision.clone(),
+                        Subject::BudgetLine => budget_line.clone(),
                         Subject::Group => groups[side].to_string(),
                         Subject::Ambassador => ambassadors[side].clone(),
                         Subject::Booth => site.to_string(),
@@ -2527,6 +2543,15 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
                         ("/decisions/{id}/status", _) => {
                             vec![("status", "done"), ("meeting", &meeting)]
                         }
+                        // The line as it is (a correction that changes nothing keeps its
+                        // version, so every allowed role is answered the same).
+                        ("/budget/{id}", "POST") => vec![
+                            ("source", "own"),
+                            ("purpose", "Awareness"),
+                            ("allocated", "100"),
+                            ("spent", "0"),
+                            ("version", "0"),
+                        ],
                         ("/admin/users", "POST") => vec![
                             ("username", &unique),
                             ("role", "analyst"),
@@ -2715,7 +2740,10 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
                             place: Some(place.parse().unwrap()),
                             ..Default::default()
                         }),
-                        Subject::Committee | Subject::Meeting | Subject::Decision => Some(Target {
+                        Subject::Committee
+                        | Subject::Meeting
+                        | Subject::Decision
+                        | Subject::BudgetLine => Some(Target {
                             place: Some(committee_place),
                             ..Default::default()
                         }),
@@ -3632,10 +3660,11 @@ async fn youth_ambassadors_grow_and_events_are_recorded() {
 
 #[tokio::test]
 async fn indicators_are_computed_from_records_filtered_and_exported() {
+    use setu_core::committees::BudgetDraft;
     use setu_core::committees::{CommitteeKind, FundingSource, Seat};
     use setu_core::community::{EventType, Material, Participants, Sex};
     use setu_core::PlaceCode;
-    use setu_store::committees::{ActivityDraft, BudgetDraft, MeetingDraft};
+    use setu_store::committees::{ActivityDraft, MeetingDraft};
     each_app(|app, store| async move {
         let sys = Actor::system("test");
         let today = time::OffsetDateTime::now_utc().date();
@@ -5002,6 +5031,72 @@ async fn an_overloaded_oversized_or_garbled_sync_gets_a_clear_answer() {
         let r = send(&app, raw("{\"records\": [".into(), "en")).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
         assert!(r.body.contains("not valid JSON"), "{}", r.body);
+    })
+    .await;
+}
+
+/// Issue 14: a budget line could not be corrected (what was spent stayed 0). Now an LCCHT
+/// member corrects it on its page; the history shows who changed what; a form based on an
+/// older version is refused (409) with the current record beside what was typed; a wrong
+/// amount is marked on its field, with the typed values kept.
+#[tokio::test]
+async fn a_budget_line_is_corrected_with_history_and_a_stale_form_is_refused() {
+    each_app(|app, store| async move {
+        let (_, line) =
+            setu_testkit::fixtures::lccht_budget_line(&store, 51106, "Street drama", 50_000).await;
+        let me = sign_in(&store, "member.budget", Role::LcchtMember, "51106").await;
+        let path = format!("/budget/{line}");
+        let form = |spent: &'static str, version: &'static str| {
+            vec![
+                ("source", "own"),
+                ("purpose", "Street drama"),
+                ("allocated", "50,000"),
+                ("spent", spent),
+                ("version", version),
+            ]
+        };
+        let page = get_as(&app, &path, "en", &me).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(
+            page.body.contains("No corrections yet") && page.body.contains(r#"action="/budget/"#)
+        );
+
+        let saved = post_form(&app, &path, &form("१२,५००", "0"), &me).await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER);
+        let page = get_as(&app, &format!("{path}?saved=1"), "en", &me)
+            .await
+            .body;
+        assert!(page.contains("Saved."));
+        assert!(
+            page.contains("member.budget")
+                && page.contains("Spent (NPR)")
+                && page.contains("12,500")
+        );
+        assert_eq!(store.budget_line(&line).await.unwrap().spent, 12_500);
+
+        // Another member's form, opened before that correction.
+        let stale = post_form(&app, &path, &form("9,000", "0"), &me).await;
+        assert_eq!(stale.status, StatusCode::CONFLICT);
+        assert!(stale.body.contains("Someone else changed this record"));
+        assert!(
+            stale.body.contains(r#"value="9,000""#),
+            "what was typed is kept"
+        );
+        assert!(
+            stale.body.contains("12,500"),
+            "the current record is shown beside it"
+        );
+        assert!(stale.body.contains(r#"name="version" value="1""#));
+        assert_eq!(store.budget_line(&line).await.unwrap().spent, 12_500);
+
+        let wrong = post_form(&app, &path, &form("-3", "1"), &me).await;
+        assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(wrong.body.contains(r#"id="e-spent""#) && wrong.body.contains(r#"value="-3""#));
+
+        // A reader without the capability sees the line and its history, not the form.
+        let analyst = sign_in(&store, "analyst.budget", Role::Analyst, "511").await;
+        let page = get_as(&app, &path, "en", &analyst).await.body;
+        assert!(page.contains("12,500") && !page.contains(r#"action="/budget/"#));
     })
     .await;
 }

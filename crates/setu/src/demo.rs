@@ -5,6 +5,7 @@
 
 use anyhow::{bail, Context, Result};
 use setu_core::access::{Role, Scope};
+use setu_core::committees::BudgetDraft;
 use setu_core::committees::{CommitteeKind, FundingSource, Seat};
 use setu_core::community::{EventType, Material, Participants, Sex};
 use setu_core::directory::{ForumEntryKind, OrgDraft, OrgKind, Service, SiteDraft, SiteKind};
@@ -12,7 +13,7 @@ use setu_core::FiscalYear;
 use setu_core::PlaceCode;
 use setu_store::audit::Actor;
 use setu_store::auth::NewUser;
-use setu_store::committees::{ActivityDraft, BudgetDraft, MeetingDraft};
+use setu_store::committees::{ActivityDraft, MeetingDraft};
 use setu_store::contacts::ContactDraft;
 use setu_store::directory::DirectoryFilter;
 use setu_store::parents::SessionDraft;

@@ -582,7 +582,10 @@ fn migrate_reports_the_schema_version() {
     let dir = tempfile::tempdir().unwrap();
     let out = setu(&["migrate"], dir.path());
     assert!(out.status.success());
-    assert!(String::from_utf8_lossy(&out.stdout).contains("schema version 19"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&format!(
+        "schema version {}",
+        setu_store::latest_schema_version()
+    )));
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -8,10 +8,11 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
 use setu_core::access::{Capability, Scope, Target};
-use setu_core::committees::{CommitteeKind, DecisionStatus, FundingSource, Seat};
+use setu_core::committees::BudgetDraft;
+use setu_core::committees::{BudgetForm, CommitteeKind, DecisionStatus, FundingSource, Seat};
 use setu_core::{FiscalYear, PlaceCode};
 use setu_store::auth::User;
-use setu_store::committees::{ActivityDraft, BudgetDraft, Committee, MeetingDraft};
+use setu_store::committees::{ActivityDraft, Committee, MeetingDraft};
 use setu_store::sealing::Reveal;
 use setu_store::StoreError;
 use time::Date;
@@ -19,11 +20,12 @@ use time::Date;
 use crate::auth::{allow, can, SignedIn};
 use crate::error::WebError;
 use crate::page::Page;
-use crate::pages::inputs::{bs_date, rupees, AreaQuery};
-use crate::pages::refusal;
+use crate::pages::inputs::{bs_date, AreaQuery};
+use crate::pages::records::{self, Notice, RecordView};
+use crate::pages::{choices, invalid_message, refusal};
 use crate::templates::{
-    Choice, CommitteePage, CommitteeRow, CommitteesPage, MeetingFormPage, MinutesPage, RenderHtml,
-    TrendBar,
+    Choice, CommitteePage, CommitteeRow, CommitteesPage, FormField, MeetingFormPage, MinutesPage,
+    RenderHtml, TrendBar,
 };
 use crate::AppState;
 
@@ -434,21 +436,6 @@ pub async fn add_activity(
     after_write(&app, page, &me, c, result).await
 }
 
-/// The add-budget-line form.
-#[derive(Debug, Deserialize, Default)]
-pub struct BudgetForm {
-    #[serde(default)]
-    fy: String,
-    #[serde(default)]
-    source: String,
-    #[serde(default)]
-    purpose: String,
-    #[serde(default)]
-    allocated: String,
-    #[serde(default)]
-    spent: String,
-}
-
 /// `POST /committees/{id}/budget`
 pub async fn add_budget(
     State(app): State<AppState>,
@@ -458,31 +445,25 @@ pub async fn add_budget(
     Form(f): Form<BudgetForm>,
 ) -> Result<Response, WebError> {
     let c = committee_for(&app, &me, &id, Capability::WriteCommittees).await?;
-    let parsed = (|| {
-        let fy: FiscalYear = f.fy.parse().map_err(|_| "error-fiscal-year")?;
-        let source = FundingSource::parse(&f.source).ok_or("error-choose-one")?;
-        if f.purpose.trim().is_empty() {
-            return Err("error-required");
+    match f.check().and_then(|d| Ok((f.fiscal_year()?, d))) {
+        Ok((fy, d)) => {
+            let result = app.store.add_budget_line(&me.actor(), c.id, fy, &d).await;
+            after_write(&app, page, &me, c, result.map(|_| ())).await
         }
-        Ok((
-            fy,
-            BudgetDraft {
-                source,
-                purpose: f.purpose.clone(),
-                allocated: rupees(&f.allocated)?,
-                spent: rupees(&f.spent)?,
-            },
-        ))
-    })();
-    let result = match parsed {
-        Ok((fy, d)) => app
-            .store
-            .add_budget_line(&me.actor(), c.id, fy, &d)
+        Err(inv) => {
+            let msg = invalid_message(&page, &inv);
+            render(
+                &app,
+                page,
+                &me,
+                c,
+                None,
+                Some(msg),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
             .await
-            .map(|_| ()),
-        Err(m) => Err(StoreError::Rejected(m)),
-    };
-    after_write(&app, page, &me, c, result).await
+        }
+    }
 }
 
 /// `GET /committees/{id}/meetings/new`
@@ -721,4 +702,173 @@ pub async fn decision_status(
         format!("/committees/{committee_id}")
     };
     Ok(Redirect::to(&back).into_response())
+}
+
+/// `GET /budget/{id}`: a budget line, its history and (for writers) its correction form.
+pub async fn budget_line(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    Query(q): Query<records::SavedQuery>,
+) -> Result<Response, WebError> {
+    let (line, c) = line_for(&app, &me, &id, Capability::ReadDirectory).await?;
+    let form = BudgetForm::of(&draft_of(&line), line.version);
+    let notice = if q.saved.is_some() {
+        Notice::Saved
+    } else {
+        Notice::None
+    };
+    render_budget_line(&app, page, &me, &c, &line, &form, None, notice).await
+}
+
+/// `POST /budget/{id}`: corrects a budget line (what was spent, most often).
+pub async fn correct_budget_line(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<BudgetForm>,
+) -> Result<Response, WebError> {
+    let (line, c) = line_for(&app, &me, &id, Capability::WriteCommittees).await?;
+    let (draft, version) = match f.check().and_then(|d| Ok((d, f.base_version()?))) {
+        Ok(checked) => checked,
+        Err(inv) => {
+            return render_budget_line(&app, page, &me, &c, &line, &f, Some(&inv), Notice::Invalid)
+                .await
+        }
+    };
+    match app
+        .store
+        .correct_budget_line(&me.actor(), &id, version, &draft)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/budget/{id}?saved=1")).into_response()),
+        // Someone else corrected it meanwhile: their version beside what was typed, and the
+        // form now based on it, so that saving again is a choice made knowingly.
+        Err(StoreError::Conflict { .. }) => {
+            let line = app.store.budget_line(&id).await?;
+            let form = BudgetForm {
+                version: line.version.to_string(),
+                ..f
+            };
+            render_budget_line(&app, page, &me, &c, &line, &form, None, Notice::Conflict).await
+        }
+        Err(e) => match WebError::from(e) {
+            WebError::Invalid(inv) => {
+                render_budget_line(&app, page, &me, &c, &line, &f, Some(&inv), Notice::Invalid)
+                    .await
+            }
+            other => Err(other),
+        },
+    }
+}
+
+/// A budget line and its committee, if the reader may `cap` there (404 outside the scope).
+async fn line_for(
+    app: &AppState,
+    me: &User,
+    id: &str,
+    cap: Capability,
+) -> Result<(setu_store::committees::BudgetLine, Committee), WebError> {
+    let line = app.store.budget_line(id).await?;
+    let c = committee_for(app, me, &line.committee_id.to_string(), cap).await?;
+    Ok((line, c))
+}
+
+fn draft_of(line: &setu_store::committees::BudgetLine) -> BudgetDraft {
+    BudgetDraft {
+        source: line.source,
+        purpose: line.purpose.clone(),
+        allocated: line.allocated,
+        spent: line.spent,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render_budget_line(
+    app: &AppState,
+    page: Page,
+    me: &User,
+    c: &Committee,
+    line: &setu_store::committees::BudgetLine,
+    form: &BudgetForm,
+    invalid: Option<&setu_core::Invalid>,
+    notice: Notice,
+) -> Result<Response, WebError> {
+    let committee = format!(
+        "{} · {}",
+        page.name(&c.place_en, &c.place_ne),
+        page.t(&format!("committee-kind-{}", c.kind.as_str()))
+    );
+    let title = format!("{} · {}", page.t("plan-budget"), line.purpose);
+    let page = page.with_title(title, "committees");
+    let show = |field: &str, value: &str| -> (String, String) {
+        match field {
+            "source" => (page.t("budget-source"), page.t(&format!("source-{value}"))),
+            "purpose" => (page.t("budget-purpose"), value.to_string()),
+            "allocated" | "spent" => (
+                page.t(&format!("budget-{field}")),
+                value
+                    .parse::<i64>()
+                    .map(|n| page.num(&n))
+                    .unwrap_or_default(),
+            ),
+            other => (other.to_string(), value.to_string()),
+        }
+    };
+    let facts = vec![
+        (
+            page.t("plan-title"),
+            line.fiscal_year.label(page.prefs.digits),
+        ),
+        show("source", line.source.as_str()),
+        show("purpose", &line.purpose),
+        show("allocated", &line.allocated.to_string()),
+        show("spent", &line.spent.to_string()),
+    ];
+    let may_correct = can(me, Capability::WriteCommittees, Some(&c.target()), false);
+    let text = |name: &'static str, value: &str, numeric: bool| FormField {
+        name,
+        label: show(name, "").0,
+        hint: None,
+        value: value.to_string(),
+        error: None,
+        required: true,
+        numeric,
+        lang: "",
+        options: Vec::new(),
+    };
+    let mut fields = vec![
+        FormField {
+            options: choices(
+                &page,
+                FundingSource::ALL.iter().map(|s| s.as_str()),
+                "source-",
+                &form.source,
+            ),
+            ..text("source", &form.source, false)
+        },
+        text("purpose", &form.purpose, false),
+        text("allocated", &form.allocated, true),
+        text("spent", &form.spent, true),
+    ];
+    records::mark(&page, &mut fields, invalid);
+    let changes = app
+        .store
+        .history("budget-line", &line.id, "", Reveal::No)
+        .await?;
+    let history = records::history(&page, &changes, show);
+    let view = RecordView {
+        title: page.title.clone(),
+        parent: (
+            format!("/committees/{}?fy={}", c.id, line.fiscal_year),
+            committee,
+        ),
+        facts,
+        action: may_correct.then(|| format!("/budget/{}", line.id)),
+        version: form.version.parse().unwrap_or(line.version),
+        fields,
+    };
+    records::render(&page, view, history, notice)
 }

@@ -254,12 +254,6 @@ pub async fn list(
     ))
 }
 
-/// The query of a record page (`?saved=1` after a save).
-#[derive(Debug, Deserialize, Default)]
-pub struct ShowQuery {
-    saved: Option<u8>,
-}
-
 /// `GET /organisations/{id}`, `GET /sites/{id}`
 pub async fn show(
     dir: Dir,
@@ -267,7 +261,7 @@ pub async fn show(
     page: Page,
     me: User,
     id: i64,
-    q: ShowQuery,
+    q: crate::pages::records::SavedQuery,
 ) -> Result<Response, WebError> {
     let r = load(&app, &me, dir, id).await?;
     render_show(
@@ -597,7 +591,7 @@ pub mod routes {
                 page: Page,
                 SignedIn(me): SignedIn,
                 Path(raw): Path<String>,
-                Query(q): Query<ShowQuery>,
+                Query(q): Query<crate::pages::records::SavedQuery>,
             ) -> Result<Response, WebError> {
                 show($dir, app, page, me, id(&raw)?, q).await
             }

@@ -18,6 +18,7 @@ pub mod notifications;
 pub mod parents;
 pub mod places;
 pub mod prefs;
+pub mod records;
 pub mod risk;
 pub mod tracing;
 pub mod youth;
