@@ -5100,3 +5100,53 @@ async fn a_budget_line_is_corrected_with_history_and_a_stale_form_is_refused() {
     })
     .await;
 }
+
+/// Issue 14: an LCCHT member (who may not read names) who recorded a meeting was sent to the
+/// minutes, which answered 403. Now she goes back to the committee page, which she may read.
+#[tokio::test]
+async fn a_member_who_records_a_meeting_lands_on_a_page_she_may_read() {
+    each_app(|app, store| async move {
+        let (committee, _) =
+            setu_testkit::fixtures::lccht_budget_line(&store, 51106, "Meetings", 1_000).await;
+        let me = sign_in(&store, "member.meeting", Role::LcchtMember, "51106").await;
+        let saved = post_form(
+            &app,
+            &format!("/committees/{committee}/meetings"),
+            &[("held_on", "2081-05-01"), ("agenda", "Plan for Dashain")],
+            &me,
+        )
+        .await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER);
+        let next = saved.headers[header::LOCATION]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(next, format!("/committees/{committee}"));
+        assert_eq!(get_as(&app, &next, "en", &me).await.status, StatusCode::OK);
+        // The secretary, who reads names, is shown the minutes she wrote.
+        let secretary = sign_in(
+            &store,
+            "secretary.meeting",
+            Role::LcchtMemberSecretary,
+            "51106",
+        )
+        .await;
+        let saved = post_form(
+            &app,
+            &format!("/committees/{committee}/meetings"),
+            &[("held_on", "2081-05-02"), ("agenda", "Budget")],
+            &secretary,
+        )
+        .await;
+        let next = saved.headers[header::LOCATION]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(next.starts_with("/meetings/"), "{next}");
+        assert_eq!(
+            get_as(&app, &next, "en", &secretary).await.status,
+            StatusCode::OK
+        );
+    })
+    .await;
+}

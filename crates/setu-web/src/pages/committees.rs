@@ -586,7 +586,14 @@ pub async fn record_meeting(
     match parsed {
         Ok(d) => {
             let mid = app.store.record_meeting(&me.actor(), c.id, &d).await?;
-            Ok(Redirect::to(&format!("/meetings/{mid}")).into_response())
+            // The minutes name people: a member who may not read them goes back to the
+            // committee, not to a page that would refuse them.
+            let next = if can(&me, Capability::ReadPersonal, Some(&c.target()), false) {
+                format!("/meetings/{mid}")
+            } else {
+                format!("/committees/{}", c.id)
+            };
+            Ok(Redirect::to(&next).into_response())
         }
         Err(m) => {
             let msg = page.t(m);
@@ -696,7 +703,13 @@ pub async fn decision_status(
         .set_decision_status(&me.actor(), &id, status)
         .await?;
     let same = app.store.meeting_committee(&f.meeting).await.ok() == Some(committee_id);
-    let back = if same {
+    let reads_minutes = can(
+        &me,
+        Capability::ReadPersonal,
+        Some(&app.store.committee(committee_id, today()).await?.target()),
+        false,
+    );
+    let back = if same && reads_minutes {
         format!("/meetings/{}", f.meeting)
     } else {
         format!("/committees/{committee_id}")
