@@ -252,13 +252,85 @@ impl BudgetForm {
 
     /// The version a correction is based on.
     pub fn base_version(&self) -> Result<i64, Invalid> {
-        self.version.trim().parse().map_err(|_| {
-            Invalid(vec![crate::FieldError {
-                field: "version",
-                message: "error-required",
-            }])
-        })
+        base_version(&self.version)
     }
+}
+
+/// A committee member, checked. `name` is `None` when the form did not carry it (a corrector
+/// who may not read names changes the seat and term only).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberDraft {
+    /// Name (sealed at rest).
+    pub name: Option<String>,
+    /// Seat.
+    pub seat: Seat,
+    /// Joined on.
+    pub term_start: Date,
+    /// Left on (or the term's fixed end).
+    pub term_end: Option<Date>,
+}
+
+/// The member form as typed (dates in BS).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct MemberForm {
+    /// Name; absent from the form of a reader who may not read names.
+    pub name: Option<String>,
+    /// Seat.
+    pub seat: String,
+    /// Joined on (BS).
+    pub term_start: String,
+    /// Left on (BS), if the member left.
+    pub term_end: String,
+    /// The version a correction is based on.
+    pub version: String,
+}
+
+impl MemberForm {
+    /// Checks every field at once: a seat, a start date, an end date not before it.
+    pub fn check(&self) -> Result<MemberDraft, Invalid> {
+        let mut c = Checker::default();
+        let name = self.name.as_ref().map(|n| c.text("name", n, 120));
+        let seat = crate::booths::choice(&mut c, "seat", &self.seat, Seat::parse, None);
+        let start = c.bs_date("term_start", &self.term_start);
+        if start.is_none() && self.term_start.trim().is_empty() {
+            c.fail("term_start", "error-required");
+        }
+        let end = c.bs_date("term_end", &self.term_end);
+        if let (Some(s), Some(e)) = (start, end) {
+            if e < s {
+                c.fail("term_end", "error-term-order");
+            }
+        }
+        c.finish(())?;
+        match (seat, start) {
+            (Some(seat), Some(term_start)) => Ok(MemberDraft {
+                name,
+                seat,
+                term_start,
+                term_end: end,
+            }),
+            // Unreachable: a missing seat or start failed above.
+            _ => Err(Invalid(vec![crate::FieldError {
+                field: "seat",
+                message: "error-required",
+            }])),
+        }
+    }
+
+    /// The version a correction is based on.
+    pub fn base_version(&self) -> Result<i64, Invalid> {
+        base_version(&self.version)
+    }
+}
+
+fn base_version(raw: &str) -> Result<i64, Invalid> {
+    raw.trim().parse().map_err(|_| {
+        Invalid(vec![crate::FieldError {
+            field: "version",
+            message: "error-required",
+        }])
+    })
 }
 
 #[cfg(test)]

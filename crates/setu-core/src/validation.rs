@@ -90,6 +90,21 @@ impl Checker {
         }
     }
 
+    /// An optional Bikram Sambat date (`2081-05-01`, Latin or Devanagari digits), as AD.
+    pub fn bs_date(&mut self, field: &'static str, value: &str) -> Option<time::Date> {
+        let v = value.trim();
+        if v.is_empty() {
+            return None;
+        }
+        match v.parse::<crate::calendar::BsDate>() {
+            Ok(d) => Some(d.to_ad()),
+            Err(_) => {
+                self.fail(field, "error-bs-date");
+                None
+            }
+        }
+    }
+
     /// Finishes: the value if nothing failed, otherwise every error at once.
     pub fn finish<T>(self, value: T) -> Result<T, Invalid> {
         if self.0.is_empty() {

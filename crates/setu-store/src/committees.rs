@@ -8,7 +8,7 @@ use setu_core::access::{Scope, Target};
 use setu_core::calendar::{iso, parse_ad};
 use setu_core::committees::{
     status, BudgetDraft, BudgetTotals, CommitteeKind, CommitteeStatus, Criterion, DecisionStatus,
-    FundingSource, Seat, StatusFacts,
+    FundingSource, MemberDraft, Seat, StatusFacts,
 };
 use setu_core::{FiscalYear, PlaceCode};
 use sqlx::any::AnyRow;
@@ -78,6 +78,10 @@ pub struct Member {
     pub term_start: String,
     /// Term end, ISO, if the term is over or fixed.
     pub term_end: Option<String>,
+    /// Its committee.
+    pub committee_id: i64,
+    /// Incremented at every correction.
+    pub version: i64,
 }
 
 /// A meeting in a list.
@@ -362,7 +366,7 @@ impl Store {
     /// A committee's members, seats in order; names opened (and audited) only with `Reveal::To`.
     pub async fn members(&self, committee_id: i64, reveal: Reveal<'_>) -> Result<Vec<Member>> {
         let rows = sqlx::query(
-            "SELECT id, name, seat, term_start, term_end, version FROM committee_member WHERE committee_id = $1 \
+            "SELECT id, committee_id, name, seat, term_start, term_end, version FROM committee_member WHERE committee_id = $1 \
              ORDER BY term_start, id",
         )
         .bind(committee_id)
@@ -394,6 +398,8 @@ impl Store {
             seat: Seat::parse(&seat).unwrap_or(Seat::Member),
             term_start: r.try_get("term_start")?,
             term_end: r.try_get("term_end")?,
+            committee_id: r.try_get("committee_id")?,
+            version: r.try_get("version")?,
             name,
             id,
         })
@@ -775,6 +781,49 @@ impl Store {
             lines,
             totals,
         })
+    }
+
+    /// One committee member; the name opened (and the view audited) with `reveal`.
+    pub async fn member(&self, id: &str, reveal: Reveal<'_>) -> Result<Member> {
+        let row = sqlx::query(
+            "SELECT id, committee_id, name, seat, term_start, term_end, version \
+             FROM committee_member WHERE id = $1",
+        )
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        self.member_from_row(&row, reveal).await
+    }
+
+    /// Corrects a member (marks her as gone, most often) if still at `version`; the name only
+    /// when the draft carries one. See [`Store::correct`].
+    pub async fn correct_member(
+        &self,
+        by: &Actor,
+        id: &str,
+        version: i64,
+        d: &MemberDraft,
+    ) -> Result<i64> {
+        let current = self.member(id, Reveal::No).await?;
+        let committee = self.committee(current.committee_id, d.term_start).await?;
+        let mut fields = vec![
+            ("seat", Value::Text(Some(d.seat.as_str().into())), false),
+            ("term_start", Value::Text(Some(iso(d.term_start))), false),
+            ("term_end", Value::Text(d.term_end.map(iso)), false),
+        ];
+        if let Some(name) = &d.name {
+            fields.insert(0, ("name", Value::Text(Some(name.trim().into())), true));
+        }
+        let correction = Correction {
+            entity: "committee-member",
+            table: "committee_member",
+            id,
+            version,
+            place: Some(committee.place),
+            fields,
+        };
+        self.correct(by, &correction).await
     }
 
     /// One budget line.

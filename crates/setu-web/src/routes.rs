@@ -54,6 +54,8 @@ pub enum Subject {
     Decision,
     /// A budget line id in the path (scoped by its committee).
     BudgetLine,
+    /// A committee member id in the path (scoped by its committee).
+    Member,
     /// A parents' group id in the path.
     Group,
     /// A youth ambassador id in the path.
@@ -171,6 +173,8 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         r(Method::POST, "/decisions/{id}/status", Needs(WriteCommittees), S::Decision, post(committees::decision_status)),
         r(Method::GET, "/budget/{id}", Needs(ReadDirectory), S::BudgetLine, get(committees::budget_line)),
         r(Method::POST, "/budget/{id}", Needs(WriteCommittees), S::BudgetLine, post(committees::correct_budget_line)),
+        r(Method::GET, "/members/{id}", Needs(ReadDirectory), S::Member, get(committees::member)),
+        r(Method::POST, "/members/{id}", Needs(WriteCommittees), S::Member, post(committees::correct_member)),
         r(Method::GET, "/parents-groups", Needs(ReadDirectory), S::None, get(parents::list)),
         r(Method::POST, "/parents-groups", Needs(WriteParents), S::NewAtPlace, post(parents::create)),
         r(Method::GET, "/parents-groups/{id}", Needs(ReadDirectory), S::Group, get(parents::show)),

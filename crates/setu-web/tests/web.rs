@@ -2050,7 +2050,7 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
             let draft = MeetingDraft {
                 held_on: date!(2025 - 01 - 01),
                 agenda: "a".into(),
-                attendance: vec![(member, true)],
+                attendance: vec![(member.clone(), true)],
                 decisions: vec![("d".into(), "r".into(), None)],
             };
             let meeting = store.record_meeting(&sys, c, &draft).await.unwrap();
@@ -2071,7 +2071,7 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
                 )
                 .await
                 .unwrap();
-            committees.push((c, meeting, decision, line, PlaceCode::LocalLevel(ll)));
+            committees.push((c, meeting, decision, line, member, PlaceCode::LocalLevel(ll)));
         }
         let mut ambassadors = Vec::new();
         for ward in ["5110619", "3120601"] {
@@ -2338,7 +2338,10 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
                     } else {
                         (out_org, out_site, "3120601")
                     };
-                    let (committee, meeting, decision, budget_line, committee_place) =
+                    let member_start = setu_core::calendar::BsDate::from_ad(date!(2024 - 01 - 01))
+                        .unwrap()
+                        .to_string();
+                    let (committee, meeting, decision, budget_line, member, committee_place) =
                         committees[side].clone();
                     let token_id = if route.subject == Subject::Token {
                         store
@@ -2398,6 +2401,7 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
                         Subject::Meeting => meeting.clone(),
                         Subject::Decision => decision.clone(),
                         Subject::BudgetLine => budget_line.clone(),
+                        Subject::Member => member.clone(),
                         Subject::Group => groups[side].to_string(),
                         Subject::Ambassador => ambassadors[side].clone(),
                         Subject::Booth => site.to_string(),
@@ -2545,6 +2549,14 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
                         }
                         // The line as it is (a correction that changes nothing keeps its
                         // version, so every allowed role is answered the same).
+                        // The member as she is (nothing changes, so every allowed role is
+                        // answered the same); a name is ignored from those who may not read it.
+                        ("/members/{id}", "POST") => vec![
+                            ("name", "Member"),
+                            ("seat", "chair"),
+                            ("term_start", &member_start),
+                            ("version", "0"),
+                        ],
                         ("/budget/{id}", "POST") => vec![
                             ("source", "own"),
                             ("purpose", "Awareness"),
@@ -2743,7 +2755,8 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
                         Subject::Committee
                         | Subject::Meeting
                         | Subject::Decision
-                        | Subject::BudgetLine => Some(Target {
+                        | Subject::BudgetLine
+                        | Subject::Member => Some(Target {
                             place: Some(committee_place),
                             ..Default::default()
                         }),
@@ -5147,6 +5160,119 @@ async fn a_member_who_records_a_meeting_lands_on_a_page_she_may_read() {
             get_as(&app, &next, "en", &secretary).await.status,
             StatusCode::OK
         );
+    })
+    .await;
+}
+
+/// Issue 14: a member who left could not be marked as gone. Now a member of the committee
+/// marks her term's end on her page (without seeing or changing her name, which she may not
+/// read); the secretary corrects the name; each sees the history, the name's earlier and later
+/// values only where names may be read.
+#[tokio::test]
+async fn a_member_who_left_is_marked_as_gone_and_her_name_corrected() {
+    use setu_core::committees::Seat;
+    use setu_store::sealing::Reveal;
+    use time::macros::date;
+    each_app(|app, store| async move {
+        let (committee, _) =
+            setu_testkit::fixtures::lccht_budget_line(&store, 51106, "Members", 1_000).await;
+        let member = store
+            .add_member(
+                &Actor::system("test"),
+                committee,
+                "Sita Tamamg",
+                Seat::Chair,
+                date!(2024 - 01 - 01),
+                None,
+            )
+            .await
+            .unwrap();
+        let start = setu_core::calendar::BsDate::from_ad(date!(2024 - 01 - 01))
+            .unwrap()
+            .to_string();
+        let path = format!("/members/{member}");
+        let clerk = sign_in(&store, "member.left", Role::LcchtMember, "51106").await;
+        let page = get_as(&app, &path, "en", &clerk).await.body;
+        assert!(
+            !page.contains("Sita") && !page.contains(r#"name="name""#),
+            "no name for her"
+        );
+        let gone = post_form(
+            &app,
+            &path,
+            &[
+                ("seat", "chair"),
+                ("term_start", &start),
+                ("term_end", "२०८१-०४-३२"),
+                ("name", "Someone Else"),
+                ("version", "0"),
+            ],
+            &clerk,
+        )
+        .await;
+        assert_eq!(gone.status, StatusCode::SEE_OTHER);
+        let stored = store
+            .member(&member, Reveal::To(&Actor::system("test")))
+            .await
+            .unwrap();
+        assert_eq!(
+            stored.name.as_deref(),
+            Some("Sita Tamamg"),
+            "a name she may not read is not hers to change"
+        );
+        assert!(stored.term_end.is_some() && stored.version == 1);
+
+        let secretary = sign_in(
+            &store,
+            "secretary.left",
+            Role::LcchtMemberSecretary,
+            "51106",
+        )
+        .await;
+        let end = setu_core::calendar::BsDate::from_ad(
+            setu_core::calendar::parse_ad(stored.term_end.as_deref().unwrap()).unwrap(),
+        )
+        .unwrap()
+        .to_string();
+        let fixed = post_form(
+            &app,
+            &path,
+            &[
+                ("name", "Sita Tamang"),
+                ("seat", "chair"),
+                ("term_start", &start),
+                ("term_end", &end),
+                ("version", "1"),
+            ],
+            &secretary,
+        )
+        .await;
+        assert_eq!(fixed.status, StatusCode::SEE_OTHER);
+        let page = get_as(&app, &format!("{path}?saved=1"), "en", &secretary)
+            .await
+            .body;
+        assert!(
+            page.contains("Sita Tamamg") && page.contains("Sita Tamang"),
+            "both names in the history"
+        );
+        assert!(page.contains("member.left") && page.contains("Term ends"));
+        let page = get_as(&app, &path, "en", &clerk).await.body;
+        assert!(!page.contains("Sita") && page.contains("(hidden: personal data)"));
+        // An end before the start is refused on its field.
+        let wrong = post_form(
+            &app,
+            &path,
+            &[
+                ("seat", "chair"),
+                ("term_start", &start),
+                ("term_end", "2070-01-01"),
+                ("version", "2"),
+            ],
+            &clerk,
+        )
+        .await;
+        assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(wrong.body.contains("The term cannot end before it starts"));
     })
     .await;
 }

@@ -9,7 +9,9 @@ use axum::Form;
 use serde::Deserialize;
 use setu_core::access::{Capability, Scope, Target};
 use setu_core::committees::BudgetDraft;
-use setu_core::committees::{BudgetForm, CommitteeKind, DecisionStatus, FundingSource, Seat};
+use setu_core::committees::{
+    BudgetForm, CommitteeKind, DecisionStatus, FundingSource, MemberForm, Seat,
+};
 use setu_core::{FiscalYear, PlaceCode};
 use setu_store::auth::User;
 use setu_store::committees::{ActivityDraft, Committee, MeetingDraft};
@@ -20,7 +22,7 @@ use time::Date;
 use crate::auth::{allow, can, SignedIn};
 use crate::error::WebError;
 use crate::page::Page;
-use crate::pages::inputs::{bs_date, AreaQuery};
+use crate::pages::inputs::{bs_date, bs_text, AreaQuery};
 use crate::pages::records::{self, Notice, RecordView};
 use crate::pages::{choices, invalid_message, refusal};
 use crate::templates::{
@@ -315,43 +317,39 @@ async fn render(
     Ok((status, Html(html)).into_response())
 }
 
-/// The add-member form.
-#[derive(Debug, Deserialize, Default)]
-pub struct MemberForm {
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    seat: String,
-    #[serde(default)]
-    term_start: String,
-    #[serde(default)]
-    term_end: String,
-}
-
 /// `POST /committees/{id}/members`
 pub async fn add_member(
     State(app): State<AppState>,
     page: Page,
     SignedIn(me): SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<MemberForm>,
+    Form(mut f): Form<MemberForm>,
 ) -> Result<Response, WebError> {
     let c = committee_for(&app, &me, &id, Capability::WriteCommittees).await?;
-    let parsed = (|| {
-        let seat = Seat::parse(&f.seat).ok_or("error-choose-one")?;
-        let start = bs_date(&f.term_start)?.ok_or("error-required")?;
-        let end = bs_date(&f.term_end)?;
-        Ok::<_, &'static str>((seat, start, end))
-    })();
-    let result = match parsed {
-        Ok((seat, start, end)) => app
-            .store
-            .add_member(&me.actor(), c.id, &f.name, seat, start, end)
+    f.name.get_or_insert_with(String::new);
+    match f.check() {
+        Ok(d) => {
+            let name = d.name.clone().unwrap_or_default();
+            let result = app
+                .store
+                .add_member(&me.actor(), c.id, &name, d.seat, d.term_start, d.term_end)
+                .await;
+            after_write(&app, page, &me, c, result.map(|_| ())).await
+        }
+        Err(inv) => {
+            let msg = invalid_message(&page, &inv);
+            render(
+                &app,
+                page,
+                &me,
+                c,
+                None,
+                Some(msg),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
             .await
-            .map(|_| ()),
-        Err(m) => Err(StoreError::Rejected(m)),
-    };
-    after_write(&app, page, &me, c, result).await
+        }
+    }
 }
 
 /// Redirects back to the committee, or shows it again with the refusal.
@@ -727,12 +725,17 @@ pub async fn budget_line(
 ) -> Result<Response, WebError> {
     let (line, c) = line_for(&app, &me, &id, Capability::ReadDirectory).await?;
     let form = BudgetForm::of(&draft_of(&line), line.version);
-    let notice = if q.saved.is_some() {
-        Notice::Saved
-    } else {
-        Notice::None
-    };
-    render_budget_line(&app, page, &me, &c, &line, &form, None, notice).await
+    render_budget_line(
+        &app,
+        page,
+        &me,
+        &c,
+        &line,
+        &form,
+        None,
+        records::opening(&q),
+    )
+    .await
 }
 
 /// `POST /budget/{id}`: corrects a budget line (what was spent, most often).
@@ -744,37 +747,29 @@ pub async fn correct_budget_line(
     Form(f): Form<BudgetForm>,
 ) -> Result<Response, WebError> {
     let (line, c) = line_for(&app, &me, &id, Capability::WriteCommittees).await?;
-    let (draft, version) = match f.check().and_then(|d| Ok((d, f.base_version()?))) {
-        Ok(checked) => checked,
-        Err(inv) => {
-            return render_budget_line(&app, page, &me, &c, &line, &f, Some(&inv), Notice::Invalid)
-                .await
-        }
+    let outcome = match f.check().and_then(|d| Ok((d, f.base_version()?))) {
+        Ok((d, version)) => Ok(app
+            .store
+            .correct_budget_line(&me.actor(), &id, version, &d)
+            .await),
+        Err(inv) => Err(inv),
     };
-    match app
-        .store
-        .correct_budget_line(&me.actor(), &id, version, &draft)
-        .await
-    {
-        Ok(_) => Ok(Redirect::to(&format!("/budget/{id}?saved=1")).into_response()),
-        // Someone else corrected it meanwhile: their version beside what was typed, and the
-        // form now based on it, so that saving again is a choice made knowingly.
-        Err(StoreError::Conflict { .. }) => {
-            let line = app.store.budget_line(&id).await?;
-            let form = BudgetForm {
-                version: line.version.to_string(),
-                ..f
-            };
-            render_budget_line(&app, page, &me, &c, &line, &form, None, Notice::Conflict).await
-        }
-        Err(e) => match WebError::from(e) {
-            WebError::Invalid(inv) => {
-                render_budget_line(&app, page, &me, &c, &line, &f, Some(&inv), Notice::Invalid)
-                    .await
+    records::answer(
+        outcome,
+        format!("/budget/{id}?saved=1"),
+        |notice, inv| async move {
+            if notice == Notice::Conflict {
+                let line = app.store.budget_line(&id).await?;
+                let form = BudgetForm {
+                    version: line.version.to_string(),
+                    ..f
+                };
+                return render_budget_line(&app, page, &me, &c, &line, &form, None, notice).await;
             }
-            other => Err(other),
+            render_budget_line(&app, page, &me, &c, &line, &f, inv.as_ref(), notice).await
         },
-    }
+    )
+    .await
 }
 
 /// A budget line and its committee, if the reader may `cap` there (404 outside the scope).
@@ -881,6 +876,184 @@ async fn render_budget_line(
         facts,
         action: may_correct.then(|| format!("/budget/{}", line.id)),
         version: form.version.parse().unwrap_or(line.version),
+        fields,
+    };
+    records::render(&page, view, history, notice)
+}
+
+/// `GET /members/{id}`: a committee member (the name only for readers of personal data), her
+/// history, and the correction form (marking her as gone, most often).
+pub async fn member(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    Query(q): Query<records::SavedQuery>,
+) -> Result<Response, WebError> {
+    let (m, c, personal) = member_for(&app, &me, &id, Capability::ReadDirectory).await?;
+    let form = MemberForm {
+        name: personal.then(|| m.name.clone().unwrap_or_default()),
+        seat: m.seat.as_str().into(),
+        term_start: bs_text(Some(&m.term_start)),
+        term_end: bs_text(m.term_end.as_deref()),
+        version: m.version.to_string(),
+    };
+    render_member(&app, page, &me, &c, &m, &form, None, records::opening(&q)).await
+}
+
+/// `POST /members/{id}`: corrects a member.
+pub async fn correct_member(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    Form(mut f): Form<MemberForm>,
+) -> Result<Response, WebError> {
+    let (m, c, personal) = member_for(&app, &me, &id, Capability::WriteCommittees).await?;
+    if !personal {
+        // A name sent by someone who may not read names is not theirs to change.
+        f.name = None;
+    }
+    let outcome = match f.check().and_then(|d| Ok((d, f.base_version()?))) {
+        Ok((d, version)) => Ok(app
+            .store
+            .correct_member(&me.actor(), &id, version, &d)
+            .await),
+        Err(inv) => Err(inv),
+    };
+    records::answer(
+        outcome,
+        format!("/members/{id}?saved=1"),
+        |notice, inv| async move {
+            if notice == Notice::Conflict {
+                let (m, _, _) = member_for(&app, &me, &id, Capability::WriteCommittees).await?;
+                let form = MemberForm {
+                    version: m.version.to_string(),
+                    ..f
+                };
+                return render_member(&app, page, &me, &c, &m, &form, None, notice).await;
+            }
+            render_member(&app, page, &me, &c, &m, &f, inv.as_ref(), notice).await
+        },
+    )
+    .await
+}
+
+/// A member, her committee, and whether the reader may read names there; 404 outside the scope.
+async fn member_for(
+    app: &AppState,
+    me: &User,
+    id: &str,
+    cap: Capability,
+) -> Result<(setu_store::committees::Member, Committee, bool), WebError> {
+    let m = app.store.member(id, Reveal::No).await?;
+    let c = committee_for(app, me, &m.committee_id.to_string(), cap).await?;
+    let personal = can(me, Capability::ReadPersonal, Some(&c.target()), false);
+    let actor = me.actor();
+    let m = if personal {
+        app.store.member(id, Reveal::To(&actor)).await?
+    } else {
+        m
+    };
+    Ok((m, c, personal))
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render_member(
+    app: &AppState,
+    page: Page,
+    me: &User,
+    c: &Committee,
+    m: &setu_store::committees::Member,
+    form: &MemberForm,
+    invalid: Option<&setu_core::Invalid>,
+    notice: Notice,
+) -> Result<Response, WebError> {
+    let committee = format!(
+        "{} · {}",
+        page.name(&c.place_en, &c.place_ne),
+        page.t(&format!("committee-kind-{}", c.kind.as_str()))
+    );
+    let seat = page.t(&format!("seat-{}", m.seat.as_str()));
+    let title = match &m.name {
+        Some(n) => format!("{n} · {seat}"),
+        None => seat,
+    };
+    let page = page.with_title(title, "committees");
+    let show = |field: &str, value: &str| -> (String, String) {
+        let date = |v: &str| {
+            if v.is_empty() {
+                "—".to_string()
+            } else {
+                page.date(v)
+            }
+        };
+        match field {
+            "name" => (page.t("member-name"), value.to_string()),
+            "seat" => (page.t("member-seat"), page.t(&format!("seat-{value}"))),
+            "term_start" => (page.t("member-term-start"), date(value)),
+            "term_end" => (page.t("member-term-end"), date(value)),
+            other => (other.to_string(), value.to_string()),
+        }
+    };
+    let mut facts = Vec::new();
+    if let Some(n) = &m.name {
+        facts.push(show("name", n));
+    }
+    facts.push(show("seat", m.seat.as_str()));
+    facts.push(show("term_start", &m.term_start));
+    facts.push(show("term_end", m.term_end.as_deref().unwrap_or("")));
+    let may_correct = can(me, Capability::WriteCommittees, Some(&c.target()), false);
+    let field = |name: &'static str, value: &str, required: bool| FormField {
+        name,
+        label: show(name, "").0,
+        hint: None,
+        value: value.to_string(),
+        error: None,
+        required,
+        numeric: false,
+        lang: "",
+        options: Vec::new(),
+    };
+    let mut fields = Vec::new();
+    if let Some(n) = &form.name {
+        fields.push(field("name", n, true));
+    }
+    fields.push(FormField {
+        options: choices(
+            &page,
+            Seat::ALL.iter().map(|s| s.as_str()),
+            "seat-",
+            &form.seat,
+        ),
+        ..field("seat", &form.seat, true)
+    });
+    fields.push(FormField {
+        hint: Some(page.t("field-bs-date-hint")),
+        ..field("term_start", &form.term_start, true)
+    });
+    fields.push(FormField {
+        hint: Some(page.t("member-term-end-hint")),
+        ..field("term_end", &form.term_end, false)
+    });
+    records::mark(&page, &mut fields, invalid);
+    let actor = me.actor();
+    let reveal = if form.name.is_some() {
+        Reveal::To(&actor)
+    } else {
+        Reveal::No
+    };
+    let changes = app
+        .store
+        .history("committee-member", &m.id, &c.place.to_string(), reveal)
+        .await?;
+    let history = records::history(&page, &changes, show);
+    let view = RecordView {
+        title: page.title.clone(),
+        parent: (format!("/committees/{}", c.id), committee),
+        facts,
+        action: may_correct.then(|| format!("/members/{}", m.id)),
+        version: form.version.parse().unwrap_or(m.version),
         fields,
     };
     records::render(&page, view, history, notice)

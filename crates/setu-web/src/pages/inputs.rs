@@ -71,6 +71,14 @@ pub fn bs_date(raw: &str) -> Result<Option<Date>, &'static str> {
         .map_err(|_| "error-bs-date")
 }
 
+/// A stored ISO date as a form shows it to be typed again: BS `YYYY-MM-DD` (empty if none).
+pub fn bs_text(iso: Option<&str>) -> String {
+    iso.and_then(|d| setu_core::calendar::parse_ad(d.get(..10).unwrap_or(d)).ok())
+        .and_then(|d| setu_core::calendar::BsDate::from_ad(d).ok())
+        .map(|d| d.to_string())
+        .unwrap_or_default()
+}
+
 /// Reads a rupee amount typed with Latin or Devanagari digits and grouping commas.
 pub fn rupees(raw: &str) -> Result<i64, &'static str> {
     let digits = setu_core::numbers::to_ascii_digits(raw).replace([',', ' '], "");

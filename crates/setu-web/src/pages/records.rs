@@ -3,10 +3,13 @@
 //! [`render`], so a stale form, a refused field and a saved correction look the same
 //! everywhere: a stale form (409) keeps what was typed and shows the current record beside it.
 
+use std::future::Future;
+
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use setu_core::Invalid;
 use setu_store::records::FieldChange;
+use setu_store::StoreError;
 
 use crate::error::WebError;
 use crate::page::Page;
@@ -93,6 +96,38 @@ pub fn history(
             new: text(c, &c.new),
         })
         .collect()
+}
+
+/// The notice a record page opens with (`?saved=1` after a save).
+pub fn opening(q: &SavedQuery) -> Notice {
+    if q.saved.is_some() {
+        Notice::Saved
+    } else {
+        Notice::None
+    }
+}
+
+/// Answers a correction: after a save, to `saved_to`; otherwise the page again through
+/// `again` with its notice: the refused fields (a form that did not check, or the store's
+/// refusal), or a conflict, for which `again` shows the current record beside what was typed
+/// and bases the form on the current version, so that saving again is a choice made knowingly.
+pub async fn answer<Fut>(
+    outcome: Result<Result<i64, StoreError>, Invalid>,
+    saved_to: String,
+    again: impl FnOnce(Notice, Option<Invalid>) -> Fut,
+) -> Result<Response, WebError>
+where
+    Fut: Future<Output = Result<Response, WebError>>,
+{
+    match outcome {
+        Ok(Ok(_)) => Ok(Redirect::to(&saved_to).into_response()),
+        Ok(Err(StoreError::Conflict { .. })) => again(Notice::Conflict, None).await,
+        Ok(Err(e)) => match WebError::from(e) {
+            WebError::Invalid(inv) => again(Notice::Invalid, Some(inv)).await,
+            other => Err(other),
+        },
+        Err(inv) => again(Notice::Invalid, Some(inv)).await,
+    }
 }
 
 /// Renders the record page.
