@@ -324,6 +324,43 @@ impl MemberForm {
     }
 }
 
+/// A meeting's own fields as typed, to correct them: the date (BS) and, for those who may read
+/// it, the agenda. (Attendance and decisions are recorded with the meeting.)
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct MeetingEditForm {
+    /// Held on (BS).
+    pub held_on: String,
+    /// Agenda; absent from the form of a reader who may not read it.
+    pub agenda: Option<String>,
+    /// The version a correction is based on.
+    pub version: String,
+}
+
+impl MeetingEditForm {
+    /// Checks every field at once: the date (AD) and the agenda, if carried.
+    pub fn check(&self) -> Result<(Date, Option<String>), Invalid> {
+        let mut c = Checker::default();
+        let held_on = c.bs_date("held_on", &self.held_on);
+        if self.held_on.trim().is_empty() {
+            c.fail("held_on", "error-required");
+        }
+        let agenda = self.agenda.as_ref().map(|a| c.text("agenda", a, 2000));
+        c.finish(())?;
+        held_on.map(|d| (d, agenda)).ok_or_else(|| {
+            Invalid(vec![crate::FieldError {
+                field: "held_on",
+                message: "error-required",
+            }])
+        })
+    }
+
+    /// The version a correction is based on.
+    pub fn base_version(&self) -> Result<i64, Invalid> {
+        base_version(&self.version)
+    }
+}
+
 fn base_version(raw: &str) -> Result<i64, Invalid> {
     raw.trim().parse().map_err(|_| {
         Invalid(vec![crate::FieldError {

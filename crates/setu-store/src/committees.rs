@@ -131,6 +131,8 @@ pub struct Meeting {
     pub attendance: Vec<(Member, bool)>,
     /// Decisions.
     pub decisions: Vec<Decision>,
+    /// Incremented at every correction.
+    pub version: i64,
 }
 
 /// A new meeting.
@@ -573,7 +575,51 @@ impl Store {
             agenda,
             attendance,
             decisions,
+            version: row.try_get("version")?,
         })
+    }
+
+    /// A meeting's own fields, nothing opened: (committee, held on, version).
+    pub async fn meeting_head(&self, id: &str) -> Result<(i64, String, i64)> {
+        let row = sqlx::query(
+            "SELECT committee_id, held_on, version FROM committee_meeting WHERE id = $1",
+        )
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        Ok((
+            row.try_get("committee_id")?,
+            row.try_get("held_on")?,
+            row.try_get("version")?,
+        ))
+    }
+
+    /// Corrects a meeting's date (and its agenda, when given) if still at `version`. See
+    /// [`Store::correct`].
+    pub async fn correct_meeting(
+        &self,
+        by: &Actor,
+        id: &str,
+        version: i64,
+        held_on: Date,
+        agenda: Option<&str>,
+    ) -> Result<i64> {
+        let (committee_id, _, _) = self.meeting_head(id).await?;
+        let committee = self.committee(committee_id, held_on).await?;
+        let mut fields = vec![("held_on", Value::Text(Some(iso(held_on))), false)];
+        if let Some(a) = agenda {
+            fields.push(("agenda", Value::Text(Some(a.trim().into())), true));
+        }
+        let correction = Correction {
+            entity: "committee-meeting",
+            table: "committee_meeting",
+            id,
+            version,
+            place: Some(committee.place),
+            fields,
+        };
+        self.correct(by, &correction).await
     }
 
     /// The committee a meeting belongs to.

@@ -279,6 +279,7 @@ seat-survivor = Survivor representative
 seat-member = Member
 meeting-new = Record a meeting
 meeting-date = Date of the meeting
+meeting-record = Correct the date or agenda, and see what was changed
 meeting-agenda = Agenda
 meeting-attendance = Attendance
 meeting-present = present

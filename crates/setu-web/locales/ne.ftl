@@ -279,6 +279,7 @@ seat-survivor = प्रभावित प्रतिनिधि
 seat-member = सदस्य
 meeting-new = बैठक अभिलेख गर्नुहोस्
 meeting-date = बैठकको मिति
+meeting-record = मिति वा कार्यसूची सच्याउनुहोस्, र के परिवर्तन भयो हेर्नुहोस्
 meeting-agenda = कार्यसूची
 meeting-attendance = उपस्थिति
 meeting-present = उपस्थित

@@ -174,6 +174,8 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         r(Method::GET, "/budget/{id}", Needs(ReadDirectory), S::BudgetLine, get(committees::budget_line)),
         r(Method::POST, "/budget/{id}", Needs(WriteCommittees), S::BudgetLine, post(committees::correct_budget_line)),
         r(Method::GET, "/members/{id}", Needs(ReadDirectory), S::Member, get(committees::member)),
+        r(Method::GET, "/meetings/{id}/record", Needs(ReadDirectory), S::Meeting, get(committees::meeting_record)),
+        r(Method::POST, "/meetings/{id}/record", Needs(WriteCommittees), S::Meeting, post(committees::correct_meeting)),
         r(Method::POST, "/members/{id}", Needs(WriteCommittees), S::Member, post(committees::correct_member)),
         r(Method::GET, "/parents-groups", Needs(ReadDirectory), S::None, get(parents::list)),
         r(Method::POST, "/parents-groups", Needs(WriteParents), S::NewAtPlace, post(parents::create)),

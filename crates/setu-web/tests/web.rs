@@ -2338,6 +2338,9 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
                     } else {
                         (out_org, out_site, "3120601")
                     };
+                    let meeting_on = setu_core::calendar::BsDate::from_ad(date!(2025 - 01 - 01))
+                        .unwrap()
+                        .to_string();
                     let member_start = setu_core::calendar::BsDate::from_ad(date!(2024 - 01 - 01))
                         .unwrap()
                         .to_string();
@@ -2555,6 +2558,12 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
                             ("name", "Member"),
                             ("seat", "chair"),
                             ("term_start", &member_start),
+                            ("version", "0"),
+                        ],
+                        // The meeting as it is: nothing changes.
+                        ("/meetings/{id}/record", "POST") => vec![
+                            ("held_on", &meeting_on),
+                            ("agenda", "a"),
                             ("version", "0"),
                         ],
                         ("/budget/{id}", "POST") => vec![
@@ -5273,6 +5282,88 @@ async fn a_member_who_left_is_marked_as_gone_and_her_name_corrected() {
         .await;
         assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(wrong.body.contains("The term cannot end before it starts"));
+    })
+    .await;
+}
+
+/// Issue 14: a meeting's mistyped date stayed so. Now a member corrects the date on the
+/// meeting's record page (without seeing its agenda, which she may not read); the secretary
+/// sees the agenda and corrects it too; both changes are in the history.
+#[tokio::test]
+async fn a_mistyped_meeting_date_is_corrected() {
+    each_app(|app, store| async move {
+        let (committee, _) =
+            setu_testkit::fixtures::lccht_budget_line(&store, 51106, "Meeting", 1_000).await;
+        let secretary = sign_in(
+            &store,
+            "secretary.date",
+            Role::LcchtMemberSecretary,
+            "51106",
+        )
+        .await;
+        let saved = post_form(
+            &app,
+            &format!("/committees/{committee}/meetings"),
+            &[("held_on", "2081-05-11"), ("agenda", "Plan for Tihar")],
+            &secretary,
+        )
+        .await;
+        let minutes = saved.headers[header::LOCATION]
+            .to_str()
+            .unwrap()
+            .to_string();
+        let record = format!("{minutes}/record");
+        assert!(get_as(&app, &minutes, "en", &secretary)
+            .await
+            .body
+            .contains(&record));
+
+        let member = sign_in(&store, "member.date", Role::LcchtMember, "51106").await;
+        let page = get_as(&app, &record, "en", &member).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(!page.body.contains("Tihar") && !page.body.contains(r#"name="agenda""#));
+        let fixed = post_form(
+            &app,
+            &record,
+            &[
+                ("held_on", "2081-05-01"),
+                ("agenda", "Something else"),
+                ("version", "0"),
+            ],
+            &member,
+        )
+        .await;
+        assert_eq!(fixed.status, StatusCode::SEE_OTHER);
+        let page = get_as(&app, &record, "en", &secretary).await.body;
+        assert!(
+            page.contains("Plan for Tihar"),
+            "the agenda she could not read is unchanged"
+        );
+        assert!(page.contains("member.date") && page.contains("Date"));
+        let again = post_form(
+            &app,
+            &record,
+            &[
+                ("held_on", "2081-05-01"),
+                ("agenda", "Plan for Tihar and Chhath"),
+                ("version", "1"),
+            ],
+            &secretary,
+        )
+        .await;
+        assert_eq!(again.status, StatusCode::SEE_OTHER);
+        let page = get_as(&app, &record, "en", &secretary).await.body;
+        assert!(page.contains("Plan for Tihar and Chhath") && page.contains("secretary.date"));
+        // The member's form, still at version 1, is refused now.
+        let stale = post_form(
+            &app,
+            &record,
+            &[("held_on", "2081-05-02"), ("version", "1")],
+            &member,
+        )
+        .await;
+        assert_eq!(stale.status, StatusCode::CONFLICT);
+        assert!(stale.body.contains(r#"value="2081-05-02""#));
     })
     .await;
 }

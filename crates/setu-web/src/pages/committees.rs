@@ -10,7 +10,7 @@ use serde::Deserialize;
 use setu_core::access::{Capability, Scope, Target};
 use setu_core::committees::BudgetDraft;
 use setu_core::committees::{
-    BudgetForm, CommitteeKind, DecisionStatus, FundingSource, MemberForm, Seat,
+    BudgetForm, CommitteeKind, DecisionStatus, FundingSource, MeetingEditForm, MemberForm, Seat,
 };
 use setu_core::{FiscalYear, PlaceCode};
 use setu_store::auth::User;
@@ -1053,6 +1053,165 @@ async fn render_member(
         parent: (format!("/committees/{}", c.id), committee),
         facts,
         action: may_correct.then(|| format!("/members/{}", m.id)),
+        version: form.version.parse().unwrap_or(m.version),
+        fields,
+    };
+    records::render(&page, view, history, notice)
+}
+
+/// A meeting's own fields as its record page shows them.
+struct MeetingRecord {
+    id: String,
+    held_on: String,
+    /// Opened (and the view audited) only for readers of personal data.
+    agenda: Option<String>,
+    version: i64,
+}
+
+/// A meeting, its committee, and whether the reader may read its agenda; 404 outside the scope.
+async fn meeting_for(
+    app: &AppState,
+    me: &User,
+    id: &str,
+    cap: Capability,
+) -> Result<(MeetingRecord, Committee), WebError> {
+    let (committee_id, held_on, version) = app.store.meeting_head(id).await?;
+    let c = committee_for(app, me, &committee_id.to_string(), cap).await?;
+    let agenda = if can(me, Capability::ReadPersonal, Some(&c.target()), false) {
+        Some(app.store.meeting(id, &me.actor()).await?.agenda)
+    } else {
+        None
+    };
+    let record = MeetingRecord {
+        id: id.to_string(),
+        held_on,
+        agenda,
+        version,
+    };
+    Ok((record, c))
+}
+
+/// `GET /meetings/{id}/record`: a meeting's date (and agenda, for readers of personal data),
+/// its history and its correction form.
+pub async fn meeting_record(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    Query(q): Query<records::SavedQuery>,
+) -> Result<Response, WebError> {
+    let (m, c) = meeting_for(&app, &me, &id, Capability::ReadDirectory).await?;
+    let form = MeetingEditForm {
+        held_on: bs_text(Some(&m.held_on)),
+        agenda: m.agenda.clone(),
+        version: m.version.to_string(),
+    };
+    render_meeting_record(&app, page, &me, &c, &m, &form, None, records::opening(&q)).await
+}
+
+/// `POST /meetings/{id}/record`: corrects a meeting's date (and agenda).
+pub async fn correct_meeting(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    Form(mut f): Form<MeetingEditForm>,
+) -> Result<Response, WebError> {
+    let (m, c) = meeting_for(&app, &me, &id, Capability::WriteCommittees).await?;
+    if m.agenda.is_none() {
+        // An agenda sent by someone who may not read it is not theirs to change.
+        f.agenda = None;
+    }
+    let outcome = match f.check().and_then(|d| Ok((d, f.base_version()?))) {
+        Ok(((held_on, agenda), version)) => Ok(app
+            .store
+            .correct_meeting(&me.actor(), &id, version, held_on, agenda.as_deref())
+            .await),
+        Err(inv) => Err(inv),
+    };
+    records::answer(
+        outcome,
+        format!("/meetings/{id}/record?saved=1"),
+        |notice, inv| async move {
+            if notice == Notice::Conflict {
+                let (m, _) = meeting_for(&app, &me, &id, Capability::WriteCommittees).await?;
+                let form = MeetingEditForm {
+                    version: m.version.to_string(),
+                    ..f
+                };
+                return render_meeting_record(&app, page, &me, &c, &m, &form, None, notice).await;
+            }
+            render_meeting_record(&app, page, &me, &c, &m, &f, inv.as_ref(), notice).await
+        },
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render_meeting_record(
+    app: &AppState,
+    page: Page,
+    me: &User,
+    c: &Committee,
+    m: &MeetingRecord,
+    form: &MeetingEditForm,
+    invalid: Option<&setu_core::Invalid>,
+    notice: Notice,
+) -> Result<Response, WebError> {
+    let committee = format!(
+        "{} · {}",
+        page.name(&c.place_en, &c.place_ne),
+        page.t(&format!("committee-kind-{}", c.kind.as_str()))
+    );
+    let title = format!("{} · {}", page.t("minutes-title"), page.date(&m.held_on));
+    let page = page.with_title(title, "committees");
+    let show = |field: &str, value: &str| -> (String, String) {
+        match field {
+            "held_on" => (page.t("meeting-date"), page.date(value)),
+            "agenda" => (page.t("meeting-agenda"), value.to_string()),
+            other => (other.to_string(), value.to_string()),
+        }
+    };
+    let mut facts = vec![show("held_on", &m.held_on)];
+    if let Some(a) = &m.agenda {
+        facts.push(show("agenda", a));
+    }
+    let may_correct = can(me, Capability::WriteCommittees, Some(&c.target()), false);
+    let field = |name: &'static str, value: &str| FormField {
+        name,
+        label: show(name, "").0,
+        hint: None,
+        value: value.to_string(),
+        error: None,
+        required: true,
+        numeric: false,
+        lang: "",
+        options: Vec::new(),
+    };
+    let mut fields = vec![FormField {
+        hint: Some(page.t("field-bs-date-hint")),
+        ..field("held_on", &form.held_on)
+    }];
+    if let Some(a) = &form.agenda {
+        fields.push(field("agenda", a));
+    }
+    records::mark(&page, &mut fields, invalid);
+    let actor = me.actor();
+    let reveal = if m.agenda.is_some() {
+        Reveal::To(&actor)
+    } else {
+        Reveal::No
+    };
+    let changes = app
+        .store
+        .history("committee-meeting", &m.id, &c.place.to_string(), reveal)
+        .await?;
+    let history = records::history(&page, &changes, show);
+    let view = RecordView {
+        title: page.title.clone(),
+        parent: (format!("/committees/{}", c.id), committee),
+        facts,
+        action: may_correct.then(|| format!("/meetings/{}/record", m.id)),
         version: form.version.parse().unwrap_or(m.version),
         fields,
     };
