@@ -361,6 +361,55 @@ impl MeetingEditForm {
     }
 }
 
+/// A planned activity's fields as typed, to correct them (dates in BS): most often, the day
+/// it was done.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct ActivityEditForm {
+    /// Title.
+    pub title: String,
+    /// Planned on (BS), if planned for a day.
+    pub planned_on: String,
+    /// Done on (BS), once done.
+    pub done_on: String,
+    /// Who is responsible (a function, not a person's name).
+    pub responsible: String,
+    /// The version a correction is based on.
+    pub version: String,
+}
+
+/// An activity's corrected fields, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActivityEdit {
+    /// Title.
+    pub title: String,
+    /// Planned on.
+    pub planned_on: Option<Date>,
+    /// Done on.
+    pub done_on: Option<Date>,
+    /// Who is responsible.
+    pub responsible: String,
+}
+
+impl ActivityEditForm {
+    /// Checks every field at once.
+    pub fn check(&self) -> Result<ActivityEdit, Invalid> {
+        let mut c = Checker::default();
+        let edit = ActivityEdit {
+            title: c.text("title", &self.title, 200),
+            planned_on: c.bs_date("planned_on", &self.planned_on),
+            done_on: c.bs_date("done_on", &self.done_on),
+            responsible: c.text("responsible", &self.responsible, 120),
+        };
+        c.finish(edit)
+    }
+
+    /// The version a correction is based on.
+    pub fn base_version(&self) -> Result<i64, Invalid> {
+        base_version(&self.version)
+    }
+}
+
 fn base_version(raw: &str) -> Result<i64, Invalid> {
     raw.trim().parse().map_err(|_| {
         Invalid(vec![crate::FieldError {

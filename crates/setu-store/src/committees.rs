@@ -7,8 +7,8 @@ use serde::Serialize;
 use setu_core::access::{Scope, Target};
 use setu_core::calendar::{iso, parse_ad};
 use setu_core::committees::{
-    status, BudgetDraft, BudgetTotals, CommitteeKind, CommitteeStatus, Criterion, DecisionStatus,
-    FundingSource, MemberDraft, Seat, StatusFacts,
+    status, ActivityEdit, BudgetDraft, BudgetTotals, CommitteeKind, CommitteeStatus, Criterion,
+    DecisionStatus, FundingSource, MemberDraft, Seat, StatusFacts,
 };
 use setu_core::{FiscalYear, PlaceCode};
 use sqlx::any::AnyRow;
@@ -167,6 +167,10 @@ pub struct Activity {
     pub responsible: String,
     /// The budget line it is paid from, if any.
     pub budget_line: Option<String>,
+    /// Its committee.
+    pub committee_id: i64,
+    /// Incremented at every correction.
+    pub version: i64,
 }
 
 /// A budget line.
@@ -790,29 +794,15 @@ impl Store {
     /// A committee's plan and budget for `fy`.
     pub async fn plan(&self, committee_id: i64, fy: FiscalYear) -> Result<Plan> {
         let year = i64::from(fy.start_year());
-        let rows = sqlx::query(
-            "SELECT id, title, activity_type, ward_code, planned_on, done_on, responsible, budget_line_id FROM plan_activity \
-             WHERE committee_id = $1 AND fiscal_year = $2 ORDER BY planned_on, id",
-        )
+        let rows = sqlx::query(&format!(
+            "SELECT {ACTIVITY_COLUMNS} FROM plan_activity \
+             WHERE committee_id = $1 AND fiscal_year = $2 ORDER BY planned_on, id"
+        ))
         .bind(committee_id)
         .bind(year)
         .fetch_all(&self.pool)
         .await?;
-        let activities = rows
-            .iter()
-            .map(|r| {
-                Ok(Activity {
-                    id: r.try_get("id")?,
-                    title: r.try_get("title")?,
-                    activity_type: r.try_get("activity_type")?,
-                    ward: r.try_get("ward_code")?,
-                    planned_on: r.try_get("planned_on")?,
-                    done_on: r.try_get("done_on")?,
-                    responsible: r.try_get("responsible")?,
-                    budget_line: r.try_get("budget_line_id")?,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let activities = rows.iter().map(activity).collect::<Result<Vec<_>>>()?;
         let rows = sqlx::query(
             &format!("SELECT {BUDGET_COLUMNS} FROM budget_line WHERE committee_id = $1 AND fiscal_year = $2 ORDER BY source, id"),
         )
@@ -868,6 +858,49 @@ impl Store {
             version,
             place: Some(committee.place),
             fields,
+        };
+        self.correct(by, &correction).await
+    }
+
+    /// One planned activity.
+    pub async fn activity(&self, id: &str) -> Result<Activity> {
+        let row = sqlx::query(&format!(
+            "SELECT {ACTIVITY_COLUMNS} FROM plan_activity WHERE id = $1"
+        ))
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        activity(&row)
+    }
+
+    /// Corrects an activity (the day it was done, most often) if still at `version`. See
+    /// [`Store::correct`].
+    pub async fn correct_activity(
+        &self,
+        by: &Actor,
+        id: &str,
+        version: i64,
+        e: &ActivityEdit,
+    ) -> Result<i64> {
+        let current = self.activity(id).await?;
+        let committee = self.committee(current.committee_id, today_utc()).await?;
+        let correction = Correction {
+            entity: "plan-activity",
+            table: "plan_activity",
+            id,
+            version,
+            place: Some(committee.place),
+            fields: vec![
+                ("title", Value::Text(Some(e.title.clone())), false),
+                ("planned_on", Value::Text(e.planned_on.map(iso)), false),
+                ("done_on", Value::Text(e.done_on.map(iso)), false),
+                (
+                    "responsible",
+                    Value::Text(Some(e.responsible.clone())),
+                    false,
+                ),
+            ],
         };
         self.correct(by, &correction).await
     }
@@ -1015,4 +1048,27 @@ fn budget_line(r: &AnyRow) -> Result<BudgetLine> {
 
 fn ser_fy<S: serde::Serializer>(v: &FiscalYear, s: S) -> std::result::Result<S::Ok, S::Error> {
     s.collect_str(v)
+}
+
+const ACTIVITY_COLUMNS: &str = "id, committee_id, title, activity_type, ward_code, planned_on, \
+     done_on, responsible, budget_line_id, version";
+
+fn activity(r: &AnyRow) -> Result<Activity> {
+    Ok(Activity {
+        id: r.try_get("id")?,
+        title: r.try_get("title")?,
+        activity_type: r.try_get("activity_type")?,
+        ward: r.try_get("ward_code")?,
+        planned_on: r.try_get("planned_on")?,
+        done_on: r.try_get("done_on")?,
+        responsible: r.try_get("responsible")?,
+        budget_line: r.try_get("budget_line_id")?,
+        committee_id: r.try_get("committee_id")?,
+        version: r.try_get("version")?,
+    })
+}
+
+/// Today (UTC), for the committee's status where a correction is audited at its place.
+fn today_utc() -> Date {
+    time::OffsetDateTime::now_utc().date()
 }

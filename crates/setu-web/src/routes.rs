@@ -56,6 +56,8 @@ pub enum Subject {
     BudgetLine,
     /// A committee member id in the path (scoped by its committee).
     Member,
+    /// A planned activity id in the path (scoped by its committee).
+    Activity,
     /// A parents' group id in the path.
     Group,
     /// A youth ambassador id in the path.
@@ -174,6 +176,8 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         r(Method::GET, "/budget/{id}", Needs(ReadDirectory), S::BudgetLine, get(committees::budget_line)),
         r(Method::POST, "/budget/{id}", Needs(WriteCommittees), S::BudgetLine, post(committees::correct_budget_line)),
         r(Method::GET, "/members/{id}", Needs(ReadDirectory), S::Member, get(committees::member)),
+        r(Method::GET, "/activities/{id}", Needs(ReadDirectory), S::Activity, get(committees::activity)),
+        r(Method::POST, "/activities/{id}", Needs(WriteCommittees), S::Activity, post(committees::correct_activity)),
         r(Method::GET, "/meetings/{id}/record", Needs(ReadDirectory), S::Meeting, get(committees::meeting_record)),
         r(Method::POST, "/meetings/{id}/record", Needs(WriteCommittees), S::Meeting, post(committees::correct_meeting)),
         r(Method::POST, "/members/{id}", Needs(WriteCommittees), S::Member, post(committees::correct_member)),

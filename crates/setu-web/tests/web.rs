@@ -2071,7 +2071,32 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
                 )
                 .await
                 .unwrap();
-            committees.push((c, meeting, decision, line, member, PlaceCode::LocalLevel(ll)));
+            let activity = store
+                .add_activity(
+                    &sys,
+                    c,
+                    "2081/82".parse().unwrap(),
+                    &setu_store::committees::ActivityDraft {
+                        title: "Street drama".into(),
+                        activity_type: "awareness".into(),
+                        ward: None,
+                        planned_on: None,
+                        done_on: None,
+                        responsible: "secretary".into(),
+                        budget_line: None,
+                    },
+                )
+                .await
+                .unwrap();
+            committees.push((
+                c,
+                meeting,
+                decision,
+                line,
+                member,
+                activity,
+                PlaceCode::LocalLevel(ll),
+            ));
         }
         let mut ambassadors = Vec::new();
         for ward in ["5110619", "3120601"] {
@@ -2344,7 +2369,7 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
                     let member_start = setu_core::calendar::BsDate::from_ad(date!(2024 - 01 - 01))
                         .unwrap()
                         .to_string();
-                    let (committee, meeting, decision, budget_line, member, committee_place) =
+                    let (committee, meeting, decision, budget_line, member, activity, committee_place) =
                         committees[side].clone();
                     let token_id = if route.subject == Subject::Token {
                         store
@@ -2405,6 +2430,7 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
                         Subject::Decision => decision.clone(),
                         Subject::BudgetLine => budget_line.clone(),
                         Subject::Member => member.clone(),
+                        Subject::Activity => activity.clone(),
                         Subject::Group => groups[side].to_string(),
                         Subject::Ambassador => ambassadors[side].clone(),
                         Subject::Booth => site.to_string(),
@@ -2558,6 +2584,12 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
                             ("name", "Member"),
                             ("seat", "chair"),
                             ("term_start", &member_start),
+                            ("version", "0"),
+                        ],
+                        // The activity as it is: nothing changes.
+                        ("/activities/{id}", "POST") => vec![
+                            ("title", "Street drama"),
+                            ("responsible", "secretary"),
                             ("version", "0"),
                         ],
                         // The meeting as it is: nothing changes.
@@ -2765,7 +2797,8 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
                         | Subject::Meeting
                         | Subject::Decision
                         | Subject::BudgetLine
-                        | Subject::Member => Some(Target {
+                        | Subject::Member
+                        | Subject::Activity => Some(Target {
                             place: Some(committee_place),
                             ..Default::default()
                         }),
@@ -5364,6 +5397,70 @@ async fn a_mistyped_meeting_date_is_corrected() {
         .await;
         assert_eq!(stale.status, StatusCode::CONFLICT);
         assert!(stale.body.contains(r#"value="2081-05-02""#));
+    })
+    .await;
+}
+
+/// Issue 14: an activity could not be marked as done. Now the committee marks it on the
+/// activity's page, and the committee's plan shows the day.
+#[tokio::test]
+async fn an_activity_is_marked_as_done() {
+    each_app(|app, store| async move {
+        let (committee, _) =
+            setu_testkit::fixtures::lccht_budget_line(&store, 51106, "Activities", 1_000).await;
+        let activity = store
+            .add_activity(
+                &Actor::system("test"),
+                committee,
+                "2081/82".parse().unwrap(),
+                &setu_store::committees::ActivityDraft {
+                    title: "Door-to-door visits".into(),
+                    activity_type: "awareness".into(),
+                    ward: None,
+                    planned_on: None,
+                    done_on: None,
+                    responsible: "ward chair".into(),
+                    budget_line: None,
+                },
+            )
+            .await
+            .unwrap();
+        let me = sign_in(&store, "member.activity", Role::LcchtMember, "51106").await;
+        let path = format!("/activities/{activity}");
+        let done = post_form(
+            &app,
+            &path,
+            &[
+                ("title", "Door-to-door visits"),
+                ("done_on", "२०८१-०६-०१"),
+                ("responsible", "ward chair"),
+                ("version", "0"),
+            ],
+            &me,
+        )
+        .await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER);
+        let stored = store.activity(&activity).await.unwrap();
+        assert!(stored.done_on.is_some() && stored.version == 1);
+        let page = get_as(&app, &path, "en", &me).await.body;
+        assert!(page.contains("member.activity") && page.contains("Done (BS)"));
+        let wrong = post_form(
+            &app,
+            &path,
+            &[
+                ("title", ""),
+                ("done_on", "someday"),
+                ("responsible", "ward chair"),
+                ("version", "1"),
+            ],
+            &me,
+        )
+        .await;
+        assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            wrong.body.contains(r#"id="e-title""#) && wrong.body.contains(r#"id="e-done_on""#),
+            "both fields marked"
+        );
     })
     .await;
 }

@@ -10,7 +10,8 @@ use serde::Deserialize;
 use setu_core::access::{Capability, Scope, Target};
 use setu_core::committees::BudgetDraft;
 use setu_core::committees::{
-    BudgetForm, CommitteeKind, DecisionStatus, FundingSource, MeetingEditForm, MemberForm, Seat,
+    ActivityEditForm, BudgetForm, CommitteeKind, DecisionStatus, FundingSource, MeetingEditForm,
+    MemberForm, Seat,
 };
 use setu_core::{FiscalYear, PlaceCode};
 use setu_store::auth::User;
@@ -1213,6 +1214,153 @@ async fn render_meeting_record(
         facts,
         action: may_correct.then(|| format!("/meetings/{}/record", m.id)),
         version: form.version.parse().unwrap_or(m.version),
+        fields,
+    };
+    records::render(&page, view, history, notice)
+}
+
+/// An activity and its committee, if the reader may `cap` there (404 outside the scope).
+async fn activity_for(
+    app: &AppState,
+    me: &User,
+    id: &str,
+    cap: Capability,
+) -> Result<(setu_store::committees::Activity, Committee), WebError> {
+    let a = app.store.activity(id).await?;
+    let c = committee_for(app, me, &a.committee_id.to_string(), cap).await?;
+    Ok((a, c))
+}
+
+/// `GET /activities/{id}`: a planned activity, its history and its correction form.
+pub async fn activity(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    Query(q): Query<records::SavedQuery>,
+) -> Result<Response, WebError> {
+    let (a, c) = activity_for(&app, &me, &id, Capability::ReadDirectory).await?;
+    let form = ActivityEditForm {
+        title: a.title.clone(),
+        planned_on: bs_text(a.planned_on.as_deref()),
+        done_on: bs_text(a.done_on.as_deref()),
+        responsible: a.responsible.clone(),
+        version: a.version.to_string(),
+    };
+    render_activity(&app, page, &me, &c, &a, &form, None, records::opening(&q)).await
+}
+
+/// `POST /activities/{id}`: corrects an activity (marks it done, most often).
+pub async fn correct_activity(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<ActivityEditForm>,
+) -> Result<Response, WebError> {
+    let (a, c) = activity_for(&app, &me, &id, Capability::WriteCommittees).await?;
+    let outcome = match f.check().and_then(|e| Ok((e, f.base_version()?))) {
+        Ok((e, version)) => Ok(app
+            .store
+            .correct_activity(&me.actor(), &id, version, &e)
+            .await),
+        Err(inv) => Err(inv),
+    };
+    records::answer(
+        outcome,
+        format!("/activities/{id}?saved=1"),
+        |notice, inv| async move {
+            if notice == Notice::Conflict {
+                let (a, _) = activity_for(&app, &me, &id, Capability::WriteCommittees).await?;
+                let form = ActivityEditForm {
+                    version: a.version.to_string(),
+                    ..f
+                };
+                return render_activity(&app, page, &me, &c, &a, &form, None, notice).await;
+            }
+            render_activity(&app, page, &me, &c, &a, &f, inv.as_ref(), notice).await
+        },
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render_activity(
+    app: &AppState,
+    page: Page,
+    me: &User,
+    c: &Committee,
+    a: &setu_store::committees::Activity,
+    form: &ActivityEditForm,
+    invalid: Option<&setu_core::Invalid>,
+    notice: Notice,
+) -> Result<Response, WebError> {
+    let committee = format!(
+        "{} · {}",
+        page.name(&c.place_en, &c.place_ne),
+        page.t(&format!("committee-kind-{}", c.kind.as_str()))
+    );
+    let title = a.title.clone();
+    let page = page.with_title(title, "committees");
+    let show = |field: &str, value: &str| -> (String, String) {
+        let date = |v: &str| {
+            if v.is_empty() {
+                "—".to_string()
+            } else {
+                page.date(v)
+            }
+        };
+        match field {
+            "title" => (page.t("activity-title"), value.to_string()),
+            "planned_on" => (page.t("activity-planned"), date(value)),
+            "done_on" => (page.t("activity-done"), date(value)),
+            "responsible" => (page.t("activity-responsible"), value.to_string()),
+            other => (other.to_string(), value.to_string()),
+        }
+    };
+    let facts = vec![
+        show("title", &a.title),
+        show("planned_on", a.planned_on.as_deref().unwrap_or("")),
+        show("done_on", a.done_on.as_deref().unwrap_or("")),
+        show("responsible", &a.responsible),
+    ];
+    let may_correct = can(me, Capability::WriteCommittees, Some(&c.target()), false);
+    let field = |name: &'static str, value: &str, required: bool| FormField {
+        name,
+        label: show(name, "").0,
+        hint: None,
+        value: value.to_string(),
+        error: None,
+        required,
+        numeric: false,
+        lang: "",
+        options: Vec::new(),
+    };
+    let date_hint = page.t("field-bs-date-hint");
+    let mut fields = vec![
+        field("title", &form.title, true),
+        FormField {
+            hint: Some(date_hint.clone()),
+            ..field("planned_on", &form.planned_on, false)
+        },
+        FormField {
+            hint: Some(date_hint),
+            ..field("done_on", &form.done_on, false)
+        },
+        field("responsible", &form.responsible, true),
+    ];
+    records::mark(&page, &mut fields, invalid);
+    let changes = app
+        .store
+        .history("plan-activity", &a.id, "", Reveal::No)
+        .await?;
+    let history = records::history(&page, &changes, show);
+    let view = RecordView {
+        title: page.title.clone(),
+        parent: (format!("/committees/{}", c.id), committee),
+        facts,
+        action: may_correct.then(|| format!("/activities/{}", a.id)),
+        version: form.version.parse().unwrap_or(a.version),
         fields,
     };
     records::render(&page, view, history, notice)
