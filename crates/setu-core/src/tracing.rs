@@ -143,6 +143,9 @@ pub struct ReportForm {
     /// and by the police, and her report shared with them (`yes` / `no`; asked every time).
     #[serde(deserialize_with = "loose")]
     pub consent_tracing: String,
+    /// The version a correction is based on (empty for a new report).
+    #[serde(deserialize_with = "loose")]
+    pub version: String,
 }
 
 /// A checked report.

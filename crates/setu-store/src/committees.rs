@@ -622,6 +622,7 @@ impl Store {
             version,
             place: Some(committee.place),
             fields,
+            rematch: None,
         };
         self.correct(by, &correction).await
     }
@@ -858,6 +859,7 @@ impl Store {
             version,
             place: Some(committee.place),
             fields,
+            rematch: None,
         };
         self.correct(by, &correction).await
     }
@@ -901,6 +903,7 @@ impl Store {
                     false,
                 ),
             ],
+            rematch: None,
         };
         self.correct(by, &correction).await
     }
@@ -950,6 +953,7 @@ impl Store {
                 ("allocated", Value::Int(Some(line.allocated)), false),
                 ("spent", Value::Int(Some(line.spent)), false),
             ],
+            rematch: None,
         };
         self.correct(by, &correction).await
     }

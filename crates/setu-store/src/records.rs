@@ -56,6 +56,9 @@ pub struct Correction<'a> {
     pub place: Option<PlaceCode>,
     /// The fields the form edits: (column, new value, sealed).
     pub fields: Vec<(&'static str, Value, bool)>,
+    /// The register's kind of record (`report`) when a change is to be matched again (its
+    /// blocking keys recomputed), queued in the same write.
+    pub rematch: Option<&'static str>,
 }
 
 /// One field changed by one correction.
@@ -80,6 +83,15 @@ pub struct FieldChange {
 impl Store {
     /// Applies `c` (see the module documentation); returns the record's version after it.
     pub async fn correct(&self, by: &Actor, c: &Correction<'_>) -> Result<i64> {
+        let before = c.version;
+        let version = self.correct_in_write(by, c).await?;
+        if c.rematch.is_some() && version != before {
+            self.jobs_queued().await;
+        }
+        Ok(version)
+    }
+
+    async fn correct_in_write(&self, by: &Actor, c: &Correction<'_>) -> Result<i64> {
         self.write(|tx, _| {
             Box::pin(async move {
                 let cols: String = c.fields.iter().map(|(f, _, _)| format!(", {f}")).collect();
@@ -161,6 +173,9 @@ impl Store {
                     .bind(now.clone())
                     .execute(&mut **tx)
                     .await?;
+                }
+                if let Some(kind) = c.rematch {
+                    crate::jobs::enqueue(tx, crate::jobs::MATCH, kind, c.id, &by.name).await?;
                 }
                 let names: Vec<&str> = changed.iter().map(|(f, _, _, _)| *f).collect();
                 let mut event = Event::new("update", c.entity, c.id)

@@ -23,6 +23,7 @@ use time::Date;
 use crate::audit::{append, Actor, Event};
 use crate::crypto::Keyring;
 use crate::jobs;
+use crate::records::{Correction, Value};
 use crate::rekey::{next_version, FIRST_VERSION};
 use crate::scope::scope_condition;
 use crate::sealing::Reveal;
@@ -257,6 +258,67 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// Corrects a report (the description or a phone completed after the first visit, a name
+    /// spelled right) if still at `version`; a changed report is keyed and matched again. The
+    /// status moves on its own path ([`Store::set_report_status`] and matching). See
+    /// [`Store::correct`].
+    pub async fn correct_report(
+        &self,
+        by: &Actor,
+        id: &str,
+        version: i64,
+        d: &ReportDraft,
+    ) -> Result<i64> {
+        self.require_place(d.home).await?;
+        self.require_organisation(d.organisation).await?;
+        let text = |v: &Option<String>| Value::Text(v.clone());
+        let n = &d.names;
+        let correction = Correction {
+            entity: "missing-report",
+            table: "missing_report",
+            id,
+            version,
+            place: Some(d.home),
+            fields: vec![
+                ("place_code", Value::Text(Some(d.home.to_string())), false),
+                ("reported_on", Value::Text(Some(iso(d.reported_on))), false),
+                ("last_seen_on", Value::Text(d.last_seen_on.map(iso)), false),
+                ("last_seen_place", text(&d.last_seen_place), true),
+                (
+                    "reporter_name",
+                    Value::Text(Some(d.reporter_name.clone())),
+                    true,
+                ),
+                (
+                    "reporter_relation",
+                    Value::Text(Some(d.reporter_relation.as_str().into())),
+                    false,
+                ),
+                ("reporter_phone", text(&d.reporter_phone), true),
+                ("given_name", text(&n.given_name), true),
+                ("middle_name", text(&n.middle_name), true),
+                ("family_name", text(&n.family_name), true),
+                ("sex", Value::Text(n.sex.map(|s| s.as_str().into())), false),
+                ("birth_year", Value::Int(d.birth_year.map(i64::from)), false),
+                ("age", Value::Int(d.age.map(i64::from)), false),
+                ("father_name", text(&n.father_name), true),
+                ("mother_name", text(&n.mother_name), true),
+                ("phone", text(&d.phone), true),
+                ("description", text(&d.description), true),
+                ("police_ref", text(&d.police_ref), false),
+                ("hotline_ref", text(&d.hotline_ref), false),
+                ("organisation_id", Value::Int(d.organisation), false),
+                (
+                    "consent_tracing",
+                    Value::Int(Some(i64::from(d.consent_tracing))),
+                    false,
+                ),
+            ],
+            rematch: Some(RecordKind::Report.as_str()),
+        };
+        self.correct(by, &correction).await
     }
 
     /// Registers a missing-person report: sealed, audited, its status history started and its

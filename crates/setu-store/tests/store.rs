@@ -3281,6 +3281,7 @@ async fn corrections_are_versioned_and_keep_their_history() {
                 Value::Text(Some("Budget for street theatre".into())),
                 true,
             )],
+            rematch: None,
         };
         assert_eq!(s.correct(&sys, &fix).await.unwrap(), 1);
         assert_eq!(

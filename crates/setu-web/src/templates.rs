@@ -751,6 +751,10 @@ pub struct ReportFormPage<'a> {
     pub error: Option<String>,
     /// Fields the check refused (marked `aria-invalid`).
     pub invalid: Vec<&'static str>,
+    /// Where the form goes: a new report, or a correction of one (which carries its version).
+    pub action: String,
+    /// Someone else corrected the report after the form was opened.
+    pub conflict: bool,
 }
 
 impl ReportFormPage<'_> {
@@ -780,6 +784,10 @@ pub struct ReportPage<'a> {
     pub proposals: Vec<Choice>,
     pub personal: bool,
     pub error: Option<String>,
+    /// Whether the reader may correct the report.
+    pub may_correct: bool,
+    /// Its corrections, field by field.
+    pub corrections: Vec<crate::pages::records::HistoryRow>,
 }
 
 /// Police rescues and shelter intakes, with a small form for each.

@@ -2663,6 +2663,21 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
                             ("given_name", "Matrix"),
                             ("home", place),
                         ],
+                        // The report as it is (nothing changes, so every allowed role is
+                        // answered the same).
+                        ("/tracing/reports/{id}", "POST") => vec![
+                            ("reporter_name", "Hari Tamang"),
+                            ("reporter_relation", "parent"),
+                            ("consent_tracing", "yes"),
+                            ("reported_on", "2024-01-10"),
+                            ("given_name", "Kamala"),
+                            ("family_name", "Tamang"),
+                            ("sex", "female"),
+                            ("age", "16"),
+                            ("father_name", "Hari Tamang"),
+                            ("home", place),
+                            ("version", &report_version),
+                        ],
                         ("/tracing/reports/{id}/status", _) => {
                             vec![("status", "still-missing"), ("version", &report_version)]
                         }
@@ -5460,6 +5475,87 @@ async fn an_activity_is_marked_as_done() {
         assert!(
             wrong.body.contains(r#"id="e-title""#) && wrong.body.contains(r#"id="e-done_on""#),
             "both fields marked"
+        );
+    })
+    .await;
+}
+
+/// Issue 14: a report's description or phone could not be completed after the first visit.
+/// Now it is corrected through its own form, filled in; the report page lists the changes;
+/// a stale form is refused with what was typed kept.
+#[tokio::test]
+async fn a_report_is_completed_after_the_first_visit() {
+    use setu_store::sealing::Reveal;
+    each_app(|app, store| async move {
+        let me = sign_in(&store, "ward.report", Role::DistrictCoordinator, "511").await;
+        let today = time::OffsetDateTime::now_utc().date();
+        let form = setu_core::tracing::ReportForm {
+            reporter_name: "Hari Tamang".into(),
+            reporter_relation: "parent".into(),
+            consent_tracing: "yes".into(),
+            reported_on: "2024-01-10".into(),
+            given_name: "Sita".into(),
+            family_name: "Tamang".into(),
+            sex: "female".into(),
+            age: "16".into(),
+            home: "5110619".into(),
+            ..Default::default()
+        };
+        let id = store
+            .create_report(&Actor::system("test"), &form.check(today).unwrap())
+            .await
+            .unwrap();
+        let edit = get_as(&app, &format!("/tracing/reports/{id}/edit"), "en", &me).await;
+        assert_eq!(edit.status, StatusCode::OK);
+        assert!(
+            edit.body.contains(r#"value="Sita""#)
+                && edit.body.contains(r#"name="version" value="1""#)
+        );
+        let mut fields: Vec<(&str, &str)> = vec![
+            ("reporter_name", "Hari Tamang"),
+            ("reporter_relation", "parent"),
+            ("consent_tracing", "yes"),
+            ("reported_on", "2024-01-10"),
+            ("given_name", "Sita"),
+            ("family_name", "Tamang"),
+            ("sex", "female"),
+            ("age", "16"),
+            ("home", "5110619"),
+            ("phone", "9841000111"),
+            ("description", "Red kurta, a scar on the left hand"),
+            ("version", "1"),
+        ];
+        let saved = post_form(&app, &format!("/tracing/reports/{id}"), &fields, &me).await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER);
+        let page = get_as(&app, &format!("/tracing/reports/{id}"), "en", &me)
+            .await
+            .body;
+        assert!(page.contains("Red kurta, a scar on the left hand"));
+        assert!(
+            page.contains("ward.report")
+                && page.contains("Description")
+                && page.contains("9841000111")
+        );
+        let r = store.report(&id, Reveal::No).await.unwrap();
+        assert_eq!(r.version, 2);
+        // The same form again, still based on version 1: refused, what was typed kept.
+        fields.retain(|(k, _)| *k != "description");
+        fields.push(("description", "Blue kurta"));
+        let stale = post_form(&app, &format!("/tracing/reports/{id}"), &fields, &me).await;
+        assert_eq!(stale.status, StatusCode::CONFLICT);
+        assert!(
+            stale.body.contains("Someone else changed this record")
+                && stale.body.contains("Blue kurta")
+        );
+        assert!(stale.body.contains(r#"name="version" value="2""#));
+        // A home ward outside her scope is refused.
+        fields.retain(|(k, _)| *k != "home" && *k != "version");
+        fields.extend([("home", "3120601"), ("version", "2")]);
+        let far = post_form(&app, &format!("/tracing/reports/{id}"), &fields, &me).await;
+        assert_eq!(far.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            store.report(&id, Reveal::No).await.unwrap().place_code,
+            "5110619"
         );
     })
     .await;

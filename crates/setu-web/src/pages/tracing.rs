@@ -24,6 +24,7 @@ use crate::auth::{allow, can, SignedIn};
 use crate::error::WebError;
 use crate::page::Page;
 use crate::pages::handovers::org_choices;
+use crate::pages::records::{self, Notice};
 use crate::pages::{acting_for, choices, invalid_message, out_of_scope, refusal};
 use crate::templates::{
     Choice, CountsPage, EncounterPage, EncountersPage, Person, RegisterPage, RenderHtml,
@@ -573,7 +574,24 @@ async fn render_report_form(
     refused: Option<&setu_core::Invalid>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
-    let page = page.titled("report-new-title", "tracing");
+    report_form_page(app, page, form, refused, status, None).await
+}
+
+/// The report form, new or (with `correcting`: the report's id) a correction.
+async fn report_form_page(
+    app: &AppState,
+    page: Page,
+    form: ReportForm,
+    refused: Option<&setu_core::Invalid>,
+    status: StatusCode,
+    correcting: Option<&str>,
+) -> Result<Response, WebError> {
+    let title = if correcting.is_some() {
+        "report-correct"
+    } else {
+        "report-new-title"
+    };
+    let page = page.titled(title, "tracing");
     let error = refused.map(|inv| invalid_message(&page, inv));
     let invalid = refused.map(fields_of).unwrap_or_default();
     let mut orgs = org_choices(app, &[OrgKind::PoliceUnit, OrgKind::Ngo]).await?;
@@ -596,6 +614,10 @@ async fn render_report_form(
         ),
         error,
         invalid,
+        action: correcting.map_or("/tracing/reports".into(), |id| {
+            format!("/tracing/reports/{id}")
+        }),
+        conflict: status == StatusCode::CONFLICT,
         form,
         p: &page,
     }
@@ -714,7 +736,17 @@ async fn render_report(
             .unwrap_or_default()
     );
     let at = PlaceNames::of(app, &page, [r.place_code.as_str()]).await?;
+    let changes = app
+        .store
+        .history("missing-report", id, &r.place_code, Reveal::To(&actor))
+        .await?;
+    let corrections = records::history(&page, &changes, |field, value| {
+        (page.t(&format!("report-field-{field}")), value.to_string())
+    });
+    let may_correct = can(me, Capability::CorrectPersonal, Some(&r.target()), false);
     let html = ReportPage {
+        corrections,
+        may_correct,
         who: report_person(&page, &r, personal, &at),
         reporter,
         status: page.t(&format!("report-status-{}", r.status.as_str())),
@@ -991,6 +1023,132 @@ pub async fn encounter(
         }
         .render_html(),
     ))
+}
+
+/// The form filled in from a stored report (to correct it).
+fn report_form_of(r: &MissingReport) -> ReportForm {
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    ReportForm {
+        reporter_name: text(&r.reporter_name),
+        reporter_relation: r.reporter_relation.as_str().into(),
+        reporter_phone: text(&r.reporter_phone),
+        reported_on: r.reported_on.clone(),
+        last_seen_on: text(&r.last_seen_on),
+        last_seen_place: text(&r.last_seen_place),
+        given_name: text(&r.given_name),
+        middle_name: text(&r.middle_name),
+        family_name: text(&r.family_name),
+        sex: r.sex.map(|s| s.as_str().to_string()).unwrap_or_default(),
+        birth_year: r.birth_year.map(|y| y.to_string()).unwrap_or_default(),
+        age: r.age.map(|a| a.to_string()).unwrap_or_default(),
+        father_name: text(&r.father_name),
+        mother_name: text(&r.mother_name),
+        home: r.place_code.clone(),
+        phone: text(&r.phone),
+        description: text(&r.description),
+        police_ref: text(&r.police_ref),
+        hotline_ref: text(&r.hotline_ref),
+        organisation: r.organisation_id.map(|o| o.to_string()).unwrap_or_default(),
+        consent_tracing: if r.consent_tracing { "yes" } else { "no" }.into(),
+        version: r.version.to_string(),
+        ..ReportForm::default()
+    }
+}
+
+/// A report the reader may correct (404 outside the scope), its sealed fields closed.
+async fn correctable_report(
+    app: &AppState,
+    me: &User,
+    id: &str,
+) -> Result<MissingReport, WebError> {
+    let r = app.store.report(id, Reveal::No).await?;
+    allow(me, Capability::CorrectPersonal, Some(&r.target()), false)?;
+    Ok(r)
+}
+
+/// `GET /tracing/reports/{id}/edit`: the report's form, filled in, to correct it.
+pub async fn report_edit(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    correctable_report(&app, &me, &id).await?;
+    let r = app.store.report(&id, Reveal::To(&me.actor())).await?;
+    report_form_page(
+        &app,
+        page,
+        report_form_of(&r),
+        None,
+        StatusCode::OK,
+        Some(&id),
+    )
+    .await
+}
+
+/// `POST /tracing/reports/{id}`: corrects a report (a description or phone completed after
+/// the first visit, a name spelled right); the home ward stays inside the writer's scope.
+pub async fn report_correct(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    Form(form): Form<ReportForm>,
+) -> Result<Response, WebError> {
+    let sealed = correctable_report(&app, &me, &id).await?;
+    let checked = form.check(today()).and_then(|d| {
+        let version = form.version.trim().parse::<i64>().map_err(|_| {
+            setu_core::Invalid(vec![setu_core::FieldError {
+                field: "version",
+                message: "error-required",
+            }])
+        })?;
+        Ok((d, version))
+    });
+    let outcome = match checked {
+        Ok((d, version)) => {
+            let target = Target {
+                place: Some(d.home),
+                site: None,
+                organisation: d.organisation,
+            };
+            if !can(&me, Capability::CorrectPersonal, Some(&target), false) {
+                return Err(out_of_scope("home"));
+            }
+            if let Some(org) = d
+                .organisation
+                .filter(|o| Some(*o) != sealed.organisation_id)
+            {
+                acting_for(&app, &me, Capability::WriteTracing, org).await?;
+            }
+            Ok(app
+                .store
+                .correct_report(&me.actor(), &id, version, &d)
+                .await)
+        }
+        Err(inv) => Err(inv),
+    };
+    records::answer(
+        outcome,
+        format!("/tracing/reports/{id}"),
+        |notice, inv| async move {
+            let status = match notice {
+                Notice::Conflict => StatusCode::CONFLICT,
+                _ => StatusCode::UNPROCESSABLE_ENTITY,
+            };
+            let form = if notice == Notice::Conflict {
+                let current = app.store.report(&id, Reveal::No).await?;
+                ReportForm {
+                    version: current.version.to_string(),
+                    ..form
+                }
+            } else {
+                form
+            };
+            report_form_page(&app, page, form, inv.as_ref(), status, Some(&id)).await
+        },
+    )
+    .await
 }
 
 #[cfg(test)]
