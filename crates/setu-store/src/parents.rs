@@ -32,6 +32,8 @@ pub struct Group {
     pub sessions: i64,
     /// Last session, ISO.
     pub last_session: Option<String>,
+    /// Incremented at every correction.
+    pub version: i64,
 }
 
 impl Group {
@@ -153,6 +155,40 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound)?;
         group_from_row(&row)
+    }
+
+    /// Corrects a group's name and founding day if still at `version`. See [`Store::correct`].
+    pub async fn correct_group(
+        &self,
+        by: &Actor,
+        id: i64,
+        version: i64,
+        name: &str,
+        formed_on: Option<Date>,
+    ) -> Result<i64> {
+        let g = self.group(id).await?;
+        let id = id.to_string();
+        let correction = crate::records::Correction {
+            entity: "parents-group",
+            table: "parents_group",
+            id: &id,
+            version,
+            place: g.ward.parse().ok(),
+            fields: vec![
+                (
+                    "name",
+                    crate::records::Value::Text(Some(name.trim().into())),
+                    false,
+                ),
+                (
+                    "formed_on",
+                    crate::records::Value::Text(formed_on.map(setu_core::calendar::iso)),
+                    false,
+                ),
+            ],
+            rematch: None,
+        };
+        self.correct(by, &correction).await
     }
 
     /// Adds a member to a group.
@@ -352,7 +388,7 @@ impl Store {
     }
 }
 
-const GROUP_SELECT: &str = "SELECT g.id, g.ward_code, g.name, g.formed_on, \
+const GROUP_SELECT: &str = "SELECT g.id, g.ward_code, g.name, g.formed_on, g.version, \
      (SELECT COUNT(*) FROM group_member m WHERE m.group_id = g.id) AS members, \
      (SELECT COUNT(*) FROM sbcc_session s WHERE s.group_id = g.id) AS sessions, \
      (SELECT MAX(s.held_on) FROM sbcc_session s WHERE s.group_id = g.id) AS last_session \
@@ -367,5 +403,6 @@ fn group_from_row(r: &sqlx::any::AnyRow) -> Result<Group> {
         members: r.try_get("members")?,
         sessions: r.try_get("sessions")?,
         last_session: r.try_get("last_session")?,
+        version: r.try_get("version")?,
     })
 }

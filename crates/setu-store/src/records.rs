@@ -18,7 +18,7 @@ use setu_core::PlaceCode;
 use sqlx::Row;
 
 use crate::audit::{append, Actor, Event};
-use crate::rekey::{next_version, UNVERSIONED};
+use crate::rekey::{id_is, next_version, UNVERSIONED};
 use crate::sealing::Reveal;
 use crate::{now_text, Result, Store, StoreError};
 
@@ -96,8 +96,9 @@ impl Store {
             Box::pin(async move {
                 let cols: String = c.fields.iter().map(|(f, _, _)| format!(", {f}")).collect();
                 let row = sqlx::query(&format!(
-                    "SELECT version{cols} FROM {} WHERE id = $1",
-                    c.table
+                    "SELECT version{cols} FROM {} WHERE {}",
+                    c.table,
+                    id_is(c.table, 1)
                 ))
                 .bind(c.id.to_string())
                 .fetch_optional(&mut **tx)
@@ -131,7 +132,11 @@ impl Store {
                     .ok_or(StoreError::Conflict { current })?;
                 let now = now_text();
                 for (field, value, sealed, before) in &changed {
-                    let sql = format!("UPDATE {} SET {field} = $1 WHERE id = $2", c.table);
+                    let sql = format!(
+                        "UPDATE {} SET {field} = $1 WHERE {}",
+                        c.table,
+                        id_is(c.table, 2)
+                    );
                     let q = match (value, sealed) {
                         (value, true) => sqlx::query(&sql).bind(
                             value

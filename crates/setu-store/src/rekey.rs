@@ -67,6 +67,18 @@ pub(crate) const SEALED: &[SealedTable] = &[
     },
 ];
 
+/// Tables whose `id` is a number (the rest are keyed by UUID text).
+const NUMBER_KEYED: &[&str] = &["parents_group", "committee", "organisation", "site"];
+
+/// SQL matching row `$n` of `table` by the id bound as text, on both engines.
+pub(crate) fn id_is(table: &str, n: usize) -> String {
+    if NUMBER_KEYED.contains(&table) {
+        format!("id = CAST(${n} AS BIGINT)")
+    } else {
+        format!("id = ${n}")
+    }
+}
+
 /// The sealed-table entry of `table`.
 fn sealed_table(table: &str) -> Result<&'static SealedTable> {
     SEALED
@@ -101,10 +113,13 @@ pub(crate) async fn next_version(
         .find(|t| t.table == table)
         .map_or(&[], |t| t.columns);
     let cols: String = sealed.iter().map(|c| format!(", {c}")).collect();
-    let Some(row) = sqlx::query(&format!("SELECT version{cols} FROM {table} WHERE id = $1"))
-        .bind(id.to_string())
-        .fetch_optional(&mut **tx)
-        .await?
+    let Some(row) = sqlx::query(&format!(
+        "SELECT version{cols} FROM {table} WHERE {}",
+        id_is(table, 1)
+    ))
+    .bind(id.to_string())
+    .fetch_optional(&mut **tx)
+    .await?
     else {
         return Ok(None);
     };
@@ -127,9 +142,9 @@ pub(crate) async fn next_version(
     }
     let n = values.len();
     let sql = format!(
-        "UPDATE {table} SET {} WHERE id = ${} AND version = ${}",
+        "UPDATE {table} SET {} WHERE {} AND version = ${}",
         sets.join(", "),
-        n + 2,
+        id_is(table, n + 2),
         n + 3
     );
     let mut q = sqlx::query(&sql).bind(version + 1);

@@ -184,6 +184,8 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         r(Method::GET, "/parents-groups", Needs(ReadDirectory), S::None, get(parents::list)),
         r(Method::POST, "/parents-groups", Needs(WriteParents), S::NewAtPlace, post(parents::create)),
         r(Method::GET, "/parents-groups/{id}", Needs(ReadDirectory), S::Group, get(parents::show)),
+        r(Method::GET, "/parents-groups/{id}/record", Needs(ReadDirectory), S::Group, get(parents::group_record)),
+        r(Method::POST, "/parents-groups/{id}/record", Needs(WriteParents), S::Group, post(parents::correct_group)),
         r(Method::POST, "/parents-groups/{id}/members", Needs(WriteParents), S::Group, post(parents::add_member)),
         r(Method::POST, "/parents-groups/{id}/sessions", Needs(WriteParents), S::Group, post(parents::record_session)),
         r(Method::GET, "/youth", Needs(ReadDirectory), S::None, get(youth::page)),

@@ -2586,6 +2586,10 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
                             ("term_start", &member_start),
                             ("version", "0"),
                         ],
+                        // The group as it is: nothing changes.
+                        ("/parents-groups/{id}/record", "POST") => {
+                            vec![("name", "Group"), ("version", "0")]
+                        }
                         // The activity as it is: nothing changes.
                         ("/activities/{id}", "POST") => vec![
                             ("title", "Street drama"),
@@ -5557,6 +5561,55 @@ async fn a_report_is_completed_after_the_first_visit() {
             store.report(&id, Reveal::No).await.unwrap().place_code,
             "5110619"
         );
+    })
+    .await;
+}
+
+/// Issue 14: a parents' group's name could not be corrected ("Ward 1 parents' group" stayed
+/// so). Now its facilitator corrects it, the history shows the change, and a number-keyed
+/// record takes the same correction path as the others on both engines.
+#[tokio::test]
+async fn a_parents_group_is_renamed() {
+    each_app(|app, store| async move {
+        let g = store
+            .create_group(
+                &Actor::system("test"),
+                "5110619".parse().unwrap(),
+                "Ward 1 parents' group",
+                None,
+            )
+            .await
+            .unwrap();
+        let me = sign_in(
+            &store,
+            "facilitator.rename",
+            Role::ParentsGroupFacilitator,
+            "5110619",
+        )
+        .await;
+        let path = format!("/parents-groups/{g}/record");
+        let saved = post_form(
+            &app,
+            &path,
+            &[
+                ("name", "Sunaulo Bhabishya parents' group"),
+                ("formed_on", "2080-01-15"),
+                ("version", "0"),
+            ],
+            &me,
+        )
+        .await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER);
+        let group = store.group(g).await.unwrap();
+        assert_eq!(
+            (group.name.as_str(), group.version),
+            ("Sunaulo Bhabishya parents' group", 1)
+        );
+        let page = get_as(&app, &path, "en", &me).await.body;
+        assert!(page.contains("Ward 1 parents"), "earlier name in the history: {page}");
+        assert!(page.contains("facilitator.rename"));
+        let stale = post_form(&app, &path, &[("name", "Other"), ("version", "0")], &me).await;
+        assert_eq!(stale.status, StatusCode::CONFLICT);
     })
     .await;
 }

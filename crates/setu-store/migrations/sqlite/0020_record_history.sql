@@ -7,6 +7,7 @@ ALTER TABLE budget_line ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE committee_member ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE committee_meeting ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE plan_activity ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE parents_group ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
 
 CREATE TABLE record_change (
     id         TEXT PRIMARY KEY,    -- sealed values are bound to it

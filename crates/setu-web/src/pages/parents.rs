@@ -8,7 +8,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
 use setu_core::access::{Capability, Target};
-use setu_core::community::{Material, SbccIndicators, Sex};
+use setu_core::community::{GroupEditForm, Material, SbccIndicators, Sex};
 use setu_core::PlaceCode;
 use setu_store::auth::User;
 use setu_store::parents::{Group, SessionDraft};
@@ -18,9 +18,10 @@ use setu_store::StoreError;
 use crate::auth::{allow, can, SignedIn};
 use crate::error::WebError;
 use crate::page::Page;
-use crate::pages::inputs::{bs_date, AreaQuery};
+use crate::pages::inputs::{bs_date, bs_text, AreaQuery};
+use crate::pages::records::{self, Notice, RecordView};
 use crate::pages::refusal;
-use crate::templates::{Choice, GroupPage, GroupsPage, IndicatorCard, RenderHtml};
+use crate::templates::{Choice, FormField, GroupPage, GroupsPage, IndicatorCard, RenderHtml};
 use crate::AppState;
 
 /// The four SBCC figures as cards, in the reader's digits.
@@ -337,4 +338,121 @@ pub async fn record_session(
         Err(m) => Err(StoreError::Rejected(m)),
     };
     after(&app, page, &me, g, result).await
+}
+
+/// `GET /parents-groups/{id}/record`: a group's name and founding day, their history and the
+/// correction form.
+pub async fn group_record(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    Query(q): Query<records::SavedQuery>,
+) -> Result<Response, WebError> {
+    let g = group_for(&app, &me, &id, Capability::ReadDirectory).await?;
+    let form = GroupEditForm {
+        name: g.name.clone(),
+        formed_on: bs_text(g.formed_on.as_deref()),
+        version: g.version.to_string(),
+    };
+    render_group_record(&app, page, &me, &g, &form, None, records::opening(&q)).await
+}
+
+/// `POST /parents-groups/{id}/record`: corrects a group's name or founding day.
+pub async fn correct_group(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<GroupEditForm>,
+) -> Result<Response, WebError> {
+    let g = group_for(&app, &me, &id, Capability::WriteParents).await?;
+    let outcome = match f.check().and_then(|d| Ok((d, f.base_version()?))) {
+        Ok(((name, formed), version)) => Ok(app
+            .store
+            .correct_group(&me.actor(), g.id, version, &name, formed)
+            .await),
+        Err(inv) => Err(inv),
+    };
+    records::answer(
+        outcome,
+        format!("/parents-groups/{id}/record?saved=1"),
+        |notice, inv| async move {
+            if notice == Notice::Conflict {
+                let g = app.store.group(g.id).await?;
+                let form = GroupEditForm {
+                    version: g.version.to_string(),
+                    ..f
+                };
+                return render_group_record(&app, page, &me, &g, &form, None, notice).await;
+            }
+            render_group_record(&app, page, &me, &g, &f, inv.as_ref(), notice).await
+        },
+    )
+    .await
+}
+
+async fn render_group_record(
+    app: &AppState,
+    page: Page,
+    me: &User,
+    g: &Group,
+    form: &GroupEditForm,
+    invalid: Option<&setu_core::Invalid>,
+    notice: Notice,
+) -> Result<Response, WebError> {
+    let title = g.name.clone();
+    let page = page.with_title(title, "parents");
+    let show = |field: &str, value: &str| -> (String, String) {
+        match field {
+            "name" => (page.t("group-name"), value.to_string()),
+            "formed_on" => (
+                page.t("group-formed"),
+                if value.is_empty() {
+                    "—".to_string()
+                } else {
+                    page.date(value)
+                },
+            ),
+            other => (other.to_string(), value.to_string()),
+        }
+    };
+    let facts = vec![
+        show("name", &g.name),
+        show("formed_on", g.formed_on.as_deref().unwrap_or("")),
+    ];
+    let may_correct = can(me, Capability::WriteParents, Some(&g.target()), false);
+    let field = |name: &'static str, value: &str, required: bool| FormField {
+        name,
+        label: show(name, "").0,
+        hint: None,
+        value: value.to_string(),
+        error: None,
+        required,
+        numeric: false,
+        lang: "",
+        options: Vec::new(),
+    };
+    let mut fields = vec![
+        field("name", &form.name, true),
+        FormField {
+            hint: Some(page.t("field-bs-date-hint")),
+            ..field("formed_on", &form.formed_on, false)
+        },
+    ];
+    records::mark(&page, &mut fields, invalid);
+    let changes = app
+        .store
+        .history("parents-group", &g.id.to_string(), &g.ward, Reveal::No)
+        .await?;
+    let history = records::history(&page, &changes, show);
+    let view = RecordView {
+        title: page.title.clone(),
+        parent: (format!("/parents-groups/{}", g.id), g.name.clone()),
+        facts,
+        action: may_correct.then(|| format!("/parents-groups/{}/record", g.id)),
+        version: form.version.parse().unwrap_or(g.version),
+        fields,
+    };
+    records::render(&page, view, history, notice)
 }
