@@ -56,6 +56,31 @@ impl<'a> Opener<'a> {
 }
 
 impl Store {
+    /// Audits one view of a page of a list's rows (`ids`, of `table`, as `entity`, showing
+    /// `fields`) when `reveal` names someone, naming them in one entry, and returns what opens
+    /// their sealed columns, row by row through [`Opener::row`].
+    pub(crate) async fn page_opener(
+        &self,
+        reveal: Reveal<'_>,
+        entity: &str,
+        table: &'static str,
+        ids: &[String],
+        fields: &[&str],
+    ) -> Result<Opener<'_>> {
+        if let (Reveal::To(actor), false) = (reveal, ids.is_empty()) {
+            let e = Event::new("view-personal", entity, "list")
+                .fields(fields)
+                .detail(ids.join(","));
+            self.audit(actor, &e).await?;
+        }
+        Ok(Opener {
+            store: self,
+            table,
+            id: String::new(),
+            open: matches!(reveal, Reveal::To(_)),
+        })
+    }
+
     /// Audits a view of row `id` of `table` (as `entity`, at `place`, showing `fields`) when
     /// `reveal` names someone, and returns what opens its sealed columns.
     pub(crate) async fn opener(

@@ -195,6 +195,56 @@ const ENCOUNTER_COLUMNS: &str = "id, source, organisation_id, place_code, met_on
 /// Purpose of the keyed hash of a blocking key (see [`crate::crypto::Keyring::blind_index`]).
 const KEY_PURPOSE: &str = "tracing.key";
 
+/// Reports a register page shows per page.
+pub const REGISTER_PAGE: usize = 50;
+
+/// What the register is filtered by.
+#[derive(Debug, Clone, Default)]
+pub struct RegisterFilter {
+    /// Open reports only (missing, still missing, found).
+    pub open_only: bool,
+    /// One status only.
+    pub status: Option<ReportStatus>,
+    /// One home ward only (7-digit code).
+    pub ward: Option<String>,
+}
+
+/// One report as the register lists it: names opened for readers who may, nothing else.
+#[derive(Debug, Clone, Serialize)]
+pub struct RegisterRow {
+    /// Id.
+    pub id: String,
+    /// Home ward.
+    pub place_code: String,
+    /// Reported on, ISO.
+    pub reported_on: String,
+    /// Given name, when revealed.
+    pub given_name: Option<String>,
+    /// Middle name, when revealed.
+    pub middle_name: Option<String>,
+    /// Family name, when revealed.
+    pub family_name: Option<String>,
+    /// Sex.
+    pub sex: Option<Sex>,
+    /// Year of birth.
+    pub birth_year: Option<i64>,
+    /// Age when reported.
+    pub age: Option<i64>,
+    /// Status.
+    pub status: ReportStatus,
+    /// Since, ISO.
+    pub status_on: String,
+}
+
+/// A page of the register, and the report to start the next page after (if there is one).
+#[derive(Debug, Clone)]
+pub struct RegisterRows {
+    /// The page.
+    pub rows: Vec<RegisterRow>,
+    /// The last report of this page, when another page follows.
+    pub next: Option<String>,
+}
+
 impl Store {
     /// Names of the district and local level of a ward, as the matcher reads places.
     async fn home_names(&self, home: Option<PlaceCode>) -> Result<(String, String, Option<i32>)> {
@@ -432,6 +482,115 @@ impl Store {
             out.push(self.report_from_row(r, reveal).await?);
         }
         Ok(out)
+    }
+
+    /// One page of the register (see [`REGISTER_PAGE`]): reports inside `scope` that pass
+    /// `filter`, open ones first, newest first, after the report `after` (the last of the page
+    /// before). Only the names the register shows are opened, and a reader's view of the page is
+    /// one audit entry naming its reports. Filters and the position are in the query (keyset
+    /// paging), so a page costs the same on the thousandth page as on the first.
+    pub async fn register_page(
+        &self,
+        scope: Scope,
+        filter: &RegisterFilter,
+        after: Option<&str>,
+        reveal: Reveal<'_>,
+    ) -> Result<RegisterRows> {
+        const RANK: &str =
+            "CASE WHEN status IN ('missing', 'still-missing', 'found') THEN 0 ELSE 1 END";
+        let (cond, value) = scope_condition(scope, 1, "place_code", None, Some("organisation_id"));
+        let mut binds: Vec<String> = value.into_iter().collect();
+        let mut sql = format!(
+            "SELECT id, place_code, reported_on, sex, birth_year, age, status, status_on, given_name, \
+               middle_name, family_name, version, {RANK} AS rank FROM missing_report WHERE {cond}"
+        );
+        let bind = |v: String, binds: &mut Vec<String>| {
+            binds.push(v);
+            format!("${}", binds.len())
+        };
+        if filter.open_only {
+            sql.push_str(" AND status IN ('missing', 'still-missing', 'found')");
+        }
+        if let Some(s) = filter.status {
+            let n = bind(s.as_str().to_string(), &mut binds);
+            sql.push_str(&format!(" AND status = {n}"));
+        }
+        if let Some(w) = &filter.ward {
+            let n = bind(w.clone(), &mut binds);
+            sql.push_str(&format!(" AND place_code = {n}"));
+        }
+        if let Some(after) = after {
+            let row = sqlx::query(&format!(
+                "SELECT {RANK} AS rank, reported_on FROM missing_report WHERE id = $1"
+            ))
+            .bind(after.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+            let rank: i64 = row.try_get("rank")?;
+            let (r, d, i) = (
+                bind(rank.to_string(), &mut binds),
+                bind(row.try_get("reported_on")?, &mut binds),
+                bind(after.to_string(), &mut binds),
+            );
+            sql.push_str(&format!(
+                " AND ({RANK} > CAST({r} AS BIGINT) OR ({RANK} = CAST({r} AS BIGINT) AND \
+                   (reported_on < {d} OR (reported_on = {d} AND id < {i}))))"
+            ));
+        }
+        sql.push_str(&format!(
+            " ORDER BY rank, reported_on DESC, id DESC LIMIT {}",
+            REGISTER_PAGE + 1
+        ));
+        let mut q = sqlx::query(&sql);
+        for b in &binds {
+            q = q.bind(b.clone());
+        }
+        let mut rows = q.fetch_all(&self.pool).await?;
+        let more = rows.len() > REGISTER_PAGE;
+        rows.truncate(REGISTER_PAGE);
+        let ids: Vec<String> = rows
+            .iter()
+            .map(|r| r.try_get("id"))
+            .collect::<std::result::Result<_, _>>()?;
+        let names = ["given_name", "middle_name", "family_name"];
+        let open = self
+            .page_opener(reveal, "missing-report", "missing_report", &ids, &names)
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (r, id) in rows.iter().zip(&ids) {
+            let row = open.row("missing_report", id);
+            let sex: Option<String> = r.try_get("sex")?;
+            let status: String = r.try_get("status")?;
+            out.push(RegisterRow {
+                id: id.clone(),
+                place_code: r.try_get("place_code")?,
+                reported_on: r.try_get("reported_on")?,
+                given_name: row.get(r, "given_name")?,
+                middle_name: row.get(r, "middle_name")?,
+                family_name: row.get(r, "family_name")?,
+                sex: sex.as_deref().and_then(Sex::parse),
+                birth_year: r.try_get("birth_year")?,
+                age: r.try_get("age")?,
+                status: ReportStatus::parse(&status).unwrap_or(ReportStatus::Missing),
+                status_on: r.try_get("status_on")?,
+            });
+        }
+        let next = if more { ids.last().cloned() } else { None };
+        Ok(RegisterRows { rows: out, next })
+    }
+
+    /// The home wards of the reports inside `scope` (for the register's ward filter).
+    pub async fn report_wards(&self, scope: Scope) -> Result<Vec<String>> {
+        let (cond, value) = scope_condition(scope, 1, "place_code", None, Some("organisation_id"));
+        let sql = format!(
+            "SELECT DISTINCT place_code FROM missing_report WHERE {cond} ORDER BY place_code"
+        );
+        self.scoped_rows(&sql, value)
+            .await?
+            .iter()
+            .map(|r| Ok(r.try_get("place_code")?))
+            .collect()
     }
 
     /// Reports inside `scope` counted by home ward and status: the register as readers without

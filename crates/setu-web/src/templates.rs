@@ -729,7 +729,11 @@ pub struct EvidenceRow {
 pub struct RegisterPage<'a> {
     pub p: &'a Page,
     /// (report, name as shown, age as shown)
-    pub rows: Vec<(setu_store::tracing::MissingReport, String, String)>,
+    pub rows: Vec<(setu_store::tracing::RegisterRow, String, String)>,
+    /// The next page's address, when there is one.
+    pub next: Option<String>,
+    /// The first page's address, when this is not it.
+    pub first: Option<String>,
     pub filters: Vec<Choice>,
     /// The wards with reports, to show one ward's register.
     pub wards: Vec<Choice>,

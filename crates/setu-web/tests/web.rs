@@ -5606,10 +5606,85 @@ async fn a_parents_group_is_renamed() {
             ("Sunaulo Bhabishya parents' group", 1)
         );
         let page = get_as(&app, &path, "en", &me).await.body;
-        assert!(page.contains("Ward 1 parents"), "earlier name in the history: {page}");
+        assert!(
+            page.contains("Ward 1 parents"),
+            "earlier name in the history: {page}"
+        );
         assert!(page.contains("facilitator.rename"));
         let stale = post_form(&app, &path, &[("name", "Other"), ("version", "0")], &me).await;
         assert_eq!(stale.status, StatusCode::CONFLICT);
+    })
+    .await;
+}
+
+/// Issue 14: the register opened, and audited one by one, every report in the reader's scope
+/// on every view. Now it shows 50 a page (keyset paging, filters in the query), opens only the
+/// names it shows, and writes one audit entry naming the reports of the page.
+#[tokio::test]
+async fn the_register_is_paged_and_a_page_is_one_audited_view() {
+    each_app(|app, store| async move {
+        let sys = Actor::system("test");
+        let today = time::OffsetDateTime::now_utc().date();
+        for i in 0..57 {
+            let form = setu_core::tracing::ReportForm {
+                reporter_name: "Hari".into(),
+                reporter_relation: "parent".into(),
+                consent_tracing: "no".into(),
+                reported_on: format!("2024-01-{:02}", i % 28 + 1),
+                given_name: format!("Girl{i}"),
+                family_name: "Pagetest".into(),
+                home: "5110603".into(),
+                ..Default::default()
+            };
+            store
+                .create_report(&sys, &form.check(today).unwrap())
+                .await
+                .unwrap();
+        }
+        let me = sign_in(&store, "district.pages", Role::DistrictCoordinator, "511").await;
+        let first = get_as(&app, "/tracing?status=all", "en", &me).await.body;
+        let rows = |body: &str| {
+            body.matches("href=\"/tracing/reports/").count()
+                - body.matches("href=\"/tracing/reports/new").count()
+        };
+        assert_eq!(rows(&first), 50);
+        let next = first
+            .split("rel=\"next\"")
+            .next()
+            .and_then(|b| b.rsplit("href=\"").next())
+            .and_then(|h| h.split('"').next())
+            .unwrap()
+            .replace("&#38;", "&")
+            .replace("&amp;", "&");
+        assert!(
+            next.starts_with("/tracing?status=all&ward=&after="),
+            "{next}"
+        );
+        let second = get_as(&app, &next, "en", &me).await.body;
+        assert_eq!(rows(&second), 7);
+        assert!(second.contains("First page") && !second.contains("rel=\"next\""));
+        // Every report once across the two pages.
+        let mut seen: Vec<&str> = first
+            .split("href=\"/tracing/reports/")
+            .skip(1)
+            .chain(second.split("href=\"/tracing/reports/").skip(1))
+            .filter_map(|s| s.split('"').next())
+            .filter(|id| !id.starts_with("new"))
+            .collect();
+        seen.sort_unstable();
+        seen.dedup();
+        assert_eq!(seen.len(), 57);
+        // Two views of pages, two audit entries, each naming its reports.
+        let views = store
+            .audit_entries(&setu_store::audit::AuditFilter {
+                actor: Some("district.pages".into()),
+                action: Some("view-personal".into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(views.len(), 2, "{views:?}");
+        assert!(views.iter().all(|v| v.entity_id == "list"));
     })
     .await;
 }

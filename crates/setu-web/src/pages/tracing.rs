@@ -18,7 +18,7 @@ use setu_core::geo::PlaceCode;
 use setu_core::tracing::{EncounterForm, EncounterSource, ReportForm, ReportStatus, Reporter};
 use setu_store::auth::User;
 use setu_store::sealing::Reveal;
-use setu_store::tracing::{MissingReport, RecordKind, TracingEncounter};
+use setu_store::tracing::{MissingReport, RecordKind, RegisterFilter, TracingEncounter};
 
 use crate::auth::{allow, can, SignedIn};
 use crate::error::WebError;
@@ -405,6 +405,9 @@ pub struct RegisterQuery {
     /// One ward's reports only (its 7-digit code); empty for all in scope.
     #[serde(default)]
     ward: String,
+    /// The report the page starts after (keyset paging).
+    #[serde(default)]
+    after: String,
 }
 
 /// `GET /tracing`: the register of missing-person reports in the user's scope.
@@ -436,27 +439,51 @@ pub async fn register(
     let personal = matches!(reveal, Reveal::To(_));
     let wanted = ReportStatus::parse(&q.status);
     let open_only = q.status.is_empty() || q.status == "open";
-    let reports = app.store.reports(me.scope, open_only, reveal).await?;
-    let mut wards: Vec<&str> = reports.iter().map(|r| r.place_code.as_str()).collect();
-    wards.sort_unstable();
-    wards.dedup();
-    let wards = wards
+    let filter = RegisterFilter {
+        open_only,
+        status: wanted,
+        ward: Some(q.ward.clone()).filter(|w| !w.is_empty()),
+    };
+    let after = Some(q.after.as_str()).filter(|a| !a.is_empty());
+    let shown = app
+        .store
+        .register_page(me.scope, &filter, after, reveal)
+        .await?;
+    let wards = app
+        .store
+        .report_wards(me.scope)
+        .await?
         .into_iter()
         .map(|w| Choice {
-            value: w.to_string(),
-            label: page.digits(w),
+            label: page.digits(&w),
             selected: w == q.ward,
+            value: w,
         })
         .collect();
-    let rows = reports
-        .iter()
-        .filter(|r| wanted.is_none_or(|w| r.status == w))
-        .filter(|r| q.ward.is_empty() || r.place_code == q.ward)
+    let rows = shown
+        .rows
+        .into_iter()
         .map(|r| {
-            let p = report_person(&page, r, personal, &PlaceNames::default());
-            (r.clone(), p.rows[0].1.clone(), p.rows[2].1.clone())
+            let name = full_name(
+                &page,
+                personal,
+                [&r.given_name, &r.middle_name, &r.family_name],
+            );
+            let age = age_text(&page, r.age, r.birth_year);
+            (r, name, age)
         })
         .collect::<Vec<_>>();
+    let here = |after: Option<&str>| {
+        let mut url = form_urlencoded::Serializer::new(String::new());
+        url.append_pair("status", &q.status)
+            .append_pair("ward", &q.ward);
+        if let Some(a) = after {
+            url.append_pair("after", a);
+        }
+        format!("/tracing?{}", url.finish())
+    };
+    let next = shown.next.as_deref().map(|a| here(Some(a)));
+    let first = after.map(|_| here(None));
     let mut filters = vec![
         Choice {
             value: "open".into(),
@@ -487,6 +514,8 @@ pub async fn register(
     Ok(Html(
         RegisterPage {
             rows,
+            next,
+            first,
             filters,
             wards,
             queue,
