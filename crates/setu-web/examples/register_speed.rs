@@ -76,7 +76,12 @@ async fn seed(store: &Store, n: usize) {
                     reporter_name: "Hari Tamang".into(),
                     reporter_relation: "parent".into(),
                     consent_tracing: "no".into(),
-                    reported_on: format!("20{:02}-{:02}-{:02}", 15 + i % 10, i % 12 + 1, i % 28 + 1),
+                    reported_on: format!(
+                        "20{:02}-{:02}-{:02}",
+                        15 + i % 10,
+                        i % 12 + 1,
+                        i % 28 + 1
+                    ),
                     given_name: format!("Girl {i}"),
                     family_name: "Tamang".into(),
                     sex: "female".into(),
@@ -115,7 +120,10 @@ async fn sign_in(store: &Store) -> String {
         scope: "511".parse().unwrap(),
         full_name: None,
     };
-    store.create_user(&Actor::system("bench"), &new).await.unwrap();
+    store
+        .create_user(&Actor::system("bench"), &new)
+        .await
+        .unwrap();
     let policy = AuthPolicy::default();
     let Login::Ok { token, .. } = store
         .login("bench.district", PASSWORD, "bench", &policy)
@@ -179,14 +187,20 @@ async fn corrections(app: &Router, store: &Store, cookie: &str) -> Vec<Duration>
     let mut times = Vec::with_capacity(RUNS);
     for run in 0..RUNS {
         let r = store
-            .report(&id, setu_store::sealing::Reveal::To(&Actor::system("bench")))
+            .report(
+                &id,
+                setu_store::sealing::Reveal::To(&Actor::system("bench")),
+            )
             .await
             .unwrap();
         let description = format!("Seen near the bus park, visit {run}");
         let version = r.version.to_string();
         let form = [
             ("reporter_name", r.reporter_name.clone().unwrap_or_default()),
-            ("reporter_relation", r.reporter_relation.as_str().to_string()),
+            (
+                "reporter_relation",
+                r.reporter_relation.as_str().to_string(),
+            ),
             ("consent_tracing", "no".to_string()),
             ("reported_on", r.reported_on.clone()),
             ("given_name", r.given_name.clone().unwrap_or_default()),
@@ -218,7 +232,12 @@ fn summary(times: &[Duration]) -> String {
     let mut ms: Vec<f64> = times.iter().map(|d| d.as_secs_f64() * 1000.0).collect();
     ms.sort_by(f64::total_cmp);
     let at = |q: f64| ms[((ms.len() - 1) as f64 * q).round() as usize];
-    format!("median {:.1} ms, p95 {:.1} ms (of {})", at(0.5), at(0.95), ms.len())
+    format!(
+        "median {:.1} ms, p95 {:.1} ms (of {})",
+        at(0.5),
+        at(0.95),
+        ms.len()
+    )
 }
 
 async fn empty_postgres(url: &str) {
