@@ -66,11 +66,13 @@ impl Store {
         table: &'static str,
         ids: &[String],
         fields: &[&str],
+        place: Option<setu_core::PlaceCode>,
     ) -> Result<Opener<'_>> {
         if let (Reveal::To(actor), false) = (reveal, ids.is_empty()) {
-            let e = Event::new("view-personal", entity, "list")
+            let mut e = Event::new("view-personal", entity, "list")
                 .fields(fields)
                 .detail(ids.join(","));
+            e.place = place;
             self.audit(actor, &e).await?;
         }
         Ok(Opener {

@@ -555,7 +555,18 @@ impl Store {
             .collect::<std::result::Result<_, _>>()?;
         let names = ["given_name", "middle_name", "family_name"];
         let open = self
-            .page_opener(reveal, "missing-report", "missing_report", &ids, &names)
+            .page_opener(
+                reveal,
+                "missing-report",
+                "missing_report",
+                &ids,
+                &names,
+                // Where auditors of that place find the view.
+                match scope {
+                    Scope::Place(p) => Some(p),
+                    _ => None,
+                },
+            )
             .await?;
         let mut out = Vec::with_capacity(rows.len());
         for (r, id) in rows.iter().zip(&ids) {

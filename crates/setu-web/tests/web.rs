@@ -5684,7 +5684,9 @@ async fn the_register_is_paged_and_a_page_is_one_audited_view() {
             .await
             .unwrap();
         assert_eq!(views.len(), 2, "{views:?}");
-        assert!(views.iter().all(|v| v.entity_id == "list"));
+        assert!(views
+            .iter()
+            .all(|v| v.entity_id == "list" && v.place_code.as_deref() == Some("511")));
     })
     .await;
 }

@@ -805,11 +805,7 @@ async fn render_budget_line(
     invalid: Option<&setu_core::Invalid>,
     notice: Notice,
 ) -> Result<Response, WebError> {
-    let committee = format!(
-        "{} · {}",
-        page.name(&c.place_en, &c.place_ne),
-        page.t(&format!("committee-kind-{}", c.kind.as_str()))
-    );
+    let committee = committee_name(&page, c);
     let title = format!("{} · {}", page.t("plan-budget"), line.purpose);
     let page = page.with_title(title, "committees");
     let show = |field: &str, value: &str| -> (String, String) {
@@ -838,15 +834,8 @@ async fn render_budget_line(
     ];
     let may_correct = can(me, Capability::WriteCommittees, Some(&c.target()), false);
     let text = |name: &'static str, value: &str, numeric: bool| FormField {
-        name,
-        label: show(name, "").0,
-        hint: None,
-        value: value.to_string(),
-        error: None,
-        required: true,
         numeric,
-        lang: "",
-        options: Vec::new(),
+        ..records::field(name, show(name, "").0, value, true)
     };
     let mut fields = vec![
         FormField {
@@ -970,11 +959,7 @@ async fn render_member(
     invalid: Option<&setu_core::Invalid>,
     notice: Notice,
 ) -> Result<Response, WebError> {
-    let committee = format!(
-        "{} · {}",
-        page.name(&c.place_en, &c.place_ne),
-        page.t(&format!("committee-kind-{}", c.kind.as_str()))
-    );
+    let committee = committee_name(&page, c);
     let seat = page.t(&format!("seat-{}", m.seat.as_str()));
     let title = match &m.name {
         Some(n) => format!("{n} · {seat}"),
@@ -1005,16 +990,8 @@ async fn render_member(
     facts.push(show("term_start", &m.term_start));
     facts.push(show("term_end", m.term_end.as_deref().unwrap_or("")));
     let may_correct = can(me, Capability::WriteCommittees, Some(&c.target()), false);
-    let field = |name: &'static str, value: &str, required: bool| FormField {
-        name,
-        label: show(name, "").0,
-        hint: None,
-        value: value.to_string(),
-        error: None,
-        required,
-        numeric: false,
-        lang: "",
-        options: Vec::new(),
+    let field = |name: &'static str, value: &str, required: bool| {
+        records::field(name, show(name, "").0, value, required)
     };
     let mut fields = Vec::new();
     if let Some(n) = &form.name {
@@ -1159,11 +1136,7 @@ async fn render_meeting_record(
     invalid: Option<&setu_core::Invalid>,
     notice: Notice,
 ) -> Result<Response, WebError> {
-    let committee = format!(
-        "{} · {}",
-        page.name(&c.place_en, &c.place_ne),
-        page.t(&format!("committee-kind-{}", c.kind.as_str()))
-    );
+    let committee = committee_name(&page, c);
     let title = format!("{} · {}", page.t("minutes-title"), page.date(&m.held_on));
     let page = page.with_title(title, "committees");
     let show = |field: &str, value: &str| -> (String, String) {
@@ -1178,17 +1151,8 @@ async fn render_meeting_record(
         facts.push(show("agenda", a));
     }
     let may_correct = can(me, Capability::WriteCommittees, Some(&c.target()), false);
-    let field = |name: &'static str, value: &str| FormField {
-        name,
-        label: show(name, "").0,
-        hint: None,
-        value: value.to_string(),
-        error: None,
-        required: true,
-        numeric: false,
-        lang: "",
-        options: Vec::new(),
-    };
+    let field =
+        |name: &'static str, value: &str| records::field(name, show(name, "").0, value, true);
     let mut fields = vec![FormField {
         hint: Some(page.t("field-bs-date-hint")),
         ..field("held_on", &form.held_on)
@@ -1295,11 +1259,7 @@ async fn render_activity(
     invalid: Option<&setu_core::Invalid>,
     notice: Notice,
 ) -> Result<Response, WebError> {
-    let committee = format!(
-        "{} · {}",
-        page.name(&c.place_en, &c.place_ne),
-        page.t(&format!("committee-kind-{}", c.kind.as_str()))
-    );
+    let committee = committee_name(&page, c);
     let title = a.title.clone();
     let page = page.with_title(title, "committees");
     let show = |field: &str, value: &str| -> (String, String) {
@@ -1325,16 +1285,8 @@ async fn render_activity(
         show("responsible", &a.responsible),
     ];
     let may_correct = can(me, Capability::WriteCommittees, Some(&c.target()), false);
-    let field = |name: &'static str, value: &str, required: bool| FormField {
-        name,
-        label: show(name, "").0,
-        hint: None,
-        value: value.to_string(),
-        error: None,
-        required,
-        numeric: false,
-        lang: "",
-        options: Vec::new(),
+    let field = |name: &'static str, value: &str, required: bool| {
+        records::field(name, show(name, "").0, value, required)
     };
     let date_hint = page.t("field-bs-date-hint");
     let mut fields = vec![
@@ -1364,4 +1316,13 @@ async fn render_activity(
         fields,
     };
     records::render(&page, view, history, notice)
+}
+
+/// A committee as a record page names its parent: "Nepalganj … · LCCHT".
+fn committee_name(page: &Page, c: &Committee) -> String {
+    format!(
+        "{} · {}",
+        page.name(&c.place_en, &c.place_ne),
+        page.t(&format!("committee-kind-{}", c.kind.as_str()))
+    )
 }

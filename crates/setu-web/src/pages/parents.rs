@@ -422,16 +422,8 @@ async fn render_group_record(
         show("formed_on", g.formed_on.as_deref().unwrap_or("")),
     ];
     let may_correct = can(me, Capability::WriteParents, Some(&g.target()), false);
-    let field = |name: &'static str, value: &str, required: bool| FormField {
-        name,
-        label: show(name, "").0,
-        hint: None,
-        value: value.to_string(),
-        error: None,
-        required,
-        numeric: false,
-        lang: "",
-        options: Vec::new(),
+    let field = |name: &'static str, value: &str, required: bool| {
+        records::field(name, show(name, "").0, value, required)
     };
     let mut fields = vec![
         field("name", &form.name, true),

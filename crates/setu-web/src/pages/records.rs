@@ -52,6 +52,22 @@ pub struct RecordView {
     pub fields: Vec<FormField>,
 }
 
+/// A text field of a record form, labelled, with its value (options, hint and the numeric
+/// keyboard are added with struct update where a field needs them).
+pub fn field(name: &'static str, label: String, value: &str, required: bool) -> FormField {
+    FormField {
+        name,
+        label,
+        hint: None,
+        value: value.to_string(),
+        error: None,
+        required,
+        numeric: false,
+        lang: "",
+        options: Vec::new(),
+    }
+}
+
 /// Turns `Invalid` into each field's message, in the reader's language.
 pub fn mark(page: &Page, fields: &mut [FormField], inv: Option<&Invalid>) {
     for f in fields {
