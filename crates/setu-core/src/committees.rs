@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 use time::Date;
 
+use crate::records::base_version;
 use crate::validation::{Checker, Invalid};
 use crate::FiscalYear;
 
@@ -408,15 +409,6 @@ impl ActivityEditForm {
     pub fn base_version(&self) -> Result<i64, Invalid> {
         base_version(&self.version)
     }
-}
-
-fn base_version(raw: &str) -> Result<i64, Invalid> {
-    raw.trim().parse().map_err(|_| {
-        Invalid(vec![crate::FieldError {
-            field: "version",
-            message: "error-required",
-        }])
-    })
 }
 
 #[cfg(test)]

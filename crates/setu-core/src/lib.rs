@@ -19,6 +19,7 @@ pub mod geo;
 pub mod lang;
 pub mod numbers;
 pub mod password;
+pub mod records;
 pub mod risk;
 pub mod tracing;
 pub mod validation;

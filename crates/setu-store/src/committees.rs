@@ -227,9 +227,9 @@ pub struct ActivityDraft {
 }
 
 const COMMITTEE_COLUMNS: &str = "c.id, c.kind, c.place_code, c.formed_on, c.phone, p.name_en AS place_en, p.name_ne AS place_ne, \
-     (SELECT MAX(m.held_on) FROM committee_meeting m WHERE m.committee_id = c.id AND m.held_on <= $1) AS last_meeting, \
-     (SELECT COUNT(*) FROM plan_activity a WHERE a.committee_id = c.id AND a.fiscal_year = CAST($2 AS BIGINT)) AS activities, \
-     (SELECT CAST(COALESCE(SUM(b.allocated), 0) AS BIGINT) FROM budget_line b WHERE b.committee_id = c.id AND b.fiscal_year = CAST($2 AS BIGINT)) AS allocated";
+     (SELECT MAX(m.held_on) FROM committee_meeting m WHERE m.committee_id = c.id AND m.held_on <= $1 AND m.withdrawn_at IS NULL) AS last_meeting, \
+     (SELECT COUNT(*) FROM plan_activity a WHERE a.committee_id = c.id AND a.fiscal_year = CAST($2 AS BIGINT) AND a.withdrawn_at IS NULL) AS activities, \
+     (SELECT CAST(COALESCE(SUM(b.allocated), 0) AS BIGINT) FROM budget_line b WHERE b.committee_id = c.id AND b.fiscal_year = CAST($2 AS BIGINT) AND b.withdrawn_at IS NULL) AS allocated";
 
 impl Store {
     /// Creates a committee for a local level (LCCHT) or district (DCCHT).
@@ -372,7 +372,7 @@ impl Store {
     /// A committee's members, seats in order; names opened (and audited) only with `Reveal::To`.
     pub async fn members(&self, committee_id: i64, reveal: Reveal<'_>) -> Result<Vec<Member>> {
         let rows = sqlx::query(
-            "SELECT id, committee_id, name, seat, term_start, term_end, version FROM committee_member WHERE committee_id = $1 \
+            "SELECT id, committee_id, name, seat, term_start, term_end, version FROM committee_member WHERE committee_id = $1 AND withdrawn_at IS NULL \
              ORDER BY term_start, id",
         )
         .bind(committee_id)
@@ -481,7 +481,7 @@ impl Store {
                (SELECT COUNT(*) FROM meeting_attendance a WHERE a.meeting_id = m.id AND a.present = 1) AS present, \
                (SELECT COUNT(*) FROM meeting_attendance a WHERE a.meeting_id = m.id) AS recorded, \
                (SELECT COUNT(*) FROM meeting_decision d WHERE d.meeting_id = m.id) AS decisions \
-             FROM committee_meeting m WHERE m.committee_id = $1 ORDER BY m.held_on DESC, m.id",
+             FROM committee_meeting m WHERE m.committee_id = $1 AND m.withdrawn_at IS NULL ORDER BY m.held_on DESC, m.id",
         )
         .bind(committee_id)
         .fetch_all(&self.pool)
@@ -797,7 +797,7 @@ impl Store {
         let year = i64::from(fy.start_year());
         let rows = sqlx::query(&format!(
             "SELECT {ACTIVITY_COLUMNS} FROM plan_activity \
-             WHERE committee_id = $1 AND fiscal_year = $2 ORDER BY planned_on, id"
+             WHERE committee_id = $1 AND fiscal_year = $2 AND withdrawn_at IS NULL ORDER BY planned_on, id"
         ))
         .bind(committee_id)
         .bind(year)
@@ -805,7 +805,7 @@ impl Store {
         .await?;
         let activities = rows.iter().map(activity).collect::<Result<Vec<_>>>()?;
         let rows = sqlx::query(
-            &format!("SELECT {BUDGET_COLUMNS} FROM budget_line WHERE committee_id = $1 AND fiscal_year = $2 ORDER BY source, id"),
+            &format!("SELECT {BUDGET_COLUMNS} FROM budget_line WHERE committee_id = $1 AND fiscal_year = $2 AND withdrawn_at IS NULL ORDER BY source, id"),
         )
         .bind(committee_id)
         .bind(year)
@@ -965,7 +965,7 @@ impl Store {
                CAST(COALESCE(SUM(CASE WHEN source = 'own' THEN allocated ELSE 0 END), 0) AS BIGINT) AS own, \
                CAST(COALESCE(SUM(allocated), 0) AS BIGINT) AS allocated, \
                CAST(COALESCE(SUM(spent), 0) AS BIGINT) AS spent \
-             FROM budget_line WHERE committee_id = $1 GROUP BY fiscal_year ORDER BY fiscal_year",
+             FROM budget_line WHERE committee_id = $1 AND withdrawn_at IS NULL GROUP BY fiscal_year ORDER BY fiscal_year",
         )
         .bind(committee_id)
         .fetch_all(&self.pool)

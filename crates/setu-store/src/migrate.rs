@@ -130,6 +130,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0020_record_history.sql"),
         include_str!("../migrations/postgres/0020_record_history.sql"),
     ),
+    (
+        21,
+        "withdrawn records and the register's order",
+        include_str!("../migrations/sqlite/0021_withdrawal.sql"),
+        include_str!("../migrations/postgres/0021_withdrawal.sql"),
+    ),
 ];
 
 /// The schema version this build migrates to (its last migration's number).

@@ -138,7 +138,9 @@ impl Store {
     /// Groups inside `scope` (filtered in SQL), by ward.
     pub async fn groups(&self, scope: Scope) -> Result<Vec<Group>> {
         let (cond, value) = scope_condition(scope, 1, "g.ward_code", None, None);
-        let sql = format!("{GROUP_SELECT} WHERE {cond} ORDER BY g.ward_code, g.id");
+        let sql = format!(
+            "{GROUP_SELECT} WHERE {cond} AND g.withdrawn_at IS NULL ORDER BY g.ward_code, g.id"
+        );
         let mut q = sqlx::query(&sql);
         if let Some(v) = value {
             q = q.bind(v);
@@ -363,7 +365,7 @@ impl Store {
             "SELECT m.sex, (SELECT COUNT(*) FROM session_attendance a JOIN sbcc_session s ON s.id = a.session_id \
                             WHERE a.member_id = m.id AND s.held_on >= $2 AND s.held_on <= $3) AS n \
              FROM group_member m JOIN parents_group g ON g.id = m.group_id \
-             WHERE (CAST($1 AS BIGINT) = 0 OR g.id = CAST($1 AS BIGINT)) AND {cond}"
+             WHERE (CAST($1 AS BIGINT) = 0 OR g.id = CAST($1 AS BIGINT)) AND g.withdrawn_at IS NULL AND {cond}"
         );
         let mut q = sqlx::query(&sql)
             .bind(group.unwrap_or(0).to_string())
@@ -388,7 +390,8 @@ impl Store {
     }
 }
 
-const GROUP_SELECT: &str = "SELECT g.id, g.ward_code, g.name, g.formed_on, g.version, \
+const GROUP_SELECT: &str =
+    "SELECT g.id, g.ward_code, g.name, g.formed_on, g.version, g.withdrawn_at, \
      (SELECT COUNT(*) FROM group_member m WHERE m.group_id = g.id) AS members, \
      (SELECT COUNT(*) FROM sbcc_session s WHERE s.group_id = g.id) AS sessions, \
      (SELECT MAX(s.held_on) FROM sbcc_session s WHERE s.group_id = g.id) AS last_session \

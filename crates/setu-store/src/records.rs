@@ -12,13 +12,22 @@
 //!
 //! [`Store::history`] reads those changes back, opening sealed values only for a reader who
 //! may (one audited view), so that a record page can show who changed what, and when.
+//!
+//! A record is never deleted: [`Store::withdraw`] marks it withdrawn (lists and figures leave
+//! it out, each reading `withdrawn_at IS NULL`), keeps in `withdrawal` why, by whom and what
+//! the record was (its values that are not sealed, for auditors), and leaves a change in its
+//! history, in the same write and under the same version rule as a correction.
 
 use serde::Serialize;
+use setu_core::access::Scope;
+use setu_core::records::{Withdraw, WithdrawReason};
 use setu_core::PlaceCode;
-use sqlx::Row;
+use sqlx::any::AnyRow;
+use sqlx::{Column, Row};
 
 use crate::audit::{append, Actor, Event};
-use crate::rekey::{id_is, next_version, UNVERSIONED};
+use crate::rekey::{id_is, next_version, SEALED, UNVERSIONED};
+use crate::scope::scope_condition;
 use crate::sealing::Reveal;
 use crate::{now_text, Result, Store, StoreError};
 
@@ -249,4 +258,230 @@ impl Store {
         }
         Ok(opened)
     }
+}
+
+/// A withdrawal of one record: which, and what it was in words without personal data.
+#[derive(Debug, Clone)]
+pub struct Withdrawal<'a> {
+    /// The record kind as the audit trail names it (`budget-line`).
+    pub entity: &'static str,
+    /// Its table (rows keyed by `id`, with `version` and `withdrawn_at`).
+    pub table: &'static str,
+    /// Which row.
+    pub id: &'a str,
+    /// Where it is (for the audit trail and the auditors' list).
+    pub place: Option<PlaceCode>,
+    /// What the record was, without personal data (a budget line's purpose, "ward 3 report").
+    pub label: String,
+    /// Why, and the version the withdrawal is based on.
+    pub what: &'a Withdraw,
+}
+
+/// A record's withdrawal, as its page and the auditors' list show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Withdrawn {
+    /// The record kind.
+    pub entity: String,
+    /// Which record.
+    pub record_id: String,
+    /// Where it is.
+    pub place_code: Option<String>,
+    /// Why.
+    pub reason: WithdrawReason,
+    /// The note, opened only for a reader who may read personal data there.
+    pub note: Option<String>,
+    /// Whether there is a note (opened or not).
+    pub has_note: bool,
+    /// What the record was.
+    pub label: String,
+    /// Its values that are not sealed, as they were: (column, value).
+    pub facts: Vec<(String, String)>,
+    /// Who withdrew it.
+    pub by: String,
+    /// When, UTC.
+    pub at: String,
+}
+
+/// Columns of a withdrawn row that say nothing about what the record was.
+const BOOKKEEPING: &[&str] = &["id", "version", "withdrawn_at", "created_by", "created_at"];
+
+impl Store {
+    /// Withdraws a record (see the module documentation); returns its version after it. A
+    /// record already withdrawn, or at another version than the form's, is a conflict.
+    pub async fn withdraw(&self, by: &Actor, w: &Withdrawal<'_>) -> Result<i64> {
+        self.write(|tx, _| {
+            Box::pin(async move {
+                let row = sqlx::query(&format!(
+                    "SELECT * FROM {} WHERE {}",
+                    w.table,
+                    id_is(w.table, 1)
+                ))
+                .bind(w.id.to_string())
+                .fetch_optional(&mut **tx)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+                let current: i64 = row.try_get("version")?;
+                let already: Option<String> = row.try_get("withdrawn_at")?;
+                if current != w.what.version || already.is_some() {
+                    return Err(StoreError::Conflict { current });
+                }
+                let facts = serde_json::to_string(&plain_values(w.table, &row))
+                    .map_err(|e| StoreError::ReferenceData(e.to_string()))?;
+                let version = next_version(tx, &self.keys, w.table, w.id, Some(current))
+                    .await?
+                    .ok_or(StoreError::Conflict { current })?;
+                let now = now_text();
+                sqlx::query(&format!(
+                    "UPDATE {} SET withdrawn_at = $1 WHERE {}",
+                    w.table,
+                    id_is(w.table, 2)
+                ))
+                .bind(now.clone())
+                .bind(w.id.to_string())
+                .execute(&mut **tx)
+                .await?;
+                let id = uuid::Uuid::new_v4().to_string();
+                let note = w
+                    .what
+                    .note
+                    .as_deref()
+                    .map(|n| self.keys.seal("withdrawal", "note", &id, UNVERSIONED, n))
+                    .transpose()?;
+                sqlx::query(
+                    "INSERT INTO withdrawal (id, entity, record_id, place_code, reason, note, label, \
+                       facts, record_version, withdrawn_by, withdrawn_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                )
+                .bind(id)
+                .bind(w.entity)
+                .bind(w.id.to_string())
+                .bind(w.place.map(|p| p.to_string()))
+                .bind(w.what.reason.as_str())
+                .bind(note)
+                .bind(w.label.clone())
+                .bind(facts)
+                .bind(version)
+                .bind(by.name.clone())
+                .bind(now.clone())
+                .execute(&mut **tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO record_change (id, entity, record_id, version, field, old_value, \
+                       new_value, sealed, changed_by, changed_at) \
+                     VALUES ($1, $2, $3, $4, 'withdrawn', NULL, $5, 0, $6, $7)",
+                )
+                .bind(uuid::Uuid::new_v4().to_string())
+                .bind(w.entity)
+                .bind(w.id.to_string())
+                .bind(version)
+                .bind(w.what.reason.as_str())
+                .bind(by.name.clone())
+                .bind(now)
+                .execute(&mut **tx)
+                .await?;
+                let mut event = Event::new("withdraw", w.entity, w.id)
+                    .detail(format!("{}, version {version}", w.what.reason.as_str()));
+                event.place = w.place;
+                append(tx, by, &event);
+                Ok(version)
+            })
+        })
+        .await
+    }
+
+    /// The withdrawal of record `id` of kind `entity`, if it was withdrawn. The note opens only
+    /// with `Reveal::To` (one audited view, at `place`).
+    pub async fn withdrawal(
+        &self,
+        entity: &str,
+        id: &str,
+        place: &str,
+        reveal: Reveal<'_>,
+    ) -> Result<Option<Withdrawn>> {
+        let row = sqlx::query(&format!(
+            "SELECT {WITHDRAWN_COLUMNS} FROM withdrawal WHERE entity = $1 AND record_id = $2"
+        ))
+        .bind(entity.to_string())
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let has_note = row.try_get::<Option<String>, _>("note")?.is_some();
+        let wid: String = row.try_get("id")?;
+        let reveal = if has_note { reveal } else { Reveal::No };
+        let open = self
+            .opener(reveal, entity, "withdrawal", &wid, place, &["note"])
+            .await?;
+        withdrawn(&row, open.get(&row, "note")?).map(Some)
+    }
+
+    /// Every withdrawal inside `scope`, newest first, at most `limit` (for auditors: notes stay
+    /// sealed).
+    pub async fn withdrawals(&self, scope: Scope, limit: i64) -> Result<Vec<Withdrawn>> {
+        let (cond, value) = scope_condition(scope, 1, "place_code", None, None);
+        let rows = self
+            .scoped_rows(
+                &format!(
+                    "SELECT {WITHDRAWN_COLUMNS} FROM withdrawal WHERE {cond} \
+                     ORDER BY withdrawn_at DESC, id DESC LIMIT {limit}"
+                ),
+                value,
+            )
+            .await?;
+        rows.iter().map(|r| withdrawn(r, None)).collect()
+    }
+}
+
+const WITHDRAWN_COLUMNS: &str =
+    "id, entity, record_id, place_code, reason, note, label, facts, withdrawn_by, withdrawn_at";
+
+fn withdrawn(r: &AnyRow, note: Option<String>) -> Result<Withdrawn> {
+    let reason: String = r.try_get("reason")?;
+    let facts: String = r.try_get("facts")?;
+    let facts: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&facts).unwrap_or_default();
+    Ok(Withdrawn {
+        entity: r.try_get("entity")?,
+        record_id: r.try_get("record_id")?,
+        place_code: r.try_get("place_code")?,
+        reason: WithdrawReason::parse(&reason).unwrap_or(WithdrawReason::Other),
+        has_note: r.try_get::<Option<String>, _>("note")?.is_some(),
+        note,
+        label: r.try_get("label")?,
+        facts: facts
+            .into_iter()
+            .map(|(k, v)| match v {
+                serde_json::Value::String(s) => (k, s),
+                other => (k, other.to_string()),
+            })
+            .collect(),
+        by: r.try_get("withdrawn_by")?,
+        at: r.try_get("withdrawn_at")?,
+    })
+}
+
+/// The values of row `r` of `table` that are neither sealed nor bookkeeping, by column (what a
+/// withdrawn record was, for auditors who may not read personal data).
+fn plain_values(table: &str, r: &AnyRow) -> serde_json::Map<String, serde_json::Value> {
+    let sealed: &[&str] = SEALED
+        .iter()
+        .find(|t| t.table == table)
+        .map_or(&[], |t| t.columns);
+    let mut out = serde_json::Map::new();
+    for (i, col) in r.columns().iter().enumerate() {
+        let name = col.name();
+        if sealed.contains(&name) || BOOKKEEPING.contains(&name) {
+            continue;
+        }
+        let value = match r.try_get::<Option<String>, _>(i) {
+            Ok(Some(s)) => serde_json::Value::String(s),
+            Ok(None) => continue,
+            Err(_) => match r.try_get::<Option<i64>, _>(i) {
+                Ok(Some(n)) => serde_json::Value::from(n),
+                _ => continue,
+            },
+        };
+        out.insert(name.to_string(), value);
+    }
+    out
 }

@@ -43,6 +43,7 @@ pub(crate) const SEALED: &[SealedTable] = &[
     t("app_user", &["full_name", "totp_secret"], true),
     t("contact", &["name", "phone"], true),
     t("glass_grant", &["reason"], false),
+    t("withdrawal", &["note"], false),
     t("committee_member", &["name"], true),
     t("committee_meeting", &["agenda"], true),
     t("meeting_decision", &["text", "responsible"], true),

@@ -2,6 +2,9 @@
 
 use setu_core::access::Scope;
 use setu_core::PlaceCode;
+use sqlx::any::AnyRow;
+
+use crate::{Result, Store};
 
 /// SQL that keeps only rows inside `scope`: the condition, and the value to bind as `$n`
 /// if the condition uses one. Records carry a place code, and may carry a site id and an
@@ -28,5 +31,20 @@ pub fn scope_condition(
             Some(c) => (format!("{c} = CAST(${n} AS BIGINT)"), Some(id.to_string())),
             None => ("1 = 0".into(), None),
         },
+    }
+}
+
+impl Store {
+    /// Rows of a query whose scope condition may bind one value (from [`scope_condition`]).
+    pub(crate) async fn scoped_rows(
+        &self,
+        sql: &str,
+        value: Option<String>,
+    ) -> Result<Vec<AnyRow>> {
+        let mut q = sqlx::query(sql);
+        if let Some(v) = value {
+            q = q.bind(v);
+        }
+        Ok(q.fetch_all(&self.pool).await?)
     }
 }

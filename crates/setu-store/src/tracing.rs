@@ -437,15 +437,6 @@ impl Store {
         Ok(id.clone())
     }
 
-    /// Rows of a query whose scope condition may bind one value (from `scope_condition`).
-    async fn scoped_rows(&self, sql: &str, value: Option<String>) -> Result<Vec<AnyRow>> {
-        let mut q = sqlx::query(sql);
-        if let Some(v) = value {
-            q = q.bind(v);
-        }
-        Ok(q.fetch_all(&self.pool).await?)
-    }
-
     /// One report; sealed fields opened (and the opening audited) with `reveal`.
     pub async fn report(&self, id: &str, reveal: Reveal<'_>) -> Result<MissingReport> {
         let r = sqlx::query(&format!(
@@ -473,7 +464,7 @@ impl Store {
             ""
         };
         let sql = format!(
-            "SELECT {REPORT_COLUMNS} FROM missing_report WHERE {cond} {open} \
+            "SELECT {REPORT_COLUMNS} FROM missing_report WHERE {cond} AND withdrawn_at IS NULL {open} \
              ORDER BY CASE WHEN status IN ('missing', 'still-missing', 'found') THEN 0 ELSE 1 END, \
                reported_on DESC, id"
         );
@@ -502,7 +493,8 @@ impl Store {
         let mut binds: Vec<String> = value.into_iter().collect();
         let mut sql = format!(
             "SELECT id, place_code, reported_on, sex, birth_year, age, status, status_on, given_name, \
-               middle_name, family_name, version, {RANK} AS rank FROM missing_report WHERE {cond}"
+               middle_name, family_name, version, {RANK} AS rank FROM missing_report \
+               WHERE {cond} AND withdrawn_at IS NULL"
         );
         let bind = |v: String, binds: &mut Vec<String>| {
             binds.push(v);
@@ -595,7 +587,8 @@ impl Store {
     pub async fn report_wards(&self, scope: Scope) -> Result<Vec<String>> {
         let (cond, value) = scope_condition(scope, 1, "place_code", None, Some("organisation_id"));
         let sql = format!(
-            "SELECT DISTINCT place_code FROM missing_report WHERE {cond} ORDER BY place_code"
+            "SELECT DISTINCT place_code FROM missing_report WHERE {cond} AND withdrawn_at IS NULL \
+             ORDER BY place_code"
         );
         self.scoped_rows(&sql, value)
             .await?
@@ -609,7 +602,8 @@ impl Store {
     pub async fn report_counts(&self, scope: Scope) -> Result<Vec<(String, ReportStatus, i64)>> {
         let (cond, value) = scope_condition(scope, 1, "place_code", None, Some("organisation_id"));
         let sql = format!(
-            "SELECT place_code, status, COUNT(*) AS n FROM missing_report WHERE {cond} \
+            "SELECT place_code, status, COUNT(*) AS n FROM missing_report \
+             WHERE {cond} AND withdrawn_at IS NULL \
              GROUP BY place_code, status ORDER BY place_code"
         );
         self.scoped_rows(&sql, value)
@@ -907,7 +901,7 @@ impl Store {
                 "missing_report",
                 "SELECT id, place_code, place_code AS home_code, reported_on AS on_day, given_name, middle_name, \
                  family_name, sex, birth_year, age, father_name, mother_name, phone, created_by, status AS flag, version \
-                 FROM missing_report WHERE consent_tracing = 1",
+                 FROM missing_report WHERE consent_tracing = 1 AND withdrawn_at IS NULL",
             ),
             RecordKind::Encounter => (
                 "tracing_encounter",

@@ -459,9 +459,9 @@ impl Store {
     pub async fn ward_engagement(&self, place: PlaceCode) -> Result<Vec<WardEngagement>> {
         let rows = sqlx::query(
             "SELECT p.code, \
-               (SELECT MAX(s.held_on) FROM sbcc_session s JOIN parents_group g ON g.id = s.group_id WHERE g.ward_code = p.code) AS sbcc, \
+               (SELECT MAX(s.held_on) FROM sbcc_session s JOIN parents_group g ON g.id = s.group_id WHERE g.ward_code = p.code AND g.withdrawn_at IS NULL) AS sbcc, \
                (SELECT MAX(e.held_on) FROM youth_event e WHERE e.ward_code = p.code) AS youth, \
-               (SELECT MAX(a.done_on) FROM plan_activity a WHERE a.ward_code = p.code) AS committee \
+               (SELECT MAX(a.done_on) FROM plan_activity a WHERE a.ward_code = p.code AND a.withdrawn_at IS NULL) AS committee \
              FROM place p WHERE p.level = 'ward' AND (p.code = $1 OR p.code LIKE $1 || '%') ORDER BY p.code",
         )
         .bind(place.to_string())

@@ -935,3 +935,25 @@ token-preset-booth-label = booth phone
 token-preset-dashboard = A token for a dashboard (counts only)
 token-preset-dashboard-label = dashboard
 error-waits-approval = This account waits for a second administrator to approve its role; it cannot be enabled before.
+
+# Withdrawal of a record (never deleted)
+record-withdrawn = Withdrawn:
+record-withdrawn-help = A withdrawn record is kept, with its history, but counts in no list or figure.
+record-withdrawn-field = Withdrawn
+withdraw-title = Withdraw this record
+withdraw-help = Withdraw a record that should not count: entered twice, by mistake or as a test. It is not deleted: auditors can still read it and its history shows who withdrew it and why.
+withdraw-reason = Reason
+withdraw-reason-duplicate = Entered twice
+withdraw-reason-mistake = Entered by mistake
+withdraw-reason-test = A test entry
+withdraw-reason-other = Another reason (say which in the note)
+withdraw-note = Note
+withdraw-note-hint = Optional, except for another reason. Only people who may read personal data here see it.
+withdraw-submit = Withdraw
+form-choose = Choose…
+error-withdraw-note = Say why in the note when the reason is "another reason".
+withdrawals-title = Withdrawn records
+withdrawals-none = No record has been withdrawn.
+withdrawals-record = Record
+withdrawals-values = What it was
+withdrawals-link = Withdrawn records

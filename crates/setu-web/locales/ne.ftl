@@ -935,3 +935,25 @@ token-preset-booth-label = बुथ फोन
 token-preset-dashboard = ड्यासबोर्डका लागि टोकन (सङ्ख्या मात्र)
 token-preset-dashboard-label = ड्यासबोर्ड
 error-waits-approval = यो खाताको भूमिका दोस्रो प्रशासकको स्वीकृति पर्खिरहेको छ; त्यसअघि सक्रिय गर्न मिल्दैन।
+
+# अभिलेख फिर्ता (कहिल्यै मेटिँदैन)
+record-withdrawn = फिर्ता गरिएको:
+record-withdrawn-help = फिर्ता गरिएको अभिलेख इतिहाससहित राखिन्छ, तर कुनै सूची वा तथ्याङ्कमा गनिँदैन।
+record-withdrawn-field = फिर्ता
+withdraw-title = यो अभिलेख फिर्ता गर्नुहोस्
+withdraw-help = गनिनु नपर्ने अभिलेख फिर्ता गर्नुहोस्: दुई पटक, गल्तीले वा परीक्षणका लागि लेखिएको। यो मेटिँदैन: लेखापरीक्षकले पढ्न सक्नुहुन्छ र इतिहासमा कसले किन फिर्ता गर्‍यो देखिन्छ।
+withdraw-reason = कारण
+withdraw-reason-duplicate = दुई पटक लेखिएको
+withdraw-reason-mistake = गल्तीले लेखिएको
+withdraw-reason-test = परीक्षणका लागि लेखिएको
+withdraw-reason-other = अर्को कारण (टिप्पणीमा लेख्नुहोस्)
+withdraw-note = टिप्पणी
+withdraw-note-hint = ऐच्छिक, अर्को कारणमा बाहेक। यहाँ व्यक्तिगत विवरण पढ्न पाउनेले मात्र देख्छन्।
+withdraw-submit = फिर्ता गर्नुहोस्
+form-choose = छान्नुहोस्…
+error-withdraw-note = कारण "अर्को कारण" भएमा टिप्पणीमा किन भनेर लेख्नुहोस्।
+withdrawals-title = फिर्ता गरिएका अभिलेख
+withdrawals-none = कुनै अभिलेख फिर्ता गरिएको छैन।
+withdrawals-record = अभिलेख
+withdrawals-values = के थियो
+withdrawals-link = फिर्ता गरिएका अभिलेख

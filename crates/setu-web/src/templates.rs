@@ -202,9 +202,19 @@ pub struct RecordPage<'a> {
     /// The form's fields (taken out of `view` for the shared `_fields.html`).
     pub fields: Vec<FormField>,
     pub history: Vec<crate::pages::records::HistoryRow>,
+    pub withdrawn: Option<crate::pages::records::WithdrawnView>,
+    pub withdraw: Option<crate::pages::records::WithdrawBox>,
     pub saved: bool,
     pub conflict: bool,
     pub invalid: bool,
+}
+
+/// Withdrawn records, for auditors.
+#[derive(Template)]
+#[template(path = "withdrawals.html")]
+pub struct WithdrawalsPage<'a> {
+    pub p: &'a Page,
+    pub rows: Vec<setu_store::records::Withdrawn>,
 }
 
 /// The login page.

@@ -5690,3 +5690,278 @@ async fn the_register_is_paged_and_a_page_is_one_audited_view() {
     })
     .await;
 }
+
+/// Issue 14: a record entered twice could not be taken back (nothing was ever deletable, nor
+/// withdrawable). Now a budget line entered twice is withdrawn with a reason: it leaves the
+/// plan, the committee's figures and the trend, its page says it was withdrawn, why and by
+/// whom (the note, which may name people, only to readers of personal data), it can no longer
+/// be corrected or withdrawn again, and auditors find it, note sealed, on their list.
+#[tokio::test]
+async fn a_budget_line_entered_twice_is_withdrawn_with_a_reason_and_leaves_the_figures() {
+    use setu_core::committees::{BudgetDraft, FundingSource};
+    each_app(|app, store| async move {
+        let (committee, _) =
+            setu_testkit::fixtures::lccht_budget_line(&store, 51106, "Street drama", 50_000).await;
+        let fy = "2081/82".parse().unwrap();
+        let twice = store
+            .add_budget_line(
+                &Actor::system("test"),
+                committee,
+                fy,
+                &BudgetDraft {
+                    source: FundingSource::Own,
+                    purpose: "Street drama".into(),
+                    allocated: 50_000,
+                    spent: 0,
+                },
+            )
+            .await
+            .unwrap();
+        let allocated = |s: Store| async move {
+            let plan = s.plan(committee, fy).await.unwrap();
+            let trend = s.budget_trend(committee).await.unwrap();
+            (
+                plan.lines.len(),
+                plan.totals.allocated,
+                trend[0].1.allocated,
+            )
+        };
+        assert_eq!(allocated(store.clone()).await, (2, 100_000, 100_000));
+
+        let me = sign_in(&store, "member.withdraw", Role::LcchtMember, "51106").await;
+        let path = format!("/budget/{twice}");
+        let page = get_as(&app, &path, "en", &me).await.body;
+        assert!(page.contains(&format!(r#"action="/budget/{twice}/withdraw""#)));
+        let withdraw = format!("{path}/withdraw");
+
+        // "Another reason" needs a note: refused, the field marked, nothing withdrawn.
+        let refused = post_form(
+            &app,
+            &withdraw,
+            &[("reason", "other"), ("note", " "), ("version", "0")],
+            &me,
+        )
+        .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.body.contains(r#"id="we-note""#), "{}", refused.body);
+        // A page read before a correction is stale: 409, the reason kept.
+        let corrected = post_form(
+            &app,
+            &path,
+            &[
+                ("source", "own"),
+                ("purpose", "Street drama (second show)"),
+                ("allocated", "50000"),
+                ("spent", "0"),
+                ("version", "0"),
+            ],
+            &me,
+        )
+        .await;
+        assert_eq!(corrected.status, StatusCode::SEE_OTHER);
+        let stale = post_form(
+            &app,
+            &withdraw,
+            &[
+                ("reason", "duplicate"),
+                ("note", "Ram Bahadur typed it twice"),
+                ("version", "0"),
+            ],
+            &me,
+        )
+        .await;
+        assert_eq!(stale.status, StatusCode::CONFLICT);
+        assert!(stale.body.contains("Someone else changed this record"));
+        assert!(
+            stale.body.contains("Ram Bahadur typed it twice"),
+            "the note is kept"
+        );
+        assert_eq!(allocated(store.clone()).await.0, 2, "nothing withdrawn");
+
+        let done = post_form(
+            &app,
+            &withdraw,
+            &[
+                ("reason", "duplicate"),
+                ("note", "Ram Bahadur typed it twice"),
+                ("version", "1"),
+            ],
+            &me,
+        )
+        .await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+        assert_eq!(
+            allocated(store.clone()).await,
+            (1, 50_000, 50_000),
+            "the withdrawn line leaves the plan, its totals and the trend"
+        );
+        let committees = store
+            .committees(
+                setu_core::access::Scope::Place("51106".parse().unwrap()),
+                time::macros::date!(2025 - 01 - 01),
+            )
+            .await
+            .unwrap();
+        assert_eq!(committees.len(), 1);
+
+        // Its page: withdrawn, why, by whom; the note sealed for a member who may not read
+        // names; no correction or withdrawal any more.
+        let page = get_as(&app, &path, "en", &me).await.body;
+        assert!(page.contains("Withdrawn:") && page.contains("Entered twice"));
+        assert!(page.contains("member.withdraw"));
+        assert!(!page.contains("Ram Bahadur") && page.contains("(hidden: personal data)"));
+        assert!(!page.contains(&format!(r#"action="/budget/{twice}"#)));
+        let again = post_form(
+            &app,
+            &withdraw,
+            &[("reason", "duplicate"), ("version", "2")],
+            &me,
+        )
+        .await;
+        assert_eq!(again.status, StatusCode::CONFLICT, "withdrawn once only");
+        // The member-secretary reads the note (an audited view).
+        let secretary = sign_in(
+            &store,
+            "secretary.withdraw",
+            Role::LcchtMemberSecretary,
+            "51106",
+        )
+        .await;
+        let page = get_as(&app, &path, "ne", &secretary).await.body;
+        assert!(page.contains("Ram Bahadur typed it twice") && page.contains("दुई पटक लेखिएको"));
+
+        // Auditors: the list names it and its values, never the note.
+        let auditor = sign_in(&store, "auditor.withdraw", Role::Auditor, "NP").await;
+        let list = get_as(&app, "/audit/withdrawn", "en", &auditor).await;
+        assert_eq!(list.status, StatusCode::OK);
+        assert!(
+            list.body.contains("Street drama (second show)") && list.body.contains("Entered twice")
+        );
+        assert!(list.body.contains("50000") && !list.body.contains("Ram Bahadur"));
+        assert_eq!(
+            get_as(&app, "/audit/withdrawn", "en", &me).await.status,
+            StatusCode::FORBIDDEN
+        );
+        let trail = store
+            .audit_entries(&setu_store::audit::AuditFilter {
+                action: Some("withdraw".into()),
+                limit: 10,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(trail.len(), 1);
+        assert_eq!(trail[0].entity_id, twice);
+    })
+    .await;
+}
+
+/// Issue 14: every record page offers withdrawal; a withdrawn activity, meeting, member and
+/// parents' group leave their lists and the committee's figures, and stay readable by their
+/// page.
+#[tokio::test]
+async fn withdrawn_activities_meetings_members_and_groups_leave_their_lists() {
+    use setu_core::committees::Seat;
+    use time::macros::date;
+    each_app(|app, store| async move {
+        let (committee, line) =
+            setu_testkit::fixtures::lccht_budget_line(&store, 51106, "Awareness", 10_000).await;
+        let secretary = sign_in(
+            &store,
+            "secretary.lists",
+            Role::LcchtMemberSecretary,
+            "51106",
+        )
+        .await;
+        let sys = Actor::system("test");
+        let member = store
+            .add_member(
+                &sys,
+                committee,
+                "Gita Thapa",
+                Seat::Chair,
+                date!(2024 - 01 - 01),
+                None,
+            )
+            .await
+            .unwrap();
+        let saved = post_form(
+            &app,
+            &format!("/committees/{committee}/meetings"),
+            &[("held_on", "2081-05-01"), ("agenda", "Plan")],
+            &secretary,
+        )
+        .await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER);
+        let meeting = store.meetings(committee).await.unwrap()[0].id.clone();
+        let fy: setu_core::FiscalYear = "2081/82".parse().unwrap();
+        let activity = store
+            .add_activity(
+                &sys,
+                committee,
+                fy,
+                &setu_store::committees::ActivityDraft {
+                    title: "School visit".into(),
+                    activity_type: "awareness".into(),
+                    ward: None,
+                    planned_on: None,
+                    done_on: None,
+                    responsible: "Ward chair".into(),
+                    budget_line: Some(line.clone()),
+                },
+            )
+            .await
+            .unwrap();
+        let group = store
+            .create_group(&sys, "5110609".parse().unwrap(), "Mothers of ward 9", None)
+            .await
+            .unwrap();
+        for page in [
+            format!("/members/{member}"),
+            format!("/meetings/{meeting}/record"),
+            format!("/activities/{activity}"),
+            format!("/parents-groups/{group}/record"),
+        ] {
+            let body = get_as(&app, &page, "en", &secretary).await.body;
+            assert!(
+                body.contains(&format!(r#"action="{page}/withdraw""#)),
+                "{page}"
+            );
+            let version = body
+                .split(r#"name="version" value=""#)
+                .nth(1)
+                .and_then(|v| v.split('"').next())
+                .unwrap()
+                .to_string();
+            let r = post_form(
+                &app,
+                &format!("{page}/withdraw"),
+                &[("reason", "mistake"), ("version", &version)],
+                &secretary,
+            )
+            .await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{page}: {}", r.body);
+            let body = get_as(&app, &page, "en", &secretary).await;
+            assert_eq!(body.status, StatusCode::OK, "{page}");
+            assert!(body.body.contains("Entered by mistake"), "{page}");
+        }
+        assert!(store
+            .members(committee, setu_store::sealing::Reveal::No)
+            .await
+            .unwrap()
+            .is_empty());
+        assert!(store.meetings(committee).await.unwrap().is_empty());
+        assert!(store
+            .plan(committee, fy)
+            .await
+            .unwrap()
+            .activities
+            .is_empty());
+        let groups = store
+            .groups(setu_core::access::Scope::Place("51106".parse().unwrap()))
+            .await
+            .unwrap();
+        assert!(groups.iter().all(|g| g.id != group));
+    })
+    .await;
+}

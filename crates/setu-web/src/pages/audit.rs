@@ -10,7 +10,7 @@ use setu_store::audit::{AuditFilter, Event};
 use crate::auth::SignedIn;
 use crate::error::WebError;
 use crate::page::Page;
-use crate::templates::{AuditPage, GlassPage, RenderHtml};
+use crate::templates::{AuditPage, GlassPage, RenderHtml, WithdrawalsPage};
 use crate::AppState;
 
 /// Filters of `/audit`, as typed (kept to show the form again).
@@ -157,4 +157,17 @@ pub async fn review(
     let grants = app.store.glass_grants_in(me.scope).await?;
     let page = page.titled("glass-title", "glass");
     Ok(Html(GlassPage { p: &page, grants }.render_html()))
+}
+
+/// `GET /audit/withdrawn`: records withdrawn inside the auditor's scope, newest first: what
+/// each was (its values that are not personal), who withdrew it, when and why. Notes stay
+/// sealed here: they are free text and may name people.
+pub async fn withdrawn(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+) -> Result<Html<String>, WebError> {
+    let rows = app.store.withdrawals(me.scope, 500).await?;
+    let page = page.titled("withdrawals-title", "audit");
+    Ok(Html(WithdrawalsPage { p: &page, rows }.render_html()))
 }

@@ -13,6 +13,7 @@ use setu_core::committees::{
     ActivityEditForm, BudgetForm, CommitteeKind, DecisionStatus, FundingSource, MeetingEditForm,
     MemberForm, Seat,
 };
+use setu_core::records::WithdrawForm;
 use setu_core::{FiscalYear, PlaceCode};
 use setu_store::auth::User;
 use setu_store::committees::{ActivityDraft, Committee, MeetingDraft};
@@ -24,6 +25,7 @@ use crate::auth::{allow, can, SignedIn};
 use crate::error::WebError;
 use crate::page::Page;
 use crate::pages::inputs::{bs_date, bs_text, AreaQuery};
+use crate::pages::records::RecordRef;
 use crate::pages::records::{self, Notice, RecordView};
 use crate::pages::{choices, invalid_message, refusal};
 use crate::templates::{
@@ -852,11 +854,6 @@ async fn render_budget_line(
         text("spent", &form.spent, true),
     ];
     records::mark(&page, &mut fields, invalid);
-    let changes = app
-        .store
-        .history("budget-line", &line.id, "", Reveal::No)
-        .await?;
-    let history = records::history(&page, &changes, show);
     let view = RecordView {
         title: page.title.clone(),
         parent: (
@@ -868,7 +865,45 @@ async fn render_budget_line(
         version: form.version.parse().unwrap_or(line.version),
         fields,
     };
-    records::render(&page, view, history, notice)
+    let rec = budget_ref(me, c, line);
+    records::show(app, &page, view, rec, show, notice).await
+}
+
+fn budget_ref<'a>(
+    me: &'a User,
+    c: &Committee,
+    line: &setu_store::committees::BudgetLine,
+) -> RecordRef<'a> {
+    RecordRef {
+        entity: "budget-line",
+        id: line.id.clone(),
+        place: c.place.to_string(),
+        personal: can(me, Capability::ReadPersonal, Some(&c.target()), false),
+        me,
+    }
+}
+
+/// `POST /budget/{id}/withdraw`: withdraws a budget line (entered twice, by mistake).
+pub async fn withdraw_budget_line(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<WithdrawForm>,
+) -> Result<Response, WebError> {
+    let (line, c) = line_for(&app, &me, &id, Capability::WriteCommittees).await?;
+    let label = format!("{} · {}", line.fiscal_year, line.purpose);
+    let form = BudgetForm::of(&draft_of(&line), line.version);
+    records::withdraw(
+        &app,
+        budget_ref(&me, &c, &line),
+        "budget_line",
+        label,
+        f,
+        format!("/budget/{id}?saved=1"),
+        |notice| render_budget_line(&app, page, &me, &c, &line, &form, None, notice),
+    )
+    .await
 }
 
 /// `GET /members/{id}`: a committee member (the name only for readers of personal data), her
@@ -881,13 +916,7 @@ pub async fn member(
     Query(q): Query<records::SavedQuery>,
 ) -> Result<Response, WebError> {
     let (m, c, personal) = member_for(&app, &me, &id, Capability::ReadDirectory).await?;
-    let form = MemberForm {
-        name: personal.then(|| m.name.clone().unwrap_or_default()),
-        seat: m.seat.as_str().into(),
-        term_start: bs_text(Some(&m.term_start)),
-        term_end: bs_text(m.term_end.as_deref()),
-        version: m.version.to_string(),
-    };
+    let form = member_form(&m, personal);
     render_member(&app, page, &me, &c, &m, &form, None, records::opening(&q)).await
 }
 
@@ -1015,17 +1044,6 @@ async fn render_member(
         ..field("term_end", &form.term_end, false)
     });
     records::mark(&page, &mut fields, invalid);
-    let actor = me.actor();
-    let reveal = if form.name.is_some() {
-        Reveal::To(&actor)
-    } else {
-        Reveal::No
-    };
-    let changes = app
-        .store
-        .history("committee-member", &m.id, &c.place.to_string(), reveal)
-        .await?;
-    let history = records::history(&page, &changes, show);
     let view = RecordView {
         title: page.title.clone(),
         parent: (format!("/committees/{}", c.id), committee),
@@ -1034,7 +1052,58 @@ async fn render_member(
         version: form.version.parse().unwrap_or(m.version),
         fields,
     };
-    records::render(&page, view, history, notice)
+    let rec = member_ref(me, c, m, form.name.is_some());
+    records::show(app, &page, view, rec, show, notice).await
+}
+
+fn member_ref<'a>(
+    me: &'a User,
+    c: &Committee,
+    m: &setu_store::committees::Member,
+    personal: bool,
+) -> RecordRef<'a> {
+    RecordRef {
+        entity: "committee-member",
+        id: m.id.clone(),
+        place: c.place.to_string(),
+        personal,
+        me,
+    }
+}
+
+/// `POST /members/{id}/withdraw`: withdraws a member recorded by mistake (one who left is
+/// given the day she left instead).
+pub async fn withdraw_member(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<WithdrawForm>,
+) -> Result<Response, WebError> {
+    let (m, c, personal) = member_for(&app, &me, &id, Capability::WriteCommittees).await?;
+    let label = page.t(&format!("seat-{}", m.seat.as_str()));
+    let form = member_form(&m, personal);
+    records::withdraw(
+        &app,
+        member_ref(&me, &c, &m, personal),
+        "committee_member",
+        label,
+        f,
+        format!("/members/{id}?saved=1"),
+        |notice| render_member(&app, page, &me, &c, &m, &form, None, notice),
+    )
+    .await
+}
+
+/// The member's correction form, filled in from the record (the name only for readers of it).
+fn member_form(m: &setu_store::committees::Member, personal: bool) -> MemberForm {
+    MemberForm {
+        name: personal.then(|| m.name.clone().unwrap_or_default()),
+        seat: m.seat.as_str().into(),
+        term_start: bs_text(Some(&m.term_start)),
+        term_end: bs_text(m.term_end.as_deref()),
+        version: m.version.to_string(),
+    }
 }
 
 /// A meeting's own fields as its record page shows them.
@@ -1079,11 +1148,7 @@ pub async fn meeting_record(
     Query(q): Query<records::SavedQuery>,
 ) -> Result<Response, WebError> {
     let (m, c) = meeting_for(&app, &me, &id, Capability::ReadDirectory).await?;
-    let form = MeetingEditForm {
-        held_on: bs_text(Some(&m.held_on)),
-        agenda: m.agenda.clone(),
-        version: m.version.to_string(),
-    };
+    let form = meeting_record_form(&m);
     render_meeting_record(&app, page, &me, &c, &m, &form, None, records::opening(&q)).await
 }
 
@@ -1161,17 +1226,6 @@ async fn render_meeting_record(
         fields.push(field("agenda", a));
     }
     records::mark(&page, &mut fields, invalid);
-    let actor = me.actor();
-    let reveal = if m.agenda.is_some() {
-        Reveal::To(&actor)
-    } else {
-        Reveal::No
-    };
-    let changes = app
-        .store
-        .history("committee-meeting", &m.id, &c.place.to_string(), reveal)
-        .await?;
-    let history = records::history(&page, &changes, show);
     let view = RecordView {
         title: page.title.clone(),
         parent: (format!("/committees/{}", c.id), committee),
@@ -1180,7 +1234,49 @@ async fn render_meeting_record(
         version: form.version.parse().unwrap_or(m.version),
         fields,
     };
-    records::render(&page, view, history, notice)
+    records::show(app, &page, view, meeting_ref(me, c, m), show, notice).await
+}
+
+fn meeting_ref<'a>(me: &'a User, c: &Committee, m: &MeetingRecord) -> RecordRef<'a> {
+    RecordRef {
+        entity: "committee-meeting",
+        id: m.id.clone(),
+        place: c.place.to_string(),
+        personal: m.agenda.is_some(),
+        me,
+    }
+}
+
+/// The meeting's correction form, filled in from the record.
+fn meeting_record_form(m: &MeetingRecord) -> MeetingEditForm {
+    MeetingEditForm {
+        held_on: bs_text(Some(&m.held_on)),
+        agenda: m.agenda.clone(),
+        version: m.version.to_string(),
+    }
+}
+
+/// `POST /meetings/{id}/record/withdraw`: withdraws a meeting recorded twice or by mistake.
+pub async fn withdraw_meeting(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<WithdrawForm>,
+) -> Result<Response, WebError> {
+    let (m, c) = meeting_for(&app, &me, &id, Capability::WriteCommittees).await?;
+    let label = format!("{} {}", page.t("minutes-title"), m.held_on);
+    let form = meeting_record_form(&m);
+    records::withdraw(
+        &app,
+        meeting_ref(&me, &c, &m),
+        "committee_meeting",
+        label,
+        f,
+        format!("/meetings/{id}/record?saved=1"),
+        |notice| render_meeting_record(&app, page, &me, &c, &m, &form, None, notice),
+    )
+    .await
 }
 
 /// An activity and its committee, if the reader may `cap` there (404 outside the scope).
@@ -1204,13 +1300,7 @@ pub async fn activity(
     Query(q): Query<records::SavedQuery>,
 ) -> Result<Response, WebError> {
     let (a, c) = activity_for(&app, &me, &id, Capability::ReadDirectory).await?;
-    let form = ActivityEditForm {
-        title: a.title.clone(),
-        planned_on: bs_text(a.planned_on.as_deref()),
-        done_on: bs_text(a.done_on.as_deref()),
-        responsible: a.responsible.clone(),
-        version: a.version.to_string(),
-    };
+    let form = activity_form(&a);
     render_activity(&app, page, &me, &c, &a, &form, None, records::opening(&q)).await
 }
 
@@ -1302,11 +1392,6 @@ async fn render_activity(
         field("responsible", &form.responsible, true),
     ];
     records::mark(&page, &mut fields, invalid);
-    let changes = app
-        .store
-        .history("plan-activity", &a.id, "", Reveal::No)
-        .await?;
-    let history = records::history(&page, &changes, show);
     let view = RecordView {
         title: page.title.clone(),
         parent: (format!("/committees/{}", c.id), committee),
@@ -1315,7 +1400,55 @@ async fn render_activity(
         version: form.version.parse().unwrap_or(a.version),
         fields,
     };
-    records::render(&page, view, history, notice)
+    records::show(app, &page, view, activity_ref(me, c, a), show, notice).await
+}
+
+fn activity_ref<'a>(
+    me: &'a User,
+    c: &Committee,
+    a: &setu_store::committees::Activity,
+) -> RecordRef<'a> {
+    RecordRef {
+        entity: "plan-activity",
+        id: a.id.clone(),
+        place: c.place.to_string(),
+        personal: can(me, Capability::ReadPersonal, Some(&c.target()), false),
+        me,
+    }
+}
+
+/// The activity's correction form, filled in from the record.
+fn activity_form(a: &setu_store::committees::Activity) -> ActivityEditForm {
+    ActivityEditForm {
+        title: a.title.clone(),
+        planned_on: bs_text(a.planned_on.as_deref()),
+        done_on: bs_text(a.done_on.as_deref()),
+        responsible: a.responsible.clone(),
+        version: a.version.to_string(),
+    }
+}
+
+/// `POST /activities/{id}/withdraw`: withdraws an activity planned twice or by mistake.
+pub async fn withdraw_activity(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<WithdrawForm>,
+) -> Result<Response, WebError> {
+    let (a, c) = activity_for(&app, &me, &id, Capability::WriteCommittees).await?;
+    let label = a.title.clone();
+    let form = activity_form(&a);
+    records::withdraw(
+        &app,
+        activity_ref(&me, &c, &a),
+        "plan_activity",
+        label,
+        f,
+        format!("/activities/{id}?saved=1"),
+        |notice| render_activity(&app, page, &me, &c, &a, &form, None, notice),
+    )
+    .await
 }
 
 /// A committee as a record page names its parent: "Nepalganj … · LCCHT".

@@ -9,6 +9,7 @@ use axum::Form;
 use serde::Deserialize;
 use setu_core::access::{Capability, Target};
 use setu_core::community::{GroupEditForm, Material, SbccIndicators, Sex};
+use setu_core::records::WithdrawForm;
 use setu_core::PlaceCode;
 use setu_store::auth::User;
 use setu_store::parents::{Group, SessionDraft};
@@ -19,7 +20,7 @@ use crate::auth::{allow, can, SignedIn};
 use crate::error::WebError;
 use crate::page::Page;
 use crate::pages::inputs::{bs_date, bs_text, AreaQuery};
-use crate::pages::records::{self, Notice, RecordView};
+use crate::pages::records::{self, Notice, RecordRef, RecordView};
 use crate::pages::refusal;
 use crate::templates::{Choice, FormField, GroupPage, GroupsPage, IndicatorCard, RenderHtml};
 use crate::AppState;
@@ -350,11 +351,7 @@ pub async fn group_record(
     Query(q): Query<records::SavedQuery>,
 ) -> Result<Response, WebError> {
     let g = group_for(&app, &me, &id, Capability::ReadDirectory).await?;
-    let form = GroupEditForm {
-        name: g.name.clone(),
-        formed_on: bs_text(g.formed_on.as_deref()),
-        version: g.version.to_string(),
-    };
+    let form = group_form(&g);
     render_group_record(&app, page, &me, &g, &form, None, records::opening(&q)).await
 }
 
@@ -433,11 +430,6 @@ async fn render_group_record(
         },
     ];
     records::mark(&page, &mut fields, invalid);
-    let changes = app
-        .store
-        .history("parents-group", &g.id.to_string(), &g.ward, Reveal::No)
-        .await?;
-    let history = records::history(&page, &changes, show);
     let view = RecordView {
         title: page.title.clone(),
         parent: (format!("/parents-groups/{}", g.id), g.name.clone()),
@@ -446,5 +438,47 @@ async fn render_group_record(
         version: form.version.parse().unwrap_or(g.version),
         fields,
     };
-    records::render(&page, view, history, notice)
+    records::show(app, &page, view, group_ref(me, g), show, notice).await
+}
+
+fn group_ref<'a>(me: &'a User, g: &Group) -> RecordRef<'a> {
+    RecordRef {
+        entity: "parents-group",
+        id: g.id.to_string(),
+        place: g.ward.clone(),
+        personal: can(me, Capability::ReadPersonal, Some(&g.target()), false),
+        me,
+    }
+}
+
+/// The group's correction form, filled in from the record.
+fn group_form(g: &Group) -> GroupEditForm {
+    GroupEditForm {
+        name: g.name.clone(),
+        formed_on: bs_text(g.formed_on.as_deref()),
+        version: g.version.to_string(),
+    }
+}
+
+/// `POST /parents-groups/{id}/record/withdraw`: withdraws a group recorded twice or by mistake.
+pub async fn withdraw_group(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<WithdrawForm>,
+) -> Result<Response, WebError> {
+    let g = group_for(&app, &me, &id, Capability::WriteParents).await?;
+    let label = g.name.clone();
+    let form = group_form(&g);
+    records::withdraw(
+        &app,
+        group_ref(&me, &g),
+        "parents_group",
+        label,
+        f,
+        format!("/parents-groups/{id}/record?saved=1"),
+        |notice| render_group_record(&app, page, &me, &g, &form, None, notice),
+    )
+    .await
 }
