@@ -234,6 +234,7 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         r(Method::GET, "/tracing/reports/{id}", Needs(ReadPersonal), S::Report, get(tracing::report)),
         r(Method::POST, "/tracing/reports/{id}/status", Needs(WriteTracing), S::Report, post(tracing::report_status)),
         r(Method::GET, "/tracing/reports/{id}/edit", Needs(CorrectPersonal), S::Report, get(tracing::report_edit)),
+        r(Method::POST, "/tracing/reports/{id}/withdraw", Needs(CorrectPersonal), S::Report, post(tracing::withdraw_report)),
         r(Method::POST, "/tracing/reports/{id}", Needs(CorrectPersonal), S::Report, post(tracing::report_correct)),
         r(Method::GET, "/tracing/encounters", Needs(ReadDirectory), S::None, get(tracing::encounters)),
         r(Method::POST, "/tracing/encounters", Needs(WriteTracing), S::NewAtPlace, post(tracing::encounter_create)),

@@ -802,6 +802,10 @@ pub struct ReportPage<'a> {
     pub may_correct: bool,
     /// Its corrections, field by field.
     pub corrections: Vec<crate::pages::records::HistoryRow>,
+    /// Whether it was withdrawn, and why.
+    pub withdrawn: Option<crate::pages::records::WithdrawnView>,
+    /// The withdrawal form, for those who may correct it.
+    pub withdraw: Option<crate::pages::records::WithdrawBox>,
 }
 
 /// Police rescues and shelter intakes, with a small form for each.

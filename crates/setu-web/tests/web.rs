@@ -5965,3 +5965,147 @@ async fn withdrawn_activities_meetings_members_and_groups_leave_their_lists() {
     })
     .await;
 }
+
+/// Issue 14: a report made twice stayed in the register and the ward's figures, and kept
+/// being matched. Now it is withdrawn from its page (by those who may correct reports): it
+/// leaves the register, the counts by ward and matching; its page says so and offers no more
+/// status moves; a district coordinator of another district cannot withdraw it.
+#[tokio::test]
+async fn a_report_made_twice_is_withdrawn_and_leaves_the_register_and_matching() {
+    use setu_core::access::Scope;
+    use setu_store::tracing::RegisterFilter;
+    each_app(|app, store| async move {
+        let me = sign_in(&store, "district.twice", Role::DistrictCoordinator, "511").await;
+        let today = time::OffsetDateTime::now_utc().date();
+        let form = setu_core::tracing::ReportForm {
+            reporter_name: "Hari Tamang".into(),
+            reporter_relation: "parent".into(),
+            consent_tracing: "yes".into(),
+            reported_on: "2024-01-10".into(),
+            given_name: "Sita".into(),
+            family_name: "Tamang".into(),
+            sex: "female".into(),
+            age: "16".into(),
+            home: "5110619".into(),
+            ..Default::default()
+        };
+        let draft = form.check(today).unwrap();
+        let sys = Actor::system("test");
+        let first = store.create_report(&sys, &draft).await.unwrap();
+        let twice = store.create_report(&sys, &draft).await.unwrap();
+        store.drain_jobs().await.unwrap();
+        let district = Scope::Place("511".parse().unwrap());
+        let register = |s: Store| async move {
+            let rows = s
+                .register_page(
+                    district,
+                    &RegisterFilter::default(),
+                    None,
+                    setu_store::sealing::Reveal::No,
+                )
+                .await
+                .unwrap()
+                .rows;
+            let counted: i64 = s
+                .report_counts(district)
+                .await
+                .unwrap()
+                .iter()
+                .map(|c| c.2)
+                .sum();
+            (rows.len(), counted)
+        };
+        assert_eq!(register(store.clone()).await, (2, 2));
+
+        let other = sign_in(&store, "district.other", Role::DistrictCoordinator, "512").await;
+        let path = format!("/tracing/reports/{twice}/withdraw");
+        let refused = post_form(
+            &app,
+            &path,
+            &[("reason", "duplicate"), ("version", "1")],
+            &other,
+        )
+        .await;
+        assert!(
+            matches!(
+                refused.status,
+                StatusCode::NOT_FOUND | StatusCode::FORBIDDEN
+            ),
+            "{}",
+            refused.status
+        );
+        let page = get_as(&app, &format!("/tracing/reports/{twice}"), "en", &me)
+            .await
+            .body;
+        assert!(page.contains(&format!(r#"action="{path}""#)));
+        let done = post_form(
+            &app,
+            &path,
+            &[
+                ("reason", "duplicate"),
+                ("note", &format!("same as {first}")),
+                ("version", "1"),
+            ],
+            &me,
+        )
+        .await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+        assert_eq!(
+            register(store.clone()).await,
+            (1, 1),
+            "the register and counts leave it"
+        );
+        let page = get_as(&app, &format!("/tracing/reports/{twice}"), "en", &me)
+            .await
+            .body;
+        assert!(page.contains("Withdrawn:") && page.contains(&format!("same as {first}")));
+        assert!(!page.contains(&format!(r#"action="{path}""#)));
+        assert!(
+            !page.contains(&format!("/tracing/reports/{twice}/edit")),
+            "no more corrections"
+        );
+        // Matching no longer reads it: a police rescue of the same girl is proposed with the
+        // report that stays, not with the withdrawn one.
+        let org = store
+            .create_organisation(
+                &sys,
+                &setu_core::directory::DirectoryForm {
+                    name_en: "Police Banke".into(),
+                    kind: "police-unit".into(),
+                    place: "5110619".into(),
+                    ..Default::default()
+                }
+                .to_org()
+                .unwrap(),
+            )
+            .await
+            .unwrap();
+        let rescue = setu_core::tracing::EncounterForm {
+            source: "police".into(),
+            organisation: org.to_string(),
+            place: "5110619".into(),
+            met_on: "2024-02-01".into(),
+            given_name: "Sita".into(),
+            family_name: "Tamang".into(),
+            sex: "female".into(),
+            age: "16".into(),
+            home: "5110619".into(),
+            ..Default::default()
+        };
+        let enc = store
+            .create_encounter(&sys, &rescue.check(today).unwrap())
+            .await
+            .unwrap();
+        store.drain_jobs().await.unwrap();
+        let with: Vec<String> = store
+            .proposals_of(setu_store::tracing::RecordKind::Encounter, &enc)
+            .await
+            .unwrap()
+            .into_iter()
+            .flat_map(|p| [p.left_id, p.right_id])
+            .collect();
+        assert!(with.contains(&first), "{with:?}");
+        assert!(!with.contains(&twice), "{with:?}");
+    })
+    .await;
+}

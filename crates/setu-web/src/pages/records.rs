@@ -102,6 +102,8 @@ pub struct WithdrawnView {
 pub struct WithdrawBox {
     /// Where it posts.
     pub action: String,
+    /// The version the withdrawal is based on.
+    pub version: i64,
     /// Its fields: the reason (a choice) and the note.
     pub fields: Vec<FormField>,
     /// Open (after a refusal), rather than folded.
@@ -287,6 +289,34 @@ pub async fn show(
         .history(rec.entity, &rec.id, &rec.place, reveal)
         .await?;
     let history = history(page, &changes, show);
+    let (withdrawn, withdraw) = withdrawal(
+        app,
+        page,
+        &rec,
+        reveal,
+        view.action.as_deref(),
+        view.version,
+        &notice,
+    )
+    .await?;
+    if withdrawn.is_some() {
+        // A withdrawn record is no longer corrected.
+        view.action = None;
+    }
+    render(page, view, history, withdrawn, withdraw, notice)
+}
+
+/// Whether `rec` was withdrawn (and why, the note opened with `reveal`); if not, and the reader
+/// may correct it at `action`, the withdrawal form (as typed after a refusal in `notice`).
+pub async fn withdrawal(
+    app: &AppState,
+    page: &Page,
+    rec: &RecordRef<'_>,
+    reveal: Reveal<'_>,
+    action: Option<&str>,
+    version: i64,
+    notice: &Notice,
+) -> Result<(Option<WithdrawnView>, Option<WithdrawBox>), WebError> {
     let withdrawn = app
         .store
         .withdrawal(rec.entity, &rec.id, &rec.place, reveal)
@@ -301,10 +331,10 @@ pub async fn show(
             by: w.by,
             at: page.date(&w.at),
         });
-    let withdraw = match (&withdrawn, view.action.take()) {
+    let withdraw = match (&withdrawn, action) {
         (Some(_), _) | (None, None) => None,
         (None, Some(action)) => {
-            let (typed, invalid, open, conflict) = match &notice {
+            let (typed, invalid, open, conflict) = match notice {
                 Notice::Withdraw {
                     form,
                     invalid,
@@ -312,12 +342,12 @@ pub async fn show(
                 } => (form.clone(), invalid.clone(), true, *conflict),
                 _ => (WithdrawForm::default(), None, false, false),
             };
-            let box_ = withdraw_box(page, &action, &typed, invalid.as_ref(), open, conflict);
-            view.action = Some(action);
-            Some(box_)
+            let mut b = withdraw_box(page, action, &typed, invalid.as_ref(), open, conflict);
+            b.version = version;
+            Some(b)
         }
     };
-    render(page, view, history, withdrawn, withdraw, notice)
+    Ok((withdrawn, withdraw))
 }
 
 /// The withdrawal form: a reason from the list, and a note (needed for "other").
@@ -347,6 +377,7 @@ fn withdraw_box(
     mark(page, &mut fields, invalid);
     WithdrawBox {
         action: format!("{action}/withdraw"),
+        version: 0,
         fields,
         open,
         conflict,

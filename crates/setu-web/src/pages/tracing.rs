@@ -15,6 +15,7 @@ use setu_core::access::{Capability, Scope, Target};
 use setu_core::community::Sex;
 use setu_core::directory::OrgKind;
 use setu_core::geo::PlaceCode;
+use setu_core::records::WithdrawForm;
 use setu_core::tracing::{EncounterForm, EncounterSource, ReportForm, ReportStatus, Reporter};
 use setu_store::auth::User;
 use setu_store::sealing::Reveal;
@@ -24,7 +25,7 @@ use crate::auth::{allow, can, SignedIn};
 use crate::error::WebError;
 use crate::page::Page;
 use crate::pages::handovers::org_choices;
-use crate::pages::records::{self, Notice};
+use crate::pages::records::{self, Notice, RecordRef};
 use crate::pages::{acting_for, choices, invalid_message, out_of_scope, refusal};
 use crate::templates::{
     Choice, CountsPage, EncounterPage, EncountersPage, Person, RegisterPage, RenderHtml,
@@ -712,9 +713,46 @@ pub async fn report(
     SignedIn(me): SignedIn,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
-    render_report(&app, page, &me, &id, None, StatusCode::OK).await
+    render_report(&app, page, &me, &id, None, StatusCode::OK, Notice::None).await
 }
 
+/// `POST /tracing/reports/{id}/withdraw`: withdraws a report made twice, by mistake or as a
+/// test (a report of a person who was found is closed with its status instead).
+pub async fn withdraw_report(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<WithdrawForm>,
+) -> Result<Response, WebError> {
+    let r = correctable_report(&app, &me, &id).await?;
+    // What the report was, without naming anyone: its ward and the day it was made.
+    let label = format!("{} · {}", page.t("report-title"), r.reported_on);
+    let rec = report_ref(&me, &r, true);
+    records::withdraw(
+        &app,
+        rec,
+        "missing_report",
+        label,
+        f,
+        format!("/tracing/reports/{id}"),
+        |notice| render_report(&app, page, &me, &id, None, StatusCode::OK, notice),
+    )
+    .await
+}
+
+fn report_ref<'a>(me: &'a User, r: &MissingReport, personal: bool) -> RecordRef<'a> {
+    RecordRef {
+        entity: "missing-report",
+        id: r.id.clone(),
+        place: r.place_code.clone(),
+        personal,
+        me,
+    }
+}
+
+/// The report's page; `notice` carries a refused withdrawal (its form again, with the status
+/// it calls for), otherwise the page answers `status`.
 async fn render_report(
     app: &AppState,
     page: Page,
@@ -722,6 +760,7 @@ async fn render_report(
     id: &str,
     error: Option<String>,
     status: StatusCode,
+    notice: Notice,
 ) -> Result<Response, WebError> {
     let sealed = app.store.report(id, Reveal::No).await?;
     allow(me, Capability::ReadPersonal, Some(&sealed.target()), false)?;
@@ -773,7 +812,36 @@ async fn render_report(
         (page.t(&format!("report-field-{field}")), value.to_string())
     });
     let may_correct = can(me, Capability::CorrectPersonal, Some(&r.target()), false);
+    let reveal = if personal {
+        Reveal::To(&actor)
+    } else {
+        Reveal::No
+    };
+    let action = may_correct.then(|| format!("/tracing/reports/{id}"));
+    let rec = report_ref(me, &r, personal);
+    let (withdrawn, withdraw) = records::withdrawal(
+        app,
+        &page,
+        &rec,
+        reveal,
+        action.as_deref(),
+        r.version,
+        &notice,
+    )
+    .await?;
+    // A withdrawn report is no longer corrected or moved on.
+    let (may_correct, next) = match withdrawn {
+        Some(_) => (false, Vec::new()),
+        None => (may_correct, next),
+    };
+    let status = match notice {
+        Notice::Withdraw { conflict: true, .. } => StatusCode::CONFLICT,
+        Notice::Withdraw { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        _ => status,
+    };
     let html = ReportPage {
+        withdrawn,
+        withdraw,
         corrections,
         may_correct,
         who: report_person(&page, &r, personal, &at),
@@ -837,6 +905,7 @@ pub async fn report_status(
                 &id,
                 Some(msg),
                 StatusCode::UNPROCESSABLE_ENTITY,
+                Notice::None,
             )
             .await;
         }
@@ -850,6 +919,7 @@ pub async fn report_status(
             &id,
             Some(msg),
             StatusCode::UNPROCESSABLE_ENTITY,
+            Notice::None,
         )
         .await;
     }
@@ -862,7 +932,7 @@ pub async fn report_status(
         Err(e) => {
             let (m, status) = refusal(e)?;
             let msg = page.t(m);
-            render_report(&app, page, &me, &id, Some(msg), status).await
+            render_report(&app, page, &me, &id, Some(msg), status, Notice::None).await
         }
     }
 }
