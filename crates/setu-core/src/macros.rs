@@ -12,6 +12,9 @@ macro_rules! kinds {
             /// Every value, in the order forms list them.
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
 
+            /// Every value's stored form, in the same order.
+            pub const NAMES: &'static [&'static str] = &[$($s),+];
+
             /// Stored form; also the suffix of its message id.
             pub fn as_str(self) -> &'static str {
                 match self { $($name::$variant => $s),+ }

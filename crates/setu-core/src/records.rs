@@ -1,6 +1,9 @@
-//! What every kind of record shares: the version a correction is based on, and withdrawal.
-//! A record is never deleted: a record entered twice, by mistake or as a test is withdrawn
-//! with a reason, leaves lists and figures, and stays readable to auditors.
+//! What every kind of record shares: its correctable fields, described once ([`FieldSpec`])
+//! and checked by one function ([`check_fields`]), the version a correction is based on, and
+//! withdrawal. A record is never deleted: a record entered twice, by mistake or as a test is
+//! withdrawn with a reason, leaves lists and figures, and stays readable to auditors.
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -74,6 +77,119 @@ impl WithdrawForm {
     }
 }
 
+/// How a correctable field is typed, checked and stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldType {
+    /// Text, at most this many characters; empty is nothing (NULL).
+    Text(usize),
+    /// Text, at most this many characters, kept as empty text when left empty (a column that
+    /// is never NULL).
+    Note(usize),
+    /// A day, typed in Bikram Sambat, stored as the AD ISO date.
+    Date,
+    /// Rupees (Latin or Devanagari digits, grouping commas), stored as a whole number.
+    Amount,
+    /// A whole number from the first to the second bound; empty is 0.
+    Count(i64, i64),
+    /// One of these stored values (each shown through the label's message id `{label}-{value}`).
+    Choice(&'static [&'static str]),
+    /// A telephone number.
+    Phone,
+}
+
+/// One correctable field of a kind of record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FieldSpec {
+    /// The form field's and the table column's name.
+    pub name: &'static str,
+    /// The message id of its label (and the prefix of a choice's values).
+    pub label: &'static str,
+    /// How it is typed.
+    pub kind: FieldType,
+    /// Whether it must be filled in.
+    pub required: bool,
+    /// Whether it is sealed at rest (personal): shown, corrected and its history opened only
+    /// for readers of personal data.
+    pub sealed: bool,
+}
+
+impl FieldSpec {
+    /// Whether the column holds a whole number.
+    pub fn is_number(&self) -> bool {
+        matches!(self.kind, FieldType::Amount | FieldType::Count(..))
+    }
+}
+
+/// A field's checked value, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    /// Text (dates as ISO text), or nothing.
+    Text(Option<String>),
+    /// A whole number (an amount, a count), or nothing.
+    Int(Option<i64>),
+}
+
+impl Value {
+    /// As history keeps it: text.
+    pub fn as_text(&self) -> Option<String> {
+        match self {
+            Value::Text(t) => t.clone(),
+            Value::Int(n) => n.map(|n| n.to_string()),
+        }
+    }
+}
+
+/// Checks the fields `specs` describe in `typed` (a form as posted), every field at once: the
+/// values to store, in the order of `specs`, or everything wrong.
+pub fn check_fields(
+    specs: &[FieldSpec],
+    typed: &BTreeMap<String, String>,
+) -> Result<Vec<(&'static str, Value)>, Invalid> {
+    let mut c = Checker::default();
+    let mut out = Vec::with_capacity(specs.len());
+    for f in specs {
+        let raw = typed.get(f.name).map_or("", String::as_str);
+        if f.required && raw.trim().is_empty() {
+            c.fail(f.name, "error-required");
+            continue;
+        }
+        let value = match f.kind {
+            FieldType::Text(max) => Value::Text(c.optional_text(f.name, raw, max)),
+            FieldType::Note(max) => {
+                Value::Text(Some(c.optional_text(f.name, raw, max).unwrap_or_default()))
+            }
+            FieldType::Phone => Value::Text(c.optional_phone(f.name, raw)),
+            FieldType::Date => Value::Text(c.bs_date(f.name, raw).map(crate::calendar::iso)),
+            FieldType::Amount => Value::Int(Some(c.amount(f.name, raw))),
+            FieldType::Count(min, max) => Value::Int(count(&mut c, f.name, raw, min, max)),
+            FieldType::Choice(values) => {
+                let v = raw.trim();
+                if !v.is_empty() && !values.contains(&v) {
+                    c.fail(f.name, "error-choice");
+                }
+                Value::Text(Some(v.to_string()).filter(|v| !v.is_empty()))
+            }
+        };
+        out.push((f.name, value));
+    }
+    c.finish(out)
+}
+
+/// A whole number in `min..=max` (Latin or Devanagari digits); empty is 0.
+fn count(c: &mut Checker, field: &'static str, raw: &str, min: i64, max: i64) -> Option<i64> {
+    let digits = crate::numbers::to_ascii_digits(raw.trim());
+    if digits.is_empty() {
+        return Some(0);
+    }
+    match digits.parse::<i64>() {
+        Ok(n) if (min..=max).contains(&n) => Some(n),
+        _ => {
+            c.fail(field, "error-number");
+            None
+        }
+    }
+}
+
 /// The version a correction is based on (the form's hidden `version`).
 pub fn base_version(raw: &str) -> Result<i64, Invalid> {
     raw.trim().parse().map_err(|_| {
@@ -87,6 +203,79 @@ pub fn base_version(raw: &str) -> Result<i64, Invalid> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const SPECS: &[FieldSpec] = &[
+        FieldSpec {
+            name: "title",
+            label: "t",
+            kind: FieldType::Text(10),
+            required: true,
+            sealed: false,
+        },
+        FieldSpec {
+            name: "held_on",
+            label: "d",
+            kind: FieldType::Date,
+            required: false,
+            sealed: false,
+        },
+        FieldSpec {
+            name: "girls",
+            label: "g",
+            kind: FieldType::Count(0, 500),
+            required: false,
+            sealed: false,
+        },
+        FieldSpec {
+            name: "kind",
+            label: "k",
+            kind: FieldType::Choice(&["rally", "drama"]),
+            required: true,
+            sealed: false,
+        },
+    ];
+
+    fn typed(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn every_field_is_checked_at_once_and_stored_in_its_form() {
+        let ok = check_fields(
+            SPECS,
+            &typed(&[
+                ("title", " Rally "),
+                ("held_on", "२०८१-०५-०१"),
+                ("girls", "४२"),
+                ("kind", "rally"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(ok[0], ("title", Value::Text(Some("Rally".into()))));
+        assert_eq!(ok[1], ("held_on", Value::Text(Some("2024-08-17".into()))));
+        assert_eq!(ok[2], ("girls", Value::Int(Some(42))));
+        assert_eq!(ok[3], ("kind", Value::Text(Some("rally".into()))));
+        let bad = check_fields(
+            SPECS,
+            &typed(&[
+                ("title", ""),
+                ("held_on", "someday"),
+                ("girls", "-1"),
+                ("kind", "party"),
+            ]),
+        )
+        .unwrap_err();
+        assert_eq!(bad.for_field("title"), Some("error-required"));
+        assert_eq!(bad.for_field("held_on"), Some("error-bs-date"));
+        assert_eq!(bad.for_field("girls"), Some("error-number"));
+        assert_eq!(bad.for_field("kind"), Some("error-choice"));
+        let empty = check_fields(SPECS, &typed(&[("title", "x"), ("kind", "drama")])).unwrap();
+        assert_eq!(empty[1].1, Value::Text(None));
+        assert_eq!(empty[2].1, Value::Int(Some(0)), "an empty count is none");
+    }
 
     fn form(reason: &str, note: &str, version: &str) -> WithdrawForm {
         WithdrawForm {

@@ -1150,7 +1150,8 @@ impl Store {
         );
         let sql = format!(
             "SELECT {SCREENING_COLUMNS} FROM screening \
-             WHERE ($1 IS NULL OR site_id = CAST($1 AS BIGINT)) AND ($2 = 0 OR (outcome <> 'counselled-continued' AND consent_share = 1)) AND {cond} \
+             WHERE ($1 IS NULL OR site_id = CAST($1 AS BIGINT)) AND ($2 = 0 OR (outcome <> 'counselled-continued' AND consent_share = 1)) \
+               AND withdrawn_at IS NULL AND {cond} \
              ORDER BY day DESC, time DESC, id LIMIT {}",
             limit.clamp(1, 5_000)
         );
@@ -1354,7 +1355,7 @@ impl Store {
         );
         let sql = format!(
             "SELECT site_id, day, outcome, sex, CAST(CASE WHEN age < 18 THEN 1 ELSE 0 END AS BIGINT) AS minor, risk_level, COUNT(*) AS n \
-             FROM screening WHERE day >= $1 AND day <= $2 AND {cond} \
+             FROM screening WHERE day >= $1 AND day <= $2 AND withdrawn_at IS NULL AND {cond} \
              GROUP BY site_id, day, outcome, sex, CASE WHEN age < 18 THEN 1 ELSE 0 END, risk_level ORDER BY day, site_id"
         );
         let mut q = sqlx::query(&sql).bind(iso(from)).bind(iso(to));

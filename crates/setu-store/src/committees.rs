@@ -480,7 +480,7 @@ impl Store {
             "SELECT m.id, m.held_on, \
                (SELECT COUNT(*) FROM meeting_attendance a WHERE a.meeting_id = m.id AND a.present = 1) AS present, \
                (SELECT COUNT(*) FROM meeting_attendance a WHERE a.meeting_id = m.id) AS recorded, \
-               (SELECT COUNT(*) FROM meeting_decision d WHERE d.meeting_id = m.id) AS decisions \
+               (SELECT COUNT(*) FROM meeting_decision d WHERE d.meeting_id = m.id AND d.withdrawn_at IS NULL) AS decisions \
              FROM committee_meeting m WHERE m.committee_id = $1 AND m.withdrawn_at IS NULL ORDER BY m.held_on DESC, m.id",
         )
         .bind(committee_id)
@@ -536,7 +536,7 @@ impl Store {
             })
             .collect();
         let rows = sqlx::query(
-            "SELECT id, text, responsible, due_on, status, status_on, version FROM meeting_decision WHERE meeting_id = $1 ORDER BY id",
+            "SELECT id, text, responsible, due_on, status, status_on, version FROM meeting_decision WHERE meeting_id = $1 AND withdrawn_at IS NULL ORDER BY id",
         )
         .bind(id.to_string())
         .fetch_all(&self.pool)

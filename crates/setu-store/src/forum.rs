@@ -195,7 +195,7 @@ impl Store {
     /// The forum's log inside `scope` (SQL), newest first.
     pub async fn forum_entries(&self, scope: Scope) -> Result<Vec<ForumEntry>> {
         let (cond, value) = scope_condition(scope, 1, "place_code", None, None);
-        let sql = format!("SELECT id, kind, place_code, happened_on, text, organisations FROM forum_entry WHERE {cond} ORDER BY happened_on DESC, id");
+        let sql = format!("SELECT id, kind, place_code, happened_on, text, organisations, version FROM forum_entry WHERE {cond} AND withdrawn_at IS NULL ORDER BY happened_on DESC, id");
         let mut q = sqlx::query(&sql);
         if let Some(v) = value {
             q = q.bind(v);
@@ -211,7 +211,7 @@ impl Store {
                         "forum_entry",
                         "text",
                         &id,
-                        UNVERSIONED,
+                        r.try_get("version")?,
                         &r.try_get::<String, _>("text")?,
                     )?,
                     kind: ForumEntryKind::parse(&kind).unwrap_or(ForumEntryKind::Meeting),
@@ -286,8 +286,8 @@ impl Store {
             _ => "-".to_string(),
         };
         let rows = sqlx::query(
-            "SELECT id, place_code, title, body, posted_by, posted_on, expires_on FROM shared_alert \
-             WHERE expires_on >= $1 AND (place_code = 'NP' OR $2 = 'NP' OR place_code LIKE $2 || '%' OR $2 LIKE place_code || '%') \
+            "SELECT id, place_code, title, body, posted_by, posted_on, expires_on, version FROM shared_alert \
+             WHERE expires_on >= $1 AND withdrawn_at IS NULL AND (place_code = 'NP' OR $2 = 'NP' OR place_code LIKE $2 || '%' OR $2 LIKE place_code || '%') \
              ORDER BY posted_on DESC, id",
         )
         .bind(iso(today))
@@ -302,7 +302,7 @@ impl Store {
                         "shared_alert",
                         "body",
                         &id,
-                        UNVERSIONED,
+                        r.try_get("version")?,
                         &r.try_get::<String, _>("body")?,
                     )?,
                     place: r.try_get("place_code")?,

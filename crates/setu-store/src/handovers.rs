@@ -190,7 +190,8 @@ fn minutes_between(from: &str, to: Option<&str>) -> Option<i64> {
 }
 
 const HANDOVER_COLUMNS: &str = "id, handed_at, place_code, site_id, from_party, from_org_id, from_officer, from_rank, \
-    to_party, to_org_id, to_officer, to_rank, documents, gd_number, fir_number, due_at, acknowledged_at, acknowledged_by, receipt_number";
+    to_party, to_org_id, to_officer, to_rank, documents, gd_number, fir_number, due_at, acknowledged_at, acknowledged_by, receipt_number, \
+    version";
 
 impl Store {
     /// Records a hand-over of the persons (screening ids) in `d`.
@@ -281,7 +282,8 @@ impl Store {
     pub async fn handovers(&self, scope: Scope, limit: i64) -> Result<Vec<Handover>> {
         let (cond, value) = two_sided(scope, 1);
         let sql = format!(
-            "SELECT {HANDOVER_COLUMNS} FROM handover WHERE {cond} ORDER BY handed_at DESC, id LIMIT {}",
+            "SELECT {HANDOVER_COLUMNS} FROM handover WHERE {cond} AND withdrawn_at IS NULL \
+             ORDER BY handed_at DESC, id LIMIT {}",
             limit.clamp(1, 1_000)
         );
         let mut q = sqlx::query(&sql);

@@ -136,6 +136,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0021_withdrawal.sql"),
         include_str!("../migrations/postgres/0021_withdrawal.sql"),
     ),
+    (
+        22,
+        "every kind of record corrected and withdrawn",
+        include_str!("../migrations/sqlite/0022_every_record.sql"),
+        include_str!("../migrations/postgres/0022_every_record.sql"),
+    ),
 ];
 
 /// The schema version this build migrates to (its last migration's number).

@@ -235,9 +235,10 @@ impl Store {
         reveal: Reveal<'_>,
     ) -> Result<Vec<GroupMember>> {
         let rows = sqlx::query(
-            "SELECT m.id, m.name, m.sex, m.joined_on, \
+            "SELECT m.id, m.name, m.sex, m.joined_on, m.version, \
                (SELECT COUNT(*) FROM session_attendance a WHERE a.member_id = m.id) AS attended \
-             FROM group_member m WHERE m.group_id = $1 ORDER BY m.joined_on, m.id",
+             FROM group_member m WHERE m.group_id = $1 AND m.withdrawn_at IS NULL \
+             ORDER BY m.joined_on, m.id",
         )
         .bind(group_id)
         .fetch_all(&self.pool)
@@ -321,7 +322,8 @@ impl Store {
         let rows = sqlx::query(
             "SELECT s.id, s.held_on, s.topic, s.material, s.episode, \
                (SELECT COUNT(*) FROM session_attendance a WHERE a.session_id = s.id) AS present \
-             FROM sbcc_session s WHERE s.group_id = $1 ORDER BY s.held_on DESC, s.id",
+             FROM sbcc_session s WHERE s.group_id = $1 AND s.withdrawn_at IS NULL \
+             ORDER BY s.held_on DESC, s.id",
         )
         .bind(group_id)
         .fetch_all(&self.pool)
@@ -363,9 +365,11 @@ impl Store {
         let (cond, value) = scope_condition(scope, 4, "g.ward_code", None, None);
         let sql = format!(
             "SELECT m.sex, (SELECT COUNT(*) FROM session_attendance a JOIN sbcc_session s ON s.id = a.session_id \
-                            WHERE a.member_id = m.id AND s.held_on >= $2 AND s.held_on <= $3) AS n \
+                            WHERE a.member_id = m.id AND s.held_on >= $2 AND s.held_on <= $3 \
+                              AND s.withdrawn_at IS NULL) AS n \
              FROM group_member m JOIN parents_group g ON g.id = m.group_id \
-             WHERE (CAST($1 AS BIGINT) = 0 OR g.id = CAST($1 AS BIGINT)) AND g.withdrawn_at IS NULL AND {cond}"
+             WHERE (CAST($1 AS BIGINT) = 0 OR g.id = CAST($1 AS BIGINT)) AND g.withdrawn_at IS NULL \
+               AND m.withdrawn_at IS NULL AND {cond}"
         );
         let mut q = sqlx::query(&sql)
             .bind(group.unwrap_or(0).to_string())
@@ -392,9 +396,9 @@ impl Store {
 
 const GROUP_SELECT: &str =
     "SELECT g.id, g.ward_code, g.name, g.formed_on, g.version, g.withdrawn_at, \
-     (SELECT COUNT(*) FROM group_member m WHERE m.group_id = g.id) AS members, \
-     (SELECT COUNT(*) FROM sbcc_session s WHERE s.group_id = g.id) AS sessions, \
-     (SELECT MAX(s.held_on) FROM sbcc_session s WHERE s.group_id = g.id) AS last_session \
+     (SELECT COUNT(*) FROM group_member m WHERE m.group_id = g.id AND m.withdrawn_at IS NULL) AS members, \
+     (SELECT COUNT(*) FROM sbcc_session s WHERE s.group_id = g.id AND s.withdrawn_at IS NULL) AS sessions, \
+     (SELECT MAX(s.held_on) FROM sbcc_session s WHERE s.group_id = g.id AND s.withdrawn_at IS NULL) AS last_session \
      FROM parents_group g";
 
 fn group_from_row(r: &sqlx::any::AnyRow) -> Result<Group> {

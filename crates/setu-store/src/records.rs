@@ -20,7 +20,8 @@
 
 use serde::Serialize;
 use setu_core::access::Scope;
-use setu_core::records::{Withdraw, WithdrawReason};
+pub use setu_core::records::Value;
+use setu_core::records::{FieldSpec, Withdraw, WithdrawReason};
 use setu_core::PlaceCode;
 use sqlx::any::AnyRow;
 use sqlx::{Column, Row};
@@ -30,25 +31,6 @@ use crate::rekey::{id_is, next_version, SEALED, UNVERSIONED};
 use crate::scope::scope_condition;
 use crate::sealing::Reveal;
 use crate::{now_text, Result, Store, StoreError};
-
-/// A field's new value.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Value {
-    /// Text (dates as ISO text), or nothing.
-    Text(Option<String>),
-    /// A whole number (an amount, a count), or nothing.
-    Int(Option<i64>),
-}
-
-impl Value {
-    /// As history keeps it: text.
-    fn as_text(&self) -> Option<String> {
-        match self {
-            Value::Text(t) => t.clone(),
-            Value::Int(n) => n.map(|n| n.to_string()),
-        }
-    }
-}
 
 /// A correction of one record.
 #[derive(Debug, Clone)]
@@ -105,7 +87,7 @@ impl Store {
             Box::pin(async move {
                 let cols: String = c.fields.iter().map(|(f, _, _)| format!(", {f}")).collect();
                 let row = sqlx::query(&format!(
-                    "SELECT version{cols} FROM {} WHERE {}",
+                    "SELECT version, withdrawn_at{cols} FROM {} WHERE {}",
                     c.table,
                     id_is(c.table, 1)
                 ))
@@ -116,6 +98,10 @@ impl Store {
                 let current: i64 = row.try_get("version")?;
                 if current != c.version {
                     return Err(StoreError::Conflict { current });
+                }
+                if row.try_get::<Option<String>, _>("withdrawn_at")?.is_some() {
+                    // A withdrawn record is kept as it was.
+                    return Err(StoreError::Rejected("error-withdrawn"));
                 }
                 let mut changed = Vec::new();
                 for (field, value, sealed) in &c.fields {
@@ -484,4 +470,90 @@ fn plain_values(table: &str, r: &AnyRow) -> serde_json::Map<String, serde_json::
         out.insert(name.to_string(), value);
     }
     out
+}
+
+/// A record's correctable fields as stored now.
+#[derive(Debug, Clone)]
+pub struct RecordValues {
+    /// Its version.
+    pub version: i64,
+    /// Each field's value as text (numbers in Latin digits, dates ISO), in the order asked;
+    /// `None` when empty, or when sealed and not opened.
+    pub values: Vec<Option<String>>,
+}
+
+impl Store {
+    /// The fields `specs` of row `id` of `table` (a record of kind `entity` at `place`), sealed
+    /// ones opened only with `Reveal::To` (one audited view).
+    pub async fn record_values(
+        &self,
+        entity: &str,
+        table: &'static str,
+        id: &str,
+        place: &str,
+        specs: &[FieldSpec],
+        reveal: Reveal<'_>,
+    ) -> Result<RecordValues> {
+        let cols: String = specs.iter().map(|f| format!(", {}", f.name)).collect();
+        let row = sqlx::query(&format!(
+            "SELECT version{cols} FROM {table} WHERE {}",
+            id_is(table, 1)
+        ))
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let sealed: Vec<&str> = specs.iter().filter(|f| f.sealed).map(|f| f.name).collect();
+        let reveal = if sealed.is_empty() {
+            Reveal::No
+        } else {
+            reveal
+        };
+        let open = self
+            .opener(reveal, entity, table, id, place, &sealed)
+            .await?;
+        let mut values = Vec::with_capacity(specs.len());
+        for f in specs {
+            values.push(match (f.sealed, f.is_number()) {
+                (true, _) => open.get(&row, f.name)?,
+                (false, true) => row
+                    .try_get::<Option<i64>, _>(f.name)?
+                    .map(|n| n.to_string()),
+                (false, false) => row.try_get::<Option<String>, _>(f.name)?,
+            });
+        }
+        Ok(RecordValues {
+            version: row.try_get("version")?,
+            values,
+        })
+    }
+}
+
+impl Store {
+    /// Text column `column` of row `id` of `table` (`NotFound` if there is no such row): how a
+    /// record page finds where a record sits (its place, its parent).
+    pub async fn record_text(&self, table: &str, id: &str, column: &str) -> Result<Option<String>> {
+        let row = sqlx::query(&format!(
+            "SELECT {column} AS v FROM {table} WHERE {}",
+            id_is(table, 1)
+        ))
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        Ok(row.try_get("v")?)
+    }
+
+    /// Number column `column` of row `id` of `table` (a parent's id), as [`Store::record_text`].
+    pub async fn record_number(&self, table: &str, id: &str, column: &str) -> Result<Option<i64>> {
+        let row = sqlx::query(&format!(
+            "SELECT {column} AS v FROM {table} WHERE {}",
+            id_is(table, 1)
+        ))
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        Ok(row.try_get("v")?)
+    }
 }

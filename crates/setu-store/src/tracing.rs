@@ -627,7 +627,8 @@ impl Store {
     ) -> Result<Vec<(String, EncounterSource, i64)>> {
         let (cond, value) = scope_condition(scope, 1, "place_code", None, Some("organisation_id"));
         let sql = format!(
-            "SELECT place_code, source, COUNT(*) AS n FROM tracing_encounter WHERE {cond} \
+            "SELECT place_code, source, COUNT(*) AS n FROM tracing_encounter \
+             WHERE {cond} AND withdrawn_at IS NULL \
              GROUP BY place_code, source ORDER BY place_code"
         );
         self.scoped_rows(&sql, value)
@@ -833,7 +834,8 @@ impl Store {
     ) -> Result<Vec<TracingEncounter>> {
         let (cond, value) = scope_condition(scope, 1, "place_code", None, Some("organisation_id"));
         let sql = format!(
-            "SELECT {ENCOUNTER_COLUMNS} FROM tracing_encounter WHERE {cond} ORDER BY met_on DESC, id"
+            "SELECT {ENCOUNTER_COLUMNS} FROM tracing_encounter WHERE {cond} AND withdrawn_at IS NULL \
+             ORDER BY met_on DESC, id"
         );
         let mut out = Vec::new();
         for r in &self.scoped_rows(&sql, value).await? {
@@ -907,7 +909,7 @@ impl Store {
                 "tracing_encounter",
                 "SELECT id, place_code, home_code, met_on AS on_day, given_name, middle_name, family_name, sex, \
                  CAST(NULL AS BIGINT) AS birth_year, age, father_name, mother_name, phone, created_by, \
-                 source AS flag, version FROM tracing_encounter WHERE 1 = 1",
+                 source AS flag, version FROM tracing_encounter WHERE withdrawn_at IS NULL",
             ),
             // Only screenings with names (consent to record) whose subject agreed to sharing
             // take part in matching; a report only with the reporter's consent to tracing.
@@ -916,7 +918,8 @@ impl Store {
                 "SELECT id, place_code, home_code, day AS on_day, given_name, CAST(NULL AS TEXT) AS middle_name, \
                  family_name, sex, birth_date, age, CAST(NULL AS TEXT) AS father_name, \
                  CAST(NULL AS TEXT) AS mother_name, phone, created_by, consent_share AS flag, version FROM screening \
-                 WHERE (given_name IS NOT NULL OR family_name IS NOT NULL) AND consent_share = 1",
+                 WHERE (given_name IS NOT NULL OR family_name IS NOT NULL) AND consent_share = 1 \
+                   AND withdrawn_at IS NULL",
             ),
         };
         let rows = match only {

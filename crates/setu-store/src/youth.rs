@@ -162,6 +162,11 @@ impl Store {
         let a = &a;
         self.write(|tx, _| {
             Box::pin(async move {
+                // A change of standing moves the record on, so that a correction form read
+                // before it is refused rather than silently undoing it.
+                crate::rekey::next_version(tx, &self.keys, "youth_ambassador", id, None)
+                    .await?
+                    .ok_or(StoreError::NotFound)?;
                 sqlx::query(
                     "UPDATE youth_ambassador SET inactive_since = $1, left_on = $2 WHERE id = $3",
                 )
@@ -190,7 +195,9 @@ impl Store {
         today: Date,
     ) -> Result<Vec<Ambassador>> {
         let (cond, value) = scope_condition(scope, 1, "ward_code", None, None);
-        let sql = format!("{SELECT} WHERE {cond} ORDER BY ward_code, joined_on, id");
+        let sql = format!(
+            "{SELECT} WHERE {cond} AND withdrawn_at IS NULL ORDER BY ward_code, joined_on, id"
+        );
         let mut q = sqlx::query(&sql);
         if let Some(v) = value {
             q = q.bind(v);
@@ -306,7 +313,8 @@ impl Store {
     ) -> Result<Vec<(EventType, i64)>> {
         let (cond, value) = scope_condition(scope, 3, "ward_code", None, None);
         let sql = format!(
-            "SELECT event_type, COUNT(*) AS n FROM youth_event WHERE held_on >= $1 AND held_on <= $2 AND {cond} \
+            "SELECT event_type, COUNT(*) AS n FROM youth_event \
+             WHERE held_on >= $1 AND held_on <= $2 AND withdrawn_at IS NULL AND {cond} \
              GROUP BY event_type ORDER BY event_type"
         );
         let mut q = sqlx::query(&sql).bind(iso(from)).bind(iso(to));
@@ -330,7 +338,7 @@ impl Store {
         let (cond, value) = scope_condition(scope, 2, "ward_code", None, None);
         let sql = format!(
             "SELECT id, ward_code, held_on, event_type, female_u18, male_u18, other_u18, female_18, male_18, other_18, outcome \
-             FROM youth_event WHERE {cond} ORDER BY held_on DESC, id LIMIT $1"
+             FROM youth_event WHERE {cond} AND withdrawn_at IS NULL ORDER BY held_on DESC, id LIMIT $1"
         );
         let mut q = sqlx::query(&sql).bind(limit);
         if let Some(v) = value.clone() {
@@ -338,7 +346,7 @@ impl Store {
         }
         let rows = q.fetch_all(&self.pool).await?;
         let count_sql = format!(
-            "SELECT COUNT(*) FROM youth_event WHERE {}",
+            "SELECT COUNT(*) FROM youth_event WHERE withdrawn_at IS NULL AND {}",
             scope_condition(scope, 1, "ward_code", None, None).0
         );
         let mut c = sqlx::query_scalar::<_, i64>(&count_sql);
@@ -414,7 +422,7 @@ impl Store {
     }
 }
 
-const SELECT: &str = "SELECT id, ward_code, name, sex, joined_on, inactive_since, left_on, trainings FROM youth_ambassador";
+const SELECT: &str = "SELECT id, ward_code, name, sex, joined_on, inactive_since, left_on, trainings, version FROM youth_ambassador";
 
 /// A ward's most recent programme engagement.
 #[derive(Debug, Clone, Serialize)]
@@ -459,8 +467,8 @@ impl Store {
     pub async fn ward_engagement(&self, place: PlaceCode) -> Result<Vec<WardEngagement>> {
         let rows = sqlx::query(
             "SELECT p.code, \
-               (SELECT MAX(s.held_on) FROM sbcc_session s JOIN parents_group g ON g.id = s.group_id WHERE g.ward_code = p.code AND g.withdrawn_at IS NULL) AS sbcc, \
-               (SELECT MAX(e.held_on) FROM youth_event e WHERE e.ward_code = p.code) AS youth, \
+               (SELECT MAX(s.held_on) FROM sbcc_session s JOIN parents_group g ON g.id = s.group_id WHERE g.ward_code = p.code AND g.withdrawn_at IS NULL AND s.withdrawn_at IS NULL) AS sbcc, \
+               (SELECT MAX(e.held_on) FROM youth_event e WHERE e.ward_code = p.code AND e.withdrawn_at IS NULL) AS youth, \
                (SELECT MAX(a.done_on) FROM plan_activity a WHERE a.ward_code = p.code AND a.withdrawn_at IS NULL) AS committee \
              FROM place p WHERE p.level = 'ward' AND (p.code = $1 OR p.code LIKE $1 || '%') ORDER BY p.code",
         )
@@ -551,7 +559,8 @@ impl Store {
     pub async fn youth_groups(&self, scope: Scope) -> Result<Vec<YouthGroup>> {
         let (cond, value) = scope_condition(scope, 1, "place_code", None, None);
         let sql = format!(
-            "SELECT id, place_code, name, formed_on, resource_centre, room_given_on FROM youth_group WHERE {cond} ORDER BY place_code, name"
+            "SELECT id, place_code, name, formed_on, resource_centre, room_given_on FROM youth_group WHERE {cond} AND withdrawn_at IS NULL \
+             ORDER BY place_code, name"
         );
         let mut q = sqlx::query(&sql);
         if let Some(v) = value {

@@ -15,7 +15,7 @@ use crate::error::WebError;
 use crate::pages::directory::routes as dir;
 use crate::pages::{
     account, admin, audit, booths, committees, engagement, forum, handovers, home, indicators,
-    login, matches, notifications, parents, places, prefs, risk, tracing, youth,
+    login, matches, notifications, parents, places, prefs, records, risk, tracing, youth,
 };
 use crate::{api, assets, healthz, readyz, AppState};
 
@@ -62,6 +62,10 @@ pub enum Subject {
     Group,
     /// A youth ambassador id in the path.
     Ambassador,
+    /// A youth group id in the path (its place).
+    YouthGroup,
+    /// A youth event id in the path (its ward).
+    YouthEvent,
     /// A border booth (site) id in the path.
     Booth,
     /// A screening id in the path (scoped by its booth).
@@ -173,6 +177,9 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         r(Method::POST, "/committees/{id}/meetings", Needs(WriteCommittees), S::Committee, post(committees::record_meeting)),
         r(Method::GET, "/meetings/{id}", Needs(ReadPersonal), S::Meeting, get(committees::minutes)),
         r(Method::POST, "/decisions/{id}/status", Needs(WriteCommittees), S::Decision, post(committees::decision_status)),
+        r(Method::GET, "/decisions/{id}", Needs(ReadDirectory), S::Decision, get(records::page::<committees::Decision>)),
+        r(Method::POST, "/decisions/{id}", Needs(WriteCommittees), S::Decision, post(records::correct::<committees::Decision>)),
+        r(Method::POST, "/decisions/{id}/withdraw", Needs(WriteCommittees), S::Decision, post(records::withdraw_record::<committees::Decision>)),
         r(Method::GET, "/budget/{id}", Needs(ReadDirectory), S::BudgetLine, get(committees::budget_line)),
         r(Method::POST, "/budget/{id}", Needs(WriteCommittees), S::BudgetLine, post(committees::correct_budget_line)),
         r(Method::POST, "/budget/{id}/withdraw", Needs(WriteCommittees), S::BudgetLine, post(committees::withdraw_budget_line)),
@@ -196,6 +203,15 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         r(Method::GET, "/youth", Needs(ReadDirectory), S::None, get(youth::page)),
         r(Method::POST, "/youth/ambassadors", Needs(WriteYouth), S::NewAtPlace, post(youth::add)),
         r(Method::POST, "/youth/ambassadors/{id}/status", Needs(WriteYouth), S::Ambassador, post(youth::set_status)),
+        r(Method::GET, "/youth/ambassadors/{id}", Needs(ReadDirectory), S::Ambassador, get(records::page::<youth::Ambassador>)),
+        r(Method::POST, "/youth/ambassadors/{id}", Needs(WriteYouth), S::Ambassador, post(records::correct::<youth::Ambassador>)),
+        r(Method::POST, "/youth/ambassadors/{id}/withdraw", Needs(WriteYouth), S::Ambassador, post(records::withdraw_record::<youth::Ambassador>)),
+        r(Method::GET, "/youth/groups/{id}", Needs(ReadDirectory), S::YouthGroup, get(records::page::<youth::YouthGroup>)),
+        r(Method::POST, "/youth/groups/{id}", Needs(WriteYouth), S::YouthGroup, post(records::correct::<youth::YouthGroup>)),
+        r(Method::POST, "/youth/groups/{id}/withdraw", Needs(WriteYouth), S::YouthGroup, post(records::withdraw_record::<youth::YouthGroup>)),
+        r(Method::GET, "/youth/events/{id}", Needs(ReadDirectory), S::YouthEvent, get(records::page::<youth::YouthEvent>)),
+        r(Method::POST, "/youth/events/{id}", Needs(WriteYouth), S::YouthEvent, post(records::correct::<youth::YouthEvent>)),
+        r(Method::POST, "/youth/events/{id}/withdraw", Needs(WriteYouth), S::YouthEvent, post(records::withdraw_record::<youth::YouthEvent>)),
         r(Method::POST, "/youth/events", Needs(WriteYouth), S::NewAtPlace, post(youth::record_event)),
         r(Method::POST, "/youth/groups", Needs(WriteYouth), S::NewAtPlace, post(youth::add_group)),
         r(Method::GET, "/indicators", Needs(ReadAggregates), S::None, get(indicators::page)),

@@ -178,6 +178,8 @@ pub struct FormField {
     pub numeric: bool,
     pub lang: &'static str,
     pub options: Vec<Choice>,
+    /// At most this many characters; more than 200 is written in a box of several lines.
+    pub max: usize,
 }
 
 /// The add/edit form for an organisation or a site.

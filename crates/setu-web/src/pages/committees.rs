@@ -13,7 +13,7 @@ use setu_core::committees::{
     ActivityEditForm, BudgetForm, CommitteeKind, DecisionStatus, FundingSource, MeetingEditForm,
     MemberForm, Seat,
 };
-use setu_core::records::WithdrawForm;
+use setu_core::records::{FieldSpec, FieldType, WithdrawForm};
 use setu_core::{FiscalYear, PlaceCode};
 use setu_store::auth::User;
 use setu_store::committees::{ActivityDraft, Committee, MeetingDraft};
@@ -25,8 +25,8 @@ use crate::auth::{allow, can, SignedIn};
 use crate::error::WebError;
 use crate::page::Page;
 use crate::pages::inputs::{bs_date, bs_text, AreaQuery};
-use crate::pages::records::RecordRef;
 use crate::pages::records::{self, Notice, RecordView};
+use crate::pages::records::{Correctable, Kind, Located, RecordRef};
 use crate::pages::{choices, invalid_message, refusal};
 use crate::templates::{
     Choice, CommitteePage, CommitteeRow, CommitteesPage, FormField, MeetingFormPage, MinutesPage,
@@ -1458,4 +1458,58 @@ fn committee_name(page: &Page, c: &Committee) -> String {
         page.name(&c.place_en, &c.place_ne),
         page.t(&format!("committee-kind-{}", c.kind.as_str()))
     )
+}
+
+/// A meeting's decision, corrected and withdrawn through the shared record page
+/// (`/decisions/{id}`): what was decided and who follows it up are sealed, like the minutes.
+#[derive(Debug)]
+pub struct Decision;
+
+impl Correctable for Decision {
+    const KIND: Kind = Kind {
+        entity: "meeting-decision",
+        table: "meeting_decision",
+        nav: "committees",
+        fields: &[
+            FieldSpec {
+                name: "text",
+                label: "decision-text",
+                kind: FieldType::Text(1000),
+                required: true,
+                sealed: true,
+            },
+            FieldSpec {
+                name: "responsible",
+                label: "decision-responsible",
+                kind: FieldType::Text(200),
+                required: true,
+                sealed: true,
+            },
+            FieldSpec {
+                name: "due_on",
+                label: "decision-due",
+                kind: FieldType::Date,
+                required: false,
+                sealed: false,
+            },
+        ],
+        read: Capability::ReadDirectory,
+        write: Capability::WriteCommittees,
+        rematch: None,
+    };
+
+    async fn locate(app: &AppState, page: &Page, id: &str) -> Result<Located, WebError> {
+        let c = app
+            .store
+            .committee(app.store.decision_committee(id).await?, today())
+            .await?;
+        let name = committee_name(page, &c);
+        Ok(Located {
+            target: c.target(),
+            place: c.place.to_string(),
+            heading: format!("{} · {name}", page.t("kind-meeting-decision")),
+            parent: (format!("/committees/{}", c.id), name),
+            address: format!("/decisions/{id}"),
+        })
+    }
 }

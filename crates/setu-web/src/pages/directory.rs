@@ -489,6 +489,7 @@ async fn render_form(
         numeric: name == "place",
         lang,
         options: Vec::new(),
+        max: 200,
     };
     let mut fields = vec![
         text("name_en", "field-name-en", &form.name_en, true, "en", None),

@@ -5,18 +5,26 @@
 //! The page also says whether the record was withdrawn (and why), and offers those who may
 //! correct it to withdraw it, with a reason: records are never deleted.
 
+use std::collections::BTreeMap;
 use std::future::Future;
 
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use setu_core::records::{WithdrawForm, WithdrawReason};
+use axum::Form;
+use setu_core::access::{Capability, Target};
+use setu_core::records::{
+    base_version, check_fields, FieldSpec, FieldType, WithdrawForm, WithdrawReason,
+};
 use setu_core::{Invalid, PlaceCode};
-use setu_store::records::{FieldChange, Withdrawal};
+use setu_store::records::{Correction, FieldChange, Withdrawal};
 use setu_store::sealing::Reveal;
 use setu_store::StoreError;
 
+use crate::auth::{allow, can, SignedIn};
 use crate::error::WebError;
 use crate::page::Page;
+use crate::pages::inputs::bs_text;
 use crate::templates::{FormField, RecordPage, RenderHtml};
 use crate::AppState;
 use setu_store::auth::User;
@@ -125,6 +133,7 @@ pub fn field(name: &'static str, label: String, value: &str, required: bool) -> 
         numeric: false,
         lang: "",
         options: Vec::new(),
+        max: 200,
     }
 }
 
@@ -411,4 +420,298 @@ fn render(
     }
     .render_html();
     Ok((status, Html(html)).into_response())
+}
+
+// ---- kinds corrected through their field descriptions ----
+
+/// A kind of record whose page, correction and withdrawal are served by the shared handlers
+/// ([`page`], [`correct`], [`withdraw_record`]) from its description alone: its table, its
+/// fields (as `setu-core` checks them), who may read and correct it.
+#[derive(Debug)]
+pub struct Kind {
+    /// As the audit trail names it (`meeting-decision`).
+    pub entity: &'static str,
+    /// Its table (rows keyed by `id`, with `version` and `withdrawn_at`).
+    pub table: &'static str,
+    /// The navigation section its pages belong to.
+    pub nav: &'static str,
+    /// Its correctable fields.
+    pub fields: &'static [FieldSpec],
+    /// To read its page.
+    pub read: Capability,
+    /// To correct or withdraw it.
+    pub write: Capability,
+    /// The register's kind (`encounter`) when a correction is matched again.
+    pub rematch: Option<&'static str>,
+}
+
+/// Where a record sits, as its kind finds it: what the access check needs and what its page
+/// links to. Nothing here may name a person (the heading is also what auditors read of a
+/// withdrawn record).
+#[derive(Debug)]
+pub struct Located {
+    /// Whom it belongs to, for the access check.
+    pub target: Target,
+    /// Its place (for audit entries).
+    pub place: String,
+    /// The page it belongs to: (link, name).
+    pub parent: (String, String),
+    /// The page's heading.
+    pub heading: String,
+    /// The record page's address (the correction form posts to it).
+    pub address: String,
+}
+
+/// A kind served by the shared record handlers: its description, and how to find a record.
+pub trait Correctable: Send + Sync + 'static {
+    /// Its description.
+    const KIND: Kind;
+    /// Where record `id` sits (`WebError::NotFound` if there is none).
+    fn locate(
+        app: &AppState,
+        page: &Page,
+        id: &str,
+    ) -> impl Future<Output = Result<Located, WebError>> + Send;
+}
+
+/// `GET` a record page of kind `K`.
+pub async fn page<K: Correctable>(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    Query(q): Query<SavedQuery>,
+) -> Result<Response, WebError> {
+    let at = K::locate(&app, &page, &id).await?;
+    allow(&me, K::KIND.read, Some(&at.target), false)?;
+    render_kind::<K>(&app, page, &me, &id, &at, None, None, opening(&q)).await
+}
+
+/// `POST` a correction of a record of kind `K`: the fields the reader may read, checked by
+/// `setu-core`, applied by [`setu_store::Store::correct`] against the version the form was
+/// based on.
+pub async fn correct<K: Correctable>(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    Form(typed): Form<BTreeMap<String, String>>,
+) -> Result<Response, WebError> {
+    let at = K::locate(&app, &page, &id).await?;
+    allow(&me, K::KIND.write, Some(&at.target), false)?;
+    let specs = readable(K::KIND.fields, &me, &at);
+    let version = typed.get("version").map_or("", String::as_str);
+    let outcome = match check_fields(&specs, &typed).and_then(|v| Ok((v, base_version(version)?))) {
+        Ok((values, version)) => {
+            let fields = values
+                .into_iter()
+                .zip(&specs)
+                .map(|((name, value), spec)| (name, value, spec.sealed))
+                .collect();
+            let c = Correction {
+                entity: K::KIND.entity,
+                table: K::KIND.table,
+                id: &id,
+                version,
+                place: at.place.parse().ok(),
+                fields,
+                rematch: K::KIND.rematch,
+            };
+            Ok(app.store.correct(&me.actor(), &c).await)
+        }
+        Err(inv) => Err(inv),
+    };
+    let saved_to = format!("{}?saved=1", at.address);
+    answer(outcome, saved_to, |notice, inv| async move {
+        render_kind::<K>(
+            &app,
+            page,
+            &me,
+            &id,
+            &at,
+            Some(&typed),
+            inv.as_ref(),
+            notice,
+        )
+        .await
+    })
+    .await
+}
+
+/// `POST` the withdrawal of a record of kind `K`.
+pub async fn withdraw_record<K: Correctable>(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<WithdrawForm>,
+) -> Result<Response, WebError> {
+    let at = K::locate(&app, &page, &id).await?;
+    allow(&me, K::KIND.write, Some(&at.target), false)?;
+    let rec = kind_ref::<K>(&me, &id, &at);
+    let saved_to = format!("{}?saved=1", at.address);
+    let label = at.heading.clone();
+    withdraw(&app, rec, K::KIND.table, label, f, saved_to, |notice| {
+        render_kind::<K>(&app, page, &me, &id, &at, None, None, notice)
+    })
+    .await
+}
+
+/// The fields of `fields` the reader may read where the record sits (sealed ones only for
+/// readers of personal data).
+fn readable(fields: &'static [FieldSpec], me: &User, at: &Located) -> Vec<FieldSpec> {
+    let personal = can(me, Capability::ReadPersonal, Some(&at.target), false);
+    fields
+        .iter()
+        .filter(|f| personal || !f.sealed)
+        .copied()
+        .collect()
+}
+
+fn kind_ref<'a, K: Correctable>(me: &'a User, id: &str, at: &Located) -> RecordRef<'a> {
+    RecordRef {
+        entity: K::KIND.entity,
+        id: id.to_string(),
+        place: at.place.clone(),
+        personal: can(me, Capability::ReadPersonal, Some(&at.target), false),
+        me,
+    }
+}
+
+/// A stored value as a reader reads it: a day in BS, a choice by its name, a number in her
+/// digits.
+fn shown(page: &Page, f: &FieldSpec, value: &str) -> String {
+    if value.is_empty() {
+        return "—".to_string();
+    }
+    match f.kind {
+        FieldType::Date => page.date(value),
+        FieldType::Choice(_) => page.t(&format!("{}-{value}", f.label)),
+        FieldType::Amount | FieldType::Count(..) => value
+            .parse::<i64>()
+            .map_or_else(|_| value.to_string(), |n| page.num(&n)),
+        FieldType::Text(_) | FieldType::Note(_) | FieldType::Phone => value.to_string(),
+    }
+}
+
+/// The record page of a kind `K` record: its values, its correction form (with what was
+/// `typed`, if sent), history and withdrawal.
+#[allow(clippy::too_many_arguments)]
+async fn render_kind<K: Correctable>(
+    app: &AppState,
+    page: Page,
+    me: &User,
+    id: &str,
+    at: &Located,
+    typed: Option<&BTreeMap<String, String>>,
+    invalid: Option<&Invalid>,
+    notice: Notice,
+) -> Result<Response, WebError> {
+    let specs = readable(K::KIND.fields, me, at);
+    let rec = kind_ref::<K>(me, id, at);
+    let actor = me.actor();
+    let reveal = if rec.personal {
+        Reveal::To(&actor)
+    } else {
+        Reveal::No
+    };
+    let current = app
+        .store
+        .record_values(K::KIND.entity, K::KIND.table, id, &at.place, &specs, reveal)
+        .await?;
+    let page = page.with_title(at.heading.clone(), K::KIND.nav);
+    let facts = specs
+        .iter()
+        .zip(&current.values)
+        .map(|(f, v)| (page.t(f.label), shown(&page, f, v.as_deref().unwrap_or(""))))
+        .collect();
+    let mut fields: Vec<FormField> = specs
+        .iter()
+        .zip(&current.values)
+        .map(|(f, stored)| {
+            let value = match (typed.and_then(|t| t.get(f.name)), f.kind) {
+                (Some(t), _) => t.clone(),
+                (None, FieldType::Date) => bs_text(stored.as_deref()),
+                (None, _) => stored.clone().unwrap_or_default(),
+            };
+            form_field(&page, f, value)
+        })
+        .collect();
+    mark(&page, &mut fields, invalid);
+    let may_correct = can(me, K::KIND.write, Some(&at.target), false);
+    let version = match (&notice, typed.and_then(|t| t.get("version"))) {
+        (Notice::Conflict, _) | (_, None) => current.version,
+        (_, Some(v)) => v.parse().unwrap_or(current.version),
+    };
+    let view = RecordView {
+        title: page.title.clone(),
+        parent: at.parent.clone(),
+        facts,
+        action: may_correct.then(|| at.address.clone()),
+        version,
+        fields,
+    };
+    let label = |name: &str, value: &str| match K::KIND.fields.iter().find(|f| f.name == name) {
+        Some(f) => (page.t(f.label), shown(&page, f, value)),
+        None => (name.to_string(), value.to_string()),
+    };
+    show(app, &page, view, rec, label, notice).await
+}
+
+/// A described field as a form field: a choice as a list (with an empty choice when it may be
+/// left empty), numbers with the numeric keyboard, days with the BS hint.
+fn form_field(page: &Page, f: &FieldSpec, value: String) -> FormField {
+    let mut out = field(f.name, page.t(f.label), &value, f.required);
+    match f.kind {
+        FieldType::Choice(values) => {
+            let prefix = format!("{}-", f.label);
+            out.options = super::choices(page, values.iter().copied(), &prefix, &value);
+            if !f.required {
+                out.options.insert(
+                    0,
+                    crate::templates::Choice {
+                        value: String::new(),
+                        label: "—".into(),
+                        selected: value.is_empty(),
+                    },
+                );
+            }
+        }
+        FieldType::Amount | FieldType::Count(..) => out.numeric = true,
+        FieldType::Date => out.hint = Some(page.t("field-bs-date-hint")),
+        FieldType::Text(max) | FieldType::Note(max) => out.max = max,
+        FieldType::Phone => out.max = 30,
+    }
+    out
+}
+
+/// Where a record that carries its place sits: `kind_label`'s name and the place's name as the
+/// heading, inside `parent`, at `address`.
+pub async fn placed(
+    app: &AppState,
+    page: &Page,
+    place: Option<String>,
+    kind_label: &str,
+    parent: (String, String),
+    address: String,
+) -> Result<Located, WebError> {
+    let place = place.unwrap_or_default();
+    let code: Option<PlaceCode> = place.parse().ok();
+    let name = match code {
+        Some(c) => app.store.place(c).await?.map(|p| page.place_name(&p)),
+        None => None,
+    };
+    Ok(Located {
+        target: Target {
+            place: code,
+            ..Target::default()
+        },
+        heading: match name {
+            Some(n) => format!("{} · {n}", page.t(kind_label)),
+            None => page.t(kind_label),
+        },
+        place,
+        parent,
+        address,
+    })
 }

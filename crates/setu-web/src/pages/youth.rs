@@ -8,6 +8,7 @@ use axum::Form;
 use serde::Deserialize;
 use setu_core::access::{Capability, Target};
 use setu_core::community::{EventType, Participants, Sex, YouthStatus, SUCCESSION_THRESHOLD};
+use setu_core::records::{FieldSpec, FieldType};
 use setu_core::PlaceCode;
 use setu_store::auth::User;
 use setu_store::sealing::Reveal;
@@ -18,6 +19,7 @@ use crate::auth::{allow, can, SignedIn};
 use crate::error::WebError;
 use crate::page::Page;
 use crate::pages::inputs::{bs_date, AreaQuery};
+use crate::pages::records::{self, Correctable, Kind, Located};
 use crate::pages::refusal;
 use crate::templates::{Choice, RenderHtml, TrendBar, YouthPage};
 use crate::AppState;
@@ -410,4 +412,192 @@ pub async fn add_group(
         Err(m) => Err(StoreError::Rejected(m)),
     };
     after(&app, page, &me, result).await
+}
+
+const SEX: FieldSpec = FieldSpec {
+    name: "sex",
+    label: "sex",
+    kind: FieldType::Choice(Sex::NAMES),
+    required: true,
+    sealed: false,
+};
+
+const fn date(name: &'static str, label: &'static str, required: bool) -> FieldSpec {
+    FieldSpec {
+        name,
+        label,
+        kind: FieldType::Date,
+        required,
+        sealed: false,
+    }
+}
+
+const fn people(name: &'static str) -> FieldSpec {
+    FieldSpec {
+        name,
+        label: name,
+        kind: FieldType::Count(0, 100_000),
+        required: false,
+        sealed: false,
+    }
+}
+
+fn youth_parent(page: &Page) -> (String, String) {
+    ("/youth".into(), page.t("youth-title"))
+}
+
+/// A youth ambassador, corrected and withdrawn through the shared record page
+/// (`/youth/ambassadors/{id}`); her standing moves through its own form.
+#[derive(Debug)]
+pub struct Ambassador;
+
+impl Correctable for Ambassador {
+    const KIND: Kind = Kind {
+        entity: "youth-ambassador",
+        table: "youth_ambassador",
+        nav: "youth",
+        fields: &[
+            FieldSpec {
+                name: "name",
+                label: "youth-name",
+                kind: FieldType::Text(120),
+                required: true,
+                sealed: true,
+            },
+            SEX,
+            date("joined_on", "youth-joined", true),
+            FieldSpec {
+                name: "trainings",
+                label: "youth-trainings",
+                kind: FieldType::Count(0, 1_000),
+                required: false,
+                sealed: false,
+            },
+        ],
+        read: Capability::ReadDirectory,
+        write: Capability::WriteYouth,
+        rematch: None,
+    };
+
+    async fn locate(app: &AppState, page: &Page, id: &str) -> Result<Located, WebError> {
+        let ward = app
+            .store
+            .record_text("youth_ambassador", id, "ward_code")
+            .await?;
+        let address = format!("/youth/ambassadors/{id}");
+        records::placed(
+            app,
+            page,
+            ward,
+            "kind-youth-ambassador",
+            youth_parent(page),
+            address,
+        )
+        .await
+    }
+}
+
+/// A youth group and its resource centre (`/youth/groups/{id}`).
+#[derive(Debug)]
+pub struct YouthGroup;
+
+impl Correctable for YouthGroup {
+    const KIND: Kind = Kind {
+        entity: "youth-group",
+        table: "youth_group",
+        nav: "youth",
+        fields: &[
+            FieldSpec {
+                name: "name",
+                label: "youth-group-name",
+                kind: FieldType::Text(120),
+                required: true,
+                sealed: false,
+            },
+            date("formed_on", "group-formed", false),
+            FieldSpec {
+                name: "resource_centre",
+                label: "youth-resource-centre",
+                kind: FieldType::Text(200),
+                required: false,
+                sealed: false,
+            },
+            date("room_given_on", "youth-room-given", false),
+        ],
+        read: Capability::ReadDirectory,
+        write: Capability::WriteYouth,
+        rematch: None,
+    };
+
+    async fn locate(app: &AppState, page: &Page, id: &str) -> Result<Located, WebError> {
+        let place = app
+            .store
+            .record_text("youth_group", id, "place_code")
+            .await?;
+        let address = format!("/youth/groups/{id}");
+        records::placed(
+            app,
+            page,
+            place,
+            "kind-youth-group",
+            youth_parent(page),
+            address,
+        )
+        .await
+    }
+}
+
+/// A youth engagement event and who took part (`/youth/events/{id}`).
+#[derive(Debug)]
+pub struct YouthEvent;
+
+impl Correctable for YouthEvent {
+    const KIND: Kind = Kind {
+        entity: "youth-event",
+        table: "youth_event",
+        nav: "youth",
+        fields: &[
+            date("held_on", "youth-held-on", true),
+            FieldSpec {
+                name: "event_type",
+                label: "event",
+                kind: FieldType::Choice(EventType::NAMES),
+                required: true,
+                sealed: false,
+            },
+            people("female_u18"),
+            people("male_u18"),
+            people("other_u18"),
+            people("female_18"),
+            people("male_18"),
+            people("other_18"),
+            FieldSpec {
+                name: "outcome",
+                label: "youth-outcome",
+                kind: FieldType::Note(500),
+                required: false,
+                sealed: false,
+            },
+        ],
+        read: Capability::ReadDirectory,
+        write: Capability::WriteYouth,
+        rematch: None,
+    };
+
+    async fn locate(app: &AppState, page: &Page, id: &str) -> Result<Located, WebError> {
+        let ward = app
+            .store
+            .record_text("youth_event", id, "ward_code")
+            .await?;
+        let address = format!("/youth/events/{id}");
+        records::placed(
+            app,
+            page,
+            ward,
+            "kind-youth-event",
+            youth_parent(page),
+            address,
+        )
+        .await
+    }
 }
