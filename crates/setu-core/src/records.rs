@@ -91,6 +91,8 @@ pub enum FieldType {
     Amount,
     /// A whole number from the first to the second bound; empty is 0.
     Count(i64, i64),
+    /// A whole number from the first to the second bound, or nothing (an age not known).
+    Number(i64, i64),
     /// One of these stored values (each shown through the label's message id `{label}-{value}`).
     Choice(&'static [&'static str]),
     /// A telephone number.
@@ -116,7 +118,10 @@ pub struct FieldSpec {
 impl FieldSpec {
     /// Whether the column holds a whole number.
     pub fn is_number(&self) -> bool {
-        matches!(self.kind, FieldType::Amount | FieldType::Count(..))
+        matches!(
+            self.kind,
+            FieldType::Amount | FieldType::Count(..) | FieldType::Number(..)
+        )
     }
 }
 
@@ -162,6 +167,8 @@ pub fn check_fields(
             FieldType::Date => Value::Text(c.bs_date(f.name, raw).map(crate::calendar::iso)),
             FieldType::Amount => Value::Int(Some(c.amount(f.name, raw))),
             FieldType::Count(min, max) => Value::Int(count(&mut c, f.name, raw, min, max)),
+            FieldType::Number(_, _) if raw.trim().is_empty() => Value::Int(None),
+            FieldType::Number(min, max) => Value::Int(count(&mut c, f.name, raw, min, max)),
             FieldType::Choice(values) => {
                 let v = raw.trim();
                 if !v.is_empty() && !values.contains(&v) {

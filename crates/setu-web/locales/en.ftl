@@ -993,3 +993,4 @@ female_18 = Women (18 and over)
 male_18 = Men (18 and over)
 other_18 = Others (18 and over)
 record-open = Open the record
+forum-entry-text = What happened

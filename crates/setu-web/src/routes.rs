@@ -66,6 +66,14 @@ pub enum Subject {
     YouthGroup,
     /// A youth event id in the path (its ward).
     YouthEvent,
+    /// A forum log entry id in the path (its place).
+    ForumEntry,
+    /// A shared alert id in the path (its place).
+    Alert,
+    /// A parents' group member id in the path (her group's ward).
+    GroupMember,
+    /// A parents' session id in the path (its group's ward).
+    Session,
     /// A border booth (site) id in the path.
     Booth,
     /// A screening id in the path (scoped by its booth).
@@ -200,6 +208,12 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         r(Method::POST, "/parents-groups/{id}/record/withdraw", Needs(WriteParents), S::Group, post(parents::withdraw_group)),
         r(Method::POST, "/parents-groups/{id}/members", Needs(WriteParents), S::Group, post(parents::add_member)),
         r(Method::POST, "/parents-groups/{id}/sessions", Needs(WriteParents), S::Group, post(parents::record_session)),
+        r(Method::GET, "/group-members/{id}", Needs(ReadDirectory), S::GroupMember, get(records::page::<parents::GroupMember>)),
+        r(Method::POST, "/group-members/{id}", Needs(WriteParents), S::GroupMember, post(records::correct::<parents::GroupMember>)),
+        r(Method::POST, "/group-members/{id}/withdraw", Needs(WriteParents), S::GroupMember, post(records::withdraw_record::<parents::GroupMember>)),
+        r(Method::GET, "/sessions/{id}", Needs(ReadDirectory), S::Session, get(records::page::<parents::Session>)),
+        r(Method::POST, "/sessions/{id}", Needs(WriteParents), S::Session, post(records::correct::<parents::Session>)),
+        r(Method::POST, "/sessions/{id}/withdraw", Needs(WriteParents), S::Session, post(records::withdraw_record::<parents::Session>)),
         r(Method::GET, "/youth", Needs(ReadDirectory), S::None, get(youth::page)),
         r(Method::POST, "/youth/ambassadors", Needs(WriteYouth), S::NewAtPlace, post(youth::add)),
         r(Method::POST, "/youth/ambassadors/{id}/status", Needs(WriteYouth), S::Ambassador, post(youth::set_status)),
@@ -223,6 +237,12 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         r(Method::POST, "/forum/alerts", Needs(WriteForum), S::NewAtPlace, post(forum::post_alert)),
         r(Method::POST, "/forum/services", Needs(EditDirectory), S::NewAtPlace, post(forum::add_service)),
         r(Method::POST, "/forum/entries", Needs(WriteForum), S::NewAtPlace, post(forum::add_entry)),
+        r(Method::GET, "/forum/entries/{id}", Needs(ReadDirectory), S::ForumEntry, get(records::page::<forum::Entry>)),
+        r(Method::POST, "/forum/entries/{id}", Needs(WriteForum), S::ForumEntry, post(records::correct::<forum::Entry>)),
+        r(Method::POST, "/forum/entries/{id}/withdraw", Needs(WriteForum), S::ForumEntry, post(records::withdraw_record::<forum::Entry>)),
+        r(Method::GET, "/forum/alerts/{id}", Needs(ReadDirectory), S::Alert, get(records::page::<forum::Alert>)),
+        r(Method::POST, "/forum/alerts/{id}", Needs(WriteForum), S::Alert, post(records::correct::<forum::Alert>)),
+        r(Method::POST, "/forum/alerts/{id}/withdraw", Needs(WriteForum), S::Alert, post(records::withdraw_record::<forum::Alert>)),
         r(Method::GET, "/booths", Needs(ReadAggregates), S::None, get(booths::dashboard)),
         r(Method::GET, "/booths.csv", Needs(ReadAggregates), S::None, get(booths::csv)),
         r(Method::GET, "/booths.xlsx", Needs(ReadAggregates), S::None, get(booths::xlsx)),

@@ -2127,13 +2127,49 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
             };
             youth_events.push(store.record_youth_event(&sys, &event).await.unwrap());
         }
-        let mut groups = Vec::new();
+        let (mut groups, mut group_members, mut sessions) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut forum_entries, mut alerts) = (Vec::new(), Vec::new());
         for ward in ["5110619", "3120601"] {
             let g = store
                 .create_group(&sys, ward.parse().unwrap(), "Group", None)
                 .await
                 .unwrap();
-            store
+            let session = setu_store::parents::SessionDraft {
+                held_on: date!(2025 - 01 - 01),
+                topic: "Safe migration".into(),
+                material: setu_core::community::Material::Discussion,
+                episode: None,
+                facilitator: "Facilitator".into(),
+                present: Vec::new(),
+            };
+            sessions.push(store.record_session(&sys, g, &session).await.unwrap());
+            forum_entries.push(
+                store
+                    .add_forum_entry(
+                        &sys,
+                        setu_core::directory::ForumEntryKind::Meeting,
+                        ward.parse().unwrap(),
+                        date!(2025 - 01 - 01),
+                        "Forum met",
+                        &[],
+                    )
+                    .await
+                    .unwrap(),
+            );
+            alerts.push(
+                store
+                    .post_alert(
+                        &sys,
+                        ward.parse().unwrap(),
+                        "Alert",
+                        "Watch out",
+                        date!(2030 - 01 - 01),
+                        date!(2025 - 01 - 01),
+                    )
+                    .await
+                    .unwrap(),
+            );
+            let member = store
                 .add_group_member(
                     &sys,
                     g,
@@ -2143,6 +2179,7 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
                 )
                 .await
                 .unwrap();
+            group_members.push(member);
             groups.push(g);
         }
         // Booth records on each side: a screening, a sync conflict, a hand-over, a referral.
@@ -2390,6 +2427,9 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
                     let youth_joined = setu_core::calendar::BsDate::from_ad(date!(2022 - 01 - 01))
                         .unwrap()
                         .to_string();
+                    let alert_until = setu_core::calendar::BsDate::from_ad(date!(2030 - 01 - 01))
+                        .unwrap()
+                        .to_string();
                     let (committee, meeting, decision, budget_line, member, activity, committee_place) =
                         committees[side].clone();
                     let token_id = if route.subject == Subject::Token {
@@ -2456,6 +2496,10 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
                         Subject::Ambassador => ambassadors[side].clone(),
                         Subject::YouthGroup => youth_groups[side].clone(),
                         Subject::YouthEvent => youth_events[side].clone(),
+                        Subject::ForumEntry => forum_entries[side].clone(),
+                        Subject::Alert => alerts[side].clone(),
+                        Subject::GroupMember => group_members[side].clone(),
+                        Subject::Session => sessions[side].clone(),
                         Subject::Booth => site.to_string(),
                         Subject::Screening => screenings[side].clone(),
                         Subject::Conflict => conflicts[side].clone(),
@@ -2510,6 +2554,10 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
                         Subject::Ambassador => version_of("youth_ambassador").await,
                         Subject::YouthGroup => version_of("youth_group").await,
                         Subject::YouthEvent => version_of("youth_event").await,
+                        Subject::ForumEntry => version_of("forum_entry").await,
+                        Subject::Alert => version_of("shared_alert").await,
+                        Subject::GroupMember => version_of("group_member").await,
+                        Subject::Session => version_of("sbcc_session").await,
                         _ => String::new(),
                     };
                     let report_version = store
@@ -2572,6 +2620,31 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
                         ("/youth/events/{id}", "POST") => vec![
                             ("held_on", &meeting_on),
                             ("event_type", "awareness"),
+                            ("version", &current_version),
+                        ],
+                        ("/forum/entries/{id}", "POST") => vec![
+                            ("kind", "meeting"),
+                            ("happened_on", &meeting_on),
+                            ("text", "Forum met"),
+                            ("version", &current_version),
+                        ],
+                        ("/forum/alerts/{id}", "POST") => vec![
+                            ("title", "Alert"),
+                            ("body", "Watch out"),
+                            ("expires_on", &alert_until),
+                            ("version", &current_version),
+                        ],
+                        ("/group-members/{id}", "POST") => vec![
+                            ("name", "Parent"),
+                            ("sex", "female"),
+                            ("joined_on", &member_start),
+                            ("version", &current_version),
+                        ],
+                        ("/sessions/{id}", "POST") => vec![
+                            ("held_on", &meeting_on),
+                            ("topic", "Safe migration"),
+                            ("material", "discussion"),
+                            ("facilitator", "Facilitator"),
                             ("version", &current_version),
                         ],
                         // A withdrawal based on a version the record never had: allowed roles
@@ -2835,7 +2908,13 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
                             site: Some(site),
                             organisation: Some(org),
                         }),
-                        Subject::Ambassador | Subject::YouthGroup | Subject::YouthEvent => Some(Target {
+                        Subject::Ambassador
+                        | Subject::YouthGroup
+                        | Subject::YouthEvent
+                        | Subject::ForumEntry
+                        | Subject::Alert
+                        | Subject::GroupMember
+                        | Subject::Session => Some(Target {
                             place: Some(place.parse().unwrap()),
                             ..Default::default()
                         }),
@@ -6351,6 +6430,173 @@ async fn decisions_and_youth_events_are_corrected_from_their_description() {
         assert!(counted.is_empty(), "{counted:?}");
         let page = get_as(&app, &path, "ne", &youth).await.body;
         assert!(page.contains("फिर्ता गरिएको") && page.contains("४२"));
+    })
+    .await;
+}
+
+/// Issue 14: forum alerts and parents' group records could not be corrected or taken back. Now
+/// an alert is extended on its page and withdrawn (it leaves the forum); a session's episode is
+/// corrected; a parent recorded twice is withdrawn and leaves the group's list and its SBCC
+/// figures, while her name stays sealed for a facilitator who may not read names.
+#[tokio::test]
+async fn alerts_sessions_and_parents_are_corrected_and_withdrawn() {
+    use setu_core::access::Scope;
+    use setu_core::community::{Material, Sex};
+    use setu_store::sealing::Reveal;
+    use time::macros::date;
+    each_app(|app, store| async move {
+        let sys = Actor::system("test");
+        let ward: setu_core::PlaceCode = "5110619".parse().unwrap();
+        let today = time::OffsetDateTime::now_utc().date();
+        let alert = store
+            .post_alert(
+                &sys,
+                ward,
+                "Agent at the bus park",
+                "A man offers jobs in Delhi",
+                today,
+                today,
+            )
+            .await
+            .unwrap();
+        let ngo = sign_in(&store, "district.forum", Role::DistrictCoordinator, "511").await;
+        let path = format!("/forum/alerts/{alert}");
+        let page = get_as(&app, &path, "en", &ngo).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert!(page.body.contains("A man offers jobs in Delhi"));
+        let until = setu_core::calendar::BsDate::from_ad(today + time::Duration::days(30))
+            .unwrap()
+            .to_string();
+        let saved = post_form(
+            &app,
+            &path,
+            &[
+                ("title", "Agent at the bus park"),
+                ("body", "A man offers jobs in Delhi; he drives a white van"),
+                ("expires_on", &until),
+                ("version", "0"),
+            ],
+            &ngo,
+        )
+        .await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+        let shown = store.alerts_for(Scope::Place(ward), today).await.unwrap();
+        assert!(shown[0].body.contains("white van"));
+        let gone = post_form(
+            &app,
+            &format!("{path}/withdraw"),
+            &[("reason", "mistake"), ("version", "1")],
+            &ngo,
+        )
+        .await;
+        assert_eq!(gone.status, StatusCode::SEE_OTHER, "{}", gone.body);
+        assert!(store
+            .alerts_for(Scope::Place(ward), today)
+            .await
+            .unwrap()
+            .is_empty());
+
+        // A parents' group: one parent entered twice, a session's episode mistyped.
+        let group = store
+            .create_group(&sys, ward, "Mothers of ward 19", None)
+            .await
+            .unwrap();
+        let mut parents = Vec::new();
+        for _ in 0..2 {
+            parents.push(
+                store
+                    .add_group_member(
+                        &sys,
+                        group,
+                        "Laxmi Tharu",
+                        Sex::Female,
+                        date!(2024 - 01 - 01),
+                    )
+                    .await
+                    .unwrap(),
+            );
+        }
+        let session = store
+            .record_session(
+                &sys,
+                group,
+                &setu_store::parents::SessionDraft {
+                    held_on: date!(2025 - 01 - 01),
+                    topic: "Safe migration".into(),
+                    material: Material::MayaUdayan,
+                    episode: Some(30),
+                    facilitator: "Sunita Chaudhary".into(),
+                    present: parents.clone(),
+                },
+            )
+            .await
+            .unwrap();
+        let facilitator = sign_in(
+            &store,
+            "facilitator.parents",
+            Role::ParentsGroupFacilitator,
+            "5110619",
+        )
+        .await;
+        let page = get_as(&app, &format!("/sessions/{session}"), "en", &facilitator)
+            .await
+            .body;
+        assert!(
+            !page.contains("Sunita"),
+            "the facilitator's name is sealed for her"
+        );
+        let held = setu_core::calendar::BsDate::from_ad(date!(2025 - 01 - 01))
+            .unwrap()
+            .to_string();
+        let saved = post_form(
+            &app,
+            &format!("/sessions/{session}"),
+            &[
+                ("held_on", &held),
+                ("topic", "Safe migration"),
+                ("material", "maya-udayan"),
+                ("episode", "3"),
+                ("version", "0"),
+            ],
+            &facilitator,
+        )
+        .await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+        assert_eq!(
+            store.group_sessions(group).await.unwrap()[0].episode,
+            Some(3)
+        );
+        let before = store
+            .sbcc_indicators(Scope::Place(ward), Some(group))
+            .await
+            .unwrap();
+        assert_eq!(before.parents_reached, 2);
+        let twice = &parents[1];
+        let page = get_as(&app, &format!("/group-members/{twice}"), "en", &facilitator)
+            .await
+            .body;
+        assert!(!page.contains("Laxmi"));
+        let gone = post_form(
+            &app,
+            &format!("/group-members/{twice}/withdraw"),
+            &[("reason", "duplicate"), ("version", "0")],
+            &facilitator,
+        )
+        .await;
+        assert_eq!(gone.status, StatusCode::SEE_OTHER, "{}", gone.body);
+        assert_eq!(
+            store.group_members(group, Reveal::No).await.unwrap().len(),
+            1
+        );
+        let after = store
+            .sbcc_indicators(Scope::Place(ward), Some(group))
+            .await
+            .unwrap();
+        assert_eq!(
+            after.parents_reached, 1,
+            "the withdrawn parent leaves the figures"
+        );
+        assert_eq!(store.group(group).await.unwrap().members, 1);
     })
     .await;
 }

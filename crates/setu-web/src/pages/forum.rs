@@ -8,6 +8,7 @@ use axum::Form;
 use serde::Deserialize;
 use setu_core::access::{Capability, Target};
 use setu_core::directory::{ForumEntryKind, Service};
+use setu_core::records::{FieldSpec, FieldType};
 use setu_core::PlaceCode;
 use setu_store::audit::Event;
 use setu_store::auth::User;
@@ -18,6 +19,7 @@ use crate::auth::{can, SignedIn};
 use crate::error::WebError;
 use crate::page::Page;
 use crate::pages::inputs::bs_date;
+use crate::pages::records::{self, Correctable, Kind, Located};
 use crate::pages::refusal;
 use crate::templates::{Choice, ForumPage, RenderHtml};
 use crate::AppState;
@@ -253,4 +255,119 @@ pub async fn add_entry(
         Err(m) => Err(StoreError::Rejected(m)),
     };
     after(&app, page, &me, result).await
+}
+
+fn forum_parent(page: &Page) -> (String, String) {
+    ("/forum".into(), page.t("forum-title"))
+}
+
+/// A forum meeting or joint action on the shared log (`/forum/entries/{id}`); its text is
+/// sealed (it may name people), so it is corrected by those who read personal data.
+#[derive(Debug)]
+pub struct Entry;
+
+impl Correctable for Entry {
+    const KIND: Kind = Kind {
+        entity: "forum-entry",
+        table: "forum_entry",
+        nav: "forum",
+        fields: &[
+            FieldSpec {
+                name: "kind",
+                label: "forum",
+                kind: FieldType::Choice(ForumEntryKind::NAMES),
+                required: true,
+                sealed: false,
+            },
+            FieldSpec {
+                name: "happened_on",
+                label: "meeting-date",
+                kind: FieldType::Date,
+                required: true,
+                sealed: false,
+            },
+            FieldSpec {
+                name: "text",
+                label: "forum-entry-text",
+                kind: FieldType::Text(2000),
+                required: true,
+                sealed: true,
+            },
+        ],
+        read: Capability::ReadDirectory,
+        write: Capability::WriteForum,
+        rematch: None,
+    };
+
+    async fn locate(app: &AppState, page: &Page, id: &str) -> Result<Located, WebError> {
+        let place = app
+            .store
+            .record_text("forum_entry", id, "place_code")
+            .await?;
+        let address = format!("/forum/entries/{id}");
+        records::placed(
+            app,
+            page,
+            place,
+            "kind-forum-entry",
+            forum_parent(page),
+            address,
+        )
+        .await
+    }
+}
+
+/// An alert shared with the forum (`/forum/alerts/{id}`): corrected, extended or withdrawn.
+#[derive(Debug)]
+pub struct Alert;
+
+impl Correctable for Alert {
+    const KIND: Kind = Kind {
+        entity: "shared-alert",
+        table: "shared_alert",
+        nav: "forum",
+        fields: &[
+            FieldSpec {
+                name: "title",
+                label: "forum-alert-title",
+                kind: FieldType::Text(200),
+                required: true,
+                sealed: false,
+            },
+            FieldSpec {
+                name: "body",
+                label: "forum-alert-body",
+                kind: FieldType::Text(2000),
+                required: true,
+                sealed: true,
+            },
+            FieldSpec {
+                name: "expires_on",
+                label: "forum-until",
+                kind: FieldType::Date,
+                required: true,
+                sealed: false,
+            },
+        ],
+        read: Capability::ReadDirectory,
+        write: Capability::WriteForum,
+        rematch: None,
+    };
+
+    async fn locate(app: &AppState, page: &Page, id: &str) -> Result<Located, WebError> {
+        let place = app
+            .store
+            .record_text("shared_alert", id, "place_code")
+            .await?;
+        let address = format!("/forum/alerts/{id}");
+        records::placed(
+            app,
+            page,
+            place,
+            "kind-shared-alert",
+            forum_parent(page),
+            address,
+        )
+        .await
+    }
 }

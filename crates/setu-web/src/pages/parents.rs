@@ -9,7 +9,7 @@ use axum::Form;
 use serde::Deserialize;
 use setu_core::access::{Capability, Target};
 use setu_core::community::{GroupEditForm, Material, SbccIndicators, Sex};
-use setu_core::records::WithdrawForm;
+use setu_core::records::{FieldSpec, FieldType, WithdrawForm};
 use setu_core::PlaceCode;
 use setu_store::auth::User;
 use setu_store::parents::{Group, SessionDraft};
@@ -20,7 +20,7 @@ use crate::auth::{allow, can, SignedIn};
 use crate::error::WebError;
 use crate::page::Page;
 use crate::pages::inputs::{bs_date, bs_text, AreaQuery};
-use crate::pages::records::{self, Notice, RecordRef, RecordView};
+use crate::pages::records::{self, Correctable, Kind, Located, Notice, RecordRef, RecordView};
 use crate::pages::refusal;
 use crate::templates::{Choice, FormField, GroupPage, GroupsPage, IndicatorCard, RenderHtml};
 use crate::AppState;
@@ -481,4 +481,126 @@ pub async fn withdraw_group(
         |notice| render_group_record(&app, page, &me, &g, &form, None, notice),
     )
     .await
+}
+
+/// Where a record of a parents' group sits: the group's ward, under the group's page.
+async fn in_group(
+    app: &AppState,
+    page: &Page,
+    table: &'static str,
+    id: &str,
+    kind_label: &str,
+    address: String,
+) -> Result<Located, WebError> {
+    let group = app
+        .store
+        .record_number(table, id, "group_id")
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let g = app.store.group(group).await?;
+    let parent = (format!("/parents-groups/{}", g.id), g.name.clone());
+    let mut at =
+        records::placed(app, page, Some(g.ward.clone()), kind_label, parent, address).await?;
+    at.heading = format!("{} · {}", page.t(kind_label), g.name);
+    Ok(at)
+}
+
+/// A parent in a group (`/group-members/{id}`): her name is sealed.
+#[derive(Debug)]
+pub struct GroupMember;
+
+impl Correctable for GroupMember {
+    const KIND: Kind = Kind {
+        entity: "group-member",
+        table: "group_member",
+        nav: "parents",
+        fields: &[
+            FieldSpec {
+                name: "name",
+                label: "member-name",
+                kind: FieldType::Text(120),
+                required: true,
+                sealed: true,
+            },
+            FieldSpec {
+                name: "sex",
+                label: "sex",
+                kind: FieldType::Choice(Sex::NAMES),
+                required: true,
+                sealed: false,
+            },
+            FieldSpec {
+                name: "joined_on",
+                label: "group-joined",
+                kind: FieldType::Date,
+                required: true,
+                sealed: false,
+            },
+        ],
+        read: Capability::ReadDirectory,
+        write: Capability::WriteParents,
+        rematch: None,
+    };
+
+    async fn locate(app: &AppState, page: &Page, id: &str) -> Result<Located, WebError> {
+        let address = format!("/group-members/{id}");
+        in_group(app, page, "group_member", id, "kind-group-member", address).await
+    }
+}
+
+/// A session held with a group (`/sessions/{id}`); attendance is recorded with it.
+#[derive(Debug)]
+pub struct Session;
+
+impl Correctable for Session {
+    const KIND: Kind = Kind {
+        entity: "sbcc-session",
+        table: "sbcc_session",
+        nav: "parents",
+        fields: &[
+            FieldSpec {
+                name: "held_on",
+                label: "meeting-date",
+                kind: FieldType::Date,
+                required: true,
+                sealed: false,
+            },
+            FieldSpec {
+                name: "topic",
+                label: "session-topic",
+                kind: FieldType::Text(200),
+                required: true,
+                sealed: false,
+            },
+            FieldSpec {
+                name: "material",
+                label: "material",
+                kind: FieldType::Choice(Material::NAMES),
+                required: true,
+                sealed: false,
+            },
+            FieldSpec {
+                name: "episode",
+                label: "session-episode",
+                kind: FieldType::Number(1, 1_000),
+                required: false,
+                sealed: false,
+            },
+            FieldSpec {
+                name: "facilitator",
+                label: "session-facilitator",
+                kind: FieldType::Text(120),
+                required: true,
+                sealed: true,
+            },
+        ],
+        read: Capability::ReadDirectory,
+        write: Capability::WriteParents,
+        rematch: None,
+    };
+
+    async fn locate(app: &AppState, page: &Page, id: &str) -> Result<Located, WebError> {
+        let address = format!("/sessions/{id}");
+        in_group(app, page, "sbcc_session", id, "kind-sbcc-session", address).await
+    }
 }

@@ -587,7 +587,7 @@ fn shown(page: &Page, f: &FieldSpec, value: &str) -> String {
     match f.kind {
         FieldType::Date => page.date(value),
         FieldType::Choice(_) => page.t(&format!("{}-{value}", f.label)),
-        FieldType::Amount | FieldType::Count(..) => value
+        FieldType::Amount | FieldType::Count(..) | FieldType::Number(..) => value
             .parse::<i64>()
             .map_or_else(|_| value.to_string(), |n| page.num(&n)),
         FieldType::Text(_) | FieldType::Note(_) | FieldType::Phone => value.to_string(),
@@ -677,7 +677,7 @@ fn form_field(page: &Page, f: &FieldSpec, value: String) -> FormField {
                 );
             }
         }
-        FieldType::Amount | FieldType::Count(..) => out.numeric = true,
+        FieldType::Amount | FieldType::Count(..) | FieldType::Number(..) => out.numeric = true,
         FieldType::Date => out.hint = Some(page.t("field-bs-date-hint")),
         FieldType::Text(max) | FieldType::Note(max) => out.max = max,
         FieldType::Phone => out.max = 30,
