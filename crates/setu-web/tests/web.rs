@@ -2430,6 +2430,14 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
                     let alert_until = setu_core::calendar::BsDate::from_ad(date!(2030 - 01 - 01))
                         .unwrap()
                         .to_string();
+                    let encounter_met = setu_core::calendar::BsDate::from_ad(date!(2024 - 02 - 01))
+                        .unwrap()
+                        .to_string();
+                    let screening_purpose = store
+                        .screening(&screenings[side], setu_store::sealing::Reveal::No)
+                        .await
+                        .unwrap()
+                        .purpose;
                     let (committee, meeting, decision, budget_line, member, activity, committee_place) =
                         committees[side].clone();
                     let token_id = if route.subject == Subject::Token {
@@ -2558,6 +2566,9 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
                         Subject::Alert => version_of("shared_alert").await,
                         Subject::GroupMember => version_of("group_member").await,
                         Subject::Session => version_of("sbcc_session").await,
+                        Subject::Screening => version_of("screening").await,
+                        Subject::Handover => version_of("handover").await,
+                        Subject::Encounter => version_of("tracing_encounter").await,
                         _ => String::new(),
                     };
                     let report_version = store
@@ -2638,6 +2649,23 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
                             ("name", "Parent"),
                             ("sex", "female"),
                             ("joined_on", &member_start),
+                            ("version", &current_version),
+                        ],
+                        ("/screenings/{id}/record", "POST") => vec![
+                            ("sex", "female"),
+                            ("age", "16"),
+                            ("purpose", &screening_purpose),
+                            ("outcome", "intercepted"),
+                            ("version", &current_version),
+                        ],
+                        ("/handovers/{id}/record", "POST") => vec![("version", &current_version)],
+                        ("/tracing/encounters/{id}/record", "POST") => vec![
+                            ("met_on", &encounter_met),
+                            ("given_name", "SEETA"),
+                            ("family_name", "Lama"),
+                            ("father_name", "Hari Tamang"),
+                            ("sex", "female"),
+                            ("age", "17"),
                             ("version", &current_version),
                         ],
                         ("/sessions/{id}", "POST") => vec![
@@ -6599,4 +6627,156 @@ async fn alerts_sessions_and_parents_are_corrected_and_withdrawn() {
         assert_eq!(store.group(group).await.unwrap().members, 1);
     })
     .await;
+}
+
+/// Issue 14: a booth screening could not be corrected from the web. Now the booth worker
+/// corrects a wrong name and an age typed backwards (61 for 16) on the screening's record page; the corrected screening is matched
+/// again and proposed with the missing-person report it now resembles; the history keeps the
+/// earlier name (sealed); a reader without personal data is refused; a screening entered twice
+/// is withdrawn and leaves the booth's figures.
+#[tokio::test]
+async fn a_screening_is_corrected_from_the_web_matched_again_and_withdrawn() {
+    use setu_core::access::Scope;
+    use setu_store::sealing::Reveal;
+    use setu_store::tracing::RecordKind;
+    each_app(|app, store| async move {
+        let sys = Actor::system("test");
+        let today = time::OffsetDateTime::now_utc().date();
+        let report = setu_core::tracing::ReportForm {
+            reporter_name: "Hari Tamang".into(),
+            reporter_relation: "parent".into(),
+            consent_tracing: "yes".into(),
+            reported_on: "2024-12-20".into(),
+            given_name: "Sunita".into(),
+            family_name: "Tamang".into(),
+            sex: "female".into(),
+            age: "16".into(),
+            father_name: "Hari Tamang".into(),
+            home: "5110603".into(),
+            ..Default::default()
+        };
+        let report = store
+            .create_report(&sys, &report.check(today).unwrap())
+            .await
+            .unwrap();
+        store.drain_jobs().await.unwrap();
+        let (booth, worker) = booth_and_worker(&store).await;
+        let r = post_form(
+            &app,
+            &format!("/booths/{booth}/screenings"),
+            &[
+                ("date_bs", "2081-09-15"),
+                ("given_name", "Kamala"),
+                ("family_name", "Tamang"),
+                ("sex", "female"),
+                ("age", "61"),
+                ("home", "5110603"),
+                ("outcome", "intercepted"),
+                ("consent_record", "on"),
+                ("consent_share", "on"),
+            ],
+            &worker,
+        )
+        .await;
+        assert!(r.status.is_redirection(), "{}: {}", r.status, r.body);
+        store.drain_jobs().await.unwrap();
+        let site = Scope::Site(booth);
+        let sid = store
+            .screenings(site, Some(booth), false, 10, Reveal::No)
+            .await
+            .unwrap()[0]
+            .id
+            .clone();
+        let proposed = |s: Store, sid: String| async move {
+            store_ids(s.proposals_of(RecordKind::Screening, &sid).await.unwrap())
+        };
+        assert!(!proposed(store.clone(), sid.clone()).await.contains(&report));
+
+        let path = format!("/screenings/{sid}/record");
+        let page = get_as(&app, &path, "en", &worker).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert!(page.body.contains(r#"value="Kamala""#));
+        let version = page
+            .body
+            .split(r#"name="version" value=""#)
+            .nth(1)
+            .and_then(|v| v.split('"').next())
+            .unwrap()
+            .to_string();
+        let saved = post_form(
+            &app,
+            &path,
+            &[
+                ("given_name", "Sunita"),
+                ("family_name", "Tamang"),
+                ("sex", "female"),
+                ("age", "16"),
+                ("purpose", "work"),
+                ("outcome", "intercepted"),
+                ("version", &version),
+            ],
+            &worker,
+        )
+        .await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+        store.drain_jobs().await.unwrap();
+        assert!(
+            proposed(store.clone(), sid.clone()).await.contains(&report),
+            "matched again after the correction"
+        );
+        let page = get_as(&app, &path, "en", &worker).await.body;
+        assert!(
+            page.contains("Kamala") && page.contains("Sunita"),
+            "the history keeps both"
+        );
+
+        let analyst = sign_in(&store, "analyst.screening", Role::Analyst, "511").await;
+        assert_eq!(
+            get_as(&app, &path, "en", &analyst).await.status,
+            StatusCode::FORBIDDEN
+        );
+
+        let figures = |s: Store| async move {
+            s.screening_groups(site, today - time::Duration::days(3650), today)
+                .await
+                .unwrap()
+                .iter()
+                .map(|g| g.n)
+                .sum::<i64>()
+        };
+        assert_eq!(figures(store.clone()).await, 1);
+        let current = store
+            .screening(&sid, Reveal::No)
+            .await
+            .unwrap()
+            .version
+            .to_string();
+        let gone = post_form(
+            &app,
+            &format!("{path}/withdraw"),
+            &[("reason", "duplicate"), ("version", &current)],
+            &worker,
+        )
+        .await;
+        assert_eq!(gone.status, StatusCode::SEE_OTHER, "{}", gone.body);
+        assert_eq!(
+            figures(store.clone()).await,
+            0,
+            "the withdrawn screening leaves the figures"
+        );
+        assert!(store
+            .screenings(site, Some(booth), false, 10, Reveal::No)
+            .await
+            .unwrap()
+            .is_empty());
+    })
+    .await;
+}
+
+/// The record ids a list of proposals pairs.
+fn store_ids(proposals: Vec<setu_store::matching::Proposal>) -> Vec<String> {
+    proposals
+        .into_iter()
+        .flat_map(|p| [p.left_id, p.right_id])
+        .collect()
 }

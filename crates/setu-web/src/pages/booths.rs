@@ -11,9 +11,10 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use setu_core::access::{Capability, Scope, Target};
-use setu_core::booths::{Outcome, ScreeningForm, TallyForm, SCREENING_LIST_FIELDS};
+use setu_core::booths::{Outcome, Purpose, ScreeningForm, TallyForm, SCREENING_LIST_FIELDS};
 use setu_core::calendar::{iso, BsDate};
 use setu_core::community::{Participants, Sex};
+use setu_core::records::{FieldSpec, FieldType};
 use setu_store::auth::User;
 use setu_store::booths::{ScoredScreening, SyncDraft, SyncItem, SyncOutcome, SyncResult};
 use setu_store::directory::Site;
@@ -23,6 +24,7 @@ use crate::auth::{allow, can, SignedIn};
 use crate::error::WebError;
 use crate::page::Page;
 use crate::pages::inputs::AreaQuery;
+use crate::pages::records::{self, Correctable, Kind, Located};
 use crate::templates::{
     BoothsPage, CapturePage, Choice, ConflictsPage, MonthRow, RenderHtml, ScreeningPage, TrendBar,
 };
@@ -1209,4 +1211,102 @@ pub async fn tallies_api(
         items.extend(app.store.tallies(site.id, 500).await?);
     }
     Ok(Json(serde_json::json!({ "items": items })))
+}
+
+const fn screening_field(
+    name: &'static str,
+    label: &'static str,
+    kind: FieldType,
+    sealed: bool,
+) -> FieldSpec {
+    FieldSpec {
+        name,
+        label,
+        kind,
+        required: false,
+        sealed,
+    }
+}
+
+/// A booth screening's record (`/screenings/{id}/record`): who she is, where she was going
+/// and what the booth did, corrected by those who may correct personal data where she may be
+/// read by name (her consent decides where), and matched again. The risk indicators stay as the
+/// booth judged them; her phone is changed from the booth's phone (its keyed hash goes with it).
+#[derive(Debug)]
+pub struct ScreeningRecord;
+
+impl Correctable for ScreeningRecord {
+    const KIND: Kind = Kind {
+        entity: "screening",
+        table: "screening",
+        nav: "booths",
+        fields: &[
+            screening_field(
+                "given_name",
+                "screening-given-name",
+                FieldType::Text(100),
+                true,
+            ),
+            screening_field(
+                "family_name",
+                "screening-family-name",
+                FieldType::Text(100),
+                true,
+            ),
+            FieldSpec {
+                required: true,
+                ..screening_field("sex", "sex", FieldType::Choice(Sex::NAMES), false)
+            },
+            FieldSpec {
+                required: true,
+                ..screening_field("age", "screening-age", FieldType::Count(0, 120), false)
+            },
+            screening_field("birth_date", "screening-birth-date", FieldType::Date, true),
+            screening_field(
+                "destination_place",
+                "screening-destination-place",
+                FieldType::Text(200),
+                true,
+            ),
+            FieldSpec {
+                required: true,
+                ..screening_field(
+                    "purpose",
+                    "purpose",
+                    FieldType::Choice(Purpose::NAMES),
+                    false,
+                )
+            },
+            FieldSpec {
+                required: true,
+                ..screening_field(
+                    "outcome",
+                    "outcome",
+                    FieldType::Choice(Outcome::NAMES),
+                    false,
+                )
+            },
+            screening_field("note", "screening-note", FieldType::Text(1000), true),
+        ],
+        read: Capability::ReadPersonal,
+        write: Capability::CorrectPersonal,
+        rematch: Some("screening"),
+    };
+
+    async fn locate(app: &AppState, page: &Page, id: &str) -> Result<Located, WebError> {
+        let s = app.store.screening(id, Reveal::No).await?;
+        let parent = (format!("/screenings/{id}"), page.t("screening-title"));
+        let mut at = records::placed(
+            app,
+            page,
+            Some(s.place_code.clone()),
+            "kind-screening",
+            parent,
+            format!("/screenings/{id}/record"),
+        )
+        .await?;
+        // Where she may be read by name: her consent decides.
+        at.target = s.shared_target();
+        Ok(at)
+    }
 }

@@ -1506,6 +1506,7 @@ impl Correctable for Decision {
         let name = committee_name(page, &c);
         Ok(Located {
             target: c.target(),
+            also: None,
             place: c.place.to_string(),
             heading: format!("{} · {name}", page.t("kind-meeting-decision")),
             parent: (format!("/committees/{}", c.id), name),

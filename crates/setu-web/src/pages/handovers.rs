@@ -13,6 +13,7 @@ use setu_core::booths::{
     HandoverForm, Party, ReferralCategory, ReferralForm, ReferralSource, ReferralStatus, Urgency,
 };
 use setu_core::directory::OrgKind;
+use setu_core::records::{FieldSpec, FieldType};
 use setu_store::auth::User;
 use setu_store::directory::DirectoryFilter;
 use setu_store::handovers::{Handover, Referral};
@@ -21,6 +22,7 @@ use setu_store::sealing::Reveal;
 use crate::auth::{allow, can, SignedIn};
 use crate::error::WebError;
 use crate::page::Page;
+use crate::pages::records::{self, Correctable, Kind, Located};
 use crate::pages::{acting_for, choices, out_of_scope};
 use crate::templates::{
     Choice, HandoverPage, HandoversPage, ReferralPage, ReferralsPage, RenderHtml,
@@ -644,4 +646,67 @@ pub async fn api_referral_status(
     step(&app, &me, &id, &s).await?;
     let r = app.store.referral(&id, Reveal::No).await?;
     Ok(Json(referral_json(&r, now())))
+}
+
+const fn handover_text(name: &'static str, label: &'static str, sealed: bool) -> FieldSpec {
+    FieldSpec {
+        name,
+        label,
+        kind: if sealed {
+            FieldType::Text(200)
+        } else {
+            FieldType::Note(60)
+        },
+        required: false,
+        sealed,
+    }
+}
+
+/// A hand-over's record (`/handovers/{id}/record`): the police references and the officers'
+/// names and ranks, corrected by either side; who was handed over is not changed here.
+#[derive(Debug)]
+pub struct HandoverRecord;
+
+impl Correctable for HandoverRecord {
+    const KIND: Kind = Kind {
+        entity: "handover",
+        table: "handover",
+        nav: "handovers",
+        fields: &[
+            handover_text("gd_number", "handover-gd", false),
+            handover_text("fir_number", "handover-fir", false),
+            handover_text("from_officer", "handover-from-officer", true),
+            handover_text("from_rank", "handover-from-rank", false),
+            handover_text("to_officer", "handover-to-officer", true),
+            handover_text("to_rank", "handover-to-rank", false),
+            FieldSpec {
+                name: "documents",
+                label: "handover-documents",
+                kind: FieldType::Text(1000),
+                required: false,
+                sealed: true,
+            },
+        ],
+        read: Capability::ReadPersonal,
+        write: Capability::WriteHandovers,
+        rematch: None,
+    };
+
+    async fn locate(app: &AppState, page: &Page, id: &str) -> Result<Located, WebError> {
+        let h = app.store.handover(id, Reveal::No).await?;
+        let [from, to] = h.targets();
+        let parent = (format!("/handovers/{id}"), page.t("handover-title"));
+        let mut at = records::placed(
+            app,
+            page,
+            Some(h.place_code.clone()),
+            "kind-handover",
+            parent,
+            format!("/handovers/{id}/record"),
+        )
+        .await?;
+        at.target = from;
+        at.also = Some(to);
+        Ok(at)
+    }
 }

@@ -452,6 +452,8 @@ pub struct Kind {
 pub struct Located {
     /// Whom it belongs to, for the access check.
     pub target: Target,
+    /// Whom else it belongs to (the receiving side of a hand-over), if anyone.
+    pub also: Option<Target>,
     /// Its place (for audit entries).
     pub place: String,
     /// The page it belongs to: (link, name).
@@ -483,7 +485,7 @@ pub async fn page<K: Correctable>(
     Query(q): Query<SavedQuery>,
 ) -> Result<Response, WebError> {
     let at = K::locate(&app, &page, &id).await?;
-    allow(&me, K::KIND.read, Some(&at.target), false)?;
+    allow_at(&me, K::KIND.read, &at)?;
     render_kind::<K>(&app, page, &me, &id, &at, None, None, opening(&q)).await
 }
 
@@ -498,7 +500,7 @@ pub async fn correct<K: Correctable>(
     Form(typed): Form<BTreeMap<String, String>>,
 ) -> Result<Response, WebError> {
     let at = K::locate(&app, &page, &id).await?;
-    allow(&me, K::KIND.write, Some(&at.target), false)?;
+    allow_at(&me, K::KIND.write, &at)?;
     let specs = readable(K::KIND.fields, &me, &at);
     let version = typed.get("version").map_or("", String::as_str);
     let outcome = match check_fields(&specs, &typed).and_then(|v| Ok((v, base_version(version)?))) {
@@ -547,7 +549,7 @@ pub async fn withdraw_record<K: Correctable>(
     Form(f): Form<WithdrawForm>,
 ) -> Result<Response, WebError> {
     let at = K::locate(&app, &page, &id).await?;
-    allow(&me, K::KIND.write, Some(&at.target), false)?;
+    allow_at(&me, K::KIND.write, &at)?;
     let rec = kind_ref::<K>(&me, &id, &at);
     let saved_to = format!("{}?saved=1", at.address);
     let label = at.heading.clone();
@@ -557,10 +559,35 @@ pub async fn withdraw_record<K: Correctable>(
     .await
 }
 
+/// 403 when the role lacks `cap`, 404 when the record is outside every side the reader
+/// may use it on.
+fn allow_at(me: &User, cap: Capability, at: &Located) -> Result<(), WebError> {
+    match (allow(me, cap, Some(&at.target), false), &at.also) {
+        (Ok(()), _) => Ok(()),
+        (Err(e), Some(other)) if !matches!(e, WebError::Forbidden) => {
+            if can(me, cap, Some(other), false) {
+                Ok(())
+            } else {
+                Err(e)
+            }
+        }
+        (Err(e), _) => Err(e),
+    }
+}
+
+/// Whether the reader may use `cap` on the record (on any of its sides).
+fn can_at(me: &User, cap: Capability, at: &Located) -> bool {
+    can(me, cap, Some(&at.target), false)
+        || at
+            .also
+            .as_ref()
+            .is_some_and(|t| can(me, cap, Some(t), false))
+}
+
 /// The fields of `fields` the reader may read where the record sits (sealed ones only for
 /// readers of personal data).
 fn readable(fields: &'static [FieldSpec], me: &User, at: &Located) -> Vec<FieldSpec> {
-    let personal = can(me, Capability::ReadPersonal, Some(&at.target), false);
+    let personal = can_at(me, Capability::ReadPersonal, at);
     fields
         .iter()
         .filter(|f| personal || !f.sealed)
@@ -573,7 +600,7 @@ fn kind_ref<'a, K: Correctable>(me: &'a User, id: &str, at: &Located) -> RecordR
         entity: K::KIND.entity,
         id: id.to_string(),
         place: at.place.clone(),
-        personal: can(me, Capability::ReadPersonal, Some(&at.target), false),
+        personal: can_at(me, Capability::ReadPersonal, at),
         me,
     }
 }
@@ -638,7 +665,7 @@ async fn render_kind<K: Correctable>(
         })
         .collect();
     mark(&page, &mut fields, invalid);
-    let may_correct = can(me, K::KIND.write, Some(&at.target), false);
+    let may_correct = can_at(me, K::KIND.write, at);
     let version = match (&notice, typed.and_then(|t| t.get("version"))) {
         (Notice::Conflict, _) | (_, None) => current.version,
         (_, Some(v)) => v.parse().unwrap_or(current.version),
@@ -706,6 +733,7 @@ pub async fn placed(
             place: code,
             ..Target::default()
         },
+        also: None,
         heading: match name {
             Some(n) => format!("{} · {n}", page.t(kind_label)),
             None => page.t(kind_label),

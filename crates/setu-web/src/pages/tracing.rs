@@ -15,7 +15,7 @@ use setu_core::access::{Capability, Scope, Target};
 use setu_core::community::Sex;
 use setu_core::directory::OrgKind;
 use setu_core::geo::PlaceCode;
-use setu_core::records::WithdrawForm;
+use setu_core::records::{FieldSpec, FieldType, WithdrawForm};
 use setu_core::tracing::{EncounterForm, EncounterSource, ReportForm, ReportStatus, Reporter};
 use setu_store::auth::User;
 use setu_store::sealing::Reveal;
@@ -25,7 +25,7 @@ use crate::auth::{allow, can, SignedIn};
 use crate::error::WebError;
 use crate::page::Page;
 use crate::pages::handovers::org_choices;
-use crate::pages::records::{self, Notice, RecordRef};
+use crate::pages::records::{self, Correctable, Kind, Located, Notice, RecordRef};
 use crate::pages::{acting_for, choices, invalid_message, out_of_scope, refusal};
 use crate::templates::{
     Choice, CountsPage, EncounterPage, EncountersPage, Person, RegisterPage, RenderHtml,
@@ -1260,5 +1260,87 @@ mod tests {
         assert_eq!(percent_text(1.0), "100");
         assert_eq!(percent_text(0.374), "37");
         assert_eq!(percent_text(0.9894), "99");
+    }
+}
+
+const fn sealed_text(name: &'static str, label: &'static str, max: usize) -> FieldSpec {
+    FieldSpec {
+        name,
+        label,
+        kind: FieldType::Text(max),
+        required: false,
+        sealed: true,
+    }
+}
+
+/// A police rescue or shelter intake (`/tracing/encounters/{id}/record`): a name spelled
+/// right, an age found out later. Corrected by those who may correct personal data, and
+/// matched again against the register.
+#[derive(Debug)]
+pub struct Encounter;
+
+impl Correctable for Encounter {
+    const KIND: Kind = Kind {
+        entity: "tracing-encounter",
+        table: "tracing_encounter",
+        nav: "tracing",
+        fields: &[
+            FieldSpec {
+                name: "met_on",
+                label: "report-field-met_on",
+                kind: FieldType::Date,
+                required: true,
+                sealed: false,
+            },
+            sealed_text("given_name", "report-field-given_name", 100),
+            sealed_text("middle_name", "report-field-middle_name", 100),
+            sealed_text("family_name", "report-field-family_name", 100),
+            FieldSpec {
+                name: "sex",
+                label: "sex",
+                kind: FieldType::Choice(Sex::NAMES),
+                required: false,
+                sealed: false,
+            },
+            FieldSpec {
+                name: "age",
+                label: "report-field-age",
+                kind: FieldType::Number(0, 120),
+                required: false,
+                sealed: false,
+            },
+            sealed_text("father_name", "report-field-father_name", 100),
+            sealed_text("mother_name", "report-field-mother_name", 100),
+            FieldSpec {
+                name: "phone",
+                label: "report-field-phone",
+                kind: FieldType::Phone,
+                required: false,
+                sealed: true,
+            },
+            sealed_text("note", "screening-note", 1000),
+        ],
+        read: Capability::ReadPersonal,
+        write: Capability::CorrectPersonal,
+        rematch: Some("encounter"),
+    };
+
+    async fn locate(app: &AppState, page: &Page, id: &str) -> Result<Located, WebError> {
+        let e = app.store.tracing_encounter(id, Reveal::No).await?;
+        let parent = (
+            "/tracing/encounters".to_string(),
+            page.t("encounters-title"),
+        );
+        let mut at = records::placed(
+            app,
+            page,
+            Some(e.place_code.clone()),
+            "kind-tracing-encounter",
+            parent,
+            format!("/tracing/encounters/{id}/record"),
+        )
+        .await?;
+        at.target = e.target();
+        Ok(at)
     }
 }
