@@ -123,7 +123,8 @@ impl Store {
         reveal: Reveal<'_>,
     ) -> Result<Vec<Contact>> {
         let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM contact WHERE organisation_id = $1 ORDER BY title, id"
+            "SELECT {COLUMNS} FROM contact WHERE organisation_id = $1 AND withdrawn_at IS NULL \
+             ORDER BY title, id"
         ))
         .bind(organisation_id)
         .fetch_all(&self.pool)
@@ -139,8 +140,10 @@ impl Store {
         reveal: Reveal<'_>,
     ) -> Result<Vec<Contact>> {
         let (cond, value) = scope_condition(scope, 1, "place_code", None, Some("organisation_id"));
-        let sql =
-            format!("SELECT {COLUMNS} FROM contact WHERE {cond} ORDER BY place_code, title, id");
+        let sql = format!(
+            "SELECT {COLUMNS} FROM contact WHERE {cond} AND withdrawn_at IS NULL \
+             ORDER BY place_code, title, id"
+        );
         let mut q = sqlx::query(&sql);
         if let Some(v) = value {
             q = q.bind(v);
@@ -170,7 +173,9 @@ impl Store {
             .blind_indexes("contact.phone", &normalise_phone(phone))
         {
             let found: Vec<String> =
-                sqlx::query_scalar("SELECT id FROM contact WHERE phone_index = $1 ORDER BY id")
+                sqlx::query_scalar(
+                    "SELECT id FROM contact WHERE phone_index = $1 AND withdrawn_at IS NULL ORDER BY id",
+                )
                     .bind(index)
                     .fetch_all(&self.pool)
                     .await?;

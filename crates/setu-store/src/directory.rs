@@ -9,6 +9,7 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use crate::audit::{append, Actor, Event};
+use crate::records::{Correction, Value};
 use crate::{now_text, Result, Store, StoreError};
 
 /// An organisation with the names of its place.
@@ -166,7 +167,8 @@ impl Store {
         .await
     }
 
-    /// Changes an organisation, if it is still at `base_version`; returns the new version.
+    /// Changes an organisation, if it is still at `base_version`; returns its version after
+    /// it (the same when nothing changed). Each changed field is kept in its history.
     pub async fn update_organisation(
         &self,
         by: &Actor,
@@ -175,45 +177,21 @@ impl Store {
         d: &OrgDraft,
     ) -> Result<i64> {
         self.require_place(d.place).await?;
-        let before = self.organisation(id).await?;
-        let changed = changed_fields(&[
-            ("name_en", before.name_en == d.name_en),
-            ("name_ne", before.name_ne == d.name_ne),
-            ("kind", before.kind == d.kind),
-            ("place", before.place == d.place),
-        ]);
-        let changed = &changed;
-        let rows = self
-            .write(|tx, _| {
-                Box::pin(async move {
-                    let done = sqlx::query(
-            "UPDATE organisation SET name_en = $1, name_ne = $2, kind = $3, place_code = $4, \
-             updated_at = $5, version = version + 1 WHERE id = $6 AND version = $7",
+        let id = id.to_string();
+        let fields = named_fields(&d.name_en, d.name_ne.as_deref(), d.kind.as_str(), d.place);
+        self.correct(
+            by,
+            &Correction {
+                entity: "organisation",
+                table: "organisation",
+                id: &id,
+                version: base_version,
+                place: Some(d.place),
+                fields,
+                rematch: None,
+            },
         )
-        .bind(d.name_en.clone())
-        .bind(d.name_ne.clone())
-        .bind(d.kind.as_str())
-        .bind(d.place.to_string())
-        .bind(now_text())
-        .bind(id)
-        .bind(base_version)
-        .execute(&mut **tx)
-        .await?;
-                    if done.rows_affected() == 1 {
-                        append(
-                            tx,
-                            by,
-                            &Event::new("update", "organisation", id)
-                                .at(d.place)
-                                .fields(changed),
-                        );
-                    }
-                    Ok(done.rows_affected())
-                })
-            })
-            .await?;
-        self.after_versioned_update("organisation", id, base_version, rows)
-            .await
+        .await
     }
 
     /// Sites matching `filter`, by name.
@@ -275,7 +253,8 @@ impl Store {
         })).await
     }
 
-    /// Changes a site, if it is still at `base_version`; returns the new version.
+    /// Changes a site, if it is still at `base_version`; returns its version after it (the same
+    /// when nothing changed). Each changed field is kept in its history.
     pub async fn update_site(
         &self,
         by: &Actor,
@@ -285,68 +264,22 @@ impl Store {
     ) -> Result<i64> {
         self.require_place(d.place).await?;
         self.require_organisation(d.organisation_id).await?;
-        let before = self.site(id).await?;
-        let changed = changed_fields(&[
-            ("name_en", before.name_en == d.name_en),
-            ("name_ne", before.name_ne == d.name_ne),
-            ("kind", before.kind == d.kind),
-            ("place", before.place == d.place),
-            ("organisation", before.organisation_id == d.organisation_id),
-        ]);
-        let changed = &changed;
-        let rows = self
-            .write(|tx, _| {
-                Box::pin(async move {
-                    let done = sqlx::query(
-                        "UPDATE site SET name_en = $1, name_ne = $2, kind = $3, place_code = $4, \
-             organisation_id = $5, updated_at = $6, version = version + 1 \
-             WHERE id = $7 AND version = $8",
-                    )
-                    .bind(d.name_en.clone())
-                    .bind(d.name_ne.clone())
-                    .bind(d.kind.as_str())
-                    .bind(d.place.to_string())
-                    .bind(d.organisation_id)
-                    .bind(now_text())
-                    .bind(id)
-                    .bind(base_version)
-                    .execute(&mut **tx)
-                    .await?;
-                    if done.rows_affected() == 1 {
-                        append(
-                            tx,
-                            by,
-                            &Event::new("update", "site", id).at(d.place).fields(changed),
-                        );
-                    }
-                    Ok(done.rows_affected())
-                })
-            })
-            .await?;
-        self.after_versioned_update("site", id, base_version, rows)
-            .await
-    }
-
-    /// Turns "no row updated" into NotFound or Conflict, and success into the new version.
-    async fn after_versioned_update(
-        &self,
-        table: &'static str,
-        id: i64,
-        base_version: i64,
-        rows_affected: u64,
-    ) -> Result<i64> {
-        if rows_affected == 1 {
-            return Ok(base_version + 1);
-        }
-        let current: Option<i64> =
-            sqlx::query_scalar(&format!("SELECT version FROM {table} WHERE id = $1"))
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?;
-        match current {
-            None => Err(StoreError::NotFound),
-            Some(current) => Err(StoreError::Conflict { current }),
-        }
+        let id = id.to_string();
+        let mut fields = named_fields(&d.name_en, d.name_ne.as_deref(), d.kind.as_str(), d.place);
+        fields.push(("organisation_id", Value::Int(d.organisation_id), false));
+        self.correct(
+            by,
+            &Correction {
+                entity: "site",
+                table: "site",
+                id: &id,
+                version: base_version,
+                place: Some(d.place),
+                fields,
+                rematch: None,
+            },
+        )
+        .await
     }
 
     /// `UnknownReference("place")` unless the place exists.
@@ -380,15 +313,6 @@ const SITE_COLUMNS: &str = "x.id, x.name_en, x.name_ne, x.kind, x.place_code, x.
 
 const ORG_FIELDS: &[&str] = &["name_en", "name_ne", "kind", "place"];
 const SITE_FIELDS: &[&str] = &["name_en", "name_ne", "kind", "place", "organisation"];
-
-/// The names of the fields whose "unchanged" flag is false.
-pub(crate) fn changed_fields(fields: &[(&'static str, bool)]) -> Vec<&'static str> {
-    fields
-        .iter()
-        .filter(|(_, same)| !same)
-        .map(|(f, _)| *f)
-        .collect()
-}
 
 /// The country scope needs no filter; any other scope is a code prefix.
 fn scope_prefix(within: Option<PlaceCode>) -> Option<String> {
@@ -434,4 +358,19 @@ fn site_from_row(r: &AnyRow) -> Result<Site> {
         version: r.try_get("version")?,
         updated_at: r.try_get("updated_at")?,
     })
+}
+
+/// The fields organisations and sites share, as a correction writes them.
+fn named_fields(
+    name_en: &str,
+    name_ne: Option<&str>,
+    kind: &str,
+    place: PlaceCode,
+) -> Vec<(&'static str, Value, bool)> {
+    vec![
+        ("name_en", Value::Text(Some(name_en.to_string())), false),
+        ("name_ne", Value::Text(name_ne.map(str::to_string)), false),
+        ("kind", Value::Text(Some(kind.to_string())), false),
+        ("place_code", Value::Text(Some(place.to_string())), false),
+    ]
 }

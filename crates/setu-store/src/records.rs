@@ -32,6 +32,15 @@ use crate::scope::scope_condition;
 use crate::sealing::Reveal;
 use crate::{now_text, Result, Store, StoreError};
 
+/// Tables whose sealed `phone` has a keyed hash (`phone_index`), with the hash's purpose.
+const PHONE_INDEXED: &[(&str, &str)] = &[
+    ("contact", "contact.phone"),
+    ("screening", "screening.phone"),
+];
+
+/// Tables that keep when a row last changed (`updated_at`).
+const TOUCHED: &[&str] = &["organisation", "site", "contact", "screening"];
+
 /// A correction of one record.
 #[derive(Debug, Clone)]
 pub struct Correction<'a> {
@@ -126,6 +135,17 @@ impl Store {
                     .await?
                     .ok_or(StoreError::Conflict { current })?;
                 let now = now_text();
+                if TOUCHED.contains(&c.table) {
+                    sqlx::query(&format!(
+                        "UPDATE {} SET updated_at = $1 WHERE {}",
+                        c.table,
+                        id_is(c.table, 2)
+                    ))
+                    .bind(now.clone())
+                    .bind(c.id.to_string())
+                    .execute(&mut **tx)
+                    .await?;
+                }
                 for (field, value, sealed, before) in &changed {
                     let sql = format!(
                         "UPDATE {} SET {field} = $1 WHERE {}",
@@ -143,6 +163,24 @@ impl Store {
                         (Value::Int(n), false) => sqlx::query(&sql).bind(*n),
                     };
                     q.bind(c.id.to_string()).execute(&mut **tx).await?;
+                    if let Some((_, purpose)) =
+                        PHONE_INDEXED.iter().find(|(t, _)| *field == "phone" && *t == c.table)
+                    {
+                        // The keyed hash phones are found by follows the phone.
+                        let index = value.as_text().map(|p| {
+                            self.keys
+                                .blind_index(purpose, &crate::contacts::normalise_phone(&p))
+                        });
+                        sqlx::query(&format!(
+                            "UPDATE {} SET phone_index = $1 WHERE {}",
+                            c.table,
+                            id_is(c.table, 2)
+                        ))
+                        .bind(index)
+                        .bind(c.id.to_string())
+                        .execute(&mut **tx)
+                        .await?;
+                    }
                     let change_id = uuid::Uuid::new_v4().to_string();
                     let keep = |col: &str, v: Option<String>| -> Result<Option<String>> {
                         match (sealed, v) {

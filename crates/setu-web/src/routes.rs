@@ -74,6 +74,8 @@ pub enum Subject {
     GroupMember,
     /// A parents' session id in the path (its group's ward).
     Session,
+    /// A contact person's id in the path (her organisation and its place).
+    Contact,
     /// A border booth (site) id in the path.
     Booth,
     /// A screening id in the path (scoped by its booth).
@@ -168,6 +170,9 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         r(Method::POST, "/organisations/{id}", Needs(EditDirectory), S::Organisation, post(dir::org_update)),
         r(Method::GET, "/organisations/{id}/edit", Needs(EditDirectory), S::Organisation, get(dir::org_edit)),
         r(Method::POST, "/organisations/{id}/contacts", Needs(EditDirectory), S::Organisation, post(dir::org_add_contact)),
+        r(Method::GET, "/contacts/{id}", Needs(ReadDirectory), S::Contact, get(records::page::<crate::pages::directory::ContactRecord>)),
+        r(Method::POST, "/contacts/{id}", Needs(EditDirectory), S::Contact, post(records::correct::<crate::pages::directory::ContactRecord>)),
+        r(Method::POST, "/contacts/{id}/withdraw", Needs(EditDirectory), S::Contact, post(records::withdraw_record::<crate::pages::directory::ContactRecord>)),
         r(Method::POST, "/organisations/{id}/glass", Needs(BreakGlass), S::None, post(dir::org_break_glass)),
         r(Method::GET, "/sites", Needs(ReadDirectory), S::None, get(dir::site_list)),
         r(Method::POST, "/sites", Needs(EditDirectory), S::NewAtPlace, post(dir::site_create)),

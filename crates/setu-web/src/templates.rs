@@ -130,6 +130,7 @@ pub struct DirectoryList<'a> {
 /// A contact person as shown: the name is "hidden" without the right to see it.
 #[derive(Debug, Clone)]
 pub struct ContactRow {
+    pub id: String,
     pub title: String,
     pub name: String,
     pub phone: String,
@@ -151,6 +152,8 @@ pub struct ContactsView {
 #[template(path = "directory_show.html")]
 pub struct DirectoryShow<'a> {
     pub p: &'a Page,
+    /// Its corrections, field by field.
+    pub changes: Vec<crate::pages::records::HistoryRow>,
     pub href: String,
     pub can_edit: bool,
     pub contacts: ContactsView,
@@ -203,7 +206,7 @@ pub struct RecordPage<'a> {
     pub view: crate::pages::records::RecordView,
     /// The form's fields (taken out of `view` for the shared `_fields.html`).
     pub fields: Vec<FormField>,
-    pub history: Vec<crate::pages::records::HistoryRow>,
+    pub changes: Vec<crate::pages::records::HistoryRow>,
     pub withdrawn: Option<crate::pages::records::WithdrawnView>,
     pub withdraw: Option<crate::pages::records::WithdrawBox>,
     pub saved: bool,
@@ -803,7 +806,7 @@ pub struct ReportPage<'a> {
     /// Whether the reader may correct the report.
     pub may_correct: bool,
     /// Its corrections, field by field.
-    pub corrections: Vec<crate::pages::records::HistoryRow>,
+    pub changes: Vec<crate::pages::records::HistoryRow>,
     /// Whether it was withdrawn, and why.
     pub withdrawn: Option<crate::pages::records::WithdrawnView>,
     /// The withdrawal form, for those who may correct it.

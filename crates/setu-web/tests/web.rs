@@ -2016,6 +2016,15 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
             .create_organisation(&sys, &org_at("3120601").to_org().unwrap())
             .await
             .unwrap();
+        let mut contacts = Vec::new();
+        for org in [in_org, out_org] {
+            let draft = setu_store::contacts::ContactDraft {
+                title: "focal person".into(),
+                name: "Matrix Person".into(),
+                phone: Some("9800000001".into()),
+            };
+            contacts.push(store.create_contact(&sys, org, &draft).await.unwrap());
+        }
         let site_at = |place: &str, org: i64| setu_core::directory::DirectoryForm {
             name_en: format!("Site {place}"),
             kind: "border-booth".into(),
@@ -2508,6 +2517,7 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
                         Subject::Alert => alerts[side].clone(),
                         Subject::GroupMember => group_members[side].clone(),
                         Subject::Session => sessions[side].clone(),
+                        Subject::Contact => contacts[side].clone(),
                         Subject::Booth => site.to_string(),
                         Subject::Screening => screenings[side].clone(),
                         Subject::Conflict => conflicts[side].clone(),
@@ -2569,6 +2579,7 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
                         Subject::Screening => version_of("screening").await,
                         Subject::Handover => version_of("handover").await,
                         Subject::Encounter => version_of("tracing_encounter").await,
+                        Subject::Contact => version_of("contact").await,
                         _ => String::new(),
                     };
                     let report_version = store
@@ -2659,6 +2670,12 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
                             ("version", &current_version),
                         ],
                         ("/handovers/{id}/record", "POST") => vec![("version", &current_version)],
+                        ("/contacts/{id}", "POST") => vec![
+                            ("title", "focal person"),
+                            ("name", "Matrix Person"),
+                            ("phone", "9800000001"),
+                            ("version", &current_version),
+                        ],
                         ("/tracing/encounters/{id}/record", "POST") => vec![
                             ("met_on", &encounter_met),
                             ("given_name", "SEETA"),
@@ -2926,7 +2943,7 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
                     );
                     // Where the record (or the new record) lives.
                     let target = match route.subject {
-                        Subject::Organisation => Some(Target {
+                        Subject::Organisation | Subject::Contact => Some(Target {
                             place: Some(place.parse().unwrap()),
                             site: None,
                             organisation: Some(org),
@@ -6779,4 +6796,92 @@ fn store_ids(proposals: Vec<setu_store::matching::Proposal>) -> Vec<String> {
         .into_iter()
         .flat_map(|p| [p.left_id, p.right_id])
         .collect()
+}
+
+/// Issue 14: organisations and sites were edited with a version but kept no history, and a
+/// contact's phone could not be corrected. Now an organisation's page lists who changed which
+/// field, and a contact corrected on her page is found by her new phone, not the old one (the
+/// keyed hash follows the phone), with her earlier phone sealed in the history.
+#[tokio::test]
+async fn directory_entries_keep_their_history_and_contacts_are_corrected() {
+    each_app(|app, store| async move {
+        let sys = Actor::system("test");
+        let org = store
+            .create_organisation(
+                &sys,
+                &setu_core::directory::DirectoryForm {
+                    name_en: "Maiti Nepal Banke".into(),
+                    kind: "ngo".into(),
+                    place: "51106".into(),
+                    ..Default::default()
+                }
+                .to_org()
+                .unwrap(),
+            )
+            .await
+            .unwrap();
+        let district = sign_in(&store, "district.dir", Role::DistrictCoordinator, "511").await;
+        let saved = post_form(
+            &app,
+            &format!("/organisations/{org}"),
+            &[
+                ("name_en", "Maiti Nepal, Banke office"),
+                ("kind", "ngo"),
+                ("place", "51106"),
+                ("version", "1"),
+            ],
+            &district,
+        )
+        .await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+        let page = get_as(&app, &format!("/organisations/{org}"), "en", &district)
+            .await
+            .body;
+        assert!(
+            page.contains("Maiti Nepal Banke") && page.contains("district.dir"),
+            "history shown"
+        );
+
+        let contact = store
+            .create_contact(
+                &sys,
+                org,
+                &setu_store::contacts::ContactDraft {
+                    title: "focal person".into(),
+                    name: "Sarita Karki".into(),
+                    phone: Some("9801111111".into()),
+                },
+            )
+            .await
+            .unwrap();
+        let path = format!("/contacts/{contact}");
+        let saved = post_form(
+            &app,
+            &path,
+            &[
+                ("title", "focal person"),
+                ("name", "Sarita Karki"),
+                ("phone", "+977 980-2222222"),
+                ("version", "1"),
+            ],
+            &district,
+        )
+        .await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+        assert_eq!(
+            store.contacts_by_phone("9802222222").await.unwrap(),
+            vec![contact.clone()]
+        );
+        assert!(store
+            .contacts_by_phone("9801111111")
+            .await
+            .unwrap()
+            .is_empty());
+        let analyst = sign_in(&store, "analyst.dir", Role::Analyst, "511").await;
+        let page = get_as(&app, &path, "en", &analyst).await.body;
+        assert!(!page.contains("9801111111") && !page.contains("Sarita"));
+        let page = get_as(&app, &path, "en", &district).await.body;
+        assert!(page.contains("9801111111") && page.contains("980-2222222"));
+    })
+    .await;
 }

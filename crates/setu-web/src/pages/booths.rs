@@ -1230,8 +1230,8 @@ const fn screening_field(
 
 /// A booth screening's record (`/screenings/{id}/record`): who she is, where she was going
 /// and what the booth did, corrected by those who may correct personal data where she may be
-/// read by name (her consent decides where), and matched again. The risk indicators stay as the
-/// booth judged them; her phone is changed from the booth's phone (its keyed hash goes with it).
+/// read by name (her consent decides where), and matched again (a corrected phone's keyed
+/// hash goes with it). The risk indicators stay as the booth judged them.
 #[derive(Debug)]
 pub struct ScreeningRecord;
 
@@ -1262,6 +1262,7 @@ impl Correctable for ScreeningRecord {
                 ..screening_field("age", "screening-age", FieldType::Count(0, 120), false)
             },
             screening_field("birth_date", "screening-birth-date", FieldType::Date, true),
+            screening_field("phone", "report-field-phone", FieldType::Phone, true),
             screening_field(
                 "destination_place",
                 "screening-destination-place",

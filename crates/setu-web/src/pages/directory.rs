@@ -8,6 +8,7 @@ use axum::Form;
 use serde::Deserialize;
 use setu_core::access::{Capability, Target};
 use setu_core::directory::{DirectoryForm, OrgKind, SiteKind};
+use setu_core::records::{FieldSpec, FieldType};
 use setu_core::validation::{FieldError, Invalid};
 use setu_core::PlaceCode;
 use setu_store::auth::User;
@@ -18,6 +19,7 @@ use setu_store::StoreError;
 use crate::auth::{allow, can, SignedIn};
 use crate::error::WebError;
 use crate::page::Page;
+use crate::pages::records::{self, Correctable, Kind, Located};
 use crate::templates::{
     Choice, ContactRow, ContactsView, DirectoryFormPage, DirectoryList, DirectoryRow,
     DirectoryShow, FormField, Item, RenderHtml,
@@ -296,8 +298,28 @@ async fn render_show(
     };
     let title = page.name(&Some(r.name_en.clone()), &r.name_ne);
     let page = page.with_title(title, dir.nav());
+    let entity = match dir {
+        Dir::Org => "organisation",
+        Dir::Site => "site",
+    };
+    let changes = app
+        .store
+        .history(entity, &r.id.to_string(), &r.place.to_string(), Reveal::No)
+        .await?;
+    let changes = records::history(&page, &changes, |field, value| {
+        let label = match field {
+            "name_en" => page.t("field-name-en"),
+            "name_ne" => page.t("field-name-ne"),
+            "kind" => page.t("field-kind"),
+            "place_code" => page.t("filter-place"),
+            "organisation_id" => page.t("field-organisation"),
+            other => other.to_string(),
+        };
+        (label, value.to_string())
+    });
     let html = DirectoryShow {
         p: &page,
+        changes,
         href: format!("{}/{}", dir.base(), r.id),
         can_edit: can(me, Capability::EditDirectory, Some(&target), false),
         contacts,
@@ -346,6 +368,7 @@ async fn contact_views(
         rows: list
             .into_iter()
             .map(|c| ContactRow {
+                id: c.id,
                 title: c.title,
                 name: c.name.unwrap_or_else(|| hidden.clone()),
                 phone: c.phone.unwrap_or_default(),
@@ -568,6 +591,66 @@ async fn render_form(
 }
 
 /// Route handlers, one per method and path, each naming its half of the directory.
+/// A contact person of an organisation (`/contacts/{id}`): her function, and her name and
+/// phone (sealed, for readers of personal data; the phone's keyed hash follows a correction).
+#[derive(Debug)]
+pub struct ContactRecord;
+
+impl Correctable for ContactRecord {
+    const KIND: Kind = Kind {
+        entity: "contact",
+        table: "contact",
+        nav: "directory",
+        fields: &[
+            FieldSpec {
+                name: "title",
+                label: "contact-title",
+                kind: FieldType::Text(120),
+                required: true,
+                sealed: false,
+            },
+            FieldSpec {
+                name: "name",
+                label: "contact-name",
+                kind: FieldType::Text(120),
+                required: true,
+                sealed: true,
+            },
+            FieldSpec {
+                name: "phone",
+                label: "contact-phone",
+                kind: FieldType::Phone,
+                required: false,
+                sealed: true,
+            },
+        ],
+        read: Capability::ReadDirectory,
+        write: Capability::EditDirectory,
+        rematch: None,
+    };
+
+    async fn locate(app: &AppState, page: &Page, id: &str) -> Result<Located, WebError> {
+        let c = app.store.contact(id, Reveal::No).await?;
+        let org = app.store.organisation(c.organisation_id).await?;
+        let parent = (
+            format!("/organisations/{}", org.id),
+            page.name(&Some(org.name_en.clone()), &org.name_ne),
+        );
+        let mut at = records::placed(
+            app,
+            page,
+            Some(c.place.to_string()),
+            "contact-title",
+            parent,
+            format!("/contacts/{id}"),
+        )
+        .await?;
+        at.heading = format!("{} · {}", c.title, at.parent.1);
+        at.target.organisation = Some(org.id);
+        Ok(at)
+    }
+}
+
 pub mod routes {
     use super::*;
 

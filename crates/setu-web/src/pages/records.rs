@@ -411,7 +411,7 @@ fn render(
         p: page,
         fields: std::mem::take(&mut view.fields),
         view,
-        history,
+        changes: history,
         withdrawn,
         withdraw,
         saved: notice == Notice::Saved,

@@ -808,7 +808,7 @@ async fn render_report(
         .store
         .history("missing-report", id, &r.place_code, Reveal::To(&actor))
         .await?;
-    let corrections = records::history(&page, &changes, |field, value| {
+    let changes = records::history(&page, &changes, |field, value| {
         (page.t(&format!("report-field-{field}")), value.to_string())
     });
     let may_correct = can(me, Capability::CorrectPersonal, Some(&r.target()), false);
@@ -842,7 +842,7 @@ async fn render_report(
     let html = ReportPage {
         withdrawn,
         withdraw,
-        corrections,
+        changes,
         may_correct,
         who: report_person(&page, &r, personal, &at),
         reporter,
