@@ -39,7 +39,7 @@ const PHONE_INDEXED: &[(&str, &str)] = &[
 ];
 
 /// Tables that keep when a row last changed (`updated_at`).
-const TOUCHED: &[&str] = &["organisation", "site", "contact", "screening"];
+const TOUCHED: &[&str] = &["organisation", "site", "contact", "screening", "committee"];
 
 /// A correction of one record.
 #[derive(Debug, Clone)]

@@ -189,6 +189,8 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         r(Method::GET, "/committees/{id}/meetings/new", Needs(WriteCommittees), S::Committee, get(committees::meeting_form)),
         r(Method::POST, "/committees/{id}/meetings", Needs(WriteCommittees), S::Committee, post(committees::record_meeting)),
         r(Method::GET, "/meetings/{id}", Needs(ReadPersonal), S::Meeting, get(committees::minutes)),
+        r(Method::GET, "/committees/{id}/record", Needs(ReadDirectory), S::Committee, get(records::page::<committees::CommitteeRecord>)),
+        r(Method::POST, "/committees/{id}/record", Needs(WriteCommittees), S::Committee, post(records::correct::<committees::CommitteeRecord>)),
         r(Method::POST, "/decisions/{id}/status", Needs(WriteCommittees), S::Decision, post(committees::decision_status)),
         r(Method::GET, "/decisions/{id}", Needs(ReadDirectory), S::Decision, get(records::page::<committees::Decision>)),
         r(Method::POST, "/decisions/{id}", Needs(WriteCommittees), S::Decision, post(records::correct::<committees::Decision>)),

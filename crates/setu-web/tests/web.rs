@@ -2580,6 +2580,7 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
                         Subject::Handover => version_of("handover").await,
                         Subject::Encounter => version_of("tracing_encounter").await,
                         Subject::Contact => version_of("contact").await,
+                        Subject::Committee => version_of("committee").await,
                         _ => String::new(),
                     };
                     let report_version = store
@@ -2670,6 +2671,9 @@ async fn authorisation_matrix_over_every_route_role_and_scope() {
                             ("version", &current_version),
                         ],
                         ("/handovers/{id}/record", "POST") => vec![("version", &current_version)],
+                        ("/committees/{id}/record", "POST") => {
+                            vec![("phone", "081-520000"), ("version", &current_version)]
+                        }
                         ("/contacts/{id}", "POST") => vec![
                             ("title", "focal person"),
                             ("name", "Matrix Person"),
@@ -6882,6 +6886,64 @@ async fn directory_entries_keep_their_history_and_contacts_are_corrected() {
         assert!(!page.contains("9801111111") && !page.contains("Sarita"));
         let page = get_as(&app, &path, "en", &district).await.body;
         assert!(page.contains("9801111111") && page.contains("980-2222222"));
+    })
+    .await;
+}
+
+/// Issue 14: a committee's formation day and office phone (the number booths are told to
+/// call) could not be corrected. Now the member-secretary corrects them on the committee's
+/// record page, which keeps the history and offers no withdrawal (its records name it).
+#[tokio::test]
+async fn a_committees_phone_is_corrected_and_the_committee_is_never_withdrawn() {
+    each_app(|app, store| async move {
+        let (committee, _) =
+            setu_testkit::fixtures::lccht_budget_line(&store, 51106, "Phone", 1_000).await;
+        let secretary = sign_in(
+            &store,
+            "secretary.phone",
+            Role::LcchtMemberSecretary,
+            "51106",
+        )
+        .await;
+        let path = format!("/committees/{committee}/record");
+        let page = get_as(&app, &path, "en", &secretary).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(!page.body.contains("/withdraw"), "no withdrawal offered");
+        let wrong = post_form(
+            &app,
+            &path,
+            &[("phone", "call the ward"), ("version", "1")],
+            &secretary,
+        )
+        .await;
+        assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(wrong.body.contains(r#"id="e-phone""#) && wrong.body.contains("call the ward"));
+        let saved = post_form(
+            &app,
+            &path,
+            &[("phone", "081-520123"), ("version", "1")],
+            &secretary,
+        )
+        .await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+        let today = time::OffsetDateTime::now_utc().date();
+        let c = store.committee(committee, today).await.unwrap();
+        assert_eq!(c.phone.as_deref(), Some("081-520123"));
+        let page = get_as(&app, &path, "en", &secretary).await.body;
+        assert!(page.contains("secretary.phone") && page.contains("Office phone"));
+        let refused = post_form(
+            &app,
+            &format!("{path}/withdraw"),
+            &[("reason", "mistake"), ("version", "2")],
+            &secretary,
+        )
+        .await;
+        assert!(
+            refused.status == StatusCode::NOT_FOUND
+                || refused.status == StatusCode::METHOD_NOT_ALLOWED,
+            "{}",
+            refused.status
+        );
     })
     .await;
 }

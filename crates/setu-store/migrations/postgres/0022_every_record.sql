@@ -22,7 +22,8 @@ ALTER TABLE contact ADD COLUMN withdrawn_at TEXT;
 ALTER TABLE tracing_encounter ADD COLUMN withdrawn_at TEXT;
 ALTER TABLE screening ADD COLUMN withdrawn_at TEXT;
 ALTER TABLE handover ADD COLUMN withdrawn_at TEXT;
--- Directory entries are corrected through the same path; they are not withdrawn (other
--- records name them), so this stays empty.
+-- Directory entries and committees are corrected through the same path; they are not
+-- withdrawn (other records name them), so this stays empty.
 ALTER TABLE organisation ADD COLUMN withdrawn_at TEXT;
+ALTER TABLE committee ADD COLUMN withdrawn_at TEXT;
 ALTER TABLE site ADD COLUMN withdrawn_at TEXT;

@@ -1292,6 +1292,7 @@ impl Correctable for ScreeningRecord {
         read: Capability::ReadPersonal,
         write: Capability::CorrectPersonal,
         rematch: Some("screening"),
+        withdrawable: true,
     };
 
     async fn locate(app: &AppState, page: &Page, id: &str) -> Result<Located, WebError> {

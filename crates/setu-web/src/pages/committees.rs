@@ -879,6 +879,7 @@ fn budget_ref<'a>(
         id: line.id.clone(),
         place: c.place.to_string(),
         personal: can(me, Capability::ReadPersonal, Some(&c.target()), false),
+        withdrawable: true,
         me,
     }
 }
@@ -1067,6 +1068,7 @@ fn member_ref<'a>(
         id: m.id.clone(),
         place: c.place.to_string(),
         personal,
+        withdrawable: true,
         me,
     }
 }
@@ -1243,6 +1245,7 @@ fn meeting_ref<'a>(me: &'a User, c: &Committee, m: &MeetingRecord) -> RecordRef<
         id: m.id.clone(),
         place: c.place.to_string(),
         personal: m.agenda.is_some(),
+        withdrawable: true,
         me,
     }
 }
@@ -1413,6 +1416,7 @@ fn activity_ref<'a>(
         id: a.id.clone(),
         place: c.place.to_string(),
         personal: can(me, Capability::ReadPersonal, Some(&c.target()), false),
+        withdrawable: true,
         me,
     }
 }
@@ -1496,6 +1500,7 @@ impl Correctable for Decision {
         read: Capability::ReadDirectory,
         write: Capability::WriteCommittees,
         rematch: None,
+        withdrawable: true,
     };
 
     async fn locate(app: &AppState, page: &Page, id: &str) -> Result<Located, WebError> {
@@ -1511,6 +1516,56 @@ impl Correctable for Decision {
             heading: format!("{} · {name}", page.t("kind-meeting-decision")),
             parent: (format!("/committees/{}", c.id), name),
             address: format!("/decisions/{id}"),
+        })
+    }
+}
+
+/// A committee's own record (`/committees/{id}/record`): the day it was formed and its office
+/// telephone (which a booth's alert gives). Corrected, never withdrawn: its meetings, plans
+/// and members name it.
+#[derive(Debug)]
+pub struct CommitteeRecord;
+
+impl Correctable for CommitteeRecord {
+    const KIND: Kind = Kind {
+        entity: "committee",
+        table: "committee",
+        nav: "committees",
+        fields: &[
+            FieldSpec {
+                name: "formed_on",
+                label: "committee-formed",
+                kind: FieldType::Date,
+                required: false,
+                sealed: false,
+            },
+            FieldSpec {
+                name: "phone",
+                label: "committee-phone",
+                kind: FieldType::Phone,
+                required: false,
+                sealed: false,
+            },
+        ],
+        read: Capability::ReadDirectory,
+        write: Capability::WriteCommittees,
+        rematch: None,
+        withdrawable: false,
+    };
+
+    async fn locate(app: &AppState, page: &Page, id: &str) -> Result<Located, WebError> {
+        let c = app
+            .store
+            .committee(id.parse().map_err(|_| WebError::NotFound)?, today())
+            .await?;
+        let name = committee_name(page, &c);
+        Ok(Located {
+            target: c.target(),
+            also: None,
+            place: c.place.to_string(),
+            heading: name.clone(),
+            parent: (format!("/committees/{}", c.id), name),
+            address: format!("/committees/{id}/record"),
         })
     }
 }

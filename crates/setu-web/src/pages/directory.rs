@@ -627,6 +627,7 @@ impl Correctable for ContactRecord {
         read: Capability::ReadDirectory,
         write: Capability::EditDirectory,
         rematch: None,
+        withdrawable: true,
     };
 
     async fn locate(app: &AppState, page: &Page, id: &str) -> Result<Located, WebError> {

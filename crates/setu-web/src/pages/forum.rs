@@ -297,6 +297,7 @@ impl Correctable for Entry {
         read: Capability::ReadDirectory,
         write: Capability::WriteForum,
         rematch: None,
+        withdrawable: true,
     };
 
     async fn locate(app: &AppState, page: &Page, id: &str) -> Result<Located, WebError> {
@@ -352,6 +353,7 @@ impl Correctable for Alert {
         read: Capability::ReadDirectory,
         write: Capability::WriteForum,
         rematch: None,
+        withdrawable: true,
     };
 
     async fn locate(app: &AppState, page: &Page, id: &str) -> Result<Located, WebError> {

@@ -690,6 +690,7 @@ impl Correctable for HandoverRecord {
         read: Capability::ReadPersonal,
         write: Capability::WriteHandovers,
         rematch: None,
+        withdrawable: true,
     };
 
     async fn locate(app: &AppState, page: &Page, id: &str) -> Result<Located, WebError> {

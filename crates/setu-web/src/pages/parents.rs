@@ -447,6 +447,7 @@ fn group_ref<'a>(me: &'a User, g: &Group) -> RecordRef<'a> {
         id: g.id.to_string(),
         place: g.ward.clone(),
         personal: can(me, Capability::ReadPersonal, Some(&g.target()), false),
+        withdrawable: true,
         me,
     }
 }
@@ -540,6 +541,7 @@ impl Correctable for GroupMember {
         read: Capability::ReadDirectory,
         write: Capability::WriteParents,
         rematch: None,
+        withdrawable: true,
     };
 
     async fn locate(app: &AppState, page: &Page, id: &str) -> Result<Located, WebError> {
@@ -597,6 +599,7 @@ impl Correctable for Session {
         read: Capability::ReadDirectory,
         write: Capability::WriteParents,
         rematch: None,
+        withdrawable: true,
     };
 
     async fn locate(app: &AppState, page: &Page, id: &str) -> Result<Located, WebError> {

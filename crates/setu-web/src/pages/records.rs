@@ -88,6 +88,8 @@ pub struct RecordRef<'a> {
     /// Whether the reader may read personal data there: sealed earlier values and a
     /// withdrawal's note open for her (one audited view each), and stay sealed for others.
     pub personal: bool,
+    /// Whether the page offers its withdrawal.
+    pub withdrawable: bool,
     /// The reader.
     pub me: &'a User,
 }
@@ -340,6 +342,7 @@ pub async fn withdrawal(
             by: w.by,
             at: page.date(&w.at),
         });
+    let action = action.filter(|_| rec.withdrawable);
     let withdraw = match (&withdrawn, action) {
         (Some(_), _) | (None, None) => None,
         (None, Some(action)) => {
@@ -443,6 +446,8 @@ pub struct Kind {
     pub write: Capability,
     /// The register's kind (`encounter`) when a correction is matched again.
     pub rematch: Option<&'static str>,
+    /// Whether it may be withdrawn (not when other records name it: a committee).
+    pub withdrawable: bool,
 }
 
 /// Where a record sits, as its kind finds it: what the access check needs and what its page
@@ -601,6 +606,7 @@ fn kind_ref<'a, K: Correctable>(me: &'a User, id: &str, at: &Located) -> RecordR
         id: id.to_string(),
         place: at.place.clone(),
         personal: can_at(me, Capability::ReadPersonal, at),
+        withdrawable: K::KIND.withdrawable,
         me,
     }
 }

@@ -747,6 +747,7 @@ fn report_ref<'a>(me: &'a User, r: &MissingReport, personal: bool) -> RecordRef<
         id: r.id.clone(),
         place: r.place_code.clone(),
         personal,
+        withdrawable: true,
         me,
     }
 }
@@ -1323,6 +1324,7 @@ impl Correctable for Encounter {
         read: Capability::ReadPersonal,
         write: Capability::CorrectPersonal,
         rematch: Some("encounter"),
+        withdrawable: true,
     };
 
     async fn locate(app: &AppState, page: &Page, id: &str) -> Result<Located, WebError> {

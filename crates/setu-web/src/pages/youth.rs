@@ -477,6 +477,7 @@ impl Correctable for Ambassador {
         read: Capability::ReadDirectory,
         write: Capability::WriteYouth,
         rematch: None,
+        withdrawable: true,
     };
 
     async fn locate(app: &AppState, page: &Page, id: &str) -> Result<Located, WebError> {
@@ -527,6 +528,7 @@ impl Correctable for YouthGroup {
         read: Capability::ReadDirectory,
         write: Capability::WriteYouth,
         rematch: None,
+        withdrawable: true,
     };
 
     async fn locate(app: &AppState, page: &Page, id: &str) -> Result<Located, WebError> {
@@ -582,6 +584,7 @@ impl Correctable for YouthEvent {
         read: Capability::ReadDirectory,
         write: Capability::WriteYouth,
         rematch: None,
+        withdrawable: true,
     };
 
     async fn locate(app: &AppState, page: &Page, id: &str) -> Result<Located, WebError> {
