@@ -93,8 +93,8 @@ pub enum FieldType {
     Count(i64, i64),
     /// A whole number from the first to the second bound, or nothing (an age not known).
     Number(i64, i64),
-    /// One of these stored values (each shown through the label's message id `{label}-{value}`).
-    Choice(&'static [&'static str]),
+    /// One of these stored values, each shown through the message id `{prefix}-{value}`.
+    Choice(&'static str, &'static [&'static str]),
     /// A telephone number.
     Phone,
 }
@@ -113,9 +113,58 @@ pub struct FieldSpec {
     /// Whether it is sealed at rest (personal): shown, corrected and its history opened only
     /// for readers of personal data.
     pub sealed: bool,
+    /// The message id of a hint shown under the label, if any.
+    pub hint: Option<&'static str>,
+    /// A day that this day may not come before (the field's name): a term's end, its start.
+    pub after: Option<&'static str>,
 }
 
 impl FieldSpec {
+    /// An optional field, not sealed, without hint.
+    pub const fn new(name: &'static str, label: &'static str, kind: FieldType) -> FieldSpec {
+        FieldSpec {
+            name,
+            label,
+            kind,
+            required: false,
+            sealed: false,
+            hint: None,
+            after: None,
+        }
+    }
+
+    /// The same field, to be filled in.
+    pub const fn required(self) -> FieldSpec {
+        FieldSpec {
+            required: true,
+            ..self
+        }
+    }
+
+    /// The same field, sealed at rest.
+    pub const fn sealed(self) -> FieldSpec {
+        FieldSpec {
+            sealed: true,
+            ..self
+        }
+    }
+
+    /// The same field, with a hint.
+    pub const fn hint(self, hint: &'static str) -> FieldSpec {
+        FieldSpec {
+            hint: Some(hint),
+            ..self
+        }
+    }
+
+    /// The same day, not before the day in field `other`.
+    pub const fn after(self, other: &'static str) -> FieldSpec {
+        FieldSpec {
+            after: Some(other),
+            ..self
+        }
+    }
+
     /// Whether the column holds a whole number.
     pub fn is_number(&self) -> bool {
         matches!(
@@ -169,7 +218,7 @@ pub fn check_fields(
             FieldType::Count(min, max) => Value::Int(count(&mut c, f.name, raw, min, max)),
             FieldType::Number(_, _) if raw.trim().is_empty() => Value::Int(None),
             FieldType::Number(min, max) => Value::Int(count(&mut c, f.name, raw, min, max)),
-            FieldType::Choice(values) => {
+            FieldType::Choice(_, values) => {
                 let v = raw.trim();
                 if !v.is_empty() && !values.contains(&v) {
                     c.fail(f.name, "error-choice");
@@ -178,6 +227,18 @@ pub fn check_fields(
             }
         };
         out.push((f.name, value));
+    }
+    for f in specs {
+        let day = |name: &str| {
+            out.iter()
+                .find(|(n, _)| *n == name)
+                .and_then(|(_, v)| v.as_text())
+        };
+        if let (Some(other), Some(this)) = (f.after, day(f.name)) {
+            if day(other).is_some_and(|o| this < o) {
+                c.fail(f.name, "error-date-order");
+            }
+        }
     }
     c.finish(out)
 }
@@ -212,34 +273,11 @@ mod tests {
     use super::*;
 
     const SPECS: &[FieldSpec] = &[
-        FieldSpec {
-            name: "title",
-            label: "t",
-            kind: FieldType::Text(10),
-            required: true,
-            sealed: false,
-        },
-        FieldSpec {
-            name: "held_on",
-            label: "d",
-            kind: FieldType::Date,
-            required: false,
-            sealed: false,
-        },
-        FieldSpec {
-            name: "girls",
-            label: "g",
-            kind: FieldType::Count(0, 500),
-            required: false,
-            sealed: false,
-        },
-        FieldSpec {
-            name: "kind",
-            label: "k",
-            kind: FieldType::Choice(&["rally", "drama"]),
-            required: true,
-            sealed: false,
-        },
+        FieldSpec::new("title", "t", FieldType::Text(10)).required(),
+        FieldSpec::new("held_on", "d", FieldType::Date),
+        FieldSpec::new("girls", "g", FieldType::Count(0, 500)),
+        FieldSpec::new("kind", "k", FieldType::Choice("k", &["rally", "drama"])).required(),
+        FieldSpec::new("ended_on", "e", FieldType::Date).after("held_on"),
     ];
 
     fn typed(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
@@ -282,6 +320,17 @@ mod tests {
         let empty = check_fields(SPECS, &typed(&[("title", "x"), ("kind", "drama")])).unwrap();
         assert_eq!(empty[1].1, Value::Text(None));
         assert_eq!(empty[2].1, Value::Int(Some(0)), "an empty count is none");
+        let order = check_fields(
+            SPECS,
+            &typed(&[
+                ("title", "x"),
+                ("kind", "drama"),
+                ("held_on", "2081-05-02"),
+                ("ended_on", "2081-05-01"),
+            ]),
+        )
+        .unwrap_err();
+        assert_eq!(order.for_field("ended_on"), Some("error-date-order"));
     }
 
     fn form(reason: &str, note: &str, version: &str) -> WithdrawForm {

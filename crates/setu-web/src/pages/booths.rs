@@ -14,7 +14,7 @@ use setu_core::access::{Capability, Scope, Target};
 use setu_core::booths::{Outcome, Purpose, ScreeningForm, TallyForm, SCREENING_LIST_FIELDS};
 use setu_core::calendar::{iso, BsDate};
 use setu_core::community::{Participants, Sex};
-use setu_core::records::{FieldSpec, FieldType};
+use setu_core::records::{FieldSpec as F, FieldType as T};
 use setu_store::auth::User;
 use setu_store::booths::{ScoredScreening, SyncDraft, SyncItem, SyncOutcome, SyncResult};
 use setu_store::directory::Site;
@@ -1213,21 +1213,6 @@ pub async fn tallies_api(
     Ok(Json(serde_json::json!({ "items": items })))
 }
 
-const fn screening_field(
-    name: &'static str,
-    label: &'static str,
-    kind: FieldType,
-    sealed: bool,
-) -> FieldSpec {
-    FieldSpec {
-        name,
-        label,
-        kind,
-        required: false,
-        sealed,
-    }
-}
-
 /// A booth screening's record (`/screenings/{id}/record`): who she is, where she was going
 /// and what the booth did, corrected by those who may correct personal data where she may be
 /// read by name (her consent decides where), and matched again (a corrected phone's keyed
@@ -1241,53 +1226,31 @@ impl Correctable for ScreeningRecord {
         table: "screening",
         nav: "booths",
         fields: &[
-            screening_field(
-                "given_name",
-                "screening-given-name",
-                FieldType::Text(100),
-                true,
-            ),
-            screening_field(
-                "family_name",
-                "screening-family-name",
-                FieldType::Text(100),
-                true,
-            ),
-            FieldSpec {
-                required: true,
-                ..screening_field("sex", "sex", FieldType::Choice(Sex::NAMES), false)
-            },
-            FieldSpec {
-                required: true,
-                ..screening_field("age", "screening-age", FieldType::Count(0, 120), false)
-            },
-            screening_field("birth_date", "screening-birth-date", FieldType::Date, true),
-            screening_field("phone", "report-field-phone", FieldType::Phone, true),
-            screening_field(
+            F::new("given_name", "screening-given-name", T::Text(100)).sealed(),
+            F::new("family_name", "screening-family-name", T::Text(100)).sealed(),
+            F::new("sex", "field-sex", T::Choice("sex", Sex::NAMES)).required(),
+            F::new("age", "screening-age", T::Count(0, 120)).required(),
+            F::new("birth_date", "screening-birth-date", T::Date).sealed(),
+            F::new("phone", "report-field-phone", T::Phone).sealed(),
+            F::new(
                 "destination_place",
                 "screening-destination-place",
-                FieldType::Text(200),
-                true,
-            ),
-            FieldSpec {
-                required: true,
-                ..screening_field(
-                    "purpose",
-                    "purpose",
-                    FieldType::Choice(Purpose::NAMES),
-                    false,
-                )
-            },
-            FieldSpec {
-                required: true,
-                ..screening_field(
-                    "outcome",
-                    "outcome",
-                    FieldType::Choice(Outcome::NAMES),
-                    false,
-                )
-            },
-            screening_field("note", "screening-note", FieldType::Text(1000), true),
+                T::Text(200),
+            )
+            .sealed(),
+            F::new(
+                "purpose",
+                "screening-purpose",
+                T::Choice("purpose", Purpose::NAMES),
+            )
+            .required(),
+            F::new(
+                "outcome",
+                "screening-outcome",
+                T::Choice("outcome", Outcome::NAMES),
+            )
+            .required(),
+            F::new("note", "screening-note", T::Text(1000)).sealed(),
         ],
         read: Capability::ReadPersonal,
         write: Capability::CorrectPersonal,

@@ -13,7 +13,7 @@ use setu_core::committees::{
     ActivityEditForm, BudgetForm, CommitteeKind, DecisionStatus, FundingSource, MeetingEditForm,
     MemberForm, Seat,
 };
-use setu_core::records::{FieldSpec, FieldType, WithdrawForm};
+use setu_core::records::{FieldSpec as F, FieldType as T, WithdrawForm};
 use setu_core::{FiscalYear, PlaceCode};
 use setu_store::auth::User;
 use setu_store::committees::{ActivityDraft, Committee, MeetingDraft};
@@ -1475,27 +1475,13 @@ impl Correctable for Decision {
         table: "meeting_decision",
         nav: "committees",
         fields: &[
-            FieldSpec {
-                name: "text",
-                label: "decision-text",
-                kind: FieldType::Text(1000),
-                required: true,
-                sealed: true,
-            },
-            FieldSpec {
-                name: "responsible",
-                label: "decision-responsible",
-                kind: FieldType::Text(200),
-                required: true,
-                sealed: true,
-            },
-            FieldSpec {
-                name: "due_on",
-                label: "decision-due",
-                kind: FieldType::Date,
-                required: false,
-                sealed: false,
-            },
+            F::new("text", "decision-text", T::Text(1000))
+                .required()
+                .sealed(),
+            F::new("responsible", "decision-responsible", T::Text(200))
+                .required()
+                .sealed(),
+            F::new("due_on", "decision-due", T::Date),
         ],
         read: Capability::ReadDirectory,
         write: Capability::WriteCommittees,
@@ -1532,20 +1518,8 @@ impl Correctable for CommitteeRecord {
         table: "committee",
         nav: "committees",
         fields: &[
-            FieldSpec {
-                name: "formed_on",
-                label: "committee-formed",
-                kind: FieldType::Date,
-                required: false,
-                sealed: false,
-            },
-            FieldSpec {
-                name: "phone",
-                label: "committee-phone",
-                kind: FieldType::Phone,
-                required: false,
-                sealed: false,
-            },
+            F::new("formed_on", "committee-formed", T::Date),
+            F::new("phone", "committee-phone", T::Phone).hint("committee-phone-hint"),
         ],
         read: Capability::ReadDirectory,
         write: Capability::WriteCommittees,

@@ -8,7 +8,7 @@ use axum::Form;
 use serde::Deserialize;
 use setu_core::access::{Capability, Target};
 use setu_core::directory::{DirectoryForm, OrgKind, SiteKind};
-use setu_core::records::{FieldSpec, FieldType};
+use setu_core::records::{FieldSpec as F, FieldType as T};
 use setu_core::validation::{FieldError, Invalid};
 use setu_core::PlaceCode;
 use setu_store::auth::User;
@@ -602,27 +602,11 @@ impl Correctable for ContactRecord {
         table: "contact",
         nav: "directory",
         fields: &[
-            FieldSpec {
-                name: "title",
-                label: "contact-title",
-                kind: FieldType::Text(120),
-                required: true,
-                sealed: false,
-            },
-            FieldSpec {
-                name: "name",
-                label: "contact-name",
-                kind: FieldType::Text(120),
-                required: true,
-                sealed: true,
-            },
-            FieldSpec {
-                name: "phone",
-                label: "contact-phone",
-                kind: FieldType::Phone,
-                required: false,
-                sealed: true,
-            },
+            F::new("title", "contact-title", T::Text(120)).required(),
+            F::new("name", "contact-name", T::Text(120))
+                .required()
+                .sealed(),
+            F::new("phone", "contact-phone", T::Phone).sealed(),
         ],
         read: Capability::ReadDirectory,
         write: Capability::EditDirectory,

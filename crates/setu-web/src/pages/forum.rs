@@ -8,7 +8,7 @@ use axum::Form;
 use serde::Deserialize;
 use setu_core::access::{Capability, Target};
 use setu_core::directory::{ForumEntryKind, Service};
-use setu_core::records::{FieldSpec, FieldType};
+use setu_core::records::{FieldSpec as F, FieldType as T};
 use setu_core::PlaceCode;
 use setu_store::audit::Event;
 use setu_store::auth::User;
@@ -272,27 +272,16 @@ impl Correctable for Entry {
         table: "forum_entry",
         nav: "forum",
         fields: &[
-            FieldSpec {
-                name: "kind",
-                label: "forum",
-                kind: FieldType::Choice(ForumEntryKind::NAMES),
-                required: true,
-                sealed: false,
-            },
-            FieldSpec {
-                name: "happened_on",
-                label: "meeting-date",
-                kind: FieldType::Date,
-                required: true,
-                sealed: false,
-            },
-            FieldSpec {
-                name: "text",
-                label: "forum-entry-text",
-                kind: FieldType::Text(2000),
-                required: true,
-                sealed: true,
-            },
+            F::new(
+                "kind",
+                "field-kind",
+                T::Choice("forum", ForumEntryKind::NAMES),
+            )
+            .required(),
+            F::new("happened_on", "meeting-date", T::Date).required(),
+            F::new("text", "forum-entry-text", T::Text(2000))
+                .required()
+                .sealed(),
         ],
         read: Capability::ReadDirectory,
         write: Capability::WriteForum,
@@ -328,27 +317,11 @@ impl Correctable for Alert {
         table: "shared_alert",
         nav: "forum",
         fields: &[
-            FieldSpec {
-                name: "title",
-                label: "forum-alert-title",
-                kind: FieldType::Text(200),
-                required: true,
-                sealed: false,
-            },
-            FieldSpec {
-                name: "body",
-                label: "forum-alert-body",
-                kind: FieldType::Text(2000),
-                required: true,
-                sealed: true,
-            },
-            FieldSpec {
-                name: "expires_on",
-                label: "forum-until",
-                kind: FieldType::Date,
-                required: true,
-                sealed: false,
-            },
+            F::new("title", "forum-alert-title", T::Text(200)).required(),
+            F::new("body", "forum-alert-body", T::Text(2000))
+                .required()
+                .sealed(),
+            F::new("expires_on", "forum-until", T::Date).required(),
         ],
         read: Capability::ReadDirectory,
         write: Capability::WriteForum,

@@ -13,7 +13,7 @@ use setu_core::booths::{
     HandoverForm, Party, ReferralCategory, ReferralForm, ReferralSource, ReferralStatus, Urgency,
 };
 use setu_core::directory::OrgKind;
-use setu_core::records::{FieldSpec, FieldType};
+use setu_core::records::{FieldSpec as F, FieldType as T};
 use setu_store::auth::User;
 use setu_store::directory::DirectoryFilter;
 use setu_store::handovers::{Handover, Referral};
@@ -648,20 +648,6 @@ pub async fn api_referral_status(
     Ok(Json(referral_json(&r, now())))
 }
 
-const fn handover_text(name: &'static str, label: &'static str, sealed: bool) -> FieldSpec {
-    FieldSpec {
-        name,
-        label,
-        kind: if sealed {
-            FieldType::Text(200)
-        } else {
-            FieldType::Note(60)
-        },
-        required: false,
-        sealed,
-    }
-}
-
 /// A hand-over's record (`/handovers/{id}/record`): the police references and the officers'
 /// names and ranks, corrected by either side; who was handed over is not changed here.
 #[derive(Debug)]
@@ -673,19 +659,13 @@ impl Correctable for HandoverRecord {
         table: "handover",
         nav: "handovers",
         fields: &[
-            handover_text("gd_number", "handover-gd", false),
-            handover_text("fir_number", "handover-fir", false),
-            handover_text("from_officer", "handover-from-officer", true),
-            handover_text("from_rank", "handover-from-rank", false),
-            handover_text("to_officer", "handover-to-officer", true),
-            handover_text("to_rank", "handover-to-rank", false),
-            FieldSpec {
-                name: "documents",
-                label: "handover-documents",
-                kind: FieldType::Text(1000),
-                required: false,
-                sealed: true,
-            },
+            F::new("gd_number", "handover-gd", T::Note(60)),
+            F::new("fir_number", "handover-fir", T::Note(60)),
+            F::new("from_officer", "handover-from-officer", T::Text(200)).sealed(),
+            F::new("from_rank", "handover-from-rank", T::Note(60)),
+            F::new("to_officer", "handover-to-officer", T::Text(200)).sealed(),
+            F::new("to_rank", "handover-to-rank", T::Note(60)),
+            F::new("documents", "handover-documents", T::Text(1000)).sealed(),
         ],
         read: Capability::ReadPersonal,
         write: Capability::WriteHandovers,

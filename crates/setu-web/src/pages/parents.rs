@@ -9,7 +9,7 @@ use axum::Form;
 use serde::Deserialize;
 use setu_core::access::{Capability, Target};
 use setu_core::community::{GroupEditForm, Material, SbccIndicators, Sex};
-use setu_core::records::{FieldSpec, FieldType, WithdrawForm};
+use setu_core::records::{FieldSpec as F, FieldType as T, WithdrawForm};
 use setu_core::PlaceCode;
 use setu_store::auth::User;
 use setu_store::parents::{Group, SessionDraft};
@@ -516,27 +516,11 @@ impl Correctable for GroupMember {
         table: "group_member",
         nav: "parents",
         fields: &[
-            FieldSpec {
-                name: "name",
-                label: "member-name",
-                kind: FieldType::Text(120),
-                required: true,
-                sealed: true,
-            },
-            FieldSpec {
-                name: "sex",
-                label: "sex",
-                kind: FieldType::Choice(Sex::NAMES),
-                required: true,
-                sealed: false,
-            },
-            FieldSpec {
-                name: "joined_on",
-                label: "group-joined",
-                kind: FieldType::Date,
-                required: true,
-                sealed: false,
-            },
+            F::new("name", "member-name", T::Text(120))
+                .required()
+                .sealed(),
+            F::new("sex", "field-sex", T::Choice("sex", Sex::NAMES)).required(),
+            F::new("joined_on", "group-joined", T::Date).required(),
         ],
         read: Capability::ReadDirectory,
         write: Capability::WriteParents,
@@ -560,41 +544,18 @@ impl Correctable for Session {
         table: "sbcc_session",
         nav: "parents",
         fields: &[
-            FieldSpec {
-                name: "held_on",
-                label: "meeting-date",
-                kind: FieldType::Date,
-                required: true,
-                sealed: false,
-            },
-            FieldSpec {
-                name: "topic",
-                label: "session-topic",
-                kind: FieldType::Text(200),
-                required: true,
-                sealed: false,
-            },
-            FieldSpec {
-                name: "material",
-                label: "material",
-                kind: FieldType::Choice(Material::NAMES),
-                required: true,
-                sealed: false,
-            },
-            FieldSpec {
-                name: "episode",
-                label: "session-episode",
-                kind: FieldType::Number(1, 1_000),
-                required: false,
-                sealed: false,
-            },
-            FieldSpec {
-                name: "facilitator",
-                label: "session-facilitator",
-                kind: FieldType::Text(120),
-                required: true,
-                sealed: true,
-            },
+            F::new("held_on", "meeting-date", T::Date).required(),
+            F::new("topic", "session-topic", T::Text(200)).required(),
+            F::new(
+                "material",
+                "session-material",
+                T::Choice("material", Material::NAMES),
+            )
+            .required(),
+            F::new("episode", "session-episode", T::Number(1, 1_000)),
+            F::new("facilitator", "session-facilitator", T::Text(120))
+                .required()
+                .sealed(),
         ],
         read: Capability::ReadDirectory,
         write: Capability::WriteParents,

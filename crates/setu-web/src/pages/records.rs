@@ -619,7 +619,7 @@ fn shown(page: &Page, f: &FieldSpec, value: &str) -> String {
     }
     match f.kind {
         FieldType::Date => page.date(value),
-        FieldType::Choice(_) => page.t(&format!("{}-{value}", f.label)),
+        FieldType::Choice(prefix, _) => page.t(&format!("{prefix}-{value}")),
         FieldType::Amount | FieldType::Count(..) | FieldType::Number(..) => value
             .parse::<i64>()
             .map_or_else(|_| value.to_string(), |n| page.num(&n)),
@@ -696,8 +696,8 @@ async fn render_kind<K: Correctable>(
 fn form_field(page: &Page, f: &FieldSpec, value: String) -> FormField {
     let mut out = field(f.name, page.t(f.label), &value, f.required);
     match f.kind {
-        FieldType::Choice(values) => {
-            let prefix = format!("{}-", f.label);
+        FieldType::Choice(prefix, values) => {
+            let prefix = format!("{prefix}-");
             out.options = super::choices(page, values.iter().copied(), &prefix, &value);
             if !f.required {
                 out.options.insert(
@@ -714,6 +714,9 @@ fn form_field(page: &Page, f: &FieldSpec, value: String) -> FormField {
         FieldType::Date => out.hint = Some(page.t("field-bs-date-hint")),
         FieldType::Text(max) | FieldType::Note(max) => out.max = max,
         FieldType::Phone => out.max = 30,
+    }
+    if let Some(hint) = f.hint {
+        out.hint = Some(page.t(hint));
     }
     out
 }

@@ -15,7 +15,7 @@ use setu_core::access::{Capability, Scope, Target};
 use setu_core::community::Sex;
 use setu_core::directory::OrgKind;
 use setu_core::geo::PlaceCode;
-use setu_core::records::{FieldSpec, FieldType, WithdrawForm};
+use setu_core::records::{FieldSpec as F, FieldType as T, WithdrawForm};
 use setu_core::tracing::{EncounterForm, EncounterSource, ReportForm, ReportStatus, Reporter};
 use setu_store::auth::User;
 use setu_store::sealing::Reveal;
@@ -1264,16 +1264,6 @@ mod tests {
     }
 }
 
-const fn sealed_text(name: &'static str, label: &'static str, max: usize) -> FieldSpec {
-    FieldSpec {
-        name,
-        label,
-        kind: FieldType::Text(max),
-        required: false,
-        sealed: true,
-    }
-}
-
 /// A police rescue or shelter intake (`/tracing/encounters/{id}/record`): a name spelled
 /// right, an age found out later. Corrected by those who may correct personal data, and
 /// matched again against the register.
@@ -1286,40 +1276,16 @@ impl Correctable for Encounter {
         table: "tracing_encounter",
         nav: "tracing",
         fields: &[
-            FieldSpec {
-                name: "met_on",
-                label: "report-field-met_on",
-                kind: FieldType::Date,
-                required: true,
-                sealed: false,
-            },
-            sealed_text("given_name", "report-field-given_name", 100),
-            sealed_text("middle_name", "report-field-middle_name", 100),
-            sealed_text("family_name", "report-field-family_name", 100),
-            FieldSpec {
-                name: "sex",
-                label: "sex",
-                kind: FieldType::Choice(Sex::NAMES),
-                required: false,
-                sealed: false,
-            },
-            FieldSpec {
-                name: "age",
-                label: "report-field-age",
-                kind: FieldType::Number(0, 120),
-                required: false,
-                sealed: false,
-            },
-            sealed_text("father_name", "report-field-father_name", 100),
-            sealed_text("mother_name", "report-field-mother_name", 100),
-            FieldSpec {
-                name: "phone",
-                label: "report-field-phone",
-                kind: FieldType::Phone,
-                required: false,
-                sealed: true,
-            },
-            sealed_text("note", "screening-note", 1000),
+            F::new("met_on", "report-field-met_on", T::Date).required(),
+            F::new("given_name", "report-field-given_name", T::Text(100)).sealed(),
+            F::new("middle_name", "report-field-middle_name", T::Text(100)).sealed(),
+            F::new("family_name", "report-field-family_name", T::Text(100)).sealed(),
+            F::new("sex", "report-field-sex", T::Choice("sex", Sex::NAMES)),
+            F::new("age", "report-field-age", T::Number(0, 120)),
+            F::new("father_name", "report-field-father_name", T::Text(100)).sealed(),
+            F::new("mother_name", "report-field-mother_name", T::Text(100)).sealed(),
+            F::new("phone", "report-field-phone", T::Phone).sealed(),
+            F::new("note", "screening-note", T::Text(1000)).sealed(),
         ],
         read: Capability::ReadPersonal,
         write: Capability::CorrectPersonal,

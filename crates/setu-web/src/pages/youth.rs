@@ -8,7 +8,7 @@ use axum::Form;
 use serde::Deserialize;
 use setu_core::access::{Capability, Target};
 use setu_core::community::{EventType, Participants, Sex, YouthStatus, SUCCESSION_THRESHOLD};
-use setu_core::records::{FieldSpec, FieldType};
+use setu_core::records::{FieldSpec as F, FieldType as T};
 use setu_core::PlaceCode;
 use setu_store::auth::User;
 use setu_store::sealing::Reveal;
@@ -414,34 +414,6 @@ pub async fn add_group(
     after(&app, page, &me, result).await
 }
 
-const SEX: FieldSpec = FieldSpec {
-    name: "sex",
-    label: "sex",
-    kind: FieldType::Choice(Sex::NAMES),
-    required: true,
-    sealed: false,
-};
-
-const fn date(name: &'static str, label: &'static str, required: bool) -> FieldSpec {
-    FieldSpec {
-        name,
-        label,
-        kind: FieldType::Date,
-        required,
-        sealed: false,
-    }
-}
-
-const fn people(name: &'static str) -> FieldSpec {
-    FieldSpec {
-        name,
-        label: name,
-        kind: FieldType::Count(0, 100_000),
-        required: false,
-        sealed: false,
-    }
-}
-
 fn youth_parent(page: &Page) -> (String, String) {
     ("/youth".into(), page.t("youth-title"))
 }
@@ -457,22 +429,12 @@ impl Correctable for Ambassador {
         table: "youth_ambassador",
         nav: "youth",
         fields: &[
-            FieldSpec {
-                name: "name",
-                label: "youth-name",
-                kind: FieldType::Text(120),
-                required: true,
-                sealed: true,
-            },
-            SEX,
-            date("joined_on", "youth-joined", true),
-            FieldSpec {
-                name: "trainings",
-                label: "youth-trainings",
-                kind: FieldType::Count(0, 1_000),
-                required: false,
-                sealed: false,
-            },
+            F::new("name", "contact-name", T::Text(120))
+                .required()
+                .sealed(),
+            F::new("sex", "field-sex", T::Choice("sex", Sex::NAMES)).required(),
+            F::new("joined_on", "group-joined", T::Date).required(),
+            F::new("trainings", "youth-trainings", T::Count(0, 1_000)),
         ],
         read: Capability::ReadDirectory,
         write: Capability::WriteYouth,
@@ -508,22 +470,10 @@ impl Correctable for YouthGroup {
         table: "youth_group",
         nav: "youth",
         fields: &[
-            FieldSpec {
-                name: "name",
-                label: "youth-group-name",
-                kind: FieldType::Text(120),
-                required: true,
-                sealed: false,
-            },
-            date("formed_on", "group-formed", false),
-            FieldSpec {
-                name: "resource_centre",
-                label: "youth-resource-centre",
-                kind: FieldType::Text(200),
-                required: false,
-                sealed: false,
-            },
-            date("room_given_on", "youth-room-given", false),
+            F::new("name", "youth-group-name", T::Text(120)).required(),
+            F::new("formed_on", "committee-formed", T::Date),
+            F::new("resource_centre", "youth-resource-centre", T::Text(200)),
+            F::new("room_given_on", "youth-room-given", T::Date),
         ],
         read: Capability::ReadDirectory,
         write: Capability::WriteYouth,
@@ -559,27 +509,20 @@ impl Correctable for YouthEvent {
         table: "youth_event",
         nav: "youth",
         fields: &[
-            date("held_on", "youth-held-on", true),
-            FieldSpec {
-                name: "event_type",
-                label: "event",
-                kind: FieldType::Choice(EventType::NAMES),
-                required: true,
-                sealed: false,
-            },
-            people("female_u18"),
-            people("male_u18"),
-            people("other_u18"),
-            people("female_18"),
-            people("male_18"),
-            people("other_18"),
-            FieldSpec {
-                name: "outcome",
-                label: "youth-outcome",
-                kind: FieldType::Note(500),
-                required: false,
-                sealed: false,
-            },
+            F::new("held_on", "meeting-date", T::Date).required(),
+            F::new(
+                "event_type",
+                "field-kind",
+                T::Choice("event", EventType::NAMES),
+            )
+            .required(),
+            F::new("female_u18", "female_u18", T::Count(0, 100_000)),
+            F::new("male_u18", "male_u18", T::Count(0, 100_000)),
+            F::new("other_u18", "other_u18", T::Count(0, 100_000)),
+            F::new("female_18", "female_18", T::Count(0, 100_000)),
+            F::new("male_18", "male_18", T::Count(0, 100_000)),
+            F::new("other_18", "other_18", T::Count(0, 100_000)),
+            F::new("outcome", "youth-outcome", T::Note(500)),
         ],
         read: Capability::ReadDirectory,
         write: Capability::WriteYouth,
