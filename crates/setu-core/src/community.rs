@@ -84,39 +84,6 @@ fn percent(part: u32, whole: u32) -> Option<u32> {
     (whole > 0).then(|| (part * 100 + whole / 2) / whole)
 }
 
-/// A parents' group's own fields as typed, to correct them: its name and the day it formed
-/// (BS).
-#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
-#[serde(default)]
-pub struct GroupEditForm {
-    /// The group's name (not a person's).
-    pub name: String,
-    /// Formed on (BS), if known.
-    pub formed_on: String,
-    /// The version a correction is based on.
-    pub version: String,
-}
-
-impl GroupEditForm {
-    /// Checks every field at once: (name, formed on).
-    pub fn check(&self) -> Result<(String, Option<time::Date>), crate::Invalid> {
-        let mut c = crate::validation::Checker::default();
-        let name = c.text("name", &self.name, 120);
-        let formed = c.bs_date("formed_on", &self.formed_on);
-        c.finish((name, formed))
-    }
-
-    /// The version a correction is based on.
-    pub fn base_version(&self) -> Result<i64, crate::Invalid> {
-        self.version.trim().parse().map_err(|_| {
-            crate::Invalid(vec![crate::FieldError {
-                field: "version",
-                message: "error-required",
-            }])
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -115,8 +115,9 @@ pub struct FieldSpec {
     pub sealed: bool,
     /// The message id of a hint shown under the label, if any.
     pub hint: Option<&'static str>,
-    /// A day that this day may not come before (the field's name): a term's end, its start.
-    pub after: Option<&'static str>,
+    /// A day that this day may not come before (the field's name), and the message id that
+    /// says so: a term's end, its start.
+    pub after: Option<(&'static str, &'static str)>,
 }
 
 impl FieldSpec {
@@ -157,10 +158,10 @@ impl FieldSpec {
         }
     }
 
-    /// The same day, not before the day in field `other`.
-    pub const fn after(self, other: &'static str) -> FieldSpec {
+    /// The same day, not before the day in field `other` (`message` says so otherwise).
+    pub const fn after(self, other: &'static str, message: &'static str) -> FieldSpec {
         FieldSpec {
-            after: Some(other),
+            after: Some((other, message)),
             ..self
         }
     }
@@ -234,9 +235,9 @@ pub fn check_fields(
                 .find(|(n, _)| *n == name)
                 .and_then(|(_, v)| v.as_text())
         };
-        if let (Some(other), Some(this)) = (f.after, day(f.name)) {
+        if let (Some((other, message)), Some(this)) = (f.after, day(f.name)) {
             if day(other).is_some_and(|o| this < o) {
-                c.fail(f.name, "error-date-order");
+                c.fail(f.name, message);
             }
         }
     }
@@ -277,7 +278,7 @@ mod tests {
         FieldSpec::new("held_on", "d", FieldType::Date),
         FieldSpec::new("girls", "g", FieldType::Count(0, 500)),
         FieldSpec::new("kind", "k", FieldType::Choice("k", &["rally", "drama"])).required(),
-        FieldSpec::new("ended_on", "e", FieldType::Date).after("held_on"),
+        FieldSpec::new("ended_on", "e", FieldType::Date).after("held_on", "error-date-order"),
     ];
 
     fn typed(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {

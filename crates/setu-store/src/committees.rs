@@ -7,8 +7,8 @@ use serde::Serialize;
 use setu_core::access::{Scope, Target};
 use setu_core::calendar::{iso, parse_ad};
 use setu_core::committees::{
-    status, ActivityEdit, BudgetDraft, BudgetTotals, CommitteeKind, CommitteeStatus, Criterion,
-    DecisionStatus, FundingSource, MemberDraft, Seat, StatusFacts,
+    status, BudgetDraft, BudgetTotals, CommitteeKind, CommitteeStatus, Criterion, DecisionStatus,
+    FundingSource, Seat, StatusFacts,
 };
 use setu_core::{FiscalYear, PlaceCode};
 use sqlx::any::AnyRow;
@@ -16,7 +16,6 @@ use sqlx::Row;
 use time::Date;
 
 use crate::audit::{append, Actor, Event};
-use crate::records::{Correction, Value};
 use crate::rekey::{next_version, FIRST_VERSION, UNVERSIONED};
 use crate::scope::scope_condition;
 use crate::sealing::Reveal;
@@ -599,34 +598,6 @@ impl Store {
         ))
     }
 
-    /// Corrects a meeting's date (and its agenda, when given) if still at `version`. See
-    /// [`Store::correct`].
-    pub async fn correct_meeting(
-        &self,
-        by: &Actor,
-        id: &str,
-        version: i64,
-        held_on: Date,
-        agenda: Option<&str>,
-    ) -> Result<i64> {
-        let (committee_id, _, _) = self.meeting_head(id).await?;
-        let committee = self.committee(committee_id, held_on).await?;
-        let mut fields = vec![("held_on", Value::Text(Some(iso(held_on))), false)];
-        if let Some(a) = agenda {
-            fields.push(("agenda", Value::Text(Some(a.trim().into())), true));
-        }
-        let correction = Correction {
-            entity: "committee-meeting",
-            table: "committee_meeting",
-            id,
-            version,
-            place: Some(committee.place),
-            fields,
-            rematch: None,
-        };
-        self.correct(by, &correction).await
-    }
-
     /// The committee a meeting belongs to.
     pub async fn meeting_committee(&self, meeting_id: &str) -> Result<i64> {
         sqlx::query_scalar("SELECT committee_id FROM committee_meeting WHERE id = $1")
@@ -833,37 +804,6 @@ impl Store {
         self.member_from_row(&row, reveal).await
     }
 
-    /// Corrects a member (marks her as gone, most often) if still at `version`; the name only
-    /// when the draft carries one. See [`Store::correct`].
-    pub async fn correct_member(
-        &self,
-        by: &Actor,
-        id: &str,
-        version: i64,
-        d: &MemberDraft,
-    ) -> Result<i64> {
-        let current = self.member(id, Reveal::No).await?;
-        let committee = self.committee(current.committee_id, d.term_start).await?;
-        let mut fields = vec![
-            ("seat", Value::Text(Some(d.seat.as_str().into())), false),
-            ("term_start", Value::Text(Some(iso(d.term_start))), false),
-            ("term_end", Value::Text(d.term_end.map(iso)), false),
-        ];
-        if let Some(name) = &d.name {
-            fields.insert(0, ("name", Value::Text(Some(name.trim().into())), true));
-        }
-        let correction = Correction {
-            entity: "committee-member",
-            table: "committee_member",
-            id,
-            version,
-            place: Some(committee.place),
-            fields,
-            rematch: None,
-        };
-        self.correct(by, &correction).await
-    }
-
     /// One planned activity.
     pub async fn activity(&self, id: &str) -> Result<Activity> {
         let row = sqlx::query(&format!(
@@ -876,38 +816,6 @@ impl Store {
         activity(&row)
     }
 
-    /// Corrects an activity (the day it was done, most often) if still at `version`. See
-    /// [`Store::correct`].
-    pub async fn correct_activity(
-        &self,
-        by: &Actor,
-        id: &str,
-        version: i64,
-        e: &ActivityEdit,
-    ) -> Result<i64> {
-        let current = self.activity(id).await?;
-        let committee = self.committee(current.committee_id, today_utc()).await?;
-        let correction = Correction {
-            entity: "plan-activity",
-            table: "plan_activity",
-            id,
-            version,
-            place: Some(committee.place),
-            fields: vec![
-                ("title", Value::Text(Some(e.title.clone())), false),
-                ("planned_on", Value::Text(e.planned_on.map(iso)), false),
-                ("done_on", Value::Text(e.done_on.map(iso)), false),
-                (
-                    "responsible",
-                    Value::Text(Some(e.responsible.clone())),
-                    false,
-                ),
-            ],
-            rematch: None,
-        };
-        self.correct(by, &correction).await
-    }
-
     /// One budget line.
     pub async fn budget_line(&self, id: &str) -> Result<BudgetLine> {
         let row = sqlx::query(&format!(
@@ -918,44 +826,6 @@ impl Store {
         .await?
         .ok_or(StoreError::NotFound)?;
         budget_line(&row)
-    }
-
-    /// Corrects a budget line (what was spent, most often) if it is still at `version`;
-    /// returns its new version. See [`Store::correct`].
-    pub async fn correct_budget_line(
-        &self,
-        by: &Actor,
-        id: &str,
-        version: i64,
-        line: &BudgetDraft,
-    ) -> Result<i64> {
-        let current = self.budget_line(id).await?;
-        let committee = self
-            .committee(current.committee_id, current.fiscal_year.first_day())
-            .await?;
-        let correction = Correction {
-            entity: "budget-line",
-            table: "budget_line",
-            id,
-            version,
-            place: Some(committee.place),
-            fields: vec![
-                (
-                    "source",
-                    Value::Text(Some(line.source.as_str().into())),
-                    false,
-                ),
-                (
-                    "purpose",
-                    Value::Text(Some(line.purpose.trim().into())),
-                    false,
-                ),
-                ("allocated", Value::Int(Some(line.allocated)), false),
-                ("spent", Value::Int(Some(line.spent)), false),
-            ],
-            rematch: None,
-        };
-        self.correct(by, &correction).await
     }
 
     /// Budget totals per fiscal year, oldest first: the trend of the municipality's own share.
@@ -1070,9 +940,4 @@ fn activity(r: &AnyRow) -> Result<Activity> {
         committee_id: r.try_get("committee_id")?,
         version: r.try_get("version")?,
     })
-}
-
-/// Today (UTC), for the committee's status where a correction is audited at its place.
-fn today_utc() -> Date {
-    time::OffsetDateTime::now_utc().date()
 }

@@ -159,40 +159,6 @@ impl Store {
         group_from_row(&row)
     }
 
-    /// Corrects a group's name and founding day if still at `version`. See [`Store::correct`].
-    pub async fn correct_group(
-        &self,
-        by: &Actor,
-        id: i64,
-        version: i64,
-        name: &str,
-        formed_on: Option<Date>,
-    ) -> Result<i64> {
-        let g = self.group(id).await?;
-        let id = id.to_string();
-        let correction = crate::records::Correction {
-            entity: "parents-group",
-            table: "parents_group",
-            id: &id,
-            version,
-            place: g.ward.parse().ok(),
-            fields: vec![
-                (
-                    "name",
-                    crate::records::Value::Text(Some(name.trim().into())),
-                    false,
-                ),
-                (
-                    "formed_on",
-                    crate::records::Value::Text(formed_on.map(setu_core::calendar::iso)),
-                    false,
-                ),
-            ],
-            rematch: None,
-        };
-        self.correct(by, &correction).await
-    }
-
     /// Adds a member to a group.
     pub async fn add_group_member(
         &self,

@@ -3197,28 +3197,28 @@ async fn corrections_are_versioned_and_keep_their_history() {
         let sys = Actor::system("test");
         let (c, line) =
             setu_testkit::fixtures::lccht_budget_line(&s, 51106, "Street drama", 50_000).await;
-        let spent = |n: i64| BudgetDraft {
-            source: FundingSource::Own,
-            purpose: "Street drama".into(),
-            allocated: 50_000,
-            spent: n,
+        let spent = |n: i64, version: i64| Correction {
+            entity: "budget-line",
+            table: "budget_line",
+            id: &line,
+            version,
+            place: Some("51106".parse().unwrap()),
+            fields: vec![
+                ("purpose", Value::Text(Some("Street drama".into())), false),
+                ("spent", Value::Int(Some(n)), false),
+            ],
+            rematch: None,
         };
         let clerk = Actor::system("member.secretary");
-        assert_eq!(
-            s.correct_budget_line(&clerk, &line, 0, &spent(12_500))
-                .await
-                .unwrap(),
-            1
-        );
+        assert_eq!(s.correct(&clerk, &spent(12_500, 0)).await.unwrap(), 1);
         assert!(matches!(
-            s.correct_budget_line(&clerk, &line, 0, &spent(9_000)).await,
+            s.correct(&clerk, &spent(9_000, 0)).await,
             Err(StoreError::Conflict { current: 1 })
         ));
         assert_eq!(
-            s.correct_budget_line(&clerk, &line, 1, &spent(12_500))
-                .await
-                .unwrap(),
-            1
+            s.correct(&clerk, &spent(12_500, 1)).await.unwrap(),
+            1,
+            "nothing changed: the version stays"
         );
         let history = s
             .history("budget-line", &line, "", Reveal::No)

@@ -8,12 +8,10 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
 use setu_core::access::{Capability, Scope, Target};
-use setu_core::committees::BudgetDraft;
 use setu_core::committees::{
-    ActivityEditForm, BudgetForm, CommitteeKind, DecisionStatus, FundingSource, MeetingEditForm,
-    MemberForm, Seat,
+    BudgetForm, CommitteeKind, DecisionStatus, FundingSource, MemberForm, Seat,
 };
-use setu_core::records::{FieldSpec as F, FieldType as T, WithdrawForm};
+use setu_core::records::{FieldSpec as F, FieldType as T};
 use setu_core::{FiscalYear, PlaceCode};
 use setu_store::auth::User;
 use setu_store::committees::{ActivityDraft, Committee, MeetingDraft};
@@ -24,13 +22,12 @@ use time::Date;
 use crate::auth::{allow, can, SignedIn};
 use crate::error::WebError;
 use crate::page::Page;
-use crate::pages::inputs::{bs_date, bs_text, AreaQuery};
-use crate::pages::records::{self, Notice, RecordView};
-use crate::pages::records::{Correctable, Kind, Located, RecordRef};
-use crate::pages::{choices, invalid_message, refusal};
+use crate::pages::inputs::{bs_date, AreaQuery};
+use crate::pages::records::{Correctable, Kind, Located};
+use crate::pages::{invalid_message, refusal};
 use crate::templates::{
-    Choice, CommitteePage, CommitteeRow, CommitteesPage, FormField, MeetingFormPage, MinutesPage,
-    RenderHtml, TrendBar,
+    Choice, CommitteePage, CommitteeRow, CommitteesPage, MeetingFormPage, MinutesPage, RenderHtml,
+    TrendBar,
 };
 use crate::AppState;
 
@@ -718,743 +715,6 @@ pub async fn decision_status(
     Ok(Redirect::to(&back).into_response())
 }
 
-/// `GET /budget/{id}`: a budget line, its history and (for writers) its correction form.
-pub async fn budget_line(
-    State(app): State<AppState>,
-    page: Page,
-    SignedIn(me): SignedIn,
-    Path(id): Path<String>,
-    Query(q): Query<records::SavedQuery>,
-) -> Result<Response, WebError> {
-    let (line, c) = line_for(&app, &me, &id, Capability::ReadDirectory).await?;
-    let form = BudgetForm::of(&draft_of(&line), line.version);
-    render_budget_line(
-        &app,
-        page,
-        &me,
-        &c,
-        &line,
-        &form,
-        None,
-        records::opening(&q),
-    )
-    .await
-}
-
-/// `POST /budget/{id}`: corrects a budget line (what was spent, most often).
-pub async fn correct_budget_line(
-    State(app): State<AppState>,
-    page: Page,
-    SignedIn(me): SignedIn,
-    Path(id): Path<String>,
-    Form(f): Form<BudgetForm>,
-) -> Result<Response, WebError> {
-    let (line, c) = line_for(&app, &me, &id, Capability::WriteCommittees).await?;
-    let outcome = match f.check().and_then(|d| Ok((d, f.base_version()?))) {
-        Ok((d, version)) => Ok(app
-            .store
-            .correct_budget_line(&me.actor(), &id, version, &d)
-            .await),
-        Err(inv) => Err(inv),
-    };
-    records::answer(
-        outcome,
-        format!("/budget/{id}?saved=1"),
-        |notice, inv| async move {
-            if notice == Notice::Conflict {
-                let line = app.store.budget_line(&id).await?;
-                let form = BudgetForm {
-                    version: line.version.to_string(),
-                    ..f
-                };
-                return render_budget_line(&app, page, &me, &c, &line, &form, None, notice).await;
-            }
-            render_budget_line(&app, page, &me, &c, &line, &f, inv.as_ref(), notice).await
-        },
-    )
-    .await
-}
-
-/// A budget line and its committee, if the reader may `cap` there (404 outside the scope).
-async fn line_for(
-    app: &AppState,
-    me: &User,
-    id: &str,
-    cap: Capability,
-) -> Result<(setu_store::committees::BudgetLine, Committee), WebError> {
-    let line = app.store.budget_line(id).await?;
-    let c = committee_for(app, me, &line.committee_id.to_string(), cap).await?;
-    Ok((line, c))
-}
-
-fn draft_of(line: &setu_store::committees::BudgetLine) -> BudgetDraft {
-    BudgetDraft {
-        source: line.source,
-        purpose: line.purpose.clone(),
-        allocated: line.allocated,
-        spent: line.spent,
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn render_budget_line(
-    app: &AppState,
-    page: Page,
-    me: &User,
-    c: &Committee,
-    line: &setu_store::committees::BudgetLine,
-    form: &BudgetForm,
-    invalid: Option<&setu_core::Invalid>,
-    notice: Notice,
-) -> Result<Response, WebError> {
-    let committee = committee_name(&page, c);
-    let title = format!("{} · {}", page.t("plan-budget"), line.purpose);
-    let page = page.with_title(title, "committees");
-    let show = |field: &str, value: &str| -> (String, String) {
-        match field {
-            "source" => (page.t("budget-source"), page.t(&format!("source-{value}"))),
-            "purpose" => (page.t("budget-purpose"), value.to_string()),
-            "allocated" | "spent" => (
-                page.t(&format!("budget-{field}")),
-                value
-                    .parse::<i64>()
-                    .map(|n| page.num(&n))
-                    .unwrap_or_default(),
-            ),
-            other => (other.to_string(), value.to_string()),
-        }
-    };
-    let facts = vec![
-        (
-            page.t("plan-title"),
-            line.fiscal_year.label(page.prefs.digits),
-        ),
-        show("source", line.source.as_str()),
-        show("purpose", &line.purpose),
-        show("allocated", &line.allocated.to_string()),
-        show("spent", &line.spent.to_string()),
-    ];
-    let may_correct = can(me, Capability::WriteCommittees, Some(&c.target()), false);
-    let text = |name: &'static str, value: &str, numeric: bool| FormField {
-        numeric,
-        ..records::field(name, show(name, "").0, value, true)
-    };
-    let mut fields = vec![
-        FormField {
-            options: choices(
-                &page,
-                FundingSource::ALL.iter().map(|s| s.as_str()),
-                "source-",
-                &form.source,
-            ),
-            ..text("source", &form.source, false)
-        },
-        text("purpose", &form.purpose, false),
-        text("allocated", &form.allocated, true),
-        text("spent", &form.spent, true),
-    ];
-    records::mark(&page, &mut fields, invalid);
-    let view = RecordView {
-        title: page.title.clone(),
-        parent: (
-            format!("/committees/{}?fy={}", c.id, line.fiscal_year),
-            committee,
-        ),
-        facts,
-        action: may_correct.then(|| format!("/budget/{}", line.id)),
-        version: form.version.parse().unwrap_or(line.version),
-        fields,
-    };
-    let rec = budget_ref(me, c, line);
-    records::show(app, &page, view, rec, show, notice).await
-}
-
-fn budget_ref<'a>(
-    me: &'a User,
-    c: &Committee,
-    line: &setu_store::committees::BudgetLine,
-) -> RecordRef<'a> {
-    RecordRef {
-        entity: "budget-line",
-        id: line.id.clone(),
-        place: c.place.to_string(),
-        personal: can(me, Capability::ReadPersonal, Some(&c.target()), false),
-        withdrawable: true,
-        me,
-    }
-}
-
-/// `POST /budget/{id}/withdraw`: withdraws a budget line (entered twice, by mistake).
-pub async fn withdraw_budget_line(
-    State(app): State<AppState>,
-    page: Page,
-    SignedIn(me): SignedIn,
-    Path(id): Path<String>,
-    Form(f): Form<WithdrawForm>,
-) -> Result<Response, WebError> {
-    let (line, c) = line_for(&app, &me, &id, Capability::WriteCommittees).await?;
-    let label = format!("{} · {}", line.fiscal_year, line.purpose);
-    let form = BudgetForm::of(&draft_of(&line), line.version);
-    records::withdraw(
-        &app,
-        budget_ref(&me, &c, &line),
-        "budget_line",
-        label,
-        f,
-        format!("/budget/{id}?saved=1"),
-        |notice| render_budget_line(&app, page, &me, &c, &line, &form, None, notice),
-    )
-    .await
-}
-
-/// `GET /members/{id}`: a committee member (the name only for readers of personal data), her
-/// history, and the correction form (marking her as gone, most often).
-pub async fn member(
-    State(app): State<AppState>,
-    page: Page,
-    SignedIn(me): SignedIn,
-    Path(id): Path<String>,
-    Query(q): Query<records::SavedQuery>,
-) -> Result<Response, WebError> {
-    let (m, c, personal) = member_for(&app, &me, &id, Capability::ReadDirectory).await?;
-    let form = member_form(&m, personal);
-    render_member(&app, page, &me, &c, &m, &form, None, records::opening(&q)).await
-}
-
-/// `POST /members/{id}`: corrects a member.
-pub async fn correct_member(
-    State(app): State<AppState>,
-    page: Page,
-    SignedIn(me): SignedIn,
-    Path(id): Path<String>,
-    Form(mut f): Form<MemberForm>,
-) -> Result<Response, WebError> {
-    let (m, c, personal) = member_for(&app, &me, &id, Capability::WriteCommittees).await?;
-    if !personal {
-        // A name sent by someone who may not read names is not theirs to change.
-        f.name = None;
-    }
-    let outcome = match f.check().and_then(|d| Ok((d, f.base_version()?))) {
-        Ok((d, version)) => Ok(app
-            .store
-            .correct_member(&me.actor(), &id, version, &d)
-            .await),
-        Err(inv) => Err(inv),
-    };
-    records::answer(
-        outcome,
-        format!("/members/{id}?saved=1"),
-        |notice, inv| async move {
-            if notice == Notice::Conflict {
-                let (m, _, _) = member_for(&app, &me, &id, Capability::WriteCommittees).await?;
-                let form = MemberForm {
-                    version: m.version.to_string(),
-                    ..f
-                };
-                return render_member(&app, page, &me, &c, &m, &form, None, notice).await;
-            }
-            render_member(&app, page, &me, &c, &m, &f, inv.as_ref(), notice).await
-        },
-    )
-    .await
-}
-
-/// A member, her committee, and whether the reader may read names there; 404 outside the scope.
-async fn member_for(
-    app: &AppState,
-    me: &User,
-    id: &str,
-    cap: Capability,
-) -> Result<(setu_store::committees::Member, Committee, bool), WebError> {
-    let m = app.store.member(id, Reveal::No).await?;
-    let c = committee_for(app, me, &m.committee_id.to_string(), cap).await?;
-    let personal = can(me, Capability::ReadPersonal, Some(&c.target()), false);
-    let actor = me.actor();
-    let m = if personal {
-        app.store.member(id, Reveal::To(&actor)).await?
-    } else {
-        m
-    };
-    Ok((m, c, personal))
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn render_member(
-    app: &AppState,
-    page: Page,
-    me: &User,
-    c: &Committee,
-    m: &setu_store::committees::Member,
-    form: &MemberForm,
-    invalid: Option<&setu_core::Invalid>,
-    notice: Notice,
-) -> Result<Response, WebError> {
-    let committee = committee_name(&page, c);
-    let seat = page.t(&format!("seat-{}", m.seat.as_str()));
-    let title = match &m.name {
-        Some(n) => format!("{n} · {seat}"),
-        None => seat,
-    };
-    let page = page.with_title(title, "committees");
-    let show = |field: &str, value: &str| -> (String, String) {
-        let date = |v: &str| {
-            if v.is_empty() {
-                "—".to_string()
-            } else {
-                page.date(v)
-            }
-        };
-        match field {
-            "name" => (page.t("member-name"), value.to_string()),
-            "seat" => (page.t("member-seat"), page.t(&format!("seat-{value}"))),
-            "term_start" => (page.t("member-term-start"), date(value)),
-            "term_end" => (page.t("member-term-end"), date(value)),
-            other => (other.to_string(), value.to_string()),
-        }
-    };
-    let mut facts = Vec::new();
-    if let Some(n) = &m.name {
-        facts.push(show("name", n));
-    }
-    facts.push(show("seat", m.seat.as_str()));
-    facts.push(show("term_start", &m.term_start));
-    facts.push(show("term_end", m.term_end.as_deref().unwrap_or("")));
-    let may_correct = can(me, Capability::WriteCommittees, Some(&c.target()), false);
-    let field = |name: &'static str, value: &str, required: bool| {
-        records::field(name, show(name, "").0, value, required)
-    };
-    let mut fields = Vec::new();
-    if let Some(n) = &form.name {
-        fields.push(field("name", n, true));
-    }
-    fields.push(FormField {
-        options: choices(
-            &page,
-            Seat::ALL.iter().map(|s| s.as_str()),
-            "seat-",
-            &form.seat,
-        ),
-        ..field("seat", &form.seat, true)
-    });
-    fields.push(FormField {
-        hint: Some(page.t("field-bs-date-hint")),
-        ..field("term_start", &form.term_start, true)
-    });
-    fields.push(FormField {
-        hint: Some(page.t("member-term-end-hint")),
-        ..field("term_end", &form.term_end, false)
-    });
-    records::mark(&page, &mut fields, invalid);
-    let view = RecordView {
-        title: page.title.clone(),
-        parent: (format!("/committees/{}", c.id), committee),
-        facts,
-        action: may_correct.then(|| format!("/members/{}", m.id)),
-        version: form.version.parse().unwrap_or(m.version),
-        fields,
-    };
-    let rec = member_ref(me, c, m, form.name.is_some());
-    records::show(app, &page, view, rec, show, notice).await
-}
-
-fn member_ref<'a>(
-    me: &'a User,
-    c: &Committee,
-    m: &setu_store::committees::Member,
-    personal: bool,
-) -> RecordRef<'a> {
-    RecordRef {
-        entity: "committee-member",
-        id: m.id.clone(),
-        place: c.place.to_string(),
-        personal,
-        withdrawable: true,
-        me,
-    }
-}
-
-/// `POST /members/{id}/withdraw`: withdraws a member recorded by mistake (one who left is
-/// given the day she left instead).
-pub async fn withdraw_member(
-    State(app): State<AppState>,
-    page: Page,
-    SignedIn(me): SignedIn,
-    Path(id): Path<String>,
-    Form(f): Form<WithdrawForm>,
-) -> Result<Response, WebError> {
-    let (m, c, personal) = member_for(&app, &me, &id, Capability::WriteCommittees).await?;
-    let label = page.t(&format!("seat-{}", m.seat.as_str()));
-    let form = member_form(&m, personal);
-    records::withdraw(
-        &app,
-        member_ref(&me, &c, &m, personal),
-        "committee_member",
-        label,
-        f,
-        format!("/members/{id}?saved=1"),
-        |notice| render_member(&app, page, &me, &c, &m, &form, None, notice),
-    )
-    .await
-}
-
-/// The member's correction form, filled in from the record (the name only for readers of it).
-fn member_form(m: &setu_store::committees::Member, personal: bool) -> MemberForm {
-    MemberForm {
-        name: personal.then(|| m.name.clone().unwrap_or_default()),
-        seat: m.seat.as_str().into(),
-        term_start: bs_text(Some(&m.term_start)),
-        term_end: bs_text(m.term_end.as_deref()),
-        version: m.version.to_string(),
-    }
-}
-
-/// A meeting's own fields as its record page shows them.
-struct MeetingRecord {
-    id: String,
-    held_on: String,
-    /// Opened (and the view audited) only for readers of personal data.
-    agenda: Option<String>,
-    version: i64,
-}
-
-/// A meeting, its committee, and whether the reader may read its agenda; 404 outside the scope.
-async fn meeting_for(
-    app: &AppState,
-    me: &User,
-    id: &str,
-    cap: Capability,
-) -> Result<(MeetingRecord, Committee), WebError> {
-    let (committee_id, held_on, version) = app.store.meeting_head(id).await?;
-    let c = committee_for(app, me, &committee_id.to_string(), cap).await?;
-    let agenda = if can(me, Capability::ReadPersonal, Some(&c.target()), false) {
-        Some(app.store.meeting(id, &me.actor()).await?.agenda)
-    } else {
-        None
-    };
-    let record = MeetingRecord {
-        id: id.to_string(),
-        held_on,
-        agenda,
-        version,
-    };
-    Ok((record, c))
-}
-
-/// `GET /meetings/{id}/record`: a meeting's date (and agenda, for readers of personal data),
-/// its history and its correction form.
-pub async fn meeting_record(
-    State(app): State<AppState>,
-    page: Page,
-    SignedIn(me): SignedIn,
-    Path(id): Path<String>,
-    Query(q): Query<records::SavedQuery>,
-) -> Result<Response, WebError> {
-    let (m, c) = meeting_for(&app, &me, &id, Capability::ReadDirectory).await?;
-    let form = meeting_record_form(&m);
-    render_meeting_record(&app, page, &me, &c, &m, &form, None, records::opening(&q)).await
-}
-
-/// `POST /meetings/{id}/record`: corrects a meeting's date (and agenda).
-pub async fn correct_meeting(
-    State(app): State<AppState>,
-    page: Page,
-    SignedIn(me): SignedIn,
-    Path(id): Path<String>,
-    Form(mut f): Form<MeetingEditForm>,
-) -> Result<Response, WebError> {
-    let (m, c) = meeting_for(&app, &me, &id, Capability::WriteCommittees).await?;
-    if m.agenda.is_none() {
-        // An agenda sent by someone who may not read it is not theirs to change.
-        f.agenda = None;
-    }
-    let outcome = match f.check().and_then(|d| Ok((d, f.base_version()?))) {
-        Ok(((held_on, agenda), version)) => Ok(app
-            .store
-            .correct_meeting(&me.actor(), &id, version, held_on, agenda.as_deref())
-            .await),
-        Err(inv) => Err(inv),
-    };
-    records::answer(
-        outcome,
-        format!("/meetings/{id}/record?saved=1"),
-        |notice, inv| async move {
-            if notice == Notice::Conflict {
-                let (m, _) = meeting_for(&app, &me, &id, Capability::WriteCommittees).await?;
-                let form = MeetingEditForm {
-                    version: m.version.to_string(),
-                    ..f
-                };
-                return render_meeting_record(&app, page, &me, &c, &m, &form, None, notice).await;
-            }
-            render_meeting_record(&app, page, &me, &c, &m, &f, inv.as_ref(), notice).await
-        },
-    )
-    .await
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn render_meeting_record(
-    app: &AppState,
-    page: Page,
-    me: &User,
-    c: &Committee,
-    m: &MeetingRecord,
-    form: &MeetingEditForm,
-    invalid: Option<&setu_core::Invalid>,
-    notice: Notice,
-) -> Result<Response, WebError> {
-    let committee = committee_name(&page, c);
-    let title = format!("{} · {}", page.t("minutes-title"), page.date(&m.held_on));
-    let page = page.with_title(title, "committees");
-    let show = |field: &str, value: &str| -> (String, String) {
-        match field {
-            "held_on" => (page.t("meeting-date"), page.date(value)),
-            "agenda" => (page.t("meeting-agenda"), value.to_string()),
-            other => (other.to_string(), value.to_string()),
-        }
-    };
-    let mut facts = vec![show("held_on", &m.held_on)];
-    if let Some(a) = &m.agenda {
-        facts.push(show("agenda", a));
-    }
-    let may_correct = can(me, Capability::WriteCommittees, Some(&c.target()), false);
-    let field =
-        |name: &'static str, value: &str| records::field(name, show(name, "").0, value, true);
-    let mut fields = vec![FormField {
-        hint: Some(page.t("field-bs-date-hint")),
-        ..field("held_on", &form.held_on)
-    }];
-    if let Some(a) = &form.agenda {
-        fields.push(field("agenda", a));
-    }
-    records::mark(&page, &mut fields, invalid);
-    let view = RecordView {
-        title: page.title.clone(),
-        parent: (format!("/committees/{}", c.id), committee),
-        facts,
-        action: may_correct.then(|| format!("/meetings/{}/record", m.id)),
-        version: form.version.parse().unwrap_or(m.version),
-        fields,
-    };
-    records::show(app, &page, view, meeting_ref(me, c, m), show, notice).await
-}
-
-fn meeting_ref<'a>(me: &'a User, c: &Committee, m: &MeetingRecord) -> RecordRef<'a> {
-    RecordRef {
-        entity: "committee-meeting",
-        id: m.id.clone(),
-        place: c.place.to_string(),
-        personal: m.agenda.is_some(),
-        withdrawable: true,
-        me,
-    }
-}
-
-/// The meeting's correction form, filled in from the record.
-fn meeting_record_form(m: &MeetingRecord) -> MeetingEditForm {
-    MeetingEditForm {
-        held_on: bs_text(Some(&m.held_on)),
-        agenda: m.agenda.clone(),
-        version: m.version.to_string(),
-    }
-}
-
-/// `POST /meetings/{id}/record/withdraw`: withdraws a meeting recorded twice or by mistake.
-pub async fn withdraw_meeting(
-    State(app): State<AppState>,
-    page: Page,
-    SignedIn(me): SignedIn,
-    Path(id): Path<String>,
-    Form(f): Form<WithdrawForm>,
-) -> Result<Response, WebError> {
-    let (m, c) = meeting_for(&app, &me, &id, Capability::WriteCommittees).await?;
-    let label = format!("{} {}", page.t("minutes-title"), m.held_on);
-    let form = meeting_record_form(&m);
-    records::withdraw(
-        &app,
-        meeting_ref(&me, &c, &m),
-        "committee_meeting",
-        label,
-        f,
-        format!("/meetings/{id}/record?saved=1"),
-        |notice| render_meeting_record(&app, page, &me, &c, &m, &form, None, notice),
-    )
-    .await
-}
-
-/// An activity and its committee, if the reader may `cap` there (404 outside the scope).
-async fn activity_for(
-    app: &AppState,
-    me: &User,
-    id: &str,
-    cap: Capability,
-) -> Result<(setu_store::committees::Activity, Committee), WebError> {
-    let a = app.store.activity(id).await?;
-    let c = committee_for(app, me, &a.committee_id.to_string(), cap).await?;
-    Ok((a, c))
-}
-
-/// `GET /activities/{id}`: a planned activity, its history and its correction form.
-pub async fn activity(
-    State(app): State<AppState>,
-    page: Page,
-    SignedIn(me): SignedIn,
-    Path(id): Path<String>,
-    Query(q): Query<records::SavedQuery>,
-) -> Result<Response, WebError> {
-    let (a, c) = activity_for(&app, &me, &id, Capability::ReadDirectory).await?;
-    let form = activity_form(&a);
-    render_activity(&app, page, &me, &c, &a, &form, None, records::opening(&q)).await
-}
-
-/// `POST /activities/{id}`: corrects an activity (marks it done, most often).
-pub async fn correct_activity(
-    State(app): State<AppState>,
-    page: Page,
-    SignedIn(me): SignedIn,
-    Path(id): Path<String>,
-    Form(f): Form<ActivityEditForm>,
-) -> Result<Response, WebError> {
-    let (a, c) = activity_for(&app, &me, &id, Capability::WriteCommittees).await?;
-    let outcome = match f.check().and_then(|e| Ok((e, f.base_version()?))) {
-        Ok((e, version)) => Ok(app
-            .store
-            .correct_activity(&me.actor(), &id, version, &e)
-            .await),
-        Err(inv) => Err(inv),
-    };
-    records::answer(
-        outcome,
-        format!("/activities/{id}?saved=1"),
-        |notice, inv| async move {
-            if notice == Notice::Conflict {
-                let (a, _) = activity_for(&app, &me, &id, Capability::WriteCommittees).await?;
-                let form = ActivityEditForm {
-                    version: a.version.to_string(),
-                    ..f
-                };
-                return render_activity(&app, page, &me, &c, &a, &form, None, notice).await;
-            }
-            render_activity(&app, page, &me, &c, &a, &f, inv.as_ref(), notice).await
-        },
-    )
-    .await
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn render_activity(
-    app: &AppState,
-    page: Page,
-    me: &User,
-    c: &Committee,
-    a: &setu_store::committees::Activity,
-    form: &ActivityEditForm,
-    invalid: Option<&setu_core::Invalid>,
-    notice: Notice,
-) -> Result<Response, WebError> {
-    let committee = committee_name(&page, c);
-    let title = a.title.clone();
-    let page = page.with_title(title, "committees");
-    let show = |field: &str, value: &str| -> (String, String) {
-        let date = |v: &str| {
-            if v.is_empty() {
-                "—".to_string()
-            } else {
-                page.date(v)
-            }
-        };
-        match field {
-            "title" => (page.t("activity-title"), value.to_string()),
-            "planned_on" => (page.t("activity-planned"), date(value)),
-            "done_on" => (page.t("activity-done"), date(value)),
-            "responsible" => (page.t("activity-responsible"), value.to_string()),
-            other => (other.to_string(), value.to_string()),
-        }
-    };
-    let facts = vec![
-        show("title", &a.title),
-        show("planned_on", a.planned_on.as_deref().unwrap_or("")),
-        show("done_on", a.done_on.as_deref().unwrap_or("")),
-        show("responsible", &a.responsible),
-    ];
-    let may_correct = can(me, Capability::WriteCommittees, Some(&c.target()), false);
-    let field = |name: &'static str, value: &str, required: bool| {
-        records::field(name, show(name, "").0, value, required)
-    };
-    let date_hint = page.t("field-bs-date-hint");
-    let mut fields = vec![
-        field("title", &form.title, true),
-        FormField {
-            hint: Some(date_hint.clone()),
-            ..field("planned_on", &form.planned_on, false)
-        },
-        FormField {
-            hint: Some(date_hint),
-            ..field("done_on", &form.done_on, false)
-        },
-        field("responsible", &form.responsible, true),
-    ];
-    records::mark(&page, &mut fields, invalid);
-    let view = RecordView {
-        title: page.title.clone(),
-        parent: (format!("/committees/{}", c.id), committee),
-        facts,
-        action: may_correct.then(|| format!("/activities/{}", a.id)),
-        version: form.version.parse().unwrap_or(a.version),
-        fields,
-    };
-    records::show(app, &page, view, activity_ref(me, c, a), show, notice).await
-}
-
-fn activity_ref<'a>(
-    me: &'a User,
-    c: &Committee,
-    a: &setu_store::committees::Activity,
-) -> RecordRef<'a> {
-    RecordRef {
-        entity: "plan-activity",
-        id: a.id.clone(),
-        place: c.place.to_string(),
-        personal: can(me, Capability::ReadPersonal, Some(&c.target()), false),
-        withdrawable: true,
-        me,
-    }
-}
-
-/// The activity's correction form, filled in from the record.
-fn activity_form(a: &setu_store::committees::Activity) -> ActivityEditForm {
-    ActivityEditForm {
-        title: a.title.clone(),
-        planned_on: bs_text(a.planned_on.as_deref()),
-        done_on: bs_text(a.done_on.as_deref()),
-        responsible: a.responsible.clone(),
-        version: a.version.to_string(),
-    }
-}
-
-/// `POST /activities/{id}/withdraw`: withdraws an activity planned twice or by mistake.
-pub async fn withdraw_activity(
-    State(app): State<AppState>,
-    page: Page,
-    SignedIn(me): SignedIn,
-    Path(id): Path<String>,
-    Form(f): Form<WithdrawForm>,
-) -> Result<Response, WebError> {
-    let (a, c) = activity_for(&app, &me, &id, Capability::WriteCommittees).await?;
-    let label = a.title.clone();
-    let form = activity_form(&a);
-    records::withdraw(
-        &app,
-        activity_ref(&me, &c, &a),
-        "plan_activity",
-        label,
-        f,
-        format!("/activities/{id}?saved=1"),
-        |notice| render_activity(&app, page, &me, &c, &a, &form, None, notice),
-    )
-    .await
-}
-
 /// A committee as a record page names its parent: "Nepalganj … · LCCHT".
 fn committee_name(page: &Page, c: &Committee) -> String {
     format!(
@@ -1502,6 +762,7 @@ impl Correctable for Decision {
             heading: format!("{} · {name}", page.t("kind-meeting-decision")),
             parent: (format!("/committees/{}", c.id), name),
             address: format!("/decisions/{id}"),
+            facts: Vec::new(),
         })
     }
 }
@@ -1540,6 +801,171 @@ impl Correctable for CommitteeRecord {
             heading: name.clone(),
             parent: (format!("/committees/{}", c.id), name),
             address: format!("/committees/{id}/record"),
+            facts: Vec::new(),
         })
+    }
+}
+
+/// A committee's record: its place, its name in the reader's language, its page.
+async fn in_committee(
+    app: &AppState,
+    page: &Page,
+    committee: i64,
+    heading: String,
+    address: String,
+) -> Result<Located, WebError> {
+    let c = app.store.committee(committee, today()).await?;
+    let name = committee_name(page, &c);
+    Ok(Located {
+        target: c.target(),
+        also: None,
+        place: c.place.to_string(),
+        heading: format!("{heading} · {name}"),
+        parent: (format!("/committees/{}", c.id), name),
+        address,
+        facts: Vec::new(),
+    })
+}
+
+/// A budget line (`/budget/{id}`): what was spent, most often.
+#[derive(Debug)]
+pub struct BudgetLineRecord;
+
+impl Correctable for BudgetLineRecord {
+    const KIND: Kind = Kind {
+        entity: "budget-line",
+        table: "budget_line",
+        nav: "committees",
+        fields: &[
+            F::new(
+                "source",
+                "budget-source",
+                T::Choice("source", FundingSource::NAMES),
+            )
+            .required(),
+            F::new("purpose", "budget-purpose", T::Text(200)).required(),
+            F::new("allocated", "budget-allocated", T::Amount),
+            F::new("spent", "budget-spent", T::Amount),
+        ],
+        read: Capability::ReadDirectory,
+        write: Capability::WriteCommittees,
+        rematch: None,
+        withdrawable: true,
+    };
+
+    async fn locate(app: &AppState, page: &Page, id: &str) -> Result<Located, WebError> {
+        let line = app.store.budget_line(id).await?;
+        let heading = format!("{} · {}", page.t("plan-budget"), line.purpose);
+        let address = format!("/budget/{id}");
+        let mut at = in_committee(app, page, line.committee_id, heading, address).await?;
+        at.parent.0 = format!("{}?fy={}", at.parent.0, line.fiscal_year);
+        at.facts = vec![(
+            page.t("plan-title"),
+            line.fiscal_year.label(page.prefs.digits),
+        )];
+        Ok(at)
+    }
+}
+
+/// A committee member (`/members/{id}`): her name (sealed), seat and term; a member who left
+/// is given the day she left.
+#[derive(Debug)]
+pub struct MemberRecord;
+
+impl Correctable for MemberRecord {
+    const KIND: Kind = Kind {
+        entity: "committee-member",
+        table: "committee_member",
+        nav: "committees",
+        fields: &[
+            F::new("name", "member-name", T::Text(120))
+                .required()
+                .sealed(),
+            F::new("seat", "member-seat", T::Choice("seat", Seat::NAMES)).required(),
+            F::new("term_start", "member-term-start", T::Date).required(),
+            F::new("term_end", "member-term-end", T::Date)
+                .hint("member-term-end-hint")
+                .after("term_start", "error-term-order"),
+        ],
+        read: Capability::ReadDirectory,
+        write: Capability::WriteCommittees,
+        rematch: None,
+        withdrawable: true,
+    };
+
+    async fn locate(app: &AppState, page: &Page, id: &str) -> Result<Located, WebError> {
+        let m = app.store.member(id, Reveal::No).await?;
+        let seat = page.t(&format!("seat-{}", m.seat.as_str()));
+        in_committee(app, page, m.committee_id, seat, format!("/members/{id}")).await
+    }
+}
+
+/// A meeting's own fields (`/meetings/{id}/record`): its day and, for readers of personal
+/// data, its agenda. Attendance and decisions are recorded with the meeting.
+#[derive(Debug)]
+pub struct MeetingRecord;
+
+impl Correctable for MeetingRecord {
+    const KIND: Kind = Kind {
+        entity: "committee-meeting",
+        table: "committee_meeting",
+        nav: "committees",
+        fields: &[
+            F::new("held_on", "meeting-date", T::Date).required(),
+            F::new("agenda", "meeting-agenda", T::Text(2000))
+                .required()
+                .sealed(),
+        ],
+        read: Capability::ReadDirectory,
+        write: Capability::WriteCommittees,
+        rematch: None,
+        withdrawable: true,
+    };
+
+    async fn locate(app: &AppState, page: &Page, id: &str) -> Result<Located, WebError> {
+        let (committee, held_on, _) = app.store.meeting_head(id).await?;
+        let heading = format!("{} {}", page.t("minutes-title"), page.date(&held_on));
+        in_committee(
+            app,
+            page,
+            committee,
+            heading,
+            format!("/meetings/{id}/record"),
+        )
+        .await
+    }
+}
+
+/// A planned activity (`/activities/{id}`): most often, the day it was done.
+#[derive(Debug)]
+pub struct ActivityRecord;
+
+impl Correctable for ActivityRecord {
+    const KIND: Kind = Kind {
+        entity: "plan-activity",
+        table: "plan_activity",
+        nav: "committees",
+        fields: &[
+            F::new("title", "activity-title", T::Text(200)).required(),
+            F::new("planned_on", "activity-planned", T::Date),
+            F::new("done_on", "activity-done", T::Date),
+            F::new("responsible", "activity-responsible", T::Text(120)).required(),
+        ],
+        read: Capability::ReadDirectory,
+        write: Capability::WriteCommittees,
+        rematch: None,
+        withdrawable: true,
+    };
+
+    async fn locate(app: &AppState, page: &Page, id: &str) -> Result<Located, WebError> {
+        let a = app.store.activity(id).await?;
+        in_committee(
+            app,
+            page,
+            a.committee_id,
+            a.title,
+            format!("/activities/{id}"),
+        )
+        .await
     }
 }

@@ -8,8 +8,8 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
 use setu_core::access::{Capability, Target};
-use setu_core::community::{GroupEditForm, Material, SbccIndicators, Sex};
-use setu_core::records::{FieldSpec as F, FieldType as T, WithdrawForm};
+use setu_core::community::{Material, SbccIndicators, Sex};
+use setu_core::records::{FieldSpec as F, FieldType as T};
 use setu_core::PlaceCode;
 use setu_store::auth::User;
 use setu_store::parents::{Group, SessionDraft};
@@ -19,10 +19,10 @@ use setu_store::StoreError;
 use crate::auth::{allow, can, SignedIn};
 use crate::error::WebError;
 use crate::page::Page;
-use crate::pages::inputs::{bs_date, bs_text, AreaQuery};
-use crate::pages::records::{self, Correctable, Kind, Located, Notice, RecordRef, RecordView};
+use crate::pages::inputs::{bs_date, AreaQuery};
+use crate::pages::records::{self, Correctable, Kind, Located};
 use crate::pages::refusal;
-use crate::templates::{Choice, FormField, GroupPage, GroupsPage, IndicatorCard, RenderHtml};
+use crate::templates::{Choice, GroupPage, GroupsPage, IndicatorCard, RenderHtml};
 use crate::AppState;
 
 /// The four SBCC figures as cards, in the reader's digits.
@@ -341,149 +341,6 @@ pub async fn record_session(
     after(&app, page, &me, g, result).await
 }
 
-/// `GET /parents-groups/{id}/record`: a group's name and founding day, their history and the
-/// correction form.
-pub async fn group_record(
-    State(app): State<AppState>,
-    page: Page,
-    SignedIn(me): SignedIn,
-    Path(id): Path<String>,
-    Query(q): Query<records::SavedQuery>,
-) -> Result<Response, WebError> {
-    let g = group_for(&app, &me, &id, Capability::ReadDirectory).await?;
-    let form = group_form(&g);
-    render_group_record(&app, page, &me, &g, &form, None, records::opening(&q)).await
-}
-
-/// `POST /parents-groups/{id}/record`: corrects a group's name or founding day.
-pub async fn correct_group(
-    State(app): State<AppState>,
-    page: Page,
-    SignedIn(me): SignedIn,
-    Path(id): Path<String>,
-    Form(f): Form<GroupEditForm>,
-) -> Result<Response, WebError> {
-    let g = group_for(&app, &me, &id, Capability::WriteParents).await?;
-    let outcome = match f.check().and_then(|d| Ok((d, f.base_version()?))) {
-        Ok(((name, formed), version)) => Ok(app
-            .store
-            .correct_group(&me.actor(), g.id, version, &name, formed)
-            .await),
-        Err(inv) => Err(inv),
-    };
-    records::answer(
-        outcome,
-        format!("/parents-groups/{id}/record?saved=1"),
-        |notice, inv| async move {
-            if notice == Notice::Conflict {
-                let g = app.store.group(g.id).await?;
-                let form = GroupEditForm {
-                    version: g.version.to_string(),
-                    ..f
-                };
-                return render_group_record(&app, page, &me, &g, &form, None, notice).await;
-            }
-            render_group_record(&app, page, &me, &g, &f, inv.as_ref(), notice).await
-        },
-    )
-    .await
-}
-
-async fn render_group_record(
-    app: &AppState,
-    page: Page,
-    me: &User,
-    g: &Group,
-    form: &GroupEditForm,
-    invalid: Option<&setu_core::Invalid>,
-    notice: Notice,
-) -> Result<Response, WebError> {
-    let title = g.name.clone();
-    let page = page.with_title(title, "parents");
-    let show = |field: &str, value: &str| -> (String, String) {
-        match field {
-            "name" => (page.t("group-name"), value.to_string()),
-            "formed_on" => (
-                page.t("group-formed"),
-                if value.is_empty() {
-                    "—".to_string()
-                } else {
-                    page.date(value)
-                },
-            ),
-            other => (other.to_string(), value.to_string()),
-        }
-    };
-    let facts = vec![
-        show("name", &g.name),
-        show("formed_on", g.formed_on.as_deref().unwrap_or("")),
-    ];
-    let may_correct = can(me, Capability::WriteParents, Some(&g.target()), false);
-    let field = |name: &'static str, value: &str, required: bool| {
-        records::field(name, show(name, "").0, value, required)
-    };
-    let mut fields = vec![
-        field("name", &form.name, true),
-        FormField {
-            hint: Some(page.t("field-bs-date-hint")),
-            ..field("formed_on", &form.formed_on, false)
-        },
-    ];
-    records::mark(&page, &mut fields, invalid);
-    let view = RecordView {
-        title: page.title.clone(),
-        parent: (format!("/parents-groups/{}", g.id), g.name.clone()),
-        facts,
-        action: may_correct.then(|| format!("/parents-groups/{}/record", g.id)),
-        version: form.version.parse().unwrap_or(g.version),
-        fields,
-    };
-    records::show(app, &page, view, group_ref(me, g), show, notice).await
-}
-
-fn group_ref<'a>(me: &'a User, g: &Group) -> RecordRef<'a> {
-    RecordRef {
-        entity: "parents-group",
-        id: g.id.to_string(),
-        place: g.ward.clone(),
-        personal: can(me, Capability::ReadPersonal, Some(&g.target()), false),
-        withdrawable: true,
-        me,
-    }
-}
-
-/// The group's correction form, filled in from the record.
-fn group_form(g: &Group) -> GroupEditForm {
-    GroupEditForm {
-        name: g.name.clone(),
-        formed_on: bs_text(g.formed_on.as_deref()),
-        version: g.version.to_string(),
-    }
-}
-
-/// `POST /parents-groups/{id}/record/withdraw`: withdraws a group recorded twice or by mistake.
-pub async fn withdraw_group(
-    State(app): State<AppState>,
-    page: Page,
-    SignedIn(me): SignedIn,
-    Path(id): Path<String>,
-    Form(f): Form<WithdrawForm>,
-) -> Result<Response, WebError> {
-    let g = group_for(&app, &me, &id, Capability::WriteParents).await?;
-    let label = g.name.clone();
-    let form = group_form(&g);
-    records::withdraw(
-        &app,
-        group_ref(&me, &g),
-        "parents_group",
-        label,
-        f,
-        format!("/parents-groups/{id}/record?saved=1"),
-        |notice| render_group_record(&app, page, &me, &g, &form, None, notice),
-    )
-    .await
-}
-
 /// Where a record of a parents' group sits: the group's ward, under the group's page.
 async fn in_group(
     app: &AppState,
@@ -566,5 +423,45 @@ impl Correctable for Session {
     async fn locate(app: &AppState, page: &Page, id: &str) -> Result<Located, WebError> {
         let address = format!("/sessions/{id}");
         in_group(app, page, "sbcc_session", id, "kind-sbcc-session", address).await
+    }
+}
+
+/// A parents' group's own fields (`/parents-groups/{id}/record`): its name and founding day.
+#[derive(Debug)]
+pub struct GroupRecord;
+
+impl Correctable for GroupRecord {
+    const KIND: Kind = Kind {
+        entity: "parents-group",
+        table: "parents_group",
+        nav: "parents",
+        fields: &[
+            F::new("name", "group-name", T::Text(120)).required(),
+            F::new("formed_on", "group-formed", T::Date),
+        ],
+        read: Capability::ReadDirectory,
+        write: Capability::WriteParents,
+        rematch: None,
+        withdrawable: true,
+    };
+
+    async fn locate(app: &AppState, page: &Page, id: &str) -> Result<Located, WebError> {
+        let g = app
+            .store
+            .group(id.parse().map_err(|_| WebError::NotFound)?)
+            .await?;
+        let parent = (format!("/parents-groups/{id}"), g.name.clone());
+        let address = format!("/parents-groups/{id}/record");
+        let mut at = records::placed(
+            app,
+            page,
+            Some(g.ward.clone()),
+            "kind-parents-group",
+            parent,
+            address,
+        )
+        .await?;
+        at.heading = g.name;
+        Ok(at)
     }
 }

@@ -467,6 +467,8 @@ pub struct Located {
     pub heading: String,
     /// The record page's address (the correction form posts to it).
     pub address: String,
+    /// What the page shows about the record besides its fields (its fiscal year).
+    pub facts: Vec<(String, String)>,
 }
 
 /// A kind served by the shared record handlers: its description, and how to find a record.
@@ -653,10 +655,16 @@ async fn render_kind<K: Correctable>(
         .record_values(K::KIND.entity, K::KIND.table, id, &at.place, &specs, reveal)
         .await?;
     let page = page.with_title(at.heading.clone(), K::KIND.nav);
-    let facts = specs
+    let facts = at
+        .facts
         .iter()
-        .zip(&current.values)
-        .map(|(f, v)| (page.t(f.label), shown(&page, f, v.as_deref().unwrap_or(""))))
+        .cloned()
+        .chain(
+            specs
+                .iter()
+                .zip(&current.values)
+                .map(|(f, v)| (page.t(f.label), shown(&page, f, v.as_deref().unwrap_or("")))),
+        )
         .collect();
     let mut fields: Vec<FormField> = specs
         .iter()
@@ -750,5 +758,6 @@ pub async fn placed(
         place,
         parent,
         address,
+        facts: Vec::new(),
     })
 }
