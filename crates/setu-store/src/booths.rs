@@ -22,6 +22,7 @@ use time::Date;
 
 use crate::audit::{append, Actor, Event};
 use crate::contacts::normalise_phone;
+use crate::paging::{page_of, Paged, PAGE};
 use crate::rekey::{FIRST_VERSION, UNVERSIONED};
 use crate::scope::scope_condition;
 use crate::sealing::Reveal;
@@ -1018,6 +1019,15 @@ pub struct Tally {
     pub created_by: String,
 }
 
+/// What a booth's list of screenings is narrowed to.
+#[derive(Debug, Clone, Default)]
+pub struct ScreeningFilter {
+    /// Only this outcome.
+    pub outcome: Option<Outcome>,
+    /// Only this risk level.
+    pub level: Option<String>,
+}
+
 /// A stored screening; identifying fields only when revealed.
 #[derive(Debug, Clone, Serialize)]
 pub struct Screening {
@@ -1167,6 +1177,71 @@ impl Store {
             out.push(self.screening_from_row(r, reveal).await?);
         }
         Ok(out)
+    }
+
+    /// One page of a booth's screenings (see [`crate::paging`]), newest first, filtered in
+    /// the query; names opened only for the page's rows, as one audited view naming them.
+    pub async fn screening_page(
+        &self,
+        site: i64,
+        filter: &ScreeningFilter,
+        after: Option<&str>,
+        reveal: Reveal<'_>,
+    ) -> Result<Paged<Screening>> {
+        let (position, mut binds) = self
+            .after_row("screening", "screening", &["day", "time"], after, 2)
+            .await?;
+        let mut sql = format!(
+            "SELECT {SCREENING_COLUMNS} FROM screening WHERE site_id = CAST($1 AS BIGINT) \
+             AND withdrawn_at IS NULL AND {position}"
+        );
+        if let Some(o) = filter.outcome {
+            binds.push(o.as_str().to_string());
+            sql.push_str(&format!(" AND outcome = ${}", binds.len() + 1));
+        }
+        if let Some(level) = &filter.level {
+            binds.push(level.clone());
+            sql.push_str(&format!(" AND risk_level = ${}", binds.len() + 1));
+        }
+        sql.push_str(&format!(
+            " ORDER BY day DESC, time DESC, id DESC LIMIT {}",
+            PAGE + 1
+        ));
+        let mut q = sqlx::query(&sql).bind(site.to_string());
+        for b in &binds {
+            q = q.bind(b.clone());
+        }
+        let rows = q.fetch_all(&self.pool).await?;
+        let page = page_of(rows, |r| r.try_get::<String, _>("id").unwrap_or_default());
+        let ids: Vec<String> = page
+            .rows
+            .iter()
+            .map(|r| r.try_get("id"))
+            .collect::<std::result::Result<_, _>>()?;
+        let site_place = self.booth(site).await?.place;
+        let names = ["given_name", "family_name"];
+        let open = self
+            .page_opener(
+                reveal,
+                "screening",
+                "screening",
+                &ids,
+                &names,
+                Some(site_place),
+            )
+            .await?;
+        let mut out = Vec::with_capacity(ids.len());
+        for (r, id) in page.rows.iter().zip(&ids) {
+            let mut s = self.screening_from_row(r, Reveal::No).await?;
+            let row = open.row("screening", id);
+            s.given_name = row.get(r, "given_name")?;
+            s.family_name = row.get(r, "family_name")?;
+            out.push(s);
+        }
+        Ok(Paged {
+            rows: out,
+            next: page.next,
+        })
     }
 
     async fn screening_from_row(

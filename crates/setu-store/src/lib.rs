@@ -24,6 +24,7 @@ pub mod jobs;
 mod matcher;
 pub mod matching;
 mod migrate;
+pub mod paging;
 pub mod parents;
 pub mod records;
 mod rekey;

@@ -993,3 +993,4 @@ handover-from-rank = Rank of the officer who handed over
 handover-to-officer = Officer who received
 handover-to-rank = Rank of the officer who received
 record-correct-link = Correct or withdraw this record
+booth-screenings = Screenings

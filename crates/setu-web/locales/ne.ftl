@@ -993,3 +993,4 @@ handover-from-rank = हस्तान्तरण गर्ने अधिक
 handover-to-officer = बुझ्ने अधिकारी
 handover-to-rank = बुझ्ने अधिकारीको दर्जा
 record-correct-link = यो अभिलेख सच्याउनुहोस् वा फिर्ता गर्नुहोस्
+booth-screenings = जाँचहरू

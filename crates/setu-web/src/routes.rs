@@ -259,6 +259,7 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         r(Method::GET, "/booths/{id}/capture", Needs(WriteBooths), S::Booth, get(booths::capture)),
         r(Method::POST, "/booths/{id}/tallies", Needs(WriteBooths), S::Booth, post(booths::post_tally)),
         r(Method::POST, "/booths/{id}/screenings", Needs(WriteBooths), S::Booth, post(booths::post_screening)),
+        r(Method::GET, "/booths/{id}/screenings", Needs(ReadPersonal), S::Booth, get(booths::screenings)),
         r(Method::GET, "/screenings/{id}", Needs(ReadPersonal), S::Screening, get(booths::screening)),
         r(Method::POST, "/screenings/{id}/glass", Needs(BreakGlass), S::None, post(booths::screening_glass)),
         r(Method::GET, "/screenings/{id}/record", Needs(ReadPersonal), S::Screening, get(records::page::<booths::ScreeningRecord>)),

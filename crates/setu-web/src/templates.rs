@@ -222,6 +222,31 @@ pub struct WithdrawalsPage<'a> {
     pub rows: Vec<setu_store::records::Withdrawn>,
 }
 
+/// One row of a booth's list of screenings.
+#[derive(Debug)]
+pub struct ScreeningRow {
+    pub href: String,
+    pub when: String,
+    pub name: String,
+    pub sex: String,
+    pub age: String,
+    pub outcome: String,
+    pub level: String,
+}
+
+/// A booth's screenings, a page at a time.
+#[derive(Template)]
+#[template(path = "screenings.html")]
+pub struct ScreeningsPage<'a> {
+    pub p: &'a Page,
+    pub outcomes: Vec<Choice>,
+    pub levels: Vec<Choice>,
+    pub rows: Vec<ScreeningRow>,
+    pub next: Option<String>,
+    pub first: Option<String>,
+    pub capture: String,
+}
+
 /// The login page.
 #[derive(Template)]
 #[template(path = "login.html")]

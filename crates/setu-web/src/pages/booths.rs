@@ -15,18 +15,23 @@ use setu_core::booths::{Outcome, Purpose, ScreeningForm, TallyForm, SCREENING_LI
 use setu_core::calendar::{iso, BsDate};
 use setu_core::community::{Participants, Sex};
 use setu_core::records::{FieldSpec as F, FieldType as T};
+use setu_core::risk::RiskLevel;
 use setu_store::auth::User;
-use setu_store::booths::{ScoredScreening, SyncDraft, SyncItem, SyncOutcome, SyncResult};
+use setu_store::booths::{
+    ScoredScreening, ScreeningFilter, SyncDraft, SyncItem, SyncOutcome, SyncResult,
+};
 use setu_store::directory::Site;
 use setu_store::sealing::Reveal;
 
 use crate::auth::{allow, can, SignedIn};
 use crate::error::WebError;
 use crate::page::Page;
+use crate::pages::choices;
 use crate::pages::inputs::AreaQuery;
 use crate::pages::records::{self, Correctable, Kind, Located};
 use crate::templates::{
-    BoothsPage, CapturePage, Choice, ConflictsPage, MonthRow, RenderHtml, ScreeningPage, TrendBar,
+    BoothsPage, CapturePage, Choice, ConflictsPage, MonthRow, RenderHtml, ScreeningPage,
+    ScreeningRow, ScreeningsPage, TrendBar,
 };
 use crate::AppState;
 
@@ -1274,4 +1279,112 @@ impl Correctable for ScreeningRecord {
         at.target = s.shared_target();
         Ok(at)
     }
+}
+
+/// Filters and position of a booth's list of screenings, as typed in its address.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ScreeningsQuery {
+    /// Only this outcome.
+    pub outcome: String,
+    /// Only this risk level.
+    pub level: String,
+    /// The screening the page starts after.
+    pub after: String,
+}
+
+/// `GET /booths/{id}/screenings`: a booth's screenings, 50 a page, newest first, filtered by
+/// outcome and risk level in the query. Names show only where the reader may read them (her
+/// consent decides beyond the booth); the page's names are one audited view.
+pub async fn screenings(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<i64>,
+    Query(q): Query<ScreeningsQuery>,
+) -> Result<Response, WebError> {
+    let site = app.store.booth(id).await.map_err(|e| match e {
+        setu_store::StoreError::Rejected(_) => WebError::NotFound,
+        other => other.into(),
+    })?;
+    allow(
+        &me,
+        Capability::ReadPersonal,
+        Some(&booth_target(&site)),
+        false,
+    )?;
+    let filter = ScreeningFilter {
+        outcome: Outcome::parse(&q.outcome),
+        level: RiskLevel::parse(&q.level).map(|l| l.as_str().to_string()),
+    };
+    let after = Some(q.after.as_str()).filter(|a| !a.is_empty());
+    let actor = me.actor();
+    let shown = app
+        .store
+        .screening_page(id, &filter, after, Reveal::To(&actor))
+        .await?;
+    let here = |after: Option<&str>| {
+        let mut url = form_urlencoded::Serializer::new(String::new());
+        url.append_pair("outcome", &q.outcome)
+            .append_pair("level", &q.level);
+        if let Some(a) = after {
+            url.append_pair("after", a);
+        }
+        format!("/booths/{id}/screenings?{}", url.finish())
+    };
+    let rows = shown
+        .rows
+        .into_iter()
+        .map(|s| {
+            let named = can(
+                &me,
+                Capability::ReadPersonal,
+                Some(&s.shared_target()),
+                false,
+            );
+            let name = match (named, &s.given_name, &s.family_name) {
+                (false, _, _) | (true, None, None) => page.t("screening-anonymous"),
+                (true, g, f) => format!(
+                    "{} {}",
+                    g.as_deref().unwrap_or(""),
+                    f.as_deref().unwrap_or("")
+                )
+                .trim()
+                .to_string(),
+            };
+            ScreeningRow {
+                href: format!("/screenings/{}", s.id),
+                when: format!("{} {}", page.date(&s.day), s.time),
+                name,
+                sex: page.t(&format!("sex-{}", s.sex.as_str())),
+                age: page.num(&s.age),
+                outcome: page.t(&format!("outcome-{}", s.outcome)),
+                level: page.t(&format!("risk-level-{}", s.risk_level)),
+            }
+        })
+        .collect();
+    let booth = page.name(&Some(site.name_en.clone()), &site.name_ne);
+    let title = format!("{} · {booth}", page.t("booth-screenings"));
+    let page = page.with_title(title, "booths");
+    let html = ScreeningsPage {
+        outcomes: choices(
+            &page,
+            Outcome::NAMES.iter().copied(),
+            "outcome-",
+            &q.outcome,
+        ),
+        levels: choices(
+            &page,
+            RiskLevel::NAMES.iter().copied(),
+            "risk-level-",
+            &q.level,
+        ),
+        next: shown.next.as_deref().map(|a| here(Some(a))),
+        first: after.map(|_| here(None)),
+        capture: format!("/booths/{id}/capture"),
+        rows,
+        p: &page,
+    }
+    .render_html();
+    Ok(Html(html).into_response())
 }
