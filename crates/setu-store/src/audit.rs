@@ -209,6 +209,8 @@ pub struct AuditFilter {
     pub until: Option<String>,
     /// At most this many, newest first.
     pub limit: i64,
+    /// Only entries before this one (keyset paging: the last entry of the page before).
+    pub before: Option<i64>,
 }
 
 /// The result of checking the chain.
@@ -412,6 +414,7 @@ impl Store {
                AND ($3 IS NULL OR entity = $3) AND ($4 IS NULL OR entity_id = $4) \
                AND ($5 IS NULL OR place_code = $5 OR place_code LIKE $5 || '%') \
                AND ($6 IS NULL OR at >= $6) AND ($7 IS NULL OR at < $7) \
+               AND (CAST($9 AS BIGINT) IS NULL OR seq < CAST($9 AS BIGINT)) \
              ORDER BY seq DESC LIMIT $8"
         ))
         .bind(f.actor.clone())
@@ -426,6 +429,7 @@ impl Store {
         .bind(f.from.clone())
         .bind(until_next_day)
         .bind(if f.limit > 0 { f.limit } else { 500 })
+        .bind(f.before)
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(entry_from_row).collect()

@@ -1189,7 +1189,7 @@ impl Store {
         reveal: Reveal<'_>,
     ) -> Result<Paged<Screening>> {
         let (position, mut binds) = self
-            .after_row("screening", "screening", &["day", "time"], after, 2)
+            .after_row("screening", &["day", "time"], after, 2)
             .await?;
         let mut sql = format!(
             "SELECT {SCREENING_COLUMNS} FROM screening WHERE site_id = CAST($1 AS BIGINT) \

@@ -14,6 +14,7 @@ use sqlx::Row;
 use time::OffsetDateTime;
 
 use crate::audit::{append, Actor, Event};
+use crate::paging::{page_of, Paged, PAGE};
 use crate::rekey::{next_version, FIRST_VERSION, UNVERSIONED};
 use crate::scope::scope_condition;
 use crate::sealing::Reveal;
@@ -193,6 +194,17 @@ const HANDOVER_COLUMNS: &str = "id, handed_at, place_code, site_id, from_party, 
     to_party, to_org_id, to_officer, to_rank, documents, gd_number, fir_number, due_at, acknowledged_at, acknowledged_by, receipt_number, \
     version";
 
+/// How fast referrals are answered, for the referrals page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReferralFigures {
+    /// Past a deadline now.
+    pub overdue: usize,
+    /// Median minutes from sending to acknowledgement.
+    pub ack_median: Option<i64>,
+    /// Median minutes from sending to action.
+    pub act_median: Option<i64>,
+}
+
 impl Store {
     /// Records a hand-over of the persons (screening ids) in `d`.
     pub async fn create_handover(&self, by: &Actor, d: &HandoverDraft) -> Result<String> {
@@ -278,16 +290,23 @@ impl Store {
         self.handover_from_row(&r, reveal).await
     }
 
-    /// Hand-overs inside `scope` (either side), newest first.
-    pub async fn handovers(&self, scope: Scope, limit: i64) -> Result<Vec<Handover>> {
+    /// One page of the hand-overs on either side of `scope` (see [`crate::paging`]), newest
+    /// first, after hand-over `after` (names left sealed).
+    pub async fn handover_page(
+        &self,
+        scope: Scope,
+        after: Option<&str>,
+    ) -> Result<Paged<Handover>> {
         let (cond, value) = two_sided(scope, 1);
+        let n = 1 + usize::from(value.is_some());
+        let (position, binds) = self.after_row("handover", &["handed_at"], after, n).await?;
         let sql = format!(
             "SELECT {HANDOVER_COLUMNS} FROM handover WHERE {cond} AND withdrawn_at IS NULL \
-             ORDER BY handed_at DESC, id LIMIT {}",
-            limit.clamp(1, 1_000)
+             AND {position} ORDER BY handed_at DESC, id DESC LIMIT {}",
+            PAGE + 1
         );
         let mut q = sqlx::query(&sql);
-        if let Some(v) = value {
+        for v in value.into_iter().chain(binds) {
             q = q.bind(v);
         }
         let rows = q.fetch_all(&self.pool).await?;
@@ -295,7 +314,7 @@ impl Store {
         for r in &rows {
             out.push(self.handover_from_row(r, Reveal::No).await?);
         }
-        Ok(out)
+        Ok(page_of(out, |h| h.id.clone()))
     }
 
     /// Acknowledges a hand-over: in Setu by the receiving side (`receipt` is `None`), or by
@@ -519,16 +538,60 @@ impl Store {
         self.referral_from_row(&r, reveal).await
     }
 
-    /// Referrals inside `scope` (either side), open ones first, newest first.
-    pub async fn referrals(&self, scope: Scope, limit: i64) -> Result<Vec<Referral>> {
+    /// How fast referrals on either side of `scope` are answered: how many are overdue at
+    /// `now`, and the median minutes to acknowledge and to act (over all of them, whatever page
+    /// of the list is shown; nothing is opened).
+    pub async fn referral_figures(
+        &self,
+        scope: Scope,
+        now: OffsetDateTime,
+    ) -> Result<ReferralFigures> {
         let (cond, value) = two_sided(scope, 1);
-        let sql = format!(
-            "SELECT {REFERRAL_COLUMNS} FROM police_referral WHERE {cond} \
-             ORDER BY CASE WHEN status IN ('closed', 'closed-without-action') THEN 1 ELSE 0 END, sent_at DESC, id LIMIT {}",
-            limit.clamp(1, 1_000)
-        );
+        let sql = format!("SELECT {REFERRAL_COLUMNS} FROM police_referral WHERE {cond}");
         let mut q = sqlx::query(&sql);
         if let Some(v) = value {
+            q = q.bind(v);
+        }
+        let mut all = Vec::new();
+        for r in &q.fetch_all(&self.pool).await? {
+            all.push(self.referral_from_row(r, Reveal::No).await?);
+        }
+        let median = |mut v: Vec<i64>| -> Option<i64> {
+            v.sort_unstable();
+            v.get(v.len() / 2).copied()
+        };
+        Ok(ReferralFigures {
+            overdue: all.iter().filter(|r| r.overdue(now)).count(),
+            ack_median: median(
+                all.iter()
+                    .filter_map(Referral::minutes_to_acknowledge)
+                    .collect(),
+            ),
+            act_median: median(all.iter().filter_map(Referral::minutes_to_act).collect()),
+        })
+    }
+
+    /// One page of the referrals on either side of `scope` (see [`crate::paging`]): open ones
+    /// first, newest first, after referral `after`.
+    pub async fn referral_page(
+        &self,
+        scope: Scope,
+        after: Option<&str>,
+    ) -> Result<Paged<Referral>> {
+        const OPEN: &str =
+            "CASE WHEN status IN ('closed', 'closed-without-action') THEN 0 ELSE 1 END";
+        let (cond, value) = two_sided(scope, 1);
+        let n = 1 + usize::from(value.is_some());
+        let (position, binds) = self
+            .after_row("police_referral", &[OPEN, "sent_at"], after, n)
+            .await?;
+        let sql = format!(
+            "SELECT {REFERRAL_COLUMNS} FROM police_referral WHERE {cond} AND {position} \
+             ORDER BY {OPEN} DESC, sent_at DESC, id DESC LIMIT {}",
+            PAGE + 1
+        );
+        let mut q = sqlx::query(&sql);
+        for v in value.into_iter().chain(binds) {
             q = q.bind(v);
         }
         let rows = q.fetch_all(&self.pool).await?;
@@ -536,7 +599,7 @@ impl Store {
         for r in &rows {
             out.push(self.referral_from_row(r, Reveal::No).await?);
         }
-        Ok(out)
+        Ok(page_of(out, |r| r.id.clone()))
     }
 
     async fn referral_from_row(

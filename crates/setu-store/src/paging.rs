@@ -20,13 +20,12 @@ pub struct Paged<T> {
 }
 
 impl Store {
-    /// The condition keeping rows of `table` (as `alias`) that come after row `after` in the
-    /// order `order… DESC, id DESC` (`order` are text columns; the id is compared as the table
-    /// keys it), with its values to bind from `$n`; nothing on the first page.
+    /// The condition keeping rows of `table` that come after row `after` in the order
+    /// `order… DESC, id DESC` (`order` are its columns, or expressions over them, compared as
+    /// text), with its values to bind from `$n`; nothing on the first page.
     pub(crate) async fn after_row(
         &self,
         table: &str,
-        alias: &str,
         order: &[&str],
         after: Option<&str>,
         n: usize,
@@ -34,36 +33,49 @@ impl Store {
         let Some(after) = after else {
             return Ok(("1 = 1".into(), Vec::new()));
         };
+        // Plain columns are compared as they are (an index serves them); expressions as text.
+        let keys: Vec<String> = order
+            .iter()
+            .map(|c| match c.contains([' ', '(']) {
+                true => format!("CAST({c} AS TEXT)"),
+                false => c.to_string(),
+            })
+            .collect();
+        let selected: Vec<String> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| format!("{k} AS k{i}"))
+            .collect();
         let row = sqlx::query(&format!(
             "SELECT {} FROM {table} WHERE {}",
-            order.join(", "),
+            selected.join(", "),
             id_is(table, 1)
         ))
         .bind(after.to_string())
         .fetch_optional(&self.pool)
         .await?
         .ok_or(StoreError::NotFound)?;
-        let mut values = Vec::with_capacity(order.len() + 1);
-        for col in order {
-            values.push(row.try_get::<String, _>(*col)?);
+        let mut values = Vec::with_capacity(keys.len() + 1);
+        for i in 0..keys.len() {
+            values.push(row.try_get::<String, _>(format!("k{i}").as_str())?);
         }
         values.push(after.to_string());
-        let cols: Vec<String> = order.iter().map(|c| format!("{alias}.{c}")).collect();
-        let marks: Vec<String> = (0..order.len()).map(|i| format!("${}", n + i)).collect();
-        let id = id_is(table, n + order.len()).replace("id =", &format!("{alias}.id <"));
-        // (a, b) < (x, y) without row values, which the engines plan differently: a < x, or
-        // a = x and b < y, …, or all equal and the id before.
-        let mut alternatives = Vec::new();
-        for i in 0..=cols.len() {
-            let mut parts: Vec<String> = (0..i)
-                .map(|j| format!("{} = {}", cols[j], marks[j]))
-                .collect();
-            parts.push(match cols.get(i) {
-                Some(c) => format!("{c} < {}", marks[i]),
-                None => id.clone(),
-            });
-            alternatives.push(format!("({})", parts.join(" AND ")));
-        }
+        let marks: Vec<String> = (0..=keys.len()).map(|i| format!("${}", n + i)).collect();
+        let id = id_is(table, n + keys.len()).replacen('=', "<", 1);
+        // (a, b, id) < (x, y, z) spelled out, as both engines plan it: a < x, or a = x and
+        // b < y, …, or all equal and the id before.
+        let alternatives: Vec<String> = (0..=keys.len())
+            .map(|i| {
+                let mut parts: Vec<String> = (0..i)
+                    .map(|j| format!("{} = {}", keys[j], marks[j]))
+                    .collect();
+                parts.push(match keys.get(i) {
+                    Some(k) => format!("{k} < {}", marks[i]),
+                    None => id.clone(),
+                });
+                format!("({})", parts.join(" AND "))
+            })
+            .collect();
         Ok((format!("({})", alternatives.join(" OR ")), values))
     }
 }

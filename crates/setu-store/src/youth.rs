@@ -10,6 +10,7 @@ use sqlx::Row;
 use time::Date;
 
 use crate::audit::{append, Actor, Event};
+use crate::paging::{page_of, Paged, PAGE};
 use crate::rekey::UNVERSIONED;
 use crate::scope::scope_condition;
 use crate::sealing::Reveal;
@@ -210,6 +211,64 @@ impl Store {
         Ok(out)
     }
 
+    /// One page of the ambassadors inside `scope` (see [`crate::paging`]), the newest to join
+    /// first, with standing on `today`; names opened for the page's rows only, as one audited
+    /// view.
+    pub async fn ambassador_page(
+        &self,
+        scope: Scope,
+        after: Option<&str>,
+        reveal: Reveal<'_>,
+        today: Date,
+    ) -> Result<Paged<Ambassador>> {
+        let (cond, value) = scope_condition(scope, 1, "ward_code", None, None);
+        let n = 1 + usize::from(value.is_some());
+        let (position, binds) = self
+            .after_row("youth_ambassador", &["joined_on"], after, n)
+            .await?;
+        let sql = format!(
+            "{SELECT} WHERE {cond} AND withdrawn_at IS NULL AND {position} \
+             ORDER BY joined_on DESC, id DESC LIMIT {}",
+            PAGE + 1
+        );
+        let mut q = sqlx::query(&sql);
+        for v in value.into_iter().chain(binds) {
+            q = q.bind(v);
+        }
+        let rows = page_of(q.fetch_all(&self.pool).await?, |r| {
+            r.try_get::<String, _>("id").unwrap_or_default()
+        });
+        let ids: Vec<String> = rows
+            .rows
+            .iter()
+            .map(|r| r.try_get("id"))
+            .collect::<std::result::Result<_, _>>()?;
+        let place = match scope {
+            Scope::Place(p) => Some(p),
+            _ => None,
+        };
+        let open = self
+            .page_opener(
+                reveal,
+                "youth-ambassador",
+                "youth_ambassador",
+                &ids,
+                &["name"],
+                place,
+            )
+            .await?;
+        let mut out = Vec::with_capacity(ids.len());
+        for (r, id) in rows.rows.iter().zip(&ids) {
+            let mut a = self.ambassador_from_row(r, Reveal::No, today).await?;
+            a.name = open.row("youth_ambassador", id).get(r, "name")?;
+            out.push(a);
+        }
+        Ok(Paged {
+            rows: out,
+            next: rows.next,
+        })
+    }
+
     /// Active ambassadors at the end of each year from `first_year` to `today`'s year.
     pub async fn youth_growth(
         &self,
@@ -333,15 +392,26 @@ impl Store {
             .collect()
     }
 
-    /// Events inside `scope`, newest first, at most `limit`; and how many there are in all.
-    pub async fn youth_events(&self, scope: Scope, limit: i64) -> Result<(Vec<YouthEvent>, i64)> {
-        let (cond, value) = scope_condition(scope, 2, "ward_code", None, None);
+    /// One page of the events inside `scope` (see [`crate::paging`]), newest first, after
+    /// event `after`; and how many there are in all.
+    pub async fn youth_events(
+        &self,
+        scope: Scope,
+        after: Option<&str>,
+    ) -> Result<(Paged<YouthEvent>, i64)> {
+        let (cond, value) = scope_condition(scope, 1, "ward_code", None, None);
+        let n = 1 + usize::from(value.is_some());
+        let (position, binds) = self
+            .after_row("youth_event", &["held_on"], after, n)
+            .await?;
         let sql = format!(
             "SELECT id, ward_code, held_on, event_type, female_u18, male_u18, other_u18, female_18, male_18, other_18, outcome \
-             FROM youth_event WHERE {cond} AND withdrawn_at IS NULL ORDER BY held_on DESC, id LIMIT $1"
+             FROM youth_event WHERE {cond} AND withdrawn_at IS NULL AND {position} \
+             ORDER BY held_on DESC, id DESC LIMIT {}",
+            PAGE + 1
         );
-        let mut q = sqlx::query(&sql).bind(limit);
-        if let Some(v) = value.clone() {
+        let mut q = sqlx::query(&sql);
+        for v in value.clone().into_iter().chain(binds) {
             q = q.bind(v);
         }
         let rows = q.fetch_all(&self.pool).await?;
@@ -379,7 +449,7 @@ impl Store {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok((events, total))
+        Ok((page_of(events, |e| e.id.clone()), total))
     }
 
     async fn ambassador_from_row(

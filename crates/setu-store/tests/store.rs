@@ -1663,13 +1663,17 @@ async fn youth_registry_growth_succession_and_events() {
             .await,
             Err(StoreError::Rejected("error-ward-code"))
         ));
-        let (events, total) = s.youth_events("511".parse().unwrap(), 10).await.unwrap();
+        let (events, total) = s.youth_events("511".parse().unwrap(), None).await.unwrap();
+        let events = events.rows;
         assert_eq!(
             (events.len(), total, events[0].participants.total()),
             (1, 1, 25)
         );
         assert_eq!(
-            s.youth_events("312".parse().unwrap(), 10).await.unwrap().1,
+            s.youth_events("312".parse().unwrap(), None)
+                .await
+                .unwrap()
+                .1,
             0
         );
     })

@@ -370,6 +370,8 @@ pub struct AuditPage<'a> {
     pub entries: Vec<setu_store::audit::Entry>,
     pub q: crate::pages::audit::AuditQuery,
     pub csv_href: String,
+    pub next: Option<String>,
+    pub first: Option<String>,
 }
 
 /// Break-the-glass review.
@@ -504,8 +506,12 @@ pub struct YouthPage<'a> {
     pub bars: Vec<TrendBar>,
     pub warnings: Vec<String>,
     pub ambassadors: Vec<setu_store::youth::Ambassador>,
+    pub ambassadors_next: Option<String>,
+    pub ambassadors_first: Option<String>,
     pub groups: Vec<setu_store::youth::YouthGroup>,
     pub events: Vec<setu_store::youth::YouthEvent>,
+    pub events_next: Option<String>,
+    pub events_first: Option<String>,
     pub sexes: Vec<Choice>,
     pub types: Vec<Choice>,
     pub statuses: Vec<Choice>,
@@ -664,6 +670,8 @@ pub struct HandoversPage<'a> {
     pub p: &'a Page,
     /// (hand-over, overdue, day)
     pub rows: Vec<(setu_store::handovers::Handover, bool, String)>,
+    pub next: Option<String>,
+    pub first: Option<String>,
     pub candidates: Vec<Choice>,
     pub parties: Vec<Choice>,
     pub orgs: Vec<Choice>,
@@ -692,6 +700,8 @@ pub struct ReferralsPage<'a> {
     pub p: &'a Page,
     /// (referral, overdue, day sent)
     pub rows: Vec<(setu_store::handovers::Referral, bool, String)>,
+    pub next: Option<String>,
+    pub first: Option<String>,
     pub overdue: String,
     pub ack_median: String,
     pub act_median: String,

@@ -6455,8 +6455,8 @@ async fn decisions_and_youth_events_are_corrected_from_their_description() {
         let saved = send(form("४२", "0")).await;
         assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
         let ward = Scope::Place("5110619".parse().unwrap());
-        let (events, _) = store.youth_events(ward, 10).await.unwrap();
-        assert_eq!(events[0].participants.total(), 42);
+        let (events, _) = store.youth_events(ward, None).await.unwrap();
+        assert_eq!(events.rows[0].participants.total(), 42);
         let withdrawn = post_form(
             &app,
             &format!("{path}/withdraw"),
@@ -6470,8 +6470,8 @@ async fn decisions_and_youth_events_are_corrected_from_their_description() {
             "{}",
             withdrawn.body
         );
-        let (events, total) = store.youth_events(ward, 10).await.unwrap();
-        assert!(events.is_empty() && total == 0);
+        let (events, total) = store.youth_events(ward, None).await.unwrap();
+        assert!(events.rows.is_empty() && total == 0);
         let counted = store
             .youth_event_counts(ward, date!(2024 - 01 - 01), date!(2026 - 01 - 01))
             .await
@@ -7042,6 +7042,116 @@ async fn a_booths_screenings_are_listed_fifty_a_page() {
         assert_eq!(
             get_as(&app, &path, "en", &analyst).await.status,
             StatusCode::FORBIDDEN
+        );
+    })
+    .await;
+}
+
+/// Issue 14: the youth page listed every ambassador (opening and auditing every name) and the
+/// audit page 500 entries at once. Now the registry, the events and the audit trail are shown
+/// 50 a page, newest first, each page following on from the last row of the one before; the
+/// registry's names on a page are one audit entry.
+#[tokio::test]
+async fn the_youth_registry_events_and_the_audit_trail_are_paged() {
+    use setu_store::audit::AuditFilter;
+    use time::macros::date;
+    each_app(|app, store| async move {
+        let sys = Actor::system("test");
+        for i in 0..53 {
+            let draft = setu_store::youth::AmbassadorDraft {
+                ward: "5110619".parse().unwrap(),
+                name: format!("Youth{i:02}"),
+                sex: setu_core::community::Sex::Female,
+                joined_on: date!(2024 - 01 - 01) + time::Duration::days(i),
+                trainings: 0,
+            };
+            store.add_ambassador(&sys, &draft).await.unwrap();
+            let event = setu_store::youth::EventDraft {
+                ward: "5110619".parse().unwrap(),
+                held_on: date!(2024 - 01 - 01) + time::Duration::days(i),
+                event_type: setu_core::community::EventType::Awareness,
+                participants: Default::default(),
+                outcome: format!("Event{i:02}"),
+            };
+            store.record_youth_event(&sys, &event).await.unwrap();
+        }
+        let district = sign_in(&store, "district.pages", Role::DistrictCoordinator, "511").await;
+        let views = |s: Store| async move {
+            s.audit_entries(&AuditFilter {
+                action: Some("view-personal".into()),
+                entity: Some("youth-ambassador".into()),
+                limit: 1000,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .len()
+        };
+        let before = views(store.clone()).await;
+        let page = get_as(&app, "/youth", "en", &district).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert_eq!(
+            views(store.clone()).await,
+            before + 1,
+            "one entry for the page's names"
+        );
+        // Occurrences of `word` followed by a number (the names and outcomes made above).
+        let count = |body: &str, word: &str| {
+            body.match_indices(word)
+                .filter(|(i, _)| body[i + word.len()..].starts_with(|c: char| c.is_ascii_digit()))
+                .count()
+        };
+        assert_eq!(count(&page.body, ">Youth"), 50);
+        assert!(page.body.contains(">Youth52<"), "newest first");
+        assert_eq!(count(&page.body, "Event"), 50);
+        let link = |body: &str, list: &str| -> String {
+            let at = body.find(&format!("{list}_after=")).expect(list);
+            let start = body[..at].rfind("href=\"").unwrap() + 6;
+            let end = start + body[start..].find('"').unwrap();
+            body[start..end].replace("&#38;", "&").replace("&amp;", "&")
+        };
+        let more = get_as(&app, &link(&page.body, "ambassadors"), "en", &district)
+            .await
+            .body;
+        assert_eq!(count(&more, ">Youth"), 3);
+        assert!(more.contains(">Youth00<") && !more.contains(">Youth52<"));
+        assert_eq!(
+            count(&more, "Event"),
+            50,
+            "the events stay on their first page"
+        );
+        let more = get_as(&app, &link(&page.body, "events"), "en", &district)
+            .await
+            .body;
+        assert_eq!(count(&more, "Event"), 3);
+
+        let auditor = sign_in(&store, "auditor.pages", Role::Auditor, "NP").await;
+        let trail = get_as(&app, "/audit", "en", &auditor).await.body;
+        let rows = |body: &str| body.matches("<tr><td data-value=").count();
+        assert_eq!(rows(&trail), 50);
+        let next = trail
+            .split("rel=\"next\"")
+            .next()
+            .and_then(|b| b.rsplit("href=\"").next())
+            .and_then(|h| h.split('"').next())
+            .unwrap()
+            .replace("&#38;", "&")
+            .replace("&amp;", "&");
+        let older = get_as(&app, &next, "en", &auditor).await.body;
+        assert!(rows(&older) > 0);
+        let first_seq = |body: &str| -> i64 {
+            body.split("<tr><td data-value=\"")
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap()
+        };
+        assert!(
+            first_seq(&older) < first_seq(&trail),
+            "older entries on the next page"
         );
     })
     .await;

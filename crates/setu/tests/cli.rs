@@ -404,7 +404,7 @@ async fn demo_builds_the_programme_directory_on_each_engine() {
         );
         assert_eq!(
             store
-                .youth_events("NP".parse().unwrap(), 1)
+                .youth_events("NP".parse().unwrap(), None)
                 .await
                 .unwrap()
                 .1,
@@ -453,7 +453,7 @@ async fn demo_builds_the_programme_directory_on_each_engine() {
                 O::HandedToPolice | O::ReunitedWithFamily | O::ReferredToShelter
             )) > 800
         );
-        let handovers = store.handovers(np, 10).await.unwrap();
+        let handovers = store.handover_page(np, None).await.unwrap().rows;
         assert!(handovers
             .iter()
             .any(|h| h.from_party == "ssb" && h.persons.len() == 41 && h.acknowledged()));

@@ -28,6 +28,9 @@ pub struct AuditQuery {
     pub from: String,
     #[serde(default)]
     pub until: String,
+    /// The entry the page starts before (keyset paging).
+    #[serde(default)]
+    pub before: String,
 }
 
 impl AuditQuery {
@@ -47,6 +50,7 @@ impl AuditQuery {
             from: date(&self.from),
             until: date(&self.until),
             limit,
+            before: self.before.trim().parse().ok(),
         }
     }
 
@@ -62,22 +66,35 @@ impl AuditQuery {
     }
 }
 
-/// `GET /audit`
+/// Entries an audit page shows.
+const PAGE: i64 = 50;
+
+/// `GET /audit`: the trail, newest first, 50 entries a page, filtered in the query.
 pub async fn browse(
     State(app): State<AppState>,
     page: Page,
     SignedIn(_me): SignedIn,
     Query(q): Query<AuditQuery>,
 ) -> Result<Html<String>, WebError> {
-    let entries = app.store.audit_entries(&q.filter(500)).await?;
+    let mut entries = app.store.audit_entries(&q.filter(PAGE + 1)).await?;
+    let more = entries.len() > PAGE as usize;
+    entries.truncate(PAGE as usize);
     let page = page.titled("audit-title", "audit");
-    let csv_href = format!("/audit.csv?{}", q.query_string());
+    let filters = q.query_string();
+    let csv_href = format!("/audit.csv?{filters}");
+    let next = entries
+        .last()
+        .filter(|_| more)
+        .map(|e| format!("/audit?{filters}&before={}", e.seq));
+    let first = (!q.before.is_empty()).then(|| format!("/audit?{filters}"));
     Ok(Html(
         AuditPage {
             p: &page,
             entries,
             q,
             csv_href,
+            next,
+            first,
         }
         .render_html(),
     ))

@@ -3,7 +3,7 @@
 //! the receiving side acknowledges (or a paper receipt number is recorded), and anything past
 //! its deadline is flagged.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Form, Json};
@@ -70,16 +70,33 @@ pub(crate) async fn org_choices(
     Ok(out)
 }
 
-/// `GET /handovers`: the list (with overdue flags) and the form for a new one.
+/// The position of a list page (keyset paging): the row it starts after.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct AfterQuery {
+    /// The id of the last row of the page before.
+    pub after: String,
+}
+
+impl AfterQuery {
+    /// The row to start after, if not the first page.
+    pub fn row(&self) -> Option<&str> {
+        Some(self.after.as_str()).filter(|a| !a.is_empty())
+    }
+}
+
+/// `GET /handovers`: the list, 50 a page (with overdue flags), and the form for a new one.
 pub async fn list(
     State(app): State<AppState>,
     page: Page,
     SignedIn(me): SignedIn,
+    Query(q): Query<AfterQuery>,
 ) -> Result<Response, WebError> {
     render_list(
         &app,
         page,
         &me,
+        q.row(),
         None,
         HandoverForm::default(),
         StatusCode::OK,
@@ -87,18 +104,21 @@ pub async fn list(
     .await
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn render_list(
     app: &AppState,
     page: Page,
     me: &User,
+    after: Option<&str>,
     error: Option<String>,
     form: HandoverForm,
     status: StatusCode,
 ) -> Result<Response, WebError> {
     let page = page.titled("handovers-title", "handovers");
-    let list = app.store.handovers(me.scope, 200).await?;
+    let list = app.store.handover_page(me.scope, after).await?;
     let at = now();
     let rows = list
+        .rows
         .iter()
         .map(|h| (h.clone(), h.overdue(at), page.date(&h.handed_at[..10])))
         .collect();
@@ -129,6 +149,8 @@ async fn render_list(
     let orgs = org_choices(app, &[OrgKind::PoliceUnit, OrgKind::SsbPost, OrgKind::Ngo]).await?;
     let html = HandoversPage {
         rows,
+        next: list.next.map(|a| format!("/handovers?after={a}")),
+        first: after.map(|_| "/handovers".to_string()),
         candidates,
         parties,
         orgs,
@@ -206,6 +228,7 @@ pub async fn create_form(
                 &app,
                 page,
                 &me,
+                None,
                 Some(msg),
                 form,
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -326,20 +349,19 @@ fn handover_json(h: &Handover, at: time::OffsetDateTime) -> serde_json::Value {
     v
 }
 
-/// `GET /api/v1/handovers`: hand-overs on either side of the user's scope (no names).
+/// `GET /api/v1/handovers`: hand-overs on either side of the user's scope (no names), 50 a
+/// page, newest first; `next` is the `after` of the next page.
 pub async fn api_list(
     State(app): State<AppState>,
     SignedIn(me): SignedIn,
+    Query(q): Query<AfterQuery>,
 ) -> Result<Json<serde_json::Value>, WebError> {
     let at = now();
-    let items: Vec<_> = app
-        .store
-        .handovers(me.scope, 500)
-        .await?
-        .iter()
-        .map(|h| handover_json(h, at))
-        .collect();
-    Ok(Json(serde_json::json!({ "items": items })))
+    let page = app.store.handover_page(me.scope, q.row()).await?;
+    let items: Vec<_> = page.rows.iter().map(|h| handover_json(h, at)).collect();
+    Ok(Json(
+        serde_json::json!({ "items": items, "next": page.next }),
+    ))
 }
 
 /// `POST /api/v1/handovers`
@@ -370,16 +392,18 @@ pub async fn api_acknowledge(
 
 // ---- police referrals ----
 
-/// `GET /referrals`: the queue (a police unit's own, or what the user sent).
+/// `GET /referrals`: the queue (a police unit's own, or what the user sent), 50 a page.
 pub async fn referrals(
     State(app): State<AppState>,
     page: Page,
     SignedIn(me): SignedIn,
+    Query(q): Query<AfterQuery>,
 ) -> Result<Response, WebError> {
     render_referrals(
         &app,
         page,
         &me,
+        q.row(),
         None,
         ReferralForm::default(),
         StatusCode::OK,
@@ -387,39 +411,36 @@ pub async fn referrals(
     .await
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn render_referrals(
     app: &AppState,
     page: Page,
     me: &User,
+    after: Option<&str>,
     error: Option<String>,
     form: ReferralForm,
     status: StatusCode,
 ) -> Result<Response, WebError> {
     let page = page.titled("referrals-title", "referrals");
-    let list = app.store.referrals(me.scope, 300).await?;
+    let list = app.store.referral_page(me.scope, after).await?;
     let at = now();
-    let median = |mut v: Vec<i64>| -> Option<i64> {
-        v.sort_unstable();
-        v.get(v.len() / 2).copied()
-    };
-    let ack_median = median(
-        list.iter()
-            .filter_map(Referral::minutes_to_acknowledge)
-            .collect(),
-    );
-    let act_median = median(list.iter().filter_map(Referral::minutes_to_act).collect());
-    let overdue = list.iter().filter(|r| r.overdue(at)).count();
+    let figures = app.store.referral_figures(me.scope, at).await?;
     let rows = list
+        .rows
         .iter()
         .map(|r| (r.clone(), r.overdue(at), page.date(&r.sent_at[..10])))
         .collect();
     let html = ReferralsPage {
         rows,
-        overdue: page.num(&i64::try_from(overdue).unwrap_or(0)),
-        ack_median: ack_median
+        next: list.next.map(|a| format!("/referrals?after={a}")),
+        first: after.map(|_| "/referrals".to_string()),
+        overdue: page.num(&i64::try_from(figures.overdue).unwrap_or(0)),
+        ack_median: figures
+            .ack_median
             .map(|m| hours(&page, m))
             .unwrap_or_else(|| "—".into()),
-        act_median: act_median
+        act_median: figures
+            .act_median
             .map(|m| hours(&page, m))
             .unwrap_or_else(|| "—".into()),
         units: org_choices(app, &[OrgKind::PoliceUnit]).await?,
@@ -503,6 +524,7 @@ pub async fn create_referral(
                 &app,
                 page,
                 &me,
+                None,
                 Some(msg),
                 form,
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -614,16 +636,14 @@ fn referral_json(r: &Referral, at: time::OffsetDateTime) -> serde_json::Value {
 pub async fn api_referrals(
     State(app): State<AppState>,
     SignedIn(me): SignedIn,
+    Query(q): Query<AfterQuery>,
 ) -> Result<Json<serde_json::Value>, WebError> {
     let at = now();
-    let items: Vec<_> = app
-        .store
-        .referrals(me.scope, 1_000)
-        .await?
-        .iter()
-        .map(|r| referral_json(r, at))
-        .collect();
-    Ok(Json(serde_json::json!({ "items": items })))
+    let page = app.store.referral_page(me.scope, q.row()).await?;
+    let items: Vec<_> = page.rows.iter().map(|r| referral_json(r, at)).collect();
+    Ok(Json(
+        serde_json::json!({ "items": items, "next": page.next }),
+    ))
 }
 
 /// `POST /api/v1/referrals`

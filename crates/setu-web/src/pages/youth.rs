@@ -37,43 +37,77 @@ pub async fn page(
     page: Page,
     SignedIn(me): SignedIn,
     Query(area): Query<AreaQuery>,
+    Query(at): Query<YouthPages>,
 ) -> Result<Response, WebError> {
     let period = area.period(today()).map_err(|_| WebError::BadRequest)?;
-    render(
-        &app,
-        page,
-        &me,
-        area.scope(me.scope),
-        Some((period.from, period.until)),
-        None,
-        StatusCode::OK,
-    )
-    .await
+    let view = View {
+        scope: area.scope(me.scope),
+        between: Some((period.from, period.until)),
+        area,
+        at,
+    };
+    render(&app, page, &me, view, None, StatusCode::OK).await
+}
+
+/// Where the youth page's two lists start (keyset paging).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct YouthPages {
+    /// The ambassador the registry's page starts after.
+    pub ambassadors_after: String,
+    /// The event the events' page starts after.
+    pub events_after: String,
+}
+
+/// What the youth page shows: where, which period, which pages of its lists.
+struct View {
+    scope: setu_core::access::Scope,
+    between: Option<(time::Date, time::Date)>,
+    area: AreaQuery,
+    at: YouthPages,
+}
+
+impl View {
+    /// The page's address with one list moved on to start after `after`.
+    fn moved(&self, list: &str, after: Option<&str>) -> String {
+        let mut url = form_urlencoded::Serializer::new(String::new());
+        url.append_pair("place", &self.area.place)
+            .append_pair("fy", &self.area.fy);
+        let other = match list {
+            "ambassadors_after" => ("events_after", &self.at.events_after),
+            _ => ("ambassadors_after", &self.at.ambassadors_after),
+        };
+        if !other.1.is_empty() {
+            url.append_pair(other.0, other.1);
+        }
+        if let Some(a) = after {
+            url.append_pair(list, a);
+        }
+        format!("/youth?{}", url.finish())
+    }
 }
 
 async fn render(
     app: &AppState,
     page: Page,
     me: &User,
-    scope: setu_core::access::Scope,
-    between: Option<(time::Date, time::Date)>,
+    view: View,
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
+    let (scope, between) = (view.scope, view.between);
     let page = page.titled("youth-title", "youth");
     let personal = me.holds(Capability::ReadPersonal);
     let actor = me.actor();
+    let reveal = if personal {
+        Reveal::To(&actor)
+    } else {
+        Reveal::No
+    };
+    let a_after = Some(view.at.ambassadors_after.as_str()).filter(|a| !a.is_empty());
     let ambassadors = app
         .store
-        .ambassadors(
-            scope,
-            if personal {
-                Reveal::To(&actor)
-            } else {
-                Reveal::No
-            },
-            today(),
-        )
+        .ambassador_page(scope, a_after, reveal, today())
         .await?;
     let growth = app.store.youth_growth(scope, FIRST_YEAR, today()).await?;
     let max = growth.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
@@ -106,7 +140,8 @@ async fn render(
             &format!("{name} ({})", page.num(&active)),
         ));
     }
-    let (events, all_events) = app.store.youth_events(scope, 50).await?;
+    let e_after = Some(view.at.events_after.as_str()).filter(|a| !a.is_empty());
+    let (events, all_events) = app.store.youth_events(scope, e_after).await?;
     // Events in the period asked for (all of them without one), as the indicators count.
     let event_count = match between {
         Some((from, until)) => app
@@ -143,20 +178,28 @@ async fn render(
             selected: false,
         })
         .collect();
-    let active = ambassadors
-        .iter()
-        .filter(|a| a.status == YouthStatus::Active)
-        .count();
+    // Active today: the last point of the growth line (the registry is shown a page at a time).
+    let active = growth.last().map_or(0, |(_, n)| *n);
     let html = YouthPage {
-        active: page.num(&i64::try_from(active).unwrap_or(0)),
+        active: page.num(&active),
+        ambassadors_next: ambassadors
+            .next
+            .as_deref()
+            .map(|a| view.moved("ambassadors_after", Some(a))),
+        ambassadors_first: a_after.map(|_| view.moved("ambassadors_after", None)),
+        events_next: events
+            .next
+            .as_deref()
+            .map(|a| view.moved("events_after", Some(a))),
+        events_first: e_after.map(|_| view.moved("events_after", None)),
         event_count: page.num(&event_count),
         can_write: me.holds(Capability::WriteYouth),
         threshold: page.num(&SUCCESSION_THRESHOLD),
-        ambassadors,
+        ambassadors: ambassadors.rows,
         groups,
         bars,
         warnings,
-        events,
+        events: events.rows,
         sexes,
         types,
         statuses,
@@ -194,7 +237,13 @@ async fn after(
         Err(e) => {
             let (m, status) = refusal(e)?;
             let msg = page.t(m);
-            render(app, page, me, me.scope, None, Some(msg), status).await
+            let view = View {
+                scope: me.scope,
+                between: None,
+                area: AreaQuery::default(),
+                at: YouthPages::default(),
+            };
+            render(app, page, me, view, Some(msg), status).await
         }
     }
 }
