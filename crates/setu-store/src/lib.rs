@@ -16,6 +16,7 @@ pub mod contacts;
 pub mod crypto;
 pub mod directory;
 mod error;
+pub mod figures;
 pub mod forum;
 pub mod geo;
 pub mod glass;

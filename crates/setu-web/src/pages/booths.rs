@@ -21,6 +21,7 @@ use setu_store::booths::{
     ScoredScreening, ScreeningFilter, SyncDraft, SyncItem, SyncOutcome, SyncResult,
 };
 use setu_store::directory::Site;
+use setu_store::figures::{BoothFigures, BoothMonth};
 use setu_store::sealing::Reveal;
 
 use crate::auth::{allow, can, SignedIn};
@@ -846,120 +847,6 @@ pub async fn resolve(
     Ok(Redirect::to("/booths/conflicts").into_response())
 }
 
-/// Booth figures for one area and period, per booth and BS month.
-#[derive(Debug, Clone, Serialize, Default)]
-pub struct BoothFigures {
-    /// Rows: booth × BS month.
-    pub months: Vec<BoothMonth>,
-    /// Totals over all rows.
-    pub totals: BoothMonth,
-}
-
-/// One booth in one BS month.
-#[derive(Debug, Clone, Serialize, Default)]
-pub struct BoothMonth {
-    /// Booth id (0 for totals).
-    pub site_id: i64,
-    /// BS year.
-    pub year: u16,
-    /// BS month.
-    pub month: u8,
-    /// People informed.
-    pub informed: Participants,
-    /// Materials given out.
-    pub materials: i64,
-    /// People screened.
-    pub screened: i64,
-    /// Of those, stopped (every outcome but continuing).
-    pub intercepted: i64,
-    /// Handed over to police, family or a shelter.
-    pub handed_over: i64,
-    /// By outcome, in the order of [`Outcome::ALL`].
-    pub by_outcome: Vec<i64>,
-    /// Screened under 18.
-    pub screened_under18: i64,
-    /// Screened women and girls.
-    pub screened_female: i64,
-}
-
-impl BoothMonth {
-    fn add(&mut self, o: &BoothMonth) {
-        self.informed.add(&o.informed);
-        self.materials += o.materials;
-        self.screened += o.screened;
-        self.intercepted += o.intercepted;
-        self.handed_over += o.handed_over;
-        self.screened_under18 += o.screened_under18;
-        self.screened_female += o.screened_female;
-        if self.by_outcome.len() < Outcome::ALL.len() {
-            self.by_outcome.resize(Outcome::ALL.len(), 0);
-        }
-        for (i, n) in o.by_outcome.iter().enumerate() {
-            self.by_outcome[i] += n;
-        }
-    }
-}
-
-/// Computes the booth figures for `scope` between two days.
-pub async fn booth_figures(
-    app: &AppState,
-    scope: Scope,
-    from: time::Date,
-    to: time::Date,
-) -> Result<BoothFigures, WebError> {
-    use std::collections::BTreeMap;
-    let mut rows: BTreeMap<(i64, u16, u8), BoothMonth> = BTreeMap::new();
-    let key = |site: i64, day: &str| -> Option<(i64, u16, u8)> {
-        let d = setu_core::calendar::parse_ad(day).ok()?;
-        let bs = BsDate::from_ad(d).ok()?;
-        Some((site, bs.year(), bs.month()))
-    };
-    let blank = |(site_id, year, month): (i64, u16, u8)| BoothMonth {
-        site_id,
-        year,
-        month,
-        by_outcome: vec![0; Outcome::ALL.len()],
-        ..Default::default()
-    };
-    for t in app.store.tally_days(scope, from, to).await? {
-        let Some(k) = key(t.site_id, &t.day) else {
-            continue;
-        };
-        let row = rows.entry(k).or_insert_with(|| blank(k));
-        row.informed.add(&t.informed);
-        row.materials += t.materials;
-    }
-    for g in app.store.screening_groups(scope, from, to).await? {
-        let Some(k) = key(g.site_id, &g.day) else {
-            continue;
-        };
-        let row = rows.entry(k).or_insert_with(|| blank(k));
-        row.screened += g.n;
-        row.screened_under18 += if g.minor { g.n } else { 0 };
-        row.screened_female += if g.sex == Sex::Female { g.n } else { 0 };
-        if g.outcome.stopped() {
-            row.intercepted += g.n;
-        }
-        if matches!(
-            g.outcome,
-            Outcome::HandedToPolice | Outcome::ReunitedWithFamily | Outcome::ReferredToShelter
-        ) {
-            row.handed_over += g.n;
-        }
-        if let Some(i) = Outcome::ALL.iter().position(|o| *o == g.outcome) {
-            row.by_outcome[i] += g.n;
-        }
-    }
-    let mut totals = blank((0, 0, 0));
-    for r in rows.values() {
-        totals.add(r);
-    }
-    Ok(BoothFigures {
-        months: rows.into_values().collect(),
-        totals,
-    })
-}
-
 /// `GET /booths[?place=…&fy=…]`: the dashboard.
 pub async fn dashboard(
     State(app): State<AppState>,
@@ -969,7 +856,10 @@ pub async fn dashboard(
 ) -> Result<Html<String>, WebError> {
     let period = q.period(today()).map_err(|_| WebError::BadRequest)?;
     let scope = q.scope(me.scope);
-    let figures = booth_figures(&app, scope, period.from, period.until).await?;
+    let figures = app
+        .store
+        .booth_figures(scope, period.from, period.until)
+        .await?;
     let booths = app.store.booths(me.scope).await?;
     let page = page.titled("booths-title", "booths");
     let name_of = |id: i64| {
@@ -1123,7 +1013,10 @@ async fn export_figures(
 ) -> Result<Vec<Vec<String>>, WebError> {
     allow(me, Capability::ReadAggregates, None, false)?;
     let period = q.period(today()).map_err(|_| WebError::BadRequest)?;
-    let f = booth_figures(app, q.scope(me.scope), period.from, period.until).await?;
+    let f = app
+        .store
+        .booth_figures(q.scope(me.scope), period.from, period.until)
+        .await?;
     Ok(export_rows(&f))
 }
 
@@ -1181,7 +1074,9 @@ pub async fn figures_api(
 ) -> Result<Json<BoothFigures>, WebError> {
     let period = q.period(today()).map_err(|_| WebError::BadRequest)?;
     Ok(Json(
-        booth_figures(&app, q.scope(me.scope), period.from, period.until).await?,
+        app.store
+            .booth_figures(q.scope(me.scope), period.from, period.until)
+            .await?,
     ))
 }
 

@@ -6,12 +6,11 @@ use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
-use serde::Serialize;
 use setu_core::access::Scope;
-use setu_core::committees::{CommitteeKind, CommitteeStatus};
-use setu_core::community::SbccIndicators;
 use setu_core::{FiscalYear, PlaceCode};
 use setu_store::auth::User;
+
+use setu_store::figures::Figures;
 
 use crate::auth::SignedIn;
 use crate::error::WebError;
@@ -23,49 +22,6 @@ use crate::AppState;
 
 /// Filters: a district or local level code, and a fiscal year (shared with the lists).
 pub type IndicatorQuery = AreaQuery;
-
-/// The headline figures.
-#[derive(Debug, Serialize)]
-pub struct Figures {
-    /// The place filter, if any.
-    pub place: Option<String>,
-    /// The fiscal year.
-    pub fiscal_year: String,
-    /// LCCHTs functional at the end of the year (or today) / all LCCHTs.
-    pub lcchts_functional: i64,
-    /// All LCCHTs in the area.
-    pub lcchts: i64,
-    /// DCCHTs functional / all.
-    pub dcchts_functional: i64,
-    /// All DCCHTs.
-    pub dcchts: i64,
-    /// SBCC figures for sessions in the fiscal year.
-    pub sbcc: SbccIndicators,
-    /// Active youth ambassadors at the end of each calendar year from 2020.
-    pub youth_by_year: Vec<(i32, i64)>,
-    /// Engagement events in the fiscal year, by type.
-    pub events_by_type: Vec<(String, i64)>,
-    /// Engagement events in the fiscal year.
-    pub events: i64,
-    /// Border booths in the fiscal year: informed, of them under 18, screened, intercepted,
-    /// handed over.
-    pub booths: BoothTotals,
-}
-
-/// The booth figures that join the programme indicators.
-#[derive(Debug, Serialize, Default)]
-pub struct BoothTotals {
-    /// People informed at booths.
-    pub informed: i64,
-    /// Of them, under 18.
-    pub informed_under18: i64,
-    /// People screened.
-    pub screened: i64,
-    /// People stopped.
-    pub intercepted: i64,
-    /// People handed over to police, family or a shelter.
-    pub handed_over: i64,
-}
 
 /// The reader's scope narrowed to `place`: the smaller of the two when one contains the other,
 /// and nothing when they do not overlap.
@@ -88,46 +44,10 @@ async fn figures(app: &AppState, me: &User, q: &IndicatorQuery) -> Result<Figure
     let period = q.period(today).map_err(|_| WebError::BadRequest)?;
     let fy = period.fy;
     let scope = narrow(me.scope, place);
-    let (from, as_of) = (period.from, period.until);
-    let committees = app.store.committees(scope, as_of).await?;
-    let count = |kind: CommitteeKind, functional: bool| {
-        let n = committees
-            .iter()
-            .filter(|c| c.kind == kind && (!functional || c.status == CommitteeStatus::Functional))
-            .count();
-        i64::try_from(n).unwrap_or(0)
-    };
-    let sbcc = app
+    Ok(app
         .store
-        .sbcc_indicators_between(scope, None, Some((from, as_of)))
-        .await?;
-    let youth_by_year = app.store.youth_growth(scope, 2020, today).await?;
-    let by_type = app.store.youth_event_counts(scope, from, as_of).await?;
-    let b = crate::pages::booths::booth_figures(app, scope, from, as_of)
-        .await?
-        .totals;
-    Ok(Figures {
-        booths: BoothTotals {
-            informed: b.informed.total(),
-            informed_under18: b.informed.under18.iter().sum(),
-            screened: b.screened,
-            intercepted: b.intercepted,
-            handed_over: b.handed_over,
-        },
-        place: place.map(|p| p.to_string()),
-        fiscal_year: fy.map(|f| f.to_string()).unwrap_or_else(|| "all".into()),
-        lcchts_functional: count(CommitteeKind::Lccht, true),
-        lcchts: count(CommitteeKind::Lccht, false),
-        dcchts_functional: count(CommitteeKind::Dccht, true),
-        dcchts: count(CommitteeKind::Dccht, false),
-        sbcc,
-        events: by_type.iter().map(|(_, n)| n).sum(),
-        events_by_type: by_type
-            .into_iter()
-            .map(|(t, n)| (t.as_str().to_string(), n))
-            .collect(),
-        youth_by_year,
-    })
+        .indicators(scope, place, fy, period.from, period.until, today)
+        .await?)
 }
 
 /// `GET /indicators`

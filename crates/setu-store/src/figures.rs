@@ -1,0 +1,226 @@
+//! Figures computed from grouped counts the store returns, in one place for the pages, the
+//! exports and the API: the programme's headline indicators, and the booths' month by month
+//! (the dashboard, the indicators and their exports all read this, never a page module).
+
+use serde::Serialize;
+use setu_core::access::Scope;
+use setu_core::booths::Outcome;
+use setu_core::calendar::BsDate;
+use setu_core::committees::{CommitteeKind, CommitteeStatus};
+use setu_core::community::{Participants, SbccIndicators, Sex};
+use setu_core::{FiscalYear, PlaceCode};
+
+use crate::{Result, Store};
+
+/// Booth figures for one area and period, per booth and BS month.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct BoothFigures {
+    /// Rows: booth × BS month.
+    pub months: Vec<BoothMonth>,
+    /// Totals over all rows.
+    pub totals: BoothMonth,
+}
+
+/// One booth in one BS month.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct BoothMonth {
+    /// Booth id (0 for totals).
+    pub site_id: i64,
+    /// BS year.
+    pub year: u16,
+    /// BS month.
+    pub month: u8,
+    /// People informed.
+    pub informed: Participants,
+    /// Materials given out.
+    pub materials: i64,
+    /// People screened.
+    pub screened: i64,
+    /// Of those, stopped (every outcome but continuing).
+    pub intercepted: i64,
+    /// Handed over to police, family or a shelter.
+    pub handed_over: i64,
+    /// By outcome, in the order of [`Outcome::ALL`].
+    pub by_outcome: Vec<i64>,
+    /// Screened under 18.
+    pub screened_under18: i64,
+    /// Screened women and girls.
+    pub screened_female: i64,
+}
+
+impl BoothMonth {
+    fn add(&mut self, o: &BoothMonth) {
+        self.informed.add(&o.informed);
+        self.materials += o.materials;
+        self.screened += o.screened;
+        self.intercepted += o.intercepted;
+        self.handed_over += o.handed_over;
+        self.screened_under18 += o.screened_under18;
+        self.screened_female += o.screened_female;
+        if self.by_outcome.len() < Outcome::ALL.len() {
+            self.by_outcome.resize(Outcome::ALL.len(), 0);
+        }
+        for (i, n) in o.by_outcome.iter().enumerate() {
+            self.by_outcome[i] += n;
+        }
+    }
+}
+
+impl Store {
+    /// Computes the booth figures for `scope` between two days.
+    pub async fn booth_figures(
+        &self,
+        scope: Scope,
+        from: time::Date,
+        to: time::Date,
+    ) -> Result<BoothFigures> {
+        use std::collections::BTreeMap;
+        let mut rows: BTreeMap<(i64, u16, u8), BoothMonth> = BTreeMap::new();
+        let key = |site: i64, day: &str| -> Option<(i64, u16, u8)> {
+            let d = setu_core::calendar::parse_ad(day).ok()?;
+            let bs = BsDate::from_ad(d).ok()?;
+            Some((site, bs.year(), bs.month()))
+        };
+        let blank = |(site_id, year, month): (i64, u16, u8)| BoothMonth {
+            site_id,
+            year,
+            month,
+            by_outcome: vec![0; Outcome::ALL.len()],
+            ..Default::default()
+        };
+        for t in self.tally_days(scope, from, to).await? {
+            let Some(k) = key(t.site_id, &t.day) else {
+                continue;
+            };
+            let row = rows.entry(k).or_insert_with(|| blank(k));
+            row.informed.add(&t.informed);
+            row.materials += t.materials;
+        }
+        for g in self.screening_groups(scope, from, to).await? {
+            let Some(k) = key(g.site_id, &g.day) else {
+                continue;
+            };
+            let row = rows.entry(k).or_insert_with(|| blank(k));
+            row.screened += g.n;
+            row.screened_under18 += if g.minor { g.n } else { 0 };
+            row.screened_female += if g.sex == Sex::Female { g.n } else { 0 };
+            if g.outcome.stopped() {
+                row.intercepted += g.n;
+            }
+            if matches!(
+                g.outcome,
+                Outcome::HandedToPolice | Outcome::ReunitedWithFamily | Outcome::ReferredToShelter
+            ) {
+                row.handed_over += g.n;
+            }
+            if let Some(i) = Outcome::ALL.iter().position(|o| *o == g.outcome) {
+                row.by_outcome[i] += g.n;
+            }
+        }
+        let mut totals = blank((0, 0, 0));
+        for r in rows.values() {
+            totals.add(r);
+        }
+        Ok(BoothFigures {
+            months: rows.into_values().collect(),
+            totals,
+        })
+    }
+}
+
+/// The headline figures.
+#[derive(Debug, Serialize)]
+pub struct Figures {
+    /// The place filter, if any.
+    pub place: Option<String>,
+    /// The fiscal year.
+    pub fiscal_year: String,
+    /// LCCHTs functional at the end of the year (or today) / all LCCHTs.
+    pub lcchts_functional: i64,
+    /// All LCCHTs in the area.
+    pub lcchts: i64,
+    /// DCCHTs functional / all.
+    pub dcchts_functional: i64,
+    /// All DCCHTs.
+    pub dcchts: i64,
+    /// SBCC figures for sessions in the fiscal year.
+    pub sbcc: SbccIndicators,
+    /// Active youth ambassadors at the end of each calendar year from 2020.
+    pub youth_by_year: Vec<(i32, i64)>,
+    /// Engagement events in the fiscal year, by type.
+    pub events_by_type: Vec<(String, i64)>,
+    /// Engagement events in the fiscal year.
+    pub events: i64,
+    /// Border booths in the fiscal year: informed, of them under 18, screened, intercepted,
+    /// handed over.
+    pub booths: BoothTotals,
+}
+
+/// The booth figures that join the programme indicators.
+#[derive(Debug, Serialize, Default)]
+pub struct BoothTotals {
+    /// People informed at booths.
+    pub informed: i64,
+    /// Of them, under 18.
+    pub informed_under18: i64,
+    /// People screened.
+    pub screened: i64,
+    /// People stopped.
+    pub intercepted: i64,
+    /// People handed over to police, family or a shelter.
+    pub handed_over: i64,
+}
+
+impl Store {
+    /// The programme's headline figures for `scope` (narrowed to `place`, if any) over the
+    /// days `from` to `as_of` of fiscal year `fy` (all years when `None`); youth growth up to
+    /// `today`.
+    pub async fn indicators(
+        &self,
+        scope: Scope,
+        place: Option<PlaceCode>,
+        fy: Option<FiscalYear>,
+        from: time::Date,
+        as_of: time::Date,
+        today: time::Date,
+    ) -> Result<Figures> {
+        let committees = self.committees(scope, as_of).await?;
+        let count = |kind: CommitteeKind, functional: bool| {
+            let n = committees
+                .iter()
+                .filter(|c| {
+                    c.kind == kind && (!functional || c.status == CommitteeStatus::Functional)
+                })
+                .count();
+            i64::try_from(n).unwrap_or(0)
+        };
+        let sbcc = self
+            .sbcc_indicators_between(scope, None, Some((from, as_of)))
+            .await?;
+        let youth_by_year = self.youth_growth(scope, 2020, today).await?;
+        let by_type = self.youth_event_counts(scope, from, as_of).await?;
+        let b = self.booth_figures(scope, from, as_of).await?.totals;
+        Ok(Figures {
+            booths: BoothTotals {
+                informed: b.informed.total(),
+                informed_under18: b.informed.under18.iter().sum(),
+                screened: b.screened,
+                intercepted: b.intercepted,
+                handed_over: b.handed_over,
+            },
+            place: place.map(|p| p.to_string()),
+            fiscal_year: fy.map(|f| f.to_string()).unwrap_or_else(|| "all".into()),
+            lcchts_functional: count(CommitteeKind::Lccht, true),
+            lcchts: count(CommitteeKind::Lccht, false),
+            dcchts_functional: count(CommitteeKind::Dccht, true),
+            dcchts: count(CommitteeKind::Dccht, false),
+            sbcc,
+            events: by_type.iter().map(|(_, n)| n).sum(),
+            events_by_type: by_type
+                .into_iter()
+                .map(|(t, n)| (t.as_str().to_string(), n))
+                .collect(),
+            youth_by_year,
+        })
+    }
+}
