@@ -487,6 +487,8 @@ impl Store {
         after: Option<&str>,
         reveal: Reveal<'_>,
     ) -> Result<RegisterRows> {
+        // Migration 0021 indexes exactly this expression (with reported_on DESC, id DESC): a page
+        // is read in index order only while the two are written the same.
         const RANK: &str =
             "CASE WHEN status IN ('missing', 'still-missing', 'found') THEN 0 ELSE 1 END";
         let (cond, value) = scope_condition(scope, 1, "place_code", None, Some("organisation_id"));
