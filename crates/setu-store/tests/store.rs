@@ -3344,3 +3344,145 @@ async fn corrections_are_versioned_and_keep_their_history() {
     })
     .await;
 }
+
+/// Issue 14: hand-overs and referrals were read 200 and 300 at a time, and the referrals'
+/// figures computed over the rows shown. Now each list is read 50 a page by keyset (newest
+/// first; open referrals before closed ones), every row exactly once across pages, and the
+/// figures count every referral whatever page is shown.
+#[tokio::test]
+async fn handovers_and_referrals_are_paged_and_their_figures_count_them_all() {
+    use setu_core::booths::{HandoverForm, ReferralForm, ReferralStatus, ScreeningForm};
+    use setu_store::booths::ScoredScreening;
+    use std::collections::HashSet;
+    use time::{Duration, OffsetDateTime};
+    each_engine(|s| async move {
+        let sys = Actor::system("test");
+        let police = s
+            .create_organisation(
+                &sys,
+                &DirectoryForm {
+                    name_en: "Police".into(),
+                    kind: "police-unit".into(),
+                    place: "51106".into(),
+                    ..Default::default()
+                }
+                .to_org()
+                .unwrap(),
+            )
+            .await
+            .unwrap();
+        let (_, booth) = ngo_booth(&s, "Booth").await;
+        let catalogue = s.risk_catalogue().await.unwrap();
+        let now = OffsetDateTime::now_utc();
+        let (draft, risk_score, risk_level) = ScreeningForm {
+            site: booth.to_string(),
+            date: "2025-02-01".into(),
+            sex: "female".into(),
+            age: "19".into(),
+            outcome: "handed-to-police".into(),
+            ..Default::default()
+        }
+        .check(now.date(), &catalogue)
+        .unwrap();
+        let person = "00000000-0000-4000-8000-000000000001".to_string();
+        let rec = ScoredScreening {
+            draft,
+            risk_version: catalogue.version,
+            risk_score,
+            risk_level,
+        };
+        s.sync_screening(&sys, &person, 0, &rec, "{}")
+            .await
+            .unwrap();
+        for day in 0..53 {
+            let form = HandoverForm {
+                date: (now.date() - Duration::days(day)).to_string(),
+                time: "10:00".into(),
+                place: "51106".into(),
+                site: booth.to_string(),
+                from_party: "booth".into(),
+                to_party: "nepal-police".into(),
+                to_org: police.to_string(),
+                persons: vec![person.clone()],
+                ..Default::default()
+            };
+            s.create_handover(&sys, &form.check(now).unwrap())
+                .await
+                .unwrap();
+        }
+        let district = Scope::Place("511".parse().unwrap());
+        let first = s.handover_page(district, None).await.unwrap();
+        assert_eq!(first.rows.len(), 50);
+        let second = s
+            .handover_page(district, first.next.as_deref())
+            .await
+            .unwrap();
+        assert_eq!((second.rows.len(), second.next), (3, None));
+        let ids: HashSet<_> = first
+            .rows
+            .iter()
+            .chain(&second.rows)
+            .map(|h| h.id.clone())
+            .collect();
+        assert_eq!(ids.len(), 53, "every hand-over once");
+        assert!(
+            first.rows[0].handed_at > second.rows[0].handed_at,
+            "newest first"
+        );
+
+        let referral = ReferralForm {
+            source: "community".into(),
+            place: "5110603".into(),
+            to_org: police.to_string(),
+            category: "child-marriage".into(),
+            urgency: "urgent".into(),
+            description: "A wedding is planned".into(),
+            ..Default::default()
+        }
+        .check()
+        .unwrap();
+        let mut sent = Vec::new();
+        for k in 0..53 {
+            let r = s
+                .create_referral(&sys, &referral, None, now - Duration::hours(30 + k))
+                .await
+                .unwrap();
+            sent.push(r);
+        }
+        // The newest three are closed: they go to the end of the list.
+        for r in &sent[..3] {
+            s.advance_referral(
+                &sys,
+                r,
+                ReferralStatus::ClosedWithoutAction,
+                Some("Married off already"),
+                now,
+            )
+            .await
+            .unwrap();
+        }
+        let first = s.referral_page(district, None).await.unwrap();
+        let second = s
+            .referral_page(district, first.next.as_deref())
+            .await
+            .unwrap();
+        assert_eq!((first.rows.len(), second.rows.len()), (50, 3));
+        let ids: HashSet<_> = first
+            .rows
+            .iter()
+            .chain(&second.rows)
+            .map(|r| r.id.clone())
+            .collect();
+        assert_eq!(ids.len(), 53);
+        assert!(
+            second.rows.iter().all(|r| sent[..3].contains(&r.id)),
+            "closed ones last"
+        );
+        let figures = s.referral_figures(district, now).await.unwrap();
+        assert_eq!(
+            figures.overdue, 50,
+            "every open referral is past its 24 hours"
+        );
+    })
+    .await;
+}
