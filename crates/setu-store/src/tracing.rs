@@ -449,32 +449,6 @@ impl Store {
         self.report_from_row(&r, reveal).await
     }
 
-    /// Reports whose home ward is inside `scope`, open cases first, newest first; only open
-    /// cases if `open_only`.
-    pub async fn reports(
-        &self,
-        scope: Scope,
-        open_only: bool,
-        reveal: Reveal<'_>,
-    ) -> Result<Vec<MissingReport>> {
-        let (cond, value) = scope_condition(scope, 1, "place_code", None, Some("organisation_id"));
-        let open = if open_only {
-            "AND status IN ('missing', 'still-missing', 'found')"
-        } else {
-            ""
-        };
-        let sql = format!(
-            "SELECT {REPORT_COLUMNS} FROM missing_report WHERE {cond} AND withdrawn_at IS NULL {open} \
-             ORDER BY CASE WHEN status IN ('missing', 'still-missing', 'found') THEN 0 ELSE 1 END, \
-               reported_on DESC, id"
-        );
-        let mut out = Vec::new();
-        for r in &self.scoped_rows(&sql, value).await? {
-            out.push(self.report_from_row(r, reveal).await?);
-        }
-        Ok(out)
-    }
-
     /// One page of the register (see [`REGISTER_PAGE`]): reports inside `scope` that pass
     /// `filter`, open ones first, newest first, after the report `after` (the last of the page
     /// before). Only the names the register shows are opened, and a reader's view of the page is

@@ -2187,17 +2187,35 @@ async fn missing_reports_are_sealed_scoped_and_move_through_their_statuses() {
         // The ward register: in scope by place, not outside.
         let banke = PlaceCode::District(511);
         assert_eq!(
-            s.reports(Scope::Place(banke), true, Reveal::No)
-                .await
-                .unwrap()
-                .len(),
+            s.register_page(
+                Scope::Place(banke),
+                &setu_store::tracing::RegisterFilter {
+                    open_only: true,
+                    ..Default::default()
+                },
+                None,
+                Reveal::No
+            )
+            .await
+            .unwrap()
+            .rows
+            .len(),
             1
         );
         let elsewhere = PlaceCode::District(512);
         assert!(s
-            .reports(Scope::Place(elsewhere), true, Reveal::No)
+            .register_page(
+                Scope::Place(elsewhere),
+                &setu_store::tracing::RegisterFilter {
+                    open_only: true,
+                    ..Default::default()
+                },
+                None,
+                Reveal::No
+            )
             .await
             .unwrap()
+            .rows
             .is_empty());
 
         // Statuses move forward with dates; a stale version is a conflict; closed stays closed.
@@ -2241,10 +2259,19 @@ async fn missing_reports_are_sealed_scoped_and_move_through_their_statuses() {
             ]
         );
         assert!(
-            s.reports(Scope::Place(banke), true, Reveal::No)
-                .await
-                .unwrap()
-                .is_empty(),
+            s.register_page(
+                Scope::Place(banke),
+                &setu_store::tracing::RegisterFilter {
+                    open_only: true,
+                    ..Default::default()
+                },
+                None,
+                Reveal::No
+            )
+            .await
+            .unwrap()
+            .rows
+            .is_empty(),
             "closed cases leave the open list"
         );
 

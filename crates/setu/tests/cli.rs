@@ -468,9 +468,15 @@ async fn demo_builds_the_programme_directory_on_each_engine() {
         use setu_core::tracing::ReportStatus;
         use setu_store::tracing::RecordKind;
         let reports = store
-            .reports(np, false, setu_store::sealing::Reveal::No)
+            .register_page(
+                np,
+                &Default::default(),
+                None,
+                setu_store::sealing::Reveal::No,
+            )
             .await
-            .unwrap();
+            .unwrap()
+            .rows;
         assert_eq!(reports.len(), 10);
         assert_eq!(
             reports
