@@ -7,7 +7,7 @@ use time::Date;
 
 use crate::records::base_version;
 use crate::validation::{Checker, Invalid};
-use crate::FiscalYear;
+use crate::{FiscalYear, PlaceCode};
 
 kinds! {
     /// Which committee.
@@ -325,9 +325,124 @@ impl MemberForm {
     }
 }
 
+/// A new activity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActivityDraft {
+    /// Title.
+    pub title: String,
+    /// Type.
+    pub activity_type: String,
+    /// Ward code (7 digits), if any.
+    pub ward: Option<PlaceCode>,
+    /// Planned date.
+    pub planned_on: Option<Date>,
+    /// Done on.
+    pub done_on: Option<Date>,
+    /// Responsible (a function).
+    pub responsible: String,
+    /// The budget line (of the same committee and year) it is paid from.
+    pub budget_line: Option<String>,
+}
+
+/// The add-activity form as typed (dates in BS).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct ActivityForm {
+    /// Fiscal year (`2082/83`).
+    pub fy: String,
+    /// Title.
+    pub title: String,
+    /// Kind of activity (awareness when empty).
+    pub activity_type: String,
+    /// A ward (7 digits), if the activity is held in one.
+    pub ward: String,
+    /// Planned on (BS).
+    pub planned_on: String,
+    /// Done on (BS).
+    pub done_on: String,
+    /// Who is responsible (a function, not a person's name).
+    pub responsible: String,
+    /// The budget line it is paid from, if any.
+    pub budget_line: String,
+}
+
+impl ActivityForm {
+    /// Checks every field at once: the fiscal year and the draft.
+    pub fn check(&self) -> Result<(FiscalYear, ActivityDraft), Invalid> {
+        let mut c = Checker::default();
+        let fy = self.fy.trim().parse::<FiscalYear>();
+        if fy.is_err() {
+            c.fail("fy", "error-fiscal-year");
+        }
+        let ward = match self.ward.trim() {
+            "" => None,
+            w => match w.parse::<PlaceCode>() {
+                Ok(p) => Some(p),
+                Err(_) => {
+                    c.fail("ward", "error-place-code");
+                    None
+                }
+            },
+        };
+        let activity_type = c
+            .optional_text("activity_type", &self.activity_type, 60)
+            .unwrap_or_else(|| "awareness".into());
+        let draft = ActivityDraft {
+            title: c.text("title", &self.title, 200),
+            activity_type,
+            ward,
+            planned_on: c.bs_date("planned_on", &self.planned_on),
+            done_on: c.bs_date("done_on", &self.done_on),
+            responsible: c.text("responsible", &self.responsible, 120),
+            budget_line: Some(self.budget_line.trim().to_string()).filter(|l| !l.is_empty()),
+        };
+        let checked = c.finish(draft)?;
+        match fy {
+            Ok(fy) => Ok((fy, checked)),
+            Err(_) => Err(Invalid(vec![crate::FieldError {
+                field: "fy",
+                message: "error-fiscal-year",
+            }])),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_activity_form_reports_every_field_at_once() {
+        let ok = ActivityForm {
+            fy: "2082/83".into(),
+            title: " School visits ".into(),
+            planned_on: "२०८२-०५-०१".into(),
+            responsible: "Ward chair".into(),
+            ..Default::default()
+        }
+        .check()
+        .unwrap();
+        assert_eq!(ok.1.title, "School visits");
+        assert_eq!(ok.1.activity_type, "awareness");
+        assert!(ok.1.planned_on.is_some() && ok.1.ward.is_none());
+        let bad = ActivityForm {
+            fy: "next year".into(),
+            ward: "ward 4".into(),
+            done_on: "someday".into(),
+            ..Default::default()
+        }
+        .check()
+        .unwrap_err();
+        for (field, message) in [
+            ("fy", "error-fiscal-year"),
+            ("ward", "error-place-code"),
+            ("title", "error-required"),
+            ("responsible", "error-required"),
+            ("done_on", "error-bs-date"),
+        ] {
+            assert_eq!(bad.for_field(field), Some(message), "{field}");
+        }
+    }
     use time::macros::date;
 
     #[test]

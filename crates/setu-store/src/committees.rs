@@ -15,6 +15,8 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 use time::Date;
 
+pub use setu_core::committees::ActivityDraft;
+
 use crate::audit::{append, Actor, Event};
 use crate::rekey::{next_version, FIRST_VERSION, UNVERSIONED};
 use crate::scope::scope_condition;
@@ -204,25 +206,6 @@ pub struct Plan {
     /// Totals.
     #[serde(skip)]
     pub totals: BudgetTotals,
-}
-
-/// A new activity.
-#[derive(Debug, Clone)]
-pub struct ActivityDraft {
-    /// Title.
-    pub title: String,
-    /// Type.
-    pub activity_type: String,
-    /// Ward code (7 digits), if any.
-    pub ward: Option<PlaceCode>,
-    /// Planned date.
-    pub planned_on: Option<Date>,
-    /// Done on.
-    pub done_on: Option<Date>,
-    /// Responsible (a function).
-    pub responsible: String,
-    /// The budget line (of the same committee and year) it is paid from.
-    pub budget_line: Option<String>,
 }
 
 const COMMITTEE_COLUMNS: &str = "c.id, c.kind, c.place_code, c.formed_on, c.phone, p.name_en AS place_en, p.name_ne AS place_ne, \

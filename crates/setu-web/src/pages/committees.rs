@@ -9,12 +9,12 @@ use axum::Form;
 use serde::Deserialize;
 use setu_core::access::{Capability, Scope, Target};
 use setu_core::committees::{
-    BudgetForm, CommitteeKind, DecisionStatus, FundingSource, MemberForm, Seat,
+    ActivityForm, BudgetForm, CommitteeKind, DecisionStatus, FundingSource, MemberForm, Seat,
 };
 use setu_core::records::{FieldSpec as F, FieldType as T};
 use setu_core::{FiscalYear, PlaceCode};
 use setu_store::auth::User;
-use setu_store::committees::{ActivityDraft, Committee, MeetingDraft};
+use setu_store::committees::{Committee, MeetingDraft};
 use setu_store::sealing::Reveal;
 use setu_store::StoreError;
 use time::Date;
@@ -370,27 +370,6 @@ async fn after_write(
     }
 }
 
-/// The add-activity form.
-#[derive(Debug, Deserialize, Default)]
-pub struct ActivityForm {
-    #[serde(default)]
-    fy: String,
-    #[serde(default)]
-    title: String,
-    #[serde(default)]
-    activity_type: String,
-    #[serde(default)]
-    ward: String,
-    #[serde(default)]
-    planned_on: String,
-    #[serde(default)]
-    done_on: String,
-    #[serde(default)]
-    responsible: String,
-    #[serde(default)]
-    budget_line: String,
-}
-
 /// `POST /committees/{id}/activities`
 pub async fn add_activity(
     State(app): State<AppState>,
@@ -400,36 +379,17 @@ pub async fn add_activity(
     Form(f): Form<ActivityForm>,
 ) -> Result<Response, WebError> {
     let c = committee_for(&app, &me, &id, Capability::WriteCommittees).await?;
-    let parsed = (|| {
-        let fy: FiscalYear = f.fy.parse().map_err(|_| "error-fiscal-year")?;
-        let ward = match f.ward.trim() {
-            "" => None,
-            w => Some(w.parse::<PlaceCode>().map_err(|_| "error-place-code")?),
-        };
-        if f.title.trim().is_empty() || f.responsible.trim().is_empty() {
-            return Err("error-required");
-        }
-        let draft = ActivityDraft {
-            title: f.title.clone(),
-            activity_type: Some(f.activity_type.trim())
-                .filter(|t| !t.is_empty())
-                .unwrap_or("awareness")
-                .to_string(),
-            ward,
-            planned_on: bs_date(&f.planned_on)?,
-            done_on: bs_date(&f.done_on)?,
-            responsible: f.responsible.clone(),
-            budget_line: Some(f.budget_line.trim().to_string()).filter(|l| !l.is_empty()),
-        };
-        Ok((fy, draft))
-    })();
-    let result = match parsed {
+    let result = match f.check() {
         Ok((fy, d)) => app
             .store
             .add_activity(&me.actor(), c.id, fy, &d)
             .await
             .map(|_| ()),
-        Err(m) => Err(StoreError::Rejected(m)),
+        Err(inv) => {
+            let msg = invalid_message(&page, &inv);
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return render(&app, page, &me, c, None, Some(msg), status).await;
+        }
     };
     after_write(&app, page, &me, c, result).await
 }
