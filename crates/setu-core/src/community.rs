@@ -84,9 +84,118 @@ fn percent(part: u32, whole: u32) -> Option<u32> {
     (whole > 0).then(|| (part * 100 + whole / 2) / whole)
 }
 
+/// A new youth ambassador, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AmbassadorDraft {
+    /// Her ward.
+    pub ward: crate::PlaceCode,
+    /// Name (sealed at rest).
+    pub name: String,
+    /// Sex.
+    pub sex: Sex,
+    /// Joined on.
+    pub joined_on: time::Date,
+    /// Trainings attended.
+    pub trainings: i64,
+}
+
+/// The form registering a youth ambassador, as typed (the day in BS).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct AmbassadorForm {
+    /// Her ward (7 digits).
+    pub ward: String,
+    /// Name.
+    pub name: String,
+    /// Sex.
+    pub sex: String,
+    /// Joined on (BS).
+    pub joined_on: String,
+    /// Trainings attended (empty is none).
+    pub trainings: String,
+}
+
+impl AmbassadorForm {
+    /// Checks every field at once (whether the ward is the writer's to write in is the
+    /// caller's question).
+    pub fn check(&self) -> Result<AmbassadorDraft, crate::Invalid> {
+        let mut c = crate::validation::Checker::default();
+        let ward = match self.ward.trim().parse::<crate::PlaceCode>() {
+            Ok(w @ crate::PlaceCode::Ward { .. }) => Some(w),
+            _ => {
+                c.fail("ward", "error-ward-code");
+                None
+            }
+        };
+        let name = c.text("name", &self.name, 120);
+        let sex = crate::booths::choice(&mut c, "sex", &self.sex, Sex::parse, None);
+        let joined_on = c.bs_date("joined_on", &self.joined_on);
+        if self.joined_on.trim().is_empty() {
+            c.fail("joined_on", "error-required");
+        }
+        let digits = crate::numbers::to_ascii_digits(self.trainings.trim());
+        let trainings = match digits.parse::<i64>() {
+            _ if digits.is_empty() => 0,
+            Ok(n) if (0..=1_000).contains(&n) => n,
+            _ => {
+                c.fail("trainings", "error-number");
+                0
+            }
+        };
+        c.finish(())?;
+        match (ward, sex, joined_on) {
+            (Some(ward), Some(sex), Some(joined_on)) => Ok(AmbassadorDraft {
+                ward,
+                name,
+                sex,
+                joined_on,
+                trainings,
+            }),
+            // Unreachable: each missing value failed above.
+            _ => Err(crate::Invalid(vec![crate::FieldError {
+                field: "ward",
+                message: "error-required",
+            }])),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_ambassador_form_reports_every_field_at_once() {
+        let ok = AmbassadorForm {
+            ward: "5110619".into(),
+            name: " Asha Tharu ".into(),
+            sex: "female".into(),
+            joined_on: "२०८१-०१-०१".into(),
+            trainings: "३".into(),
+        }
+        .check()
+        .unwrap();
+        assert_eq!(
+            (ok.name.as_str(), ok.trainings, ok.sex),
+            ("Asha Tharu", 3, Sex::Female)
+        );
+        let bad = AmbassadorForm {
+            ward: "51106".into(),
+            trainings: "-1".into(),
+            ..Default::default()
+        }
+        .check()
+        .unwrap_err();
+        for (field, message) in [
+            ("ward", "error-ward-code"),
+            ("name", "error-required"),
+            ("sex", "error-required"),
+            ("joined_on", "error-required"),
+            ("trainings", "error-number"),
+        ] {
+            assert_eq!(bad.for_field(field), Some(message), "{field}");
+        }
+    }
 
     #[test]
     fn indicators_count_people_once_and_repeated_contact() {

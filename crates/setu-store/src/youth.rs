@@ -9,6 +9,8 @@ use setu_core::PlaceCode;
 use sqlx::Row;
 use time::Date;
 
+pub use setu_core::community::AmbassadorDraft;
+
 use crate::audit::{append, Actor, Event};
 use crate::paging::{page_of, Paged, PAGE};
 use crate::rekey::UNVERSIONED;
@@ -45,21 +47,6 @@ impl Ambassador {
             ..Default::default()
         }
     }
-}
-
-/// A new ambassador.
-#[derive(Debug, Clone)]
-pub struct AmbassadorDraft {
-    /// Ward.
-    pub ward: PlaceCode,
-    /// Name.
-    pub name: String,
-    /// Sex.
-    pub sex: Sex,
-    /// Joined.
-    pub joined_on: Date,
-    /// Trainings attended.
-    pub trainings: i64,
 }
 
 /// An engagement event.

@@ -7,12 +7,14 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
 use setu_core::access::{Capability, Target};
-use setu_core::community::{EventType, Participants, Sex, YouthStatus, SUCCESSION_THRESHOLD};
+use setu_core::community::{
+    AmbassadorForm, EventType, Participants, Sex, YouthStatus, SUCCESSION_THRESHOLD,
+};
 use setu_core::records::{FieldSpec as F, FieldType as T};
 use setu_core::PlaceCode;
 use setu_store::auth::User;
 use setu_store::sealing::Reveal;
-use setu_store::youth::{AmbassadorDraft, EventDraft};
+use setu_store::youth::EventDraft;
 use setu_store::StoreError;
 
 use crate::auth::{allow, can, SignedIn};
@@ -237,30 +239,26 @@ async fn after(
         Err(e) => {
             let (m, status) = refusal(e)?;
             let msg = page.t(m);
-            let view = View {
-                scope: me.scope,
-                between: None,
-                area: AreaQuery::default(),
-                at: YouthPages::default(),
-            };
-            render(app, page, me, view, Some(msg), status).await
+            refused(app, page, me, msg, status).await
         }
     }
 }
 
-/// The register form.
-#[derive(Debug, Deserialize, Default)]
-pub struct AmbassadorForm {
-    #[serde(default)]
-    ward: String,
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    sex: String,
-    #[serde(default)]
-    joined_on: String,
-    #[serde(default)]
-    trainings: String,
+/// The youth page again, with what was refused.
+async fn refused(
+    app: &AppState,
+    page: Page,
+    me: &User,
+    msg: String,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let view = View {
+        scope: me.scope,
+        between: None,
+        area: AreaQuery::default(),
+        at: YouthPages::default(),
+    };
+    render(app, page, me, view, Some(msg), status).await
 }
 
 /// `POST /youth/ambassadors`
@@ -270,27 +268,15 @@ pub async fn add(
     SignedIn(me): SignedIn,
     Form(f): Form<AmbassadorForm>,
 ) -> Result<Response, WebError> {
-    let checked = (|| {
-        let ward = ward_in_scope(&me, &f.ward)?;
-        let sex = Sex::parse(&f.sex).ok_or("error-choose-one")?;
-        let joined_on = bs_date(&f.joined_on)?.ok_or("error-required")?;
-        let trainings = match f.trainings.trim() {
-            "" => 0,
-            t => setu_core::numbers::to_ascii_digits(t)
-                .parse()
-                .map_err(|_| "error-amount")?,
-        };
-        Ok(AmbassadorDraft {
-            ward,
-            name: f.name.clone(),
-            sex,
-            joined_on,
-            trainings,
-        })
-    })();
-    let result = match checked {
-        Ok(d) => app.store.add_ambassador(&me.actor(), &d).await.map(|_| ()),
-        Err(m) => Err(StoreError::Rejected(m)),
+    let result = match f.check() {
+        Ok(d) => match ward_in_scope(&me, &d.ward.to_string()) {
+            Ok(_) => app.store.add_ambassador(&me.actor(), &d).await.map(|_| ()),
+            Err(m) => Err(StoreError::Rejected(m)),
+        },
+        Err(inv) => {
+            let msg = crate::pages::invalid_message(&page, &inv);
+            return refused(&app, page, &me, msg, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
     };
     after(&app, page, &me, result).await
 }
