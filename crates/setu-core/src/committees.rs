@@ -5,7 +5,6 @@
 use serde::{Deserialize, Serialize};
 use time::Date;
 
-use crate::records::base_version;
 use crate::validation::{Checker, Invalid};
 use crate::{FiscalYear, PlaceCode};
 
@@ -200,23 +199,9 @@ pub struct BudgetForm {
     pub allocated: String,
     /// Rupees spent so far.
     pub spent: String,
-    /// The version a correction is based on.
-    pub version: String,
 }
 
 impl BudgetForm {
-    /// The form filled in from a stored line (to correct it).
-    pub fn of(d: &BudgetDraft, version: i64) -> BudgetForm {
-        BudgetForm {
-            source: d.source.as_str().into(),
-            purpose: d.purpose.clone(),
-            allocated: d.allocated.to_string(),
-            spent: d.spent.to_string(),
-            version: version.to_string(),
-            ..BudgetForm::default()
-        }
-    }
-
     /// Checks every field at once.
     pub fn check(&self) -> Result<BudgetDraft, Invalid> {
         let mut c = Checker::default();
@@ -250,11 +235,6 @@ impl BudgetForm {
             }])
         })
     }
-
-    /// The version a correction is based on.
-    pub fn base_version(&self) -> Result<i64, Invalid> {
-        base_version(&self.version)
-    }
 }
 
 /// A committee member, checked. `name` is `None` when the form did not carry it (a corrector
@@ -283,8 +263,6 @@ pub struct MemberForm {
     pub term_start: String,
     /// Left on (BS), if the member left.
     pub term_end: String,
-    /// The version a correction is based on.
-    pub version: String,
 }
 
 impl MemberForm {
@@ -317,11 +295,6 @@ impl MemberForm {
                 message: "error-required",
             }])),
         }
-    }
-
-    /// The version a correction is based on.
-    pub fn base_version(&self) -> Result<i64, Invalid> {
-        base_version(&self.version)
     }
 }
 

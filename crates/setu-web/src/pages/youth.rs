@@ -218,14 +218,20 @@ fn ward_in_scope(me: &User, raw: &str) -> Result<PlaceCode, &'static str> {
     if !matches!(ward, PlaceCode::Ward { .. }) {
         return Err("error-ward-code");
     }
+    writable(me, ward).map(|()| ward)
+}
+
+/// Whether `me` may write youth records in `ward`.
+fn writable(me: &User, ward: PlaceCode) -> Result<(), &'static str> {
     let target = Target {
         place: Some(ward),
         ..Default::default()
     };
-    if !can(me, Capability::WriteYouth, Some(&target), false) {
-        return Err("error-place-out-of-scope");
+    if can(me, Capability::WriteYouth, Some(&target), false) {
+        Ok(())
+    } else {
+        Err("error-place-out-of-scope")
     }
-    Ok(ward)
 }
 
 async fn after(
@@ -269,8 +275,8 @@ pub async fn add(
     Form(f): Form<AmbassadorForm>,
 ) -> Result<Response, WebError> {
     let result = match f.check() {
-        Ok(d) => match ward_in_scope(&me, &d.ward.to_string()) {
-            Ok(_) => app.store.add_ambassador(&me.actor(), &d).await.map(|_| ()),
+        Ok(d) => match writable(&me, d.ward) {
+            Ok(()) => app.store.add_ambassador(&me.actor(), &d).await.map(|_| ()),
             Err(m) => Err(StoreError::Rejected(m)),
         },
         Err(inv) => {

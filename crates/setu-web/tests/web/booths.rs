@@ -477,3 +477,114 @@ async fn a_booths_screenings_are_listed_fifty_a_page() {
     })
     .await;
 }
+
+/// Issue 14: a hand-over's references could not be corrected. Now the receiving police unit
+/// (the other side of the record, not the booth's scope) corrects the GD number on the
+/// hand-over's record page, and the history keeps the earlier one; a police unit of another
+/// district gets "not found", as for a record that does not exist.
+#[tokio::test]
+async fn the_receiving_side_corrects_a_handovers_references() {
+    use setu_core::booths::{HandoverForm, ScreeningForm};
+    each_app(|app, store| async move {
+        let sys = Actor::system("test");
+        let org = |name: &str, place: &str| setu_core::directory::DirectoryForm {
+            name_en: name.into(),
+            kind: "police-unit".into(),
+            place: place.into(),
+            ..Default::default()
+        };
+        let police = store
+            .create_organisation(&sys, &org("Police Banke", "51106").to_org().unwrap())
+            .await
+            .unwrap();
+        let other = store
+            .create_organisation(&sys, &org("Police elsewhere", "31206").to_org().unwrap())
+            .await
+            .unwrap();
+        let (booth, _) = booth_and_worker(&store).await;
+        let now = time::OffsetDateTime::now_utc();
+        let catalogue = store.risk_catalogue().await.unwrap();
+        let (draft, risk_score, risk_level) = ScreeningForm {
+            site: booth.to_string(),
+            date: "2025-02-01".into(),
+            sex: "female".into(),
+            age: "17".into(),
+            outcome: "handed-to-police".into(),
+            ..Default::default()
+        }
+        .check(now.date(), &catalogue)
+        .unwrap();
+        let person = "00000000-0000-4000-8000-0000000000a1";
+        let scored = setu_store::booths::ScoredScreening {
+            draft,
+            risk_version: catalogue.version,
+            risk_score,
+            risk_level,
+        };
+        store
+            .sync_screening(&sys, person, 0, &scored, "{}")
+            .await
+            .unwrap();
+        let form = HandoverForm {
+            date: "2025-02-01".into(),
+            time: "10:00".into(),
+            place: "51106".into(),
+            site: booth.to_string(),
+            from_party: "booth".into(),
+            to_party: "nepal-police".into(),
+            to_org: police.to_string(),
+            persons: vec![person.to_string()],
+            gd_number: "GD-17".into(),
+            ..Default::default()
+        };
+        let id = store
+            .create_handover(&sys, &form.check(now).unwrap())
+            .await
+            .unwrap();
+        let path = format!("/handovers/{id}/record");
+        let receiving = sign_in(
+            &store,
+            "police.receiving",
+            Role::PoliceFocalPerson,
+            &format!("org:{police}"),
+        )
+        .await;
+        let page = get_as(&app, &path, "en", &receiving).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        let saved = post_form(
+            &app,
+            &path,
+            &[("gd_number", "GD-71"), ("version", "0")],
+            &receiving,
+        )
+        .await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+        let h = store
+            .handover(&id, setu_store::sealing::Reveal::No)
+            .await
+            .unwrap();
+        assert_eq!(h.gd_number, "GD-71");
+        let page = get_as(&app, &path, "en", &receiving).await.body;
+        assert!(page.contains("GD-17") && page.contains("police.receiving"));
+        let elsewhere = sign_in(
+            &store,
+            "police.elsewhere",
+            Role::PoliceFocalPerson,
+            &format!("org:{other}"),
+        )
+        .await;
+        let refused = post_form(
+            &app,
+            &path,
+            &[("gd_number", "X"), ("version", "1")],
+            &elsewhere,
+        )
+        .await;
+        assert_eq!(refused.status, StatusCode::NOT_FOUND);
+        assert_eq!(
+            get_as(&app, &path, "en", &elsewhere).await.status,
+            StatusCode::NOT_FOUND
+        );
+    })
+    .await;
+}

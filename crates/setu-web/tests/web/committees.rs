@@ -674,7 +674,10 @@ async fn a_budget_line_entered_twice_is_withdrawn_with_a_reason_and_leaves_the_f
             )
             .await
             .unwrap();
-        assert_eq!(committees.len(), 1);
+        assert_eq!(
+            committees[0].facts.budget_allocated, 50_000,
+            "the committee's status counts the line once"
+        );
 
         // Its page: withdrawn, why, by whom; the note sealed for a member who may not read
         // names; no correction or withdrawal any more.
