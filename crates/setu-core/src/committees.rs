@@ -467,3 +467,214 @@ mod tests {
         assert_eq!(BudgetTotals::default().own_share_percent(), None);
     }
 }
+
+/// The form creating a committee, as typed.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct CommitteeForm {
+    /// `lccht` (a local level) or `dccht` (a district).
+    pub kind: String,
+    /// The place code of the local level or district.
+    pub place: String,
+    /// Formed on (BS), optional.
+    pub formed_on: String,
+    /// The committee's office phone, optional.
+    pub phone: String,
+}
+
+/// A new committee, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommitteeDraft {
+    /// Kind.
+    pub kind: CommitteeKind,
+    /// Its local level or district.
+    pub place: PlaceCode,
+    /// Formed on.
+    pub formed_on: Option<Date>,
+    /// Office phone.
+    pub phone: Option<String>,
+}
+
+impl CommitteeForm {
+    /// Checks every field at once; a local committee sits at a local level, a district one
+    /// at a district.
+    pub fn check(&self) -> Result<CommitteeDraft, Invalid> {
+        let mut c = Checker::default();
+        let kind = c.choose("kind", &self.kind, CommitteeKind::parse);
+        let place = c.place(
+            "place",
+            &self.place,
+            |p| matches!(p, PlaceCode::LocalLevel(_) | PlaceCode::District(_)),
+            "error-place-code",
+        );
+        let wrong_level = matches!(
+            (kind, place),
+            (Some(CommitteeKind::Lccht), Some(PlaceCode::District(_)))
+                | (Some(CommitteeKind::Dccht), Some(PlaceCode::LocalLevel(_)))
+        );
+        if wrong_level {
+            c.fail("place", "error-committee-place");
+        }
+        let formed_on = c.bs_date("formed_on", &self.formed_on);
+        let phone = c.optional_phone("phone", &self.phone);
+        c.finish(())?;
+        match (kind, place) {
+            (Some(kind), Some(place)) => Ok(CommitteeDraft {
+                kind,
+                place,
+                formed_on,
+                phone,
+            }),
+            _ => Err(Invalid::required("kind")),
+        }
+    }
+}
+
+/// The meeting form as typed: date (BS), agenda, who was present, and decisions (text,
+/// responsible, due date in BS) in parallel lists, as repeated form fields arrive.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct MeetingForm {
+    /// Held on (BS).
+    pub held_on: String,
+    /// Agenda.
+    pub agenda: String,
+    /// Member ids ticked present.
+    pub present: Vec<String>,
+    /// Decision texts (empty rows are skipped).
+    pub decision: Vec<String>,
+    /// Who is responsible for each decision.
+    pub responsible: Vec<String>,
+    /// When each decision is due (BS).
+    pub due_on: Vec<String>,
+}
+
+/// A meeting to record.
+#[derive(Debug, Clone)]
+pub struct MeetingDraft {
+    /// Held on.
+    pub held_on: Date,
+    /// Agenda.
+    pub agenda: String,
+    /// (member id, present) for the members recorded.
+    pub attendance: Vec<(String, bool)>,
+    /// (text, responsible, due on)
+    pub decisions: Vec<(String, String, Option<Date>)>,
+}
+
+impl MeetingForm {
+    /// Reads the form's fields from `application/x-www-form-urlencoded` pairs (repeated
+    /// fields, which a derived reader cannot take).
+    pub fn from_pairs(pairs: impl IntoIterator<Item = (String, String)>) -> MeetingForm {
+        let mut f = MeetingForm::default();
+        for (k, v) in pairs {
+            match k.as_str() {
+                "held_on" => f.held_on = v,
+                "agenda" => f.agenda = v,
+                "present" => f.present.push(v),
+                "decision" => f.decision.push(v),
+                "responsible" => f.responsible.push(v),
+                "due_on" => f.due_on.push(v),
+                _ => {}
+            }
+        }
+        f
+    }
+
+    /// Checks every field at once; `members` are the committee's member ids, each recorded
+    /// present or absent.
+    pub fn check(&self, today: Date, members: &[String]) -> Result<MeetingDraft, Invalid> {
+        let mut c = Checker::default();
+        let held_on = c.past_date("held_on", &self.held_on, today);
+        let agenda = c.text("agenda", &self.agenda, 2_000);
+        if self.present.iter().any(|p| !members.contains(p)) {
+            c.fail("present", "error-choice");
+        }
+        let mut decisions = Vec::new();
+        for (i, text) in self.decision.iter().enumerate() {
+            if text.trim().is_empty() {
+                continue;
+            }
+            let text = c.text("decision", text, 2_000);
+            let responsible = self.responsible.get(i).map_or("", |r| r.trim()).to_string();
+            let due = c.bs_date("due_on", self.due_on.get(i).map_or("", String::as_str));
+            decisions.push((text, responsible, due));
+        }
+        c.finish(())?;
+        let held_on = held_on.ok_or_else(|| Invalid::required("held_on"))?;
+        Ok(MeetingDraft {
+            held_on,
+            agenda,
+            attendance: members
+                .iter()
+                .map(|m| (m.clone(), self.present.contains(m)))
+                .collect(),
+            decisions,
+        })
+    }
+}
+
+#[cfg(test)]
+mod form_tests {
+    use super::*;
+
+    #[test]
+    fn committee_and_meeting_forms_report_every_field_at_once() {
+        let bad = CommitteeForm {
+            kind: "lccht".into(),
+            place: "511".into(),
+            formed_on: "not a date".into(),
+            phone: "call me".into(),
+        }
+        .check()
+        .unwrap_err();
+        for (f, m) in [
+            ("place", "error-committee-place"),
+            ("formed_on", "error-bs-date"),
+            ("phone", "error-phone"),
+        ] {
+            assert_eq!(bad.for_field(f), Some(m), "{f}");
+        }
+        let ok = CommitteeForm {
+            kind: "lccht".into(),
+            place: "51106".into(),
+            ..Default::default()
+        }
+        .check()
+        .unwrap();
+        assert_eq!(ok.kind, CommitteeKind::Lccht);
+        let today = Date::from_calendar_date(2025, time::Month::January, 1).unwrap();
+        let form = MeetingForm::from_pairs(
+            [
+                ("held_on", "2090-01-01"),
+                ("present", "m2"),
+                ("decision", "Visit the schools"),
+                ("responsible", "Chair"),
+                ("due_on", "soon"),
+                ("decision", ""),
+            ]
+            .map(|(k, v)| (k.to_string(), v.to_string())),
+        );
+        let members = ["m1".to_string(), "m2".to_string()];
+        let bad = form.check(today, &members).unwrap_err();
+        for (f, m) in [
+            ("held_on", "error-date-future"),
+            ("agenda", "error-required"),
+            ("due_on", "error-bs-date"),
+        ] {
+            assert_eq!(bad.for_field(f), Some(m), "{f}");
+        }
+        let form = MeetingForm {
+            held_on: "2081-01-01".into(),
+            agenda: "Plan".into(),
+            due_on: vec!["2081-02-01".into()],
+            ..form
+        };
+        let d = form.check(today, &members).unwrap();
+        assert_eq!(
+            d.attendance,
+            vec![("m1".to_string(), false), ("m2".to_string(), true)]
+        );
+        assert_eq!(d.decisions.len(), 1);
+    }
+}

@@ -257,3 +257,201 @@ kinds! {
         JointAction = "joint-action",
     }
 }
+
+/// The longest alert title: it is one line on every forum page of its area.
+pub const ALERT_TITLE_MAX: usize = 200;
+/// The longest alert body: a paragraph.
+pub const ALERT_BODY_MAX: usize = 4_000;
+
+fn any_place(_: &PlaceCode) -> bool {
+    true
+}
+
+/// The form sharing an alert with the forums of an area, as typed.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct AlertForm {
+    /// The area (a place code).
+    pub place: String,
+    /// Title.
+    pub title: String,
+    /// Body.
+    pub body: String,
+    /// Shown until (BS).
+    pub expires_on: String,
+}
+
+/// An alert, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertDraft {
+    /// Area.
+    pub place: PlaceCode,
+    /// Title.
+    pub title: String,
+    /// Body.
+    pub body: String,
+    /// Shown until.
+    pub expires_on: time::Date,
+}
+
+impl AlertForm {
+    /// Checks every field at once; an alert expires today or later.
+    pub fn check(&self, today: time::Date) -> Result<AlertDraft, Invalid> {
+        let mut c = Checker::default();
+        let place = c.place("place", &self.place, any_place, "error-place-code");
+        let title = c.text("title", &self.title, ALERT_TITLE_MAX);
+        let body = c.text("body", &self.body, ALERT_BODY_MAX);
+        let expires_on = c.required_date("expires_on", &self.expires_on);
+        if expires_on.is_some_and(|d| d < today) {
+            c.fail("expires_on", "error-expiry-past");
+        }
+        c.finish(())?;
+        match (place, expires_on) {
+            (Some(place), Some(expires_on)) => Ok(AlertDraft {
+                place,
+                title,
+                body,
+                expires_on,
+            }),
+            _ => Err(Invalid::required("place")),
+        }
+    }
+}
+
+/// The form listing a service an organisation offers in an area, as typed.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct ServiceForm {
+    /// The organisation's id (chosen from a list).
+    pub organisation: String,
+    /// The service.
+    pub service: String,
+    /// The area (a place code).
+    pub place: String,
+}
+
+impl ServiceForm {
+    /// Checks every field at once: (organisation id, service, area).
+    pub fn check(&self) -> Result<(i64, Service, PlaceCode), Invalid> {
+        let mut c = Checker::default();
+        let org = match self.organisation.trim().parse::<i64>() {
+            Ok(id) => Some(id),
+            Err(_) => {
+                c.fail("organisation", "error-choice");
+                None
+            }
+        };
+        let service = c.choose("service", &self.service, Service::parse);
+        let place = c.place("place", &self.place, any_place, "error-place-code");
+        c.finish(())?;
+        match (org, service, place) {
+            (Some(o), Some(s), Some(p)) => Ok((o, s, p)),
+            _ => Err(Invalid::required("organisation")),
+        }
+    }
+}
+
+/// The form adding a forum meeting or joint action to the shared log, as typed.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct ForumEntryForm {
+    /// Kind of entry.
+    pub kind: String,
+    /// The area (a place code).
+    pub place: String,
+    /// When it happened (BS).
+    pub happened_on: String,
+    /// What happened (sealed when stored: it may name people).
+    pub text: String,
+    /// The organisation it was with, optional (an id chosen from a list).
+    pub organisation: String,
+}
+
+/// A forum entry, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForumEntryDraft {
+    /// Kind.
+    pub kind: ForumEntryKind,
+    /// Area.
+    pub place: PlaceCode,
+    /// Happened on.
+    pub happened_on: time::Date,
+    /// Text.
+    pub text: String,
+    /// Organisations involved.
+    pub organisations: Vec<i64>,
+}
+
+impl ForumEntryForm {
+    /// Checks every field at once.
+    pub fn check(&self, today: time::Date) -> Result<ForumEntryDraft, Invalid> {
+        let mut c = Checker::default();
+        let kind = c.choose("kind", &self.kind, ForumEntryKind::parse);
+        let place = c.place("place", &self.place, any_place, "error-place-code");
+        let happened_on = c.past_date("happened_on", &self.happened_on, today);
+        let text = c.text("text", &self.text, 2_000);
+        let organisations = match self.organisation.trim() {
+            "" => Vec::new(),
+            o => match o.parse::<i64>() {
+                Ok(id) => vec![id],
+                Err(_) => {
+                    c.fail("organisation", "error-choice");
+                    Vec::new()
+                }
+            },
+        };
+        c.finish(())?;
+        match (kind, place, happened_on) {
+            (Some(kind), Some(place), Some(happened_on)) => Ok(ForumEntryDraft {
+                kind,
+                place,
+                happened_on,
+                text,
+                organisations,
+            }),
+            _ => Err(Invalid::required("kind")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod forum_form_tests {
+    use super::*;
+
+    #[test]
+    fn forum_forms_report_every_field_at_once() {
+        let today = time::Date::from_calendar_date(2025, time::Month::January, 1).unwrap();
+        let bad = AlertForm {
+            place: "nowhere".into(),
+            title: "x".repeat(ALERT_TITLE_MAX + 1),
+            body: String::new(),
+            expires_on: "2070-01-01".into(),
+        }
+        .check(today)
+        .unwrap_err();
+        for (f, m) in [
+            ("place", "error-place-code"),
+            ("title", "error-too-long"),
+            ("body", "error-required"),
+            ("expires_on", "error-expiry-past"),
+        ] {
+            assert_eq!(bad.for_field(f), Some(m), "{f}");
+        }
+        let bad = ForumEntryForm {
+            kind: "party".into(),
+            organisation: "the police".into(),
+            ..Default::default()
+        }
+        .check(today)
+        .unwrap_err();
+        assert_eq!(bad.0.len(), 5);
+        let ok = ServiceForm {
+            organisation: "4".into(),
+            service: Service::ALL[0].as_str().into(),
+            place: "51106".into(),
+        }
+        .check()
+        .unwrap();
+        assert_eq!(ok.0, 4);
+    }
+}

@@ -18,6 +18,14 @@ pub struct FieldError {
 pub struct Invalid(pub Vec<FieldError>);
 
 impl Invalid {
+    /// `field` is required (for a value a checker already reported missing).
+    pub fn required(field: &'static str) -> Invalid {
+        Invalid(vec![FieldError {
+            field,
+            message: "error-required",
+        }])
+    }
+
     /// The error for `field`, if any.
     pub fn for_field(&self, field: &str) -> Option<&'static str> {
         self.0.iter().find(|e| e.field == field).map(|e| e.message)
@@ -101,6 +109,82 @@ impl Checker {
             Err(_) => {
                 self.fail(field, "error-bs-date");
                 None
+            }
+        }
+    }
+
+    /// A required Bikram Sambat date, not after `today`.
+    pub fn past_date(
+        &mut self,
+        field: &'static str,
+        value: &str,
+        today: time::Date,
+    ) -> Option<time::Date> {
+        let day = self.required_date(field, value)?;
+        if day > today {
+            self.fail(field, "error-date-future");
+        }
+        Some(day)
+    }
+
+    /// A required Bikram Sambat date.
+    pub fn required_date(&mut self, field: &'static str, value: &str) -> Option<time::Date> {
+        if value.trim().is_empty() {
+            self.fail(field, "error-required");
+            return None;
+        }
+        self.bs_date(field, value)
+    }
+
+    /// One of a vocabulary's stored values (required).
+    pub fn choose<T>(
+        &mut self,
+        field: &'static str,
+        value: &str,
+        parse: fn(&str) -> Option<T>,
+    ) -> Option<T> {
+        if value.trim().is_empty() {
+            self.fail(field, "error-required");
+            return None;
+        }
+        let v = parse(value.trim());
+        if v.is_none() {
+            self.fail(field, "error-choice");
+        }
+        v
+    }
+
+    /// A place code whose kind `accept` allows (a ward, a local level…); `message` says
+    /// which kinds are meant.
+    pub fn place(
+        &mut self,
+        field: &'static str,
+        value: &str,
+        accept: fn(&crate::PlaceCode) -> bool,
+        message: &'static str,
+    ) -> Option<crate::PlaceCode> {
+        match value.trim().parse::<crate::PlaceCode>() {
+            Ok(p) if accept(&p) => Some(p),
+            _ if value.trim().is_empty() => {
+                self.fail(field, "error-required");
+                None
+            }
+            _ => {
+                self.fail(field, message);
+                None
+            }
+        }
+    }
+
+    /// A count of people, Latin or Devanagari digits; empty is 0; at most 100,000.
+    pub fn count(&mut self, field: &'static str, value: &str) -> i64 {
+        let digits = crate::numbers::to_ascii_digits(value.trim()).replace(',', "");
+        match digits.parse::<i64>() {
+            _ if digits.is_empty() => 0,
+            Ok(n) if (0..=100_000).contains(&n) => n,
+            _ => {
+                self.fail(field, "error-count");
+                0
             }
         }
     }

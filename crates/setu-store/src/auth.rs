@@ -19,6 +19,7 @@ use crate::audit::{append, Actor, Event};
 use crate::crypto::Keyring;
 use crate::rekey::next_version;
 use crate::rekey::FIRST_VERSION;
+use crate::write::audited;
 use crate::write::Tx;
 use crate::{now_text, time_text, Result, Store, StoreError};
 
@@ -564,7 +565,7 @@ impl Store {
             .await?;
             return Ok(AdminChange::Requested);
         }
-        self.write(|tx, _| {
+        self.record(by, |tx, _| {
             Box::pin(async move {
                 let moved = next_version(tx, &self.keys, "app_user", id, Some(version)).await?;
                 let done = sqlx::query(
@@ -589,8 +590,7 @@ impl Store {
                         "{} {} -> {} {}",
                         before.role, before.scope, role, scope
                     ));
-                append(tx, by, &event);
-                Ok(())
+                audited((), event)
             })
         })
         .await?;
@@ -599,7 +599,7 @@ impl Store {
 
     /// Disables or re-enables an account; disabling ends its sessions and API tokens.
     pub async fn set_disabled(&self, by: &Actor, id: &str, disabled: bool) -> Result<()> {
-        self.write(|tx, _| Box::pin(async move {
+        self.record(by, |tx, _| Box::pin(async move {
         // An account created with a role that reads personal data waits, disabled, for a
         // second administrator: enabling it by hand would skip that approval.
         if !disabled && by.id.is_some() {
@@ -630,12 +630,7 @@ impl Store {
             revoke_access(tx, id).await?;
         }
         let action = if disabled { "disable" } else { "enable" };
-        append(
-            tx,
-            by,
-            &Event::new(action, "user", id).fields(&["disabled"]),
-        );
-        Ok(())
+        audited((), Event::new(action, "user", id).fields(&["disabled"]))
         })).await?;
         Ok(())
     }

@@ -26,6 +26,7 @@ use crate::paging::{page_of, Paged, PAGE};
 use crate::rekey::{FIRST_VERSION, UNVERSIONED};
 use crate::scope::scope_condition;
 use crate::sealing::Reveal;
+use crate::write::audited;
 use crate::write::Tx;
 use crate::{now_text, Result, Store, StoreError};
 
@@ -103,7 +104,7 @@ impl Store {
         catalogue.check().map_err(|e| {
             StoreError::Rejected(e.0.first().map_or("error-required", |f| f.message))
         })?;
-        self.write(|tx, _| {
+        self.record(by, |tx, _| {
             Box::pin(async move {
                 let version: i64 =
                     sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(version) FROM risk_catalogue")
@@ -114,13 +115,11 @@ impl Store {
                 if !insert_catalogue(tx, version, catalogue, &by.name).await? {
                     return Err(StoreError::Conflict { current: version });
                 }
-                append(
-                    tx,
-                    by,
-                    &Event::new("create", "risk-catalogue", version)
+                audited(
+                    version,
+                    Event::new("create", "risk-catalogue", version)
                         .detail(format!("{} indicators", catalogue.indicators.len())),
-                );
-                Ok(version)
+                )
             })
         })
         .await
@@ -948,7 +947,7 @@ impl Store {
         if c.resolution.is_some() {
             return Err(StoreError::Rejected("error-conflict-resolved"));
         }
-        self.write(|tx, _| Box::pin(async move {
+        self.record(by, |tx, _| Box::pin(async move {
         let done = sqlx::query(
             "UPDATE sync_conflict SET resolved_at = $1, resolved_by = $2, resolution = $3 WHERE id = $4 AND resolved_at IS NULL",
         )
@@ -964,8 +963,7 @@ impl Store {
         let mut e =
             Event::new("resolve-conflict", "sync-conflict", id).detail(resolution.to_string());
         e.place = target.place;
-        append(tx, by, &e);
-        Ok(())
+        audited((), e)
         })).await?;
         Ok(())
     }

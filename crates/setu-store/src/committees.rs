@@ -17,10 +17,11 @@ use time::Date;
 
 pub use setu_core::committees::ActivityDraft;
 
-use crate::audit::{append, Actor, Event};
+use crate::audit::{Actor, Event};
 use crate::rekey::{next_version, FIRST_VERSION, UNVERSIONED};
 use crate::scope::scope_condition;
 use crate::sealing::Reveal;
+use crate::write::audited;
 use crate::{now_text, Result, Store, StoreError};
 
 /// A committee with its computed status.
@@ -136,18 +137,7 @@ pub struct Meeting {
     pub version: i64,
 }
 
-/// A new meeting.
-#[derive(Debug, Clone)]
-pub struct MeetingDraft {
-    /// Held on.
-    pub held_on: Date,
-    /// Agenda.
-    pub agenda: String,
-    /// (member id, present) for the members recorded.
-    pub attendance: Vec<(String, bool)>,
-    /// (text, responsible, due on)
-    pub decisions: Vec<(String, String, Option<Date>)>,
-}
+pub use setu_core::committees::MeetingDraft;
 
 /// A planned activity.
 #[derive(Debug, Clone, Serialize)]
@@ -238,7 +228,7 @@ impl Store {
         let now = now_text();
         let now = &now;
         let phone = phone.as_deref();
-        self.write(|tx, _| Box::pin(async move {
+        self.record(by, |tx, _| Box::pin(async move {
         let taken: Option<i64> =
             sqlx::query_scalar("SELECT id FROM committee WHERE kind = $1 AND place_code = $2")
                 .bind(kind.as_str())
@@ -260,17 +250,12 @@ impl Store {
         .bind(now)
         .fetch_one(&mut **tx)
         .await?;
-        append(
-            tx,
-            by,
-            &Event::new("create", "committee", id).at(place).fields(&[
+        audited(id, Event::new("create", "committee", id).at(place).fields(&[
                 "kind",
                 "place",
                 "formed_on",
                 "phone",
-            ]),
-        );
-        Ok(id)
+            ]))
         })).await
     }
 
@@ -328,7 +313,7 @@ impl Store {
         }
         let id = uuid::Uuid::new_v4().to_string();
         let id = &id;
-        self.write(|tx, _| Box::pin(async move {
+        self.record(by, |tx, _| Box::pin(async move {
         sqlx::query(
             "INSERT INTO committee_member (id, committee_id, name, seat, term_start, term_end, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -345,8 +330,7 @@ impl Store {
         let event = Event::new("create", "committee-member", id)
             .at(committee.place)
             .fields(&["name", "seat", "term"]);
-        append(tx, by, &event);
-        Ok(())
+        audited((), event)
         })).await?;
         Ok(id.clone())
     }
@@ -414,7 +398,7 @@ impl Store {
         let now = now_text();
         let now = &now;
         let id = &id;
-        self.write(|tx, _| Box::pin(async move {
+        self.record(by, |tx, _| Box::pin(async move {
         sqlx::query("INSERT INTO committee_meeting (id, committee_id, held_on, agenda, created_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(id.clone())
             .bind(committee_id)
@@ -450,8 +434,7 @@ impl Store {
             .at(committee.place)
             .fields(&["held_on", "agenda", "attendance", "decisions"])
             .detail(format!("decisions={}", d.decisions.len()));
-        append(tx, by, &event);
-        Ok(())
+        audited((), event)
         })).await?;
         Ok(id.clone())
     }
@@ -609,7 +592,7 @@ impl Store {
         status: DecisionStatus,
     ) -> Result<i64> {
         let committee_id = self.decision_committee(decision_id).await?;
-        self.write(|tx, _| {
+        self.record(by, |tx, _| {
             Box::pin(async move {
                 if next_version(tx, &self.keys, "meeting_decision", decision_id, None)
                     .await?
@@ -625,14 +608,12 @@ impl Store {
                 .bind(decision_id.to_string())
                 .execute(&mut **tx)
                 .await?;
-                append(
-                    tx,
-                    by,
-                    &Event::new("update", "meeting-decision", decision_id)
+                audited(
+                    (),
+                    Event::new("update", "meeting-decision", decision_id)
                         .fields(&["status"])
                         .detail(status.as_str()),
-                );
-                Ok(())
+                )
             })
         })
         .await?;
@@ -668,7 +649,7 @@ impl Store {
         }
         let id = uuid::Uuid::new_v4().to_string();
         let id = &id;
-        self.write(|tx, _| Box::pin(async move {
+        self.record(by, |tx, _| Box::pin(async move {
         sqlx::query(
             "INSERT INTO plan_activity (id, committee_id, fiscal_year, title, activity_type, ward_code, planned_on, done_on, responsible, created_at, budget_line_id) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
@@ -686,14 +667,9 @@ impl Store {
         .bind(a.budget_line.clone())
         .execute(&mut **tx)
         .await?;
-        append(
-            tx,
-            by,
-            &Event::new("create", "plan-activity", id)
+        audited((), Event::new("create", "plan-activity", id)
                 .at(committee.place)
-                .detail(format!("fy={fy}")),
-        );
-        Ok(())
+                .detail(format!("fy={fy}")))
         })).await?;
         Ok(id.clone())
     }
@@ -719,7 +695,7 @@ impl Store {
         }
         let id = uuid::Uuid::new_v4().to_string();
         let id = &id;
-        self.write(|tx, _| Box::pin(async move {
+        self.record(by, |tx, _| Box::pin(async move {
         sqlx::query(
             "INSERT INTO budget_line (id, committee_id, fiscal_year, source, purpose, allocated, spent, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -734,14 +710,9 @@ impl Store {
         .bind(now_text())
         .execute(&mut **tx)
         .await?;
-        append(
-            tx,
-            by,
-            &Event::new("create", "budget-line", id)
+        audited((), Event::new("create", "budget-line", id)
                 .at(committee.place)
-                .detail(format!("fy={fy} source={}", source.as_str())),
-        );
-        Ok(())
+                .detail(format!("fy={fy} source={}", source.as_str())))
         })).await?;
         Ok(id.clone())
     }

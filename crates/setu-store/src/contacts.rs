@@ -9,10 +9,11 @@ use setu_core::PlaceCode;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use crate::audit::{append, Actor, Event};
+use crate::audit::{Actor, Event};
 use crate::rekey::FIRST_VERSION;
 use crate::scope::scope_condition;
 use crate::sealing::Reveal;
+use crate::write::audited;
 use crate::{now_text, Result, Store, StoreError};
 
 /// A contact person. `name` and `phone` are `None` unless they were revealed.
@@ -92,7 +93,7 @@ impl Store {
         let now = &now;
         let index = &index;
         let id = &id;
-        self.write(|tx, _| Box::pin(async move {
+        self.record(by, |tx, _| Box::pin(async move {
         sqlx::query(
             "INSERT INTO contact (id, organisation_id, place_code, title, name, phone, phone_index, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
@@ -110,8 +111,7 @@ impl Store {
         let event = Event::new("create", "contact", id)
             .at(org.place)
             .fields(&["title", "name", "phone"]);
-        append(tx, by, &event);
-        Ok(())
+        audited((), event)
         })).await?;
         Ok(id.clone())
     }

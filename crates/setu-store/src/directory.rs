@@ -8,8 +8,9 @@ use setu_core::PlaceCode;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use crate::audit::{append, Actor, Event};
+use crate::audit::{Actor, Event};
 use crate::records::{Correction, Value};
+use crate::write::audited;
 use crate::{now_text, Result, Store, StoreError};
 
 /// An organisation with the names of its place.
@@ -141,7 +142,7 @@ impl Store {
         self.require_place(d.place).await?;
         let now = now_text();
         let now = &now;
-        self.write(|tx, _| {
+        self.record(by, |tx, _| {
             Box::pin(async move {
                 let id: i64 = sqlx::query_scalar(
             "INSERT INTO organisation (name_en, name_ne, kind, place_code, created_at, updated_at) \
@@ -154,14 +155,12 @@ impl Store {
         .bind(now)
         .fetch_one(&mut **tx)
         .await?;
-                append(
-                    tx,
-                    by,
-                    &Event::new("create", "organisation", id)
+                audited(
+                    id,
+                    Event::new("create", "organisation", id)
                         .at(d.place)
                         .fields(ORG_FIELDS),
-                );
-                Ok(id)
+                )
             })
         })
         .await
@@ -229,7 +228,7 @@ impl Store {
         self.require_organisation(d.organisation_id).await?;
         let now = now_text();
         let now = &now;
-        self.write(|tx, _| Box::pin(async move {
+        self.record(by, |tx, _| Box::pin(async move {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO site (name_en, name_ne, kind, place_code, organisation_id, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
@@ -242,14 +241,9 @@ impl Store {
         .bind(now)
         .fetch_one(&mut **tx)
         .await?;
-        append(
-            tx,
-            by,
-            &Event::new("create", "site", id)
+        audited(id, Event::new("create", "site", id)
                 .at(d.place)
-                .fields(SITE_FIELDS),
-        );
-        Ok(id)
+                .fields(SITE_FIELDS))
         })).await
     }
 

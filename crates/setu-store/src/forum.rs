@@ -10,9 +10,10 @@ use setu_core::PlaceCode;
 use sqlx::Row;
 use time::Date;
 
-use crate::audit::{append, Actor, Event};
+use crate::audit::{Actor, Event};
 use crate::rekey::UNVERSIONED;
 use crate::scope::scope_condition;
+use crate::write::audited;
 use crate::{now_text, Result, Store, StoreError};
 
 /// A service offered by an organisation in a place.
@@ -68,10 +69,7 @@ pub struct Alert {
     pub expires_on: String,
 }
 
-/// Longest title of a shared alert, in characters.
-pub const ALERT_TITLE_MAX: usize = 200;
-/// Longest body of a shared alert, in characters.
-pub const ALERT_BODY_MAX: usize = 4_000;
+pub use setu_core::directory::{ALERT_BODY_MAX, ALERT_TITLE_MAX};
 
 impl Store {
     /// Records that an organisation offers `service` in `place`.
@@ -88,7 +86,7 @@ impl Store {
             .ok_or(StoreError::UnknownReference("place"))?;
         let id = uuid::Uuid::new_v4().to_string();
         let id = &id;
-        self.write(|tx, _| Box::pin(async move {
+        self.record(by, |tx, _| Box::pin(async move {
         sqlx::query("INSERT INTO org_service (id, organisation_id, service, place_code, created_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(id.clone())
             .bind(organisation_id)
@@ -97,14 +95,9 @@ impl Store {
             .bind(now_text())
             .execute(&mut **tx)
             .await?;
-        append(
-            tx,
-            by,
-            &Event::new("create", "org-service", id)
+        audited((), Event::new("create", "org-service", id)
                 .at(place)
-                .detail(service.as_str()),
-        );
-        Ok(())
+                .detail(service.as_str()))
         })).await?;
         Ok(id.clone())
     }
@@ -166,7 +159,7 @@ impl Store {
         let orgs: Vec<String> = organisations.iter().map(i64::to_string).collect();
         let orgs = &orgs;
         let id = &id;
-        self.write(|tx, _| Box::pin(async move {
+        self.record(by, |tx, _| Box::pin(async move {
         sqlx::query(
             "INSERT INTO forum_entry (id, kind, place_code, happened_on, text, organisations, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
@@ -179,15 +172,10 @@ impl Store {
         .bind(now_text())
         .execute(&mut **tx)
         .await?;
-        append(
-            tx,
-            by,
-            &Event::new("create", "forum-entry", id)
+        audited((), Event::new("create", "forum-entry", id)
                 .at(place)
                 .fields(&["text"])
-                .detail(kind.as_str()),
-        );
-        Ok(())
+                .detail(kind.as_str()))
         })).await?;
         Ok(id.clone())
     }
@@ -251,7 +239,7 @@ impl Store {
         }
         let id = uuid::Uuid::new_v4().to_string();
         let id = &id;
-        self.write(|tx, _| Box::pin(async move {
+        self.record(by, |tx, _| Box::pin(async move {
         sqlx::query(
             "INSERT INTO shared_alert (id, place_code, title, body, posted_by, posted_on, expires_on) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
@@ -264,14 +252,9 @@ impl Store {
         .bind(iso(expires_on))
         .execute(&mut **tx)
         .await?;
-        append(
-            tx,
-            by,
-            &Event::new("create", "shared-alert", id)
+        audited((), Event::new("create", "shared-alert", id)
                 .at(place)
-                .fields(&["title", "body"]),
-        );
-        Ok(())
+                .fields(&["title", "body"]))
         })).await?;
         Ok(id.clone())
     }

@@ -13,11 +13,12 @@ use setu_core::booths::{
 use sqlx::Row;
 use time::OffsetDateTime;
 
-use crate::audit::{append, Actor, Event};
+use crate::audit::{Actor, Event};
 use crate::paging::{page_of, Paged, PAGE};
 use crate::rekey::{next_version, FIRST_VERSION, UNVERSIONED};
 use crate::scope::scope_condition;
 use crate::sealing::Reveal;
+use crate::write::audited;
 use crate::{now_text, time_text, Result, Store, StoreError};
 
 /// The SQL condition for a two-sided record: inside `scope` by place, site or sending
@@ -221,7 +222,7 @@ impl Store {
                 .transpose()
         };
         let id = &id;
-        self.write(|tx, _| Box::pin(async move {
+        self.record(by, |tx, _| Box::pin(async move {
         sqlx::query(
             "INSERT INTO handover (id, handed_at, place_code, site_id, from_party, from_org_id, from_officer, from_rank, \
                to_party, to_org_id, to_officer, to_rank, documents, gd_number, fir_number, due_at, created_by, created_at) \
@@ -261,10 +262,7 @@ impl Store {
                 .execute(&mut **tx)
                 .await?;
         }
-        append(
-            tx,
-            by,
-            &Event::new("create", "handover", id)
+        audited((), Event::new("create", "handover", id)
                 .at(d.place)
                 .fields(&["from_officer", "to_officer", "documents"])
                 .detail(format!(
@@ -272,9 +270,7 @@ impl Store {
                     d.persons.len(),
                     d.from.0.as_str(),
                     d.to.0.as_str()
-                )),
-        );
-        Ok(())
+                )))
         })).await?;
         Ok(id.clone())
     }
@@ -331,7 +327,7 @@ impl Store {
         }
         let receipt = receipt.map(str::trim).filter(|r| !r.is_empty());
         let h = &h;
-        self.write(|tx, _| Box::pin(async move {
+        self.record(by, |tx, _| Box::pin(async move {
         let done = match receipt {
             Some(r) => sqlx::query(
                 "UPDATE handover SET receipt_number = $1 WHERE id = $2 AND acknowledged_at IS NULL AND receipt_number IS NULL",
@@ -361,8 +357,7 @@ impl Store {
             "in Setu"
         });
         e.place = h.place_code.parse().ok();
-        append(tx, by, &e);
-        Ok(())
+        audited((), e)
         })).await?;
         Ok(())
     }
@@ -437,7 +432,7 @@ impl Store {
         }
         let id = uuid::Uuid::new_v4().to_string();
         let id = &id;
-        self.write(|tx, _| Box::pin(async move {
+        self.record(by, |tx, _| Box::pin(async move {
         sqlx::query(
             "INSERT INTO police_referral (id, source, place_code, site_id, from_org_id, to_org_id, category, urgency, \
                description, status, sent_at, ack_due_at, act_due_at, created_by) \
@@ -458,15 +453,10 @@ impl Store {
         .bind(by.name.clone())
         .execute(&mut **tx)
         .await?;
-        append(
-            tx,
-            by,
-            &Event::new("create", "police-referral", id)
+        audited((), Event::new("create", "police-referral", id)
                 .at(d.place)
                 .fields(&["description"])
-                .detail(format!("{} {}", d.category.as_str(), d.urgency.as_str())),
-        );
-        Ok(())
+                .detail(format!("{} {}", d.category.as_str(), d.urgency.as_str())))
         })).await?;
         Ok(id.clone())
     }
@@ -495,7 +485,7 @@ impl Store {
             _ => "closed_at",
         };
         let r = &r;
-        self.write(|tx, _| Box::pin(async move {
+        self.record(by, |tx, _| Box::pin(async move {
         let Some(version) = next_version(tx, &self.keys, "police_referral", id, None).await? else {
             return Err(StoreError::NotFound);
         };
@@ -521,8 +511,7 @@ impl Store {
             e = e.fields(&["close_reason"]);
         }
         e.place = r.place_code.parse().ok();
-        append(tx, by, &e);
-        Ok(())
+        audited((), e)
         })).await?;
         Ok(())
     }

@@ -11,9 +11,10 @@ use setu_core::tracing::ReportStatus;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use crate::audit::{append, Actor, Event};
+use crate::audit::{Actor, Event};
 use crate::scope::scope_condition;
 use crate::tracing::{move_report, person_in, RecordKind};
+use crate::write::audited;
 use crate::write::Tx;
 
 pub use crate::matcher::{PROPOSE_FROM, TRAIN_FROM};
@@ -202,7 +203,7 @@ impl Store {
         let now = now_text();
         let p = &p;
         let now = &now;
-        self.write(|tx, _| Box::pin(async move {
+        self.record(by, |tx, _| Box::pin(async move {
         let status = if confirm { "confirmed" } else { "rejected" };
         let done = sqlx::query(
             "UPDATE match_proposal SET status = $1, decided_by = $2, decided_at = $3 \
@@ -267,8 +268,7 @@ impl Store {
             p.right_id
         ));
         event.place = p.place_code.parse().ok();
-        append(tx, by, &event);
-        Ok(())
+        audited((), event)
         })).await?;
         Ok(())
     }
@@ -333,7 +333,7 @@ impl Store {
             return Err(StoreError::Rejected("error-undo-not-merge"));
         }
         let p = &p;
-        self.write(|tx, _| Box::pin(async move {
+        self.record(by, |tx, _| Box::pin(async move {
         let rows = sqlx::query(
             "SELECT kind, record_id, person_before, person_after, seq FROM person_merge \
              WHERE proposal_id = $1 ORDER BY kind, record_id",
@@ -384,8 +384,7 @@ impl Store {
         let mut event = Event::new("undo", "match-proposal", id)
             .detail(format!("{} records restored", rows.len()));
         event.place = p.place_code.parse().ok();
-        append(tx, by, &event);
-        Ok(())
+        audited((), event)
         })).await?;
         Ok(())
     }

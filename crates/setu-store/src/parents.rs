@@ -9,10 +9,11 @@ use setu_core::PlaceCode;
 use sqlx::Row;
 use time::Date;
 
-use crate::audit::{append, Actor, Event};
+use crate::audit::{Actor, Event};
 use crate::rekey::UNVERSIONED;
 use crate::scope::scope_condition;
 use crate::sealing::Reveal;
+use crate::write::audited;
 use crate::{now_text, Result, Store, StoreError};
 
 /// A parents' group with its indicators.
@@ -79,22 +80,7 @@ pub struct Session {
     pub present: i64,
 }
 
-/// A new session.
-#[derive(Debug, Clone)]
-pub struct SessionDraft {
-    /// Held on.
-    pub held_on: Date,
-    /// Topic.
-    pub topic: String,
-    /// Material.
-    pub material: Material,
-    /// Episode number, for "Maya and Udayan".
-    pub episode: Option<i64>,
-    /// Facilitator (sealed: a person's name).
-    pub facilitator: String,
-    /// Members present.
-    pub present: Vec<String>,
-}
+pub use setu_core::community::SessionDraft;
 
 impl Store {
     /// Creates a parents' group in a ward.
@@ -114,7 +100,7 @@ impl Store {
         if name.trim().is_empty() {
             return Err(StoreError::Rejected("error-required"));
         }
-        self.write(|tx, _| Box::pin(async move {
+        self.record(by, |tx, _| Box::pin(async move {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO parents_group (ward_code, name, formed_on, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
         )
@@ -124,14 +110,9 @@ impl Store {
         .bind(now_text())
         .fetch_one(&mut **tx)
         .await?;
-        append(
-            tx,
-            by,
-            &Event::new("create", "parents-group", id)
+        audited(id, Event::new("create", "parents-group", id)
                 .at(ward)
-                .fields(&["name", "ward"]),
-        );
-        Ok(id)
+                .fields(&["name", "ward"]))
         })).await
     }
 
@@ -175,7 +156,7 @@ impl Store {
         let id = uuid::Uuid::new_v4().to_string();
         let id = &id;
         let g = &g;
-        self.write(|tx, _| Box::pin(async move {
+        self.record(by, |tx, _| Box::pin(async move {
         sqlx::query("INSERT INTO group_member (id, group_id, name, sex, joined_on, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(id.clone())
             .bind(group_id)
@@ -188,8 +169,7 @@ impl Store {
         let ward = g.ward.parse().ok();
         let mut event = Event::new("create", "group-member", id).fields(&["name", "sex"]);
         event.place = ward;
-        append(tx, by, &event);
-        Ok(())
+        audited((), event)
         })).await?;
         Ok(id.clone())
     }
@@ -251,7 +231,7 @@ impl Store {
         let id = uuid::Uuid::new_v4().to_string();
         let id = &id;
         let g = &g;
-        self.write(|tx, _| Box::pin(async move {
+        self.record(by, |tx, _| Box::pin(async move {
         sqlx::query(
             "INSERT INTO sbcc_session (id, group_id, held_on, topic, material, episode, facilitator, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -277,8 +257,7 @@ impl Store {
             .fields(&["topic", "material", "facilitator", "attendance"])
             .detail(format!("present={}", d.present.len()));
         event.place = g.ward.parse().ok();
-        append(tx, by, &event);
-        Ok(())
+        audited((), event)
         })).await?;
         Ok(id.clone())
     }

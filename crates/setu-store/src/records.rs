@@ -30,6 +30,7 @@ use crate::audit::{append, Actor, Event};
 use crate::rekey::{id_is, next_version, SEALED, UNVERSIONED};
 use crate::scope::scope_condition;
 use crate::sealing::Reveal;
+use crate::write::audited;
 use crate::{now_text, Result, Store, StoreError};
 
 /// Tables whose sealed `phone` has a keyed hash (`phone_index`), with the hash's purpose.
@@ -92,6 +93,7 @@ impl Store {
     }
 
     async fn correct_in_write(&self, by: &Actor, c: &Correction<'_>) -> Result<i64> {
+        // A plain write: a correction that changes nothing writes no history and no audit entry.
         self.write(|tx, _| {
             Box::pin(async move {
                 let cols: String = c.fields.iter().map(|(f, _, _)| format!(", {f}")).collect();
@@ -333,7 +335,7 @@ impl Store {
     /// Withdraws a record (see the module documentation); returns its version after it. A
     /// record already withdrawn, or at another version than the form's, is a conflict.
     pub async fn withdraw(&self, by: &Actor, w: &Withdrawal<'_>) -> Result<i64> {
-        self.write(|tx, _| {
+        self.record(by, |tx, _| {
             Box::pin(async move {
                 let row = sqlx::query(&format!(
                     "SELECT * FROM {} WHERE {}",
@@ -406,8 +408,7 @@ impl Store {
                 let mut event = Event::new("withdraw", w.entity, w.id)
                     .detail(format!("{}, version {version}", w.what.reason.as_str()));
                 event.place = w.place;
-                append(tx, by, &event);
-                Ok(version)
+                audited(version, event)
             })
         })
         .await

@@ -9,8 +9,9 @@ use serde::Serialize;
 use setu_core::access::Capability;
 use sqlx::Row;
 
-use crate::audit::{append, Actor, Event};
+use crate::audit::{Actor, Event};
 use crate::auth::{hash_secret, random_token, User};
+use crate::write::audited;
 use crate::{now_text, time_text, Result, Store, StoreError};
 
 /// How long an API token works after it was made, in days (a booth phone's token is made
@@ -109,7 +110,7 @@ impl Store {
         let id = uuid::Uuid::new_v4().to_string();
         let caps = new.capabilities.as_deref().map(caps_text);
         let (token, id, caps, user) = (&token, &id, &caps, &user);
-        self.write(|tx, _| {
+        self.record(by, |tx, _| {
             Box::pin(async move {
                 sqlx::query(
                     "INSERT INTO api_token (id, user_id, token_hash, created_at, label, capabilities) \
@@ -128,12 +129,7 @@ impl Store {
                     user.username,
                     caps.as_deref().unwrap_or("all of the role's")
                 );
-                append(
-                    tx,
-                    by,
-                    &Event::new("create", "api-token", id).detail(detail),
-                );
-                Ok(())
+                audited((), Event::new("create", "api-token", id).detail(detail))
             })
         })
         .await?;
@@ -143,7 +139,7 @@ impl Store {
     /// Revokes a token. With `owner`, only a token of that user (their own account page); an
     /// administrator passes `None`. Anything else is [`StoreError::NotFound`].
     pub async fn revoke_api_token(&self, by: &Actor, id: &str, owner: Option<&str>) -> Result<()> {
-        self.write(|tx, _| {
+        self.record(by, |tx, _| {
             Box::pin(async move {
                 let done = sqlx::query(
                     "UPDATE api_token SET revoked_at = $1 \
@@ -157,8 +153,7 @@ impl Store {
                 if done.rows_affected() != 1 {
                     return Err(StoreError::NotFound);
                 }
-                append(tx, by, &Event::new("revoke", "api-token", id));
-                Ok(())
+                audited((), Event::new("revoke", "api-token", id))
             })
         })
         .await?;

@@ -20,13 +20,14 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 use time::Date;
 
-use crate::audit::{append, Actor, Event};
+use crate::audit::{Actor, Event};
 use crate::crypto::Keyring;
 use crate::jobs;
 use crate::records::{Correction, Value};
 use crate::rekey::{next_version, FIRST_VERSION};
 use crate::scope::scope_condition;
 use crate::sealing::Reveal;
+use crate::write::audited;
 use crate::write::Tx;
 use crate::{now_text, Result, Store, StoreError};
 
@@ -387,7 +388,7 @@ impl Store {
         let now = now_text();
         let now = &now;
         let id = &id;
-        self.write(|tx, _| Box::pin(async move {
+        self.record(by, |tx, _| Box::pin(async move {
         sqlx::query(
             "INSERT INTO missing_report (id, place_code, reported_on, last_seen_on, last_seen_place, reporter_name, \
                reporter_relation, reporter_phone, given_name, middle_name, family_name, sex, birth_year, age, \
@@ -424,14 +425,9 @@ impl Store {
         .await?;
         record_status(tx, id, ReportStatus::Missing, d.reported_on, by, now).await?;
         jobs::enqueue(tx, jobs::MATCH, RecordKind::Report.as_str(), id, &by.name).await?;
-        append(
-            tx,
-            by,
-            &Event::new("create", "missing-report", id)
+        audited((), Event::new("create", "missing-report", id)
                 .at(d.home)
-                .fields(REPORT_SEALED),
-        );
-        Ok(())
+                .fields(REPORT_SEALED))
         })).await?;
         self.jobs_queued().await;
         Ok(id.clone())
@@ -684,7 +680,7 @@ impl Store {
             return Err(StoreError::Rejected("error-status-move"));
         }
         let current = &current;
-        self.write(|tx, _| {
+        self.record(by, |tx, _| {
             Box::pin(async move {
                 if !move_report(tx, &self.keys, id, version, next, on, by).await? {
                     return Err(StoreError::Conflict {
@@ -695,8 +691,7 @@ impl Store {
                 let mut event = Event::new("update", "missing-report", id)
                     .detail(format!("status {}", next.as_str()));
                 event.place = place;
-                append(tx, by, &event);
-                Ok(())
+                audited((), event)
             })
         })
         .await?;
@@ -743,7 +738,7 @@ impl Store {
         };
         let n = &d.names;
         let id = &id;
-        self.write(|tx, _| Box::pin(async move {
+        self.record(by, |tx, _| Box::pin(async move {
         sqlx::query(
             "INSERT INTO tracing_encounter (id, source, organisation_id, place_code, met_on, given_name, middle_name, \
                family_name, sex, age, father_name, mother_name, home_code, phone, note, person_id, created_by, \
@@ -771,15 +766,10 @@ impl Store {
         .execute(&mut **tx)
         .await?;
         jobs::enqueue(tx, jobs::MATCH, RecordKind::Encounter.as_str(), id, &by.name).await?;
-        append(
-            tx,
-            by,
-            &Event::new("create", "tracing-encounter", id)
+        audited((), Event::new("create", "tracing-encounter", id)
                 .at(d.place)
                 .fields(ENCOUNTER_SEALED)
-                .detail(d.source.as_str().to_string()),
-        );
-        Ok(())
+                .detail(d.source.as_str().to_string()))
         })).await?;
         self.jobs_queued().await;
         Ok(id.clone())

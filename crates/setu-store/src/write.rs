@@ -43,7 +43,7 @@ use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection, AnyPool, Executor, Row};
 use tokio::sync::{watch, Mutex, OwnedMutexGuard};
 
-use crate::audit::AuditCursor;
+use crate::audit::{append, Actor, AuditCursor, Event};
 use crate::crypto::Keyring;
 use crate::{Engine, Result, Store, StoreError};
 
@@ -74,6 +74,19 @@ impl DerefMut for Tx {
     fn deref_mut(&mut self) -> &mut AnyConnection {
         &mut self.conn
     }
+}
+
+/// What the body of an audited write ([`Store::record`]) returns: its value and the event that
+/// records what it did.
+#[derive(Debug)]
+pub(crate) struct Audited<T> {
+    pub(crate) value: T,
+    pub(crate) event: Event<'static>,
+}
+
+/// `value`, recorded by `event`.
+pub(crate) fn audited<T>(value: T, event: Event<'static>) -> Result<Audited<T>> {
+    Ok(Audited { value, event })
 }
 
 /// Where a write stood before one record of a batch (see [`Tx::savepoint`]).
@@ -365,9 +378,43 @@ impl Store {
     /// committed (see the module's notes). `body` may run more than once and must change
     /// nothing outside the database. It must not start another write (that is refused with
     /// [`StoreError::NestedWrite`]): it calls the crate's functions that take `&mut Tx`.
-    pub(crate) async fn write<'a, T, F>(&'a self, mut body: F) -> Result<T>
+    ///
+    /// A write that creates or changes one record uses [`Store::record`] instead, which writes
+    /// its audit entry; this one is for writes whose audit entries depend on what they find
+    /// (a sync batch, a decision on a match) and for bookkeeping that is not an event (job
+    /// leases, sign-in attempt counters, the session's last use).
+    pub(crate) async fn write<'a, T, F>(&'a self, body: F) -> Result<T>
     where
         F: for<'c> FnMut(&'c mut Tx, Within<'c, 'a>) -> BoxFuture<'c, Result<T>> + Send + 'a,
+        T: Send,
+    {
+        self.run(body, |_, v| v).await
+    }
+
+    /// The audited write: runs `body`, which returns its value together with the event that
+    /// records it ([`Audited`]), and appends that event by `by` in the same transaction. A
+    /// body cannot forget its audit entry, because it has no other way to return.
+    pub(crate) async fn record<'a, T, F>(&'a self, by: &'a Actor, body: F) -> Result<T>
+    where
+        F: for<'c> FnMut(&'c mut Tx, Within<'c, 'a>) -> BoxFuture<'c, Result<Audited<T>>>
+            + Send
+            + 'a,
+        T: Send,
+    {
+        self.run(body, |tx, done: Audited<T>| {
+            append(tx, by, &done.event);
+            done.value
+        })
+        .await
+    }
+
+    /// [`Store::write`] with a last step (`seal`) run on the transaction after the body
+    /// succeeded, inside its savepoint.
+    async fn run<'a, R, T, F, S>(&'a self, mut body: F, mut seal: S) -> Result<T>
+    where
+        F: for<'c> FnMut(&'c mut Tx, Within<'c, 'a>) -> BoxFuture<'c, Result<R>> + Send + 'a,
+        S: FnMut(&mut Tx, R) -> T + Send,
+        R: Send,
         T: Send,
     {
         if IN_WRITE.try_with(|()| ()).is_ok() {
@@ -384,7 +431,7 @@ impl Store {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match self.write_once(&mut body).await {
+            match self.write_once(&mut body, &mut seal).await {
                 Ok(v) => {
                     gate.counters.writes.fetch_add(1, Ordering::Relaxed);
                     return Ok(v);
@@ -403,9 +450,11 @@ impl Store {
     }
 
     /// One attempt: join (or open) the group, run the body in a savepoint, wait for the commit.
-    async fn write_once<'a, T, F>(&'a self, body: &mut F) -> Result<T>
+    async fn write_once<'a, R, T, F, S>(&'a self, body: &mut F, seal: &mut S) -> Result<T>
     where
-        F: for<'c> FnMut(&'c mut Tx, Within<'c, 'a>) -> BoxFuture<'c, Result<T>> + Send + 'a,
+        F: for<'c> FnMut(&'c mut Tx, Within<'c, 'a>) -> BoxFuture<'c, Result<R>> + Send + 'a,
+        S: FnMut(&mut Tx, R) -> T + Send,
+        R: Send,
         T: Send,
     {
         let mut g: OwnedMutexGuard<Group> = Arc::clone(&self.gate.group).lock_owned().await;
@@ -424,7 +473,13 @@ impl Store {
         }
         g.running = Some(mark.clone());
         let result = match g.tx.as_mut() {
-            Some(tx) => IN_WRITE.scope((), body(tx, Within(PhantomData))).await,
+            Some(tx) => IN_WRITE
+                .scope((), body(tx, Within(PhantomData)))
+                .await
+                .and_then(|r| match g.tx.as_mut() {
+                    Some(tx) => Ok(seal(tx, r)),
+                    None => Err(StoreError::Transient),
+                }),
             None => Err(StoreError::Transient),
         };
         g.running = None;

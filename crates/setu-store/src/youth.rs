@@ -11,11 +11,12 @@ use time::Date;
 
 pub use setu_core::community::AmbassadorDraft;
 
-use crate::audit::{append, Actor, Event};
+use crate::audit::{Actor, Event};
 use crate::paging::{page_of, Paged, PAGE};
 use crate::rekey::UNVERSIONED;
 use crate::scope::scope_condition;
 use crate::sealing::Reveal;
+use crate::write::audited;
 use crate::{now_text, Result, Store, StoreError};
 
 /// An ambassador; `name` only when revealed.
@@ -66,20 +67,7 @@ pub struct YouthEvent {
     pub outcome: String,
 }
 
-/// A new event.
-#[derive(Debug, Clone)]
-pub struct EventDraft {
-    /// Ward.
-    pub ward: PlaceCode,
-    /// Held on.
-    pub held_on: Date,
-    /// Kind.
-    pub event_type: EventType,
-    /// Participants.
-    pub participants: Participants,
-    /// Outcome.
-    pub outcome: String,
-}
+pub use setu_core::community::EventDraft;
 
 impl Store {
     /// Registers an ambassador.
@@ -95,7 +83,7 @@ impl Store {
         }
         let id = uuid::Uuid::new_v4().to_string();
         let id = &id;
-        self.write(|tx, _| Box::pin(async move {
+        self.record(by, |tx, _| Box::pin(async move {
         sqlx::query(
             "INSERT INTO youth_ambassador (id, ward_code, name, sex, joined_on, trainings, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -109,14 +97,9 @@ impl Store {
         .bind(now_text())
         .execute(&mut **tx)
         .await?;
-        append(
-            tx,
-            by,
-            &Event::new("create", "youth-ambassador", id)
+        audited((), Event::new("create", "youth-ambassador", id)
                 .at(d.ward)
-                .fields(&["name", "sex", "joined_on"]),
-        );
-        Ok(())
+                .fields(&["name", "sex", "joined_on"]))
         })).await?;
         Ok(id.clone())
     }
@@ -148,7 +131,7 @@ impl Store {
         let left = &left;
         let inactive = &inactive;
         let a = &a;
-        self.write(|tx, _| {
+        self.record(by, |tx, _| {
             Box::pin(async move {
                 // A change of standing moves the record on, so that a correction form read
                 // before it is refused rather than silently undoing it.
@@ -167,8 +150,7 @@ impl Store {
                     .fields(&["status"])
                     .detail(status.as_str());
                 event.place = a.ward.parse().ok();
-                append(tx, by, &event);
-                Ok(())
+                audited((), event)
             })
         })
         .await?;
@@ -319,7 +301,7 @@ impl Store {
         }
         let id = uuid::Uuid::new_v4().to_string();
         let id = &id;
-        self.write(|tx, _| Box::pin(async move {
+        self.record(by, |tx, _| Box::pin(async move {
         sqlx::query(
             "INSERT INTO youth_event (id, ward_code, held_on, event_type, female_u18, male_u18, other_u18, female_18, male_18, other_18, outcome, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
@@ -338,14 +320,9 @@ impl Store {
         .bind(now_text())
         .execute(&mut **tx)
         .await?;
-        append(
-            tx,
-            by,
-            &Event::new("create", "youth-event", id)
+        audited((), Event::new("create", "youth-event", id)
                 .at(d.ward)
-                .detail(d.event_type.as_str()),
-        );
-        Ok(())
+                .detail(d.event_type.as_str()))
         })).await?;
         Ok(id.clone())
     }
@@ -586,7 +563,7 @@ impl Store {
         }
         let id = uuid::Uuid::new_v4().to_string();
         let id = &id;
-        self.write(|tx, _| Box::pin(async move {
+        self.record(by, |tx, _| Box::pin(async move {
         sqlx::query(
             "INSERT INTO youth_group (id, place_code, name, formed_on, resource_centre, room_given_on, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -600,14 +577,9 @@ impl Store {
         .bind(now_text())
         .execute(&mut **tx)
         .await?;
-        append(
-            tx,
-            by,
-            &Event::new("create", "youth-group", id)
+        audited((), Event::new("create", "youth-group", id)
                 .at(place)
-                .fields(&["name", "resource_centre"]),
-        );
-        Ok(())
+                .fields(&["name", "resource_centre"]))
         })).await?;
         Ok(id.clone())
     }

@@ -83,6 +83,12 @@ impl From<StoreError> for WebError {
     }
 }
 
+impl From<Invalid> for WebError {
+    fn from(inv: Invalid) -> WebError {
+        WebError::Invalid(inv)
+    }
+}
+
 impl From<askama::Error> for WebError {
     fn from(e: askama::Error) -> WebError {
         WebError::Internal(format!("template: {e}"))

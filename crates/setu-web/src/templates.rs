@@ -445,7 +445,7 @@ pub struct MeetingFormPage<'a> {
     pub p: &'a Page,
     pub committee_id: i64,
     pub members: Vec<setu_store::committees::Member>,
-    pub form: crate::pages::committees::MeetingForm,
+    pub form: setu_core::committees::MeetingForm,
     /// (decision, responsible, due) as typed, three rows.
     pub rows: Vec<(String, String, String)>,
     pub error: Option<String>,

@@ -7,24 +7,24 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
-use setu_core::access::{Capability, Scope, Target};
+use setu_core::access::{Capability, Scope};
 use setu_core::committees::{
-    ActivityForm, BudgetForm, CommitteeKind, DecisionStatus, FundingSource, MemberForm, Seat,
+    ActivityForm, BudgetForm, CommitteeForm, DecisionStatus, FundingSource, MeetingForm,
+    MemberForm, Seat,
 };
 use setu_core::records::{FieldSpec as F, FieldType as T};
-use setu_core::{FiscalYear, PlaceCode};
+use setu_core::FiscalYear;
 use setu_store::auth::User;
-use setu_store::committees::{Committee, MeetingDraft};
+use setu_store::committees::Committee;
 use setu_store::sealing::Reveal;
-use setu_store::StoreError;
 use time::Date;
 
 use crate::auth::{allow, can, SignedIn};
 use crate::error::WebError;
 use crate::page::Page;
-use crate::pages::inputs::{bs_date, AreaQuery};
+use crate::pages::inputs::AreaQuery;
 use crate::pages::records::{Correctable, Kind, Located};
-use crate::pages::{invalid_message, refusal};
+use crate::pages::{may_write_at, settle};
 use crate::templates::{
     Choice, CommitteePage, CommitteeRow, CommitteesPage, MeetingFormPage, MinutesPage, RenderHtml,
     TrendBar,
@@ -117,57 +117,36 @@ async fn render_list(
 }
 
 /// The new-committee form.
-#[derive(Debug, Deserialize, Default)]
-pub struct CreateForm {
-    #[serde(default)]
-    kind: String,
-    #[serde(default)]
-    place: String,
-    #[serde(default)]
-    formed_on: String,
-    #[serde(default)]
-    phone: String,
-}
-
 /// `POST /committees`
 pub async fn create(
     State(app): State<AppState>,
     page: Page,
     SignedIn(me): SignedIn,
-    Form(f): Form<CreateForm>,
+    Form(f): Form<CommitteeForm>,
 ) -> Result<Response, WebError> {
-    let checked = (|| {
-        let kind = CommitteeKind::parse(&f.kind).ok_or("error-choose-one")?;
-        let place: PlaceCode = f.place.trim().parse().map_err(|_| "error-place-code")?;
-        let target = Target {
-            place: Some(place),
-            ..Default::default()
-        };
-        if !can(&me, Capability::WriteCommittees, Some(&target), false) {
-            return Err("error-place-out-of-scope");
-        }
-        let mut c = setu_core::validation::Checker::default();
-        let phone = c.optional_phone("phone", &f.phone);
-        c.finish(())
-            .map_err(|e| e.0.first().map_or("error-phone", |e| e.message))?;
-        Ok((kind, place, bs_date(&f.formed_on)?, phone))
-    })();
-    let result = match checked {
-        Ok((kind, place, formed, phone)) => {
-            app.store
-                .create_committee(&me.actor(), kind, place, None, formed, phone)
-                .await
-        }
-        Err(m) => Err(StoreError::Rejected(m)),
-    };
-    match result {
-        Ok(id) => Ok(Redirect::to(&format!("/committees/{id}")).into_response()),
-        Err(e) => {
-            let (m, status) = refusal(e)?;
-            let msg = page.t(m);
-            render_list(&app, page, &me, me.scope, today(), Some(msg), status).await
-        }
+    let outcome = async {
+        let d = f.check()?;
+        may_write_at(&me, Capability::WriteCommittees, d.place, "place")?;
+        let by = me.actor();
+        let id = app
+            .store
+            .create_committee(&by, d.kind, d.place, None, d.formed_on, d.phone)
+            .await?;
+        Ok(format!("/committees/{id}"))
     }
+    .await;
+    settle(page, outcome, |page, r| {
+        render_list(
+            &app,
+            page,
+            &me,
+            me.scope,
+            today(),
+            Some(r.message),
+            r.status,
+        )
+    })
+    .await
 }
 
 fn invalid(field: &'static str, message: &'static str) -> WebError {
@@ -327,47 +306,31 @@ pub async fn add_member(
 ) -> Result<Response, WebError> {
     let c = committee_for(&app, &me, &id, Capability::WriteCommittees).await?;
     f.name.get_or_insert_with(String::new);
-    match f.check() {
-        Ok(d) => {
-            let name = d.name.clone().unwrap_or_default();
-            let result = app
-                .store
-                .add_member(&me.actor(), c.id, &name, d.seat, d.term_start, d.term_end)
-                .await;
-            after_write(&app, page, &me, c, result.map(|_| ())).await
-        }
-        Err(inv) => {
-            let msg = invalid_message(&page, &inv);
-            render(
-                &app,
-                page,
-                &me,
-                c,
-                None,
-                Some(msg),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
+    let outcome = async {
+        let d = f.check()?;
+        let name = d.name.clone().unwrap_or_default();
+        let by = me.actor();
+        app.store
+            .add_member(&by, c.id, &name, d.seat, d.term_start, d.term_end)
+            .await?;
+        Ok(format!("/committees/{}", c.id))
     }
+    .await;
+    again_on_committee(&app, page, &me, c, outcome).await
 }
 
-/// Redirects back to the committee, or shows it again with the refusal.
-async fn after_write(
+/// Redirects to the next page, or shows the committee again with the refusal.
+async fn again_on_committee(
     app: &AppState,
     page: Page,
     me: &User,
     c: Committee,
-    result: Result<(), StoreError>,
+    outcome: Result<String, WebError>,
 ) -> Result<Response, WebError> {
-    match result {
-        Ok(()) => Ok(Redirect::to(&format!("/committees/{}", c.id)).into_response()),
-        Err(e) => {
-            let (m, status) = refusal(e)?;
-            let msg = page.t(m);
-            render(app, page, me, c, None, Some(msg), status).await
-        }
-    }
+    settle(page, outcome, |page, r| {
+        render(app, page, me, c, None, Some(r.message), r.status)
+    })
+    .await
 }
 
 /// `POST /committees/{id}/activities`
@@ -379,19 +342,13 @@ pub async fn add_activity(
     Form(f): Form<ActivityForm>,
 ) -> Result<Response, WebError> {
     let c = committee_for(&app, &me, &id, Capability::WriteCommittees).await?;
-    let result = match f.check() {
-        Ok((fy, d)) => app
-            .store
-            .add_activity(&me.actor(), c.id, fy, &d)
-            .await
-            .map(|_| ()),
-        Err(inv) => {
-            let msg = invalid_message(&page, &inv);
-            let status = StatusCode::UNPROCESSABLE_ENTITY;
-            return render(&app, page, &me, c, None, Some(msg), status).await;
-        }
-    };
-    after_write(&app, page, &me, c, result).await
+    let outcome = async {
+        let (fy, d) = f.check()?;
+        app.store.add_activity(&me.actor(), c.id, fy, &d).await?;
+        Ok(format!("/committees/{}", c.id))
+    }
+    .await;
+    again_on_committee(&app, page, &me, c, outcome).await
 }
 
 /// `POST /committees/{id}/budget`
@@ -403,25 +360,14 @@ pub async fn add_budget(
     Form(f): Form<BudgetForm>,
 ) -> Result<Response, WebError> {
     let c = committee_for(&app, &me, &id, Capability::WriteCommittees).await?;
-    match f.check().and_then(|d| Ok((f.fiscal_year()?, d))) {
-        Ok((fy, d)) => {
-            let result = app.store.add_budget_line(&me.actor(), c.id, fy, &d).await;
-            after_write(&app, page, &me, c, result.map(|_| ())).await
-        }
-        Err(inv) => {
-            let msg = invalid_message(&page, &inv);
-            render(
-                &app,
-                page,
-                &me,
-                c,
-                None,
-                Some(msg),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
+    let outcome = async {
+        let d = f.check()?;
+        let fy = f.fiscal_year()?;
+        app.store.add_budget_line(&me.actor(), c.id, fy, &d).await?;
+        Ok(format!("/committees/{}", c.id))
     }
+    .await;
+    again_on_committee(&app, page, &me, c, outcome).await
 }
 
 /// `GET /committees/{id}/meetings/new`
@@ -442,23 +388,6 @@ pub async fn meeting_form(
         StatusCode::OK,
     )
     .await
-}
-
-/// The meeting form: date (BS), agenda, who was present, up to three decisions.
-#[derive(Debug, Deserialize, Default, Clone)]
-pub struct MeetingForm {
-    #[serde(default)]
-    pub held_on: String,
-    #[serde(default)]
-    pub agenda: String,
-    #[serde(default)]
-    pub present: Vec<String>,
-    #[serde(default)]
-    pub decision: Vec<String>,
-    #[serde(default)]
-    pub responsible: Vec<String>,
-    #[serde(default)]
-    pub due_on: Vec<String>,
 }
 
 async fn render_meeting_form(
@@ -511,80 +440,35 @@ pub async fn record_meeting(
     axum::extract::RawForm(raw): axum::extract::RawForm,
 ) -> Result<Response, WebError> {
     let c = committee_for(&app, &me, &id, Capability::WriteCommittees).await?;
-    let form = parse_meeting_form(&raw);
-    let members = app.store.members(c.id, Reveal::No).await?;
-    let parsed = (|| {
-        let held_on = bs_date(&form.held_on)?.ok_or("error-required")?;
-        if held_on > today() {
-            return Err("error-date-future");
-        }
-        if form.agenda.trim().is_empty() {
-            return Err("error-required");
-        }
-        let attendance = members
-            .iter()
-            .map(|m| (m.id.clone(), form.present.contains(&m.id)))
+    let form = MeetingForm::from_pairs(
+        form_urlencoded::parse(&raw).map(|(k, v)| (k.into_owned(), v.into_owned())),
+    );
+    let outcome = async {
+        let members: Vec<String> = app
+            .store
+            .members(c.id, Reveal::No)
+            .await?
+            .into_iter()
+            .map(|m| m.id)
             .collect();
-        let mut decisions = Vec::new();
-        for (i, text) in form.decision.iter().enumerate() {
-            if text.trim().is_empty() {
-                continue;
-            }
-            let responsible = form.responsible.get(i).cloned().unwrap_or_default();
-            let due = bs_date(form.due_on.get(i).map(String::as_str).unwrap_or(""))?;
-            decisions.push((text.clone(), responsible, due));
-        }
-        Ok(MeetingDraft {
-            held_on,
-            agenda: form.agenda.clone(),
-            attendance,
-            decisions,
-        })
-    })();
-    match parsed {
-        Ok(d) => {
-            let mid = app.store.record_meeting(&me.actor(), c.id, &d).await?;
-            // The minutes name people: a member who may not read them goes back to the
-            // committee, not to a page that would refuse them.
-            let next = if can(&me, Capability::ReadPersonal, Some(&c.target()), false) {
+        let d = form.check(today(), &members)?;
+        let mid = app.store.record_meeting(&me.actor(), c.id, &d).await?;
+        // The minutes name people: a member who may not read them goes back to the
+        // committee, not to a page that would refuse them.
+        Ok(
+            if can(&me, Capability::ReadPersonal, Some(&c.target()), false) {
                 format!("/meetings/{mid}")
             } else {
                 format!("/committees/{}", c.id)
-            };
-            Ok(Redirect::to(&next).into_response())
-        }
-        Err(m) => {
-            let msg = page.t(m);
-            render_meeting_form(
-                &app,
-                page,
-                &me,
-                c,
-                form,
-                Some(msg),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
+            },
+        )
     }
-}
-
-/// Repeated fields (`present`, `decision`…) need the raw form: serde_urlencoded cannot read them.
-fn parse_meeting_form(raw: &[u8]) -> MeetingForm {
-    let mut f = MeetingForm::default();
-    for (k, v) in form_urlencoded::parse(raw) {
-        let v = v.into_owned();
-        match k.as_ref() {
-            "held_on" => f.held_on = v,
-            "agenda" => f.agenda = v,
-            "present" => f.present.push(v),
-            "decision" => f.decision.push(v),
-            "responsible" => f.responsible.push(v),
-            "due_on" => f.due_on.push(v),
-            _ => {}
-        }
-    }
-    f
+    .await;
+    let form = form.clone();
+    settle(page, outcome, |page, r| {
+        render_meeting_form(&app, page, &me, c, form, Some(r.message), r.status)
+    })
+    .await
 }
 
 /// `GET /meetings/{id}`: the minutes, printable, in the reader's language.

@@ -3,24 +3,22 @@
 
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use axum::Form;
 use serde::Deserialize;
-use setu_core::access::{Capability, Target};
-use setu_core::directory::{ForumEntryKind, Service};
+use setu_core::access::Capability;
+use setu_core::directory::{AlertForm, ForumEntryForm, ForumEntryKind, Service, ServiceForm};
 use setu_core::records::{FieldSpec as F, FieldType as T};
 use setu_core::PlaceCode;
 use setu_store::audit::Event;
 use setu_store::auth::User;
 use setu_store::directory::DirectoryFilter;
-use setu_store::StoreError;
 
-use crate::auth::{can, SignedIn};
+use crate::auth::SignedIn;
 use crate::error::WebError;
 use crate::page::Page;
-use crate::pages::inputs::bs_date;
 use crate::pages::records::{self, Correctable, Kind, Located};
-use crate::pages::refusal;
+use crate::pages::{may_write_at, settle};
 use crate::templates::{Choice, ForumPage, RenderHtml};
 use crate::AppState;
 
@@ -109,49 +107,24 @@ async fn render(
     Ok((status, Html(html)).into_response())
 }
 
-fn place_in_scope(me: &User, raw: &str, cap: Capability) -> Result<PlaceCode, &'static str> {
-    let place: PlaceCode = raw.trim().parse().map_err(|_| "error-place-code")?;
-    if !can(
-        me,
-        cap,
-        Some(&Target {
-            place: Some(place),
-            ..Default::default()
-        }),
-        false,
-    ) {
-        return Err("error-place-out-of-scope");
-    }
-    Ok(place)
-}
-
-async fn after(
+/// Redirects to the forum, or shows it again with the refusal.
+async fn again_on_forum(
     app: &AppState,
     page: Page,
     me: &User,
-    result: Result<(), StoreError>,
+    outcome: Result<String, WebError>,
 ) -> Result<Response, WebError> {
-    match result {
-        Ok(()) => Ok(Redirect::to("/forum").into_response()),
-        Err(e) => {
-            let (m, status) = refusal(e)?;
-            let msg = page.t(m);
-            render(app, page, me, ForumQuery::default(), Some(msg), status).await
-        }
-    }
-}
-
-/// The alert form.
-#[derive(Debug, Deserialize, Default)]
-pub struct AlertForm {
-    #[serde(default)]
-    place: String,
-    #[serde(default)]
-    title: String,
-    #[serde(default)]
-    body: String,
-    #[serde(default)]
-    expires_on: String,
+    settle(page, outcome, |page, r| {
+        render(
+            app,
+            page,
+            me,
+            ForumQuery::default(),
+            Some(r.message),
+            r.status,
+        )
+    })
+    .await
 }
 
 /// `POST /forum/alerts`
@@ -161,32 +134,17 @@ pub async fn post_alert(
     SignedIn(me): SignedIn,
     Form(f): Form<AlertForm>,
 ) -> Result<Response, WebError> {
-    let checked = (|| {
-        Ok((
-            place_in_scope(&me, &f.place, Capability::WriteForum)?,
-            bs_date(&f.expires_on)?.ok_or("error-required")?,
-        ))
-    })();
-    let result = match checked {
-        Ok((place, expires)) => app
-            .store
-            .post_alert(&me.actor(), place, &f.title, &f.body, expires, today())
-            .await
-            .map(|_| ()),
-        Err(m) => Err(StoreError::Rejected(m)),
-    };
-    after(&app, page, &me, result).await
-}
-
-/// The service form.
-#[derive(Debug, Deserialize, Default)]
-pub struct ServiceForm {
-    #[serde(default)]
-    organisation: String,
-    #[serde(default)]
-    service: String,
-    #[serde(default)]
-    place: String,
+    let outcome = async {
+        let d = f.check(today())?;
+        may_write_at(&me, Capability::WriteForum, d.place, "place")?;
+        let by = me.actor();
+        app.store
+            .post_alert(&by, d.place, &d.title, &d.body, d.expires_on, today())
+            .await?;
+        Ok("/forum".to_string())
+    }
+    .await;
+    again_on_forum(&app, page, &me, outcome).await
 }
 
 /// `POST /forum/services`
@@ -196,40 +154,16 @@ pub async fn add_service(
     SignedIn(me): SignedIn,
     Form(f): Form<ServiceForm>,
 ) -> Result<Response, WebError> {
-    let checked = (|| {
-        let place = place_in_scope(&me, &f.place, Capability::EditDirectory)?;
-        let service = Service::parse(&f.service).ok_or("error-choose-one")?;
-        let org: i64 = f
-            .organisation
-            .trim()
-            .parse()
-            .map_err(|_| "error-choose-one")?;
-        Ok((org, service, place))
-    })();
-    let result = match checked {
-        Ok((org, service, place)) => app
-            .store
+    let outcome = async {
+        let (org, service, place) = f.check()?;
+        may_write_at(&me, Capability::EditDirectory, place, "place")?;
+        app.store
             .add_service(&me.actor(), org, service, place)
-            .await
-            .map(|_| ()),
-        Err(m) => Err(StoreError::Rejected(m)),
-    };
-    after(&app, page, &me, result).await
-}
-
-/// The log entry form.
-#[derive(Debug, Deserialize, Default)]
-pub struct EntryForm {
-    #[serde(default)]
-    kind: String,
-    #[serde(default)]
-    place: String,
-    #[serde(default)]
-    happened_on: String,
-    #[serde(default)]
-    text: String,
-    #[serde(default)]
-    organisation: String,
+            .await?;
+        Ok("/forum".to_string())
+    }
+    .await;
+    again_on_forum(&app, page, &me, outcome).await
 }
 
 /// `POST /forum/entries`
@@ -237,24 +171,26 @@ pub async fn add_entry(
     State(app): State<AppState>,
     page: Page,
     SignedIn(me): SignedIn,
-    Form(f): Form<EntryForm>,
+    Form(f): Form<ForumEntryForm>,
 ) -> Result<Response, WebError> {
-    let checked = (|| {
-        let kind = ForumEntryKind::parse(&f.kind).ok_or("error-choose-one")?;
-        let place = place_in_scope(&me, &f.place, Capability::WriteForum)?;
-        let date = bs_date(&f.happened_on)?.ok_or("error-required")?;
-        let orgs: Vec<i64> = f.organisation.trim().parse().ok().into_iter().collect();
-        Ok((kind, place, date, orgs))
-    })();
-    let result = match checked {
-        Ok((kind, place, date, orgs)) => app
-            .store
-            .add_forum_entry(&me.actor(), kind, place, date, &f.text, &orgs)
-            .await
-            .map(|_| ()),
-        Err(m) => Err(StoreError::Rejected(m)),
-    };
-    after(&app, page, &me, result).await
+    let outcome = async {
+        let d = f.check(today())?;
+        may_write_at(&me, Capability::WriteForum, d.place, "place")?;
+        let by = me.actor();
+        app.store
+            .add_forum_entry(
+                &by,
+                d.kind,
+                d.place,
+                d.happened_on,
+                &d.text,
+                &d.organisations,
+            )
+            .await?;
+        Ok("/forum".to_string())
+    }
+    .await;
+    again_on_forum(&app, page, &me, outcome).await
 }
 
 fn forum_parent(page: &Page) -> (String, String) {

@@ -23,7 +23,7 @@ use crate::auth::{allow, can, SignedIn};
 use crate::error::WebError;
 use crate::page::Page;
 use crate::pages::records::{self, Correctable, Kind, Located};
-use crate::pages::{acting_for, choices, out_of_scope};
+use crate::pages::{acting_for, choices, out_of_scope, settle};
 use crate::templates::{
     Choice, HandoverPage, HandoversPage, ReferralPage, ReferralsPage, RenderHtml,
 };
@@ -220,23 +220,13 @@ pub async fn create_form(
     body: axum::body::Bytes,
 ) -> Result<Response, WebError> {
     let form = handover_form(&body);
-    match create(&app, &me, &form).await {
-        Ok(id) => Ok(Redirect::to(&format!("/handovers/{id}")).into_response()),
-        Err(WebError::Invalid(inv)) => {
-            let msg = crate::pages::invalid_message(&page, &inv);
-            render_list(
-                &app,
-                page,
-                &me,
-                None,
-                Some(msg),
-                form,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(e) => Err(e),
-    }
+    let outcome = create(&app, &me, &form)
+        .await
+        .map(|id| format!("/handovers/{id}"));
+    settle(page, outcome, |page, r| {
+        render_list(&app, page, &me, None, Some(r.message), form, r.status)
+    })
+    .await
 }
 
 /// `GET /handovers/{id}`

@@ -41,6 +41,65 @@ pub(crate) fn refusal(e: StoreError) -> Result<(&'static str, StatusCode), WebEr
     }
 }
 
+/// Why a submitted form is shown again: every message in the reader's language (for the
+/// notice above the form), the fields that are wrong (to mark them), and the status.
+#[derive(Debug)]
+pub(crate) struct Refusal {
+    /// Every message on one line.
+    pub message: String,
+    /// The fields and their messages (empty for a stale version).
+    pub invalid: Option<setu_core::Invalid>,
+    /// 422 for mistakes, 409 for a record changed since the form was opened.
+    pub status: StatusCode,
+}
+
+/// The one answer to a submitted form: a redirect to `outcome`'s address when the write was
+/// stored; otherwise the form's page again through `again`, with the refusal (mistakes 422,
+/// a stale version 409). Any other failure goes to the error pages.
+pub(crate) async fn settle<Fut>(
+    page: crate::page::Page,
+    outcome: Result<String, WebError>,
+    again: impl FnOnce(crate::page::Page, Refusal) -> Fut,
+) -> Result<axum::response::Response, WebError>
+where
+    Fut: std::future::Future<Output = Result<axum::response::Response, WebError>>,
+{
+    use axum::response::IntoResponse;
+    let refusal = match outcome {
+        Ok(next) => return Ok(axum::response::Redirect::to(&next).into_response()),
+        Err(WebError::Invalid(inv)) => Refusal {
+            message: invalid_message(&page, &inv),
+            invalid: Some(inv),
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+        },
+        Err(WebError::Conflict) => Refusal {
+            message: page.t("form-conflict"),
+            invalid: None,
+            status: StatusCode::CONFLICT,
+        },
+        Err(other) => return Err(other),
+    };
+    again(page, refusal).await
+}
+
+/// Refuses a write at `place` unless `me` may `cap` there, on the form's `field`.
+pub(crate) fn may_write_at(
+    me: &setu_store::auth::User,
+    cap: setu_core::access::Capability,
+    place: setu_core::PlaceCode,
+    field: &'static str,
+) -> Result<(), WebError> {
+    let target = setu_core::access::Target {
+        place: Some(place),
+        ..Default::default()
+    };
+    if crate::auth::can(me, cap, Some(&target), false) {
+        Ok(())
+    } else {
+        Err(out_of_scope(field))
+    }
+}
+
 /// Every message of a refused form on one line, in the reader's language (for the notice above
 /// a form that is shown again with what was typed).
 pub(crate) fn invalid_message(page: &crate::page::Page, inv: &setu_core::Invalid) -> String {

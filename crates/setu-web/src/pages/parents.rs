@@ -4,24 +4,25 @@
 
 use axum::extract::{Path, Query, RawForm, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use axum::Form;
-use serde::Deserialize;
-use setu_core::access::{Capability, Target};
-use setu_core::community::{Material, SbccIndicators, Sex};
+use setu_core::access::Capability;
+use setu_core::calendar::today_in_nepal;
+use setu_core::community::{
+    Material, ParentForm, ParentsGroupForm, SbccIndicators, SessionForm, Sex,
+};
 use setu_core::records::{FieldSpec as F, FieldType as T};
 use setu_core::PlaceCode;
 use setu_store::auth::User;
-use setu_store::parents::{Group, SessionDraft};
+use setu_store::parents::Group;
 use setu_store::sealing::Reveal;
-use setu_store::StoreError;
 
 use crate::auth::{allow, can, SignedIn};
 use crate::error::WebError;
 use crate::page::Page;
-use crate::pages::inputs::{bs_date, AreaQuery};
+use crate::pages::inputs::AreaQuery;
 use crate::pages::records::{self, Correctable, Kind, Located};
-use crate::pages::refusal;
+use crate::pages::{may_write_at, settle};
 use crate::templates::{Choice, GroupPage, GroupsPage, IndicatorCard, RenderHtml};
 use crate::AppState;
 
@@ -103,51 +104,28 @@ async fn render_list(
     Ok((status, Html(html)).into_response())
 }
 
-/// The new-group form.
-#[derive(Debug, Deserialize, Default)]
-pub struct CreateForm {
-    #[serde(default)]
-    ward: String,
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    formed_on: String,
-}
-
 /// `POST /parents-groups`
 pub async fn create(
     State(app): State<AppState>,
     page: Page,
     SignedIn(me): SignedIn,
-    Form(f): Form<CreateForm>,
+    Form(f): Form<ParentsGroupForm>,
 ) -> Result<Response, WebError> {
-    let checked = (|| {
-        let ward: PlaceCode = f.ward.trim().parse().map_err(|_| "error-ward-code")?;
-        let target = Target {
-            place: Some(ward),
-            ..Default::default()
-        };
-        if !can(&me, Capability::WriteParents, Some(&target), false) {
-            return Err("error-place-out-of-scope");
-        }
-        Ok((ward, bs_date(&f.formed_on)?))
-    })();
-    let result = match checked {
-        Ok((ward, formed)) => {
-            app.store
-                .create_group(&me.actor(), ward, &f.name, formed)
-                .await
-        }
-        Err(m) => Err(StoreError::Rejected(m)),
-    };
-    match result {
-        Ok(id) => Ok(Redirect::to(&format!("/parents-groups/{id}")).into_response()),
-        Err(e) => {
-            let (m, status) = refusal(e)?;
-            let msg = page.t(m);
-            render_list(&app, page, &me, me.scope, None, Some(msg), status).await
-        }
+    let outcome = async {
+        let d = f.check()?;
+        may_write_at(&me, Capability::WriteParents, d.ward, "ward")?;
+        let by = me.actor();
+        let id = app
+            .store
+            .create_group(&by, d.ward, &d.name, d.formed_on)
+            .await?;
+        Ok(format!("/parents-groups/{id}"))
     }
+    .await;
+    settle(page, outcome, |page, r| {
+        render_list(&app, page, &me, me.scope, None, Some(r.message), r.status)
+    })
+    .await
 }
 
 async fn group_for(
@@ -234,57 +212,39 @@ async fn render(
     Ok((status, Html(html)).into_response())
 }
 
-/// The add-member form.
-#[derive(Debug, Deserialize, Default)]
-pub struct MemberForm {
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    sex: String,
-    #[serde(default)]
-    joined_on: String,
-}
-
 /// `POST /parents-groups/{id}/members`
 pub async fn add_member(
     State(app): State<AppState>,
     page: Page,
     SignedIn(me): SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<MemberForm>,
+    Form(f): Form<ParentForm>,
 ) -> Result<Response, WebError> {
     let g = group_for(&app, &me, &id, Capability::WriteParents).await?;
-    let checked = (|| {
-        let sex = Sex::parse(&f.sex).ok_or("error-choose-one")?;
-        let joined = bs_date(&f.joined_on)?.ok_or("error-required")?;
-        Ok((sex, joined))
-    })();
-    let result = match checked {
-        Ok((sex, joined)) => app
-            .store
-            .add_group_member(&me.actor(), g.id, &f.name, sex, joined)
-            .await
-            .map(|_| ()),
-        Err(m) => Err(StoreError::Rejected(m)),
-    };
-    after(&app, page, &me, g, result).await
+    let outcome = async {
+        let d = f.check(today_in_nepal())?;
+        let by = me.actor();
+        app.store
+            .add_group_member(&by, g.id, &d.name, d.sex, d.joined_on)
+            .await?;
+        Ok(format!("/parents-groups/{}", g.id))
+    }
+    .await;
+    again_on_group(&app, page, &me, g, outcome).await
 }
 
-async fn after(
+/// Redirects to the group, or shows it again with the refusal.
+async fn again_on_group(
     app: &AppState,
     page: Page,
     me: &User,
     g: Group,
-    result: Result<(), StoreError>,
+    outcome: Result<String, WebError>,
 ) -> Result<Response, WebError> {
-    match result {
-        Ok(()) => Ok(Redirect::to(&format!("/parents-groups/{}", g.id)).into_response()),
-        Err(e) => {
-            let (m, status) = refusal(e)?;
-            let msg = page.t(m);
-            render(app, page, me, g, Some(msg), status).await
-        }
-    }
+    settle(page, outcome, |page, r| {
+        render(app, page, me, g, Some(r.message), r.status)
+    })
+    .await
 }
 
 /// `POST /parents-groups/{id}/sessions`: date, topic, material (and episode), facilitator,
@@ -297,48 +257,23 @@ pub async fn record_session(
     RawForm(raw): RawForm,
 ) -> Result<Response, WebError> {
     let g = group_for(&app, &me, &id, Capability::WriteParents).await?;
-    let mut fields = std::collections::HashMap::new();
-    let mut present = Vec::new();
-    for (k, v) in form_urlencoded::parse(&raw) {
-        if k == "present" {
-            present.push(v.into_owned());
-        } else {
-            fields.insert(k.into_owned(), v.into_owned());
-        }
-    }
-    let field = |k: &str| fields.get(k).cloned().unwrap_or_default();
-    let checked = (|| {
-        let held_on = bs_date(&field("held_on"))?.ok_or("error-required")?;
-        if held_on > setu_core::calendar::today_in_nepal() {
-            return Err("error-date-future");
-        }
-        let material = Material::parse(&field("material")).ok_or("error-choose-one")?;
-        let episode = match field("episode").trim() {
-            "" => None,
-            e => Some(
-                setu_core::numbers::to_ascii_digits(e)
-                    .parse::<i64>()
-                    .map_err(|_| "error-episode")?,
-            ),
-        };
-        Ok(SessionDraft {
-            held_on,
-            topic: field("topic"),
-            material,
-            episode,
-            facilitator: field("facilitator"),
-            present,
-        })
-    })();
-    let result = match checked {
-        Ok(d) => app
+    let form = SessionForm::from_pairs(
+        form_urlencoded::parse(&raw).map(|(k, v)| (k.into_owned(), v.into_owned())),
+    );
+    let outcome = async {
+        let members: Vec<String> = app
             .store
-            .record_session(&me.actor(), g.id, &d)
-            .await
-            .map(|_| ()),
-        Err(m) => Err(StoreError::Rejected(m)),
-    };
-    after(&app, page, &me, g, result).await
+            .group_members(g.id, Reveal::No)
+            .await?
+            .into_iter()
+            .map(|m| m.id)
+            .collect();
+        let d = form.check(today_in_nepal(), &members)?;
+        app.store.record_session(&me.actor(), g.id, &d).await?;
+        Ok(format!("/parents-groups/{}", g.id))
+    }
+    .await;
+    again_on_group(&app, page, &me, g, outcome).await
 }
 
 /// Where a record of a parents' group sits: the group's ward, under the group's page.

@@ -26,7 +26,7 @@ use crate::error::WebError;
 use crate::page::Page;
 use crate::pages::handovers::org_choices;
 use crate::pages::records::{self, Correctable, Kind, Located, Notice, RecordRef};
-use crate::pages::{acting_for, choices, invalid_message, out_of_scope, refusal};
+use crate::pages::{acting_for, choices, invalid_message, out_of_scope, refusal, settle};
 use crate::templates::{
     Choice, CountsPage, EncounterPage, EncountersPage, Person, RegisterPage, RenderHtml,
     ReportFormPage, ReportPage,
@@ -680,20 +680,13 @@ pub async fn report_create(
     SignedIn(me): SignedIn,
     Form(form): Form<ReportForm>,
 ) -> Result<Response, WebError> {
-    match create_report(&app, &me, &form).await {
-        Ok(id) => Ok(Redirect::to(&format!("/tracing/reports/{id}")).into_response()),
-        Err(WebError::Invalid(inv)) => {
-            render_report_form(
-                &app,
-                page,
-                form,
-                Some(&inv),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(e) => Err(e),
-    }
+    let outcome = create_report(&app, &me, &form)
+        .await
+        .map(|id| format!("/tracing/reports/{id}"));
+    settle(page, outcome, |page, r| async move {
+        render_report_form(&app, page, form, r.invalid.as_ref(), r.status).await
+    })
+    .await
 }
 
 /// `POST /api/v1/tracing/reports`
@@ -1071,21 +1064,13 @@ pub async fn encounter_create(
     SignedIn(me): SignedIn,
     Form(form): Form<EncounterForm>,
 ) -> Result<Response, WebError> {
-    match create_encounter(&app, &me, &form).await {
-        Ok(id) => Ok(Redirect::to(&format!("/tracing/encounters/{id}")).into_response()),
-        Err(WebError::Invalid(inv)) => {
-            render_encounters(
-                &app,
-                page,
-                &me,
-                form,
-                Some(&inv),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(e) => Err(e),
-    }
+    let outcome = create_encounter(&app, &me, &form)
+        .await
+        .map(|id| format!("/tracing/encounters/{id}"));
+    settle(page, outcome, |page, r| async move {
+        render_encounters(&app, page, &me, form, r.invalid.as_ref(), r.status).await
+    })
+    .await
 }
 
 /// `POST /api/v1/tracing/encounters`

@@ -3,26 +3,24 @@
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use axum::Form;
 use serde::Deserialize;
-use setu_core::access::{Capability, Target};
+use setu_core::access::Capability;
 use setu_core::community::{
-    AmbassadorForm, EventType, Participants, Sex, YouthStatus, SUCCESSION_THRESHOLD,
+    AmbassadorForm, EventType, Sex, StandingForm, YouthEventForm, YouthGroupForm, YouthStatus,
+    SUCCESSION_THRESHOLD,
 };
 use setu_core::records::{FieldSpec as F, FieldType as T};
-use setu_core::PlaceCode;
 use setu_store::auth::User;
 use setu_store::sealing::Reveal;
-use setu_store::youth::EventDraft;
-use setu_store::StoreError;
 
-use crate::auth::{allow, can, SignedIn};
+use crate::auth::{allow, SignedIn};
 use crate::error::WebError;
 use crate::page::Page;
-use crate::pages::inputs::{bs_date, AreaQuery};
+use crate::pages::inputs::AreaQuery;
 use crate::pages::records::{self, Correctable, Kind, Located};
-use crate::pages::refusal;
+use crate::pages::{may_write_at, settle};
 use crate::templates::{Choice, RenderHtml, TrendBar, YouthPage};
 use crate::AppState;
 
@@ -212,51 +210,12 @@ async fn render(
     Ok((status, Html(html)).into_response())
 }
 
-/// Reads a ward code and checks it lies in the user's scope for writing.
-fn ward_in_scope(me: &User, raw: &str) -> Result<PlaceCode, &'static str> {
-    let ward: PlaceCode = raw.trim().parse().map_err(|_| "error-ward-code")?;
-    if !matches!(ward, PlaceCode::Ward { .. }) {
-        return Err("error-ward-code");
-    }
-    writable(me, ward).map(|()| ward)
-}
-
-/// Whether `me` may write youth records in `ward`.
-fn writable(me: &User, ward: PlaceCode) -> Result<(), &'static str> {
-    let target = Target {
-        place: Some(ward),
-        ..Default::default()
-    };
-    if can(me, Capability::WriteYouth, Some(&target), false) {
-        Ok(())
-    } else {
-        Err("error-place-out-of-scope")
-    }
-}
-
-async fn after(
+/// Redirects to the youth page, or shows it again with the refusal.
+async fn again_on_youth(
     app: &AppState,
     page: Page,
     me: &User,
-    result: Result<(), StoreError>,
-) -> Result<Response, WebError> {
-    match result {
-        Ok(()) => Ok(Redirect::to("/youth").into_response()),
-        Err(e) => {
-            let (m, status) = refusal(e)?;
-            let msg = page.t(m);
-            refused(app, page, me, msg, status).await
-        }
-    }
-}
-
-/// The youth page again, with what was refused.
-async fn refused(
-    app: &AppState,
-    page: Page,
-    me: &User,
-    msg: String,
-    status: StatusCode,
+    outcome: Result<String, WebError>,
 ) -> Result<Response, WebError> {
     let view = View {
         scope: me.scope,
@@ -264,7 +223,10 @@ async fn refused(
         area: AreaQuery::default(),
         at: YouthPages::default(),
     };
-    render(app, page, me, view, Some(msg), status).await
+    settle(page, outcome, |page, r| {
+        render(app, page, me, view, Some(r.message), r.status)
+    })
+    .await
 }
 
 /// `POST /youth/ambassadors`
@@ -274,26 +236,14 @@ pub async fn add(
     SignedIn(me): SignedIn,
     Form(f): Form<AmbassadorForm>,
 ) -> Result<Response, WebError> {
-    let result = match f.check() {
-        Ok(d) => match writable(&me, d.ward) {
-            Ok(()) => app.store.add_ambassador(&me.actor(), &d).await.map(|_| ()),
-            Err(m) => Err(StoreError::Rejected(m)),
-        },
-        Err(inv) => {
-            let msg = crate::pages::invalid_message(&page, &inv);
-            return refused(&app, page, &me, msg, StatusCode::UNPROCESSABLE_ENTITY).await;
-        }
-    };
-    after(&app, page, &me, result).await
-}
-
-/// The standing form.
-#[derive(Debug, Deserialize, Default)]
-pub struct StatusForm {
-    #[serde(default)]
-    status: String,
-    #[serde(default)]
-    since: String,
+    let outcome = async {
+        let d = f.check()?;
+        may_write_at(&me, Capability::WriteYouth, d.ward, "ward")?;
+        app.store.add_ambassador(&me.actor(), &d).await?;
+        Ok("/youth".to_string())
+    }
+    .await;
+    again_on_youth(&app, page, &me, outcome).await
 }
 
 /// `POST /youth/ambassadors/{id}/status`
@@ -302,49 +252,20 @@ pub async fn set_status(
     page: Page,
     SignedIn(me): SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<StatusForm>,
+    Form(f): Form<StandingForm>,
 ) -> Result<Response, WebError> {
     let a = app.store.ambassador(&id, today()).await?;
     allow(&me, Capability::WriteYouth, Some(&a.target()), false)?;
-    let checked = (|| {
-        let status = YouthStatus::parse(&f.status).ok_or("error-choose-one")?;
-        let since = bs_date(&f.since)?.unwrap_or_else(today);
-        Ok((status, since))
-    })();
-    let result = match checked {
-        Ok((status, since)) => {
-            app.store
-                .set_ambassador_status(&me.actor(), &id, status, since)
-                .await
-        }
-        Err(m) => Err(StoreError::Rejected(m)),
-    };
-    after(&app, page, &me, result).await
-}
-
-/// The event form: participants by sex (female, male, other) × under 18 / 18 and over.
-#[derive(Debug, Deserialize, Default)]
-pub struct EventForm {
-    #[serde(default)]
-    ward: String,
-    #[serde(default)]
-    held_on: String,
-    #[serde(default)]
-    event_type: String,
-    #[serde(default)]
-    female_u18: String,
-    #[serde(default)]
-    male_u18: String,
-    #[serde(default)]
-    other_u18: String,
-    #[serde(default)]
-    female_18: String,
-    #[serde(default)]
-    male_18: String,
-    #[serde(default)]
-    other_18: String,
-    #[serde(default)]
-    outcome: String,
+    let outcome = async {
+        let (status, since) = f.check(today())?;
+        let by = me.actor();
+        app.store
+            .set_ambassador_status(&by, &id, status, since)
+            .await?;
+        Ok("/youth".to_string())
+    }
+    .await;
+    again_on_youth(&app, page, &me, outcome).await
 }
 
 /// `POST /youth/events`
@@ -352,62 +273,16 @@ pub async fn record_event(
     State(app): State<AppState>,
     page: Page,
     SignedIn(me): SignedIn,
-    Form(f): Form<EventForm>,
+    Form(f): Form<YouthEventForm>,
 ) -> Result<Response, WebError> {
-    let count = |s: &str| -> Result<i64, &'static str> {
-        crate::pages::inputs::rupees(s).map_err(|_| "error-count")
-    };
-    let checked = (|| {
-        let ward = ward_in_scope(&me, &f.ward)?;
-        let held_on = bs_date(&f.held_on)?.ok_or("error-required")?;
-        if held_on > today() {
-            return Err("error-date-future");
-        }
-        let event_type = EventType::parse(&f.event_type).ok_or("error-choose-one")?;
-        let participants = Participants {
-            under18: [
-                count(&f.female_u18)?,
-                count(&f.male_u18)?,
-                count(&f.other_u18)?,
-            ],
-            adults: [
-                count(&f.female_18)?,
-                count(&f.male_18)?,
-                count(&f.other_18)?,
-            ],
-        };
-        Ok(EventDraft {
-            ward,
-            held_on,
-            event_type,
-            participants,
-            outcome: f.outcome.clone(),
-        })
-    })();
-    let result = match checked {
-        Ok(d) => app
-            .store
-            .record_youth_event(&me.actor(), &d)
-            .await
-            .map(|_| ()),
-        Err(m) => Err(StoreError::Rejected(m)),
-    };
-    after(&app, page, &me, result).await
-}
-
-/// The youth-group form.
-#[derive(Debug, Deserialize, Default)]
-pub struct GroupForm {
-    #[serde(default)]
-    place: String,
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    formed_on: String,
-    #[serde(default)]
-    resource_centre: String,
-    #[serde(default)]
-    room_given_on: String,
+    let outcome = async {
+        let d = f.check(today())?;
+        may_write_at(&me, Capability::WriteYouth, d.ward, "ward")?;
+        app.store.record_youth_event(&me.actor(), &d).await?;
+        Ok("/youth".to_string())
+    }
+    .await;
+    again_on_youth(&app, page, &me, outcome).await
 }
 
 /// `POST /youth/groups`
@@ -415,44 +290,20 @@ pub async fn add_group(
     State(app): State<AppState>,
     page: Page,
     SignedIn(me): SignedIn,
-    Form(f): Form<GroupForm>,
+    Form(f): Form<YouthGroupForm>,
 ) -> Result<Response, WebError> {
-    let checked = (|| {
-        let place: PlaceCode = f
-            .place
-            .trim()
-            .parse()
-            .map_err(|_| "error-ward-or-local-level")?;
-        let target = Target {
-            place: Some(place),
-            ..Default::default()
-        };
-        if !can(&me, Capability::WriteYouth, Some(&target), false) {
-            return Err("error-place-out-of-scope");
-        }
-        let formed = bs_date(&f.formed_on)?;
-        let room = match (f.resource_centre.trim(), bs_date(&f.room_given_on)?) {
-            ("", _) => None,
-            (r, Some(d)) => Some((r.to_string(), d)),
-            (_, None) => return Err("error-required"),
-        };
-        Ok((place, formed, room))
-    })();
-    let result = match checked {
-        Ok((place, formed, room)) => app
-            .store
-            .add_youth_group(
-                &me.actor(),
-                place,
-                &f.name,
-                formed,
-                room.as_ref().map(|(r, d)| (r.as_str(), *d)),
-            )
-            .await
-            .map(|_| ()),
-        Err(m) => Err(StoreError::Rejected(m)),
-    };
-    after(&app, page, &me, result).await
+    let outcome = async {
+        let d = f.check()?;
+        may_write_at(&me, Capability::WriteYouth, d.place, "place")?;
+        let room = d.room.as_ref().map(|(r, day)| (r.as_str(), *day));
+        let by = me.actor();
+        app.store
+            .add_youth_group(&by, d.place, &d.name, d.formed_on, room)
+            .await?;
+        Ok("/youth".to_string())
+    }
+    .await;
+    again_on_youth(&app, page, &me, outcome).await
 }
 
 fn youth_parent(page: &Page) -> (String, String) {

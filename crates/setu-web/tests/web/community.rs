@@ -1045,3 +1045,109 @@ async fn the_youth_registry_events_and_the_audit_trail_are_paged() {
     })
     .await;
 }
+
+/// Every create form of committees, parents' groups, youth and the forum is checked in
+/// setu-core as a whole: an empty or wrong form is shown again (422) with a message for each
+/// field that is wrong, not only the first, and stores nothing.
+#[tokio::test]
+async fn create_forms_answer_every_mistake_at_once() {
+    each_app(|app, store| async move {
+        let me = sign_in(&store, "secretary", Role::LcchtMemberSecretary, "51106").await;
+        let made = post_form(
+            &app,
+            "/committees",
+            &[("kind", "lccht"), ("place", "51106")],
+            &me,
+        )
+        .await;
+        assert_eq!(made.status, StatusCode::SEE_OTHER);
+        let committee = made.headers[header::LOCATION].to_str().unwrap().to_string();
+        let group = post_form(
+            &app,
+            "/parents-groups",
+            &[("ward", "5110601"), ("name", "Tole A")],
+            &me,
+        )
+        .await;
+        assert_eq!(group.status, StatusCode::SEE_OTHER);
+        let group = group.headers[header::LOCATION]
+            .to_str()
+            .unwrap()
+            .to_string();
+        let future = "2090-01-01";
+        type Case<'a> = (String, Vec<(&'a str, &'a str)>, Vec<&'a str>);
+        let cases: Vec<Case> = vec![
+            (
+                "/committees".into(),
+                vec![("kind", "lccht"), ("place", "511"), ("phone", "call me")],
+                vec!["error-committee-place", "error-phone"],
+            ),
+            (
+                format!("{committee}/meetings"),
+                vec![("held_on", future)],
+                vec!["error-date-future", "error-required"],
+            ),
+            (
+                "/parents-groups".into(),
+                vec![("ward", "51106")],
+                vec!["error-ward-code", "error-required"],
+            ),
+            (
+                format!("{group}/members"),
+                vec![("name", "Sita"), ("sex", "dragon"), ("joined_on", future)],
+                vec!["error-choice", "error-date-future"],
+            ),
+            (
+                format!("{group}/sessions"),
+                vec![
+                    ("held_on", "2081-01-01"),
+                    ("material", "film"),
+                    ("episode", "x"),
+                ],
+                vec!["error-episode", "error-required"],
+            ),
+            (
+                "/youth/events".into(),
+                vec![
+                    ("ward", "5110601"),
+                    ("held_on", future),
+                    ("female_u18", "-2"),
+                ],
+                vec!["error-date-future", "error-count", "error-required"],
+            ),
+            (
+                "/youth/groups".into(),
+                vec![("place", "x"), ("resource_centre", "Ward office")],
+                vec!["error-ward-or-local-level", "error-required"],
+            ),
+            (
+                "/forum/entries".into(),
+                vec![
+                    ("kind", "party"),
+                    ("place", "51106"),
+                    ("happened_on", future),
+                ],
+                vec!["error-choice", "error-date-future", "error-required"],
+            ),
+            (
+                "/forum/alerts".into(),
+                vec![("place", "51106"), ("expires_on", "2070-01-01")],
+                vec!["error-required", "error-expiry-past"],
+            ),
+        ];
+        let i18n = setu_web::i18n::I18n::new().unwrap();
+        let before = store.verify_audit().await.unwrap().checked;
+        for (path, form, messages) in cases {
+            let answer = post_form(&app, &path, &form, &me).await;
+            assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
+            let body = answer.body.replace("&#x27;", "'").replace("&#39;", "'");
+            for m in messages {
+                let text = i18n.t(setu_core::lang::Lang::En, m);
+                assert!(body.contains(&text), "{path}: {m} ({text})");
+            }
+        }
+        let after = store.verify_audit().await.unwrap().checked;
+        assert_eq!(before, after, "a refused form writes nothing");
+    })
+    .await;
+}
