@@ -22,7 +22,7 @@ use time::Date;
 
 use crate::audit::{append, Actor, Event};
 use crate::contacts::normalise_phone;
-use crate::paging::{page_of, Paged, PAGE};
+use crate::paging::Paged;
 use crate::rekey::{FIRST_VERSION, UNVERSIONED};
 use crate::scope::scope_condition;
 use crate::sealing::Reveal;
@@ -1186,31 +1186,22 @@ impl Store {
         after: Option<&str>,
         reveal: Reveal<'_>,
     ) -> Result<Paged<Screening>> {
-        let (position, mut binds) = self
-            .after_row("screening", &["day", "time"], after, 2)
-            .await?;
-        let mut sql = format!(
+        let mut select = format!(
             "SELECT {SCREENING_COLUMNS} FROM screening WHERE site_id = CAST($1 AS BIGINT) \
-             AND withdrawn_at IS NULL AND {position}"
+             AND withdrawn_at IS NULL"
         );
+        let mut leading = vec![site.to_string()];
         if let Some(o) = filter.outcome {
-            binds.push(o.as_str().to_string());
-            sql.push_str(&format!(" AND outcome = ${}", binds.len() + 1));
+            leading.push(o.as_str().to_string());
+            select.push_str(&format!(" AND outcome = ${}", leading.len()));
         }
         if let Some(level) = &filter.level {
-            binds.push(level.clone());
-            sql.push_str(&format!(" AND risk_level = ${}", binds.len() + 1));
+            leading.push(level.clone());
+            select.push_str(&format!(" AND risk_level = ${}", leading.len()));
         }
-        sql.push_str(&format!(
-            " ORDER BY day DESC, time DESC, id DESC LIMIT {}",
-            PAGE + 1
-        ));
-        let mut q = sqlx::query(&sql).bind(site.to_string());
-        for b in &binds {
-            q = q.bind(b.clone());
-        }
-        let rows = q.fetch_all(&self.pool).await?;
-        let page = page_of(rows, |r| r.try_get::<String, _>("id").unwrap_or_default());
+        let page = self
+            .page_rows("screening", &select, leading, &["day", "time"], after)
+            .await?;
         let ids: Vec<String> = page
             .rows
             .iter()

@@ -18,6 +18,7 @@ use time::Date;
 pub use setu_core::committees::ActivityDraft;
 
 use crate::audit::{Actor, Event};
+use crate::paging::Paged;
 use crate::rekey::{next_version, FIRST_VERSION, UNVERSIONED};
 use crate::scope::scope_condition;
 use crate::sealing::Reveal;
@@ -203,6 +204,24 @@ const COMMITTEE_COLUMNS: &str = "c.id, c.kind, c.place_code, c.formed_on, c.phon
      (SELECT COUNT(*) FROM plan_activity a WHERE a.committee_id = c.id AND a.fiscal_year = CAST($2 AS BIGINT) AND a.withdrawn_at IS NULL) AS activities, \
      (SELECT CAST(COALESCE(SUM(b.allocated), 0) AS BIGINT) FROM budget_line b WHERE b.committee_id = c.id AND b.fiscal_year = CAST($2 AS BIGINT) AND b.withdrawn_at IS NULL) AS allocated";
 
+/// A committee member from her row, her name opened or not.
+fn member_of(r: &AnyRow, name: Option<String>) -> Result<Member> {
+    let seat: String = r.try_get("seat")?;
+    Ok(Member {
+        seat: Seat::parse(&seat).unwrap_or(Seat::Member),
+        term_start: r.try_get("term_start")?,
+        term_end: r.try_get("term_end")?,
+        committee_id: r.try_get("committee_id")?,
+        version: r.try_get("version")?,
+        id: r.try_get("id")?,
+        name,
+    })
+}
+
+/// A committee member's row.
+const MEMBER_SELECT: &str = "SELECT id, committee_id, name, seat, term_start, term_end, version \
+    FROM committee_member";
+
 impl Store {
     /// Creates a committee for a local level (LCCHT) or district (DCCHT).
     pub async fn create_committee(
@@ -335,46 +354,67 @@ impl Store {
         Ok(id.clone())
     }
 
-    /// A committee's members, seats in order; names opened (and audited) only with `Reveal::To`.
+    /// All of a committee's members, chair first (for the meeting form, which records each
+    /// present or absent); names opened only with `Reveal::To`, in one audit entry.
     pub async fn members(&self, committee_id: i64, reveal: Reveal<'_>) -> Result<Vec<Member>> {
-        let rows = sqlx::query(
-            "SELECT id, committee_id, name, seat, term_start, term_end, version FROM committee_member WHERE committee_id = $1 AND withdrawn_at IS NULL \
-             ORDER BY term_start, id",
-        )
-        .bind(committee_id)
-        .fetch_all(&self.pool)
-        .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in &rows {
-            out.push(self.member_from_row(r, reveal).await?);
-        }
+        let sql = format!(
+            "{MEMBER_SELECT} WHERE committee_id = $1 AND withdrawn_at IS NULL \
+             ORDER BY term_start, id"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(committee_id)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut out = self.member_rows(&rows, reveal).await?;
         out.sort_by_key(|m| Seat::ALL.iter().position(|s| *s == m.seat));
         Ok(out)
     }
 
-    async fn member_from_row(&self, r: &AnyRow, reveal: Reveal<'_>) -> Result<Member> {
-        let id: String = r.try_get("id")?;
-        let seat: String = r.try_get("seat")?;
-        let name = self
-            .opener(
+    /// One page of a committee's members, latest term first, for the committee's page; names
+    /// opened only with `Reveal::To`, in one audit entry naming the members shown.
+    pub async fn member_page(
+        &self,
+        committee_id: i64,
+        after: Option<&str>,
+        reveal: Reveal<'_>,
+    ) -> Result<Paged<Member>> {
+        let select = format!(
+            "{MEMBER_SELECT} WHERE committee_id = CAST($1 AS BIGINT) AND withdrawn_at IS NULL"
+        );
+        let page = self
+            .page_rows(
+                "committee_member",
+                &select,
+                vec![committee_id.to_string()],
+                &["term_start"],
+                after,
+            )
+            .await?;
+        Ok(Paged {
+            rows: self.member_rows(&page.rows, reveal).await?,
+            next: page.next,
+        })
+    }
+
+    async fn member_rows(&self, rows: &[AnyRow], reveal: Reveal<'_>) -> Result<Vec<Member>> {
+        let ids: Vec<String> = rows
+            .iter()
+            .map(|r| r.try_get("id"))
+            .collect::<std::result::Result<_, _>>()?;
+        let open = self
+            .page_opener(
                 reveal,
                 "committee-member",
                 "committee_member",
-                &id,
-                "",
+                &ids,
                 &["name"],
+                None,
             )
-            .await?
-            .get(r, "name")?;
-        Ok(Member {
-            seat: Seat::parse(&seat).unwrap_or(Seat::Member),
-            term_start: r.try_get("term_start")?,
-            term_end: r.try_get("term_end")?,
-            committee_id: r.try_get("committee_id")?,
-            version: r.try_get("version")?,
-            name,
-            id,
-        })
+            .await?;
+        rows.iter()
+            .zip(ids)
+            .map(|(r, id)| member_of(r, open.row("committee_member", &id).get(r, "name")?))
+            .collect()
     }
 
     /// Records a meeting with its attendance and decisions, all at once.
@@ -747,15 +787,22 @@ impl Store {
 
     /// One committee member; the name opened (and the view audited) with `reveal`.
     pub async fn member(&self, id: &str, reveal: Reveal<'_>) -> Result<Member> {
-        let row = sqlx::query(
-            "SELECT id, committee_id, name, seat, term_start, term_end, version \
-             FROM committee_member WHERE id = $1",
-        )
-        .bind(id.to_string())
-        .fetch_optional(&self.pool)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        self.member_from_row(&row, reveal).await
+        let row = sqlx::query(&format!("{MEMBER_SELECT} WHERE id = $1"))
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let open = self
+            .opener(
+                reveal,
+                "committee-member",
+                "committee_member",
+                id,
+                "",
+                &["name"],
+            )
+            .await?;
+        member_of(&row, open.get(&row, "name")?)
     }
 
     /// One planned activity.

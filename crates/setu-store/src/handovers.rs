@@ -14,7 +14,7 @@ use sqlx::Row;
 use time::OffsetDateTime;
 
 use crate::audit::{Actor, Event};
-use crate::paging::{page_of, Paged, PAGE};
+use crate::paging::Paged;
 use crate::rekey::{next_version, FIRST_VERSION, UNVERSIONED};
 use crate::scope::scope_condition;
 use crate::sealing::Reveal;
@@ -294,23 +294,26 @@ impl Store {
         after: Option<&str>,
     ) -> Result<Paged<Handover>> {
         let (cond, value) = two_sided(scope, 1);
-        let n = 1 + usize::from(value.is_some());
-        let (position, binds) = self.after_row("handover", &["handed_at"], after, n).await?;
-        let sql = format!(
-            "SELECT {HANDOVER_COLUMNS} FROM handover WHERE {cond} AND withdrawn_at IS NULL \
-             AND {position} ORDER BY handed_at DESC, id DESC LIMIT {}",
-            PAGE + 1
+        let select = format!(
+            "SELECT {HANDOVER_COLUMNS} FROM handover WHERE {cond} AND withdrawn_at IS NULL"
         );
-        let mut q = sqlx::query(&sql);
-        for v in value.into_iter().chain(binds) {
-            q = q.bind(v);
+        let page = self
+            .page_rows(
+                "handover",
+                &select,
+                value.into_iter().collect(),
+                &["handed_at"],
+                after,
+            )
+            .await?;
+        let mut rows = Vec::with_capacity(page.rows.len());
+        for r in &page.rows {
+            rows.push(self.handover_from_row(r, Reveal::No).await?);
         }
-        let rows = q.fetch_all(&self.pool).await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in &rows {
-            out.push(self.handover_from_row(r, Reveal::No).await?);
-        }
-        Ok(page_of(out, |h| h.id.clone()))
+        Ok(Paged {
+            rows,
+            next: page.next,
+        })
     }
 
     /// Acknowledges a hand-over: in Setu by the receiving side (`receipt` is `None`), or by
@@ -570,25 +573,24 @@ impl Store {
         const OPEN: &str =
             "CASE WHEN status IN ('closed', 'closed-without-action') THEN 0 ELSE 1 END";
         let (cond, value) = two_sided(scope, 1);
-        let n = 1 + usize::from(value.is_some());
-        let (position, binds) = self
-            .after_row("police_referral", &[OPEN, "sent_at"], after, n)
+        let select = format!("SELECT {REFERRAL_COLUMNS} FROM police_referral WHERE {cond}");
+        let page = self
+            .page_rows(
+                "police_referral",
+                &select,
+                value.into_iter().collect(),
+                &[OPEN, "sent_at"],
+                after,
+            )
             .await?;
-        let sql = format!(
-            "SELECT {REFERRAL_COLUMNS} FROM police_referral WHERE {cond} AND {position} \
-             ORDER BY {OPEN} DESC, sent_at DESC, id DESC LIMIT {}",
-            PAGE + 1
-        );
-        let mut q = sqlx::query(&sql);
-        for v in value.into_iter().chain(binds) {
-            q = q.bind(v);
+        let mut rows = Vec::with_capacity(page.rows.len());
+        for r in &page.rows {
+            rows.push(self.referral_from_row(r, Reveal::No).await?);
         }
-        let rows = q.fetch_all(&self.pool).await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in &rows {
-            out.push(self.referral_from_row(r, Reveal::No).await?);
-        }
-        Ok(page_of(out, |r| r.id.clone()))
+        Ok(Paged {
+            rows,
+            next: page.next,
+        })
     }
 
     async fn referral_from_row(

@@ -80,8 +80,44 @@ impl Store {
     }
 }
 
+impl Store {
+    /// One page of `select`, a query over `table` that ends in its conditions, with `leading`
+    /// bound to its `$1…` (as text: cast where a column is a number), read in the order
+    /// `order… DESC, id DESC` after row `after` (see [`Store::after_row`]).
+    pub(crate) async fn page_rows(
+        &self,
+        table: &str,
+        select: &str,
+        leading: Vec<String>,
+        order: &[&str],
+        after: Option<&str>,
+    ) -> Result<Paged<sqlx::any::AnyRow>> {
+        let (position, binds) = self
+            .after_row(table, order, after, leading.len() + 1)
+            .await?;
+        let keys: Vec<String> = order
+            .iter()
+            .map(|c| format!("{c} DESC"))
+            .chain(["id DESC".to_string()])
+            .collect();
+        let sql = format!(
+            "{select} AND {position} ORDER BY {} LIMIT {}",
+            keys.join(", "),
+            PAGE + 1
+        );
+        let mut q = sqlx::query(&sql);
+        for v in leading.into_iter().chain(binds) {
+            q = q.bind(v);
+        }
+        let rows = q.fetch_all(&self.pool).await?;
+        Ok(page_of(rows, |r| {
+            r.try_get::<String, _>("id").unwrap_or_default()
+        }))
+    }
+}
+
 /// The page of `rows` (read with a limit of `PAGE + 1`) and where the next one starts.
-pub(crate) fn page_of<T>(mut rows: Vec<T>, id: impl Fn(&T) -> String) -> Paged<T> {
+fn page_of<T>(mut rows: Vec<T>, id: impl Fn(&T) -> String) -> Paged<T> {
     let more = rows.len() > PAGE;
     rows.truncate(PAGE);
     let next = if more { rows.last().map(id) } else { None };

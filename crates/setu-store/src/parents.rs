@@ -6,10 +6,12 @@ use setu_core::access::{Scope, Target};
 use setu_core::calendar::iso;
 use setu_core::community::{Material, SbccIndicators, Sex};
 use setu_core::PlaceCode;
+use sqlx::any::AnyRow;
 use sqlx::Row;
 use time::Date;
 
 use crate::audit::{Actor, Event};
+use crate::paging::Paged;
 use crate::rekey::UNVERSIONED;
 use crate::scope::scope_condition;
 use crate::sealing::Reveal;
@@ -81,6 +83,11 @@ pub struct Session {
 }
 
 pub use setu_core::community::SessionDraft;
+
+/// A group member with the sessions she attended.
+const MEMBER_SELECT: &str = "SELECT m.id, m.name, m.sex, m.joined_on, m.version, \
+    (SELECT COUNT(*) FROM session_attendance a WHERE a.member_id = m.id) AS attended \
+    FROM group_member m";
 
 impl Store {
     /// Creates a parents' group in a ward.
@@ -174,34 +181,77 @@ impl Store {
         Ok(id.clone())
     }
 
-    /// A group's members with sessions attended; names opened (audited) only with `Reveal::To`.
+    /// All of a group's members with sessions attended (for the attendance form, which lists
+    /// them all); names opened only with `Reveal::To`, in one audit entry.
     pub async fn group_members(
         &self,
         group_id: i64,
         reveal: Reveal<'_>,
     ) -> Result<Vec<GroupMember>> {
-        let rows = sqlx::query(
-            "SELECT m.id, m.name, m.sex, m.joined_on, m.version, \
-               (SELECT COUNT(*) FROM session_attendance a WHERE a.member_id = m.id) AS attended \
-             FROM group_member m WHERE m.group_id = $1 AND m.withdrawn_at IS NULL \
-             ORDER BY m.joined_on, m.id",
-        )
-        .bind(group_id)
-        .fetch_all(&self.pool)
-        .await?;
+        let sql = format!(
+            "{MEMBER_SELECT} WHERE m.group_id = $1 AND m.withdrawn_at IS NULL \
+             ORDER BY m.joined_on, m.id"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(group_id)
+            .fetch_all(&self.pool)
+            .await?;
+        self.group_member_rows(&rows, reveal).await
+    }
+
+    /// One page of a group's members, who joined last first, for the group's page; names
+    /// opened only with `Reveal::To`, in one audit entry naming the members shown.
+    pub async fn group_member_page(
+        &self,
+        group_id: i64,
+        after: Option<&str>,
+        reveal: Reveal<'_>,
+    ) -> Result<Paged<GroupMember>> {
+        let select = format!(
+            "{MEMBER_SELECT} WHERE m.group_id = CAST($1 AS BIGINT) AND m.withdrawn_at IS NULL"
+        );
+        let page = self
+            .page_rows(
+                "group_member",
+                &select,
+                vec![group_id.to_string()],
+                &["joined_on"],
+                after,
+            )
+            .await?;
+        Ok(Paged {
+            rows: self.group_member_rows(&page.rows, reveal).await?,
+            next: page.next,
+        })
+    }
+
+    async fn group_member_rows(
+        &self,
+        rows: &[AnyRow],
+        reveal: Reveal<'_>,
+    ) -> Result<Vec<GroupMember>> {
+        let ids: Vec<String> = rows
+            .iter()
+            .map(|r| r.try_get("id"))
+            .collect::<std::result::Result<_, _>>()?;
+        let open = self
+            .page_opener(
+                reveal,
+                "group-member",
+                "group_member",
+                &ids,
+                &["name"],
+                None,
+            )
+            .await?;
         let mut out = Vec::with_capacity(rows.len());
-        for r in &rows {
-            let id: String = r.try_get("id")?;
+        for (r, id) in rows.iter().zip(ids) {
             let sex: String = r.try_get("sex")?;
-            let name = self
-                .opener(reveal, "group-member", "group_member", &id, "", &["name"])
-                .await?
-                .get(r, "name")?;
             out.push(GroupMember {
                 sex: Sex::parse(&sex).unwrap_or(Sex::Other),
                 joined_on: r.try_get("joined_on")?,
                 attended: r.try_get("attended")?,
-                name,
+                name: open.row("group_member", &id).get(r, "name")?,
                 id,
             });
         }

@@ -12,7 +12,7 @@ use time::Date;
 pub use setu_core::community::AmbassadorDraft;
 
 use crate::audit::{Actor, Event};
-use crate::paging::{page_of, Paged, PAGE};
+use crate::paging::Paged;
 use crate::rekey::UNVERSIONED;
 use crate::scope::scope_condition;
 use crate::sealing::Reveal;
@@ -191,22 +191,16 @@ impl Store {
         today: Date,
     ) -> Result<Paged<Ambassador>> {
         let (cond, value) = scope_condition(scope, 1, "ward_code", None, None);
-        let n = 1 + usize::from(value.is_some());
-        let (position, binds) = self
-            .after_row("youth_ambassador", &["joined_on"], after, n)
+        let select = format!("{SELECT} WHERE {cond} AND withdrawn_at IS NULL");
+        let rows = self
+            .page_rows(
+                "youth_ambassador",
+                &select,
+                value.into_iter().collect(),
+                &["joined_on"],
+                after,
+            )
             .await?;
-        let sql = format!(
-            "{SELECT} WHERE {cond} AND withdrawn_at IS NULL AND {position} \
-             ORDER BY joined_on DESC, id DESC LIMIT {}",
-            PAGE + 1
-        );
-        let mut q = sqlx::query(&sql);
-        for v in value.into_iter().chain(binds) {
-            q = q.bind(v);
-        }
-        let rows = page_of(q.fetch_all(&self.pool).await?, |r| {
-            r.try_get::<String, _>("id").unwrap_or_default()
-        });
         let ids: Vec<String> = rows
             .rows
             .iter()
@@ -364,21 +358,20 @@ impl Store {
         after: Option<&str>,
     ) -> Result<(Paged<YouthEvent>, i64)> {
         let (cond, value) = scope_condition(scope, 1, "ward_code", None, None);
-        let n = 1 + usize::from(value.is_some());
-        let (position, binds) = self
-            .after_row("youth_event", &["held_on"], after, n)
-            .await?;
-        let sql = format!(
-            "SELECT id, ward_code, held_on, event_type, female_u18, male_u18, other_u18, female_18, male_18, other_18, outcome \
-             FROM youth_event WHERE {cond} AND withdrawn_at IS NULL AND {position} \
-             ORDER BY held_on DESC, id DESC LIMIT {}",
-            PAGE + 1
+        let select = format!(
+            "SELECT id, ward_code, held_on, event_type, female_u18, male_u18, other_u18, \
+             female_18, male_18, other_18, outcome \
+             FROM youth_event WHERE {cond} AND withdrawn_at IS NULL"
         );
-        let mut q = sqlx::query(&sql);
-        for v in value.clone().into_iter().chain(binds) {
-            q = q.bind(v);
-        }
-        let rows = q.fetch_all(&self.pool).await?;
+        let page = self
+            .page_rows(
+                "youth_event",
+                &select,
+                value.clone().into_iter().collect(),
+                &["held_on"],
+                after,
+            )
+            .await?;
         let count_sql = format!(
             "SELECT COUNT(*) FROM youth_event WHERE withdrawn_at IS NULL AND {}",
             scope_condition(scope, 1, "ward_code", None, None).0
@@ -388,7 +381,8 @@ impl Store {
             c = c.bind(v);
         }
         let total = c.fetch_one(&self.pool).await?;
-        let events = rows
+        let events = page
+            .rows
             .iter()
             .map(|r| {
                 let kind: String = r.try_get("event_type")?;
@@ -413,7 +407,8 @@ impl Store {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok((page_of(events, |e| e.id.clone()), total))
+        let next = page.next;
+        Ok((Paged { rows: events, next }, total))
     }
 
     async fn ambassador_from_row(

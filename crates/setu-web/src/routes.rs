@@ -214,6 +214,7 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         r(Method::POST, "/parents-groups/{id}/record", Needs(WriteParents), S::Group, post(records::correct::<parents::GroupRecord>)),
         r(Method::POST, "/parents-groups/{id}/record/withdraw", Needs(WriteParents), S::Group, post(records::withdraw_record::<parents::GroupRecord>)),
         r(Method::POST, "/parents-groups/{id}/members", Needs(WriteParents), S::Group, post(parents::add_member)),
+        r(Method::GET, "/parents-groups/{id}/sessions/new", Needs(WriteParents), S::Group, get(parents::session_form)),
         r(Method::POST, "/parents-groups/{id}/sessions", Needs(WriteParents), S::Group, post(parents::record_session)),
         r(Method::GET, "/group-members/{id}", Needs(ReadDirectory), S::GroupMember, get(records::page::<parents::GroupMember>)),
         r(Method::POST, "/group-members/{id}", Needs(WriteParents), S::GroupMember, post(records::correct::<parents::GroupMember>)),

@@ -425,6 +425,10 @@ pub struct CommitteePage<'a> {
     pub status_label: String,
     pub criteria: Vec<(String, bool)>,
     pub members: Vec<setu_store::committees::Member>,
+    /// The members' list's first page, when this is a later one.
+    pub first: Option<String>,
+    /// The members' list's next page.
+    pub next: Option<String>,
     pub personal: bool,
     pub meetings: Vec<setu_store::committees::MeetingSummary>,
     pub plan: setu_store::committees::Plan,
@@ -435,6 +439,18 @@ pub struct CommitteePage<'a> {
     pub seats: Vec<Choice>,
     pub sources: Vec<Choice>,
     pub can_write: bool,
+    pub error: Option<String>,
+}
+
+/// Recording a parents' session, with every parent of the group to mark present.
+#[derive(Template)]
+#[template(path = "session_form.html")]
+pub struct SessionFormPage<'a> {
+    pub p: &'a Page,
+    pub group_id: i64,
+    pub members: Vec<setu_store::parents::GroupMember>,
+    pub materials: Vec<Choice>,
+    pub form: setu_core::community::SessionForm,
     pub error: Option<String>,
 }
 
@@ -488,9 +504,12 @@ pub struct GroupPage<'a> {
     pub g: &'a setu_store::parents::Group,
     pub cards: Vec<IndicatorCard>,
     pub members: Vec<setu_store::parents::GroupMember>,
+    /// The members' list's first page, when this is a later one.
+    pub first: Option<String>,
+    /// The members' list's next page.
+    pub next: Option<String>,
     pub sessions: Vec<setu_store::parents::Session>,
     pub sexes: Vec<Choice>,
-    pub materials: Vec<Choice>,
     pub can_write: bool,
     pub error: Option<String>,
 }

@@ -172,6 +172,8 @@ async fn committee_for(
 #[derive(Debug, Deserialize, Default)]
 pub struct CommitteeQuery {
     fy: Option<String>,
+    /// The member the members' list continues after (keyset paging).
+    after: Option<String>,
 }
 
 /// `GET /committees/{id}[?fy=2082/83]`
@@ -183,7 +185,7 @@ pub async fn show(
     Query(q): Query<CommitteeQuery>,
 ) -> Result<Response, WebError> {
     let c = committee_for(&app, &me, &id, Capability::ReadDirectory).await?;
-    render(&app, page, &me, c, q.fy.as_deref(), None, StatusCode::OK).await
+    render(&app, page, &me, c, &q, None, StatusCode::OK).await
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -192,26 +194,34 @@ async fn render(
     page: Page,
     me: &User,
     c: Committee,
-    fy: Option<&str>,
+    q: &CommitteeQuery,
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
     let current = FiscalYear::containing(today())
         .map_err(|_| WebError::Internal("date out of range".into()))?;
-    let fy = fy.and_then(|s| s.parse().ok()).unwrap_or(current);
+    let fy =
+        q.fy.as_deref()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(current);
     let personal = can(me, Capability::ReadPersonal, Some(&c.target()), false);
     let actor = me.actor();
+    let reveal = if personal {
+        Reveal::To(&actor)
+    } else {
+        Reveal::No
+    };
     let members = app
         .store
-        .members(
-            c.id,
-            if personal {
-                Reveal::To(&actor)
-            } else {
-                Reveal::No
-            },
-        )
+        .member_page(c.id, q.after.as_deref(), reveal)
         .await?;
+    let here = format!("/committees/{}?fy={fy}", c.id);
+    let first = q.after.as_ref().map(|_| format!("{here}#members"));
+    let next = members
+        .next
+        .as_ref()
+        .map(|n| format!("{here}&after={n}#members"));
+    let members = members.rows;
     let meetings = app.store.meetings(c.id).await?;
     let plan = app.store.plan(c.id, fy).await?;
     let trend = app.store.budget_trend(c.id).await?;
@@ -280,6 +290,8 @@ async fn render(
             .map(|k| (page.t(k.message), k.met))
             .collect(),
         members,
+        first,
+        next,
         personal,
         meetings,
         plan,
@@ -327,8 +339,9 @@ async fn again_on_committee(
     c: Committee,
     outcome: Result<String, WebError>,
 ) -> Result<Response, WebError> {
+    let q = CommitteeQuery::default();
     settle(page, outcome, |page, r| {
-        render(app, page, me, c, None, Some(r.message), r.status)
+        render(app, page, me, c, &q, Some(r.message), r.status)
     })
     .await
 }

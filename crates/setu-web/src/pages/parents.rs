@@ -6,6 +6,7 @@ use axum::extract::{Path, Query, RawForm, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::Form;
+use serde::Deserialize;
 use setu_core::access::Capability;
 use setu_core::calendar::today_in_nepal;
 use setu_core::community::{
@@ -23,7 +24,7 @@ use crate::page::Page;
 use crate::pages::inputs::AreaQuery;
 use crate::pages::records::{self, Correctable, Kind, Located};
 use crate::pages::{may_write_at, settle};
-use crate::templates::{Choice, GroupPage, GroupsPage, IndicatorCard, RenderHtml};
+use crate::templates::{GroupPage, GroupsPage, IndicatorCard, RenderHtml, SessionFormPage};
 use crate::AppState;
 
 /// The four SBCC figures as cards, in the reader's digits.
@@ -140,15 +141,31 @@ async fn group_for(
     Ok(g)
 }
 
-/// `GET /parents-groups/{id}`
+/// The query of a group's page: where its members' list continues (keyset paging).
+#[derive(Debug, Deserialize, Default)]
+pub struct GroupQuery {
+    after: Option<String>,
+}
+
+/// `GET /parents-groups/{id}[?after=member]`
 pub async fn show(
     State(app): State<AppState>,
     page: Page,
     SignedIn(me): SignedIn,
     Path(id): Path<String>,
+    Query(q): Query<GroupQuery>,
 ) -> Result<Response, WebError> {
     let g = group_for(&app, &me, &id, Capability::ReadDirectory).await?;
-    render(&app, page, &me, g, None, StatusCode::OK).await
+    render(&app, page, &me, g, q.after.as_deref(), None, StatusCode::OK).await
+}
+
+/// Names are opened for those who may read personal data in the group's ward.
+fn reveal_for<'a>(me: &User, g: &Group, actor: &'a setu_store::audit::Actor) -> Reveal<'a> {
+    if can(me, Capability::ReadPersonal, Some(&g.target()), false) {
+        Reveal::To(actor)
+    } else {
+        Reveal::No
+    }
 }
 
 async fn render(
@@ -156,22 +173,21 @@ async fn render(
     page: Page,
     me: &User,
     g: Group,
+    after: Option<&str>,
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
-    let personal = can(me, Capability::ReadPersonal, Some(&g.target()), false);
     let actor = me.actor();
     let members = app
         .store
-        .group_members(
-            g.id,
-            if personal {
-                Reveal::To(&actor)
-            } else {
-                Reveal::No
-            },
-        )
+        .group_member_page(g.id, after, reveal_for(me, &g, &actor))
         .await?;
+    let here = format!("/parents-groups/{}", g.id);
+    let first = after.map(|_| format!("{here}#members"));
+    let next = members
+        .next
+        .as_ref()
+        .map(|n| format!("{here}?after={n}#members"));
     let sessions = app.store.group_sessions(g.id).await?;
     let indicators = app
         .store
@@ -181,32 +197,64 @@ async fn render(
         )
         .await?;
     let page = page.with_title(g.name.clone(), "groups");
-    let sexes = Sex::ALL
-        .iter()
-        .map(|s| Choice {
-            value: s.as_str().into(),
-            label: page.t(&format!("sex-{}", s.as_str())),
-            selected: false,
-        })
-        .collect();
-    let materials = Material::ALL
-        .iter()
-        .map(|m| Choice {
-            value: m.as_str().into(),
-            label: page.t(&format!("material-{}", m.as_str())),
-            selected: false,
-        })
-        .collect();
+    let sexes = crate::pages::choices(&page, Sex::NAMES.iter().copied(), "sex-", "");
     let html = GroupPage {
         cards: cards(&page, &indicators),
         can_write: can(me, Capability::WriteParents, Some(&g.target()), false),
         g: &g,
-        members,
+        members: members.rows,
+        first,
+        next,
         sessions,
         sexes,
-        materials,
         error,
         p: &page,
+    }
+    .render_html();
+    Ok((status, Html(html)).into_response())
+}
+
+/// `GET /parents-groups/{id}/sessions/new`: the session form, with every parent to mark.
+pub async fn session_form(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let g = group_for(&app, &me, &id, Capability::WriteParents).await?;
+    let form = SessionForm::default();
+    render_session_form(&app, page, &me, g, form, None, StatusCode::OK).await
+}
+
+async fn render_session_form(
+    app: &AppState,
+    page: Page,
+    me: &User,
+    g: Group,
+    form: SessionForm,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let actor = me.actor();
+    let members = app
+        .store
+        .group_members(g.id, reveal_for(me, &g, &actor))
+        .await?;
+    let title = format!("{} · {}", g.name, page.t("session-new"));
+    let page = page.with_title(title, "groups");
+    let materials = crate::pages::choices(
+        &page,
+        Material::NAMES.iter().copied(),
+        "material-",
+        &form.material,
+    );
+    let html = SessionFormPage {
+        p: &page,
+        group_id: g.id,
+        members,
+        materials,
+        form,
+        error,
     }
     .render_html();
     Ok((status, Html(html)).into_response())
@@ -242,7 +290,7 @@ async fn again_on_group(
     outcome: Result<String, WebError>,
 ) -> Result<Response, WebError> {
     settle(page, outcome, |page, r| {
-        render(app, page, me, g, Some(r.message), r.status)
+        render(app, page, me, g, None, Some(r.message), r.status)
     })
     .await
 }
@@ -273,7 +321,11 @@ pub async fn record_session(
         Ok(format!("/parents-groups/{}", g.id))
     }
     .await;
-    again_on_group(&app, page, &me, g, outcome).await
+    let typed = form.clone();
+    settle(page, outcome, |page, r| {
+        render_session_form(&app, page, &me, g, typed, Some(r.message), r.status)
+    })
+    .await
 }
 
 /// Where a record of a parents' group sits: the group's ward, under the group's page.

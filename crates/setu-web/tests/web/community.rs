@@ -1151,3 +1151,101 @@ async fn create_forms_answer_every_mistake_at_once() {
     })
     .await;
 }
+
+/// A parents' group's and a committee's members are read 50 a page: each page names only the
+/// members it shows in one audit entry, every member appears once across the pages, and the
+/// session form (which marks attendance) still lists every parent.
+#[tokio::test]
+async fn group_and_committee_members_are_paged_with_one_audit_entry_a_page() {
+    use setu_core::community::Sex;
+    each_app(|app, store| async move {
+        let sys = Actor::system("test");
+        let me = sign_in(&store, "secretary", Role::LcchtMemberSecretary, "51106").await;
+        let today = time::OffsetDateTime::now_utc().date();
+        let g = store
+            .create_group(&sys, "5110601".parse().unwrap(), "Tole B", None)
+            .await
+            .unwrap();
+        let c = store
+            .create_committee(
+                &sys,
+                setu_core::committees::CommitteeKind::Lccht,
+                "51106".parse().unwrap(),
+                None,
+                None,
+                None,
+            )
+            .await
+            .unwrap();
+        for i in 0..51 {
+            let day = today - time::Duration::days(i);
+            store
+                .add_group_member(&sys, g, &format!("Parent Pg{i:02}x"), Sex::Female, day)
+                .await
+                .unwrap();
+            store
+                .add_member(
+                    &sys,
+                    c,
+                    &format!("Member Cm{i:02}x"),
+                    setu_core::committees::Seat::Member,
+                    day,
+                    None,
+                )
+                .await
+                .unwrap();
+        }
+        let views = |entity: &'static str| {
+            let store = store.clone();
+            async move {
+                store
+                    .audit_entries(&setu_store::audit::AuditFilter {
+                        action: Some("view-personal".into()),
+                        entity: Some(entity.into()),
+                        ..Default::default()
+                    })
+                    .await
+                    .unwrap()
+                    .len()
+            }
+        };
+        for (path, prefix, entity) in [
+            (format!("/parents-groups/{g}"), "Parent Pg", "group-member"),
+            (format!("/committees/{c}"), "Member Cm", "committee-member"),
+        ] {
+            let before = views(entity).await;
+            let first = get_as(&app, &path, "en", &me).await;
+            assert_eq!(first.status, StatusCode::OK);
+            assert_eq!(first.body.matches(prefix).count(), 50, "{path}");
+            assert_eq!(views(entity).await, before + 1, "{path}: one entry a page");
+            let next = first
+                .body
+                .split("rel=\"next\"")
+                .next()
+                .and_then(|b| b.rsplit("href=\"").next())
+                .and_then(|h| h.split('"').next())
+                .unwrap()
+                .replace("&amp;", "&")
+                .replace("&#38;", "&");
+            let second = get_as(&app, &next, "en", &me).await;
+            assert_eq!(second.body.matches(prefix).count(), 1, "{next}");
+            let mut seen: Vec<String> = [&first.body, &second.body]
+                .iter()
+                .flat_map(|b| b.split(prefix).skip(1).map(|s| s[..3].to_string()))
+                .collect();
+            seen.sort();
+            seen.dedup();
+            assert_eq!(seen.len(), 51, "{path}: every member once");
+        }
+        let form = get_as(
+            &app,
+            &format!("/parents-groups/{g}/sessions/new"),
+            "en",
+            &me,
+        )
+        .await;
+        assert_eq!(form.status, StatusCode::OK);
+        assert_eq!(form.body.matches("Parent Pg").count(), 51);
+    })
+    .await;
+}
