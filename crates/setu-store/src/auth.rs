@@ -947,6 +947,36 @@ impl Store {
         }))
     }
 
+    /// A session that timed out (idle or absolute) but was neither revoked nor signed out, of
+    /// an account still enabled: its user's id and its CSRF token, so that a form posted from
+    /// it can be carried across a new sign-in by the same person. Only sessions begun within a
+    /// day past the absolute limit count; a live session is not lapsed.
+    pub async fn lapsed_session(
+        &self,
+        token: &str,
+        policy: &AuthPolicy,
+    ) -> Result<Option<(String, String)>> {
+        let now = time::OffsetDateTime::now_utc();
+        let row = sqlx::query(
+            "SELECT s.user_id, s.csrf_token, s.created_at, s.last_seen_at FROM user_session s \
+             JOIN app_user u ON u.id = s.user_id \
+             WHERE s.token_hash = $1 AND s.revoked = 0 AND u.disabled = 0",
+        )
+        .bind(hash_secret(token))
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let created: String = row.try_get("created_at")?;
+        let seen: String = row.try_get("last_seen_at")?;
+        let live =
+            created >= time_text(now - policy.absolute) && seen >= time_text(now - policy.idle);
+        let recent = created >= time_text(now - policy.absolute - time::Duration::days(1));
+        if live || !recent {
+            return Ok(None);
+        }
+        Ok(Some((row.try_get("user_id")?, row.try_get("csrf_token")?)))
+    }
+
     /// Ends a session (logout).
     pub async fn logout(&self, token: &str, user: &User) -> Result<()> {
         self.write(|tx, _| {

@@ -16,6 +16,7 @@ use setu_store::auth::User;
 
 use crate::error::WebError;
 use crate::page::cookie_value;
+use crate::resume::Carried;
 use crate::AppState;
 
 /// Name of the session cookie.
@@ -109,7 +110,7 @@ fn forwarded_client(
 /// and leaves an [`Auth`] in the request's extensions.
 pub async fn authenticate(State(app): State<AppState>, req: Request, next: Next) -> Response {
     match authenticate_inner(&app, req).await {
-        Ok(req) => {
+        Ok((req, carried)) => {
             let auth = req.extensions().get::<Auth>().cloned();
             let asset = req.uri().path().starts_with("/static/");
             if let Some(Auth::Session { user, .. }) = &auth {
@@ -135,6 +136,10 @@ pub async fn authenticate(State(app): State<AppState>, req: Request, next: Next)
             if let Some(auth) = auth {
                 resp.extensions_mut().insert(auth);
             }
+            // A form that arrived after its session lapsed goes to the sign-in page with it.
+            if let (Some(c), axum::http::StatusCode::UNAUTHORIZED) = (carried, resp.status()) {
+                resp.extensions_mut().insert(c);
+            }
             resp
         }
         Err(e) => e.into_response(),
@@ -157,23 +162,60 @@ fn confined_to_account(app: &AppState, user: &User, path: &str) -> bool {
         && !(common || path.starts_with("/account/"))
 }
 
-async fn authenticate_inner(app: &AppState, req: Request) -> Result<Request, WebError> {
+async fn authenticate_inner(
+    app: &AppState,
+    req: Request,
+) -> Result<(Request, Option<Carried>), WebError> {
     let (mut parts, body) = req.into_parts();
     let auth = identify(app, &parts.headers).await?;
     let unsafe_method = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+    let mut carried = None;
     let body = if unsafe_method {
         check_origin(&parts.headers)?;
         match &auth {
             Auth::Session { csrf, .. } => check_csrf(&parts.headers, body, csrf).await?,
             // A request carrying a session cookie that did not resolve (expired) must not be
-            // treated as anonymous-and-safe either: it simply has no rights.
+            // treated as anonymous-and-safe either: it simply has no rights; but a form typed
+            // in that session is kept for the sign-in that follows.
+            Auth::Anonymous => {
+                let (body, kept) = keep_lapsed_form(app, &parts, body).await?;
+                carried = kept;
+                body
+            }
             _ => body,
         }
     } else {
         body
     };
     parts.extensions.insert(auth);
-    Ok(Request::from_parts(parts, body))
+    Ok((Request::from_parts(parts, body), carried))
+}
+
+/// A page's form posted with a session cookie that has lapsed, holding that session's CSRF
+/// token: kept ([`crate::resume`]), and the body put back for the route (which refuses it).
+async fn keep_lapsed_form(
+    app: &AppState,
+    parts: &axum::http::request::Parts,
+    body: Body,
+) -> Result<(Body, Option<Carried>), WebError> {
+    let lapsed = match cookie_value(&parts.headers, SESSION_COOKIE).filter(|t| !t.is_empty()) {
+        Some(token) if !parts.uri.path().starts_with("/api/") => {
+            app.store.lapsed_session(&token, &app.config.auth).await?
+        }
+        _ => None,
+    };
+    let Some((_, csrf)) = lapsed.filter(|_| crate::resume::is_plain_form(&parts.headers)) else {
+        return Ok((body, None));
+    };
+    let bytes = axum::body::to_bytes(body, FORM_LIMIT)
+        .await
+        .map_err(|_| WebError::BadRequest)?;
+    let action = parts
+        .uri
+        .path_and_query()
+        .map_or_else(|| parts.uri.path().to_string(), |p| p.as_str().to_string());
+    let carried = Carried::of(&action, &bytes, &csrf);
+    Ok((Body::from(bytes), carried))
 }
 
 async fn identify(app: &AppState, headers: &HeaderMap) -> Result<Auth, WebError> {
@@ -247,7 +289,7 @@ async fn check_csrf(headers: &HeaderMap, body: Body, expected: &str) -> Result<B
     }
 }
 
-fn constant_time_eq(a: &str, b: &str) -> bool {
+pub(crate) fn constant_time_eq(a: &str, b: &str) -> bool {
     a.len() == b.len()
         && a.bytes()
             .zip(b.bytes())

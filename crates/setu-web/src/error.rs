@@ -3,7 +3,7 @@
 //! Neither ever shows internals; the log gets what an operator needs, without personal data.
 
 use axum::extract::{Request, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use serde::Serialize;
@@ -198,6 +198,8 @@ pub async fn localize_errors(State(app): State<AppState>, req: Request, next: Ne
         .path_and_query()
         .map(|p| p.as_str().to_string())
         .unwrap_or_default();
+    let posted = !matches!(req.method(), &Method::GET | &Method::HEAD);
+    let form_page = crate::resume::page_of_form(req.headers());
     let resp = next.run(req).await;
     let Some(body) = resp.extensions().get::<ErrorBody>().cloned() else {
         return resp;
@@ -205,7 +207,14 @@ pub async fn localize_errors(State(app): State<AppState>, req: Request, next: Ne
     let retry_after = resp.headers().get(header::RETRY_AFTER).cloned();
     let status = resp.status();
     if status == StatusCode::UNAUTHORIZED && !api {
-        let next: String = form_urlencoded::byte_serialize(here_full.as_bytes()).collect();
+        // A form whose session lapsed: sign in again on the spot, the form kept.
+        if let Some(carried) = resp.extensions().get::<crate::resume::Carried>() {
+            let page = Page::new(app, prefs, here);
+            return crate::pages::login::carrying(&page, &form_page, carried);
+        }
+        // Never lead back to an address that only takes forms: to the form's page instead.
+        let back = if posted { form_page } else { here_full };
+        let next: String = form_urlencoded::byte_serialize(back.as_bytes()).collect();
         return axum::response::Redirect::to(&format!("/login?next={next}")).into_response();
     }
     let mut page = Page::new(app, prefs, here);

@@ -9,6 +9,7 @@ pub mod i18n;
 pub mod input;
 pub mod page;
 pub mod pages;
+pub mod resume;
 pub mod routes;
 mod templates;
 

@@ -257,6 +257,20 @@ pub struct LoginPage<'a> {
     pub error: Option<String>,
     /// Set when the password was right and a one-time code is asked for.
     pub challenge: Option<String>,
+    /// A form posted after its session lapsed, carried across this sign-in.
+    pub carried: Option<crate::resume::Carried>,
+}
+
+/// After signing in again: the form that was posted when the session had lapsed, sent on to
+/// where it was going with the new session's token.
+#[derive(Template)]
+#[template(path = "resume.html")]
+pub struct ResumePage<'a> {
+    pub p: &'a Page,
+    pub action: String,
+    pub fields: Vec<(String, String)>,
+    pub csrf: String,
+    pub back: String,
 }
 
 /// The first administrator's setup page.

@@ -60,6 +60,13 @@ document.addEventListener("click", function (event) {
   if (target && target.closest && target.closest("[data-print]")) window.print();
 });
 
+// After signing in again: the form typed before the session lapsed goes on at once (the page
+// has a button for browsers without script).
+(function () {
+  var resume = document.querySelector("form[data-autosend]");
+  if (resume) resume.submit();
+})();
+
 // Sign-out on a shared phone: a booth's offline queue is its user's; leaving clears it (after
 // saying how many records have not reached the server) and the pages the booth's service
 // worker kept, so the next person finds nothing of the last one's.

@@ -13,7 +13,8 @@ use crate::auth::{client_addr, Auth, SESSION_COOKIE};
 use crate::error::WebError;
 use crate::page::Page;
 use crate::pages::prefs::{safe_next, see_other_next};
-use crate::templates::{LoginPage, RenderHtml, SetupPage};
+use crate::resume::Carried;
+use crate::templates::{LoginPage, RenderHtml, ResumePage, SetupPage};
 use crate::AppState;
 
 /// The query of `/login`.
@@ -31,6 +32,29 @@ pub struct LoginForm {
     password: String,
     #[serde(default)]
     next: String,
+    #[serde(flatten)]
+    resume: ResumeFields,
+}
+
+/// A form carried across the sign-in ([`crate::resume`]), as the sign-in forms hold it.
+#[derive(Debug, Deserialize, Default)]
+pub struct ResumeFields {
+    #[serde(default)]
+    resume_to: String,
+    #[serde(default)]
+    resume_fields: String,
+    #[serde(default)]
+    resume_proof: String,
+}
+
+impl ResumeFields {
+    fn carried(&self) -> Option<Carried> {
+        (!self.resume_to.is_empty()).then(|| Carried {
+            action: self.resume_to.clone(),
+            fields: self.resume_fields.clone(),
+            proof: self.resume_proof.clone(),
+        })
+    }
 }
 
 /// `GET /login`
@@ -43,6 +67,7 @@ pub async fn form(page: Page, Query(q): Query<NextQuery>) -> Html<String> {
             next: safe_next(q.next.as_deref()),
             error: None,
             challenge: None,
+            carried: None,
         }
         .render_html(),
     )
@@ -61,7 +86,13 @@ pub async fn submit(
         .store
         .login(&f.username, &f.password, &client, &app.config.auth)
         .await?;
-    answer(&app, page, outcome, &f.username, &f.next)
+    let carried = f.resume.carried();
+    let step = Step {
+        username: &f.username,
+        next: &f.next,
+        carried,
+    };
+    answer(&app, page, &headers, outcome, step).await
 }
 
 /// The code form.
@@ -73,6 +104,8 @@ pub struct CodeForm {
     code: String,
     #[serde(default)]
     next: String,
+    #[serde(flatten)]
+    resume: ResumeFields,
 }
 
 /// `POST /login/code`: the second step of a sign-in with a second factor.
@@ -91,10 +124,14 @@ pub async fn submit_code(
     // A wrong code asks again on the same challenge, saying so.
     let outcome = match outcome {
         Login::SecondFactor { challenge } if !f.code.trim().is_empty() => {
+            let step = Step {
+                username: "",
+                next: &f.next,
+                carried: f.resume.carried(),
+            };
             return Ok(login_page(
                 &page,
-                "",
-                &f.next,
+                step,
                 Some(page.t("login-code-wrong")),
                 Some(challenge),
                 StatusCode::UNAUTHORIZED,
@@ -112,21 +149,90 @@ pub async fn submit_code(
         }
         other => other,
     };
-    answer(&app, page, outcome, "", &f.next)
+    let step = Step {
+        username: "",
+        next: &f.next,
+        carried: f.resume.carried(),
+    };
+    answer(&app, page, &headers, outcome, step).await
+}
+
+/// What a sign-in step carries on: the name typed, where to go, and a kept form.
+struct Step<'a> {
+    username: &'a str,
+    next: &'a str,
+    carried: Option<Carried>,
+}
+
+/// The sign-in page for a form posted after its session lapsed (`401`): the form is kept in
+/// it, and after signing in it is sent on ([`crate::resume`]).
+pub(crate) fn carrying(page: &Page, back: &str, carried: &Carried) -> Response {
+    let step = Step {
+        username: "",
+        next: back,
+        carried: Some(carried.clone()),
+    };
+    login_page(page, step, None, None, StatusCode::UNAUTHORIZED, None)
+}
+
+/// After a sign-in with a kept form: the page that sends it on, when the person who signed in
+/// is the one whose session lapsed (the browser still presents that session's cookie and the
+/// form held its token) and it goes to a path on this site. `None` otherwise: the form is
+/// dropped and the sign-in goes on as usual.
+async fn resumed(
+    app: &AppState,
+    page: &Page,
+    headers: &axum::http::HeaderMap,
+    carried: &Carried,
+    user_id: &str,
+    token: &str,
+) -> Result<Option<Response>, WebError> {
+    let Some(old) = crate::page::cookie_value(headers, SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    let Some((lapsed_user, lapsed_csrf)) = app.store.lapsed_session(&old, &app.config.auth).await?
+    else {
+        return Ok(None);
+    };
+    let same = lapsed_user == user_id
+        && crate::auth::constant_time_eq(&carried.proof, &lapsed_csrf)
+        && safe_next(Some(&carried.action)) == carried.action;
+    let Some(session) = app
+        .store
+        .session(token, &app.config.auth)
+        .await?
+        .filter(|_| same)
+    else {
+        return Ok(None);
+    };
+    let page = page.clone().titled("resume-title", "login");
+    let html = ResumePage {
+        p: &page,
+        action: carried.action.clone(),
+        fields: carried.pairs(),
+        csrf: session.csrf_token,
+        back: "/".into(),
+    }
+    .render_html();
+    Ok(Some((StatusCode::OK, Html(html)).into_response()))
 }
 
 /// The answer to a sign-in step: a session cookie and the way on, the code form, or the form
 /// again with what went wrong.
-fn answer(
+async fn answer(
     app: &AppState,
     page: Page,
+    headers: &axum::http::HeaderMap,
     outcome: Login,
-    username: &str,
-    next: &str,
+    step: Step<'_>,
 ) -> Result<Response, WebError> {
     let (error, status, retry) = match outcome {
-        Login::Ok { token, .. } => {
-            let mut resp = see_other_next(Some(next));
+        Login::Ok { token, user } => {
+            let carried = match &step.carried {
+                Some(c) => resumed(app, &page, headers, c, &user.id, &token).await?,
+                None => None,
+            };
+            let mut resp = carried.unwrap_or_else(|| see_other_next(Some(step.next)));
             let cookie = session_cookie(&token, app.config.behind_tls, None);
             if let Ok(v) = HeaderValue::from_str(&cookie) {
                 resp.headers_mut().insert(SET_COOKIE, v);
@@ -136,8 +242,7 @@ fn answer(
         Login::SecondFactor { challenge } => {
             return Ok(login_page(
                 &page,
-                username,
-                next,
+                step,
                 None,
                 Some(challenge),
                 StatusCode::OK,
@@ -152,21 +257,12 @@ fn answer(
             Some(wait_seconds),
         ),
     };
-    Ok(login_page(
-        &page,
-        username,
-        next,
-        Some(error),
-        None,
-        status,
-        retry,
-    ))
+    Ok(login_page(&page, step, Some(error), None, status, retry))
 }
 
 fn login_page(
     page: &Page,
-    username: &str,
-    next: &str,
+    step: Step<'_>,
     error: Option<String>,
     challenge: Option<String>,
     status: StatusCode,
@@ -176,10 +272,11 @@ fn login_page(
     let html = LoginPage {
         p: &page,
         // Put back what was typed, within reason: no account's name is longer than 40.
-        username: username.chars().take(100).collect(),
-        next: safe_next(Some(next)),
+        username: step.username.chars().take(100).collect(),
+        next: safe_next(Some(step.next)),
         error,
         challenge,
+        carried: step.carried,
     }
     .render_html();
     let mut resp = (status, Html(html)).into_response();

@@ -1081,3 +1081,141 @@ async fn users_change_their_password_and_sign_in_in_two_steps() {
     })
     .await;
 }
+
+/// The value of the hidden input `name` in a page, unescaped.
+fn hidden(body: &str, name: &str) -> Option<String> {
+    let at = body.find(&format!("name=\"{name}\" value=\""))?;
+    let rest = &body[at + name.len() + 15..];
+    let raw = &rest[..rest.find('"')?];
+    Some(
+        raw.replace("&#34;", "\"")
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&#x27;", "'")
+            .replace("&lt;", "<")
+            .replace("&#60;", "<")
+            .replace("&#62;", ">")
+            .replace("&gt;", ">")
+            .replace("&#38;", "&")
+            .replace("&amp;", "&"),
+    )
+}
+
+async fn post_raw(app: &Router, path: &str, cookie: &str, body: String) -> Resp {
+    let req = Request::post(path)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::COOKIE, format!("setu_lang=en; {cookie}"))
+        .header(header::HOST, "setu.test")
+        .header(
+            header::REFERER,
+            "http://setu.test/committees/1/meetings/new",
+        )
+        .body(Body::from(body))
+        .unwrap();
+    send(app, req).await
+}
+
+/// Minutes typed while the session timed out are not lost: the post answers with the sign-in
+/// page holding the form, signing in again as the same person sends it on with the new
+/// session, and it is stored. A form without the lapsed session's token, or a sign-in by
+/// someone else, carries nothing; a sign-in never leads back to an address that only takes
+/// forms.
+#[tokio::test]
+async fn a_form_posted_after_the_session_lapsed_is_sent_after_signing_in_again() {
+    each_app(|app, store| async move {
+        let me = sign_in(&store, "secretary", Role::LcchtMemberSecretary, "51106").await;
+        let _other = sign_in(&store, "colleague", Role::LcchtMemberSecretary, "51106").await;
+        let made = post_form(
+            &app,
+            "/committees",
+            &[("kind", "lccht"), ("place", "51106")],
+            &me,
+        )
+        .await;
+        let committee = made.headers[header::LOCATION].to_str().unwrap().to_string();
+        let action = format!("{committee}/meetings");
+        store
+            .raw_execute_for_tests("UPDATE user_session SET last_seen_at = '2000-01-01T00:00:00Z'")
+            .await
+            .unwrap();
+        let minutes = "Ward 4 schools & budget <review> \"urgent\"";
+        let form = |csrf: &str| {
+            form_urlencoded::Serializer::new(String::new())
+                .extend_pairs([
+                    ("held_on", "2081-01-01"),
+                    ("agenda", minutes),
+                    ("csrf", csrf),
+                ])
+                .finish()
+        };
+
+        // Without the lapsed session's token nothing is carried, and the sign-in leads to the
+        // page the form was on, not to the address that only takes forms.
+        let forged = post_raw(&app, &action, &me.cookie, form("not-the-token")).await;
+        assert_eq!(forged.status, StatusCode::SEE_OTHER);
+        let to = forged.headers[header::LOCATION].to_str().unwrap();
+        assert_eq!(to, "/login?next=%2Fcommittees%2F1%2Fmeetings%2Fnew");
+
+        // With it: the sign-in page, 401, holding what was typed.
+        let lapsed = post_raw(&app, &action, &me.cookie, form(&me.csrf)).await;
+        assert_eq!(lapsed.status, StatusCode::UNAUTHORIZED);
+        assert!(lapsed.body.contains("id=\"resume-notice\""));
+        assert_eq!(
+            hidden(&lapsed.body, "resume_to").as_deref(),
+            Some(action.as_str())
+        );
+        let fields = hidden(&lapsed.body, "resume_fields").unwrap();
+        let proof = hidden(&lapsed.body, "resume_proof").unwrap();
+        assert!(
+            !fields.contains("csrf"),
+            "the lapsed token is not sent on as a field"
+        );
+        let sign_in_as = |who: &'static str| {
+            form_urlencoded::Serializer::new(String::new())
+                .extend_pairs([
+                    ("username", who),
+                    ("password", PASSWORD),
+                    ("next", "/"),
+                    ("resume_to", action.as_str()),
+                    ("resume_fields", fields.as_str()),
+                    ("resume_proof", proof.as_str()),
+                ])
+                .finish()
+        };
+
+        // Someone else signing in on the same phone does not send it.
+        let other = post_raw(&app, "/login", &me.cookie, sign_in_as("colleague")).await;
+        assert_eq!(other.status, StatusCode::SEE_OTHER);
+        assert_eq!(other.headers[header::LOCATION], "/");
+
+        // She signs in again: the page that sends it on, with her new session.
+        let again = post_raw(&app, "/login", &me.cookie, sign_in_as("secretary")).await;
+        assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+        assert!(again.body.contains("data-autosend"));
+        let cookie = again.headers[header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string();
+        let csrf = hidden(&again.body, "csrf").unwrap();
+        assert_ne!(csrf, me.csrf);
+        assert_eq!(hidden(&again.body, "agenda").as_deref(), Some(minutes));
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs([
+                ("held_on", hidden(&again.body, "held_on").unwrap().as_str()),
+                ("agenda", minutes),
+                ("csrf", csrf.as_str()),
+            ])
+            .finish();
+        let sent = post_raw(&app, &action, &cookie, body).await;
+        assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+        let meetings = store
+            .meetings(committee.rsplit('/').next().unwrap().parse().unwrap())
+            .await
+            .unwrap();
+        assert_eq!(meetings.len(), 1);
+    })
+    .await;
+}
