@@ -241,6 +241,35 @@ test("a booth phone goes offline, records tallies, and each arrives exactly once
   await ctx.close();
 });
 
+test("a booth phone whose session ended asks to sign in again, then sends its queue", async () => {
+  const ctx = await phone();
+  const page = await ctx.newPage();
+  await signIn(page, "booth.jamunaha");
+  await page.goto(base + "/booths");
+  const capture = await page.getAttribute("a[href$='/capture']", "href");
+  await page.goto(base + capture);
+  await ctx.setOffline(true);
+  await page.fill("form.tally input[name='female_18']", "2");
+  await page.click("form.tally button[type='submit']");
+  await page.waitForFunction(() => /[:：]\s*(1|१)$/.test(document.getElementById("queue-count").textContent));
+  // The session ends while the phone is away; back online, the sync is refused (401).
+  await ctx.clearCookies();
+  await ctx.setOffline(false);
+  await page.click("#sync-now");
+  await page.waitForSelector("#sync-signin:not([hidden])", { timeout: 10000 });
+  assert.match(await page.textContent("#sync-signin"), /(1|१)/);
+  assert.match(await page.textContent("#queue-count"), /[:：]\s*(1|१)$/, "the record still waits");
+  await page.screenshot({ path: path.join(shots, "booth-sign-in-again.png"), fullPage: false });
+  // Signing in again leads back to the capture page, and the queue goes.
+  await page.click("#sync-signin a");
+  await page.fill("#f-username", "booth.jamunaha");
+  await page.fill("#f-password", "setu-demo-2082");
+  await page.click("form[action='/login'] button[type='submit']");
+  await page.waitForURL(/\/capture$/);
+  await page.waitForFunction(() => /[:：]\s*(0|०)$/.test(document.getElementById("queue-count").textContent), null, { timeout: 15000 });
+  await ctx.close();
+});
+
 test("the offline queue is sealed, bound to its user, and cleared at sign-out", async () => {
   const ctx = await phone();
   const page = await ctx.newPage();

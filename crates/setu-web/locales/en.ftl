@@ -597,6 +597,7 @@ sync-offline = Offline: records wait on this phone
 sync-online = Online
 sync-sent = sent
 sync-waiting = Waiting to sync
+sync-signin = Your session has ended. Sign in again to send { $n } records waiting on this phone: they stay here until then.
 sync-kind-booth-tally = Tally
 sync-kind-screening = Screening
 tally-correct = correct

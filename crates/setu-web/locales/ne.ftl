@@ -597,6 +597,7 @@ sync-offline = अफलाइन: अभिलेख यही फोनमा 
 sync-online = अनलाइन
 sync-sent = पठाइयो
 sync-waiting = पठाउन बाँकी
+sync-signin = तपाईंको सत्र सकियो। यो फोनमा पठाउन बाँकी { $n } अभिलेख पठाउन फेरि लगइन गर्नुहोस्: त्यतिन्जेल ती यहीँ रहन्छन्।
 sync-kind-booth-tally = गणना
 sync-kind-screening = जाँच
 tally-correct = सच्याउनुहोस्

@@ -98,7 +98,8 @@
 
   function render() {
     var q = load();
-    var waiting = q.length;
+    // Refused records wait for the person, not for the network: they are not counted.
+    var waiting = q.filter(function (r) { return r.state !== "conflict" && r.state !== "invalid"; }).length;
     counter.textContent = counter.getAttribute("data-label") + ": " + digits(waiting);
     list.textContent = "";
     q.forEach(function (r) {
@@ -178,8 +179,17 @@
   // resent, and the page says the server is busy rather than failing.
   var notBefore = 0;
 
+  var signedOut = false;
+  function signIn(n) {
+    var el = document.getElementById("sync-signin");
+    if (!el) return;
+    var text = el.querySelector("[data-text]");
+    text.textContent = text.getAttribute("data-text").replace("{n}", digits(n));
+    el.hidden = false;
+  }
+
   function sync() {
-    if (sending || !navigator.onLine || Date.now() < notBefore) return;
+    if (signedOut || sending || !navigator.onLine || Date.now() < notBefore) return;
     var q = load();
     var batch = q.filter(function (r) { return r.state !== "conflict" && r.state !== "invalid"; });
     if (!batch.length) return;
@@ -189,6 +199,12 @@
       headers: { "Content-Type": "application/json", "X-CSRF-Token": root.getAttribute("data-csrf") },
       body: JSON.stringify({ records: batch.map(function (r) { return { kind: r.kind, id: r.id, base_version: r.base_version, data: r.data }; }) })
     }).then(function (res) {
+      if (res.status === 401) {
+        // The session ended: nothing more is sent until she signs in again (the queue stays).
+        signedOut = true;
+        signIn(batch.length);
+        throw new Error("signed out");
+      }
       if (res.status === 503 || res.status === 429) {
         var wait = parseInt(res.headers.get("Retry-After"), 10);
         notBefore = Date.now() + (wait > 0 ? wait : 5) * 1000;
