@@ -136,6 +136,31 @@ test("a form with a mistake keeps what was typed and says what is wrong", async 
   await ctx.close();
 });
 
+test("a refused form on a page of several forms is filled again, each wrong field marked", async () => {
+  const ctx = await phone();
+  const page = await ctx.newPage();
+  await signIn(page, "lccht.nepalganj");
+  await page.goto(base + "/youth");
+  const form = page.locator("form[action='/youth/events']");
+  await page.evaluate(() => document.querySelectorAll("details").forEach((d) => { d.open = true; }));
+  await form.locator("[name=ward]").fill("5110604");
+  await form.locator("[name=held_on]").fill("२०९०-०१-०१");
+  await form.locator("[name=female_u18]").fill("-3");
+  await form.locator("[name=outcome]").fill("राम्रो छलफल");
+  await form.evaluate((f) => f.querySelectorAll("[required]").forEach((e) => e.removeAttribute("required")));
+  await form.locator("button[type=submit]").click();
+  await page.waitForSelector(".form-summary");
+  const again = page.locator("form[action='/youth/events']");
+  assert.equal(await again.locator("[name=ward]").inputValue(), "5110604");
+  assert.equal(await again.locator("[name=outcome]").inputValue(), "राम्रो छलफल");
+  assert.equal(await again.locator("[name=held_on]").getAttribute("aria-invalid"), "true");
+  assert.equal(await again.locator("[name=female_u18]").getAttribute("aria-invalid"), "true");
+  assert.equal(await page.locator(".form-summary li a").count(), 2);
+  assert.match(await page.textContent(".form-summary"), /भविष्य/);
+  await page.screenshot({ path: path.join(shots, "form-refused-ne.png"), fullPage: false });
+  await ctx.close();
+});
+
 test("personal data shows in scope, hides outside it, and every view is in the audit trail", async () => {
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   await ctx.addCookies([{ name: "setu_lang", value: "en", url: base }]);

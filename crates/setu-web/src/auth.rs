@@ -173,7 +173,13 @@ async fn authenticate_inner(
     let body = if unsafe_method {
         check_origin(&parts.headers)?;
         match &auth {
-            Auth::Session { csrf, .. } => check_csrf(&parts.headers, body, csrf).await?,
+            Auth::Session { csrf, .. } => {
+                let (body, posted) = check_csrf(&parts.headers, body, csrf).await?;
+                if let Some(posted) = posted {
+                    parts.extensions.insert(posted);
+                }
+                body
+            }
             // A request carrying a session cookie that did not resolve (expired) must not be
             // treated as anonymous-and-safe either: it simply has no rights; but a form typed
             // in that session is kept for the sign-in that follows.
@@ -259,11 +265,21 @@ fn check_origin(headers: &HeaderMap) -> Result<(), WebError> {
     Ok(())
 }
 
-/// The session's CSRF token must come back in the header or in the form.
-async fn check_csrf(headers: &HeaderMap, body: Body, expected: &str) -> Result<Body, WebError> {
+/// What a page's form sent, without its CSRF token: kept so that a refused form can be shown
+/// again with everything typed ([`crate::pages::settle`]).
+#[derive(Debug, Clone, Default)]
+pub struct Posted(pub Vec<(String, String)>);
+
+/// The session's CSRF token must come back in the header or in the form; a form's fields are
+/// returned too ([`Posted`]).
+async fn check_csrf(
+    headers: &HeaderMap,
+    body: Body,
+    expected: &str,
+) -> Result<(Body, Option<Posted>), WebError> {
     if let Some(sent) = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()) {
         return if constant_time_eq(sent, expected) {
-            Ok(body)
+            Ok((body, None))
         } else {
             Err(WebError::CsrfRejected)
         };
@@ -278,12 +294,17 @@ async fn check_csrf(headers: &HeaderMap, body: Body, expected: &str) -> Result<B
     let bytes = axum::body::to_bytes(body, FORM_LIMIT)
         .await
         .map_err(|_| WebError::BadRequest)?;
-    let sent = form_urlencoded::parse(&bytes)
-        .find(|(k, _)| k == CSRF_FIELD)
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default();
+    let mut sent = String::new();
+    let mut posted = Vec::new();
+    for (k, v) in form_urlencoded::parse(&bytes) {
+        if k == CSRF_FIELD {
+            sent = v.into_owned();
+        } else {
+            posted.push((k.into_owned(), v.into_owned()));
+        }
+    }
     if constant_time_eq(&sent, expected) {
-        Ok(Body::from(bytes))
+        Ok((Body::from(bytes), Some(Posted(posted))))
     } else {
         Err(WebError::CsrfRejected)
     }

@@ -91,6 +91,11 @@ pub struct Page {
     pub auth: Auth,
     /// The reader's unread notifications (the badge in the header).
     pub unread: i64,
+    /// What this request's form sent (a post of a page's form).
+    pub posted: Option<crate::auth::Posted>,
+    /// A refused form, to show again: where it was sent, each field's messages and what was
+    /// typed (set by [`crate::pages::settle`]; `setu.js` puts it back into the form).
+    pub echo: Option<String>,
     app: AppState,
 }
 
@@ -110,6 +115,7 @@ impl FromRequestParts<AppState> for Page {
         if let Some(auth) = parts.extensions.get::<Auth>() {
             page.auth = auth.clone();
         }
+        page.posted = parts.extensions.get::<crate::auth::Posted>().cloned();
         if let Some(user) = page.auth.user() {
             // A badge is not worth failing a page for: an error shows no badge.
             page.unread = app
@@ -132,6 +138,8 @@ impl Page {
             title: String::new(),
             auth: Auth::Anonymous,
             unread: 0,
+            posted: None,
+            echo: None,
             app,
         }
     }

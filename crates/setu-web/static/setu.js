@@ -60,6 +60,69 @@ document.addEventListener("click", function (event) {
   if (target && target.closest && target.closest("[data-print]")) window.print();
 });
 
+// A refused form comes back as it was typed, each wrong field marked with its own message and a
+// summary above the form that links to them. The server sends what to put back
+// (`#form-echo`); its notice at the top of the page says the same to browsers without script.
+(function () {
+  var holder = document.getElementById("form-echo");
+  if (!holder) return;
+  var echo;
+  try { echo = JSON.parse(holder.getAttribute("data-echo")); } catch (e) { return; }
+  var form = Array.prototype.filter.call(document.forms, function (f) {
+    return f.getAttribute("method") === "post" && new URL(f.action, location.href).pathname === echo.action;
+  })[0];
+  if (!form) return;
+  var details = form.closest("details");
+  if (details) details.open = true;
+  var typed = echo.typed || [];
+  var nth = {};
+  Array.prototype.forEach.call(form.elements, function (el) {
+    if (!el.name || el.type === "hidden" || el.type === "submit" || el.type === "button" || el.type === "file") return;
+    if (el.type === "checkbox" || el.type === "radio") {
+      el.checked = typed.some(function (p) { return p[0] === el.name && p[1] === el.value; });
+      return;
+    }
+    var values = typed.filter(function (p) { return p[0] === el.name; });
+    var i = nth[el.name] || 0;
+    nth[el.name] = i + 1;
+    if (values[i]) el.value = values[i][1];
+  });
+  var summary = document.createElement("div");
+  summary.className = "notice error form-summary";
+  summary.setAttribute("role", "alert");
+  summary.tabIndex = -1;
+  var title = document.createElement("p");
+  title.textContent = holder.getAttribute("data-title");
+  summary.appendChild(title);
+  var list = document.createElement("ul");
+  (echo.errors || []).forEach(function (e) {
+    var el = e[0] ? form.elements[e[0]] : null;
+    if (el && !el.tagName) el = el[0];
+    var item = document.createElement("li");
+    if (el && el.tagName) {
+      if (!el.id) el.id = "f-" + e[0];
+      el.setAttribute("aria-invalid", "true");
+      var note = document.createElement("p");
+      note.className = "field-error";
+      note.id = "err-" + el.id;
+      note.textContent = e[1];
+      el.parentNode.insertBefore(note, el);
+      el.setAttribute("aria-describedby", ((el.getAttribute("aria-describedby") || "") + " " + note.id).trim());
+      var label = form.querySelector("label[for='" + el.id + "']") || el.closest("fieldset") && el.closest("fieldset").querySelector("legend");
+      var link = document.createElement("a");
+      link.href = "#" + el.id;
+      link.textContent = (label ? label.textContent.trim() + ": " : "") + e[1];
+      item.appendChild(link);
+    } else {
+      item.textContent = e[1];
+    }
+    list.appendChild(item);
+  });
+  summary.appendChild(list);
+  form.insertBefore(summary, form.firstChild);
+  summary.focus();
+})();
+
 // After signing in again: the form typed before the session lapsed goes on at once (the page
 // has a button for browsers without script).
 (function () {

@@ -79,7 +79,34 @@ where
         },
         Err(other) => return Err(other),
     };
+    let mut page = page;
+    page.echo = echo(&page, refusal.invalid.as_ref());
     again(page, refusal).await
+}
+
+/// A refused form for `setu.js` to put back (JSON): the address it was sent to, each wrong
+/// field's messages in the reader's language, and every field as typed. The page of a form
+/// that is not drawn again with its values (a committee's page with its several forms) gets
+/// them back this way; a form drawn with its values is left as it is.
+fn echo(page: &crate::page::Page, invalid: Option<&setu_core::Invalid>) -> Option<String> {
+    let posted = page.posted.as_ref()?;
+    let action = page.here.split('?').next().unwrap_or_default();
+    let mut fields: Vec<(&str, String)> = Vec::new();
+    for e in invalid.map(|i| i.0.as_slice()).unwrap_or_default() {
+        fields.push((e.field, page.t(e.message)));
+    }
+    // A password is never written back into a page.
+    let typed: Vec<&(String, String)> = posted
+        .0
+        .iter()
+        .filter(|(k, _)| !k.contains("password"))
+        .collect();
+    let json = serde_json::json!({
+        "action": action,
+        "errors": fields,
+        "typed": typed,
+    });
+    Some(json.to_string())
 }
 
 /// Refuses a write at `place` unless `me` may `cap` there, on the form's `field`.

@@ -1141,6 +1141,29 @@ async fn create_forms_answer_every_mistake_at_once() {
             let answer = post_form(&app, &path, &form, &me).await;
             assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
             let body = answer.body.replace("&#x27;", "'").replace("&#39;", "'");
+            // What was typed comes back with the page, for the form to be filled again.
+            let echo = body.split("data-echo=\"").nth(1).unwrap_or_default();
+            let echo = echo
+                .split('"')
+                .next()
+                .unwrap_or_default()
+                .replace("&#34;", "\"")
+                .replace("&quot;", "\"");
+            let echo: serde_json::Value =
+                serde_json::from_str(&echo.replace("&#38;", "&").replace("&amp;", "&"))
+                    .unwrap_or_else(|e| panic!("{path}: no echo ({e})"));
+            assert_eq!(echo["action"], path.as_str());
+            for (k, v) in &form {
+                assert!(
+                    echo["typed"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|p| p[0] == *k && p[1] == *v),
+                    "{path}: {k} kept"
+                );
+            }
+            assert!(!echo["errors"].as_array().unwrap().is_empty());
             for m in messages {
                 let text = i18n.t(setu_core::lang::Lang::En, m);
                 assert!(body.contains(&text), "{path}: {m} ({text})");
