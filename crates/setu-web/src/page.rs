@@ -144,6 +144,13 @@ impl Page {
         }
     }
 
+    /// This fiscal year, as a query value (`2083/84`).
+    pub fn this_fiscal_year(&self) -> String {
+        setu_core::FiscalYear::containing(setu_core::calendar::today_in_nepal())
+            .map(|f| f.to_string())
+            .unwrap_or_default()
+    }
+
     /// The signed-in user's name, for the header.
     pub fn username(&self) -> Option<&str> {
         self.auth.user().map(|u| u.username.as_str())

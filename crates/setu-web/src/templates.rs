@@ -556,6 +556,8 @@ pub struct YouthPage<'a> {
 #[derive(Template)]
 #[template(path = "indicators.html")]
 pub struct IndicatorsPage<'a> {
+    /// Said when the page opened on the latest year with records.
+    pub latest_note: Option<String>,
     pub booths: Vec<(String, String)>,
     pub p: &'a Page,
     pub place: String,
@@ -642,6 +644,8 @@ pub struct BoothsPage<'a> {
     pub writable: Vec<(i64, String)>,
     pub export: String,
     pub place: String,
+    /// Said when the page opened on the latest year with records.
+    pub latest_note: Option<String>,
 }
 
 /// The booth capture page (tally and screening, offline queue).

@@ -853,13 +853,22 @@ pub async fn dashboard(
     page: Page,
     SignedIn(me): SignedIn,
     Query(q): Query<AreaQuery>,
-) -> Result<Html<String>, WebError> {
+) -> Result<Response, WebError> {
     let period = q.period(today()).map_err(|_| WebError::BadRequest)?;
     let scope = q.scope(me.scope);
     let figures = app
         .store
         .booth_figures(scope, period.from, period.until)
         .await?;
+    if figures.months.is_empty() {
+        if let Some(to) = q
+            .latest_with_records(&app, scope, "/booths", today())
+            .await?
+        {
+            return Ok(Redirect::to(&to).into_response());
+        }
+    }
+    let latest_note = q.latest_note(&page, today());
     let booths = app.store.booths(me.scope).await?;
     let page = page.titled("booths-title", "booths");
     let name_of = |id: i64| {
@@ -937,10 +946,11 @@ pub async fn dashboard(
         writable,
         export: format!("place={}&fy={}", q.place.trim(), fy),
         place: q.place.clone(),
+        latest_note,
         p: &page,
     }
     .render_html();
-    Ok(Html(html))
+    Ok(Html(html).into_response())
 }
 
 fn month_label(page: &Page, year: u16, month: u8) -> String {

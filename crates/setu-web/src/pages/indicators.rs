@@ -4,7 +4,7 @@
 
 use axum::extract::{Query, State};
 use axum::http::header;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Json;
 use setu_core::access::Scope;
 use setu_core::{FiscalYear, PlaceCode};
@@ -56,8 +56,19 @@ pub async fn page(
     page: Page,
     SignedIn(me): SignedIn,
     Query(q): Query<IndicatorQuery>,
-) -> Result<Html<String>, WebError> {
+) -> Result<Response, WebError> {
     let f = figures(&app, &me, &q).await?;
+    let today = setu_core::calendar::today_in_nepal();
+    if f.booths.informed == 0 && f.booths.screened == 0 && f.events == 0 {
+        let scope = q.scope(me.scope);
+        if let Some(to) = q
+            .latest_with_records(&app, scope, "/indicators", today)
+            .await?
+        {
+            return Ok(Redirect::to(&to).into_response());
+        }
+    }
+    let latest_note = q.latest_note(&page, today);
     let page = page.titled("indicators-title", "indicators");
     let max = f
         .youth_by_year
@@ -85,6 +96,7 @@ pub async fn page(
     );
     let ratio = |a: i64, b: i64| format!("{} / {}", page.num(&a), page.num(&b));
     let html = IndicatorsPage {
+        latest_note,
         booths: vec![
             (page.t("booths-informed"), page.num(&f.booths.informed)),
             (
@@ -136,7 +148,7 @@ pub async fn page(
         p: &page,
     }
     .render_html();
-    Ok(Html(html))
+    Ok(Html(html).into_response())
 }
 
 /// `GET /api/v1/indicators?place=511&fy=2082/83`

@@ -17,6 +17,10 @@ pub struct AreaQuery {
     /// A fiscal year, `all`, or empty.
     #[serde(default)]
     pub fy: String,
+    /// Set when the page opened on the latest year with records because this year has none
+    /// (the page says so).
+    #[serde(default)]
+    pub latest: String,
 }
 
 /// The period an indicator covers: its fiscal year (None for all years), first day, last day
@@ -50,6 +54,51 @@ impl AreaQuery {
                 from: time::macros::date!(1942 - 04 - 13),
                 until: today,
             },
+        })
+    }
+
+    /// Where a dashboard asked for without a year should open instead of on an empty year:
+    /// the latest fiscal year with booth records in `scope`, when this year has none and an
+    /// earlier one has (`None`: stay). Only called when this year came out empty, so a year
+    /// with records costs nothing more.
+    pub async fn latest_with_records(
+        &self,
+        app: &crate::AppState,
+        scope: Scope,
+        path: &str,
+        today: Date,
+    ) -> Result<Option<String>, crate::error::WebError> {
+        if !self.fy.trim().is_empty() {
+            return Ok(None);
+        }
+        let all = app
+            .store
+            .booth_figures(scope, time::macros::date!(1942 - 04 - 13), today)
+            .await?;
+        let latest = all.months.iter().map(|m| (m.year, m.month)).max();
+        let fy = latest
+            .and_then(|(y, m)| setu_core::BsDate::new(y, m, 1).ok())
+            .and_then(|d| setu_core::FiscalYear::containing(d.to_ad()).ok());
+        let this = setu_core::FiscalYear::containing(today).ok();
+        Ok(match fy {
+            Some(fy) if Some(fy) != this => {
+                let place: String =
+                    form_urlencoded::byte_serialize(self.place.trim().as_bytes()).collect();
+                Some(format!("{path}?place={place}&fy={fy}&latest=1"))
+            }
+            _ => None,
+        })
+    }
+
+    /// The note a dashboard shows when it opened on the latest year with records.
+    pub fn latest_note(&self, page: &crate::page::Page, today: Date) -> Option<String> {
+        let this = setu_core::FiscalYear::containing(today).ok()?;
+        (!self.latest.is_empty()).then(|| {
+            page.t1(
+                "dashboard-latest-year",
+                "year",
+                &this.label(page.prefs.digits),
+            )
         })
     }
 

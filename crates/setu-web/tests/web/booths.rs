@@ -588,3 +588,53 @@ async fn the_receiving_side_corrects_a_handovers_references() {
     })
     .await;
 }
+
+/// A dashboard asked for without a year opens on this year when it has records, and on the
+/// latest year with records (saying so, with a link back) when this year has none; a year
+/// asked for is shown as asked, empty or not.
+#[tokio::test]
+async fn dashboards_open_on_the_latest_year_with_records() {
+    each_app(|app, store| async move {
+        let (booth, worker) = booth_and_worker(&store).await;
+        let national = sign_in(&store, "nat", Role::NationalCoordinator, "NP").await;
+        // Nothing at all: the page stays on this year.
+        for path in ["/booths", "/indicators"] {
+            assert_eq!(
+                get_as(&app, path, "en", &national).await.status,
+                StatusCode::OK
+            );
+        }
+        let record = serde_json::json!({
+            "kind": "tally",
+            "id": "00000000-0000-4000-8000-000000000001",
+            "base_version": 0,
+            "data": {"site": booth.to_string(), "date": "2023-01-15", "female_18": "4"}
+        });
+        let (status, _) = sync_batch(&app, &worker, &[record]).await;
+        assert_eq!(status, StatusCode::OK);
+        let that = setu_core::FiscalYear::containing(time::macros::date!(2023 - 01 - 15)).unwrap();
+        for path in ["/booths", "/indicators"] {
+            let opened = get_as(&app, path, "en", &national).await;
+            assert_eq!(opened.status, StatusCode::SEE_OTHER, "{path}");
+            let to = opened.headers[header::LOCATION]
+                .to_str()
+                .unwrap()
+                .to_string();
+            assert_eq!(to, format!("{path}?place=&fy={that}&latest=1"));
+            let shown = get_as(&app, &to, "en", &national).await;
+            assert_eq!(shown.status, StatusCode::OK);
+            assert!(
+                shown.body.contains("Nothing has been recorded in"),
+                "{path}"
+            );
+            assert!(shown.body.contains("Show this year"));
+            // This year, asked for: shown, empty, without a note.
+            let this =
+                setu_core::FiscalYear::containing(setu_core::calendar::today_in_nepal()).unwrap();
+            let asked = get_as(&app, &format!("{path}?fy={this}"), "en", &national).await;
+            assert_eq!(asked.status, StatusCode::OK);
+            assert!(!asked.body.contains("Nothing has been recorded in"));
+        }
+    })
+    .await;
+}
