@@ -42,6 +42,16 @@ impl I18n {
         self.format(lang, id, None)
     }
 
+    /// Whether `lang` has a message `id` (for labels that fall back to a readable form of a
+    /// stored name when no message was written for it).
+    pub fn has(&self, lang: Lang, id: &str) -> bool {
+        let b = match lang {
+            Lang::En => &self.en,
+            Lang::Ne => &self.ne,
+        };
+        b.has_message(id)
+    }
+
     /// The message `id` in `lang` with one variable (numbers arrive already formatted).
     pub fn t1(&self, lang: Lang, id: &str, name: &str, value: &str) -> String {
         let mut args = FluentArgs::new();

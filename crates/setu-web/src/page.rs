@@ -237,6 +237,31 @@ impl Page {
         }
     }
 
+    /// The message `{prefix}{name}` when there is one, else `name` made readable (`given_name`
+    /// → `given name`): for stored names (audit actions, record kinds, fields) shown to people.
+    pub fn label(&self, prefix: &str, name: &str) -> String {
+        let id = format!("{prefix}{name}");
+        if self.app.i18n.has(self.prefs.lang, &id) {
+            self.t(&id)
+        } else {
+            name.replace(['_', '-'], " ")
+        }
+    }
+
+    /// A stored instant (UTC, RFC 3339) as the reader reads it: the BS day and the time in
+    /// Nepal (UTC+5:45), in the reader's digits.
+    pub fn moment(&self, stored: &str) -> String {
+        let Ok(at) =
+            time::OffsetDateTime::parse(stored, &time::format_description::well_known::Rfc3339)
+        else {
+            return self.digits(stored);
+        };
+        let nepal = at.to_offset(time::macros::offset!(+5:45));
+        let day = self.date(&iso(nepal.date()));
+        let clock = format!("{:02}:{:02}", nepal.hour(), nepal.minute());
+        format!("{day} {}", self.digits(&clock))
+    }
+
     /// A bilingual name: the Nepali one for Nepali readers when there is one.
     pub fn name(&self, en: &Option<String>, ne: &Option<String>) -> String {
         let (first, second) = match self.prefs.lang {

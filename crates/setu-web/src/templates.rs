@@ -381,7 +381,7 @@ pub struct AccountPage<'a> {
 #[template(path = "audit.html")]
 pub struct AuditPage<'a> {
     pub p: &'a Page,
-    pub entries: Vec<setu_store::audit::Entry>,
+    pub entries: Vec<crate::pages::audit::AuditRow>,
     pub q: crate::pages::audit::AuditQuery,
     pub csv_href: String,
     pub next: Option<String>,

@@ -87,6 +87,7 @@ pub async fn browse(
         .filter(|_| more)
         .map(|e| format!("/audit?{filters}&before={}", e.seq));
     let first = (!q.before.is_empty()).then(|| format!("/audit?{filters}"));
+    let entries = rows(&app, &page, entries).await?;
     Ok(Html(
         AuditPage {
             p: &page,
@@ -98,6 +99,67 @@ pub async fn browse(
         }
         .render_html(),
     ))
+}
+
+/// An entry as a person reads it: the time in Nepal, the action, the kind of record and its
+/// fields in words, the place by name.
+#[derive(Debug)]
+pub struct AuditRow {
+    pub seq: i64,
+    pub at: String,
+    pub when: String,
+    pub actor: String,
+    pub via: Option<String>,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: String,
+    pub place: String,
+    pub fields: String,
+    pub detail: String,
+}
+
+async fn rows(
+    app: &AppState,
+    page: &Page,
+    entries: Vec<setu_store::audit::Entry>,
+) -> Result<Vec<AuditRow>, WebError> {
+    let mut places = std::collections::HashMap::new();
+    for code in entries.iter().filter_map(|e| e.place_code.clone()) {
+        if places.contains_key(&code) {
+            continue;
+        }
+        let name = match code.parse() {
+            Ok(c) => app.store.place(c).await?.map(|p| page.place_name(&p)),
+            Err(_) => None,
+        };
+        places.insert(code.clone(), name.unwrap_or(code));
+    }
+    Ok(entries
+        .into_iter()
+        .map(|e| AuditRow {
+            when: page.moment(&e.at),
+            action: page.label("audit-action-", &e.action),
+            entity: page.label("audit-entity-", &e.entity),
+            place: e
+                .place_code
+                .as_ref()
+                .and_then(|c| places.get(c).cloned())
+                .unwrap_or_default(),
+            fields: e
+                .fields
+                .split(',')
+                .filter(|f| !f.is_empty())
+                .map(|f| page.label("audit-field-", f))
+                .collect::<Vec<_>>()
+                .join(", "),
+            seq: e.seq,
+            at: e.at,
+            actor: e.actor,
+            via: e.via,
+            entity_id: e.entity_id,
+            detail: e.detail,
+        })
+        .collect())
 }
 
 /// `GET /audit.csv`: the filtered trail as CSV (the export itself is audited).

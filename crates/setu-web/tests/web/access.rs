@@ -121,6 +121,11 @@ async fn personal_data_needs_the_capability_the_scope_or_a_reason() {
                 && trail.body.contains("dc.makwanpur")
                 && !trail.body.contains("analyst<")
         );
+        // In words, with times in Nepal time and places by name; in Nepali too.
+        assert!(trail.body.contains("viewed personal data") && trail.body.contains("Nepal time"));
+        assert!(!trail.body.contains(">view-personal<"));
+        let ne = get_as(&app, "/audit?action=view-personal", "ne", &banke_auditor).await;
+        assert!(ne.body.contains("व्यक्तिगत विवरण हेर्‍यो") && ne.body.contains("नेपाल समय"));
         let csv = get_as(&app, "/audit.csv?action=break-glass", "en", &banke_auditor).await;
         assert_eq!(csv.headers[header::CONTENT_TYPE], "text/csv; charset=utf-8");
         assert!(csv.body.lines().count() == 2 && csv.body.contains("break-glass"));
