@@ -155,6 +155,15 @@ impl Store {
         row.map(|r| place_from_row(&r)).transpose()
     }
 
+    /// Every place (about 7,600 rows: provinces, districts, local levels, wards), for the
+    /// web layer's index of names.
+    pub async fn all_places(&self) -> Result<Vec<Place>> {
+        let rows = sqlx::query(&format!("SELECT {PLACE_COLUMNS} FROM place"))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(place_from_row).collect()
+    }
+
     /// The places with these codes (unknown codes are left out), in code order. One query,
     /// for breadcrumbs and "Banke, Lumbini Province" lines.
     pub async fn places(&self, codes: &[PlaceCode]) -> Result<Vec<Place>> {

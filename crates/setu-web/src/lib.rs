@@ -53,7 +53,16 @@ pub struct App {
     pub numbers: NumberFormat,
     /// Behaviour.
     pub config: WebConfig,
+    /// Every place by code, to show places by name ([`App::gazetteer`]).
+    gazetteer: std::sync::RwLock<Option<(std::time::Instant, Arc<Gazetteer>)>>,
 }
+
+/// Every place by its code: what pages need to name a ward, a local level or a district.
+pub type Gazetteer = std::collections::HashMap<String, setu_store::geo::Place>;
+
+/// How long the index of place names is kept before it is read again (a correction of the
+/// reference geography shows within this time).
+const GAZETTEER_FOR: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// The shared application state handed to handlers.
 pub type AppState = Arc<App>;
@@ -76,7 +85,37 @@ impl App {
             i18n: I18n::new().map_err(|e| StartError(e.to_string()))?,
             numbers: NumberFormat::new().map_err(|e| StartError(e.to_string()))?,
             config,
+            gazetteer: std::sync::RwLock::new(None),
         }))
+    }
+
+    /// Every place by code, read once and kept for ten minutes. `None` when it cannot be read
+    /// (pages then show codes rather than fail).
+    pub async fn gazetteer(&self) -> Option<Arc<Gazetteer>> {
+        let kept = self.gazetteer.read().ok().and_then(|g| g.clone());
+        if let Some((at, g)) = &kept {
+            if at.elapsed() < GAZETTEER_FOR {
+                return Some(Arc::clone(g));
+            }
+        }
+        match self.store.all_places().await {
+            Ok(places) => {
+                let g: Arc<Gazetteer> = Arc::new(
+                    places
+                        .into_iter()
+                        .map(|p| (p.code.to_string(), p))
+                        .collect(),
+                );
+                if let Ok(mut slot) = self.gazetteer.write() {
+                    *slot = Some((std::time::Instant::now(), Arc::clone(&g)));
+                }
+                Some(g)
+            }
+            Err(e) => {
+                tracing::warn!(error = %e.log_safe(), "the place names could not be read");
+                kept.map(|(_, g)| g)
+            }
+        }
     }
 }
 

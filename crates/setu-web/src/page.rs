@@ -93,6 +93,8 @@ pub struct Page {
     pub unread: i64,
     /// What this request's form sent (a post of a page's form).
     pub posted: Option<crate::auth::Posted>,
+    /// Every place by code, to name places ([`Page::place`]).
+    pub places: Option<Arc<crate::Gazetteer>>,
     /// A refused form, to show again: where it was sent, each field's messages and what was
     /// typed (set by [`crate::pages::settle`]; `setu.js` puts it back into the form).
     pub echo: Option<String>,
@@ -116,6 +118,7 @@ impl FromRequestParts<AppState> for Page {
             page.auth = auth.clone();
         }
         page.posted = parts.extensions.get::<crate::auth::Posted>().cloned();
+        page.places = app.gazetteer().await;
         if let Some(user) = page.auth.user() {
             // A badge is not worth failing a page for: an error shows no badge.
             page.unread = app
@@ -140,6 +143,7 @@ impl Page {
             unread: 0,
             posted: None,
             echo: None,
+            places: None,
             app,
         }
     }
@@ -260,6 +264,27 @@ impl Page {
         let day = self.date(&iso(nepal.date()));
         let clock = format!("{:02}:{:02}", nepal.hour(), nepal.minute());
         format!("{day} {}", self.digits(&clock))
+    }
+
+    /// A place code as people say it, in the reader's language: a ward as its local level and
+    /// number (`Nepalganj-9`, `नेपालगञ्ज-९`), other places by name; the code itself only when
+    /// the place is unknown.
+    pub fn place(&self, code: &str) -> String {
+        let Some(places) = &self.places else {
+            return self.digits(code);
+        };
+        let Some(p) = places.get(code.trim()) else {
+            return self.digits(code);
+        };
+        match (
+            p.ward_number,
+            p.parent.and_then(|c| places.get(&c.to_string())),
+        ) {
+            (Some(n), Some(ll)) => {
+                format!("{}-{}", self.name(&ll.name_en, &ll.name_ne), self.num(&n))
+            }
+            _ => self.place_name(p),
+        }
     }
 
     /// A bilingual name: the Nepali one for Nepali readers when there is one.

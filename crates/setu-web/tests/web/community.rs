@@ -1260,6 +1260,15 @@ async fn group_and_committee_members_are_paged_with_one_audit_entry_a_page() {
             seen.dedup();
             assert_eq!(seen.len(), 51, "{path}: every member once");
         }
+        // The group's ward is named, not coded.
+        let group = get_as(&app, &format!("/parents-groups/{g}"), "en", &me)
+            .await
+            .body;
+        let ward = format!("{}-1", nepalganj_en(&store).await);
+        assert!(
+            group.contains(&ward) && !group.contains("<code>5110601</code>"),
+            "{ward}"
+        );
         let form = get_as(
             &app,
             &format!("/parents-groups/{g}/sessions/new"),
