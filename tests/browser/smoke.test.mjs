@@ -448,3 +448,31 @@ test("a missing girl: the register, the review side by side, confirm, and home a
   assert.match(await review.textContent("main"), /Confirmed/);
   await desk.close();
 });
+
+test("only links that open: a crawl as every demo role finds no link answering 403, 404 or 5xx", async () => {
+  const roles = ["admin", "national", "district.banke", "lccht.nepalganj", "booth.jamunaha",
+    "police.jamunaha", "ngo.banke", "analyst", "auditor"];
+  for (const who of roles) {
+    const ctx = await browser.newContext();
+    const r = ctx.request;
+    await r.post(base + "/login", { form: { username: who, password: DEMO_PASSWORD, next: "/" } });
+    const seen = new Set(["/"]), queue = ["/"], from = {}, bad = [];
+    let n = 0;
+    while (queue.length && n < 250) {
+      const p = queue.shift();
+      n++;
+      const res = await r.get(base + p, { maxRedirects: 0 });
+      const status = res.status();
+      if (status === 403 || status === 404 || status >= 500) { bad.push(`${status} ${p} (linked from ${from[p]})`); continue; }
+      if (!(res.headers()["content-type"] || "").includes("text/html")) continue;
+      for (const m of (await res.text()).matchAll(/href="(\/[^"#]*)"/g)) {
+        const h = m[1].replace(/&amp;|&#38;/g, "&");
+        if (h.startsWith("/static/") || h.startsWith("/prefs") || /\.(csv|xlsx|json)(\?|$)/.test(h)) continue;
+        if (!seen.has(h)) { seen.add(h); from[h] = p; queue.push(h); }
+      }
+    }
+    assert.ok(n > 20, `${who} reached ${n} pages`);
+    assert.deepEqual(bad, [], `${who}: links that do not open`);
+    await ctx.close();
+  }
+});

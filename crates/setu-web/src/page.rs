@@ -148,6 +148,19 @@ impl Page {
         }
     }
 
+    /// Whether the reader may open the page at `href`, by the route table's access class
+    /// (the same rule that guards the route): links and buttons to pages a role cannot open
+    /// are not shown. The record's own scope is the handler's to check.
+    pub fn opens(&self, href: &str) -> bool {
+        match crate::routes::access_of(href) {
+            None | Some(crate::routes::Access::Public) => true,
+            Some(crate::routes::Access::SignedIn) => self.auth.user().is_some(),
+            Some(crate::routes::Access::Needs(cap)) => {
+                self.auth.user().is_some_and(|u| u.role.has(cap))
+            }
+        }
+    }
+
     /// This fiscal year, as a query value (`2083/84`).
     pub fn this_fiscal_year(&self) -> String {
         setu_core::FiscalYear::containing(setu_core::calendar::today_in_nepal())

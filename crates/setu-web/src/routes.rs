@@ -136,6 +136,33 @@ pub fn guard(access: Access, handler: MethodRouter<AppState>) -> MethodRouter<Ap
     ))
 }
 
+/// Who may open the page at `path` (a concrete path, its query ignored), by the same table
+/// that guards the route: what pages ask before they show a link ([`crate::page::Page::opens`]).
+/// `None` for a path that is no page of Setu.
+pub fn access_of(path: &str) -> Option<Access> {
+    static GETS: std::sync::OnceLock<Vec<(Vec<&'static str>, Access)>> = std::sync::OnceLock::new();
+    let gets = GETS.get_or_init(|| {
+        specs()
+            .into_iter()
+            .filter(|s| s.method == Method::GET)
+            .map(|s| (s.path.split('/').collect(), s.access))
+            .collect()
+    });
+    let path = path.split(['?', '#']).next().unwrap_or_default();
+    let parts: Vec<&str> = path.split('/').collect();
+    gets.iter()
+        .filter(|(pattern, _)| {
+            pattern.len() == parts.len()
+                && pattern
+                    .iter()
+                    .zip(&parts)
+                    .all(|(p, s)| p == s || (p.starts_with('{') && !s.is_empty()))
+        })
+        // A literal segment wins over a parameter (`/organisations/new` over `/{id}`).
+        .max_by_key(|(pattern, _)| pattern.iter().filter(|p| !p.starts_with('{')).count())
+        .map(|(_, access)| *access)
+}
+
 /// The routes without their handlers (for tests and documentation).
 pub fn specs() -> Vec<RouteSpec> {
     table().into_iter().map(|(s, _)| s).collect()
@@ -345,4 +372,27 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         r(Method::GET, "/healthz", Public, S::None, get(healthz)),
         r(Method::GET, "/readyz", Public, S::None, get(readyz)),
     ]
+}
+
+#[cfg(test)]
+mod access_tests {
+    use super::*;
+
+    #[test]
+    fn a_path_is_matched_to_its_route_with_literals_first() {
+        assert_eq!(access_of("/"), Some(Access::Public));
+        assert_eq!(
+            access_of("/organisations/new?x=1"),
+            Some(Access::Needs(Capability::EditDirectory))
+        );
+        assert_eq!(
+            access_of("/organisations/17"),
+            Some(Access::Needs(Capability::ReadDirectory))
+        );
+        assert_eq!(
+            access_of("/audit#top"),
+            Some(Access::Needs(Capability::ReadAudit))
+        );
+        assert_eq!(access_of("/no/such/page"), None);
+    }
 }

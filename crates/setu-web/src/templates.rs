@@ -145,6 +145,8 @@ pub struct ContactsView {
     pub can_add: bool,
     pub can_break_glass: bool,
     pub shown: bool,
+    /// Whether the reader may open a contact's own page.
+    pub open: bool,
 }
 
 /// One organisation or site.
@@ -723,7 +725,8 @@ pub struct HandoversPage<'a> {
 pub struct HandoverPage<'a> {
     pub p: &'a Page,
     pub h: &'a setu_store::handovers::Handover,
-    pub persons: Vec<setu_store::booths::Screening>,
+    /// The persons handed over, each with whether the reader may open her screening.
+    pub persons: Vec<(setu_store::booths::Screening, bool)>,
     pub when: String,
     pub overdue: bool,
     pub can_ack: bool,

@@ -379,6 +379,7 @@ async fn contact_views(
         can_add: can(me, Capability::EditDirectory, Some(target), false),
         can_break_glass: !personal && me.holds(Capability::BreakGlass),
         shown: true,
+        open: can(me, Capability::ReadDirectory, Some(target), false),
     })
 }
 

@@ -281,4 +281,10 @@ impl Correctable for Alert {
         )
         .await
     }
+
+    /// An alert is shared with everyone whose forum lists it.
+    async fn shared_with(app: &AppState, me: &User, id: &str) -> Result<bool, WebError> {
+        let shown = app.store.alerts_for(me.scope, today()).await?;
+        Ok(shown.iter().any(|a| a.id == id))
+    }
 }

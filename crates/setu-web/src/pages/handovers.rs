@@ -260,7 +260,11 @@ pub async fn show(
                 },
             )
             .await?;
-        persons.push(s);
+        // Linked only where the reader may open the screening itself.
+        let opens = [s.target(), s.shared_target()]
+            .iter()
+            .any(|t| can(&me, Capability::ReadPersonal, Some(t), false));
+        persons.push((s, opens));
     }
     let receiving = h
         .to_org_id

@@ -330,6 +330,27 @@ async fn encounter_who(
     Ok(encounter_person(page, &e, personal, &at))
 }
 
+/// Whether `me` may open record `id` of kind `k` (as its page decides).
+async fn may_open(app: &AppState, me: &User, k: RecordKind, id: &str) -> Result<bool, WebError> {
+    let cap = Capability::ReadPersonal;
+    Ok(match k {
+        RecordKind::Report => {
+            let r = app.store.report(id, Reveal::No).await?;
+            can(me, cap, Some(&r.target()), false)
+        }
+        RecordKind::Encounter => {
+            let e = app.store.tracing_encounter(id, Reveal::No).await?;
+            can(me, cap, Some(&e.target()), false)
+        }
+        RecordKind::Screening => {
+            let s = app.store.screening(id, Reveal::No).await?;
+            [s.target(), s.shared_target()]
+                .iter()
+                .any(|t| can(me, cap, Some(t), false))
+        }
+    })
+}
+
 /// The records linked to the same person as this one, and its proposals, as links.
 async fn connections(
     app: &AppState,
@@ -343,17 +364,19 @@ async fn connections(
         RecordKind::Encounter => format!("/tracing/encounters/{i}"),
         RecordKind::Screening => format!("/screenings/{i}"),
     };
-    let linked = app
-        .store
-        .linked_records(kind, id)
-        .await?
-        .into_iter()
-        .map(|(k, i)| Choice {
+    let mut linked = Vec::new();
+    for (k, i) in app.store.linked_records(kind, id).await? {
+        // Only the sides the reader may open are shown (the other side may be another
+        // district's, or a booth's without consent to share).
+        if !may_open(app, me, k, &i).await? {
+            continue;
+        }
+        linked.push(Choice {
             value: href(k, &i),
             label: page.t(&format!("tracing-kind-{}", k.as_str())),
             selected: false,
-        })
-        .collect();
+        });
+    }
     let proposals = if me.holds(Capability::ConfirmMatches) {
         app.store
             .proposals_of(kind, id)
