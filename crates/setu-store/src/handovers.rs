@@ -530,6 +530,46 @@ impl Store {
         self.referral_from_row(&r, reveal).await
     }
 
+    /// Hand-overs on either side of `scope` not yet acknowledged, and how many of them are
+    /// past their deadline at `now` (for a person's list of work; nothing is opened).
+    pub async fn handovers_waiting(
+        &self,
+        scope: Scope,
+        now: OffsetDateTime,
+    ) -> Result<(usize, usize)> {
+        let (cond, value) = two_sided(scope, 1);
+        let sql = format!(
+            "SELECT {HANDOVER_COLUMNS} FROM handover WHERE {cond} AND withdrawn_at IS NULL"
+        );
+        let mut q = sqlx::query(&sql);
+        if let Some(v) = value {
+            q = q.bind(v);
+        }
+        let mut waiting = (0, 0);
+        for r in &q.fetch_all(&self.pool).await? {
+            let h = self.handover_from_row(r, Reveal::No).await?;
+            if !h.acknowledged() {
+                waiting.0 += 1;
+                waiting.1 += usize::from(h.overdue(now));
+            }
+        }
+        Ok(waiting)
+    }
+
+    /// Referrals on either side of `scope` still open (not closed).
+    pub async fn referrals_open(&self, scope: Scope) -> Result<usize> {
+        let (cond, value) = two_sided(scope, 1);
+        let sql = format!(
+            "SELECT COUNT(*) FROM police_referral WHERE {cond} \
+             AND status NOT IN ('closed', 'closed-without-action')"
+        );
+        let mut q = sqlx::query_scalar::<_, i64>(&sql);
+        if let Some(v) = value {
+            q = q.bind(v);
+        }
+        Ok(usize::try_from(q.fetch_one(&self.pool).await?).unwrap_or(0))
+    }
+
     /// How fast referrals on either side of `scope` are answered: how many are overdue at
     /// `now`, and the median minutes to acknowledge and to act (over all of them, whatever page
     /// of the list is shown; nothing is opened).

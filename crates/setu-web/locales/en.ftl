@@ -1083,3 +1083,15 @@ audit-field-formed_on = formed on
 audit-field-decisions = decisions
 audit-field-topic = topic
 audit-field-material = material
+
+# The home page: a person's work.
+work-title = Your work
+work-capture = Record at { $booth }
+work-overdue = { $n } overdue
+work-conflicts = sync conflicts to resolve
+work-handovers = hand-overs not yet acknowledged
+work-referrals = police referrals open
+work-proposals = possible matches to review
+work-reports = missing-person reports open
+work-glass = emergency accesses to review
+work-requests = role changes waiting for a second administrator

@@ -1083,3 +1083,15 @@ audit-field-formed_on = गठन मिति
 audit-field-decisions = निर्णयहरू
 audit-field-topic = विषय
 audit-field-material = सामग्री
+
+# The home page: a person's work.
+work-title = तपाईंको काम
+work-capture = { $booth }मा अभिलेख गर्नुहोस्
+work-overdue = { $n } म्याद नाघेका
+work-conflicts = समाधान गर्नुपर्ने सिंक द्वन्द्व
+work-handovers = प्राप्ति स्वीकार हुन बाँकी हस्तान्तरण
+work-referrals = खुला प्रहरी सिफारिस
+work-proposals = जाँच्नुपर्ने सम्भावित मिलान
+work-reports = खुला हराएका व्यक्तिका उजुरी
+work-glass = समीक्षा गर्नुपर्ने आपत्कालीन पहुँच
+work-requests = दोस्रो प्रशासकको स्वीकृति पर्खिरहेका भूमिका परिवर्तन

@@ -63,6 +63,22 @@ pub struct Home<'a> {
     pub organisations: i64,
     pub sites: i64,
     pub query: String,
+    /// The person's main actions (address, label), first on the page.
+    pub actions: Vec<(String, String)>,
+    /// What is waiting for the person.
+    pub work: Vec<WorkItem>,
+}
+
+/// One kind of work waiting for a person: how many, and where to act on it.
+#[derive(Debug, Clone)]
+pub struct WorkItem {
+    pub href: String,
+    pub label: String,
+    pub count: String,
+    /// How many are past their deadline, said in words, when any are.
+    pub urgent: Option<String>,
+    /// Nothing of this kind is waiting.
+    pub none: bool,
 }
 
 /// A place with its children and what is there.

@@ -1,13 +1,17 @@
-//! The home page: what Setu is, today's date in Bikram Sambat, and the size of what it holds.
+//! The home page: for a signed-in person, what is waiting for them and their main action
+//! first; then what Setu is, today's date in Bikram Sambat, and the size of what it holds.
 
 use axum::extract::State;
 use axum::response::Html;
+use setu_core::access::Capability;
 use setu_core::calendar::iso;
 use setu_core::FiscalYear;
+use setu_store::auth::User;
 
+use crate::auth::can;
 use crate::error::WebError;
 use crate::page::Page;
-use crate::templates::{Home, RenderHtml};
+use crate::templates::{Home, RenderHtml, WorkItem};
 use crate::AppState;
 
 /// `GET /`
@@ -19,6 +23,13 @@ pub async fn home(State(app): State<AppState>, page: Page) -> Result<Html<String
     let fiscal_year = FiscalYear::containing(today)
         .map(|fy| fy.label(page.prefs.digits))
         .unwrap_or_default();
+    let (actions, work) = match page.auth.user() {
+        Some(me) => (
+            main_actions(&app, &page, me).await?,
+            waiting(&app, &page, me).await?,
+        ),
+        None => (Vec::new(), Vec::new()),
+    };
     Ok(Html(
         Home {
             p: &page,
@@ -28,7 +39,99 @@ pub async fn home(State(app): State<AppState>, page: Page) -> Result<Html<String
             organisations,
             sites,
             query: String::new(),
+            actions,
+            work,
         }
         .render_html(),
     ))
+}
+
+/// What the person does most, as buttons: a booth worker records at her booths.
+async fn main_actions(
+    app: &AppState,
+    page: &Page,
+    me: &User,
+) -> Result<Vec<(String, String)>, WebError> {
+    let mut actions = Vec::new();
+    if me.holds(Capability::WriteBooths) {
+        for b in app.store.booths(me.scope).await? {
+            let target = crate::pages::booths::booth_target(&b);
+            if can(me, Capability::WriteBooths, Some(&target), false) {
+                let name = page.name(&Some(b.name_en.clone()), &b.name_ne);
+                actions.push((
+                    format!("/booths/{}/capture", b.id),
+                    page.t1("work-capture", "booth", &name),
+                ));
+            }
+        }
+    }
+    if me.holds(Capability::WriteTracing) && page.opens("/tracing/reports/new") {
+        actions.push(("/tracing/reports/new".into(), page.t("report-new")));
+    }
+    Ok(actions)
+}
+
+/// What is waiting for the person, each with how many and where to act on it; only what
+/// their role may open.
+async fn waiting(app: &AppState, page: &Page, me: &User) -> Result<Vec<WorkItem>, WebError> {
+    let now = time::OffsetDateTime::now_utc();
+    let scope = me.scope;
+    let mut work = Vec::new();
+    let mut item = |href: &str, label: &str, n: usize, urgent: usize| {
+        if page.opens(href) {
+            work.push(WorkItem {
+                href: href.to_string(),
+                label: page.t(label),
+                count: page.num(&i64::try_from(n).unwrap_or(i64::MAX)),
+                urgent: (urgent > 0).then(|| {
+                    page.t1(
+                        "work-overdue",
+                        "n",
+                        &page.num(&i64::try_from(urgent).unwrap_or(0)),
+                    )
+                }),
+                none: n == 0,
+            });
+        }
+    };
+    if me.holds(Capability::WriteBooths) {
+        let n = app.store.sync_conflicts(scope).await?.len();
+        item("/booths/conflicts", "work-conflicts", n, 0);
+    }
+    if me.holds(Capability::WriteHandovers) {
+        let (n, late) = app.store.handovers_waiting(scope, now).await?;
+        item("/handovers", "work-handovers", n, late);
+        let open = app.store.referrals_open(scope).await?;
+        let late = app.store.referral_figures(scope, now).await?.overdue;
+        item("/referrals", "work-referrals", open, late);
+    }
+    if me.holds(Capability::ConfirmMatches) {
+        let n = app.store.proposals(scope, Some("proposed")).await?.len();
+        item("/tracing/matches", "work-proposals", n, 0);
+    }
+    if me.holds(Capability::ReadPersonal) && me.holds(Capability::WriteTracing) {
+        let open: i64 = app
+            .store
+            .report_counts(scope)
+            .await?
+            .iter()
+            .filter(|(_, status, _)| status.is_open())
+            .map(|(_, _, n)| n)
+            .sum();
+        item(
+            "/tracing",
+            "work-reports",
+            usize::try_from(open).unwrap_or(0),
+            0,
+        );
+    }
+    if me.holds(Capability::ReviewGlass) {
+        let n = app.store.glass_grants_in(scope).await?.len();
+        item("/glass", "work-glass", n, 0);
+    }
+    if me.holds(Capability::AdministerUsers) {
+        let n = app.store.pending_role_requests(None).await?.len();
+        item("/admin/users", "work-requests", n, 0);
+    }
+    Ok(work)
 }

@@ -638,3 +638,28 @@ async fn dashboards_open_on_the_latest_year_with_records() {
     })
     .await;
 }
+
+/// The home page puts a person's work first: a booth worker's button to record at her booth,
+/// then what waits for her (conflicts to resolve, hand-overs not acknowledged); a visitor sees
+/// no work; a role sees only work it may open.
+#[tokio::test]
+async fn the_home_page_shows_each_person_their_work() {
+    each_app(|app, store| async move {
+        let (booth, worker) = booth_and_worker(&store).await;
+        let home = get_as(&app, "/", "en", &worker).await.body;
+        let work = home.split("class=\"hero\"").next().unwrap();
+        assert!(work.contains("Your work"));
+        assert!(work.contains(&format!("href=\"/booths/{booth}/capture\"")));
+        assert!(work.contains("sync conflicts to resolve"));
+        assert!(
+            !work.contains("possible matches to review"),
+            "not hers to review"
+        );
+        let anonymous = get(&app, "/", "en").await.body;
+        assert!(!anonymous.contains("Your work"));
+        let auditor = sign_in(&store, "aud", Role::Auditor, "NP").await;
+        let theirs = get_as(&app, "/", "en", &auditor).await.body;
+        assert!(!theirs.contains("/capture\""));
+    })
+    .await;
+}
