@@ -310,6 +310,8 @@ pub struct UserRow {
     pub full_name: String,
     pub role: String,
     pub scope: String,
+    /// The scope by name.
+    pub scope_name: String,
     pub status: String,
 }
 

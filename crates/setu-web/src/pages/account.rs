@@ -142,7 +142,7 @@ async fn render(
     let html = AccountPage {
         username: me.username.clone(),
         role: page.t(&format!("role-{}", me.role.as_str())),
-        scope: me.scope.to_string(),
+        scope: crate::pages::admin::scope_name(app, &page, me.scope).await,
         tokens,
         new_token: shown.new_token,
         notice: shown.notice,

@@ -47,8 +47,9 @@ fn role_choices(page: &Page, current: &str) -> Vec<Choice> {
         .collect()
 }
 
-fn row(page: &Page, u: &User) -> UserRow {
+async fn row(app: &AppState, page: &Page, u: &User) -> UserRow {
     UserRow {
+        scope_name: scope_name(app, page, u.scope).await,
         href: format!("/admin/users/{}", u.id),
         username: u.username.clone(),
         full_name: u.full_name.clone().unwrap_or_default(),
@@ -80,7 +81,10 @@ async fn render_list(
 ) -> Result<Response, WebError> {
     let page = page.titled("admin-users-title", "admin");
     let users = app.store.users().await?;
-    let rows = users.iter().map(|u| row(&page, u)).collect();
+    let mut rows = Vec::with_capacity(users.len());
+    for u in &users {
+        rows.push(row(app, &page, u).await);
+    }
     let roles = role_choices(&page, &form.role);
     let html = AdminUsersPage {
         p: &page,
@@ -100,8 +104,8 @@ pub async fn create(
     SignedIn(me): SignedIn,
     Form(f): Form<UserForm>,
 ) -> Result<Response, WebError> {
-    let parsed = (Role::parse(&f.role), f.scope.parse::<Scope>());
-    let (Some(role), Ok(scope)) = parsed else {
+    let parsed = (Role::parse(&f.role), read_scope(&app, &f.scope).await?);
+    let (Some(role), Some(scope)) = parsed else {
         let msg = page.t("error-role-scope");
         return render_list(&app, page, f, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await;
     };
@@ -172,7 +176,7 @@ async fn render_user(
         })
         .collect();
     let html = AdminUserPage {
-        row: row(&page, &user),
+        row: row(&app, &page, &user).await,
         roles: role_choices(&page, user.role.as_str()),
         scope: user.scope.to_string(),
         version: user.version,
@@ -196,7 +200,8 @@ pub async fn set_role(
     Form(f): Form<UserForm>,
 ) -> Result<Response, WebError> {
     let version: i64 = f.version.parse().map_err(|_| WebError::BadRequest)?;
-    let (Some(role), Ok(scope)) = (Role::parse(&f.role), f.scope.parse::<Scope>()) else {
+    let (Some(role), Some(scope)) = (Role::parse(&f.role), read_scope(&app, &f.scope).await?)
+    else {
         let msg = page.t("error-role-scope");
         return render_user(
             &app,
@@ -360,4 +365,46 @@ pub async fn revoke_token(
 ) -> Result<Response, WebError> {
     app.store.revoke_api_token(&me.actor(), &id, None).await?;
     Ok(Redirect::to(&format!("/admin/users/{}", f.user)).into_response())
+}
+
+/// A scope as people say it: a place by name, a site or an organisation by its name, with
+/// the kind of scope (`Banke (district)`).
+pub(crate) async fn scope_name(app: &AppState, page: &Page, scope: Scope) -> String {
+    match scope {
+        Scope::Place(code) => page.place(&code.to_string()),
+        Scope::Site(id) => match app.store.site(id).await {
+            Ok(s) => page.name(&Some(s.name_en), &s.name_ne),
+            Err(_) => scope.to_string(),
+        },
+        Scope::Organisation(id) => match app.store.organisation(id).await {
+            Ok(o) => page.name(&Some(o.name_en), &o.name_ne),
+            Err(_) => scope.to_string(),
+        },
+    }
+}
+
+/// Reads a scope as typed: a code (`NP`, `511`, `site:3`, `org:12`), or the name of a place
+/// in either script (`Banke`, `बाँके`) when exactly one place is called so.
+pub(crate) async fn read_scope(app: &AppState, typed: &str) -> Result<Option<Scope>, WebError> {
+    if let Ok(scope) = typed.parse::<Scope>() {
+        return Ok(Some(scope));
+    }
+    let typed = typed.trim();
+    if typed.is_empty() {
+        return Ok(None);
+    }
+    let found = app.store.search_places(typed, 10).await?;
+    let same = |n: &Option<String>| {
+        n.as_deref()
+            .is_some_and(|n| n.to_lowercase() == typed.to_lowercase())
+    };
+    let exact: Vec<_> = found
+        .iter()
+        .filter(|p| same(&p.name_en) || same(&p.name_ne))
+        .collect();
+    Ok(match (exact.as_slice(), found.as_slice()) {
+        ([one], _) => Some(Scope::Place(one.code)),
+        ([], [one]) => Some(Scope::Place(one.code)),
+        _ => None,
+    })
 }

@@ -1219,3 +1219,55 @@ async fn a_form_posted_after_the_session_lapsed_is_sent_after_signing_in_again()
     })
     .await;
 }
+
+/// A scope is written as people say it (a place's name in either script) or as a code, and
+/// shown by name; a name several places share is refused with what to write instead.
+#[tokio::test]
+async fn scopes_are_written_and_shown_by_name() {
+    each_app(|app, store| async move {
+        let admin = sign_in(&store, "root.admin", Role::SystemAdmin, "NP").await;
+        let banke = store
+            .place(setu_core::PlaceCode::LocalLevel(51106))
+            .await
+            .unwrap()
+            .unwrap();
+        let (en, ne) = (banke.name_en.unwrap(), banke.name_ne.unwrap());
+        for (name, typed) in [("by.name", en.as_str()), ("by.nepali", ne.as_str())] {
+            let made = post_form(
+                &app,
+                "/admin/users",
+                &[
+                    ("username", name),
+                    ("role", "lccht-member"),
+                    ("scope", typed),
+                    ("password", PASSWORD),
+                ],
+                &admin,
+            )
+            .await;
+            assert_eq!(made.status, StatusCode::SEE_OTHER, "{typed}");
+            let user = store.user_by_name(name).await.unwrap();
+            assert_eq!(user.scope.to_string(), "51106");
+        }
+        let list = get_as(&app, "/admin/users", "ne", &admin).await.body;
+        assert!(list.contains(&ne), "the scope by its Nepali name");
+        let mine = get_as(&app, "/account", "en", &client_for(&store, "by.name").await)
+            .await
+            .body;
+        assert!(mine.contains(&en) && !mine.contains("<dd>51106</dd>"));
+        let unknown = post_form(
+            &app,
+            "/admin/users",
+            &[
+                ("username", "by.nothing"),
+                ("role", "lccht-member"),
+                ("scope", "Atlantis"),
+                ("password", PASSWORD),
+            ],
+            &admin,
+        )
+        .await;
+        assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    })
+    .await;
+}
