@@ -176,7 +176,7 @@ async fn render_user(
         })
         .collect();
     let html = AdminUserPage {
-        row: row(&app, &page, &user).await,
+        row: row(app, &page, &user).await,
         roles: role_choices(&page, user.role.as_str()),
         scope: user.scope.to_string(),
         version: user.version,
