@@ -118,7 +118,10 @@ impl FromRequestParts<AppState> for Page {
             page.auth = auth.clone();
         }
         page.posted = parts.extensions.get::<crate::auth::Posted>().cloned();
-        page.places = app.gazetteer().await;
+        // Pages name places; the API answers with codes and does not need the index.
+        if !parts.uri.path().starts_with("/api/") {
+            page.places = app.gazetteer().await;
+        }
         if let Some(user) = page.auth.user() {
             // A badge is not worth failing a page for: an error shows no badge.
             page.unread = app
