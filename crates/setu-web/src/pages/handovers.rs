@@ -51,6 +51,7 @@ fn allow_either(me: &User, cap: Capability, targets: &[Target; 2]) -> Result<(),
 /// The organisations a form offers, by kind.
 pub(crate) async fn org_choices(
     app: &AppState,
+    page: &Page,
     kinds: &[OrgKind],
 ) -> Result<Vec<Choice>, WebError> {
     let mut out = Vec::new();
@@ -62,7 +63,7 @@ pub(crate) async fn org_choices(
         for o in app.store.organisations(&filter).await? {
             out.push(Choice {
                 value: o.id.to_string(),
-                label: o.name_en.clone(),
+                label: page.name(&Some(o.name_en.clone()), &o.name_ne),
                 selected: false,
             });
         }
@@ -146,7 +147,12 @@ async fn render_list(
         Vec::new()
     };
     let parties = choices(&page, Party::ALL.iter().map(|p| p.as_str()), "party-", "");
-    let orgs = org_choices(app, &[OrgKind::PoliceUnit, OrgKind::SsbPost, OrgKind::Ngo]).await?;
+    let orgs = org_choices(
+        app,
+        &page,
+        &[OrgKind::PoliceUnit, OrgKind::SsbPost, OrgKind::Ngo],
+    )
+    .await?;
     let html = HandoversPage {
         rows,
         next: list.next.map(|a| format!("/handovers?after={a}")),
@@ -437,7 +443,7 @@ async fn render_referrals(
             .act_median
             .map(|m| hours(&page, m))
             .unwrap_or_else(|| "—".into()),
-        units: org_choices(app, &[OrgKind::PoliceUnit]).await?,
+        units: org_choices(app, &page, &[OrgKind::PoliceUnit]).await?,
         categories: choices(
             &page,
             ReferralCategory::ALL.iter().map(|c| c.as_str()),

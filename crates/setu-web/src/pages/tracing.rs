@@ -647,7 +647,7 @@ async fn report_form_page(
     let page = page.titled(title, "tracing");
     let error = refused.map(|inv| invalid_message(&page, inv));
     let invalid = refused.map(fields_of).unwrap_or_default();
-    let mut orgs = org_choices(app, &[OrgKind::PoliceUnit, OrgKind::Ngo]).await?;
+    let mut orgs = org_choices(app, &page, &[OrgKind::PoliceUnit, OrgKind::Ngo]).await?;
     for o in &mut orgs {
         o.selected = o.value == form.organisation;
     }
@@ -1036,7 +1036,7 @@ async fn render_encounters(
                 ..EncounterForm::default()
             }
         };
-        let mut orgs = org_choices(app, kinds).await?;
+        let mut orgs = org_choices(app, &page, kinds).await?;
         for o in &mut orgs {
             o.selected = o.value == f.organisation;
         }

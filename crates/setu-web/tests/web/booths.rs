@@ -663,3 +663,30 @@ async fn the_home_page_shows_each_person_their_work() {
     })
     .await;
 }
+
+/// The hand-over form names organisations in the reader's language.
+#[tokio::test]
+async fn organisations_are_chosen_by_their_name_in_the_readers_language() {
+    each_app(|app, store| async move {
+        let (_, worker) = booth_and_worker(&store).await;
+        let unit = setu_core::directory::DirectoryForm {
+            name_en: "Jamunaha Police Post".into(),
+            name_ne: "जमुनाहा प्रहरी चौकी".into(),
+            kind: "police-unit".into(),
+            place: "51106".into(),
+            ..Default::default()
+        };
+        store
+            .create_organisation(&Actor::system("test"), &unit.to_org().unwrap())
+            .await
+            .unwrap();
+        let ne = get_as(&app, "/handovers", "ne", &worker).await.body;
+        assert!(
+            ne.contains(">जमुनाहा प्रहरी चौकी</option>"),
+            "Nepali name in Nepali"
+        );
+        let en = get_as(&app, "/handovers", "en", &worker).await.body;
+        assert!(en.contains(">Jamunaha Police Post</option>"));
+    })
+    .await;
+}
