@@ -378,6 +378,10 @@ test("booth dashboard, hand-overs and the police queue render on a phone", async
   const page = await ctx.newPage();
   await signIn(page, "national");
   await page.goto(base + "/booths?fy=all");
+  // The chart's labels are readable on a phone (at least 11 px): it scrolls rather than shrinks.
+  const smallest = await page.evaluate(() => Math.min(...[...document.querySelectorAll(".chart text")]
+    .map((t) => parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a)));
+  assert.ok(smallest >= 11, `chart text ${smallest}px`);
   // The brief's 13,211, plus whatever the offline test above added.
   const informed = await page.textContent("dl.stats div:first-child dd");
   const latin = informed.replace(/[०-९]/g, (d) => String("०१२३४५६७८९".indexOf(d))).replace(/,/g, "");

@@ -123,6 +123,11 @@ document.addEventListener("click", function (event) {
   summary.focus();
 })();
 
+// A chart wider than the screen scrolls sideways; it opens on its latest months.
+Array.prototype.forEach.call(document.querySelectorAll(".chart"), function (c) {
+  c.scrollLeft = c.scrollWidth;
+});
+
 // After signing in again: the form typed before the session lapsed goes on at once (the page
 // has a button for browsers without script).
 (function () {

@@ -885,6 +885,19 @@ pub async fn dashboard(
         e.0 += m.informed.total();
         e.1 += m.informed.under18.iter().sum::<i64>();
     }
+    // Months without records are shown as such (a gap), not left out: two bars side by side
+    // are always consecutive months.
+    if let (Some(&first), Some(&last)) = (per_month.keys().next(), per_month.keys().last()) {
+        let mut at = first;
+        while at < last {
+            per_month.entry(at).or_default();
+            at = if at.1 >= 12 {
+                (at.0 + 1, 1)
+            } else {
+                (at.0, at.1 + 1)
+            };
+        }
+    }
     let max = per_month.values().map(|v| v.0).max().unwrap_or(0).max(1);
     let bars = per_month
         .iter()
@@ -893,8 +906,8 @@ pub async fn dashboard(
         .rev()
         .enumerate()
         .map(|(i, ((y, m), (total, minors)))| TrendBar {
-            x: i64::try_from(i).unwrap_or(0) * 44 + 26,
-            label: month_label(&page, *y, *m),
+            x: i64::try_from(i).unwrap_or(0) * 60 + 34,
+            label: chart_label(&page, *y, *m),
             total_h: total * 100 / max,
             own_h: minors * 100 / max,
             share: page.num(total),
@@ -951,6 +964,20 @@ pub async fn dashboard(
     }
     .render_html();
     Ok(Html(html).into_response())
+}
+
+/// A month under a chart's bar: two digits of the year keep it within the bar's width at a
+/// size a phone can read (`साउन ८२`).
+fn chart_label(page: &Page, year: u16, month: u8) -> String {
+    BsDate::new(year, month, 1)
+        .map(|d| {
+            format!(
+                "{} {}",
+                d.month_name(page.prefs.lang),
+                page.digits(&format!("{:02}", year % 100))
+            )
+        })
+        .unwrap_or_default()
 }
 
 fn month_label(page: &Page, year: u16, month: u8) -> String {

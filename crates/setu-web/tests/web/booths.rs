@@ -612,6 +612,27 @@ async fn dashboards_open_on_the_latest_year_with_records() {
         });
         let (status, _) = sync_batch(&app, &worker, &[record]).await;
         assert_eq!(status, StatusCode::OK);
+        // A second month with records three months on: the chart shows the two between as
+        // empty bars, not side by side.
+        let later = serde_json::json!({
+            "kind": "tally",
+            "id": "00000000-0000-4000-8000-000000000002",
+            "base_version": 0,
+            "data": {"site": booth.to_string(), "date": "2023-04-15", "female_18": "2"}
+        });
+        let (status, _) = sync_batch(&app, &worker, &[later]).await;
+        assert_eq!(status, StatusCode::OK);
+        let all = get_as(&app, "/booths?fy=all", "en", &national).await.body;
+        let chart = all
+            .split("<figure class=\"chart\">")
+            .nth(1)
+            .unwrap_or_default();
+        let chart = chart.split("</svg>").next().unwrap_or_default();
+        assert_eq!(
+            chart.matches("<g><title>").count(),
+            4,
+            "Magh to Baisakh, gaps included"
+        );
         let that = setu_core::FiscalYear::containing(time::macros::date!(2023 - 01 - 15)).unwrap();
         for path in ["/booths", "/indicators"] {
             let opened = get_as(&app, path, "en", &national).await;
