@@ -480,3 +480,24 @@ test("only links that open: a crawl as every demo role finds no link answering 4
     await ctx.close();
   }
 });
+
+test("each role's home page opens on its work, on a phone, in both languages", async () => {
+  for (const who of ["booth.jamunaha", "police.jamunaha", "lccht.nepalganj", "district.banke"]) {
+    for (const lang of ["ne", "en"]) {
+      const ctx = await phone();
+      await ctx.addCookies([{ name: "setu_lang", value: lang, url: base }]);
+      const page = await ctx.newPage();
+      await signIn(page, who);
+      const work = page.locator("section.work");
+      assert.ok(await work.isVisible(), `${who} sees their work`);
+      // The work comes before the description of Setu.
+      const order = await page.evaluate(() => {
+        const w = document.querySelector("section.work"), h = document.querySelector("section.hero");
+        return !!(w.compareDocumentPosition(h) & Node.DOCUMENT_POSITION_FOLLOWING);
+      });
+      assert.ok(order, "work first");
+      await page.screenshot({ path: path.join(shots, `home-${who}-${lang}-phone.png`), fullPage: false });
+      await ctx.close();
+    }
+  }
+});
