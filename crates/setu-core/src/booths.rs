@@ -268,6 +268,11 @@ pub(crate) fn date_field(c: &mut Checker, field: &'static str, ad: &str, bs: &st
 }
 
 fn count(c: &mut Checker, field: &'static str, raw: &str, max: i64) -> i64 {
+    whole(c, field, raw, max, "error-count")
+}
+
+/// A whole number from 0 to `max` (empty is 0), refused with `message`.
+fn whole(c: &mut Checker, field: &'static str, raw: &str, max: i64, message: &'static str) -> i64 {
     let t = to_ascii_digits(raw.trim());
     if t.is_empty() {
         return 0;
@@ -275,7 +280,7 @@ fn count(c: &mut Checker, field: &'static str, raw: &str, max: i64) -> i64 {
     match t.parse::<i64>() {
         Ok(n) if (0..=max).contains(&n) => n,
         _ => {
-            c.fail(field, "error-count");
+            c.fail(field, message);
             0
         }
     }
@@ -627,7 +632,8 @@ impl ScreeningForm {
                 c.fail("age", "error-required");
                 0
             }
-            (None, raw) => count(&mut c, "age", raw, 120),
+            // An age is not a number of people: its message says what an age must be.
+            (None, raw) => whole(&mut c, "age", raw, 120, "error-age"),
         };
         let home = match self.home.trim() {
             "" => None,
@@ -787,9 +793,13 @@ mod tests {
         f.sex = "x".into();
         f.time = "25:00".into();
         f.date = "2025-09-01".into();
+        f.birth_date_bs = String::new();
+        f.age = "-3".into();
         let e = f
             .check(date!(2025 - 08 - 02), &Catalogue::default_set())
             .unwrap_err();
+        // An age says what an age must be, not "a number of people".
+        assert_eq!(e.for_field("age"), Some("error-age"));
         assert_eq!(e.for_field("given_name"), Some("error-consent-needed"));
         assert_eq!(e.for_field("sex"), Some("error-choice"));
         assert_eq!(e.for_field("time"), Some("error-time"));

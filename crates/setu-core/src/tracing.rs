@@ -220,6 +220,7 @@ fn number(
     field: &'static str,
     raw: &str,
     range: std::ops::RangeInclusive<i32>,
+    message: &'static str,
 ) -> Option<i32> {
     let t = to_ascii_digits(raw.trim());
     if t.is_empty() {
@@ -228,7 +229,7 @@ fn number(
     match t.parse::<i32>() {
         Ok(n) if range.contains(&n) => Some(n),
         _ => {
-            c.fail(field, "error-number");
+            c.fail(field, message);
             None
         }
     }
@@ -301,8 +302,14 @@ impl ReportForm {
             &self.father_name,
             &self.mother_name,
         );
-        let birth_year = number(&mut c, "birth_year", &self.birth_year, 1900..=2100);
-        let age = number(&mut c, "age", &self.age, 0..=100);
+        let birth_year = number(
+            &mut c,
+            "birth_year",
+            &self.birth_year,
+            1900..=2100,
+            "error-birth-year",
+        );
+        let age = number(&mut c, "age", &self.age, 0..=100, "error-age-100");
         let home = ward(&mut c, "home", &self.home, true);
         let phone = c.optional_text("phone", &self.phone, 30);
         let description = optional_note(&mut c, "description", &self.description);
@@ -420,7 +427,7 @@ impl EncounterForm {
             &self.father_name,
             &self.mother_name,
         );
-        let age = number(&mut c, "age", &self.age, 0..=100);
+        let age = number(&mut c, "age", &self.age, 0..=100, "error-age-100");
         let home = ward(&mut c, "home", &self.home, false);
         let phone = c.optional_text("phone", &self.phone, 30);
         let note = optional_note(&mut c, "note", &self.note);
@@ -518,7 +525,7 @@ mod tests {
         assert_eq!(e.for_field("reporter_name"), Some("error-required"));
         assert_eq!(e.for_field("given_name"), Some("error-name-needed"));
         assert_eq!(e.for_field("home"), Some("error-ward"));
-        assert_eq!(e.for_field("age"), Some("error-number"));
+        assert_eq!(e.for_field("age"), Some("error-age-100"));
         assert_eq!(e.for_field("last_seen_on"), Some("error-seen-after-report"));
         let future = ReportForm {
             reported_on: "2030-01-01".into(),

@@ -389,6 +389,9 @@ event-municipality-meeting = Meeting with the municipality
 event-budget-hearing = Budget hearing
 event-survivor-support = Support to a survivor
 error-count = Write a number of people in digits.
+error-age = Write the age in whole years, from 0 to 120.
+error-age-100 = Write the age in whole years, from 0 to 100.
+error-birth-year = Write the year of birth in four digits (AD or BS, for example 2008 or 2065).
 
 nav-indicators = Indicators
 indicators-title = Programme indicators

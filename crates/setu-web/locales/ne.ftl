@@ -389,6 +389,9 @@ event-municipality-meeting = नगरपालिकासँग बैठक
 event-budget-hearing = बजेट सुनुवाइ
 event-survivor-support = प्रभावितलाई सहयोग
 error-count = मानिसको सङ्ख्या अङ्कमा लेख्नुहोस्।
+error-age = उमेर पूरा वर्षमा, ० देखि १२० सम्म लेख्नुहोस्।
+error-age-100 = उमेर पूरा वर्षमा, ० देखि १०० सम्म लेख्नुहोस्।
+error-birth-year = जन्म वर्ष चार अङ्कमा लेख्नुहोस् (ईस्वी वा वि.सं., जस्तै २००८ वा २०६५)।
 
 nav-indicators = सूचकहरू
 indicators-title = कार्यक्रम सूचकहरू
