@@ -531,43 +531,46 @@ impl Store {
     }
 
     /// Hand-overs on either side of `scope` not yet acknowledged, and how many of them are
-    /// past their deadline at `now` (for a person's list of work; nothing is opened).
-    pub async fn handovers_waiting(
-        &self,
-        scope: Scope,
-        now: OffsetDateTime,
-    ) -> Result<(usize, usize)> {
+    /// past their deadline at `now`: counted in the query (it serves every home page view).
+    pub async fn handovers_waiting(&self, scope: Scope, now: OffsetDateTime) -> Result<(i64, i64)> {
         let (cond, value) = two_sided(scope, 1);
+        let k = 1 + usize::from(value.is_some());
         let sql = format!(
-            "SELECT {HANDOVER_COLUMNS} FROM handover WHERE {cond} AND withdrawn_at IS NULL"
+            "SELECT COUNT(*) AS n, COALESCE(SUM(CASE WHEN due_at < ${k} THEN 1 ELSE 0 END), 0) AS late \
+             FROM handover WHERE {cond} AND withdrawn_at IS NULL \
+             AND acknowledged_at IS NULL AND receipt_number IS NULL"
         );
-        let mut q = sqlx::query(&sql);
-        if let Some(v) = value {
-            q = q.bind(v);
-        }
-        let mut waiting = (0, 0);
-        for r in &q.fetch_all(&self.pool).await? {
-            let h = self.handover_from_row(r, Reveal::No).await?;
-            if !h.acknowledged() {
-                waiting.0 += 1;
-                waiting.1 += usize::from(h.overdue(now));
-            }
-        }
-        Ok(waiting)
+        self.count_pair(&sql, value, now).await
     }
 
-    /// Referrals on either side of `scope` still open (not closed).
-    pub async fn referrals_open(&self, scope: Scope) -> Result<usize> {
+    /// Referrals on either side of `scope` still open, and how many of them are past a
+    /// deadline at `now` (as [`Referral::overdue`] decides, in the query).
+    pub async fn referrals_waiting(&self, scope: Scope, now: OffsetDateTime) -> Result<(i64, i64)> {
         let (cond, value) = two_sided(scope, 1);
+        let k = 1 + usize::from(value.is_some());
         let sql = format!(
-            "SELECT COUNT(*) FROM police_referral WHERE {cond} \
+            "SELECT COUNT(*) AS n, COALESCE(SUM(CASE \
+               WHEN status = 'sent' AND (ack_due_at < ${k} OR act_due_at < ${k}) THEN 1 \
+               WHEN status = 'acknowledged' AND act_due_at < ${k} THEN 1 ELSE 0 END), 0) AS late \
+             FROM police_referral WHERE {cond} \
              AND status NOT IN ('closed', 'closed-without-action')"
         );
-        let mut q = sqlx::query_scalar::<_, i64>(&sql);
+        self.count_pair(&sql, value, now).await
+    }
+
+    /// Runs a count query with its scope value and `now` bound after it.
+    async fn count_pair(
+        &self,
+        sql: &str,
+        value: Option<String>,
+        now: OffsetDateTime,
+    ) -> Result<(i64, i64)> {
+        let mut q = sqlx::query(sql);
         if let Some(v) = value {
             q = q.bind(v);
         }
-        Ok(usize::try_from(q.fetch_one(&self.pool).await?).unwrap_or(0))
+        let row = q.bind(time_text(now)).fetch_one(&self.pool).await?;
+        Ok((row.try_get("n")?, row.try_get("late")?))
     }
 
     /// How fast referrals on either side of `scope` are answered: how many are overdue at

@@ -1998,6 +1998,14 @@ async fn handovers_are_acknowledged_once_and_referrals_are_timed() {
         assert_eq!(h.persons.len(), 3, "a group is one hand-over");
         assert_eq!((h.from_officer.clone(), h.documents.clone()), (None, None));
         assert!(h.overdue(now), "24 hours passed without acknowledgement");
+        // The home page's counts, made in the query, agree with `overdue`.
+        let all = setu_core::access::Scope::Place(setu_core::PlaceCode::Country);
+        assert_eq!(s.handovers_waiting(all, now).await.unwrap(), (1, 1));
+        let early =
+            OffsetDateTime::parse(&h.handed_at, &time::format_description::well_known::Rfc3339)
+                .unwrap()
+                + Duration::hours(23);
+        assert_eq!(s.handovers_waiting(all, early).await.unwrap(), (1, 0));
         assert!(!h.overdue(
             OffsetDateTime::parse(&h.handed_at, &time::format_description::well_known::Rfc3339)
                 .unwrap()
@@ -2009,6 +2017,7 @@ async fn handovers_are_acknowledged_once_and_referrals_are_timed() {
             .await
             .unwrap();
         assert!(!s.handover(&id, Reveal::No).await.unwrap().overdue(now));
+        assert_eq!(s.handovers_waiting(all, now).await.unwrap(), (0, 0));
         assert!(matches!(
             s.acknowledge_handover(&sys, &id, None).await,
             Err(StoreError::Rejected("error-already-acknowledged"))
@@ -2042,6 +2051,8 @@ async fn handovers_are_acknowledged_once_and_referrals_are_timed() {
             s.referral(&r, Reveal::No).await.unwrap().overdue(now),
             "urgent: acknowledge within 24 h"
         );
+        assert_eq!(s.referrals_waiting(all, now).await.unwrap(), (1, 1));
+        assert_eq!(s.referrals_waiting(all, sent).await.unwrap(), (1, 0));
         assert!(matches!(
             s.advance_referral(&sys, &r, ReferralStatus::Closed, None, now)
                 .await,
@@ -2071,6 +2082,11 @@ async fn handovers_are_acknowledged_once_and_referrals_are_timed() {
             (Some(90), Some(1200))
         );
         assert!(!got.overdue(now));
+        assert_eq!(
+            s.referrals_waiting(all, now).await.unwrap(),
+            (1, 0),
+            "acted on in time"
+        );
         let r2 = s.create_referral(&sys, &referral, None, now).await.unwrap();
         assert!(matches!(
             s.advance_referral(

@@ -77,37 +77,31 @@ async fn waiting(app: &AppState, page: &Page, me: &User) -> Result<Vec<WorkItem>
     let now = time::OffsetDateTime::now_utc();
     let scope = me.scope;
     let mut work = Vec::new();
-    let mut item = |href: &str, label: &str, n: usize, urgent: usize| {
+    let mut item = |href: &str, label: &str, n: i64, urgent: i64| {
         if page.opens(href) {
             work.push(WorkItem {
                 href: href.to_string(),
                 label: page.t(label),
-                count: page.num(&i64::try_from(n).unwrap_or(i64::MAX)),
-                urgent: (urgent > 0).then(|| {
-                    page.t1(
-                        "work-overdue",
-                        "n",
-                        &page.num(&i64::try_from(urgent).unwrap_or(0)),
-                    )
-                }),
+                count: page.num(&n),
+                urgent: (urgent > 0).then(|| page.t1("work-overdue", "n", &page.num(&urgent))),
                 none: n == 0,
             });
         }
     };
+    let len = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
     if me.holds(Capability::WriteBooths) {
         let n = app.store.sync_conflicts(scope).await?.len();
-        item("/booths/conflicts", "work-conflicts", n, 0);
+        item("/booths/conflicts", "work-conflicts", len(n), 0);
     }
     if me.holds(Capability::WriteHandovers) {
         let (n, late) = app.store.handovers_waiting(scope, now).await?;
         item("/handovers", "work-handovers", n, late);
-        let open = app.store.referrals_open(scope).await?;
-        let late = app.store.referral_figures(scope, now).await?.overdue;
-        item("/referrals", "work-referrals", open, late);
+        let (n, late) = app.store.referrals_waiting(scope, now).await?;
+        item("/referrals", "work-referrals", n, late);
     }
     if me.holds(Capability::ConfirmMatches) {
         let n = app.store.proposals(scope, Some("proposed")).await?.len();
-        item("/tracing/matches", "work-proposals", n, 0);
+        item("/tracing/matches", "work-proposals", len(n), 0);
     }
     if me.holds(Capability::ReadPersonal) && me.holds(Capability::WriteTracing) {
         let open: i64 = app
@@ -118,20 +112,15 @@ async fn waiting(app: &AppState, page: &Page, me: &User) -> Result<Vec<WorkItem>
             .filter(|(_, status, _)| status.is_open())
             .map(|(_, _, n)| n)
             .sum();
-        item(
-            "/tracing",
-            "work-reports",
-            usize::try_from(open).unwrap_or(0),
-            0,
-        );
+        item("/tracing", "work-reports", open, 0);
     }
     if me.holds(Capability::ReviewGlass) {
         let n = app.store.glass_grants_in(scope).await?.len();
-        item("/glass", "work-glass", n, 0);
+        item("/glass", "work-glass", len(n), 0);
     }
     if me.holds(Capability::AdministerUsers) {
         let n = app.store.pending_role_requests(None).await?.len();
-        item("/admin/users", "work-requests", n, 0);
+        item("/admin/users", "work-requests", len(n), 0);
     }
     Ok(work)
 }
