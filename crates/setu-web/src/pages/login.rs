@@ -175,6 +175,16 @@ pub(crate) fn carrying(page: &Page, back: &str, carried: &Carried) -> Response {
     login_page(page, step, None, None, StatusCode::UNAUTHORIZED, None)
 }
 
+/// A page holding what someone typed is never kept by a browser or a proxy: it is answered
+/// to a request without a session, which the middleware does not mark itself.
+fn never_cached(mut resp: Response) -> Response {
+    resp.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    );
+    resp
+}
+
 /// After a sign-in with a kept form: the page that sends it on, when the person who signed in
 /// is the one whose session lapsed (the browser still presents that session's cookie and the
 /// form held its token) and it goes to a path on this site. `None` otherwise: the form is
@@ -214,7 +224,9 @@ async fn resumed(
         back: "/".into(),
     }
     .render_html();
-    Ok(Some((StatusCode::OK, Html(html)).into_response()))
+    Ok(Some(never_cached(
+        (StatusCode::OK, Html(html)).into_response(),
+    )))
 }
 
 /// The answer to a sign-in step: a session cookie and the way on, the code form, or the form
@@ -268,6 +280,7 @@ fn login_page(
     status: StatusCode,
     retry: Option<i64>,
 ) -> Response {
+    let holds_a_form = step.carried.is_some();
     let page = page.clone().titled("login-title", "login");
     let html = LoginPage {
         p: &page,
@@ -282,6 +295,9 @@ fn login_page(
     let mut resp = (status, Html(html)).into_response();
     if let Some(v) = retry.and_then(|s| HeaderValue::from_str(&s.to_string()).ok()) {
         resp.headers_mut().insert(RETRY_AFTER, v);
+    }
+    if holds_a_form {
+        resp = never_cached(resp);
     }
     resp
 }

@@ -1160,6 +1160,8 @@ async fn a_form_posted_after_the_session_lapsed_is_sent_after_signing_in_again()
         let lapsed = post_raw(&app, &action, &me.cookie, form(&me.csrf)).await;
         assert_eq!(lapsed.status, StatusCode::UNAUTHORIZED);
         assert!(lapsed.body.contains("id=\"resume-notice\""));
+        // What she typed is in this page: no browser or proxy may keep it.
+        assert_eq!(lapsed.headers[header::CACHE_CONTROL], "no-store");
         assert_eq!(
             hidden(&lapsed.body, "resume_to").as_deref(),
             Some(action.as_str())
@@ -1192,6 +1194,7 @@ async fn a_form_posted_after_the_session_lapsed_is_sent_after_signing_in_again()
         let again = post_raw(&app, "/login", &me.cookie, sign_in_as("secretary")).await;
         assert_eq!(again.status, StatusCode::OK, "{}", again.body);
         assert!(again.body.contains("data-autosend"));
+        assert_eq!(again.headers[header::CACHE_CONTROL], "no-store");
         let cookie = again.headers[header::SET_COOKIE]
             .to_str()
             .unwrap()
