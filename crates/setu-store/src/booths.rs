@@ -1371,6 +1371,32 @@ pub struct ScreeningGroup {
 }
 
 impl Store {
+    /// The latest day with booth records (tallies or screenings) inside `scope`, up to
+    /// `today`: what a dashboard opens on when this year has none. Two `MAX` queries, not a
+    /// scan of every year's figures.
+    pub async fn latest_booth_day(&self, scope: Scope, today: Date) -> Result<Option<Date>> {
+        let (cond, value) = scope_condition(
+            scope,
+            2,
+            "place_code",
+            Some("site_id"),
+            Some("organisation_id"),
+        );
+        let mut latest: Option<String> = None;
+        for (table, live) in [
+            ("booth_tally", ""),
+            ("screening", " AND withdrawn_at IS NULL"),
+        ] {
+            let sql = format!("SELECT MAX(day) FROM {table} WHERE day <= $1{live} AND {cond}");
+            let mut q = sqlx::query_scalar::<_, Option<String>>(&sql).bind(iso(today));
+            if let Some(v) = &value {
+                q = q.bind(v.clone());
+            }
+            latest = latest.max(q.fetch_one(&self.pool).await?);
+        }
+        Ok(latest.and_then(|d| setu_core::calendar::parse_ad(&d).ok()))
+    }
+
     /// Tallies inside `scope` between two days (inclusive), added up per booth and day.
     pub async fn tally_days(&self, scope: Scope, from: Date, to: Date) -> Result<Vec<TallyDay>> {
         let (cond, value) = scope_condition(

@@ -59,8 +59,8 @@ impl AreaQuery {
 
     /// Where a dashboard asked for without a year should open instead of on an empty year:
     /// the latest fiscal year with booth records in `scope`, when this year has none and an
-    /// earlier one has (`None`: stay). Only called when this year came out empty, so a year
-    /// with records costs nothing more.
+    /// earlier one has (`None`: stay). Only called when this year came out empty; it asks
+    /// for the latest day with records, not for every year's figures.
     pub async fn latest_with_records(
         &self,
         app: &crate::AppState,
@@ -71,14 +71,8 @@ impl AreaQuery {
         if !self.fy.trim().is_empty() {
             return Ok(None);
         }
-        let all = app
-            .store
-            .booth_figures(scope, time::macros::date!(1942 - 04 - 13), today)
-            .await?;
-        let latest = all.months.iter().map(|m| (m.year, m.month)).max();
-        let fy = latest
-            .and_then(|(y, m)| setu_core::BsDate::new(y, m, 1).ok())
-            .and_then(|d| setu_core::FiscalYear::containing(d.to_ad()).ok());
+        let latest = app.store.latest_booth_day(scope, today).await?;
+        let fy = latest.and_then(|d| setu_core::FiscalYear::containing(d).ok());
         let this = setu_core::FiscalYear::containing(today).ok();
         Ok(match fy {
             Some(fy) if Some(fy) != this => {
