@@ -665,6 +665,15 @@ pub async fn service_worker() -> Response {
         .into_response()
 }
 
+/// Whether `me` may open screening `s`'s page (without a glass grant): its booth's readers,
+/// or the readers of the organisation she agreed to share with. What links to a screening
+/// asks this, so that no link leads to a refusal.
+pub(crate) fn opens_screening(me: &User, s: &setu_store::booths::Screening) -> bool {
+    [s.target(), s.shared_target()]
+        .iter()
+        .any(|t| can(me, Capability::ReadPersonal, Some(t), false))
+}
+
 /// `GET /screenings/{id}`: one screening with its personal data (the opening is audited).
 pub async fn screening(
     State(app): State<AppState>,

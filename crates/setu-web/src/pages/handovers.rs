@@ -267,9 +267,7 @@ pub async fn show(
             )
             .await?;
         // Linked only where the reader may open the screening itself.
-        let opens = [s.target(), s.shared_target()]
-            .iter()
-            .any(|t| can(&me, Capability::ReadPersonal, Some(t), false));
+        let opens = crate::pages::booths::opens_screening(&me, &s);
         persons.push((s, opens));
     }
     let receiving = h

@@ -344,9 +344,7 @@ async fn may_open(app: &AppState, me: &User, k: RecordKind, id: &str) -> Result<
         }
         RecordKind::Screening => {
             let s = app.store.screening(id, Reveal::No).await?;
-            [s.target(), s.shared_target()]
-                .iter()
-                .any(|t| can(me, cap, Some(t), false))
+            crate::pages::booths::opens_screening(me, &s)
         }
     })
 }
