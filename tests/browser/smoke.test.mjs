@@ -136,6 +136,33 @@ test("a form with a mistake keeps what was typed and says what is wrong", async 
   await ctx.close();
 });
 
+test("a place is chosen by name from a picker, with the keyboard alone, and the form sends its code", async () => {
+  const ctx = await phone();
+  const page = await ctx.newPage();
+  await signIn(page, "lccht.nepalganj");
+  await page.goto(base + "/sites/new");
+  await page.focus("#f-name_en");
+  await page.keyboard.type("Ward 19 help desk");
+  await page.keyboard.press("Tab");
+  await page.keyboard.type("वडा १९ सहायता कक्ष");
+  await page.focus("#f-kind");
+  await page.keyboard.press("ArrowDown");
+  await page.focus("#f-place");
+  await page.keyboard.type("नेपालगञ्ज १९");
+  await page.waitForSelector("#f-place-options [role=option]");
+  assert.equal(await page.getAttribute("#f-place", "aria-expanded"), "true");
+  await page.screenshot({ path: path.join(shots, "place-picker-ne-phone.png"), fullPage: false });
+  await page.keyboard.press("ArrowDown");
+  assert.ok(await page.getAttribute("#f-place", "aria-activedescendant"));
+  await page.keyboard.press("Enter");
+  assert.equal(await page.getAttribute("#f-place", "aria-expanded"), "false");
+  assert.match(await page.inputValue("#f-place"), /^नेपालगञ्ज.*-१९$/);
+  assert.equal(await page.inputValue("input[type=hidden][name=place]"), "5110619");
+  await Promise.all([page.waitForURL(/\/sites\/\d+(\?saved=1)?$/), page.keyboard.press("Enter")]);
+  assert.match(await page.textContent("main"), /नेपालगञ्ज/);
+  await ctx.close();
+});
+
 test("a refused form on a page of several forms is filled again, each wrong field marked", async () => {
   const ctx = await phone();
   const page = await ctx.newPage();

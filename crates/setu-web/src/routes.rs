@@ -189,6 +189,7 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         r(Method::POST, "/setup", Public, S::None, post(login::setup_submit)),
         r(Method::GET, "/places", Public, S::None, get(places::country)),
         r(Method::GET, "/places/search", Public, S::None, get(places::search)),
+        r(Method::GET, "/places/suggest", Public, S::None, get(places::suggest)),
         r(Method::GET, "/places/{code}", Public, S::None, get(places::place)),
         r(Method::GET, "/organisations", Needs(ReadDirectory), S::None, get(dir::org_list)),
         r(Method::POST, "/organisations", Needs(EditDirectory), S::NewAtPlace, post(dir::org_create)),

@@ -197,6 +197,8 @@ pub struct FormField {
     pub error: Option<String>,
     pub required: bool,
     pub numeric: bool,
+    /// What a place picker on this field may choose (`/places/suggest?pick=`); empty for none.
+    pub place: &'static str,
     pub lang: &'static str,
     pub options: Vec<Choice>,
     /// At most this many characters; more than 200 is written in a box of several lines.
@@ -731,6 +733,8 @@ pub struct HandoversPage<'a> {
     pub first: Option<String>,
     pub candidates: Vec<Choice>,
     pub parties: Vec<Choice>,
+    /// The border booths to choose the site from.
+    pub sites: Vec<Choice>,
     pub orgs: Vec<Choice>,
     pub can_write: bool,
     pub error: Option<String>,
@@ -765,6 +769,8 @@ pub struct ReferralsPage<'a> {
     pub act_median: String,
     pub units: Vec<Choice>,
     pub categories: Vec<Choice>,
+    /// The border booths to choose the site from.
+    pub sites: Vec<Choice>,
     pub urgencies: Vec<Choice>,
     pub sources: Vec<Choice>,
     pub can_write: bool,

@@ -123,6 +123,136 @@ document.addEventListener("click", function (event) {
   summary.focus();
 })();
 
+// Place pickers: a field that takes a place (`data-place`) is typed as a name, in either script
+// and the usual spellings, a ward as its municipality and number ("Nepalganj 4"), and chosen
+// from a list (`/places/suggest`, the ARIA combobox pattern: arrows, Enter, Escape). The form
+// still sends the code, in a hidden field under the same name; without script the field takes
+// a code, as its hint says.
+(function () {
+  var count = 0;
+  function suggest(query) {
+    return fetch("/places/suggest?" + query, { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : []; })
+      .catch(function () { return []; });
+  }
+
+  function picker(input) {
+    var pick = input.getAttribute("data-place");
+    var hidden = document.createElement("input");
+    hidden.type = "hidden";
+    hidden.name = input.name;
+    hidden.value = input.value.trim();
+    input.removeAttribute("name");
+    input.removeAttribute("inputmode");
+    input.removeAttribute("maxlength");
+    input.removeAttribute("size");
+    input.setAttribute("autocomplete", "off");
+    input.setAttribute("role", "combobox");
+    input.setAttribute("aria-autocomplete", "list");
+    input.setAttribute("aria-expanded", "false");
+    var list = document.createElement("ul");
+    list.id = (input.id || "place-" + (++count)) + "-options";
+    list.className = "picker";
+    list.setAttribute("role", "listbox");
+    list.hidden = true;
+    input.setAttribute("aria-controls", list.id);
+    input.parentNode.insertBefore(hidden, input.nextSibling);
+    input.parentNode.insertBefore(list, hidden.nextSibling);
+    input.parentNode.classList.add("has-picker");
+    var options = [], active = -1, asked = 0, timer = null;
+
+    function close() {
+      list.hidden = true;
+      active = -1;
+      input.setAttribute("aria-expanded", "false");
+      input.removeAttribute("aria-activedescendant");
+    }
+    function choose(o) {
+      hidden.value = o.code;
+      input.value = o.label;
+      close();
+    }
+    function mark(i) {
+      active = i;
+      Array.prototype.forEach.call(list.children, function (li, j) {
+        li.setAttribute("aria-selected", String(j === i));
+        if (j === i) {
+          input.setAttribute("aria-activedescendant", li.id);
+          li.scrollIntoView({ block: "nearest" });
+        }
+      });
+    }
+    function show(found) {
+      options = found;
+      list.textContent = "";
+      found.forEach(function (o, i) {
+        var li = document.createElement("li");
+        li.id = list.id + "-" + i;
+        li.setAttribute("role", "option");
+        li.setAttribute("aria-selected", "false");
+        var name = document.createElement("span");
+        name.textContent = o.label;
+        li.appendChild(name);
+        if (o.context) {
+          var where = document.createElement("small");
+          where.textContent = o.context;
+          li.appendChild(where);
+        }
+        li.addEventListener("mousedown", function (e) { e.preventDefault(); choose(o); });
+        list.appendChild(li);
+      });
+      active = -1;
+      list.hidden = found.length === 0;
+      input.setAttribute("aria-expanded", String(found.length > 0));
+    }
+    input.addEventListener("input", function () {
+      var typed = input.value.trim();
+      hidden.value = typed;
+      clearTimeout(timer);
+      if (!typed) { close(); options = []; return; }
+      timer = setTimeout(function () {
+        var n = ++asked;
+        suggest("pick=" + encodeURIComponent(pick) + "&q=" + encodeURIComponent(typed)).then(function (found) {
+          if (n === asked) show(found);
+        });
+      }, 150);
+    });
+    input.addEventListener("keydown", function (e) {
+      if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+        if (!options.length) return;
+        e.preventDefault();
+        if (list.hidden) { list.hidden = false; input.setAttribute("aria-expanded", "true"); }
+        var step = e.key === "ArrowDown" ? 1 : -1;
+        mark((active + step + options.length) % options.length);
+      } else if (e.key === "Enter" && !list.hidden && active >= 0) {
+        e.preventDefault();
+        choose(options[active]);
+      } else if (e.key === "Escape" && !list.hidden) {
+        e.preventDefault();
+        close();
+      }
+    });
+    // Leaving the field with a name typed that only one place answers, or that is one
+    // place's name exactly, takes that place.
+    input.addEventListener("blur", function () {
+      var typed = input.value.trim().toLowerCase();
+      var same = options.filter(function (o) { return o.label.toLowerCase() === typed; });
+      if (hidden.value === input.value.trim() && typed) {
+        if (same.length === 1) choose(same[0]);
+        else if (options.length === 1) choose(options[0]);
+      }
+      close();
+    });
+    // A field filled by the server (or put back after a refusal) holds a code: show its name.
+    if (hidden.value) {
+      suggest("code=" + encodeURIComponent(hidden.value)).then(function (found) {
+        if (found.length === 1 && hidden.value === found[0].code) input.value = found[0].label;
+      });
+    }
+  }
+  document.querySelectorAll("input[data-place]").forEach(picker);
+})();
+
 // A chart wider than the screen scrolls sideways; it opens on its latest months.
 Array.prototype.forEach.call(document.querySelectorAll(".chart"), function (c) {
   c.scrollLeft = c.scrollWidth;

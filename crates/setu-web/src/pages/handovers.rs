@@ -12,7 +12,7 @@ use setu_core::access::{Capability, Scope, Target};
 use setu_core::booths::{
     HandoverForm, Party, ReferralCategory, ReferralForm, ReferralSource, ReferralStatus, Urgency,
 };
-use setu_core::directory::OrgKind;
+use setu_core::directory::{OrgKind, SiteKind};
 use setu_core::records::{FieldSpec as F, FieldType as T};
 use setu_store::auth::User;
 use setu_store::directory::DirectoryFilter;
@@ -68,6 +68,36 @@ pub(crate) async fn org_choices(
             });
         }
     }
+    Ok(out)
+}
+
+/// The border booths, by name in the reader's language with their place, for the site a
+/// hand-over or referral came from (chosen, never typed as a number).
+pub(crate) async fn booth_choices(
+    app: &AppState,
+    page: &Page,
+    selected: &str,
+) -> Result<Vec<Choice>, WebError> {
+    let filter = DirectoryFilter {
+        kind: Some(SiteKind::BorderBooth.as_str().to_string()),
+        ..Default::default()
+    };
+    let mut out: Vec<Choice> = app
+        .store
+        .sites(&filter)
+        .await?
+        .into_iter()
+        .map(|s| Choice {
+            value: s.id.to_string(),
+            label: format!(
+                "{} ({})",
+                page.name(&Some(s.name_en.clone()), &s.name_ne),
+                page.place(&s.place.to_string())
+            ),
+            selected: s.id.to_string() == selected.trim(),
+        })
+        .collect();
+    out.sort_by(|a, b| a.label.cmp(&b.label));
     Ok(out)
 }
 
@@ -153,8 +183,10 @@ async fn render_list(
         &[OrgKind::PoliceUnit, OrgKind::SsbPost, OrgKind::Ngo],
     )
     .await?;
+    let sites = booth_choices(app, &page, &form.site).await?;
     let html = HandoversPage {
         rows,
+        sites,
         next: list.next.map(|a| format!("/handovers?after={a}")),
         first: after.map(|_| "/handovers".to_string()),
         candidates,
@@ -442,6 +474,7 @@ async fn render_referrals(
             .map(|m| hours(&page, m))
             .unwrap_or_else(|| "—".into()),
         units: org_choices(app, &page, &[OrgKind::PoliceUnit]).await?,
+        sites: booth_choices(app, &page, &form.site).await?,
         categories: choices(
             &page,
             ReferralCategory::ALL.iter().map(|c| c.as_str()),

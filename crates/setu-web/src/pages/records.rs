@@ -133,6 +133,7 @@ pub fn field(name: &'static str, label: String, value: &str, required: bool) -> 
         error: None,
         required,
         numeric: false,
+        place: "",
         lang: "",
         options: Vec::new(),
         max: 200,

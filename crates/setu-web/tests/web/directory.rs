@@ -22,7 +22,7 @@ async fn directory_forms_validate_keep_input_and_refuse_stale_edits() {
         .await;
         assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(bad.body.contains("Please choose one of the options."));
-        assert!(bad.body.contains("This is not a place code"));
+        assert!(bad.body.contains("Choose the place from the list"));
         assert!(bad.body.contains(r#"value="Hetauda Youth Network""#));
         assert!(bad.body.contains(r#"value="हेटौंडा युवा सञ्जाल""#));
         assert!(bad.body.contains(r#"value="3120""#));
@@ -33,7 +33,7 @@ async fn directory_forms_validate_keep_input_and_refuse_stale_edits() {
             me,
         )
         .await;
-        assert!(unknown.body.contains("No place has this code."));
+        assert!(unknown.body.contains("No such place: type its name and choose it from the list."));
 
         // A good one is saved and shown.
         let ok = post_form(

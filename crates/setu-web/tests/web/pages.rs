@@ -147,6 +147,61 @@ async fn search_box_finds_places_typed_in_either_script() {
     .await;
 }
 
+/// The place pickers: a ward is typed as its municipality's name and number, in either
+/// script and the usual spellings, and comes back with its code (what the form sends), its
+/// name in the reader's language and where it lies; what a field may not take is not offered.
+#[tokio::test]
+async fn place_pickers_offer_names_for_what_was_typed() {
+    each_engine(|app| async move {
+        let codes = |v: &serde_json::Value| -> Vec<String> {
+            v.as_array()
+                .map(|a| a.iter().map(|o| o["code"].as_str().unwrap_or("").to_string()).collect())
+                .unwrap_or_default()
+        };
+        // "Nepalganj 4", "Nepalgunj ward 4", "नेपालगञ्ज-४": the ward, first.
+        for q in [
+            "Nepalganj%204",
+            "nepalgunj%20ward%204",
+            "%E0%A4%A8%E0%A5%87%E0%A4%AA%E0%A4%BE%E0%A4%B2%E0%A4%97%E0%A4%9E%E0%A5%8D%E0%A4%9C-%E0%A5%AA",
+        ] {
+            let (s, v) = json(&app, &format!("/places/suggest?pick=ward&q={q}")).await;
+            assert_eq!(s, StatusCode::OK);
+            assert_eq!(codes(&v).first().map(String::as_str), Some("5110604"), "{q}: {v}");
+            let label = v[0]["label"].as_str().unwrap_or("");
+            assert!(label.starts_with("Nepalganj") && label.ends_with("-4"), "{v}");
+            assert!(v[0]["context"].as_str().unwrap_or("").contains("Banke"), "{v}");
+        }
+        // No number: the municipality's wards, never the municipality itself for a ward field.
+        let (_, v) = json(&app, "/places/suggest?pick=ward&q=Nepalganj").await;
+        let wards = codes(&v);
+        assert!(wards.contains(&"5110601".to_string()), "{v}");
+        assert!(wards.iter().all(|c| c.len() == 7), "{v}");
+        assert!(wards.len() <= 20);
+        // A committee's area: a district or a local level, not a ward.
+        let (_, v) = json(&app, "/places/suggest?pick=committee&q=Banke").await;
+        assert!(codes(&v).contains(&"511".to_string()), "{v}");
+        assert!(codes(&v).iter().all(|c| c.len() == 3 || c.len() == 5), "{v}");
+        // A filled field's code is named, in the reader's language.
+        let r = get(&app, "/places/suggest?code=5110604", "ne").await;
+        let v: serde_json::Value = serde_json::from_str(&r.body).unwrap_or_default();
+        let label = v[0]["label"].as_str().unwrap_or("");
+        assert!(label.starts_with("नेपालगञ्ज") && label.ends_with("-४"), "{v}");
+        // A code typed is still understood, if the field takes its level.
+        let (_, v) = json(&app, "/places/suggest?pick=ward&q=5110604").await;
+        assert_eq!(codes(&v), vec!["5110604"]);
+        let (_, v) = json(&app, "/places/suggest?pick=ward&q=51106").await;
+        assert!(codes(&v).is_empty(), "{v}");
+        // Nonsense, wildcards and overlong input find nothing and do not fail.
+        let long = "n".repeat(5000);
+        for q in ["zzzzqqq", "%25", "%20", "4", &long] {
+            let (s, v) = json(&app, &format!("/places/suggest?pick=ward&q={q}")).await;
+            assert_eq!(s, StatusCode::OK);
+            assert!(codes(&v).is_empty(), "{q}: {v}");
+        }
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn geography_api_counts_and_shapes() {
     each_engine(|app| async move {
