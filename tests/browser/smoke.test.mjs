@@ -90,11 +90,11 @@ test("tables sort by a column and filter as you type", async () => {
   await ctx.addCookies([{ name: "setu_lang", value: "en", url: base }]);
   const page = await ctx.newPage();
   await page.goto(base + "/places/511");
-  const firstName = () => page.textContent("#children tbody tr:first-child td:nth-child(2) a");
+  const firstName = () => page.textContent("#children tbody tr:first-child td:nth-child(1) a");
   assert.match(await firstName(), /Rapti Sonari/);
-  await page.click("#children thead th:nth-child(4) button"); // Wards, ascending
-  await page.click("#children thead th:nth-child(4) button"); // descending
-  assert.equal(await page.getAttribute("#children thead th:nth-child(4)", "aria-sort"), "descending");
+  await page.click("#children thead th:nth-child(3) button"); // Wards, ascending
+  await page.click("#children thead th:nth-child(3) button"); // descending
+  assert.equal(await page.getAttribute("#children thead th:nth-child(3)", "aria-sort"), "descending");
   assert.match(await firstName(), /Nepalganj/);
   await page.fill("input[data-filter-for=children]", "kohal");
   const visible = await page.$$eval("#children tbody tr", (rows) => rows.filter((r) => !r.hidden).length);
@@ -414,6 +414,17 @@ test("booth dashboard, hand-overs and the police queue render on a phone", async
   const latin = informed.replace(/[०-९]/g, (d) => String("०१२३४५६७८९".indexOf(d))).replace(/,/g, "");
   assert.ok(Number(latin) >= 13211 && Number(latin) < 13300, informed);
   assert.ok(await page.isVisible("figure.chart svg"));
+  // A wide table scrolls inside its box, not the page, and keeps its first column in view.
+  const table = await page.evaluate(() => {
+    const box = document.querySelector("#booth-months").closest(".scroll");
+    const wide = box.scrollWidth > box.clientWidth;
+    box.scrollLeft = 400;
+    const first = document.querySelector("#booth-months tbody tr td:first-child, #booth-months tbody tr th:first-child");
+    return { wide, page: document.documentElement.scrollWidth, shift: Math.abs(first.getBoundingClientRect().left - box.getBoundingClientRect().left) };
+  });
+  assert.ok(table.wide, "the month table is wider than a phone");
+  assert.ok(table.page <= 390, `the page itself is ${table.page}px wide`);
+  assert.ok(table.shift <= 2, `the first column moved ${table.shift}px`);
   await page.screenshot({ path: path.join(shots, "booths-dashboard.png"), fullPage: true });
   await page.goto(base + "/handovers");
   assert.ok((await page.locator("tr.overdue").count()) >= 1, "the unacknowledged hand-over is flagged");

@@ -133,15 +133,9 @@ impl AmbassadorForm {
         if self.joined_on.trim().is_empty() {
             c.fail("joined_on", "error-required");
         }
-        let digits = crate::numbers::to_ascii_digits(self.trainings.trim());
-        let trainings = match digits.parse::<i64>() {
-            _ if digits.is_empty() => 0,
-            Ok(n) if (0..=1_000).contains(&n) => n,
-            _ => {
-                c.fail("trainings", "error-number");
-                0
-            }
-        };
+        let trainings = c
+            .number("trainings", &self.trainings, 0, 1_000)
+            .unwrap_or(0);
         c.finish(())?;
         match (ward, sex, joined_on) {
             (Some(ward), Some(sex), Some(joined_on)) => Ok(AmbassadorDraft {
@@ -191,7 +185,7 @@ mod tests {
             ("name", "error-required"),
             ("sex", "error-required"),
             ("joined_on", "error-required"),
-            ("trainings", "error-number"),
+            ("trainings", "error-number-0-1000"),
         ] {
             assert_eq!(bad.for_field(field), Some(message), "{field}");
         }

@@ -176,6 +176,20 @@ impl Checker {
         }
     }
 
+    /// A whole number in `min..=max` (Latin or Devanagari digits, grouping commas); empty is 0.
+    /// A wrong one is refused with a message that gives the range ([`range_message`]).
+    pub fn number(&mut self, field: &'static str, value: &str, min: i64, max: i64) -> Option<i64> {
+        let digits = crate::numbers::to_ascii_digits(value.trim()).replace(',', "");
+        match digits.parse::<i64>() {
+            _ if digits.is_empty() => Some(0),
+            Ok(n) if (min..=max).contains(&n) => Some(n),
+            _ => {
+                self.fail(field, range_message(min, max));
+                None
+            }
+        }
+    }
+
     /// A count of people, Latin or Devanagari digits; empty is 0; at most 100,000.
     pub fn count(&mut self, field: &'static str, value: &str) -> i64 {
         let digits = crate::numbers::to_ascii_digits(value.trim()).replace(',', "");
@@ -196,5 +210,19 @@ impl Checker {
         } else {
             Err(Invalid(self.0))
         }
+    }
+}
+
+/// The message for a number outside `min..=max`, which says the range: the ranges Setu's
+/// forms use each have one (messages take no arguments), others say only "a whole number".
+pub fn range_message(min: i64, max: i64) -> &'static str {
+    match (min, max) {
+        (0, 120) => "error-age",
+        (0, 100) => "error-age-100",
+        (0, 100_000) => "error-count",
+        (0, 1_000) => "error-number-0-1000",
+        (0, 500) => "error-number-0-500",
+        (1, 1_000) => "error-number-1-1000",
+        _ => "error-number",
     }
 }

@@ -232,32 +232,52 @@ impl Store {
         })
     }
 
-    /// Active ambassadors at the end of each year from `first_year` to `today`'s year.
+    /// Active ambassadors at the end of each calendar (AD) year from `first_year` to `today`'s
+    /// year: the brief's own series ("20 in 2020, 370 in 2023"), kept for the figures export.
+    /// Pages count by fiscal year ([`Store::youth_active_at`]).
     pub async fn youth_growth(
         &self,
         scope: Scope,
         first_year: i32,
         today: Date,
     ) -> Result<Vec<(i32, i64)>> {
+        let years: Vec<i32> = (first_year..=today.year()).collect();
+        let ends: Vec<Date> = years
+            .iter()
+            .map(|y| {
+                Date::from_calendar_date(*y, time::Month::December, 31)
+                    .unwrap_or(today)
+                    .min(today)
+            })
+            .collect();
+        let active = self.youth_active_at(scope, &ends, today).await?;
+        Ok(years.into_iter().zip(active).collect())
+    }
+
+    /// How many ambassadors were active on each of `days` (one read of the register).
+    pub async fn youth_active_at(
+        &self,
+        scope: Scope,
+        days: &[Date],
+        today: Date,
+    ) -> Result<Vec<i64>> {
         let all = self.ambassadors(scope, Reveal::No, today).await?;
-        let mut out = Vec::new();
-        for year in first_year..=today.year() {
-            let end = Date::from_calendar_date(year, time::Month::December, 31)
-                .unwrap_or(today)
-                .min(today);
-            let end_iso = iso(end);
-            let active = all
-                .iter()
-                .filter(|a| a.joined_on <= end_iso)
-                .filter(|a| match (&a.status, &a.status_since) {
-                    (YouthStatus::Active, _) => true,
-                    (_, Some(since)) => since.as_str() > end_iso.as_str(),
-                    (_, None) => true,
-                })
-                .count();
-            out.push((year, i64::try_from(active).unwrap_or(0)));
-        }
-        Ok(out)
+        Ok(days
+            .iter()
+            .map(|day| {
+                let end_iso = iso(*day);
+                let active = all
+                    .iter()
+                    .filter(|a| a.joined_on <= end_iso)
+                    .filter(|a| match (&a.status, &a.status_since) {
+                        (YouthStatus::Active, _) => true,
+                        (_, Some(since)) => since.as_str() > end_iso.as_str(),
+                        (_, None) => true,
+                    })
+                    .count();
+                i64::try_from(active).unwrap_or(0)
+            })
+            .collect())
     }
 
     /// Local levels inside `scope` that have ambassadors on record but fewer than `threshold`

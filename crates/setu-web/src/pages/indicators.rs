@@ -17,7 +17,7 @@ use crate::error::WebError;
 use crate::page::Page;
 use crate::pages::inputs::AreaQuery;
 use crate::pages::parents::cards;
-use crate::templates::{IndicatorsPage, RenderHtml, TrendBar};
+use crate::templates::{IndicatorsPage, RenderHtml};
 use crate::AppState;
 
 /// Filters: a district or local level code, and a fiscal year (shared with the lists).
@@ -70,25 +70,7 @@ pub async fn page(
     }
     let latest_note = q.latest_note(&page, today);
     let page = page.titled("indicators-title", "indicators");
-    let max = f
-        .youth_by_year
-        .iter()
-        .map(|(_, n)| *n)
-        .max()
-        .unwrap_or(0)
-        .max(1);
-    let bars = f
-        .youth_by_year
-        .iter()
-        .enumerate()
-        .map(|(i, (y, n))| TrendBar {
-            x: i64::try_from(i).unwrap_or(0) * 60 + 30,
-            label: page.digits(&y.to_string()),
-            total_h: n * 100 / max,
-            own_h: 0,
-            share: page.num(n),
-        })
-        .collect();
+    let (bars, _) = crate::pages::youth::growth_bars(&app, &page, q.scope(me.scope)).await?;
     let fy_choices = crate::pages::inputs::fy_choices(
         &page,
         &f.fiscal_year,

@@ -27,6 +27,44 @@ use crate::AppState;
 /// The first year of the programme's youth work.
 const FIRST_YEAR: i32 = 2020;
 
+/// The chart of active ambassadors at the end of each fiscal year (the last day of Asar; this
+/// year's bar is today), labelled in BS (`२०७९/८०`), from the fiscal year the programme's
+/// ambassadors started in. The youth page and the indicators page draw the same chart. With
+/// it, how many are active today (the last bar: the register is shown a page at a time).
+pub(crate) async fn growth_bars(
+    app: &AppState,
+    page: &Page,
+    scope: setu_core::access::Scope,
+) -> Result<(Vec<TrendBar>, i64), WebError> {
+    use setu_core::calendar::FiscalYear;
+    let today = today();
+    let first = time::Date::from_calendar_date(FIRST_YEAR, time::Month::January, 1)
+        .ok()
+        .and_then(|d| FiscalYear::containing(d).ok());
+    let (Some(first), Ok(last)) = (first, FiscalYear::containing(today)) else {
+        return Ok((Vec::new(), 0));
+    };
+    let years: Vec<FiscalYear> = (first.start_year()..=last.start_year())
+        .filter_map(|y| FiscalYear::new(y).ok())
+        .collect();
+    let ends: Vec<time::Date> = years.iter().map(|fy| fy.last_day().min(today)).collect();
+    let active = app.store.youth_active_at(scope, &ends, today).await?;
+    let max = active.iter().copied().max().unwrap_or(0).max(1);
+    let bars = years
+        .iter()
+        .zip(&active)
+        .enumerate()
+        .map(|(i, (fy, n))| TrendBar {
+            x: i64::try_from(i).unwrap_or(0) * 60 + 30,
+            label: fy.label(page.prefs.digits),
+            total_h: n * 100 / max,
+            own_h: 0,
+            share: page.num(n),
+        })
+        .collect();
+    Ok((bars, active.last().copied().unwrap_or(0)))
+}
+
 fn today() -> time::Date {
     setu_core::calendar::today_in_nepal()
 }
@@ -109,19 +147,7 @@ async fn render(
         .store
         .ambassador_page(scope, a_after, reveal, today())
         .await?;
-    let growth = app.store.youth_growth(scope, FIRST_YEAR, today()).await?;
-    let max = growth.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
-    let bars = growth
-        .iter()
-        .enumerate()
-        .map(|(i, (year, n))| TrendBar {
-            x: i64::try_from(i).unwrap_or(0) * 60 + 30,
-            label: page.digits(&year.to_string()),
-            total_h: n * 100 / max,
-            own_h: 0,
-            share: page.num(n),
-        })
-        .collect();
+    let (bars, active) = growth_bars(app, &page, scope).await?;
     let mut warnings = Vec::new();
     for (ll, active) in app
         .store
@@ -178,8 +204,6 @@ async fn render(
             selected: false,
         })
         .collect();
-    // Active today: the last point of the growth line (the registry is shown a page at a time).
-    let active = growth.last().map_or(0, |(_, n)| *n);
     let html = YouthPage {
         active: page.num(&active),
         ambassadors_next: ambassadors

@@ -166,6 +166,11 @@ async fn youth_ambassadors_grow_and_events_are_recorded() {
                 && page.contains("Budget line won")
                 && page.contains(">15<")
         );
+        // The growth chart counts fiscal years, labelled in BS, never AD calendar years.
+        assert!(page.contains("<title>2076/77: "), "first fiscal year bar");
+        assert!(!page.contains("<title>2020: "), "no AD year bar");
+        let ne = get_as(&app, "/youth", "ne", &me).await.body;
+        assert!(ne.contains("<title>२०७६/७७: "), "Nepali digits in Nepali");
         assert!(
             page.contains("(hidden)") && !page.contains("Unique-Yx2"),
             "youth ambassadors do not read personal data"

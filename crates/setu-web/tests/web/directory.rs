@@ -33,7 +33,9 @@ async fn directory_forms_validate_keep_input_and_refuse_stale_edits() {
             me,
         )
         .await;
-        assert!(unknown.body.contains("No such place: type its name and choose it from the list."));
+        assert!(unknown
+            .body
+            .contains("No such place: type its name and choose it from the list."));
 
         // A good one is saved and shown.
         let ok = post_form(
