@@ -535,6 +535,22 @@ test("each role's home page opens on its work, on a phone, in both languages", a
       });
       assert.ok(order, "work first");
       await page.screenshot({ path: path.join(shots, `home-${who}-${lang}-phone.png`), fullPage: false });
+      // The menu: one button on a phone opens every entry the role may open, its own work first.
+      assert.equal(await page.locator("#menu-list").isVisible(), false, "the menu starts closed on a phone");
+      await page.click(".menu-toggle");
+      assert.equal(await page.getAttribute(".menu-toggle", "aria-expanded"), "true");
+      const entries = await page.$$eval("#menu-list a", (as) => as.map((a) => {
+        const r = a.getBoundingClientRect();
+        return { href: a.getAttribute("href"), shown: r.width > 0 && r.left >= 0 && r.right <= 390, tall: r.height >= 44 };
+      }));
+      assert.ok(entries.length >= 4, `${who}: ${entries.length} entries`);
+      assert.deepEqual(entries.filter((e) => !e.shown || !e.tall), [], `${who}: every entry shown whole, 44 px tall`);
+      assert.equal(entries[0].href, "/");
+      assert.match(entries[1].href, { "booth.jamunaha": /^\/booths\/\d+\/capture$/, "police.jamunaha": /^\/referrals$/,
+        "lccht.nepalganj": /^\/committees$/, "district.banke": /^\/indicators$/ }[who], `${who}'s own work comes first`);
+      if (lang === "ne") await page.screenshot({ path: path.join(shots, `menu-${who}-phone.png`), fullPage: false });
+      await page.keyboard.press("Escape");
+      assert.equal(await page.locator("#menu-list").isVisible(), false, "Escape closes the menu");
       await ctx.close();
     }
   }

@@ -1102,3 +1102,4 @@ handover-no-booth = — no booth —
 error-number-0-1000 = Write a whole number from 0 to 1,000.
 error-number-0-500 = Write a whole number from 0 to 500.
 error-number-1-1000 = Write a whole number from 1 to 1,000.
+nav-capture = My booth

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod error;
 pub mod i18n;
 pub mod input;
+mod menu;
 pub mod page;
 pub mod pages;
 pub mod resume;

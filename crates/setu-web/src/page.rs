@@ -164,6 +164,11 @@ impl Page {
         }
     }
 
+    /// The top menu for this reader ([`crate::menu`]).
+    pub fn menu(&self) -> Vec<crate::menu::MenuItem> {
+        crate::menu::menu(self)
+    }
+
     /// This fiscal year, as a query value (`2083/84`).
     pub fn this_fiscal_year(&self) -> String {
         setu_core::FiscalYear::containing(setu_core::calendar::today_in_nepal())

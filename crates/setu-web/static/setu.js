@@ -54,6 +54,23 @@
   });
 })();
 
+// The menu on a phone: one button opens the whole list (every entry the role may open).
+(function () {
+  var nav = document.querySelector("nav.menu");
+  var toggle = nav && nav.querySelector(".menu-toggle");
+  if (!toggle) return;
+  toggle.hidden = false;
+  nav.classList.add("enhanced", "collapsed");
+  function show(open) {
+    nav.classList.toggle("collapsed", !open);
+    toggle.setAttribute("aria-expanded", String(open));
+  }
+  toggle.addEventListener("click", function () { show(nav.classList.contains("collapsed")); });
+  nav.addEventListener("keydown", function (e) {
+    if (e.key === "Escape" && !nav.classList.contains("collapsed")) { show(false); toggle.focus(); }
+  });
+})();
+
 // Print buttons (the register, a report): the page's print styles do the rest.
 document.addEventListener("click", function (event) {
   var target = event.target;
