@@ -491,32 +491,103 @@ test("a missing girl: the register, the review side by side, confirm, and home a
   await desk.close();
 });
 
-test("only links that open: a crawl as every demo role finds no link answering 403, 404 or 5xx", async () => {
-  const roles = ["admin", "national", "district.banke", "lccht.nepalganj", "booth.jamunaha",
-    "police.jamunaha", "ngo.banke", "analyst", "auditor"];
-  for (const who of roles) {
-    const ctx = await browser.newContext();
-    const r = ctx.request;
-    await r.post(base + "/login", { form: { username: who, password: DEMO_PASSWORD, next: "/" } });
-    const seen = new Set(["/"]), queue = ["/"], from = {}, bad = [];
-    let n = 0;
-    while (queue.length && n < 250) {
-      const p = queue.shift();
-      n++;
-      const res = await r.get(base + p, { maxRedirects: 0 });
-      const status = res.status();
-      if (status === 403 || status === 404 || status >= 500) { bad.push(`${status} ${p} (linked from ${from[p]})`); continue; }
-      if (!(res.headers()["content-type"] || "").includes("text/html")) continue;
-      for (const m of (await res.text()).matchAll(/href="(\/[^"#]*)"/g)) {
-        const h = m[1].replace(/&amp;|&#38;/g, "&");
-        if (h.startsWith("/static/") || h.startsWith("/prefs") || /\.(csv|xlsx|json)(\?|$)/.test(h)) continue;
-        if (!seen.has(h)) { seen.add(h); from[h] = p; queue.push(h); }
-      }
+const ROLES = ["admin", "national", "district.banke", "lccht.nepalganj", "booth.jamunaha",
+  "police.jamunaha", "ngo.banke", "analyst", "auditor"];
+
+// Follows every link a signed-in role is shown, breadth first, up to `limit` pages: the pages
+// reached (HTML only), and those answering 403, 404 or 5xx with the page that linked them.
+async function crawl(who, limit) {
+  const ctx = await browser.newContext();
+  const r = ctx.request;
+  await r.post(base + "/login", { form: { username: who, password: DEMO_PASSWORD, next: "/" } });
+  const seen = new Set(["/"]), queue = ["/"], from = {}, bad = [], pages = [];
+  let n = 0;
+  while (queue.length && n < limit) {
+    const p = queue.shift();
+    n++;
+    const res = await r.get(base + p, { maxRedirects: 0 });
+    const status = res.status();
+    if (status === 403 || status === 404 || status >= 500) { bad.push(`${status} ${p} (linked from ${from[p]})`); continue; }
+    if (!(res.headers()["content-type"] || "").includes("text/html")) continue;
+    pages.push(p);
+    for (const m of (await res.text()).matchAll(/href="(\/[^"#]*)"/g)) {
+      const h = m[1].replace(/&amp;|&#38;/g, "&");
+      if (h.startsWith("/static/") || h.startsWith("/prefs") || /\.(csv|xlsx|json)(\?|$)/.test(h)) continue;
+      if (!seen.has(h)) { seen.add(h); from[h] = p; queue.push(h); }
     }
+  }
+  await ctx.close();
+  return { n, bad, pages };
+}
+
+test("only links that open: a crawl as every demo role finds no link answering 403, 404 or 5xx", async () => {
+  for (const who of ROLES) {
+    const { n, bad } = await crawl(who, 250);
     assert.ok(n > 20, `${who} reached ${n} pages`);
     assert.deepEqual(bad, [], `${who}: links that do not open`);
-    await ctx.close();
   }
+});
+
+test("accessibility: axe-core finds no serious or critical violation on any kind of page, in either language", async () => {
+  // Every kind of page (its address with ids taken out) as the first role that reaches it,
+  // and the pages seen before signing in.
+  const kindOf = (p) => p.split("?")[0].replace(/\/[0-9a-f-]{6,}|\/\d+/g, "/:id");
+  const kinds = new Map([["/login", [null, "/login"]], ["/places", [null, "/places"]],
+    ["/places/search", [null, "/places/search?q=banke"]], ["/missing", [null, "/no-such-page"]]]);
+  for (const who of ROLES) {
+    for (const p of (await crawl(who, 120)).pages) if (!kinds.has(kindOf(p))) kinds.set(kindOf(p), [who, p]);
+  }
+  assert.ok(kinds.size >= 40, `${kinds.size} kinds of page`);
+  const axe = path.join(here, "node_modules/axe-core/axe.min.js");
+  const found = [];
+  for (const lang of ["ne", "en"]) {
+    const pages = new Map();
+    const open = async (who) => {
+      if (pages.has(who)) return pages.get(who);
+      // Setu's pages forbid inline script; the test lifts that to inject axe.
+      const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, bypassCSP: true });
+      await ctx.addCookies([{ name: "setu_lang", value: lang, url: base }]);
+      const page = await ctx.newPage();
+      if (who) await signIn(page, who);
+      pages.set(who, page);
+      return page;
+    };
+    for (const [kind, [who, p]] of kinds) {
+      const page = await open(who);
+      await page.goto(base + p);
+      await page.addScriptTag({ path: axe });
+      const bad = await page.evaluate(async () => (await window.axe.run(document, { resultTypes: ["violations"] }))
+        .violations.filter((v) => v.impact === "serious" || v.impact === "critical")
+        .map((v) => `${v.id} ×${v.nodes.length} at ${v.nodes[0].target.join(" ")}`));
+      for (const b of bad) found.push(`${lang} ${kind} (${who || "visitor"}): ${b}`);
+    }
+    for (const page of pages.values()) await page.context().close();
+  }
+  assert.deepEqual(found, []);
+});
+
+test("the sign-in form and the menu work with the keyboard alone", async () => {
+  const ctx = await phone();
+  const page = await ctx.newPage();
+  await page.goto(base + "/login");
+  await page.focus("#f-username");
+  await page.keyboard.type("lccht.nepalganj");
+  await page.keyboard.press("Tab");
+  await page.keyboard.type(DEMO_PASSWORD);
+  await Promise.all([page.waitForURL(base + "/"), page.keyboard.press("Enter")]);
+  // From the top of the page: skip link, then the brand, then the menu button.
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.className), "skip");
+  await page.keyboard.press("Tab");
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.className), "menu-toggle");
+  await page.keyboard.press("Enter");
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.getAttribute("href")), "/");
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.getAttribute("href")), "/committees");
+  await Promise.all([page.waitForURL(base + "/committees"), page.keyboard.press("Enter")]);
+  await ctx.close();
 });
 
 test("each role's home page opens on its work, on a phone, in both languages", async () => {

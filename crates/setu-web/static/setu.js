@@ -275,6 +275,12 @@ Array.prototype.forEach.call(document.querySelectorAll(".chart"), function (c) {
   c.scrollLeft = c.scrollWidth;
 });
 
+// A box that scrolls sideways (a wide table or chart on a phone) takes the keyboard's focus,
+// so that it can be scrolled with the arrow keys, not only by touch.
+Array.prototype.forEach.call(document.querySelectorAll(".chart, .scroll, .table-wrap"), function (box) {
+  if (box.scrollWidth > box.clientWidth && !box.hasAttribute("tabindex")) box.tabIndex = 0;
+});
+
 // After signing in again: the form typed before the session lapsed goes on at once (the page
 // has a button for browsers without script).
 (function () {
