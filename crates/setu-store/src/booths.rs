@@ -381,18 +381,6 @@ pub struct SyncResult {
     pub conflict: Option<String>,
 }
 
-/// Whether `id` looks like a UUID (what clients generate).
-fn valid_client_id(id: &str) -> bool {
-    id.len() == 36
-        && id.bytes().enumerate().all(|(i, b)| {
-            if [8, 13, 18, 23].contains(&i) {
-                b == b'-'
-            } else {
-                b.is_ascii_hexdigit()
-            }
-        })
-}
-
 /// One record of a sync batch: checked, scored and scoped by the caller, with its booth.
 #[derive(Debug, Clone)]
 pub struct SyncItem {
@@ -552,10 +540,7 @@ impl Store {
 
     /// Checks an item's id and booth, seals its columns and hashes its content.
     fn prepare<'i>(&self, item: &'i SyncItem) -> Result<Prepared<'i>> {
-        if !valid_client_id(&item.id) {
-            return Err(StoreError::Rejected("error-client-id"));
-        }
-        let id = item.id.to_ascii_lowercase();
+        let id = crate::offline::client_id(&item.id)?;
         let (kind, table, sealed, cols, content, named, site) = match &item.draft {
             SyncDraft::Tally(d) => (
                 TallyDraft::KIND,

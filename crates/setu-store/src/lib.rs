@@ -25,6 +25,7 @@ pub mod jobs;
 mod matcher;
 pub mod matching;
 mod migrate;
+pub mod offline;
 pub mod paging;
 pub mod parents;
 pub mod records;

@@ -265,6 +265,37 @@ impl Store {
         group_id: i64,
         d: &SessionDraft,
     ) -> Result<String> {
+        let id = uuid::Uuid::new_v4().to_string();
+        self.insert_session(by, &id, group_id, d).await?;
+        Ok(id)
+    }
+
+    /// Records a session a phone recorded offline, under the phone's id, once: a resend
+    /// changes nothing ([`crate::offline`]).
+    pub async fn record_session_once(
+        &self,
+        by: &Actor,
+        id: &str,
+        group_id: i64,
+        d: &SessionDraft,
+    ) -> Result<crate::offline::Once> {
+        let key = [
+            ("held_on", iso(d.held_on)),
+            ("topic", d.topic.trim().to_string()),
+        ];
+        self.create_once("sbcc_session", id, &key, |id| async move {
+            self.insert_session(by, &id, group_id, d).await
+        })
+        .await
+    }
+
+    async fn insert_session(
+        &self,
+        by: &Actor,
+        id: &str,
+        group_id: i64,
+        d: &SessionDraft,
+    ) -> Result<()> {
         let g = self.group(group_id).await?;
         let members: Vec<String> = self
             .group_members(group_id, Reveal::No)
@@ -278,15 +309,13 @@ impl Store {
         if d.topic.trim().is_empty() || d.facilitator.trim().is_empty() {
             return Err(StoreError::Rejected("error-required"));
         }
-        let id = uuid::Uuid::new_v4().to_string();
-        let id = &id;
         let g = &g;
         self.record(by, |tx, _| Box::pin(async move {
         sqlx::query(
             "INSERT INTO sbcc_session (id, group_id, held_on, topic, material, episode, facilitator, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
-        .bind(id.clone())
+        .bind(id.to_string())
         .bind(group_id)
         .bind(iso(d.held_on))
         .bind(d.topic.trim().to_string())
@@ -298,7 +327,7 @@ impl Store {
         .await?;
         for m in &d.present {
             sqlx::query("INSERT INTO session_attendance (session_id, member_id) VALUES ($1, $2)")
-                .bind(id.clone())
+                .bind(id.to_string())
                 .bind(m.clone())
                 .execute(&mut **tx)
                 .await?;
@@ -308,8 +337,7 @@ impl Store {
             .detail(format!("present={}", d.present.len()));
         event.place = g.ward.parse().ok();
         audited((), event)
-        })).await?;
-        Ok(id.clone())
+        })).await
     }
 
     /// A group's sessions, newest first.

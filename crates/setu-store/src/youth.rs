@@ -88,7 +88,7 @@ impl Store {
             "INSERT INTO youth_ambassador (id, ward_code, name, sex, joined_on, trainings, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
-        .bind(id.clone())
+        .bind(id.to_string())
         .bind(d.ward.to_string())
         .bind(self.keys.seal("youth_ambassador", "name", id, UNVERSIONED, d.name.trim())?)
         .bind(d.sex.as_str())
@@ -303,6 +303,31 @@ impl Store {
 
     /// Records an engagement event.
     pub async fn record_youth_event(&self, by: &Actor, d: &EventDraft) -> Result<String> {
+        let id = uuid::Uuid::new_v4().to_string();
+        self.insert_youth_event(by, &id, d).await?;
+        Ok(id)
+    }
+
+    /// Records an event a phone recorded offline, under the phone's id, once: a resend changes
+    /// nothing ([`crate::offline`]).
+    pub async fn record_youth_event_once(
+        &self,
+        by: &Actor,
+        id: &str,
+        d: &EventDraft,
+    ) -> Result<crate::offline::Once> {
+        let key = [
+            ("ward_code", d.ward.to_string()),
+            ("held_on", iso(d.held_on)),
+            ("event_type", d.event_type.as_str().to_string()),
+        ];
+        self.create_once("youth_event", id, &key, |id| async move {
+            self.insert_youth_event(by, &id, d).await
+        })
+        .await
+    }
+
+    async fn insert_youth_event(&self, by: &Actor, id: &str, d: &EventDraft) -> Result<()> {
         if !matches!(d.ward, PlaceCode::Ward { .. }) {
             return Err(StoreError::Rejected("error-ward-code"));
         }
@@ -313,14 +338,12 @@ impl Store {
         if p.under18.iter().chain(p.adults.iter()).any(|n| *n < 0) {
             return Err(StoreError::Rejected("error-amount"));
         }
-        let id = uuid::Uuid::new_v4().to_string();
-        let id = &id;
         self.record(by, |tx, _| Box::pin(async move {
         sqlx::query(
             "INSERT INTO youth_event (id, ward_code, held_on, event_type, female_u18, male_u18, other_u18, female_18, male_18, other_18, outcome, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
-        .bind(id.clone())
+        .bind(id.to_string())
         .bind(d.ward.to_string())
         .bind(iso(d.held_on))
         .bind(d.event_type.as_str())
@@ -337,8 +360,7 @@ impl Store {
         audited((), Event::new("create", "youth-event", id)
                 .at(d.ward)
                 .detail(d.event_type.as_str()))
-        })).await?;
-        Ok(id.clone())
+        })).await
     }
 
     /// How many events inside `scope` were held between two dates (inclusive), by type.

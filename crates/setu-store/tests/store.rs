@@ -1560,6 +1560,29 @@ async fn parents_groups_count_people_once_and_repeated_attendance() {
             (sessions.len(), sessions[0].episode, sessions[0].present),
             (4, Some(4), 1)
         );
+        // A session recorded offline, sent twice: stored once.
+        let phone_id = "3c59dc04-8e8b-4f3a-9d2e-6a1b7c8d9e0f";
+        let offline = SessionDraft {
+            held_on: date!(2024 - 06 - 15),
+            topic: "Safe migration".into(),
+            material: Material::Discussion,
+            episode: None,
+            facilitator: "Facilitator Name".into(),
+            present: vec![ids[0].clone()],
+        };
+        let before = s.group_sessions(g).await.unwrap().len();
+        for expected in [
+            setu_store::offline::Once::Created,
+            setu_store::offline::Once::AlreadyStored,
+        ] {
+            assert_eq!(
+                s.record_session_once(&sys(), phone_id, g, &offline)
+                    .await
+                    .unwrap(),
+                expected
+            );
+        }
+        assert_eq!(s.group_sessions(g).await.unwrap().len(), before + 1);
     })
     .await;
 }
@@ -1668,6 +1691,64 @@ async fn youth_registry_growth_succession_and_events() {
         assert_eq!(
             (events.len(), total, events[0].participants.total()),
             (1, 1, 25)
+        );
+
+        // An event recorded offline is stored under the phone's id once: resending it (in
+        // upper case, as some phones write UUIDs) changes nothing; the id reused for another
+        // event, or an id that is not a UUID, is refused.
+        use setu_store::offline::Once;
+        let phone_id = "8f14e45f-ceea-467f-a9b0-5d7a1c2b3e4f";
+        let offline = EventDraft {
+            ward: "5110602".parse().unwrap(),
+            held_on: date!(2024 - 05 - 01),
+            event_type: EventType::Awareness,
+            participants: p,
+            outcome: String::new(),
+        };
+        let entries_for = |id: &'static str| {
+            let s = &s;
+            async move {
+                s.audit_entries(&AuditFilter {
+                    entity_id: Some(id.to_string()),
+                    ..Default::default()
+                })
+                .await
+                .unwrap()
+                .len()
+            }
+        };
+        assert_eq!(
+            s.record_youth_event_once(&sys(), phone_id, &offline)
+                .await
+                .unwrap(),
+            Once::Created
+        );
+        assert_eq!(
+            s.record_youth_event_once(&sys(), &phone_id.to_uppercase(), &offline)
+                .await
+                .unwrap(),
+            Once::AlreadyStored
+        );
+        assert_eq!(entries_for(phone_id).await, 1, "one audit entry, not two");
+        let other = EventDraft {
+            event_type: EventType::BudgetHearing,
+            ..offline.clone()
+        };
+        assert!(matches!(
+            s.record_youth_event_once(&sys(), phone_id, &other).await,
+            Err(StoreError::Rejected("error-client-id"))
+        ));
+        assert!(matches!(
+            s.record_youth_event_once(&sys(), "not-a-uuid", &offline)
+                .await,
+            Err(StoreError::Rejected("error-client-id"))
+        ));
+        assert_eq!(
+            s.youth_events("511".parse().unwrap(), None)
+                .await
+                .unwrap()
+                .1,
+            2
         );
         assert_eq!(
             s.youth_events("312".parse().unwrap(), None)

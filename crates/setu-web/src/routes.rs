@@ -15,7 +15,7 @@ use crate::error::WebError;
 use crate::pages::directory::routes as dir;
 use crate::pages::{
     account, admin, audit, booths, committees, engagement, forum, handovers, home, indicators,
-    login, matches, notifications, parents, places, prefs, records, risk, tracing, youth,
+    login, matches, notifications, offline, parents, places, prefs, records, risk, tracing, youth,
 };
 use crate::{api, assets, healthz, readyz, AppState};
 
@@ -332,6 +332,7 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         r(Method::POST, "/api/v1/tracing/encounters", Needs(WriteTracing), S::NewAtPlace, post(tracing::api_encounter_create)),
         r(Method::GET, "/api/v1/tracing/matches", Needs(ConfirmMatches), S::None, get(matches::api_matches)),
         r(Method::POST, "/api/v1/sync", Needs(WriteBooths), S::None, post(booths::sync_api)),
+        r(Method::POST, "/api/v1/community/sync", SignedIn, S::None, post(offline::sync)),
         r(Method::GET, "/api/v1/tallies", Needs(ReadDirectory), S::None, get(booths::tallies_api)),
         r(Method::GET, "/api/v1/booths/figures", Needs(ReadAggregates), S::None, get(booths::figures_api)),
         r(Method::GET, "/api/v1/risk-catalogue", Needs(ReadDirectory), S::None, get(risk::api)),

@@ -82,7 +82,7 @@ pub struct SyncAnswer {
 }
 
 /// Why one record was not stored.
-enum Refused {
+pub(crate) enum Refused {
     /// Fields that are wrong (message ids), answered `invalid`.
     Fields(setu_core::Invalid),
     /// The record's booth is not one the user may record at (or not a booth), answered
@@ -316,7 +316,11 @@ pub async fn sync_api(
 }
 
 /// The answer for one record of a batch.
-fn answer(page: &Page, rec: &SyncRecord, result: Result<SyncResult, Refused>) -> SyncAnswer {
+pub(crate) fn answer(
+    page: &Page,
+    rec: &SyncRecord,
+    result: Result<SyncResult, Refused>,
+) -> SyncAnswer {
     let refused = |outcome: &str, errors: Vec<(String, String)>| SyncAnswer {
         id: rec.id.clone(),
         outcome: outcome.into(),

@@ -15,6 +15,7 @@ pub mod inputs;
 pub mod login;
 pub mod matches;
 pub mod notifications;
+pub mod offline;
 pub mod parents;
 pub mod places;
 pub mod prefs;

@@ -1286,3 +1286,108 @@ async fn group_and_committee_members_are_paged_with_one_audit_entry_a_page() {
     })
     .await;
 }
+
+/// Point 7 of issue 15: a youth event and a parents' session recorded on a phone offline are
+/// sent through the community sync, checked as the online forms check them, stored once
+/// however often they are resent, and a wrong or out-of-scope one is answered on its field.
+#[tokio::test]
+async fn events_and_sessions_recorded_offline_are_stored_once_through_sync() {
+    each_app(|app, store| async move {
+        const SYNC: &str = "/api/v1/community/sync";
+        let youth = sign_in(&store, "youth.offline", Role::YouthAmbassador, "51106").await;
+        let event = |id: &str, ward: &str, girls: &str| {
+            serde_json::json!({ "kind": "youth-event", "id": id, "data": {
+                "ward": ward, "held_on": "2081-05-01", "event_type": "awareness",
+                "female_u18": girls, "male_18": "2", "outcome": "" } })
+        };
+        let good = "0a1b2c3d-1111-4222-8333-444455556666";
+        let bad = "0a1b2c3d-1111-4222-8333-444455556667";
+        let far = "0a1b2c3d-1111-4222-8333-444455556668";
+        let batch = [
+            event(good, "5110603", "12"),
+            event(bad, "5110603", "-4"),
+            event(far, "3120601", "1"),
+        ];
+        let (status, answers) = sync_to(&app, SYNC, &youth, &batch).await;
+        assert_eq!(status, StatusCode::OK);
+        let outcomes: Vec<&str> = answers.iter().map(|a| a.1.as_str()).collect();
+        assert_eq!(outcomes, ["created", "invalid", "invalid"]);
+        // Resent (the phone did not hear the answer): nothing new is stored.
+        let (_, again) = sync_to(&app, SYNC, &youth, &batch[..1]).await;
+        assert_eq!(again[0].1, "unchanged");
+        let (events, total) = store
+            .youth_events("511".parse().unwrap(), None)
+            .await
+            .unwrap();
+        assert_eq!(total, 1, "stored once");
+        assert_eq!(events.rows[0].participants.total(), 14);
+        // The refused ones say which field and why, in the reader's language.
+        let body = serde_json::json!({ "records": [event(bad, "5110603", "-4"), event(far, "3120601", "1")] });
+        let r = send(
+            &app,
+            Request::post(SYNC)
+                .header(header::CONTENT_TYPE, "application/json")
+                .header(header::COOKIE, youth.cookie.clone())
+                .header("x-csrf-token", youth.csrf.clone())
+                .header(header::ACCEPT_LANGUAGE, "en")
+                .body(Body::from(body.to_string()))
+                .unwrap(),
+        )
+        .await;
+        let v: serde_json::Value = serde_json::from_str(&r.body).unwrap_or_default();
+        assert_eq!(v["results"][0]["errors"][0][0], "female_u18", "{v}");
+        assert!(v["results"][0]["errors"][0][1].as_str().unwrap_or("").contains("0 to 100,000"));
+        assert_eq!(v["results"][1]["errors"][0][0], "ward", "{v}");
+        assert!(v["results"][1]["errors"][0][1].as_str().unwrap_or("").contains("outside your scope"));
+
+        // A parents' session, attendance and all.
+        let facilitator = sign_in(&store, "fac.offline", Role::ParentsGroupFacilitator, "51106").await;
+        let made = post_form(
+            &app,
+            "/parents-groups",
+            &[("name", "Ward 3 fathers"), ("ward", "5110603")],
+            &facilitator,
+        )
+        .await;
+        let path = made.headers[header::LOCATION].to_str().unwrap().to_string();
+        let r = post_form(
+            &app,
+            &format!("{path}/members"),
+            &[("name", "Parent Offline"), ("sex", "male"), ("joined_on", "2081-01-01")],
+            &facilitator,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let group: i64 = path.rsplit('/').next().unwrap().parse().unwrap();
+        let member = store
+            .group_members(group, setu_store::sealing::Reveal::No)
+            .await
+            .unwrap()[0]
+            .id
+            .clone();
+        let session = serde_json::json!({ "kind": "parents-session",
+            "id": "9f8e7d6c-5b4a-4321-8fed-cba987654321", "data": {
+                "group": group.to_string(), "held_on": "2081-06-01", "topic": "Safe migration",
+                "material": "discussion", "facilitator": "Facilitator Name", "present": [member] } });
+        for expected in ["created", "unchanged"] {
+            let (_, a) = sync_to(&app, SYNC, &facilitator, std::slice::from_ref(&session)).await;
+            assert_eq!(a[0].1, expected);
+        }
+        assert_eq!(store.group_sessions(group).await.unwrap().len(), 1);
+        // The youth ambassador may not record a parents' session.
+        let (_, a) = sync_to(&app, SYNC, &youth, std::slice::from_ref(&session)).await;
+        assert_ne!(a.first().map(|a| a.1.as_str()), Some("created"));
+
+        // Without a session the phone is told to sign in again (and keeps its queue).
+        let r = send(
+            &app,
+            Request::post(SYNC)
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body.to_string()))
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    })
+    .await;
+}

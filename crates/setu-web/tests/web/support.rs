@@ -161,8 +161,18 @@ pub(crate) async fn sync_batch(
     who: &Client,
     records: &[serde_json::Value],
 ) -> (StatusCode, Vec<(String, String, i64)>) {
+    sync_to(app, "/api/v1/sync", who, records).await
+}
+
+/// Posts a sync batch to `path` (the booths' or the community's sync) as `who`.
+pub(crate) async fn sync_to(
+    app: &Router,
+    path: &str,
+    who: &Client,
+    records: &[serde_json::Value],
+) -> (StatusCode, Vec<(String, String, i64)>) {
     let body = serde_json::json!({ "records": records }).to_string();
-    let req = Request::post("/api/v1/sync")
+    let req = Request::post(path)
         .header(header::CONTENT_TYPE, "application/json")
         .header(header::COOKIE, who.cookie.clone())
         .header("x-csrf-token", who.csrf.clone())
