@@ -1103,3 +1103,4 @@ error-number-0-1000 = Write a whole number from 0 to 1,000.
 error-number-0-500 = Write a whole number from 0 to 500.
 error-number-1-1000 = Write a whole number from 1 to 1,000.
 nav-capture = My booth
+offline-works = This page works without a connection: what you save waits on this phone and is sent when the connection returns.

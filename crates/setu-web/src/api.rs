@@ -205,6 +205,7 @@ const DESCRIPTIONS: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/contacts", "Contact persons in scope; names only with read-personal (each opening audited)."),
     ("POST", "/api/v1/organisations", "Adds an organisation (DirectoryForm)."),
     ("GET", "/api/v1/indicators", "Programme indicators for `?place=&fy=`, including the booth figures."),
+    ("POST", "/api/v1/community/sync", "Batch sync of youth events (`youth-event`) and parents' sessions (`parents-session`, with the `group` id and `present` member ids) recorded offline. Each record carries a client UUID and is stored once under it: sent again it is `unchanged`; the same id for a different record is `invalid`. Each record is checked as its online form is (fields, and the right to write at its ward) and answered `created`, `unchanged`, `invalid` (with field messages) or `retry`; nothing else in the batch is affected. At most 500 records."),
     ("POST", "/api/v1/sync", "Batch sync of booth tallies and screenings made offline. Each record carries a client UUID and the version it was based on (0 for new). The same record twice is a no-op (`unchanged`); a change based on the current version is stored (`updated`); one based on an older version becomes a `conflict` for a person to resolve. Invalid records are answered `invalid` with field messages; nothing else in the batch is affected. At most 500 records (413 beyond); a server storing more than it can answers 503 with `Retry-After`. Named screenings are matched against the missing-person register after the answer."),
     ("GET", "/api/v1/alerts", "The signed-in user's unread match alerts (a screening or rescue they recorded may be a missing person): the committee to contact and its phone, never the report's personal details."),
     ("GET", "/api/v1/tallies", "A booth's latest tallies (`?site=`), no personal data."),
@@ -256,6 +257,20 @@ fn request_schema(path: &str) -> Option<serde_json::Value> {
                     "id": {"type": "string", "format": "uuid"},
                     "base_version": {"type": "integer", "minimum": 0},
                     "data": {"oneOf": [object_of::<TallyForm>(), object_of::<ScreeningForm>()]}
+                }}}}
+        }),
+        "/api/v1/community/sync" => serde_json::json!({
+            "type": "object",
+            "required": ["records"],
+            "properties": {"records": {"type": "array", "maxItems": crate::pages::booths::MAX_BATCH, "items": {
+                "type": "object", "required": ["kind", "id", "data"],
+                "properties": {
+                    "kind": {"type": "string", "enum": ["youth-event", "parents-session"]},
+                    "id": {"type": "string", "format": "uuid"},
+                    "data": {"oneOf": [
+                        object_of::<setu_core::community::YouthEventForm>(),
+                        object_of::<setu_core::community::SessionForm>(),
+                    ]}
                 }}}}
         }),
         "/api/v1/handovers" => object_of::<HandoverForm>(),

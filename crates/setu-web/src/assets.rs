@@ -19,9 +19,9 @@ const FILES: &[(&str, &str, &str)] = &[
         include_str!("../static/setu.js"),
     ),
     (
-        "booth.js",
+        "offline.js",
         "text/javascript; charset=utf-8",
-        include_str!("../static/booth.js"),
+        include_str!("../static/offline.js"),
     ),
     (
         "favicon.svg",

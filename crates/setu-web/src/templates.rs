@@ -483,11 +483,36 @@ pub struct CommitteePage<'a> {
 #[template(path = "session_form.html")]
 pub struct SessionFormPage<'a> {
     pub p: &'a Page,
+    pub o: OfflineRoot,
     pub group_id: i64,
     pub members: Vec<setu_store::parents::GroupMember>,
     pub materials: Vec<Choice>,
     pub form: setu_core::community::SessionForm,
     pub error: Option<String>,
+}
+
+/// What a page that records offline tells `offline.js`: its queue's name, the key that seals
+/// the queue on the phone, the BS calendar, and the folder its service worker serves.
+#[derive(Debug, Clone)]
+pub struct OfflineRoot {
+    pub queue: String,
+    pub qkey: String,
+    pub bs_months: String,
+    /// `/youth/`, `/parents-groups/`: the service worker is `{folder}sw.js`.
+    pub folder: &'static str,
+    /// Where signing in again returns to.
+    pub next: String,
+}
+
+/// Recording a youth event, online or offline.
+#[derive(Template)]
+#[template(path = "youth_event.html")]
+pub struct YouthEventPage<'a> {
+    pub p: &'a Page,
+    pub o: OfflineRoot,
+    /// The wards of the reader's local level, when it has one (else the place picker).
+    pub wards: Vec<Choice>,
+    pub types: Vec<Choice>,
 }
 
 /// Recording a meeting.
@@ -568,7 +593,6 @@ pub struct YouthPage<'a> {
     pub events_next: Option<String>,
     pub events_first: Option<String>,
     pub sexes: Vec<Choice>,
-    pub types: Vec<Choice>,
     pub statuses: Vec<Choice>,
     pub can_write: bool,
     pub error: Option<String>,

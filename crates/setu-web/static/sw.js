@@ -1,9 +1,12 @@
-// Setu's service worker (scope /booths/): the capture page and its assets stay available
-// without a connection. Pages are fetched from the network first and the copy is refreshed;
-// the API is never cached.
+// Setu's service worker, served under each folder whose pages record offline (/booths/,
+// /youth/, /parents-groups/; a worker controls only the folder it is served from): those pages
+// and their assets stay available without a connection. Pages are fetched from the network
+// first and the copy is refreshed; the API is never cached.
 "use strict";
-var CACHE = "setu-booth-v2";
-var ASSETS = ["/static/setu.css", "/static/setu.js", "/static/booth.js", "/static/favicon.svg"];
+var CACHE = "setu-offline-v3";
+var ASSETS = ["/static/setu.css", "/static/setu.js", "/static/offline.js", "/static/favicon.svg"];
+// The pages that record offline.
+var PAGES = /^\/booths\/\d+\/capture$|^\/youth\/events\/new$|^\/parents-groups\/\d+\/sessions\/new$/;
 
 self.addEventListener("install", function (e) {
   e.waitUntil(caches.open(CACHE).then(function (c) { return c.addAll(ASSETS); }).then(function () { return self.skipWaiting(); }));
@@ -22,7 +25,7 @@ self.addEventListener("fetch", function (e) {
     e.respondWith(caches.match(e.request).then(function (hit) { return hit || fetch(e.request); }));
     return;
   }
-  if (/^\/booths\/\d+\/capture$/.test(url.pathname)) {
+  if (PAGES.test(url.pathname)) {
     var key = new Request(url.origin + url.pathname);
     e.respondWith(fetch(e.request).then(function (res) {
       if (res.ok) { var copy = res.clone(); caches.open(CACHE).then(function (c) { c.put(key, copy); }); }

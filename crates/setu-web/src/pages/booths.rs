@@ -622,7 +622,7 @@ pub async fn weekly_totals(
 
 /// The first AD day of each BS month from a year ago to two years ahead, so that the offline
 /// page can show today's BS date and read BS dates without asking the server.
-fn bs_month_starts() -> String {
+pub(crate) fn bs_month_starts() -> String {
     let mut out = Vec::new();
     let Ok(mut d) = BsDate::from_ad(today()) else {
         return "[]".into();

@@ -19,8 +19,9 @@ use setu_store::StoreError;
 use crate::auth::{allow, SignedIn};
 use crate::error::WebError;
 use crate::page::Page;
-use crate::pages::booths::{answer, Refused, SyncBatch, SyncRecord, MAX_BATCH};
+use crate::pages::booths::{answer, bs_month_starts, Refused, SyncBatch, SyncRecord, MAX_BATCH};
 use crate::pages::may_write_at;
+use crate::templates::OfflineRoot;
 use crate::AppState;
 
 /// `POST /api/v1/community/sync`: youth events (`youth-event`) and parents' sessions
@@ -142,4 +143,29 @@ fn field(data: &Value, name: &str) -> String {
         .find(|(k, _)| k == name)
         .map(|(_, v)| v)
         .unwrap_or_default()
+}
+
+/// What a page that records offline gives `offline.js` for `me`: the queue `queue` (one per
+/// page, so that a session form's queue is its group's), sealed with `me`'s queue key, and
+/// the service worker of `folder`.
+pub(crate) fn root(
+    app: &AppState,
+    me: &User,
+    queue: String,
+    folder: &'static str,
+    next: String,
+) -> OfflineRoot {
+    OfflineRoot {
+        queue,
+        qkey: app.store.keys().queue_key(&me.id),
+        bs_months: bs_month_starts(),
+        folder,
+        next,
+    }
+}
+
+/// `GET /youth/sw.js`, `/parents-groups/sw.js`: the booths' service worker, served in each
+/// folder whose pages record offline (a worker controls only the folder it comes from).
+pub async fn service_worker() -> axum::response::Response {
+    crate::pages::booths::service_worker().await
 }

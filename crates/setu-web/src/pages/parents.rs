@@ -250,6 +250,13 @@ async fn render_session_form(
     );
     let html = SessionFormPage {
         p: &page,
+        o: crate::pages::offline::root(
+            app,
+            me,
+            format!("group-{}", g.id),
+            "/parents-groups/",
+            format!("/parents-groups/{}/sessions/new", g.id),
+        ),
         group_id: g.id,
         members,
         materials,

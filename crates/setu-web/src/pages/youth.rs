@@ -21,8 +21,9 @@ use crate::page::Page;
 use crate::pages::inputs::AreaQuery;
 use crate::pages::records::{self, Correctable, Kind, Located};
 use crate::pages::{may_write_at, settle};
-use crate::templates::{Choice, RenderHtml, TrendBar, YouthPage};
+use crate::templates::{Choice, RenderHtml, TrendBar, YouthEventPage, YouthPage};
 use crate::AppState;
+use setu_core::PlaceCode;
 
 /// The first year of the programme's youth work.
 const FIRST_YEAR: i32 = 2020;
@@ -188,14 +189,6 @@ async fn render(
             selected: false,
         })
         .collect();
-    let types = EventType::ALL
-        .iter()
-        .map(|t| Choice {
-            value: t.as_str().into(),
-            label: page.t(&format!("event-{}", t.as_str())),
-            selected: false,
-        })
-        .collect();
     let statuses = YouthStatus::ALL
         .iter()
         .map(|s| Choice {
@@ -225,7 +218,6 @@ async fn render(
         warnings,
         events: events.rows,
         sexes,
-        types,
         statuses,
         error,
         p: &page,
@@ -292,7 +284,82 @@ pub async fn set_status(
     again_on_youth(&app, page, &me, outcome).await
 }
 
-/// `POST /youth/events`
+/// `GET /youth/events/new`: recording an event, online or on a phone without a connection
+/// (the form is queued and sent through the community sync, [`crate::pages::offline`]).
+pub async fn event_form(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+) -> Result<Response, WebError> {
+    event_page(&app, page, &me, StatusCode::OK).await
+}
+
+async fn event_page(
+    app: &AppState,
+    page: Page,
+    me: &User,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let page = page.titled("youth-event-new", "youth");
+    let types = EventType::ALL
+        .iter()
+        .map(|t| Choice {
+            value: t.as_str().into(),
+            label: page.t(&format!("event-{}", t.as_str())),
+            selected: false,
+        })
+        .collect();
+    let html = YouthEventPage {
+        o: crate::pages::offline::root(
+            app,
+            me,
+            "youth".into(),
+            "/youth/",
+            "/youth/events/new".into(),
+        ),
+        wards: own_wards(&page, me),
+        types,
+        p: &page,
+    }
+    .render_html();
+    Ok((status, Html(html)).into_response())
+}
+
+/// The wards of the reader's local level (or her own ward), to choose from a list that works
+/// without a connection; empty for a wider scope, which gets the place picker.
+fn own_wards(page: &Page, me: &User) -> Vec<Choice> {
+    let code = match me.scope {
+        setu_core::access::Scope::Place(code) => code,
+        _ => return Vec::new(),
+    };
+    let Some(places) = &page.places else {
+        return Vec::new();
+    };
+    let wards: Vec<PlaceCode> = match code {
+        PlaceCode::Ward { .. } => vec![code],
+        PlaceCode::LocalLevel(local_level) => {
+            let count = places
+                .get(&code.to_string())
+                .and_then(|p| p.ward_count)
+                .unwrap_or(0)
+                .clamp(0, 99) as u8;
+            (1..=count)
+                .map(|ward| PlaceCode::Ward { local_level, ward })
+                .collect()
+        }
+        _ => Vec::new(),
+    };
+    wards
+        .into_iter()
+        .map(|w| Choice {
+            value: w.to_string(),
+            label: page.place(&w.to_string()),
+            selected: false,
+        })
+        .collect()
+}
+
+/// `POST /youth/events` (a browser without script; with it, the page queues and syncs)
 pub async fn record_event(
     State(app): State<AppState>,
     page: Page,
@@ -306,7 +373,10 @@ pub async fn record_event(
         Ok("/youth".to_string())
     }
     .await;
-    again_on_youth(&app, page, &me, outcome).await
+    settle(page, outcome, |page, r| {
+        event_page(&app, page, &me, r.status)
+    })
+    .await
 }
 
 /// `POST /youth/groups`

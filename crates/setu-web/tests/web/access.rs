@@ -1109,6 +1109,11 @@ async fn authorisation_matrix(only: Option<Role>) {
                                 "/api/v1/sync" => format!(
                                     r#"{{"records":[{{"kind":"tally","id":"00000000-0000-4000-9000-{n:012}","data":{{"site":"{site}","date_bs":"2081-01-03","male_18":"4"}}}}]}}"#
                                 ),
+                                // Answered 200 with one outcome per record: whether this
+                                // role may record the event is that record's answer.
+                                "/api/v1/community/sync" => format!(
+                                    r#"{{"records":[{{"kind":"youth-event","id":"00000000-0000-4000-a000-{n:012}","data":{{"ward":"{place}","held_on":"2081-01-03","event_type":"awareness"}}}}]}}"#
+                                ),
                                 "/api/v1/handovers" => format!(
                                     r#"{{"date_bs":"2081-01-02","time":"09:00","place":"{place}","site":"{site}","from_party":"booth","to_party":"family","persons":["{}"]}}"#,
                                     screenings[side]

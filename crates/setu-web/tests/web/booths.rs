@@ -109,7 +109,7 @@ async fn booth_form_is_light_on_a_slow_link() {
             format!("/booths/{booth}/capture"),
             "/static/setu.css".into(),
             "/static/setu.js".into(),
-            "/static/booth.js".into(),
+            "/static/offline.js".into(),
             "/booths/sw.js".into(),
         ] {
             let req = Request::get(&path)

@@ -1,18 +1,23 @@
-// The booth capture page offline: forms are queued with a client-generated id and the version
-// they were based on, and sent to /api/v1/sync whenever the connection allows. The server makes
+// Pages that record without a connection (a booth's capture page, a youth event, a parents'
+// session): forms are queued with a client-generated id and the version they were based on, and
+// sent to the page's sync address (`data-sync`: /api/v1/sync for the booths,
+// /api/v1/community/sync for the rest) whenever the connection allows. The server makes
 // resending harmless, so a record leaves the queue only once the server acknowledged it.
 // The queue is the signed-in user's: kept in localStorage under their id, encrypted (AES-GCM,
 // WebCrypto) with a key the server gives their sessions, so the next person to pick up a shared
 // phone can neither read it nor send it under their own name; sign-out clears it (setu.js).
 "use strict";
 (function () {
-  var root = document.getElementById("capture");
+  var root = document.querySelector("[data-offline]");
   if (!root) return;
+  // A booth's queue is named by its site (as before this page served more than booths).
   var SITE = root.getAttribute("data-site");
+  var QUEUE = root.getAttribute("data-queue") || SITE;
+  var SYNC = root.getAttribute("data-sync") || "/api/v1/sync";
   var USER = root.getAttribute("data-user");
-  var KEY = "setu.queue." + USER + "." + SITE;
+  var KEY = "setu.queue." + USER + "." + QUEUE;
   // How many wait, in the clear (a number, nothing personal): sign-out warns with it.
-  var COUNT_KEY = "setu.queue-n." + USER + "." + SITE;
+  var COUNT_KEY = "setu.queue-n." + USER + "." + QUEUE;
   var Q = [];
   var cryptoKey = null;
   var writes = 0;
@@ -93,7 +98,11 @@
         .reduce(function (a, k) { return a + (parseInt(d[k], 10) || 0); }, 0);
       return (d.date_bs || d.date || "") + " · " + digits(n);
     }
-    return (d.date_bs || "") + " · " + ((d.given_name || "") + " " + (d.family_name || "")).trim();
+    if (r.kind === "screening") {
+      return (d.date_bs || "") + " · " + ((d.given_name || "") + " " + (d.family_name || "")).trim();
+    }
+    var form = document.querySelector("form[data-kind='" + r.kind + "']");
+    return (d.held_on || "") + " · " + (form ? form.getAttribute("data-label") : r.kind);
   }
 
   function render() {
@@ -133,13 +142,13 @@
     var data = {};
     new FormData(form).forEach(function (v, k) {
       if (k === "csrf" || k === "record_id" || k === "base_version") return;
-      if (k === "documents_seen" || k === "documents_carried" || k === "risk") {
+      if (k === "documents_seen" || k === "documents_carried" || k === "risk" || k === "present") {
         (data[k] = data[k] || []).push(v);
       } else {
         data[k] = v;
       }
     });
-    data.site = root.getAttribute("data-site");
+    if (SITE) data.site = SITE;
     return data;
   }
 
@@ -156,7 +165,8 @@
         else el.value = v;
       });
     });
-    form.closest("details").open = true;
+    var details = form.closest("details");
+    if (details) details.open = true;
     form.scrollIntoView();
   }
 
@@ -194,7 +204,7 @@
     var batch = q.filter(function (r) { return r.state !== "conflict" && r.state !== "invalid"; });
     if (!batch.length) return;
     sending = true;
-    fetch("/api/v1/sync", {
+    fetch(SYNC, {
       method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRF-Token": root.getAttribute("data-csrf") },
       body: JSON.stringify({ records: batch.map(function (r) { return { kind: r.kind, id: r.id, base_version: r.base_version, data: r.data }; }) })
@@ -244,6 +254,7 @@
   // the page asks every three seconds whether anyone just sent may be a missing person.
   var watchUntil = 0;
   function watchAlerts() {
+    if (!document.getElementById("alerts")) return;
     var idle = watchUntil < Date.now();
     watchUntil = Date.now() + 30000;
     if (idle) pollAlerts();
@@ -288,7 +299,7 @@
 
   function setDefaults() {
     var bs = todayBs();
-    document.querySelectorAll("input.bs-today").forEach(function (el) { if (!el.value && bs) el.value = bs; });
+    document.querySelectorAll("input.bs-today").forEach(function (el) { if (!el.value && bs) el.value = digits(bs); });
     document.querySelectorAll("input.now-time").forEach(function (el) {
       if (!el.value) el.value = new Date(Date.now() + (5 * 60 + 45) * 60000).toISOString().slice(11, 16);
     });
@@ -310,10 +321,10 @@
   window.addEventListener("offline", render);
   setInterval(sync, 30000);
   if ("serviceWorker" in navigator) {
-    navigator.serviceWorker.register(root.getAttribute("data-sw"), { scope: "/booths/" }).catch(function () {});
+    navigator.serviceWorker.register(root.getAttribute("data-sw"), { scope: root.getAttribute("data-sw-scope") }).catch(function () {});
   }
   // A queue kept in the clear by a version before this one, not bound to anyone: dropped.
-  localStorage.removeItem("setu.queue." + SITE);
+  if (SITE) localStorage.removeItem("setu.queue." + SITE);
   setDefaults();
   render();
   openKey().then(function (k) { cryptoKey = k; return restore(); }).then(function (q) {
