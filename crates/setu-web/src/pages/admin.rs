@@ -157,24 +157,21 @@ async fn render_user(
         .iter()
         .map(|t| token_row(&page, id, t, format!("/admin/tokens/{}/revoke", t.id)))
         .collect();
-    let requests = app
-        .store
-        .pending_role_requests(Some(id))
-        .await?
-        .into_iter()
-        .map(|r| RequestRow {
+    let mut requests = Vec::new();
+    for r in app.store.pending_role_requests(Some(id)).await? {
+        requests.push(RequestRow {
             role: match r.kind {
                 RequestKind::Role => page.t(&format!("role-{}", r.role.as_str())),
                 RequestKind::Password => page.t("role-request-password"),
             },
-            scope: r.scope.to_string(),
+            scope: scope_name(app, &page, r.scope).await,
             asked_on: page.date(&r.requested_at),
             may_decide: r.requested_by != me.id && r.user_id != me.id,
             asked_by: r.requested_by_name,
             new_account: r.new_account,
             id: r.id,
-        })
-        .collect();
+        });
+    }
     let html = AdminUserPage {
         row: row(app, &page, &user).await,
         roles: role_choices(&page, user.role.as_str()),
