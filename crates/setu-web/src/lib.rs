@@ -56,6 +56,9 @@ pub struct App {
     pub config: WebConfig,
     /// Every place by code, to show places by name ([`App::gazetteer`]).
     gazetteer: std::sync::RwLock<Option<(std::time::Instant, Arc<Gazetteer>)>>,
+    /// Held by the one request that reloads the gazetteer, so that when it expires under load
+    /// one request reads the places again, not every request at once.
+    gazetteer_reload: tokio::sync::Mutex<()>,
 }
 
 /// Every place by its code: what pages need to name a ward, a local level or a district.
@@ -87,18 +90,33 @@ impl App {
             numbers: NumberFormat::new().map_err(|e| StartError(e.to_string()))?,
             config,
             gazetteer: std::sync::RwLock::new(None),
+            gazetteer_reload: tokio::sync::Mutex::new(()),
         }))
     }
 
     /// Every place by code, read once and kept for ten minutes. `None` when it cannot be read
-    /// (pages then show codes rather than fail).
+    /// (pages then show codes rather than fail). When the copy expires, one request reads the
+    /// places again while the others go on with the old copy.
     pub async fn gazetteer(&self) -> Option<Arc<Gazetteer>> {
-        let kept = self.gazetteer.read().ok().and_then(|g| g.clone());
+        let kept = self.kept_gazetteer();
         if let Some((at, g)) = &kept {
             if at.elapsed() < GAZETTEER_FOR {
                 return Some(Arc::clone(g));
             }
         }
+        let _reloading = match (self.gazetteer_reload.try_lock(), &kept) {
+            (Ok(guard), _) => guard,
+            // Another request is reading the places: the old copy serves meanwhile.
+            (Err(_), Some((_, g))) => return Some(Arc::clone(g)),
+            // The first read of all: wait for it rather than read them twice.
+            (Err(_), None) => {
+                let guard = self.gazetteer_reload.lock().await;
+                if let Some((_, g)) = self.kept_gazetteer() {
+                    return Some(g);
+                }
+                guard
+            }
+        };
         match self.store.all_places().await {
             Ok(places) => {
                 let g: Arc<Gazetteer> = Arc::new(
@@ -117,6 +135,10 @@ impl App {
                 kept.map(|(_, g)| g)
             }
         }
+    }
+
+    fn kept_gazetteer(&self) -> Option<(std::time::Instant, Arc<Gazetteer>)> {
+        self.gazetteer.read().ok().and_then(|g| g.clone())
     }
 }
 
