@@ -246,33 +246,33 @@ fn request_schema(path: &str) -> Option<serde_json::Value> {
             .unwrap_or_default();
         serde_json::json!({"type": "object", "properties": props})
     }
-    Some(match path {
-        "/api/v1/sync" => serde_json::json!({
+    // A sync batch: records of these kinds, each with its client id and its form's fields.
+    fn batch_of(kinds: &[&str], data: [serde_json::Value; 2]) -> serde_json::Value {
+        serde_json::json!({
             "type": "object",
             "required": ["records"],
             "properties": {"records": {"type": "array", "maxItems": crate::pages::booths::MAX_BATCH, "items": {
                 "type": "object", "required": ["kind", "id", "data"],
                 "properties": {
-                    "kind": {"type": "string", "enum": ["tally", "screening"]},
+                    "kind": {"type": "string", "enum": kinds},
                     "id": {"type": "string", "format": "uuid"},
                     "base_version": {"type": "integer", "minimum": 0},
-                    "data": {"oneOf": [object_of::<TallyForm>(), object_of::<ScreeningForm>()]}
+                    "data": {"oneOf": data}
                 }}}}
-        }),
-        "/api/v1/community/sync" => serde_json::json!({
-            "type": "object",
-            "required": ["records"],
-            "properties": {"records": {"type": "array", "maxItems": crate::pages::booths::MAX_BATCH, "items": {
-                "type": "object", "required": ["kind", "id", "data"],
-                "properties": {
-                    "kind": {"type": "string", "enum": ["youth-event", "parents-session"]},
-                    "id": {"type": "string", "format": "uuid"},
-                    "data": {"oneOf": [
-                        object_of::<setu_core::community::YouthEventForm>(),
-                        object_of::<setu_core::community::SessionForm>(),
-                    ]}
-                }}}}
-        }),
+        })
+    }
+    Some(match path {
+        "/api/v1/sync" => batch_of(
+            &["tally", "screening"],
+            [object_of::<TallyForm>(), object_of::<ScreeningForm>()],
+        ),
+        "/api/v1/community/sync" => batch_of(
+            &["youth-event", "parents-session"],
+            [
+                object_of::<setu_core::community::YouthEventForm>(),
+                object_of::<setu_core::community::SessionForm>(),
+            ],
+        ),
         "/api/v1/handovers" => object_of::<HandoverForm>(),
         "/api/v1/tracing/reports" => object_of::<setu_core::tracing::ReportForm>(),
         "/api/v1/tracing/encounters" => object_of::<setu_core::tracing::EncounterForm>(),

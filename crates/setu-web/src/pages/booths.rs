@@ -295,6 +295,22 @@ pub async fn sync_api(
     SignedIn(me): SignedIn,
     body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Json<serde_json::Value>, WebError> {
+    let batch = read_batch(body)?;
+    let results = sync_records(&app, &me, &batch.records).await?;
+    let answers: Vec<SyncAnswer> = batch
+        .records
+        .iter()
+        .zip(results)
+        .map(|(rec, result)| answer(&page, rec, result))
+        .collect();
+    Ok(Json(serde_json::json!({ "results": answers })))
+}
+
+/// Reads a sync batch (the booths' or the community's): 413 over the size or record limit,
+/// 422 when it is not a batch at all.
+pub(crate) fn read_batch(
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<SyncBatch, WebError> {
     let body = body.map_err(|_| WebError::TooLarge("error-batch-too-large"))?;
     let batch: SyncBatch = serde_json::from_slice(&body).map_err(|_| {
         WebError::Invalid(setu_core::Invalid(vec![setu_core::FieldError {
@@ -305,14 +321,7 @@ pub async fn sync_api(
     if batch.records.len() > MAX_BATCH {
         return Err(WebError::TooLarge("error-batch-too-large"));
     }
-    let results = sync_records(&app, &me, &batch.records).await?;
-    let answers: Vec<SyncAnswer> = batch
-        .records
-        .iter()
-        .zip(results)
-        .map(|(rec, result)| answer(&page, rec, result))
-        .collect();
-    Ok(Json(serde_json::json!({ "results": answers })))
+    Ok(batch)
 }
 
 /// The answer for one record of a batch.

@@ -19,7 +19,7 @@ use setu_store::StoreError;
 use crate::auth::{allow, SignedIn};
 use crate::error::WebError;
 use crate::page::Page;
-use crate::pages::booths::{answer, bs_month_starts, Refused, SyncBatch, SyncRecord, MAX_BATCH};
+use crate::pages::booths::{answer, bs_month_starts, read_batch, Refused, SyncRecord};
 use crate::pages::may_write_at;
 use crate::templates::OfflineRoot;
 use crate::AppState;
@@ -33,16 +33,7 @@ pub async fn sync(
     SignedIn(me): SignedIn,
     body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Json<Value>, WebError> {
-    let body = body.map_err(|_| WebError::TooLarge("error-batch-too-large"))?;
-    let batch: SyncBatch = serde_json::from_slice(&body).map_err(|_| {
-        WebError::Invalid(setu_core::Invalid(vec![setu_core::FieldError {
-            field: "records",
-            message: "error-bad-json",
-        }]))
-    })?;
-    if batch.records.len() > MAX_BATCH {
-        return Err(WebError::TooLarge("error-batch-too-large"));
-    }
+    let batch = read_batch(body)?;
     let mut answers = Vec::with_capacity(batch.records.len());
     for rec in &batch.records {
         let result = match store(&app, &me, rec).await {

@@ -20,7 +20,7 @@ use crate::error::WebError;
 use crate::page::Page;
 use crate::pages::inputs::AreaQuery;
 use crate::pages::records::{self, Correctable, Kind, Located};
-use crate::pages::{may_write_at, settle};
+use crate::pages::{choices, may_write_at, settle};
 use crate::templates::{Choice, RenderHtml, TrendBar, YouthEventPage, YouthPage};
 use crate::AppState;
 use setu_core::PlaceCode;
@@ -181,22 +181,13 @@ async fn render(
         None => all_events,
     };
     let groups = app.store.youth_groups(scope).await?;
-    let sexes = Sex::ALL
-        .iter()
-        .map(|s| Choice {
-            value: s.as_str().into(),
-            label: page.t(&format!("sex-{}", s.as_str())),
-            selected: false,
-        })
-        .collect();
-    let statuses = YouthStatus::ALL
-        .iter()
-        .map(|s| Choice {
-            value: s.as_str().into(),
-            label: page.t(&format!("youth-status-{}", s.as_str())),
-            selected: false,
-        })
-        .collect();
+    let sexes = choices(&page, Sex::ALL.iter().map(|s| s.as_str()), "sex-", "");
+    let statuses = choices(
+        &page,
+        YouthStatus::ALL.iter().map(|s| s.as_str()),
+        "youth-status-",
+        "",
+    );
     let html = YouthPage {
         active: page.num(&active),
         ambassadors_next: ambassadors
@@ -301,14 +292,12 @@ async fn event_page(
     status: StatusCode,
 ) -> Result<Response, WebError> {
     let page = page.titled("youth-event-new", "youth");
-    let types = EventType::ALL
-        .iter()
-        .map(|t| Choice {
-            value: t.as_str().into(),
-            label: page.t(&format!("event-{}", t.as_str())),
-            selected: false,
-        })
-        .collect();
+    let types = choices(
+        &page,
+        EventType::ALL.iter().map(|t| t.as_str()),
+        "event-",
+        "",
+    );
     let html = YouthEventPage {
         o: crate::pages::offline::root(
             app,
