@@ -11,6 +11,7 @@ mod macros;
 pub mod access;
 pub mod booths;
 pub mod calendar;
+pub mod cases;
 pub mod committees;
 pub mod community;
 pub mod directory;

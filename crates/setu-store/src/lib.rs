@@ -10,6 +10,7 @@ pub mod approvals;
 pub mod audit;
 pub mod auth;
 pub mod booths;
+pub mod cases;
 pub mod committees;
 mod connect;
 pub mod contacts;

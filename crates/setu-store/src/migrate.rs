@@ -142,6 +142,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0022_every_record.sql"),
         include_str!("../migrations/postgres/0022_every_record.sql"),
     ),
+    (
+        23,
+        "survivor cases and their consents",
+        include_str!("../migrations/sqlite/0023_cases.sql"),
+        include_str!("../migrations/postgres/0023_cases.sql"),
+    ),
 ];
 
 /// The schema version this build migrates to (its last migration's number).

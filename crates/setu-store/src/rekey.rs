@@ -62,6 +62,11 @@ pub(crate) const SEALED: &[SealedTable] = &[
     t("police_referral", &["description", "close_reason"], true),
     t("missing_report", REPORT_SEALED, true),
     t("tracing_encounter", ENCOUNTER_SEALED, true),
+    t(
+        "survivor_case",
+        &["given_name", "family_name", "guardian_name"],
+        true,
+    ),
     SealedTable {
         only: "sealed = 1",
         ..t("record_change", &["old_value", "new_value"], false)

@@ -3610,3 +3610,144 @@ async fn handovers_and_referrals_are_paged_and_their_figures_count_them_all() {
     })
     .await;
 }
+
+// ---------------------------------------------------------------------------------------
+// Survivor cases and consent (issue 16, first part).
+// ---------------------------------------------------------------------------------------
+
+use setu_core::cases::{CaseForm, ConsentForm, ConsentKind};
+
+/// A case opened directly or from a record that exists, its names sealed and opened only
+/// with an audited view; a child's consent only with her guardian's; sharing allowed by a
+/// standing consent and stopped from the day it is withdrawn.
+#[tokio::test]
+async fn a_case_keeps_its_survivor_sealed_and_its_consents_enforced() {
+    each_engine(|s| async move {
+        let ngo = s
+            .create_organisation(&sys(), &form("Case NGO", "ngo", "51106").to_org().unwrap())
+            .await
+            .unwrap();
+        let shelter = s
+            .create_organisation(
+                &sys(),
+                &form("Shelter NGO", "ngo", "51106").to_org().unwrap(),
+            )
+            .await
+            .unwrap();
+        let today = date!(2026 - 12 - 03);
+        let case_form = |origin: &str, origin_id: &str, birth: &str| CaseForm {
+            organisation: ngo.to_string(),
+            origin: origin.into(),
+            origin_id: origin_id.into(),
+            given_name: "Sunita".into(),
+            family_name: "Unique-Cx9".into(),
+            sex: "female".into(),
+            birth_year: birth.into(),
+            home: "5110604".into(),
+            guardian_name: if birth == "2012" {
+                "Guardian Gx".into()
+            } else {
+                String::new()
+            },
+            guardian_relation: if birth == "2012" {
+                "aunt".into()
+            } else {
+                String::new()
+            },
+            opened_on: "2083-08-10".into(),
+        };
+        // A record it says it came from must exist.
+        let ghost = case_form("handover", "no-such-handover", "1999")
+            .check(today)
+            .unwrap();
+        assert!(matches!(
+            s.open_case(&sys(), &ghost, None).await,
+            Err(StoreError::UnknownReference("origin"))
+        ));
+        let adult = case_form("direct", "", "1999").check(today).unwrap();
+        let id = s.open_case(&sys(), &adult, None).await.unwrap();
+
+        // Sealed unless revealed; a revealed view is audited.
+        let sealed = s.case(&id, Reveal::No).await.unwrap();
+        assert_eq!((sealed.given_name, sealed.birth_year), (None, Some(1999)));
+        let reader = sys();
+        let open = s.case(&id, Reveal::To(&reader)).await.unwrap();
+        assert_eq!(open.family_name.as_deref(), Some("Unique-Cx9"));
+        let views = s
+            .audit_entries(&AuditFilter {
+                action: Some("view-personal".into()),
+                entity_id: Some(id.clone()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(views.len(), 1);
+        assert_eq!(s.organisation_cases(ngo).await.unwrap().len(), 1);
+
+        // Sharing: not without consent; with it from the day given; not after withdrawal.
+        let consent = |kind: &str, with: &str, on: &str, guardian: &str| ConsentForm {
+            kind: kind.into(),
+            with_org: with.into(),
+            given_on: on.into(),
+            taken_by: "Caseworker Name".into(),
+            guardian: guardian.into(),
+        };
+        assert!(!s.may_share_case(&id, shelter, today).await.unwrap());
+        let c = consent("sharing", &shelter.to_string(), "2083-08-10", "")
+            .check(today)
+            .unwrap();
+        let cid = s.record_consent(&sys(), &id, &c).await.unwrap();
+        assert!(s.may_share_case(&id, shelter, today).await.unwrap());
+        assert!(
+            !s.may_share_case(&id, ngo, today).await.unwrap(),
+            "only the named organisation"
+        );
+        assert!(
+            !s.may_share_case(&id, shelter, date!(2026 - 11 - 20))
+                .await
+                .unwrap(),
+            "not before it was given"
+        );
+        s.withdraw_consent(&sys(), &cid, date!(2026 - 12 - 01))
+            .await
+            .unwrap();
+        assert!(
+            !s.may_share_case(&id, shelter, today).await.unwrap(),
+            "withdrawn"
+        );
+        assert!(
+            s.may_share_case(&id, shelter, date!(2026 - 11 - 30))
+                .await
+                .unwrap(),
+            "what was shared before the withdrawal stays explained"
+        );
+        assert!(matches!(
+            s.withdraw_consent(&sys(), &cid, today).await,
+            Err(StoreError::NotFound)
+        ));
+        let consents = s.case_consents(&id).await.unwrap();
+        assert_eq!(consents[0].kind, ConsentKind::Sharing);
+        assert_eq!(consents[0].withdrawn_on.as_deref(), Some("2026-12-01"));
+
+        // A child's case: her guardian recorded, and consent only with the guardian's.
+        let child = case_form("direct", "", "2012").check(today).unwrap();
+        let child_id = s.open_case(&sys(), &child, None).await.unwrap();
+        let opened = s.case(&child_id, Reveal::To(&reader)).await.unwrap();
+        assert_eq!(opened.guardian_name.as_deref(), Some("Guardian Gx"));
+        let alone = consent("services", "", "2083-08-10", "")
+            .check(today)
+            .unwrap();
+        assert!(matches!(
+            s.record_consent(&sys(), &child_id, &alone).await,
+            Err(StoreError::Rejected("error-consent-guardian"))
+        ));
+        let with_guardian = consent("services", "", "2083-08-10", "on")
+            .check(today)
+            .unwrap();
+        s.record_consent(&sys(), &child_id, &with_guardian)
+            .await
+            .unwrap();
+        assert_eq!(s.case_consents(&child_id).await.unwrap().len(), 1);
+    })
+    .await;
+}

@@ -1104,3 +1104,6 @@ error-number-0-500 = Write a whole number from 0 to 500.
 error-number-1-1000 = Write a whole number from 1 to 1,000.
 nav-capture = My booth
 offline-works = This page works without a connection: what you save waits on this phone and is sent when the connection returns.
+error-case-name = Write the survivor's given name or family name (or both).
+error-case-guardian = A child's case records her guardian: write the guardian's name and relation.
+error-consent-guardian = A child's consent is taken with her guardian's: tick that the guardian consented too.

@@ -1,0 +1,378 @@
+//! Survivor support (issue 16): a case per survivor, held by an organisation, and the consents
+//! that decide what may be done and shared. The forms here are checked as every other form is
+//! (every wrong field at once, messages by id); the store keeps the case's identifying fields
+//! sealed and enforces the consents when a case is shared.
+
+use serde::{Deserialize, Serialize};
+
+use crate::community::Sex;
+use crate::geo::PlaceCode;
+use crate::validation::{Checker, Invalid};
+
+kinds! {
+    /// Where a case stands.
+    CaseStatus {
+        /// Being worked on.
+        Open = "open",
+        /// Sent to another organisation, waiting for it to accept.
+        TransferPending = "transfer-pending",
+        /// Closed with a reason (and a supervisor's approval).
+        Closed = "closed",
+    }
+}
+
+kinds! {
+    /// What a case was opened from: the record the survivor is carried over from, never typed
+    /// again.
+    CaseOrigin {
+        /// A hand-over (police, booth, cross-border partner).
+        Handover = "handover",
+        /// A shelter intake.
+        ShelterIntake = "shelter-intake",
+        /// A booth screening.
+        Screening = "screening",
+        /// A police rescue.
+        PoliceRescue = "police-rescue",
+        /// A missing-person report whose person came home.
+        ReturnedHome = "returned-home",
+        /// Opened directly, from nothing recorded before.
+        Direct = "direct",
+    }
+}
+
+kinds! {
+    /// What a survivor consents to.
+    ConsentKind {
+        /// To receive services.
+        Services = "services",
+        /// To have her case shared with a named organisation.
+        Sharing = "sharing",
+        /// To be contacted after returning home.
+        FollowUp = "follow-up",
+    }
+}
+
+/// Under this age a case is a child's: it records the guardian, and consent is the child's
+/// and the guardian's together.
+pub const ADULT_AGE: i32 = 18;
+
+/// The form opening a case, as typed.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct CaseForm {
+    /// The organisation that holds the case (id).
+    pub organisation: String,
+    /// What it is opened from (`CaseOrigin`), and that record's id.
+    pub origin: String,
+    /// The record it is opened from.
+    pub origin_id: String,
+    /// Given name (sealed).
+    pub given_name: String,
+    /// Family name (sealed).
+    pub family_name: String,
+    /// Female, male or other (third gender).
+    pub sex: String,
+    /// Year of birth (AD), if known.
+    pub birth_year: String,
+    /// Home ward, if known.
+    pub home: String,
+    /// A child's guardian (sealed).
+    pub guardian_name: String,
+    /// The guardian's relation to the child.
+    pub guardian_relation: String,
+    /// Opened on (BS).
+    pub opened_on: String,
+}
+
+/// A case to open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseDraft {
+    /// The organisation holding it.
+    pub organisation: i64,
+    /// What it was opened from, with that record's id (none when opened directly).
+    pub origin: CaseOrigin,
+    /// The record it came from.
+    pub origin_id: Option<String>,
+    /// Given name.
+    pub given_name: Option<String>,
+    /// Family name.
+    pub family_name: Option<String>,
+    /// Sex.
+    pub sex: Sex,
+    /// Year of birth (AD).
+    pub birth_year: Option<i32>,
+    /// Home ward.
+    pub home: Option<PlaceCode>,
+    /// A child's guardian and the guardian's relation.
+    pub guardian: Option<(String, String)>,
+    /// Opened on.
+    pub opened_on: time::Date,
+}
+
+impl CaseDraft {
+    /// Whether the survivor was a child on `day` (unknown age counts as an adult's case).
+    pub fn is_child_on(&self, day: time::Date) -> bool {
+        self.birth_year.is_some_and(|y| day.year() - y < ADULT_AGE)
+    }
+}
+
+impl CaseForm {
+    /// Checks every field at once: a name (given or family), the sex, a past opening date, a
+    /// ward for a home, the origin's record unless opened directly, and a child's guardian.
+    pub fn check(&self, today: time::Date) -> Result<CaseDraft, Invalid> {
+        let mut c = Checker::default();
+        let organisation = match self.organisation.trim().parse::<i64>() {
+            Ok(n) if n > 0 => Some(n),
+            _ => {
+                c.fail("organisation", "error-choice");
+                None
+            }
+        };
+        let origin = c.choose("origin", &self.origin, CaseOrigin::parse);
+        let origin_id = c.optional_text("origin_id", &self.origin_id, 64);
+        if origin.is_some_and(|o| o != CaseOrigin::Direct) && origin_id.is_none() {
+            c.fail("origin_id", "error-required");
+        }
+        let given_name = c.optional_text("given_name", &self.given_name, 120);
+        let family_name = c.optional_text("family_name", &self.family_name, 120);
+        if given_name.is_none() && family_name.is_none() {
+            c.fail("given_name", "error-case-name");
+        }
+        let sex = c.choose("sex", &self.sex, Sex::parse);
+        let birth_year = match crate::numbers::to_ascii_digits(self.birth_year.trim()).as_str() {
+            "" => None,
+            digits => match digits.parse::<i32>() {
+                Ok(y) if (1900..=today.year()).contains(&y) => Some(y),
+                _ => {
+                    c.fail("birth_year", "error-birth-year");
+                    None
+                }
+            },
+        };
+        let home = match self.home.trim() {
+            "" => None,
+            typed => c.place(
+                "home",
+                typed,
+                |p| matches!(p, PlaceCode::Ward { .. }),
+                "error-ward-code",
+            ),
+        };
+        let opened_on = c.past_date("opened_on", &self.opened_on, today);
+        let guardian_name = c.optional_text("guardian_name", &self.guardian_name, 120);
+        let guardian_relation = c.optional_text("guardian_relation", &self.guardian_relation, 60);
+        let child = birth_year.is_some_and(|y| today.year() - y < ADULT_AGE);
+        let guardian = match (guardian_name, guardian_relation) {
+            (Some(n), Some(r)) => Some((n, r)),
+            (Some(_), None) => {
+                c.fail("guardian_relation", "error-required");
+                None
+            }
+            (None, _) if child => {
+                c.fail("guardian_name", "error-case-guardian");
+                None
+            }
+            (None, _) => None,
+        };
+        c.finish(())?;
+        match (organisation, origin, sex, opened_on) {
+            (Some(organisation), Some(origin), Some(sex), Some(opened_on)) => Ok(CaseDraft {
+                organisation,
+                origin,
+                origin_id: origin_id.filter(|_| origin != CaseOrigin::Direct),
+                given_name,
+                family_name,
+                sex,
+                birth_year,
+                home,
+                guardian,
+                opened_on,
+            }),
+            _ => Err(Invalid::required("opened_on")),
+        }
+    }
+}
+
+/// The form recording a consent, as typed.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct ConsentForm {
+    /// What is consented to (`ConsentKind`).
+    pub kind: String,
+    /// For sharing: the organisation it may be shared with (id).
+    pub with_org: String,
+    /// Given on (BS).
+    pub given_on: String,
+    /// Who took it (the caseworker's name as she signs).
+    pub taken_by: String,
+    /// `on` when the guardian consented too (required for a child's case).
+    pub guardian: String,
+}
+
+/// A consent to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsentDraft {
+    /// What is consented to.
+    pub kind: ConsentKind,
+    /// For sharing: with whom.
+    pub with_org: Option<i64>,
+    /// Given on.
+    pub given_on: time::Date,
+    /// Who took it.
+    pub taken_by: String,
+    /// Whether the guardian consented too.
+    pub guardian: bool,
+}
+
+impl ConsentForm {
+    /// Checks every field at once: sharing names the organisation, the others do not.
+    pub fn check(&self, today: time::Date) -> Result<ConsentDraft, Invalid> {
+        let mut c = Checker::default();
+        let kind = c.choose("kind", &self.kind, ConsentKind::parse);
+        let with_org = match (kind, self.with_org.trim()) {
+            (Some(ConsentKind::Sharing), "") => {
+                c.fail("with_org", "error-required");
+                None
+            }
+            (Some(ConsentKind::Sharing), typed) => match typed.parse::<i64>() {
+                Ok(n) if n > 0 => Some(n),
+                _ => {
+                    c.fail("with_org", "error-choice");
+                    None
+                }
+            },
+            _ => None,
+        };
+        let given_on = c.past_date("given_on", &self.given_on, today);
+        let taken_by = c.text("taken_by", &self.taken_by, 120);
+        c.finish(())?;
+        match (kind, given_on) {
+            (Some(kind), Some(given_on)) => Ok(ConsentDraft {
+                kind,
+                with_org,
+                given_on,
+                taken_by,
+                guardian: self.guardian.trim() == "on",
+            }),
+            _ => Err(Invalid::required("kind")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    const TODAY: time::Date = date!(2026 - 12 - 03);
+
+    fn form() -> CaseForm {
+        CaseForm {
+            organisation: "7".into(),
+            origin: "handover".into(),
+            origin_id: "3f2c".into(),
+            given_name: "Sita".into(),
+            sex: "female".into(),
+            birth_year: "१९९८".into(),
+            home: "5110604".into(),
+            opened_on: "2083-08-10".into(),
+            ..CaseForm::default()
+        }
+    }
+
+    #[test]
+    fn a_case_is_opened_from_what_was_recorded() {
+        let d = form().check(TODAY).unwrap();
+        assert_eq!(d.origin, CaseOrigin::Handover);
+        assert_eq!(d.origin_id.as_deref(), Some("3f2c"));
+        assert_eq!(d.birth_year, Some(1998));
+        assert!(!d.is_child_on(TODAY));
+        let direct = CaseForm {
+            origin: "direct".into(),
+            origin_id: "ignored".into(),
+            sex: "other".into(),
+            ..form()
+        };
+        let d = direct.check(TODAY).unwrap();
+        assert_eq!(
+            (d.origin_id, d.sex),
+            (None, Sex::Other),
+            "third gender is a sex"
+        );
+    }
+
+    #[test]
+    fn every_mistake_is_reported_at_once() {
+        let bad = CaseForm {
+            organisation: "x".into(),
+            origin: "handover".into(),
+            origin_id: String::new(),
+            given_name: String::new(),
+            family_name: String::new(),
+            sex: "unknown".into(),
+            birth_year: "1800".into(),
+            home: "51106".into(),
+            opened_on: "2090-01-01".into(),
+            ..CaseForm::default()
+        }
+        .check(TODAY)
+        .unwrap_err();
+        for (field, message) in [
+            ("organisation", "error-choice"),
+            ("origin_id", "error-required"),
+            ("given_name", "error-case-name"),
+            ("sex", "error-choice"),
+            ("birth_year", "error-birth-year"),
+            ("home", "error-ward-code"),
+            ("opened_on", "error-date-future"),
+        ] {
+            assert_eq!(bad.for_field(field), Some(message), "{field}");
+        }
+    }
+
+    #[test]
+    fn a_childs_case_records_the_guardian() {
+        let child = CaseForm {
+            birth_year: "2012".into(),
+            ..form()
+        };
+        let e = child.clone().check(TODAY).unwrap_err();
+        assert_eq!(e.for_field("guardian_name"), Some("error-case-guardian"));
+        let d = CaseForm {
+            guardian_name: "Maya".into(),
+            guardian_relation: "mother".into(),
+            ..child
+        }
+        .check(TODAY)
+        .unwrap();
+        assert!(d.is_child_on(TODAY));
+        assert_eq!(d.guardian, Some(("Maya".into(), "mother".into())));
+    }
+
+    #[test]
+    fn sharing_names_the_organisation() {
+        let c = |kind: &str, with: &str| ConsentForm {
+            kind: kind.into(),
+            with_org: with.into(),
+            given_on: "2083-08-10".into(),
+            taken_by: "Caseworker".into(),
+            guardian: String::new(),
+        };
+        assert_eq!(
+            c("sharing", "")
+                .check(TODAY)
+                .unwrap_err()
+                .for_field("with_org"),
+            Some("error-required")
+        );
+        assert_eq!(c("sharing", "12").check(TODAY).unwrap().with_org, Some(12));
+        assert_eq!(c("services", "12").check(TODAY).unwrap().with_org, None);
+        assert_eq!(
+            c("everything", "")
+                .check(TODAY)
+                .unwrap_err()
+                .for_field("kind"),
+            Some("error-choice")
+        );
+    }
+}

@@ -1,0 +1,350 @@
+//! Survivor cases (issue 16): opened from the record the survivor was met in (carried over,
+//! never typed again) or directly, held by an organisation; and the consents that decide what
+//! may be shared. Identifying fields are sealed and every view of them audited, as elsewhere.
+//! A consent is withdrawn by dating its withdrawal: sharing stops from that day, and what was
+//! shared before stays explained by the consent that allowed it.
+
+use setu_core::calendar::iso;
+use setu_core::cases::{CaseDraft, CaseOrigin, CaseStatus, ConsentDraft, ConsentKind};
+use setu_core::community::Sex;
+use setu_core::PlaceCode;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+use time::Date;
+
+use crate::audit::{Actor, Event};
+use crate::sealing::Reveal;
+use crate::write::audited;
+use crate::{now_text, Result, Store, StoreError};
+
+/// Sealed values are bound to the row's version; a case starts at 1.
+const FIRST_VERSION: i64 = 1;
+
+const COLUMNS: &str = "id, organisation_id, caseworker_id, origin, origin_id, given_name, \
+    family_name, sex, birth_year, home_ward, guardian_name, guardian_relation, opened_on, status, \
+    version";
+
+/// A survivor's case.
+#[derive(Debug, Clone)]
+pub struct Case {
+    /// Id (UUID).
+    pub id: String,
+    /// The organisation holding it.
+    pub organisation_id: i64,
+    /// Its caseworker (user id), once assigned.
+    pub caseworker_id: Option<String>,
+    /// What it was opened from, and that record's id.
+    pub origin: CaseOrigin,
+    /// The record it came from.
+    pub origin_id: Option<String>,
+    /// Given name, when revealed.
+    pub given_name: Option<String>,
+    /// Family name, when revealed.
+    pub family_name: Option<String>,
+    /// Sex.
+    pub sex: Sex,
+    /// Year of birth (AD).
+    pub birth_year: Option<i32>,
+    /// Home ward.
+    pub home: Option<PlaceCode>,
+    /// A child's guardian, when revealed.
+    pub guardian_name: Option<String>,
+    /// The guardian's relation.
+    pub guardian_relation: Option<String>,
+    /// Opened on (ISO).
+    pub opened_on: String,
+    /// Where it stands.
+    pub status: CaseStatus,
+    /// Its version.
+    pub version: i64,
+}
+
+/// A consent as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Consent {
+    /// Id (UUID).
+    pub id: String,
+    /// What was consented to.
+    pub kind: ConsentKind,
+    /// For sharing: with whom.
+    pub with_org: Option<i64>,
+    /// Given on (ISO).
+    pub given_on: String,
+    /// Who took it.
+    pub taken_by: String,
+    /// Whether the guardian consented too.
+    pub guardian: bool,
+    /// Withdrawn on (ISO): from that day it allows nothing.
+    pub withdrawn_on: Option<String>,
+}
+
+impl Consent {
+    /// Whether it stood on `day`: given by then and not withdrawn by then.
+    pub fn stands_on(&self, day: Date) -> bool {
+        let day = iso(day);
+        self.given_on <= day && self.withdrawn_on.as_ref().is_none_or(|w| *w > day)
+    }
+}
+
+impl Store {
+    /// Opens a case for the organisation the draft names, by `by`, who becomes its caseworker
+    /// when `caseworker` is given. A record it is opened from must exist.
+    pub async fn open_case(
+        &self,
+        by: &Actor,
+        d: &CaseDraft,
+        caseworker: Option<&str>,
+    ) -> Result<String> {
+        self.organisation(d.organisation)
+            .await
+            .map_err(|_| StoreError::UnknownReference("organisation"))?;
+        if let Some(home) = d.home {
+            self.place(home)
+                .await?
+                .ok_or(StoreError::UnknownReference("place"))?;
+        }
+        if let Some(origin) = &d.origin_id {
+            if !self.case_origin_exists(d.origin, origin).await? {
+                return Err(StoreError::UnknownReference("origin"));
+            }
+        }
+        let id = uuid::Uuid::new_v4().to_string();
+        let id = &id;
+        let seal = |col: &str, v: &Option<String>| {
+            v.as_deref()
+                .map(|v| self.keys.seal("survivor_case", col, id, FIRST_VERSION, v))
+                .transpose()
+        };
+        let given = seal("given_name", &d.given_name)?;
+        let family = seal("family_name", &d.family_name)?;
+        let guardian = seal("guardian_name", &d.guardian.as_ref().map(|g| g.0.clone()))?;
+        let (given, family, guardian) = (&given, &family, &guardian);
+        self.record(by, |tx, _| {
+            Box::pin(async move {
+                sqlx::query(
+                    "INSERT INTO survivor_case (id, organisation_id, caseworker_id, origin, \
+                     origin_id, given_name, family_name, sex, birth_year, home_ward, \
+                     guardian_name, guardian_relation, opened_on, status, version, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+                )
+                .bind(id.to_string())
+                .bind(d.organisation)
+                .bind(caseworker.map(str::to_string))
+                .bind(d.origin.as_str())
+                .bind(d.origin_id.clone())
+                .bind(given.clone())
+                .bind(family.clone())
+                .bind(d.sex.as_str())
+                .bind(d.birth_year.map(i64::from))
+                .bind(d.home.map(|h| h.to_string()))
+                .bind(guardian.clone())
+                .bind(d.guardian.as_ref().map(|g| g.1.clone()))
+                .bind(iso(d.opened_on))
+                .bind(CaseStatus::Open.as_str())
+                .bind(FIRST_VERSION)
+                .bind(now_text())
+                .execute(&mut **tx)
+                .await?;
+                let mut event = Event::new("create", "survivor-case", id)
+                    .fields(&["given_name", "family_name", "guardian_name"])
+                    .detail(format!("origin={}", d.origin.as_str()));
+                event.place = d.home;
+                audited((), event)
+            })
+        })
+        .await?;
+        Ok(id.clone())
+    }
+
+    /// Whether the record a case is opened from exists (an origin of a kind Setu records).
+    async fn case_origin_exists(&self, origin: CaseOrigin, id: &str) -> Result<bool> {
+        let table = match origin {
+            CaseOrigin::Handover => "handover",
+            CaseOrigin::Screening => "screening",
+            CaseOrigin::ShelterIntake | CaseOrigin::PoliceRescue => "tracing_encounter",
+            CaseOrigin::ReturnedHome => "missing_report",
+            CaseOrigin::Direct => return Ok(true),
+        };
+        let found = sqlx::query(&format!("SELECT 1 AS one FROM {table} WHERE id = $1"))
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(found.is_some())
+    }
+
+    /// One case; its names open (and the view is audited) only with `Reveal::To`.
+    pub async fn case(&self, id: &str, reveal: Reveal<'_>) -> Result<Case> {
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM survivor_case WHERE id = $1 AND withdrawn_at IS NULL"
+        ))
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let home: Option<String> = row.try_get("home_ward")?;
+        let open = self
+            .opener(
+                reveal,
+                "survivor-case",
+                "survivor_case",
+                id,
+                home.as_deref().unwrap_or(""),
+                &["given_name", "family_name", "guardian_name"],
+            )
+            .await?;
+        let mut case = case_from_row(&row)?;
+        case.given_name = open.get(&row, "given_name")?;
+        case.family_name = open.get(&row, "family_name")?;
+        case.guardian_name = open.get(&row, "guardian_name")?;
+        Ok(case)
+    }
+
+    /// An organisation's open cases, newest first, names sealed (a list is counted and
+    /// sorted without opening anyone's name).
+    pub async fn organisation_cases(&self, organisation: i64) -> Result<Vec<Case>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM survivor_case WHERE organisation_id = $1 \
+             AND withdrawn_at IS NULL ORDER BY opened_on DESC, id"
+        ))
+        .bind(organisation)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(case_from_row).collect()
+    }
+
+    /// Records a consent on a case. A child's case takes a consent only with her guardian's.
+    pub async fn record_consent(
+        &self,
+        by: &Actor,
+        case_id: &str,
+        d: &ConsentDraft,
+    ) -> Result<String> {
+        let case = self.case(case_id, Reveal::No).await?;
+        let child = case
+            .birth_year
+            .is_some_and(|y| d.given_on.year() - y < setu_core::cases::ADULT_AGE);
+        if child && !d.guardian {
+            return Err(StoreError::Rejected("error-consent-guardian"));
+        }
+        if let Some(org) = d.with_org {
+            self.organisation(org)
+                .await
+                .map_err(|_| StoreError::UnknownReference("organisation"))?;
+        }
+        let id = uuid::Uuid::new_v4().to_string();
+        let id = &id;
+        self.record(by, |tx, _| {
+            Box::pin(async move {
+                sqlx::query(
+                    "INSERT INTO case_consent (id, case_id, kind, with_org, given_on, taken_by, \
+                     guardian, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(id.to_string())
+                .bind(case_id.to_string())
+                .bind(d.kind.as_str())
+                .bind(d.with_org)
+                .bind(iso(d.given_on))
+                .bind(d.taken_by.clone())
+                .bind(i64::from(d.guardian))
+                .bind(now_text())
+                .execute(&mut **tx)
+                .await?;
+                let mut event = Event::new("create", "case-consent", id)
+                    .detail(format!("case={case_id} kind={}", d.kind.as_str()));
+                event.place = case.home;
+                audited((), event)
+            })
+        })
+        .await?;
+        Ok(id.clone())
+    }
+
+    /// Withdraws a consent from `on`: from that day it allows nothing. Withdrawing twice
+    /// keeps the first date.
+    pub async fn withdraw_consent(&self, by: &Actor, consent_id: &str, on: Date) -> Result<()> {
+        self.record(by, |tx, _| {
+            Box::pin(async move {
+                let done = sqlx::query(
+                    "UPDATE case_consent SET withdrawn_on = $1 \
+                     WHERE id = $2 AND withdrawn_on IS NULL",
+                )
+                .bind(iso(on))
+                .bind(consent_id.to_string())
+                .execute(&mut **tx)
+                .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                audited(
+                    (),
+                    Event::new("withdraw", "case-consent", consent_id).detail(iso(on)),
+                )
+            })
+        })
+        .await
+    }
+
+    /// A case's consents, oldest first.
+    pub async fn case_consents(&self, case_id: &str) -> Result<Vec<Consent>> {
+        let rows = sqlx::query(
+            "SELECT id, kind, with_org, given_on, taken_by, guardian, withdrawn_on \
+             FROM case_consent WHERE case_id = $1 ORDER BY given_on, created_at, id",
+        )
+        .bind(case_id.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let kind: String = r.try_get("kind")?;
+                let guardian: i64 = r.try_get("guardian")?;
+                Ok(Consent {
+                    id: r.try_get("id")?,
+                    kind: ConsentKind::parse(&kind)
+                        .ok_or_else(|| StoreError::ReferenceData(format!("consent kind {kind}")))?,
+                    with_org: r.try_get("with_org")?,
+                    given_on: r.try_get("given_on")?,
+                    taken_by: r.try_get("taken_by")?,
+                    guardian: guardian != 0,
+                    withdrawn_on: r.try_get("withdrawn_on")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Whether the survivor's consent allows sharing her case with organisation `org` on
+    /// `day` (a consent to sharing with it that stood that day). Sharing without it is only by
+    /// break-the-glass, with its reason.
+    pub async fn may_share_case(&self, case_id: &str, org: i64, day: Date) -> Result<bool> {
+        Ok(self
+            .case_consents(case_id)
+            .await?
+            .iter()
+            .any(|c| c.kind == ConsentKind::Sharing && c.with_org == Some(org) && c.stands_on(day)))
+    }
+}
+
+fn case_from_row(r: &AnyRow) -> Result<Case> {
+    let origin: String = r.try_get("origin")?;
+    let sex: String = r.try_get("sex")?;
+    let status: String = r.try_get("status")?;
+    let home: Option<String> = r.try_get("home_ward")?;
+    let birth_year: Option<i64> = r.try_get("birth_year")?;
+    let bad = |what: &str, v: &str| StoreError::ReferenceData(format!("case {what} {v}"));
+    Ok(Case {
+        id: r.try_get("id")?,
+        organisation_id: r.try_get("organisation_id")?,
+        caseworker_id: r.try_get("caseworker_id")?,
+        origin: CaseOrigin::parse(&origin).ok_or_else(|| bad("origin", &origin))?,
+        origin_id: r.try_get("origin_id")?,
+        given_name: None,
+        family_name: None,
+        sex: Sex::parse(&sex).ok_or_else(|| bad("sex", &sex))?,
+        birth_year: birth_year.and_then(|y| i32::try_from(y).ok()),
+        home: home.and_then(|h| h.parse().ok()),
+        guardian_name: None,
+        guardian_relation: r.try_get("guardian_relation")?,
+        opened_on: r.try_get("opened_on")?,
+        status: CaseStatus::parse(&status).ok_or_else(|| bad("status", &status))?,
+        version: r.try_get("version")?,
+    })
+}
