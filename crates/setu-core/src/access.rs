@@ -57,11 +57,15 @@ pub enum Capability {
     ReadAudit,
     /// Change reference data that scores records (the risk-indicator catalogue).
     ManageReference,
+    /// Read survivors' cases held by one's organisation (issue 16): who she is, her consents.
+    ReadSurvivorCases,
+    /// Open survivors' cases and record their consents, for one's organisation.
+    WriteSurvivorCases,
 }
 
 impl Capability {
     /// Every capability, in the order of the permissions table.
-    pub const ALL: [Capability; 19] = [
+    pub const ALL: [Capability; 21] = [
         Capability::ReadDirectory,
         Capability::EditDirectory,
         Capability::ReadAggregates,
@@ -81,6 +85,8 @@ impl Capability {
         Capability::AdministerUsers,
         Capability::ReadAudit,
         Capability::ManageReference,
+        Capability::ReadSurvivorCases,
+        Capability::WriteSurvivorCases,
     ];
 
     /// Reads the stored form.
@@ -110,6 +116,8 @@ impl Capability {
             Capability::AdministerUsers => "administer-users",
             Capability::ReadAudit => "read-audit",
             Capability::ManageReference => "manage-reference",
+            Capability::ReadSurvivorCases => "read-survivor-cases",
+            Capability::WriteSurvivorCases => "write-survivor-cases",
         }
     }
 }
@@ -202,7 +210,7 @@ roles! {
     PoliceFocalPerson = "police-focal-person": [Organisation]
         => [ReadDirectory, ReadAggregates, ReadPersonal, WriteForum, WriteHandovers, WriteTracing, CloseCases, CorrectPersonal, BreakGlass];
     NgoCaseworker = "ngo-caseworker": [Organisation]
-        => [ReadDirectory, ReadPersonal, WriteForum, WriteHandovers, WriteTracing, CorrectPersonal, BreakGlass];
+        => [ReadDirectory, ReadPersonal, WriteForum, WriteHandovers, WriteTracing, CorrectPersonal, BreakGlass, ReadSurvivorCases, WriteSurvivorCases];
     YouthAmbassador = "youth-ambassador": [Ward, LocalLevel]
         => [ReadDirectory, WriteYouth];
     ParentsGroupFacilitator = "parents-group-facilitator": [Ward, LocalLevel]

@@ -199,9 +199,13 @@ impl Store {
         Ok(case)
     }
 
-    /// An organisation's open cases, newest first, names sealed (a list is counted and
-    /// sorted without opening anyone's name).
-    pub async fn organisation_cases(&self, organisation: i64) -> Result<Vec<Case>> {
+    /// An organisation's cases, newest first; the names open with `Reveal::To`, the list's
+    /// view audited in one entry naming every case shown.
+    pub async fn organisation_cases(
+        &self,
+        organisation: i64,
+        reveal: Reveal<'_>,
+    ) -> Result<Vec<Case>> {
         let rows = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM survivor_case WHERE organisation_id = $1 \
              AND withdrawn_at IS NULL ORDER BY opened_on DESC, id"
@@ -209,7 +213,30 @@ impl Store {
         .bind(organisation)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(case_from_row).collect()
+        let ids: Vec<String> = rows
+            .iter()
+            .map(|r| r.try_get("id"))
+            .collect::<std::result::Result<_, _>>()?;
+        let open = self
+            .page_opener(
+                reveal,
+                "survivor-case",
+                "survivor_case",
+                &ids,
+                &["given_name", "family_name"],
+                None,
+            )
+            .await?;
+        rows.iter()
+            .zip(&ids)
+            .map(|(r, id)| {
+                let row = open.row("survivor_case", id);
+                let mut case = case_from_row(r)?;
+                case.given_name = row.get(r, "given_name")?;
+                case.family_name = row.get(r, "family_name")?;
+                Ok(case)
+            })
+            .collect()
     }
 
     /// Records a consent on a case. A child's case takes a consent only with her guardian's.

@@ -3682,7 +3682,12 @@ async fn a_case_keeps_its_survivor_sealed_and_its_consents_enforced() {
             .await
             .unwrap();
         assert_eq!(views.len(), 1);
-        assert_eq!(s.organisation_cases(ngo).await.unwrap().len(), 1);
+        let listed = s
+            .organisation_cases(ngo, Reveal::To(&reader))
+            .await
+            .unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].given_name.as_deref(), Some("Sunita"));
 
         // Sharing: not without consent; with it from the day given; not after withdrawal.
         let consent = |kind: &str, with: &str, on: &str, guardian: &str| ConsentForm {

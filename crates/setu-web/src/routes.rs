@@ -14,8 +14,9 @@ use crate::error::WebError;
 
 use crate::pages::directory::routes as dir;
 use crate::pages::{
-    account, admin, audit, booths, committees, engagement, forum, handovers, home, indicators,
-    login, matches, notifications, offline, parents, places, prefs, records, risk, tracing, youth,
+    account, admin, audit, booths, cases, committees, engagement, forum, handovers, home,
+    indicators, login, matches, notifications, offline, parents, places, prefs, records, risk,
+    tracing, youth,
 };
 use crate::{api, assets, healthz, readyz, AppState};
 
@@ -84,6 +85,8 @@ pub enum Subject {
     Handover,
     /// A police referral id in the path (either side).
     Referral,
+    /// A survivor's case id in the path (its organisation).
+    SurvivorCase,
     /// A sync conflict id in the path (scoped by its booth).
     Conflict,
     /// A missing-person report id in the path (scoped by the home ward).
@@ -299,6 +302,12 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         r(Method::POST, "/screenings/{id}/record/withdraw", Needs(CorrectPersonal), S::Screening, post(records::withdraw_record::<booths::ScreeningRecord>)),
         r(Method::GET, "/risk", Needs(ReadDirectory), S::None, get(risk::page)),
         r(Method::POST, "/risk", Needs(ManageReference), S::None, post(risk::save)),
+        r(Method::GET, "/cases", Needs(ReadSurvivorCases), S::None, get(cases::list)),
+        r(Method::POST, "/cases", Needs(WriteSurvivorCases), S::None, post(cases::create)),
+        r(Method::GET, "/cases/new", Needs(WriteSurvivorCases), S::None, get(cases::new)),
+        r(Method::GET, "/cases/{id}", Needs(ReadSurvivorCases), S::SurvivorCase, get(cases::show)),
+        r(Method::POST, "/cases/{id}/consents", Needs(WriteSurvivorCases), S::SurvivorCase, post(cases::add_consent)),
+        r(Method::POST, "/cases/{id}/consents/withdraw", Needs(WriteSurvivorCases), S::SurvivorCase, post(cases::withdraw_consent)),
         r(Method::GET, "/handovers", Needs(ReadDirectory), S::None, get(handovers::list)),
         r(Method::POST, "/handovers", Needs(WriteHandovers), S::NewAtPlace, post(handovers::create_form)),
         r(Method::GET, "/handovers/{id}", Needs(ReadPersonal), S::Handover, get(handovers::show)),

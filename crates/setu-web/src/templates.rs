@@ -1022,3 +1022,66 @@ pub struct CountsPage<'a> {
     /// A place's name and its cells, already shown ("fewer than 3" for one or two).
     pub rows: Vec<(String, Vec<String>)>,
 }
+
+/// One survivor's case in a list.
+#[derive(Debug, Clone)]
+pub struct CaseRow {
+    pub href: String,
+    pub name: String,
+    pub sex: String,
+    pub home: String,
+    pub origin: String,
+    pub status: String,
+    pub opened: String,
+    pub opened_sort: String,
+}
+
+/// An organisation's survivors' cases.
+#[derive(Template)]
+#[template(path = "cases.html")]
+pub struct CasesPage<'a> {
+    pub p: &'a Page,
+    pub rows: Vec<CaseRow>,
+    pub can_write: bool,
+}
+
+/// Opening a case.
+#[derive(Template)]
+#[template(path = "case_form.html")]
+pub struct CaseFormPage<'a> {
+    pub p: &'a Page,
+    pub organisation: String,
+    pub origins: Vec<Choice>,
+    pub sexes: Vec<Choice>,
+    pub form: setu_core::cases::CaseForm,
+}
+
+/// A consent on a case's page.
+#[derive(Debug, Clone)]
+pub struct ConsentRow {
+    pub id: String,
+    pub kind: String,
+    pub with: String,
+    pub given: String,
+    pub taken_by: String,
+    pub guardian: bool,
+    pub withdrawn: Option<String>,
+    /// Whether it allows what it names today.
+    pub stands: bool,
+}
+
+/// One survivor's case.
+#[derive(Template)]
+#[template(path = "case.html")]
+pub struct CasePage<'a> {
+    pub p: &'a Page,
+    pub id: String,
+    pub row: CaseRow,
+    pub birth_year: String,
+    pub guardian: Option<String>,
+    pub child: bool,
+    pub consents: Vec<ConsentRow>,
+    pub kinds: Vec<Choice>,
+    pub orgs: Vec<Choice>,
+    pub can_write: bool,
+}

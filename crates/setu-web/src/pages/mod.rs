@@ -4,6 +4,7 @@ pub mod account;
 pub mod admin;
 pub mod audit;
 pub mod booths;
+pub mod cases;
 pub mod committees;
 pub mod directory;
 pub mod engagement;

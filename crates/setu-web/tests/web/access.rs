@@ -221,6 +221,33 @@ async fn authorisation_matrix(only: Option<Role>) {
             .create_organisation(&sys, &org_at("3120601").to_org().unwrap())
             .await
             .unwrap();
+        // A survivor's case at each organisation, with a consent to withdraw.
+        let mut survivor_cases = Vec::new();
+        let mut case_consents = Vec::new();
+        for (org, ward) in [(in_org, "5110619"), (out_org, "3120601")] {
+            let draft = setu_core::cases::CaseForm {
+                organisation: org.to_string(),
+                origin: "direct".into(),
+                given_name: "Matrix Survivor".into(),
+                sex: "female".into(),
+                home: ward.into(),
+                opened_on: "2081-01-01".into(),
+                ..Default::default()
+            }
+            .check(time::OffsetDateTime::now_utc().date())
+            .unwrap();
+            let case = store.open_case(&sys, &draft, None).await.unwrap();
+            let consent = setu_core::cases::ConsentForm {
+                kind: "services".into(),
+                given_on: "2081-01-01".into(),
+                taken_by: "Caseworker".into(),
+                ..Default::default()
+            }
+            .check(time::OffsetDateTime::now_utc().date())
+            .unwrap();
+            case_consents.push(store.record_consent(&sys, &case, &consent).await.unwrap());
+            survivor_cases.push(case);
+        }
         let mut contacts = Vec::new();
         for org in [in_org, out_org] {
             let draft = setu_store::contacts::ContactDraft {
@@ -728,6 +755,7 @@ async fn authorisation_matrix(only: Option<Role>) {
                         Subject::Conflict => conflicts[side].clone(),
                         Subject::Handover => handovers[side].clone(),
                         Subject::Referral => referrals[side].clone(),
+                        Subject::SurvivorCase => survivor_cases[side].clone(),
                         Subject::Report => reports[side].clone(),
                         Subject::Encounter => encounters[side].clone(),
                         Subject::Proposal if route.path.ends_with("/undo") => merges[side].clone(),
@@ -901,6 +929,9 @@ async fn authorisation_matrix(only: Option<Role>) {
                             ("facilitator", "Facilitator"),
                             ("version", &current_version),
                         ],
+                        ("/cases/{id}/consents/withdraw", _) => {
+                            vec![("consent", &case_consents[side])]
+                        }
                         // A withdrawal based on a version the record never had: allowed roles
                         // are told it changed (409), and the record stays for the routes after.
                         (path, "POST") if path.ends_with("/withdraw") => {
@@ -1015,6 +1046,18 @@ async fn authorisation_matrix(only: Option<Role>) {
                             ("version", &user_version),
                         ],
                         ("/admin/users/{id}/password", _) => vec![("password", PASSWORD)],
+                        ("/cases", "POST") => vec![
+                            ("given_name", "Matrix"),
+                            ("sex", "other"),
+                            ("origin", "direct"),
+                            ("opened_on", "2081-01-01"),
+                        ],
+                        ("/cases/{id}/consents", _) => vec![
+                            ("kind", "follow-up"),
+                            ("given_on", "2081-01-02"),
+                            ("taken_by", "Caseworker"),
+                        ],
+
                         ("/admin/tokens/{id}/revoke", _) => vec![("user", &target_user.id)],
                         ("/login", "POST") => vec![("username", &name), ("password", PASSWORD)],
                         ("/account/tokens", _) => vec![("label", "matrix"), ("all", "1")],
@@ -1215,6 +1258,10 @@ async fn authorisation_matrix(only: Option<Role>) {
                         }
                         Subject::Group => Some(Target {
                             place: Some(place.parse().unwrap()),
+                            ..Default::default()
+                        }),
+                        Subject::SurvivorCase => Some(Target {
+                            organisation: Some(org),
                             ..Default::default()
                         }),
                         Subject::Committee

@@ -7,6 +7,7 @@ mod support;
 mod access;
 mod accounts;
 mod booths;
+mod cases;
 mod committees;
 mod community;
 mod directory;

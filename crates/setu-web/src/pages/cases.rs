@@ -1,0 +1,321 @@
+//! Survivors' cases (issue 16, first part): an organisation's caseworkers open a case for a
+//! survivor, directly or from the record she was met in, and record her consents: to services,
+//! to sharing with a named organisation, to follow-up contact. A case is read only inside the
+//! organisation that holds it; every view of her name is audited.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use axum::Form;
+use serde::Deserialize;
+use setu_core::access::{Capability, Scope, Target};
+use setu_core::calendar::today_in_nepal;
+use setu_core::cases::{CaseForm, CaseOrigin, ConsentForm, ConsentKind};
+use setu_core::community::Sex;
+use setu_store::auth::User;
+use setu_store::cases::Case;
+use setu_store::sealing::Reveal;
+
+use crate::auth::{allow, can, SignedIn};
+use crate::error::WebError;
+use crate::page::Page;
+use crate::pages::{choices, settle};
+use crate::templates::{CaseFormPage, CasePage, CaseRow, CasesPage, ConsentRow, RenderHtml};
+use crate::AppState;
+
+/// The organisation whose cases `me` works on (caseworkers are scoped to one).
+fn own_organisation(me: &User) -> Result<i64, WebError> {
+    match me.scope {
+        Scope::Organisation(org) => Ok(org),
+        _ => Err(WebError::Forbidden),
+    }
+}
+
+/// Who may act on a case: the organisation holding it.
+fn target(case: &Case) -> Target {
+    Target {
+        organisation: Some(case.organisation_id),
+        ..Default::default()
+    }
+}
+
+/// A case `me` may use `cap` on (404 outside her organisation).
+async fn case_for(app: &AppState, me: &User, id: &str, cap: Capability) -> Result<Case, WebError> {
+    let case = app.store.case(id, Reveal::No).await?;
+    allow(me, cap, Some(&target(&case)), false)?;
+    Ok(case)
+}
+
+/// A survivor's name as the reader may see it ("(sealed)" without the right to read names).
+fn name_of(page: &Page, c: &Case) -> String {
+    let name = [c.given_name.as_deref(), c.family_name.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+    if name.is_empty() {
+        page.t("case-name-hidden")
+    } else {
+        name
+    }
+}
+
+fn row(page: &Page, c: &Case) -> CaseRow {
+    CaseRow {
+        href: format!("/cases/{}", c.id),
+        name: name_of(page, c),
+        sex: page.t(&format!("sex-{}", c.sex.as_str())),
+        home: c
+            .home
+            .map(|h| page.place(&h.to_string()))
+            .unwrap_or_default(),
+        origin: page.t(&format!("case-origin-{}", c.origin.as_str())),
+        status: page.t(&format!("case-status-{}", c.status.as_str())),
+        opened: page.date(&c.opened_on),
+        opened_sort: c.opened_on.clone(),
+    }
+}
+
+/// `GET /cases`: the cases of the reader's organisation, newest first.
+pub async fn list(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+) -> Result<Response, WebError> {
+    let org = own_organisation(&me)?;
+    let actor = me.actor();
+    let reveal = if me.holds(Capability::ReadPersonal) {
+        Reveal::To(&actor)
+    } else {
+        Reveal::No
+    };
+    let cases = app.store.organisation_cases(org, reveal).await?;
+    let page = page.titled("cases-title", "cases");
+    let html = CasesPage {
+        rows: cases.iter().map(|c| row(&page, c)).collect(),
+        can_write: can(&me, Capability::WriteSurvivorCases, None, false),
+        p: &page,
+    }
+    .render_html();
+    Ok(Html(html).into_response())
+}
+
+/// What a new case is opened from (`/cases/new?origin=handover&origin_id=…`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct NewCaseQuery {
+    origin: String,
+    origin_id: String,
+}
+
+/// `GET /cases/new`
+pub async fn new(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Query(q): Query<NewCaseQuery>,
+) -> Result<Response, WebError> {
+    let form = CaseForm {
+        origin: if q.origin.is_empty() {
+            CaseOrigin::Direct.as_str().into()
+        } else {
+            q.origin
+        },
+        origin_id: q.origin_id,
+        ..CaseForm::default()
+    };
+    form_page(&app, page, &me, form, StatusCode::OK).await
+}
+
+async fn form_page(
+    app: &AppState,
+    page: Page,
+    me: &User,
+    form: CaseForm,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let org = own_organisation(me)?;
+    let o = app.store.organisation(org).await?;
+    let page = page.titled("case-new", "cases");
+    let html = CaseFormPage {
+        organisation: page.name(&Some(o.name_en), &o.name_ne),
+        origins: choices(
+            &page,
+            CaseOrigin::ALL.iter().map(|o| o.as_str()),
+            "case-origin-",
+            &form.origin,
+        ),
+        sexes: choices(
+            &page,
+            Sex::ALL.iter().map(|s| s.as_str()),
+            "sex-",
+            &form.sex,
+        ),
+        form,
+        p: &page,
+    }
+    .render_html();
+    Ok((status, Html(html)).into_response())
+}
+
+/// `POST /cases`: opens a case for the writer's own organisation.
+pub async fn create(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Form(mut f): Form<CaseForm>,
+) -> Result<Response, WebError> {
+    let outcome = async {
+        f.organisation = own_organisation(&me)?.to_string();
+        let d = f.check(today_in_nepal())?;
+        let id = app.store.open_case(&me.actor(), &d, Some(&me.id)).await?;
+        Ok(format!("/cases/{id}"))
+    }
+    .await;
+    settle(page, outcome, |page, r| {
+        form_page(&app, page, &me, f, r.status)
+    })
+    .await
+}
+
+/// `GET /cases/{id}`: the case, her consents and the form for another.
+pub async fn show(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    case_page(&app, page, &me, &id, StatusCode::OK).await
+}
+
+async fn case_page(
+    app: &AppState,
+    page: Page,
+    me: &User,
+    id: &str,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    case_for(app, me, id, Capability::ReadSurvivorCases).await?;
+    let actor = me.actor();
+    let case = if me.holds(Capability::ReadPersonal) {
+        app.store.case(id, Reveal::To(&actor)).await?
+    } else {
+        app.store.case(id, Reveal::No).await?
+    };
+    let today = today_in_nepal();
+    let mut consents = Vec::new();
+    for c in app.store.case_consents(id).await? {
+        let with = match c.with_org {
+            Some(org) => {
+                let o = app.store.organisation(org).await?;
+                page.name(&Some(o.name_en), &o.name_ne)
+            }
+            None => String::new(),
+        };
+        consents.push(ConsentRow {
+            kind: page.t(&format!("consent-{}", c.kind.as_str())),
+            with,
+            given: page.date(&c.given_on),
+            taken_by: c.taken_by.clone(),
+            guardian: c.guardian,
+            withdrawn: c.withdrawn_on.as_deref().map(|w| page.date(w)),
+            stands: c.stands_on(today),
+            id: c.id,
+        });
+    }
+    let orgs = crate::pages::handovers::org_choices(
+        app,
+        &page,
+        &[
+            setu_core::directory::OrgKind::Ngo,
+            setu_core::directory::OrgKind::PoliceUnit,
+        ],
+    )
+    .await?;
+    let title = name_of(&page, &case);
+    let page = page.with_title(title, "cases");
+    let html = CasePage {
+        row: row(&page, &case),
+        birth_year: case
+            .birth_year
+            .map(|y| page.digits(&y.to_string()))
+            .unwrap_or_default(),
+        guardian: case.guardian_name.as_ref().map(|g| {
+            format!(
+                "{g} ({})",
+                case.guardian_relation.clone().unwrap_or_default()
+            )
+        }),
+        child: case
+            .birth_year
+            .is_some_and(|y| today.year() - y < setu_core::cases::ADULT_AGE),
+        consents,
+        kinds: choices(
+            &page,
+            ConsentKind::ALL.iter().map(|k| k.as_str()),
+            "consent-",
+            "",
+        ),
+        orgs,
+        can_write: can(
+            me,
+            Capability::WriteSurvivorCases,
+            Some(&target(&case)),
+            false,
+        ),
+        id: case.id.clone(),
+        p: &page,
+    }
+    .render_html();
+    Ok((status, Html(html)).into_response())
+}
+
+/// `POST /cases/{id}/consents`
+pub async fn add_consent(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<ConsentForm>,
+) -> Result<Response, WebError> {
+    case_for(&app, &me, &id, Capability::WriteSurvivorCases).await?;
+    let outcome = async {
+        let d = f.check(today_in_nepal())?;
+        app.store.record_consent(&me.actor(), &id, &d).await?;
+        Ok(format!("/cases/{id}"))
+    }
+    .await;
+    settle(page, outcome, |page, r| {
+        case_page(&app, page, &me, &id, r.status)
+    })
+    .await
+}
+
+/// The consent a withdrawal names.
+#[derive(Debug, Deserialize)]
+pub struct WithdrawConsent {
+    consent: String,
+}
+
+/// `POST /cases/{id}/consents/withdraw`: the consent stops allowing anything from today.
+pub async fn withdraw_consent(
+    State(app): State<AppState>,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<WithdrawConsent>,
+) -> Result<Response, WebError> {
+    case_for(&app, &me, &id, Capability::WriteSurvivorCases).await?;
+    let ours = app
+        .store
+        .case_consents(&id)
+        .await?
+        .iter()
+        .any(|c| c.id == f.consent);
+    if !ours {
+        return Err(WebError::NotFound);
+    }
+    app.store
+        .withdraw_consent(&me.actor(), &f.consent, today_in_nepal())
+        .await?;
+    Ok(axum::response::Redirect::to(&format!("/cases/{id}")).into_response())
+}

@@ -1,0 +1,124 @@
+//! Survivors' cases (issue 16, first part): opened by a caseworker for her organisation, read
+//! only there, consent recorded and withdrawn.
+
+use crate::support::*;
+
+#[tokio::test]
+async fn a_caseworker_opens_a_case_and_records_consent_that_others_cannot_see() {
+    each_app(|app, store| async move {
+        let sys = setu_store::audit::Actor::system("test");
+        let org = |name: &str| setu_core::directory::DirectoryForm {
+            name_en: name.into(),
+            kind: "ngo".into(),
+            place: "51106".into(),
+            ..Default::default()
+        };
+        let ours = store
+            .create_organisation(&sys, &org("Case NGO").to_org().unwrap())
+            .await
+            .unwrap();
+        let theirs = store
+            .create_organisation(&sys, &org("Other NGO").to_org().unwrap())
+            .await
+            .unwrap();
+        let worker = sign_in(
+            &store,
+            "case.worker",
+            Role::NgoCaseworker,
+            &format!("org:{ours}"),
+        )
+        .await;
+        let other = sign_in(
+            &store,
+            "other.worker",
+            Role::NgoCaseworker,
+            &format!("org:{theirs}"),
+        )
+        .await;
+        let lccht = sign_in(&store, "case.lccht", Role::LcchtMemberSecretary, "51106").await;
+
+        // A child's case without her guardian is refused, on the field, with what was typed.
+        let child = [
+            ("origin", "direct"),
+            ("given_name", "Gita"),
+            ("family_name", "Unique-Kx4"),
+            ("sex", "female"),
+            ("birth_year", "2013"),
+            ("home", "5110604"),
+            ("opened_on", "2083-08-01"),
+        ];
+        let refused = post_form(&app, "/cases", &child, &worker).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.body.contains("guardian"), "{}", refused.body);
+        assert!(
+            refused.body.contains("Unique-Kx4"),
+            "what was typed is kept"
+        );
+        let mut with_guardian = child.to_vec();
+        with_guardian.extend([("guardian_name", "Maya"), ("guardian_relation", "mother")]);
+        let made = post_form(&app, "/cases", &with_guardian, &worker).await;
+        assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
+        let path = made.headers[header::LOCATION].to_str().unwrap().to_string();
+
+        // Her organisation reads her; another organisation's caseworker and the LCCHT do not.
+        let page = get_as(&app, &path, "en", &worker).await;
+        assert!(page.body.contains("Unique-Kx4") && page.body.contains("Maya (mother)"));
+        assert_eq!(
+            get_as(&app, &path, "en", &other).await.status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            get_as(&app, &path, "en", &lccht).await.status,
+            StatusCode::FORBIDDEN
+        );
+        let list = get_as(&app, "/cases", "en", &worker).await;
+        assert!(list.body.contains("Unique-Kx4"));
+        assert!(!get_as(&app, "/cases", "en", &other)
+            .await
+            .body
+            .contains("Unique-Kx4"));
+
+        // A child's consent needs her guardian's; sharing names the organisation.
+        let theirs_s = theirs.to_string();
+        let consent = |guardian: &'static str| {
+            vec![
+                ("kind", "sharing"),
+                ("with_org", theirs_s.as_str()),
+                ("given_on", "2083-08-02"),
+                ("taken_by", "Caseworker Name"),
+                ("guardian", guardian),
+            ]
+        };
+        let alone = post_form(&app, &format!("{path}/consents"), &consent(""), &worker).await;
+        assert_eq!(alone.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let given = post_form(&app, &format!("{path}/consents"), &consent("on"), &worker).await;
+        assert_eq!(given.status, StatusCode::SEE_OTHER);
+        let id = path.rsplit('/').next().unwrap().to_string();
+        let today = setu_core::calendar::today_in_nepal();
+        assert!(store.may_share_case(&id, theirs, today).await.unwrap());
+        let consent_id = store.case_consents(&id).await.unwrap()[0].id.clone();
+        // Another organisation cannot withdraw it; hers can, and sharing stops.
+        let theirs_try = post_form(
+            &app,
+            &format!("{path}/consents/withdraw"),
+            &[("consent", &consent_id)],
+            &other,
+        )
+        .await;
+        assert_eq!(theirs_try.status, StatusCode::NOT_FOUND);
+        let withdrawn = post_form(
+            &app,
+            &format!("{path}/consents/withdraw"),
+            &[("consent", &consent_id)],
+            &worker,
+        )
+        .await;
+        assert_eq!(withdrawn.status, StatusCode::SEE_OTHER);
+        assert!(!store.may_share_case(&id, theirs, today).await.unwrap());
+        assert!(get_as(&app, &path, "en", &worker)
+            .await
+            .body
+            .contains("Withdrawn on"));
+    })
+    .await;
+}
