@@ -100,12 +100,14 @@ pub async fn list(
     Ok(Html(html).into_response())
 }
 
-/// What a new case is opened from (`/cases/new?origin=handover&origin_id=…`).
+/// What a new case is opened from (`/cases/new?origin=handover&origin_id=…&person=…`): the
+/// record, and for a hand-over the screening of the person handed over.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct NewCaseQuery {
     origin: String,
     origin_id: String,
+    person: String,
 }
 
 /// `GET /cases/new`
@@ -115,16 +117,50 @@ pub async fn new(
     SignedIn(me): SignedIn,
     Query(q): Query<NewCaseQuery>,
 ) -> Result<Response, WebError> {
-    let form = CaseForm {
-        origin: if q.origin.is_empty() {
-            CaseOrigin::Direct.as_str().into()
-        } else {
-            q.origin
-        },
-        origin_id: q.origin_id,
-        ..CaseForm::default()
+    let person = match q.origin.as_str() {
+        "screening" => q.origin_id.as_str(),
+        "handover" => q.person.as_str(),
+        _ => "",
     };
+    let mut form = carried_over(&app, &me, person).await?;
+    form.origin = if q.origin.is_empty() {
+        CaseOrigin::Direct.as_str().into()
+    } else {
+        q.origin
+    };
+    form.origin_id = q.origin_id;
     form_page(&app, page, &me, form, StatusCode::OK).await
+}
+
+/// The person a case is opened for, carried over from her screening (never typed again):
+/// her name, sex, year of birth and home, when the caseworker may read them (the reading is
+/// audited as any other). Nothing when there is no such screening or she may not.
+async fn carried_over(app: &AppState, me: &User, screening: &str) -> Result<CaseForm, WebError> {
+    if screening.is_empty() {
+        return Ok(CaseForm::default());
+    }
+    let Ok(plain) = app.store.screening(screening, Reveal::No).await else {
+        return Ok(CaseForm::default());
+    };
+    if !crate::pages::booths::opens_screening(me, &plain) {
+        return Ok(CaseForm::default());
+    }
+    let actor = me.actor();
+    let s = app.store.screening(screening, Reveal::To(&actor)).await?;
+    let year = s
+        .day
+        .get(..4)
+        .and_then(|y| y.parse::<i64>().ok())
+        .filter(|_| s.age > 0)
+        .map(|y| (y - s.age).to_string());
+    Ok(CaseForm {
+        given_name: s.given_name.unwrap_or_default(),
+        family_name: s.family_name.unwrap_or_default(),
+        sex: s.sex.as_str().into(),
+        birth_year: year.unwrap_or_default(),
+        home: s.home_code.filter(|h| h.len() == 7).unwrap_or_default(),
+        ..CaseForm::default()
+    })
 }
 
 async fn form_page(

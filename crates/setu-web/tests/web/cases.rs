@@ -122,3 +122,89 @@ async fn a_caseworker_opens_a_case_and_records_consent_that_others_cannot_see() 
     })
     .await;
 }
+
+/// A case opened from a screening carries the person over (her name, sex, year of birth and
+/// home), for a caseworker who may read her; anyone else gets an empty form.
+#[tokio::test]
+async fn a_case_opened_from_a_screening_carries_the_person_over() {
+    each_app(|app, store| async move {
+        let sys = setu_store::audit::Actor::system("test");
+        let ngo = store
+            .create_organisation(
+                &sys,
+                &setu_core::directory::DirectoryForm {
+                    name_en: "Booth NGO".into(),
+                    kind: "ngo".into(),
+                    place: "51106".into(),
+                    ..Default::default()
+                }
+                .to_org()
+                .unwrap(),
+            )
+            .await
+            .unwrap();
+        let booth = store
+            .create_site(
+                &sys,
+                &setu_core::directory::DirectoryForm {
+                    name_en: "Case booth".into(),
+                    kind: "border-booth".into(),
+                    place: "51106".into(),
+                    organisation: ngo.to_string(),
+                    ..Default::default()
+                }
+                .to_site()
+                .unwrap(),
+            )
+            .await
+            .unwrap();
+        let worker = sign_in(&store, "case.booth", Role::BoothWorker, &format!("site:{booth}")).await;
+        let id = "7d3f0c2a-1b4e-4c5d-8e6f-9a0b1c2d3e4f";
+        let record = serde_json::json!({"kind": "screening", "id": id, "base_version": 0, "data": {
+            "site": booth.to_string(), "date_bs": "2083-08-01", "time": "10:45", "consent_record": "on",
+            "given_name": "Carried", "family_name": "Unique-Zx7", "sex": "female", "age": "19",
+            "home": "5110619", "documents_seen": ["citizenship"], "destination_country": "India",
+            "purpose": "work", "companions": "1", "companion_relation": "stranger", "paid_by": "agent",
+            "documents_carried": ["citizenship"], "risk": ["documents-held"],
+            "outcome": "intercepted", "consent_share": "on"}});
+        let (status, answers) = sync_batch(&app, &worker, &[record]).await;
+        assert_eq!((status, answers[0].1.as_str()), (StatusCode::OK, "created"), "{answers:?}");
+        let caseworker = sign_in(&store, "case.ngo", Role::NgoCaseworker, &format!("org:{ngo}")).await;
+        let form = get_as(
+            &app,
+            &format!("/cases/new?origin=screening&origin_id={id}"),
+            "en",
+            &caseworker,
+        )
+        .await;
+        assert_eq!(form.status, StatusCode::OK);
+        assert!(form.body.contains(r#"value="Unique-Zx7""#), "the name is carried over");
+        assert!(form.body.contains(r#"value="5110619""#) && form.body.contains(r#"value="2007""#));
+        assert!(form.body.contains(&format!(r#"name="origin_id" value="{id}""#)));
+        // Another organisation's caseworker may not read her: nothing is carried over.
+        let other_org = store
+            .create_organisation(
+                &sys,
+                &setu_core::directory::DirectoryForm {
+                    name_en: "Far NGO".into(),
+                    kind: "ngo".into(),
+                    place: "31206".into(),
+                    ..Default::default()
+                }
+                .to_org()
+                .unwrap(),
+            )
+            .await
+            .unwrap();
+        let stranger = sign_in(&store, "case.far", Role::NgoCaseworker, &format!("org:{other_org}")).await;
+        let empty = get_as(
+            &app,
+            &format!("/cases/new?origin=screening&origin_id={id}"),
+            "en",
+            &stranger,
+        )
+        .await;
+        assert!(!empty.body.contains("Unique-Zx7"));
+    })
+    .await;
+}
