@@ -66,6 +66,7 @@ pub async fn run(args: ServeArgs, no_serve: bool) -> Result<()> {
     forum(&store, &ids.ngos).await?;
     booths(&store, &ids).await?;
     tracing(&store, &ids).await?;
+    cases(&store, &ids).await?;
     println!(
         "demo database ready: {} organisations, {} sites",
         store
@@ -960,6 +961,94 @@ pub async fn users(store: &Store, ids: &DemoIds) -> Result<Vec<(String, Role, Sc
         out.push((name.to_string(), role, scope));
     }
     Ok(out)
+}
+
+/// Survivors' cases at Banke's partner NGO, opened by its caseworker: a woman, a girl with
+/// her guardian and a third-gender survivor, with consents to services and to sharing with the
+/// district police, one of them withdrawn.
+pub async fn cases(store: &Store, ids: &DemoIds) -> Result<()> {
+    use setu_core::cases::{CaseForm, ConsentForm};
+    let today = setu_core::calendar::today_in_nepal();
+    let caseworker = as_user(store, "ngo.banke").await?;
+    let user = store.user_by_name("ngo.banke").await?;
+    let police = store
+        .organisations(&DirectoryFilter::default())
+        .await?
+        .into_iter()
+        .find(|o| o.name_en == "District Police Office, Banke")
+        .map(|o| o.id)
+        .context("Banke's district police office")?;
+    // (given, family, sex, birth year, ward, guardian, relation, opened, share withdrawn)
+    let people = [
+        (
+            "Sarita",
+            "Tharu",
+            "female",
+            "2001",
+            "5110604",
+            "",
+            "",
+            "2083-05-12",
+            false,
+        ),
+        (
+            "सुनिता",
+            "बिक",
+            "female",
+            "2010",
+            "5110611",
+            "कमला बिक",
+            "आमा",
+            "2083-06-03",
+            true,
+        ),
+        (
+            "Pabitra",
+            "Gurung",
+            "other",
+            "1996",
+            "5110619",
+            "",
+            "",
+            "2083-07-21",
+            false,
+        ),
+    ];
+    for (given, family, sex, birth, ward, guardian, relation, opened, withdrawn) in people {
+        let draft = CaseForm {
+            organisation: ids.banke_ngo.to_string(),
+            origin: "direct".into(),
+            given_name: given.into(),
+            family_name: family.into(),
+            sex: sex.into(),
+            birth_year: birth.into(),
+            home: ward.into(),
+            guardian_name: guardian.into(),
+            guardian_relation: relation.into(),
+            opened_on: opened.into(),
+            ..CaseForm::default()
+        }
+        .check(today)
+        .map_err(|e| anyhow::anyhow!("demo case: {e:?}"))?;
+        let case = store.open_case(&caseworker, &draft, Some(&user.id)).await?;
+        let child = !guardian.is_empty();
+        for (kind, with) in [("services", String::new()), ("sharing", police.to_string())] {
+            let consent = ConsentForm {
+                kind: kind.into(),
+                with_org: with,
+                given_on: opened.into(),
+                taken_by: "Demo Caseworker".into(),
+                guardian: if child { "on".into() } else { String::new() },
+            }
+            .check(today)
+            .map_err(|e| anyhow::anyhow!("demo consent: {e:?}"))?;
+            let id = store.record_consent(&caseworker, &case, &consent).await?;
+            if withdrawn && kind == "sharing" {
+                store.withdraw_consent(&caseworker, &id, today).await?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The signed-in demo user `name` as an actor (so that a report's owner gets its notification).

@@ -410,6 +410,33 @@ async fn demo_builds_the_programme_directory_on_each_engine() {
                 .1,
             968
         );
+        // Survivors' cases at Banke's NGO: three, a child's among them, one sharing consent
+        // withdrawn (sharing with the district police stands for the other two).
+        let banke_ngo = orgs
+            .iter()
+            .find(|o| o.name_en == "Banke Safe Migration Forum (demo NGO)")
+            .unwrap()
+            .id;
+        let banke_police = orgs
+            .iter()
+            .find(|o| o.name_en == "District Police Office, Banke")
+            .unwrap()
+            .id;
+        let cases = store
+            .organisation_cases(banke_ngo, setu_store::sealing::Reveal::No)
+            .await
+            .unwrap();
+        assert_eq!(cases.len(), 3);
+        let mut shared = 0;
+        for c in &cases {
+            shared += usize::from(
+                store
+                    .may_share_case(&c.id, banke_police, today)
+                    .await
+                    .unwrap(),
+            );
+        }
+        assert_eq!(shared, 2);
         // The forum: services, a joint action per district, a national alert.
         assert_eq!(
             store
