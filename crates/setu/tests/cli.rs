@@ -431,7 +431,7 @@ async fn demo_builds_the_programme_directory_on_each_engine() {
         for c in &cases {
             shared += usize::from(
                 store
-                    .may_share_case(&c.id, banke_police, today)
+                    .may_share_case(&c.id, banke_police, setu_core::calendar::today_in_nepal())
                     .await
                     .unwrap(),
             );
