@@ -545,7 +545,7 @@ test("a missing girl: the register, the review side by side, confirm, and home a
 });
 
 const ROLES = ["admin", "national", "district.banke", "lccht.nepalganj", "booth.jamunaha",
-  "police.jamunaha", "ngo.banke", "analyst", "auditor"];
+  "police.jamunaha", "ngo.banke", "supervisor.banke", "analyst", "auditor"];
 
 // Follows every link a signed-in role is shown, breadth first, up to `limit` pages: the pages
 // reached (HTML only), and those answering 403, 404 or 5xx with the page that linked them.

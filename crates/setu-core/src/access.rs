@@ -61,11 +61,14 @@ pub enum Capability {
     ReadSurvivorCases,
     /// Open survivors' cases and record their consents, for one's organisation.
     WriteSurvivorCases,
+    /// Approve or decline the closure of a survivor's case (a supervisor's, never the
+    /// caseworker's who asked for it).
+    ApproveCaseClosure,
 }
 
 impl Capability {
     /// Every capability, in the order of the permissions table.
-    pub const ALL: [Capability; 21] = [
+    pub const ALL: [Capability; 22] = [
         Capability::ReadDirectory,
         Capability::EditDirectory,
         Capability::ReadAggregates,
@@ -87,6 +90,7 @@ impl Capability {
         Capability::ManageReference,
         Capability::ReadSurvivorCases,
         Capability::WriteSurvivorCases,
+        Capability::ApproveCaseClosure,
     ];
 
     /// Reads the stored form.
@@ -118,6 +122,7 @@ impl Capability {
             Capability::ManageReference => "manage-reference",
             Capability::ReadSurvivorCases => "read-survivor-cases",
             Capability::WriteSurvivorCases => "write-survivor-cases",
+            Capability::ApproveCaseClosure => "approve-case-closure",
         }
     }
 }
@@ -211,6 +216,8 @@ roles! {
         => [ReadDirectory, ReadAggregates, ReadPersonal, WriteForum, WriteHandovers, WriteTracing, CloseCases, CorrectPersonal, BreakGlass];
     NgoCaseworker = "ngo-caseworker": [Organisation]
         => [ReadDirectory, ReadPersonal, WriteForum, WriteHandovers, WriteTracing, CorrectPersonal, BreakGlass, ReadSurvivorCases, WriteSurvivorCases];
+    NgoSupervisor = "ngo-supervisor": [Organisation]
+        => [ReadDirectory, ReadPersonal, WriteForum, WriteHandovers, WriteTracing, CorrectPersonal, BreakGlass, ReadSurvivorCases, WriteSurvivorCases, ApproveCaseClosure];
     YouthAmbassador = "youth-ambassador": [Ward, LocalLevel]
         => [ReadDirectory, WriteYouth];
     ParentsGroupFacilitator = "parents-group-facilitator": [Ward, LocalLevel]

@@ -16,6 +16,8 @@ kinds! {
         Open = "open",
         /// Sent to another organisation, waiting for it to accept.
         TransferPending = "transfer-pending",
+        /// Its caseworker asked to close it; a supervisor approves or declines.
+        ClosureRequested = "closure-requested",
         /// Closed with a reason (and a supervisor's approval).
         Closed = "closed",
     }
@@ -37,6 +39,22 @@ kinds! {
         ReturnedHome = "returned-home",
         /// Opened directly, from nothing recorded before.
         Direct = "direct",
+    }
+}
+
+kinds! {
+    /// Why a case is closed.
+    CloseReason {
+        /// Home and settled: reintegration done.
+        Reintegrated = "reintegrated",
+        /// She no longer wants services.
+        DeclinedServices = "declined-services",
+        /// Moved out of the organisation's reach.
+        MovedAway = "moved-away",
+        /// No contact for a long time despite trying.
+        LostContact = "lost-contact",
+        /// Died.
+        Deceased = "deceased",
     }
 }
 

@@ -5,7 +5,7 @@
 //! shared before stays explained by the consent that allowed it.
 
 use setu_core::calendar::iso;
-use setu_core::cases::{CaseDraft, CaseOrigin, CaseStatus, ConsentDraft, ConsentKind};
+use setu_core::cases::{CaseDraft, CaseOrigin, CaseStatus, CloseReason, ConsentDraft, ConsentKind};
 use setu_core::community::Sex;
 use setu_core::PlaceCode;
 use sqlx::any::AnyRow;
@@ -22,7 +22,7 @@ const FIRST_VERSION: i64 = 1;
 
 const COLUMNS: &str = "id, organisation_id, caseworker_id, origin, origin_id, given_name, \
     family_name, sex, birth_year, home_ward, guardian_name, guardian_relation, opened_on, status, \
-    version";
+    close_reason, close_note, closure_asked_by, closure_asked_on, closed_by, closed_on, version";
 
 /// A survivor's case.
 #[derive(Debug, Clone)]
@@ -55,6 +55,14 @@ pub struct Case {
     pub opened_on: String,
     /// Where it stands.
     pub status: CaseStatus,
+    /// Why it is (or is asked to be) closed.
+    pub close_reason: Option<CloseReason>,
+    /// A note on the closure.
+    pub close_note: Option<String>,
+    /// Who asked to close it (username) and when (ISO day).
+    pub closure_asked: Option<(String, String)>,
+    /// Who approved the closure (username) and when (ISO day).
+    pub closed: Option<(String, String)>,
     /// Its version.
     pub version: i64,
 }
@@ -338,6 +346,126 @@ impl Store {
             .collect()
     }
 
+    /// Asks to close a case (open → closure asked), with the reason; a supervisor decides.
+    pub async fn ask_case_closure(
+        &self,
+        by: &Actor,
+        case_id: &str,
+        reason: CloseReason,
+        note: Option<&str>,
+        on: Date,
+    ) -> Result<()> {
+        let note = note.map(str::trim).filter(|n| !n.is_empty());
+        self.move_case(by, case_id, CaseStatus::Open, CaseStatus::ClosureRequested, "ask-closure", |q| {
+            q.push_str(", close_reason = $4, close_note = $5, closure_asked_by = $6, closure_asked_on = $7");
+        }, &[Some(reason.as_str().to_string()), note.map(str::to_string), Some(by.name.clone()), Some(iso(on))])
+        .await
+    }
+
+    /// A supervisor's decision on a closure asked (never by the person who asked): approved,
+    /// the case is closed; declined, it is open again and the reason is cleared.
+    pub async fn decide_case_closure(
+        &self,
+        by: &Actor,
+        case_id: &str,
+        approve: bool,
+        on: Date,
+    ) -> Result<()> {
+        let case = self.case(case_id, Reveal::No).await?;
+        if case
+            .closure_asked
+            .as_ref()
+            .is_some_and(|(who, _)| *who == by.name)
+        {
+            return Err(StoreError::Rejected("error-case-own-closure"));
+        }
+        if approve {
+            self.move_case(
+                by,
+                case_id,
+                CaseStatus::ClosureRequested,
+                CaseStatus::Closed,
+                "approve-closure",
+                |q| {
+                    q.push_str(", closed_by = $4, closed_on = $5");
+                },
+                &[Some(by.name.clone()), Some(iso(on))],
+            )
+            .await
+        } else {
+            self.move_case(by, case_id, CaseStatus::ClosureRequested, CaseStatus::Open, "decline-closure", |q| {
+                q.push_str(", close_reason = NULL, close_note = NULL, closure_asked_by = NULL, closure_asked_on = NULL");
+            }, &[])
+            .await
+        }
+    }
+
+    /// Reopens a closed case; its closure stays in its history (the audit trail).
+    pub async fn reopen_case(&self, by: &Actor, case_id: &str) -> Result<()> {
+        self.move_case(
+            by,
+            case_id,
+            CaseStatus::Closed,
+            CaseStatus::Open,
+            "reopen",
+            |q| {
+                q.push_str(
+                    ", close_reason = NULL, close_note = NULL, closure_asked_by = NULL, \
+                        closure_asked_on = NULL, closed_by = NULL, closed_on = NULL",
+                );
+            },
+            &[],
+        )
+        .await
+    }
+
+    /// Moves a case from one status to the next, only if it is still in the first (a
+    /// transition two people make at once goes through once; the other is told the case moved
+    /// on), setting what `set` adds (its values bound from `$4`), at the case's next version.
+    #[allow(clippy::too_many_arguments)]
+    async fn move_case(
+        &self,
+        by: &Actor,
+        case_id: &str,
+        from: CaseStatus,
+        to: CaseStatus,
+        action: &'static str,
+        set: impl Fn(&mut String),
+        values: &[Option<String>],
+    ) -> Result<()> {
+        let case = self.case(case_id, Reveal::No).await?;
+        if case.status != from {
+            return Err(StoreError::Rejected("error-case-status"));
+        }
+        let mut sql = String::from("UPDATE survivor_case SET status = $1");
+        set(&mut sql);
+        sql.push_str(" WHERE id = $2 AND status = $3");
+        let sql = &sql;
+        self.record(by, |tx, _| {
+            Box::pin(async move {
+                let mut q = sqlx::query(sql)
+                    .bind(to.as_str())
+                    .bind(case_id.to_string())
+                    .bind(from.as_str());
+                for v in values {
+                    q = q.bind(v.clone());
+                }
+                if q.execute(&mut **tx).await?.rows_affected() == 0 {
+                    return Err(StoreError::Rejected("error-case-status"));
+                }
+                crate::rekey::next_version(tx, &self.keys, "survivor_case", case_id, None).await?;
+                let mut event = Event::new(action, "survivor-case", case_id).detail(format!(
+                    "{} -> {}",
+                    from.as_str(),
+                    to.as_str()
+                ));
+                event.place = case.home;
+                audited((), event)
+            })
+        })
+        .await
+    }
+
     /// Whether the survivor's consent allows sharing her case with organisation `org` on
     /// `day` (a consent to sharing with it that stood that day). Sharing without it is only by
     /// break-the-glass, with its reason.
@@ -372,6 +500,18 @@ fn case_from_row(r: &AnyRow) -> Result<Case> {
         guardian_relation: r.try_get("guardian_relation")?,
         opened_on: r.try_get("opened_on")?,
         status: CaseStatus::parse(&status).ok_or_else(|| bad("status", &status))?,
+        close_reason: r
+            .try_get::<Option<String>, _>("close_reason")?
+            .and_then(|c| CloseReason::parse(&c)),
+        close_note: r.try_get("close_note")?,
+        closure_asked: pair(r, "closure_asked_by", "closure_asked_on")?,
+        closed: pair(r, "closed_by", "closed_on")?,
         version: r.try_get("version")?,
     })
+}
+
+fn pair(r: &AnyRow, who: &str, when: &str) -> Result<Option<(String, String)>> {
+    let who: Option<String> = r.try_get(who)?;
+    let when: Option<String> = r.try_get(when)?;
+    Ok(who.zip(when))
 }

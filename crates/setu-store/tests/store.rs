@@ -3753,6 +3753,67 @@ async fn a_case_keeps_its_survivor_sealed_and_its_consents_enforced() {
             .await
             .unwrap();
         assert_eq!(s.case_consents(&child_id).await.unwrap().len(), 1);
+
+        // Closing: the caseworker asks with a reason; a supervisor other than her decides.
+        use setu_core::cases::{CaseStatus, CloseReason};
+        let worker = Actor::user("u-worker", "case.worker");
+        let supervisor = Actor::user("u-super", "case.supervisor");
+        assert!(matches!(
+            s.decide_case_closure(&supervisor, &id, true, today).await,
+            Err(StoreError::Rejected("error-case-status"))
+        ));
+        s.ask_case_closure(
+            &worker,
+            &id,
+            CloseReason::Reintegrated,
+            Some("Home in Nepalganj"),
+            today,
+        )
+        .await
+        .unwrap();
+        let asked = s.case(&id, Reveal::To(&reader)).await.unwrap();
+        assert_eq!(asked.status, CaseStatus::ClosureRequested);
+        assert_eq!(
+            asked.family_name.as_deref(),
+            Some("Unique-Cx9"),
+            "re-sealed at its next version"
+        );
+        assert!(matches!(
+            s.decide_case_closure(&worker, &id, true, today).await,
+            Err(StoreError::Rejected("error-case-own-closure"))
+        ));
+        s.decide_case_closure(&supervisor, &id, false, today)
+            .await
+            .unwrap();
+        assert_eq!(
+            s.case(&id, Reveal::No).await.unwrap().status,
+            CaseStatus::Open
+        );
+        s.ask_case_closure(&worker, &id, CloseReason::LostContact, None, today)
+            .await
+            .unwrap();
+        s.decide_case_closure(&supervisor, &id, true, today)
+            .await
+            .unwrap();
+        let closed = s.case(&id, Reveal::No).await.unwrap();
+        assert_eq!(
+            (
+                closed.status,
+                closed.close_reason,
+                closed.closed.map(|c| c.0)
+            ),
+            (
+                CaseStatus::Closed,
+                Some(CloseReason::LostContact),
+                Some("case.supervisor".into())
+            )
+        );
+        s.reopen_case(&worker, &id).await.unwrap();
+        let reopened = s.case(&id, Reveal::No).await.unwrap();
+        assert_eq!(
+            (reopened.status, reopened.close_reason),
+            (CaseStatus::Open, None)
+        );
     })
     .await;
 }

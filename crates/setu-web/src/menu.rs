@@ -61,7 +61,9 @@ fn first_for(role: Role) -> &'static [&'static str] {
         ],
         R::BoothWorker => &["/handovers", "/referrals", "/tracing", "/booths"],
         R::PoliceFocalPerson => &["/referrals", "/handovers", "/tracing", "/tracing/matches"],
-        R::NgoCaseworker => &["/cases", "/handovers", "/referrals", "/tracing", "/forum"],
+        R::NgoCaseworker | R::NgoSupervisor => {
+            &["/cases", "/handovers", "/referrals", "/tracing", "/forum"]
+        }
         R::YouthAmbassador => &["/youth", "/parents-groups", "/forum"],
         R::ParentsGroupFacilitator => &["/parents-groups", "/youth"],
         R::Analyst => &["/indicators", "/booths", "/committees"],

@@ -1084,4 +1084,21 @@ pub struct CasePage<'a> {
     pub kinds: Vec<Choice>,
     pub orgs: Vec<Choice>,
     pub can_write: bool,
+    pub closure: ClosureView,
+    pub reasons: Vec<Choice>,
+}
+
+/// Where a case's closure stands and what the reader may do about it.
+#[derive(Debug, Clone)]
+pub struct ClosureView {
+    pub may_ask: bool,
+    /// Who asked (in words) and on which day.
+    pub asked: Option<(String, String)>,
+    pub reason: String,
+    pub note: String,
+    pub may_decide: bool,
+    /// She asked herself: another supervisor decides.
+    pub waits_for_another: bool,
+    pub closed: Option<String>,
+    pub may_reopen: bool,
 }

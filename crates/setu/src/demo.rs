@@ -933,6 +933,12 @@ pub async fn users(store: &Store, ids: &DemoIds) -> Result<Vec<(String, Role, Sc
             "Demo Caseworker",
         ),
         (
+            "supervisor.banke",
+            Role::NgoSupervisor,
+            format!("org:{}", ids.banke_ngo),
+            "Demo NGO Supervisor",
+        ),
+        (
             "youth.nepalganj",
             Role::YouthAmbassador,
             "5110619".into(),
@@ -965,7 +971,7 @@ pub async fn users(store: &Store, ids: &DemoIds) -> Result<Vec<(String, Role, Sc
 
 /// Survivors' cases at Banke's partner NGO, opened by its caseworker: a woman, a girl with
 /// her guardian and a third-gender survivor, with consents to services and to sharing with the
-/// district police, one of them withdrawn.
+/// district police, one of them withdrawn; one case closed with the supervisor's approval.
 pub async fn cases(store: &Store, ids: &DemoIds) -> Result<()> {
     use setu_core::cases::{CaseForm, ConsentForm};
     let today = setu_core::calendar::today_in_nepal();
@@ -1046,6 +1052,28 @@ pub async fn cases(store: &Store, ids: &DemoIds) -> Result<()> {
             if withdrawn && kind == "sharing" {
                 store.withdraw_consent(&caseworker, &id, today).await?;
             }
+        }
+        // The third-gender survivor is home and settled: her case is closed, asked by the
+        // caseworker and approved by the supervisor.
+        if sex == "other" {
+            let reason = setu_core::cases::CloseReason::Reintegrated;
+            store
+                .ask_case_closure(
+                    &caseworker,
+                    &case,
+                    reason,
+                    Some("Back with her family, working"),
+                    today,
+                )
+                .await?;
+            store
+                .decide_case_closure(
+                    &as_user(store, "supervisor.banke").await?,
+                    &case,
+                    true,
+                    today,
+                )
+                .await?;
         }
     }
     Ok(())

@@ -437,6 +437,13 @@ async fn demo_builds_the_programme_directory_on_each_engine() {
             );
         }
         assert_eq!(shared, 2);
+        assert_eq!(
+            cases
+                .iter()
+                .filter(|c| c.status == setu_core::cases::CaseStatus::Closed)
+                .count(),
+            1
+        );
         // The forum: services, a joint action per district, a national alert.
         assert_eq!(
             store

@@ -16,6 +16,12 @@ CREATE TABLE survivor_case (
     guardian_relation TEXT,
     opened_on         TEXT NOT NULL,
     status            TEXT NOT NULL DEFAULT 'open',
+    close_reason      TEXT,
+    close_note        TEXT,
+    closure_asked_by  TEXT,
+    closure_asked_on  TEXT,
+    closed_by         TEXT,
+    closed_on         TEXT,
     version           BIGINT NOT NULL DEFAULT 1,
     withdrawn_at      TEXT,
     created_at        TEXT NOT NULL

@@ -10,7 +10,7 @@ use axum::Form;
 use serde::Deserialize;
 use setu_core::access::{Capability, Scope, Target};
 use setu_core::calendar::today_in_nepal;
-use setu_core::cases::{CaseForm, CaseOrigin, ConsentForm, ConsentKind};
+use setu_core::cases::{CaseForm, CaseOrigin, CaseStatus, CloseReason, ConsentForm, ConsentKind};
 use setu_core::community::Sex;
 use setu_store::auth::User;
 use setu_store::cases::Case;
@@ -293,6 +293,13 @@ async fn case_page(
             "",
         ),
         orgs,
+        closure: closure_view(&page, me, &case),
+        reasons: choices(
+            &page,
+            CloseReason::ALL.iter().map(|r| r.as_str()),
+            "close-reason-",
+            "",
+        ),
         can_write: can(
             me,
             Capability::WriteSurvivorCases,
@@ -304,6 +311,37 @@ async fn case_page(
     }
     .render_html();
     Ok((status, Html(html)).into_response())
+}
+
+/// Where the case's closure stands, as the reader reads it, and what she may do about it.
+fn closure_view(page: &Page, me: &User, case: &Case) -> crate::templates::ClosureView {
+    let may = |cap| can(me, cap, Some(&target(case)), false);
+    let asked_by_me = case
+        .closure_asked
+        .as_ref()
+        .is_some_and(|(who, _)| *who == me.username);
+    crate::templates::ClosureView {
+        may_ask: case.status == CaseStatus::Open && may(Capability::WriteSurvivorCases),
+        asked: case
+            .closure_asked
+            .as_ref()
+            .map(|(who, on)| (page.t1("case-close-asked", "who", who), page.date(on))),
+        reason: case
+            .close_reason
+            .map(|r| page.t(&format!("close-reason-{}", r.as_str())))
+            .unwrap_or_default(),
+        note: case.close_note.clone().unwrap_or_default(),
+        may_decide: case.status == CaseStatus::ClosureRequested
+            && may(Capability::ApproveCaseClosure)
+            && !asked_by_me,
+        waits_for_another: case.status == CaseStatus::ClosureRequested && asked_by_me,
+        closed: case
+            .closed
+            .as_ref()
+            .filter(|_| case.status == CaseStatus::Closed)
+            .map(|(_, on)| page.t1("case-closed", "date", &page.date(on))),
+        may_reopen: case.status == CaseStatus::Closed && may(Capability::WriteSurvivorCases),
+    }
 }
 
 /// `POST /cases/{id}/consents`
@@ -354,4 +392,91 @@ pub async fn withdraw_consent(
         .withdraw_consent(&me.actor(), &f.consent, today_in_nepal())
         .await?;
     Ok(axum::response::Redirect::to(&format!("/cases/{id}")).into_response())
+}
+
+/// Asking to close a case.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct CloseForm {
+    reason: String,
+    note: String,
+}
+
+/// `POST /cases/{id}/close`: the caseworker asks to close the case, with the reason.
+pub async fn ask_closure(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<CloseForm>,
+) -> Result<Response, WebError> {
+    case_for(&app, &me, &id, Capability::WriteSurvivorCases).await?;
+    let outcome = async {
+        let mut c = setu_core::validation::Checker::default();
+        let reason = c.choose("reason", &f.reason, CloseReason::parse);
+        let note = c.optional_text("note", &f.note, 500);
+        c.finish(())?;
+        let reason = reason.ok_or(WebError::BadRequest)?;
+        app.store
+            .ask_case_closure(&me.actor(), &id, reason, note.as_deref(), today_in_nepal())
+            .await?;
+        Ok(format!("/cases/{id}"))
+    }
+    .await;
+    settle(page, outcome, |page, r| {
+        case_page(&app, page, &me, &id, r.status)
+    })
+    .await
+}
+
+/// A supervisor's decision on a closure asked.
+#[derive(Debug, Deserialize)]
+pub struct ClosureDecision {
+    decision: String,
+}
+
+/// `POST /cases/{id}/closure`: a supervisor (not the person who asked) approves or declines.
+pub async fn decide_closure(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<ClosureDecision>,
+) -> Result<Response, WebError> {
+    case_for(&app, &me, &id, Capability::ApproveCaseClosure).await?;
+    let approve = match f.decision.as_str() {
+        "approve" => true,
+        "decline" => false,
+        _ => return Err(WebError::BadRequest),
+    };
+    let outcome = async {
+        app.store
+            .decide_case_closure(&me.actor(), &id, approve, today_in_nepal())
+            .await?;
+        Ok(format!("/cases/{id}"))
+    }
+    .await;
+    settle(page, outcome, |page, r| {
+        case_page(&app, page, &me, &id, r.status)
+    })
+    .await
+}
+
+/// `POST /cases/{id}/reopen`
+pub async fn reopen(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    case_for(&app, &me, &id, Capability::WriteSurvivorCases).await?;
+    let outcome = async {
+        app.store.reopen_case(&me.actor(), &id).await?;
+        Ok(format!("/cases/{id}"))
+    }
+    .await;
+    settle(page, outcome, |page, r| {
+        case_page(&app, page, &me, &id, r.status)
+    })
+    .await
 }

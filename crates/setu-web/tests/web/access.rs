@@ -181,6 +181,7 @@ matrix_tests! {
     matrix_booth_worker => BoothWorker,
     matrix_police_focal_person => PoliceFocalPerson,
     matrix_ngo_caseworker => NgoCaseworker,
+    matrix_ngo_supervisor => NgoSupervisor,
     matrix_youth_ambassador => YouthAmbassador,
     matrix_parents_group_facilitator => ParentsGroupFacilitator,
     matrix_analyst => Analyst,
@@ -224,6 +225,8 @@ async fn authorisation_matrix(only: Option<Role>) {
         // A survivor's case at each organisation, with a consent to withdraw.
         let mut survivor_cases = Vec::new();
         let mut case_consents = Vec::new();
+        let mut closure_cases = Vec::new();
+        let mut closed_cases = Vec::new();
         for (org, ward) in [(in_org, "5110619"), (out_org, "3120601")] {
             let draft = setu_core::cases::CaseForm {
                 organisation: org.to_string(),
@@ -247,6 +250,18 @@ async fn authorisation_matrix(only: Option<Role>) {
             .unwrap();
             case_consents.push(store.record_consent(&sys, &case, &consent).await.unwrap());
             survivor_cases.push(case);
+            // A case whose closure waits for a supervisor, and a closed one to reopen.
+            let asker = Actor::user("u-asker", "closure.asker");
+            let approver = Actor::user("u-approver", "closure.approver");
+            let today = time::OffsetDateTime::now_utc().date();
+            let reason = setu_core::cases::CloseReason::Reintegrated;
+            let waiting = store.open_case(&sys, &draft, None).await.unwrap();
+            store.ask_case_closure(&asker, &waiting, reason, None, today).await.unwrap();
+            closure_cases.push(waiting);
+            let closed = store.open_case(&sys, &draft, None).await.unwrap();
+            store.ask_case_closure(&asker, &closed, reason, None, today).await.unwrap();
+            store.decide_case_closure(&approver, &closed, true, today).await.unwrap();
+            closed_cases.push(closed);
         }
         let mut contacts = Vec::new();
         for org in [in_org, out_org] {
@@ -755,6 +770,12 @@ async fn authorisation_matrix(only: Option<Role>) {
                         Subject::Conflict => conflicts[side].clone(),
                         Subject::Handover => handovers[side].clone(),
                         Subject::Referral => referrals[side].clone(),
+                        Subject::SurvivorCase if route.path.ends_with("/closure") => {
+                            closure_cases[side].clone()
+                        }
+                        Subject::SurvivorCase if route.path.ends_with("/reopen") => {
+                            closed_cases[side].clone()
+                        }
                         Subject::SurvivorCase => survivor_cases[side].clone(),
                         Subject::Report => reports[side].clone(),
                         Subject::Encounter => encounters[side].clone(),
@@ -929,6 +950,8 @@ async fn authorisation_matrix(only: Option<Role>) {
                             ("facilitator", "Facilitator"),
                             ("version", &current_version),
                         ],
+                        ("/cases/{id}/close", _) => vec![("reason", "reintegrated")],
+                        ("/cases/{id}/closure", _) => vec![("decision", "approve")],
                         ("/cases/{id}/consents/withdraw", _) => {
                             vec![("consent", &case_consents[side])]
                         }

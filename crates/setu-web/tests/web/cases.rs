@@ -208,3 +208,100 @@ async fn a_case_opened_from_a_screening_carries_the_person_over() {
     })
     .await;
 }
+
+/// Closing a case takes two people: the caseworker asks with a reason, a supervisor who did not
+/// ask approves or declines; a closed case can be reopened.
+#[tokio::test]
+async fn a_case_is_closed_by_a_supervisor_on_the_caseworkers_request() {
+    each_app(|app, store| async move {
+        let sys = setu_store::audit::Actor::system("test");
+        let ngo = store
+            .create_organisation(
+                &sys,
+                &setu_core::directory::DirectoryForm {
+                    name_en: "Closing NGO".into(),
+                    kind: "ngo".into(),
+                    place: "51106".into(),
+                    ..Default::default()
+                }
+                .to_org()
+                .unwrap(),
+            )
+            .await
+            .unwrap();
+        let worker = sign_in(
+            &store,
+            "close.worker",
+            Role::NgoCaseworker,
+            &format!("org:{ngo}"),
+        )
+        .await;
+        let boss = sign_in(
+            &store,
+            "close.boss",
+            Role::NgoSupervisor,
+            &format!("org:{ngo}"),
+        )
+        .await;
+        let made = post_form(
+            &app,
+            "/cases",
+            &[
+                ("origin", "direct"),
+                ("given_name", "Closing"),
+                ("sex", "female"),
+                ("opened_on", "2083-07-01"),
+            ],
+            &worker,
+        )
+        .await;
+        let path = made.headers[header::LOCATION].to_str().unwrap().to_string();
+        // A reason is needed.
+        let bare = post_form(&app, &format!("{path}/close"), &[("reason", "")], &worker).await;
+        assert_eq!(bare.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let asked = post_form(
+            &app,
+            &format!("{path}/close"),
+            &[
+                ("reason", "reintegrated"),
+                ("note", "Living with her family"),
+            ],
+            &worker,
+        )
+        .await;
+        assert_eq!(asked.status, StatusCode::SEE_OTHER);
+        // The caseworker cannot approve; the supervisor sees the request and approves it.
+        let approve = [("decision", "approve")];
+        let own = post_form(&app, &format!("{path}/closure"), &approve, &worker).await;
+        assert_eq!(own.status, StatusCode::FORBIDDEN);
+        let page = get_as(&app, &path, "en", &boss).await.body;
+        assert!(
+            page.contains("Closure asked by close.worker")
+                && page.contains("Living with her family")
+        );
+        assert!(page.contains("Approve closing"));
+        let done = post_form(&app, &format!("{path}/closure"), &approve, &boss).await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER);
+        let page = get_as(&app, &path, "en", &worker).await.body;
+        assert!(page.contains("Closed on") && page.contains("Reopen the case"));
+        // Approving again: the case has moved on.
+        let again = post_form(&app, &format!("{path}/closure"), &approve, &boss).await;
+        assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+        // A supervisor who asks herself waits for another.
+        let reopened = post_form(&app, &format!("{path}/reopen"), &[], &worker).await;
+        assert_eq!(reopened.status, StatusCode::SEE_OTHER);
+        post_form(
+            &app,
+            &format!("{path}/close"),
+            &[("reason", "moved-away")],
+            &boss,
+        )
+        .await;
+        let self_approve = post_form(&app, &format!("{path}/closure"), &approve, &boss).await;
+        assert_eq!(self_approve.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(self_approve
+            .body
+            .contains("Someone other than the person who asked"));
+    })
+    .await;
+}
