@@ -247,6 +247,25 @@ impl Store {
             .collect()
     }
 
+    /// How many of an organisation's cases stand in each status (the caseworker's home page).
+    pub async fn case_counts(&self, organisation: i64) -> Result<Vec<(CaseStatus, i64)>> {
+        let rows = sqlx::query(
+            "SELECT status, COUNT(*) AS n FROM survivor_case \
+             WHERE organisation_id = $1 AND withdrawn_at IS NULL GROUP BY status",
+        )
+        .bind(organisation)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let status: String = r.try_get("status")?;
+                let status = CaseStatus::parse(&status)
+                    .ok_or_else(|| StoreError::ReferenceData(format!("case status {status}")))?;
+                Ok((status, r.try_get("n")?))
+            })
+            .collect()
+    }
+
     /// Records a consent on a case. A child's case takes a consent only with her guardian's.
     pub async fn record_consent(
         &self,

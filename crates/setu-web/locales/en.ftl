@@ -1170,3 +1170,5 @@ case-reopen = Reopen the case
 case-close-own = A supervisor other than the person who asked decides.
 error-case-status = The case has moved on since this page was opened: look at it again.
 error-case-own-closure = Someone other than the person who asked to close the case decides.
+work-cases = survivors' cases open
+work-closures = case closures waiting for your decision

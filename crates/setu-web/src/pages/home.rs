@@ -114,6 +114,28 @@ async fn waiting(app: &AppState, page: &Page, me: &User) -> Result<Vec<WorkItem>
             .sum();
         item("/tracing", "work-reports", open, 0);
     }
+    if let (true, setu_core::access::Scope::Organisation(org)) =
+        (me.holds(Capability::ReadSurvivorCases), scope)
+    {
+        use setu_core::cases::CaseStatus;
+        let counts = app.store.case_counts(org).await?;
+        let of = |s: CaseStatus| {
+            counts
+                .iter()
+                .filter(|(c, _)| *c == s)
+                .map(|(_, n)| n)
+                .sum::<i64>()
+        };
+        item("/cases", "work-cases", of(CaseStatus::Open), 0);
+        if me.holds(Capability::ApproveCaseClosure) {
+            item(
+                "/cases",
+                "work-closures",
+                of(CaseStatus::ClosureRequested),
+                0,
+            );
+        }
+    }
     if me.holds(Capability::ReviewGlass) {
         let n = app.store.glass_grants_in(scope).await?.len();
         item("/glass", "work-glass", len(n), 0);

@@ -274,6 +274,12 @@ async fn a_case_is_closed_by_a_supervisor_on_the_caseworkers_request() {
         let approve = [("decision", "approve")];
         let own = post_form(&app, &format!("{path}/closure"), &approve, &worker).await;
         assert_eq!(own.status, StatusCode::FORBIDDEN);
+        // The supervisor's home page counts it among her work.
+        let home = get_as(&app, "/", "en", &boss).await.body;
+        assert!(
+            home.contains("case closures waiting for your decision"),
+            "{home}"
+        );
         let page = get_as(&app, &path, "en", &boss).await.body;
         assert!(
             page.contains("Closure asked by close.worker")
