@@ -435,7 +435,7 @@ mod tests {
             assert_eq!(Role::parse(spec.role.as_str()), Some(spec.role));
             assert!(!spec.scopes.is_empty());
         }
-        assert_eq!(MATRIX.len(), 13);
+        assert_eq!(MATRIX.len(), 14, "thirteen roles and the NGO supervisor");
     }
 
     #[test]
