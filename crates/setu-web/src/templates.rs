@@ -1083,6 +1083,8 @@ pub struct CasePage<'a> {
     pub consents: Vec<ConsentRow>,
     pub kinds: Vec<Choice>,
     pub orgs: Vec<Choice>,
+    /// Today in BS, for the day a consent is given.
+    pub today: String,
     pub can_write: bool,
     pub closure: ClosureView,
     pub reasons: Vec<Choice>,

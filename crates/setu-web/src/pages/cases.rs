@@ -123,6 +123,7 @@ pub async fn new(
         _ => "",
     };
     let mut form = carried_over(&app, &me, person).await?;
+    form.opened_on = today_bs(&page);
     form.origin = if q.origin.is_empty() {
         CaseOrigin::Direct.as_str().into()
     } else {
@@ -130,6 +131,13 @@ pub async fn new(
     };
     form.origin_id = q.origin_id;
     form_page(&app, page, &me, form, StatusCode::OK).await
+}
+
+/// Today in BS, in the reader's digits: what a date field for something done today starts with.
+fn today_bs(page: &Page) -> String {
+    setu_core::BsDate::from_ad(today_in_nepal())
+        .map(|d| d.short(page.prefs.digits))
+        .unwrap_or_default()
 }
 
 /// The person a case is opened for, carried over from her screening (never typed again):
@@ -300,6 +308,7 @@ async fn case_page(
             "close-reason-",
             "",
         ),
+        today: today_bs(&page),
         can_write: can(
             me,
             Capability::WriteSurvivorCases,

@@ -47,6 +47,12 @@ async fn a_caseworker_opens_a_case_and_records_consent_that_others_cannot_see() 
             ("home", "5110604"),
             ("opened_on", "2083-08-01"),
         ];
+        // The form starts on today's date.
+        let blank = get_as(&app, "/cases/new", "en", &worker).await.body;
+        assert!(
+            blank.contains(r#"name="opened_on" value="20"#),
+            "opened today by default"
+        );
         let refused = post_form(&app, "/cases", &child, &worker).await;
         assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(refused.body.contains("guardian"), "{}", refused.body);
