@@ -17,6 +17,10 @@ use crate::sealing::Reveal;
 use crate::write::audited;
 use crate::{now_text, Result, Store, StoreError};
 
+/// What declining or undoing a closure clears.
+const CLEAR_ASKED: &str =
+    ", close_reason = NULL, close_note = NULL, closure_asked_by = NULL, closure_asked_on = NULL";
+
 /// Sealed values are bound to the row's version; a case starts at 1.
 const FIRST_VERSION: i64 = 1;
 
@@ -57,7 +61,7 @@ pub struct Case {
     pub status: CaseStatus,
     /// Why it is (or is asked to be) closed.
     pub close_reason: Option<CloseReason>,
-    /// A note on the closure.
+    /// A note on the closure, when revealed (sealed: it is about her).
     pub close_note: Option<String>,
     /// Who asked to close it (username) and when (ISO day).
     pub closure_asked: Option<(String, String)>,
@@ -197,10 +201,11 @@ impl Store {
                 "survivor_case",
                 id,
                 home.as_deref().unwrap_or(""),
-                &["given_name", "family_name", "guardian_name"],
+                &["given_name", "family_name", "guardian_name", "close_note"],
             )
             .await?;
         let mut case = case_from_row(&row)?;
+        case.close_note = open.get(&row, "close_note")?;
         case.given_name = open.get(&row, "given_name")?;
         case.family_name = open.get(&row, "family_name")?;
         case.guardian_name = open.get(&row, "guardian_name")?;
@@ -365,7 +370,8 @@ impl Store {
             .collect()
     }
 
-    /// Asks to close a case (open → closure asked), with the reason; a supervisor decides.
+    /// Asks to close a case (open → closure asked), with the reason and a note (sealed: it is
+    /// about her); a supervisor decides.
     pub async fn ask_case_closure(
         &self,
         by: &Actor,
@@ -375,9 +381,29 @@ impl Store {
         on: Date,
     ) -> Result<()> {
         let note = note.map(str::trim).filter(|n| !n.is_empty());
-        self.move_case(by, case_id, CaseStatus::Open, CaseStatus::ClosureRequested, "ask-closure", |q| {
-            q.push_str(", close_reason = $4, close_note = $5, closure_asked_by = $6, closure_asked_on = $7");
-        }, &[Some(reason.as_str().to_string()), note.map(str::to_string), Some(by.name.clone()), Some(iso(on))])
+        let set =
+            ", close_reason = $5, close_note = $6, closure_asked_by = $7, closure_asked_on = $8";
+        self.move_case(
+            by,
+            case_id,
+            (CaseStatus::Open, CaseStatus::ClosureRequested),
+            "ask-closure",
+            set,
+            |case| {
+                let note = note
+                    .map(|n| {
+                        self.keys
+                            .seal("survivor_case", "close_note", case_id, case.version, n)
+                    })
+                    .transpose()?;
+                Ok(vec![
+                    Some(reason.as_str().to_string()),
+                    note,
+                    Some(by.name.clone()),
+                    Some(iso(on)),
+                ])
+            },
+        )
         .await
     }
 
@@ -398,81 +424,92 @@ impl Store {
         {
             return Err(StoreError::Rejected("error-case-own-closure"));
         }
+        let asked = CaseStatus::ClosureRequested;
         if approve {
+            let set = ", closed_by = $5, closed_on = $6";
             self.move_case(
                 by,
                 case_id,
-                CaseStatus::ClosureRequested,
-                CaseStatus::Closed,
+                (asked, CaseStatus::Closed),
                 "approve-closure",
-                |q| {
-                    q.push_str(", closed_by = $4, closed_on = $5");
-                },
-                &[Some(by.name.clone()), Some(iso(on))],
+                set,
+                |_| Ok(vec![Some(by.name.clone()), Some(iso(on))]),
             )
             .await
         } else {
-            self.move_case(by, case_id, CaseStatus::ClosureRequested, CaseStatus::Open, "decline-closure", |q| {
-                q.push_str(", close_reason = NULL, close_note = NULL, closure_asked_by = NULL, closure_asked_on = NULL");
-            }, &[])
+            self.move_case(
+                by,
+                case_id,
+                (asked, CaseStatus::Open),
+                "decline-closure",
+                CLEAR_ASKED,
+                |_| Ok(vec![]),
+            )
             .await
         }
     }
 
     /// Reopens a closed case; its closure stays in its history (the audit trail).
     pub async fn reopen_case(&self, by: &Actor, case_id: &str) -> Result<()> {
+        let set = concat!(
+            ", close_reason = NULL, close_note = NULL, closure_asked_by = NULL, ",
+            "closure_asked_on = NULL, closed_by = NULL, closed_on = NULL"
+        );
         self.move_case(
             by,
             case_id,
-            CaseStatus::Closed,
-            CaseStatus::Open,
+            (CaseStatus::Closed, CaseStatus::Open),
             "reopen",
-            |q| {
-                q.push_str(
-                    ", close_reason = NULL, close_note = NULL, closure_asked_by = NULL, \
-                        closure_asked_on = NULL, closed_by = NULL, closed_on = NULL",
-                );
-            },
-            &[],
+            set,
+            |_| Ok(vec![]),
         )
         .await
     }
 
-    /// Moves a case from one status to the next, only if it is still in the first (a
-    /// transition two people make at once goes through once; the other is told the case moved
-    /// on), setting what `set` adds (its values bound from `$4`), at the case's next version.
-    #[allow(clippy::too_many_arguments)]
+    /// Moves a case from one status to the next (`from`, `to`), only if it is still as it was
+    /// read, status and version (a move two people make at once goes through once; the other is
+    /// told the case moved on), setting what `set` adds with the values `values` gives for the
+    /// case as read (bound from `$5`), at the case's next version.
     async fn move_case(
         &self,
         by: &Actor,
         case_id: &str,
-        from: CaseStatus,
-        to: CaseStatus,
+        (from, to): (CaseStatus, CaseStatus),
         action: &'static str,
-        set: impl Fn(&mut String),
-        values: &[Option<String>],
+        set: &str,
+        values: impl FnOnce(&Case) -> Result<Vec<Option<String>>>,
     ) -> Result<()> {
         let case = self.case(case_id, Reveal::No).await?;
         if case.status != from {
             return Err(StoreError::Rejected("error-case-status"));
         }
-        let mut sql = String::from("UPDATE survivor_case SET status = $1");
-        set(&mut sql);
-        sql.push_str(" WHERE id = $2 AND status = $3");
-        let sql = &sql;
+        let values = values(&case)?;
+        let sql = format!(
+            "UPDATE survivor_case SET status = $1{set} WHERE id = $2 AND status = $3 AND version = $4"
+        );
+        let (sql, values, case) = (&sql, &values, &case);
         self.record(by, |tx, _| {
             Box::pin(async move {
                 let mut q = sqlx::query(sql)
                     .bind(to.as_str())
                     .bind(case_id.to_string())
-                    .bind(from.as_str());
+                    .bind(from.as_str())
+                    .bind(case.version);
                 for v in values {
                     q = q.bind(v.clone());
                 }
                 if q.execute(&mut **tx).await?.rows_affected() == 0 {
                     return Err(StoreError::Rejected("error-case-status"));
                 }
-                crate::rekey::next_version(tx, &self.keys, "survivor_case", case_id, None).await?;
+                let next = crate::rekey::next_version(
+                    tx,
+                    &self.keys,
+                    "survivor_case",
+                    case_id,
+                    Some(case.version),
+                );
+                next.await?
+                    .ok_or(StoreError::Rejected("error-case-status"))?;
                 let mut event = Event::new(action, "survivor-case", case_id).detail(format!(
                     "{} -> {}",
                     from.as_str(),
@@ -522,7 +559,7 @@ fn case_from_row(r: &AnyRow) -> Result<Case> {
         close_reason: r
             .try_get::<Option<String>, _>("close_reason")?
             .and_then(|c| CloseReason::parse(&c)),
-        close_note: r.try_get("close_note")?,
+        close_note: None,
         closure_asked: pair(r, "closure_asked_by", "closure_asked_on")?,
         closed: pair(r, "closed_by", "closed_on")?,
         version: r.try_get("version")?,

@@ -64,7 +64,7 @@ pub(crate) const SEALED: &[SealedTable] = &[
     t("tracing_encounter", ENCOUNTER_SEALED, true),
     t(
         "survivor_case",
-        &["given_name", "family_name", "guardian_name"],
+        &["given_name", "family_name", "guardian_name", "close_note"],
         true,
     ),
     SealedTable {

@@ -3773,6 +3773,12 @@ async fn a_case_keeps_its_survivor_sealed_and_its_consents_enforced() {
         .unwrap();
         let asked = s.case(&id, Reveal::To(&reader)).await.unwrap();
         assert_eq!(asked.status, CaseStatus::ClosureRequested);
+        assert_eq!(asked.close_note.as_deref(), Some("Home in Nepalganj"));
+        let sealed_note = s.case(&id, Reveal::No).await.unwrap().close_note;
+        assert_eq!(
+            sealed_note, None,
+            "the note about her is sealed like her name"
+        );
         assert_eq!(
             asked.family_name.as_deref(),
             Some("Unique-Cx9"),

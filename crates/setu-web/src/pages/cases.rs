@@ -117,9 +117,18 @@ pub async fn new(
     SignedIn(me): SignedIn,
     Query(q): Query<NewCaseQuery>,
 ) -> Result<Response, WebError> {
+    // A hand-over carries over only a person it handed over.
+    let handed_over = match q.origin.as_str() {
+        "handover" => app
+            .store
+            .handover(&q.origin_id, Reveal::No)
+            .await
+            .is_ok_and(|h| h.persons.contains(&q.person)),
+        _ => false,
+    };
     let person = match q.origin.as_str() {
         "screening" => q.origin_id.as_str(),
-        "handover" => q.person.as_str(),
+        "handover" if handed_over => q.person.as_str(),
         _ => "",
     };
     let mut form = carried_over(&app, &me, person).await?;
@@ -322,6 +331,22 @@ async fn case_page(
     Ok((status, Html(html)).into_response())
 }
 
+/// Answers a change to case `id`: back to the case when it was stored, else the case's page
+/// again with the refusal on its form.
+async fn back_to_case(
+    app: &AppState,
+    page: Page,
+    me: &User,
+    id: &str,
+    outcome: Result<(), WebError>,
+) -> Result<Response, WebError> {
+    let outcome = outcome.map(|()| format!("/cases/{id}"));
+    settle(page, outcome, |page, r| {
+        case_page(app, page, me, id, r.status)
+    })
+    .await
+}
+
 /// Where the case's closure stands, as the reader reads it, and what she may do about it.
 fn closure_view(page: &Page, me: &User, case: &Case) -> crate::templates::ClosureView {
     let may = |cap| can(me, cap, Some(&target(case)), false);
@@ -365,13 +390,10 @@ pub async fn add_consent(
     let outcome = async {
         let d = f.check(today_in_nepal())?;
         app.store.record_consent(&me.actor(), &id, &d).await?;
-        Ok(format!("/cases/{id}"))
+        Ok(())
     }
     .await;
-    settle(page, outcome, |page, r| {
-        case_page(&app, page, &me, &id, r.status)
-    })
-    .await
+    back_to_case(&app, page, &me, &id, outcome).await
 }
 
 /// The consent a withdrawal names.
@@ -429,13 +451,10 @@ pub async fn ask_closure(
         app.store
             .ask_case_closure(&me.actor(), &id, reason, note.as_deref(), today_in_nepal())
             .await?;
-        Ok(format!("/cases/{id}"))
+        Ok(())
     }
     .await;
-    settle(page, outcome, |page, r| {
-        case_page(&app, page, &me, &id, r.status)
-    })
-    .await
+    back_to_case(&app, page, &me, &id, outcome).await
 }
 
 /// A supervisor's decision on a closure asked.
@@ -462,13 +481,10 @@ pub async fn decide_closure(
         app.store
             .decide_case_closure(&me.actor(), &id, approve, today_in_nepal())
             .await?;
-        Ok(format!("/cases/{id}"))
+        Ok(())
     }
     .await;
-    settle(page, outcome, |page, r| {
-        case_page(&app, page, &me, &id, r.status)
-    })
-    .await
+    back_to_case(&app, page, &me, &id, outcome).await
 }
 
 /// `POST /cases/{id}/reopen`
@@ -481,11 +497,8 @@ pub async fn reopen(
     case_for(&app, &me, &id, Capability::WriteSurvivorCases).await?;
     let outcome = async {
         app.store.reopen_case(&me.actor(), &id).await?;
-        Ok(format!("/cases/{id}"))
+        Ok(())
     }
     .await;
-    settle(page, outcome, |page, r| {
-        case_page(&app, page, &me, &id, r.status)
-    })
-    .await
+    back_to_case(&app, page, &me, &id, outcome).await
 }

@@ -16,7 +16,7 @@ use setu_store::offline::Once;
 use setu_store::sealing::Reveal;
 use setu_store::StoreError;
 
-use crate::auth::{allow, SignedIn};
+use crate::auth::{can, SignedIn};
 use crate::error::WebError;
 use crate::page::Page;
 use crate::pages::booths::{answer, bs_month_starts, read_batch, Refused, SyncRecord};
@@ -76,7 +76,15 @@ async fn store(app: &AppState, me: &User, rec: &SyncRecord) -> Result<Once, Refu
                 .group(group)
                 .await
                 .map_err(|_| Refused::Malformed)?;
-            allow(me, Capability::WriteParents, Some(&g.target()), false)?;
+            // A group outside the writer's reach is this record's answer, not the batch's.
+            if !can(me, Capability::WriteParents, Some(&g.target()), false) {
+                return Err(Refused::Fields(setu_core::Invalid(vec![
+                    setu_core::FieldError {
+                        field: "group",
+                        message: "error-place-out-of-scope",
+                    },
+                ])));
+            }
             let form = SessionForm::from_pairs(pairs(&rec.data));
             let members: Vec<String> = app
                 .store

@@ -187,6 +187,52 @@ async fn a_case_opened_from_a_screening_carries_the_person_over() {
         assert!(form.body.contains(r#"value="Unique-Zx7""#), "the name is carried over");
         assert!(form.body.contains(r#"value="5110619""#) && form.body.contains(r#"value="2007""#));
         assert!(form.body.contains(&format!(r#"name="origin_id" value="{id}""#)));
+        // From a hand-over: the person carried over is one it handed over, and only such.
+        let police = store
+            .create_organisation(
+                &sys,
+                &setu_core::directory::DirectoryForm {
+                    name_en: "Case police".into(),
+                    kind: "police-unit".into(),
+                    place: "51106".into(),
+                    ..Default::default()
+                }
+                .to_org()
+                .unwrap(),
+            )
+            .await
+            .unwrap();
+        let handover = setu_core::booths::HandoverForm {
+            date_bs: "2083-08-01".into(),
+            time: "11:00".into(),
+            place: "5110619".into(),
+            site: booth.to_string(),
+            from_party: "booth".into(),
+            from_org: ngo.to_string(),
+            to_party: "nepal-police".into(),
+            to_org: police.to_string(),
+            persons: vec![id.to_string()],
+            ..Default::default()
+        }
+        .check(time::OffsetDateTime::now_utc())
+        .unwrap();
+        let h = store.create_handover(&sys, &handover).await.unwrap();
+        let from_handover = |person: &str| {
+            format!("/cases/new?origin=handover&origin_id={h}&person={person}")
+        };
+        let carried = get_as(&app, &from_handover(id), "en", &caseworker).await;
+        assert!(carried.body.contains(r#"value="Unique-Zx7""#));
+        let stranger_person = get_as(
+            &app,
+            &format!("/cases/new?origin=handover&origin_id=no-such&person={id}"),
+            "en",
+            &caseworker,
+        )
+        .await;
+        assert!(
+            !stranger_person.body.contains("Unique-Zx7"),
+            "a person is carried over only from the hand-over that handed her over"
+        );
         // Another organisation's caseworker may not read her: nothing is carried over.
         let other_org = store
             .create_organisation(
