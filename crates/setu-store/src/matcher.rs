@@ -209,7 +209,8 @@ impl Store {
     /// Until the task has [`TRAIN_FROM`] records on its smaller side, the starter model as
     /// it is. Then the register learns from itself, again whenever it has doubled since, and
     /// uses what it learned in two parts: how often strangers agree (u) comes from its own
-    /// random pairs and is right for it (a register of 14 wards is not the whole of Nepal);
+    /// random pairs and is right for it (a register of 14 wards is not the whole of Nepal),
+    /// field by field where the sample saw every level ([`Model::with_strangers_from`]);
     /// what a true match looks like (m, and how many there are) is used only if EM found
     /// matches to learn it from, else the starter model's m and prior stay.
     async fn model_for(&self, task: Task) -> Result<(Option<Model>, bool)> {
@@ -245,10 +246,7 @@ impl Store {
             learned
         } else {
             match starter {
-                Some(mut s) => {
-                    s.u = learned.u;
-                    s
-                }
+                Some(s) => s.with_strangers_from(&learned),
                 None => return Ok((None, stale)),
             }
         };

@@ -68,6 +68,8 @@ struct Server {
     booth: i64,
     url: String,
     keys: PathBuf,
+    /// Each stored report's id and the generator's id for it.
+    register_ids: std::collections::HashMap<String, String>,
 }
 
 impl Drop for Server {
@@ -127,7 +129,7 @@ async fn start(dir: &Path, pg: Option<&str>, register: &[Person]) -> Result<Serv
         other => return Err(format!("unexpected booth worker scope {other}").into()),
     };
     let built = Instant::now();
-    add_register(&store, register).await?;
+    let register_ids = add_register(&store, register).await?;
     println!(
         "  register of {} reports added in {:.1} s (their matching jobs queued)",
         register.len(),
@@ -151,6 +153,7 @@ async fn start(dir: &Path, pg: Option<&str>, register: &[Person]) -> Result<Serv
         booth,
         url,
         keys,
+        register_ids,
     };
     wait_ready(&server.addr).await?;
     Ok(server)
@@ -186,6 +189,8 @@ async fn wait_ready(addr: &str) -> Result<(), Error> {
 /// spelling variants and their family and home.
 #[derive(Debug, Clone, Default)]
 struct Person {
+    /// The generator's `report_id` or `encounter_id` (to score the proposals against its truth).
+    id: String,
     given: String,
     middle: String,
     family: String,
@@ -317,6 +322,7 @@ fn read_people(
         .map(|f| {
             let at = |i: usize| f.get(i).cloned().unwrap_or_default();
             Person {
+                id: at(0),
                 given: at(given),
                 middle: at(middle),
                 family: at(family),
@@ -363,8 +369,12 @@ fn split_csv(line: &str) -> Vec<String> {
     fields
 }
 
-/// Adds the register's reports through the store (jobs left queued for the server).
-async fn add_register(store: &setu_store::Store, reports: &[Person]) -> Result<(), Error> {
+/// Adds the register's reports through the store (jobs left queued for the server). Returns
+/// each stored report's id with the generator's.
+async fn add_register(
+    store: &setu_store::Store,
+    reports: &[Person],
+) -> Result<std::collections::HashMap<String, String>, Error> {
     use setu_core::tracing::ReportForm;
     store.run_jobs_in_background(true);
     let by = setu_store::audit::Actor::system("bench");
@@ -374,7 +384,7 @@ async fn add_register(store: &setu_store::Store, reports: &[Person]) -> Result<(
         .map(|t| {
             let (store, by, reports) = (store.clone(), by.clone(), Arc::clone(&reports));
             tokio::spawn(async move {
-                let mut skipped = 0;
+                let (mut skipped, mut ids) = (0, Vec::new());
                 for (i, p) in reports.iter().enumerate().skip(t).step_by(8) {
                     let form = ReportForm {
                         reporter_name: format!("Parent {i}"),
@@ -399,7 +409,7 @@ async fn add_register(store: &setu_store::Store, reports: &[Person]) -> Result<(
                     };
                     match form.check(today) {
                         Ok(draft) => {
-                            store.create_report(&by, &draft).await?;
+                            ids.push((store.create_report(&by, &draft).await?, p.id.clone()))
                         }
                         Err(e) => {
                             if skipped == 0 && t == 0 {
@@ -409,24 +419,30 @@ async fn add_register(store: &setu_store::Store, reports: &[Person]) -> Result<(
                         }
                     }
                 }
-                Ok::<usize, Error>(skipped)
+                Ok::<_, Error>((skipped, ids))
             })
         })
         .collect();
-    let mut skipped = 0;
+    let (mut skipped, mut register_ids) = (0, std::collections::HashMap::new());
     for t in tasks {
-        skipped += t.await??;
+        let (s, ids) = t.await??;
+        skipped += s;
+        register_ids.extend(ids);
     }
     if skipped > 0 {
         println!("  {skipped} generated reports did not pass the form's checks and were left out");
     }
-    Ok(())
+    Ok(register_ids)
 }
 
 /// One screening as a phone sends it; named ones are the generator's encounters (the people
-/// of the register among them, as another hand wrote them).
-fn screening(booth: i64, k: usize, named: Option<&[Person]>) -> serde_json::Value {
-    let id = uuid::Uuid::new_v4().to_string();
+/// of the register among them, as another hand wrote them), with an id that says which client
+/// sent which encounter ([`sent_encounter`] reads it back).
+fn screening(booth: i64, client: usize, k: usize, named: Option<&[Person]>) -> serde_json::Value {
+    let id = match named {
+        Some(_) => format!("{client:08x}-0000-4000-8000-{k:012x}"),
+        None => uuid::Uuid::new_v4().to_string(),
+    };
     let mut data = serde_json::json!({
         "site": booth.to_string(), "date": "2025-02-01", "time": "10:30", "sex": "female",
         "age": (16 + k % 20).to_string(),
@@ -493,7 +509,7 @@ async fn load(
                 let mut mine = Tally::default();
                 while Instant::now() < deadline {
                     let records: Vec<_> = (0..batch)
-                        .map(|j| screening(booth, k + j, named.as_deref().map(|v| &v[..])))
+                        .map(|j| screening(booth, c, k + j, named.as_deref().map(|v| &v[..])))
                         .collect();
                     k += batch;
                     let body = serde_json::json!({ "records": records }).to_string();
@@ -648,6 +664,7 @@ async fn engine(name: &str, pg: Option<&str>, o: &Options) -> Result<(), Error> 
         .await?;
     println!("  proposals in the queue afterwards: {proposals}");
     proposal_breakdown(&server.url).await?;
+    proposal_quality(&server, &dir.join("linkage"), &encounters).await?;
     store.close().await;
     drop(server);
     if o.keep {
@@ -671,6 +688,105 @@ async fn proposal_breakdown(url: &str) -> Result<(), Error> {
     .await?;
     for (l, r, n, sure) in rows {
         println!("    {l} ↔ {r}: {n} ({sure} at 0.9 or more)");
+    }
+    Ok(())
+}
+
+/// Which of the generator's encounters a named screening is (see [`screening`]).
+fn sent_encounter(screening_id: &str, encounters: &[Person]) -> Option<String> {
+    let (client, k) = screening_id.split_once("-0000-4000-8000-")?;
+    u32::from_str_radix(client, 16).ok()?;
+    let k = usize::from_str_radix(k, 16).ok()?;
+    encounters.get(k % encounters.len()).map(|p| p.id.clone())
+}
+
+/// Reads a truth file of the generator as pairs of ids.
+fn truth_pairs(path: &Path) -> Result<std::collections::HashSet<(String, String)>, Error> {
+    let text = std::fs::read_to_string(path)?;
+    Ok(text
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_once(','))
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect())
+}
+
+/// Scores the proposals against the generator's truth: how many are the same person
+/// (precision), and how many of the true pairs among what was stored were proposed (recall).
+/// A screening sent twice (when the clients' slices overlap) is the same person as itself.
+async fn proposal_quality(
+    server: &Server,
+    linkage: &Path,
+    encounters: &[Person],
+) -> Result<(), Error> {
+    use std::collections::HashMap;
+    let links = truth_pairs(&linkage.join("truth.csv"))?;
+    let dups = truth_pairs(&linkage.join("truth_dedup.csv"))?;
+    let mut c = sqlx::AnyConnection::connect(&server.url).await?;
+    let ids: Vec<(String,)> = sqlx::query_as("SELECT id FROM screening")
+        .fetch_all(&mut c)
+        .await?;
+    let enc: HashMap<String, String> = ids
+        .into_iter()
+        .filter_map(|(id,)| sent_encounter(&id, encounters).map(|e| (id, e)))
+        .collect();
+    let mut times: HashMap<&str, u64> = HashMap::new();
+    for e in enc.values() {
+        *times.entry(e).or_default() += 1;
+    }
+    let n = |e: &str| times.get(e).copied().unwrap_or(0);
+    let true_dups = times.values().map(|k| k * (k - 1) / 2).sum::<u64>()
+        + dups.iter().map(|(a, b)| n(a) * n(b)).sum::<u64>();
+    let in_register: std::collections::HashSet<&String> = server.register_ids.values().collect();
+    let true_links: u64 = links
+        .iter()
+        .filter(|(r, _)| in_register.contains(r))
+        .map(|(_, e)| n(e))
+        .sum();
+    let rows: Vec<(String, String, String, String, f64)> = sqlx::query_as(
+        "SELECT left_kind, left_id, right_kind, right_id, probability FROM match_proposal",
+    )
+    .fetch_all(&mut c)
+    .await?;
+    println!("\n| pairs | from probability | proposed | same person | precision | recall |");
+    println!("|---|---|---|---|---|---|");
+    for from in [0.3, 0.5, 0.9] {
+        let (mut dup, mut dup_true, mut link, mut link_true) = (0u64, 0u64, 0u64, 0u64);
+        for (lk, l, rk, r, p) in &rows {
+            if *p < from {
+                continue;
+            }
+            match (lk.as_str(), rk.as_str()) {
+                ("screening", "screening") => {
+                    dup += 1;
+                    let (a, b) = (enc.get(l), enc.get(r));
+                    if let (Some(a), Some(b)) = (a, b) {
+                        let same = a == b
+                            || dups.contains(&(a.clone(), b.clone()))
+                            || dups.contains(&(b.clone(), a.clone()));
+                        dup_true += u64::from(same);
+                    }
+                }
+                ("report", "screening") => {
+                    link += 1;
+                    if let (Some(a), Some(b)) = (server.register_ids.get(l), enc.get(r)) {
+                        link_true += u64::from(links.contains(&(a.clone(), b.clone())));
+                    }
+                }
+                _ => {}
+            }
+        }
+        let share = |a: u64, b: u64| a as f64 / b.max(1) as f64;
+        println!(
+            "| report ↔ screening | {from} | {link} | {link_true} | {:.3} | {:.3} of {true_links} |",
+            share(link_true, link),
+            share(link_true, true_links)
+        );
+        println!(
+            "| screening ↔ screening | {from} | {dup} | {dup_true} | {:.3} | {:.3} of {true_dups} |",
+            share(dup_true, dup),
+            share(dup_true, true_dups)
+        );
     }
     Ok(())
 }
