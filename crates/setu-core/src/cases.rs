@@ -59,6 +59,21 @@ kinds! {
 }
 
 kinds! {
+    /// Why an organisation declines a case transferred to it (a code: the sender reads it in
+    /// her language, and nothing about the survivor is written).
+    DeclineReason {
+        /// No place or caseworker free now.
+        NoCapacity = "no-capacity",
+        /// She lives outside the area the organisation serves.
+        OutsideArea = "outside-area",
+        /// The organisation does not give the services she needs.
+        ServicesNotOffered = "services-not-offered",
+        /// She would not be safe there (a known perpetrator nearby, a conflict of interest).
+        NotSafe = "not-safe",
+    }
+}
+
+kinds! {
     /// What a survivor consents to.
     ConsentKind {
         /// To receive services.

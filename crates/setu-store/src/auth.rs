@@ -517,6 +517,17 @@ impl Store {
         self.user_from_row(&row)
     }
 
+    /// The accounts of one scope (an organisation's staff, a booth's workers), by username.
+    pub async fn users_in_scope(&self, scope: Scope) -> Result<Vec<User>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM app_user WHERE scope = $1 ORDER BY username"
+        ))
+        .bind(scope.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| self.user_from_row(r)).collect()
+    }
+
     /// Every account, by username.
     pub async fn users(&self) -> Result<Vec<User>> {
         let rows = sqlx::query(&format!(

@@ -4,8 +4,11 @@
 //! A consent is withdrawn by dating its withdrawal: sharing stops from that day, and what was
 //! shared before stays explained by the consent that allowed it.
 
+use setu_core::access::{Capability, Scope};
 use setu_core::calendar::iso;
-use setu_core::cases::{CaseDraft, CaseOrigin, CaseStatus, CloseReason, ConsentDraft, ConsentKind};
+use setu_core::cases::{
+    CaseDraft, CaseOrigin, CaseStatus, CloseReason, ConsentDraft, ConsentKind, DeclineReason,
+};
 use setu_core::community::Sex;
 use setu_core::PlaceCode;
 use sqlx::any::AnyRow;
@@ -13,6 +16,7 @@ use sqlx::Row;
 use time::Date;
 
 use crate::audit::{Actor, Event};
+use crate::auth::User;
 use crate::sealing::Reveal;
 use crate::write::audited;
 use crate::{now_text, Result, Store, StoreError};
@@ -26,7 +30,12 @@ const FIRST_VERSION: i64 = 1;
 
 const COLUMNS: &str = "id, organisation_id, caseworker_id, origin, origin_id, given_name, \
     family_name, sex, birth_year, home_ward, guardian_name, guardian_relation, opened_on, status, \
-    close_reason, close_note, closure_asked_by, closure_asked_on, closed_by, closed_on, version";
+    close_reason, close_note, closure_asked_by, closure_asked_on, closed_by, closed_on, version, \
+    transfer_to, transfer_asked_by, transfer_asked_on, transfer_declined";
+
+/// What settling a transfer (accepted, declined or called back) clears.
+const CLEAR_TRANSFER: &str =
+    ", transfer_to = NULL, transfer_asked_by = NULL, transfer_asked_on = NULL";
 
 /// A survivor's case.
 #[derive(Debug, Clone)]
@@ -69,6 +78,21 @@ pub struct Case {
     pub closed: Option<(String, String)>,
     /// Its version.
     pub version: i64,
+    /// Where it is being transferred, while it waits for the receiving organisation.
+    pub transfer: Option<Transfer>,
+    /// Why the last transfer was declined, until the case is sent again.
+    pub transfer_declined: Option<DeclineReason>,
+}
+
+/// A transfer waiting for the receiving organisation to accept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transfer {
+    /// The receiving organisation.
+    pub to: i64,
+    /// Who sent it (username).
+    pub asked_by: String,
+    /// When (ISO day).
+    pub asked_on: String,
 }
 
 /// A consent as recorded.
@@ -219,8 +243,20 @@ impl Store {
         organisation: i64,
         reveal: Reveal<'_>,
     ) -> Result<Vec<Case>> {
+        self.cases_where("organisation_id = $1", organisation, reveal)
+            .await
+    }
+
+    /// Cases matching `condition` on `$1 = organisation`, newest first, their names opened
+    /// with `Reveal::To` in one audited view.
+    async fn cases_where(
+        &self,
+        condition: &str,
+        organisation: i64,
+        reveal: Reveal<'_>,
+    ) -> Result<Vec<Case>> {
         let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM survivor_case WHERE organisation_id = $1 \
+            "SELECT {COLUMNS} FROM survivor_case WHERE {condition} \
              AND withdrawn_at IS NULL ORDER BY opened_on DESC, id"
         ))
         .bind(organisation)
@@ -466,6 +502,175 @@ impl Store {
         .await
     }
 
+    /// Sends an open case to another organisation, which accepts or declines it. Only with
+    /// her consent to sharing with that organisation standing on `on` (the receiving
+    /// organisation reads the case to decide). Its caseworkers are told.
+    pub async fn ask_case_transfer(
+        &self,
+        by: &Actor,
+        case_id: &str,
+        to: i64,
+        on: Date,
+    ) -> Result<()> {
+        let case = self.case(case_id, Reveal::No).await?;
+        if case.organisation_id == to {
+            return Err(StoreError::Rejected("error-case-transfer-same"));
+        }
+        self.require_organisation(Some(to)).await?;
+        if !self.may_share_case(case_id, to, on).await? {
+            return Err(StoreError::Rejected("error-case-transfer-consent"));
+        }
+        let set = ", transfer_to = CAST($5 AS BIGINT), transfer_asked_by = $6, \
+                   transfer_asked_on = $7, transfer_declined = NULL";
+        let values = vec![Some(to.to_string()), Some(by.name.clone()), Some(iso(on))];
+        let moved = (CaseStatus::Open, CaseStatus::TransferPending);
+        self.move_case(by, case_id, moved, "ask-transfer", set, |_| Ok(values))
+            .await?;
+        self.tell_organisation(to, "case-offered", case_id).await
+    }
+
+    /// The receiving organisation's answer to a transfer: accepted (`None`), the case is
+    /// theirs, with `caseworker` as its caseworker; declined with a reason, it stays with the
+    /// sender, who is told why.
+    pub async fn decide_case_transfer(
+        &self,
+        by: &Actor,
+        case_id: &str,
+        declined: Option<DeclineReason>,
+        caseworker: Option<&str>,
+    ) -> Result<()> {
+        let moved = (CaseStatus::TransferPending, CaseStatus::Open);
+        match declined {
+            None => {
+                let set =
+                    format!(", organisation_id = transfer_to, caseworker_id = $5{CLEAR_TRANSFER}");
+                let worker = vec![caseworker.map(str::to_string)];
+                self.move_case(by, case_id, moved, "accept-transfer", &set, |_| Ok(worker))
+                    .await
+            }
+            Some(reason) => {
+                let set = format!(", transfer_declined = $5{CLEAR_TRANSFER}");
+                let code = vec![Some(reason.as_str().to_string())];
+                let case = self.case(case_id, Reveal::No).await?;
+                self.move_case(by, case_id, moved, "decline-transfer", &set, |_| Ok(code))
+                    .await?;
+                self.tell_organisation(case.organisation_id, "case-transfer-declined", case_id)
+                    .await
+            }
+        }
+    }
+
+    /// The sender calls a transfer back before it is answered.
+    pub async fn cancel_case_transfer(&self, by: &Actor, case_id: &str) -> Result<()> {
+        let moved = (CaseStatus::TransferPending, CaseStatus::Open);
+        self.move_case(
+            by,
+            case_id,
+            moved,
+            "cancel-transfer",
+            CLEAR_TRANSFER,
+            |_| Ok(vec![]),
+        )
+        .await
+    }
+
+    /// Gives a case to one of its organisation's caseworkers (someone who may write cases
+    /// there), who is told. At `version`, so two supervisors assigning at once do not both win.
+    pub async fn assign_caseworker(
+        &self,
+        by: &Actor,
+        case_id: &str,
+        version: i64,
+        user_id: &str,
+    ) -> Result<()> {
+        let case = self.case(case_id, Reveal::No).await?;
+        if case.version != version {
+            return Err(StoreError::Conflict {
+                current: case.version,
+            });
+        }
+        if case.status == CaseStatus::Closed {
+            return Err(StoreError::Rejected("error-case-status"));
+        }
+        let worker = match self.user(user_id).await {
+            Err(StoreError::NotFound) => return Err(StoreError::Rejected("error-case-caseworker")),
+            found => found?,
+        };
+        let theirs = worker.scope == Scope::Organisation(case.organisation_id)
+            && worker.role.has(Capability::WriteSurvivorCases)
+            && !worker.disabled;
+        if !theirs {
+            return Err(StoreError::Rejected("error-case-caseworker"));
+        }
+        let set = ", caseworker_id = $5";
+        let values = vec![Some(worker.id.clone())];
+        let status = (case.status, case.status);
+        self.move_case(by, case_id, status, "assign-caseworker", set, |_| {
+            Ok(values)
+        })
+        .await?;
+        self.notify_users(&[worker.username], "case-assigned", case_id)
+            .await
+    }
+
+    /// The accounts that may hold an organisation's cases (its caseworkers and supervisors),
+    /// by username, for choosing a caseworker.
+    pub async fn organisation_caseworkers(&self, organisation: i64) -> Result<Vec<User>> {
+        Ok(self
+            .users_in_scope(Scope::Organisation(organisation))
+            .await?
+            .into_iter()
+            .filter(|u| u.role.has(Capability::WriteSurvivorCases) && !u.disabled)
+            .collect())
+    }
+
+    /// Cases other organisations are offering this one, oldest first; names open as in
+    /// [`Store::organisation_cases`].
+    pub async fn cases_offered_to(
+        &self,
+        organisation: i64,
+        reveal: Reveal<'_>,
+    ) -> Result<Vec<Case>> {
+        self.cases_where("transfer_to = $1", organisation, reveal)
+            .await
+    }
+
+    /// Tells the accounts that may hold an organisation's cases.
+    async fn tell_organisation(&self, organisation: i64, kind: &str, case_id: &str) -> Result<()> {
+        let names: Vec<String> = self
+            .organisation_caseworkers(organisation)
+            .await?
+            .into_iter()
+            .map(|u| u.username)
+            .collect();
+        self.notify_users(&names, kind, case_id).await
+    }
+
+    /// Notifications about a case (its id only, never her name).
+    async fn notify_users(&self, usernames: &[String], kind: &str, case_id: &str) -> Result<()> {
+        let now = now_text();
+        let (kind, now) = (&kind, &now);
+        self.write(|tx, _| {
+            Box::pin(async move {
+                for u in usernames {
+                    sqlx::query(
+                        "INSERT INTO notification (id, username, kind, subject, created_at) \
+                         VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(uuid::Uuid::new_v4().to_string())
+                    .bind(u.clone())
+                    .bind(kind.to_string())
+                    .bind(case_id.to_string())
+                    .bind(now.clone())
+                    .execute(&mut **tx)
+                    .await?;
+                }
+                Ok(())
+            })
+        })
+        .await
+    }
+
     /// Moves a case from one status to the next (`from`, `to`), only if it is still as it was
     /// read, status and version (a move two people make at once goes through once; the other is
     /// told the case moved on), setting what `set` adds with the values `values` gives for the
@@ -563,6 +768,21 @@ fn case_from_row(r: &AnyRow) -> Result<Case> {
         closure_asked: pair(r, "closure_asked_by", "closure_asked_on")?,
         closed: pair(r, "closed_by", "closed_on")?,
         version: r.try_get("version")?,
+        transfer: match r.try_get::<Option<i64>, _>("transfer_to")? {
+            Some(to) => {
+                pair(r, "transfer_asked_by", "transfer_asked_on")?.map(|(asked_by, asked_on)| {
+                    Transfer {
+                        to,
+                        asked_by,
+                        asked_on,
+                    }
+                })
+            }
+            None => None,
+        },
+        transfer_declined: r
+            .try_get::<Option<String>, _>("transfer_declined")?
+            .and_then(|c| DeclineReason::parse(&c)),
     })
 }
 

@@ -82,6 +82,7 @@ pub struct CommitteeContact {
 const NOTIFICATION_QUERY: &str = "SELECT n.id, n.kind, n.subject, n.created_at, n.read_at, \
      CASE WHEN n.kind IN ('match-proposed') THEN 'proposal' \
           WHEN n.kind = 'match-confirmed' THEN 'report' \
+          WHEN n.kind LIKE 'case-%' THEN 'case' \
           WHEN EXISTS (SELECT 1 FROM screening s WHERE s.id = n.subject) THEN 'screening' \
           WHEN EXISTS (SELECT 1 FROM tracing_encounter e WHERE e.id = n.subject) THEN 'encounter' \
           ELSE '' END AS subject_kind, \

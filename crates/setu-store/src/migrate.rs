@@ -148,6 +148,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0023_cases.sql"),
         include_str!("../migrations/postgres/0023_cases.sql"),
     ),
+    (
+        24,
+        "a case transferred to another organisation waits for its answer",
+        include_str!("../migrations/sqlite/0024_case_transfer.sql"),
+        include_str!("../migrations/postgres/0024_case_transfer.sql"),
+    ),
 ];
 
 /// The schema version this build migrates to (its last migration's number).

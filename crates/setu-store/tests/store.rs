@@ -3823,3 +3823,197 @@ async fn a_case_keeps_its_survivor_sealed_and_its_consents_enforced() {
     })
     .await;
 }
+
+/// A case goes to another organisation only with her consent to sharing with it, and only when
+/// that organisation accepts: declined, it stays with the sender, who is told why; accepted, it
+/// is the receiver's and the one who accepted works it. A caseworker is someone of the holding
+/// organisation who works on cases, assigned at the version read.
+#[tokio::test]
+async fn a_case_is_transferred_only_with_consent_and_acceptance() {
+    use setu_core::cases::{CaseStatus, DeclineReason};
+    each_engine(|s| async move {
+        let org = |name: &'static str| {
+            let s = s.clone();
+            async move {
+                s.create_organisation(&sys(), &form(name, "ngo", "51106").to_org().unwrap())
+                    .await
+                    .unwrap()
+            }
+        };
+        let (ngo, shelter) = (org("Sending NGO").await, org("Receiving Shelter").await);
+        let user = |name: &'static str, role: Role, at: i64| {
+            let s = s.clone();
+            async move {
+                s.create_user(&sys(), &new_user(name, role, &format!("org:{at}")))
+                    .await
+                    .unwrap()
+            }
+        };
+        let sender = user("cw.sender", Role::NgoCaseworker, ngo).await;
+        let colleague = user("cw.colleague", Role::NgoCaseworker, ngo).await;
+        let receiver = user("cw.receiver", Role::NgoCaseworker, shelter).await;
+        let today = date!(2026 - 12 - 03);
+        let draft = CaseForm {
+            organisation: ngo.to_string(),
+            origin: "direct".into(),
+            given_name: "Maya".into(),
+            sex: "female".into(),
+            birth_year: "1998".into(),
+            opened_on: "2083-08-10".into(),
+            ..CaseForm::default()
+        }
+        .check(today)
+        .unwrap();
+        let id = s
+            .open_case(&sender.actor(), &draft, Some(&sender.id))
+            .await
+            .unwrap();
+
+        // A caseworker of the holding organisation only, at the version read.
+        let v = s.case(&id, Reveal::No).await.unwrap().version;
+        assert!(matches!(
+            s.assign_caseworker(&sys(), &id, v, &receiver.id).await,
+            Err(StoreError::Rejected("error-case-caseworker"))
+        ));
+        s.assign_caseworker(&sys(), &id, v, &colleague.id)
+            .await
+            .unwrap();
+        assert!(matches!(
+            s.assign_caseworker(&sys(), &id, v, &sender.id).await,
+            Err(StoreError::Conflict { .. })
+        ));
+        let case = s.case(&id, Reveal::No).await.unwrap();
+        assert_eq!(case.caseworker_id.as_deref(), Some(colleague.id.as_str()));
+        let told = s.notifications("cw.colleague").await.unwrap();
+        assert_eq!(told[0].kind, "case-assigned");
+        let names: Vec<String> = s
+            .organisation_caseworkers(ngo)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|u| u.username)
+            .collect();
+        assert_eq!(names, ["cw.colleague", "cw.sender"]);
+
+        // Not without her consent to sharing with the receiver, nor to itself.
+        let by = sender.actor();
+        assert!(matches!(
+            s.ask_case_transfer(&by, &id, shelter, today).await,
+            Err(StoreError::Rejected("error-case-transfer-consent"))
+        ));
+        assert!(matches!(
+            s.ask_case_transfer(&by, &id, ngo, today).await,
+            Err(StoreError::Rejected("error-case-transfer-same"))
+        ));
+        let consent = ConsentForm {
+            kind: "sharing".into(),
+            with_org: shelter.to_string(),
+            given_on: "2083-08-15".into(),
+            taken_by: "Caseworker".into(),
+            guardian: String::new(),
+        }
+        .check(today)
+        .unwrap();
+        s.record_consent(&by, &id, &consent).await.unwrap();
+        s.ask_case_transfer(&by, &id, shelter, today).await.unwrap();
+        let pending = s.case(&id, Reveal::No).await.unwrap();
+        assert_eq!(pending.status, CaseStatus::TransferPending);
+        assert_eq!(pending.transfer.as_ref().map(|t| t.to), Some(shelter));
+        assert_eq!(pending.organisation_id, ngo, "still the sender's");
+        let offered = s.cases_offered_to(shelter, Reveal::No).await.unwrap();
+        assert_eq!(offered.len(), 1);
+        assert_eq!(
+            s.notifications("cw.receiver").await.unwrap()[0].kind,
+            "case-offered"
+        );
+
+        // Declined with a reason: back with the sender, who is told.
+        s.decide_case_transfer(
+            &receiver.actor(),
+            &id,
+            Some(DeclineReason::NoCapacity),
+            None,
+        )
+        .await
+        .unwrap();
+        let declined = s.case(&id, Reveal::No).await.unwrap();
+        assert_eq!(
+            (declined.status, declined.organisation_id, declined.transfer),
+            (CaseStatus::Open, ngo, None)
+        );
+        assert_eq!(declined.transfer_declined, Some(DeclineReason::NoCapacity));
+        assert!(s
+            .cases_offered_to(shelter, Reveal::No)
+            .await
+            .unwrap()
+            .is_empty());
+        let kinds: Vec<String> = s
+            .notifications("cw.sender")
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|n| n.kind)
+            .collect();
+        assert!(kinds.contains(&"case-transfer-declined".to_string()));
+
+        // Sent again and called back; sent again and accepted: the receiver's now.
+        s.ask_case_transfer(&by, &id, shelter, today).await.unwrap();
+        s.cancel_case_transfer(&by, &id).await.unwrap();
+        assert_eq!(
+            s.case(&id, Reveal::No).await.unwrap().status,
+            CaseStatus::Open
+        );
+        s.ask_case_transfer(&by, &id, shelter, today).await.unwrap();
+        s.decide_case_transfer(&receiver.actor(), &id, None, Some(&receiver.id))
+            .await
+            .unwrap();
+        let moved = s.case(&id, Reveal::No).await.unwrap();
+        assert_eq!(
+            (
+                moved.status,
+                moved.organisation_id,
+                moved.caseworker_id.clone()
+            ),
+            (CaseStatus::Open, shelter, Some(receiver.id.clone()))
+        );
+        assert_eq!(
+            moved.transfer_declined, None,
+            "sent again, the old refusal goes"
+        );
+        assert!(s
+            .organisation_cases(ngo, Reveal::No)
+            .await
+            .unwrap()
+            .is_empty());
+        assert_eq!(
+            s.organisation_cases(shelter, Reveal::No)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        // Answering twice does nothing more.
+        assert!(matches!(
+            s.decide_case_transfer(&receiver.actor(), &id, None, None)
+                .await,
+            Err(StoreError::Rejected("error-case-status"))
+        ));
+        let trail = s
+            .audit_entries(&AuditFilter {
+                entity_id: Some(id.clone()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        for action in [
+            "assign-caseworker",
+            "ask-transfer",
+            "decline-transfer",
+            "cancel-transfer",
+            "accept-transfer",
+        ] {
+            assert!(trail.iter().any(|e| e.action == action), "{action} audited");
+        }
+    })
+    .await;
+}

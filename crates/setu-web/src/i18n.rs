@@ -54,8 +54,15 @@ impl I18n {
 
     /// The message `id` in `lang` with one variable (numbers arrive already formatted).
     pub fn t1(&self, lang: Lang, id: &str, name: &str, value: &str) -> String {
+        self.tn(lang, id, &[(name, value)])
+    }
+
+    /// Translated text with several named variables.
+    pub fn tn(&self, lang: Lang, id: &str, vars: &[(&str, &str)]) -> String {
         let mut args = FluentArgs::new();
-        args.set(name, FluentValue::from(value.to_string()));
+        for (name, value) in vars {
+            args.set(*name, FluentValue::from(value.to_string()));
+        }
         self.format(lang, id, Some(&args))
     }
 

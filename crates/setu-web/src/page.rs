@@ -232,6 +232,11 @@ impl Page {
         self.app.i18n.t1(self.prefs.lang, id, name, value)
     }
 
+    /// Translated text with several variables.
+    pub fn tn(&self, id: &str, vars: &[(&str, &str)]) -> String {
+        self.app.i18n.tn(self.prefs.lang, id, vars)
+    }
+
     /// An integer with the reader's digits and grouping.
     pub fn num(&self, n: &i64) -> String {
         self.app

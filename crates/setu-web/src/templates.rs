@@ -1042,6 +1042,8 @@ pub struct CaseRow {
 pub struct CasesPage<'a> {
     pub p: &'a Page,
     pub rows: Vec<CaseRow>,
+    /// Cases other organisations offer this one, waiting for its answer.
+    pub offered: Vec<CaseRow>,
     pub can_write: bool,
 }
 
@@ -1088,6 +1090,27 @@ pub struct CasePage<'a> {
     pub can_write: bool,
     pub closure: ClosureView,
     pub reasons: Vec<Choice>,
+    pub handling: HandlingView,
+}
+
+/// Who works a case and where it is going, and what the reader may do about it.
+#[derive(Debug, Clone)]
+pub struct HandlingView {
+    /// The caseworker's name, or that none is assigned.
+    pub caseworker: String,
+    pub may_assign: bool,
+    pub caseworkers: Vec<Choice>,
+    /// A transfer waiting for an answer, in words.
+    pub pending: Option<String>,
+    pub may_cancel: bool,
+    pub may_answer: bool,
+    /// Why the last transfer was declined.
+    pub declined: Option<String>,
+    pub may_send: bool,
+    /// Organisations she consented to share with (the only ones a case may go to).
+    pub receivers: Vec<Choice>,
+    pub decline_reasons: Vec<Choice>,
+    pub version: i64,
 }
 
 /// Where a case's closure stands and what the reader may do about it.

@@ -10,7 +10,9 @@ use axum::Form;
 use serde::Deserialize;
 use setu_core::access::{Capability, Scope, Target};
 use setu_core::calendar::today_in_nepal;
-use setu_core::cases::{CaseForm, CaseOrigin, CaseStatus, CloseReason, ConsentForm, ConsentKind};
+use setu_core::cases::{
+    CaseForm, CaseOrigin, CaseStatus, CloseReason, ConsentForm, ConsentKind, DeclineReason,
+};
 use setu_core::community::Sex;
 use setu_store::auth::User;
 use setu_store::cases::Case;
@@ -39,10 +41,24 @@ fn target(case: &Case) -> Target {
     }
 }
 
-/// A case `me` may use `cap` on (404 outside her organisation).
+/// The organisation a case is being transferred to, as a target.
+fn receiver(case: &Case) -> Option<Target> {
+    case.transfer.as_ref().map(|t| Target {
+        organisation: Some(t.to),
+        ..Default::default()
+    })
+}
+
+/// A case `me` may use `cap` on (404 outside her organisation). The organisation a case is
+/// offered to may read it, to decide.
 async fn case_for(app: &AppState, me: &User, id: &str, cap: Capability) -> Result<Case, WebError> {
     let case = app.store.case(id, Reveal::No).await?;
-    allow(me, cap, Some(&target(&case)), false)?;
+    let held = allow(me, cap, Some(&target(&case)), false);
+    let offered = cap == Capability::ReadSurvivorCases
+        && receiver(&case).is_some_and(|t| can(me, cap, Some(&t), false));
+    if held.is_err() && !offered {
+        held?;
+    }
     Ok(case)
 }
 
@@ -90,9 +106,11 @@ pub async fn list(
         Reveal::No
     };
     let cases = app.store.organisation_cases(org, reveal).await?;
+    let offered = app.store.cases_offered_to(org, reveal).await?;
     let page = page.titled("cases-title", "cases");
     let html = CasesPage {
         rows: cases.iter().map(|c| row(&page, c)).collect(),
+        offered: offered.iter().map(|c| row(&page, c)).collect(),
         can_write: can(&me, Capability::WriteSurvivorCases, None, false),
         p: &page,
     }
@@ -311,6 +329,7 @@ async fn case_page(
         ),
         orgs,
         closure: closure_view(&page, me, &case),
+        handling: handling_view(app, &page, me, &case).await?,
         reasons: choices(
             &page,
             CloseReason::ALL.iter().map(|r| r.as_str()),
@@ -376,6 +395,214 @@ fn closure_view(page: &Page, me: &User, case: &Case) -> crate::templates::Closur
             .map(|(_, on)| page.t1("case-closed", "date", &page.date(on))),
         may_reopen: case.status == CaseStatus::Closed && may(Capability::WriteSurvivorCases),
     }
+}
+
+/// An organisation's name in the reader's language.
+async fn org_name(app: &AppState, page: &Page, id: i64) -> Result<String, WebError> {
+    let o = app.store.organisation(id).await?;
+    Ok(page.name(&Some(o.name_en), &o.name_ne))
+}
+
+/// Who works the case and where it is going, as the reader reads it, and what she may do.
+async fn handling_view(
+    app: &AppState,
+    page: &Page,
+    me: &User,
+    case: &Case,
+) -> Result<crate::templates::HandlingView, WebError> {
+    let holds = can(
+        me,
+        Capability::WriteSurvivorCases,
+        Some(&target(case)),
+        false,
+    );
+    let answers =
+        receiver(case).is_some_and(|t| can(me, Capability::WriteSurvivorCases, Some(&t), false));
+    let mut caseworkers = Vec::new();
+    let mut caseworker = page.t("case-no-caseworker");
+    for u in app
+        .store
+        .organisation_caseworkers(case.organisation_id)
+        .await?
+    {
+        let label = u.full_name.clone().unwrap_or_else(|| u.username.clone());
+        let selected = case.caseworker_id.as_deref() == Some(u.id.as_str());
+        if selected {
+            caseworker = label.clone();
+        }
+        caseworkers.push(crate::templates::Choice {
+            value: u.id,
+            label,
+            selected,
+        });
+    }
+    let pending = match &case.transfer {
+        Some(t) => Some(page.tn(
+            "case-transfer-pending",
+            &[
+                ("org", &org_name(app, page, t.to).await?),
+                ("who", &t.asked_by),
+                ("date", &page.date(&t.asked_on)),
+            ],
+        )),
+        None => None,
+    };
+    let today = today_in_nepal();
+    let mut receivers = Vec::new();
+    if holds && case.status == CaseStatus::Open {
+        for c in app.store.case_consents(&case.id).await? {
+            let Some(org) = c.with_org.filter(|&o| o != case.organisation_id) else {
+                continue;
+            };
+            if c.kind == ConsentKind::Sharing && c.stands_on(today) {
+                receivers.push(crate::templates::Choice {
+                    value: org.to_string(),
+                    label: org_name(app, page, org).await?,
+                    selected: false,
+                });
+            }
+        }
+        receivers.dedup_by(|a, b| a.value == b.value);
+    }
+    Ok(crate::templates::HandlingView {
+        caseworker,
+        may_assign: holds && case.status != CaseStatus::Closed,
+        caseworkers,
+        pending,
+        may_cancel: holds && case.status == CaseStatus::TransferPending,
+        may_answer: answers && case.status == CaseStatus::TransferPending,
+        declined: case
+            .transfer_declined
+            .map(|r| page.t(&format!("decline-reason-{}", r.as_str()))),
+        may_send: holds && case.status == CaseStatus::Open,
+        receivers,
+        decline_reasons: choices(
+            page,
+            DeclineReason::ALL.iter().map(|r| r.as_str()),
+            "decline-reason-",
+            "",
+        ),
+        version: case.version,
+    })
+}
+
+/// Sending a case to another organisation.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct TransferForm {
+    to: String,
+}
+
+/// `POST /cases/{id}/transfer`: only to an organisation she consented to share with.
+pub async fn ask_transfer(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<TransferForm>,
+) -> Result<Response, WebError> {
+    case_for(&app, &me, &id, Capability::WriteSurvivorCases).await?;
+    let outcome = async {
+        let mut c = setu_core::validation::Checker::default();
+        let to = c.choose("to", &f.to, |v| v.parse::<i64>().ok());
+        c.finish(())?;
+        let to = to.ok_or(WebError::BadRequest)?;
+        app.store
+            .ask_case_transfer(&me.actor(), &id, to, today_in_nepal())
+            .await?;
+        Ok(())
+    }
+    .await;
+    back_to_case(&app, page, &me, &id, outcome).await
+}
+
+/// The receiving organisation's answer.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct TransferAnswer {
+    decision: String,
+    reason: String,
+}
+
+/// `POST /cases/{id}/transfer/answer`: the receiving organisation accepts (the one who accepts
+/// becomes the caseworker) or declines with a reason.
+pub async fn answer_transfer(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<TransferAnswer>,
+) -> Result<Response, WebError> {
+    let case = app.store.case(&id, Reveal::No).await?;
+    let Some(to) = receiver(&case) else {
+        return Err(WebError::NotFound);
+    };
+    allow(&me, Capability::WriteSurvivorCases, Some(&to), false)?;
+    let outcome = async {
+        let declined = match f.decision.as_str() {
+            "accept" => None,
+            "decline" => {
+                let mut c = setu_core::validation::Checker::default();
+                let reason = c.choose("reason", &f.reason, DeclineReason::parse);
+                c.finish(())?;
+                Some(reason.ok_or(WebError::BadRequest)?)
+            }
+            _ => return Err(WebError::BadRequest),
+        };
+        app.store
+            .decide_case_transfer(&me.actor(), &id, declined, Some(me.id.as_str()))
+            .await?;
+        Ok(())
+    }
+    .await;
+    if outcome.is_ok() && f.decision == "decline" {
+        // The case is no longer theirs to read: back to their list.
+        return Ok(axum::response::Redirect::to("/cases").into_response());
+    }
+    back_to_case(&app, page, &me, &id, outcome).await
+}
+
+/// `POST /cases/{id}/transfer/cancel`: the sender calls the transfer back.
+pub async fn cancel_transfer(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    case_for(&app, &me, &id, Capability::WriteSurvivorCases).await?;
+    let outcome = async {
+        app.store.cancel_case_transfer(&me.actor(), &id).await?;
+        Ok(())
+    }
+    .await;
+    back_to_case(&app, page, &me, &id, outcome).await
+}
+
+/// Choosing a caseworker.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct AssignForm {
+    user: String,
+    version: i64,
+}
+
+/// `POST /cases/{id}/caseworker`
+pub async fn assign(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<AssignForm>,
+) -> Result<Response, WebError> {
+    case_for(&app, &me, &id, Capability::WriteSurvivorCases).await?;
+    let outcome = async {
+        app.store
+            .assign_caseworker(&me.actor(), &id, f.version, &f.user)
+            .await?;
+        Ok(())
+    }
+    .await;
+    back_to_case(&app, page, &me, &id, outcome).await
 }
 
 /// `POST /cases/{id}/consents`

@@ -46,6 +46,8 @@ pub fn told(page: &Page, n: &Notification) -> Told {
         "proposal" => format!("/tracing/matches/{}", n.subject),
         "screening" => format!("/screenings/{}", n.subject),
         "encounter" => format!("/tracing/encounters/{}", n.subject),
+        // A declined transfer leaves the case with the sender; an offer is read by the receiver.
+        "case" => format!("/cases/{}", n.subject),
         _ => "/notifications".into(),
     };
     let phone = n

@@ -263,6 +263,34 @@ async fn authorisation_matrix(only: Option<Role>) {
             store.decide_case_closure(&approver, &closed, true, today).await.unwrap();
             closed_cases.push(closed);
         }
+        // A case each organisation is offered by the other, to accept.
+        let mut offered_cases = Vec::new();
+        for (holder, receiver) in [(out_org, in_org), (in_org, out_org)] {
+            let today = time::OffsetDateTime::now_utc().date();
+            let draft = setu_core::cases::CaseForm {
+                organisation: holder.to_string(),
+                origin: "direct".into(),
+                given_name: "Offered Survivor".into(),
+                sex: "female".into(),
+                opened_on: "2081-01-01".into(),
+                ..Default::default()
+            }
+            .check(today)
+            .unwrap();
+            let case = store.open_case(&sys, &draft, None).await.unwrap();
+            let share = setu_core::cases::ConsentForm {
+                kind: "sharing".into(),
+                with_org: receiver.to_string(),
+                given_on: "2081-01-01".into(),
+                taken_by: "Caseworker".into(),
+                ..Default::default()
+            }
+            .check(today)
+            .unwrap();
+            store.record_consent(&sys, &case, &share).await.unwrap();
+            store.ask_case_transfer(&sys, &case, receiver, today).await.unwrap();
+            offered_cases.push(case);
+        }
         let mut contacts = Vec::new();
         for org in [in_org, out_org] {
             let draft = setu_store::contacts::ContactDraft {
@@ -776,6 +804,9 @@ async fn authorisation_matrix(only: Option<Role>) {
                         Subject::SurvivorCase if route.path.ends_with("/reopen") => {
                             closed_cases[side].clone()
                         }
+                        Subject::SurvivorCase if route.path.ends_with("/transfer/answer") => {
+                            offered_cases[side].clone()
+                        }
                         Subject::SurvivorCase => survivor_cases[side].clone(),
                         Subject::Report => reports[side].clone(),
                         Subject::Encounter => encounters[side].clone(),
@@ -952,6 +983,7 @@ async fn authorisation_matrix(only: Option<Role>) {
                         ],
                         ("/cases/{id}/close", _) => vec![("reason", "reintegrated")],
                         ("/cases/{id}/closure", _) => vec![("decision", "approve")],
+                        ("/cases/{id}/transfer/answer", _) => vec![("decision", "accept")],
                         ("/cases/{id}/consents/withdraw", _) => {
                             vec![("consent", &case_consents[side])]
                         }
@@ -1347,15 +1379,20 @@ async fn authorisation_matrix(only: Option<Role>) {
                             };
                             // A hand-over is acknowledged and a conflict resolved once: later
                             // roles are allowed but told it is done.
+                            // A case is offered to its receiver once; sending and calling back
+                            // with an empty form are refused on the form.
                             let done = status == 422
                                 && (route.path.ends_with("/acknowledge")
                                     || route.path.starts_with("/booths/conflicts/")
-                                    || route.path.starts_with("/tracing/matches/"));
+                                    || route.path.starts_with("/tracing/matches/")
+                                    || route.path.starts_with("/cases/{id}/transfer"));
                             if done && (expected.contains(&303) || expected.contains(&200)) {
                                 checked += 1;
                                 continue;
                             }
-                            let stale = status == 409 && route.path.ends_with("/withdraw");
+                            let stale = status == 409
+                                && (route.path.ends_with("/withdraw")
+                                    || route.path.ends_with("/caseworker"));
                             if stale && expected.contains(&303) {
                                 checked += 1;
                                 continue;

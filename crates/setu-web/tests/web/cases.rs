@@ -363,3 +363,204 @@ async fn a_case_is_closed_by_a_supervisor_on_the_caseworkers_request() {
     })
     .await;
 }
+
+/// A case is sent only to an organisation she consented to share with; the receiving
+/// organisation reads it to decide (and nothing else of the sender's), declines with a reason
+/// or accepts; the caseworker is chosen by name among the holding organisation's staff.
+#[tokio::test]
+async fn a_case_is_transferred_to_an_organisation_that_accepts_it() {
+    each_app(|app, store| async move {
+        let sys = setu_store::audit::Actor::system("test");
+        let org = |name: &str| setu_core::directory::DirectoryForm {
+            name_en: name.into(),
+            kind: "ngo".into(),
+            place: "51106".into(),
+            ..Default::default()
+        };
+        let ngo = store
+            .create_organisation(&sys, &org("Sending NGO").to_org().unwrap())
+            .await
+            .unwrap();
+        let shelter = store
+            .create_organisation(&sys, &org("Receiving Shelter").to_org().unwrap())
+            .await
+            .unwrap();
+        let third = store
+            .create_organisation(&sys, &org("Third NGO").to_org().unwrap())
+            .await
+            .unwrap();
+        let at = |o: i64| format!("org:{o}");
+        let sender = sign_in(&store, "tr.sender", Role::NgoCaseworker, &at(ngo)).await;
+        let mate = sign_in(&store, "tr.mate", Role::NgoCaseworker, &at(ngo)).await;
+        let receiver = sign_in(&store, "tr.receiver", Role::NgoCaseworker, &at(shelter)).await;
+        let outsider = sign_in(&store, "tr.outsider", Role::NgoCaseworker, &at(third)).await;
+        let made = post_form(
+            &app,
+            "/cases",
+            &[
+                ("origin", "direct"),
+                ("given_name", "Transfer-Qz7"),
+                ("sex", "female"),
+                ("birth_year", "1997"),
+                ("opened_on", "2083-07-01"),
+            ],
+            &sender,
+        )
+        .await;
+        let path = made.headers[header::LOCATION].to_str().unwrap().to_string();
+
+        // The caseworker is chosen by name; the one who opened it holds it first.
+        let page = get_as(&app, &path, "en", &sender).await.body;
+        assert!(page.contains(">tr.mate</option>"), "chosen by name");
+        let mate_id = store.user_by_name("tr.mate").await.unwrap().id;
+        let version = store
+            .case(
+                path.trim_start_matches("/cases/"),
+                setu_store::sealing::Reveal::No,
+            )
+            .await
+            .unwrap()
+            .version;
+        let assigned = post_form(
+            &app,
+            &format!("{path}/caseworker"),
+            &[
+                ("user", mate_id.as_str()),
+                ("version", &version.to_string()),
+            ],
+            &sender,
+        )
+        .await;
+        assert_eq!(assigned.status, StatusCode::SEE_OTHER, "{}", assigned.body);
+        let mates = get_as(&app, "/notifications", "en", &mate).await.body;
+        assert!(mates.contains("A case was given to you"), "{mates}");
+
+        // No consent to share with the shelter: nothing to choose, and a forged form is refused.
+        assert!(get_as(&app, &path, "en", &sender)
+            .await
+            .body
+            .contains("first record her consent to sharing"));
+        let forged = post_form(
+            &app,
+            &format!("{path}/transfer"),
+            &[("to", &shelter.to_string())],
+            &sender,
+        )
+        .await;
+        assert_eq!(forged.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(forged.body.contains("has not consented"), "{}", forged.body);
+        assert_eq!(
+            get_as(&app, &path, "en", &receiver).await.status,
+            StatusCode::NOT_FOUND,
+            "not offered yet: not theirs to read"
+        );
+        let consent = post_form(
+            &app,
+            &format!("{path}/consents"),
+            &[
+                ("kind", "sharing"),
+                ("with_org", &shelter.to_string()),
+                ("given_on", "2083-07-02"),
+                ("taken_by", "Sender"),
+            ],
+            &sender,
+        )
+        .await;
+        assert_eq!(consent.status, StatusCode::SEE_OTHER, "{}", consent.body);
+        assert!(
+            get_as(&app, &path, "en", &sender)
+                .await
+                .body
+                .contains(r#"id="t-to""#),
+            "the shelter can now be chosen"
+        );
+        let sent = post_form(
+            &app,
+            &format!("{path}/transfer"),
+            &[("to", &shelter.to_string())],
+            &sender,
+        )
+        .await;
+        assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+
+        // The receiver is offered it, reads it, and declines with a reason.
+        let list = get_as(&app, "/cases", "en", &receiver).await.body;
+        assert!(list.contains("Offered to your organisation") && list.contains(&path));
+        let offered = get_as(&app, &path, "en", &receiver).await;
+        assert_eq!(offered.status, StatusCode::OK);
+        assert!(offered.body.contains("Accept the case"));
+        assert_eq!(
+            get_as(&app, &path, "en", &outsider).await.status,
+            StatusCode::NOT_FOUND
+        );
+        let forbidden = post_form(
+            &app,
+            &format!("{path}/transfer/answer"),
+            &[("decision", "accept")],
+            &outsider,
+        )
+        .await;
+        assert_eq!(
+            forbidden.status,
+            StatusCode::NOT_FOUND,
+            "only the receiver answers"
+        );
+        let bare = post_form(
+            &app,
+            &format!("{path}/transfer/answer"),
+            &[("decision", "decline"), ("reason", "")],
+            &receiver,
+        )
+        .await;
+        assert_eq!(
+            bare.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "a reason is needed"
+        );
+        let declined = post_form(
+            &app,
+            &format!("{path}/transfer/answer"),
+            &[("decision", "decline"), ("reason", "outside-area")],
+            &receiver,
+        )
+        .await;
+        assert_eq!(declined.status, StatusCode::SEE_OTHER);
+        let back = get_as(&app, &path, "en", &sender).await.body;
+        assert!(
+            back.contains("She lives outside the area we serve"),
+            "{back}"
+        );
+        assert_eq!(
+            get_as(&app, &path, "en", &receiver).await.status,
+            StatusCode::NOT_FOUND,
+            "declined: no longer theirs to read"
+        );
+
+        // Sent again and accepted: the receiver's, worked by the one who accepted.
+        post_form(
+            &app,
+            &format!("{path}/transfer"),
+            &[("to", &shelter.to_string())],
+            &sender,
+        )
+        .await;
+        let accepted = post_form(
+            &app,
+            &format!("{path}/transfer/answer"),
+            &[("decision", "accept")],
+            &receiver,
+        )
+        .await;
+        assert_eq!(accepted.status, StatusCode::SEE_OTHER);
+        let theirs = get_as(&app, &path, "en", &receiver).await.body;
+        assert!(theirs.contains("<dd>tr.receiver</dd>") && theirs.contains("Transfer-Qz7"));
+        assert_eq!(
+            get_as(&app, &path, "en", &sender).await.status,
+            StatusCode::NOT_FOUND,
+            "the sender no longer holds it"
+        );
+        let ne = get_as(&app, &path, "ne", &receiver).await.body;
+        assert!(ne.contains("केस सहयोगकर्ता"));
+    })
+    .await;
+}
