@@ -549,25 +549,34 @@ impl Model {
     }
 
     /// This model with how often strangers agree (u) taken from `learned`, a model that a
-    /// register learned from itself, field by field: a field's row is taken only if the
-    /// register's strangers showed every level of it at least once. A level never seen among
-    /// strangers has no measured u (its floor, 1e-12, would make a weak agreement such as a
-    /// surname alias worth 36 bits: a register of a few hundred records, where no two strangers
-    /// happened to be Tamang and Lama, proposed every such pair as one person). m is then made
-    /// monotone again against the new u, so that a weaker agreement never counts more than a
-    /// stronger one.
+    /// register learned from itself, level by level: a level the register's strangers showed
+    /// keeps the register's measure (a register of a few wards, where strangers share a ward
+    /// far more often than across Nepal, must say so), and a level they never showed takes this
+    /// model's (its floor, 1e-12, would make a weak agreement such as a surname alias worth 36
+    /// bits: a register of a few hundred records, where no two strangers happened to be Tamang
+    /// and Lama, proposed every such pair as one person). Each row is then a distribution again,
+    /// and m is made monotone against the new u, so that a weaker agreement never counts more
+    /// than a stronger one.
     pub fn with_strangers_from(&self, learned: &Model) -> Model {
         let mut out = self.clone();
         for f in 0..FIELDS {
-            let levels = 1..levels_of(self.task, f);
+            let k = levels_of(self.task, f);
             for c in 0..2 {
-                let row = &learned.u[c][f];
-                if levels.clone().all(|l| row[l] > UNSEEN) {
-                    out.u[c][f] = *row;
+                let mut row = learned.u[c][f];
+                for (v, starter) in row[1..k].iter_mut().zip(&self.u[c][f][1..k]) {
+                    if *v <= UNSEEN {
+                        *v = *starter;
+                    }
+                }
+                let total: f64 = row[1..k].iter().sum();
+                if total > 0.0 {
+                    for v in &mut row[1..k] {
+                        *v /= total;
+                    }
+                    out.u[c][f] = row;
                 }
             }
             if Field::ALL[f].ordered() {
-                let k = levels_of(self.task, f);
                 monotone(&mut out.m[f][1..k], &out.u[0][f][1..k]);
             }
         }
@@ -785,20 +794,36 @@ mod tests {
     }
 
     /// A register's first sample of strangers (a few hundred records) where no two were
-    /// Tamang and Lama: the starter model keeps its own row for the surname, takes the rows
-    /// the sample measured fully, and an alias never outweighs the same surname. Before, the
-    /// unseen level's floor made an alias worth about 36 bits.
+    /// Tamang and Lama: the unseen level takes the starter model's measure, the levels seen
+    /// keep the register's (its strangers share a ward more often than Nepal's do), and an
+    /// alias never outweighs the same surname. Before, the unseen level's floor made an alias
+    /// worth about 36 bits.
     #[test]
     fn a_level_never_seen_among_strangers_keeps_the_starters_measure() {
         let starter = crate::starter_model(Task::Dedup).expect("the starter model parses");
         let field = |f: Field| Field::ALL.iter().position(|&x| x == f).unwrap_or(0);
         let (family, home) = (field(Field::Family), field(Field::Home));
         let mut learned = starter.clone();
-        learned.u[0][family] = [0.0, 0.08, 1e-12, 1e-12, 0.92, 0.0, 0.0, 0.0];
-        learned.u[0][home] = [0.0, 0.01, 0.02, 0.07, 0.1, 0.3, 0.5, 0.0];
+        learned.u[0][family] = [0.0, 0.08, 1e-12, 0.002, 0.918, 0.0, 0.0, 0.0];
+        learned.u[0][home] = [0.0, 0.05, 1e-12, 0.07, 0.1, 0.3, 0.48, 0.0];
         let adopted = starter.with_strangers_from(&learned);
-        assert_eq!(adopted.u[0][family], starter.u[0][family]);
-        assert_eq!(adopted.u[0][home], learned.u[0][home]);
+        let alias = adopted.u[0][family][2];
+        assert!(
+            (alias - starter.u[0][family][2]).abs() < 0.002,
+            "the starter's measure of an alias: {alias}"
+        );
+        let same = adopted.u[0][family][1] / adopted.u[0][family][4];
+        assert!(
+            (same - 0.08 / 0.918).abs() < 1e-9,
+            "the seen levels keep their ratio"
+        );
+        assert!(
+            adopted.u[0][home][1] > 0.04,
+            "strangers in a small register share a ward often: {}",
+            adopted.u[0][home][1]
+        );
+        let sum: f64 = adopted.u[0][home][1..7].iter().sum();
+        assert!((sum - 1.0).abs() < 1e-9);
         let bits = |m: &Model, f: usize, l: usize| (m.m[f][l] / m.u[0][f][l]).log2();
         let mut naive = starter.clone();
         naive.u = learned.u;

@@ -19,7 +19,8 @@
 //! district coordinator.
 //!
 //! **The model** is learned from the register itself (`setu_link::Corpus::run`) and kept as
-//! text; a `relearn` job learns it again when the register has doubled since.
+//! text; a `relearn` job learns it again when what it learned from has doubled since (the whole
+//! register for linking, the encounters for merging).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -155,16 +156,19 @@ impl Store {
     /// how many records they learned from.
     pub async fn train_matching(&self) -> Result<usize> {
         let (models, records) = self.learn().await?;
-        let models = &models;
-        self.write(|tx, _| Box::pin(async move { keep_models(tx, models, records).await }))
+        let (models, counts) = (&models, &records);
+        self.write(|tx, _| Box::pin(async move { keep_models(tx, models, counts).await }))
             .await?;
-        Ok(records)
+        Ok(records[0])
     }
 
-    /// Runs EM over the register (no lock held: this is the long part).
-    async fn learn(&self) -> Result<([Model; 2], usize)> {
+    /// Runs EM over the register (no lock held: this is the long part). Returns the models
+    /// and what each learned from: linking, the whole register; merging, the encounters (so
+    /// that a register of many reports learns its merge model again as encounters double, not
+    /// only when the whole register does).
+    async fn learn(&self) -> Result<([Model; 2], [usize; 2])> {
         let (reports, encounters) = self.all_link_records().await?;
-        let records = reports.len() + encounters.len();
+        let records = [reports.len() + encounters.len(), encounters.len()];
         let settings = Settings::default();
         let models = [
             Corpus::link(&reports, &encounters, &Silent)
@@ -195,7 +199,7 @@ impl Store {
                     return Ok(0);
                 }
                 if let Some((models, records)) = learned {
-                    keep_models(tx, models, *records).await?;
+                    keep_models(tx, models, records).await?;
                 }
                 Ok(1)
             })
@@ -232,8 +236,12 @@ impl Store {
             .bind(task_name(task))
             .fetch_optional(&self.pool)
             .await?;
+        let now = match task {
+            Task::Link => reports + encounters,
+            Task::Dedup => encounters,
+        };
         let stale = match &stored {
-            Some(r) => r.try_get::<i64, _>("records")? * 2 <= reports + encounters,
+            Some(r) => r.try_get::<i64, _>("records")? * 2 <= now,
             None => true,
         };
         let text: Option<String> = stored.map(|r| r.try_get("model")).transpose()?;
@@ -729,9 +737,10 @@ async fn alert(tx: &mut Tx, proposal: &str, report: &LinkRow, met: &LinkRow) -> 
     Ok(())
 }
 
-/// Keeps learned models (replacing the earlier ones).
-async fn keep_models(tx: &mut Tx, models: &[Model; 2], records: usize) -> Result<()> {
-    for model in models {
+/// Keeps learned models (replacing the earlier ones), each with how many records it learned
+/// from.
+async fn keep_models(tx: &mut Tx, models: &[Model; 2], records: &[usize; 2]) -> Result<()> {
+    for (model, records) in models.iter().zip(records) {
         sqlx::query(
             "INSERT INTO link_model (task, model, records, trained_at) VALUES ($1, $2, CAST($3 AS BIGINT), $4) \
              ON CONFLICT (task) DO UPDATE SET model = EXCLUDED.model, records = EXCLUDED.records, \
