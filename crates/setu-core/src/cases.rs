@@ -85,6 +85,239 @@ kinds! {
     }
 }
 
+kinds! {
+    /// The domains a survivor's situation is assessed in, again and again over her case.
+    Domain {
+        /// Safe from the traffickers and from harm where she lives.
+        Safety = "safety",
+        /// A safe, stable place to live.
+        Shelter = "shelter",
+        /// Physical health and care.
+        Health = "health",
+        /// Psychosocial wellbeing.
+        Psychosocial = "psychosocial",
+        /// Family and community: accepted, supported, not blamed.
+        Family = "family",
+        /// Schooling or training.
+        Education = "education",
+        /// Livelihood and income.
+        Livelihood = "livelihood",
+        /// Legal matters and identity documents.
+        Legal = "legal",
+    }
+}
+
+impl Domain {
+    /// The form field of this domain's score.
+    pub fn score_field(self) -> &'static str {
+        match self {
+            Domain::Safety => "score_safety",
+            Domain::Shelter => "score_shelter",
+            Domain::Health => "score_health",
+            Domain::Psychosocial => "score_psychosocial",
+            Domain::Family => "score_family",
+            Domain::Education => "score_education",
+            Domain::Livelihood => "score_livelihood",
+            Domain::Legal => "score_legal",
+        }
+    }
+
+    /// The form field of this domain's note.
+    pub fn note_field(self) -> &'static str {
+        match self {
+            Domain::Safety => "note_safety",
+            Domain::Shelter => "note_shelter",
+            Domain::Health => "note_health",
+            Domain::Psychosocial => "note_psychosocial",
+            Domain::Family => "note_family",
+            Domain::Education => "note_education",
+            Domain::Livelihood => "note_livelihood",
+            Domain::Legal => "note_legal",
+        }
+    }
+}
+
+/// The assessment scale, the same in every domain (after OSCaR's): 1 in crisis, needs help
+/// now; 2 vulnerable, needs support; 3 stable, managing with some support; 4 thriving, needs
+/// none.
+pub const SCORES: std::ops::RangeInclusive<i64> = 1..=4;
+
+/// An assessment as typed: the day, and a score (1–4) and an optional note per domain, in
+/// fields named by [`Domain::score_field`] and [`Domain::note_field`].
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct AssessmentForm {
+    /// The day assessed (BS).
+    #[serde(default)]
+    pub assessed_on: String,
+    /// Every other field, by name.
+    #[serde(flatten)]
+    pub fields: std::collections::BTreeMap<String, String>,
+}
+
+/// An assessment to record: a score and a note per domain, every domain scored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssessmentDraft {
+    /// Assessed on.
+    pub assessed_on: time::Date,
+    /// Each domain's score (1–4) and note, in [`Domain::ALL`]'s order.
+    pub scores: Vec<(Domain, i64, Option<String>)>,
+}
+
+impl AssessmentForm {
+    /// Checks every field at once: each domain scored on the scale, notes short.
+    pub fn check(&self, today: time::Date) -> Result<AssessmentDraft, Invalid> {
+        let mut c = Checker::default();
+        let assessed_on = c.past_date("assessed_on", &self.assessed_on, today);
+        let field = |name: &str| self.fields.get(name).map(String::as_str).unwrap_or("");
+        let mut scores = Vec::new();
+        for d in Domain::ALL.iter().copied() {
+            let typed = field(d.score_field());
+            let score = if typed.trim().is_empty() {
+                c.fail(d.score_field(), "error-required");
+                None
+            } else {
+                c.number(d.score_field(), typed, *SCORES.start(), *SCORES.end())
+            };
+            let note = c.optional_text(d.note_field(), field(d.note_field()), 500);
+            if let Some(score) = score {
+                scores.push((d, score, note));
+            }
+        }
+        c.finish(())?;
+        let assessed_on = assessed_on.ok_or(Invalid::required("assessed_on"))?;
+        Ok(AssessmentDraft {
+            assessed_on,
+            scores,
+        })
+    }
+}
+
+/// A goal of her support plan, as typed.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct GoalForm {
+    /// The domain it belongs to.
+    pub domain: String,
+    /// What she wants to reach.
+    pub goal: String,
+}
+
+/// A goal to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GoalDraft {
+    /// Its domain.
+    pub domain: Domain,
+    /// The goal.
+    pub goal: String,
+}
+
+impl GoalForm {
+    /// Checks both fields at once.
+    pub fn check(&self) -> Result<GoalDraft, Invalid> {
+        let mut c = Checker::default();
+        let domain = c.choose("domain", &self.domain, Domain::parse);
+        let goal = c.text("goal", &self.goal, 300);
+        c.finish(())?;
+        let domain = domain.ok_or(Invalid::required("domain"))?;
+        Ok(GoalDraft { domain, goal })
+    }
+}
+
+/// A task toward a goal, as typed.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct TaskForm {
+    /// The goal it serves (id).
+    pub goal: String,
+    /// What is to be done.
+    pub task: String,
+    /// By when (BS).
+    pub due_on: String,
+    /// Who does it: a person or an organisation.
+    pub responsible: String,
+}
+
+/// A task to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskDraft {
+    /// The goal's id.
+    pub goal: String,
+    /// The task.
+    pub task: String,
+    /// Due on.
+    pub due_on: time::Date,
+    /// Who is responsible.
+    pub responsible: String,
+}
+
+impl TaskForm {
+    /// Checks every field at once; a due date may be in the future.
+    pub fn check(&self) -> Result<TaskDraft, Invalid> {
+        let mut c = Checker::default();
+        let goal = c.text("goal", &self.goal, 64);
+        let task = c.text("task", &self.task, 300);
+        let due_on = c.required_date("due_on", &self.due_on);
+        let responsible = c.text("responsible", &self.responsible, 120);
+        c.finish(())?;
+        let due_on = due_on.ok_or(Invalid::required("due_on"))?;
+        Ok(TaskDraft {
+            goal,
+            task,
+            due_on,
+            responsible,
+        })
+    }
+}
+
+/// A review of her plan, as typed.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct ReviewForm {
+    /// Reviewed on (BS).
+    pub reviewed_on: String,
+    /// The next review (BS), if set.
+    pub next_review_on: String,
+    /// What was found (about her: sealed).
+    pub note: String,
+}
+
+/// A plan review to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewDraft {
+    /// Reviewed on.
+    pub reviewed_on: time::Date,
+    /// Next review, after the review.
+    pub next_review_on: Option<time::Date>,
+    /// Note.
+    pub note: Option<String>,
+}
+
+impl ReviewForm {
+    /// Checks every field at once: reviewed by today, the next review after it.
+    pub fn check(&self, today: time::Date) -> Result<ReviewDraft, Invalid> {
+        let mut c = Checker::default();
+        let reviewed_on = c.past_date("reviewed_on", &self.reviewed_on, today);
+        let next = if self.next_review_on.trim().is_empty() {
+            None
+        } else {
+            c.bs_date("next_review_on", &self.next_review_on)
+        };
+        if let (Some(on), Some(n)) = (reviewed_on, next) {
+            if n <= on {
+                c.fail("next_review_on", "error-review-after");
+            }
+        }
+        let note = c.optional_text("note", &self.note, 500);
+        c.finish(())?;
+        let reviewed_on = reviewed_on.ok_or(Invalid::required("reviewed_on"))?;
+        Ok(ReviewDraft {
+            reviewed_on,
+            next_review_on: next,
+            note,
+        })
+    }
+}
+
 /// Under this age a case is a child's: it records the guardian, and consent is the child's
 /// and the guardian's together.
 pub const ADULT_AGE: i32 = 18;
@@ -406,6 +639,71 @@ mod tests {
                 .unwrap_err()
                 .for_field("kind"),
             Some("error-choice")
+        );
+    }
+
+    #[test]
+    fn an_assessment_scores_every_domain_on_the_scale() {
+        let today = time::macros::date!(2026 - 12 - 03);
+        let mut form = AssessmentForm {
+            assessed_on: "2083-08-10".into(),
+            ..Default::default()
+        };
+        for d in Domain::ALL {
+            form.fields.insert(d.score_field().into(), "३".into());
+        }
+        form.fields
+            .insert("note_health".into(), "Clinic visit done".into());
+        let draft = form.check(today).unwrap();
+        assert_eq!(draft.scores.len(), Domain::ALL.len());
+        assert!(
+            draft.scores.iter().all(|(_, s, _)| *s == 3),
+            "Devanagari digits read"
+        );
+        assert_eq!(draft.scores[2].2.as_deref(), Some("Clinic visit done"));
+
+        form.fields.insert("score_safety".into(), "5".into());
+        form.fields.insert("score_legal".into(), String::new());
+        form.fields.insert("note_family".into(), "x".repeat(501));
+        form.assessed_on = "2090-01-01".into();
+        let err = form.check(today).unwrap_err();
+        for field in ["score_safety", "score_legal", "note_family", "assessed_on"] {
+            assert!(err.for_field(field).is_some(), "{field} reported");
+        }
+    }
+
+    #[test]
+    fn a_plan_names_its_domain_its_due_dates_and_its_next_review_after_this_one() {
+        let today = time::macros::date!(2026 - 12 - 03);
+        let goal = GoalForm {
+            domain: "education".into(),
+            goal: "Back to school".into(),
+        };
+        assert_eq!(goal.check().unwrap().domain, Domain::Education);
+        let bad = GoalForm {
+            domain: "astrology".into(),
+            goal: " ".into(),
+        };
+        let err = bad.check().unwrap_err();
+        assert!(err.for_field("domain").is_some() && err.for_field("goal").is_some());
+        let task = TaskForm {
+            goal: "g1".into(),
+            task: "Enrol at the secondary school".into(),
+            due_on: "2083-10-01".into(),
+            responsible: "Caseworker and her mother".into(),
+        };
+        assert!(
+            task.check().unwrap().due_on > today,
+            "a task may be due later"
+        );
+        let review = ReviewForm {
+            reviewed_on: "2083-08-10".into(),
+            next_review_on: "2083-08-01".into(),
+            note: String::new(),
+        };
+        assert_eq!(
+            review.check(today).unwrap_err().for_field("next_review_on"),
+            Some("error-review-after")
         );
     }
 }

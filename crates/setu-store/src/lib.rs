@@ -7,6 +7,7 @@
 //! and nowhere else.
 
 pub mod approvals;
+pub mod assessments;
 pub mod audit;
 pub mod auth;
 pub mod booths;
@@ -29,6 +30,7 @@ mod migrate;
 pub mod offline;
 pub mod paging;
 pub mod parents;
+pub mod plans;
 pub mod records;
 mod rekey;
 pub mod scope;

@@ -154,6 +154,18 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0024_case_transfer.sql"),
         include_str!("../migrations/postgres/0024_case_transfer.sql"),
     ),
+    (
+        25,
+        "survivors' assessments by domain",
+        include_str!("../migrations/sqlite/0025_case_assessment.sql"),
+        include_str!("../migrations/postgres/0025_case_assessment.sql"),
+    ),
+    (
+        26,
+        "survivors' support plans: goals, tasks, reviews",
+        include_str!("../migrations/sqlite/0026_case_plan.sql"),
+        include_str!("../migrations/postgres/0026_case_plan.sql"),
+    ),
 ];
 
 /// The schema version this build migrates to (its last migration's number).

@@ -67,6 +67,10 @@ pub(crate) const SEALED: &[SealedTable] = &[
         &["given_name", "family_name", "guardian_name", "close_note"],
         true,
     ),
+    t("case_assessment_score", &["note"], false),
+    t("case_goal", &["goal"], false),
+    t("case_task", &["task"], false),
+    t("case_plan_review", &["note"], false),
     SealedTable {
         only: "sealed = 1",
         ..t("record_change", &["old_value", "new_value"], false)

@@ -4017,3 +4017,211 @@ async fn a_case_is_transferred_only_with_consent_and_acceptance() {
     })
     .await;
 }
+
+/// Assessments by domain, repeated: every domain scored, the series read oldest first, the
+/// notes sealed and opened only in an audited view, `setu rekey` keeps them readable.
+#[tokio::test]
+async fn a_case_is_assessed_by_domain_over_time_with_sealed_notes() {
+    use setu_core::cases::{AssessmentForm, Domain};
+    each_engine(|s| async move {
+        let ngo = s
+            .create_organisation(
+                &sys(),
+                &form("Assessing NGO", "ngo", "51106").to_org().unwrap(),
+            )
+            .await
+            .unwrap();
+        let today = date!(2026 - 12 - 03);
+        let draft = CaseForm {
+            organisation: ngo.to_string(),
+            origin: "direct".into(),
+            given_name: "Asha".into(),
+            sex: "female".into(),
+            opened_on: "2083-06-01".into(),
+            ..CaseForm::default()
+        }
+        .check(today)
+        .unwrap();
+        let id = s.open_case(&sys(), &draft, None).await.unwrap();
+        let assess = |on: &str, score: &str, note: &str| {
+            let mut f = AssessmentForm {
+                assessed_on: on.into(),
+                ..Default::default()
+            };
+            for d in Domain::ALL {
+                f.fields.insert(d.score_field().into(), score.into());
+            }
+            f.fields.insert("note_safety".into(), note.into());
+            f.check(today).unwrap()
+        };
+        // Recorded out of order: read back by the day assessed.
+        s.record_assessment(&sys(), &id, &assess("2083-08-01", "3", "Safe-Note-Later"))
+            .await
+            .unwrap();
+        s.record_assessment(&sys(), &id, &assess("2083-06-02", "1", "Safe-Note-First"))
+            .await
+            .unwrap();
+        let reader = Actor::user("u-reader", "case.reader");
+        let open = s.case_assessments(&id, Reveal::To(&reader)).await.unwrap();
+        assert_eq!(open.len(), 2);
+        assert!(open[0].assessed_on < open[1].assessed_on, "oldest first");
+        assert_eq!(open[0].scores.len(), Domain::ALL.len());
+        assert_eq!(
+            open[0].scores[0],
+            (Domain::Safety, 1, Some("Safe-Note-First".into()))
+        );
+        assert_eq!(open[1].scores[0].1, 3);
+        assert_eq!(open[1].scores[7].0, Domain::Legal);
+        let sealed = s.case_assessments(&id, Reveal::No).await.unwrap();
+        assert_eq!(sealed[0].scores[0].2, None, "sealed unless revealed");
+        let views = s
+            .audit_entries(&AuditFilter {
+                action: Some("view-personal".into()),
+                actor: Some("case.reader".into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(views.len(), 1, "one audited view of the notes");
+        // A closed case is not assessed.
+        let worker = Actor::user("u-w", "a.worker");
+        let boss = Actor::user("u-b", "a.boss");
+        use setu_core::cases::CloseReason;
+        s.ask_case_closure(&worker, &id, CloseReason::Reintegrated, None, today)
+            .await
+            .unwrap();
+        s.decide_case_closure(&boss, &id, true, today)
+            .await
+            .unwrap();
+        assert!(matches!(
+            s.record_assessment(&sys(), &id, &assess("2083-08-10", "4", ""))
+                .await,
+            Err(StoreError::Rejected("error-case-status"))
+        ));
+    })
+    .await;
+}
+
+/// A support plan: goals per domain, tasks with due dates and who is responsible, done once;
+/// a goal achieved takes no new task; reviews with the next one after; the words sealed and
+/// opened in one audited view; nothing planned on a closed case.
+#[tokio::test]
+async fn a_support_plan_has_goals_tasks_and_reviews() {
+    use setu_core::cases::{Domain, GoalForm, ReviewForm, TaskForm};
+    each_engine(|s| async move {
+        let ngo = s
+            .create_organisation(
+                &sys(),
+                &form("Planning NGO", "ngo", "51106").to_org().unwrap(),
+            )
+            .await
+            .unwrap();
+        let today = date!(2026 - 12 - 03);
+        let draft = CaseForm {
+            organisation: ngo.to_string(),
+            origin: "direct".into(),
+            given_name: "Plan".into(),
+            sex: "female".into(),
+            opened_on: "2083-06-01".into(),
+            ..CaseForm::default()
+        }
+        .check(today)
+        .unwrap();
+        let id = s.open_case(&sys(), &draft, None).await.unwrap();
+        let goal = |domain: &str, text: &str| GoalForm {
+            domain: domain.into(),
+            goal: text.into(),
+        };
+        let school = s
+            .add_goal(
+                &sys(),
+                &id,
+                &goal("education", "Goal-Back-To-School").check().unwrap(),
+            )
+            .await
+            .unwrap();
+        let safe = s
+            .add_goal(
+                &sys(),
+                &id,
+                &goal("safety", "Goal-Safe-Home").check().unwrap(),
+            )
+            .await
+            .unwrap();
+        let task = |g: &str, due: &str| TaskForm {
+            goal: g.into(),
+            task: "Task-Enrol".into(),
+            due_on: due.into(),
+            responsible: "Caseworker and mother".into(),
+        };
+        let enrol = s
+            .add_task(&sys(), &id, &task(&school, "2083-09-01").check().unwrap())
+            .await
+            .unwrap();
+        s.add_task(&sys(), &id, &task(&school, "2083-08-01").check().unwrap())
+            .await
+            .unwrap();
+        // Another case's goal is not this case's.
+        let other = s.open_case(&sys(), &draft, None).await.unwrap();
+        assert!(matches!(
+            s.add_task(
+                &sys(),
+                &other,
+                &task(&school, "2083-08-01").check().unwrap()
+            )
+            .await,
+            Err(StoreError::Rejected("error-plan-goal"))
+        ));
+        s.finish_task(&sys(), &id, &enrol, today).await.unwrap();
+        assert!(matches!(
+            s.finish_task(&sys(), &id, &enrol, today).await,
+            Err(StoreError::Rejected("error-plan-settled"))
+        ));
+        s.settle_goal(&sys(), &id, &safe, true, today)
+            .await
+            .unwrap();
+        assert!(matches!(
+            s.add_task(&sys(), &id, &task(&safe, "2083-09-01").check().unwrap())
+                .await,
+            Err(StoreError::Rejected("error-plan-goal"))
+        ));
+        let review = ReviewForm {
+            reviewed_on: "2083-08-10".into(),
+            next_review_on: "2083-11-10".into(),
+            note: "Review-Note-Zx".into(),
+        };
+        s.review_plan(&sys(), &id, &review.check(today).unwrap())
+            .await
+            .unwrap();
+
+        let reader = Actor::user("u-planner", "plan.reader");
+        let plan = s.case_plan(&id, Reveal::To(&reader)).await.unwrap();
+        assert_eq!(
+            plan.goals.iter().map(|g| g.domain).collect::<Vec<_>>(),
+            [Domain::Safety, Domain::Education],
+            "in domain order"
+        );
+        assert_eq!(plan.goals[0].status, "achieved");
+        let tasks = &plan.goals[1].tasks;
+        assert_eq!(tasks.len(), 2);
+        assert!(tasks[0].due_on < tasks[1].due_on, "by due date");
+        assert_eq!(tasks[1].done_on.as_deref(), Some("2026-12-03"));
+        assert_eq!(plan.goals[1].goal.as_deref(), Some("Goal-Back-To-School"));
+        assert_eq!(tasks[0].task.as_deref(), Some("Task-Enrol"));
+        assert_eq!(plan.reviews[0].note.as_deref(), Some("Review-Note-Zx"));
+        assert!(plan.reviews[0].next_review_on.is_some());
+        let sealed = s.case_plan(&id, Reveal::No).await.unwrap();
+        assert_eq!(sealed.goals[1].goal, None);
+        assert_eq!(sealed.reviews[0].note, None);
+        let views = s
+            .audit_entries(&AuditFilter {
+                action: Some("view-personal".into()),
+                actor: Some("plan.reader".into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(views.len(), 1);
+    })
+    .await;
+}

@@ -1091,6 +1091,82 @@ pub struct CasePage<'a> {
     pub closure: ClosureView,
     pub reasons: Vec<Choice>,
     pub handling: HandlingView,
+    pub assessment: AssessmentView,
+    pub plan: PlanView,
+}
+
+/// A case's support plan.
+#[derive(Debug, Clone)]
+pub struct PlanView {
+    pub goals: Vec<GoalRow>,
+    /// Open goals, for the task form.
+    pub open_goals: Vec<Choice>,
+    /// Each review in words, and its note.
+    pub reviews: Vec<(String, String)>,
+    /// The next review's day, when it has passed.
+    pub review_due: Option<String>,
+    pub domains: Vec<Choice>,
+    pub may_plan: bool,
+}
+
+/// A goal of the plan and its tasks.
+#[derive(Debug, Clone)]
+pub struct GoalRow {
+    pub id: String,
+    pub domain: String,
+    pub goal: String,
+    pub status: String,
+    pub open: bool,
+    pub tasks: Vec<TaskRow>,
+}
+
+/// A task toward a goal.
+#[derive(Debug, Clone)]
+pub struct TaskRow {
+    pub id: String,
+    pub task: String,
+    pub due: String,
+    pub responsible: String,
+    /// The day it was done.
+    pub done: Option<String>,
+    pub overdue: bool,
+}
+
+/// A case's assessments: a chart per domain, the table, and the form for the next one.
+#[derive(Debug, Clone)]
+pub struct AssessmentView {
+    /// One per domain, when there is at least one assessment.
+    pub series: Vec<DomainSeries>,
+    /// Newest first.
+    pub rows: Vec<AssessmentRow>,
+    /// Each domain's name and its score and note fields, for the form.
+    pub domains: Vec<(String, &'static str, &'static str)>,
+    /// The scale: each score and its meaning.
+    pub scale: Vec<(i64, String)>,
+    pub may_assess: bool,
+}
+
+/// One domain's scores over time, drawn in a small chart.
+#[derive(Debug, Clone)]
+pub struct DomainSeries {
+    pub name: String,
+    /// The chart's description for screen readers.
+    pub aria: String,
+    /// The line through the scores (SVG points).
+    pub points: String,
+    /// Each score: x, y and its day and meaning.
+    pub dots: Vec<(String, String, String)>,
+    /// The latest score (1–4) and its meaning.
+    pub latest: i64,
+    pub latest_text: String,
+}
+
+/// One assessment in the table: its day, who, and each domain's score and note.
+#[derive(Debug, Clone)]
+pub struct AssessmentRow {
+    pub day: String,
+    pub by: String,
+    pub scores: Vec<(String, i64, String)>,
 }
 
 /// Who works a case and where it is going, and what the reader may do about it.

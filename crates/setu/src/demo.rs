@@ -975,6 +975,7 @@ pub async fn users(store: &Store, ids: &DemoIds) -> Result<Vec<(String, Role, Sc
 pub async fn cases(store: &Store, ids: &DemoIds) -> Result<()> {
     use setu_core::cases::{CaseForm, ConsentForm};
     let today = setu_core::calendar::today_in_nepal();
+    let today_bs = setu_core::calendar::BsDate::from_ad(today)?.to_string();
     let caseworker = as_user(store, "ngo.banke").await?;
     let user = store.user_by_name("ngo.banke").await?;
     let police = store
@@ -1052,6 +1053,26 @@ pub async fn cases(store: &Store, ids: &DemoIds) -> Result<()> {
             if withdrawn && kind == "sharing" {
                 store.withdraw_consent(&caseworker, &id, today).await?;
             }
+        }
+        // Assessed when the case was opened and again now: the change shows on her page.
+        let series: [(&str, [&str; 8]); 2] = [
+            (opened, ["1", "2", "2", "1", "2", "1", "1", "2"]),
+            (&today_bs, ["3", "3", "3", "2", "3", "2", "2", "3"]),
+        ];
+        for (on, scores) in series {
+            let mut form = setu_core::cases::AssessmentForm {
+                assessed_on: on.to_string(),
+                ..Default::default()
+            };
+            for (d, score) in setu_core::cases::Domain::ALL.iter().zip(scores) {
+                form.fields.insert(d.score_field().into(), score.into());
+            }
+            form.fields
+                .insert("note_safety".into(), "Demo: staying at the shelter".into());
+            let draft = form
+                .check(today)
+                .map_err(|e| anyhow::anyhow!("demo assessment: {e:?}"))?;
+            store.record_assessment(&caseworker, &case, &draft).await?;
         }
         // The third-gender survivor is home and settled: her case is closed, asked by the
         // caseworker and approved by the supervisor.

@@ -330,6 +330,8 @@ async fn case_page(
         orgs,
         closure: closure_view(&page, me, &case),
         handling: handling_view(app, &page, me, &case).await?,
+        assessment: assessment_view(app, &page, me, &case).await?,
+        plan: plan_view(app, &page, me, &case).await?,
         reasons: choices(
             &page,
             CloseReason::ALL.iter().map(|r| r.as_str()),
@@ -484,6 +486,342 @@ async fn handling_view(
         ),
         version: case.version,
     })
+}
+
+/// The x of the `i`-th of `n` points across a domain chart (200 wide, labels on the left).
+fn chart_x(i: usize, n: usize) -> f64 {
+    match n {
+        0 | 1 => 105.0,
+        _ => 24.0 + 166.0 * i as f64 / (n - 1) as f64,
+    }
+}
+
+/// The y of score `s` (1 low, 4 high) in a domain chart (80 high).
+fn chart_y(s: i64) -> f64 {
+    68.0 - 18.0 * (s - 1) as f64
+}
+
+/// A case's assessments as the reader reads them: one small chart per domain over time, the
+/// table of every score and note, and the form for the next.
+async fn assessment_view(
+    app: &AppState,
+    page: &Page,
+    me: &User,
+    case: &Case,
+) -> Result<crate::templates::AssessmentView, WebError> {
+    use crate::templates::{AssessmentRow, DomainSeries};
+    use setu_core::cases::Domain;
+    let actor = me.actor();
+    let reveal = if me.holds(Capability::ReadPersonal) {
+        Reveal::To(&actor)
+    } else {
+        Reveal::No
+    };
+    let all = app.store.case_assessments(&case.id, reveal).await?;
+    let n = all.len();
+    let series = if n == 0 {
+        Vec::new()
+    } else {
+        Domain::ALL
+            .iter()
+            .enumerate()
+            .map(|(k, d)| {
+                let name = page.t(&format!("domain-{}", d.as_str()));
+                let dots: Vec<(String, String, String)> = all
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, a)| a.scores.get(k).map(|sc| (i, a, sc.1)))
+                    .map(|(i, a, score)| {
+                        let label = page.t(&format!("score-{score}"));
+                        (
+                            format!("{:.1}", chart_x(i, n)),
+                            format!("{:.1}", chart_y(score)),
+                            format!("{}: {label}", page.date(&a.assessed_on)),
+                        )
+                    })
+                    .collect();
+                let latest = all.last().and_then(|a| a.scores.get(k)).map_or(0, |s| s.1);
+                DomainSeries {
+                    aria: page.tn(
+                        "case-assessment-chart",
+                        &[
+                            ("domain", &name),
+                            ("score", &page.t(&format!("score-{latest}"))),
+                        ],
+                    ),
+                    name,
+                    points: dots
+                        .iter()
+                        .map(|(x, y, _)| format!("{x},{y}"))
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    dots,
+                    latest,
+                    latest_text: page.t(&format!("score-{latest}")),
+                }
+            })
+            .collect()
+    };
+    let rows = all
+        .iter()
+        .rev()
+        .map(|a| AssessmentRow {
+            day: page.date(&a.assessed_on),
+            by: a.assessed_by.clone(),
+            scores: a
+                .scores
+                .iter()
+                .map(|(d, score, note)| {
+                    (
+                        page.t(&format!("domain-{}", d.as_str())),
+                        *score,
+                        note.clone().unwrap_or_default(),
+                    )
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(crate::templates::AssessmentView {
+        series,
+        rows,
+        domains: Domain::ALL
+            .iter()
+            .map(|d| {
+                (
+                    page.t(&format!("domain-{}", d.as_str())),
+                    d.score_field(),
+                    d.note_field(),
+                )
+            })
+            .collect(),
+        scale: setu_core::cases::SCORES
+            .map(|s| (s, page.t(&format!("score-{s}"))))
+            .collect(),
+        may_assess: case.status != CaseStatus::Closed
+            && can(
+                me,
+                Capability::WriteSurvivorCases,
+                Some(&target(case)),
+                false,
+            ),
+    })
+}
+
+/// A case's support plan as the reader reads it.
+async fn plan_view(
+    app: &AppState,
+    page: &Page,
+    me: &User,
+    case: &Case,
+) -> Result<crate::templates::PlanView, WebError> {
+    use crate::templates::{GoalRow, TaskRow};
+    let actor = me.actor();
+    let reveal = if me.holds(Capability::ReadPersonal) {
+        Reveal::To(&actor)
+    } else {
+        Reveal::No
+    };
+    let plan = app.store.case_plan(&case.id, reveal).await?;
+    let today = setu_core::calendar::iso(today_in_nepal());
+    let hidden = page.t("case-name-hidden");
+    let goals: Vec<GoalRow> = plan
+        .goals
+        .iter()
+        .map(|g| GoalRow {
+            id: g.id.clone(),
+            domain: page.t(&format!("domain-{}", g.domain.as_str())),
+            goal: g.goal.clone().unwrap_or_else(|| hidden.clone()),
+            status: page.t(&format!("goal-{}", g.status)),
+            open: g.status == "open",
+            tasks: g
+                .tasks
+                .iter()
+                .map(|t| TaskRow {
+                    id: t.id.clone(),
+                    task: t.task.clone().unwrap_or_else(|| hidden.clone()),
+                    due: page.date(&t.due_on),
+                    responsible: t.responsible.clone(),
+                    done: t.done_on.as_deref().map(|d| page.date(d)),
+                    overdue: t.done_on.is_none() && t.due_on < today,
+                })
+                .collect(),
+        })
+        .collect();
+    let reviews = plan
+        .reviews
+        .iter()
+        .map(|r| {
+            let mut text = page.tn(
+                "support-plan-reviewed",
+                &[
+                    ("date", &page.date(&r.reviewed_on)),
+                    ("who", &r.reviewed_by),
+                ],
+            );
+            if let Some(next) = &r.next_review_on {
+                text.push_str(" · ");
+                text.push_str(&page.t1("support-plan-next-review", "date", &page.date(next)));
+            }
+            (text, r.note.clone().unwrap_or_default())
+        })
+        .collect();
+    let review_due = plan
+        .reviews
+        .first()
+        .and_then(|r| r.next_review_on.clone())
+        .filter(|next| *next < today)
+        .map(|next| page.t1("support-plan-review-overdue", "date", &page.date(&next)));
+    Ok(crate::templates::PlanView {
+        open_goals: goals
+            .iter()
+            .filter(|g| g.open)
+            .map(|g| crate::templates::Choice {
+                value: g.id.clone(),
+                label: format!("{}: {}", g.domain, g.goal),
+                selected: false,
+            })
+            .collect(),
+        goals,
+        reviews,
+        review_due,
+        domains: choices(
+            page,
+            setu_core::cases::Domain::ALL.iter().map(|d| d.as_str()),
+            "domain-",
+            "",
+        ),
+        may_plan: case.status != CaseStatus::Closed
+            && can(
+                me,
+                Capability::WriteSurvivorCases,
+                Some(&target(case)),
+                false,
+            ),
+    })
+}
+
+/// `POST /cases/{id}/goals`
+pub async fn add_goal(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<setu_core::cases::GoalForm>,
+) -> Result<Response, WebError> {
+    case_for(&app, &me, &id, Capability::WriteSurvivorCases).await?;
+    let outcome = async {
+        let d = f.check()?;
+        app.store.add_goal(&me.actor(), &id, &d).await?;
+        Ok(())
+    }
+    .await;
+    back_to_case(&app, page, &me, &id, outcome).await
+}
+
+/// `POST /cases/{id}/tasks`
+pub async fn add_task(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<setu_core::cases::TaskForm>,
+) -> Result<Response, WebError> {
+    case_for(&app, &me, &id, Capability::WriteSurvivorCases).await?;
+    let outcome = async {
+        let d = f.check()?;
+        app.store.add_task(&me.actor(), &id, &d).await?;
+        Ok(())
+    }
+    .await;
+    back_to_case(&app, page, &me, &id, outcome).await
+}
+
+/// A task marked done, or a goal settled.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct PlanStep {
+    task: String,
+    goal: String,
+    outcome: String,
+}
+
+/// `POST /cases/{id}/tasks/done`
+pub async fn finish_task(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<PlanStep>,
+) -> Result<Response, WebError> {
+    case_for(&app, &me, &id, Capability::WriteSurvivorCases).await?;
+    let outcome = async {
+        app.store
+            .finish_task(&me.actor(), &id, &f.task, today_in_nepal())
+            .await?;
+        Ok(())
+    }
+    .await;
+    back_to_case(&app, page, &me, &id, outcome).await
+}
+
+/// `POST /cases/{id}/goals/settle`: achieved or dropped.
+pub async fn settle_goal(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<PlanStep>,
+) -> Result<Response, WebError> {
+    case_for(&app, &me, &id, Capability::WriteSurvivorCases).await?;
+    let achieved = match f.outcome.as_str() {
+        "achieved" => true,
+        "dropped" => false,
+        _ => return Err(WebError::BadRequest),
+    };
+    let outcome = async {
+        app.store
+            .settle_goal(&me.actor(), &id, &f.goal, achieved, today_in_nepal())
+            .await?;
+        Ok(())
+    }
+    .await;
+    back_to_case(&app, page, &me, &id, outcome).await
+}
+
+/// `POST /cases/{id}/reviews`
+pub async fn review_plan(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<setu_core::cases::ReviewForm>,
+) -> Result<Response, WebError> {
+    case_for(&app, &me, &id, Capability::WriteSurvivorCases).await?;
+    let outcome = async {
+        let d = f.check(today_in_nepal())?;
+        app.store.review_plan(&me.actor(), &id, &d).await?;
+        Ok(())
+    }
+    .await;
+    back_to_case(&app, page, &me, &id, outcome).await
+}
+
+/// `POST /cases/{id}/assessments`: every domain scored; the page again with each mistake.
+pub async fn add_assessment(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<setu_core::cases::AssessmentForm>,
+) -> Result<Response, WebError> {
+    case_for(&app, &me, &id, Capability::WriteSurvivorCases).await?;
+    let outcome = async {
+        let d = f.check(today_in_nepal())?;
+        app.store.record_assessment(&me.actor(), &id, &d).await?;
+        Ok(())
+    }
+    .await;
+    back_to_case(&app, page, &me, &id, outcome).await
 }
 
 /// Sending a case to another organisation.

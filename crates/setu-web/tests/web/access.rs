@@ -984,6 +984,22 @@ async fn authorisation_matrix(only: Option<Role>) {
                         ("/cases/{id}/close", _) => vec![("reason", "reintegrated")],
                         ("/cases/{id}/closure", _) => vec![("decision", "approve")],
                         ("/cases/{id}/transfer/answer", _) => vec![("decision", "accept")],
+                        ("/cases/{id}/goals", _) => {
+                            vec![("domain", "health"), ("goal", "Matrix goal")]
+                        }
+                        ("/cases/{id}/goals/settle", _) => vec![("outcome", "achieved")],
+                        ("/cases/{id}/reviews", _) => vec![("reviewed_on", "2081-01-02")],
+                        ("/cases/{id}/assessments", _) => vec![
+                            ("assessed_on", "2081-01-02"),
+                            ("score_safety", "2"),
+                            ("score_shelter", "2"),
+                            ("score_health", "3"),
+                            ("score_psychosocial", "2"),
+                            ("score_family", "3"),
+                            ("score_education", "1"),
+                            ("score_livelihood", "1"),
+                            ("score_legal", "2"),
+                        ],
                         ("/cases/{id}/consents/withdraw", _) => {
                             vec![("consent", &case_consents[side])]
                         }
@@ -1379,13 +1395,16 @@ async fn authorisation_matrix(only: Option<Role>) {
                             };
                             // A hand-over is acknowledged and a conflict resolved once: later
                             // roles are allowed but told it is done.
-                            // A case is offered to its receiver once; sending and calling back
-                            // with an empty form are refused on the form.
+                            // A case is offered to its receiver once; sending, calling back,
+                            // settling a goal and adding or finishing a task with an empty
+                            // form are refused on the form.
                             let done = status == 422
                                 && (route.path.ends_with("/acknowledge")
                                     || route.path.starts_with("/booths/conflicts/")
                                     || route.path.starts_with("/tracing/matches/")
-                                    || route.path.starts_with("/cases/{id}/transfer"));
+                                    || route.path.starts_with("/cases/{id}/transfer")
+                                    || route.path.starts_with("/cases/{id}/tasks")
+                                    || route.path.ends_with("/goals/settle"));
                             if done && (expected.contains(&303) || expected.contains(&200)) {
                                 checked += 1;
                                 continue;

@@ -564,3 +564,293 @@ async fn a_case_is_transferred_to_an_organisation_that_accepts_it() {
     })
     .await;
 }
+
+/// A caseworker assesses a survivor in every domain, twice; the case page draws each domain's
+/// change and lists the scores with their notes; a form missing a domain is refused on it.
+#[tokio::test]
+async fn a_survivor_is_assessed_by_domain_and_the_change_is_drawn() {
+    each_app(|app, store| async move {
+        let sys = setu_store::audit::Actor::system("test");
+        let ngo = store
+            .create_organisation(
+                &sys,
+                &setu_core::directory::DirectoryForm {
+                    name_en: "Assessing NGO".into(),
+                    kind: "ngo".into(),
+                    place: "51106".into(),
+                    ..Default::default()
+                }
+                .to_org()
+                .unwrap(),
+            )
+            .await
+            .unwrap();
+        let worker = sign_in(
+            &store,
+            "as.worker",
+            Role::NgoCaseworker,
+            &format!("org:{ngo}"),
+        )
+        .await;
+        let elsewhere = store
+            .create_organisation(
+                &sys,
+                &setu_core::directory::DirectoryForm {
+                    name_en: "Elsewhere NGO".into(),
+                    kind: "ngo".into(),
+                    place: "51106".into(),
+                    ..Default::default()
+                }
+                .to_org()
+                .unwrap(),
+            )
+            .await
+            .unwrap();
+        let other = sign_in(
+            &store,
+            "as.other",
+            Role::NgoCaseworker,
+            &format!("org:{elsewhere}"),
+        )
+        .await;
+        let made = post_form(
+            &app,
+            "/cases",
+            &[
+                ("origin", "direct"),
+                ("given_name", "Assessed"),
+                ("sex", "female"),
+                ("opened_on", "2083-05-01"),
+            ],
+            &worker,
+        )
+        .await;
+        let path = made.headers[header::LOCATION].to_str().unwrap().to_string();
+        let domains = [
+            "safety",
+            "shelter",
+            "health",
+            "psychosocial",
+            "family",
+            "education",
+            "livelihood",
+            "legal",
+        ];
+        let form = |on: &'static str, score: &'static str, skip: Option<&str>| {
+            let mut f: Vec<(String, String)> = vec![("assessed_on".into(), on.into())];
+            for d in domains.iter().filter(|d| Some(**d) != skip) {
+                f.push((format!("score_{d}"), score.into()));
+            }
+            f.push(("note_safety".into(), format!("Note-{score}-Kq2")));
+            f
+        };
+        let to = format!("{path}/assessments");
+        let send = |f: Vec<(String, String)>, who| {
+            let (app, to) = (app.clone(), to.clone());
+            async move {
+                let pairs: Vec<(&str, &str)> =
+                    f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                post_form(&app, &to, &pairs, who).await
+            }
+        };
+        let missing = send(form("2083-05-02", "1", Some("legal")), &worker).await;
+        assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            missing.body.contains("Legal and documents"),
+            "the form is drawn again"
+        );
+        assert!(
+            missing.body.contains("score_legal"),
+            "the refusal names the field"
+        );
+        let first = send(form("2083-05-02", "1", None), &worker).await;
+        assert_eq!(first.status, StatusCode::SEE_OTHER, "{}", first.body);
+        let second = send(form("2083-07-02", "3", None), &worker).await;
+        assert_eq!(second.status, StatusCode::SEE_OTHER);
+        assert_eq!(
+            send(form("2083-07-03", "4", None), &other).await.status,
+            StatusCode::NOT_FOUND,
+            "another organisation's caseworker"
+        );
+        let page = get_as(&app, &path, "en", &worker).await.body;
+        assert_eq!(
+            page.matches(r#"class="domain-chart""#).count(),
+            8,
+            "a chart per domain"
+        );
+        assert!(
+            page.contains(r#"aria-label="Safety: now 3 stable""#),
+            "{page}"
+        );
+        assert!(page.contains("Note-1-Kq2") && page.contains("Note-3-Kq2"));
+        // Two points per line: from crisis (y 68) to stable (y 32).
+        assert!(page.contains(r#"points="24.0,68.0 190.0,32.0""#), "{page}");
+        let ne = get_as(&app, &path, "ne", &worker).await.body;
+        assert!(ne.contains("सुरक्षा") && ne.contains("३ स्थिर"));
+    })
+    .await;
+}
+
+/// A caseworker plans with a survivor: a goal, a task due by a day and someone responsible, the
+/// task done, a goal achieved, a review with its next date; an overdue task is marked.
+#[tokio::test]
+async fn a_support_plan_is_written_worked_and_reviewed_on_the_case_page() {
+    each_app(|app, store| async move {
+        let sys = setu_store::audit::Actor::system("test");
+        let ngo = store
+            .create_organisation(
+                &sys,
+                &setu_core::directory::DirectoryForm {
+                    name_en: "Planning NGO".into(),
+                    kind: "ngo".into(),
+                    place: "51106".into(),
+                    ..Default::default()
+                }
+                .to_org()
+                .unwrap(),
+            )
+            .await
+            .unwrap();
+        let worker = sign_in(
+            &store,
+            "pl.worker",
+            Role::NgoCaseworker,
+            &format!("org:{ngo}"),
+        )
+        .await;
+        let made = post_form(
+            &app,
+            "/cases",
+            &[
+                ("origin", "direct"),
+                ("given_name", "Planned"),
+                ("sex", "female"),
+                ("opened_on", "2083-05-01"),
+            ],
+            &worker,
+        )
+        .await;
+        let path = made.headers[header::LOCATION].to_str().unwrap().to_string();
+        let bad = post_form(
+            &app,
+            &format!("{path}/goals"),
+            &[("domain", ""), ("goal", "Goal-Keep-Typed")],
+            &worker,
+        )
+        .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let ok = post_form(
+            &app,
+            &format!("{path}/goals"),
+            &[("domain", "livelihood"), ("goal", "Goal-Tailoring-Shop")],
+            &worker,
+        )
+        .await;
+        assert_eq!(ok.status, StatusCode::SEE_OTHER);
+        let id = path.trim_start_matches("/cases/");
+        let plan = store
+            .case_plan(id, setu_store::sealing::Reveal::No)
+            .await
+            .unwrap();
+        let goal = plan.goals[0].id.clone();
+        for (task, due) in [
+            ("Task-Late-Kx", "2080-01-01"),
+            ("Task-Training-Kx", "2090-01-01"),
+        ] {
+            let added = post_form(
+                &app,
+                &format!("{path}/tasks"),
+                &[
+                    ("goal", goal.as_str()),
+                    ("task", task),
+                    ("due_on", due),
+                    ("responsible", "Skills centre"),
+                ],
+                &worker,
+            )
+            .await;
+            assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+        }
+        let page = get_as(&app, &path, "en", &worker).await.body;
+        assert!(page.contains("Goal-Tailoring-Shop") && page.contains("Livelihood and income"));
+        assert_eq!(
+            page.matches("overdue</span>").count(),
+            1,
+            "only the late task"
+        );
+        let late = store
+            .case_plan(id, setu_store::sealing::Reveal::No)
+            .await
+            .unwrap()
+            .goals[0]
+            .tasks[0]
+            .id
+            .clone();
+        let done = post_form(
+            &app,
+            &format!("{path}/tasks/done"),
+            &[("task", late.as_str())],
+            &worker,
+        )
+        .await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER);
+        let again = post_form(
+            &app,
+            &format!("{path}/tasks/done"),
+            &[("task", late.as_str())],
+            &worker,
+        )
+        .await;
+        assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY, "done once");
+        let review = post_form(
+            &app,
+            &format!("{path}/reviews"),
+            &[
+                ("reviewed_on", "2083-07-01"),
+                ("next_review_on", "2083-06-01"),
+                ("note", "Review-Kept-Typed"),
+            ],
+            &worker,
+        )
+        .await;
+        assert_eq!(
+            review.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "next review before this one"
+        );
+        let review = post_form(
+            &app,
+            &format!("{path}/reviews"),
+            &[
+                ("reviewed_on", "2083-07-01"),
+                ("next_review_on", "2083-07-15"),
+                ("note", "Review-Note-Kx"),
+            ],
+            &worker,
+        )
+        .await;
+        assert_eq!(review.status, StatusCode::SEE_OTHER);
+        let achieved = post_form(
+            &app,
+            &format!("{path}/goals/settle"),
+            &[("goal", goal.as_str()), ("outcome", "achieved")],
+            &worker,
+        )
+        .await;
+        assert_eq!(achieved.status, StatusCode::SEE_OTHER);
+        let page = get_as(&app, &path, "en", &worker).await.body;
+        assert!(page.contains("achieved") && page.contains("Review-Note-Kx"));
+        assert!(
+            page.contains("review was due on"),
+            "its next review has passed"
+        );
+        assert_eq!(
+            page.matches("overdue</span>").count(),
+            0,
+            "the late task is done"
+        );
+        let ne = get_as(&app, &path, "ne", &worker).await.body;
+        assert!(ne.contains("सहयोग योजना") && ne.contains("जीविका र आम्दानी"));
+    })
+    .await;
+}
