@@ -318,6 +318,125 @@ impl ReviewForm {
     }
 }
 
+kinds! {
+    /// What a follow-up finds of her life back home (several may hold at once).
+    Reintegration {
+        /// Living with her family.
+        WithFamily = "with-family",
+        /// In school or at work.
+        InSchoolOrWork = "in-school-or-work",
+        /// Earning an income.
+        HasIncome = "has-income",
+        /// A concern for her safety.
+        SafetyConcern = "safety-concern",
+        /// Gone abroad or away for work again.
+        ReMigrated = "re-migrated",
+        /// Could not be reached.
+        LostContact = "lost-contact",
+    }
+}
+
+kinds! {
+    /// How a follow-up was made.
+    Contact {
+        /// A home visit.
+        Visit = "visit",
+        /// A telephone call.
+        Phone = "phone",
+    }
+}
+
+/// Months after her return home when she is followed up by default.
+pub const FOLLOW_UP_MONTHS: [u8; 4] = [1, 3, 6, 12];
+
+/// The day `months` after `day` (the month's last day when it has fewer days).
+pub fn months_after(day: time::Date, months: u8) -> time::Date {
+    let total = i32::from(day.month() as u8) - 1 + i32::from(months);
+    let year = day.year() + total / 12;
+    let month = time::Month::try_from((total % 12 + 1) as u8).unwrap_or(time::Month::January);
+    let last = month.length(year);
+    time::Date::from_calendar_date(year, month, day.day().min(last)).unwrap_or(day)
+}
+
+impl Reintegration {
+    /// The form field of this status's checkbox.
+    pub fn field(self) -> &'static str {
+        match self {
+            Reintegration::WithFamily => "found_with_family",
+            Reintegration::InSchoolOrWork => "found_in_school_or_work",
+            Reintegration::HasIncome => "found_has_income",
+            Reintegration::SafetyConcern => "found_safety_concern",
+            Reintegration::ReMigrated => "found_re_migrated",
+            Reintegration::LostContact => "found_lost_contact",
+        }
+    }
+}
+
+/// A follow-up as typed: the day, how, what was found (a checkbox per status), a note.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct FollowUpForm {
+    /// The scheduled follow-up it records (id).
+    #[serde(default)]
+    pub followup: String,
+    /// Done on (BS).
+    #[serde(default)]
+    pub done_on: String,
+    /// visit or phone.
+    #[serde(default)]
+    pub contact: String,
+    /// A note (about her: sealed).
+    #[serde(default)]
+    pub note: String,
+    /// The checkboxes, by name ([`Reintegration::field`]).
+    #[serde(flatten)]
+    pub fields: std::collections::BTreeMap<String, String>,
+}
+
+/// A follow-up to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FollowUpDraft {
+    /// The scheduled follow-up.
+    pub followup: String,
+    /// Done on.
+    pub done_on: time::Date,
+    /// How.
+    pub contact: Contact,
+    /// What was found.
+    pub found: Vec<Reintegration>,
+    /// Note.
+    pub note: Option<String>,
+}
+
+impl FollowUpForm {
+    /// Checks every field at once: at least one status found (lost contact is one).
+    pub fn check(&self, today: time::Date) -> Result<FollowUpDraft, Invalid> {
+        let mut c = Checker::default();
+        let followup = c.text("followup", &self.followup, 64);
+        let done_on = c.past_date("done_on", &self.done_on, today);
+        let contact = c.choose("contact", &self.contact, Contact::parse);
+        let found: Vec<Reintegration> = Reintegration::ALL
+            .iter()
+            .copied()
+            .filter(|r| self.fields.get(r.field()).is_some_and(|v| v == "on"))
+            .collect();
+        if found.is_empty() {
+            c.fail("found_with_family", "error-followup-found");
+        }
+        let note = c.optional_text("note", &self.note, 500);
+        c.finish(())?;
+        match (done_on, contact) {
+            (Some(done_on), Some(contact)) => Ok(FollowUpDraft {
+                followup,
+                done_on,
+                contact,
+                found,
+                note,
+            }),
+            _ => Err(Invalid::required("done_on")),
+        }
+    }
+}
+
 /// Under this age a case is a child's: it records the guardian, and consent is the child's
 /// and the guardian's together.
 pub const ADULT_AGE: i32 = 18;
@@ -705,5 +824,42 @@ mod tests {
             review.check(today).unwrap_err().for_field("next_review_on"),
             Some("error-review-after")
         );
+    }
+
+    #[test]
+    fn follow_ups_fall_due_months_after_her_return_and_say_what_was_found() {
+        use time::macros::date;
+        assert_eq!(
+            months_after(date!(2026 - 01 - 31), 1),
+            date!(2026 - 02 - 28)
+        );
+        assert_eq!(
+            months_after(date!(2026 - 11 - 15), 3),
+            date!(2027 - 02 - 15)
+        );
+        assert_eq!(
+            months_after(date!(2026 - 12 - 03), 12),
+            date!(2027 - 12 - 03)
+        );
+        let today = date!(2026 - 12 - 03);
+        let mut f = FollowUpForm {
+            followup: "f1".into(),
+            done_on: "2083-08-10".into(),
+            contact: "visit".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            f.check(today).unwrap_err().for_field("found_with_family"),
+            Some("error-followup-found"),
+            "something was found, even that she could not be reached"
+        );
+        f.fields.insert("found_with_family".into(), "on".into());
+        f.fields.insert("found_has_income".into(), "on".into());
+        let d = f.check(today).unwrap();
+        assert_eq!(
+            d.found,
+            [Reintegration::WithFamily, Reintegration::HasIncome]
+        );
+        assert_eq!(d.contact, Contact::Visit);
     }
 }

@@ -31,7 +31,7 @@ const FIRST_VERSION: i64 = 1;
 const COLUMNS: &str = "id, organisation_id, caseworker_id, origin, origin_id, given_name, \
     family_name, sex, birth_year, home_ward, guardian_name, guardian_relation, opened_on, status, \
     close_reason, close_note, closure_asked_by, closure_asked_on, closed_by, closed_on, version, \
-    transfer_to, transfer_asked_by, transfer_asked_on, transfer_declined";
+    transfer_to, transfer_asked_by, transfer_asked_on, transfer_declined, returned_on";
 
 /// What settling a transfer (accepted, declined or called back) clears.
 const CLEAR_TRANSFER: &str =
@@ -82,6 +82,8 @@ pub struct Case {
     pub transfer: Option<Transfer>,
     /// Why the last transfer was declined, until the case is sent again.
     pub transfer_declined: Option<DeclineReason>,
+    /// The day she went home (ISO), from which she is followed up.
+    pub returned_on: Option<String>,
 }
 
 /// A transfer waiting for the receiving organisation to accept.
@@ -783,6 +785,7 @@ fn case_from_row(r: &AnyRow) -> Result<Case> {
         transfer_declined: r
             .try_get::<Option<String>, _>("transfer_declined")?
             .and_then(|c| DeclineReason::parse(&c)),
+        returned_on: r.try_get("returned_on")?,
     })
 }
 

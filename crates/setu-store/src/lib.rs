@@ -19,6 +19,7 @@ pub mod crypto;
 pub mod directory;
 mod error;
 pub mod figures;
+pub mod followups;
 pub mod forum;
 pub mod geo;
 pub mod glass;

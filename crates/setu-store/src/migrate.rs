@@ -166,6 +166,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0026_case_plan.sql"),
         include_str!("../migrations/postgres/0026_case_plan.sql"),
     ),
+    (
+        27,
+        "follow-ups after a survivor returns home",
+        include_str!("../migrations/sqlite/0027_case_followup.sql"),
+        include_str!("../migrations/postgres/0027_case_followup.sql"),
+    ),
 ];
 
 /// The schema version this build migrates to (its last migration's number).

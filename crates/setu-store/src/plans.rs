@@ -250,6 +250,20 @@ impl Store {
         .await
     }
 
+    /// How many tasks of an organisation's open cases are past their day and not done (the
+    /// caseworker's work list).
+    pub async fn tasks_overdue(&self, organisation: i64, today: Date) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM case_task t JOIN survivor_case c ON c.id = t.case_id \
+             WHERE c.organisation_id = $1 AND c.status <> 'closed' AND c.withdrawn_at IS NULL \
+             AND t.done_on IS NULL AND t.due_on < $2",
+        )
+        .bind(organisation)
+        .bind(iso(today))
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
     /// A case's plan: goals with their tasks, and reviews; the words open with `Reveal::To`,
     /// in one audited view.
     pub async fn case_plan(&self, case_id: &str, reveal: Reveal<'_>) -> Result<Plan> {

@@ -4225,3 +4225,92 @@ async fn a_support_plan_has_goals_tasks_and_reviews() {
     })
     .await;
 }
+
+/// Her return home schedules follow-ups at 1, 3, 6 and 12 months, once; each is recorded once
+/// with what was found and a sealed note; those past their day count as the organisation's work.
+#[tokio::test]
+async fn a_survivor_is_followed_up_after_she_goes_home() {
+    use setu_core::cases::{FollowUpForm, Reintegration};
+    each_engine(|s| async move {
+        let ngo = s
+            .create_organisation(
+                &sys(),
+                &form("Follow NGO", "ngo", "51106").to_org().unwrap(),
+            )
+            .await
+            .unwrap();
+        let today = date!(2026 - 12 - 03);
+        let draft = CaseForm {
+            organisation: ngo.to_string(),
+            origin: "direct".into(),
+            given_name: "Home".into(),
+            sex: "female".into(),
+            opened_on: "2082-01-01".into(),
+            ..CaseForm::default()
+        }
+        .check(today)
+        .unwrap();
+        let id = s.open_case(&sys(), &draft, None).await.unwrap();
+        s.mark_returned_home(&sys(), &id, date!(2026 - 05 - 31))
+            .await
+            .unwrap();
+        assert!(matches!(
+            s.mark_returned_home(&sys(), &id, date!(2026 - 06 - 01))
+                .await,
+            Err(StoreError::Rejected("error-case-returned"))
+        ));
+        let all = s.case_followups(&id, Reveal::No).await.unwrap();
+        let due: Vec<&str> = all.iter().map(|f| f.due_on.as_str()).collect();
+        assert_eq!(
+            due,
+            ["2026-06-30", "2026-08-31", "2026-11-30", "2027-05-31"]
+        );
+        assert_eq!(
+            s.case(&id, Reveal::No)
+                .await
+                .unwrap()
+                .returned_on
+                .as_deref(),
+            Some("2026-05-31")
+        );
+        assert_eq!(
+            s.followups_due(ngo, today).await.unwrap(),
+            3,
+            "three past their day"
+        );
+
+        let mut f = FollowUpForm {
+            followup: all[0].id.clone(),
+            done_on: "2083-03-20".into(),
+            contact: "phone".into(),
+            note: "Followup-Note-Qx".into(),
+            ..Default::default()
+        };
+        f.fields.insert("found_with_family".into(), "on".into());
+        f.fields
+            .insert("found_in_school_or_work".into(), "on".into());
+        let d = f.check(today).unwrap();
+        s.record_followup(&sys(), &id, &d).await.unwrap();
+        assert!(matches!(
+            s.record_followup(&sys(), &id, &d).await,
+            Err(StoreError::Rejected("error-followup-done"))
+        ));
+        assert_eq!(s.followups_due(ngo, today).await.unwrap(), 2);
+        let reader = Actor::user("u-fu", "fu.reader");
+        let read = s.case_followups(&id, Reveal::To(&reader)).await.unwrap();
+        assert_eq!(
+            read[0].found,
+            [Reintegration::WithFamily, Reintegration::InSchoolOrWork]
+        );
+        assert_eq!(read[0].note.as_deref(), Some("Followup-Note-Qx"));
+        assert_eq!(
+            s.case_followups(&id, Reveal::No).await.unwrap()[0].note,
+            None
+        );
+        s.schedule_followup(&sys(), &id, date!(2027 - 11 - 30))
+            .await
+            .unwrap();
+        assert_eq!(s.case_followups(&id, Reveal::No).await.unwrap().len(), 5);
+    })
+    .await;
+}

@@ -1093,6 +1093,30 @@ pub struct CasePage<'a> {
     pub handling: HandlingView,
     pub assessment: AssessmentView,
     pub plan: PlanView,
+    pub followups: FollowUpView,
+}
+
+/// Her return home and the follow-ups after it.
+#[derive(Debug, Clone)]
+pub struct FollowUpView {
+    /// The day she went home, once recorded.
+    pub returned: Option<String>,
+    pub rows: Vec<FollowUpRow>,
+    /// Follow-ups not yet recorded, by their day, for the form.
+    pub scheduled: Vec<Choice>,
+    /// Each reintegration status's checkbox and words.
+    pub found: Vec<(&'static str, String)>,
+    pub may_write: bool,
+}
+
+/// One follow-up: its day, and once made, how, what was found and the note.
+#[derive(Debug, Clone)]
+pub struct FollowUpRow {
+    pub due: String,
+    pub done: Option<String>,
+    pub found: String,
+    pub note: String,
+    pub overdue: bool,
 }
 
 /// A case's support plan.

@@ -1074,6 +1074,9 @@ pub async fn cases(store: &Store, ids: &DemoIds) -> Result<()> {
                 .map_err(|e| anyhow::anyhow!("demo assessment: {e:?}"))?;
             store.record_assessment(&caseworker, &case, &draft).await?;
         }
+        if given == "Sarita" {
+            plan_and_follow_up(store, &caseworker, &case, today).await?;
+        }
         // The third-gender survivor is home and settled: her case is closed, asked by the
         // caseworker and approved by the supervisor.
         if sex == "other" {
@@ -1096,6 +1099,66 @@ pub async fn cases(store: &Store, ids: &DemoIds) -> Result<()> {
                 )
                 .await?;
         }
+    }
+    Ok(())
+}
+
+/// Sarita's plan (a livelihood goal with a task done and one late, reviewed) and her return
+/// home 75 days ago, the first follow-up recorded: what a caseworker's page looks like in use.
+async fn plan_and_follow_up(store: &Store, by: &Actor, case: &str, today: time::Date) -> Result<()> {
+    use setu_core::cases::{FollowUpForm, GoalForm, ReviewForm, TaskForm};
+    let bs = |d: time::Date| -> Result<String> {
+        Ok(setu_core::calendar::BsDate::from_ad(d)?.to_string())
+    };
+    let fail = |what: &str, e: setu_core::Invalid| anyhow::anyhow!("demo {what}: {e:?}");
+    let goal = GoalForm {
+        domain: "livelihood".into(),
+        goal: "Start a tailoring business at home".into(),
+    }
+    .check()
+    .map_err(|e| fail("goal", e))?;
+    let goal = store.add_goal(by, case, &goal).await?;
+    for (task, days, done) in [
+        ("Six-week tailoring course at the skills centre", -40, true),
+        ("Seed funding for a sewing machine", -5, false),
+    ] {
+        let t = TaskForm {
+            goal: goal.clone(),
+            task: task.into(),
+            due_on: bs(today + time::Duration::days(days))?,
+            responsible: "Caseworker".into(),
+        }
+        .check()
+        .map_err(|e| fail("task", e))?;
+        let id = store.add_task(by, case, &t).await?;
+        if done {
+            store.finish_task(by, case, &id, today - time::Duration::days(42)).await?;
+        }
+    }
+    let review = ReviewForm {
+        reviewed_on: bs(today - time::Duration::days(30))?,
+        next_review_on: bs(today + time::Duration::days(60))?,
+        note: "Course finished; waiting for the machine".into(),
+    }
+    .check(today)
+    .map_err(|e| fail("review", e))?;
+    store.review_plan(by, case, &review).await?;
+    store
+        .mark_returned_home(by, case, today - time::Duration::days(75))
+        .await?;
+    let first = store.case_followups(case, Reveal::No).await?;
+    if let Some(f) = first.first() {
+        let mut form = FollowUpForm {
+            followup: f.id.clone(),
+            done_on: bs(today - time::Duration::days(44))?,
+            contact: "visit".into(),
+            note: "Living with her parents; sewing for neighbours".into(),
+            ..Default::default()
+        };
+        form.fields.insert("found_with_family".into(), "on".into());
+        form.fields.insert("found_has_income".into(), "on".into());
+        let d = form.check(today).map_err(|e| fail("follow-up", e))?;
+        store.record_followup(by, case, &d).await?;
     }
     Ok(())
 }

@@ -332,6 +332,7 @@ async fn case_page(
         handling: handling_view(app, &page, me, &case).await?,
         assessment: assessment_view(app, &page, me, &case).await?,
         plan: plan_view(app, &page, me, &case).await?,
+        followups: followup_view(app, &page, me, &case).await?,
         reasons: choices(
             &page,
             CloseReason::ALL.iter().map(|r| r.as_str()),
@@ -698,6 +699,137 @@ async fn plan_view(
                 false,
             ),
     })
+}
+
+/// Her return home and the follow-ups after it, as the reader reads them.
+async fn followup_view(
+    app: &AppState,
+    page: &Page,
+    me: &User,
+    case: &Case,
+) -> Result<crate::templates::FollowUpView, WebError> {
+    use crate::templates::FollowUpRow;
+    use setu_core::cases::Reintegration;
+    let actor = me.actor();
+    let reveal = if me.holds(Capability::ReadPersonal) {
+        Reveal::To(&actor)
+    } else {
+        Reveal::No
+    };
+    let today = setu_core::calendar::iso(today_in_nepal());
+    let all = app.store.case_followups(&case.id, reveal).await?;
+    let rows: Vec<FollowUpRow> = all
+        .iter()
+        .map(|f| FollowUpRow {
+            due: page.date(&f.due_on),
+            done: f.done_on.as_deref().map(|d| {
+                let how = f
+                    .contact
+                    .map(|c| page.t(&format!("followup-by-{}", c.as_str())))
+                    .unwrap_or_default();
+                format!("{} · {how}", page.date(d))
+            }),
+            found: f
+                .found
+                .iter()
+                .map(|r| page.t(&format!("reintegration-{}", r.as_str())))
+                .collect::<Vec<_>>()
+                .join(", "),
+            note: f.note.clone().unwrap_or_default(),
+            overdue: f.done_on.is_none() && f.due_on <= today,
+        })
+        .collect();
+    Ok(crate::templates::FollowUpView {
+        returned: case.returned_on.as_deref().map(|d| page.date(d)),
+        scheduled: all
+            .iter()
+            .filter(|f| f.done_on.is_none())
+            .map(|f| crate::templates::Choice {
+                value: f.id.clone(),
+                label: page.date(&f.due_on),
+                selected: false,
+            })
+            .collect(),
+        rows,
+        found: Reintegration::ALL
+            .iter()
+            .map(|r| (r.field(), page.t(&format!("reintegration-{}", r.as_str()))))
+            .collect(),
+        may_write: case.status != CaseStatus::Closed
+            && can(
+                me,
+                Capability::WriteSurvivorCases,
+                Some(&target(case)),
+                false,
+            ),
+    })
+}
+
+/// Her return home, or one more follow-up's day.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DayForm {
+    on: String,
+}
+
+/// `POST /cases/{id}/home`: she went home on a day; her follow-ups are scheduled from it.
+pub async fn returned_home(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<DayForm>,
+) -> Result<Response, WebError> {
+    case_for(&app, &me, &id, Capability::WriteSurvivorCases).await?;
+    let outcome = async {
+        let mut c = setu_core::validation::Checker::default();
+        let on = c.past_date("on", &f.on, today_in_nepal());
+        c.finish(())?;
+        let on = on.ok_or(WebError::BadRequest)?;
+        app.store.mark_returned_home(&me.actor(), &id, on).await?;
+        Ok(())
+    }
+    .await;
+    back_to_case(&app, page, &me, &id, outcome).await
+}
+
+/// `POST /cases/{id}/followups/schedule`: one more follow-up.
+pub async fn schedule_followup(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<DayForm>,
+) -> Result<Response, WebError> {
+    case_for(&app, &me, &id, Capability::WriteSurvivorCases).await?;
+    let outcome = async {
+        let mut c = setu_core::validation::Checker::default();
+        let on = c.required_date("on", &f.on);
+        c.finish(())?;
+        let on = on.ok_or(WebError::BadRequest)?;
+        app.store.schedule_followup(&me.actor(), &id, on).await?;
+        Ok(())
+    }
+    .await;
+    back_to_case(&app, page, &me, &id, outcome).await
+}
+
+/// `POST /cases/{id}/followups`: a scheduled follow-up recorded.
+pub async fn record_followup(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<setu_core::cases::FollowUpForm>,
+) -> Result<Response, WebError> {
+    case_for(&app, &me, &id, Capability::WriteSurvivorCases).await?;
+    let outcome = async {
+        let d = f.check(today_in_nepal())?;
+        app.store.record_followup(&me.actor(), &id, &d).await?;
+        Ok(())
+    }
+    .await;
+    back_to_case(&app, page, &me, &id, outcome).await
 }
 
 /// `POST /cases/{id}/goals`

@@ -126,7 +126,16 @@ async fn waiting(app: &AppState, page: &Page, me: &User) -> Result<Vec<WorkItem>
                 .map(|(_, n)| n)
                 .sum::<i64>()
         };
-        item("/cases", "work-cases", of(CaseStatus::Open), 0);
+        let today = setu_core::calendar::today_in_nepal();
+        let due = app.store.followups_due(org, today).await?;
+        let late = app.store.tasks_overdue(org, today).await?;
+        item("/cases", "work-cases", of(CaseStatus::Open), late);
+        item("/cases", "work-followups", due, due);
+        let offered = app
+            .store
+            .cases_offered_to(org, setu_store::sealing::Reveal::No)
+            .await?;
+        item("/cases", "work-offered", len(offered.len()), 0);
         if me.holds(Capability::ApproveCaseClosure) {
             item(
                 "/cases",

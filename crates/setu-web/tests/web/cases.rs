@@ -854,3 +854,123 @@ async fn a_support_plan_is_written_worked_and_reviewed_on_the_case_page() {
     })
     .await;
 }
+
+/// She goes home: her follow-ups are scheduled, the ones past their day show on the case and
+/// in the caseworker's work list, and one is recorded with what was found.
+#[tokio::test]
+async fn follow_ups_after_her_return_are_scheduled_shown_due_and_recorded() {
+    each_app(|app, store| async move {
+        let sys = setu_store::audit::Actor::system("test");
+        let ngo = store
+            .create_organisation(
+                &sys,
+                &setu_core::directory::DirectoryForm {
+                    name_en: "Follow NGO".into(),
+                    kind: "ngo".into(),
+                    place: "51106".into(),
+                    ..Default::default()
+                }
+                .to_org()
+                .unwrap(),
+            )
+            .await
+            .unwrap();
+        let worker = sign_in(
+            &store,
+            "fu.worker",
+            Role::NgoCaseworker,
+            &format!("org:{ngo}"),
+        )
+        .await;
+        let made = post_form(
+            &app,
+            "/cases",
+            &[
+                ("origin", "direct"),
+                ("given_name", "Followed"),
+                ("sex", "female"),
+                ("opened_on", "2082-01-01"),
+            ],
+            &worker,
+        )
+        .await;
+        let path = made.headers[header::LOCATION].to_str().unwrap().to_string();
+        let before = get_as(&app, &path, "en", &worker).await.body;
+        assert!(before.contains("Not home yet"));
+        let future = post_form(
+            &app,
+            &format!("{path}/home"),
+            &[("on", "2099-01-01")],
+            &worker,
+        )
+        .await;
+        assert_eq!(
+            future.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "not a day to come"
+        );
+        let home = post_form(
+            &app,
+            &format!("{path}/home"),
+            &[("on", "2083-01-15")],
+            &worker,
+        )
+        .await;
+        assert_eq!(home.status, StatusCode::SEE_OTHER, "{}", home.body);
+        let page = get_as(&app, &path, "en", &worker).await.body;
+        assert!(page.contains("She went home on"));
+        assert_eq!(
+            page.matches(r#"<tr class="overdue">"#).count(),
+            3,
+            "1, 3 and 6 months have passed"
+        );
+        let work = get_as(&app, "/", "en", &worker).await.body;
+        assert!(work.contains("follow-ups due"), "{work}");
+
+        let id = path.trim_start_matches("/cases/");
+        let first = store
+            .case_followups(id, setu_store::sealing::Reveal::No)
+            .await
+            .unwrap()[0]
+            .id
+            .clone();
+        let nothing = post_form(
+            &app,
+            &format!("{path}/followups"),
+            &[
+                ("followup", first.as_str()),
+                ("done_on", "2083-02-16"),
+                ("contact", "visit"),
+            ],
+            &worker,
+        )
+        .await;
+        assert_eq!(
+            nothing.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "something is found"
+        );
+        let recorded = post_form(
+            &app,
+            &format!("{path}/followups"),
+            &[
+                ("followup", first.as_str()),
+                ("done_on", "2083-02-16"),
+                ("contact", "visit"),
+                ("found_with_family", "on"),
+                ("found_has_income", "on"),
+                ("note", "Followup-Web-Note"),
+            ],
+            &worker,
+        )
+        .await;
+        assert_eq!(recorded.status, StatusCode::SEE_OTHER, "{}", recorded.body);
+        let page = get_as(&app, &path, "en", &worker).await.body;
+        assert!(page.contains("living with her family, earning an income"));
+        assert!(page.contains("Followup-Web-Note") && page.contains("Home visit"));
+        assert_eq!(page.matches(r#"<tr class="overdue">"#).count(), 2);
+        let ne = get_as(&app, &path, "ne", &worker).await.body;
+        assert!(ne.contains("परिवारसँग बस्दै"));
+    })
+    .await;
+}
