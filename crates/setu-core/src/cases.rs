@@ -437,6 +437,239 @@ impl FollowUpForm {
     }
 }
 
+kinds! {
+    /// A service delivered to a survivor.
+    ServiceKind {
+        /// A stay at a shelter (in and out).
+        ShelterStay = "shelter-stay",
+        /// Medical care.
+        Medical = "medical",
+        /// Psychosocial counselling sessions.
+        Psychosocial = "psychosocial",
+        /// Legal aid.
+        LegalAid = "legal-aid",
+        /// Skills training: a course, its hours, completed or not.
+        SkillsTraining = "skills-training",
+        /// Seed funding in rupees for a purpose, paid in tranches from a budget line.
+        SeedFunding = "seed-funding",
+        /// Linkage to a government scheme: applied, then approved or refused.
+        SchemeLinkage = "scheme-linkage",
+        /// An identity document obtained (citizenship, birth registration, passport).
+        IdentityDocument = "identity-document",
+        /// Brought back to her family.
+        FamilyReunification = "family-reunification",
+        /// Support to settle back in her community.
+        Reintegration = "reintegration",
+    }
+}
+
+kinds! {
+    /// How a service ended, where it has an outcome.
+    ServiceOutcome {
+        /// Training completed.
+        Completed = "completed",
+        /// Training left before the end.
+        DroppedOut = "dropped-out",
+        /// A scheme applied for, no answer yet.
+        Applied = "applied",
+        /// A scheme approved.
+        Approved = "approved",
+        /// A scheme refused.
+        Refused = "refused",
+    }
+}
+
+impl ServiceKind {
+    /// Whether the service needs what `detail` holds: the course, the purpose of the money,
+    /// the scheme, the document.
+    pub fn needs_detail(self) -> bool {
+        matches!(
+            self,
+            ServiceKind::SkillsTraining
+                | ServiceKind::SeedFunding
+                | ServiceKind::SchemeLinkage
+                | ServiceKind::IdentityDocument
+        )
+    }
+}
+
+/// A service as typed. Which fields count depends on the kind: a shelter stay's end is the day
+/// she left; a training's detail is the course, with hours and an outcome; seed funding's
+/// detail is its purpose and its amount the total granted; a scheme's detail is the scheme,
+/// with its outcome and, once approved, the day in `ended_on`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct ServiceForm {
+    /// The kind.
+    pub kind: String,
+    /// The organisation that gave it (id).
+    pub provider: String,
+    /// Started on, or given on (BS).
+    pub started_on: String,
+    /// Ended on (BS), where it has an end.
+    pub ended_on: String,
+    /// The course, purpose, scheme or document.
+    pub detail: String,
+    /// Training hours.
+    pub hours: String,
+    /// Seed funding granted, in rupees.
+    pub amount: String,
+    /// How it ended.
+    pub outcome: String,
+}
+
+/// A service to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceDraft {
+    /// The kind.
+    pub kind: ServiceKind,
+    /// The organisation that gave it.
+    pub provider: i64,
+    /// Started on.
+    pub started_on: time::Date,
+    /// Ended on.
+    pub ended_on: Option<time::Date>,
+    /// The course, purpose, scheme or document.
+    pub detail: Option<String>,
+    /// Training hours.
+    pub hours: Option<i64>,
+    /// Seed funding granted, in rupees.
+    pub amount: Option<i64>,
+    /// How it ended.
+    pub outcome: Option<ServiceOutcome>,
+}
+
+impl ServiceForm {
+    /// Checks every field at once, as its kind needs.
+    pub fn check(&self, today: time::Date) -> Result<ServiceDraft, Invalid> {
+        let mut c = Checker::default();
+        let kind = c.choose("kind", &self.kind, ServiceKind::parse);
+        let provider = match self.provider.trim().parse::<i64>() {
+            Ok(n) if n > 0 => Some(n),
+            _ => {
+                c.fail("provider", "error-choice");
+                None
+            }
+        };
+        let started_on = c.past_date("started_on", &self.started_on, today);
+        let ended_on = c.bs_date("ended_on", &self.ended_on);
+        if let (Some(s), Some(e)) = (started_on, ended_on) {
+            if e < s {
+                c.fail("ended_on", "error-service-ends-before");
+            }
+        }
+        let detail = match kind {
+            Some(k) if k.needs_detail() => Some(c.text("detail", &self.detail, 200)),
+            _ => c.optional_text("detail", &self.detail, 200),
+        };
+        let hours = match (kind, self.hours.trim()) {
+            (Some(ServiceKind::SkillsTraining), "") => {
+                c.fail("hours", "error-required");
+                None
+            }
+            (_, "") => None,
+            (_, typed) => c.number("hours", typed, 1, 5_000),
+        };
+        let amount = match (kind, self.amount.trim()) {
+            (Some(ServiceKind::SeedFunding), typed) => {
+                let a = c.amount("amount", typed);
+                if a <= 0 {
+                    c.fail("amount", "error-seed-amount");
+                }
+                Some(a)
+            }
+            _ => None,
+        };
+        let outcome = match self.outcome.trim() {
+            "" => None,
+            typed => c.choose("outcome", typed, ServiceOutcome::parse),
+        };
+        let fits = match (kind, outcome) {
+            (_, None) => true,
+            (Some(ServiceKind::SkillsTraining), Some(o)) => {
+                matches!(o, ServiceOutcome::Completed | ServiceOutcome::DroppedOut)
+            }
+            (Some(ServiceKind::SchemeLinkage), Some(o)) => matches!(
+                o,
+                ServiceOutcome::Applied | ServiceOutcome::Approved | ServiceOutcome::Refused
+            ),
+            _ => false,
+        };
+        if !fits {
+            c.fail("outcome", "error-service-outcome");
+        }
+        c.finish(())?;
+        match (kind, provider, started_on) {
+            (Some(kind), Some(provider), Some(started_on)) => Ok(ServiceDraft {
+                kind,
+                provider,
+                started_on,
+                ended_on,
+                detail,
+                hours,
+                amount,
+                outcome,
+            }),
+            _ => Err(Invalid::required("kind")),
+        }
+    }
+}
+
+/// A tranche of seed funding as typed.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct TrancheForm {
+    /// The seed funding service (id).
+    pub service: String,
+    /// Paid on (BS).
+    pub paid_on: String,
+    /// Rupees.
+    pub amount: String,
+    /// The receipt's number.
+    pub receipt: String,
+    /// The budget line it is paid from (id).
+    pub budget_line: String,
+}
+
+/// A tranche to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrancheDraft {
+    /// The seed funding service.
+    pub service: String,
+    /// Paid on.
+    pub paid_on: time::Date,
+    /// Rupees.
+    pub amount: i64,
+    /// Receipt number.
+    pub receipt: String,
+    /// Budget line.
+    pub budget_line: String,
+}
+
+impl TrancheForm {
+    /// Checks every field at once.
+    pub fn check(&self, today: time::Date) -> Result<TrancheDraft, Invalid> {
+        let mut c = Checker::default();
+        let service = c.text("service", &self.service, 64);
+        let paid_on = c.past_date("paid_on", &self.paid_on, today);
+        let amount = c.amount("amount", &self.amount);
+        if amount <= 0 {
+            c.fail("amount", "error-seed-amount");
+        }
+        let receipt = c.text("receipt", &self.receipt, 60);
+        let budget_line = c.text("budget_line", &self.budget_line, 64);
+        c.finish(())?;
+        let paid_on = paid_on.ok_or(Invalid::required("paid_on"))?;
+        Ok(TrancheDraft {
+            service,
+            paid_on,
+            amount,
+            receipt,
+            budget_line,
+        })
+    }
+}
+
 /// Under this age a case is a child's: it records the guardian, and consent is the child's
 /// and the guardian's together.
 pub const ADULT_AGE: i32 = 18;
@@ -861,5 +1094,56 @@ mod tests {
             [Reintegration::WithFamily, Reintegration::HasIncome]
         );
         assert_eq!(d.contact, Contact::Visit);
+    }
+
+    #[test]
+    fn a_service_is_checked_as_its_kind_needs() {
+        let today = time::macros::date!(2026 - 12 - 03);
+        let training = ServiceForm {
+            kind: "skills-training".into(),
+            provider: "4".into(),
+            started_on: "2083-05-01".into(),
+            ended_on: "2083-06-15".into(),
+            detail: "Tailoring".into(),
+            hours: "१२०".into(),
+            outcome: "completed".into(),
+            ..Default::default()
+        };
+        let d = training.check(today).unwrap();
+        assert_eq!(
+            (d.hours, d.outcome),
+            (Some(120), Some(ServiceOutcome::Completed))
+        );
+        let wrong = ServiceForm {
+            hours: String::new(),
+            detail: String::new(),
+            outcome: "approved".into(),
+            ended_on: "2083-04-01".into(),
+            ..training.clone()
+        };
+        let err = wrong.check(today).unwrap_err();
+        for f in ["hours", "detail", "outcome", "ended_on"] {
+            assert!(err.for_field(f).is_some(), "{f}");
+        }
+        let seed = ServiceForm {
+            kind: "seed-funding".into(),
+            provider: "4".into(),
+            started_on: "2083-07-01".into(),
+            detail: "Sewing machine".into(),
+            amount: "0".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            seed.check(today).unwrap_err().for_field("amount"),
+            Some("error-seed-amount")
+        );
+        let tranche = TrancheForm {
+            service: "s1".into(),
+            paid_on: "2083-07-02".into(),
+            amount: "15,000".into(),
+            receipt: "R-44".into(),
+            budget_line: "b1".into(),
+        };
+        assert_eq!(tranche.check(today).unwrap().amount, 15_000);
     }
 }

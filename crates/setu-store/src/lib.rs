@@ -37,6 +37,7 @@ mod rekey;
 pub mod scope;
 pub mod sealing;
 pub mod second_factor;
+pub mod services;
 pub mod tokens;
 pub mod tracing;
 mod write;

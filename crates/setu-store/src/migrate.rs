@@ -172,6 +172,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0027_case_followup.sql"),
         include_str!("../migrations/postgres/0027_case_followup.sql"),
     ),
+    (
+        28,
+        "services to survivors, seed funding paid from budget lines",
+        include_str!("../migrations/sqlite/0028_case_service.sql"),
+        include_str!("../migrations/postgres/0028_case_service.sql"),
+    ),
 ];
 
 /// The schema version this build migrates to (its last migration's number).

@@ -4314,3 +4314,137 @@ async fn a_survivor_is_followed_up_after_she_goes_home() {
     })
     .await;
 }
+
+/// Services are dated and attributed; seed funding is paid in tranches, each from a budget
+/// line of her local level's committee, which shows it as spent; never more than the grant or
+/// the line has left.
+#[tokio::test]
+async fn seed_funding_is_paid_in_tranches_from_a_budget_line_that_shows_it_spent() {
+    use setu_core::cases::{ServiceForm, ServiceKind, TrancheForm};
+    each_engine(|s| async move {
+        let today = date!(2026 - 12 - 03);
+        let fy = FiscalYear::containing(today).unwrap();
+        let ngo = s
+            .create_organisation(&sys(), &form("Seed NGO", "ngo", "51106").to_org().unwrap())
+            .await
+            .unwrap();
+        let lccht = s
+            .create_committee(
+                &sys(),
+                CommitteeKind::Lccht,
+                PlaceCode::LocalLevel(51106),
+                None,
+                None,
+                None,
+            )
+            .await
+            .unwrap();
+        let line = s
+            .add_budget_line(
+                &sys(),
+                lccht,
+                fy,
+                &BudgetDraft {
+                    source: FundingSource::Own,
+                    purpose: "Reintegration and income generation".into(),
+                    allocated: 100_000,
+                    spent: 70_000,
+                },
+            )
+            .await
+            .unwrap();
+        let draft = CaseForm {
+            organisation: ngo.to_string(),
+            origin: "direct".into(),
+            given_name: "Seed".into(),
+            sex: "female".into(),
+            home: "5110604".into(),
+            opened_on: "2083-05-01".into(),
+            ..CaseForm::default()
+        }
+        .check(today)
+        .unwrap();
+        let id = s.open_case(&sys(), &draft, None).await.unwrap();
+        let service = |kind: &str, amount: &str| ServiceForm {
+            kind: kind.into(),
+            provider: ngo.to_string(),
+            started_on: "2083-07-01".into(),
+            detail: "Sewing machine".into(),
+            amount: amount.into(),
+            ..Default::default()
+        };
+        s.record_service(
+            &sys(),
+            &id,
+            &service("reintegration", "").check(today).unwrap(),
+        )
+        .await
+        .unwrap();
+        let grant = s
+            .record_service(
+                &sys(),
+                &id,
+                &service("seed-funding", "40000").check(today).unwrap(),
+            )
+            .await
+            .unwrap();
+        let lines = s
+            .funding_lines(Some("5110604".parse().unwrap()), today)
+            .await
+            .unwrap();
+        assert_eq!(lines.len(), 1);
+        assert_eq!((lines[0].id.clone(), lines[0].left), (line.clone(), 30_000));
+        let pay = |amount: &str, receipt: &str| TrancheForm {
+            service: grant.clone(),
+            paid_on: "2083-07-05".into(),
+            amount: amount.into(),
+            receipt: receipt.into(),
+            budget_line: line.clone(),
+        };
+        s.pay_tranche(&sys(), &id, &pay("25000", "R-1").check(today).unwrap())
+            .await
+            .unwrap();
+        let spent = s.plan(lccht, fy).await.unwrap().lines[0].spent;
+        assert_eq!(spent, 95_000, "the line shows the tranche as spent");
+        assert!(
+            matches!(
+                s.pay_tranche(&sys(), &id, &pay("10000", "R-2").check(today).unwrap())
+                    .await,
+                Err(StoreError::Rejected("error-seed-over-budget"))
+            ),
+            "only 5,000 left on the line"
+        );
+        assert!(
+            matches!(
+                s.pay_tranche(&sys(), &id, &pay("20000", "R-2").check(today).unwrap())
+                    .await,
+                Err(StoreError::Rejected("error-seed-over-grant"))
+            ),
+            "only 15,000 left of the grant"
+        );
+        s.pay_tranche(&sys(), &id, &pay("5000", "R-2").check(today).unwrap())
+            .await
+            .unwrap();
+        assert!(s
+            .funding_lines(Some("5110604".parse().unwrap()), today)
+            .await
+            .unwrap()
+            .is_empty());
+        let services = s.case_services(&id).await.unwrap();
+        assert_eq!(services.len(), 2);
+        let seed = services
+            .iter()
+            .find(|x| x.kind == ServiceKind::SeedFunding)
+            .unwrap();
+        assert_eq!(seed.tranches.iter().map(|t| t.amount).sum::<i64>(), 30_000);
+        assert_eq!(seed.tranches[1].receipt, "R-2");
+        // Not the grant of another case, nor a service that is not seed funding.
+        let other = s.open_case(&sys(), &draft, None).await.unwrap();
+        assert!(matches!(
+            s.pay_tranche(&sys(), &other, &pay("1000", "R-3").check(today).unwrap())
+                .await,
+            Err(StoreError::Rejected("error-seed-service"))
+        ));
+    })
+    .await;
+}

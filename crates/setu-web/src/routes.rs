@@ -320,6 +320,8 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         r(Method::POST, "/cases/{id}/home", Needs(WriteSurvivorCases), S::SurvivorCase, post(cases::returned_home)),
         r(Method::POST, "/cases/{id}/followups", Needs(WriteSurvivorCases), S::SurvivorCase, post(cases::record_followup)),
         r(Method::POST, "/cases/{id}/followups/schedule", Needs(WriteSurvivorCases), S::SurvivorCase, post(cases::schedule_followup)),
+        r(Method::POST, "/cases/{id}/services", Needs(WriteSurvivorCases), S::SurvivorCase, post(cases::add_service)),
+        r(Method::POST, "/cases/{id}/tranches", Needs(WriteSurvivorCases), S::SurvivorCase, post(cases::pay_tranche)),
         r(Method::POST, "/cases/{id}/caseworker", Needs(WriteSurvivorCases), S::SurvivorCase, post(cases::assign)),
         r(Method::POST, "/cases/{id}/transfer", Needs(WriteSurvivorCases), S::SurvivorCase, post(cases::ask_transfer)),
         r(Method::POST, "/cases/{id}/transfer/answer", Needs(WriteSurvivorCases), S::SurvivorCase, post(cases::answer_transfer)),

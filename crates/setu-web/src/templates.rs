@@ -1094,6 +1094,34 @@ pub struct CasePage<'a> {
     pub assessment: AssessmentView,
     pub plan: PlanView,
     pub followups: FollowUpView,
+    pub services: ServiceView,
+}
+
+/// The services she was given, and the forms for more.
+#[derive(Debug, Clone)]
+pub struct ServiceView {
+    pub rows: Vec<ServiceRow>,
+    pub kinds: Vec<Choice>,
+    pub outcomes: Vec<Choice>,
+    pub providers: Vec<Choice>,
+    /// Her seed funding grants, to pay a tranche of.
+    pub grants: Vec<Choice>,
+    /// Budget lines with money left that may pay it.
+    pub lines: Vec<Choice>,
+    pub may_write: bool,
+}
+
+/// One service in words.
+#[derive(Debug, Clone)]
+pub struct ServiceRow {
+    pub kind: String,
+    pub provider: String,
+    pub when: String,
+    pub detail: String,
+    /// Hours, amounts, outcome.
+    pub facts: String,
+    /// Seed funding paid, each in words.
+    pub tranches: Vec<String>,
 }
 
 /// Her return home and the follow-ups after it.

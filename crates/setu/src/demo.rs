@@ -1105,7 +1105,12 @@ pub async fn cases(store: &Store, ids: &DemoIds) -> Result<()> {
 
 /// Sarita's plan (a livelihood goal with a task done and one late, reviewed) and her return
 /// home 75 days ago, the first follow-up recorded: what a caseworker's page looks like in use.
-async fn plan_and_follow_up(store: &Store, by: &Actor, case: &str, today: time::Date) -> Result<()> {
+async fn plan_and_follow_up(
+    store: &Store,
+    by: &Actor,
+    case: &str,
+    today: time::Date,
+) -> Result<()> {
     use setu_core::cases::{FollowUpForm, GoalForm, ReviewForm, TaskForm};
     let bs = |d: time::Date| -> Result<String> {
         Ok(setu_core::calendar::BsDate::from_ad(d)?.to_string())
@@ -1132,7 +1137,9 @@ async fn plan_and_follow_up(store: &Store, by: &Actor, case: &str, today: time::
         .map_err(|e| fail("task", e))?;
         let id = store.add_task(by, case, &t).await?;
         if done {
-            store.finish_task(by, case, &id, today - time::Duration::days(42)).await?;
+            store
+                .finish_task(by, case, &id, today - time::Duration::days(42))
+                .await?;
         }
     }
     let review = ReviewForm {
@@ -1143,6 +1150,7 @@ async fn plan_and_follow_up(store: &Store, by: &Actor, case: &str, today: time::
     .check(today)
     .map_err(|e| fail("review", e))?;
     store.review_plan(by, case, &review).await?;
+    seed_funding(store, by, case, today).await?;
     store
         .mark_returned_home(by, case, today - time::Duration::days(75))
         .await?;
@@ -1159,6 +1167,78 @@ async fn plan_and_follow_up(store: &Store, by: &Actor, case: &str, today: time::
         form.fields.insert("found_has_income".into(), "on".into());
         let d = form.check(today).map_err(|e| fail("follow-up", e))?;
         store.record_followup(by, case, &d).await?;
+    }
+    Ok(())
+}
+
+/// Sarita's tailoring course and her seed funding, a first tranche paid from her local level's
+/// budget line when it has money left (the committee's plan then shows it spent).
+async fn seed_funding(store: &Store, by: &Actor, case: &str, today: time::Date) -> Result<()> {
+    use setu_core::cases::{ServiceForm, TrancheForm};
+    let bs = |d: time::Date| -> Result<String> {
+        Ok(setu_core::calendar::BsDate::from_ad(d)?.to_string())
+    };
+    let fail = |what: &str, e: setu_core::Invalid| anyhow::anyhow!("demo {what}: {e:?}");
+    let provider = store
+        .case(case, Reveal::No)
+        .await?
+        .organisation_id
+        .to_string();
+    let training = ServiceForm {
+        kind: "skills-training".into(),
+        provider: provider.clone(),
+        started_on: bs(today - time::Duration::days(85))?,
+        ended_on: bs(today - time::Duration::days(42))?,
+        detail: "Tailoring".into(),
+        hours: "180".into(),
+        outcome: "completed".into(),
+        ..Default::default()
+    }
+    .check(today)
+    .map_err(|e| fail("training", e))?;
+    store.record_service(by, case, &training).await?;
+    let grant = ServiceForm {
+        kind: "seed-funding".into(),
+        provider,
+        started_on: bs(today - time::Duration::days(20))?,
+        detail: "Sewing machine and cloth".into(),
+        amount: "25000".into(),
+        ..Default::default()
+    }
+    .check(today)
+    .map_err(|e| fail("seed funding", e))?;
+    let grant = store.record_service(by, case, &grant).await?;
+    // Nepalganj puts income generation and reintegration in its budget, as the brief asks.
+    let nepalganj = PlaceCode::LocalLevel(51106);
+    let lccht = store
+        .committees(Scope::Place(nepalganj), today)
+        .await?
+        .into_iter()
+        .find(|c| c.kind == CommitteeKind::Lccht && c.place == nepalganj)
+        .context("Nepalganj's LCCHT")?;
+    let purpose = "income generation and reintegration of survivors";
+    let line = BudgetDraft {
+        source: FundingSource::Own,
+        purpose: purpose.into(),
+        allocated: 200_000,
+        spent: 0,
+    };
+    store
+        .add_budget_line(&demo_actor(), lccht.id, FiscalYear::containing(today)?, &line)
+        .await?;
+    let home = store.case(case, Reveal::No).await?.home;
+    let lines = store.funding_lines(home, today).await?;
+    if let Some(line) = lines.iter().find(|l| l.purpose == purpose) {
+        let tranche = TrancheForm {
+            service: grant,
+            paid_on: bs(today - time::Duration::days(18))?,
+            amount: line.left.min(15_000).to_string(),
+            receipt: "NPJ-2083-117".into(),
+            budget_line: line.id.clone(),
+        }
+        .check(today)
+        .map_err(|e| fail("tranche", e))?;
+        store.pay_tranche(by, case, &tranche).await?;
     }
     Ok(())
 }

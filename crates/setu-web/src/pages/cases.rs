@@ -333,6 +333,7 @@ async fn case_page(
         assessment: assessment_view(app, &page, me, &case).await?,
         plan: plan_view(app, &page, me, &case).await?,
         followups: followup_view(app, &page, me, &case).await?,
+        services: service_view(app, &page, me, &case).await?,
         reasons: choices(
             &page,
             CloseReason::ALL.iter().map(|r| r.as_str()),
@@ -763,6 +764,171 @@ async fn followup_view(
                 false,
             ),
     })
+}
+
+/// Rupees in the reader's digits and grouping.
+fn rupees(page: &Page, n: i64) -> String {
+    page.t1("rupees", "n", &page.num(&n))
+}
+
+/// The services she was given, with seed funding's tranches, and the forms to add more.
+async fn service_view(
+    app: &AppState,
+    page: &Page,
+    me: &User,
+    case: &Case,
+) -> Result<crate::templates::ServiceView, WebError> {
+    use crate::templates::ServiceRow;
+    use setu_core::cases::{ServiceKind, ServiceOutcome};
+    let services = app.store.case_services(&case.id).await?;
+    let lines = app.store.funding_lines(case.home, today_in_nepal()).await?;
+    let mut rows = Vec::new();
+    for sv in &services {
+        let mut facts = Vec::new();
+        if let Some(h) = sv.hours {
+            facts.push(page.t1("service-hours-n", "n", &page.num(&h)));
+        }
+        if let Some(a) = sv.amount {
+            let paid: i64 = sv.tranches.iter().map(|t| t.amount).sum();
+            facts.push(page.tn(
+                "service-seed-paid",
+                &[("granted", &rupees(page, a)), ("paid", &rupees(page, paid))],
+            ));
+        }
+        if let Some(o) = sv.outcome {
+            facts.push(page.t(&format!("service-outcome-{}", o.as_str())));
+        }
+        rows.push(ServiceRow {
+            kind: page.t(&format!("case-service-{}", sv.kind.as_str())),
+            provider: org_name(app, page, sv.provider).await?,
+            when: match &sv.ended_on {
+                Some(e) => format!("{} – {}", page.date(&sv.started_on), page.date(e)),
+                None => page.date(&sv.started_on),
+            },
+            detail: sv.detail.clone().unwrap_or_default(),
+            facts: facts.join(" · "),
+            tranches: sv
+                .tranches
+                .iter()
+                .map(|t| {
+                    let from = lines
+                        .iter()
+                        .find(|l| l.id == t.budget_line)
+                        .map(|l| l.purpose.clone())
+                        .unwrap_or_default();
+                    page.tn(
+                        "service-tranche",
+                        &[
+                            ("date", &page.date(&t.paid_on)),
+                            ("amount", &rupees(page, t.amount)),
+                            ("receipt", &t.receipt),
+                        ],
+                    ) + &if from.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" · {from}")
+                    }
+                })
+                .collect(),
+        });
+    }
+    let kinds = [
+        setu_core::directory::OrgKind::Ngo,
+        setu_core::directory::OrgKind::PoliceUnit,
+    ];
+    let mut providers = crate::pages::handovers::org_choices(app, page, &kinds).await?;
+    for p in &mut providers {
+        p.selected = p.value == case.organisation_id.to_string();
+    }
+    Ok(crate::templates::ServiceView {
+        rows,
+        kinds: choices(
+            page,
+            ServiceKind::ALL.iter().map(|k| k.as_str()),
+            "case-service-",
+            "",
+        ),
+        outcomes: choices(
+            page,
+            ServiceOutcome::ALL.iter().map(|o| o.as_str()),
+            "service-outcome-",
+            "",
+        ),
+        providers,
+        grants: services
+            .iter()
+            .filter(|sv| sv.kind == ServiceKind::SeedFunding)
+            .map(|sv| crate::templates::Choice {
+                value: sv.id.clone(),
+                label: format!(
+                    "{} · {}",
+                    sv.detail.clone().unwrap_or_default(),
+                    rupees(page, sv.amount.unwrap_or(0))
+                ),
+                selected: false,
+            })
+            .collect(),
+        lines: lines
+            .iter()
+            .map(|l| crate::templates::Choice {
+                value: l.id.clone(),
+                label: format!(
+                    "{} · {} · {}",
+                    page.t1(
+                        &format!("alert-committee-{}", l.committee_kind),
+                        "place",
+                        &page.name(&Some(l.place_en.clone()), &Some(l.place_ne.clone()))
+                    ),
+                    l.purpose,
+                    page.t1("service-line-left", "amount", &rupees(page, l.left))
+                ),
+                selected: false,
+            })
+            .collect(),
+        may_write: case.status != CaseStatus::Closed
+            && can(
+                me,
+                Capability::WriteSurvivorCases,
+                Some(&target(case)),
+                false,
+            ),
+    })
+}
+
+/// `POST /cases/{id}/services`
+pub async fn add_service(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<setu_core::cases::ServiceForm>,
+) -> Result<Response, WebError> {
+    case_for(&app, &me, &id, Capability::WriteSurvivorCases).await?;
+    let outcome = async {
+        let d = f.check(today_in_nepal())?;
+        app.store.record_service(&me.actor(), &id, &d).await?;
+        Ok(())
+    }
+    .await;
+    back_to_case(&app, page, &me, &id, outcome).await
+}
+
+/// `POST /cases/{id}/tranches`: seed funding paid from a budget line.
+pub async fn pay_tranche(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<setu_core::cases::TrancheForm>,
+) -> Result<Response, WebError> {
+    case_for(&app, &me, &id, Capability::WriteSurvivorCases).await?;
+    let outcome = async {
+        let d = f.check(today_in_nepal())?;
+        app.store.pay_tranche(&me.actor(), &id, &d).await?;
+        Ok(())
+    }
+    .await;
+    back_to_case(&app, page, &me, &id, outcome).await
 }
 
 /// Her return home, or one more follow-up's day.

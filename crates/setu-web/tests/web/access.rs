@@ -990,6 +990,11 @@ async fn authorisation_matrix(only: Option<Role>) {
                         ("/cases/{id}/goals/settle", _) => vec![("outcome", "achieved")],
                         ("/cases/{id}/reviews", _) => vec![("reviewed_on", "2081-01-02")],
                         ("/cases/{id}/home", _) => vec![("on", "2081-01-02")],
+                        ("/cases/{id}/services", _) => vec![
+                            ("kind", "medical"),
+                            ("provider", &org_s),
+                            ("started_on", "2081-01-02"),
+                        ],
                         ("/cases/{id}/followups/schedule", _) => vec![("on", "2081-06-02")],
                         ("/cases/{id}/assessments", _) => vec![
                             ("assessed_on", "2081-01-02"),
@@ -1399,8 +1404,8 @@ async fn authorisation_matrix(only: Option<Role>) {
                             // roles are allowed but told it is done.
                             // A case is offered to its receiver once and she goes home once;
                             // sending, calling back, settling a goal, adding or finishing a
-                            // task and recording a follow-up with an empty form are refused on
-                            // the form.
+                            // task, recording a follow-up and paying a tranche with an empty
+                            // form are refused on the form.
                             let done = status == 422
                                 && (route.path.ends_with("/acknowledge")
                                     || route.path.starts_with("/booths/conflicts/")
@@ -1409,7 +1414,8 @@ async fn authorisation_matrix(only: Option<Role>) {
                                     || route.path.starts_with("/cases/{id}/tasks")
                                     || route.path.ends_with("/goals/settle")
                                     || route.path.ends_with("/home")
-                                    || route.path.ends_with("/followups"));
+                                    || route.path.ends_with("/followups")
+                                    || route.path.ends_with("/tranches"));
                             if done && (expected.contains(&303) || expected.contains(&200)) {
                                 checked += 1;
                                 continue;

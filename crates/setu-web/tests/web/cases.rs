@@ -974,3 +974,163 @@ async fn follow_ups_after_her_return_are_scheduled_shown_due_and_recorded() {
     })
     .await;
 }
+
+/// Services on the case page: a training with its hours, seed funding granted and a tranche
+/// paid from the LCCHT's budget line, which then shows it spent on the committee's plan.
+#[tokio::test]
+async fn services_and_seed_funding_are_recorded_and_the_budget_line_shows_it_spent() {
+    each_app(|app, store| async move {
+        let sys = setu_store::audit::Actor::system("test");
+        let ngo = store
+            .create_organisation(
+                &sys,
+                &setu_core::directory::DirectoryForm {
+                    name_en: "Service NGO".into(),
+                    kind: "ngo".into(),
+                    place: "51106".into(),
+                    ..Default::default()
+                }
+                .to_org()
+                .unwrap(),
+            )
+            .await
+            .unwrap();
+        let today = setu_core::calendar::today_in_nepal();
+        let fy = setu_core::FiscalYear::containing(today).unwrap();
+        let lccht = store
+            .create_committee(
+                &sys,
+                setu_core::committees::CommitteeKind::Lccht,
+                setu_core::PlaceCode::LocalLevel(51106),
+                None,
+                None,
+                None,
+            )
+            .await
+            .unwrap();
+        let line = store
+            .add_budget_line(
+                &sys,
+                lccht,
+                fy,
+                &setu_core::committees::BudgetDraft {
+                    source: setu_core::committees::FundingSource::Own,
+                    purpose: "Reintegration-Line-Kx".into(),
+                    allocated: 50_000,
+                    spent: 0,
+                },
+            )
+            .await
+            .unwrap();
+        let worker = sign_in(
+            &store,
+            "sv.worker",
+            Role::NgoCaseworker,
+            &format!("org:{ngo}"),
+        )
+        .await;
+        let made = post_form(
+            &app,
+            "/cases",
+            &[
+                ("origin", "direct"),
+                ("given_name", "Served"),
+                ("sex", "female"),
+                ("home", "5110604"),
+                ("opened_on", "2083-05-01"),
+            ],
+            &worker,
+        )
+        .await;
+        let path = made.headers[header::LOCATION].to_str().unwrap().to_string();
+        let ngo_s = ngo.to_string();
+        let training = [
+            ("kind", "skills-training"),
+            ("provider", ngo_s.as_str()),
+            ("started_on", "2083-05-10"),
+            ("ended_on", "2083-06-20"),
+            ("detail", "Tailoring-Course-Kx"),
+            ("outcome", "completed"),
+        ];
+        let no_hours = post_form(&app, &format!("{path}/services"), &training, &worker).await;
+        assert_eq!(
+            no_hours.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "training needs its hours"
+        );
+        let mut with_hours = training.to_vec();
+        with_hours.push(("hours", "120"));
+        let ok = post_form(&app, &format!("{path}/services"), &with_hours, &worker).await;
+        assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+        let grant = post_form(
+            &app,
+            &format!("{path}/services"),
+            &[
+                ("kind", "seed-funding"),
+                ("provider", ngo_s.as_str()),
+                ("started_on", "2083-07-01"),
+                ("detail", "Sewing machine"),
+                ("amount", "30,000"),
+            ],
+            &worker,
+        )
+        .await;
+        assert_eq!(grant.status, StatusCode::SEE_OTHER, "{}", grant.body);
+        let page = get_as(&app, &path, "en", &worker).await.body;
+        assert!(page.contains("Tailoring-Course-Kx") && page.contains("120 hours"));
+        assert!(
+            page.contains("Reintegration-Line-Kx"),
+            "the LCCHT's line is offered"
+        );
+        let id = path.trim_start_matches("/cases/");
+        let seed = store
+            .case_services(id)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|s| s.kind == setu_core::cases::ServiceKind::SeedFunding)
+            .unwrap()
+            .id;
+        let too_much = post_form(
+            &app,
+            &format!("{path}/tranches"),
+            &[
+                ("service", seed.as_str()),
+                ("budget_line", line.as_str()),
+                ("paid_on", "2083-07-02"),
+                ("amount", "40000"),
+                ("receipt", "R-9"),
+            ],
+            &worker,
+        )
+        .await;
+        assert_eq!(too_much.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            too_much.body.contains("left of her seed funding"),
+            "{}",
+            too_much.body
+        );
+        let paid = post_form(
+            &app,
+            &format!("{path}/tranches"),
+            &[
+                ("service", seed.as_str()),
+                ("budget_line", line.as_str()),
+                ("paid_on", "2083-07-02"),
+                ("amount", "१०,०००"),
+                ("receipt", "R-9"),
+            ],
+            &worker,
+        )
+        .await;
+        assert_eq!(paid.status, StatusCode::SEE_OTHER, "{}", paid.body);
+        let page = get_as(&app, &path, "en", &worker).await.body;
+        assert!(page.contains("Rs 30,000 granted, Rs 10,000 paid"), "{page}");
+        assert!(page.contains("receipt R-9"));
+        let spent = store.plan(lccht, fy).await.unwrap().lines[0].spent;
+        assert_eq!(spent, 10_000, "the committee's line shows it spent");
+        let ne = get_as(&app, &path, "ne", &worker).await.body;
+        assert!(ne.contains("सीप तालिम") && ne.contains("रु"));
+    })
+    .await;
+}

@@ -1,0 +1,269 @@
+//! Services delivered to a survivor (issue 16): shelter stays, care, counselling, legal aid,
+//! training, seed funding, government schemes, documents, reunification; each dated and given
+//! by an organisation. Seed funding is granted as a total and paid in tranches, each with its
+//! receipt and from a committee's budget line, which shows the tranche as spent at once (the
+//! same transaction, never more than the line has left or the grant allows).
+
+use setu_core::calendar::{iso, FiscalYear};
+use setu_core::cases::{CaseStatus, ServiceDraft, ServiceKind, ServiceOutcome, TrancheDraft};
+use sqlx::Row;
+use time::Date;
+
+use crate::audit::{Actor, Event};
+use crate::sealing::Reveal;
+use crate::write::audited;
+use crate::{now_text, Result, Store, StoreError};
+
+/// A service as read, with its tranches when it is seed funding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Service {
+    /// Id (UUID).
+    pub id: String,
+    /// Kind.
+    pub kind: ServiceKind,
+    /// The organisation that gave it.
+    pub provider: i64,
+    /// Started or given on (ISO).
+    pub started_on: String,
+    /// Ended on (ISO).
+    pub ended_on: Option<String>,
+    /// The course, purpose, scheme or document.
+    pub detail: Option<String>,
+    /// Training hours.
+    pub hours: Option<i64>,
+    /// Seed funding granted (rupees).
+    pub amount: Option<i64>,
+    /// How it ended.
+    pub outcome: Option<ServiceOutcome>,
+    /// Seed funding paid, oldest first.
+    pub tranches: Vec<Tranche>,
+}
+
+/// One payment of seed funding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tranche {
+    /// Paid on (ISO).
+    pub paid_on: String,
+    /// Rupees.
+    pub amount: i64,
+    /// Receipt number.
+    pub receipt: String,
+    /// The budget line it came from.
+    pub budget_line: String,
+}
+
+/// A budget line seed funding may be paid from: its committee's place, purpose and what is
+/// left.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FundingLine {
+    /// Budget line id.
+    pub id: String,
+    /// The committee's kind (lccht, dccht).
+    pub committee_kind: String,
+    /// The committee's place, in English and Nepali.
+    pub place_en: String,
+    /// In Nepali.
+    pub place_ne: String,
+    /// What it pays for.
+    pub purpose: String,
+    /// Rupees not yet spent.
+    pub left: i64,
+}
+
+impl Store {
+    /// Records a service given to a survivor by an organisation.
+    pub async fn record_service(
+        &self,
+        by: &Actor,
+        case_id: &str,
+        d: &ServiceDraft,
+    ) -> Result<String> {
+        let case = self.case(case_id, Reveal::No).await?;
+        if case.status == CaseStatus::Closed {
+            return Err(StoreError::Rejected("error-case-status"));
+        }
+        self.organisation(d.provider)
+            .await
+            .map_err(|_| StoreError::UnknownReference("provider"))?;
+        let id = uuid::Uuid::new_v4().to_string();
+        let id = &id;
+        self.record(by, |tx, _| {
+            Box::pin(async move {
+                sqlx::query(
+                    "INSERT INTO case_service (id, case_id, kind, provider_id, started_on, \
+                     ended_on, detail, hours, amount, outcome, created_by, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                )
+                .bind(id.clone())
+                .bind(case_id.to_string())
+                .bind(d.kind.as_str())
+                .bind(d.provider)
+                .bind(iso(d.started_on))
+                .bind(d.ended_on.map(iso))
+                .bind(d.detail.clone())
+                .bind(d.hours)
+                .bind(d.amount)
+                .bind(d.outcome.map(|o| o.as_str()))
+                .bind(by.name.clone())
+                .bind(now_text())
+                .execute(&mut **tx)
+                .await?;
+                let mut e = Event::new("create", "case-service", id)
+                    .detail(format!("case={case_id} kind={}", d.kind.as_str()));
+                e.place = case.home;
+                audited(id.clone(), e)
+            })
+        })
+        .await
+    }
+
+    /// Pays a tranche of a case's seed funding from a budget line: never more than the grant
+    /// has left, nor than the line has left; the line shows it as spent in the same write.
+    pub async fn pay_tranche(&self, by: &Actor, case_id: &str, d: &TrancheDraft) -> Result<()> {
+        let case = self.case(case_id, Reveal::No).await?;
+        let grant = sqlx::query(
+            "SELECT s.amount, CAST(COALESCE((SELECT SUM(t.amount) FROM seed_tranche t \
+             WHERE t.service_id = s.id), 0) AS BIGINT) AS paid FROM case_service s \
+             WHERE s.id = $1 AND s.case_id = $2 AND s.kind = 'seed-funding'",
+        )
+        .bind(d.service.clone())
+        .bind(case_id.to_string())
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::Rejected("error-seed-service"))?;
+        let (granted, paid): (Option<i64>, i64) =
+            (grant.try_get("amount")?, grant.try_get("paid")?);
+        if paid + d.amount > granted.unwrap_or(0) {
+            return Err(StoreError::Rejected("error-seed-over-grant"));
+        }
+        let id = uuid::Uuid::new_v4().to_string();
+        let id = &id;
+        self.record(by, |tx, _| {
+            Box::pin(async move {
+                let spent = sqlx::query(
+                    "UPDATE budget_line SET spent = spent + $1, version = version + 1 \
+                     WHERE id = $2 AND withdrawn_at IS NULL AND allocated - spent >= $1",
+                )
+                .bind(d.amount)
+                .bind(d.budget_line.clone())
+                .execute(&mut **tx)
+                .await?;
+                if spent.rows_affected() == 0 {
+                    return Err(StoreError::Rejected("error-seed-over-budget"));
+                }
+                sqlx::query(
+                    "INSERT INTO seed_tranche (id, service_id, case_id, paid_on, amount, receipt, \
+                     budget_line_id, created_by, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                )
+                .bind(id.clone())
+                .bind(d.service.clone())
+                .bind(case_id.to_string())
+                .bind(iso(d.paid_on))
+                .bind(d.amount)
+                .bind(d.receipt.clone())
+                .bind(d.budget_line.clone())
+                .bind(by.name.clone())
+                .bind(now_text())
+                .execute(&mut **tx)
+                .await?;
+                let mut e = Event::new("pay", "seed-tranche", id).detail(format!(
+                    "case={case_id} amount={} line={}",
+                    d.amount, d.budget_line
+                ));
+                e.place = case.home;
+                audited((), e)
+            })
+        })
+        .await
+    }
+
+    /// A case's services, by the day they started, with the tranches of seed funding.
+    pub async fn case_services(&self, case_id: &str) -> Result<Vec<Service>> {
+        let rows = sqlx::query(
+            "SELECT id, kind, provider_id, started_on, ended_on, detail, hours, amount, outcome \
+             FROM case_service WHERE case_id = $1 ORDER BY started_on, created_at, id",
+        )
+        .bind(case_id.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        let tranches = sqlx::query(
+            "SELECT service_id, paid_on, amount, receipt, budget_line_id FROM seed_tranche \
+             WHERE case_id = $1 ORDER BY paid_on, created_at",
+        )
+        .bind(case_id.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = Vec::new();
+        for r in &rows {
+            let id: String = r.try_get("id")?;
+            let kind: String = r.try_get("kind")?;
+            let outcome: Option<String> = r.try_get("outcome")?;
+            let mut paid = Vec::new();
+            for t in tranches.iter() {
+                if t.try_get::<String, _>("service_id")? == id {
+                    paid.push(Tranche {
+                        paid_on: t.try_get("paid_on")?,
+                        amount: t.try_get("amount")?,
+                        receipt: t.try_get("receipt")?,
+                        budget_line: t.try_get("budget_line_id")?,
+                    });
+                }
+            }
+            out.push(Service {
+                kind: ServiceKind::parse(&kind)
+                    .ok_or_else(|| StoreError::ReferenceData(format!("service {kind}")))?,
+                provider: r.try_get("provider_id")?,
+                started_on: r.try_get("started_on")?,
+                ended_on: r.try_get("ended_on")?,
+                detail: r.try_get("detail")?,
+                hours: r.try_get("hours")?,
+                amount: r.try_get("amount")?,
+                outcome: outcome.as_deref().and_then(ServiceOutcome::parse),
+                tranches: paid,
+                id,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The budget lines of this fiscal year that seed funding for a survivor from `home` may
+    /// be paid from: those of the committees of her local level and district, with money left.
+    pub async fn funding_lines(
+        &self,
+        home: Option<setu_core::PlaceCode>,
+        today: Date,
+    ) -> Result<Vec<FundingLine>> {
+        let Some(home) = home else {
+            return Ok(Vec::new());
+        };
+        let code = home.to_string();
+        let (local, district) = (code.get(..5).unwrap_or(""), code.get(..3).unwrap_or(""));
+        let fy = FiscalYear::containing(today)
+            .map_err(|_| StoreError::ReferenceData("fiscal year".into()))?;
+        let rows = sqlx::query(
+            "SELECT b.id, c.kind, p.name_en, p.name_ne, b.purpose, b.allocated - b.spent AS left_over \
+             FROM budget_line b JOIN committee c ON c.id = b.committee_id \
+             JOIN place p ON p.code = c.place_code \
+             WHERE b.fiscal_year = $1 AND b.withdrawn_at IS NULL AND b.allocated > b.spent \
+             AND c.place_code IN ($2, $3) ORDER BY c.kind DESC, b.purpose",
+        )
+        .bind(i64::from(fy.start_year()))
+        .bind(local.to_string())
+        .bind(district.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(FundingLine {
+                    id: r.try_get("id")?,
+                    committee_kind: r.try_get("kind")?,
+                    place_en: r.try_get("name_en")?,
+                    place_ne: r.try_get("name_ne")?,
+                    purpose: r.try_get("purpose")?,
+                    left: r.try_get("left_over")?,
+                })
+            })
+            .collect()
+    }
+}
