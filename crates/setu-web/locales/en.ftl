@@ -1324,3 +1324,4 @@ error-seed-amount = Write an amount above zero.
 error-seed-over-grant = More than is left of her seed funding.
 error-seed-over-budget = More than the budget line has left.
 error-seed-service = Choose one of her seed funding grants.
+case-sections = On this case

@@ -1324,3 +1324,4 @@ error-seed-amount = शून्यभन्दा बढी रकम लेख
 error-seed-over-grant = उनको बीउ रकममा बाँकीभन्दा बढी।
 error-seed-over-budget = बजेट शीर्षकमा बाँकीभन्दा बढी।
 error-seed-service = उनको बीउ रकममध्ये एउटा छान्नुहोस्।
+case-sections = यस मुद्दामा
