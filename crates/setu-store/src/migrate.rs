@@ -178,6 +178,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0028_case_service.sql"),
         include_str!("../migrations/postgres/0028_case_service.sql"),
     ),
+    (
+        29,
+        "referrals of survivors between organisations",
+        include_str!("../migrations/sqlite/0029_case_referral.sql"),
+        include_str!("../migrations/postgres/0029_case_referral.sql"),
+    ),
 ];
 
 /// The schema version this build migrates to (its last migration's number).

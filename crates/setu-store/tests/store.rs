@@ -4448,3 +4448,135 @@ async fn seed_funding_is_paid_in_tranches_from_a_budget_line_that_shows_it_spent
     })
     .await;
 }
+
+/// A referral goes to another organisation with her consent, or by break-the-glass with its
+/// reason (audited as such); it is accepted or declined, delivered, closed, each once; the
+/// receiver's list holds it.
+#[tokio::test]
+async fn a_case_referral_needs_her_consent_or_the_glass_and_moves_on_once() {
+    use setu_core::cases::{DeclineReason, ServiceKind};
+    use setu_store::case_referrals::ReferralDraft;
+    each_engine(|s| async move {
+        let org = |name: &'static str| {
+            let s = s.clone();
+            async move {
+                s.create_organisation(&sys(), &form(name, "ngo", "51106").to_org().unwrap())
+                    .await
+                    .unwrap()
+            }
+        };
+        let (ngo, clinic, lawyers) = (
+            org("Ref NGO").await,
+            org("Ref Clinic").await,
+            org("Ref Lawyers").await,
+        );
+        let today = date!(2026 - 12 - 03);
+        let draft = CaseForm {
+            organisation: ngo.to_string(),
+            origin: "direct".into(),
+            given_name: "Referred".into(),
+            sex: "female".into(),
+            opened_on: "2083-05-01".into(),
+            ..CaseForm::default()
+        }
+        .check(today)
+        .unwrap();
+        let id = s.open_case(&sys(), &draft, None).await.unwrap();
+        let to = |org: i64, glass: Option<&str>| ReferralDraft {
+            to_org: org,
+            service: ServiceKind::Medical,
+            note: Some("Referral-Note-Qz".into()),
+            glass: glass.map(str::to_string),
+        };
+        assert!(matches!(
+            s.send_case_referral(&sys(), &id, &to(clinic, None), today)
+                .await,
+            Err(StoreError::Rejected("error-referral-consent"))
+        ));
+        assert!(matches!(
+            s.send_case_referral(&sys(), &id, &to(clinic, Some("urgent")), today)
+                .await,
+            Err(StoreError::Rejected("error-reason-short"))
+        ));
+        let consent = ConsentForm {
+            kind: "sharing".into(),
+            with_org: clinic.to_string(),
+            given_on: "2083-05-01".into(),
+            taken_by: "Caseworker".into(),
+            guardian: String::new(),
+        }
+        .check(today)
+        .unwrap();
+        s.record_consent(&sys(), &id, &consent).await.unwrap();
+        let sent = s
+            .send_case_referral(&sys(), &id, &to(clinic, None), today)
+            .await
+            .unwrap();
+        let glass = s
+            .send_case_referral(
+                &sys(),
+                &id,
+                &to(
+                    lawyers,
+                    Some("She must see a lawyer before the hearing tomorrow"),
+                ),
+                today,
+            )
+            .await
+            .unwrap();
+        let broken = s
+            .audit_entries(&AuditFilter {
+                action: Some("break-glass".into()),
+                entity_id: Some(glass.clone()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            broken.len(),
+            1,
+            "sent without consent: audited as break-the-glass"
+        );
+        assert!(s.case_referral(&glass, Reveal::No).await.unwrap().by_glass);
+        assert!(!s.case_referral(&sent, Reveal::No).await.unwrap().by_glass);
+
+        let receiver = Actor::user("u-clinic", "clinic.worker");
+        assert_eq!(s.case_referrals_to(clinic).await.unwrap().len(), 1);
+        assert!(
+            matches!(
+                s.deliver_case_referral(&receiver, &sent, today).await,
+                Err(StoreError::Rejected("error-referral-status"))
+            ),
+            "not before it is accepted"
+        );
+        s.answer_case_referral(&receiver, &sent, None)
+            .await
+            .unwrap();
+        assert!(
+            matches!(
+                s.answer_case_referral(&receiver, &sent, Some(DeclineReason::NoCapacity))
+                    .await,
+                Err(StoreError::Rejected("error-referral-status"))
+            ),
+            "answered once"
+        );
+        s.deliver_case_referral(&receiver, &sent, today)
+            .await
+            .unwrap();
+        s.close_case_referral(&sys(), &sent).await.unwrap();
+        let done = s.case_referral(&sent, Reveal::To(&receiver)).await.unwrap();
+        assert_eq!(done.status, "closed");
+        assert_eq!(done.delivered_on.as_deref(), Some("2026-12-03"));
+        assert_eq!(done.note.as_deref(), Some("Referral-Note-Qz"));
+        s.answer_case_referral(&receiver, &glass, Some(DeclineReason::OutsideArea))
+            .await
+            .unwrap();
+        let refused = s.case_referral(&glass, Reveal::No).await.unwrap();
+        assert_eq!(
+            (refused.status.as_str(), refused.decline_reason),
+            ("declined", Some(DeclineReason::OutsideArea))
+        );
+        assert_eq!(s.case_referrals_of(&id).await.unwrap().len(), 2);
+    })
+    .await;
+}

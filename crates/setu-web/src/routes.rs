@@ -87,6 +87,8 @@ pub enum Subject {
     Referral,
     /// A survivor's case id in the path (its organisation).
     SurvivorCase,
+    /// A referral of a survivor to an organisation (the receiving organisation).
+    CaseReferral,
     /// A sync conflict id in the path (scoped by its booth).
     Conflict,
     /// A missing-person report id in the path (scoped by the home ward).
@@ -322,6 +324,11 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         r(Method::POST, "/cases/{id}/followups/schedule", Needs(WriteSurvivorCases), S::SurvivorCase, post(cases::schedule_followup)),
         r(Method::POST, "/cases/{id}/services", Needs(WriteSurvivorCases), S::SurvivorCase, post(cases::add_service)),
         r(Method::POST, "/cases/{id}/tranches", Needs(WriteSurvivorCases), S::SurvivorCase, post(cases::pay_tranche)),
+        r(Method::POST, "/cases/{id}/referrals", Needs(WriteSurvivorCases), S::SurvivorCase, post(cases::send_referral)),
+        r(Method::POST, "/cases/{id}/referrals/close", Needs(WriteSurvivorCases), S::SurvivorCase, post(cases::close_referral)),
+        r(Method::GET, "/case-referrals/{id}", Needs(ReadSurvivorCases), S::CaseReferral, get(cases::show_referral)),
+        r(Method::POST, "/case-referrals/{id}/answer", Needs(WriteSurvivorCases), S::CaseReferral, post(cases::answer_referral)),
+        r(Method::POST, "/case-referrals/{id}/delivered", Needs(WriteSurvivorCases), S::CaseReferral, post(cases::deliver_referral)),
         r(Method::POST, "/cases/{id}/caseworker", Needs(WriteSurvivorCases), S::SurvivorCase, post(cases::assign)),
         r(Method::POST, "/cases/{id}/transfer", Needs(WriteSurvivorCases), S::SurvivorCase, post(cases::ask_transfer)),
         r(Method::POST, "/cases/{id}/transfer/answer", Needs(WriteSurvivorCases), S::SurvivorCase, post(cases::answer_transfer)),

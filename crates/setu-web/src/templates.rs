@@ -1044,6 +1044,8 @@ pub struct CasesPage<'a> {
     pub rows: Vec<CaseRow>,
     /// Cases other organisations offer this one, waiting for its answer.
     pub offered: Vec<CaseRow>,
+    /// Referrals to this organisation still to answer or deliver.
+    pub referred: Vec<ReferralRow>,
     pub can_write: bool,
 }
 
@@ -1095,6 +1097,49 @@ pub struct CasePage<'a> {
     pub plan: PlanView,
     pub followups: FollowUpView,
     pub services: ServiceView,
+    pub referrals: ReferralView,
+}
+
+/// A case's referrals to other organisations, and the form to send one.
+#[derive(Debug, Clone)]
+pub struct ReferralView {
+    pub rows: Vec<ReferralRow>,
+    pub orgs: Vec<Choice>,
+    pub services: Vec<Choice>,
+    pub may_write: bool,
+}
+
+/// A referral in words (to or from `org`, as the reader sees it).
+#[derive(Debug, Clone)]
+pub struct ReferralRow {
+    pub id: String,
+    pub org: String,
+    pub service: String,
+    pub sent: String,
+    pub status: String,
+    pub overdue: bool,
+    pub by_glass: bool,
+    /// Her consent to sharing with the receiver no longer stands.
+    pub consent_withdrawn: bool,
+    pub closable: bool,
+}
+
+/// A referral as the receiving organisation reads it: only its part of the case.
+#[derive(Template)]
+#[template(path = "case_referral.html")]
+pub struct CaseReferralPage<'a> {
+    pub p: &'a Page,
+    pub id: String,
+    pub row: ReferralRow,
+    pub name: String,
+    pub sex: String,
+    pub birth_year: String,
+    pub home: String,
+    pub note: String,
+    pub may_answer: bool,
+    pub may_deliver: bool,
+    pub reasons: Vec<Choice>,
+    pub today: String,
 }
 
 /// The services she was given, and the forms for more.

@@ -1224,7 +1224,12 @@ async fn seed_funding(store: &Store, by: &Actor, case: &str, today: time::Date) 
         spent: 0,
     };
     store
-        .add_budget_line(&demo_actor(), lccht.id, FiscalYear::containing(today)?, &line)
+        .add_budget_line(
+            &demo_actor(),
+            lccht.id,
+            FiscalYear::containing(today)?,
+            &line,
+        )
         .await?;
     let home = store.case(case, Reveal::No).await?.home;
     let lines = store.funding_lines(home, today).await?;

@@ -108,9 +108,16 @@ pub async fn list(
     let cases = app.store.organisation_cases(org, reveal).await?;
     let offered = app.store.cases_offered_to(org, reveal).await?;
     let page = page.titled("cases-title", "cases");
+    let mut referred = Vec::new();
+    for r in app.store.case_referrals_to(org).await? {
+        if matches!(r.status.as_str(), "sent" | "accepted") {
+            referred.push(referral_row(&app, &page, &r, r.from_org).await?);
+        }
+    }
     let html = CasesPage {
         rows: cases.iter().map(|c| row(&page, c)).collect(),
         offered: offered.iter().map(|c| row(&page, c)).collect(),
+        referred,
         can_write: can(&me, Capability::WriteSurvivorCases, None, false),
         p: &page,
     }
@@ -334,6 +341,7 @@ async fn case_page(
         plan: plan_view(app, &page, me, &case).await?,
         followups: followup_view(app, &page, me, &case).await?,
         services: service_view(app, &page, me, &case).await?,
+        referrals: referral_view(app, &page, me, &case).await?,
         reasons: choices(
             &page,
             CloseReason::ALL.iter().map(|r| r.as_str()),
@@ -764,6 +772,364 @@ async fn followup_view(
                 false,
             ),
     })
+}
+
+/// How long after `from` (a UTC timestamp) `to` came, in hours, in words.
+fn after_hours(page: &Page, from: &str, to: &str) -> String {
+    let at = |t: &str| {
+        time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok()
+    };
+    match (at(from), at(to)) {
+        (Some(a), Some(b)) => {
+            let hours = (b - a).whole_hours().max(0);
+            page.t1("case-referral-after-hours", "n", &page.num(&hours))
+        }
+        _ => String::new(),
+    }
+}
+
+/// Whether a referral sent at `sent_at` and not answered is past its day.
+fn referral_overdue(r: &setu_store::case_referrals::CaseReferral) -> bool {
+    let sent =
+        time::OffsetDateTime::parse(&r.sent_at, &time::format_description::well_known::Rfc3339);
+    r.status == "sent"
+        && sent.is_ok_and(|s| {
+            time::OffsetDateTime::now_utc() - s
+                > time::Duration::hours(setu_store::case_referrals::ANSWER_WITHIN_HOURS)
+        })
+}
+
+/// A referral's standing in words: its status, how long the answer took, overdue, and whether
+/// her consent to the sharing still stands.
+async fn referral_row(
+    app: &AppState,
+    page: &Page,
+    r: &setu_store::case_referrals::CaseReferral,
+    org: i64,
+) -> Result<crate::templates::ReferralRow, WebError> {
+    let today = today_in_nepal();
+    let consent = r.by_glass
+        || app
+            .store
+            .may_share_case(&r.case_id, r.to_org, today)
+            .await?;
+    let mut status = page.t(&format!("case-referral-status-{}", r.status));
+    if let Some(a) = &r.answered_at {
+        status.push_str(" · ");
+        status.push_str(&after_hours(page, &r.sent_at, a));
+    }
+    if let Some(reason) = r.decline_reason {
+        status.push_str(" · ");
+        status.push_str(&page.t(&format!("decline-reason-{}", reason.as_str())));
+    }
+    if let Some(d) = &r.delivered_on {
+        status.push_str(" · ");
+        status.push_str(&page.t1("case-referral-delivered-on", "date", &page.date(d)));
+    }
+    Ok(crate::templates::ReferralRow {
+        id: r.id.clone(),
+        org: org_name(app, page, org).await?,
+        service: page.t(&format!("case-service-{}", r.service.as_str())),
+        sent: page.date(&r.sent_at),
+        status,
+        overdue: referral_overdue(r),
+        by_glass: r.by_glass,
+        consent_withdrawn: !consent,
+        closable: r.status == "delivered",
+    })
+}
+
+/// The case's referrals as its holder reads them, and the form to send one.
+async fn referral_view(
+    app: &AppState,
+    page: &Page,
+    me: &User,
+    case: &Case,
+) -> Result<crate::templates::ReferralView, WebError> {
+    let mut rows = Vec::new();
+    for r in app.store.case_referrals_of(&case.id).await? {
+        rows.push(referral_row(app, page, &r, r.to_org).await?);
+    }
+    let kinds = [
+        setu_core::directory::OrgKind::Ngo,
+        setu_core::directory::OrgKind::PoliceUnit,
+    ];
+    let orgs = crate::pages::handovers::org_choices(app, page, &kinds)
+        .await?
+        .into_iter()
+        .filter(|o| o.value != case.organisation_id.to_string())
+        .collect();
+    Ok(crate::templates::ReferralView {
+        rows,
+        orgs,
+        services: choices(
+            page,
+            setu_core::cases::ServiceKind::ALL
+                .iter()
+                .map(|k| k.as_str()),
+            "case-service-",
+            "",
+        ),
+        may_write: case.status != CaseStatus::Closed
+            && can(
+                me,
+                Capability::WriteSurvivorCases,
+                Some(&target(case)),
+                false,
+            ),
+    })
+}
+
+/// A referral as typed.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ReferralForm {
+    to_org: String,
+    service: String,
+    note: String,
+    glass: String,
+}
+
+/// `POST /cases/{id}/referrals`: with her consent to sharing with the receiver, or by
+/// break-the-glass with its reason.
+pub async fn send_referral(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<ReferralForm>,
+) -> Result<Response, WebError> {
+    case_for(&app, &me, &id, Capability::WriteSurvivorCases).await?;
+    let outcome = async {
+        let mut c = setu_core::validation::Checker::default();
+        let to_org = c.choose("to_org", &f.to_org, |v| {
+            v.parse::<i64>().ok().filter(|n| *n > 0)
+        });
+        let service = c.choose("service", &f.service, setu_core::cases::ServiceKind::parse);
+        let note = c.optional_text("note", &f.note, 500);
+        let glass = c.optional_text("glass", &f.glass, 500);
+        c.finish(())?;
+        let (Some(to_org), Some(service)) = (to_org, service) else {
+            return Err(WebError::BadRequest);
+        };
+        let d = setu_store::case_referrals::ReferralDraft {
+            to_org,
+            service,
+            note,
+            glass,
+        };
+        app.store
+            .send_case_referral(&me.actor(), &id, &d, today_in_nepal())
+            .await?;
+        Ok(())
+    }
+    .await;
+    back_to_case(&app, page, &me, &id, outcome).await
+}
+
+/// The referral a holder closes.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ReferralChoice {
+    referral: String,
+}
+
+/// `POST /cases/{id}/referrals/close`: the sender closes a delivered referral of this case.
+pub async fn close_referral(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<ReferralChoice>,
+) -> Result<Response, WebError> {
+    case_for(&app, &me, &id, Capability::WriteSurvivorCases).await?;
+    let outcome = async {
+        let ours = app
+            .store
+            .case_referrals_of(&id)
+            .await?
+            .iter()
+            .any(|r| r.id == f.referral);
+        if !ours {
+            return Err(setu_store::StoreError::Rejected("error-referral-status").into());
+        }
+        app.store
+            .close_case_referral(&me.actor(), &f.referral)
+            .await?;
+        Ok(())
+    }
+    .await;
+    back_to_case(&app, page, &me, &id, outcome).await
+}
+
+/// A referral the reader's organisation received (404 to anyone else).
+async fn received(
+    app: &AppState,
+    me: &User,
+    id: &str,
+    cap: Capability,
+) -> Result<setu_store::case_referrals::CaseReferral, WebError> {
+    let r = app.store.case_referral(id, Reveal::No).await?;
+    let to = Target {
+        organisation: Some(r.to_org),
+        ..Default::default()
+    };
+    allow(me, cap, Some(&to), false)?;
+    Ok(r)
+}
+
+/// `GET /case-referrals/{id}`: the referral's part of the case, for the receiving
+/// organisation: her name while her consent stands (or the glass allowed it), sex, year of
+/// birth, home, the service and the note; never the rest of the case.
+pub async fn show_referral(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    referral_page(&app, page, &me, &id, StatusCode::OK).await
+}
+
+async fn referral_page(
+    app: &AppState,
+    page: Page,
+    me: &User,
+    id: &str,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    received(app, me, id, Capability::ReadSurvivorCases).await?;
+    let actor = me.actor();
+    let reveal = if me.holds(Capability::ReadPersonal) {
+        Reveal::To(&actor)
+    } else {
+        Reveal::No
+    };
+    let r = app.store.case_referral(id, reveal).await?;
+    let row = referral_row(app, &page, &r, r.from_org).await?;
+    let case = if row.consent_withdrawn {
+        app.store.case(&r.case_id, Reveal::No).await?
+    } else {
+        app.store.case(&r.case_id, reveal).await?
+    };
+    let name = if row.consent_withdrawn {
+        page.t("case-referral-consent-withdrawn")
+    } else {
+        name_of(&page, &case)
+    };
+    let title = page.t("case-referral-title");
+    let page = page.with_title(title, "cases");
+    let html = crate::templates::CaseReferralPage {
+        name,
+        sex: page.t(&format!("sex-{}", case.sex.as_str())),
+        birth_year: case
+            .birth_year
+            .map(|y| page.digits(&y.to_string()))
+            .unwrap_or_default(),
+        home: case
+            .home
+            .map(|h| page.place(&h.to_string()))
+            .unwrap_or_default(),
+        note: r.note.clone().unwrap_or_default(),
+        may_answer: r.status == "sent"
+            && can(
+                me,
+                Capability::WriteSurvivorCases,
+                Some(&Target {
+                    organisation: Some(r.to_org),
+                    ..Default::default()
+                }),
+                false,
+            ),
+        may_deliver: r.status == "accepted"
+            && can(
+                me,
+                Capability::WriteSurvivorCases,
+                Some(&Target {
+                    organisation: Some(r.to_org),
+                    ..Default::default()
+                }),
+                false,
+            ),
+        reasons: choices(
+            &page,
+            DeclineReason::ALL.iter().map(|x| x.as_str()),
+            "decline-reason-",
+            "",
+        ),
+        today: today_bs(&page),
+        row,
+        id: id.to_string(),
+        p: &page,
+    }
+    .render_html();
+    Ok((status, Html(html)).into_response())
+}
+
+/// The receiver's answer, or the day it delivered.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ReferralAnswer {
+    decision: String,
+    reason: String,
+    on: String,
+}
+
+/// `POST /case-referrals/{id}/answer`: accepted, or declined with a reason.
+pub async fn answer_referral(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<ReferralAnswer>,
+) -> Result<Response, WebError> {
+    received(&app, &me, &id, Capability::WriteSurvivorCases).await?;
+    let outcome = async {
+        let declined = match f.decision.as_str() {
+            "accept" => None,
+            "decline" => {
+                let mut c = setu_core::validation::Checker::default();
+                let reason = c.choose("reason", &f.reason, DeclineReason::parse);
+                c.finish(())?;
+                Some(reason.ok_or(WebError::BadRequest)?)
+            }
+            _ => return Err(WebError::BadRequest),
+        };
+        app.store
+            .answer_case_referral(&me.actor(), &id, declined)
+            .await?;
+        Ok(format!("/case-referrals/{id}"))
+    }
+    .await;
+    settle(page, outcome, |page, r| {
+        referral_page(&app, page, &me, &id, r.status)
+    })
+    .await
+}
+
+/// `POST /case-referrals/{id}/delivered`
+pub async fn deliver_referral(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<ReferralAnswer>,
+) -> Result<Response, WebError> {
+    received(&app, &me, &id, Capability::WriteSurvivorCases).await?;
+    let outcome = async {
+        let mut c = setu_core::validation::Checker::default();
+        let on = c.past_date("on", &f.on, today_in_nepal());
+        c.finish(())?;
+        let on = on.ok_or(WebError::BadRequest)?;
+        app.store
+            .deliver_case_referral(&me.actor(), &id, on)
+            .await?;
+        Ok(format!("/case-referrals/{id}"))
+    }
+    .await;
+    settle(page, outcome, |page, r| {
+        referral_page(&app, page, &me, &id, r.status)
+    })
+    .await
 }
 
 /// Rupees in the reader's digits and grouping.

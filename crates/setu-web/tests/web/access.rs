@@ -291,6 +291,40 @@ async fn authorisation_matrix(only: Option<Role>) {
             store.ask_case_transfer(&sys, &case, receiver, today).await.unwrap();
             offered_cases.push(case);
         }
+        // A referral each organisation received from the other, with her consent.
+        let mut case_referrals = Vec::new();
+        for (holder, receiver) in [(out_org, in_org), (in_org, out_org)] {
+            let today = time::OffsetDateTime::now_utc().date();
+            let draft = setu_core::cases::CaseForm {
+                organisation: holder.to_string(),
+                origin: "direct".into(),
+                given_name: "Referred Survivor".into(),
+                sex: "female".into(),
+                opened_on: "2081-01-01".into(),
+                ..Default::default()
+            }
+            .check(today)
+            .unwrap();
+            let case = store.open_case(&sys, &draft, None).await.unwrap();
+            let share = setu_core::cases::ConsentForm {
+                kind: "sharing".into(),
+                with_org: receiver.to_string(),
+                given_on: "2081-01-01".into(),
+                taken_by: "Caseworker".into(),
+                ..Default::default()
+            }
+            .check(today)
+            .unwrap();
+            store.record_consent(&sys, &case, &share).await.unwrap();
+            let referral = setu_store::case_referrals::ReferralDraft {
+                to_org: receiver,
+                service: setu_core::cases::ServiceKind::Medical,
+                note: None,
+                glass: None,
+            };
+            let id = store.send_case_referral(&sys, &case, &referral, today).await.unwrap();
+            case_referrals.push(id);
+        }
         let mut contacts = Vec::new();
         for org in [in_org, out_org] {
             let draft = setu_store::contacts::ContactDraft {
@@ -808,6 +842,7 @@ async fn authorisation_matrix(only: Option<Role>) {
                             offered_cases[side].clone()
                         }
                         Subject::SurvivorCase => survivor_cases[side].clone(),
+                        Subject::CaseReferral => case_referrals[side].clone(),
                         Subject::Report => reports[side].clone(),
                         Subject::Encounter => encounters[side].clone(),
                         Subject::Proposal if route.path.ends_with("/undo") => merges[side].clone(),
@@ -984,6 +1019,11 @@ async fn authorisation_matrix(only: Option<Role>) {
                         ("/cases/{id}/close", _) => vec![("reason", "reintegrated")],
                         ("/cases/{id}/closure", _) => vec![("decision", "approve")],
                         ("/cases/{id}/transfer/answer", _) => vec![("decision", "accept")],
+                        ("/case-referrals/{id}/answer", _) => vec![("decision", "accept")],
+                        ("/case-referrals/{id}/delivered", _) => vec![("on", "2081-01-02")],
+                        ("/cases/{id}/referrals", _) => {
+                            vec![("to_org", "999999"), ("service", "medical")]
+                        }
                         ("/cases/{id}/goals", _) => {
                             vec![("domain", "health"), ("goal", "Matrix goal")]
                         }
@@ -1338,7 +1378,7 @@ async fn authorisation_matrix(only: Option<Role>) {
                             place: Some(place.parse().unwrap()),
                             ..Default::default()
                         }),
-                        Subject::SurvivorCase => Some(Target {
+                        Subject::SurvivorCase | Subject::CaseReferral => Some(Target {
                             organisation: Some(org),
                             ..Default::default()
                         }),
@@ -1404,8 +1444,9 @@ async fn authorisation_matrix(only: Option<Role>) {
                             // roles are allowed but told it is done.
                             // A case is offered to its receiver once and she goes home once;
                             // sending, calling back, settling a goal, adding or finishing a
-                            // task, recording a follow-up and paying a tranche with an empty
-                            // form are refused on the form.
+                            // task, recording a follow-up, paying a tranche and sending or closing
+                            // a referral with an empty or unknown form are refused on the form; a
+                            // referral is answered and delivered once.
                             let done = status == 422
                                 && (route.path.ends_with("/acknowledge")
                                     || route.path.starts_with("/booths/conflicts/")
@@ -1415,7 +1456,9 @@ async fn authorisation_matrix(only: Option<Role>) {
                                     || route.path.ends_with("/goals/settle")
                                     || route.path.ends_with("/home")
                                     || route.path.ends_with("/followups")
-                                    || route.path.ends_with("/tranches"));
+                                    || route.path.ends_with("/tranches")
+                                    || route.path.starts_with("/case-referrals/")
+                                    || route.path.starts_with("/cases/{id}/referrals"));
                             if done && (expected.contains(&303) || expected.contains(&200)) {
                                 checked += 1;
                                 continue;

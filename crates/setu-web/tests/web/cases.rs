@@ -1134,3 +1134,203 @@ async fn services_and_seed_funding_are_recorded_and_the_budget_line_shows_it_spe
     })
     .await;
 }
+
+/// A referral to another organisation: refused without consent unless the glass is broken
+/// with a reason; the receiver reads only the referral's part (never the case), accepts and
+/// delivers; the sender sees how long the answer took and closes it; once her consent is
+/// withdrawn the receiver no longer sees her name, and the sender's list says so.
+#[tokio::test]
+async fn a_referral_shares_only_its_part_and_only_while_she_consents() {
+    each_app(|app, store| async move {
+        let sys = setu_store::audit::Actor::system("test");
+        let org = |name: &str| setu_core::directory::DirectoryForm {
+            name_en: name.into(),
+            kind: "ngo".into(),
+            place: "51106".into(),
+            ..Default::default()
+        };
+        let ngo = store
+            .create_organisation(&sys, &org("Referring NGO").to_org().unwrap())
+            .await
+            .unwrap();
+        let clinic = store
+            .create_organisation(&sys, &org("Receiving Clinic").to_org().unwrap())
+            .await
+            .unwrap();
+        let lawyers = store
+            .create_organisation(&sys, &org("Legal Aid Desk").to_org().unwrap())
+            .await
+            .unwrap();
+        let sender = sign_in(
+            &store,
+            "rf.sender",
+            Role::NgoCaseworker,
+            &format!("org:{ngo}"),
+        )
+        .await;
+        let receiver = sign_in(
+            &store,
+            "rf.clinic",
+            Role::NgoCaseworker,
+            &format!("org:{clinic}"),
+        )
+        .await;
+        let made = post_form(
+            &app,
+            "/cases",
+            &[
+                ("origin", "direct"),
+                ("given_name", "Referral-Name-Zq"),
+                ("sex", "female"),
+                ("birth_year", "1999"),
+                ("opened_on", "2083-05-01"),
+            ],
+            &sender,
+        )
+        .await;
+        let path = made.headers[header::LOCATION].to_str().unwrap().to_string();
+        let (clinic_s, lawyers_s) = (clinic.to_string(), lawyers.to_string());
+        let unconsented = post_form(
+            &app,
+            &format!("{path}/referrals"),
+            &[
+                ("to_org", clinic_s.as_str()),
+                ("service", "medical"),
+                ("note", "Kept-Note-Zq"),
+            ],
+            &sender,
+        )
+        .await;
+        assert_eq!(unconsented.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            unconsented.body.contains("has not consented to sharing"),
+            "{}",
+            unconsented.body
+        );
+        let glass = post_form(
+            &app,
+            &format!("{path}/referrals"),
+            &[
+                ("to_org", lawyers_s.as_str()),
+                ("service", "legal-aid"),
+                (
+                    "glass",
+                    "Hearing tomorrow morning; she cannot be reached to consent",
+                ),
+            ],
+            &sender,
+        )
+        .await;
+        assert_eq!(glass.status, StatusCode::SEE_OTHER, "{}", glass.body);
+        post_form(
+            &app,
+            &format!("{path}/consents"),
+            &[
+                ("kind", "sharing"),
+                ("with_org", clinic_s.as_str()),
+                ("given_on", "2083-05-02"),
+                ("taken_by", "Sender"),
+            ],
+            &sender,
+        )
+        .await;
+        let sent = post_form(
+            &app,
+            &format!("{path}/referrals"),
+            &[
+                ("to_org", clinic_s.as_str()),
+                ("service", "medical"),
+                ("note", "Referral-Note-Zq"),
+            ],
+            &sender,
+        )
+        .await;
+        assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+        let page = get_as(&app, &path, "en", &sender).await.body;
+        assert!(page.contains("sent without consent"), "the glass is marked");
+
+        // The receiver: its list, the referral's part, never the case.
+        let list = get_as(&app, "/cases", "en", &receiver).await.body;
+        assert!(list.contains("Referred to your organisation"));
+        let id = store
+            .case_referrals_to(clinic)
+            .await
+            .unwrap()
+            .first()
+            .unwrap()
+            .id
+            .clone();
+        let part = get_as(&app, &format!("/case-referrals/{id}"), "en", &receiver).await;
+        assert_eq!(part.status, StatusCode::OK);
+        assert!(part.body.contains("Referral-Name-Zq") && part.body.contains("Referral-Note-Zq"));
+        assert!(part.body.contains("Referring NGO"));
+        assert_eq!(
+            get_as(&app, &path, "en", &receiver).await.status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            get_as(&app, &format!("/case-referrals/{id}"), "en", &sender)
+                .await
+                .status,
+            StatusCode::NOT_FOUND,
+            "the receiver's page"
+        );
+        let ok = post_form(
+            &app,
+            &format!("/case-referrals/{id}/answer"),
+            &[("decision", "accept")],
+            &receiver,
+        )
+        .await;
+        assert_eq!(ok.status, StatusCode::SEE_OTHER);
+        let done = post_form(
+            &app,
+            &format!("/case-referrals/{id}/delivered"),
+            &[("on", "2083-08-01")],
+            &receiver,
+        )
+        .await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+        let page = get_as(&app, &path, "en", &sender).await.body;
+        assert!(
+            page.contains("answered after 0 hours") && page.contains("delivered"),
+            "{page}"
+        );
+        let closed = post_form(
+            &app,
+            &format!("{path}/referrals/close"),
+            &[("referral", id.as_str())],
+            &sender,
+        )
+        .await;
+        assert_eq!(closed.status, StatusCode::SEE_OTHER);
+
+        // Her consent withdrawn: the receiver no longer sees her name; the sender sees why.
+        let consent = store
+            .case_consents(path.trim_start_matches("/cases/"))
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|c| c.with_org == Some(clinic))
+            .unwrap()
+            .id;
+        post_form(
+            &app,
+            &format!("{path}/consents/withdraw"),
+            &[("consent", consent.as_str())],
+            &sender,
+        )
+        .await;
+        let part = get_as(&app, &format!("/case-referrals/{id}"), "en", &receiver)
+            .await
+            .body;
+        assert!(
+            !part.contains("Referral-Name-Zq"),
+            "her name is no longer shown"
+        );
+        assert!(part.contains("withdrew her consent"));
+        let page = get_as(&app, &path, "en", &sender).await.body;
+        assert!(page.contains("consent withdrawn since"));
+    })
+    .await;
+}
