@@ -362,6 +362,20 @@ async fn case_page(
     Ok((status, Html(html)).into_response())
 }
 
+/// A change to case `id` by someone who may write it there: `change` runs only after the
+/// access check (an async block does nothing until awaited), and the answer is
+/// [`back_to_case`].
+async fn change_case(
+    app: &AppState,
+    page: Page,
+    me: &User,
+    id: &str,
+    change: impl std::future::Future<Output = Result<(), WebError>>,
+) -> Result<Response, WebError> {
+    case_for(app, me, id, Capability::WriteSurvivorCases).await?;
+    back_to_case(app, page, me, id, change.await).await
+}
+
 /// Answers a change to case `id`: back to the case when it was stored, else the case's page
 /// again with the refusal on its form.
 async fn back_to_case(
@@ -899,8 +913,7 @@ pub async fn send_referral(
     Path(id): Path<String>,
     Form(f): Form<ReferralForm>,
 ) -> Result<Response, WebError> {
-    case_for(&app, &me, &id, Capability::WriteSurvivorCases).await?;
-    let outcome = async {
+    let change = async {
         let mut c = setu_core::validation::Checker::default();
         let to_org = c.choose("to_org", &f.to_org, |v| {
             v.parse::<i64>().ok().filter(|n| *n > 0)
@@ -922,9 +935,8 @@ pub async fn send_referral(
             .send_case_referral(&me.actor(), &id, &d, today_in_nepal())
             .await?;
         Ok(())
-    }
-    .await;
-    back_to_case(&app, page, &me, &id, outcome).await
+    };
+    change_case(&app, page, &me, &id, change).await
 }
 
 /// The referral a holder closes.
@@ -942,8 +954,7 @@ pub async fn close_referral(
     Path(id): Path<String>,
     Form(f): Form<ReferralChoice>,
 ) -> Result<Response, WebError> {
-    case_for(&app, &me, &id, Capability::WriteSurvivorCases).await?;
-    let outcome = async {
+    let change = async {
         let ours = app
             .store
             .case_referrals_of(&id)
@@ -957,9 +968,8 @@ pub async fn close_referral(
             .close_case_referral(&me.actor(), &f.referral)
             .await?;
         Ok(())
-    }
-    .await;
-    back_to_case(&app, page, &me, &id, outcome).await
+    };
+    change_case(&app, page, &me, &id, change).await
 }
 
 /// A referral the reader's organisation received (404 to anyone else).
@@ -1269,14 +1279,12 @@ pub async fn add_service(
     Path(id): Path<String>,
     Form(f): Form<setu_core::cases::ServiceForm>,
 ) -> Result<Response, WebError> {
-    case_for(&app, &me, &id, Capability::WriteSurvivorCases).await?;
-    let outcome = async {
+    let change = async {
         let d = f.check(today_in_nepal())?;
         app.store.record_service(&me.actor(), &id, &d).await?;
         Ok(())
-    }
-    .await;
-    back_to_case(&app, page, &me, &id, outcome).await
+    };
+    change_case(&app, page, &me, &id, change).await
 }
 
 /// `POST /cases/{id}/tranches`: seed funding paid from a budget line.
@@ -1287,14 +1295,12 @@ pub async fn pay_tranche(
     Path(id): Path<String>,
     Form(f): Form<setu_core::cases::TrancheForm>,
 ) -> Result<Response, WebError> {
-    case_for(&app, &me, &id, Capability::WriteSurvivorCases).await?;
-    let outcome = async {
+    let change = async {
         let d = f.check(today_in_nepal())?;
         app.store.pay_tranche(&me.actor(), &id, &d).await?;
         Ok(())
-    }
-    .await;
-    back_to_case(&app, page, &me, &id, outcome).await
+    };
+    change_case(&app, page, &me, &id, change).await
 }
 
 /// Her return home, or one more follow-up's day.
@@ -1312,17 +1318,15 @@ pub async fn returned_home(
     Path(id): Path<String>,
     Form(f): Form<DayForm>,
 ) -> Result<Response, WebError> {
-    case_for(&app, &me, &id, Capability::WriteSurvivorCases).await?;
-    let outcome = async {
+    let change = async {
         let mut c = setu_core::validation::Checker::default();
         let on = c.past_date("on", &f.on, today_in_nepal());
         c.finish(())?;
         let on = on.ok_or(WebError::BadRequest)?;
         app.store.mark_returned_home(&me.actor(), &id, on).await?;
         Ok(())
-    }
-    .await;
-    back_to_case(&app, page, &me, &id, outcome).await
+    };
+    change_case(&app, page, &me, &id, change).await
 }
 
 /// `POST /cases/{id}/followups/schedule`: one more follow-up.
@@ -1333,17 +1337,15 @@ pub async fn schedule_followup(
     Path(id): Path<String>,
     Form(f): Form<DayForm>,
 ) -> Result<Response, WebError> {
-    case_for(&app, &me, &id, Capability::WriteSurvivorCases).await?;
-    let outcome = async {
+    let change = async {
         let mut c = setu_core::validation::Checker::default();
         let on = c.required_date("on", &f.on);
         c.finish(())?;
         let on = on.ok_or(WebError::BadRequest)?;
         app.store.schedule_followup(&me.actor(), &id, on).await?;
         Ok(())
-    }
-    .await;
-    back_to_case(&app, page, &me, &id, outcome).await
+    };
+    change_case(&app, page, &me, &id, change).await
 }
 
 /// `POST /cases/{id}/followups`: a scheduled follow-up recorded.
@@ -1354,14 +1356,12 @@ pub async fn record_followup(
     Path(id): Path<String>,
     Form(f): Form<setu_core::cases::FollowUpForm>,
 ) -> Result<Response, WebError> {
-    case_for(&app, &me, &id, Capability::WriteSurvivorCases).await?;
-    let outcome = async {
+    let change = async {
         let d = f.check(today_in_nepal())?;
         app.store.record_followup(&me.actor(), &id, &d).await?;
         Ok(())
-    }
-    .await;
-    back_to_case(&app, page, &me, &id, outcome).await
+    };
+    change_case(&app, page, &me, &id, change).await
 }
 
 /// `POST /cases/{id}/goals`
@@ -1372,14 +1372,12 @@ pub async fn add_goal(
     Path(id): Path<String>,
     Form(f): Form<setu_core::cases::GoalForm>,
 ) -> Result<Response, WebError> {
-    case_for(&app, &me, &id, Capability::WriteSurvivorCases).await?;
-    let outcome = async {
+    let change = async {
         let d = f.check()?;
         app.store.add_goal(&me.actor(), &id, &d).await?;
         Ok(())
-    }
-    .await;
-    back_to_case(&app, page, &me, &id, outcome).await
+    };
+    change_case(&app, page, &me, &id, change).await
 }
 
 /// `POST /cases/{id}/tasks`
@@ -1390,14 +1388,12 @@ pub async fn add_task(
     Path(id): Path<String>,
     Form(f): Form<setu_core::cases::TaskForm>,
 ) -> Result<Response, WebError> {
-    case_for(&app, &me, &id, Capability::WriteSurvivorCases).await?;
-    let outcome = async {
+    let change = async {
         let d = f.check()?;
         app.store.add_task(&me.actor(), &id, &d).await?;
         Ok(())
-    }
-    .await;
-    back_to_case(&app, page, &me, &id, outcome).await
+    };
+    change_case(&app, page, &me, &id, change).await
 }
 
 /// A task marked done, or a goal settled.
@@ -1417,15 +1413,13 @@ pub async fn finish_task(
     Path(id): Path<String>,
     Form(f): Form<PlanStep>,
 ) -> Result<Response, WebError> {
-    case_for(&app, &me, &id, Capability::WriteSurvivorCases).await?;
-    let outcome = async {
+    let change = async {
         app.store
             .finish_task(&me.actor(), &id, &f.task, today_in_nepal())
             .await?;
         Ok(())
-    }
-    .await;
-    back_to_case(&app, page, &me, &id, outcome).await
+    };
+    change_case(&app, page, &me, &id, change).await
 }
 
 /// `POST /cases/{id}/goals/settle`: achieved or dropped.
@@ -1460,14 +1454,12 @@ pub async fn review_plan(
     Path(id): Path<String>,
     Form(f): Form<setu_core::cases::ReviewForm>,
 ) -> Result<Response, WebError> {
-    case_for(&app, &me, &id, Capability::WriteSurvivorCases).await?;
-    let outcome = async {
+    let change = async {
         let d = f.check(today_in_nepal())?;
         app.store.review_plan(&me.actor(), &id, &d).await?;
         Ok(())
-    }
-    .await;
-    back_to_case(&app, page, &me, &id, outcome).await
+    };
+    change_case(&app, page, &me, &id, change).await
 }
 
 /// `POST /cases/{id}/assessments`: every domain scored; the page again with each mistake.
@@ -1478,14 +1470,12 @@ pub async fn add_assessment(
     Path(id): Path<String>,
     Form(f): Form<setu_core::cases::AssessmentForm>,
 ) -> Result<Response, WebError> {
-    case_for(&app, &me, &id, Capability::WriteSurvivorCases).await?;
-    let outcome = async {
+    let change = async {
         let d = f.check(today_in_nepal())?;
         app.store.record_assessment(&me.actor(), &id, &d).await?;
         Ok(())
-    }
-    .await;
-    back_to_case(&app, page, &me, &id, outcome).await
+    };
+    change_case(&app, page, &me, &id, change).await
 }
 
 /// Sending a case to another organisation.
@@ -1503,8 +1493,7 @@ pub async fn ask_transfer(
     Path(id): Path<String>,
     Form(f): Form<TransferForm>,
 ) -> Result<Response, WebError> {
-    case_for(&app, &me, &id, Capability::WriteSurvivorCases).await?;
-    let outcome = async {
+    let change = async {
         let mut c = setu_core::validation::Checker::default();
         let to = c.choose("to", &f.to, |v| v.parse::<i64>().ok());
         c.finish(())?;
@@ -1513,9 +1502,8 @@ pub async fn ask_transfer(
             .ask_case_transfer(&me.actor(), &id, to, today_in_nepal())
             .await?;
         Ok(())
-    }
-    .await;
-    back_to_case(&app, page, &me, &id, outcome).await
+    };
+    change_case(&app, page, &me, &id, change).await
 }
 
 /// The receiving organisation's answer.
@@ -1571,13 +1559,11 @@ pub async fn cancel_transfer(
     SignedIn(me): SignedIn,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
-    case_for(&app, &me, &id, Capability::WriteSurvivorCases).await?;
-    let outcome = async {
+    let change = async {
         app.store.cancel_case_transfer(&me.actor(), &id).await?;
         Ok(())
-    }
-    .await;
-    back_to_case(&app, page, &me, &id, outcome).await
+    };
+    change_case(&app, page, &me, &id, change).await
 }
 
 /// Choosing a caseworker.
@@ -1596,15 +1582,13 @@ pub async fn assign(
     Path(id): Path<String>,
     Form(f): Form<AssignForm>,
 ) -> Result<Response, WebError> {
-    case_for(&app, &me, &id, Capability::WriteSurvivorCases).await?;
-    let outcome = async {
+    let change = async {
         app.store
             .assign_caseworker(&me.actor(), &id, f.version, &f.user)
             .await?;
         Ok(())
-    }
-    .await;
-    back_to_case(&app, page, &me, &id, outcome).await
+    };
+    change_case(&app, page, &me, &id, change).await
 }
 
 /// `POST /cases/{id}/consents`
@@ -1615,14 +1599,12 @@ pub async fn add_consent(
     Path(id): Path<String>,
     Form(f): Form<ConsentForm>,
 ) -> Result<Response, WebError> {
-    case_for(&app, &me, &id, Capability::WriteSurvivorCases).await?;
-    let outcome = async {
+    let change = async {
         let d = f.check(today_in_nepal())?;
         app.store.record_consent(&me.actor(), &id, &d).await?;
         Ok(())
-    }
-    .await;
-    back_to_case(&app, page, &me, &id, outcome).await
+    };
+    change_case(&app, page, &me, &id, change).await
 }
 
 /// The consent a withdrawal names.
@@ -1670,8 +1652,7 @@ pub async fn ask_closure(
     Path(id): Path<String>,
     Form(f): Form<CloseForm>,
 ) -> Result<Response, WebError> {
-    case_for(&app, &me, &id, Capability::WriteSurvivorCases).await?;
-    let outcome = async {
+    let change = async {
         let mut c = setu_core::validation::Checker::default();
         let reason = c.choose("reason", &f.reason, CloseReason::parse);
         let note = c.optional_text("note", &f.note, 500);
@@ -1681,9 +1662,8 @@ pub async fn ask_closure(
             .ask_case_closure(&me.actor(), &id, reason, note.as_deref(), today_in_nepal())
             .await?;
         Ok(())
-    }
-    .await;
-    back_to_case(&app, page, &me, &id, outcome).await
+    };
+    change_case(&app, page, &me, &id, change).await
 }
 
 /// A supervisor's decision on a closure asked.
@@ -1723,11 +1703,9 @@ pub async fn reopen(
     SignedIn(me): SignedIn,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
-    case_for(&app, &me, &id, Capability::WriteSurvivorCases).await?;
-    let outcome = async {
+    let change = async {
         app.store.reopen_case(&me.actor(), &id).await?;
         Ok(())
-    }
-    .await;
-    back_to_case(&app, page, &me, &id, outcome).await
+    };
+    change_case(&app, page, &me, &id, change).await
 }

@@ -3,6 +3,37 @@
 
 use crate::support::*;
 
+/// An NGO of Nepalganj named `name`.
+async fn ngo(store: &Store, name: &str) -> i64 {
+    let form = setu_core::directory::DirectoryForm {
+        name_en: name.into(),
+        kind: "ngo".into(),
+        place: "51106".into(),
+        ..Default::default()
+    };
+    store
+        .create_organisation(
+            &setu_store::audit::Actor::system("test"),
+            &form.to_org().unwrap(),
+        )
+        .await
+        .unwrap()
+}
+
+/// A caseworker of organisation `org`, signed in.
+async fn caseworker(store: &Store, username: &str, org: i64) -> Client {
+    sign_in(store, username, Role::NgoCaseworker, &format!("org:{org}")).await
+}
+
+/// A case opened directly by `worker` with these fields (origin and sex given), and its path.
+async fn open_case(app: &Router, worker: &Client, fields: &[(&str, &str)]) -> String {
+    let mut form = vec![("origin", "direct"), ("sex", "female")];
+    form.extend_from_slice(fields);
+    let made = post_form(app, "/cases", &form, worker).await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
+    made.headers[header::LOCATION].to_str().unwrap().to_string()
+}
+
 #[tokio::test]
 async fn a_caseworker_opens_a_case_and_records_consent_that_others_cannot_see() {
     each_app(|app, store| async move {
@@ -21,20 +52,8 @@ async fn a_caseworker_opens_a_case_and_records_consent_that_others_cannot_see() 
             .create_organisation(&sys, &org("Other NGO").to_org().unwrap())
             .await
             .unwrap();
-        let worker = sign_in(
-            &store,
-            "case.worker",
-            Role::NgoCaseworker,
-            &format!("org:{ours}"),
-        )
-        .await;
-        let other = sign_in(
-            &store,
-            "other.worker",
-            Role::NgoCaseworker,
-            &format!("org:{theirs}"),
-        )
-        .await;
+        let worker = self::caseworker(&store, "case.worker", ours).await;
+        let other = self::caseworker(&store, "other.worker", theirs).await;
         let lccht = sign_in(&store, "case.lccht", Role::LcchtMemberSecretary, "51106").await;
 
         // A child's case without her guardian is refused, on the field, with what was typed.
@@ -135,20 +154,7 @@ async fn a_caseworker_opens_a_case_and_records_consent_that_others_cannot_see() 
 async fn a_case_opened_from_a_screening_carries_the_person_over() {
     each_app(|app, store| async move {
         let sys = setu_store::audit::Actor::system("test");
-        let ngo = store
-            .create_organisation(
-                &sys,
-                &setu_core::directory::DirectoryForm {
-                    name_en: "Booth NGO".into(),
-                    kind: "ngo".into(),
-                    place: "51106".into(),
-                    ..Default::default()
-                }
-                .to_org()
-                .unwrap(),
-            )
-            .await
-            .unwrap();
+        let ngo = self::ngo(&store, "Booth NGO").await;
         let booth = store
             .create_site(
                 &sys,
@@ -175,7 +181,7 @@ async fn a_case_opened_from_a_screening_carries_the_person_over() {
             "outcome": "intercepted", "consent_share": "on"}});
         let (status, answers) = sync_batch(&app, &worker, &[record]).await;
         assert_eq!((status, answers[0].1.as_str()), (StatusCode::OK, "created"), "{answers:?}");
-        let caseworker = sign_in(&store, "case.ngo", Role::NgoCaseworker, &format!("org:{ngo}")).await;
+        let caseworker = self::caseworker(&store, "case.ngo", ngo).await;
         let form = get_as(
             &app,
             &format!("/cases/new?origin=screening&origin_id={id}"),
@@ -248,7 +254,7 @@ async fn a_case_opened_from_a_screening_carries_the_person_over() {
             )
             .await
             .unwrap();
-        let stranger = sign_in(&store, "case.far", Role::NgoCaseworker, &format!("org:{other_org}")).await;
+        let stranger = self::caseworker(&store, "case.far", other_org).await;
         let empty = get_as(
             &app,
             &format!("/cases/new?origin=screening&origin_id={id}"),
@@ -266,28 +272,8 @@ async fn a_case_opened_from_a_screening_carries_the_person_over() {
 #[tokio::test]
 async fn a_case_is_closed_by_a_supervisor_on_the_caseworkers_request() {
     each_app(|app, store| async move {
-        let sys = setu_store::audit::Actor::system("test");
-        let ngo = store
-            .create_organisation(
-                &sys,
-                &setu_core::directory::DirectoryForm {
-                    name_en: "Closing NGO".into(),
-                    kind: "ngo".into(),
-                    place: "51106".into(),
-                    ..Default::default()
-                }
-                .to_org()
-                .unwrap(),
-            )
-            .await
-            .unwrap();
-        let worker = sign_in(
-            &store,
-            "close.worker",
-            Role::NgoCaseworker,
-            &format!("org:{ngo}"),
-        )
-        .await;
+        let ngo = self::ngo(&store, "Closing NGO").await;
+        let worker = self::caseworker(&store, "close.worker", ngo).await;
         let boss = sign_in(
             &store,
             "close.boss",
@@ -295,19 +281,12 @@ async fn a_case_is_closed_by_a_supervisor_on_the_caseworkers_request() {
             &format!("org:{ngo}"),
         )
         .await;
-        let made = post_form(
+        let path = open_case(
             &app,
-            "/cases",
-            &[
-                ("origin", "direct"),
-                ("given_name", "Closing"),
-                ("sex", "female"),
-                ("opened_on", "2083-07-01"),
-            ],
             &worker,
+            &[("given_name", "Closing"), ("opened_on", "2083-07-01")],
         )
         .await;
-        let path = made.headers[header::LOCATION].to_str().unwrap().to_string();
         // A reason is needed.
         let bare = post_form(&app, &format!("{path}/close"), &[("reason", "")], &worker).await;
         assert_eq!(bare.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -394,20 +373,16 @@ async fn a_case_is_transferred_to_an_organisation_that_accepts_it() {
         let mate = sign_in(&store, "tr.mate", Role::NgoCaseworker, &at(ngo)).await;
         let receiver = sign_in(&store, "tr.receiver", Role::NgoCaseworker, &at(shelter)).await;
         let outsider = sign_in(&store, "tr.outsider", Role::NgoCaseworker, &at(third)).await;
-        let made = post_form(
+        let path = open_case(
             &app,
-            "/cases",
+            &sender,
             &[
-                ("origin", "direct"),
                 ("given_name", "Transfer-Qz7"),
-                ("sex", "female"),
                 ("birth_year", "1997"),
                 ("opened_on", "2083-07-01"),
             ],
-            &sender,
         )
         .await;
-        let path = made.headers[header::LOCATION].to_str().unwrap().to_string();
 
         // The caseworker is chosen by name; the one who opened it holds it first.
         let page = get_as(&app, &path, "en", &sender).await.body;
@@ -570,62 +545,16 @@ async fn a_case_is_transferred_to_an_organisation_that_accepts_it() {
 #[tokio::test]
 async fn a_survivor_is_assessed_by_domain_and_the_change_is_drawn() {
     each_app(|app, store| async move {
-        let sys = setu_store::audit::Actor::system("test");
-        let ngo = store
-            .create_organisation(
-                &sys,
-                &setu_core::directory::DirectoryForm {
-                    name_en: "Assessing NGO".into(),
-                    kind: "ngo".into(),
-                    place: "51106".into(),
-                    ..Default::default()
-                }
-                .to_org()
-                .unwrap(),
-            )
-            .await
-            .unwrap();
-        let worker = sign_in(
-            &store,
-            "as.worker",
-            Role::NgoCaseworker,
-            &format!("org:{ngo}"),
-        )
-        .await;
-        let elsewhere = store
-            .create_organisation(
-                &sys,
-                &setu_core::directory::DirectoryForm {
-                    name_en: "Elsewhere NGO".into(),
-                    kind: "ngo".into(),
-                    place: "51106".into(),
-                    ..Default::default()
-                }
-                .to_org()
-                .unwrap(),
-            )
-            .await
-            .unwrap();
-        let other = sign_in(
-            &store,
-            "as.other",
-            Role::NgoCaseworker,
-            &format!("org:{elsewhere}"),
-        )
-        .await;
-        let made = post_form(
+        let ngo = self::ngo(&store, "Assessing NGO").await;
+        let worker = self::caseworker(&store, "as.worker", ngo).await;
+        let elsewhere = self::ngo(&store, "Elsewhere NGO").await;
+        let other = self::caseworker(&store, "as.other", elsewhere).await;
+        let path = open_case(
             &app,
-            "/cases",
-            &[
-                ("origin", "direct"),
-                ("given_name", "Assessed"),
-                ("sex", "female"),
-                ("opened_on", "2083-05-01"),
-            ],
             &worker,
+            &[("given_name", "Assessed"), ("opened_on", "2083-05-01")],
         )
         .await;
-        let path = made.headers[header::LOCATION].to_str().unwrap().to_string();
         let domains = [
             "safety",
             "shelter",
@@ -696,41 +625,14 @@ async fn a_survivor_is_assessed_by_domain_and_the_change_is_drawn() {
 #[tokio::test]
 async fn a_support_plan_is_written_worked_and_reviewed_on_the_case_page() {
     each_app(|app, store| async move {
-        let sys = setu_store::audit::Actor::system("test");
-        let ngo = store
-            .create_organisation(
-                &sys,
-                &setu_core::directory::DirectoryForm {
-                    name_en: "Planning NGO".into(),
-                    kind: "ngo".into(),
-                    place: "51106".into(),
-                    ..Default::default()
-                }
-                .to_org()
-                .unwrap(),
-            )
-            .await
-            .unwrap();
-        let worker = sign_in(
-            &store,
-            "pl.worker",
-            Role::NgoCaseworker,
-            &format!("org:{ngo}"),
-        )
-        .await;
-        let made = post_form(
+        let ngo = self::ngo(&store, "Planning NGO").await;
+        let worker = self::caseworker(&store, "pl.worker", ngo).await;
+        let path = open_case(
             &app,
-            "/cases",
-            &[
-                ("origin", "direct"),
-                ("given_name", "Planned"),
-                ("sex", "female"),
-                ("opened_on", "2083-05-01"),
-            ],
             &worker,
+            &[("given_name", "Planned"), ("opened_on", "2083-05-01")],
         )
         .await;
-        let path = made.headers[header::LOCATION].to_str().unwrap().to_string();
         let bad = post_form(
             &app,
             &format!("{path}/goals"),
@@ -860,41 +762,14 @@ async fn a_support_plan_is_written_worked_and_reviewed_on_the_case_page() {
 #[tokio::test]
 async fn follow_ups_after_her_return_are_scheduled_shown_due_and_recorded() {
     each_app(|app, store| async move {
-        let sys = setu_store::audit::Actor::system("test");
-        let ngo = store
-            .create_organisation(
-                &sys,
-                &setu_core::directory::DirectoryForm {
-                    name_en: "Follow NGO".into(),
-                    kind: "ngo".into(),
-                    place: "51106".into(),
-                    ..Default::default()
-                }
-                .to_org()
-                .unwrap(),
-            )
-            .await
-            .unwrap();
-        let worker = sign_in(
-            &store,
-            "fu.worker",
-            Role::NgoCaseworker,
-            &format!("org:{ngo}"),
-        )
-        .await;
-        let made = post_form(
+        let ngo = self::ngo(&store, "Follow NGO").await;
+        let worker = self::caseworker(&store, "fu.worker", ngo).await;
+        let path = open_case(
             &app,
-            "/cases",
-            &[
-                ("origin", "direct"),
-                ("given_name", "Followed"),
-                ("sex", "female"),
-                ("opened_on", "2082-01-01"),
-            ],
             &worker,
+            &[("given_name", "Followed"), ("opened_on", "2082-01-01")],
         )
         .await;
-        let path = made.headers[header::LOCATION].to_str().unwrap().to_string();
         let before = get_as(&app, &path, "en", &worker).await.body;
         assert!(before.contains("Not home yet"));
         let future = post_form(
@@ -981,20 +856,7 @@ async fn follow_ups_after_her_return_are_scheduled_shown_due_and_recorded() {
 async fn services_and_seed_funding_are_recorded_and_the_budget_line_shows_it_spent() {
     each_app(|app, store| async move {
         let sys = setu_store::audit::Actor::system("test");
-        let ngo = store
-            .create_organisation(
-                &sys,
-                &setu_core::directory::DirectoryForm {
-                    name_en: "Service NGO".into(),
-                    kind: "ngo".into(),
-                    place: "51106".into(),
-                    ..Default::default()
-                }
-                .to_org()
-                .unwrap(),
-            )
-            .await
-            .unwrap();
+        let ngo = self::ngo(&store, "Service NGO").await;
         let today = setu_core::calendar::today_in_nepal();
         let fy = setu_core::FiscalYear::containing(today).unwrap();
         let lccht = store
@@ -1022,27 +884,17 @@ async fn services_and_seed_funding_are_recorded_and_the_budget_line_shows_it_spe
             )
             .await
             .unwrap();
-        let worker = sign_in(
-            &store,
-            "sv.worker",
-            Role::NgoCaseworker,
-            &format!("org:{ngo}"),
-        )
-        .await;
-        let made = post_form(
+        let worker = self::caseworker(&store, "sv.worker", ngo).await;
+        let path = open_case(
             &app,
-            "/cases",
+            &worker,
             &[
-                ("origin", "direct"),
                 ("given_name", "Served"),
-                ("sex", "female"),
                 ("home", "5110604"),
                 ("opened_on", "2083-05-01"),
             ],
-            &worker,
         )
         .await;
-        let path = made.headers[header::LOCATION].to_str().unwrap().to_string();
         let ngo_s = ngo.to_string();
         let training = [
             ("kind", "skills-training"),
@@ -1161,34 +1013,18 @@ async fn a_referral_shares_only_its_part_and_only_while_she_consents() {
             .create_organisation(&sys, &org("Legal Aid Desk").to_org().unwrap())
             .await
             .unwrap();
-        let sender = sign_in(
-            &store,
-            "rf.sender",
-            Role::NgoCaseworker,
-            &format!("org:{ngo}"),
-        )
-        .await;
-        let receiver = sign_in(
-            &store,
-            "rf.clinic",
-            Role::NgoCaseworker,
-            &format!("org:{clinic}"),
-        )
-        .await;
-        let made = post_form(
+        let sender = self::caseworker(&store, "rf.sender", ngo).await;
+        let receiver = self::caseworker(&store, "rf.clinic", clinic).await;
+        let path = open_case(
             &app,
-            "/cases",
+            &sender,
             &[
-                ("origin", "direct"),
                 ("given_name", "Referral-Name-Zq"),
-                ("sex", "female"),
                 ("birth_year", "1999"),
                 ("opened_on", "2083-05-01"),
             ],
-            &sender,
         )
         .await;
-        let path = made.headers[header::LOCATION].to_str().unwrap().to_string();
         let (clinic_s, lawyers_s) = (clinic.to_string(), lawyers.to_string());
         let unconsented = post_form(
             &app,
