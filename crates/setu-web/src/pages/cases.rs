@@ -25,6 +25,16 @@ use crate::pages::{choices, settle};
 use crate::templates::{CaseFormPage, CasePage, CaseRow, CasesPage, ConsentRow, RenderHtml};
 use crate::AppState;
 
+/// Names opened for `actor` when `me` may read personal data (the view is then audited),
+/// else left sealed.
+fn reveal_to<'a>(me: &User, actor: &'a setu_store::audit::Actor) -> Reveal<'a> {
+    if me.holds(Capability::ReadPersonal) {
+        Reveal::To(actor)
+    } else {
+        Reveal::No
+    }
+}
+
 /// The organisation whose cases `me` works on (caseworkers are scoped to one).
 fn own_organisation(me: &User) -> Result<i64, WebError> {
     match me.scope {
@@ -100,11 +110,7 @@ pub async fn list(
 ) -> Result<Response, WebError> {
     let org = own_organisation(&me)?;
     let actor = me.actor();
-    let reveal = if me.holds(Capability::ReadPersonal) {
-        Reveal::To(&actor)
-    } else {
-        Reveal::No
-    };
+    let reveal = reveal_to(&me, &actor);
     let cases = app.store.organisation_cases(org, reveal).await?;
     let offered = app.store.cases_offered_to(org, reveal).await?;
     let page = page.titled("cases-title", "cases");
@@ -536,11 +542,7 @@ async fn assessment_view(
     use crate::templates::{AssessmentRow, DomainSeries};
     use setu_core::cases::Domain;
     let actor = me.actor();
-    let reveal = if me.holds(Capability::ReadPersonal) {
-        Reveal::To(&actor)
-    } else {
-        Reveal::No
-    };
+    let reveal = reveal_to(me, &actor);
     let all = app.store.case_assessments(&case.id, reveal).await?;
     let n = all.len();
     let series = if n == 0 {
@@ -640,11 +642,7 @@ async fn plan_view(
 ) -> Result<crate::templates::PlanView, WebError> {
     use crate::templates::{GoalRow, TaskRow};
     let actor = me.actor();
-    let reveal = if me.holds(Capability::ReadPersonal) {
-        Reveal::To(&actor)
-    } else {
-        Reveal::No
-    };
+    let reveal = reveal_to(me, &actor);
     let plan = app.store.case_plan(&case.id, reveal).await?;
     let today = setu_core::calendar::iso(today_in_nepal());
     let hidden = page.t("case-name-hidden");
@@ -734,11 +732,7 @@ async fn followup_view(
     use crate::templates::FollowUpRow;
     use setu_core::cases::Reintegration;
     let actor = me.actor();
-    let reveal = if me.holds(Capability::ReadPersonal) {
-        Reveal::To(&actor)
-    } else {
-        Reveal::No
-    };
+    let reveal = reveal_to(me, &actor);
     let today = setu_core::calendar::iso(today_in_nepal());
     let all = app.store.case_followups(&case.id, reveal).await?;
     let rows: Vec<FollowUpRow> = all
@@ -1009,11 +1003,7 @@ async fn referral_page(
 ) -> Result<Response, WebError> {
     received(app, me, id, Capability::ReadSurvivorCases).await?;
     let actor = me.actor();
-    let reveal = if me.holds(Capability::ReadPersonal) {
-        Reveal::To(&actor)
-    } else {
-        Reveal::No
-    };
+    let reveal = reveal_to(me, &actor);
     let r = app.store.case_referral(id, reveal).await?;
     let row = referral_row(app, &page, &r, r.from_org).await?;
     let case = if row.consent_withdrawn {
