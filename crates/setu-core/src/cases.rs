@@ -670,6 +670,304 @@ impl TrancheForm {
     }
 }
 
+kinds! {
+    /// Whether she is a victim of trafficking (HTCDS vic_TraffickingStatus). Stored as the standard's value names, so the export maps one to one.
+    TraffickingStatus {
+        /// HTCDS `PossibleVictimOfTrafficking`.
+        PossibleVictimOfTrafficking = "PossibleVictimOfTrafficking",
+        /// HTCDS `ActualVictimOfTrafficking`.
+        ActualVictimOfTrafficking = "ActualVictimOfTrafficking",
+        /// HTCDS `NotAVictimOfTrafficking`.
+        NotAVictimOfTrafficking = "NotAVictimOfTrafficking",
+    }
+}
+
+kinds! {
+    /// Type of exploitation (HTCDS vic_TypeOfExploitation). Stored as the standard's value names, so the export maps one to one.
+    Exploitation {
+        /// HTCDS `ForcedLabour`.
+        ForcedLabour = "ForcedLabour",
+        /// HTCDS `SexualExploitation`.
+        SexualExploitation = "SexualExploitation",
+        /// HTCDS `ChildLabour`.
+        ChildLabour = "ChildLabour",
+        /// HTCDS `ForcedMarriage`.
+        ForcedMarriage = "ForcedMarriage",
+        /// HTCDS `Servitude`.
+        Servitude = "Servitude",
+        /// HTCDS `ForcedMilitaryByNonStateActors`.
+        ForcedMilitaryByNonStateActors = "ForcedMilitaryByNonStateActors",
+        /// HTCDS `OrganRemoval`.
+        OrganRemoval = "OrganRemoval",
+        /// HTCDS `ForcedBegging`.
+        ForcedBegging = "ForcedBegging",
+        /// HTCDS `ForcedAdoption`.
+        ForcedAdoption = "ForcedAdoption",
+        /// HTCDS `Surrogacy`.
+        Surrogacy = "Surrogacy",
+        /// HTCDS `Other`.
+        Other = "Other",
+    }
+}
+
+kinds! {
+    /// How she was recruited (HTCDS vic_MethodOfRecruitment). Stored as the standard's value names, so the export maps one to one.
+    Recruitment {
+        /// HTCDS `AtAPlaceOfBusiness`.
+        AtAPlaceOfBusiness = "AtAPlaceOfBusiness",
+        /// HTCDS `AtAnEducationalInstitution`.
+        AtAnEducationalInstitution = "AtAnEducationalInstitution",
+        /// HTCDS `AtWork`.
+        AtWork = "AtWork",
+        /// HTCDS `ThroughOnlineSocialNetworks`.
+        ThroughOnlineSocialNetworks = "ThroughOnlineSocialNetworks",
+        /// HTCDS `ThroughAnOnlineAdvertisement`.
+        ThroughAnOnlineAdvertisement = "ThroughAnOnlineAdvertisement",
+        /// HTCDS `ThroughATelevisionAdvert`.
+        ThroughATelevisionAdvert = "ThroughATelevisionAdvert",
+        /// HTCDS `ThroughANewspaperAdvert`.
+        ThroughANewspaperAdvert = "ThroughANewspaperAdvert",
+        /// HTCDS `ThroughFamilyOrFamilyEvents`.
+        ThroughFamilyOrFamilyEvents = "ThroughFamilyOrFamilyEvents",
+        /// HTCDS `ThroughFriendsOrSocialEvents`.
+        ThroughFriendsOrSocialEvents = "ThroughFriendsOrSocialEvents",
+        /// HTCDS `Other`.
+        Other = "Other",
+    }
+}
+
+kinds! {
+    /// Means of control used on her (HTCDS vic_MethodsOfControl). Stored as the standard's value names, so the export maps one to one.
+    Control {
+        /// HTCDS `PhysicalThreats`.
+        PhysicalThreats = "PhysicalThreats",
+        /// HTCDS `ThreatsLawEnforcement`.
+        ThreatsLawEnforcement = "ThreatsLawEnforcement",
+        /// HTCDS `ThreatensChildrenFamily`.
+        ThreatensChildrenFamily = "ThreatensChildrenFamily",
+        /// HTCDS `DebtBondage`.
+        DebtBondage = "DebtBondage",
+        /// HTCDS `FalsePromises`.
+        FalsePromises = "FalsePromises",
+        /// HTCDS `PhysicalAbuse`.
+        PhysicalAbuse = "PhysicalAbuse",
+        /// HTCDS `SexualAbuse`.
+        SexualAbuse = "SexualAbuse",
+        /// HTCDS `TakesEarnings`.
+        TakesEarnings = "TakesEarnings",
+        /// HTCDS `RestrictsFinancialAccess`.
+        RestrictsFinancialAccess = "RestrictsFinancialAccess",
+        /// HTCDS `RestrictsMedicalCare`.
+        RestrictsMedicalCare = "RestrictsMedicalCare",
+        /// HTCDS `WithholdsNecessities`.
+        WithholdsNecessities = "WithholdsNecessities",
+        /// HTCDS `PsychologicalAbuse`.
+        PsychologicalAbuse = "PsychologicalAbuse",
+        /// HTCDS `PsychoactiveSubstance`.
+        PsychoactiveSubstance = "PsychoactiveSubstance",
+        /// HTCDS `ExcessiveWorkingHours`.
+        ExcessiveWorkingHours = "ExcessiveWorkingHours",
+        /// HTCDS `WithholdsDocuments`.
+        WithholdsDocuments = "WithholdsDocuments",
+        /// HTCDS `Other`.
+        Other = "Other",
+    }
+}
+
+kinds! {
+    /// A perpetrator's relation to her (HTCDS vic_RelationshipToTrafficker; the standard spells the third value so). Stored as the standard's value names, so the export maps one to one.
+    Relation {
+        /// HTCDS `Familial`.
+        Familial = "Familial",
+        /// HTCDS `Acquainted`.
+        Acquainted = "Acquainted",
+        /// HTCDS `Unaquainted`.
+        Unaquainted = "Unaquainted",
+    }
+}
+
+kinds! {
+    /// A perpetrator's role (HTCDS per_RoleInProcess). Stored as the standard's value names, so the export maps one to one.
+    PerpetratorRole {
+        /// HTCDS `TravellingPartner`.
+        TravellingPartner = "TravellingPartner",
+        /// HTCDS `Transporter`.
+        Transporter = "Transporter",
+        /// HTCDS `RecruiterOrIntermediary`.
+        RecruiterOrIntermediary = "RecruiterOrIntermediary",
+        /// HTCDS `BrokerTravelAgent`.
+        BrokerTravelAgent = "BrokerTravelAgent",
+        /// HTCDS `TransferredIndividual`.
+        TransferredIndividual = "TransferredIndividual",
+        /// HTCDS `HarbouredIndividual`.
+        HarbouredIndividual = "HarbouredIndividual",
+        /// HTCDS `SoldIndividual`.
+        SoldIndividual = "SoldIndividual",
+        /// HTCDS `BoughtIndividual`.
+        BoughtIndividual = "BoughtIndividual",
+        /// HTCDS `ReceivedIndividual`.
+        ReceivedIndividual = "ReceivedIndividual",
+        /// HTCDS `ControlledIndividual`.
+        ControlledIndividual = "ControlledIndividual",
+        /// HTCDS `Smuggler`.
+        Smuggler = "Smuggler",
+        /// HTCDS `Abuser`.
+        Abuser = "Abuser",
+        /// HTCDS `Kidnapper`.
+        Kidnapper = "Kidnapper",
+        /// HTCDS `Exploiter`.
+        Exploiter = "Exploiter",
+        /// HTCDS `Other`.
+        Other = "Other",
+    }
+}
+
+/// The trafficking experience as typed: a choice each for her status and a perpetrator's
+/// relation, a checkbox per value of the multiselects (`exploitation_<Value>`,
+/// `recruitment_<Value>`, `control_<Value>`), where she was taken, how old she was and for how
+/// many months.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct ExperienceForm {
+    /// The version it was read at (0 for none yet).
+    #[serde(default)]
+    pub version: String,
+    /// [`TraffickingStatus`].
+    #[serde(default)]
+    pub status: String,
+    /// Destination (country, place), as told.
+    #[serde(default)]
+    pub destination: String,
+    /// Age when first trafficked.
+    #[serde(default)]
+    pub age_trafficked: String,
+    /// Months in exploitation.
+    #[serde(default)]
+    pub months: String,
+    /// The checkboxes, by name.
+    #[serde(flatten)]
+    pub fields: std::collections::BTreeMap<String, String>,
+}
+
+/// The experience to record.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExperienceDraft {
+    /// The version it was read at.
+    pub version: i64,
+    /// Her status.
+    pub status: Option<TraffickingStatus>,
+    /// Types of exploitation.
+    pub exploitation: Vec<Exploitation>,
+    /// Means of recruitment.
+    pub recruitment: Vec<Recruitment>,
+    /// Means of control.
+    pub control: Vec<Control>,
+    /// Destination.
+    pub destination: Option<String>,
+    /// Age when first trafficked.
+    pub age_trafficked: Option<i64>,
+    /// Months in exploitation.
+    pub months: Option<i64>,
+}
+
+/// The values of a multiselect ticked in a form: `prefix_<Value>` = on.
+fn ticked<T: Copy>(
+    fields: &std::collections::BTreeMap<String, String>,
+    prefix: &str,
+    all: &[T],
+    name: impl Fn(T) -> &'static str,
+) -> Vec<T> {
+    all.iter()
+        .copied()
+        .filter(|v| {
+            fields
+                .get(&format!("{prefix}_{}", name(*v)))
+                .is_some_and(|x| x == "on")
+        })
+        .collect()
+}
+
+impl ExperienceForm {
+    /// Checks every field at once; everything is optional (she tells what she tells).
+    pub fn check(&self) -> Result<ExperienceDraft, Invalid> {
+        let mut c = Checker::default();
+        let status = match self.status.trim() {
+            "" => None,
+            typed => c.choose("status", typed, TraffickingStatus::parse),
+        };
+        let destination = c.optional_text("destination", &self.destination, 120);
+        let age = match self.age_trafficked.trim() {
+            "" => None,
+            typed => c.number("age_trafficked", typed, 0, 100),
+        };
+        let months = match self.months.trim() {
+            "" => None,
+            typed => c.number("months", typed, 0, 600),
+        };
+        let version = self.version.trim().parse::<i64>().unwrap_or(0);
+        c.finish(())?;
+        Ok(ExperienceDraft {
+            version,
+            status,
+            exploitation: ticked(
+                &self.fields,
+                "exploitation",
+                Exploitation::ALL,
+                Exploitation::as_str,
+            ),
+            recruitment: ticked(
+                &self.fields,
+                "recruitment",
+                Recruitment::ALL,
+                Recruitment::as_str,
+            ),
+            control: ticked(&self.fields, "control", Control::ALL, Control::as_str),
+            destination,
+            age_trafficked: age,
+            months,
+        })
+    }
+}
+
+/// A perpetrator as typed: only the relation and the roles the standard needs.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct PerpetratorForm {
+    /// [`Relation`].
+    #[serde(default)]
+    pub relation: String,
+    /// The checkboxes, `role_<Value>`.
+    #[serde(flatten)]
+    pub fields: std::collections::BTreeMap<String, String>,
+}
+
+/// A perpetrator to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PerpetratorDraft {
+    /// Relation to her.
+    pub relation: Relation,
+    /// Roles (at least one).
+    pub roles: Vec<PerpetratorRole>,
+}
+
+impl PerpetratorForm {
+    /// Checks both at once: a relation and at least one role.
+    pub fn check(&self) -> Result<PerpetratorDraft, Invalid> {
+        let mut c = Checker::default();
+        let relation = c.choose("relation", &self.relation, Relation::parse);
+        let roles = ticked(
+            &self.fields,
+            "role",
+            PerpetratorRole::ALL,
+            PerpetratorRole::as_str,
+        );
+        if roles.is_empty() {
+            c.fail("role_Exploiter", "error-perpetrator-role");
+        }
+        c.finish(())?;
+        let relation = relation.ok_or(Invalid::required("relation"))?;
+        Ok(PerpetratorDraft { relation, roles })
+    }
+}
+
 /// Under this age a case is a child's: it records the guardian, and consent is the child's
 /// and the guardian's together.
 pub const ADULT_AGE: i32 = 18;
@@ -1145,5 +1443,39 @@ mod tests {
             budget_line: "b1".into(),
         };
         assert_eq!(tranche.check(today).unwrap().amount, 15_000);
+    }
+
+    #[test]
+    fn the_experience_is_recorded_in_the_standards_values() {
+        let mut f = ExperienceForm {
+            status: "ActualVictimOfTrafficking".into(),
+            destination: "India, Mumbai".into(),
+            months: "१८".into(),
+            ..Default::default()
+        };
+        f.fields
+            .insert("exploitation_SexualExploitation".into(), "on".into());
+        f.fields.insert("control_DebtBondage".into(), "on".into());
+        f.fields
+            .insert("control_WithholdsDocuments".into(), "on".into());
+        let d = f.check().unwrap();
+        assert_eq!(d.exploitation, [Exploitation::SexualExploitation]);
+        assert_eq!(
+            d.control,
+            [Control::DebtBondage, Control::WithholdsDocuments]
+        );
+        assert_eq!(d.months, Some(18));
+        f.status = "Victim".into();
+        f.age_trafficked = "300".into();
+        let err = f.check().unwrap_err();
+        assert!(err.for_field("status").is_some() && err.for_field("age_trafficked").is_some());
+        let p = PerpetratorForm {
+            relation: "Acquainted".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            p.check().unwrap_err().for_field("role_Exploiter"),
+            Some("error-perpetrator-role")
+        );
     }
 }

@@ -19,6 +19,7 @@ pub mod contacts;
 pub mod crypto;
 pub mod directory;
 mod error;
+pub mod experience;
 pub mod figures;
 pub mod followups;
 pub mod forum;

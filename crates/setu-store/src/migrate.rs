@@ -184,6 +184,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0029_case_referral.sql"),
         include_str!("../migrations/postgres/0029_case_referral.sql"),
     ),
+    (
+        30,
+        "the trafficking experience in HTCDS terms, perpetrators",
+        include_str!("../migrations/sqlite/0030_case_experience.sql"),
+        include_str!("../migrations/postgres/0030_case_experience.sql"),
+    ),
 ];
 
 /// The schema version this build migrates to (its last migration's number).

@@ -73,6 +73,7 @@ pub(crate) const SEALED: &[SealedTable] = &[
     t("case_plan_review", &["note"], false),
     t("case_followup", &["note"], false),
     t("case_referral", &["note", "glass_reason"], false),
+    t("case_perpetrator", &["relation", "roles"], false),
     SealedTable {
         only: "sealed = 1",
         ..t("record_change", &["old_value", "new_value"], false)

@@ -4580,3 +4580,102 @@ async fn a_case_referral_needs_her_consent_or_the_glass_and_moves_on_once() {
     })
     .await;
 }
+
+/// Her experience in the standard's values, corrected at the version read; perpetrators only
+/// as relation and roles, sealed and opened in an audited view.
+#[tokio::test]
+async fn the_experience_is_kept_in_htcds_values_and_perpetrators_are_sealed() {
+    use setu_core::cases::{
+        Control, ExperienceForm, Exploitation, PerpetratorForm, PerpetratorRole, Relation,
+        TraffickingStatus,
+    };
+    each_engine(|s| async move {
+        let ngo = s
+            .create_organisation(&sys(), &form("HTCDS NGO", "ngo", "51106").to_org().unwrap())
+            .await
+            .unwrap();
+        let today = date!(2026 - 12 - 03);
+        let draft = CaseForm {
+            organisation: ngo.to_string(),
+            origin: "direct".into(),
+            given_name: "Told".into(),
+            sex: "female".into(),
+            opened_on: "2083-05-01".into(),
+            ..CaseForm::default()
+        }
+        .check(today)
+        .unwrap();
+        let id = s.open_case(&sys(), &draft, None).await.unwrap();
+        assert_eq!(s.experience(&id).await.unwrap().version, 0);
+        let mut f = ExperienceForm {
+            version: "0".into(),
+            status: "ActualVictimOfTrafficking".into(),
+            destination: "India, Mumbai".into(),
+            months: "18".into(),
+            ..Default::default()
+        };
+        f.fields
+            .insert("exploitation_SexualExploitation".into(), "on".into());
+        f.fields.insert("control_DebtBondage".into(), "on".into());
+        s.record_experience(&sys(), &id, &f.check().unwrap())
+            .await
+            .unwrap();
+        let e = s.experience(&id).await.unwrap();
+        assert_eq!(
+            (
+                e.version,
+                e.status,
+                e.exploitation.clone(),
+                e.control.clone()
+            ),
+            (
+                1,
+                Some(TraffickingStatus::ActualVictimOfTrafficking),
+                vec![Exploitation::SexualExploitation],
+                vec![Control::DebtBondage]
+            )
+        );
+        f.version = "1".into();
+        f.fields
+            .insert("control_WithholdsDocuments".into(), "on".into());
+        s.record_experience(&sys(), &id, &f.check().unwrap())
+            .await
+            .unwrap();
+        assert_eq!(s.experience(&id).await.unwrap().control.len(), 2);
+        assert!(
+            matches!(
+                s.record_experience(&sys(), &id, &f.check().unwrap()).await,
+                Err(StoreError::Conflict { current: 2 })
+            ),
+            "a correction from a stale page"
+        );
+
+        let mut p = PerpetratorForm {
+            relation: "Acquainted".into(),
+            ..Default::default()
+        };
+        p.fields
+            .insert("role_RecruiterOrIntermediary".into(), "on".into());
+        p.fields.insert("role_Exploiter".into(), "on".into());
+        s.add_perpetrator(&sys(), &id, &p.check().unwrap())
+            .await
+            .unwrap();
+        let reader = Actor::user("u-p", "perp.reader");
+        let open = s.perpetrators(&id, Reveal::To(&reader)).await.unwrap();
+        assert_eq!(open[0].relation, Some(Relation::Acquainted));
+        assert_eq!(
+            open[0].roles,
+            [
+                PerpetratorRole::RecruiterOrIntermediary,
+                PerpetratorRole::Exploiter
+            ]
+        );
+        let sealed = s.perpetrators(&id, Reveal::No).await.unwrap();
+        assert_eq!(
+            (sealed[0].relation, sealed[0].roles.len()),
+            (None, 0),
+            "sealed"
+        );
+    })
+    .await;
+}

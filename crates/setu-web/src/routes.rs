@@ -329,6 +329,8 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         r(Method::GET, "/case-referrals/{id}", Needs(ReadSurvivorCases), S::CaseReferral, get(cases::show_referral)),
         r(Method::POST, "/case-referrals/{id}/answer", Needs(WriteSurvivorCases), S::CaseReferral, post(cases::answer_referral)),
         r(Method::POST, "/case-referrals/{id}/delivered", Needs(WriteSurvivorCases), S::CaseReferral, post(cases::deliver_referral)),
+        r(Method::POST, "/cases/{id}/experience", Needs(WriteSurvivorCases), S::SurvivorCase, post(cases::record_experience)),
+        r(Method::POST, "/cases/{id}/perpetrators", Needs(WriteSurvivorCases), S::SurvivorCase, post(cases::add_perpetrator)),
         r(Method::POST, "/cases/{id}/caseworker", Needs(WriteSurvivorCases), S::SurvivorCase, post(cases::assign)),
         r(Method::POST, "/cases/{id}/transfer", Needs(WriteSurvivorCases), S::SurvivorCase, post(cases::ask_transfer)),
         r(Method::POST, "/cases/{id}/transfer/answer", Needs(WriteSurvivorCases), S::SurvivorCase, post(cases::answer_transfer)),

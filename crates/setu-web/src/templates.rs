@@ -1098,6 +1098,28 @@ pub struct CasePage<'a> {
     pub followups: FollowUpView,
     pub services: ServiceView,
     pub referrals: ReferralView,
+    pub experience: ExperienceView,
+}
+
+/// Her experience in HTCDS terms, her perpetrators, and the forms for them.
+#[derive(Debug, Clone)]
+pub struct ExperienceView {
+    /// Each recorded fact: label and words.
+    pub facts: Vec<(String, String)>,
+    /// Each perpetrator as relation and roles in words (or sealed).
+    pub perpetrators: Vec<String>,
+    pub statuses: Vec<Choice>,
+    /// Checkboxes: value is the field name.
+    pub exploitation: Vec<Choice>,
+    pub recruitment: Vec<Choice>,
+    pub control: Vec<Choice>,
+    pub relations: Vec<Choice>,
+    pub roles: Vec<Choice>,
+    pub destination: String,
+    pub age: String,
+    pub months: String,
+    pub version: i64,
+    pub may_write: bool,
 }
 
 /// A case's referrals to other organisations, and the form to send one.

@@ -348,6 +348,7 @@ async fn case_page(
         followups: followup_view(app, &page, me, &case).await?,
         services: service_view(app, &page, me, &case).await?,
         referrals: referral_view(app, &page, me, &case).await?,
+        experience: experience_view(app, &page, me, &case).await?,
         reasons: choices(
             &page,
             CloseReason::ALL.iter().map(|r| r.as_str()),
@@ -1130,6 +1131,187 @@ pub async fn deliver_referral(
         referral_page(&app, page, &me, &id, r.status)
     })
     .await
+}
+
+/// A multiselect's values as checkboxes: field `prefix_<Value>`, its words, ticked or not.
+fn boxes<T: Copy + PartialEq>(
+    page: &Page,
+    prefix: &str,
+    all: &[T],
+    name: impl Fn(T) -> &'static str,
+    ticked: &[T],
+) -> Vec<crate::templates::Choice> {
+    all.iter()
+        .map(|v| crate::templates::Choice {
+            value: format!("{prefix}_{}", name(*v)),
+            label: page.t(&format!("htcds-{prefix}-{}", name(*v))),
+            selected: ticked.contains(v),
+        })
+        .collect()
+}
+
+/// Her experience in the standard's terms, her perpetrators (relation and role only), and the
+/// forms for them.
+async fn experience_view(
+    app: &AppState,
+    page: &Page,
+    me: &User,
+    case: &Case,
+) -> Result<crate::templates::ExperienceView, WebError> {
+    use setu_core::cases::{
+        Control, Exploitation, PerpetratorRole, Recruitment, Relation, TraffickingStatus,
+    };
+    let e = app.store.experience(&case.id).await?;
+    let actor = me.actor();
+    let perpetrators = app
+        .store
+        .perpetrators(&case.id, reveal_to(me, &actor))
+        .await?
+        .iter()
+        .map(|p| match p.relation {
+            Some(r) => format!(
+                "{} · {}",
+                page.t(&format!("htcds-relation-{}", r.as_str())),
+                p.roles
+                    .iter()
+                    .map(|x| page.t(&format!("htcds-role-{}", x.as_str())))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            None => page.t("case-name-hidden"),
+        })
+        .collect();
+    let words = |prefix: &str, names: Vec<&'static str>| {
+        names
+            .iter()
+            .map(|n| page.t(&format!("htcds-{prefix}-{n}")))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut facts = Vec::new();
+    if let Some(st) = e.status {
+        facts.push((
+            page.t("experience-status"),
+            page.t(&format!("htcds-status-{}", st.as_str())),
+        ));
+    }
+    for (label, prefix, names) in [
+        (
+            "experience-exploitation",
+            "exploitation",
+            e.exploitation
+                .iter()
+                .map(|x| x.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        (
+            "experience-recruitment",
+            "recruitment",
+            e.recruitment.iter().map(|x| x.as_str()).collect(),
+        ),
+        (
+            "experience-control",
+            "control",
+            e.control.iter().map(|x| x.as_str()).collect(),
+        ),
+    ] {
+        if !names.is_empty() {
+            facts.push((page.t(label), words(prefix, names)));
+        }
+    }
+    if let Some(d) = &e.destination {
+        facts.push((page.t("experience-destination"), d.clone()));
+    }
+    if let Some(a) = e.age_trafficked {
+        facts.push((page.t("experience-age"), page.num(&a)));
+    }
+    if let Some(m) = e.months {
+        facts.push((page.t("experience-months"), page.num(&m)));
+    }
+    Ok(crate::templates::ExperienceView {
+        facts,
+        perpetrators,
+        statuses: TraffickingStatus::ALL
+            .iter()
+            .map(|st| crate::templates::Choice {
+                value: st.as_str().into(),
+                label: page.t(&format!("htcds-status-{}", st.as_str())),
+                selected: e.status == Some(*st),
+            })
+            .collect(),
+        exploitation: boxes(
+            page,
+            "exploitation",
+            Exploitation::ALL,
+            Exploitation::as_str,
+            &e.exploitation,
+        ),
+        recruitment: boxes(
+            page,
+            "recruitment",
+            Recruitment::ALL,
+            Recruitment::as_str,
+            &e.recruitment,
+        ),
+        control: boxes(page, "control", Control::ALL, Control::as_str, &e.control),
+        relations: choices(
+            page,
+            Relation::ALL.iter().map(|r| r.as_str()),
+            "htcds-relation-",
+            "",
+        ),
+        roles: boxes(
+            page,
+            "role",
+            PerpetratorRole::ALL,
+            PerpetratorRole::as_str,
+            &[],
+        ),
+        destination: e.destination.clone().unwrap_or_default(),
+        age: e.age_trafficked.map(|a| a.to_string()).unwrap_or_default(),
+        months: e.months.map(|m| m.to_string()).unwrap_or_default(),
+        version: e.version,
+        may_write: can(
+            me,
+            Capability::WriteSurvivorCases,
+            Some(&target(case)),
+            false,
+        ),
+    })
+}
+
+/// `POST /cases/{id}/experience`: recorded or corrected at the version read.
+pub async fn record_experience(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<setu_core::cases::ExperienceForm>,
+) -> Result<Response, WebError> {
+    let change = async {
+        app.store
+            .record_experience(&me.actor(), &id, &f.check()?)
+            .await?;
+        Ok(())
+    };
+    change_case(&app, page, &me, &id, change).await
+}
+
+/// `POST /cases/{id}/perpetrators`: relation and roles only.
+pub async fn add_perpetrator(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<setu_core::cases::PerpetratorForm>,
+) -> Result<Response, WebError> {
+    let change = async {
+        app.store
+            .add_perpetrator(&me.actor(), &id, &f.check()?)
+            .await?;
+        Ok(())
+    };
+    change_case(&app, page, &me, &id, change).await
 }
 
 /// Rupees in the reader's digits and grouping.

@@ -1030,6 +1030,9 @@ async fn authorisation_matrix(only: Option<Role>) {
                         ("/cases/{id}/goals/settle", _) => vec![("outcome", "achieved")],
                         ("/cases/{id}/reviews", _) => vec![("reviewed_on", "2081-01-02")],
                         ("/cases/{id}/home", _) => vec![("on", "2081-01-02")],
+                        ("/cases/{id}/experience", _) => {
+                            vec![("version", "0"), ("exploitation_ForcedLabour", "on")]
+                        }
                         ("/cases/{id}/services", _) => vec![
                             ("kind", "medical"),
                             ("provider", &org_s),
@@ -1458,14 +1461,16 @@ async fn authorisation_matrix(only: Option<Role>) {
                                     || route.path.ends_with("/followups")
                                     || route.path.ends_with("/tranches")
                                     || route.path.starts_with("/case-referrals/")
-                                    || route.path.starts_with("/cases/{id}/referrals"));
+                                    || route.path.starts_with("/cases/{id}/referrals")
+                                    || route.path.ends_with("/perpetrators"));
                             if done && (expected.contains(&303) || expected.contains(&200)) {
                                 checked += 1;
                                 continue;
                             }
                             let stale = status == 409
                                 && (route.path.ends_with("/withdraw")
-                                    || route.path.ends_with("/caseworker"));
+                                    || route.path.ends_with("/caseworker")
+                                    || route.path.ends_with("/experience"));
                             if stale && expected.contains(&303) {
                                 checked += 1;
                                 continue;

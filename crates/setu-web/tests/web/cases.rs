@@ -1170,3 +1170,74 @@ async fn a_referral_shares_only_its_part_and_only_while_she_consents() {
     })
     .await;
 }
+
+/// Her experience recorded in the standard's terms, shown in words in both languages, corrected
+/// only from the version read; a perpetrator only as relation and role.
+#[tokio::test]
+async fn her_experience_is_recorded_in_the_standards_terms() {
+    each_app(|app, store| async move {
+        let ngo = ngo(&store, "Experience NGO").await;
+        let worker = self::caseworker(&store, "ex.worker", ngo).await;
+        let path = open_case(
+            &app,
+            &worker,
+            &[("given_name", "Told"), ("opened_on", "2083-05-01")],
+        )
+        .await;
+        let first = post_form(
+            &app,
+            &format!("{path}/experience"),
+            &[
+                ("version", "0"),
+                ("status", "ActualVictimOfTrafficking"),
+                ("exploitation_ForcedLabour", "on"),
+                ("control_DebtBondage", "on"),
+                ("destination", "Malaysia, Kuala Lumpur"),
+                ("months", "14"),
+            ],
+            &worker,
+        )
+        .await;
+        assert_eq!(first.status, StatusCode::SEE_OTHER, "{}", first.body);
+        let stale = post_form(
+            &app,
+            &format!("{path}/experience"),
+            &[("version", "0")],
+            &worker,
+        )
+        .await;
+        assert_eq!(
+            stale.status,
+            StatusCode::CONFLICT,
+            "a second page read before the first save"
+        );
+        let page = get_as(&app, &path, "en", &worker).await.body;
+        assert!(page.contains("Forced labour") && page.contains("Debt bondage"));
+        assert!(page.contains("Malaysia, Kuala Lumpur"));
+        assert!(
+            page.contains(r#"name="control_DebtBondage" value="on" checked"#),
+            "the form starts from what is recorded"
+        );
+        let no_role = post_form(
+            &app,
+            &format!("{path}/perpetrators"),
+            &[("relation", "Familial")],
+            &worker,
+        )
+        .await;
+        assert_eq!(no_role.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let added = post_form(
+            &app,
+            &format!("{path}/perpetrators"),
+            &[("relation", "Familial"), ("role_SoldIndividual", "on")],
+            &worker,
+        )
+        .await;
+        assert_eq!(added.status, StatusCode::SEE_OTHER);
+        let page = get_as(&app, &path, "en", &worker).await.body;
+        assert!(page.contains("Family · Sold her"), "{page}");
+        let ne = get_as(&app, &path, "ne", &worker).await.body;
+        assert!(ne.contains("जबरजस्ती श्रम") && ne.contains("ऋणको बन्धन"));
+    })
+    .await;
+}
