@@ -1432,3 +1432,4 @@ htcds-role-Abuser = Abuser
 htcds-role-Kidnapper = Kidnapper
 htcds-role-Exploiter = Exploiter
 htcds-role-Other = Other
+work-referrals-received = referrals waiting for your answer

@@ -1432,3 +1432,4 @@ htcds-role-Abuser = दुर्व्यवहार गर्ने
 htcds-role-Kidnapper = अपहरणकारी
 htcds-role-Exploiter = शोषण गर्ने
 htcds-role-Other = अन्य
+work-referrals-received = तपाईंको जवाफ पर्खिरहेका प्रेषण

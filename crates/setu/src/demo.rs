@@ -1151,6 +1151,25 @@ async fn plan_and_follow_up(
     .map_err(|e| fail("review", e))?;
     store.review_plan(by, case, &review).await?;
     seed_funding(store, by, case, today).await?;
+    let mut told = setu_core::cases::ExperienceForm {
+        version: "0".into(),
+        status: "ActualVictimOfTrafficking".into(),
+        destination: "India, Mumbai".into(),
+        age_trafficked: "17".into(),
+        months: "14".into(),
+        ..Default::default()
+    };
+    for field in [
+        "exploitation_SexualExploitation",
+        "recruitment_ThroughFriendsOrSocialEvents",
+        "control_FalsePromises",
+        "control_DebtBondage",
+        "control_WithholdsDocuments",
+    ] {
+        told.fields.insert(field.into(), "on".into());
+    }
+    let told = told.check().map_err(|e| fail("experience", e))?;
+    store.record_experience(by, case, &told).await?;
     store
         .mark_returned_home(by, case, today - time::Duration::days(75))
         .await?;

@@ -798,7 +798,7 @@ fn after_hours(page: &Page, from: &str, to: &str) -> String {
 }
 
 /// Whether a referral sent at `sent_at` and not answered is past its day.
-fn referral_overdue(r: &setu_store::case_referrals::CaseReferral) -> bool {
+pub(crate) fn referral_overdue(r: &setu_store::case_referrals::CaseReferral) -> bool {
     let sent =
         time::OffsetDateTime::parse(&r.sent_at, &time::format_description::well_known::Rfc3339);
     r.status == "sent"

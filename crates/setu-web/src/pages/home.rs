@@ -136,6 +136,13 @@ async fn waiting(app: &AppState, page: &Page, me: &User) -> Result<Vec<WorkItem>
             .cases_offered_to(org, setu_store::sealing::Reveal::No)
             .await?;
         item("/cases", "work-offered", len(offered.len()), 0);
+        let received = app.store.case_referrals_to(org).await?;
+        let waiting = received.iter().filter(|r| r.status == "sent").count();
+        let late = received
+            .iter()
+            .filter(|r| crate::pages::cases::referral_overdue(r))
+            .count();
+        item("/cases", "work-referrals-received", len(waiting), len(late));
         if me.holds(Capability::ApproveCaseClosure) {
             item(
                 "/cases",

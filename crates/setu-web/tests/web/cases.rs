@@ -1088,6 +1088,11 @@ async fn a_referral_shares_only_its_part_and_only_while_she_consents() {
         // The receiver: its list, the referral's part, never the case.
         let list = get_as(&app, "/cases", "en", &receiver).await.body;
         assert!(list.contains("Referred to your organisation"));
+        let home = get_as(&app, "/", "en", &receiver).await.body;
+        assert!(
+            home.contains("referrals waiting for your answer"),
+            "in the receiver's work list"
+        );
         let id = store
             .case_referrals_to(clinic)
             .await
