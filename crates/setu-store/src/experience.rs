@@ -86,7 +86,8 @@ impl Store {
                 let sql = if d.version == 0 {
                     "INSERT INTO case_experience (status, exploitation, recruitment, control, \
                      destination, age_trafficked, months, updated_by, updated_at, case_id) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+                     ON CONFLICT (case_id) DO NOTHING"
                 } else {
                     "UPDATE case_experience SET status = $1, exploitation = $2, recruitment = $3, \
                      control = $4, destination = $5, age_trafficked = $6, months = $7, \
@@ -106,6 +107,7 @@ impl Store {
                 if d.version > 0 {
                     q = q.bind(d.version);
                 }
+                // Another first record (or correction) went in between: her page is stale.
                 if q.execute(&mut **tx).await?.rows_affected() == 0 {
                     return Err(StoreError::Conflict { current: d.version });
                 }

@@ -121,25 +121,42 @@ impl Store {
     /// has left, nor than the line has left; the line shows it as spent in the same write.
     pub async fn pay_tranche(&self, by: &Actor, case_id: &str, d: &TrancheDraft) -> Result<()> {
         let case = self.case(case_id, Reveal::No).await?;
-        let grant = sqlx::query(
-            "SELECT s.amount, CAST(COALESCE((SELECT SUM(t.amount) FROM seed_tranche t \
-             WHERE t.service_id = s.id), 0) AS BIGINT) AS paid FROM case_service s \
-             WHERE s.id = $1 AND s.case_id = $2 AND s.kind = 'seed-funding'",
-        )
-        .bind(d.service.clone())
-        .bind(case_id.to_string())
-        .fetch_optional(&self.pool)
-        .await?
-        .ok_or(StoreError::Rejected("error-seed-service"))?;
-        let (granted, paid): (Option<i64>, i64) =
-            (grant.try_get("amount")?, grant.try_get("paid")?);
-        if paid + d.amount > granted.unwrap_or(0) {
-            return Err(StoreError::Rejected("error-seed-over-grant"));
+        // Only a line of her own local level's or district's committee, of the payment's
+        // fiscal year: the form offers no other, and a forged id must not spend elsewhere.
+        let lines = self.lines_for(case.home, d.paid_on, "").await?;
+        if !lines.iter().any(|l| l.id == d.budget_line) {
+            return Err(StoreError::Rejected("error-seed-line"));
         }
         let id = uuid::Uuid::new_v4().to_string();
         let id = &id;
         self.record(by, |tx, _| {
             Box::pin(async move {
+                // The grant's row first (a write, so two tranches paid at once take turns on
+                // either engine), then what is left of it, read inside the same transaction.
+                let locked = sqlx::query(
+                    "UPDATE case_service SET amount = amount WHERE id = $1 AND case_id = $2 \
+                     AND kind = 'seed-funding'",
+                )
+                .bind(d.service.clone())
+                .bind(case_id.to_string())
+                .execute(&mut **tx)
+                .await?;
+                if locked.rows_affected() == 0 {
+                    return Err(StoreError::Rejected("error-seed-service"));
+                }
+                let grant = sqlx::query(
+                    "SELECT s.amount, CAST(COALESCE((SELECT SUM(t.amount) FROM seed_tranche t \
+                     WHERE t.service_id = s.id), 0) AS BIGINT) AS paid FROM case_service s \
+                     WHERE s.id = $1",
+                )
+                .bind(d.service.clone())
+                .fetch_one(&mut **tx)
+                .await?;
+                let (granted, paid): (Option<i64>, i64) =
+                    (grant.try_get("amount")?, grant.try_get("paid")?);
+                if paid + d.amount > granted.unwrap_or(0) {
+                    return Err(StoreError::Rejected("error-seed-over-grant"));
+                }
                 let spent = sqlx::query(
                     "UPDATE budget_line SET spent = spent + $1, version = version + 1 \
                      WHERE id = $2 AND withdrawn_at IS NULL AND allocated - spent >= $1",
@@ -234,6 +251,18 @@ impl Store {
         home: Option<setu_core::PlaceCode>,
         today: Date,
     ) -> Result<Vec<FundingLine>> {
+        self.lines_for(home, today, "AND b.allocated > b.spent")
+            .await
+    }
+
+    /// The budget lines of her local level's and district's committees for the fiscal year of
+    /// `day`, those matching `more` (SQL on `b`, the line).
+    async fn lines_for(
+        &self,
+        home: Option<setu_core::PlaceCode>,
+        today: Date,
+        more: &str,
+    ) -> Result<Vec<FundingLine>> {
         let Some(home) = home else {
             return Ok(Vec::new());
         };
@@ -241,13 +270,13 @@ impl Store {
         let (local, district) = (code.get(..5).unwrap_or(""), code.get(..3).unwrap_or(""));
         let fy = FiscalYear::containing(today)
             .map_err(|_| StoreError::ReferenceData("fiscal year".into()))?;
-        let rows = sqlx::query(
+        let rows = sqlx::query(&format!(
             "SELECT b.id, c.kind, p.name_en, p.name_ne, b.purpose, b.allocated - b.spent AS left_over \
              FROM budget_line b JOIN committee c ON c.id = b.committee_id \
              JOIN place p ON p.code = c.place_code \
-             WHERE b.fiscal_year = $1 AND b.withdrawn_at IS NULL AND b.allocated > b.spent \
-             AND c.place_code IN ($2, $3) ORDER BY c.kind DESC, b.purpose",
-        )
+             WHERE b.fiscal_year = $1 AND b.withdrawn_at IS NULL {more} \
+             AND c.place_code IN ($2, $3) ORDER BY c.kind DESC, b.purpose"
+        ))
         .bind(i64::from(fy.start_year()))
         .bind(local.to_string())
         .bind(district.to_string())

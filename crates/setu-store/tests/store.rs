@@ -4679,3 +4679,117 @@ async fn the_experience_is_kept_in_htcds_values_and_perpetrators_are_sealed() {
     })
     .await;
 }
+
+/// Review mends: a forged budget line of another municipality is refused; two tranches paid at
+/// once never together exceed the grant; two first records of her experience at once give one
+/// record and one conflict, not a database error.
+#[tokio::test]
+async fn seed_funding_and_experience_hold_under_forged_and_concurrent_writes() {
+    use setu_core::cases::{ExperienceForm, ServiceForm, TrancheForm};
+    each_engine(|s| async move {
+        let today = date!(2026 - 12 - 03);
+        let fy = FiscalYear::containing(today).unwrap();
+        let ngo = s
+            .create_organisation(&sys(), &form("Mend NGO", "ngo", "51106").to_org().unwrap())
+            .await
+            .unwrap();
+        let line_at = |place: u32| {
+            let s = s.clone();
+            async move {
+                let c = s
+                    .create_committee(
+                        &sys(),
+                        CommitteeKind::Lccht,
+                        PlaceCode::LocalLevel(place),
+                        None,
+                        None,
+                        None,
+                    )
+                    .await
+                    .unwrap();
+                let draft = BudgetDraft {
+                    source: FundingSource::Own,
+                    purpose: "reintegration".into(),
+                    allocated: 1_000_000,
+                    spent: 0,
+                };
+                s.add_budget_line(&sys(), c, fy, &draft).await.unwrap()
+            }
+        };
+        let (ours, theirs) = (line_at(51106).await, line_at(31206).await);
+        let case = CaseForm {
+            organisation: ngo.to_string(),
+            origin: "direct".into(),
+            given_name: "Mend".into(),
+            sex: "female".into(),
+            home: "5110604".into(),
+            opened_on: "2083-05-01".into(),
+            ..CaseForm::default()
+        }
+        .check(today)
+        .unwrap();
+        let id = s.open_case(&sys(), &case, None).await.unwrap();
+        let grant = ServiceForm {
+            kind: "seed-funding".into(),
+            provider: ngo.to_string(),
+            started_on: "2083-07-01".into(),
+            detail: "Shop".into(),
+            amount: "10000".into(),
+            ..Default::default()
+        }
+        .check(today)
+        .unwrap();
+        let grant = s.record_service(&sys(), &id, &grant).await.unwrap();
+        let pay = |line: &str, receipt: &str| {
+            TrancheForm {
+                service: grant.clone(),
+                paid_on: "2083-07-05".into(),
+                amount: "6000".into(),
+                receipt: receipt.into(),
+                budget_line: line.into(),
+            }
+            .check(today)
+            .unwrap()
+        };
+        assert!(
+            matches!(
+                s.pay_tranche(&sys(), &id, &pay(&theirs, "R-x")).await,
+                Err(StoreError::Rejected("error-seed-line"))
+            ),
+            "another municipality's line"
+        );
+        let (a, b) = (pay(&ours, "R-a"), pay(&ours, "R-b"));
+        let by = sys();
+        let (ra, rb) = tokio::join!(s.pay_tranche(&by, &id, &a), s.pay_tranche(&by, &id, &b));
+        let paid = [&ra, &rb].iter().filter(|r| r.is_ok()).count();
+        assert_eq!(
+            paid, 1,
+            "6,000 twice exceeds a grant of 10,000: {ra:?} {rb:?}"
+        );
+        assert!([&ra, &rb]
+            .iter()
+            .any(|r| matches!(r, Err(StoreError::Rejected("error-seed-over-grant")))));
+
+        let first = ExperienceForm {
+            version: "0".into(),
+            destination: "India".into(),
+            ..Default::default()
+        }
+        .check()
+        .unwrap();
+        let (ea, eb) = tokio::join!(
+            s.record_experience(&by, &id, &first),
+            s.record_experience(&by, &id, &first)
+        );
+        let conflicts = [&ea, &eb]
+            .iter()
+            .filter(|r| matches!(r, Err(StoreError::Conflict { .. })))
+            .count();
+        assert_eq!(
+            ([&ea, &eb].iter().filter(|r| r.is_ok()).count(), conflicts),
+            (1, 1),
+            "{ea:?} {eb:?}"
+        );
+    })
+    .await;
+}

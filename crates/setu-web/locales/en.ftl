@@ -1433,3 +1433,4 @@ htcds-role-Kidnapper = Kidnapper
 htcds-role-Exploiter = Exploiter
 htcds-role-Other = Other
 work-referrals-received = referrals waiting for your answer
+error-seed-line = Choose a budget line of her local level or district, of the fiscal year of the payment.

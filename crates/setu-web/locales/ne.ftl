@@ -1433,3 +1433,4 @@ htcds-role-Kidnapper = अपहरणकारी
 htcds-role-Exploiter = शोषण गर्ने
 htcds-role-Other = अन्य
 work-referrals-received = तपाईंको जवाफ पर्खिरहेका प्रेषण
+error-seed-line = उनको स्थानीय तह वा जिल्लाको, भुक्तानीको आर्थिक वर्षको बजेट शीर्षक छान्नुहोस्।

@@ -1881,3 +1881,39 @@ pub async fn reopen(
     };
     change_case(&app, page, &me, &id, change).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::referral_overdue;
+    use setu_core::cases::ServiceKind;
+    use setu_store::case_referrals::CaseReferral;
+
+    fn sent(hours_ago: i64, status: &str) -> CaseReferral {
+        let at = time::OffsetDateTime::now_utc() - time::Duration::hours(hours_ago);
+        CaseReferral {
+            id: "r".into(),
+            case_id: "c".into(),
+            from_org: 1,
+            to_org: 2,
+            service: ServiceKind::Medical,
+            note: None,
+            by_glass: false,
+            status: status.into(),
+            sent_at: at
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default(),
+            sent_by: "x".into(),
+            answered_at: None,
+            decline_reason: None,
+            delivered_on: None,
+        }
+    }
+
+    /// Unanswered for more than a day is overdue; an answered one never is.
+    #[test]
+    fn a_referral_waiting_more_than_a_day_is_overdue() {
+        assert!(referral_overdue(&sent(25, "sent")));
+        assert!(!referral_overdue(&sent(23, "sent")));
+        assert!(!referral_overdue(&sent(48, "accepted")));
+    }
+}
