@@ -870,7 +870,7 @@ pub struct ExperienceDraft {
 }
 
 /// The values of a multiselect ticked in a form: `prefix_<Value>` = on.
-fn ticked<T: Copy>(
+pub(crate) fn ticked<T: Copy>(
     fields: &std::collections::BTreeMap<String, String>,
     prefix: &str,
     all: &[T],

@@ -17,6 +17,7 @@ pub mod community;
 pub mod directory;
 pub mod disclosure;
 pub mod geo;
+pub mod justice;
 pub mod lang;
 pub mod numbers;
 pub mod password;

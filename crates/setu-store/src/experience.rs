@@ -47,7 +47,8 @@ pub struct Perpetrator {
     pub roles: Vec<PerpetratorRole>,
 }
 
-fn joined<T: Copy>(values: &[T], name: impl Fn(T) -> &'static str) -> String {
+/// Values kept as their stored names, comma-separated.
+pub(crate) fn joined<T: Copy>(values: &[T], name: impl Fn(T) -> &'static str) -> String {
     values
         .iter()
         .map(|v| name(*v))
@@ -55,7 +56,8 @@ fn joined<T: Copy>(values: &[T], name: impl Fn(T) -> &'static str) -> String {
         .join(",")
 }
 
-fn split<T>(text: &str, parse: impl Fn(&str) -> Option<T>) -> Vec<T> {
+/// The values of a comma-separated list, unknown names skipped.
+pub(crate) fn split<T>(text: &str, parse: impl Fn(&str) -> Option<T>) -> Vec<T> {
     text.split(',').filter_map(parse).collect()
 }
 

@@ -27,6 +27,7 @@ pub mod geo;
 pub mod glass;
 pub mod handovers;
 pub mod jobs;
+pub mod justice;
 mod matcher;
 pub mod matching;
 mod migrate;

@@ -190,6 +190,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0030_case_experience.sql"),
         include_str!("../migrations/postgres/0030_case_experience.sql"),
     ),
+    (
+        31,
+        "the criminal case: report, court, charges, hearings, outcome",
+        include_str!("../migrations/sqlite/0031_case_justice.sql"),
+        include_str!("../migrations/postgres/0031_case_justice.sql"),
+    ),
 ];
 
 /// The schema version this build migrates to (its last migration's number).

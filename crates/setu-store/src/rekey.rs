@@ -74,6 +74,7 @@ pub(crate) const SEALED: &[SealedTable] = &[
     t("case_followup", &["note"], false),
     t("case_referral", &["note", "glass_reason"], false),
     t("case_perpetrator", &["relation", "roles"], false),
+    t("case_justice", &["fir_number", "court_case"], false),
     SealedTable {
         only: "sealed = 1",
         ..t("record_change", &["old_value", "new_value"], false)

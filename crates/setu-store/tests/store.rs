@@ -4793,3 +4793,136 @@ async fn seed_funding_and_experience_hold_under_forged_and_concurrent_writes() {
     })
     .await;
 }
+
+/// A case opened directly at a new NGO of Nepalganj (the fixture of the case tests that need
+/// nothing else): its id.
+async fn direct_case(s: &Store, org: &str, given: &str) -> String {
+    let ngo = s
+        .create_organisation(&sys(), &form(org, "ngo", "51106").to_org().unwrap())
+        .await
+        .unwrap();
+    let draft = CaseForm {
+        organisation: ngo.to_string(),
+        origin: "direct".into(),
+        given_name: given.into(),
+        sex: "female".into(),
+        home: "5110604".into(),
+        opened_on: "2083-05-01".into(),
+        ..CaseForm::default()
+    }
+    .check(date!(2026 - 12 - 03))
+    .unwrap();
+    s.open_case(&sys(), &draft, None).await.unwrap()
+}
+
+/// Her criminal case: recorded once, corrected at the version read, its numbers sealed and
+/// opened in an audited view; hearings only once it is recorded, held or ahead.
+#[tokio::test]
+async fn the_criminal_case_is_corrected_at_its_version_and_its_numbers_are_sealed() {
+    use setu_core::justice::{
+        Charge, CourtOutcome, HearingForm, HearingPurpose, JusticeForm, TestimonySupport,
+    };
+    each_engine(|s| async move {
+        let today = date!(2026 - 12 - 03);
+        let id = direct_case(&s, "Justice NGO", "Heard").await;
+        let hearing = |day: &str| {
+            let mut h = HearingForm {
+                held_on: day.into(),
+                purpose: "testimony".into(),
+                ..Default::default()
+            };
+            h.fields
+                .insert("support_closed-hearing".into(), "on".into());
+            h.check(today).unwrap()
+        };
+        assert!(
+            matches!(
+                s.add_hearing(&sys(), &id, &hearing("2083-08-01")).await,
+                Err(StoreError::Rejected("error-hearing-no-case"))
+            ),
+            "no hearing before the criminal case"
+        );
+        let mut f = JusticeForm {
+            version: "0".into(),
+            police_office: "District Police Office, Banke".into(),
+            fir_number: "FIR-Nr-4471".into(),
+            reported_on: "2083-06-01".into(),
+            ..Default::default()
+        };
+        f.fields.insert("charge_4-1-a".into(), "on".into());
+        s.record_justice(&sys(), &id, &f.check(today).unwrap())
+            .await
+            .unwrap();
+        assert!(
+            matches!(
+                s.record_justice(&sys(), &id, &f.check(today).unwrap())
+                    .await,
+                Err(StoreError::Conflict { current: 1 })
+            ),
+            "a second first record"
+        );
+        f.version = "1".into();
+        f.court = "Banke District Court".into();
+        f.court_case = "Court-Nr-0993".into();
+        f.outcome = "convicted".into();
+        f.decided_on = "2083-08-01".into();
+        f.compensation = "300000".into();
+        f.fields.insert("charge_4-2-b".into(), "on".into());
+        s.record_justice(&sys(), &id, &f.check(today).unwrap())
+            .await
+            .unwrap();
+        let reader = Actor::user("u-j", "justice.reader");
+        let j = s.justice(&id, Reveal::To(&reader)).await.unwrap().unwrap();
+        assert_eq!(
+            (
+                j.version,
+                j.fir_number.as_deref(),
+                j.court_case.as_deref(),
+                j.charges.clone(),
+                j.outcome,
+                j.compensation
+            ),
+            (
+                2,
+                Some("FIR-Nr-4471"),
+                Some("Court-Nr-0993"),
+                vec![Charge::Sale, Charge::Transportation],
+                CourtOutcome::Convicted,
+                Some(300_000)
+            )
+        );
+        let sealed = s.justice(&id, Reveal::No).await.unwrap().unwrap();
+        assert_eq!((sealed.fir_number, sealed.court_case), (None, None));
+        let views = s
+            .audit_entries(&AuditFilter {
+                action: Some("view-personal".into()),
+                actor: Some("justice.reader".into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            (views.len(), views[0].entity.as_str()),
+            (1, "case-justice"),
+            "the view is audited"
+        );
+
+        s.add_hearing(&sys(), &id, &hearing("2084-01-10"))
+            .await
+            .unwrap();
+        s.add_hearing(&sys(), &id, &hearing("2083-07-01"))
+            .await
+            .unwrap();
+        let hs = s.hearings(&id).await.unwrap();
+        assert_eq!(hs.len(), 2);
+        assert!(hs[0].held_on < hs[1].held_on, "by day");
+        assert_eq!(
+            (hs[0].purpose, hs[0].support.clone()),
+            (
+                HearingPurpose::Testimony,
+                vec![TestimonySupport::ClosedHearing]
+            )
+        );
+    })
+    .await;
+}

@@ -1099,6 +1099,7 @@ pub struct CasePage<'a> {
     pub services: ServiceView,
     pub referrals: ReferralView,
     pub experience: ExperienceView,
+    pub justice: JusticeView,
 }
 
 /// Her experience in HTCDS terms, her perpetrators, and the forms for them.
@@ -1120,6 +1121,39 @@ pub struct ExperienceView {
     pub months: String,
     pub version: i64,
     pub may_write: bool,
+}
+
+/// Her criminal case, its hearings, and the forms for them (values as the correction form
+/// starts with them).
+#[derive(Debug, Clone)]
+pub struct JusticeView {
+    /// Each recorded fact: label and words.
+    pub facts: Vec<(String, String)>,
+    pub hearings: Vec<HearingRow>,
+    /// Checkboxes: value is the field name.
+    pub charges: Vec<Choice>,
+    pub outcomes: Vec<Choice>,
+    pub purposes: Vec<Choice>,
+    pub supports: Vec<Choice>,
+    pub police_office: String,
+    pub fir_number: String,
+    pub reported_on: String,
+    pub court: String,
+    pub court_case: String,
+    pub decided_on: String,
+    pub compensation: String,
+    pub version: i64,
+    pub recorded: bool,
+    pub may_write: bool,
+}
+
+/// A hearing in words; `ahead` when it has not been held yet.
+#[derive(Debug, Clone)]
+pub struct HearingRow {
+    pub day: String,
+    pub purpose: String,
+    pub support: String,
+    pub ahead: bool,
 }
 
 /// A case's referrals to other organisations, and the form to send one.

@@ -1170,6 +1170,7 @@ async fn plan_and_follow_up(
     }
     let told = told.check().map_err(|e| fail("experience", e))?;
     store.record_experience(by, case, &told).await?;
+    criminal_case(store, by, case, today).await?;
     store
         .mark_returned_home(by, case, today - time::Duration::days(75))
         .await?;
@@ -1186,6 +1187,55 @@ async fn plan_and_follow_up(
         form.fields.insert("found_has_income".into(), "on".into());
         let d = form.check(today).map_err(|e| fail("follow-up", e))?;
         store.record_followup(by, case, &d).await?;
+    }
+    Ok(())
+}
+
+/// Sarita's criminal case: reported at the district police office, before the district court
+/// under sections 4(1)(a) and 4(2)(b), her statement taken, and her testimony ahead with its
+/// support arranged (so that her caseworker's work list shows it).
+async fn criminal_case(store: &Store, by: &Actor, case: &str, today: time::Date) -> Result<()> {
+    use setu_core::justice::{HearingForm, JusticeForm};
+    let bs = |d: time::Date| -> Result<String> {
+        Ok(setu_core::calendar::BsDate::from_ad(d)?.to_string())
+    };
+    let fail = |what: &str, e: setu_core::Invalid| anyhow::anyhow!("demo {what}: {e:?}");
+    let mut report = JusticeForm {
+        version: "0".into(),
+        police_office: "District Police Office, Banke".into(),
+        fir_number: "112/2083".into(),
+        reported_on: bs(today - time::Duration::days(70))?,
+        court: "Banke District Court".into(),
+        court_case: "083-CR-0047".into(),
+        ..Default::default()
+    };
+    for charge in ["charge_4-1-a", "charge_4-2-b"] {
+        report.fields.insert(charge.into(), "on".into());
+    }
+    let report = report.check(today).map_err(|e| fail("criminal case", e))?;
+    store.record_justice(by, case, &report).await?;
+    for (days, purpose, support) in [
+        (-60, "statement", &["support_psychosocial"][..]),
+        (
+            10,
+            "testimony",
+            &[
+                "support_legal-representation",
+                "support_escort",
+                "support_closed-hearing",
+            ][..],
+        ),
+    ] {
+        let mut h = HearingForm {
+            held_on: bs(today + time::Duration::days(days))?,
+            purpose: purpose.into(),
+            ..Default::default()
+        };
+        for s in support {
+            h.fields.insert((*s).into(), "on".into());
+        }
+        let h = h.check(today).map_err(|e| fail("hearing", e))?;
+        store.add_hearing(by, case, &h).await?;
     }
     Ok(())
 }

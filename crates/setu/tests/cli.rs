@@ -444,6 +444,14 @@ async fn demo_builds_the_programme_directory_on_each_engine() {
                 .count(),
             1
         );
+        // Sarita's criminal case: her testimony is ahead, in her caseworker's work list.
+        assert_eq!(
+            store
+                .hearings_ahead(banke_ngo, setu_core::calendar::today_in_nepal(), 14)
+                .await
+                .unwrap(),
+            1
+        );
         // The forum: services, a joint action per district, a national alert.
         assert_eq!(
             store

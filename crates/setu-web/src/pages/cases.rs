@@ -25,6 +25,9 @@ use crate::pages::{choices, settle};
 use crate::templates::{CaseFormPage, CasePage, CaseRow, CasesPage, ConsentRow, RenderHtml};
 use crate::AppState;
 
+mod justice;
+pub use justice::{add_hearing, record_justice};
+
 /// Names opened for `actor` when `me` may read personal data (the view is then audited),
 /// else left sealed.
 fn reveal_to<'a>(me: &User, actor: &'a setu_store::audit::Actor) -> Reveal<'a> {
@@ -349,6 +352,7 @@ async fn case_page(
         services: service_view(app, &page, me, &case).await?,
         referrals: referral_view(app, &page, me, &case).await?,
         experience: experience_view(app, &page, me, &case).await?,
+        justice: justice::justice_view(app, &page, me, &case).await?,
         reasons: choices(
             &page,
             CloseReason::ALL.iter().map(|r| r.as_str()),

@@ -1033,6 +1033,16 @@ async fn authorisation_matrix(only: Option<Role>) {
                         ("/cases/{id}/experience", _) => {
                             vec![("version", "0"), ("exploitation_ForcedLabour", "on")]
                         }
+                        ("/cases/{id}/justice", _) => vec![
+                            ("version", "0"),
+                            ("police_office", "Matrix police office"),
+                            ("fir_number", "M-1"),
+                            ("reported_on", "2081-01-02"),
+                            ("charge_4-1-a", "on"),
+                        ],
+                        ("/cases/{id}/hearings", _) => {
+                            vec![("held_on", "2081-02-02"), ("purpose", "hearing")]
+                        }
                         ("/cases/{id}/services", _) => vec![
                             ("kind", "medical"),
                             ("provider", &org_s),
@@ -1462,7 +1472,8 @@ async fn authorisation_matrix(only: Option<Role>) {
                                     || route.path.ends_with("/tranches")
                                     || route.path.starts_with("/case-referrals/")
                                     || route.path.starts_with("/cases/{id}/referrals")
-                                    || route.path.ends_with("/perpetrators"));
+                                    || route.path.ends_with("/perpetrators")
+                                    || route.path.ends_with("/hearings"));
                             if done && (expected.contains(&303) || expected.contains(&200)) {
                                 checked += 1;
                                 continue;
@@ -1470,7 +1481,8 @@ async fn authorisation_matrix(only: Option<Role>) {
                             let stale = status == 409
                                 && (route.path.ends_with("/withdraw")
                                     || route.path.ends_with("/caseworker")
-                                    || route.path.ends_with("/experience"));
+                                    || route.path.ends_with("/experience")
+                                    || route.path.ends_with("/justice"));
                             if stale && expected.contains(&303) {
                                 checked += 1;
                                 continue;

@@ -1246,3 +1246,77 @@ async fn her_experience_is_recorded_in_the_standards_terms() {
     })
     .await;
 }
+
+/// Her criminal case: a report without a charge is refused with its message and what was
+/// typed kept; recorded, it reads in words in both languages with its FIR number for her
+/// caseworker; a hearing ahead is marked; a correction from a stale page is refused.
+#[tokio::test]
+async fn her_criminal_case_is_recorded_with_its_hearings() {
+    each_app(|app, store| async move {
+        let ngo = ngo(&store, "Justice NGO").await;
+        let worker = self::caseworker(&store, "ju.worker", ngo).await;
+        let path = open_case(
+            &app,
+            &worker,
+            &[("given_name", "Heard"), ("opened_on", "2083-05-01")],
+        )
+        .await;
+        let report = [
+            ("version", "0"),
+            ("police_office", "District Police Office, Banke"),
+            ("fir_number", "FIR-Banke-4471"),
+            ("reported_on", "2083-06-01"),
+        ];
+        let refused = post_form(&app, &format!("{path}/justice"), &report, &worker).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.body.contains("Tick at least one charge"));
+        assert!(
+            refused.body.contains("FIR-Banke-4471"),
+            "what was typed comes back"
+        );
+        let hearing = [("held_on", "2084-01-10"), ("purpose", "testimony")];
+        let early = post_form(&app, &format!("{path}/hearings"), &hearing, &worker).await;
+        assert_eq!(early.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let mut charged = report.to_vec();
+        charged.extend([("charge_4-1-a", "on"), ("charge_4-2-b", "on")]);
+        let saved = post_form(&app, &format!("{path}/justice"), &charged, &worker).await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+        let stale = post_form(&app, &format!("{path}/justice"), &charged, &worker).await;
+        assert_eq!(stale.status, StatusCode::CONFLICT);
+        let mut with_support = hearing.to_vec();
+        with_support.extend([("support_closed-hearing", "on"), ("support_escort", "on")]);
+        let added = post_form(&app, &format!("{path}/hearings"), &with_support, &worker).await;
+        assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+        let page = get_as(&app, &path, "en", &worker).await.body;
+        assert!(page.contains("s. 4(1)(a): selling or buying a person"));
+        assert!(page.contains("FIR-Banke-4471"));
+        assert!(page.contains("Escorted to court and back, Closed hearing"));
+        assert!(page.contains(">Ahead<"), "a hearing not yet held");
+        let ne = get_as(&app, &path, "ne", &worker).await.body;
+        assert!(ne.contains("दफा ४(२)(ख)") && ne.contains("बन्द इजलास"));
+        let home = get_as(&app, "/", "en", &worker).await.body;
+        assert!(
+            home.contains(r#"<span class="n">0</span> hearings in the next two weeks"#),
+            "months ahead"
+        );
+        let soon = setu_core::BsDate::from_ad(
+            setu_core::calendar::today_in_nepal() + time::Duration::days(5),
+        )
+        .unwrap()
+        .to_string();
+        let soon = post_form(
+            &app,
+            &format!("{path}/hearings"),
+            &[("held_on", &soon), ("purpose", "testimony")],
+            &worker,
+        )
+        .await;
+        assert_eq!(soon.status, StatusCode::SEE_OTHER);
+        let home = get_as(&app, "/", "en", &worker).await.body;
+        assert!(
+            home.contains(r#"<span class="n">1</span> hearings in the next two weeks"#),
+            "in the work list"
+        );
+    })
+    .await;
+}
