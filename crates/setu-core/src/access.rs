@@ -217,7 +217,7 @@ roles! {
     NgoCaseworker = "ngo-caseworker": [Organisation]
         => [ReadDirectory, ReadPersonal, WriteForum, WriteHandovers, WriteTracing, CorrectPersonal, BreakGlass, ReadSurvivorCases, WriteSurvivorCases];
     NgoSupervisor = "ngo-supervisor": [Organisation]
-        => [ReadDirectory, ReadPersonal, WriteForum, WriteHandovers, WriteTracing, CorrectPersonal, BreakGlass, ReadSurvivorCases, WriteSurvivorCases, ApproveCaseClosure];
+        => [ReadDirectory, ReadAggregates, ReadPersonal, WriteForum, WriteHandovers, WriteTracing, CorrectPersonal, BreakGlass, ReadSurvivorCases, WriteSurvivorCases, ApproveCaseClosure];
     YouthAmbassador = "youth-ambassador": [Ward, LocalLevel]
         => [ReadDirectory, WriteYouth];
     ParentsGroupFacilitator = "parents-group-facilitator": [Ward, LocalLevel]

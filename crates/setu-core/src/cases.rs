@@ -968,6 +968,32 @@ impl PerpetratorForm {
     }
 }
 
+kinds! {
+    /// The age bands survivor figures are broken down by.
+    AgeBand {
+        /// A child.
+        Under18 = "under-18",
+        /// A young adult.
+        From18To24 = "18-24",
+        /// 25 and over.
+        From25 = "25-plus",
+        /// Year of birth not known.
+        Unknown = "unknown",
+    }
+}
+
+impl AgeBand {
+    /// Her band in `year` (AD), from her year of birth.
+    pub fn of(birth_year: Option<i32>, year: i32) -> AgeBand {
+        match birth_year.map(|b| year - b) {
+            None => AgeBand::Unknown,
+            Some(a) if a < ADULT_AGE => AgeBand::Under18,
+            Some(a) if a < 25 => AgeBand::From18To24,
+            Some(_) => AgeBand::From25,
+        }
+    }
+}
+
 /// Under this age a case is a child's: it records the guardian, and consent is the child's
 /// and the guardian's together.
 pub const ADULT_AGE: i32 = 18;

@@ -154,6 +154,10 @@ pub struct Figures {
     /// Border booths in the fiscal year: informed, of them under 18, screened, intercepted,
     /// handed over.
     pub booths: BoothTotals,
+    /// Survivor support, as counted: the page decides what of it a reader may see, so it is
+    /// never serialised as it is.
+    #[serde(skip)]
+    pub survivors: crate::case_figures::CaseFigures,
 }
 
 /// The booth figures that join the programme indicators.
@@ -200,7 +204,11 @@ impl Store {
         let youth_by_year = self.youth_growth(scope, 2020, today).await?;
         let by_type = self.youth_event_counts(scope, from, as_of).await?;
         let b = self.booth_figures(scope, from, as_of).await?.totals;
+        let survivors = self
+            .case_figures(scope, from, as_of, time::OffsetDateTime::now_utc())
+            .await?;
         Ok(Figures {
+            survivors,
             booths: BoothTotals {
                 informed: b.informed.total(),
                 informed_under18: b.informed.under18.iter().sum(),

@@ -591,10 +591,7 @@ impl Store {
         for r in &q.fetch_all(&self.pool).await? {
             all.push(self.referral_from_row(r, Reveal::No).await?);
         }
-        let median = |mut v: Vec<i64>| -> Option<i64> {
-            v.sort_unstable();
-            v.get(v.len() / 2).copied()
-        };
+        use crate::case_figures::median;
         Ok(ReferralFigures {
             overdue: all.iter().filter(|r| r.overdue(now)).count(),
             ack_median: median(

@@ -11,6 +11,7 @@ pub mod assessments;
 pub mod audit;
 pub mod auth;
 pub mod booths;
+pub mod case_figures;
 pub mod case_referrals;
 pub mod cases;
 pub mod committees;

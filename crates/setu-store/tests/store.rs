@@ -4926,3 +4926,228 @@ async fn the_criminal_case_is_corrected_at_its_version_and_its_numbers_are_seale
     })
     .await;
 }
+
+/// The survivor figures count each survivor once per cell (sex × age band, service), seed
+/// funding per her home's local level, schemes by outcome, what the 6-month follow-up found,
+/// referrals answered, criminal cases decided; inside the reader's scope only.
+#[tokio::test]
+async fn survivor_figures_count_what_was_done_inside_the_scope() {
+    use setu_core::cases::{
+        AgeBand, FollowUpForm, Reintegration, ServiceForm, ServiceKind, TrancheForm,
+    };
+    use setu_core::community::Sex;
+    use setu_core::justice::JusticeForm;
+    use setu_store::case_referrals::ReferralDraft;
+    each_engine(|s| async move {
+        let today = date!(2026 - 12 - 03);
+        let fy = FiscalYear::containing(today).unwrap();
+        let org = |name: &'static str| {
+            let s = s.clone();
+            async move {
+                s.create_organisation(&sys(), &form(name, "ngo", "51106").to_org().unwrap())
+                    .await
+                    .unwrap()
+            }
+        };
+        let (ngo, clinic) = (org("Figures NGO").await, org("Figures Clinic").await);
+        let case = |sex: &str, born: &str| {
+            let s = s.clone();
+            let draft = CaseForm {
+                organisation: ngo.to_string(),
+                origin: "direct".into(),
+                given_name: "Counted".into(),
+                sex: sex.into(),
+                birth_year: born.into(),
+                home: "5110604".into(),
+                opened_on: "2083-05-01".into(),
+                guardian_name: if born == "2010" {
+                    "Guardian".into()
+                } else {
+                    String::new()
+                },
+                guardian_relation: if born == "2010" {
+                    "mother".into()
+                } else {
+                    String::new()
+                },
+                ..CaseForm::default()
+            }
+            .check(today)
+            .unwrap();
+            async move { s.open_case(&sys(), &draft, None).await.unwrap() }
+        };
+        let (girl, man, other) = (
+            case("female", "2010").await,
+            case("male", "1990").await,
+            case("other", "").await,
+        );
+        let service = |id: String, kind: &str, extra: &[(&str, &str)]| {
+            let s = s.clone();
+            let mut f = ServiceForm {
+                kind: kind.into(),
+                provider: ngo.to_string(),
+                started_on: "2083-07-01".into(),
+                detail: "Detail".into(),
+                ..Default::default()
+            };
+            for (k, v) in extra {
+                match *k {
+                    "amount" => f.amount = v.to_string(),
+                    "outcome" => f.outcome = v.to_string(),
+                    _ => {}
+                }
+            }
+            let d = f.check(today).unwrap();
+            async move { s.record_service(&sys(), &id, &d).await.unwrap() }
+        };
+        service(girl.clone(), "medical", &[]).await;
+        service(man.clone(), "medical", &[]).await;
+        service(man.clone(), "medical", &[]).await;
+        service(other.clone(), "scheme-linkage", &[("outcome", "approved")]).await;
+        let grant = service(girl.clone(), "seed-funding", &[("amount", "10000")]).await;
+        let committee = s
+            .create_committee(
+                &sys(),
+                CommitteeKind::Lccht,
+                PlaceCode::LocalLevel(51106),
+                None,
+                None,
+                None,
+            )
+            .await
+            .unwrap();
+        let line = BudgetDraft {
+            source: FundingSource::Own,
+            purpose: "reintegration".into(),
+            allocated: 100_000,
+            spent: 0,
+        };
+        let line = s
+            .add_budget_line(&sys(), committee, fy, &line)
+            .await
+            .unwrap();
+        let tranche = TrancheForm {
+            service: grant,
+            paid_on: "2083-07-05".into(),
+            amount: "6000".into(),
+            receipt: "R-1".into(),
+            budget_line: line,
+        }
+        .check(today)
+        .unwrap();
+        s.pay_tranche(&sys(), &girl, &tranche).await.unwrap();
+        s.mark_returned_home(&sys(), &girl, date!(2026 - 05 - 01))
+            .await
+            .unwrap();
+        let six = s.case_followups(&girl, Reveal::No).await.unwrap();
+        let six = six.iter().find(|f| f.due_on == "2026-11-01").unwrap();
+        let mut found = FollowUpForm {
+            followup: six.id.clone(),
+            done_on: "2083-07-20".into(),
+            contact: "visit".into(),
+            ..Default::default()
+        };
+        found.fields.insert("found_with_family".into(), "on".into());
+        found.fields.insert("found_has_income".into(), "on".into());
+        s.record_followup(&sys(), &girl, &found.check(today).unwrap())
+            .await
+            .unwrap();
+        let sent = s
+            .send_case_referral(
+                &sys(),
+                &man,
+                &ReferralDraft {
+                    to_org: clinic,
+                    service: ServiceKind::Medical,
+                    note: None,
+                    glass: Some("Bleeding, no consent form at hand".into()),
+                },
+                today,
+            )
+            .await
+            .unwrap();
+        s.answer_case_referral(&sys(), &sent, None).await.unwrap();
+        let mut report = JusticeForm {
+            version: "0".into(),
+            police_office: "District Police Office, Banke".into(),
+            fir_number: "F-1".into(),
+            reported_on: "2083-06-01".into(),
+            outcome: "convicted".into(),
+            decided_on: "2083-08-01".into(),
+            ..Default::default()
+        };
+        report.fields.insert("charge_4-1-a".into(), "on".into());
+        s.record_justice(&sys(), &man, &report.check(today).unwrap())
+            .await
+            .unwrap();
+
+        let (from, now) = (fy.first_day(), time::OffsetDateTime::now_utc());
+        let banke = s
+            .case_figures(Scope::Place("511".parse().unwrap()), from, today, now)
+            .await
+            .unwrap();
+        let cell = |sex: Sex, band: AgeBand| {
+            banke
+                .supported
+                .iter()
+                .find(|c| c.sex == sex && c.band == band)
+                .map(|c| c.n)
+        };
+        assert_eq!(cell(Sex::Female, AgeBand::Under18), Some(1));
+        assert_eq!(
+            cell(Sex::Male, AgeBand::From25),
+            Some(1),
+            "twice served, once counted"
+        );
+        assert_eq!(cell(Sex::Other, AgeBand::Unknown), Some(1));
+        let kind = |k: ServiceKind| {
+            banke
+                .by_service
+                .iter()
+                .find(|(x, _)| x == k.as_str())
+                .map(|(_, n)| *n)
+        };
+        assert_eq!(kind(ServiceKind::Medical), Some(2));
+        assert_eq!(kind(ServiceKind::SchemeLinkage), Some(1));
+        assert_eq!(banke.seed.len(), 1);
+        assert_eq!(
+            (
+                banke.seed[0].local_level.as_deref(),
+                banke.seed[0].survivors,
+                banke.seed[0].rupees
+            ),
+            (Some("51106"), 1, 6000)
+        );
+        assert_eq!(banke.schemes, vec![("approved".to_string(), 1)]);
+        let at6 = &banke.reintegration[0];
+        assert_eq!((at6.months, at6.recorded), (6, 1));
+        let found = |st: Reintegration| at6.found.iter().find(|(x, _)| *x == st).unwrap().1;
+        assert_eq!(
+            (
+                found(Reintegration::WithFamily),
+                found(Reintegration::ReMigrated)
+            ),
+            (1, 0)
+        );
+        assert_eq!(banke.reintegration[1].recorded, 0, "none at 12 months");
+        let r = &banke.referrals;
+        assert_eq!((r.sent, r.answered, r.answered_in_time), (1, 1, 1));
+        assert_eq!(r.median_hours_to_answer, Some(0));
+        assert_eq!((banke.justice.reported, banke.justice.convicted), (1, 1));
+        let ours = s
+            .case_figures(Scope::Organisation(ngo), from, today, now)
+            .await
+            .unwrap();
+        assert_eq!(ours, banke, "the organisation's own are the same cases");
+        let elsewhere = s
+            .case_figures(Scope::Place("312".parse().unwrap()), from, today, now)
+            .await
+            .unwrap();
+        assert!(elsewhere.supported.is_empty() && elsewhere.seed.is_empty());
+        assert_eq!(
+            (elsewhere.referrals.sent, elsewhere.justice.reported),
+            (0, 0)
+        );
+    })
+    .await;
+}

@@ -244,6 +244,16 @@ impl Page {
             .integer(self.prefs.lang, self.prefs.digits, *n)
     }
 
+    /// A count as disclosure control lets it be shown ([`setu_core::disclosure`]).
+    pub fn cell(&self, c: setu_core::disclosure::Cell) -> String {
+        use setu_core::disclosure::{Cell, FEWEST_SHOWN};
+        match c {
+            Cell::Count(n) => self.num(&n),
+            Cell::Few => self.t1("count-fewer-than", "n", &self.num(&FEWEST_SHOWN)),
+            Cell::Hidden => self.t("count-hidden"),
+        }
+    }
+
     /// A code or other digit string (not grouped) in the reader's digits.
     pub fn digits(&self, text: &str) -> String {
         setu_core::numbers::with_digits(text, self.prefs.digits)

@@ -620,6 +620,10 @@ pub struct IndicatorsPage<'a> {
     pub xlsx_href: String,
     /// The fiscal year asked for (`2082/83` or `all`), for the links down to the records.
     pub fy: String,
+    /// Survivor support: each group's heading and its figures (label, value as shown).
+    pub survivors: Vec<(String, Vec<(String, String)>)>,
+    /// Small survivor counts are hidden from this reader.
+    pub survivors_closed: bool,
 }
 
 /// A ward's last engagement.

@@ -1319,7 +1319,7 @@ pub async fn add_perpetrator(
 }
 
 /// Rupees in the reader's digits and grouping.
-fn rupees(page: &Page, n: i64) -> String {
+pub(crate) fn rupees(page: &Page, n: i64) -> String {
     page.t1("rupees", "n", &page.num(&n))
 }
 

@@ -20,6 +20,8 @@ use crate::pages::parents::cards;
 use crate::templates::{IndicatorsPage, RenderHtml};
 use crate::AppState;
 
+mod survivors;
+
 /// Filters: a district or local level code, and a fiscal year (shared with the lists).
 pub type IndicatorQuery = AreaQuery;
 
@@ -33,6 +35,13 @@ pub fn narrow(scope: Scope, place: Option<PlaceCode>) -> Scope {
         // Disjoint places, or a site or organisation scope: no place-based figures.
         _ => Scope::Site(0),
     }
+}
+
+/// Whether `me` sees survivors' counts as they are: an organisation's own caseworkers, who may
+/// read the cases behind them. Everyone else sees small counts hidden.
+fn sees_cases(me: &User) -> bool {
+    me.holds(setu_core::access::Capability::ReadSurvivorCases)
+        && matches!(me.scope, Scope::Organisation(_))
 }
 
 async fn figures(app: &AppState, me: &User, q: &IndicatorQuery) -> Result<Figures, WebError> {
@@ -59,7 +68,11 @@ pub async fn page(
 ) -> Result<Response, WebError> {
     let f = figures(&app, &me, &q).await?;
     let today = setu_core::calendar::today_in_nepal();
-    if f.booths.informed == 0 && f.booths.screened == 0 && f.events == 0 {
+    let nothing = f.booths.informed == 0
+        && f.booths.screened == 0
+        && f.events == 0
+        && f.survivors.by_service.is_empty();
+    if nothing {
         let scope = q.scope(me.scope);
         if let Some(to) = q
             .latest_with_records(&app, scope, "/indicators", today)
@@ -77,7 +90,23 @@ pub async fn page(
         setu_core::calendar::today_in_nepal(),
     );
     let ratio = |a: i64, b: i64| format!("{} / {}", page.num(&a), page.num(&b));
+    let mut survivors: Vec<(String, Vec<(String, String)>)> = Vec::new();
+    for fig in survivors::figures(&app, &page, &f.survivors, sees_cases(&me)).await? {
+        let heading = page.t(fig.group);
+        let first = survivors.last().is_none_or(|(h, _)| *h != heading);
+        if first {
+            survivors.push((heading, Vec::new()));
+        }
+        // A table lists what happened: its first row always, the others when not zero (the
+        // exports keep every row, so that their columns do not move).
+        let zero = fig.cell == setu_core::disclosure::Cell::Count(0);
+        if let (Some((_, rows)), true) = (survivors.last_mut(), first || !zero) {
+            rows.push((fig.label.clone(), fig.text(&page)));
+        }
+    }
     let html = IndicatorsPage {
+        survivors,
+        survivors_closed: !sees_cases(&me),
         latest_note,
         booths: vec![
             (page.t("booths-informed"), page.num(&f.booths.informed)),
@@ -133,16 +162,49 @@ pub async fn page(
     Ok(Html(html).into_response())
 }
 
+/// The figures as the API writes them: the survivor figures as released to the reader.
+#[derive(Debug, serde::Serialize)]
+pub struct ApiFigures {
+    #[serde(flatten)]
+    figures: Figures,
+    /// Survivor support: each figure's value, or null with why.
+    survivors: Vec<survivors::Released>,
+}
+
 /// `GET /api/v1/indicators?place=511&fy=2082/83`
 pub async fn api(
     State(app): State<AppState>,
+    page: Page,
     SignedIn(me): SignedIn,
     Query(q): Query<IndicatorQuery>,
-) -> Result<Json<Figures>, WebError> {
-    Ok(Json(figures(&app, &me, &q).await?))
+) -> Result<Json<ApiFigures>, WebError> {
+    let f = figures(&app, &me, &q).await?;
+    let survivors = survivors::figures(&app, &page, &f.survivors, sees_cases(&me))
+        .await?
+        .iter()
+        .map(survivors::Figure::released)
+        .collect();
+    Ok(Json(ApiFigures {
+        figures: f,
+        survivors,
+    }))
 }
 
-/// The figures as (indicator, value) rows: what the CSV and XLSX exports both write.
+/// The figures as (indicator, value) rows: what the CSV and XLSX exports both write, the
+/// survivor figures as released to the reader last.
+async fn all_rows(
+    app: &AppState,
+    page: &Page,
+    me: &User,
+    f: &Figures,
+) -> Result<Vec<(String, String)>, WebError> {
+    let mut out = rows(f);
+    for fig in survivors::figures(app, page, &f.survivors, sees_cases(me)).await? {
+        out.push((fig.key.clone(), fig.plain()));
+    }
+    Ok(out)
+}
+
 fn rows(f: &Figures) -> Vec<(String, String)> {
     let pct = |v: Option<u32>| v.map(|v| v.to_string()).unwrap_or_default();
     let mut out = vec![
@@ -185,12 +247,13 @@ fn rows(f: &Figures) -> Vec<(String, String)> {
 /// `GET /indicators.csv`: the same figures, one per line.
 pub async fn csv(
     State(app): State<AppState>,
+    page: Page,
     SignedIn(me): SignedIn,
     Query(q): Query<IndicatorQuery>,
 ) -> Result<Response, WebError> {
     let f = figures(&app, &me, &q).await?;
     let mut out = String::from("indicator,value\n");
-    for (k, v) in rows(&f) {
+    for (k, v) in all_rows(&app, &page, &me, &f).await? {
         out.push_str(&format!("{k},{v}\n"));
     }
     Ok((
@@ -209,13 +272,19 @@ pub async fn csv(
 /// `GET /indicators.xlsx`: the same figures as a spreadsheet (numbers as numbers).
 pub async fn xlsx(
     State(app): State<AppState>,
+    page: Page,
     SignedIn(me): SignedIn,
     Query(q): Query<IndicatorQuery>,
 ) -> Result<Response, WebError> {
     let f = figures(&app, &me, &q).await?;
     let table: Vec<Vec<String>> =
         std::iter::once(vec!["indicator".to_string(), "value".to_string()])
-            .chain(rows(&f).into_iter().map(|(k, v)| vec![k, v]))
+            .chain(
+                all_rows(&app, &page, &me, &f)
+                    .await?
+                    .into_iter()
+                    .map(|(k, v)| vec![k, v]),
+            )
             .collect();
     let bytes =
         spreadsheet("Indicators", &table).map_err(|e| WebError::Internal(format!("xlsx: {e}")))?;

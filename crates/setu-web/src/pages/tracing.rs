@@ -577,14 +577,7 @@ async fn counts_page(
         .map(|(name, ns)| {
             let shown = ns
                 .into_iter()
-                .map(|n| match setu_core::disclosure::cell(n) {
-                    setu_core::disclosure::Cell::Count(n) => page.num(&n),
-                    setu_core::disclosure::Cell::Few => page.t1(
-                        "count-fewer-than",
-                        "n",
-                        &page.num(&setu_core::disclosure::FEWEST_SHOWN),
-                    ),
-                })
+                .map(|n| page.cell(setu_core::disclosure::cell(n)))
                 .collect();
             (name, shown)
         })

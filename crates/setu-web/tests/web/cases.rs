@@ -25,9 +25,11 @@ async fn caseworker(store: &Store, username: &str, org: i64) -> Client {
     sign_in(store, username, Role::NgoCaseworker, &format!("org:{org}")).await
 }
 
-/// A case opened directly by `worker` with these fields (origin and sex given), and its path.
+/// A case opened directly by `worker` with these fields (origin and sex given unless they say
+/// otherwise), and its path.
 async fn open_case(app: &Router, worker: &Client, fields: &[(&str, &str)]) -> String {
     let mut form = vec![("origin", "direct"), ("sex", "female")];
+    form.retain(|(k, _)| !fields.iter().any(|(f, _)| f == k));
     form.extend_from_slice(fields);
     let made = post_form(app, "/cases", &form, worker).await;
     assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
@@ -1317,6 +1319,102 @@ async fn her_criminal_case_is_recorded_with_its_hearings() {
             home.contains(r#"<span class="n">1</span> hearings in the next two weeks"#),
             "in the work list"
         );
+    })
+    .await;
+}
+
+/// The survivor figures among the indicators: the organisation's supervisor sees its own
+/// counts as they are; a district coordinator sees a count of one as "fewer than 3" and no
+/// total beside it, on the page, in the CSV and in the API.
+#[tokio::test]
+async fn survivor_figures_hide_small_counts_from_those_who_may_not_read_cases() {
+    each_app(|app, store| async move {
+        let ngo = ngo(&store, "Figures NGO").await;
+        let worker = self::caseworker(&store, "fig.worker", ngo).await;
+        let ngo_s = ngo.to_string();
+        for (sex, n) in [("female", 4), ("male", 1)] {
+            for _ in 0..n {
+                let path = open_case(
+                    &app,
+                    &worker,
+                    &[
+                        ("given_name", "Counted"),
+                        ("sex", sex),
+                        ("birth_year", "1995"),
+                        ("home", "5110604"),
+                        ("opened_on", "2083-05-01"),
+                    ],
+                )
+                .await;
+                let given = post_form(
+                    &app,
+                    &format!("{path}/services"),
+                    &[
+                        ("kind", "medical"),
+                        ("provider", ngo_s.as_str()),
+                        ("started_on", "2083-07-01"),
+                    ],
+                    &worker,
+                )
+                .await;
+                assert_eq!(given.status, StatusCode::SEE_OTHER, "{}", given.body);
+            }
+        }
+        let fy = setu_core::FiscalYear::containing(setu_core::calendar::today_in_nepal())
+            .unwrap()
+            .to_string();
+        let district = sign_in(&store, "fig.district", Role::DistrictCoordinator, "511").await;
+        let page = get_as(&app, &format!("/indicators?fy={fy}"), "en", &district).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let row = |body: &str, label: &str| {
+            let at = body
+                .find(&format!("<th scope=\"row\">{label}</th>"))
+                .unwrap_or_else(|| panic!("{label} in {body}"));
+            let cell = &body[at..];
+            let start = cell.find("<td class=\"num\">").unwrap() + 16;
+            cell[start..start + cell[start..].find("</td>").unwrap()].to_string()
+        };
+        assert_eq!(row(&page.body, "Male · 25 and over"), "fewer than 3");
+        assert_eq!(row(&page.body, "Survivors given a service"), "not shown");
+        assert_eq!(row(&page.body, "Female · 25 and over"), "4");
+        assert_eq!(row(&page.body, "Medical care"), "5");
+        let head = sign_in(
+            &store,
+            "fig.head",
+            Role::NgoSupervisor,
+            &format!("org:{ngo}"),
+        )
+        .await;
+        let own = get_as(&app, &format!("/indicators?fy={fy}"), "en", &head).await;
+        assert_eq!(row(&own.body, "Male · 25 and over"), "1");
+        assert_eq!(row(&own.body, "Survivors given a service"), "5");
+        let csv = get_as(&app, &format!("/indicators.csv?fy={fy}"), "en", &district).await;
+        assert!(
+            csv.body.contains("\nsurvivors_supported,hidden\n"),
+            "{}",
+            csv.body
+        );
+        assert!(csv.body.contains("\nsurvivors_supported_male_25-plus,<3\n"));
+        let api = get_as(
+            &app,
+            &format!("/api/v1/indicators?fy={fy}"),
+            "en",
+            &district,
+        )
+        .await;
+        let v: serde_json::Value = serde_json::from_str(&api.body).unwrap();
+        let male = v["survivors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["indicator"] == "survivors_supported_male_25-plus")
+            .unwrap();
+        assert_eq!(
+            (&male["value"], &male["disclosure"]),
+            (&serde_json::Value::Null, &serde_json::json!("fewer-than-3"))
+        );
+        let ne = get_as(&app, &format!("/indicators?fy={fy}"), "ne", &district).await;
+        assert!(ne.body.contains("३ भन्दा कम"));
     })
     .await;
 }
