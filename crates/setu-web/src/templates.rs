@@ -1127,6 +1127,38 @@ pub struct ExperienceView {
     pub may_write: bool,
 }
 
+/// A printable case summary, for a court or for an organisation she consented to share with.
+#[derive(Template)]
+#[template(path = "case_summary.html")]
+pub struct CaseSummaryPage<'a> {
+    pub p: &'a Page,
+    pub id: String,
+    pub row: CaseRow,
+    /// For a court; else for the organisation `to`.
+    pub for_court: bool,
+    pub to: Option<String>,
+    /// Organisations her sharing consent stands for.
+    pub choices: Vec<Choice>,
+    pub held_by: String,
+    pub caseworker: String,
+    pub birth_year: String,
+    pub guardian: Option<String>,
+    /// The latest assessment's day and each domain's score in words.
+    pub latest_day: String,
+    pub latest: Vec<(String, String)>,
+    pub experience: Vec<(String, String)>,
+    pub perpetrators: Vec<String>,
+    pub justice: Vec<(String, String)>,
+    pub hearings: Vec<HearingRow>,
+    pub services: Vec<ServiceRow>,
+    pub consents: Vec<ConsentRow>,
+    pub goals: Vec<GoalRow>,
+    pub followups: Vec<FollowUpRow>,
+    pub returned: Option<String>,
+    pub printed: String,
+    pub printed_by: String,
+}
+
 /// Her criminal case, its hearings, and the forms for them (values as the correction form
 /// starts with them).
 #[derive(Debug, Clone)]

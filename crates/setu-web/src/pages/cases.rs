@@ -26,7 +26,9 @@ use crate::templates::{CaseFormPage, CasePage, CaseRow, CasesPage, ConsentRow, R
 use crate::AppState;
 
 mod justice;
+mod summary;
 pub use justice::{add_hearing, record_justice};
+pub use summary::summary;
 
 /// Names opened for `actor` when `me` may read personal data (the view is then audited),
 /// else left sealed.
@@ -265,6 +267,32 @@ pub async fn create(
     .await
 }
 
+/// Her consents in words, each with whether it stands today.
+async fn consent_rows(app: &AppState, page: &Page, id: &str) -> Result<Vec<ConsentRow>, WebError> {
+    let today = today_in_nepal();
+    let mut consents = Vec::new();
+    for c in app.store.case_consents(id).await? {
+        let with = match c.with_org {
+            Some(org) => {
+                let o = app.store.organisation(org).await?;
+                page.name(&Some(o.name_en), &o.name_ne)
+            }
+            None => String::new(),
+        };
+        consents.push(ConsentRow {
+            kind: page.t(&format!("consent-{}", c.kind.as_str())),
+            with,
+            given: page.date(&c.given_on),
+            taken_by: c.taken_by.clone(),
+            guardian: c.guardian,
+            withdrawn: c.withdrawn_on.as_deref().map(|w| page.date(w)),
+            stands: c.stands_on(today),
+            id: c.id,
+        });
+    }
+    Ok(consents)
+}
+
 /// `GET /cases/{id}`: the case, her consents and the form for another.
 pub async fn show(
     State(app): State<AppState>,
@@ -290,26 +318,7 @@ async fn case_page(
         app.store.case(id, Reveal::No).await?
     };
     let today = today_in_nepal();
-    let mut consents = Vec::new();
-    for c in app.store.case_consents(id).await? {
-        let with = match c.with_org {
-            Some(org) => {
-                let o = app.store.organisation(org).await?;
-                page.name(&Some(o.name_en), &o.name_ne)
-            }
-            None => String::new(),
-        };
-        consents.push(ConsentRow {
-            kind: page.t(&format!("consent-{}", c.kind.as_str())),
-            with,
-            given: page.date(&c.given_on),
-            taken_by: c.taken_by.clone(),
-            guardian: c.guardian,
-            withdrawn: c.withdrawn_on.as_deref().map(|w| page.date(w)),
-            stands: c.stands_on(today),
-            id: c.id,
-        });
-    }
+    let consents = consent_rows(app, &page, id).await?;
     let orgs = crate::pages::handovers::org_choices(
         app,
         &page,

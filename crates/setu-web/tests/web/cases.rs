@@ -1418,3 +1418,81 @@ async fn survivor_figures_hide_small_counts_from_those_who_may_not_read_cases() 
     })
     .await;
 }
+
+/// The printable summary: for a court it has her experience and criminal case; for an
+/// organisation only one her sharing consent stands for (another is refused), without them;
+/// in Nepali for a Nepali reader; printing it is audited.
+#[tokio::test]
+async fn the_case_summary_prints_only_what_its_reader_may_see() {
+    each_app(|app, store| async move {
+        let ngo = ngo(&store, "Summary NGO").await;
+        let shelter = self::ngo(&store, "Summary Shelter").await;
+        let stranger = self::ngo(&store, "Summary Stranger").await;
+        let worker = self::caseworker(&store, "sum.worker", ngo).await;
+        let path = open_case(
+            &app,
+            &worker,
+            &[("given_name", "Printed-Nm"), ("opened_on", "2083-05-01")],
+        )
+        .await;
+        let report = [
+            ("version", "0"),
+            ("police_office", "District Police Office, Banke"),
+            ("fir_number", "FIR-Sum-77"),
+            ("reported_on", "2083-06-01"),
+            ("charge_4-1-a", "on"),
+        ];
+        let saved = post_form(&app, &format!("{path}/justice"), &report, &worker).await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER);
+        let court = get_as(&app, &format!("{path}/summary"), "en", &worker).await;
+        assert_eq!(court.status, StatusCode::OK);
+        assert!(court.body.contains("Printed-Nm") && court.body.contains("FIR-Sum-77"));
+        assert!(court.body.contains("Prepared for the court."));
+        assert!(court.body.contains("Confidential"));
+        let to = |org: i64| format!("{path}/summary?for=organisation&to={org}");
+        let refused = get_as(&app, &to(shelter), "en", &worker).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "no consent yet");
+        let shelter_s = shelter.to_string();
+        let consent = post_form(
+            &app,
+            &format!("{path}/consents"),
+            &[
+                ("kind", "sharing"),
+                ("with_org", &shelter_s),
+                ("given_on", "2083-07-02"),
+                ("taken_by", "Caseworker"),
+            ],
+            &worker,
+        )
+        .await;
+        assert_eq!(consent.status, StatusCode::SEE_OTHER, "{}", consent.body);
+        let theirs = get_as(&app, &to(shelter), "en", &worker).await;
+        assert_eq!(theirs.status, StatusCode::OK);
+        assert!(theirs.body.contains("Prepared for Summary Shelter"));
+        assert!(
+            !theirs.body.contains("FIR-Sum-77") && !theirs.body.contains("Criminal case"),
+            "her criminal case is for a court"
+        );
+        let forged = get_as(&app, &to(stranger), "en", &worker).await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN);
+        let ne = get_as(&app, &format!("{path}/summary"), "ne", &worker).await;
+        assert!(ne.body.contains("अदालतका लागि तयार पारिएको"));
+        let printed = store
+            .audit_entries(&setu_store::audit::AuditFilter {
+                action: Some("print".into()),
+                actor: Some("sum.worker".into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(printed.len(), 3, "each summary printed is audited");
+        let other = self::caseworker(&store, "sum.other", stranger).await;
+        let outside = get_as(&app, &format!("{path}/summary"), "en", &other).await;
+        assert!(
+            matches!(outside.status.as_u16(), 403 | 404),
+            "{}",
+            outside.status
+        );
+    })
+    .await;
+}
