@@ -100,6 +100,11 @@ impl Store {
         };
         let note = d.note.as_deref().map(|n| seal("note", n)).transpose()?;
         let glass_sealed = glass.map(|g| seal("glass_reason", g)).transpose()?;
+        // Where the coordinators who review it work: her home, else the sender's place.
+        let place = match case.home {
+            Some(h) => h,
+            None => self.organisation(case.organisation_id).await?.place,
+        };
         let (id, note, glass_sealed, case) = (&id, &note, &glass_sealed, &case);
         self.record(by, |tx, _| {
             Box::pin(async move {
@@ -118,6 +123,20 @@ impl Store {
                 .bind(by.name.clone())
                 .execute(&mut **tx)
                 .await?;
+                if let (Some(reason), Some(user)) = (glass, &by.id) {
+                    // In the review of break-the-glass (a system actor, an import, has no
+                    // user to review).
+                    let grant = uuid::Uuid::new_v4().to_string();
+                    self.insert_glass(
+                        tx,
+                        (user, &grant),
+                        ("case-referral", id),
+                        place,
+                        reason,
+                        time::Duration::ZERO,
+                    )
+                    .await?;
+                }
                 if glass_sealed.is_some() {
                     let mut e = Event::new("break-glass", "case-referral", id)
                         .fields(&["glass_reason"])

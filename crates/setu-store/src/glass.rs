@@ -39,15 +39,42 @@ impl Store {
             return Err(StoreError::Rejected("error-too-long"));
         }
         let id = uuid::Uuid::new_v4().to_string();
+        let (user_id, id) = (&user_id, &id);
+        let until = time::Duration::minutes(minutes);
+        self.write(|tx, _| {
+            Box::pin(async move {
+                self.insert_glass(tx, (user_id, id), (entity, entity_id), place, reason, until)
+                    .await?;
+                let event = Event::new("break-glass", entity, entity_id)
+                    .at(place)
+                    .fields(&["reason"])
+                    .detail(format!("minutes={minutes}"));
+                append(tx, user, &event);
+                Ok(())
+            })
+        })
+        .await?;
+        Ok(id.clone())
+    }
+
+    /// Writes grant `id` of `user_id` inside the write `tx`, refused past [`GLASS_PER_DAY`]
+    /// (counted inside the write, so grants asked for at once are counted at once). A grant
+    /// lasting no time opens nothing: it puts an act done without consent (a referral
+    /// sent by break-the-glass) in the coordinator's review.
+    pub(crate) async fn insert_glass(
+        &self,
+        tx: &mut crate::write::Tx,
+        (user_id, id): (&str, &str),
+        (entity, entity_id): (&str, &str),
+        place: PlaceCode,
+        reason: &str,
+        lasting: time::Duration,
+    ) -> Result<()> {
         let now = time::OffsetDateTime::now_utc();
-        let user_id = &user_id;
-        let id = &id;
-        self.write(|tx, _| Box::pin(async move {
-        // Counted inside the write, so grants asked for at once are counted at once.
         let today: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM glass_grant WHERE user_id = $1 AND granted_at >= $2",
         )
-        .bind(user_id)
+        .bind(user_id.to_string())
         .bind(time_text(now - time::Duration::hours(24)))
         .fetch_one(&mut **tx)
         .await?;
@@ -55,27 +82,23 @@ impl Store {
             return Err(StoreError::Rejected("error-glass-limit"));
         }
         sqlx::query(
-            "INSERT INTO glass_grant (id, user_id, entity, entity_id, place_code, reason, granted_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO glass_grant (id, user_id, entity, entity_id, place_code, reason, \
+             granted_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
-        .bind(id.clone())
-        .bind(user_id)
+        .bind(id.to_string())
+        .bind(user_id.to_string())
         .bind(entity.to_string())
         .bind(entity_id.to_string())
         .bind(place.to_string())
-        .bind(self.keys.seal("glass_grant", "reason", id, UNVERSIONED, reason.trim())?)
+        .bind(
+            self.keys
+                .seal("glass_grant", "reason", id, UNVERSIONED, reason.trim())?,
+        )
         .bind(time_text(now))
-        .bind(time_text(now + time::Duration::minutes(minutes)))
+        .bind(time_text(now + lasting))
         .execute(&mut **tx)
         .await?;
-        let event = Event::new("break-glass", entity, entity_id)
-            .at(place)
-            .fields(&["reason"])
-            .detail(format!("minutes={minutes}"));
-        append(tx, user, &event);
         Ok(())
-        })).await?;
-        Ok(id.clone())
     }
 
     /// Whether `user_id` holds a live break-the-glass grant for the record.

@@ -1086,6 +1086,14 @@ async fn a_referral_shares_only_its_part_and_only_while_she_consents() {
         assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
         let page = get_as(&app, &path, "en", &sender).await.body;
         assert!(page.contains("sent without consent"), "the glass is marked");
+        // Sharing without her consent is reviewed as any other break-the-glass.
+        let reviewer = sign_in(&store, "ref.review", Role::DistrictCoordinator, "511").await;
+        let review = get_as(&app, "/glass", "en", &reviewer).await.body;
+        assert!(
+            review.contains("Hearing tomorrow morning")
+                && review.contains("referral of a survivor"),
+            "{review}"
+        );
 
         // The receiver: its list, the referral's part, never the case.
         let list = get_as(&app, "/cases", "en", &receiver).await.body;
