@@ -43,6 +43,8 @@ pub const PROGRAMME_LOCAL_LEVELS: [u32; 13] = [
     11306, 11309, 11303, 11301, // Sunsari: Itahari, Inaruwa, Koshi, Dharan
 ];
 
+mod survivors;
+
 /// `setu demo`
 pub async fn run(args: ServeArgs, no_serve: bool) -> Result<()> {
     let config = Config::load(&args)?;
@@ -67,6 +69,7 @@ pub async fn run(args: ServeArgs, no_serve: bool) -> Result<()> {
     booths(&store, &ids).await?;
     tracing(&store, &ids).await?;
     cases(&store, &ids).await?;
+    survivors::survivors(&store, &ids).await?;
     println!(
         "demo database ready: {} organisations, {} sites",
         store

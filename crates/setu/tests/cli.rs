@@ -426,7 +426,19 @@ async fn demo_builds_the_programme_directory_on_each_engine() {
             .organisation_cases(banke_ngo, setu_store::sealing::Reveal::No)
             .await
             .unwrap();
-        assert_eq!(cases.len(), 3);
+        // Sarita and the two others, the 41 women of the SSB hand-over (each opened from her
+        // own screening), and ten survivors of this year.
+        assert_eq!(cases.len(), 3 + 41 + 10);
+        let from_ssb = cases
+            .iter()
+            .filter(|c| {
+                c.origin == setu_core::cases::CaseOrigin::Screening
+                    && c.origin_id
+                        .as_deref()
+                        .is_some_and(|id| id.starts_with("00000000-0000-4002-8000-"))
+            })
+            .count();
+        assert_eq!(from_ssb, 41);
         let mut shared = 0;
         for c in &cases {
             shared += usize::from(
@@ -442,7 +454,40 @@ async fn demo_builds_the_programme_directory_on_each_engine() {
                 .iter()
                 .filter(|c| c.status == setu_core::cases::CaseStatus::Closed)
                 .count(),
-            1
+            1 + 32,
+            "the third-gender survivor and the SSB women settled (three re-migrated stay open)"
+        );
+        // More than 50 survivors given seed funding or linked to a government scheme; referrals
+        // between the NGOs; follow-ups overdue on Banke's work list.
+        let all = store
+            .case_figures(
+                setu_core::access::Scope::Place(PlaceCode::Country),
+                time::macros::date!(2000 - 01 - 01),
+                setu_core::calendar::today_in_nepal(),
+                time::OffsetDateTime::now_utc(),
+            )
+            .await
+            .unwrap();
+        let given = |kind: &str| {
+            all.by_service
+                .iter()
+                .find(|(k, _)| k == kind)
+                .map_or(0, |(_, n)| *n)
+        };
+        assert!(
+            given("seed-funding") + given("scheme-linkage") > 50,
+            "{:?}",
+            all.by_service
+        );
+        assert_eq!(all.referrals.sent, 4);
+        assert!(all.referrals.delivered >= 1);
+        assert!(all.reintegration[1].recorded >= 35, "a year of follow-ups");
+        assert!(
+            store
+                .followups_due(banke_ngo, setu_core::calendar::today_in_nepal())
+                .await
+                .unwrap()
+                > 0
         );
         // Sarita's criminal case: her testimony is ahead, in her caseworker's work list.
         assert_eq!(
