@@ -346,6 +346,34 @@ test("a youth event and a parents' session are recorded offline and each arrives
   await ctx.close();
 });
 
+test("a caseworker records a follow-up visit without a connection and it arrives once", async () => {
+  const ctx = await phone();
+  const page = await ctx.newPage();
+  await signIn(page, "ngo.banke");
+  const forms = async () => (await (await page.request.get(base + "/cases/followups")).text())
+    .split('data-kind="case-followup"').length - 1;
+  await page.goto(base + "/cases/followups");
+  await page.evaluate(async () => { await navigator.serviceWorker.ready; });
+  await page.reload();
+  const before = await forms();
+  assert.ok(before > 0, "the demo has follow-ups due");
+  await ctx.setOffline(true);
+  await page.reload();
+  assert.match(await page.textContent("#net-state"), /अफलाइन/);
+  const visit = page.locator("article.visit").first();
+  await visit.locator("summary").click();
+  assert.ok((await visit.locator("input[name='done_on']").inputValue()).length >= 8, "today's BS date offline");
+  await visit.locator("input[name='found_with_family']").check();
+  await visit.locator("input[name='note']").fill("Visited offline: at home with her mother");
+  await visit.locator("button[type='submit']").click();
+  assert.match(await page.textContent("#queue-count"), /[:：]\s*(1|१)$/);
+  await page.screenshot({ path: path.join(shots, "followup-offline-ne-phone.png"), fullPage: false });
+  await ctx.setOffline(false);
+  await page.waitForFunction(() => /[:：]\s*(0|०)$/.test(document.getElementById("queue-count").textContent), null, { timeout: 15000 });
+  assert.equal(await forms(), before - 1, "recorded once, off the list");
+  await ctx.close();
+});
+
 test("a booth phone whose session ended asks to sign in again, then sends its queue", async () => {
   const ctx = await phone();
   const page = await ctx.newPage();

@@ -93,6 +93,62 @@ impl Store {
         case_id: &str,
         d: &FollowUpDraft,
     ) -> Result<()> {
+        self.write_followup(by, case_id, d, None).await
+    }
+
+    /// Records a follow-up sent from a phone (made without a connection) under the id the
+    /// phone gave it, once: a resend of the same record finds it recorded and changes nothing;
+    /// an id reused for another follow-up, or a follow-up recorded since by someone else, is
+    /// refused.
+    pub async fn record_followup_once(
+        &self,
+        by: &Actor,
+        case_id: &str,
+        client: &str,
+        d: &FollowUpDraft,
+    ) -> Result<crate::offline::Once> {
+        use crate::offline::{client_id, Once};
+        let client = client_id(client)?;
+        let sent_before = || async {
+            let stored: Option<String> =
+                sqlx::query_scalar("SELECT id FROM case_followup WHERE client_id = $1")
+                    .bind(client.clone())
+                    .fetch_optional(&self.pool)
+                    .await?;
+            Ok::<_, StoreError>(stored)
+        };
+        match sent_before().await? {
+            Some(f) if f == d.followup => return Ok(Once::AlreadyStored),
+            Some(_) => return Err(StoreError::Rejected("error-client-id")),
+            None => {}
+        }
+        match self.write_followup(by, case_id, d, Some(&client)).await {
+            Ok(()) => Ok(Once::Created),
+            // Two resends at once: the other one recorded it.
+            Err(e) => match sent_before().await? {
+                Some(f) if f == d.followup => Ok(Once::AlreadyStored),
+                _ => Err(e),
+            },
+        }
+    }
+
+    /// The case a follow-up belongs to (what a phone's record names), if it exists.
+    pub async fn followup_case(&self, followup: &str) -> Result<Option<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT case_id FROM case_followup WHERE id = $1")
+                .bind(followup.to_string())
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn write_followup(
+        &self,
+        by: &Actor,
+        case_id: &str,
+        d: &FollowUpDraft,
+        client: Option<&str>,
+    ) -> Result<()> {
         let case = self.case(case_id, Reveal::No).await?;
         let note = d
             .note
@@ -113,13 +169,15 @@ impl Store {
             Box::pin(async move {
                 let done = sqlx::query(
                     "UPDATE case_followup SET done_on = $1, contact = $2, statuses = $3, \
-                     note = $4, recorded_by = $5 WHERE id = $6 AND case_id = $7 AND done_on IS NULL",
+                     note = $4, recorded_by = $5, client_id = $6 \
+                     WHERE id = $7 AND case_id = $8 AND done_on IS NULL",
                 )
                 .bind(iso(d.done_on))
                 .bind(d.contact.as_str())
                 .bind(found.clone())
                 .bind(note.clone())
                 .bind(by.name.clone())
+                .bind(client.map(str::to_string))
                 .bind(d.followup.clone())
                 .bind(case_id.to_string())
                 .execute(&mut **tx)
@@ -127,7 +185,8 @@ impl Store {
                 if done.rows_affected() == 0 {
                     return Err(StoreError::Rejected("error-followup-done"));
                 }
-                let mut e = Event::new("record", "case-followup", &d.followup).detail(found.clone());
+                let mut e =
+                    Event::new("record", "case-followup", &d.followup).detail(found.clone());
                 e.place = home;
                 audited((), e)
             })
@@ -179,6 +238,34 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// The follow-ups of an organisation's open cases not yet made and due by `until`, by day:
+    /// (follow-up id, case id, due on, ISO). What a caseworker takes along on her visits.
+    pub async fn followups_to_make(
+        &self,
+        organisation: i64,
+        until: Date,
+    ) -> Result<Vec<(String, String, String)>> {
+        sqlx::query(
+            "SELECT f.id, f.case_id, f.due_on FROM case_followup f \
+             JOIN survivor_case c ON c.id = f.case_id \
+             WHERE c.organisation_id = $1 AND c.status <> 'closed' AND c.withdrawn_at IS NULL \
+             AND f.done_on IS NULL AND f.due_on <= $2 ORDER BY f.due_on, f.id",
+        )
+        .bind(organisation)
+        .bind(iso(until))
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok((
+                r.try_get("id")?,
+                r.try_get("case_id")?,
+                r.try_get("due_on")?,
+            ))
+        })
+        .collect()
     }
 
     /// How many follow-ups of an organisation's open cases are past their day and not

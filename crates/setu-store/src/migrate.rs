@@ -196,6 +196,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0031_case_justice.sql"),
         include_str!("../migrations/postgres/0031_case_justice.sql"),
     ),
+    (
+        32,
+        "follow-ups recorded offline: the phone's id",
+        include_str!("../migrations/sqlite/0032_followup_client_id.sql"),
+        include_str!("../migrations/postgres/0032_followup_client_id.sql"),
+    ),
 ];
 
 /// The schema version this build migrates to (its last migration's number).

@@ -5151,3 +5151,66 @@ async fn survivor_figures_count_what_was_done_inside_the_scope() {
     })
     .await;
 }
+
+/// A follow-up made without a connection and sent from the phone, perhaps twice: recorded
+/// once under the phone's id; the same id for another follow-up, or a follow-up already made,
+/// is refused; two resends at once record it once.
+#[tokio::test]
+async fn an_offline_follow_up_is_recorded_once_however_often_it_is_sent() {
+    use setu_core::cases::FollowUpForm;
+    use setu_store::offline::Once;
+    each_engine(|s| async move {
+        let today = date!(2026 - 12 - 03);
+        let id = direct_case(&s, "Offline NGO", "Visited").await;
+        s.mark_returned_home(&sys(), &id, date!(2026 - 05 - 01))
+            .await
+            .unwrap();
+        let ngo = s.case(&id, Reveal::No).await.unwrap().organisation_id;
+        let due = s.followups_to_make(ngo, today).await.unwrap();
+        assert_eq!(due.len(), 3, "1, 3 and 6 months are due; 12 is not");
+        let draft = |followup: &str| {
+            let mut f = FollowUpForm {
+                followup: followup.into(),
+                done_on: "2083-08-10".into(),
+                contact: "visit".into(),
+                note: "Offline-Note-Qx".into(),
+                ..Default::default()
+            };
+            f.fields.insert("found_with_family".into(), "on".into());
+            f.check(today).unwrap()
+        };
+        let phone = "5b0e1c9a-1f2d-4c3b-9a8e-7d6c5b4a3f21";
+        let first = draft(&due[0].0);
+        let by = sys();
+        let (a, b) = tokio::join!(
+            s.record_followup_once(&by, &id, phone, &first),
+            s.record_followup_once(&by, &id, phone, &first)
+        );
+        let mut outcomes = [a.unwrap(), b.unwrap()];
+        outcomes.sort_by_key(|o| *o == Once::Created);
+        assert_eq!(
+            outcomes,
+            [Once::AlreadyStored, Once::Created],
+            "two resends at once"
+        );
+        assert_eq!(
+            s.record_followup_once(&sys(), &id, phone, &first)
+                .await
+                .unwrap(),
+            Once::AlreadyStored
+        );
+        assert!(matches!(
+            s.record_followup_once(&sys(), &id, phone, &draft(&due[1].0))
+                .await,
+            Err(StoreError::Rejected("error-client-id"))
+        ));
+        let other = "0f9e8d7c-6b5a-4c3d-8e1f-2a3b4c5d6e7f";
+        assert!(matches!(
+            s.record_followup_once(&sys(), &id, other, &first).await,
+            Err(StoreError::Rejected("error-followup-done"))
+        ));
+        assert_eq!(s.followups_to_make(ngo, today).await.unwrap().len(), 2);
+        assert_eq!(s.followup_case(&due[0].0).await.unwrap(), Some(id.clone()));
+    })
+    .await;
+}

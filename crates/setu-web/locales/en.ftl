@@ -1564,3 +1564,11 @@ case-summary-when = When
 case-summary-given-by = Given by
 case-summary-what = What
 case-summary-printed = Printed { $date }
+
+## Follow-up visits, online or offline (issue 16, point 7)
+visits-title = Follow-up visits
+visits-intro = The follow-ups of your organisation's cases due now or in the next two weeks. Open this page before you leave: a visit recorded where there is no signal waits on this phone, locked to you, and is sent when the connection comes back, once however often it is sent.
+visits-none = No follow-up is due in the next two weeks.
+visit-label = Follow-up: { $name }
+visit-due = due { $date }
+visits-link = Follow-up visits (works offline)

@@ -331,6 +331,8 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         r(Method::POST, "/case-referrals/{id}/delivered", Needs(WriteSurvivorCases), S::CaseReferral, post(cases::deliver_referral)),
         r(Method::POST, "/cases/{id}/experience", Needs(WriteSurvivorCases), S::SurvivorCase, post(cases::record_experience)),
         r(Method::POST, "/cases/{id}/perpetrators", Needs(WriteSurvivorCases), S::SurvivorCase, post(cases::add_perpetrator)),
+        r(Method::GET, "/cases/followups", Needs(WriteSurvivorCases), S::None, get(cases::visits)),
+        r(Method::GET, "/cases/sw.js", Public, S::None, get(offline::service_worker)),
         r(Method::GET, "/cases/{id}/summary", Needs(ReadSurvivorCases), S::SurvivorCase, get(cases::summary)),
         r(Method::POST, "/cases/{id}/justice", Needs(WriteSurvivorCases), S::SurvivorCase, post(cases::record_justice)),
         r(Method::POST, "/cases/{id}/hearings", Needs(WriteSurvivorCases), S::SurvivorCase, post(cases::add_hearing)),

@@ -1127,6 +1127,31 @@ pub struct ExperienceView {
     pub may_write: bool,
 }
 
+/// The follow-ups to make, each with its form, recorded online or offline.
+#[derive(Template)]
+#[template(path = "case_visits.html")]
+pub struct CaseVisitsPage<'a> {
+    pub p: &'a Page,
+    pub rows: Vec<VisitRow>,
+    /// Each reintegration status's checkbox and words.
+    pub found: Vec<(&'static str, String)>,
+    pub o: OfflineRoot,
+}
+
+/// A follow-up to make: whose, where, when, and its form's ids.
+#[derive(Debug, Clone)]
+pub struct VisitRow {
+    pub id: String,
+    pub case_id: String,
+    pub href: String,
+    pub name: String,
+    /// What the phone's queue calls a record of it.
+    pub label: String,
+    pub home: String,
+    pub due: String,
+    pub overdue: bool,
+}
+
 /// A printable case summary, for a court or for an organisation she consented to share with.
 #[derive(Template)]
 #[template(path = "case_summary.html")]

@@ -1,7 +1,7 @@
 // Pages that record without a connection (a booth's capture page, a youth event, a parents'
-// session): forms are queued with a client-generated id and the version they were based on, and
-// sent to the page's sync address (`data-sync`: /api/v1/sync for the booths,
-// /api/v1/community/sync for the rest) whenever the connection allows. The server makes
+// session, a survivor's follow-up visit): forms are queued with a client-generated id and the
+// version they were based on, and sent to the page's sync address (`data-sync`: /api/v1/sync
+// for the booths, /api/v1/community/sync for the rest) whenever the connection allows. The server makes
 // resending harmless, so a record leaves the queue only once the server acknowledged it.
 // The queue is the signed-in user's: kept in localStorage under their id, encrypted (AES-GCM,
 // WebCrypto) with a key the server gives their sessions, so the next person to pick up a shared
@@ -101,8 +101,18 @@
     if (r.kind === "screening") {
       return (d.date_bs || "") + " · " + ((d.given_name || "") + " " + (d.family_name || "")).trim();
     }
-    var form = document.querySelector("form[data-kind='" + r.kind + "']");
-    return (d.held_on || "") + " · " + (form ? form.getAttribute("data-label") : r.kind);
+    var form = formFor(r);
+    return (d.held_on || d.done_on || "") + " · " + (form ? form.getAttribute("data-label") : r.kind);
+  }
+
+  // The form a record was made with: by its kind, and for a follow-up by which one (the list
+  // of visits has a form per follow-up).
+  function formFor(r) {
+    if (r.kind === "case-followup") {
+      var input = document.querySelector("form[data-kind='case-followup'] input[name='followup'][value='" + r.data.followup + "']");
+      return input ? input.form : null;
+    }
+    return document.querySelector("form[data-kind='" + r.kind + "']");
   }
 
   function render() {
@@ -153,7 +163,7 @@
   }
 
   function fill(r) {
-    var form = document.querySelector("form[data-kind='" + r.kind + "']");
+    var form = formFor(r);
     if (!form) return;
     form.reset();
     form.elements.record_id.value = r.id;
@@ -162,6 +172,7 @@
       var v = r.data[k];
       Array.prototype.forEach.call(form.querySelectorAll("[name='" + k + "']"), function (el) {
         if (el.type === "checkbox") el.checked = Array.isArray(v) ? v.indexOf(el.value) >= 0 : !!v;
+        else if (el.type === "radio") el.checked = el.value === v;
         else el.value = v;
       });
     });

@@ -1,12 +1,12 @@
 // Setu's service worker, served under each folder whose pages record offline (/booths/,
-// /youth/, /parents-groups/; a worker controls only the folder it is served from): those pages
+// /youth/, /parents-groups/, /cases/; a worker controls only the folder it is served from): those pages
 // and their assets stay available without a connection. Pages are fetched from the network
 // first and the copy is refreshed; the API is never cached.
 "use strict";
-var CACHE = "setu-offline-v3";
+var CACHE = "setu-offline-v4";
 var ASSETS = ["/static/setu.css", "/static/setu.js", "/static/offline.js", "/static/favicon.svg"];
 // The pages that record offline.
-var PAGES = /^\/booths\/\d+\/capture$|^\/youth\/events\/new$|^\/parents-groups\/\d+\/sessions\/new$/;
+var PAGES = /^\/booths\/\d+\/capture$|^\/youth\/events\/new$|^\/parents-groups\/\d+\/sessions\/new$|^\/cases\/followups$/;
 
 self.addEventListener("install", function (e) {
   e.waitUntil(caches.open(CACHE).then(function (c) { return c.addAll(ASSETS); }).then(function () { return self.skipWaiting(); }));

@@ -27,8 +27,10 @@ use crate::AppState;
 
 mod justice;
 mod summary;
+mod visits;
 pub use justice::{add_hearing, record_justice};
 pub use summary::summary;
+pub use visits::visits;
 
 /// Names opened for `actor` when `me` may read personal data (the view is then audited),
 /// else left sealed.
@@ -66,7 +68,12 @@ fn receiver(case: &Case) -> Option<Target> {
 
 /// A case `me` may use `cap` on (404 outside her organisation). The organisation a case is
 /// offered to may read it, to decide.
-async fn case_for(app: &AppState, me: &User, id: &str, cap: Capability) -> Result<Case, WebError> {
+pub(crate) async fn case_for(
+    app: &AppState,
+    me: &User,
+    id: &str,
+    cap: Capability,
+) -> Result<Case, WebError> {
     let case = app.store.case(id, Reveal::No).await?;
     let held = allow(me, cap, Some(&target(&case)), false);
     let offered = cap == Capability::ReadSurvivorCases

@@ -130,7 +130,7 @@ async fn waiting(app: &AppState, page: &Page, me: &User) -> Result<Vec<WorkItem>
         let due = app.store.followups_due(org, today).await?;
         let late = app.store.tasks_overdue(org, today).await?;
         item("/cases", "work-cases", of(CaseStatus::Open), late);
-        item("/cases", "work-followups", due, due);
+        item("/cases/followups", "work-followups", due, due);
         let hearings = app.store.hearings_ahead(org, today, 14).await?;
         item("/cases", "work-hearings", hearings, 0);
         let offered = app

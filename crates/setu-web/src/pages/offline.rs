@@ -1,5 +1,5 @@
-//! Youth ambassadors' events and parents' group sessions recorded on a phone without a
-//! connection: the phone queues them (`offline.js`, as the booth capture page does) and sends
+//! Youth ambassadors' events, parents' group sessions and survivors' follow-up visits recorded
+//! on a phone without a connection: the phone queues them (`offline.js`, as the booth capture page does) and sends
 //! them here when it can. Each record carries the id the phone gave it and is stored once
 //! ([`setu_store::offline`]); each gets its own answer in the booths' sync format, so the
 //! phone's queue treats both alike: `created` or `unchanged` leave the phone, `invalid`
@@ -24,8 +24,9 @@ use crate::pages::may_write_at;
 use crate::templates::OfflineRoot;
 use crate::AppState;
 
-/// `POST /api/v1/community/sync`: youth events (`youth-event`) and parents' sessions
-/// (`parents-session`, with `group`) recorded offline. The role's right to write at the
+/// `POST /api/v1/community/sync`: youth events (`youth-event`), parents' sessions
+/// (`parents-session`, with `group`) and follow-ups (`case-followup`, with `followup`)
+/// recorded offline. The role's right to write at the
 /// record's ward is checked per record, as the online forms check it.
 pub async fn sync(
     State(app): State<AppState>,
@@ -97,6 +98,31 @@ async fn store(app: &AppState, me: &User, rec: &SyncRecord) -> Result<Once, Refu
             let d = form.check(today, &members).map_err(Refused::Fields)?;
             app.store.record_session_once(&by, &rec.id, g.id, &d).await
         }
+        "case-followup" => {
+            let form: setu_core::cases::FollowUpForm =
+                serde_json::from_value(strings(&rec.data)).map_err(|_| Refused::Malformed)?;
+            let d = form.check(today).map_err(Refused::Fields)?;
+            // A follow-up of a case she may not write (another organisation's, or gone) is
+            // this record's answer, not the batch's.
+            let out_of_reach = || {
+                Refused::Fields(setu_core::Invalid(vec![setu_core::FieldError {
+                    field: "followup",
+                    message: "error-place-out-of-scope",
+                }]))
+            };
+            let case = app
+                .store
+                .followup_case(&d.followup)
+                .await
+                .map_err(WebError::from)?
+                .ok_or_else(out_of_reach)?;
+            crate::pages::cases::case_for(app, me, &case, Capability::WriteSurvivorCases)
+                .await
+                .map_err(|_| out_of_reach())?;
+            app.store
+                .record_followup_once(&by, &case, &rec.id, &d)
+                .await
+        }
         _ => return Err(Refused::Malformed),
     };
     stored.map_err(|e| match e {
@@ -163,7 +189,7 @@ pub(crate) fn root(
     }
 }
 
-/// `GET /youth/sw.js`, `/parents-groups/sw.js`: the booths' service worker, served in each
+/// `GET /youth/sw.js`, `/parents-groups/sw.js`, `/cases/sw.js`: the booths' service worker, served in each
 /// folder whose pages record offline (a worker controls only the folder it comes from).
 pub async fn service_worker() -> axum::response::Response {
     crate::pages::booths::service_worker().await

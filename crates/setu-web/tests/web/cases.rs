@@ -1504,3 +1504,77 @@ async fn the_case_summary_prints_only_what_its_reader_may_see() {
     })
     .await;
 }
+
+/// Follow-up visits offline: the list of visits due carries a form per follow-up that the
+/// phone queues; sent through the community sync twice, the visit is recorded once; another
+/// organisation's caseworker cannot record it.
+#[tokio::test]
+async fn a_follow_up_visit_recorded_offline_is_stored_once() {
+    each_app(|app, store| async move {
+        const SYNC: &str = "/api/v1/community/sync";
+        let ngo = ngo(&store, "Visits NGO").await;
+        let worker = self::caseworker(&store, "visit.worker", ngo).await;
+        let path = open_case(
+            &app,
+            &worker,
+            &[("given_name", "Visited-Nm"), ("opened_on", "2082-10-01")],
+        )
+        .await;
+        let empty = get_as(&app, "/cases/followups", "en", &worker).await;
+        assert_eq!(empty.status, StatusCode::OK);
+        assert!(empty.body.contains("No follow-up is due"));
+        let home = setu_core::BsDate::from_ad(
+            setu_core::calendar::today_in_nepal() - time::Duration::days(200),
+        )
+        .unwrap()
+        .to_string();
+        let marked = post_form(&app, &format!("{path}/home"), &[("on", &home)], &worker).await;
+        assert_eq!(marked.status, StatusCode::SEE_OTHER, "{}", marked.body);
+        let list = get_as(&app, "/cases/followups", "en", &worker).await.body;
+        assert!(list.contains("Visited-Nm") && list.contains("data-offline"));
+        assert_eq!(
+            list.matches(r#"data-kind="case-followup""#).count(),
+            3,
+            "1, 3 and 6 months are due"
+        );
+        let case_id = path.rsplit('/').next().unwrap().to_string();
+        let first = store
+            .followups_to_make(ngo, setu_core::calendar::today_in_nepal())
+            .await
+            .unwrap()[0]
+            .0
+            .clone();
+        let visit = |id: &str| {
+            serde_json::json!({ "kind": "case-followup", "id": id, "base_version": 0, "data": {
+                "followup": first, "done_on": "2083-08-01", "contact": "visit",
+                "found_with_family": "on", "note": "Offline-Visit-Note" } })
+        };
+        let phone = "7c6b5a49-3827-4615-a4b3-c2d1e0f9a8b7";
+        let (status, answers) = sync_to(&app, SYNC, &worker, &[visit(phone)]).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(answers[0].1, "created");
+        let (_, again) = sync_to(&app, SYNC, &worker, &[visit(phone)]).await;
+        assert_eq!(again[0].1, "unchanged", "a resend changes nothing");
+        let done = store
+            .case_followups(&case_id, setu_store::sealing::Reveal::No)
+            .await
+            .unwrap()
+            .iter()
+            .filter(|f| f.done_on.is_some())
+            .count();
+        assert_eq!(done, 1);
+        let stranger = self::ngo(&store, "Visits Stranger").await;
+        let other = self::caseworker(&store, "visit.other", stranger).await;
+        let (_, theirs) = sync_to(
+            &app,
+            SYNC,
+            &other,
+            &[visit("7c6b5a49-3827-4615-a4b3-c2d1e0f9a8b8")],
+        )
+        .await;
+        assert_eq!(theirs[0].1, "invalid", "another organisation's follow-up");
+        let list = get_as(&app, "/cases/followups", "en", &worker).await.body;
+        assert_eq!(list.matches(r#"data-kind="case-followup""#).count(), 2);
+    })
+    .await;
+}
