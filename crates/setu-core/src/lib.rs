@@ -9,6 +9,7 @@
 mod macros;
 
 pub mod access;
+pub mod attachments;
 pub mod booths;
 pub mod calendar;
 pub mod cases;

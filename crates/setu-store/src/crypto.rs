@@ -189,6 +189,19 @@ impl Keyring {
         version: i64,
         plain: &str,
     ) -> Result<String, CryptoError> {
+        self.seal_bytes(table, column, row_id, version, plain.as_bytes())
+    }
+
+    /// Seals bytes (a photo, a document) as [`Keyring::seal`] seals text: the sealed form is
+    /// text either way, so one column type and one re-keying serve both.
+    pub fn seal_bytes(
+        &self,
+        table: &str,
+        column: &str,
+        row_id: &str,
+        version: i64,
+        plain: &[u8],
+    ) -> Result<String, CryptoError> {
         self.refresh_if_changed();
         let inner = self.inner.read().map_err(|_| CryptoError::Tampered)?;
         let key = inner
@@ -202,7 +215,7 @@ impl Keyring {
             .encrypt(
                 &nonce,
                 Payload {
-                    msg: plain.as_bytes(),
+                    msg: plain,
                     aad: aad.as_bytes(),
                 },
             )
@@ -223,6 +236,19 @@ impl Keyring {
         version: i64,
         sealed: &str,
     ) -> Result<String, CryptoError> {
+        let plain = self.open_bytes(table, column, row_id, version, sealed)?;
+        String::from_utf8(plain).map_err(|_| CryptoError::Tampered)
+    }
+
+    /// Opens what [`Keyring::seal_bytes`] (or [`Keyring::seal`]) sealed, as bytes.
+    pub fn open_bytes(
+        &self,
+        table: &str,
+        column: &str,
+        row_id: &str,
+        version: i64,
+        sealed: &str,
+    ) -> Result<Vec<u8>, CryptoError> {
         let mut parts = sealed.splitn(3, '.');
         let (Some(format), Some(key_id), Some(body)) = (parts.next(), parts.next(), parts.next())
         else {
@@ -257,7 +283,7 @@ impl Keyring {
                 },
             )
             .map_err(|_| CryptoError::Tampered)?;
-        String::from_utf8(plain).map_err(|_| CryptoError::Tampered)
+        Ok(plain)
     }
 
     /// Whether values in the first format (sealed without the row's version) still open: in a

@@ -8,6 +8,7 @@
 
 pub mod approvals;
 pub mod assessments;
+pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod booths;

@@ -202,6 +202,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0032_followup_client_id.sql"),
         include_str!("../migrations/postgres/0032_followup_client_id.sql"),
     ),
+    (
+        33,
+        "photos and documents on cases and missing-person reports",
+        include_str!("../migrations/sqlite/0033_attachment.sql"),
+        include_str!("../migrations/postgres/0033_attachment.sql"),
+    ),
 ];
 
 /// The schema version this build migrates to (its last migration's number).

@@ -75,6 +75,7 @@ pub(crate) const SEALED: &[SealedTable] = &[
     t("case_referral", &["note", "glass_reason"], false),
     t("case_perpetrator", &["relation", "roles"], false),
     t("case_justice", &["fir_number", "court_case"], false),
+    t("attachment", &["label", "data", "thumb"], false),
     SealedTable {
         only: "sealed = 1",
         ..t("record_change", &["old_value", "new_value"], false)
@@ -147,8 +148,8 @@ pub(crate) async fn next_version(
         let value: Option<String> = row.try_get(*col)?;
         values.push(match value {
             Some(v) => {
-                let plain = keys.open(table, col, id, version, &v)?;
-                Some(keys.seal(table, col, id, version + 1, &plain)?)
+                let plain = keys.open_bytes(table, col, id, version, &v)?;
+                Some(keys.seal_bytes(table, col, id, version + 1, &plain)?)
             }
             None => None,
         });
@@ -207,8 +208,8 @@ impl Store {
                         let id: String = r.try_get("id")?;
                         let at: i64 = r.try_get("version")?;
                         let old: String = r.try_get("v")?;
-                        let plain = self.keys.open(table, col, &id, at, &old)?;
-                        let new = self.keys.seal(table, col, &id, at, &plain)?;
+                        let plain = self.keys.open_bytes(table, col, &id, at, &old)?;
+                        let new = self.keys.seal_bytes(table, col, &id, at, &plain)?;
                         swaps.push((id, old, new));
                     }
                     let sql = format!("UPDATE {table} SET {col} = $1 WHERE id = $2 AND {col} = $3");

@@ -5214,3 +5214,99 @@ async fn an_offline_follow_up_is_recorded_once_however_often_it_is_sent() {
     })
     .await;
 }
+
+/// Files on a case: sealed at rest (a caption only for who may read it), opened one by one in
+/// an audited view, never for another record; at most 30 on one record; still opening after
+/// the keys are rotated and everything re-sealed.
+#[tokio::test]
+async fn attachments_are_sealed_audited_bounded_and_survive_a_rekey() {
+    use setu_core::attachments::{AttachmentDraft, AttachmentKind, MAX_PER_RECORD};
+    use setu_store::attachments::{NewFile, Owner};
+    each_engine(|s| async move {
+        let id = direct_case(&s, "Files NGO", "Filed").await;
+        let other = direct_case(&s, "Other Files NGO", "Other").await;
+        let photo: Vec<u8> = (0..=255u8).cycle().take(5_000).collect();
+        let file = |label: Option<&str>| NewFile {
+            about: AttachmentDraft {
+                kind: AttachmentKind::Photo,
+                label: label.map(str::to_string),
+            },
+            mime: "image/jpeg".into(),
+            bytes: photo.clone(),
+            thumb: Some(vec![1, 2, 3]),
+            width: 40,
+            height: 20,
+        };
+        let first = s
+            .add_attachment(
+                &sys(),
+                Owner::Case(&id),
+                None,
+                &file(Some("Caption-Secret-Zq")),
+            )
+            .await
+            .unwrap();
+        let reader = Actor::user("u-f", "file.reader");
+        let listed = s
+            .attachments(Owner::Case(&id), Reveal::To(&reader))
+            .await
+            .unwrap();
+        assert_eq!(
+            (
+                listed.len(),
+                listed[0].label.as_deref(),
+                listed[0].size,
+                listed[0].has_thumb
+            ),
+            (1, Some("Caption-Secret-Zq"), 5_000, true)
+        );
+        let closed = s.attachments(Owner::Case(&id), Reveal::No).await.unwrap();
+        assert_eq!(closed[0].label, None);
+        let (mime, bytes) = s
+            .attachment_file(Owner::Case(&id), &first, false, &reader, None)
+            .await
+            .unwrap();
+        assert_eq!((mime.as_str(), &bytes), ("image/jpeg", &photo));
+        let (_, thumb) = s
+            .attachment_file(Owner::Case(&id), &first, true, &reader, None)
+            .await
+            .unwrap();
+        assert_eq!(thumb, [1, 2, 3]);
+        let views = s
+            .audit_entries(&AuditFilter {
+                action: Some("view-personal".into()),
+                actor: Some("file.reader".into()),
+                entity: Some("attachment".into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(views.len(), 3, "the caption list, the file, the thumbnail");
+        assert!(
+            matches!(
+                s.attachment_file(Owner::Case(&other), &first, false, &reader, None)
+                    .await,
+                Err(StoreError::NotFound)
+            ),
+            "not through another record"
+        );
+        for _ in 1..MAX_PER_RECORD {
+            s.add_attachment(&sys(), Owner::Case(&id), None, &file(None))
+                .await
+                .unwrap();
+        }
+        assert!(matches!(
+            s.add_attachment(&sys(), Owner::Case(&id), None, &file(None))
+                .await,
+            Err(StoreError::Rejected("error-attachment-too-many"))
+        ));
+        s.keys().rotate().unwrap();
+        assert!(s.reseal_all().await.unwrap() >= 60);
+        let (_, again) = s
+            .attachment_file(Owner::Case(&id), &first, false, &reader, None)
+            .await
+            .unwrap();
+        assert_eq!(again, photo, "binary survives re-keying");
+    })
+    .await;
+}

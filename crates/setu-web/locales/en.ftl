@@ -1572,3 +1572,26 @@ visits-none = No follow-up is due in the next two weeks.
 visit-label = Follow-up: { $name }
 visit-due = due { $date }
 visits-link = Follow-up visits (works offline)
+
+## Photos and documents (issue 16, point 12)
+attachments-title = Photos and documents
+attachments-intro = Photos of her and her documents, sealed like every other personal detail. Where and with what camera a photo was taken is removed when it is added; each time a file is opened it is recorded.
+attachments-none = No photo or document yet.
+attachment-new = Add a photo or document
+attachment-kind = What it is
+attachment-label = Caption (optional)
+attachment-file = File
+attachment-file-hint = A photo (JPEG or PNG) or a PDF, up to 10 MB.
+attachment-add = Add
+attachment-size = { $kb } KB
+attachment-kind-photo = Photo
+attachment-kind-identity-document = Identity document
+attachment-kind-medical-report = Medical report
+attachment-kind-legal-document = Court or police document
+attachment-kind-other = Other
+error-attachment-empty = Choose a file to add.
+error-attachment-too-large = The file is larger than 10 MB. Send a smaller photo or scan.
+error-attachment-type = Only photos (JPEG or PNG) and PDF documents can be added.
+error-attachment-unreadable = The photo cannot be read: it may be damaged. Take or choose it again.
+error-attachment-too-many = This record already has 30 files; that is the most one record keeps.
+attachments-report-intro = A recent photo is the best aid to recognising her when she is stopped or rescued. Photos are sealed; where and with what camera they were taken is removed; each opening is recorded.

@@ -1572,3 +1572,26 @@ visits-none = आउँदा दुई हप्तामा कुनै अ�
 visit-label = अनुगमन: { $name }
 visit-due = { $date } मा गर्नुपर्ने
 visits-link = अनुगमन भ्रमण (अफलाइनमा पनि चल्छ)
+
+## फोटो र कागजात (issue 16, point 12)
+attachments-title = फोटो र कागजात
+attachments-intro = उनको फोटो र कागजात, अरू व्यक्तिगत विवरणजस्तै गोप्य राखिन्छन्। फोटो थप्दा कहाँ र कुन क्यामेराले खिचिएको भन्ने विवरण हटाइन्छ; हरेकपटक फाइल खोल्दा अभिलेख हुन्छ।
+attachments-none = अहिलेसम्म कुनै फोटो वा कागजात छैन।
+attachment-new = फोटो वा कागजात थप्नुहोस्
+attachment-kind = के हो
+attachment-label = विवरण (ऐच्छिक)
+attachment-file = फाइल
+attachment-file-hint = फोटो (JPEG वा PNG) वा PDF, बढीमा १० MB।
+attachment-add = थप्नुहोस्
+attachment-size = { $kb } KB
+attachment-kind-photo = फोटो
+attachment-kind-identity-document = परिचय कागजात
+attachment-kind-medical-report = स्वास्थ्य प्रतिवेदन
+attachment-kind-legal-document = अदालत वा प्रहरीको कागजात
+attachment-kind-other = अन्य
+error-attachment-empty = थप्ने फाइल छान्नुहोस्।
+error-attachment-too-large = फाइल १० MB भन्दा ठूलो छ। सानो फोटो वा स्क्यान पठाउनुहोस्।
+error-attachment-type = फोटो (JPEG वा PNG) र PDF कागजात मात्र थप्न सकिन्छ।
+error-attachment-unreadable = फोटो पढ्न सकिएन: बिग्रिएको हुन सक्छ। फेरि खिच्नुहोस् वा छान्नुहोस्।
+error-attachment-too-many = यो अभिलेखमा पहिले नै ३० फाइल छन्; एउटा अभिलेखमा बढीमा यति मात्र राखिन्छ।
+attachments-report-intro = हालैको फोटो, उनलाई रोकिँदा वा उद्धार हुँदा चिन्ने सबभन्दा राम्रो आधार हो। फोटो गोप्य राखिन्छन्; कहाँ र कुन क्यामेराले खिचिएको भन्ने हटाइन्छ; हरेकपटक खोल्दा अभिलेख हुन्छ।

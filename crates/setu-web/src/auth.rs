@@ -284,6 +284,24 @@ async fn check_csrf(
             Err(WebError::CsrfRejected)
         };
     }
+    // A form with a file: its token is one of its parts. The body is read whole (within the
+    // upload limit) and handed on as it came.
+    if crate::upload::is_multipart(headers) {
+        let bytes = axum::body::to_bytes(body, crate::upload::UPLOAD_MAX)
+            .await
+            .map_err(|_| WebError::TooLarge("error-attachment-too-large"))?;
+        let parts = crate::upload::parts(headers, bytes.clone()).await?;
+        let sent = parts
+            .iter()
+            .find(|p| p.name == CSRF_FIELD)
+            .map(|p| String::from_utf8_lossy(&p.bytes).into_owned())
+            .unwrap_or_default();
+        return if constant_time_eq(&sent, expected) {
+            Ok((Body::from(bytes), None))
+        } else {
+            Err(WebError::CsrfRejected)
+        };
+    }
     let is_form = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

@@ -13,6 +13,7 @@ pub mod pages;
 pub mod resume;
 pub mod routes;
 mod templates;
+mod upload;
 
 use std::future::Future;
 use std::sync::Arc;

@@ -938,6 +938,8 @@ pub struct ReportPage<'a> {
     pub withdrawn: Option<crate::pages::records::WithdrawnView>,
     /// The withdrawal form, for those who may correct it.
     pub withdraw: Option<crate::pages::records::WithdrawBox>,
+    /// Photos of the missing person and documents.
+    pub attachments: AttachmentView,
 }
 
 /// Police rescues and shelter intakes, with a small form for each.
@@ -1104,6 +1106,7 @@ pub struct CasePage<'a> {
     pub referrals: ReferralView,
     pub experience: ExperienceView,
     pub justice: JusticeView,
+    pub attachments: AttachmentView,
 }
 
 /// Her experience in HTCDS terms, her perpetrators, and the forms for them.
@@ -1182,6 +1185,28 @@ pub struct CaseSummaryPage<'a> {
     pub returned: Option<String>,
     pub printed: String,
     pub printed_by: String,
+}
+
+/// The files on a record, and the form to add one.
+#[derive(Debug, Clone)]
+pub struct AttachmentView {
+    pub rows: Vec<AttachmentRow>,
+    pub kinds: Vec<Choice>,
+    /// Where the form posts.
+    pub action: String,
+    pub may_write: bool,
+}
+
+/// A file on a record in words, with its addresses.
+#[derive(Debug, Clone)]
+pub struct AttachmentRow {
+    pub kind: String,
+    pub label: String,
+    pub size: String,
+    pub added: String,
+    pub href: String,
+    /// A photo's thumbnail.
+    pub thumb: Option<String>,
 }
 
 /// Her criminal case, its hearings, and the forms for them (values as the correction form

@@ -25,9 +25,11 @@ use crate::pages::{choices, settle};
 use crate::templates::{CaseFormPage, CasePage, CaseRow, CasesPage, ConsentRow, RenderHtml};
 use crate::AppState;
 
+mod attachments;
 mod justice;
 mod summary;
 mod visits;
+pub use attachments::{add as add_attachment, file as attachment, thumb as attachment_thumb};
 pub use justice::{add_hearing, record_justice};
 pub use summary::summary;
 pub use visits::visits;
@@ -369,6 +371,7 @@ async fn case_page(
         referrals: referral_view(app, &page, me, &case).await?,
         experience: experience_view(app, &page, me, &case).await?,
         justice: justice::justice_view(app, &page, me, &case).await?,
+        attachments: attachments::attachment_view(app, &page, me, &case).await?,
         reasons: choices(
             &page,
             CloseReason::ALL.iter().map(|r| r.as_str()),

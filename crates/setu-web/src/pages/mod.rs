@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod admin;
+pub(crate) mod attachments;
 pub mod audit;
 pub mod booths;
 pub mod cases;
@@ -91,7 +92,14 @@ where
 /// that is not drawn again with its values (a committee's page with its several forms) gets
 /// them back this way; a form drawn with its values is left as it is.
 fn echo(page: &crate::page::Page, invalid: Option<&setu_core::Invalid>) -> Option<String> {
-    let posted = page.posted.as_ref()?;
+    // A form with a file is not read into fields (its file cannot be put back anyway): its
+    // refusal still comes back, with nothing typed.
+    let empty = crate::auth::Posted::default();
+    let posted = match (page.posted.as_ref(), invalid) {
+        (Some(p), _) => p,
+        (None, Some(_)) => &empty,
+        (None, None) => return None,
+    };
     let action = page.here.split('?').next().unwrap_or_default();
     let mut fields: Vec<(&str, String)> = Vec::new();
     for e in invalid.map(|i| i.0.as_slice()).unwrap_or_default() {

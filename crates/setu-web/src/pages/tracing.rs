@@ -17,6 +17,7 @@ use setu_core::directory::OrgKind;
 use setu_core::geo::PlaceCode;
 use setu_core::records::{FieldSpec as F, FieldType as T, WithdrawForm};
 use setu_core::tracing::{EncounterForm, EncounterSource, ReportForm, ReportStatus, Reporter};
+use setu_store::attachments::Owner;
 use setu_store::auth::User;
 use setu_store::sealing::Reveal;
 use setu_store::tracing::{MissingReport, RecordKind, RegisterFilter, TracingEncounter};
@@ -847,7 +848,17 @@ async fn render_report(
         Notice::Withdraw { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         _ => status,
     };
+    let files = crate::pages::attachments::view(
+        app,
+        &page,
+        me,
+        Owner::Report(id),
+        &format!("/tracing/reports/{id}"),
+        withdrawn.is_none() && can(me, Capability::WriteTracing, Some(&r.target()), false),
+    )
+    .await?;
     let html = ReportPage {
+        attachments: files,
         withdrawn,
         withdraw,
         changes,
@@ -1310,4 +1321,73 @@ impl Correctable for Encounter {
         at.target = e.target();
         Ok(at)
     }
+}
+
+/// `POST /tracing/reports/{id}/attachments`: a photo of the missing person (the main aid to
+/// tracing) or a document, checked and cleaned as on a case.
+pub async fn add_report_attachment(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Body,
+) -> Result<Response, WebError> {
+    let r = app.store.report(&id, Reveal::No).await?;
+    allow(&me, Capability::WriteTracing, Some(&r.target()), false)?;
+    let stored = async {
+        let bytes = axum::body::to_bytes(body, crate::upload::UPLOAD_MAX)
+            .await
+            .map_err(|_| WebError::TooLarge("error-attachment-too-large"))?;
+        let file = crate::upload::attachment(&headers, bytes).await?;
+        let place = r.place_code.parse().ok();
+        app.store
+            .add_attachment(&me.actor(), Owner::Report(&id), place, &file)
+            .await?;
+        Ok::<_, WebError>(())
+    }
+    .await;
+    match stored {
+        Ok(()) => Ok(
+            axum::response::Redirect::to(&format!("/tracing/reports/{id}#attachments"))
+                .into_response(),
+        ),
+        Err(WebError::Invalid(inv)) => {
+            let message = crate::pages::invalid_message(&page, &inv);
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            render_report(&app, page, &me, &id, Some(message), status, Notice::None).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// `GET /tracing/reports/{id}/attachments/{att}` (and `/thumb`).
+pub async fn report_attachment(
+    State(app): State<AppState>,
+    SignedIn(me): SignedIn,
+    Path((id, att)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    serve_report_file(&app, &me, &id, &att, false).await
+}
+
+/// `GET /tracing/reports/{id}/attachments/{att}/thumb`
+pub async fn report_attachment_thumb(
+    State(app): State<AppState>,
+    SignedIn(me): SignedIn,
+    Path((id, att)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    serve_report_file(&app, &me, &id, &att, true).await
+}
+
+async fn serve_report_file(
+    app: &AppState,
+    me: &User,
+    id: &str,
+    att: &str,
+    thumb: bool,
+) -> Result<Response, WebError> {
+    let r = app.store.report(id, Reveal::No).await?;
+    allow(me, Capability::ReadPersonal, Some(&r.target()), false)?;
+    let place = r.place_code.parse().ok();
+    crate::pages::attachments::serve(app, me, Owner::Report(id), att, thumb, place).await
 }

@@ -224,6 +224,7 @@ async fn authorisation_matrix(only: Option<Role>) {
             .unwrap();
         // A survivor's case at each organisation, with a consent to withdraw.
         let mut survivor_cases = Vec::new();
+        let mut case_files = Vec::new();
         let mut case_consents = Vec::new();
         let mut closure_cases = Vec::new();
         let mut closed_cases = Vec::new();
@@ -249,6 +250,14 @@ async fn authorisation_matrix(only: Option<Role>) {
             .check(time::OffsetDateTime::now_utc().date())
             .unwrap();
             case_consents.push(store.record_consent(&sys, &case, &consent).await.unwrap());
+            // A photo on it, for the routes that open one.
+            let owner = setu_store::attachments::Owner::Case(&case);
+            case_files.push(
+                store
+                    .add_attachment(&sys, owner, None, &matrix_photo())
+                    .await
+                    .unwrap(),
+            );
             survivor_cases.push(case);
             // A case whose closure waits for a supervisor, and a closed one to reopen.
             let asker = Actor::user("u-asker", "closure.asker");
@@ -594,6 +603,7 @@ async fn authorisation_matrix(only: Option<Role>) {
         // report with a police rescue (to decide), and a confirmed merge of two rescues (to undo).
         let (mut reports, mut encounters, mut proposals, mut merges) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let mut report_files = Vec::new();
         for (org, place) in [(in_org, "5110619"), (out_org, "3120601")] {
             let today = time::OffsetDateTime::now_utc().date();
             let report = |given: &str| setu_core::tracing::ReportForm {
@@ -609,12 +619,22 @@ async fn authorisation_matrix(only: Option<Role>) {
                 home: place.into(),
                 ..Default::default()
             };
-            reports.push(
+            let kamala = store
+                .create_report(&sys, &report("Kamala").check(today).unwrap())
+                .await
+                .unwrap();
+            report_files.push(
                 store
-                    .create_report(&sys, &report("Kamala").check(today).unwrap())
+                    .add_attachment(
+                        &sys,
+                        setu_store::attachments::Owner::Report(&kamala),
+                        None,
+                        &matrix_photo(),
+                    )
                     .await
                     .unwrap(),
             );
+            reports.push(kamala);
             let sita = store
                 .create_report(&sys, &report("Sita").check(today).unwrap())
                 .await
@@ -854,6 +874,14 @@ async fn authorisation_matrix(only: Option<Role>) {
                     let path = route
                         .path
                         .replace("{id}", &id)
+                        .replace(
+                            "{att}",
+                            if route.path.starts_with("/tracing/") {
+                                &report_files[side]
+                            } else {
+                                &case_files[side]
+                            },
+                        )
                         .replace("{code}", "511")
                         .replace("{name}", "setu.css");
                     let org_version = store.organisation(org).await.unwrap().version.to_string();
@@ -1473,7 +1501,8 @@ async fn authorisation_matrix(only: Option<Role>) {
                                     || route.path.starts_with("/case-referrals/")
                                     || route.path.starts_with("/cases/{id}/referrals")
                                     || route.path.ends_with("/perpetrators")
-                                    || route.path.ends_with("/hearings"));
+                                    || route.path.ends_with("/hearings")
+                                    || route.path.ends_with("/attachments"));
                             if done && (expected.contains(&303) || expected.contains(&200)) {
                                 checked += 1;
                                 continue;
@@ -1942,4 +1971,19 @@ async fn consent_refused_is_never_matched_handed_over_or_shown_outside_the_booth
         );
     })
     .await;
+}
+
+/// A tiny photo for the routes that open a record's files.
+fn matrix_photo() -> setu_store::attachments::NewFile {
+    setu_store::attachments::NewFile {
+        about: setu_core::attachments::AttachmentDraft {
+            kind: setu_core::attachments::AttachmentKind::Photo,
+            label: None,
+        },
+        mime: "image/jpeg".into(),
+        bytes: vec![0xFF, 0xD8, 0xFF, 0xD9],
+        thumb: Some(vec![0xFF, 0xD8, 0xFF, 0xD9]),
+        width: 1,
+        height: 1,
+    }
 }

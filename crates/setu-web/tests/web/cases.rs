@@ -1578,3 +1578,105 @@ async fn a_follow_up_visit_recorded_offline_is_stored_once() {
     })
     .await;
 }
+
+/// A photo added to her case: kept without the phone's location and camera, upright, with a
+/// thumbnail; a wrong file refused with its reason; a form without its token refused; the
+/// file opened only by her organisation, each opening audited.
+#[tokio::test]
+async fn a_photo_on_her_case_loses_its_location_and_only_her_organisation_opens_it() {
+    each_app(|app, store| async move {
+        let ngo = ngo(&store, "Photo NGO").await;
+        let worker = self::caseworker(&store, "photo.worker", ngo).await;
+        let path = open_case(
+            &app,
+            &worker,
+            &[("given_name", "Pictured"), ("opened_on", "2083-05-01")],
+        )
+        .await;
+        let photo = setu_media::fixtures::phone_photo(40, 20, 6);
+        assert!(String::from_utf8_lossy(&photo).contains("PhoneX"));
+        let url = format!("{path}/attachments");
+        let wrong = post_file(
+            &app,
+            &url,
+            &[("kind", "photo")],
+            Some(("virus.exe", b"MZ\x90\0 not a photo")),
+            &worker,
+        )
+        .await;
+        assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(wrong
+            .body
+            .contains("Only photos (JPEG or PNG) and PDF documents"));
+        let forged = Client {
+            cookie: worker.cookie.clone(),
+            csrf: "not-the-token".into(),
+        };
+        let refused = post_file(
+            &app,
+            &url,
+            &[("kind", "photo")],
+            Some(("p.jpg", &photo)),
+            &forged,
+        )
+        .await;
+        assert_eq!(
+            refused.status,
+            StatusCode::FORBIDDEN,
+            "the token is checked in a file form"
+        );
+        let added = post_file(
+            &app,
+            &url,
+            &[("kind", "photo"), ("label", "At the shelter")],
+            Some(("p.jpg", &photo)),
+            &worker,
+        )
+        .await;
+        assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+        let page = get_as(&app, &path, "en", &worker).await.body;
+        let href = page
+            .split("href=\"")
+            .filter_map(|s| s.split('"').next())
+            .find(|h| h.contains("/attachments/") && !h.ends_with("/thumb"))
+            .unwrap()
+            .to_string();
+        assert!(page.contains("At the shelter") && page.contains(&format!("{href}/thumb")));
+        let served = get_as(&app, &href, "en", &worker).await;
+        assert_eq!(served.status, StatusCode::OK);
+        assert_eq!(served.headers[header::CONTENT_TYPE], "image/jpeg");
+        assert_eq!(
+            served.headers[header::CACHE_CONTROL],
+            "no-store",
+            "never kept by a browser"
+        );
+        assert!(
+            !served.body.contains("Exif") && !served.body.contains("PhoneX"),
+            "no location, no camera"
+        );
+        let thumb = get_as(&app, &format!("{href}/thumb"), "en", &worker).await;
+        assert_eq!(thumb.status, StatusCode::OK);
+        let stranger = self::ngo(&store, "Photo Stranger").await;
+        let other = self::caseworker(&store, "photo.other", stranger).await;
+        let theirs = get_as(&app, &href, "en", &other).await;
+        assert!(
+            matches!(theirs.status.as_u16(), 403 | 404),
+            "{}",
+            theirs.status
+        );
+        let opened = store
+            .audit_entries(&setu_store::audit::AuditFilter {
+                action: Some("view-personal".into()),
+                actor: Some("photo.worker".into()),
+                entity: Some("attachment".into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert!(
+            opened.len() >= 2,
+            "the photo and its thumbnail, each audited"
+        );
+    })
+    .await;
+}

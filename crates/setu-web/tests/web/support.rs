@@ -105,6 +105,47 @@ pub(crate) async fn post_form(
     send(app, req).await
 }
 
+/// Posts a form with a file (`multipart/form-data`), the session's token among its fields.
+pub(crate) async fn post_file(
+    app: &Router,
+    path: &str,
+    form: &[(&str, &str)],
+    file: Option<(&str, &[u8])>,
+    who: &Client,
+) -> Resp {
+    const B: &str = "setu-test-boundary-7d1f";
+    let mut body: Vec<u8> = Vec::new();
+    let mut fields = form.to_vec();
+    fields.push(("csrf", &who.csrf));
+    for (k, v) in fields {
+        body.extend(
+            format!("--{B}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    if let Some((name, bytes)) = file {
+        body.extend(
+            format!(
+                "--{B}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
+                 Content-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend(bytes);
+        body.extend(b"\r\n");
+    }
+    body.extend(format!("--{B}--\r\n").as_bytes());
+    let req = Request::post(path)
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={B}"),
+        )
+        .header(header::COOKIE, format!("setu_lang=en; {}", who.cookie))
+        .body(Body::from(body))
+        .unwrap();
+    send(app, req).await
+}
+
 /// Posts a form without a session (sign-in steps), in English.
 pub(crate) async fn post_anonymous(app: &Router, path: &str, form: &[(&str, &str)]) -> Resp {
     let req = Request::post(path)

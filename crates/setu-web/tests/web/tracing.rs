@@ -871,3 +871,104 @@ async fn a_report_made_twice_is_withdrawn_and_leaves_the_register_and_matching()
     })
     .await;
 }
+
+/// A photo of the missing girl on her report: kept without the phone's location, a thumbnail
+/// on the report's page for its readers, a PDF kept as a document; another district's
+/// coordinator cannot open it; a file that is neither is refused with its reason.
+#[tokio::test]
+async fn a_photo_on_a_report_is_cleaned_and_shown_only_to_its_readers() {
+    each_app(|app, store| async move {
+        let secretary = sign_in(
+            &store,
+            "photo.secretary",
+            Role::LcchtMemberSecretary,
+            "51106",
+        )
+        .await;
+        let made = post_form(
+            &app,
+            "/tracing/reports",
+            &[
+                ("reporter_name", "Hari Tamang"),
+                ("reporter_relation", "parent"),
+                ("consent_tracing", "yes"),
+                ("reported_on_bs", "2081-09-10"),
+                ("given_name", "Sita"),
+                ("sex", "female"),
+                ("age", "16"),
+                ("home", "5110603"),
+            ],
+            &secretary,
+        )
+        .await;
+        assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
+        let path = made.headers[header::LOCATION].to_str().unwrap().to_string();
+        let url = format!("{path}/attachments");
+        let photo = setu_media::fixtures::phone_photo(30, 30, 1);
+        let added = post_file(
+            &app,
+            &url,
+            &[("kind", "photo")],
+            Some(("sita.jpg", &photo)),
+            &secretary,
+        )
+        .await;
+        assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+        let pdf = post_file(
+            &app,
+            &url,
+            &[
+                ("kind", "identity-document"),
+                ("label", "Birth registration"),
+            ],
+            Some(("birth.pdf", b"%PDF-1.4\n% demo\n")),
+            &secretary,
+        )
+        .await;
+        assert_eq!(pdf.status, StatusCode::SEE_OTHER);
+        let gif = post_file(
+            &app,
+            &url,
+            &[("kind", "photo")],
+            Some(("a.gif", b"GIF89a.....")),
+            &secretary,
+        )
+        .await;
+        assert_eq!(gif.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(gif
+            .body
+            .contains("Only photos (JPEG or PNG) and PDF documents"));
+        let page = get_as(&app, &path, "en", &secretary).await.body;
+        assert!(page.contains("/thumb\"") && page.contains("Birth registration"));
+        let hrefs: Vec<String> = page
+            .split("href=\"")
+            .filter_map(|s| s.split('"').next())
+            .filter(|h| h.starts_with(&format!("{path}/attachments/")))
+            .map(str::to_string)
+            .collect();
+        assert_eq!(hrefs.len(), 2, "{hrefs:?}");
+        // The photo is the one with a thumbnail; the other is the document.
+        let (photo_href, doc_href) = if page.contains(&format!("{}/thumb", hrefs[0])) {
+            (&hrefs[0], &hrefs[1])
+        } else {
+            (&hrefs[1], &hrefs[0])
+        };
+        let served = get_as(&app, photo_href, "en", &secretary).await;
+        assert_eq!(served.headers[header::CONTENT_TYPE], "image/jpeg");
+        assert!(!served.body.contains("Exif") && !served.body.contains("PhoneX"));
+        let doc = get_as(&app, doc_href, "en", &secretary).await;
+        assert_eq!(doc.headers[header::CONTENT_TYPE], "application/pdf");
+        assert!(doc.headers[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment"));
+        let far = sign_in(&store, "photo.far", Role::DistrictCoordinator, "312").await;
+        let theirs = get_as(&app, photo_href, "en", &far).await;
+        assert!(
+            matches!(theirs.status.as_u16(), 403 | 404),
+            "{}",
+            theirs.status
+        );
+    })
+    .await;
+}
