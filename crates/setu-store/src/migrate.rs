@@ -208,6 +208,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0033_attachment.sql"),
         include_str!("../migrations/postgres/0033_attachment.sql"),
     ),
+    (
+        34,
+        "an organisation's own budget lines for seed funding",
+        include_str!("../migrations/sqlite/0034_org_budget_line.sql"),
+        include_str!("../migrations/postgres/0034_org_budget_line.sql"),
+    ),
 ];
 
 /// The schema version this build migrates to (its last migration's number).

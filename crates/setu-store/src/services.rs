@@ -48,8 +48,25 @@ pub struct Tranche {
     pub amount: i64,
     /// Receipt number.
     pub receipt: String,
-    /// The budget line it came from.
+    /// The budget line it came from (a committee's or the organisation's own).
     pub budget_line: String,
+}
+
+/// What the organisation holding a case calls an own budget line in a [`FundingLine`]'s
+/// `committee_kind`.
+pub const OWN_LINE: &str = "organisation";
+
+/// An organisation's own budget line for survivors.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrgBudgetLine {
+    /// Id.
+    pub id: String,
+    /// What it pays for.
+    pub purpose: String,
+    /// Rupees allocated.
+    pub allocated: i64,
+    /// Rupees paid from it.
+    pub spent: i64,
 }
 
 /// A budget line seed funding may be paid from: its committee's place, purpose and what is
@@ -123,10 +140,29 @@ impl Store {
         let case = self.case(case_id, Reveal::No).await?;
         // Only a line of her own local level's or district's committee, of the payment's
         // fiscal year: the form offers no other, and a forged id must not spend elsewhere.
-        let lines = self.lines_for(case.home, d.paid_on, "").await?;
-        if !lines.iter().any(|l| l.id == d.budget_line) {
-            return Err(StoreError::Rejected("error-seed-line"));
-        }
+        let mut lines = self.lines_for(case.home, d.paid_on, "").await?;
+        lines.extend(self.own_lines(case.organisation_id, d.paid_on, "").await?);
+        let own = match lines.iter().find(|l| l.id == d.budget_line) {
+            Some(l) => l.committee_kind == OWN_LINE,
+            None => return Err(StoreError::Rejected("error-seed-line")),
+        };
+        let (table, column) = if own {
+            ("org_budget_line", "org_line_id")
+        } else {
+            ("budget_line", "budget_line_id")
+        };
+        let (spend_sql, insert_sql) = (
+            format!(
+                "UPDATE {table} SET spent = spent + $1{} WHERE id = $2{} AND allocated - spent >= $1",
+                if own { "" } else { ", version = version + 1" },
+                if own { "" } else { " AND withdrawn_at IS NULL" },
+            ),
+            format!(
+                "INSERT INTO seed_tranche (id, service_id, case_id, paid_on, amount, receipt, \
+                 {column}, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+            ),
+        );
+        let (spend_sql, insert_sql) = (&spend_sql, &insert_sql);
         let id = uuid::Uuid::new_v4().to_string();
         let id = &id;
         self.record(by, |tx, _| {
@@ -157,33 +193,26 @@ impl Store {
                 if paid + d.amount > granted.unwrap_or(0) {
                     return Err(StoreError::Rejected("error-seed-over-grant"));
                 }
-                let spent = sqlx::query(
-                    "UPDATE budget_line SET spent = spent + $1, version = version + 1 \
-                     WHERE id = $2 AND withdrawn_at IS NULL AND allocated - spent >= $1",
-                )
-                .bind(d.amount)
-                .bind(d.budget_line.clone())
-                .execute(&mut **tx)
-                .await?;
+                let spent = sqlx::query(spend_sql)
+                    .bind(d.amount)
+                    .bind(d.budget_line.clone())
+                    .execute(&mut **tx)
+                    .await?;
                 if spent.rows_affected() == 0 {
                     return Err(StoreError::Rejected("error-seed-over-budget"));
                 }
-                sqlx::query(
-                    "INSERT INTO seed_tranche (id, service_id, case_id, paid_on, amount, receipt, \
-                     budget_line_id, created_by, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                )
-                .bind(id.clone())
-                .bind(d.service.clone())
-                .bind(case_id.to_string())
-                .bind(iso(d.paid_on))
-                .bind(d.amount)
-                .bind(d.receipt.clone())
-                .bind(d.budget_line.clone())
-                .bind(by.name.clone())
-                .bind(now_text())
-                .execute(&mut **tx)
-                .await?;
+                sqlx::query(insert_sql)
+                    .bind(id.clone())
+                    .bind(d.service.clone())
+                    .bind(case_id.to_string())
+                    .bind(iso(d.paid_on))
+                    .bind(d.amount)
+                    .bind(d.receipt.clone())
+                    .bind(d.budget_line.clone())
+                    .bind(by.name.clone())
+                    .bind(now_text())
+                    .execute(&mut **tx)
+                    .await?;
                 let mut e = Event::new("pay", "seed-tranche", id).detail(format!(
                     "case={case_id} amount={} line={}",
                     d.amount, d.budget_line
@@ -205,7 +234,8 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         let tranches = sqlx::query(
-            "SELECT service_id, paid_on, amount, receipt, budget_line_id FROM seed_tranche \
+            "SELECT service_id, paid_on, amount, receipt, budget_line_id, org_line_id \
+             FROM seed_tranche \
              WHERE case_id = $1 ORDER BY paid_on, created_at",
         )
         .bind(case_id.to_string())
@@ -223,7 +253,12 @@ impl Store {
                         paid_on: t.try_get("paid_on")?,
                         amount: t.try_get("amount")?,
                         receipt: t.try_get("receipt")?,
-                        budget_line: t.try_get("budget_line_id")?,
+                        budget_line: match t.try_get::<Option<String>, _>("budget_line_id")? {
+                            Some(line) => line,
+                            None => t
+                                .try_get::<Option<String>, _>("org_line_id")?
+                                .unwrap_or_default(),
+                        },
                     });
                 }
             }
@@ -253,6 +288,112 @@ impl Store {
     ) -> Result<Vec<FundingLine>> {
         self.lines_for(home, today, "AND b.allocated > b.spent")
             .await
+    }
+
+    /// Every budget line of this fiscal year with money left that seed funding on `case` may
+    /// be paid from: her local level's and district's committees' lines, and the holding
+    /// organisation's own.
+    pub async fn case_funding_lines(
+        &self,
+        case: &crate::cases::Case,
+        today: Date,
+    ) -> Result<Vec<FundingLine>> {
+        let mut lines = self.funding_lines(case.home, today).await?;
+        lines.extend(
+            self.own_lines(case.organisation_id, today, "AND b.allocated > b.spent")
+                .await?,
+        );
+        Ok(lines)
+    }
+
+    /// An organisation's own lines for the fiscal year of `day` (matching `more`, SQL on `b`),
+    /// as funding lines named by the organisation.
+    async fn own_lines(&self, org: i64, day: Date, more: &str) -> Result<Vec<FundingLine>> {
+        let fy = FiscalYear::containing(day)
+            .map_err(|_| StoreError::ReferenceData("fiscal year".into()))?;
+        let rows = sqlx::query(&format!(
+            "SELECT b.id, o.name_en, o.name_ne, b.purpose, b.allocated - b.spent AS left_over \
+             FROM org_budget_line b JOIN organisation o ON o.id = b.organisation_id \
+             WHERE b.organisation_id = $1 AND b.fiscal_year = $2 {more} ORDER BY b.purpose"
+        ))
+        .bind(org)
+        .bind(i64::from(fy.start_year()))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(FundingLine {
+                    id: r.try_get("id")?,
+                    committee_kind: OWN_LINE.into(),
+                    place_en: r.try_get("name_en")?,
+                    place_ne: r
+                        .try_get::<Option<String>, _>("name_ne")?
+                        .unwrap_or_default(),
+                    purpose: r.try_get("purpose")?,
+                    left: r.try_get("left_over")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Adds a line to an organisation's own budget for survivors, for fiscal year `fy`.
+    pub async fn add_org_budget_line(
+        &self,
+        by: &Actor,
+        org: i64,
+        fy: FiscalYear,
+        purpose: &str,
+        allocated: i64,
+    ) -> Result<String> {
+        if allocated <= 0 {
+            return Err(StoreError::Rejected("error-seed-amount"));
+        }
+        self.organisation(org).await?;
+        let id = uuid::Uuid::new_v4().to_string();
+        let id = &id;
+        self.record(by, |tx, _| {
+            Box::pin(async move {
+                sqlx::query(
+                    "INSERT INTO org_budget_line (id, organisation_id, fiscal_year, purpose, \
+                     allocated, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(id.clone())
+                .bind(org)
+                .bind(i64::from(fy.start_year()))
+                .bind(purpose.to_string())
+                .bind(allocated)
+                .bind(by.name.clone())
+                .bind(now_text())
+                .execute(&mut **tx)
+                .await?;
+                let e = Event::new("create", "org-budget-line", id)
+                    .detail(format!("organisation={org} fy={fy} allocated={allocated}"));
+                audited(id.clone(), e)
+            })
+        })
+        .await
+    }
+
+    /// An organisation's own budget lines for fiscal year `fy`, with what was paid from them.
+    pub async fn org_budget_lines(&self, org: i64, fy: FiscalYear) -> Result<Vec<OrgBudgetLine>> {
+        sqlx::query(
+            "SELECT id, purpose, allocated, spent FROM org_budget_line \
+             WHERE organisation_id = $1 AND fiscal_year = $2 ORDER BY created_at, id",
+        )
+        .bind(org)
+        .bind(i64::from(fy.start_year()))
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(OrgBudgetLine {
+                id: r.try_get("id")?,
+                purpose: r.try_get("purpose")?,
+                allocated: r.try_get("allocated")?,
+                spent: r.try_get("spent")?,
+            })
+        })
+        .collect()
     }
 
     /// The budget lines of her local level's and district's committees for the fiscal year of

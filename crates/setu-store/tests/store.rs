@@ -5310,3 +5310,87 @@ async fn attachments_are_sealed_audited_bounded_and_survive_a_rekey() {
     })
     .await;
 }
+
+/// Seed funding paid from the NGO's own budget line: the line shows it spent, it is offered
+/// with her municipality's lines, another NGO's line is refused, and no line pays beyond
+/// what it holds.
+#[tokio::test]
+async fn seed_funding_is_paid_from_the_ngos_own_budget_line() {
+    use setu_core::cases::{ServiceForm, TrancheForm};
+    each_engine(|s| async move {
+        let today = date!(2026 - 12 - 03);
+        let fy = FiscalYear::containing(today).unwrap();
+        let id = direct_case(&s, "Own Funds NGO", "Funded").await;
+        let case = s.case(&id, Reveal::No).await.unwrap();
+        let ngo = case.organisation_id;
+        let other = s
+            .create_organisation(
+                &sys(),
+                &form("Other Funds NGO", "ngo", "51106").to_org().unwrap(),
+            )
+            .await
+            .unwrap();
+        let ours = s
+            .add_org_budget_line(&sys(), ngo, fy, "Seed grants for survivors", 20_000)
+            .await
+            .unwrap();
+        let theirs = s
+            .add_org_budget_line(&sys(), other, fy, "Their grants", 20_000)
+            .await
+            .unwrap();
+        let offered = s.case_funding_lines(&case, today).await.unwrap();
+        assert!(offered
+            .iter()
+            .any(|l| l.id == ours && l.committee_kind == "organisation"));
+        assert!(
+            !offered.iter().any(|l| l.id == theirs),
+            "only her organisation's own"
+        );
+        let grant = ServiceForm {
+            kind: "seed-funding".into(),
+            provider: ngo.to_string(),
+            started_on: "2083-07-01".into(),
+            detail: "Goats".into(),
+            amount: "30000".into(),
+            ..Default::default()
+        }
+        .check(today)
+        .unwrap();
+        let grant = s.record_service(&sys(), &id, &grant).await.unwrap();
+        let pay = |line: &str, amount: &str, receipt: &str| {
+            TrancheForm {
+                service: grant.clone(),
+                paid_on: "2083-07-05".into(),
+                amount: amount.into(),
+                receipt: receipt.into(),
+                budget_line: line.into(),
+            }
+            .check(today)
+            .unwrap()
+        };
+        assert!(matches!(
+            s.pay_tranche(&sys(), &id, &pay(&theirs, "5000", "T-1"))
+                .await,
+            Err(StoreError::Rejected("error-seed-line"))
+        ));
+        s.pay_tranche(&sys(), &id, &pay(&ours, "15000", "O-1"))
+            .await
+            .unwrap();
+        assert!(
+            matches!(
+                s.pay_tranche(&sys(), &id, &pay(&ours, "6000", "O-2")).await,
+                Err(StoreError::Rejected("error-seed-over-budget"))
+            ),
+            "5,000 left on the line"
+        );
+        let lines = s.org_budget_lines(ngo, fy).await.unwrap();
+        assert_eq!((lines[0].allocated, lines[0].spent), (20_000, 15_000));
+        let services = s.case_services(&id).await.unwrap();
+        let paid = &services[0].tranches[0];
+        assert_eq!(
+            (paid.amount, paid.budget_line.as_str()),
+            (15_000, ours.as_str())
+        );
+    })
+    .await;
+}

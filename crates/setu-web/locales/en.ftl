@@ -1595,3 +1595,13 @@ error-attachment-type = Only photos (JPEG or PNG) and PDF documents can be added
 error-attachment-unreadable = The photo cannot be read: it may be damaged. Take or choose it again.
 error-attachment-too-many = This record already has 30 files; that is the most one record keeps.
 attachments-report-intro = A recent photo is the best aid to recognising her when she is stopped or rescued. Photos are sealed; where and with what camera they were taken is removed; each opening is recorded.
+
+## The organisation's own budget for survivors (issue 16, point 5)
+alert-committee-organisation = { $place } (own budget)
+own-budget-title = Your organisation's budget for survivors, { $fy }
+own-budget-intro = Seed funding may be paid from these lines as from the municipality's; each tranche paid shows here as spent.
+own-budget-purpose = Purpose
+own-budget-allocated = Allocated (Rs)
+own-budget-spent = Paid
+own-budget-left = Left
+own-budget-new = Add a budget line

@@ -331,6 +331,7 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         r(Method::POST, "/case-referrals/{id}/delivered", Needs(WriteSurvivorCases), S::CaseReferral, post(cases::deliver_referral)),
         r(Method::POST, "/cases/{id}/experience", Needs(WriteSurvivorCases), S::SurvivorCase, post(cases::record_experience)),
         r(Method::POST, "/cases/{id}/perpetrators", Needs(WriteSurvivorCases), S::SurvivorCase, post(cases::add_perpetrator)),
+        r(Method::POST, "/cases/budget", Needs(ApproveCaseClosure), S::None, post(cases::add_own_line)),
         r(Method::GET, "/cases/followups", Needs(WriteSurvivorCases), S::None, get(cases::visits)),
         r(Method::GET, "/cases/sw.js", Public, S::None, get(offline::service_worker)),
         r(Method::POST, "/cases/{id}/attachments", Needs(WriteSurvivorCases), S::SurvivorCase, post(cases::add_attachment)),

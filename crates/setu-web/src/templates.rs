@@ -1053,6 +1053,12 @@ pub struct CasesPage<'a> {
     /// Referrals to this organisation still to answer or deliver.
     pub referred: Vec<ReferralRow>,
     pub can_write: bool,
+    /// The organisation's own budget lines for survivors this fiscal year: purpose,
+    /// allocated, paid, left.
+    pub budget: Vec<(String, String, String, String)>,
+    pub fy_label: String,
+    /// Whether the reader may add a line (its supervisor).
+    pub may_budget: bool,
 }
 
 /// Opening a case.

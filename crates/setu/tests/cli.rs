@@ -480,6 +480,15 @@ async fn demo_builds_the_programme_directory_on_each_engine() {
             all.by_service
         );
         assert_eq!(all.referrals.sent, 4);
+        // Sunsari's NGO paid seed funding from its own budget line, which shows it spent.
+        let sunsari_ngo = orgs
+            .iter()
+            .find(|o| o.name_en.contains("Sunsari") && o.name_en.ends_with("(demo NGO)"))
+            .unwrap()
+            .id;
+        let fy = setu_core::FiscalYear::containing(setu_core::calendar::today_in_nepal()).unwrap();
+        let own = store.org_budget_lines(sunsari_ngo, fy).await.unwrap();
+        assert!(own.len() == 1 && own[0].spent > 0, "{own:?}");
         assert!(all.referrals.delivered >= 1);
         assert!(all.reintegration[1].recorded >= 35, "a year of follow-ups");
         assert!(

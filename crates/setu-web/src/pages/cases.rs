@@ -122,27 +122,94 @@ pub async fn list(
     page: Page,
     SignedIn(me): SignedIn,
 ) -> Result<Response, WebError> {
-    let org = own_organisation(&me)?;
+    list_page(&app, page, &me, StatusCode::OK).await
+}
+
+async fn list_page(
+    app: &AppState,
+    page: Page,
+    me: &User,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let org = own_organisation(me)?;
     let actor = me.actor();
-    let reveal = reveal_to(&me, &actor);
+    let reveal = reveal_to(me, &actor);
     let cases = app.store.organisation_cases(org, reveal).await?;
     let offered = app.store.cases_offered_to(org, reveal).await?;
     let page = page.titled("cases-title", "cases");
     let mut referred = Vec::new();
     for r in app.store.case_referrals_to(org).await? {
         if matches!(r.status.as_str(), "sent" | "accepted") {
-            referred.push(referral_row(&app, &page, &r, r.from_org).await?);
+            referred.push(referral_row(app, &page, &r, r.from_org).await?);
         }
     }
+    let fy = setu_core::FiscalYear::containing(today_in_nepal())
+        .map_err(|_| WebError::Internal("fiscal year".into()))?;
+    let budget = app
+        .store
+        .org_budget_lines(org, fy)
+        .await?
+        .into_iter()
+        .map(|l| {
+            (
+                l.purpose,
+                rupees(&page, l.allocated),
+                rupees(&page, l.spent),
+                rupees(&page, l.allocated - l.spent),
+            )
+        })
+        .collect();
     let html = CasesPage {
         rows: cases.iter().map(|c| row(&page, c)).collect(),
         offered: offered.iter().map(|c| row(&page, c)).collect(),
         referred,
-        can_write: can(&me, Capability::WriteSurvivorCases, None, false),
+        can_write: can(me, Capability::WriteSurvivorCases, None, false),
+        budget,
+        fy_label: fy.label(page.prefs.digits),
+        may_budget: me.holds(Capability::ApproveCaseClosure),
         p: &page,
     }
     .render_html();
-    Ok(Html(html).into_response())
+    Ok((status, Html(html)).into_response())
+}
+
+/// The organisation's own budget line for survivors, as typed.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct OwnLineForm {
+    purpose: String,
+    allocated: String,
+}
+
+/// `POST /cases/budget`: a line of the organisation's own budget for survivors this fiscal
+/// year (seed funding may then be paid from it); its supervisor adds it.
+pub async fn add_own_line(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    Form(f): Form<OwnLineForm>,
+) -> Result<Response, WebError> {
+    let org = own_organisation(&me)?;
+    let outcome = async {
+        let mut c = setu_core::validation::Checker::default();
+        let purpose = c.text("purpose", &f.purpose, 200);
+        let allocated = c.amount("allocated", &f.allocated);
+        if allocated <= 0 {
+            c.fail("allocated", "error-seed-amount");
+        }
+        c.finish(())?;
+        let fy = setu_core::FiscalYear::containing(today_in_nepal())
+            .map_err(|_| WebError::Internal("fiscal year".into()))?;
+        app.store
+            .add_org_budget_line(&me.actor(), org, fy, &purpose, allocated)
+            .await?;
+        Ok("/cases#budget".to_string())
+    }
+    .await;
+    settle(page, outcome, |page, r| {
+        list_page(&app, page, &me, r.status)
+    })
+    .await
 }
 
 /// What a new case is opened from (`/cases/new?origin=handover&origin_id=…&person=…`): the
@@ -1352,7 +1419,7 @@ async fn service_view(
     use crate::templates::ServiceRow;
     use setu_core::cases::{ServiceKind, ServiceOutcome};
     let services = app.store.case_services(&case.id).await?;
-    let lines = app.store.funding_lines(case.home, today_in_nepal()).await?;
+    let lines = app.store.case_funding_lines(case, today_in_nepal()).await?;
     let mut rows = Vec::new();
     for sv in &services {
         let mut facts = Vec::new();

@@ -1068,6 +1068,9 @@ async fn authorisation_matrix(only: Option<Role>) {
                             ("reported_on", "2081-01-02"),
                             ("charge_4-1-a", "on"),
                         ],
+                        ("/cases/budget", _) => {
+                            vec![("purpose", "Matrix seed grants"), ("allocated", "1000")]
+                        }
                         ("/cases/{id}/hearings", _) => {
                             vec![("held_on", "2081-02-02"), ("purpose", "hearing")]
                         }

@@ -1680,3 +1680,107 @@ async fn a_photo_on_her_case_loses_its_location_and_only_her_organisation_opens_
     })
     .await;
 }
+
+/// The NGO's own budget for survivors: its supervisor adds a line (a wrong amount refused with
+/// its message), the caseworker pays a tranche of seed funding from it, and the line shows it
+/// paid.
+#[tokio::test]
+async fn seed_funding_is_paid_from_the_organisations_own_budget() {
+    each_app(|app, store| async move {
+        let ngo = ngo(&store, "Budget NGO").await;
+        let head = sign_in(
+            &store,
+            "budget.head",
+            Role::NgoSupervisor,
+            &format!("org:{ngo}"),
+        )
+        .await;
+        let worker = self::caseworker(&store, "budget.worker", ngo).await;
+        let bad = post_form(
+            &app,
+            "/cases/budget",
+            &[("purpose", "Seed grants"), ("allocated", "-5")],
+            &head,
+        )
+        .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let refused = post_form(
+            &app,
+            "/cases/budget",
+            &[("purpose", "Seed grants"), ("allocated", "50000")],
+            &worker,
+        )
+        .await;
+        assert_eq!(
+            refused.status,
+            StatusCode::FORBIDDEN,
+            "a caseworker does not set the budget"
+        );
+        let added = post_form(
+            &app,
+            "/cases/budget",
+            &[("purpose", "Seed grants"), ("allocated", "50,000")],
+            &head,
+        )
+        .await;
+        assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+        let path = open_case(
+            &app,
+            &worker,
+            &[
+                ("given_name", "Granted"),
+                ("home", "5110604"),
+                ("opened_on", "2083-05-01"),
+            ],
+        )
+        .await;
+        let ngo_s = ngo.to_string();
+        let grant = post_form(
+            &app,
+            &format!("{path}/services"),
+            &[
+                ("kind", "seed-funding"),
+                ("provider", ngo_s.as_str()),
+                ("started_on", "2083-07-01"),
+                ("detail", "Tea shop"),
+                ("amount", "40000"),
+            ],
+            &worker,
+        )
+        .await;
+        assert_eq!(grant.status, StatusCode::SEE_OTHER, "{}", grant.body);
+        let case_id = path.rsplit('/').next().unwrap().to_string();
+        let service = store.case_services(&case_id).await.unwrap()[0].id.clone();
+        let page = get_as(&app, &path, "en", &worker).await.body;
+        assert!(
+            page.contains("Budget NGO (own budget)"),
+            "offered among the lines"
+        );
+        let fy = setu_core::FiscalYear::containing(setu_core::calendar::today_in_nepal()).unwrap();
+        let line = store.org_budget_lines(ngo, fy).await.unwrap()[0].id.clone();
+        let paid_on = setu_core::BsDate::from_ad(setu_core::calendar::today_in_nepal())
+            .unwrap()
+            .to_string();
+        let paid = post_form(
+            &app,
+            &format!("{path}/tranches"),
+            &[
+                ("service", service.as_str()),
+                ("paid_on", paid_on.as_str()),
+                ("amount", "20000"),
+                ("receipt", "NGO-001"),
+                ("budget_line", line.as_str()),
+            ],
+            &worker,
+        )
+        .await;
+        assert_eq!(paid.status, StatusCode::SEE_OTHER, "{}", paid.body);
+        let list = get_as(&app, "/cases", "en", &head).await.body;
+        assert!(
+            list.contains("Seed grants") && list.contains("Rs 20,000"),
+            "{list}"
+        );
+        assert!(list.contains("Rs 30,000"), "left on the line");
+    })
+    .await;
+}

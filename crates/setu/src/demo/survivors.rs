@@ -170,13 +170,15 @@ async fn seed(
     )
     .await?;
     let paid = on + Duration::days(5);
-    let home = store.case(case, Reveal::No).await?.home;
-    let line = store
-        .funding_lines(home, paid)
-        .await?
-        .into_iter()
-        .find(|l| l.purpose == PURPOSE)
-        .context("her local level's line for survivors")?;
+    let held = store.case(case, Reveal::No).await?;
+    // The NGO's own line when it has one, else her local level's.
+    let lines = store.case_funding_lines(&held, paid).await?;
+    let line = lines
+        .iter()
+        .find(|l| l.committee_kind == setu_store::services::OWN_LINE && l.left >= amount / 2)
+        .or_else(|| lines.iter().find(|l| l.purpose == PURPOSE))
+        .cloned()
+        .context("a budget line for survivors")?;
     let tranche = TrancheForm {
         service: grant,
         paid_on: bs(paid)?,
@@ -412,6 +414,13 @@ async fn this_year(store: &Store, ids: &DemoIds, banke: &Actor, rng: &mut Lcg) -
         &PROGRAMME_LOCAL_LEVELS[9..],
     ];
     let mut referred = 0;
+    // Sunsari's NGO pays seed funding from its own budget (a donor's grant to it); the others
+    // from their municipalities'.
+    let fy = FiscalYear::containing(today)?;
+    let own = "Seed grants for survivors (donor grant)";
+    store
+        .add_org_budget_line(&demo_actor(), ids.ngos[2], fy, own, 150_000)
+        .await?;
     for (d, (ngo, lls)) in ids.ngos.iter().zip(districts).enumerate() {
         let by = if d == 0 {
             banke.clone()
