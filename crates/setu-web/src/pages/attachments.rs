@@ -43,9 +43,23 @@ pub(crate) async fn rows(
             href: format!("{base}/attachments/{}", a.id),
             thumb: a
                 .has_thumb
-                .then(|| format!("{base}/attachments/{}/thumb", a.id)),
+                .then(|| format!("{base}/attachments/{}?size=thumb", a.id)),
         })
         .collect())
+}
+
+/// Which size of a file to open: `?size=thumb` for a photo's thumbnail, else the file.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct FileQuery {
+    size: String,
+}
+
+impl FileQuery {
+    /// Whether the thumbnail is asked for.
+    pub fn thumb(&self) -> bool {
+        self.size == "thumb"
+    }
 }
 
 /// The files on a record and the form to add one (`base`: the record's path); nothing of them

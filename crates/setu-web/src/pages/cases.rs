@@ -29,7 +29,7 @@ mod attachments;
 mod justice;
 mod summary;
 mod visits;
-pub use attachments::{add as add_attachment, file as attachment, thumb as attachment_thumb};
+pub use attachments::{add as add_attachment, file as attachment};
 pub use justice::{add_hearing, record_justice};
 pub use summary::summary;
 pub use visits::visits;

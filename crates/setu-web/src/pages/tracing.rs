@@ -1361,33 +1361,15 @@ pub async fn add_report_attachment(
     }
 }
 
-/// `GET /tracing/reports/{id}/attachments/{att}` (and `/thumb`).
+/// `GET /tracing/reports/{id}/attachments/{att}` (`?size=thumb` for a photo's thumbnail).
 pub async fn report_attachment(
     State(app): State<AppState>,
     SignedIn(me): SignedIn,
     Path((id, att)): Path<(String, String)>,
+    Query(q): Query<crate::pages::attachments::FileQuery>,
 ) -> Result<Response, WebError> {
-    serve_report_file(&app, &me, &id, &att, false).await
-}
-
-/// `GET /tracing/reports/{id}/attachments/{att}/thumb`
-pub async fn report_attachment_thumb(
-    State(app): State<AppState>,
-    SignedIn(me): SignedIn,
-    Path((id, att)): Path<(String, String)>,
-) -> Result<Response, WebError> {
-    serve_report_file(&app, &me, &id, &att, true).await
-}
-
-async fn serve_report_file(
-    app: &AppState,
-    me: &User,
-    id: &str,
-    att: &str,
-    thumb: bool,
-) -> Result<Response, WebError> {
-    let r = app.store.report(id, Reveal::No).await?;
-    allow(me, Capability::ReadPersonal, Some(&r.target()), false)?;
+    let r = app.store.report(&id, Reveal::No).await?;
+    allow(&me, Capability::ReadPersonal, Some(&r.target()), false)?;
     let place = r.place_code.parse().ok();
-    crate::pages::attachments::serve(app, me, Owner::Report(id), att, thumb, place).await
+    crate::pages::attachments::serve(&app, &me, Owner::Report(&id), &att, q.thumb(), place).await
 }

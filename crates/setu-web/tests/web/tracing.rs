@@ -939,16 +939,16 @@ async fn a_photo_on_a_report_is_cleaned_and_shown_only_to_its_readers() {
             .body
             .contains("Only photos (JPEG or PNG) and PDF documents"));
         let page = get_as(&app, &path, "en", &secretary).await.body;
-        assert!(page.contains("/thumb\"") && page.contains("Birth registration"));
+        assert!(page.contains("?size=thumb\"") && page.contains("Birth registration"));
         let hrefs: Vec<String> = page
             .split("href=\"")
             .filter_map(|s| s.split('"').next())
-            .filter(|h| h.starts_with(&format!("{path}/attachments/")))
+            .filter(|h| h.starts_with(&format!("{path}/attachments/")) && !h.contains("size=thumb"))
             .map(str::to_string)
             .collect();
         assert_eq!(hrefs.len(), 2, "{hrefs:?}");
         // The photo is the one with a thumbnail; the other is the document.
-        let (photo_href, doc_href) = if page.contains(&format!("{}/thumb", hrefs[0])) {
+        let (photo_href, doc_href) = if page.contains(&format!("{}?size=thumb", hrefs[0])) {
             (&hrefs[0], &hrefs[1])
         } else {
             (&hrefs[1], &hrefs[0])

@@ -3,7 +3,7 @@
 //! opening an audited view, served only to who may read the case and her personal data.
 
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use setu_core::access::Capability;
@@ -15,6 +15,7 @@ use super::{back_to_case, case_for, target};
 use crate::auth::{can, SignedIn};
 use crate::error::WebError;
 use crate::page::Page;
+use crate::pages::attachments::FileQuery;
 use crate::templates::AttachmentView;
 use crate::upload::{self, UPLOAD_MAX};
 use crate::AppState;
@@ -60,31 +61,13 @@ pub async fn add(
     back_to_case(&app, page, &me, &id, outcome).await
 }
 
-/// `GET /cases/{id}/attachments/{att}`
+/// `GET /cases/{id}/attachments/{att}` (`?size=thumb` for a photo's thumbnail).
 pub async fn file(
     State(app): State<AppState>,
     SignedIn(me): SignedIn,
     Path((id, att)): Path<(String, String)>,
+    Query(q): Query<FileQuery>,
 ) -> Result<Response, WebError> {
-    serve(&app, &me, &id, &att, false).await
-}
-
-/// `GET /cases/{id}/attachments/{att}/thumb`
-pub async fn thumb(
-    State(app): State<AppState>,
-    SignedIn(me): SignedIn,
-    Path((id, att)): Path<(String, String)>,
-) -> Result<Response, WebError> {
-    serve(&app, &me, &id, &att, true).await
-}
-
-async fn serve(
-    app: &AppState,
-    me: &User,
-    id: &str,
-    att: &str,
-    thumb: bool,
-) -> Result<Response, WebError> {
-    let case = case_for(app, me, id, Capability::ReadSurvivorCases).await?;
-    crate::pages::attachments::serve(app, me, Owner::Case(id), att, thumb, case.home).await
+    let case = case_for(&app, &me, &id, Capability::ReadSurvivorCases).await?;
+    crate::pages::attachments::serve(&app, &me, Owner::Case(&id), &att, q.thumb(), case.home).await
 }
