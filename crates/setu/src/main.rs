@@ -6,6 +6,7 @@ mod config;
 mod date;
 mod demo;
 mod link;
+mod risk;
 mod serve;
 
 use std::process::ExitCode;
@@ -63,6 +64,8 @@ enum Command {
     },
     /// Find the same person across missing-person reports and encounters (CSV in, CSV out).
     Link(link::LinkArgs),
+    /// Rank wards by risk, smoothed toward their local level (CSV in, CSV out).
+    Risk(risk::RiskArgs),
     /// Convert a date: AD to Bikram Sambat, or with --bs, Bikram Sambat to AD.
     Date {
         /// The date, written YYYY-MM-DD.
@@ -134,6 +137,7 @@ fn main() -> ExitCode {
     let result = match command {
         Command::Date { date, bs } => date::run(&date, bs),
         Command::Link(args) => link::run(args),
+        Command::Risk(args) => risk::run(args),
         Command::Serve(args) => with_runtime(|| serve::serve(args)),
         Command::Migrate(args) => with_runtime(|| serve::migrate(args)),
         Command::Demo { args, no_serve } => with_runtime(|| demo::run(args, no_serve)),

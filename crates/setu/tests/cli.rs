@@ -1643,3 +1643,60 @@ async fn fifty_kill_9_cycles_under_sync_lose_nothing_and_duplicate_nothing() {
         db.cleanup().await;
     }
 }
+
+/// `setu risk` ranks wards from a CSV of counts; a file with bad rows is refused whole, each
+/// bad row named by its line and column, and nothing is written.
+#[test]
+fn risk_ranks_wards_from_a_csv_and_names_every_bad_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("wards.csv");
+    let out = dir.path().join("ranking.csv");
+    std::fs::write(
+        &input,
+        "ward_code,events,population\n5110601,3,4000\n5110602,-1,3000\n5110603,2,0\n5110601,1,10\n",
+    )
+    .unwrap();
+    let run = |dir: &Path| {
+        setu(
+            &[
+                "risk",
+                "--input",
+                input.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+            ],
+            dir,
+        )
+    };
+    let refused = run(dir.path());
+    assert!(!refused.status.success());
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(err.contains("line 3, column 2 (events)"), "{err}");
+    assert!(err.contains("line 4, column 3 (population)"), "{err}");
+    assert!(err.contains("line 5, column 1 (ward_code)"), "{err}");
+    assert!(!out.exists(), "nothing written");
+    let mut rows = String::from("ward_code,events,population\n");
+    for w in 1..=20 {
+        rows.push_str(&format!("51106{w:02},{},{}\n", 4 + w % 3, 3000 + 100 * w));
+    }
+    // A tiny ward of a quiet local level with a high raw rate, and a ward with evidence.
+    rows.push_str("5110621,2,15\n5110722,40,3500\n");
+    std::fs::write(&input, rows).unwrap();
+    let ran = run(dir.path());
+    assert!(
+        ran.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ran.stderr)
+    );
+    let ranking = std::fs::read_to_string(&out).unwrap();
+    let mut lines = ranking.lines();
+    assert_eq!(
+        lines.next(),
+        Some("ward_code,rate,smoothed_rate,lower,upper,rank,p_top10")
+    );
+    assert!(
+        lines.next().unwrap().starts_with("5110722,"),
+        "the ward with evidence first"
+    );
+    assert_eq!(ranking.lines().count(), 1 + 22);
+}
