@@ -93,7 +93,7 @@ impl Store {
         case_id: &str,
         d: &FollowUpDraft,
     ) -> Result<()> {
-        self.write_followup(by, case_id, d, None).await
+        self.write_followup(by, case_id, d, None).await.map(|_| ())
     }
 
     /// Records a follow-up sent from a phone (made without a connection) under the id the
@@ -123,7 +123,8 @@ impl Store {
             None => {}
         }
         match self.write_followup(by, case_id, d, Some(&client)).await {
-            Ok(()) => Ok(Once::Created),
+            Ok(true) => Ok(Once::Created),
+            Ok(false) => Ok(Once::AlreadyStored),
             // Two resends at once: the other one recorded it.
             Err(e) => match sent_before().await? {
                 Some(f) if f == d.followup => Ok(Once::AlreadyStored),
@@ -148,7 +149,7 @@ impl Store {
         case_id: &str,
         d: &FollowUpDraft,
         client: Option<&str>,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         let case = self.case(case_id, Reveal::No).await?;
         let note = d
             .note
@@ -183,12 +184,29 @@ impl Store {
                 .execute(&mut **tx)
                 .await?;
                 if done.rows_affected() == 0 {
+                    // Made already: by this phone's record (a resend racing the first send,
+                    // perhaps in the same batch of writes) is not a refusal.
+                    let by_this: Option<String> = match client {
+                        Some(_) => {
+                            sqlx::query_scalar("SELECT client_id FROM case_followup WHERE id = $1")
+                                .bind(d.followup.clone())
+                                .fetch_optional(&mut **tx)
+                                .await?
+                                .flatten()
+                        }
+                        None => None,
+                    };
+                    if by_this.is_some() && by_this.as_deref() == client {
+                        let mut e = Event::new("resend", "case-followup", &d.followup);
+                        e.place = home;
+                        return audited(false, e);
+                    }
                     return Err(StoreError::Rejected("error-followup-done"));
                 }
                 let mut e =
                     Event::new("record", "case-followup", &d.followup).detail(found.clone());
                 e.place = home;
-                audited((), e)
+                audited(true, e)
             })
         })
         .await
