@@ -55,6 +55,9 @@ pub struct Settings {
     pub draws: usize,
     /// The generator's seed.
     pub seed: u64,
+    /// Shrink every ward toward the overall rate instead of its local level's (Marshall's
+    /// global empirical Bayes, what PySAL's esda computes: the benchmark compares the two).
+    pub one_level: bool,
 }
 
 impl Default for Settings {
@@ -63,6 +66,7 @@ impl Default for Settings {
             level: 0.90,
             draws: 1_000,
             seed: 2083,
+            one_level: false,
         }
     }
 }
@@ -74,6 +78,15 @@ const MIN_CV2: f64 = 1e-4;
 /// A ward's local level: its code without the ward number.
 fn local_level(code: &str) -> &str {
     code.get(..code.len().saturating_sub(2)).unwrap_or(code)
+}
+
+/// The group a ward is shrunk toward: its local level, or one group for all.
+fn level_of(code: &str, one_level: bool) -> &str {
+    if one_level {
+        ""
+    } else {
+        local_level(code)
+    }
 }
 
 /// The prior's squared coefficient of variation (Marshall's moment estimate).
@@ -109,12 +122,15 @@ pub fn rank(wards: &[WardCount], s: &Settings) -> Vec<WardRisk> {
     // Each local level's centre: its pooled rate shrunk toward the overall rate.
     let mut levels: std::collections::HashMap<&str, (f64, f64)> = Default::default();
     for w in &wards {
-        let e = levels.entry(local_level(&w.code)).or_default();
+        let e = levels.entry(level_of(&w.code, s.one_level)).or_default();
         e.0 += w.events as f64;
         e.1 += w.population as f64;
     }
     let centre = |code: &str| {
-        let (e, p) = levels.get(local_level(code)).copied().unwrap_or((0.0, 0.0));
+        let (e, p) = levels
+            .get(level_of(code, s.one_level))
+            .copied()
+            .unwrap_or((0.0, 0.0));
         (e + shape) / (p + shape / overall)
     };
     let tail = (1.0 - s.level) / 2.0;
@@ -269,5 +285,42 @@ mod tests {
             smoothed_hits > raw_hits,
             "smoothed {smoothed_hits} vs raw {raw_hits} of {k}"
         );
+    }
+
+    /// With one level for all, the smoothed rate is Marshall's global empirical Bayes in
+    /// closed form (what PySAL's esda computes): m + (r − m) · v / (v + m / P).
+    #[test]
+    fn one_level_is_marshalls_global_empirical_bayes() {
+        let wards: Vec<WardCount> = [(3, 400), (0, 900), (12, 2_500), (7, 600), (1, 80)]
+            .iter()
+            .enumerate()
+            .map(|(i, (e, p))| ward(&format!("{i:05}01"), *e, *p))
+            .collect();
+        let s = Settings {
+            one_level: true,
+            draws: 10,
+            ..Settings::default()
+        };
+        let ranked = rank(&wards, &s);
+        let (e, p): (f64, f64) = wards.iter().fold((0.0, 0.0), |(e, p), w| {
+            (e + w.events as f64, p + w.population as f64)
+        });
+        let m = e / p;
+        let mean_p = p / wards.len() as f64;
+        let v = wards
+            .iter()
+            .map(|w| w.population as f64 * (w.events as f64 / w.population as f64 - m).powi(2))
+            .sum::<f64>()
+            / p
+            - m / mean_p;
+        for w in &wards {
+            let r = w.events as f64 / w.population as f64;
+            let marshall = m + (r - m) * v / (v + m / w.population as f64);
+            let ours = ranked.iter().find(|x| x.code == w.code).unwrap().smoothed;
+            assert!(
+                (ours - marshall).abs() < 1e-12 * marshall.max(1e-9),
+                "{ours} vs {marshall}"
+            );
+        }
     }
 }
