@@ -1608,6 +1608,22 @@ async fn a_photo_on_her_case_loses_its_location_and_only_her_organisation_opens_
         assert!(wrong
             .body
             .contains("Only photos (JPEG or PNG) and PDF documents"));
+        let huge = vec![0xFFu8; setu_media::MAX_BYTES + 1];
+        let too_big = post_file(
+            &app,
+            &url,
+            &[("kind", "photo")],
+            Some(("big.jpg", &huge)),
+            &worker,
+        )
+        .await;
+        assert_eq!(too_big.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            too_big.body.contains("larger than 10 MB"),
+            "the limit is said"
+        );
+        let none = post_file(&app, &url, &[("kind", "photo")], None, &worker).await;
+        assert!(none.body.contains("Choose a file to add"));
         let forged = Client {
             cookie: worker.cookie.clone(),
             csrf: "not-the-token".into(),
