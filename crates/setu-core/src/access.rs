@@ -64,11 +64,14 @@ pub enum Capability {
     /// Approve or decline the closure of a survivor's case (a supervisor's, never the
     /// caseworker's who asked for it).
     ApproveCaseClosure,
+    /// Draft, approve (another's draft) and publish the public statistics of a district
+    /// (issue 17): the coordinators'.
+    PublishStatistics,
 }
 
 impl Capability {
     /// Every capability, in the order of the permissions table.
-    pub const ALL: [Capability; 22] = [
+    pub const ALL: [Capability; 23] = [
         Capability::ReadDirectory,
         Capability::EditDirectory,
         Capability::ReadAggregates,
@@ -91,6 +94,7 @@ impl Capability {
         Capability::ReadSurvivorCases,
         Capability::WriteSurvivorCases,
         Capability::ApproveCaseClosure,
+        Capability::PublishStatistics,
     ];
 
     /// Reads the stored form.
@@ -123,6 +127,7 @@ impl Capability {
             Capability::ReadSurvivorCases => "read-survivor-cases",
             Capability::WriteSurvivorCases => "write-survivor-cases",
             Capability::ApproveCaseClosure => "approve-case-closure",
+            Capability::PublishStatistics => "publish-statistics",
         }
     }
 }
@@ -201,11 +206,11 @@ roles! {
     SystemAdmin = "system-admin": [Country]
         => [ReadDirectory, EditDirectory, ReadAggregates, AdministerUsers, ManageReference];
     NationalCoordinator = "national-coordinator": [Country]
-        => [ReadDirectory, EditDirectory, ReadAggregates, ReadPersonal, WriteCommittees, WriteParents, WriteYouth, WriteForum, WriteBooths, WriteHandovers, WriteTracing, CloseCases, CorrectPersonal, ConfirmMatches, BreakGlass, ReviewGlass, ManageReference];
+        => [ReadDirectory, EditDirectory, ReadAggregates, ReadPersonal, WriteCommittees, WriteParents, WriteYouth, WriteForum, WriteBooths, WriteHandovers, WriteTracing, CloseCases, CorrectPersonal, ConfirmMatches, BreakGlass, ReviewGlass, ManageReference, PublishStatistics];
     ProvinceCoordinator = "province-coordinator": [Province]
-        => [ReadDirectory, EditDirectory, ReadAggregates, ReadPersonal, WriteCommittees, WriteParents, WriteYouth, WriteForum, WriteBooths, WriteHandovers, WriteTracing, CloseCases, CorrectPersonal, ConfirmMatches, BreakGlass, ReviewGlass];
+        => [ReadDirectory, EditDirectory, ReadAggregates, ReadPersonal, WriteCommittees, WriteParents, WriteYouth, WriteForum, WriteBooths, WriteHandovers, WriteTracing, CloseCases, CorrectPersonal, ConfirmMatches, BreakGlass, ReviewGlass, PublishStatistics];
     DistrictCoordinator = "district-coordinator": [District]
-        => [ReadDirectory, EditDirectory, ReadAggregates, ReadPersonal, WriteCommittees, WriteParents, WriteYouth, WriteForum, WriteBooths, WriteHandovers, WriteTracing, CloseCases, CorrectPersonal, ConfirmMatches, BreakGlass, ReviewGlass];
+        => [ReadDirectory, EditDirectory, ReadAggregates, ReadPersonal, WriteCommittees, WriteParents, WriteYouth, WriteForum, WriteBooths, WriteHandovers, WriteTracing, CloseCases, CorrectPersonal, ConfirmMatches, BreakGlass, ReviewGlass, PublishStatistics];
     LcchtMemberSecretary = "lccht-member-secretary": [LocalLevel]
         => [ReadDirectory, EditDirectory, ReadAggregates, ReadPersonal, WriteCommittees, WriteParents, WriteYouth, WriteForum, WriteHandovers, WriteTracing, CloseCases, CorrectPersonal, ConfirmMatches, BreakGlass, ReviewGlass];
     LcchtMember = "lccht-member": [LocalLevel]

@@ -16,7 +16,6 @@ pub mod cases;
 pub mod committees;
 pub mod community;
 pub mod directory;
-pub mod disclosure;
 pub mod geo;
 pub mod justice;
 pub mod lang;
@@ -24,8 +23,10 @@ pub mod numbers;
 pub mod password;
 pub mod records;
 pub mod risk;
+pub mod sheet;
 pub mod tracing;
 pub mod validation;
+pub mod wards;
 
 pub use calendar::{BsDate, CalendarError, FiscalYear};
 pub use geo::{Gazetteer, LocalLevelType, PlaceCode};

@@ -39,12 +39,14 @@ pub mod parents;
 pub mod plans;
 pub mod records;
 mod rekey;
+pub mod releases;
 pub mod scope;
 pub mod sealing;
 pub mod second_factor;
 pub mod services;
 pub mod tokens;
 pub mod tracing;
+pub mod wards;
 mod write;
 pub mod youth;
 

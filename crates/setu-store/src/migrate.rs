@@ -214,6 +214,18 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0034_org_budget_line.sql"),
         include_str!("../migrations/postgres/0034_org_budget_line.sql"),
     ),
+    (
+        35,
+        "ward profiles (population, households) and the indexes ward figures group by",
+        include_str!("../migrations/sqlite/0035_ward_profile.sql"),
+        include_str!("../migrations/postgres/0035_ward_profile.sql"),
+    ),
+    (
+        36,
+        "public statistics releases: drafted, approved by another, published by version",
+        include_str!("../migrations/sqlite/0036_stat_release.sql"),
+        include_str!("../migrations/postgres/0036_stat_release.sql"),
+    ),
 ];
 
 /// The schema version this build migrates to (its last migration's number).

@@ -5394,3 +5394,121 @@ async fn seed_funding_is_paid_from_the_ngos_own_budget_line() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn ward_counts_group_the_registers_by_ward_beside_the_imported_profile() {
+    use setu_core::tracing::ReportForm;
+    use setu_core::wards::WardProfile;
+    use setu_store::audit::Actor;
+    each_engine(|s| async move {
+        let sys = Actor::system("test");
+        let today = time::macros::date!(2025 - 03 - 01);
+        for (i, home) in ["5110603", "5110603", "5110603", "5110605", "5110701"]
+            .iter()
+            .enumerate()
+        {
+            let form = ReportForm {
+                reporter_name: format!("Parent {i}"),
+                reporter_relation: "parent".into(),
+                consent_tracing: "yes".into(),
+                reported_on: "2025-01-20".into(),
+                given_name: format!("Girl{i}"),
+                sex: "female".into(),
+                home: (*home).into(),
+                ..ReportForm::default()
+            };
+            s.create_report(&sys, &form.check(today).unwrap())
+                .await
+                .unwrap();
+        }
+        let (committee, _) =
+            setu_testkit::fixtures::lccht_budget_line(&s, 51106, "Visits", 500).await;
+        let fy: setu_core::FiscalYear = "2081/82".parse().unwrap();
+        s.add_activity(
+            &sys,
+            committee,
+            fy,
+            &setu_store::committees::ActivityDraft {
+                title: "School visits".into(),
+                activity_type: "awareness".into(),
+                ward: Some("5110605".parse().unwrap()),
+                planned_on: None,
+                done_on: None,
+                responsible: "ward chair".into(),
+                budget_line: None,
+            },
+        )
+        .await
+        .unwrap();
+
+        // The profile: added, then the same again (nothing changes), then one ward corrected.
+        let ll = PlaceCode::LocalLevel(51106);
+        let row = |w: &str, population, households| WardProfile {
+            ward: w.parse().unwrap(),
+            population,
+            households,
+        };
+        let rows = vec![row("5110603", 4_000, Some(800)), row("5110605", 300, None)];
+        let first = s
+            .import_ward_profile(&sys, ll, &rows, "Ward profile 2081")
+            .await
+            .unwrap();
+        assert_eq!((first.added, first.changed, first.unchanged), (2, 0, 0));
+        let again = s
+            .import_ward_profile(&sys, ll, &rows, "Ward profile 2081")
+            .await
+            .unwrap();
+        assert_eq!((again.added, again.changed, again.unchanged), (0, 0, 2));
+        let fixed = vec![row("5110603", 4_100, Some(800)), row("5110605", 300, None)];
+        let third = s
+            .import_ward_profile(&sys, ll, &fixed, "Ward profile 2081")
+            .await
+            .unwrap();
+        assert_eq!((third.added, third.changed, third.unchanged), (0, 1, 1));
+        // Another municipality's ward is refused, and nothing of the import is kept.
+        let wrong = vec![row("5110603", 1, None), row("5110701", 900, None)];
+        assert!(s.import_ward_profile(&sys, ll, &wrong, "x").await.is_err());
+
+        let (from, to) = (fy.first_day(), fy.last_day());
+        let wards = s.ward_counts(Scope::Place(ll), from, to, fy).await.unwrap();
+        assert_eq!(
+            wards.len(),
+            23,
+            "every ward of Nepalganj, with or without records"
+        );
+        let w = |code: &str| wards.iter().find(|w| w.ward == code).unwrap().clone();
+        let three = w("5110603");
+        assert_eq!(
+            (three.population, three.households),
+            (Some(4_100), Some(800))
+        );
+        assert_eq!(
+            (three.reports, three.reports_open, three.planned),
+            (3, 3, 0)
+        );
+        let five = w("5110605");
+        assert_eq!(
+            (five.population, five.reports, five.planned, five.done),
+            (Some(300), 1, 1, 0)
+        );
+        assert_eq!(w("5110601").population, None);
+        // Outside the period, nothing; the district holds both municipalities' wards.
+        let before = s
+            .ward_counts(
+                Scope::Place(ll),
+                from,
+                time::macros::date!(2025 - 01 - 19),
+                fy,
+            )
+            .await
+            .unwrap();
+        assert!(before.iter().all(|w| w.reports == 0));
+        let district = s
+            .ward_counts(Scope::Place(PlaceCode::District(511)), from, to, fy)
+            .await
+            .unwrap();
+        assert_eq!(district.iter().map(|w| w.reports).sum::<i64>(), 5);
+        assert!(district.len() > 23);
+    })
+    .await;
+}

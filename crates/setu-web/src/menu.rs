@@ -33,6 +33,8 @@ const ENTRIES: &[(&str, &str, &str)] = &[
     ("/handovers", "handovers", "nav-handovers"),
     ("/referrals", "referrals", "nav-referrals"),
     ("/indicators", "indicators", "nav-indicators"),
+    ("/wards", "wards", "nav-wards"),
+    ("/statistics", "statistics", "nav-statistics"),
     ("/glass", "glass", "nav-glass"),
     ("/admin/users", "admin", "nav-admin"),
     ("/audit", "audit", "nav-audit"),
@@ -45,6 +47,7 @@ fn first_for(role: Role) -> &'static [&'static str] {
         R::SystemAdmin => &["/admin/users", "/organisations", "/sites"],
         R::NationalCoordinator | R::ProvinceCoordinator | R::DistrictCoordinator => &[
             "/indicators",
+            "/wards",
             "/committees",
             "/booths",
             "/tracing/matches",
@@ -54,6 +57,7 @@ fn first_for(role: Role) -> &'static [&'static str] {
         ],
         R::LcchtMemberSecretary | R::LcchtMember => &[
             "/committees",
+            "/wards",
             "/tracing",
             "/parents-groups",
             "/youth",

@@ -244,12 +244,12 @@ impl Page {
             .integer(self.prefs.lang, self.prefs.digits, *n)
     }
 
-    /// A count as disclosure control lets it be shown ([`setu_core::disclosure`]).
-    pub fn cell(&self, c: setu_core::disclosure::Cell) -> String {
-        use setu_core::disclosure::{Cell, FEWEST_SHOWN};
+    /// A count as disclosure control lets it be shown ([`setu_stats::disclosure`]).
+    pub fn cell(&self, c: setu_stats::disclosure::Cell) -> String {
+        use setu_stats::disclosure::Cell;
         match c {
             Cell::Count(n) => self.num(&n),
-            Cell::Few => self.t1("count-fewer-than", "n", &self.num(&FEWEST_SHOWN)),
+            Cell::Below(b) => self.t1("count-fewer-than", "n", &self.num(&b)),
             Cell::Hidden => self.t("count-hidden"),
         }
     }

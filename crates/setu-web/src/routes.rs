@@ -16,7 +16,7 @@ use crate::pages::directory::routes as dir;
 use crate::pages::{
     account, admin, audit, booths, cases, committees, engagement, forum, handovers, home,
     indicators, login, matches, notifications, offline, parents, places, prefs, records, risk,
-    tracing, youth,
+    statistics, tracing, wards, youth,
 };
 use crate::{api, assets, healthz, readyz, AppState};
 
@@ -273,6 +273,18 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         r(Method::POST, "/youth/events", Needs(WriteYouth), S::NewAtPlace, post(youth::record_event)),
         r(Method::POST, "/youth/groups", Needs(WriteYouth), S::NewAtPlace, post(youth::add_group)),
         r(Method::GET, "/indicators", Needs(ReadAggregates), S::None, get(indicators::page)),
+        r(Method::GET, "/statistics", Public, S::None, get(statistics::public)),
+        r(Method::GET, "/statistics/open-data.csv", Public, S::None, get(statistics::open_data)),
+        r(Method::GET, "/statistics/manage", Needs(PublishStatistics), S::None, get(statistics::manage)),
+        r(Method::POST, "/statistics/manage", Needs(PublishStatistics), S::NewAtPlace, post(statistics::draft)),
+        r(Method::POST, "/statistics/manage/approve", Needs(PublishStatistics), S::None, post(statistics::approve)),
+        r(Method::POST, "/statistics/manage/publish", Needs(PublishStatistics), S::None, post(statistics::publish)),
+        r(Method::POST, "/statistics/manage/discard", Needs(PublishStatistics), S::None, post(statistics::discard)),
+        r(Method::GET, "/statistics/{id}", Public, S::None, get(statistics::release)),
+        r(Method::GET, "/statistics/{id}/csv", Public, S::None, get(statistics::release_csv)),
+        r(Method::GET, "/wards", Needs(ReadAggregates), S::None, get(wards::page)),
+        r(Method::GET, "/wards/profile.csv", Needs(ReadAggregates), S::None, get(wards::profile_csv)),
+        r(Method::POST, "/wards/profile", Needs(WriteCommittees), S::NewAtPlace, post(wards::import)),
         r(Method::GET, "/indicators.csv", Needs(ReadAggregates), S::None, get(indicators::csv)),
         r(Method::GET, "/indicators.xlsx", Needs(ReadAggregates), S::None, get(indicators::xlsx)),
         r(Method::GET, "/api/v1/indicators", Needs(ReadAggregates), S::None, get(indicators::api)),

@@ -1448,3 +1448,137 @@ pub struct ClosureView {
     pub closed: Option<String>,
     pub may_reopen: bool,
 }
+
+/// One ward as the ward risk page shows it (every count already formatted, small counts
+/// withheld from readers who may not see the records).
+#[derive(Debug, Clone)]
+pub struct WardCard {
+    pub code: String,
+    pub name: String,
+    pub rank: String,
+    /// Among the highest-risk wards.
+    pub top: bool,
+    /// Among them, with nothing planned this fiscal year.
+    pub unplanned: bool,
+    pub events: String,
+    pub population: String,
+    pub households: String,
+    /// Whether the rates may be shown (the ranked count is).
+    pub rate_shown: bool,
+    pub rate: String,
+    pub smoothed: String,
+    pub interval: String,
+    pub p_top10: String,
+    /// The chance as a bar's width, 0–100.
+    pub p_width: i64,
+    pub reports: String,
+    pub reports_open: String,
+    pub reports_found: String,
+    pub reports_home: String,
+    pub trafficked: String,
+    pub returned: String,
+    pub intercepted: String,
+    pub referrals: String,
+    pub planned: String,
+    pub done: String,
+    pub sessions: String,
+    pub youth_events: String,
+}
+
+/// A local level on its district's ward risk page.
+#[derive(Debug, Clone)]
+pub struct LocalLevelRow {
+    pub code: String,
+    pub name: String,
+    pub population: String,
+    pub events: String,
+    pub rate: String,
+}
+
+/// Ward risk: the wards of a local level or district ranked, or the districts to choose from.
+#[derive(Template)]
+#[template(path = "wards.html")]
+pub struct WardsPage<'a> {
+    pub p: &'a Page,
+    /// Districts to choose from (code, name) when the reader is above one.
+    pub choose: Vec<(String, String)>,
+    pub area: String,
+    pub area_name: String,
+    pub fy: String,
+    /// The fiscal year whose plan is compared.
+    pub plan_fy: String,
+    pub measure: String,
+    /// What the ranking is, for whom and when, in a sentence.
+    pub help: String,
+    pub fy_choices: Vec<Choice>,
+    pub measures: Vec<Choice>,
+    /// The chance (in %) from which a ward counts as the highest-risk.
+    pub likely: String,
+    /// Whether any ward does.
+    pub stand_out: bool,
+    pub cards: Vec<WardCard>,
+    /// The cards the grid shows (a district's first wards only).
+    pub grid: Vec<WardCard>,
+    /// Whether the grid was cut.
+    pub cut: bool,
+    /// A district's local levels (empty on a local level's page).
+    pub local_levels: Vec<LocalLevelRow>,
+    pub unplanned: Vec<WardCard>,
+    /// Wards without a population in the ward profile (not ranked).
+    pub unranked: Vec<String>,
+    /// Small counts are withheld from this reader.
+    pub closed: bool,
+    pub may_import: bool,
+    pub import_errors: Vec<String>,
+    pub imported: Option<String>,
+    /// The source typed with a refused import.
+    pub source: String,
+}
+
+/// A statistics release as pages show it (cells formatted, suppressed ones marked).
+#[derive(Debug, Clone)]
+pub struct ReleaseView {
+    pub id: String,
+    pub district: String,
+    pub fiscal_year: String,
+    pub status: String,
+    /// Whether the public may read it.
+    pub public: bool,
+    pub version: String,
+    pub published_at: String,
+    pub drafted_by: String,
+    pub approved_by: String,
+    pub note: String,
+    pub columns: Vec<String>,
+    /// Municipality name and its cells.
+    pub rows: Vec<(String, Vec<String>)>,
+    pub totals: Vec<String>,
+}
+
+/// The public statistics: current releases, or one release with its versions.
+#[derive(Template)]
+#[template(path = "statistics.html")]
+pub struct StatisticsPage<'a> {
+    pub p: &'a Page,
+    pub current: Vec<ReleaseView>,
+    pub release: Option<ReleaseView>,
+    pub versions: Vec<ReleaseView>,
+}
+
+/// The coordinators' release step.
+#[derive(Template)]
+#[template(path = "statistics_manage.html")]
+pub struct StatisticsManagePage<'a> {
+    pub p: &'a Page,
+    pub releases: Vec<ReleaseView>,
+    pub chosen: Option<ReleaseView>,
+    pub may_approve: bool,
+    pub may_publish: bool,
+    pub may_discard: bool,
+    /// The reader drafted the chosen draft (another must approve it).
+    pub own_draft: bool,
+    pub fy_choices: Vec<Choice>,
+    pub districts: Vec<(String, String)>,
+    /// Why the last step was refused.
+    pub refused: Option<String>,
+}

@@ -70,6 +70,8 @@ pub async fn run(args: ServeArgs, no_serve: bool) -> Result<()> {
     tracing(&store, &ids).await?;
     cases(&store, &ids).await?;
     survivors::survivors(&store, &ids).await?;
+    ward_profiles(&store).await?;
+    statistics(&store).await?;
     println!(
         "demo database ready: {} organisations, {} sites",
         store
@@ -87,6 +89,62 @@ pub async fn run(args: ServeArgs, no_serve: bool) -> Result<()> {
         return Ok(());
     }
     run_server(&config, store).await
+}
+
+/// Each programme municipality's ward profile (population and households of every ward), as
+/// its committee would import it; Inaruwa has not imported one yet, so its ward risk page
+/// says which wards lack a population (issue 17).
+pub async fn ward_profiles(store: &Store) -> Result<()> {
+    let mut rng = Lcg(2081);
+    for ll in PROGRAMME_LOCAL_LEVELS.into_iter().filter(|ll| *ll != 11309) {
+        let place = PlaceCode::LocalLevel(ll);
+        let wards = store
+            .place(place)
+            .await?
+            .and_then(|p| p.ward_count)
+            .with_context(|| format!("local level {ll} has no wards"))?;
+        let rows: Vec<setu_core::wards::WardProfile> = (1..=wards)
+            .filter_map(|w| u8::try_from(w).ok())
+            .map(|ward| {
+                let population = 1_800 + rng.next(7_000) as i64;
+                setu_core::wards::WardProfile {
+                    ward: PlaceCode::Ward {
+                        local_level: ll,
+                        ward,
+                    },
+                    population,
+                    households: Some(population * 10 / 46),
+                }
+            })
+            .collect();
+        store
+            .import_ward_profile(&demo_actor(), place, &rows, "Ward profile 2081 (demo)")
+            .await?;
+    }
+    Ok(())
+}
+
+/// Banke's public statistics for the last fiscal year: drafted by its district coordinator,
+/// approved by the national coordinator, published as version 1 (issue 17).
+pub async fn statistics(store: &Store) -> Result<()> {
+    let today = setu_core::calendar::today_in_nepal();
+    let fy = setu_core::FiscalYear::containing(today)
+        .ok()
+        .and_then(|f| f.previous())
+        .context("no previous fiscal year")?;
+    let banke = PlaceCode::District(511);
+    let table = setu_web::pages::statistics::build_table(store, banke, fy).await?;
+    let district = as_user(store, "district.banke").await?;
+    let note = "Counted from Setu's registers: missing-person reports, survivors' cases and \
+                border booth screenings, by the person's home municipality.";
+    let id = store
+        .draft_release(&district, banke, fy, &table, note)
+        .await?;
+    store
+        .approve_release(&as_user(store, "national").await?, &id)
+        .await?;
+    store.publish_release(&district, &id).await?;
+    Ok(())
 }
 
 fn remove_sqlite_files(config: &Config) -> Result<()> {

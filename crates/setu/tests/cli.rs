@@ -646,6 +646,43 @@ async fn demo_builds_the_programme_directory_on_each_engine() {
         };
         assert!(booth("Jamunaha information", "51106"));
         assert!(booth("Bhantabari information", "11303"));
+        // Ward profiles for every programme municipality but Inaruwa, and Banke's statistics
+        // published for last year (issue 17).
+        let today = setu_core::calendar::today_in_nepal();
+        let fy = setu_core::FiscalYear::containing(today).unwrap();
+        let nepalganj = store
+            .ward_counts(
+                setu_core::access::Scope::Place("51106".parse().unwrap()),
+                today,
+                today,
+                fy,
+            )
+            .await
+            .unwrap();
+        assert_eq!(nepalganj.len(), 23);
+        assert!(nepalganj.iter().all(|w| w.population.is_some()));
+        let inaruwa = store
+            .ward_counts(
+                setu_core::access::Scope::Place("11309".parse().unwrap()),
+                today,
+                today,
+                fy,
+            )
+            .await
+            .unwrap();
+        assert!(inaruwa.iter().all(|w| w.population.is_none()));
+        let public = store.public_releases().await.unwrap();
+        assert_eq!(public.len(), 1);
+        assert_eq!(
+            (public[0].district.as_str(), public[0].version),
+            ("511", Some(1))
+        );
+        assert!(public[0]
+            .table
+            .rows
+            .iter()
+            .flat_map(|r| &r.values)
+            .all(|v| v.is_none_or(|n| n == 0 || n >= 11)));
         store.close().await;
         // A second demo into the same non-empty server database is refused, not doubled.
         if url.starts_with("postgres") {

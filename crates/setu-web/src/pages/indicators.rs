@@ -99,7 +99,7 @@ pub async fn page(
         }
         // A table lists what happened: its first row always, the others when not zero (the
         // exports keep every row, so that their columns do not move).
-        let zero = fig.cell == setu_core::disclosure::Cell::Count(0);
+        let zero = fig.cell == setu_stats::disclosure::Cell::Count(0);
         if let (Some((_, rows)), true) = (survivors.last_mut(), first || !zero) {
             rows.push((fig.label.clone(), fig.text(&page)));
         }

@@ -23,7 +23,9 @@ pub mod places;
 pub mod prefs;
 pub mod records;
 pub mod risk;
+pub mod statistics;
 pub mod tracing;
+pub mod wards;
 pub mod youth;
 
 use axum::http::StatusCode;
@@ -204,4 +206,33 @@ pub(crate) fn out_of_scope(field: &'static str) -> WebError {
         field,
         message: "error-place-out-of-scope",
     }]))
+}
+
+/// The districts inside `scope` (code and name, by name): every district of the country or of
+/// a province, or the district itself. Pages that work a district at a time offer these.
+pub(crate) async fn districts_within(
+    app: &crate::AppState,
+    page: &crate::page::Page,
+    scope: setu_core::access::Scope,
+) -> Result<Vec<(String, String)>, WebError> {
+    use setu_core::access::Scope;
+    use setu_core::PlaceCode;
+    let provinces: Vec<PlaceCode> = match scope {
+        Scope::Place(PlaceCode::Country) => (1..=7).map(PlaceCode::Province).collect(),
+        Scope::Place(p @ PlaceCode::Province(_)) => vec![p],
+        Scope::Place(d @ PlaceCode::District(_)) => {
+            let code = d.to_string();
+            return Ok(vec![(code.clone(), page.place(&code))]);
+        }
+        _ => Vec::new(),
+    };
+    let mut out = Vec::new();
+    for p in provinces {
+        for d in app.store.children(p).await? {
+            let code = d.code.to_string();
+            out.push((code.clone(), page.place(&code)));
+        }
+    }
+    out.sort_by(|a, b| a.1.cmp(&b.1));
+    Ok(out)
 }

@@ -550,7 +550,7 @@ pub async fn register(
 }
 
 /// The counts page: one row per place (named), one column per kind, small counts suppressed
-/// (`setu_core::disclosure`).
+/// (`setu_stats::disclosure`).
 async fn counts_page(
     app: &AppState,
     page: &Page,
@@ -578,7 +578,7 @@ async fn counts_page(
         .map(|(name, ns)| {
             let shown = ns
                 .into_iter()
-                .map(|n| page.cell(setu_core::disclosure::cell(n)))
+                .map(|n| page.cell(setu_stats::disclosure::cell(n)))
                 .collect();
             (name, shown)
         })

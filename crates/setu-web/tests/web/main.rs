@@ -12,4 +12,6 @@ mod committees;
 mod community;
 mod directory;
 mod pages;
+mod statistics;
 mod tracing;
+mod wards;

@@ -282,3 +282,25 @@ pub(crate) fn store_ids(proposals: Vec<setu_store::matching::Proposal>) -> Vec<S
         .flat_map(|p| [p.left_id, p.right_id])
         .collect()
 }
+
+/// `n` missing-person reports of people from `ward`, made on 20 January 2025 (FY 2081/82).
+pub(crate) async fn missing_reports(store: &Store, ward: &str, n: usize) {
+    let sys = Actor::system("test");
+    let today = time::macros::date!(2025 - 03 - 01);
+    for i in 0..n {
+        let form = setu_core::tracing::ReportForm {
+            reporter_name: format!("Parent {ward} {i}"),
+            reporter_relation: "parent".into(),
+            consent_tracing: "yes".into(),
+            reported_on: "2025-01-20".into(),
+            given_name: format!("Girl {i}"),
+            sex: "female".into(),
+            home: ward.into(),
+            ..Default::default()
+        };
+        store
+            .create_report(&sys, &form.check(today).unwrap())
+            .await
+            .unwrap();
+    }
+}

@@ -2,14 +2,14 @@
 //! figures that the page, the CSV, the XLSX and `/api/v1/indicators` all show. Readers who may
 //! not read survivors' cases (a committee, a district or national coordinator, an analyst) see
 //! counts of one or two as "fewer than 3", and no total of a table with such a count
-//! ([`setu_core::disclosure::with_total`]); an organisation's caseworkers see their own counts
+//! ([`setu_stats::disclosure::with_total`]); an organisation's caseworkers see their own counts
 //! as they are.
 
 use serde::Serialize;
 use setu_core::cases::{AgeBand, ServiceKind};
 use setu_core::community::Sex;
-use setu_core::disclosure::{cell, with_total, Cell, FEWEST_SHOWN};
 use setu_core::PlaceCode;
+use setu_stats::disclosure::{cell, with_total, Cell};
 use setu_store::case_figures::CaseFigures;
 
 use crate::error::WebError;
@@ -56,7 +56,7 @@ impl Figure {
     pub fn plain(&self) -> String {
         match self.cell {
             Cell::Count(n) => n.to_string(),
-            Cell::Few => format!("<{FEWEST_SHOWN}"),
+            Cell::Below(b) => format!("<{b}"),
             Cell::Hidden => "hidden".into(),
         }
     }
@@ -65,7 +65,7 @@ impl Figure {
     pub fn released(&self) -> Released {
         let (value, disclosure) = match self.cell {
             Cell::Count(n) => (Some(n), "shown"),
-            Cell::Few => (None, "fewer-than-3"),
+            Cell::Below(_) => (None, "fewer-than-3"),
             Cell::Hidden => (None, "hidden"),
         };
         Released {
@@ -246,7 +246,7 @@ pub async fn figures(
     ] {
         if let Some(v) = median {
             let c = match (open, cell(over)) {
-                (false, Cell::Few) => Cell::Hidden,
+                (false, Cell::Below(_)) => Cell::Hidden,
                 _ => Cell::Count(v),
             };
             g.push(
@@ -301,7 +301,7 @@ async fn seed(app: &AppState, g: &mut Group<'_>, f: &CaseFigures) -> Result<(), 
         with_total(&survivors)
     };
     let rupees_total = match total {
-        Cell::Count(_) if !shown.contains(&Cell::Few) => {
+        Cell::Count(_) if !shown.iter().any(|c| matches!(c, Cell::Below(_))) => {
             Cell::Count(f.seed.iter().map(|s| s.rupees).sum())
         }
         _ => Cell::Hidden,

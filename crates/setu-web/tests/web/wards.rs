@@ -1,0 +1,229 @@
+//! Ward risk (issue 17): the ward profile imported from a sheet (every bad row named, nothing
+//! half-way, the same file twice changes nothing), the wards ranked with small counts withheld
+//! from readers who may not see the records, the highest-risk wards with nothing planned.
+
+use crate::support::*;
+
+/// The profile of Nepalganj's 23 wards as a CSV sheet.
+fn profile_csv() -> String {
+    let mut csv = String::from("Ward No,Population,Households\n");
+    for w in 1..=23 {
+        let population = if w == 5 { 3_000 } else { 4_000 };
+        csv.push_str(&format!("{w},{population},{}\n", population / 5));
+    }
+    csv
+}
+
+/// The part of a page between two markers.
+fn between<'a>(body: &'a str, from: &str, to: &str) -> &'a str {
+    let start = body.find(from).unwrap_or(0);
+    let end = body[start..].find(to).map_or(body.len(), |e| start + e);
+    &body[start..end]
+}
+
+#[tokio::test]
+async fn wards_are_ranked_from_an_imported_profile_and_small_counts_stay_hidden() {
+    each_app(|app, store| async move {
+        let secretary = sign_in(&store, "ms.wards", Role::LcchtMemberSecretary, "51106").await;
+        let member = sign_in(&store, "member.wards", Role::LcchtMember, "51106").await;
+        let national = sign_in(&store, "nc.wards", Role::NationalCoordinator, "NP").await;
+        missing_reports(&store, "5110603", 15).await;
+        missing_reports(&store, "5110605", 2).await;
+        missing_reports(&store, "5110607", 1).await;
+        let (committee, _) =
+            setu_testkit::fixtures::lccht_budget_line(&store, 51106, "Visits", 500).await;
+        store
+            .add_activity(
+                &Actor::system("test"),
+                committee,
+                "2081/82".parse().unwrap(),
+                &setu_store::committees::ActivityDraft {
+                    title: "Door-to-door visits".into(),
+                    activity_type: "awareness".into(),
+                    ward: Some("5110607".parse().unwrap()),
+                    planned_on: None,
+                    done_on: None,
+                    responsible: "ward chair".into(),
+                    budget_line: None,
+                },
+            )
+            .await
+            .unwrap();
+        let page = "/wards?place=51106&fy=2081/82&measure=missing";
+
+        // Before the profile: nothing ranked, every ward named as missing its population.
+        let before = get_as(&app, page, "en", &member).await;
+        assert_eq!(before.status, StatusCode::OK);
+        assert!(before.body.contains("No ward can be ranked yet"));
+        assert!(before.body.contains("Wards without a population"));
+        assert!(before.body.contains("Ward 23"), "{}", before.body);
+
+        // A sheet with mistakes: every one named by line and column, nothing imported.
+        let bad = "ward,population,households\n1,4000,900\n24,100,\n1,x,5000\n";
+        let form = [
+            ("place", "51106"),
+            ("source", "Ward profile 2081"),
+            ("fy", "2081/82"),
+            ("measure", "missing"),
+        ];
+        let r = post_file(
+            &app,
+            "/wards/profile",
+            &form,
+            Some(("p.csv", bad.as_bytes())),
+            &member,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(r.body.contains("Nothing was imported"));
+        assert!(
+            r.body
+                .contains("Line 3, column “ward”: Not a ward of this municipality."),
+            "{}",
+            r.body
+        );
+        assert!(r
+            .body
+            .contains("Line 4, column “ward”: This ward is already in an earlier row."));
+        assert!(r
+            .body
+            .contains("Line 4, column “population”: Give the population"));
+        assert!(
+            r.body.contains(r#"value="Ward profile 2081""#),
+            "what was typed stays"
+        );
+        let fy: setu_core::FiscalYear = "2081/82".parse().unwrap();
+        let ll = setu_core::access::Scope::Place("51106".parse().unwrap());
+        let counts = store
+            .ward_counts(ll, fy.first_day(), fy.last_day(), fy)
+            .await
+            .unwrap();
+        assert!(
+            counts.iter().all(|w| w.population.is_none()),
+            "nothing half-way"
+        );
+        // No file, or a file that is no sheet, is told so.
+        let none = post_file(&app, "/wards/profile", &form, None, &member).await;
+        assert!(none.body.contains("Choose a file"), "{}", none.body);
+        let junk = post_file(
+            &app,
+            "/wards/profile",
+            &form,
+            Some(("x.xlsx", b"PK\x03\x04junk")),
+            &member,
+        )
+        .await;
+        assert!(junk.body.contains("neither a CSV"), "{}", junk.body);
+
+        // The good sheet: 23 wards added; the same sheet again changes nothing.
+        let csv = profile_csv();
+        let r = post_file(
+            &app,
+            "/wards/profile",
+            &form,
+            Some(("p.csv", csv.as_bytes())),
+            &member,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let to = r.headers[header::LOCATION].to_str().unwrap().to_string();
+        assert!(to.contains("imported=23-0-0"), "{to}");
+        let shown = get_as(&app, &to, "en", &member).await.body;
+        assert!(shown.contains("23 wards added, 0 changed, 0 already as imported"));
+        let again = post_file(
+            &app,
+            "/wards/profile",
+            &form,
+            Some(("p.csv", csv.as_bytes())),
+            &member,
+        )
+        .await;
+        assert!(again.headers[header::LOCATION]
+            .to_str()
+            .unwrap()
+            .contains("imported=0-0-23"));
+        // An XLSX in Nepali, correcting one ward.
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.write_string(0, 0, "वडा नं").unwrap();
+        sheet.write_string(0, 1, "जनसंख्या").unwrap();
+        sheet.write_string(1, 0, "९").unwrap();
+        sheet.write_number(1, 1, 4_200.0).unwrap();
+        let xlsx = book.save_to_buffer().unwrap();
+        let r = post_file(
+            &app,
+            "/wards/profile",
+            &form,
+            Some(("p.xlsx", &xlsx)),
+            &member,
+        )
+        .await;
+        assert!(
+            r.headers[header::LOCATION]
+                .to_str()
+                .unwrap()
+                .contains("imported=0-1-0"),
+            "{}",
+            r.body
+        );
+
+        // Ranked: ward 3 first; for a member (who may not read the register) ward 5's two
+        // reports and ward 7's one are "fewer than 11", with no rate beside them.
+        let ranked = get_as(&app, page, "en", &member).await.body;
+        let grid = between(&ranked, r#"class="ward-grid""#, "</ol>");
+        assert!(
+            grid.find("<strong>Ward 3</strong>").unwrap()
+                < grid.find("<strong>Ward 5</strong>").unwrap()
+        );
+        let row = |body: &str, ward: &str| {
+            between(body, &format!(r#"<tr id="w-{ward}""#), "</tr>").to_string()
+        };
+        assert!(row(&ranked, "5110603").contains("<strong>15</strong>"));
+        let five = row(&ranked, "5110605");
+        assert!(
+            five.contains("fewer than 11") && five.contains("not shown"),
+            "{five}"
+        );
+        assert!(!five.contains("<strong>2</strong>"));
+        assert!(ranked.contains("Counts of fewer than 11 people are not shown"));
+        // The highest-risk wards with nothing planned: 3 and 5, not 7 (its visits are planned).
+        let unplanned = between(&ranked, r#"id="unplanned-h""#, "</section>");
+        assert!(
+            unplanned.contains("<strong>Ward 3</strong>")
+                && unplanned.contains("<strong>Ward 5</strong>"),
+            "{unplanned}"
+        );
+        assert!(!unplanned.contains("Ward 7<"), "{unplanned}");
+        // The member-secretary reads the register, and sees the counts as they are.
+        let open = get_as(&app, page, "en", &secretary).await.body;
+        assert!(row(&open, "5110605").contains("<strong>2</strong>"));
+        // In Nepali, with Nepali digits.
+        let ne = get_as(&app, page, "ne", &secretary).await.body;
+        assert!(ne.contains("वडा जोखिम") && ne.contains("वडा नं. ३"), "{ne}");
+
+        // Never another municipality's wards, nor its profile.
+        let other = get_as(&app, "/wards?place=51107", "en", &member).await;
+        assert_eq!(other.status, StatusCode::NOT_FOUND);
+        let theirs = [("place", "51107"), ("source", "x")];
+        let r = post_file(
+            &app,
+            "/wards/profile",
+            &theirs,
+            Some(("p.csv", csv.as_bytes())),
+            &member,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("outside your scope"), "{}", r.body);
+        // A national coordinator chooses a district first.
+        let choose = get_as(&app, "/wards", "en", &national).await.body;
+        assert!(choose.contains(r#"href="/wards?place=511&amp;"#) && choose.contains("Banke"));
+        // The sheet to fill in lists every ward with its figures.
+        let sheet = get_as(&app, "/wards/profile.csv?place=51106", "en", &member)
+            .await
+            .body;
+        assert!(sheet.starts_with("ward,ward_code,population,households\n1,5110601,4000,800\n"));
+        assert!(sheet.contains("9,5110609,4200,\n"), "{sheet}");
+    })
+    .await;
+}
