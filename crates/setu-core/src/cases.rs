@@ -1505,3 +1505,58 @@ mod tests {
         );
     }
 }
+
+/// The ISO 3166 code of the country a destination "as told" names first ("India, Mumbai" →
+/// `IN`), for the HTCDS export, which shares the country and never the place. Only the
+/// countries Nepali survivors are taken to most are known; any other text gives `None`.
+pub fn destination_country(destination: &str) -> Option<&'static str> {
+    const KNOWN: &[(&str, &str)] = &[
+        ("india", "IN"),
+        ("भारत", "IN"),
+        ("china", "CN"),
+        ("चीन", "CN"),
+        ("malaysia", "MY"),
+        ("मलेसिया", "MY"),
+        ("qatar", "QA"),
+        ("कतार", "QA"),
+        ("saudi arabia", "SA"),
+        ("साउदी अरब", "SA"),
+        ("united arab emirates", "AE"),
+        ("uae", "AE"),
+        ("dubai", "AE"),
+        ("kuwait", "KW"),
+        ("oman", "OM"),
+        ("bahrain", "BH"),
+        ("lebanon", "LB"),
+        ("jordan", "JO"),
+        ("iraq", "IQ"),
+        ("korea", "KR"),
+        ("south korea", "KR"),
+        ("japan", "JP"),
+        ("nepal", "NP"),
+        ("नेपाल", "NP"),
+    ];
+    let first = destination
+        .split([',', ';', '/'])
+        .next()?
+        .trim()
+        .to_lowercase();
+    KNOWN
+        .iter()
+        .find(|(name, _)| *name == first)
+        .map(|(_, code)| *code)
+}
+
+#[cfg(test)]
+mod destination_tests {
+    use super::destination_country;
+
+    #[test]
+    fn only_the_country_of_a_destination_is_kept() {
+        assert_eq!(destination_country("India, Mumbai"), Some("IN"));
+        assert_eq!(destination_country(" Malaysia "), Some("MY"));
+        assert_eq!(destination_country("भारत, दिल्ली"), Some("IN"));
+        assert_eq!(destination_country("Kamathipura, Mumbai"), None);
+        assert_eq!(destination_country(""), None);
+    }
+}

@@ -4,6 +4,7 @@
 
 pub mod disclosure;
 pub mod gamma;
+pub mod kanon;
 pub mod release;
 pub mod risk;
 pub mod rng;

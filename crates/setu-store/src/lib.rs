@@ -28,6 +28,7 @@ pub mod forum;
 pub mod geo;
 pub mod glass;
 pub mod handovers;
+pub mod htcds;
 pub mod jobs;
 pub mod justice;
 mod matcher;

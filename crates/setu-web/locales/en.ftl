@@ -1722,3 +1722,5 @@ error-release-same-person = A release is approved by someone other than who draf
 error-release-not-approved = Only an approved release can be published.
 error-release-published = A published release stays published; publish a new version instead.
 error-release-table = The release's table could not be read.
+cases-htcds-export = Export for the data collaborative (HTCDS, CSV)
+cases-htcds-help = The cases in the international standard's terms, without names or anything that identifies her; rare combinations of sex, age, year and destination are suppressed so that every row is like at least 11 others.

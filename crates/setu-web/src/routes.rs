@@ -317,6 +317,7 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         r(Method::GET, "/risk", Needs(ReadDirectory), S::None, get(risk::page)),
         r(Method::POST, "/risk", Needs(ManageReference), S::None, post(risk::save)),
         r(Method::GET, "/cases", Needs(ReadSurvivorCases), S::None, get(cases::list)),
+        r(Method::GET, "/cases/htcds.csv", Needs(ReadSurvivorCases), S::None, get(cases::htcds::export)),
         r(Method::POST, "/cases", Needs(WriteSurvivorCases), S::None, post(cases::create)),
         r(Method::GET, "/cases/new", Needs(WriteSurvivorCases), S::None, get(cases::new)),
         r(Method::GET, "/cases/{id}", Needs(ReadSurvivorCases), S::SurvivorCase, get(cases::show)),

@@ -26,6 +26,7 @@ use crate::templates::{CaseFormPage, CasePage, CaseRow, CasesPage, ConsentRow, R
 use crate::AppState;
 
 mod attachments;
+pub mod htcds;
 mod justice;
 mod summary;
 mod visits;

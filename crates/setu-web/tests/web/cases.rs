@@ -1800,3 +1800,75 @@ async fn seed_funding_is_paid_from_the_organisations_own_budget() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_htcds_export_names_nobody_and_every_row_is_like_ten_others() {
+    each_app(|app, store| async move {
+        let ngo = ngo(&store, "Export NGO").await;
+        let worker = self::caseworker(&store, "htcds.worker", ngo).await;
+        let other =
+            self::caseworker(&store, "htcds.other", self::ngo(&store, "Other NGO").await).await;
+        let cases = (0..12)
+            .map(|i| (format!("Sita{i}"), "female", "2004", "India, Mumbai"))
+            .chain([
+                ("Sunita".to_string(), "female", "2004", "Kamathipura"),
+                ("Ram".to_string(), "male", "1970", "Qatar, Doha"),
+            ]);
+        for (name, sex, born, destination) in cases {
+            let path = open_case(
+                &app,
+                &worker,
+                &[
+                    ("given_name", &name),
+                    ("sex", sex),
+                    ("birth_year", born),
+                    ("opened_on", "2083-05-01"),
+                ],
+            )
+            .await;
+            let r = post_form(
+                &app,
+                &format!("{path}/experience"),
+                &[
+                    ("version", "0"),
+                    ("status", "ActualVictimOfTrafficking"),
+                    ("exploitation_SexualExploitation", "on"),
+                    ("recruitment_ThroughFriendsOrSocialEvents", "on"),
+                    ("control_DebtBondage", "on"),
+                    ("control_WithholdsDocuments", "on"),
+                    ("destination", destination),
+                ],
+                &worker,
+            )
+            .await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        }
+        let csv = get_as(&app, "/cases/htcds.csv", "en", &worker).await;
+        assert_eq!(csv.status, StatusCode::OK);
+        let mut lines = csv.body.lines();
+        assert_eq!(
+            lines.next(),
+            Some(setu_web::pages::cases::htcds::COLUMNS.join(",").as_str())
+        );
+        let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+        // The twelve alike are shared whole; Sunita's and Ram's rows stand out whatever they
+        // lose, so they are left out.
+        assert_eq!(rows.len(), 12, "{}", csv.body);
+        for row in &rows {
+            assert_eq!(
+                &row[..6],
+                ["IN", "21--23", "Feminine", "2026", "NP", "Active"]
+            );
+            assert_eq!(row[7], "ActualVictimOfTrafficking");
+            assert_eq!(row[8], "SexualExploitation");
+            assert_eq!(row[10], "DebtBondage WithholdsDocuments");
+        }
+        for secret in ["Sita", "Sunita", "Mumbai", "Kamathipura", "Doha", "2004"] {
+            assert!(!csv.body.contains(secret), "{secret} in the export");
+        }
+        // Another organisation's caseworker exports none of these.
+        let theirs = get_as(&app, "/cases/htcds.csv", "en", &other).await.body;
+        assert_eq!(theirs.lines().count(), 1);
+    })
+    .await;
+}
