@@ -24,6 +24,7 @@ pub mod password;
 pub mod records;
 pub mod risk;
 pub mod sheet;
+pub mod survey;
 pub mod tracing;
 pub mod validation;
 pub mod wards;

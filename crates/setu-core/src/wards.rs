@@ -106,7 +106,7 @@ pub fn check_profile(
                 message,
             })
         };
-        let ward = ward_of(row.cell(ward_col), local_level, wards);
+        let ward = ward_in(row.cell(ward_col), local_level, wards);
         match ward {
             None => fail(ward_col, "ward", "error-ward-unknown"),
             Some(w) if !seen.insert(w) => fail(ward_col, "ward", "error-ward-twice"),
@@ -152,7 +152,7 @@ fn column_name(sheet: &Sheet, col: Option<usize>, fallback: &str) -> String {
 
 /// A ward named by its number within `local_level` (Latin or Devanagari digits, "Ward 4"
 /// or "वडा नं. ४" too) or by its seven-digit code.
-fn ward_of(cell: &str, local_level: u32, wards: u8) -> Option<PlaceCode> {
+pub fn ward_in(cell: &str, local_level: u32, wards: u8) -> Option<PlaceCode> {
     let digits: String = crate::numbers::to_ascii_digits(cell)
         .chars()
         .filter(char::is_ascii_digit)

@@ -226,6 +226,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0036_stat_release.sql"),
         include_str!("../migrations/postgres/0036_stat_release.sql"),
     ),
+    (
+        37,
+        "ward survey submissions on missing-person reports",
+        include_str!("../migrations/sqlite/0037_ward_survey.sql"),
+        include_str!("../migrations/postgres/0037_ward_survey.sql"),
+    ),
 ];
 
 /// The schema version this build migrates to (its last migration's number).

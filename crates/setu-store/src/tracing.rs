@@ -378,26 +378,113 @@ impl Store {
         self.require_place(d.home).await?;
         self.require_organisation(d.organisation).await?;
         let id = uuid::Uuid::new_v4().to_string();
+        let id = &id;
+        self.record(by, |tx, _| {
+            Box::pin(async move {
+                self.insert_report(tx, by, id, d, &Surveyed::No).await?;
+                audited((), report_created(id, d))
+            })
+        })
+        .await?;
+        self.jobs_queued().await;
+        Ok(id.clone())
+    }
+
+    /// Imports a ward survey in one write: each surveyed person a report (sealed, matched like
+    /// any other), stored once under her submission's id; a submission already imported is
+    /// left as it is. Returns (added, already imported).
+    pub async fn import_survey(
+        &self,
+        by: &Actor,
+        local_level: PlaceCode,
+        rows: &[setu_core::survey::SurveyRow],
+    ) -> Result<(usize, usize)> {
+        if rows.iter().any(|r| !r.report.home.is_within(local_level)) {
+            return Err(StoreError::Rejected("error-ward-unknown"));
+        }
+        let ids: Vec<String> = rows
+            .iter()
+            .map(|_| uuid::Uuid::new_v4().to_string())
+            .collect();
+        let ids = &ids;
+        let done = self
+            .write(|tx, _| {
+                Box::pin(async move {
+                    let (mut added, mut known) = (0, 0);
+                    for (row, id) in rows.iter().zip(ids) {
+                        let exists =
+                            sqlx::query("SELECT id FROM missing_report WHERE submission_id = $1")
+                                .bind(row.submission.clone())
+                                .fetch_optional(&mut **tx)
+                                .await?
+                                .is_some();
+                        if exists {
+                            known += 1;
+                            continue;
+                        }
+                        let surveyed = Surveyed::Yes(row.submission.clone(), row.status);
+                        self.insert_report(tx, by, id, &row.report, &surveyed)
+                            .await?;
+                        crate::audit::append(
+                            tx,
+                            by,
+                            &report_created(id, &row.report).detail("survey"),
+                        );
+                        added += 1;
+                    }
+                    crate::audit::append(
+                        tx,
+                        by,
+                        &Event::new("import", "ward-survey", local_level.to_string())
+                            .at(local_level)
+                            .detail(format!("added {added} already {known}")),
+                    );
+                    Ok((added, known))
+                })
+            })
+            .await?;
+        self.jobs_queued().await;
+        Ok(done)
+    }
+
+    /// Writes a report (its status history and its match job) inside a write.
+    async fn insert_report(
+        &self,
+        tx: &mut Tx,
+        by: &Actor,
+        id: &str,
+        d: &ReportDraft,
+        surveyed: &Surveyed,
+    ) -> Result<()> {
         let seal = |col: &str, v: &Option<String>| -> Result<Option<String>> {
             v.as_ref()
-                .map(|v| self.keys.seal("missing_report", col, &id, FIRST_VERSION, v))
+                .map(|v| self.keys.seal("missing_report", col, id, FIRST_VERSION, v))
                 .transpose()
                 .map_err(StoreError::from)
         };
         let n = &d.names;
         let now = now_text();
-        let now = &now;
-        let id = &id;
-        self.record(by, |tx, _| Box::pin(async move {
+        let (submission, trafficked, status) = match surveyed {
+            Surveyed::No => (None, false, ReportStatus::Missing),
+            Surveyed::Yes(s, found) => (
+                Some(s.clone()),
+                found.trafficked(),
+                if *found == setu_core::survey::SurveyStatus::Returned {
+                    ReportStatus::ReturnedHome
+                } else {
+                    ReportStatus::Missing
+                },
+            ),
+        };
         sqlx::query(
             "INSERT INTO missing_report (id, place_code, reported_on, last_seen_on, last_seen_place, reporter_name, \
                reporter_relation, reporter_phone, given_name, middle_name, family_name, sex, birth_year, age, \
                father_name, mother_name, phone, description, police_ref, hotline_ref, status, status_on, person_id, \
-               created_by, created_at, version, organisation_id, consent_tracing) \
+               created_by, created_at, version, organisation_id, consent_tracing, submission_id, trafficked) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, CAST($13 AS BIGINT), CAST($14 AS BIGINT), \
-               $15, $16, $17, $18, $19, $20, 'missing', $3, NULL, $21, $22, 1, CAST($23 AS BIGINT), $24)",
+               $15, $16, $17, $18, $19, $20, $27, $3, NULL, $21, $22, 1, CAST($23 AS BIGINT), $24, $25, $26)",
         )
-        .bind(id.clone())
+        .bind(id.to_string())
         .bind(d.home.to_string())
         .bind(iso(d.reported_on))
         .bind(d.last_seen_on.map(iso))
@@ -421,16 +508,14 @@ impl Store {
         .bind(now.clone())
         .bind(d.organisation.map(|o| o.to_string()))
         .bind(i64::from(d.consent_tracing))
+        .bind(submission)
+        .bind(i64::from(trafficked))
+        .bind(status.as_str())
         .execute(&mut **tx)
         .await?;
-        record_status(tx, id, ReportStatus::Missing, d.reported_on, by, now).await?;
+        record_status(tx, id, status, d.reported_on, by, &now).await?;
         jobs::enqueue(tx, jobs::MATCH, RecordKind::Report.as_str(), id, &by.name).await?;
-        audited((), Event::new("create", "missing-report", id)
-                .at(d.home)
-                .fields(REPORT_SEALED))
-        })).await?;
-        self.jobs_queued().await;
-        Ok(id.clone())
+        Ok(())
     }
 
     /// One report; sealed fields opened (and the opening audited) with `reveal`.
@@ -1109,4 +1194,20 @@ pub(crate) async fn person_in(
         .map(|r| r.try_get::<Option<String>, _>("person_id"))
         .transpose()?
         .flatten())
+}
+
+/// Whether a report comes from the ward survey: its submission's id and what it found.
+#[derive(Debug)]
+enum Surveyed {
+    /// Made on the report form or the API.
+    No,
+    /// Imported from a survey.
+    Yes(String, setu_core::survey::SurveyStatus),
+}
+
+/// The audit entry of a new report (names of the sealed fields only).
+fn report_created(id: &str, d: &ReportDraft) -> Event<'static> {
+    Event::new("create", "missing-report", id)
+        .at(d.home)
+        .fields(REPORT_SEALED)
 }

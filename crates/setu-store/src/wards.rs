@@ -38,9 +38,10 @@ pub struct WardCounts {
     pub reports_found: i64,
     /// Of them, back home.
     pub reports_home: i64,
-    /// Survivors of the ward whose case was opened in the period (people trafficked).
+    /// People of the ward found trafficked in the period: survivors' cases opened, and people
+    /// the ward survey found trafficked (one person may be in both).
     pub trafficked: i64,
-    /// Survivors of the ward who returned home in the period.
+    /// Of them, back home in the period (cases and the survey).
     pub returned: i64,
     /// Residents of the ward stopped at a booth in the period.
     pub intercepted: i64,
@@ -177,7 +178,7 @@ impl Store {
         }
         let (from, to) = (iso(from), iso(to));
         let stopped = stopped_outcomes();
-        let sources: [(&str, &str, &str); 7] = [
+        let sources: [(&str, &str, &str); 9] = [
             (
                 "reports",
                 "place_code",
@@ -189,6 +190,19 @@ impl Store {
                 "home_ward",
                 "SELECT home_ward, '', COUNT(*) FROM survivor_case \
                  WHERE opened_on BETWEEN $1 AND $2 AND withdrawn_at IS NULL AND {scope} GROUP BY home_ward",
+            ),
+            // People the ward survey found trafficked, and of them those back home.
+            (
+                "trafficked",
+                "place_code",
+                "SELECT place_code, '', COUNT(*) FROM missing_report \
+                 WHERE trafficked = 1 AND reported_on BETWEEN $1 AND $2 AND withdrawn_at IS NULL AND {scope} GROUP BY place_code",
+            ),
+            (
+                "returned",
+                "place_code",
+                "SELECT place_code, '', COUNT(*) FROM missing_report \
+                 WHERE trafficked = 1 AND status = 'returned-home' AND status_on BETWEEN $1 AND $2 AND withdrawn_at IS NULL AND {scope} GROUP BY place_code",
             ),
             (
                 "returned",

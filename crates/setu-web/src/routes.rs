@@ -285,6 +285,8 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         r(Method::GET, "/wards", Needs(ReadAggregates), S::None, get(wards::page)),
         r(Method::GET, "/wards/profile.csv", Needs(ReadAggregates), S::None, get(wards::profile_csv)),
         r(Method::POST, "/wards/profile", Needs(WriteCommittees), S::NewAtPlace, post(wards::import)),
+        r(Method::GET, "/wards/survey.xlsx", Needs(ReadAggregates), S::None, get(wards::survey::form)),
+        r(Method::POST, "/wards/survey", Needs(WriteTracing), S::NewAtPlace, post(wards::import_survey)),
         r(Method::GET, "/indicators.csv", Needs(ReadAggregates), S::None, get(indicators::csv)),
         r(Method::GET, "/indicators.xlsx", Needs(ReadAggregates), S::None, get(indicators::xlsx)),
         r(Method::GET, "/api/v1/indicators", Needs(ReadAggregates), S::None, get(indicators::api)),

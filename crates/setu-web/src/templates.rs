@@ -1529,8 +1529,12 @@ pub struct WardsPage<'a> {
     /// Small counts are withheld from this reader.
     pub closed: bool,
     pub may_import: bool,
+    /// The reader may import the ward survey (records reports).
+    pub may_survey: bool,
     pub import_errors: Vec<String>,
     pub imported: Option<String>,
+    /// Said after a survey import.
+    pub surveyed: Option<String>,
     /// The source typed with a refused import.
     pub source: String,
 }

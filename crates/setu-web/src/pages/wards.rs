@@ -33,6 +33,8 @@ use crate::page::Page;
 use crate::templates::{Choice, RenderHtml, WardCard, WardsPage};
 use crate::AppState;
 
+pub mod survey;
+
 /// `?place=51106&fy=2082/83&measure=all`
 #[derive(Debug, Deserialize, Default, Clone)]
 pub struct WardQuery {
@@ -48,6 +50,9 @@ pub struct WardQuery {
     /// Set after an import: what it changed (`added-changed-unchanged`).
     #[serde(default)]
     pub imported: String,
+    /// Set after a survey import: `added-already`.
+    #[serde(default)]
+    pub surveyed: String,
 }
 
 /// A ward counts among the highest-risk when it is more likely than not among the riskiest
@@ -63,7 +68,7 @@ const PER: f64 = 1_000.0;
 
 /// The area the page is about: the place asked for, or the reader's own local level or
 /// district; a ward stands for its local level. `None` when the reader must choose.
-fn area(q: &WardQuery, me: &User) -> Result<Option<PlaceCode>, WebError> {
+pub(crate) fn area(q: &WardQuery, me: &User) -> Result<Option<PlaceCode>, WebError> {
     let asked: Option<PlaceCode> = match q.place.trim() {
         "" => match me.scope {
             Scope::Place(p) => Some(p),
@@ -223,16 +228,20 @@ async fn render(
         .filter(|w| w.population.is_none())
         .map(|w| ward_name(&page, &w.ward, area))
         .collect();
-    let may_import = matches!(area, Some(PlaceCode::LocalLevel(_)))
-        && can(
-            me,
-            Capability::WriteCommittees,
-            Some(&setu_core::access::Target {
-                place: area,
-                ..Default::default()
-            }),
-            false,
-        );
+    let may = |cap| {
+        matches!(area, Some(PlaceCode::LocalLevel(_)))
+            && can(
+                me,
+                cap,
+                Some(&setu_core::access::Target {
+                    place: area,
+                    ..Default::default()
+                }),
+                false,
+            )
+    };
+    let may_import = may(Capability::WriteCommittees);
+    let may_survey = may(Capability::WriteTracing);
     let area = area.map(|a| a.to_string()).unwrap_or_default();
     let imported = q
         .imported
@@ -250,6 +259,15 @@ async fn render(
         )),
         _ => None,
     };
+    let surveyed = q.surveyed.split_once('-').map(|(a, k)| {
+        page.tn(
+            "wards-surveyed",
+            &[
+                ("added", &page.num(&a.parse::<i64>().unwrap_or(0))),
+                ("known", &page.num(&k.parse::<i64>().unwrap_or(0))),
+            ],
+        )
+    });
     let status = if import_errors.is_empty() {
         StatusCode::OK
     } else {
@@ -289,8 +307,10 @@ async fn render(
         unranked,
         closed: !(records && cases),
         may_import,
+        may_survey,
         import_errors,
         imported,
+        surveyed,
         source,
     };
     Ok((status, Html(html.render_html())).into_response())
@@ -452,6 +472,15 @@ fn row_errors(page: &Page, errors: &[RowError]) -> Vec<String> {
         .collect()
 }
 
+/// What a sheet sent to the ward page is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Import {
+    /// The ward profile (population, households), by the committee.
+    Profile,
+    /// The ward survey of missing and trafficked people, by who may record reports.
+    Survey,
+}
+
 /// `POST /wards/profile`: a ward profile (CSV or XLSX, multipart: `place`, `source`, `file`),
 /// checked whole; every refused row is listed and nothing is imported then.
 pub async fn import(
@@ -461,11 +490,35 @@ pub async fn import(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, WebError> {
+    import_sheet(&app, page, &me, &headers, body, Import::Profile).await
+}
+
+/// `POST /wards/survey`: the ward survey's submissions exported from ODK Collect or
+/// KoboToolbox (or a plain sheet with the same columns), checked whole; each person becomes a
+/// missing-person report, sealed and matched; a submission imported before is left as it is.
+pub async fn import_survey(
+    State(app): State<AppState>,
+    page: Page,
+    SignedIn(me): SignedIn,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, WebError> {
+    import_sheet(&app, page, &me, &headers, body, Import::Survey).await
+}
+
+async fn import_sheet(
+    app: &AppState,
+    page: Page,
+    me: &User,
+    headers: &HeaderMap,
+    body: Body,
+    kind: Import,
+) -> Result<Response, WebError> {
     let bytes = axum::body::to_bytes(body, crate::upload::UPLOAD_MAX)
         .await
         .map_err(|_| WebError::TooLarge("error-attachment-too-large"))?;
-    let parts = if crate::upload::is_multipart(&headers) {
-        crate::upload::parts(&headers, bytes).await?
+    let parts = if crate::upload::is_multipart(headers) {
+        crate::upload::parts(headers, bytes).await?
     } else {
         form_parts(&bytes)
     };
@@ -482,71 +535,93 @@ pub async fn import(
             message: "error-place-code",
         }]))
     })?;
-    let local_level = match place {
-        PlaceCode::Ward { local_level, .. } | PlaceCode::LocalLevel(local_level) => {
-            PlaceCode::LocalLevel(local_level)
-        }
+    let ll = match place {
+        PlaceCode::Ward { local_level, .. } | PlaceCode::LocalLevel(local_level) => local_level,
         _ => return Err(crate::pages::out_of_scope("place")),
     };
-    crate::pages::may_write_at(&me, Capability::WriteCommittees, local_level, "place")?;
+    let local_level = PlaceCode::LocalLevel(ll);
+    let needs = match kind {
+        Import::Profile => Capability::WriteCommittees,
+        Import::Survey => Capability::WriteTracing,
+    };
+    crate::pages::may_write_at(me, needs, local_level, "place")?;
     let source = text("source");
     let q = WardQuery {
         place: local_level.to_string(),
         fy: text("fy"),
         measure: text("measure"),
-        imported: String::new(),
+        ..WardQuery::default()
     };
     let file = parts
         .iter()
         .find(|p| p.name == "file" && !p.bytes.is_empty());
-    let errors: Vec<RowError> = match file.map(|f| setu_sheets::read(&f.bytes)) {
-        None => vec![RowError {
-            line: 0,
+    let refused = |line, message| {
+        vec![RowError {
+            line,
             column: String::new(),
-            message: "error-sheet-empty",
-        }],
-        Some(Err(e)) => vec![RowError {
-            line: match e {
+            message,
+        }]
+    };
+    let sheet = match file.map(|f| setu_sheets::read(&f.bytes)) {
+        None => Err(refused(0, "error-sheet-empty")),
+        Some(Err(e)) => Err(refused(
+            match e {
                 setu_sheets::SheetError::Line(l) => l,
                 _ => 0,
             },
-            column: String::new(),
-            message: e.message_id(),
-        }],
-        Some(Ok(sheet)) => {
-            let wards = app
-                .store
-                .place(local_level)
-                .await?
-                .and_then(|p| p.ward_count)
-                .and_then(|n| u8::try_from(n).ok())
-                .ok_or(WebError::NotFound)?;
-            let PlaceCode::LocalLevel(ll) = local_level else {
-                return Err(WebError::NotFound);
-            };
-            match check_profile(&sheet, ll, wards) {
+            e.message_id(),
+        )),
+        Some(Ok(sheet)) => Ok(sheet),
+    };
+    let wards = app
+        .store
+        .place(local_level)
+        .await?
+        .and_then(|p| p.ward_count)
+        .and_then(|n| u8::try_from(n).ok())
+        .ok_or(WebError::NotFound)?;
+    let today = setu_core::calendar::today_in_nepal();
+    let back = |what: &str, counts: String| {
+        format!(
+            "/wards?place={local_level}&fy={}&measure={}&{what}={counts}#{what}",
+            q.fy, q.measure
+        )
+    };
+    let errors = match (kind, sheet) {
+        (_, Err(errors)) => errors,
+        (Import::Profile, Ok(sheet)) => match check_profile(&sheet, ll, wards) {
+            Ok(rows) => {
+                let source = if source.is_empty() {
+                    page.t("wards-source-default")
+                } else {
+                    source.clone()
+                };
+                let done = app
+                    .store
+                    .import_ward_profile(&me.actor(), local_level, &rows, &source)
+                    .await?;
+                let counts = format!("{}-{}-{}", done.added, done.changed, done.unchanged);
+                return Ok(Redirect::to(&back("imported", counts)).into_response());
+            }
+            Err(errors) => errors,
+        },
+        (Import::Survey, Ok(sheet)) => {
+            match setu_core::survey::check_survey(&sheet, ll, wards, today) {
                 Ok(rows) => {
-                    let source = if source.is_empty() {
-                        page.t("wards-source-default")
-                    } else {
-                        source.clone()
-                    };
-                    let done = app
+                    let (added, known) = app
                         .store
-                        .import_ward_profile(&me.actor(), local_level, &rows, &source)
+                        .import_survey(&me.actor(), local_level, &rows)
                         .await?;
-                    let to = format!(
-                        "/wards?place={local_level}&fy={}&measure={}&imported={}-{}-{}#profile",
-                        q.fy, q.measure, done.added, done.changed, done.unchanged
+                    return Ok(
+                        Redirect::to(&back("surveyed", format!("{added}-{known}"))).into_response()
                     );
-                    return Ok(Redirect::to(&to).into_response());
                 }
                 Err(errors) => errors,
             }
         }
     };
     let messages = row_errors(&page, &errors);
-    render(&app, page, &me, &q, messages, source).await
+    render(app, page, me, &q, messages, source).await
 }
 
 /// `GET /wards/profile.csv?place=51106`: the local level's ward profile as a sheet to fill in

@@ -942,7 +942,7 @@ async fn authorisation_matrix(only: Option<Role>) {
                             vec![("name_en", "New org"), ("kind", "ngo"), ("place", place)]
                         }
                         // A form without its file: refused on the form once the scope passed.
-                        ("/wards/profile", "POST") => vec![("place", place)],
+                        ("/wards/profile" | "/wards/survey", "POST") => vec![("place", place)],
                         ("/statistics/manage", "POST") => {
                             vec![("place", &place[..3]), ("fy", "2081/82")]
                         }
@@ -1512,6 +1512,7 @@ async fn authorisation_matrix(only: Option<Role>) {
                                     || route.path.ends_with("/hearings")
                                     || route.path.ends_with("/attachments")
                                     || route.path == "/wards/profile"
+                                    || route.path == "/wards/survey"
                                     || route.path.starts_with("/statistics/manage/"));
                             if done && (expected.contains(&303) || expected.contains(&200)) {
                                 checked += 1;

@@ -227,3 +227,107 @@ async fn wards_are_ranked_from_an_imported_profile_and_small_counts_stay_hidden(
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_ward_survey_is_published_as_an_xlsform_and_its_submissions_imported_once() {
+    each_app(|app, store| async move {
+        let secretary = sign_in(&store, "ms.survey", Role::LcchtMemberSecretary, "51106").await;
+        let member = sign_in(&store, "member.survey", Role::LcchtMember, "51106").await;
+        let sys = Actor::system("test");
+        let police = store
+            .create_organisation(
+                &sys,
+                &setu_core::directory::DirectoryForm {
+                    name_en: "Area Police Office".into(),
+                    kind: "police-unit".into(),
+                    place: "51106".into(),
+                    ..Default::default()
+                }
+                .to_org()
+                .unwrap(),
+            )
+            .await
+            .unwrap();
+        // A girl the police rescued: the survey's Sita is proposed as her.
+        let rescued = setu_core::tracing::EncounterForm {
+            source: "police".into(),
+            organisation: police.to_string(),
+            place: "5110603".into(),
+            met_on: "2025-02-01".into(),
+            given_name: "Sita".into(),
+            family_name: "Tamang".into(),
+            sex: "female".into(),
+            age: "17".into(),
+            father_name: "Hari Tamang".into(),
+            home: "5110603".into(),
+            ..Default::default()
+        };
+        let today = setu_core::calendar::today_in_nepal();
+        store
+            .create_encounter(&sys, &rescued.check(today).unwrap())
+            .await
+            .unwrap();
+
+        // The form: an XLSForm in both languages with the municipality's wards.
+        let form = get_as(&app, "/wards/survey.xlsx?place=51106", "en", &member).await;
+        assert_eq!(form.status, StatusCode::OK);
+        let req = Request::get("/wards/survey.xlsx?place=51106")
+            .header(header::COOKIE, member.cookie.clone())
+            .body(Body::empty())
+            .unwrap();
+        let resp = app.clone().oneshot(req).await.unwrap();
+        let bytes = to_bytes(resp.into_body(), 1 << 20).await.unwrap();
+        let survey = setu_sheets::read(&bytes).unwrap();
+        assert_eq!(
+            survey.header[..4],
+            ["type", "name", "label::English (en)", "label::Nepali (ne)"]
+        );
+        assert!(survey.rows.iter().any(|r| r.cells[..2] == ["select_one ward", "ward"]));
+        assert!(survey.rows.iter().any(|r| r.cells[3] == "लिङ्ग"));
+
+        // Submissions as ODK Central exports them; one row wrong: nothing is imported.
+        let header_line = "SubmissionDate,ward,consent,person-given_name,person-family_name,sex,age,father_name,status,since,meta-instanceID\n";
+        let good = [
+            "2025-03-02T10:00:00Z,3,yes,Sita,Tamang,female,17,Hari Tamang,trafficked,2024-12-01,uuid:s1",
+            "2025-03-02T11:00:00Z,3,yes,Maya,Gurung,female,15,,returned,,uuid:s2",
+            "2025-03-02T12:00:00Z,5,no,Kiran,Thapa,male,16,,missing,,uuid:s3",
+        ];
+        let bad = format!("{header_line}{}\n2025-03-02T13:00:00Z,40,yes,,,female,16,,lost,,uuid:s4\n", good.join("\n"));
+        let fields = [("place", "51106"), ("fy", "2081/82")];
+        let r = post_file(&app, "/wards/survey", &fields, Some(("s.csv", bad.as_bytes())), &secretary).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(r.body.contains("Line 5, column “ward”: Not a ward of this municipality."), "{}", r.body);
+        assert!(r.body.contains("Line 5, column “status”: Write missing, trafficked or returned."));
+        let fy: setu_core::FiscalYear = "2081/82".parse().unwrap();
+        let counts = |store: Store| async move {
+            store
+                .ward_counts(setu_core::access::Scope::Place("51106".parse().unwrap()), fy.first_day(), fy.last_day(), fy)
+                .await
+                .unwrap()
+        };
+        assert_eq!(counts(store.clone()).await.iter().map(|w| w.reports).sum::<i64>(), 0);
+
+        // The good file: three people; the same file again adds nothing.
+        let csv = format!("{header_line}{}\n", good.join("\n"));
+        let r = post_file(&app, "/wards/survey", &fields, Some(("s.csv", csv.as_bytes())), &secretary).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let to = r.headers[header::LOCATION].to_str().unwrap().to_string();
+        assert!(to.contains("surveyed=3-0"), "{to}");
+        assert!(get_as(&app, &to, "en", &secretary).await.body.contains("3 people added to the register"));
+        let again = post_file(&app, "/wards/survey", &fields, Some(("s.csv", csv.as_bytes())), &secretary).await;
+        assert!(again.headers[header::LOCATION].to_str().unwrap().contains("surveyed=0-3"));
+        let wards = counts(store.clone()).await;
+        let three = wards.iter().find(|w| w.ward == "5110603").unwrap();
+        assert_eq!((three.reports, three.trafficked, three.returned), (2, 2, 1));
+        // Sita is proposed for the rescued girl, like any report.
+        let proposed = store
+            .proposals(setu_core::access::Scope::Place(setu_core::PlaceCode::Country), Some("proposed"))
+            .await
+            .unwrap();
+        assert!(!proposed.is_empty(), "the surveyed Sita is matched against the rescue");
+        // A member who may not record reports cannot import it.
+        let refused = post_file(&app, "/wards/survey", &fields, Some(("s.csv", csv.as_bytes())), &member).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    })
+    .await;
+}
