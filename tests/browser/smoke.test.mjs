@@ -707,3 +707,40 @@ test("each role's home page opens on its work, on a phone, in both languages", a
     }
   }
 });
+
+test("ward risk ranks a municipality's wards, and the public statistics open without signing in", async () => {
+  const ctx = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  await ctx.addCookies([{ name: "setu_lang", value: "en", url: base }]);
+  const page = await ctx.newPage();
+  await signIn(page, "lccht.nepalganj");
+  await page.goto(base + "/wards?fy=all");
+  assert.equal(await page.locator(".ward-grid li").count(), 23, "Nepalganj's 23 wards as cards");
+  assert.equal(await page.locator("#ward-table tbody tr").count(), 23);
+  assert.equal(await page.locator("#unranked-h").count(), 0, "every ward has its population");
+  await page.screenshot({ path: path.join(shots, "wards-en-phone.png"), fullPage: true });
+  await ctx.close();
+  // Inaruwa has not imported its ward profile: the page says which wards lack it.
+  const nat = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const np = await nat.newPage();
+  await signIn(np, "national");
+  await np.goto(base + "/wards?place=11309&fy=all");
+  assert.equal(await np.locator("#unranked-h").count(), 1, "Inaruwa's wards lack a population");
+  await nat.close();
+
+  const visitor = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  await visitor.addCookies([{ name: "setu_lang", value: "ne", url: base }]);
+  const pub = await visitor.newPage();
+  const resp = await pub.goto(base + "/statistics");
+  assert.equal(resp.status(), 200);
+  const main = await pub.textContent("main");
+  assert.match(main, /बाँके/, "Banke's release, in Nepali");
+  assert.match(main, /संस्करण/, "with its version");
+  const csv = await pub.request.get(base + "/statistics/open-data.csv");
+  assert.equal(csv.status(), 200);
+  for (const line of (await csv.text()).trim().split("\n").slice(1)) {
+    const value = line.split(",")[6];
+    assert.ok(value === "" || value === "0" || Number(value) >= 11, `no small count published: ${line}`);
+  }
+  await pub.screenshot({ path: path.join(shots, "statistics-ne-phone.png"), fullPage: true });
+  await visitor.close();
+});
