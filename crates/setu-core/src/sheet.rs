@@ -50,6 +50,24 @@ fn fold(s: &str) -> String {
         .collect()
 }
 
+#[cfg(test)]
+impl Sheet {
+    /// A sheet from literal cells, its rows numbered from line 2 (tests).
+    pub(crate) fn of(header: &[&str], rows: &[&[&str]]) -> Sheet {
+        Sheet {
+            header: header.iter().map(|s| s.to_string()).collect(),
+            rows: rows
+                .iter()
+                .enumerate()
+                .map(|(i, r)| Row {
+                    line: i + 2,
+                    cells: r.iter().map(|s| s.to_string()).collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
 impl Row {
     /// The cell of column `i` (empty when there is none).
     pub fn cell(&self, i: Option<usize>) -> &str {

@@ -244,20 +244,9 @@ pub fn check_survey(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sheet::Row;
 
     fn sheet(header: &[&str], rows: &[&[&str]]) -> Sheet {
-        Sheet {
-            header: header.iter().map(|s| s.to_string()).collect(),
-            rows: rows
-                .iter()
-                .enumerate()
-                .map(|(i, r)| Row {
-                    line: i + 2,
-                    cells: r.iter().map(|s| s.to_string()).collect(),
-                })
-                .collect(),
-        }
+        Sheet::of(header, rows)
     }
 
     const TODAY: Date = time::macros::date!(2026 - 12 - 01);

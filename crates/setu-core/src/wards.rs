@@ -178,20 +178,9 @@ pub fn ward_in(cell: &str, local_level: u32, wards: u8) -> Option<PlaceCode> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sheet::Row;
 
     fn sheet(header: &[&str], rows: &[&[&str]]) -> Sheet {
-        Sheet {
-            header: header.iter().map(|s| s.to_string()).collect(),
-            rows: rows
-                .iter()
-                .enumerate()
-                .map(|(i, r)| Row {
-                    line: i + 2,
-                    cells: r.iter().map(|s| s.to_string()).collect(),
-                })
-                .collect(),
-        }
+        Sheet::of(header, rows)
     }
 
     #[test]
