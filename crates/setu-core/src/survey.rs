@@ -121,6 +121,26 @@ fn fingerprint(cells: &[String]) -> String {
     format!("sheet:{h:016x}")
 }
 
+/// A day as a sheet holds it, for the report form: (AD, BS). ODK and Kobo write ISO days or
+/// timestamps (the time is dropped); a day typed by hand in Bikram Sambat (a year from 2050,
+/// either digits) goes to the BS field, so that it is read, or refused on its column, never
+/// dropped.
+fn day_typed(raw: &str) -> (String, String) {
+    let day = raw
+        .trim()
+        .split(['T', ' '])
+        .next()
+        .unwrap_or("")
+        .to_string();
+    let year: Option<u32> = crate::numbers::to_ascii_digits(&day)
+        .get(..4)
+        .and_then(|y| y.parse().ok());
+    match year {
+        Some(y) if y >= 2050 => (String::new(), day),
+        _ => (day, String::new()),
+    }
+}
+
 /// Checks every row of a survey of `local_level` (with `wards` wards) imported on `today`.
 /// Every refused cell is returned, by line and column; nothing is taken from a sheet with any.
 pub fn check_survey(
@@ -193,6 +213,7 @@ pub fn check_survey(
             .get(..10)
             .filter(|d| crate::calendar::parse_ad(d).is_ok_and(|d| d <= today))
             .map_or_else(|| crate::calendar::iso(today), str::to_string);
+        let since = day_typed(&cell("since"));
         let reporter = cell("reporter_name");
         let form = ReportForm {
             reporter_name: if reporter.is_empty() {
@@ -206,7 +227,8 @@ pub fn check_survey(
             },
             consent_tracing: consent.into(),
             reported_on,
-            last_seen_on: cell("since").get(..10).unwrap_or("").to_string(),
+            last_seen_on: since.0,
+            last_seen_on_bs: since.1,
             given_name: cell("given_name"),
             family_name: cell("family_name"),
             sex: cell("sex"),
@@ -303,6 +325,41 @@ mod tests {
         assert_eq!(
             crate::calendar::iso(rows[0].report.reported_on),
             "2026-11-02"
+        );
+    }
+
+    #[test]
+    fn a_day_is_read_in_either_calendar_and_never_dropped() {
+        assert_eq!(
+            day_typed("2025-04-01T09:30:00.000+05:45"),
+            ("2025-04-01".into(), String::new())
+        );
+        assert_eq!(
+            day_typed("२०८१-१२-१९"),
+            (String::new(), "२०८१-१२-१९".into())
+        );
+        let s = sheet(
+            &["ward", "consent", "status", "given_name", "since"],
+            &[
+                &["1", "yes", "missing", "Maya", "२०८१-१२-१९"],
+                &["2", "yes", "missing", "Rita", "someday"],
+            ],
+        );
+        let errors = check_survey(&s, 51106, 23, TODAY).err().unwrap_or_default();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!((errors[0].line, errors[0].column.as_str()), (3, "since"));
+        let ok = sheet(
+            &["ward", "consent", "status", "given_name", "since"],
+            &[&["1", "yes", "missing", "Maya", "२०८१-१२-१९"]],
+        );
+        let rows = check_survey(&ok, 51106, 23, TODAY).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(
+            rows[0]
+                .report
+                .last_seen_on
+                .map(crate::calendar::iso)
+                .as_deref(),
+            Some("2025-04-01")
         );
     }
 

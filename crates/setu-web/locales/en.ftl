@@ -1733,3 +1733,5 @@ wards-survey-who = The municipality's member-secretary or a coordinator imports 
 wards-surveyed = Survey imported: { $added } people added to the register, { $known } already imported before.
 error-survey-status = Write missing, trafficked or returned.
 error-survey-twice = This submission is already in an earlier row.
+wards-import-more-errors = … and { $n } more. Correct these first and import again to see the rest.
+wards-no-places = Ward risk is about places: your account works for a booth or an organisation, not a municipality or district, so there are no wards to rank here.

@@ -456,21 +456,39 @@ fn card(
 }
 
 /// The row errors of an import in the reader's language, one line each.
+/// At most this many refused cells are listed (a sheet of 100,000 wrong rows would otherwise
+/// make a page of as many lines); the rest are counted.
+const ERRORS_LISTED: usize = 200;
+
 fn row_errors(page: &Page, errors: &[RowError]) -> Vec<String> {
-    errors
+    let mut out: Vec<String> = errors
         .iter()
+        .take(ERRORS_LISTED)
         .map(|e| {
+            // A column's name is the sheet's own text: shown, but never more than 60 characters.
+            let column: String = e.column.chars().take(60).collect();
+            if e.line == 0 {
+                return page.t(e.message);
+            }
             page.tn(
                 "wards-import-row-error",
                 &[
                     ("line", &page.num(&(e.line as i64))),
-                    ("column", &e.column),
+                    ("column", &column),
                     ("message", &page.t(e.message)),
                 ],
             )
         })
-        .collect()
+        .collect();
+    if errors.len() > ERRORS_LISTED {
+        let more = (errors.len() - ERRORS_LISTED) as i64;
+        out.push(page.t1("wards-import-more-errors", "n", &page.num(&more)));
+    }
+    out
 }
+
+/// The longest source a ward profile may name.
+const SOURCE_MAX: usize = 200;
 
 /// What a sheet sent to the ward page is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -545,7 +563,12 @@ async fn import_sheet(
         Import::Survey => Capability::WriteTracing,
     };
     crate::pages::may_write_at(me, needs, local_level, "place")?;
-    let source = text("source");
+    let mut source = text("source");
+    // Forms with a file are not read by the input check: the source's length is checked here.
+    let long_source = source.chars().count() > SOURCE_MAX;
+    if long_source {
+        source = source.chars().take(SOURCE_MAX).collect();
+    }
     let q = WardQuery {
         place: local_level.to_string(),
         fy: text("fy"),
@@ -588,6 +611,11 @@ async fn import_sheet(
         )
     };
     let errors = match (kind, sheet) {
+        _ if long_source => vec![RowError {
+            line: 0,
+            column: "source".into(),
+            message: "error-too-long",
+        }],
         (_, Err(errors)) => errors,
         (Import::Profile, Ok(sheet)) => match check_profile(&sheet, ll, wards) {
             Ok(rows) => {

@@ -98,6 +98,26 @@ async fn a_release_is_approved_by_another_published_by_version_and_hides_small_c
         .await;
         assert_eq!(published.status, StatusCode::SEE_OTHER);
 
+        // Each step is in the audit trail, by who took it.
+        let steps = store
+            .audit_entries(&setu_store::audit::AuditFilter {
+                entity_id: Some(id.clone()),
+                limit: 50,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let mut steps: Vec<(String, String)> =
+            steps.into_iter().map(|e| (e.action, e.actor)).collect();
+        steps.sort();
+        assert_eq!(
+            steps,
+            [
+                ("approve".to_string(), "nc.stats".to_string()),
+                ("create".to_string(), "banke.stats".to_string()),
+                ("publish".to_string(), "banke.stats".to_string()),
+            ]
+        );
         // Public, without signing in, in both languages.
         let page = get(&app, "/statistics", "en").await;
         assert_eq!(page.status, StatusCode::OK);

@@ -102,6 +102,35 @@ async fn wards_are_ranked_from_an_imported_profile_and_small_counts_stay_hidden(
             counts.iter().all(|w| w.population.is_none()),
             "nothing half-way"
         );
+        // An overlong source is refused on its own (a form with a file skips the input check);
+        // a sheet of many wrong rows lists the first 200 and counts the rest.
+        let long = "x".repeat(5_000);
+        let r = post_file(
+            &app,
+            "/wards/profile",
+            &[("place", "51106"), ("source", &long)],
+            Some(("p.csv", profile_csv().as_bytes())),
+            &member,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("This is too long.") && !r.body.contains(&long));
+        let many: String = std::iter::once("ward,population\n".to_string())
+            .chain((0..500).map(|_| "99,x\n".to_string()))
+            .collect();
+        let r = post_file(
+            &app,
+            "/wards/profile",
+            &form,
+            Some(("p.csv", many.as_bytes())),
+            &member,
+        )
+        .await;
+        assert!(
+            r.body.contains("and 800 more"),
+            "1,000 refused cells: 200 listed"
+        );
+        assert!(r.body.matches("Line ").count() <= 201);
         // No file, or a file that is no sheet, is told so.
         let none = post_file(&app, "/wards/profile", &form, None, &member).await;
         assert!(none.body.contains("Choose a file"), "{}", none.body);
@@ -215,6 +244,30 @@ async fn wards_are_ranked_from_an_imported_profile_and_small_counts_stay_hidden(
         .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(r.body.contains("outside your scope"), "{}", r.body);
+        // An organisation's reader of aggregates has no wards: told so, nothing else.
+        let org = setu_core::directory::DirectoryForm {
+            name_en: "Ward NGO".into(),
+            kind: "ngo".into(),
+            place: "51106".into(),
+            ..Default::default()
+        };
+        let org = store
+            .create_organisation(&Actor::system("test"), &org.to_org().unwrap())
+            .await
+            .unwrap();
+        let supervisor = sign_in(
+            &store,
+            "sup.wards",
+            Role::NgoSupervisor,
+            &format!("org:{org}"),
+        )
+        .await;
+        let none = get_as(&app, "/wards", "en", &supervisor).await;
+        assert!(
+            none.body.contains("Ward risk is about places"),
+            "{}",
+            none.body
+        );
         // A national coordinator chooses a district first.
         let choose = get_as(&app, "/wards", "en", &national).await.body;
         assert!(choose.contains(r#"href="/wards?place=511&amp;"#) && choose.contains("Banke"));
