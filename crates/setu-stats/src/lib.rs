@@ -2,9 +2,11 @@
 //! counts the store returns. Pure: no I/O, no clock; every random draw comes from a seeded
 //! generator, so a ranking is the same every time it is made from the same counts.
 
+pub mod booths;
 pub mod disclosure;
 pub mod gamma;
 pub mod kanon;
 pub mod release;
 pub mod risk;
 pub mod rng;
+pub mod survivors;

@@ -5,113 +5,19 @@
 //! from grouped rows, for a reader's scope (cases by their home place, or an organisation's
 //! own), over a period; the page decides what a reader may see of small counts.
 
-use std::collections::BTreeMap;
-
-use serde::Serialize;
 use setu_core::access::Scope;
 use setu_core::calendar::{iso, parse_ad};
-use setu_core::cases::{months_after, AgeBand, Reintegration};
 use setu_core::community::Sex;
+use setu_stats::survivors::{self as stats, FollowUp, Referral};
+pub use setu_stats::survivors::{
+    CaseFigures, JusticeCounts, Milestone, ReferralTimes, SeedLocal, SexBand, MILESTONES,
+};
 use sqlx::Row;
 use time::{Date, OffsetDateTime};
 
 use crate::case_referrals::ANSWER_WITHIN_HOURS;
 use crate::scope::scope_condition;
 use crate::{Result, Store};
-
-/// Survivors counted in one cell of sex × age band.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct SexBand {
-    /// Her sex (`female`, `male`, `other`).
-    pub sex: Sex,
-    /// Her age band at the end of the period.
-    pub band: AgeBand,
-    /// Survivors.
-    pub n: i64,
-}
-
-/// Seed funding paid in one local level (her home's).
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct SeedLocal {
-    /// The local level's code (`None`: her home is not recorded).
-    pub local_level: Option<String>,
-    /// Survivors paid at least one tranche.
-    pub survivors: i64,
-    /// Rupees paid.
-    pub rupees: i64,
-}
-
-/// What the follow-ups of one milestone (months after her return home) found.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct Milestone {
-    /// Months after her return home.
-    pub months: u8,
-    /// Follow-ups recorded.
-    pub recorded: i64,
-    /// Of them, how many found each status (in [`Reintegration::ALL`]'s order).
-    pub found: Vec<(Reintegration, i64)>,
-}
-
-/// How referrals between organisations sent in the period were answered.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, Default)]
-pub struct ReferralTimes {
-    /// Sent.
-    pub sent: i64,
-    /// Answered (accepted or declined).
-    pub answered: i64,
-    /// Answered within the day they are due in.
-    pub answered_in_time: i64,
-    /// Still waiting past that day.
-    pub waiting_overdue: i64,
-    /// The median hours to answer.
-    pub median_hours_to_answer: Option<i64>,
-    /// Delivered.
-    pub delivered: i64,
-    /// The median days from sending to delivery.
-    pub median_days_to_deliver: Option<i64>,
-}
-
-/// Criminal cases of survivors: reported and decided in the period.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, Default)]
-pub struct JusticeCounts {
-    /// Reported to the police.
-    pub reported: i64,
-    /// Decided: convicted.
-    pub convicted: i64,
-    /// Decided: acquitted.
-    pub acquitted: i64,
-    /// Not prosecuted or dismissed.
-    pub dismissed: i64,
-}
-
-/// The survivor support figures.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, Default)]
-pub struct CaseFigures {
-    /// Survivors given any service in the period, by sex and age band (cells with none left
-    /// out).
-    pub supported: Vec<SexBand>,
-    /// Survivors given each kind of service (a survivor counts once per kind).
-    pub by_service: Vec<(String, i64)>,
-    /// Seed funding paid in the period, per local level.
-    pub seed: Vec<SeedLocal>,
-    /// Government-scheme linkages made in the period, by outcome (`applied` when none yet).
-    pub schemes: Vec<(String, i64)>,
-    /// Reintegration at 6 and 12 months.
-    pub reintegration: Vec<Milestone>,
-    /// Referrals between organisations.
-    pub referrals: ReferralTimes,
-    /// Criminal cases.
-    pub justice: JusticeCounts,
-}
-
-/// The milestones the indicators report.
-pub const MILESTONES: [u8; 2] = [6, 12];
-
-/// The middle value (the upper one of an even count).
-pub(crate) fn median(mut v: Vec<i64>) -> Option<i64> {
-    v.sort_unstable();
-    v.get(v.len() / 2).copied()
-}
 
 fn at(stamp: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(stamp, &time::format_description::well_known::Rfc3339).ok()
@@ -169,26 +75,17 @@ impl Store {
                 to,
             )
             .await?;
-        let mut cells: BTreeMap<(usize, usize), i64> = BTreeMap::new();
+        let mut groups = Vec::with_capacity(rows.len());
         for r in &rows {
             let sex: String = r.try_get("sex")?;
             let born: Option<i64> = r.try_get("birth_year")?;
-            let sex = Sex::parse(&sex).unwrap_or(Sex::Other);
-            let band = AgeBand::of(born.and_then(|b| i32::try_from(b).ok()), to.year());
-            let key = (
-                Sex::ALL.iter().position(|s| *s == sex).unwrap_or(0),
-                AgeBand::ALL.iter().position(|b| *b == band).unwrap_or(0),
-            );
-            *cells.entry(key).or_default() += r.try_get::<i64, _>("n")?;
+            groups.push((
+                Sex::parse(&sex).unwrap_or(Sex::Other),
+                born.and_then(|b| i32::try_from(b).ok()),
+                r.try_get::<i64, _>("n")?,
+            ));
         }
-        Ok(cells
-            .into_iter()
-            .map(|((s, b), n)| SexBand {
-                sex: Sex::ALL[s],
-                band: AgeBand::ALL[b],
-                n,
-            })
-            .collect())
+        Ok(stats::supported(&groups, to.year()))
     }
 
     async fn by_service(&self, scope: Scope, from: Date, to: Date) -> Result<Vec<(String, i64)>> {
@@ -271,35 +168,25 @@ impl Store {
                 to,
             )
             .await?;
-        let mut out: Vec<Milestone> = MILESTONES
-            .iter()
-            .map(|m| Milestone {
-                months: *m,
-                recorded: 0,
-                found: Reintegration::ALL.iter().map(|s| (*s, 0)).collect(),
-            })
-            .collect();
+        let mut followups = Vec::with_capacity(rows.len());
         for r in &rows {
             let returned: String = r.try_get("returned_on")?;
             let due: String = r.try_get("due_on")?;
             let statuses: Option<String> = r.try_get("statuses")?;
-            let Ok(home) = parse_ad(&returned) else {
+            let (Ok(returned_on), Ok(due_on)) = (parse_ad(&returned), parse_ad(&due)) else {
                 continue;
             };
-            let Some(m) = out
-                .iter_mut()
-                .find(|m| iso(months_after(home, m.months)) == due)
-            else {
-                continue;
-            };
-            m.recorded += 1;
-            for code in statuses.as_deref().unwrap_or_default().split(',') {
-                if let Some(cell) = m.found.iter_mut().find(|(s, _)| s.as_str() == code) {
-                    cell.1 += 1;
-                }
-            }
+            followups.push(FollowUp {
+                returned_on,
+                due_on,
+                found: statuses
+                    .unwrap_or_default()
+                    .split(',')
+                    .map(str::to_string)
+                    .collect(),
+            });
         }
-        Ok(out)
+        Ok(stats::reintegration(&followups))
     }
 
     async fn referral_times(
@@ -320,9 +207,7 @@ impl Store {
                 to,
             )
             .await?;
-        let due = time::Duration::hours(ANSWER_WITHIN_HOURS);
-        let mut t = ReferralTimes::default();
-        let (mut hours, mut days) = (Vec::new(), Vec::new());
+        let mut referrals = Vec::with_capacity(rows.len());
         for r in &rows {
             let sent_at: String = r.try_get("sent_at")?;
             let answered_at: Option<String> = r.try_get("answered_at")?;
@@ -331,24 +216,15 @@ impl Store {
             let Some(sent) = at(&sent_at) else {
                 continue;
             };
-            t.sent += 1;
-            match answered_at.as_deref().and_then(at) {
-                Some(a) => {
-                    t.answered += 1;
-                    t.answered_in_time += i64::from(a - sent <= due);
-                    hours.push((a - sent).whole_hours());
-                }
-                None if status == "sent" && now - sent > due => t.waiting_overdue += 1,
-                None => {}
-            }
-            if let Some(d) = delivered_on.as_deref().and_then(|d| parse_ad(d).ok()) {
-                t.delivered += 1;
-                days.push((d - sent.date()).whole_days());
-            }
+            referrals.push(Referral {
+                sent,
+                answered: answered_at.as_deref().and_then(at),
+                delivered: delivered_on.as_deref().and_then(|d| parse_ad(d).ok()),
+                waiting: status == "sent",
+            });
         }
-        t.median_hours_to_answer = median(hours);
-        t.median_days_to_deliver = median(days);
-        Ok(t)
+        let due = time::Duration::hours(ANSWER_WITHIN_HOURS);
+        Ok(stats::referral_times(&referrals, due, now))
     }
 
     async fn justice_counts(&self, scope: Scope, from: Date, to: Date) -> Result<JusticeCounts> {
@@ -363,23 +239,16 @@ impl Store {
                 to,
             )
             .await?;
-        let (from, to) = (iso(from), iso(to));
-        let within = |d: &str| d >= from.as_str() && d <= to.as_str();
-        let mut j = JusticeCounts::default();
+        let mut cases = Vec::with_capacity(rows.len());
         for r in &rows {
             let reported: String = r.try_get("reported_on")?;
             let decided: Option<String> = r.try_get("decided_on")?;
-            let outcome: String = r.try_get("outcome")?;
-            j.reported += i64::from(within(&reported));
-            if decided.as_deref().is_some_and(within) {
-                match outcome.as_str() {
-                    "convicted" => j.convicted += 1,
-                    "acquitted" => j.acquitted += 1,
-                    "dismissed" => j.dismissed += 1,
-                    _ => {}
-                }
-            }
+            let Ok(reported) = parse_ad(&reported) else {
+                continue;
+            };
+            let decided = decided.as_deref().and_then(|d| parse_ad(d).ok());
+            cases.push((reported, decided, r.try_get::<String, _>("outcome")?));
         }
-        Ok(j)
+        Ok(stats::justice(&cases, from, to))
     }
 }

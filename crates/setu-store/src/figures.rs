@@ -4,127 +4,61 @@
 
 use serde::Serialize;
 use setu_core::access::Scope;
-use setu_core::booths::Outcome;
-use setu_core::calendar::BsDate;
 use setu_core::committees::{CommitteeKind, CommitteeStatus};
-use setu_core::community::{Participants, SbccIndicators, Sex};
+use setu_core::community::SbccIndicators;
 use setu_core::{FiscalYear, PlaceCode};
 
 use crate::{Result, Store};
 
-/// Booth figures for one area and period, per booth and BS month.
-#[derive(Debug, Clone, Serialize, Default)]
-pub struct BoothFigures {
-    /// Rows: booth × BS month.
-    pub months: Vec<BoothMonth>,
-    /// Totals over all rows.
-    pub totals: BoothMonth,
-}
-
-/// One booth in one BS month.
-#[derive(Debug, Clone, Serialize, Default)]
-pub struct BoothMonth {
-    /// Booth id (0 for totals).
-    pub site_id: i64,
-    /// BS year.
-    pub year: u16,
-    /// BS month.
-    pub month: u8,
-    /// People informed.
-    pub informed: Participants,
-    /// Materials given out.
-    pub materials: i64,
-    /// People screened.
-    pub screened: i64,
-    /// Of those, stopped (every outcome but continuing).
-    pub intercepted: i64,
-    /// Handed over to police, family or a shelter.
-    pub handed_over: i64,
-    /// By outcome, in the order of [`Outcome::ALL`].
-    pub by_outcome: Vec<i64>,
-    /// Screened under 18.
-    pub screened_under18: i64,
-    /// Screened women and girls.
-    pub screened_female: i64,
-}
-
-impl BoothMonth {
-    fn add(&mut self, o: &BoothMonth) {
-        self.informed.add(&o.informed);
-        self.materials += o.materials;
-        self.screened += o.screened;
-        self.intercepted += o.intercepted;
-        self.handed_over += o.handed_over;
-        self.screened_under18 += o.screened_under18;
-        self.screened_female += o.screened_female;
-        if self.by_outcome.len() < Outcome::ALL.len() {
-            self.by_outcome.resize(Outcome::ALL.len(), 0);
-        }
-        for (i, n) in o.by_outcome.iter().enumerate() {
-            self.by_outcome[i] += n;
-        }
-    }
-}
+pub use setu_stats::booths::{BoothFigures, BoothMonth};
 
 impl Store {
-    /// Computes the booth figures for `scope` between two days.
+    /// The booth figures for `scope` between two days: the grouped screenings and tallies,
+    /// added up by `setu_stats::booths`.
     pub async fn booth_figures(
         &self,
         scope: Scope,
         from: time::Date,
         to: time::Date,
     ) -> Result<BoothFigures> {
-        use std::collections::BTreeMap;
-        let mut rows: BTreeMap<(i64, u16, u8), BoothMonth> = BTreeMap::new();
-        let key = |site: i64, day: &str| -> Option<(i64, u16, u8)> {
-            let d = setu_core::calendar::parse_ad(day).ok()?;
-            let bs = BsDate::from_ad(d).ok()?;
-            Some((site, bs.year(), bs.month()))
+        use setu_core::booths::Outcome;
+        use setu_core::calendar::{parse_ad, BsDate};
+        use setu_stats::booths::MonthCounts;
+        let month = |site_id: i64, day: &str| -> Option<MonthCounts> {
+            let bs = BsDate::from_ad(parse_ad(day).ok()?).ok()?;
+            Some(MonthCounts {
+                site_id,
+                month: i64::from(bs.year()) * 100 + i64::from(bs.month()),
+                ..MonthCounts::default()
+            })
         };
-        let blank = |(site_id, year, month): (i64, u16, u8)| BoothMonth {
-            site_id,
-            year,
-            month,
-            by_outcome: vec![0; Outcome::ALL.len()],
-            ..Default::default()
-        };
+        let mut counts = Vec::new();
         for t in self.tally_days(scope, from, to).await? {
-            let Some(k) = key(t.site_id, &t.day) else {
-                continue;
-            };
-            let row = rows.entry(k).or_insert_with(|| blank(k));
-            row.informed.add(&t.informed);
-            row.materials += t.materials;
+            if let Some(c) = month(t.site_id, &t.day) {
+                counts.push(MonthCounts {
+                    informed: t.informed,
+                    materials: t.materials,
+                    ..c
+                });
+            }
         }
         for g in self.screening_groups(scope, from, to).await? {
-            let Some(k) = key(g.site_id, &g.day) else {
+            let Some(mut c) = month(g.site_id, &g.day) else {
                 continue;
             };
-            let row = rows.entry(k).or_insert_with(|| blank(k));
-            row.screened += g.n;
-            row.screened_under18 += if g.minor { g.n } else { 0 };
-            row.screened_female += if g.sex == Sex::Female { g.n } else { 0 };
-            if g.outcome.stopped() {
-                row.intercepted += g.n;
-            }
-            if matches!(
-                g.outcome,
-                Outcome::HandedToPolice | Outcome::ReunitedWithFamily | Outcome::ReferredToShelter
-            ) {
-                row.handed_over += g.n;
-            }
+            c.screened = g.n;
+            c.minors = if g.minor { g.n } else { 0 };
+            c.female = if g.sex == setu_core::community::Sex::Female {
+                g.n
+            } else {
+                0
+            };
             if let Some(i) = Outcome::ALL.iter().position(|o| *o == g.outcome) {
-                row.by_outcome[i] += g.n;
+                c.by_outcome[i] = g.n;
             }
+            counts.push(c);
         }
-        let mut totals = blank((0, 0, 0));
-        for r in rows.values() {
-            totals.add(r);
-        }
-        Ok(BoothFigures {
-            months: rows.into_values().collect(),
-            totals,
-        })
+        Ok(setu_stats::booths::booth_figures(&counts))
     }
 }
 
@@ -157,7 +91,7 @@ pub struct Figures {
     /// Survivor support, as counted: the page decides what of it a reader may see, so it is
     /// never serialised as it is.
     #[serde(skip)]
-    pub survivors: crate::case_figures::CaseFigures,
+    pub survivors: setu_stats::survivors::CaseFigures,
 }
 
 /// The booth figures that join the programme indicators.

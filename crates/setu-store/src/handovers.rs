@@ -591,7 +591,7 @@ impl Store {
         for r in &q.fetch_all(&self.pool).await? {
             all.push(self.referral_from_row(r, Reveal::No).await?);
         }
-        use crate::case_figures::median;
+        use setu_stats::survivors::median;
         Ok(ReferralFigures {
             overdue: all.iter().filter(|r| r.overdue(now)).count(),
             ack_median: median(

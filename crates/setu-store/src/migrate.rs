@@ -232,6 +232,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0037_ward_survey.sql"),
         include_str!("../migrations/postgres/0037_ward_survey.sql"),
     ),
+    (
+        38,
+        "place indexes",
+        include_str!("../migrations/sqlite/0038_place_indexes.sql"),
+        include_str!("../migrations/postgres/0038_place_indexes.sql"),
+    ),
 ];
 
 /// The schema version this build migrates to (its last migration's number).

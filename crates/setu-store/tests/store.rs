@@ -5512,3 +5512,304 @@ async fn ward_counts_group_the_registers_by_ward_beside_the_imported_profile() {
     })
     .await;
 }
+
+/// Issue 17, point 1: the booth figures (added up by setu-stats from the store's grouped
+/// counts) and the ward page's people stopped agree with the screenings and tallies, whatever
+/// wrote them (saved, corrected through sync, withdrawn or deleted behind the store's back), for
+/// whole fiscal years and ragged periods.
+#[tokio::test]
+async fn booth_figures_follow_every_write_and_agree_with_the_records() {
+    use setu_core::booths::{Outcome, ScreeningForm};
+    use setu_core::calendar::{iso, BsDate};
+    use setu_stats::booths::MonthCounts;
+    use setu_store::booths::ScoredScreening;
+    let month_key = |d: BsDate| i64::from(d.year()) * 100 + i64::from(d.month());
+    use std::collections::BTreeMap;
+    each_engine(|s| async move {
+        let sys = Actor::system("booth.worker");
+        let today = date!(2026 - 06 - 01);
+        let (_, jamunaha) = ngo_booth(&s, "Jamunaha").await;
+        let (_, second) = ngo_booth(&s, "Second").await;
+        let catalogue = s.risk_catalogue().await.unwrap();
+        let outcomes = Outcome::ALL;
+        let homes = ["5110603", "5110605", "5110701", ""];
+        /// What the test wrote, to count it again by hand.
+        struct Kept {
+            id: String,
+            site: i64,
+            day: time::Date,
+            outcome: Outcome,
+            sex: &'static str,
+            age: i64,
+            home: &'static str,
+            live: bool,
+            version: i64,
+        }
+        let mut kept: Vec<Kept> = vec![];
+        let mut seed: u64 = 17;
+        let mut next = |n: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        let record = |site: i64, day: time::Date, o: Outcome, sex: &str, age: i64, home: &str| {
+            let (draft, risk_score, risk_level) = ScreeningForm {
+                site: site.to_string(),
+                date: iso(day),
+                sex: sex.into(),
+                age: age.to_string(),
+                home: home.into(),
+                outcome: o.as_str().into(),
+                ..Default::default()
+            }
+            .check(today, &catalogue)
+            .unwrap();
+            ScoredScreening {
+                draft,
+                risk_version: catalogue.version,
+                risk_score,
+                risk_level,
+            }
+        };
+        for i in 0..48 {
+            let site = if next(3) == 0 { second } else { jamunaha };
+            let day = date!(2025 - 01 - 01) + time::Duration::days(next(500) as i64);
+            let o = outcomes[next(5) as usize];
+            let sex = ["female", "male", "other"][next(3) as usize];
+            let age = 12 + next(20) as i64;
+            let home = homes[next(4) as usize];
+            let id = format!("00000000-0000-4000-8000-{i:012}");
+            s.sync_screening(&sys, &id, 0, &record(site, day, o, sex, age, home), "{}")
+                .await
+                .unwrap();
+            kept.push(Kept {
+                id,
+                site,
+                day,
+                outcome: o,
+                sex,
+                age,
+                home,
+                live: true,
+                version: 1,
+            });
+        }
+        // Corrections through the store: a new day, outcome and home for every fourth.
+        for k in (0..kept.len()).step_by(4) {
+            let day = date!(2025 - 01 - 01) + time::Duration::days(next(500) as i64);
+            let o = outcomes[next(5) as usize];
+            let home = homes[next(4) as usize];
+            let r = &mut kept[k];
+            let rec = record(r.site, day, o, r.sex, r.age, home);
+            s.sync_screening(&sys, &r.id, r.version, &rec, "{}")
+                .await
+                .unwrap();
+            (r.day, r.outcome, r.home, r.version) = (day, o, home, r.version + 1);
+        }
+        // Withdrawn and deleted by hand, as an administrator with SQL would.
+        for k in [1, 6, 11] {
+            sqlx_exec(
+                &s,
+                &format!(
+                    "UPDATE screening SET withdrawn_at = '2026-01-01T00:00:00Z' WHERE id = '{}'",
+                    kept[k].id
+                ),
+            )
+            .await
+            .unwrap();
+            kept[k].live = false;
+        }
+        sqlx_exec(
+            &s,
+            &format!(
+                "DELETE FROM sync_revision WHERE record_id = '{}'",
+                kept[2].id
+            ),
+        )
+        .await
+        .ok();
+        if sqlx_exec(
+            &s,
+            &format!("DELETE FROM screening WHERE id = '{}'", kept[2].id),
+        )
+        .await
+        .is_ok()
+        {
+            kept[2].live = false;
+        }
+
+        // Tallies: saved, one corrected to another day and figures.
+        let tally = |day: time::Date, n: i64| {
+            setu_core::booths::TallyForm {
+                site: jamunaha.to_string(),
+                date: iso(day),
+                female_u18: n.to_string(),
+                male_18: (2 * n).to_string(),
+                materials: "3".into(),
+                ..Default::default()
+            }
+            .check(today)
+            .unwrap()
+        };
+        let mut tallies: Vec<(time::Date, i64)> = Vec::new();
+        for (k, day) in [
+            date!(2025 - 03 - 02),
+            date!(2025 - 08 - 20),
+            date!(2025 - 08 - 21),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let id = format!("00000000-0000-4000-9000-{k:012}");
+            s.sync_tally(&sys, &id, 0, &tally(day, k as i64 + 1), "{}")
+                .await
+                .unwrap();
+            tallies.push((day, k as i64 + 1));
+        }
+        s.sync_tally(
+            &sys,
+            "00000000-0000-4000-9000-000000000000",
+            1,
+            &tally(date!(2025 - 11 - 30), 5),
+            "{}",
+        )
+        .await
+        .unwrap();
+        tallies[0] = (date!(2025 - 11 - 30), 5);
+        let informed = |from: time::Date, to: time::Date| -> (i64, i64) {
+            let inside = tallies.iter().filter(|(d, _)| *d >= from && *d <= to);
+            inside.fold((0, 0), |(p, m), (_, n)| (p + 3 * n, m + 3))
+        };
+
+        let expected = |from: time::Date, to: time::Date| {
+            let mut by: BTreeMap<(i64, i64), MonthCounts> = BTreeMap::new();
+            let mut homes: BTreeMap<String, i64> = BTreeMap::new();
+            for k in &kept {
+                let (site, day, o, home) = (&k.site, &k.day, &k.outcome, &k.home);
+                if !k.live || *day < from || *day > to {
+                    continue;
+                }
+                let m = month_key(BsDate::from_ad(*day).unwrap());
+                let c = by.entry((*site, m)).or_insert(MonthCounts {
+                    site_id: *site,
+                    month: m,
+                    ..Default::default()
+                });
+                c.screened += 1;
+                c.minors += i64::from(k.age < 18);
+                c.female += i64::from(k.sex == "female");
+                c.by_outcome[outcomes.iter().position(|x| x == o).unwrap()] += 1;
+                if o.stopped() && !home.is_empty() {
+                    *homes.entry(home.to_string()).or_default() += 1;
+                }
+            }
+            (by, homes)
+        };
+        let counted = |f: setu_store::figures::BoothFigures| {
+            let mut by: BTreeMap<(i64, i64), MonthCounts> = BTreeMap::new();
+            for r in f.months {
+                if r.screened == 0 {
+                    continue;
+                }
+                let m = i64::from(r.year) * 100 + i64::from(r.month);
+                let mut by_outcome = [0; 5];
+                by_outcome.copy_from_slice(&r.by_outcome);
+                by.insert(
+                    (r.site_id, m),
+                    MonthCounts {
+                        site_id: r.site_id,
+                        month: m,
+                        screened: r.screened,
+                        minors: r.screened_under18,
+                        female: r.screened_female,
+                        by_outcome,
+                        ..Default::default()
+                    },
+                );
+            }
+            by
+        };
+        let banke = Scope::Place(PlaceCode::District(511));
+        let fy: FiscalYear = "2081/82".parse().unwrap();
+        let periods = [
+            (fy.first_day(), fy.last_day()),
+            (date!(2025 - 02 - 03), date!(2025 - 11 - 20)),
+            (date!(2025 - 03 - 05), date!(2025 - 03 - 25)),
+            (date!(2024 - 01 - 01), today),
+        ];
+        for (from, to) in periods {
+            let (want, want_homes) = expected(from, to);
+            let f = s.booth_figures(banke, from, to).await.unwrap();
+            assert_eq!(
+                (f.totals.informed.total(), f.totals.materials),
+                informed(from, to),
+                "{from}..{to}"
+            );
+            assert_eq!(counted(f), want, "{from}..{to}");
+            let fy = FiscalYear::containing(from).unwrap();
+            let wards = s
+                .ward_counts(Scope::Place(PlaceCode::District(511)), from, to, fy)
+                .await
+                .unwrap();
+            let homes: BTreeMap<String, i64> = wards
+                .iter()
+                .filter(|w| w.intercepted != 0)
+                .map(|w| (w.ward.clone(), w.intercepted))
+                .collect();
+            let want_homes: BTreeMap<String, i64> = want_homes
+                .into_iter()
+                .filter(|(w, _)| w.starts_with("511"))
+                .collect();
+            assert_eq!(homes, want_homes, "{from}..{to}");
+        }
+        // One booth's scope sees its own only; the figures and the ward page add up the same.
+        let (want, _) = expected(fy.first_day(), fy.last_day());
+        let own = counted(
+            s.booth_figures(Scope::Site(second), fy.first_day(), fy.last_day())
+                .await
+                .unwrap(),
+        );
+        assert_eq!(
+            own,
+            want.into_iter().filter(|(k, _)| k.0 == second).collect()
+        );
+        let figures = s
+            .booth_figures(banke, fy.first_day(), fy.last_day())
+            .await
+            .unwrap();
+        let (want, want_homes) = expected(fy.first_day(), fy.last_day());
+        assert_eq!(
+            figures.totals.screened,
+            want.values().map(|c| c.screened).sum::<i64>()
+        );
+        assert_eq!(
+            figures.totals.intercepted,
+            want.values()
+                .map(|c| c.screened - c.by_outcome[0])
+                .sum::<i64>()
+        );
+        let wards = s
+            .ward_counts(
+                Scope::Place(PlaceCode::LocalLevel(51106)),
+                fy.first_day(),
+                fy.last_day(),
+                fy,
+            )
+            .await
+            .unwrap();
+        for w in &wards {
+            assert_eq!(
+                w.intercepted,
+                want_homes.get(&w.ward).copied().unwrap_or(0),
+                "{}",
+                w.ward
+            );
+        }
+        assert!(
+            want_homes.values().sum::<i64>() > 0,
+            "the test stops someone from Nepalganj"
+        );
+    })
+    .await;
+}
