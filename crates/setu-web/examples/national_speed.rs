@@ -33,6 +33,10 @@ use setu_store::auth::{AuthPolicy, Login, NewUser};
 use setu_store::{ConnectOptions, Store};
 use tower::ServiceExt;
 
+#[path = "support/timing.rs"]
+mod timing;
+use timing::summary;
+
 const PASSWORD: &str = "river-bridge-lantern";
 const RUNS: usize = 30;
 const BOOTHS: usize = 100;
@@ -455,11 +459,4 @@ async fn timed(app: &Router, cookie: &str, path: &str) -> Vec<Duration> {
         }
     }
     times
-}
-
-fn summary(times: &[Duration]) -> String {
-    let mut ms: Vec<f64> = times.iter().map(|d| d.as_secs_f64() * 1000.0).collect();
-    ms.sort_by(f64::total_cmp);
-    let at = |q: f64| ms[((ms.len() - 1) as f64 * q).round() as usize];
-    format!("median {:>8.1} ms   p95 {:>8.1} ms", at(0.5), at(0.95))
 }
