@@ -13,7 +13,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use nepdate::NepaliDate;
-use time::{Date, Month};
+use time::{Date, Duration, Month};
 
 use crate::numbers::{to_ascii_digits, with_digits};
 use crate::{Digits, Lang};
@@ -35,6 +35,76 @@ pub enum CalendarError {
     /// The text is not a date written as YYYY-MM-DD.
     #[error("expected a date written as YYYY-MM-DD")]
     Format,
+}
+
+/// A period of days cut along Bikram Sambat months: the months it covers whole, and the days
+/// of the months it only cuts (at most two runs, one at each end). Counts kept per month and per
+/// day read a period of years as a few month rows and a few day rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonthSplit {
+    /// The first and last whole month, as year × 100 + month, if the period holds one.
+    pub whole: Option<(i64, i64)>,
+    /// Runs of days (first, last, inclusive) outside the whole months.
+    pub days: Vec<(Date, Date)>,
+}
+
+impl MonthSplit {
+    /// `from` to `to` (inclusive; empty when `to` is before `from`) cut along BS months.
+    pub fn of(from: Date, to: Date) -> Result<MonthSplit, CalendarError> {
+        if to < from {
+            return Ok(MonthSplit {
+                whole: None,
+                days: Vec::new(),
+            });
+        }
+        let (f, t) = (BsDate::from_ad(from)?, BsDate::from_ad(to)?);
+        // The first day of a whole month, and the last.
+        let start = if f.day() == 1 {
+            from
+        } else {
+            month_start(from, f) + Duration::days(i64::from(f.month_length()))
+        };
+        let end = if t.day() == t.month_length() {
+            to
+        } else {
+            month_start(to, t) - Duration::days(1)
+        };
+        if end < start {
+            return Ok(MonthSplit {
+                whole: None,
+                days: vec![(from, to)],
+            });
+        }
+        let mut days = Vec::new();
+        if from < start {
+            days.push((from, start - Duration::days(1)));
+        }
+        if end < to {
+            days.push((end + Duration::days(1), to));
+        }
+        Ok(MonthSplit {
+            whole: Some((
+                month_key(BsDate::from_ad(start)?),
+                month_key(BsDate::from_ad(end)?),
+            )),
+            days,
+        })
+    }
+}
+
+/// A BS month as the counts key it: year × 100 + month (208204 for Shrawan 2082).
+pub fn month_key(d: BsDate) -> i64 {
+    i64::from(d.year()) * 100 + i64::from(d.month())
+}
+
+/// The BS month key of an AD day.
+pub fn month_key_of(date: Date) -> Result<i64, CalendarError> {
+    BsDate::from_ad(date).map(month_key)
+}
+
+/// The AD day on which the BS month of `date` (which is `bs`) begins.
+fn month_start(date: Date, bs: BsDate) -> Date {
+    date - Duration::days(i64::from(bs.day()) - 1)
 }
 
 /// A day in the Bikram Sambat calendar, within Setu's supported range.
@@ -295,6 +365,54 @@ impl FromStr for FiscalYear {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every day of a split period is in exactly one whole month or one run of days, and
+    /// nothing outside it is: checked day by day over ragged and whole periods.
+    #[test]
+    fn a_month_split_covers_each_day_once() {
+        let ad = |s: &str| parse_ad(s).unwrap();
+        let periods = [
+            ("2025-07-17", "2026-07-16"), // fiscal year 2082/83: whole months only
+            ("2025-07-20", "2026-07-01"), // ragged at both ends
+            ("2025-08-01", "2025-08-10"), // inside one month
+            ("2025-07-17", "2025-08-20"), // one whole month and a tail
+            ("2024-01-01", "2026-12-31"), // years
+            ("2025-08-10", "2025-08-10"), // one day
+        ];
+        for (from, to) in periods {
+            let (from, to) = (ad(from), ad(to));
+            let split = MonthSplit::of(from, to).unwrap();
+            assert!(split.days.len() <= 2);
+            let mut day = from - Duration::days(3);
+            while day <= to + Duration::days(3) {
+                let key = month_key_of(day).unwrap();
+                let in_whole = split.whole.is_some_and(|(a, b)| (a..=b).contains(&key));
+                let in_days = split
+                    .days
+                    .iter()
+                    .filter(|(a, b)| (*a..=*b).contains(&day))
+                    .count();
+                let inside = (from..=to).contains(&day);
+                assert_eq!(
+                    usize::from(in_whole) + in_days,
+                    usize::from(inside),
+                    "{day}"
+                );
+                day += Duration::days(1);
+            }
+        }
+        assert_eq!(
+            MonthSplit::of(ad("2025-07-17"), ad("2026-07-16")).unwrap(),
+            MonthSplit {
+                whole: Some((208204, 208303)),
+                days: vec![]
+            }
+        );
+        assert!(MonthSplit::of(ad("2025-02-02"), ad("2025-02-01"))
+            .unwrap()
+            .days
+            .is_empty());
+    }
     use time::macros::date;
 
     #[test]

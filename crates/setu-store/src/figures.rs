@@ -13,51 +13,15 @@ use crate::{Result, Store};
 pub use setu_stats::booths::{BoothFigures, BoothMonth};
 
 impl Store {
-    /// The booth figures for `scope` between two days: the grouped screenings and tallies,
-    /// added up by `setu_stats::booths`.
+    /// The booth figures for `scope` between two days: the booths' counts (see
+    /// [`crate::counts`]), added up by `setu_stats::booths`.
     pub async fn booth_figures(
         &self,
         scope: Scope,
         from: time::Date,
         to: time::Date,
     ) -> Result<BoothFigures> {
-        use setu_core::booths::Outcome;
-        use setu_core::calendar::{parse_ad, BsDate};
-        use setu_stats::booths::MonthCounts;
-        let month = |site_id: i64, day: &str| -> Option<MonthCounts> {
-            let bs = BsDate::from_ad(parse_ad(day).ok()?).ok()?;
-            Some(MonthCounts {
-                site_id,
-                month: i64::from(bs.year()) * 100 + i64::from(bs.month()),
-                ..MonthCounts::default()
-            })
-        };
-        let mut counts = Vec::new();
-        for t in self.tally_days(scope, from, to).await? {
-            if let Some(c) = month(t.site_id, &t.day) {
-                counts.push(MonthCounts {
-                    informed: t.informed,
-                    materials: t.materials,
-                    ..c
-                });
-            }
-        }
-        for g in self.screening_groups(scope, from, to).await? {
-            let Some(mut c) = month(g.site_id, &g.day) else {
-                continue;
-            };
-            c.screened = g.n;
-            c.minors = if g.minor { g.n } else { 0 };
-            c.female = if g.sex == setu_core::community::Sex::Female {
-                g.n
-            } else {
-                0
-            };
-            if let Some(i) = Outcome::ALL.iter().position(|o| *o == g.outcome) {
-                c.by_outcome[i] = g.n;
-            }
-            counts.push(c);
-        }
+        let counts = self.booth_month_counts(scope, from, to).await?;
         Ok(setu_stats::booths::booth_figures(&counts))
     }
 }

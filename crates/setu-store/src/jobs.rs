@@ -403,8 +403,8 @@ impl Store {
         Ok(counts)
     }
 
-    /// Starts this server's worker: it runs ready jobs as soon as a write queues them, and
-    /// looks every two seconds for jobs queued by other servers or left by a server that
+    /// Starts this server's worker: it runs ready jobs as soon as a write queues them, folds
+    /// the booths' count changes, and looks every two seconds for jobs queued by other servers or left by a server that
     /// stopped. Stop it with [`Store::stop_worker`].
     pub fn start_worker(&self) -> tokio::task::JoinHandle<()> {
         self.run_jobs_in_background(true);
@@ -412,16 +412,36 @@ impl Store {
         let store = self.clone();
         tokio::spawn(async move {
             let mut pruned = std::time::Instant::now() - Duration::from_secs(3600);
+            let (mut tidied, mut folded_since) = (std::time::Instant::now(), 0);
             while !store.jobs.stop.load(Ordering::SeqCst) {
                 // Requests first: while phones' syncs wait for the writer, the next batch
                 // waits up to a quarter of a second (measured in docs/benchmarks.md).
                 store.gate.quiet(YIELD_TO_REQUESTS).await;
-                match store.run_jobs().await {
-                    Ok(n) if n > 0 => continue,
-                    Ok(_) => {}
+                let jobs = match store.run_jobs().await {
+                    Ok(n) => n,
                     Err(e) => {
                         tracing::warn!(error = %e.log_safe(), "the job worker could not claim jobs");
+                        0
                     }
+                };
+                // The booths' counts too (see `crate::counts`): reads are exact without it,
+                // and faster the fewer changes are left.
+                let folded = match store.fold_counts(crate::counts::FOLD_BATCH).await {
+                    Ok(n) => i64::try_from(n).unwrap_or(0),
+                    Err(e) => {
+                        tracing::warn!(error = %e.log_safe(), "the job worker could not fold counts");
+                        0
+                    }
+                };
+                folded_since += folded;
+                if folded_since > 0 && tidied.elapsed() > Duration::from_secs(60) {
+                    (tidied, folded_since) = (std::time::Instant::now(), 0);
+                    if let Err(e) = store.tidy_counts(&["count_change"]).await {
+                        tracing::warn!(error = %e.log_safe(), "tidying the count changes failed");
+                    }
+                }
+                if jobs > 0 || folded == crate::counts::FOLD_BATCH {
+                    continue;
                 }
                 if pruned.elapsed() > Duration::from_secs(3600) {
                     pruned = std::time::Instant::now();

@@ -18,6 +18,7 @@ pub mod cases;
 pub mod committees;
 mod connect;
 pub mod contacts;
+mod counts;
 pub mod crypto;
 pub mod directory;
 mod error;

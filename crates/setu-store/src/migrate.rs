@@ -238,6 +238,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0038_place_indexes.sql"),
         include_str!("../migrations/postgres/0038_place_indexes.sql"),
     ),
+    (
+        39,
+        "booth counts",
+        include_str!("../migrations/sqlite/0039_booth_counts.sql"),
+        include_str!("../migrations/postgres/0039_booth_counts.sql"),
+    ),
 ];
 
 /// The schema version this build migrates to (its last migration's number).

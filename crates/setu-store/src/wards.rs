@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 use setu_core::access::Scope;
-use setu_core::booths::Outcome;
 use setu_core::calendar::iso;
 use setu_core::tracing::ReportStatus;
 use setu_core::wards::WardProfile;
@@ -66,16 +65,6 @@ pub struct ProfileImport {
     pub changed: usize,
     /// Wards already as imported.
     pub unchanged: usize,
-}
-
-/// The SQL list of outcomes that stopped a person (every one but continuing).
-fn stopped_outcomes() -> String {
-    Outcome::ALL
-        .iter()
-        .filter(|o| o.stopped())
-        .map(|o| format!("'{}'", o.as_str()))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 impl Store {
@@ -176,9 +165,9 @@ impl Store {
                 },
             );
         }
+        let (from_day, to_day) = (from, to);
         let (from, to) = (iso(from), iso(to));
-        let stopped = stopped_outcomes();
-        let sources: [(&str, &str, &str); 9] = [
+        let sources: [(&str, &str, &str); 8] = [
             (
                 "reports",
                 "place_code",
@@ -209,14 +198,6 @@ impl Store {
                 "home_ward",
                 "SELECT home_ward, '', COUNT(*) FROM survivor_case \
                  WHERE returned_on BETWEEN $1 AND $2 AND withdrawn_at IS NULL AND {scope} GROUP BY home_ward",
-            ),
-            (
-                "intercepted",
-                "home_code",
-                &format!(
-                    "SELECT home_code, '', COUNT(*) FROM screening \
-                     WHERE day BETWEEN $1 AND $2 AND outcome IN ({stopped}) AND withdrawn_at IS NULL AND {{scope}} GROUP BY home_code"
-                ),
             ),
             (
                 "referrals",
@@ -260,6 +241,12 @@ impl Store {
                     "sessions" => w.sessions += n,
                     _ => w.events += n,
                 }
+            }
+        }
+        // People stopped, by home ward: from the booths' counts (see `crate::counts`).
+        for (ward, n) in self.home_stops(scope, from_day, to_day).await? {
+            if let Some(w) = wards.get_mut(&ward) {
+                w.intercepted += n;
             }
         }
         let fy_start = i64::from(fy.start_year());

@@ -3518,7 +3518,8 @@ async fn handovers_and_referrals_are_paged_and_their_figures_count_them_all() {
         s.sync_screening(&sys, &person, 0, &rec, "{}")
             .await
             .unwrap();
-        for day in 0..53 {
+        // From yesterday back: today at 10:00 is still to come before 10:00 in Nepal.
+        for day in 1..54 {
             let form = HandoverForm {
                 date: (now.date() - Duration::days(day)).to_string(),
                 time: "10:00".into(),
@@ -5513,10 +5514,65 @@ async fn ward_counts_group_the_registers_by_ward_beside_the_imported_profile() {
     .await;
 }
 
+/// Issue 17, point 9: the worker inside `setu serve` folds what the writes appended into the
+/// booths' counts by itself, and the figures read the same before and after.
+#[tokio::test]
+async fn the_worker_folds_the_booths_count_changes() {
+    each_engine(|s| async move {
+        let (_, booth) = ngo_booth(&s, "Folded").await;
+        let catalogue = s.risk_catalogue().await.unwrap();
+        let today = date!(2026 - 06 - 01);
+        let day = date!(2026 - 05 - 20);
+        for (i, outcome) in ["intercepted", "counselled-continued", "intercepted"]
+            .iter()
+            .enumerate()
+        {
+            let (draft, risk_score, risk_level) = setu_core::booths::ScreeningForm {
+                site: booth.to_string(),
+                date: "2026-05-20".into(),
+                sex: "female".into(),
+                age: "16".into(),
+                home: "5110603".into(),
+                outcome: (*outcome).into(),
+                ..Default::default()
+            }
+            .check(today, &catalogue)
+            .unwrap();
+            let rec = setu_store::booths::ScoredScreening {
+                draft,
+                risk_version: catalogue.version,
+                risk_score,
+                risk_level,
+            };
+            let id = format!("00000000-0000-4000-8000-{i:012}");
+            s.sync_screening(&sys(), &id, 0, &rec, "{}").await.unwrap();
+        }
+        let scope = Scope::Site(booth);
+        let before = s.booth_figures(scope, day, day).await.unwrap().totals;
+        assert_eq!((before.screened, before.intercepted), (3, 2));
+        assert_eq!(s.unfolded_count_changes().await.unwrap(), 3);
+        let worker = s.start_worker();
+        let waited = std::time::Instant::now();
+        while s.unfolded_count_changes().await.unwrap() > 0 {
+            assert!(
+                waited.elapsed() < std::time::Duration::from_secs(20),
+                "never folded"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        s.stop_worker();
+        worker.await.unwrap();
+        let after = s.booth_figures(scope, day, day).await.unwrap().totals;
+        assert_eq!(after, before);
+    })
+    .await;
+}
+
 /// Issue 17, point 1: the booth figures (added up by setu-stats from the store's grouped
 /// counts) and the ward page's people stopped agree with the screenings and tallies, whatever
 /// wrote them (saved, corrected through sync, withdrawn or deleted behind the store's back), for
-/// whole fiscal years and ragged periods.
+/// whole fiscal years and ragged periods; and (point 9) whether the worker has folded the
+/// changes into the counts, some of them or all.
 #[tokio::test]
 async fn booth_figures_follow_every_write_and_agree_with_the_records() {
     use setu_core::booths::{Outcome, ScreeningForm};
@@ -5595,6 +5651,8 @@ async fn booth_figures_follow_every_write_and_agree_with_the_records() {
                 version: 1,
             });
         }
+        // The worker folds some of the changes into the counts, not all (reads add the rest).
+        assert_eq!(s.fold_counts(7).await.unwrap(), 7);
         // Corrections through the store: a new day, outcome and home for every fourth.
         for k in (0..kept.len()).step_by(4) {
             let day = date!(2025 - 01 - 01) + time::Duration::days(next(500) as i64);
@@ -5607,6 +5665,7 @@ async fn booth_figures_follow_every_write_and_agree_with_the_records() {
                 .unwrap();
             (r.day, r.outcome, r.home, r.version) = (day, o, home, r.version + 1);
         }
+        s.fold_all_counts().await.unwrap();
         // Withdrawn and deleted by hand, as an administrator with SQL would.
         for k in [1, 6, 11] {
             sqlx_exec(
@@ -5677,6 +5736,7 @@ async fn booth_figures_follow_every_write_and_agree_with_the_records() {
         .await
         .unwrap();
         tallies[0] = (date!(2025 - 11 - 30), 5);
+        assert_eq!(s.fold_counts(3).await.unwrap(), 3);
         let informed = |from: time::Date, to: time::Date| -> (i64, i64) {
             let inside = tallies.iter().filter(|(d, _)| *d >= from && *d <= to);
             inside.fold((0, 0), |(p, m), (_, n)| (p + 3 * n, m + 3))
@@ -5738,7 +5798,12 @@ async fn booth_figures_follow_every_write_and_agree_with_the_records() {
             (date!(2025 - 03 - 05), date!(2025 - 03 - 25)),
             (date!(2024 - 01 - 01), today),
         ];
-        for (from, to) in periods {
+        // Read with changes left unfolded, then with all of them folded.
+        for (round, (from, to)) in periods.iter().chain(periods.iter()).copied().enumerate() {
+            if round == periods.len() {
+                assert!(s.fold_all_counts().await.unwrap() > 0);
+                assert_eq!(s.fold_counts(10).await.unwrap(), 0, "nothing left to fold");
+            }
             let (want, want_homes) = expected(from, to);
             let f = s.booth_figures(banke, from, to).await.unwrap();
             assert_eq!(
