@@ -3,6 +3,7 @@
 //! generator, so a ranking is the same every time it is made from the same counts.
 
 pub mod booths;
+pub mod community;
 pub mod disclosure;
 pub mod gamma;
 pub mod kanon;

@@ -4,9 +4,8 @@
 
 use serde::Serialize;
 use setu_core::access::Scope;
-use setu_core::committees::{CommitteeKind, CommitteeStatus};
-use setu_core::community::SbccIndicators;
 use setu_core::{FiscalYear, PlaceCode};
+use setu_stats::community::{committee_counts, SbccIndicators};
 
 use crate::{Result, Store};
 
@@ -87,15 +86,7 @@ impl Store {
         today: time::Date,
     ) -> Result<Figures> {
         let committees = self.committees(scope, as_of).await?;
-        let count = |kind: CommitteeKind, functional: bool| {
-            let n = committees
-                .iter()
-                .filter(|c| {
-                    c.kind == kind && (!functional || c.status == CommitteeStatus::Functional)
-                })
-                .count();
-            i64::try_from(n).unwrap_or(0)
-        };
+        let committees = committee_counts(committees.iter().map(|c| (c.kind, c.status)));
         let sbcc = self
             .sbcc_indicators_between(scope, None, Some((from, as_of)))
             .await?;
@@ -116,10 +107,10 @@ impl Store {
             },
             place: place.map(|p| p.to_string()),
             fiscal_year: fy.map(|f| f.to_string()).unwrap_or_else(|| "all".into()),
-            lcchts_functional: count(CommitteeKind::Lccht, true),
-            lcchts: count(CommitteeKind::Lccht, false),
-            dcchts_functional: count(CommitteeKind::Dccht, true),
-            dcchts: count(CommitteeKind::Dccht, false),
+            lcchts_functional: committees.lcchts_functional,
+            lcchts: committees.lcchts,
+            dcchts_functional: committees.dcchts_functional,
+            dcchts: committees.dcchts,
             sbcc,
             events: by_type.iter().map(|(_, n)| n).sum(),
             events_by_type: by_type

@@ -4,8 +4,9 @@
 use serde::Serialize;
 use setu_core::access::{Scope, Target};
 use setu_core::calendar::iso;
-use setu_core::community::{Material, SbccIndicators, Sex};
+use setu_core::community::{Material, Sex};
 use setu_core::PlaceCode;
+use setu_stats::community::SbccIndicators;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 use time::Date;

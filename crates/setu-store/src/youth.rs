@@ -261,23 +261,19 @@ impl Store {
         days: &[Date],
         today: Date,
     ) -> Result<Vec<i64>> {
-        let all = self.ambassadors(scope, Reveal::No, today).await?;
-        Ok(days
-            .iter()
-            .map(|day| {
-                let end_iso = iso(*day);
-                let active = all
-                    .iter()
-                    .filter(|a| a.joined_on <= end_iso)
-                    .filter(|a| match (&a.status, &a.status_since) {
-                        (YouthStatus::Active, _) => true,
-                        (_, Some(since)) => since.as_str() > end_iso.as_str(),
-                        (_, None) => true,
-                    })
-                    .count();
-                i64::try_from(active).unwrap_or(0)
+        use setu_stats::community::{active_on, Tenure};
+        let all: Vec<Tenure> = self
+            .ambassadors(scope, Reveal::No, today)
+            .await?
+            .into_iter()
+            .map(|a| Tenure {
+                joined_on: a.joined_on,
+                status: a.status,
+                status_since: a.status_since,
             })
-            .collect())
+            .collect();
+        let days: Vec<String> = days.iter().map(|d| iso(*d)).collect();
+        Ok(active_on(&all, &days))
     }
 
     /// Local levels inside `scope` that have ambassadors on record but fewer than `threshold`

@@ -9,11 +9,10 @@ use axum::Form;
 use serde::Deserialize;
 use setu_core::access::Capability;
 use setu_core::calendar::today_in_nepal;
-use setu_core::community::{
-    Material, ParentForm, ParentsGroupForm, SbccIndicators, SessionForm, Sex,
-};
+use setu_core::community::{Material, ParentForm, ParentsGroupForm, SessionForm, Sex};
 use setu_core::records::{FieldSpec as F, FieldType as T};
 use setu_core::PlaceCode;
+use setu_stats::community::SbccIndicators;
 use setu_store::auth::User;
 use setu_store::parents::Group;
 use setu_store::sealing::Reveal;
