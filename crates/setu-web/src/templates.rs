@@ -1523,6 +1523,10 @@ pub struct WardsPage<'a> {
     pub cut: bool,
     /// A district's local levels (empty on a local level's page).
     pub local_levels: Vec<LocalLevelRow>,
+    /// The district's local levels on a map, shaded by rate (empty without a district).
+    pub map: Vec<crate::pages::wards::map::MapArea>,
+    /// The map's SVG frame.
+    pub map_view_box: String,
     pub unplanned: Vec<WardCard>,
     /// Wards without a population in the ward profile (not ranked).
     pub unranked: Vec<String>,

@@ -33,6 +33,7 @@ use crate::page::Page;
 use crate::templates::{Choice, RenderHtml, WardCard, WardsPage};
 use crate::AppState;
 
+pub mod map;
 pub mod survey;
 
 /// `?place=51106&fy=2082/83&measure=all`
@@ -213,10 +214,11 @@ async fn render(
         c.name = ward_name(&page, &w.ward, area);
         cards.push(c);
     }
-    let local_levels = match area {
+    let (local_levels, shaded) = match area {
         Some(PlaceCode::District(_)) => local_levels(&page, &wards, measure, (records, cases)),
-        _ => Vec::new(),
+        _ => (Vec::new(), Vec::new()),
     };
+    let (map, map_view_box) = map::choropleth(&shaded).unwrap_or_default();
     // A district's wards run to the hundreds: its grid shows the first of them, its table all.
     let grid_limit = if local_levels.is_empty() {
         usize::MAX
@@ -304,6 +306,8 @@ async fn render(
         cut: cards.len() > grid_limit,
         cards,
         local_levels,
+        map,
+        map_view_box,
         unranked,
         closed: !(records && cases),
         may_import,
@@ -318,12 +322,13 @@ async fn render(
 
 /// A district's local levels: their wards' population and counts added up, a pooled rate, a
 /// link to each one's wards. A local level with a ward lacking its population has no rate.
+/// Beside the rows, what the map shades: (code, name and rate as said, rate if shown).
 fn local_levels(
     page: &Page,
     wards: &[WardCounts],
     measure: Measure,
     (records, cases): (bool, bool),
-) -> Vec<crate::templates::LocalLevelRow> {
+) -> (Vec<crate::templates::LocalLevelRow>, Vec<map::Shaded>) {
     use std::collections::BTreeMap;
     let mut sums: BTreeMap<&str, (Option<i64>, [i64; 3])> = BTreeMap::new();
     for w in wards {
@@ -357,19 +362,29 @@ fn local_levels(
         })
         .collect();
     rows.sort_by(|a, b| b.0.unwrap_or(-1.0).total_cmp(&a.0.unwrap_or(-1.0)));
-    rows.into_iter()
-        .map(
-            |(rate, code, population, events)| crate::templates::LocalLevelRow {
+    let mut shaded = Vec::with_capacity(rows.len());
+    let rows = rows
+        .into_iter()
+        .map(|(rate, code, population, events)| {
+            let row = crate::templates::LocalLevelRow {
                 code: code.to_string(),
                 name: page.place(code),
                 population: population
                     .map(|p| page.num(&p))
                     .unwrap_or_else(|| page.t("wards-profile-missing")),
                 events: page.cell(events),
-                rate: rate.map_or_else(|| page.t("wards-rate-withheld"), |r| per_thousand(page, r)),
-            },
-        )
-        .collect()
+                rate: match (rate, population) {
+                    (Some(r), _) => per_thousand(page, r),
+                    (None, None) => page.t("wards-profile-missing"),
+                    (None, Some(_)) => page.t("wards-rate-withheld"),
+                },
+            };
+            let title = format!("{}: {}", row.name, row.rate);
+            shaded.push((row.code.clone(), title, rate));
+            row
+        })
+        .collect();
+    (rows, shaded)
 }
 
 /// A ward as the page names it: "Ward 3" inside its own local level's page, with its local

@@ -384,3 +384,80 @@ async fn the_ward_survey_is_published_as_an_xlsform_and_its_submissions_imported
     })
     .await;
 }
+
+/// Issue 17, point 5: a district's municipalities on a map drawn on the server, each shaded by
+/// its rate and linking to its wards; a rate withheld from a reader who may not see the records
+/// leaves its municipality unshaded; in both languages.
+#[tokio::test]
+async fn a_district_map_shades_its_municipalities_and_withholds_what_it_must() {
+    use setu_core::wards::WardProfile;
+    each_app(|app, store| async move {
+        let sys = Actor::system("test");
+        for (ll, wards) in [(51106, 23), (51107, 6)] {
+            let rows: Vec<WardProfile> = (1..=wards)
+                .map(|w| WardProfile {
+                    ward: format!("{ll}{w:02}").parse().unwrap(),
+                    population: 4_000,
+                    households: None,
+                })
+                .collect();
+            store
+                .import_ward_profile(&sys, setu_core::PlaceCode::LocalLevel(ll), &rows, "profile")
+                .await
+                .unwrap();
+        }
+        missing_reports(&store, "5110603", 15).await;
+        missing_reports(&store, "5110702", 3).await;
+        let national = sign_in(&store, "nc.map", Role::NationalCoordinator, "NP").await;
+        let analyst = sign_in(&store, "an.map", Role::Analyst, "NP").await;
+        let page = "/wards?place=511&fy=2081/82&measure=missing";
+        let area = |body: &str, ll: &str| {
+            between(body, &format!(r#"<a href="/wards?place={ll}&amp;"#), "</a>").to_string()
+        };
+
+        let open = get_as(&app, page, "en", &national).await;
+        assert_eq!(open.status, StatusCode::OK);
+        let map = between(&open.body, "<svg", "</svg>");
+        assert_eq!(
+            map.matches("<path d=\"M").count(),
+            8,
+            "Banke's eight municipalities"
+        );
+        assert!(!map.contains("place=512"), "no other district");
+        let nepalganj = area(map, "51106");
+        assert!(
+            nepalganj.contains("Nepalganj") && nepalganj.contains("shade-"),
+            "{nepalganj}"
+        );
+        assert!(!nepalganj.contains("shade-none"));
+        let duduwa = area(map, "51107");
+        assert!(
+            !duduwa.contains("shade-none"),
+            "three reports, open to this reader: {duduwa}"
+        );
+        assert!(
+            area(map, "51101").contains("shade-none"),
+            "no ward profile, no rate"
+        );
+        assert!(area(map, "51101").contains("ward profile incomplete"));
+
+        // A reader of aggregates only: Duduwa's three reports are withheld, and so is its shade.
+        let closed = get_as(&app, page, "en", &analyst).await.body;
+        let map = between(&closed, "<svg", "</svg>");
+        let duduwa = area(map, "51107");
+        assert!(
+            duduwa.contains("shade-none") && duduwa.contains("not shown"),
+            "{duduwa}"
+        );
+        assert!(!area(map, "51106").contains("shade-none"));
+
+        // In Nepali: the names and the legend.
+        let ne = get_as(&app, page, "ne", &national).await.body;
+        let map = between(&ne, "<svg", "</figure>");
+        assert!(
+            map.contains("नेपालगञ्ज") && map.contains("दर देखाइएको छैन"),
+            "{map}"
+        );
+    })
+    .await;
+}
