@@ -941,6 +941,21 @@ async fn ngo_booth(s: &Store, name: &str) -> (i64, i64) {
     (ngo, booth)
 }
 
+/// A screening form checked and scored against `catalogue`, as a booth's phone sends it.
+fn scored(
+    form: setu_core::booths::ScreeningForm,
+    today: time::Date,
+    catalogue: &setu_core::risk::Catalogue,
+) -> setu_store::booths::ScoredScreening {
+    let (draft, risk_score, risk_level) = form.check(today, catalogue).unwrap();
+    setu_store::booths::ScoredScreening {
+        draft,
+        risk_version: catalogue.version,
+        risk_score,
+        risk_level,
+    }
+}
+
 async fn sqlx_exec(s: &Store, sql: &str) -> Result<(), String> {
     s.raw_execute_for_tests(sql)
         .await
@@ -5529,7 +5544,7 @@ async fn the_worker_folds_the_booths_count_changes() {
             .iter()
             .enumerate()
         {
-            let (draft, risk_score, risk_level) = setu_core::booths::ScreeningForm {
+            let form = setu_core::booths::ScreeningForm {
                 site: booth.to_string(),
                 date: "2026-05-20".into(),
                 sex: "female".into(),
@@ -5537,15 +5552,8 @@ async fn the_worker_folds_the_booths_count_changes() {
                 home: "5110603".into(),
                 outcome: (*outcome).into(),
                 ..Default::default()
-            }
-            .check(today, &catalogue)
-            .unwrap();
-            let rec = setu_store::booths::ScoredScreening {
-                draft,
-                risk_version: catalogue.version,
-                risk_score,
-                risk_level,
             };
+            let rec = scored(form, today, &catalogue);
             let id = format!("00000000-0000-4000-8000-{i:012}");
             s.sync_screening(&sys(), &id, 0, &rec, "{}").await.unwrap();
         }
@@ -5580,7 +5588,6 @@ async fn booth_figures_follow_every_write_and_agree_with_the_records() {
     use setu_core::booths::{Outcome, ScreeningForm};
     use setu_core::calendar::{iso, BsDate};
     use setu_stats::booths::MonthCounts;
-    use setu_store::booths::ScoredScreening;
     let month_key = |d: BsDate| i64::from(d.year()) * 100 + i64::from(d.month());
     use std::collections::BTreeMap;
     each_engine(|s| async move {
@@ -5612,7 +5619,7 @@ async fn booth_figures_follow_every_write_and_agree_with_the_records() {
             (seed >> 33) % n
         };
         let record = |site: i64, day: time::Date, o: Outcome, sex: &str, age: i64, home: &str| {
-            let (draft, risk_score, risk_level) = ScreeningForm {
+            let form = ScreeningForm {
                 site: site.to_string(),
                 date: iso(day),
                 sex: sex.into(),
@@ -5620,15 +5627,8 @@ async fn booth_figures_follow_every_write_and_agree_with_the_records() {
                 home: home.into(),
                 outcome: o.as_str().into(),
                 ..Default::default()
-            }
-            .check(today, &catalogue)
-            .unwrap();
-            ScoredScreening {
-                draft,
-                risk_version: catalogue.version,
-                risk_score,
-                risk_level,
-            }
+            };
+            scored(form, today, &catalogue)
         };
         for i in 0..48 {
             let site = if next(3) == 0 { second } else { jamunaha };
