@@ -404,8 +404,9 @@ impl Store {
     }
 
     /// Starts this server's worker: it runs ready jobs as soon as a write queues them, folds
-    /// the booths' count changes, and looks every two seconds for jobs queued by other servers or left by a server that
-    /// stopped. Stop it with [`Store::stop_worker`].
+    /// the booths' count changes ([`Store::fold_counts`]), and looks every two seconds for jobs
+    /// queued by other servers or left by a server that stopped. Stop it with
+    /// [`Store::stop_worker`].
     pub fn start_worker(&self) -> tokio::task::JoinHandle<()> {
         self.run_jobs_in_background(true);
         self.jobs.stop.store(false, Ordering::SeqCst);
