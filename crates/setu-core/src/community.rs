@@ -191,6 +191,11 @@ impl Participants {
         self.under18.iter().chain(self.adults.iter()).sum()
     }
 
+    /// Everyone under 18.
+    pub fn minors(&self) -> i64 {
+        self.under18.iter().sum()
+    }
+
     /// Adds another event's participants.
     pub fn add(&mut self, other: &Participants) {
         for i in 0..3 {

@@ -134,6 +134,34 @@ pub fn booth_figures(counts: &[MonthCounts]) -> BoothFigures {
     }
 }
 
+/// People informed per BS month across booths, with the under-18 part: `((year, month),
+/// informed, under 18)` from the first month with figures to the last. Months between without
+/// any are there with zeros, so that a chart shows them as a gap and two bars side by side are
+/// always consecutive months.
+pub fn informed_by_month(months: &[BoothMonth]) -> Vec<((u16, u8), i64, i64)> {
+    let mut per_month: BTreeMap<(u16, u8), (i64, i64)> = BTreeMap::new();
+    for m in months {
+        let e = per_month.entry((m.year, m.month)).or_default();
+        e.0 += m.informed.total();
+        e.1 += m.informed.minors();
+    }
+    if let (Some(&first), Some(&last)) = (per_month.keys().next(), per_month.keys().last()) {
+        let mut at = first;
+        while at < last {
+            per_month.entry(at).or_default();
+            at = if at.1 >= 12 {
+                (at.0 + 1, 1)
+            } else {
+                (at.0, at.1 + 1)
+            };
+        }
+    }
+    per_month
+        .into_iter()
+        .map(|(k, (all, minors))| (k, all, minors))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -216,5 +244,34 @@ mod tests {
                 "referred-to-shelter"
             ]
         );
+    }
+
+    #[test]
+    fn informed_months_run_on_without_gaps_across_the_new_year() {
+        let month = |site_id, year, month, under18, adults| BoothMonth {
+            site_id,
+            year,
+            month,
+            informed: Participants {
+                under18: [under18, 0, 0],
+                adults: [adults, 0, 0],
+            },
+            ..Default::default()
+        };
+        let months = [
+            month(1, 2081, 11, 2, 5),
+            month(2, 2081, 11, 1, 0),
+            month(1, 2082, 2, 0, 4),
+        ];
+        assert_eq!(
+            informed_by_month(&months),
+            vec![
+                ((2081, 11), 8, 3),
+                ((2081, 12), 0, 0),
+                ((2082, 1), 0, 0),
+                ((2082, 2), 4, 0),
+            ]
+        );
+        assert!(informed_by_month(&[]).is_empty());
     }
 }

@@ -126,9 +126,24 @@ pub fn active_on(ambassadors: &[Tenure], days: &[String]) -> Vec<i64> {
         .collect()
 }
 
+/// Youth events of every type, from their counts by type (the indicators' total and the youth
+/// page's).
+pub fn events_total<T>(by_type: &[(T, i64)]) -> i64 {
+    by_type.iter().map(|(_, n)| n).sum()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn events_of_every_type_add_up() {
+        assert_eq!(
+            events_total(&[("awareness", 4), ("sports", 0), ("rally", 7)]),
+            11
+        );
+        assert_eq!(events_total::<&str>(&[]), 0);
+    }
 
     #[test]
     fn indicators_count_people_once_and_repeated_contact() {

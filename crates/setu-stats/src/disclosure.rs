@@ -83,9 +83,32 @@ pub fn with_total(cells: &[i64]) -> (Vec<Cell>, Cell) {
     (shown, total)
 }
 
+/// A table's cells and its total as a reader sees them: as they are to one who may see the
+/// records behind them (`open`), under [`with_total`]'s rules to anyone else.
+pub fn table(cells: &[i64], open: bool) -> (Vec<Cell>, Cell) {
+    if open {
+        (
+            cells.iter().map(|n| Cell::Count(*n)).collect(),
+            Cell::Count(cells.iter().sum()),
+        )
+    } else {
+        with_total(cells)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_table_is_whole_to_its_readers_and_guarded_for_others() {
+        assert_eq!(
+            table(&[1, 5], true),
+            (vec![Cell::Count(1), Cell::Count(5)], Cell::Count(6))
+        );
+        assert_eq!(table(&[1, 5], false), with_total(&[1, 5]));
+        assert_eq!(table(&[1, 5], false).1, Cell::Hidden);
+    }
 
     #[test]
     fn one_and_two_are_never_shown() {

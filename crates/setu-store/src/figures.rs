@@ -100,7 +100,7 @@ impl Store {
             survivors,
             booths: BoothTotals {
                 informed: b.informed.total(),
-                informed_under18: b.informed.under18.iter().sum(),
+                informed_under18: b.informed.minors(),
                 screened: b.screened,
                 intercepted: b.intercepted,
                 handed_over: b.handed_over,
@@ -112,7 +112,7 @@ impl Store {
             dcchts_functional: committees.dcchts_functional,
             dcchts: committees.dcchts,
             sbcc,
-            events: by_type.iter().map(|(_, n)| n).sum(),
+            events: setu_stats::community::events_total(&by_type),
             events_by_type: by_type
                 .into_iter()
                 .map(|(t, n)| (t.as_str().to_string(), n))

@@ -10,6 +10,8 @@ use setu_core::booths::{
     HandoverDraft, ReferralCategory, ReferralDraft, ReferralSource, ReferralStatus, Urgency,
     HANDOVER_ACK_WITHIN,
 };
+pub use setu_stats::referrals::ReferralFigures;
+use setu_stats::referrals::{referral_figures, ReferralCounts};
 use sqlx::Row;
 use time::OffsetDateTime;
 
@@ -194,17 +196,6 @@ fn minutes_between(from: &str, to: Option<&str>) -> Option<i64> {
 const HANDOVER_COLUMNS: &str = "id, handed_at, place_code, site_id, from_party, from_org_id, from_officer, from_rank, \
     to_party, to_org_id, to_officer, to_rank, documents, gd_number, fir_number, due_at, acknowledged_at, acknowledged_by, receipt_number, \
     version";
-
-/// How fast referrals are answered, for the referrals page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ReferralFigures {
-    /// Past a deadline now.
-    pub overdue: usize,
-    /// Median minutes from sending to acknowledgement.
-    pub ack_median: Option<i64>,
-    /// Median minutes from sending to action.
-    pub act_median: Option<i64>,
-}
 
 impl Store {
     /// Records a hand-over of the persons (screening ids) in `d`.
@@ -573,34 +564,48 @@ impl Store {
         Ok((row.try_get("n")?, row.try_get("late")?))
     }
 
-    /// How fast referrals on either side of `scope` are answered: how many are overdue at
-    /// `now`, and the median minutes to acknowledge and to act (over all of them, whatever page
-    /// of the list is shown; nothing is opened).
+    /// How fast referrals on either side of `scope` are answered: how many are past a deadline
+    /// at `now` and the median minutes to acknowledge and to act (over all of them, whatever
+    /// page of the list is shown). The query counts referrals by whole minutes taken, so that
+    /// nothing is read one by one; `setu-stats` takes the medians.
     pub async fn referral_figures(
         &self,
         scope: Scope,
         now: OffsetDateTime,
     ) -> Result<ReferralFigures> {
-        let (cond, value) = two_sided(scope, 1);
-        let sql = format!("SELECT {REFERRAL_COLUMNS} FROM police_referral WHERE {cond}");
-        let mut q = sqlx::query(&sql);
-        if let Some(v) = value {
-            q = q.bind(v);
+        let (_, overdue) = self.referrals_waiting(scope, now).await?;
+        let mut counts = ReferralCounts {
+            overdue,
+            ..ReferralCounts::default()
+        };
+        for (column, into) in [
+            ("acknowledged_at", &mut counts.to_acknowledge),
+            ("action_at", &mut counts.to_act),
+        ] {
+            let (cond, value) = two_sided(scope, 1);
+            let minutes = self.minutes_between_sql("sent_at", column);
+            let sql = format!(
+                "SELECT {minutes} AS minutes, COUNT(*) AS n FROM police_referral \
+                 WHERE {cond} AND {column} IS NOT NULL GROUP BY {minutes}"
+            );
+            for row in self.scoped_rows(&sql, value).await? {
+                into.push((row.try_get("minutes")?, row.try_get("n")?));
+            }
         }
-        let mut all = Vec::new();
-        for r in &q.fetch_all(&self.pool).await? {
-            all.push(self.referral_from_row(r, Reveal::No).await?);
-        }
-        use setu_stats::survivors::median;
-        Ok(ReferralFigures {
-            overdue: all.iter().filter(|r| r.overdue(now)).count(),
-            ack_median: median(
-                all.iter()
-                    .filter_map(Referral::minutes_to_acknowledge)
-                    .collect(),
+        Ok(referral_figures(&counts))
+    }
+
+    /// Whole minutes from one stored UTC time to another (columns or expressions), in this
+    /// engine's SQL: cut toward zero, as [`time::Duration::whole_minutes`] does.
+    fn minutes_between_sql(&self, from: &str, to: &str) -> String {
+        match self.engine() {
+            crate::Engine::Sqlite => format!(
+                "((CAST(strftime('%s', {to}) AS INTEGER) - CAST(strftime('%s', {from}) AS INTEGER)) / 60)"
             ),
-            act_median: median(all.iter().filter_map(Referral::minutes_to_act).collect()),
-        })
+            crate::Engine::Postgres => format!(
+                "(CAST(EXTRACT(EPOCH FROM (CAST({to} AS timestamptz) - CAST({from} AS timestamptz))) AS BIGINT) / 60)"
+            ),
+        }
     }
 
     /// One page of the referrals on either side of `scope` (see [`crate::paging`]): open ones

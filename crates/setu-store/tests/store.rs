@@ -3623,6 +3623,54 @@ async fn handovers_and_referrals_are_paged_and_their_figures_count_them_all() {
             figures.overdue, 50,
             "every open referral is past its 24 hours"
         );
+        assert_eq!((figures.ack_median, figures.act_median), (None, None));
+        // Three acknowledged now, after 33, 34 and 35 hours (one a minute and a half later,
+        // which counts as one whole minute), and two of them acted on.
+        let later = now + Duration::seconds(90);
+        for (r, at) in [(&sent[3], now), (&sent[4], now), (&sent[5], later)] {
+            s.advance_referral(&sys, r, ReferralStatus::Acknowledged, None, at)
+                .await
+                .unwrap();
+        }
+        for r in [&sent[4], &sent[5]] {
+            s.advance_referral(&sys, r, ReferralStatus::ActionTaken, None, later)
+                .await
+                .unwrap();
+        }
+        let figures = s.referral_figures(district, now).await.unwrap();
+        assert_eq!(
+            figures,
+            setu_store::handovers::ReferralFigures {
+                // Acknowledged or acted on within the three days an urgent one has: on time.
+                overdue: 47,
+                // 33 h, 34 h, 35 h 1 min: the middle one.
+                ack_median: Some(34 * 60),
+                // 34 h 1 min and 35 h 1 min: the upper one of two.
+                act_median: Some(35 * 60 + 1),
+            }
+        );
+        // The same medians as the referrals read one by one give.
+        let all: Vec<_> = first.rows.iter().chain(&second.rows).collect();
+        let mut read = Vec::new();
+        for r in &all {
+            read.push(s.referral(&r.id, Reveal::No).await.unwrap());
+        }
+        assert_eq!(
+            figures.ack_median,
+            setu_stats::survivors::median(
+                read.iter()
+                    .filter_map(|r| r.minutes_to_acknowledge())
+                    .collect()
+            )
+        );
+        assert_eq!(
+            figures.act_median,
+            setu_stats::survivors::median(read.iter().filter_map(|r| r.minutes_to_act()).collect())
+        );
+        assert_eq!(
+            figures.overdue,
+            i64::try_from(read.iter().filter(|r| r.overdue(now)).count()).unwrap()
+        );
     })
     .await;
 }

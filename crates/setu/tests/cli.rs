@@ -532,10 +532,7 @@ async fn demo_builds_the_programme_directory_on_each_engine() {
         let np: setu_core::access::Scope = "NP".parse().unwrap();
         let days = store.tally_days(np, from, to).await.unwrap();
         let informed: i64 = days.iter().map(|d| d.informed.total()).sum();
-        let minors: i64 = days
-            .iter()
-            .map(|d| d.informed.under18.iter().sum::<i64>())
-            .sum();
+        let minors: i64 = days.iter().map(|d| d.informed.minors()).sum();
         assert_eq!((informed, minors), (13_211, 2_300));
         let groups = store.screening_groups(np, from, to).await.unwrap();
         let count = |f: &dyn Fn(&setu_core::booths::Outcome) -> bool| -> i64 {

@@ -581,7 +581,7 @@ async fn capture_page(
                 (
                     page.date(&iso(*start)),
                     page.num(&p.total()),
-                    page.num(&p.under18.iter().sum::<i64>()),
+                    page.num(&p.minors()),
                 )
             })
             .collect(),
@@ -900,34 +900,16 @@ pub async fn dashboard(
             .map(|b| page.name(&Some(b.name_en.clone()), &b.name_ne))
             .unwrap_or_else(|| format!("#{id}"))
     };
-    // The chart: informed per BS month across booths, with the under-18 part.
-    let mut per_month: std::collections::BTreeMap<(u16, u8), (i64, i64)> = Default::default();
-    for m in &figures.months {
-        let e = per_month.entry((m.year, m.month)).or_default();
-        e.0 += m.informed.total();
-        e.1 += m.informed.under18.iter().sum::<i64>();
-    }
-    // Months without records are shown as such (a gap), not left out: two bars side by side
-    // are always consecutive months.
-    if let (Some(&first), Some(&last)) = (per_month.keys().next(), per_month.keys().last()) {
-        let mut at = first;
-        while at < last {
-            per_month.entry(at).or_default();
-            at = if at.1 >= 12 {
-                (at.0 + 1, 1)
-            } else {
-                (at.0, at.1 + 1)
-            };
-        }
-    }
-    let max = per_month.values().map(|v| v.0).max().unwrap_or(0).max(1);
+    // The chart: informed per BS month across booths, with the under-18 part, the last 24.
+    let per_month = setu_stats::booths::informed_by_month(&figures.months);
+    let max = per_month.iter().map(|m| m.1).max().unwrap_or(0).max(1);
     let bars = per_month
         .iter()
         .rev()
         .take(24)
         .rev()
         .enumerate()
-        .map(|(i, ((y, m), (total, minors)))| TrendBar {
+        .map(|(i, ((y, m), total, minors))| TrendBar {
             x: i64::try_from(i).unwrap_or(0) * 60 + 34,
             label: chart_label(&page, *y, *m),
             total_h: total * 100 / max,
@@ -947,7 +929,7 @@ pub async fn dashboard(
         female: page.num(&(m.informed.under18[0] + m.informed.adults[0])),
         male: page.num(&(m.informed.under18[1] + m.informed.adults[1])),
         other: page.num(&(m.informed.under18[2] + m.informed.adults[2])),
-        under18: page.num(&m.informed.under18.iter().sum::<i64>()),
+        under18: page.num(&m.informed.minors()),
         screened: page.num(&m.screened),
         intercepted: page.num(&m.intercepted),
         handed_over: page.num(&m.handed_over),
@@ -1049,7 +1031,7 @@ fn export_rows(app_figures: &BoothFigures) -> Vec<Vec<String>> {
             i.under18[0] + i.adults[0],
             i.under18[1] + i.adults[1],
             i.under18[2] + i.adults[2],
-            i.under18.iter().sum(),
+            i.minors(),
             m.materials,
             m.screened,
             m.screened_under18,

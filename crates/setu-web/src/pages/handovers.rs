@@ -464,7 +464,7 @@ async fn render_referrals(
         rows,
         next: list.next.map(|a| format!("/referrals?after={a}")),
         first: after.map(|_| "/referrals".to_string()),
-        overdue: page.num(&i64::try_from(figures.overdue).unwrap_or(0)),
+        overdue: page.num(&figures.overdue),
         ack_median: figures
             .ack_median
             .map(|m| hours(&page, m))

@@ -104,14 +104,8 @@ async fn waiting(app: &AppState, page: &Page, me: &User) -> Result<Vec<WorkItem>
         item("/tracing/matches", "work-proposals", len(n), 0);
     }
     if me.holds(Capability::ReadPersonal) && me.holds(Capability::WriteTracing) {
-        let open: i64 = app
-            .store
-            .report_counts(scope)
-            .await?
-            .iter()
-            .filter(|(_, status, _)| status.is_open())
-            .map(|(_, _, n)| n)
-            .sum();
+        let counts = app.store.report_counts(scope).await?;
+        let open = setu_stats::tracing::open_reports(&counts);
         item("/tracing", "work-reports", open, 0);
     }
     if let (true, setu_core::access::Scope::Organisation(org)) =

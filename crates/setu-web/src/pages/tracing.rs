@@ -558,22 +558,11 @@ async fn counts_page(
     cells: Vec<(String, usize, i64)>,
 ) -> Result<Html<String>, WebError> {
     let names = PlaceNames::of(app, page, cells.iter().map(|c| c.0.as_str())).await?;
-    let mut rows: Vec<(String, Vec<i64>)> = Vec::new();
-    for (place, col, n) in cells {
-        let name = names.show(page, &Some(place));
-        let at = match rows.iter().position(|r| r.0 == name) {
-            Some(at) => at,
-            None => {
-                rows.push((name, vec![0; columns.len()]));
-                rows.len() - 1
-            }
-        };
-        if let Some(cell) = rows[at].1.get_mut(col) {
-            *cell += n;
-        }
-    }
-    rows.sort_by(|a, b| a.0.cmp(&b.0));
-    let rows = rows
+    // Rows by the place's name as read (two codes that read the same are one row).
+    let named = cells
+        .into_iter()
+        .map(|(place, col, n)| (names.show(page, &Some(place)), col, n));
+    let rows = setu_stats::tables::cross_tab(named, columns.len())
         .into_iter()
         .map(|(name, ns)| {
             let shown = ns

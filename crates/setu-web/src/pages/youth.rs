@@ -171,13 +171,9 @@ async fn render(
     let (events, all_events) = app.store.youth_events(scope, e_after).await?;
     // Events in the period asked for (all of them without one), as the indicators count.
     let event_count = match between {
-        Some((from, until)) => app
-            .store
-            .youth_event_counts(scope, from, until)
-            .await?
-            .iter()
-            .map(|(_, n)| n)
-            .sum(),
+        Some((from, until)) => setu_stats::community::events_total(
+            &app.store.youth_event_counts(scope, from, until).await?,
+        ),
         None => all_events,
     };
     let groups = app.store.youth_groups(scope).await?;

@@ -9,7 +9,7 @@ use serde::Serialize;
 use setu_core::cases::{AgeBand, ServiceKind};
 use setu_core::community::Sex;
 use setu_core::PlaceCode;
-use setu_stats::disclosure::{cell, with_total, Cell};
+use setu_stats::disclosure::{cell, table, Cell};
 use setu_store::case_figures::CaseFigures;
 
 use crate::error::WebError;
@@ -105,12 +105,7 @@ impl Group<'_> {
     /// A table of counts with its total first.
     fn table(&mut self, total: (String, String), cells: Vec<(String, String, i64)>) {
         let ns: Vec<i64> = cells.iter().map(|c| c.2).collect();
-        let (shown, sum) = if self.open {
-            let t = ns.iter().sum();
-            (ns.iter().map(|n| Cell::Count(*n)).collect(), Cell::Count(t))
-        } else {
-            with_total(&ns)
-        };
+        let (shown, sum) = table(&ns, self.open);
         self.push(total.0, total.1, sum, false);
         for ((key, label, _), c) in cells.into_iter().zip(shown) {
             self.push(key, label, c, false);
@@ -292,14 +287,7 @@ async fn seed(app: &AppState, g: &mut Group<'_>, f: &CaseFigures) -> Result<(), 
             .unwrap_or_else(|| page.t("indicators-home-unknown"))
     };
     let survivors: Vec<i64> = f.seed.iter().map(|s| s.survivors).collect();
-    let (shown, total) = if g.open {
-        (
-            survivors.iter().map(|n| Cell::Count(*n)).collect(),
-            Cell::Count(survivors.iter().sum()),
-        )
-    } else {
-        with_total(&survivors)
-    };
+    let (shown, total) = table(&survivors, g.open);
     let rupees_total = match total {
         Cell::Count(_) if !shown.iter().any(|c| matches!(c, Cell::Below(_))) => {
             Cell::Count(f.seed.iter().map(|s| s.rupees).sum())
