@@ -17,6 +17,14 @@
 //!
 //! `--quick` runs each load for two seconds with a register of 1,000 (a smoke test of the
 //! program, not figures to publish).
+//!
+//! `--count-cost [--rounds 8]` measures instead what keeping the booths' counts (issue 17,
+//! `setu_store::counts`) costs the writes: two demo databases side by side, one as Setu makes it
+//! and one with the count triggers dropped, each served by its own `setu serve`; every round
+//! runs each load on both, in turns (which goes first alternates), after the counts of the
+//! last run are folded. Runs of one binary vary by tens of per cent on a shared machine, so it
+//! reports each load's median rate over the rounds on each side and the median of the rounds'
+//! paired ratios (counted over uncounted, two runs a few seconds apart).
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -39,6 +47,8 @@ struct Options {
     named_only: bool,
     /// Keep the SQLite database and its key file afterwards (to study what the load wrote).
     keep: bool,
+    /// Instead of the loads: what the booths' counts cost the writes, in this many rounds.
+    count_cost: Option<usize>,
 }
 
 fn options() -> Options {
@@ -57,6 +67,11 @@ fn options() -> Options {
         register: if quick { 1_000 } else { 10_000 },
         named_only: args.iter().any(|a| a == "--named-only"),
         keep: args.iter().any(|a| a == "--keep"),
+        count_cost: args.iter().any(|a| a == "--count-cost").then(|| {
+            value("--rounds")
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(if quick { 1 } else { 8 })
+        }),
     }
 }
 
@@ -103,7 +118,12 @@ fn run(cmd: &mut Command) -> Result<String, Error> {
 
 /// Builds the demo database (SQLite in `dir`, or the PostgreSQL database `pg`), adds a register
 /// of `register` reports, and starts `setu serve` on it.
-async fn start(dir: &Path, pg: Option<&str>, register: &[Person]) -> Result<Server, Error> {
+async fn start(
+    dir: &Path,
+    pg: Option<&str>,
+    register: &[Person],
+    uncounted: bool,
+) -> Result<Server, Error> {
     let bin = setu_bin()?;
     let keys = dir.join("demo.keys");
     let url = match pg {
@@ -136,6 +156,9 @@ async fn start(dir: &Path, pg: Option<&str>, register: &[Person]) -> Result<Serv
         built.elapsed().as_secs_f64()
     );
     store.close().await;
+    if uncounted {
+        drop_count_triggers(&url).await?;
+    }
     let mut token_cmd = Command::new(&bin);
     token_cmd.args(["token", "create", "booth.jamunaha"]);
     common(&mut token_cmd);
@@ -611,7 +634,7 @@ async fn engine(name: &str, pg: Option<&str>, o: &Options) -> Result<(), Error> 
     println!("\n{name}: building the demo database and the register…");
     let (reports, encounters) = generated(&dir, o.register)?;
     let encounters = Arc::new(encounters);
-    let server = start(&dir, pg, &reports).await?;
+    let server = start(&dir, pg, &reports, false).await?;
     let store = open(&server.url, &server.keys).await?;
     let drained = Instant::now();
     let at = wait_drained(&store).await?;
@@ -865,12 +888,137 @@ async fn main() -> Result<(), Error> {
             "bare PostgreSQL (sqlx): {one:.0} one-row transactions per s; {hundred:.0} rows per s in 100-row transactions"
         );
     }
+    if let Some(rounds) = o.count_cost {
+        count_cost("SQLite", None, None, rounds, o.seconds).await?;
+        if let Some(pg) = &o.postgres {
+            let counted = recreate_database(pg, "setu_write_load").await?;
+            let uncounted = recreate_database(pg, "setu_write_load_uncounted").await?;
+            count_cost(
+                "PostgreSQL",
+                Some(&counted),
+                Some(&uncounted),
+                rounds,
+                o.seconds,
+            )
+            .await?;
+        }
+        return Ok(());
+    }
     engine("SQLite", None, &o).await?;
     if let Some(pg) = &o.postgres {
         let db = recreate_database(pg, "setu_write_load").await?;
         engine("PostgreSQL", Some(&db), &o).await?;
     }
     Ok(())
+}
+
+/// Drops the triggers that note every booth record's change for the counts
+/// (`setu_store::counts`), so that the database is written as it was before them.
+async fn drop_count_triggers(url: &str) -> Result<(), Error> {
+    let mut c = sqlx::AnyConnection::connect(url).await?;
+    let triggers = [
+        ("screening_counted", "screening"),
+        ("screening_uncounted", "screening"),
+        ("screening_recounted", "screening"),
+        ("tally_counted", "booth_tally"),
+        ("tally_uncounted", "booth_tally"),
+        ("tally_recounted", "booth_tally"),
+    ];
+    for (name, table) in triggers {
+        let sql = if url.starts_with("sqlite") {
+            format!("DROP TRIGGER IF EXISTS {name}")
+        } else {
+            format!("DROP TRIGGER IF EXISTS {name} ON {table}")
+        };
+        c.execute(sql.as_str()).await?;
+    }
+    Ok(())
+}
+
+/// What the counts cost the writes on one engine: `rounds` rounds of each load on a database
+/// that keeps the counts and on one that does not (see the module's comment).
+async fn count_cost(
+    name: &str,
+    counted_pg: Option<&str>,
+    uncounted_pg: Option<&str>,
+    rounds: usize,
+    seconds: u64,
+) -> Result<(), Error> {
+    let base = std::env::temp_dir().join(format!("setu-count-cost-{}-{name}", std::process::id()));
+    let (dir_on, dir_off) = (base.join("counted"), base.join("uncounted"));
+    std::fs::create_dir_all(&dir_on)?;
+    std::fs::create_dir_all(&dir_off)?;
+    println!("\n{name}: building two demo databases, one without the count triggers…");
+    let counted = start(&dir_on, counted_pg, &[], false).await?;
+    let uncounted = start(&dir_off, uncounted_pg, &[], true).await?;
+    let store = open(&counted.url, &counted.keys).await?;
+    for server in [&counted, &uncounted] {
+        load(server, 16, 10, None, 1).await?;
+    }
+    let loads: [(usize, usize); 4] = [(1, 1), (500, 1), (1, 50), (16, 50)];
+    // Per load: (counted rates, uncounted rates), one of each per round.
+    let mut rates: Vec<(Vec<f64>, Vec<f64>)> = vec![Default::default(); loads.len()];
+    for round in 0..rounds {
+        for (i, &(clients, batch)) in loads.iter().enumerate() {
+            let order = if (round + i) % 2 == 0 {
+                [true, false]
+            } else {
+                [false, true]
+            };
+            for on in order {
+                // The last run's counts folded first: folding them is that run's cost.
+                while store.unfolded_count_changes().await? > 0 {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                let server = if on { &counted } else { &uncounted };
+                let (t, s) = load(server, clients, batch, None, seconds).await?;
+                if !t.not_2xx.is_empty() || t.errors > 0 {
+                    return Err(format!(
+                        "{} answers not 2xx, {} errors",
+                        t.not_2xx.len(),
+                        t.errors
+                    )
+                    .into());
+                }
+                let rate = t.stored as f64 / s;
+                if on {
+                    rates[i].0.push(rate);
+                } else {
+                    rates[i].1.push(rate);
+                }
+            }
+        }
+        println!("  round {} of {rounds} done", round + 1);
+    }
+    println!("\n| engine | clients | records per request | rounds | median stored per s, counted | median, uncounted | counted / uncounted (median of paired rounds) | paired ratios, lowest – highest |");
+    println!("|---|---|---|---|---|---|---|---|");
+    for (&(clients, batch), (on, off)) in loads.iter().zip(&rates) {
+        let mut ratios: Vec<f64> = on.iter().zip(off).map(|(a, b)| a / b).collect();
+        ratios.sort_by(f64::total_cmp);
+        println!(
+            "| {name} | {clients} | {batch} | {rounds} | {:.0} | {:.0} | {:.3} | {:.3} – {:.3} |",
+            median(on),
+            median(off),
+            median(&ratios),
+            ratios.first().copied().unwrap_or(f64::NAN),
+            ratios.last().copied().unwrap_or(f64::NAN),
+        );
+    }
+    store.close().await;
+    drop((counted, uncounted));
+    let _ = std::fs::remove_dir_all(&base);
+    Ok(())
+}
+
+/// The middle of `v` (the mean of the two middle values of an even count).
+fn median(v: &[f64]) -> f64 {
+    let mut v = v.to_vec();
+    v.sort_by(f64::total_cmp);
+    match v.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
 }
 
 /// A fresh, empty database `name` on the server of `admin`; returns its URL.
