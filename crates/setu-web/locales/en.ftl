@@ -1677,6 +1677,7 @@ wards-map-help = Each municipality is shaded by its raw rate per 1,000 people, i
 wards-map-low = lower
 wards-map-high = higher
 wards-map-none = no rate shown
+wards-map-reserve = national park or reserve
 wards-profile-missing = ward profile incomplete
 wards-grid-cut = The { $n } highest-ranked wards of the district; open a municipality above to see all of its wards.
 wards-table-all = Show all { $n } wards

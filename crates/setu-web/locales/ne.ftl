@@ -1677,6 +1677,7 @@ wards-map-help = प्रत्येक पालिकालाई प्र�
 wards-map-low = कम
 wards-map-high = बढी
 wards-map-none = दर देखाइएको छैन
+wards-map-reserve = राष्ट्रिय निकुञ्ज वा आरक्ष
 wards-profile-missing = वडा प्रोफाइल अपूर्ण
 wards-grid-cut = जिल्लाका क्रममा माथिका { $n } वडा; सबै वडा हेर्न माथिबाट पालिका खोल्नुहोस्।
 wards-table-all = सबै { $n } वडा देखाउनुहोस्

@@ -1523,10 +1523,9 @@ pub struct WardsPage<'a> {
     pub cut: bool,
     /// A district's local levels (empty on a local level's page).
     pub local_levels: Vec<LocalLevelRow>,
-    /// The district's local levels on a map, shaded by rate (empty without a district).
-    pub map: Vec<crate::pages::wards::map::MapArea>,
-    /// The map's SVG frame.
-    pub map_view_box: String,
+    /// Local levels on a map, shaded by rate: a district's, or on the page national and province
+    /// readers start from, all of theirs (empty otherwise).
+    pub map: crate::pages::wards::map::Map,
     pub unplanned: Vec<WardCard>,
     /// Wards without a population in the ward profile (not ranked).
     pub unranked: Vec<String>,

@@ -189,16 +189,30 @@ async fn render(
             selected: *m == measure,
         })
         .collect();
-    let (choose, wards) = match area {
-        None => (
-            crate::pages::districts_within(app, &page, me.scope).await?,
-            Vec::new(),
-        ),
+    // Above a district the reader chooses one, after a map of the local levels within reach
+    // (their wards' counts added up; nothing is ranked).
+    let (choose, wards, overview) = match area {
+        None => {
+            let overview = match me.scope {
+                Scope::Place(PlaceCode::Country | PlaceCode::Province(_)) => {
+                    app.store
+                        .ward_counts(me.scope, period.from, period.until, plan_fy)
+                        .await?
+                }
+                _ => Vec::new(),
+            };
+            (
+                crate::pages::districts_within(app, &page, me.scope).await?,
+                Vec::new(),
+                overview,
+            )
+        }
         Some(area) => (
             Vec::new(),
             app.store
                 .ward_counts(Scope::Place(area), period.from, period.until, plan_fy)
                 .await?,
+            Vec::new(),
         ),
     };
     let ranked = ranking(&wards, measure);
@@ -216,9 +230,13 @@ async fn render(
     }
     let (local_levels, shaded) = match area {
         Some(PlaceCode::District(_)) => local_levels(&page, &wards, measure, (records, cases)),
+        None => (
+            Vec::new(),
+            local_levels(&page, &overview, measure, (records, cases)).1,
+        ),
         _ => (Vec::new(), Vec::new()),
     };
-    let (map, map_view_box) = map::choropleth(&shaded).unwrap_or_default();
+    let map = map::choropleth(&shaded).unwrap_or_default();
     // A district's wards run to the hundreds: its grid shows the first of them, its table all.
     let grid_limit = if local_levels.is_empty() {
         usize::MAX
@@ -307,7 +325,6 @@ async fn render(
         cards,
         local_levels,
         map,
-        map_view_box,
         unranked,
         closed: !(records && cases),
         may_import,

