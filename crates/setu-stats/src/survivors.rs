@@ -136,6 +136,8 @@ pub struct FollowUp {
     pub due_on: Date,
     /// What it found (status codes).
     pub found: Vec<String>,
+    /// How many follow-ups were recorded alike (the store counts them by these three).
+    pub n: i64,
 }
 
 /// The follow-ups that were the 6- or 12-month ones (due that many months after her return
@@ -156,10 +158,10 @@ pub fn reintegration(followups: &[FollowUp]) -> Vec<Milestone> {
         else {
             continue;
         };
-        m.recorded += 1;
+        m.recorded += f.n;
         for code in &f.found {
             if let Some(cell) = m.found.iter_mut().find(|(s, _)| s.as_str() == code) {
-                cell.1 += 1;
+                cell.1 += f.n;
             }
         }
     }
@@ -207,16 +209,16 @@ pub fn referral_times(referrals: &[Referral], due: Duration, now: OffsetDateTime
 
 /// Criminal cases reported and decided between two days (inclusive), from `(reported on,
 /// decided on, outcome)`.
-pub fn justice(cases: &[(Date, Option<Date>, String)], from: Date, to: Date) -> JusticeCounts {
+pub fn justice(cases: &[(Date, Option<Date>, String, i64)], from: Date, to: Date) -> JusticeCounts {
     let within = |d: Date| d >= from && d <= to;
     let mut j = JusticeCounts::default();
-    for (reported, decided, outcome) in cases {
-        j.reported += i64::from(within(*reported));
+    for (reported, decided, outcome, n) in cases {
+        j.reported += if within(*reported) { *n } else { 0 };
         if decided.is_some_and(within) {
             match outcome.as_str() {
-                "convicted" => j.convicted += 1,
-                "acquitted" => j.acquitted += 1,
-                "dismissed" => j.dismissed += 1,
+                "convicted" => j.convicted += n,
+                "acquitted" => j.acquitted += n,
+                "dismissed" => j.dismissed += n,
                 _ => {}
             }
         }
@@ -258,18 +260,20 @@ mod tests {
     #[test]
     fn only_the_six_and_twelve_month_follow_ups_count() {
         let home = date!(2025 - 01 - 15);
-        let f = |due: Date, found: &[&str]| FollowUp {
+        let f = |due: Date, found: &[&str], n: i64| FollowUp {
             returned_on: home,
             due_on: due,
             found: found.iter().map(|s| s.to_string()).collect(),
+            n,
         };
         let six = months_after(home, 6);
         let m = reintegration(&[
-            f(six, &[Reintegration::ALL[0].as_str()]),
-            f(months_after(home, 12), &[]),
-            f(months_after(home, 3), &[Reintegration::ALL[0].as_str()]),
+            f(six, &[Reintegration::ALL[0].as_str()], 1),
+            f(six, &[], 2),
+            f(months_after(home, 12), &[], 1),
+            f(months_after(home, 3), &[Reintegration::ALL[0].as_str()], 4),
         ]);
-        assert_eq!((m[0].months, m[0].recorded, m[0].found[0].1), (6, 1, 1));
+        assert_eq!((m[0].months, m[0].recorded, m[0].found[0].1), (6, 3, 1));
         assert_eq!((m[1].months, m[1].recorded), (12, 1));
     }
 
@@ -310,12 +314,14 @@ mod tests {
                     date!(2024 - 11 - 01),
                     Some(date!(2025 - 02 - 01)),
                     "convicted".into(),
+                    2,
                 ),
-                (date!(2025 - 02 - 01), None, "pending".into()),
+                (date!(2025 - 02 - 01), None, "pending".into(), 1),
                 (
                     date!(2025 - 03 - 01),
                     Some(date!(2025 - 08 - 01)),
                     "acquitted".into(),
+                    1,
                 ),
             ],
             from,
@@ -325,7 +331,7 @@ mod tests {
             j,
             JusticeCounts {
                 reported: 2,
-                convicted: 1,
+                convicted: 2,
                 acquitted: 0,
                 dismissed: 0
             }

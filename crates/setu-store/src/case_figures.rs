@@ -159,10 +159,10 @@ impl Store {
     async fn reintegration(&self, scope: Scope, from: Date, to: Date) -> Result<Vec<Milestone>> {
         let rows = self
             .case_rows(
-                "SELECT c.returned_on, f.due_on, f.statuses \
+                "SELECT c.returned_on, f.due_on, f.statuses, COUNT(*) AS n \
                  FROM case_followup f JOIN survivor_case c ON c.id = f.case_id \
                  WHERE f.done_on >= $1 AND f.done_on <= $2 AND c.returned_on IS NOT NULL \
-                 AND {scope}",
+                 AND {scope} GROUP BY c.returned_on, f.due_on, f.statuses",
                 scope,
                 from,
                 to,
@@ -184,6 +184,7 @@ impl Store {
                     .split(',')
                     .map(str::to_string)
                     .collect(),
+                n: r.try_get("n")?,
             });
         }
         Ok(stats::reintegration(&followups))
@@ -230,10 +231,11 @@ impl Store {
     async fn justice_counts(&self, scope: Scope, from: Date, to: Date) -> Result<JusticeCounts> {
         let rows = self
             .case_rows(
-                "SELECT j.reported_on, j.decided_on, j.outcome \
+                "SELECT j.reported_on, j.decided_on, j.outcome, COUNT(*) AS n \
                  FROM case_justice j JOIN survivor_case c ON c.id = j.case_id \
                  WHERE ((j.reported_on >= $1 AND j.reported_on <= $2) \
-                 OR (j.decided_on >= $1 AND j.decided_on <= $2)) AND {scope}",
+                 OR (j.decided_on >= $1 AND j.decided_on <= $2)) AND {scope} \
+                 GROUP BY j.reported_on, j.decided_on, j.outcome",
                 scope,
                 from,
                 to,
@@ -247,7 +249,12 @@ impl Store {
                 continue;
             };
             let decided = decided.as_deref().and_then(|d| parse_ad(d).ok());
-            cases.push((reported, decided, r.try_get::<String, _>("outcome")?));
+            cases.push((
+                reported,
+                decided,
+                r.try_get::<String, _>("outcome")?,
+                r.try_get::<i64, _>("n")?,
+            ));
         }
         Ok(stats::justice(&cases, from, to))
     }
