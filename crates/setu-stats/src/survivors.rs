@@ -9,7 +9,9 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use setu_core::cases::{months_after, AgeBand, Reintegration};
 use setu_core::community::Sex;
-use time::{Date, Duration, OffsetDateTime};
+use time::Date;
+
+use crate::referrals::median_of_counts;
 
 /// Survivors counted in one cell of sex × age band.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -168,42 +170,44 @@ pub fn reintegration(followups: &[FollowUp]) -> Vec<Milestone> {
     out
 }
 
-/// One referral sent: when, when answered, when delivered, and whether it still waits.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Referral {
-    /// Sent.
-    pub sent: OffsetDateTime,
-    /// Answered (accepted or declined).
-    pub answered: Option<OffsetDateTime>,
-    /// Delivered.
-    pub delivered: Option<Date>,
-    /// Still waiting for an answer.
-    pub waiting: bool,
+/// Referrals between organisations counted alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReferralGroup {
+    /// Whole hours from sending to the answer (accepted or declined); `None`: not answered.
+    pub hours_to_answer: Option<i64>,
+    /// Answered within the time a receiver has.
+    pub in_time: bool,
+    /// Days from the day it was sent to the day the service was delivered; `None`: not yet.
+    pub days_to_deliver: Option<i64>,
+    /// Still waiting for an answer past that time.
+    pub waiting_overdue: bool,
+    /// Referrals alike in all of these.
+    pub n: i64,
 }
 
-/// How the referrals were answered, each due within `due` of being sent; `now` decides which
-/// of those still waiting are overdue.
-pub fn referral_times(referrals: &[Referral], due: Duration, now: OffsetDateTime) -> ReferralTimes {
+/// How the referrals were answered and delivered, from their counts (the query decides what
+/// was in time and what is overdue, against the clock it is given).
+pub fn referral_times(groups: &[ReferralGroup]) -> ReferralTimes {
     let mut t = ReferralTimes::default();
     let (mut hours, mut days) = (Vec::new(), Vec::new());
-    for r in referrals {
-        t.sent += 1;
-        match r.answered {
-            Some(a) => {
-                t.answered += 1;
-                t.answered_in_time += i64::from(a - r.sent <= due);
-                hours.push((a - r.sent).whole_hours());
+    for g in groups {
+        t.sent += g.n;
+        match g.hours_to_answer {
+            Some(h) => {
+                t.answered += g.n;
+                t.answered_in_time += if g.in_time { g.n } else { 0 };
+                hours.push((h, g.n));
             }
-            None if r.waiting && now - r.sent > due => t.waiting_overdue += 1,
+            None if g.waiting_overdue => t.waiting_overdue += g.n,
             None => {}
         }
-        if let Some(d) = r.delivered {
-            t.delivered += 1;
-            days.push((d - r.sent.date()).whole_days());
+        if let Some(d) = g.days_to_deliver {
+            t.delivered += g.n;
+            days.push((d, g.n));
         }
     }
-    t.median_hours_to_answer = median(hours);
-    t.median_days_to_deliver = median(days);
+    t.median_hours_to_answer = median_of_counts(&hours);
+    t.median_days_to_deliver = median_of_counts(&days);
     t
 }
 
@@ -229,7 +233,7 @@ pub fn justice(cases: &[(Date, Option<Date>, String, i64)], from: Date, to: Date
 #[cfg(test)]
 mod tests {
     use super::*;
-    use time::macros::{date, datetime};
+    use time::macros::date;
 
     #[test]
     fn a_median_is_the_upper_middle_and_none_of_nothing() {
@@ -278,31 +282,27 @@ mod tests {
     }
 
     #[test]
-    fn referrals_are_timed_against_their_day() {
-        let sent = datetime!(2025-03-01 09:00 UTC);
-        let r = |answered: Option<OffsetDateTime>, waiting: bool| Referral {
-            sent,
-            answered,
-            delivered: None,
-            waiting,
+    fn referrals_are_timed_from_their_counts() {
+        let g = |hours: Option<i64>, in_time: bool, days: Option<i64>, overdue: bool, n| {
+            ReferralGroup {
+                hours_to_answer: hours,
+                in_time,
+                days_to_deliver: days,
+                waiting_overdue: overdue,
+                n,
+            }
         };
-        let now = datetime!(2025-03-05 09:00 UTC);
-        let t = referral_times(
-            &[
-                r(Some(sent + Duration::hours(5)), false),
-                r(Some(sent + Duration::hours(30)), false),
-                r(None, true),
-                Referral {
-                    delivered: Some(date!(2025 - 03 - 04)),
-                    ..r(Some(sent + Duration::hours(2)), false)
-                },
-            ],
-            Duration::hours(24),
-            now,
-        );
-        assert_eq!((t.sent, t.answered, t.answered_in_time), (4, 3, 2));
-        assert_eq!((t.waiting_overdue, t.median_hours_to_answer), (1, Some(5)));
+        let t = referral_times(&[
+            g(Some(5), true, None, false, 1),
+            g(Some(30), false, None, false, 1),
+            g(None, false, None, true, 2),
+            g(None, false, None, false, 1),
+            g(Some(2), true, Some(3), false, 1),
+        ]);
+        assert_eq!((t.sent, t.answered, t.answered_in_time), (6, 3, 2));
+        assert_eq!((t.waiting_overdue, t.median_hours_to_answer), (2, Some(5)));
         assert_eq!((t.delivered, t.median_days_to_deliver), (1, Some(3)));
+        assert_eq!(referral_times(&[]), ReferralTimes::default());
     }
 
     #[test]

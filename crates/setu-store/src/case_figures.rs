@@ -8,7 +8,7 @@
 use setu_core::access::Scope;
 use setu_core::calendar::{iso, parse_ad};
 use setu_core::community::Sex;
-use setu_stats::survivors::{self as stats, FollowUp, Referral};
+use setu_stats::survivors::{self as stats, FollowUp, ReferralGroup};
 pub use setu_stats::survivors::{
     CaseFigures, JusticeCounts, Milestone, ReferralTimes, SeedLocal, SexBand, MILESTONES,
 };
@@ -18,10 +18,6 @@ use time::{Date, OffsetDateTime};
 use crate::case_referrals::ANSWER_WITHIN_HOURS;
 use crate::scope::scope_condition;
 use crate::{Result, Store};
-
-fn at(stamp: &str) -> Option<OffsetDateTime> {
-    OffsetDateTime::parse(stamp, &time::format_description::well_known::Rfc3339).ok()
-}
 
 impl Store {
     /// Rows of `sql` (which reads `$1` and `$2` as the period's first and last day, and keeps
@@ -197,35 +193,34 @@ impl Store {
         to: Date,
         now: OffsetDateTime,
     ) -> Result<ReferralTimes> {
-        let rows = self
-            .case_rows(
-                "SELECT r.sent_at, r.answered_at, r.delivered_on, r.status \
-                 FROM case_referral r JOIN survivor_case c ON c.id = r.case_id \
-                 WHERE SUBSTR(r.sent_at, 1, 10) >= $1 AND SUBSTR(r.sent_at, 1, 10) <= $2 \
-                 AND {scope}",
-                scope,
-                from,
-                to,
-            )
-            .await?;
-        let mut referrals = Vec::with_capacity(rows.len());
-        for r in &rows {
-            let sent_at: String = r.try_get("sent_at")?;
-            let answered_at: Option<String> = r.try_get("answered_at")?;
-            let delivered_on: Option<String> = r.try_get("delivered_on")?;
-            let status: String = r.try_get("status")?;
-            let Some(sent) = at(&sent_at) else {
-                continue;
-            };
-            referrals.push(Referral {
-                sent,
-                answered: answered_at.as_deref().and_then(at),
-                delivered: delivered_on.as_deref().and_then(|d| parse_ad(d).ok()),
-                waiting: status == "sent",
+        // What is in time and what is overdue is decided here, against `now`; the rows are
+        // counted alike by whole hours and days.
+        let due = ANSWER_WITHIN_HOURS * 3600;
+        let seconds = self.seconds_between_sql("r.sent_at", "r.answered_at");
+        let days = self.days_between_sql("SUBSTR(r.sent_at, 1, 10)", "r.delivered_on");
+        let late = crate::time_text(now - time::Duration::seconds(due));
+        let sql = format!(
+            "SELECT {seconds} / 3600 AS hours, \
+             CAST(CASE WHEN {seconds} <= {due} THEN 1 ELSE 0 END AS BIGINT) AS in_time, \
+             CAST({days} AS BIGINT) AS days, \
+             CAST(CASE WHEN r.status = 'sent' AND r.answered_at IS NULL AND r.sent_at < '{late}' \
+               THEN 1 ELSE 0 END AS BIGINT) AS overdue, \
+             COUNT(*) AS n \
+             FROM case_referral r JOIN survivor_case c ON c.id = r.case_id \
+             WHERE SUBSTR(r.sent_at, 1, 10) >= $1 AND SUBSTR(r.sent_at, 1, 10) <= $2 \
+             AND {{scope}} GROUP BY 1, 2, 3, 4"
+        );
+        let mut groups = Vec::new();
+        for r in &self.case_rows(&sql, scope, from, to).await? {
+            groups.push(ReferralGroup {
+                hours_to_answer: r.try_get("hours")?,
+                in_time: r.try_get::<i64, _>("in_time")? == 1,
+                days_to_deliver: r.try_get("days")?,
+                waiting_overdue: r.try_get::<i64, _>("overdue")? == 1,
+                n: r.try_get("n")?,
             });
         }
-        let due = time::Duration::hours(ANSWER_WITHIN_HOURS);
-        Ok(stats::referral_times(&referrals, due, now))
+        Ok(stats::referral_times(&groups))
     }
 
     async fn justice_counts(&self, scope: Scope, from: Date, to: Date) -> Result<JusticeCounts> {

@@ -583,7 +583,7 @@ impl Store {
             ("action_at", &mut counts.to_act),
         ] {
             let (cond, value) = two_sided(scope, 1);
-            let minutes = self.minutes_between_sql("sent_at", column);
+            let minutes = format!("({} / 60)", self.seconds_between_sql("sent_at", column));
             let sql = format!(
                 "SELECT {minutes} AS minutes, COUNT(*) AS n FROM police_referral \
                  WHERE {cond} AND {column} IS NOT NULL GROUP BY {minutes}"
@@ -593,19 +593,6 @@ impl Store {
             }
         }
         Ok(referral_figures(&counts))
-    }
-
-    /// Whole minutes from one stored UTC time to another (columns or expressions), in this
-    /// engine's SQL: cut toward zero, as [`time::Duration::whole_minutes`] does.
-    fn minutes_between_sql(&self, from: &str, to: &str) -> String {
-        match self.engine() {
-            crate::Engine::Sqlite => format!(
-                "((CAST(strftime('%s', {to}) AS INTEGER) - CAST(strftime('%s', {from}) AS INTEGER)) / 60)"
-            ),
-            crate::Engine::Postgres => format!(
-                "(CAST(EXTRACT(EPOCH FROM (CAST({to} AS timestamptz) - CAST({from} AS timestamptz))) AS BIGINT) / 60)"
-            ),
-        }
     }
 
     /// One page of the referrals on either side of `scope` (see [`crate::paging`]): open ones

@@ -165,6 +165,30 @@ pub(crate) fn now_text() -> String {
 }
 
 /// A time as stored. Stored times compare correctly as text.
+impl Store {
+    /// Whole seconds from one stored UTC time (`…T…Z` text) to another, columns or expressions,
+    /// in this engine's SQL; divided by 60 or 3600 it gives whole minutes or hours cut toward
+    /// zero, as [`time::Duration::whole_minutes`] does.
+    pub(crate) fn seconds_between_sql(&self, from: &str, to: &str) -> String {
+        match self.engine {
+            Engine::Sqlite => format!(
+                "(CAST(strftime('%s', {to}) AS INTEGER) - CAST(strftime('%s', {from}) AS INTEGER))"
+            ),
+            Engine::Postgres => format!(
+                "CAST(EXTRACT(EPOCH FROM (CAST({to} AS timestamptz) - CAST({from} AS timestamptz))) AS BIGINT)"
+            ),
+        }
+    }
+
+    /// Days from one stored day (`YYYY-MM-DD` text) to another, in this engine's SQL.
+    pub(crate) fn days_between_sql(&self, from: &str, to: &str) -> String {
+        match self.engine {
+            Engine::Sqlite => format!("CAST(julianday({to}) - julianday({from}) AS INTEGER)"),
+            Engine::Postgres => format!("(CAST({to} AS date) - CAST({from} AS date))"),
+        }
+    }
+}
+
 pub(crate) fn time_text(t: time::OffsetDateTime) -> String {
     let now = t.to_offset(time::UtcOffset::UTC);
     format!(

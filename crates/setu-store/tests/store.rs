@@ -5131,6 +5131,25 @@ async fn survivor_figures_count_what_was_done_inside_the_scope() {
             .await
             .unwrap();
         s.answer_case_referral(&sys(), &sent, None).await.unwrap();
+        // Delivered three days after it was sent (sent by the clock, in UTC).
+        let sent_on = time::OffsetDateTime::now_utc().date();
+        s.deliver_case_referral(&sys(), &sent, sent_on + time::Duration::days(3))
+            .await
+            .unwrap();
+        // A second one, not answered: overdue once a day has passed.
+        s.send_case_referral(
+            &sys(),
+            &man,
+            &ReferralDraft {
+                to_org: clinic,
+                service: ServiceKind::Psychosocial,
+                note: None,
+                glass: Some("Bleeding, no consent form at hand".into()),
+            },
+            today,
+        )
+        .await
+        .unwrap();
         let mut report = JusticeForm {
             version: "0".into(),
             police_office: "District Police Office, Banke".into(),
@@ -5197,8 +5216,20 @@ async fn survivor_figures_count_what_was_done_inside_the_scope() {
         );
         assert_eq!(banke.reintegration[1].recorded, 0, "none at 12 months");
         let r = &banke.referrals;
-        assert_eq!((r.sent, r.answered, r.answered_in_time), (1, 1, 1));
+        assert_eq!((r.sent, r.answered, r.answered_in_time), (2, 1, 1));
         assert_eq!(r.median_hours_to_answer, Some(0));
+        assert_eq!((r.delivered, r.median_days_to_deliver), (1, Some(3)));
+        assert_eq!(r.waiting_overdue, 0, "sent a moment ago");
+        let later = s
+            .case_figures(
+                Scope::Place("511".parse().unwrap()),
+                from,
+                to,
+                now + time::Duration::hours(25),
+            )
+            .await
+            .unwrap();
+        assert_eq!(later.referrals.waiting_overdue, 1, "a day and an hour on");
         assert_eq!((banke.justice.reported, banke.justice.convicted), (1, 1));
         let ours = s
             .case_figures(Scope::Organisation(ngo), from, to, now)
