@@ -244,6 +244,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0039_booth_counts.sql"),
         include_str!("../migrations/postgres/0039_booth_counts.sql"),
     ),
+    (
+        40,
+        "ward figure indexes",
+        include_str!("../migrations/sqlite/0040_ward_figure_indexes.sql"),
+        include_str!("../migrations/postgres/0040_ward_figure_indexes.sql"),
+    ),
 ];
 
 /// The schema version this build migrates to (its last migration's number).

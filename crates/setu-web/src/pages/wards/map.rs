@@ -16,7 +16,7 @@ pub const SHADES: usize = 5;
 
 /// The outlines as shipped.
 #[derive(Debug, Deserialize)]
-struct Outlines {
+struct Shipped {
     /// SVG path data by local-level code, in one frame for the whole country.
     local_levels: HashMap<String, String>,
     /// National parks, wildlife and hunting reserves and conservation areas, in the same frame.
@@ -32,13 +32,45 @@ pub struct Reserve {
     pub d: String,
 }
 
+/// The outlines with the box around each, measured once: a national map frames 753 of them
+/// on every view.
+#[derive(Debug)]
+struct Outlines {
+    local_levels: HashMap<String, (String, Frame)>,
+    reserves: Vec<(Reserve, Frame)>,
+}
+
 /// The outlines, read once. An unreadable file (it is compiled in, so only a bad regeneration
 /// could make it so) gives no map rather than an error page.
 fn outlines() -> Option<&'static Outlines> {
     static OUTLINES: OnceLock<Option<Outlines>> = OnceLock::new();
     OUTLINES
         .get_or_init(|| {
-            serde_json::from_str(include_str!("../../../../../data/local-levels.json")).ok()
+            let shipped: Shipped =
+                serde_json::from_str(include_str!("../../../../../data/local-levels.json")).ok()?;
+            let framed = |d: &str| {
+                let mut f = Frame::default();
+                f.take(d);
+                f
+            };
+            Some(Outlines {
+                local_levels: shipped
+                    .local_levels
+                    .into_iter()
+                    .map(|(code, d)| {
+                        let f = framed(&d);
+                        (code, (d, f))
+                    })
+                    .collect(),
+                reserves: shipped
+                    .reserves
+                    .into_iter()
+                    .map(|r| {
+                        let f = framed(&r.d);
+                        (r, f)
+                    })
+                    .collect(),
+            })
         })
         .as_ref()
 }
@@ -53,7 +85,7 @@ pub struct MapArea {
     /// Its code (the link).
     pub code: String,
     /// SVG path data.
-    pub d: String,
+    pub d: &'static str,
     /// Its shade, 0 (lowest rates) to `SHADES - 1`; `None`: no rate to show.
     pub shade: Option<usize>,
     /// What a pointer or a screen reader is told: name and rate.
@@ -74,7 +106,7 @@ pub struct Map {
     /// The local levels, shaded.
     pub areas: Vec<MapArea>,
     /// Parks and reserves inside the frame, unshaded.
-    pub reserves: Vec<Reserve>,
+    pub reserves: Vec<&'static Reserve>,
     /// The SVG `viewBox`.
     pub view_box: String,
 }
@@ -94,13 +126,13 @@ pub fn choropleth(areas: &[Shaded]) -> Option<Map> {
     let mut out = Vec::new();
     let mut frame = Frame::default();
     for ((code, title, _), shade) in areas.iter().zip(shades) {
-        let Some(d) = outlines.local_levels.get(code) else {
+        let Some((d, bounds)) = outlines.local_levels.get(code) else {
             continue;
         };
-        frame.take(d);
+        frame.widen(bounds);
         out.push(MapArea {
             code: code.clone(),
-            d: d.clone(),
+            d,
             shade,
             title: title.clone(),
         });
@@ -109,12 +141,8 @@ pub fn choropleth(areas: &[Shaded]) -> Option<Map> {
     let reserves = outlines
         .reserves
         .iter()
-        .filter(|r| {
-            let mut own = Frame::default();
-            own.take(&r.d);
-            own.overlaps(&frame)
-        })
-        .cloned()
+        .filter(|(_, bounds)| bounds.overlaps(&frame))
+        .map(|(r, _)| r)
         .collect();
     Some(Map {
         areas: out,
@@ -140,7 +168,7 @@ pub fn shades(rates: &[Option<f64>]) -> Vec<Option<usize>> {
 }
 
 /// The smallest box around the outlines taken, with a margin.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, Copy)]
 struct Frame {
     bounds: Option<(f64, f64, f64, f64)>,
 }
@@ -157,6 +185,15 @@ impl Frame {
             let b = self.bounds.get_or_insert((x, y, x, y));
             *b = (b.0.min(x), b.1.min(y), b.2.max(x), b.3.max(y));
         }
+    }
+
+    /// Widens the box to hold another.
+    fn widen(&mut self, other: &Frame) {
+        let Some(o) = other.bounds else {
+            return;
+        };
+        let b = self.bounds.get_or_insert(o);
+        *b = (b.0.min(o.0), b.1.min(o.1), b.2.max(o.2), b.3.max(o.3));
     }
 
     /// Whether two boxes share any point.
@@ -198,7 +235,7 @@ mod tests {
         assert!(outlines
             .local_levels
             .values()
-            .all(|d| d.starts_with('M') && d.ends_with('Z')));
+            .all(|(d, _)| d.starts_with('M') && d.ends_with('Z')));
     }
 
     #[test]
