@@ -145,14 +145,49 @@ impl Store {
         to: Date,
         fy: FiscalYear,
     ) -> Result<Vec<WardCounts>> {
+        self.area_counts(scope, from, to, fy, Grain::Ward).await
+    }
+
+    /// The same counts added up by local level (`ward` holds the local level's code): what a
+    /// map of a province or the country shades. The queries group by local level, so a national
+    /// reader's 6,743 wards come back as 753 rows per source. A local level's population is
+    /// known only when every one of its wards has one.
+    pub async fn local_level_counts(
+        &self,
+        scope: Scope,
+        from: Date,
+        to: Date,
+        fy: FiscalYear,
+    ) -> Result<Vec<WardCounts>> {
+        self.area_counts(scope, from, to, fy, Grain::LocalLevel)
+            .await
+    }
+
+    async fn area_counts(
+        &self,
+        scope: Scope,
+        from: Date,
+        to: Date,
+        fy: FiscalYear,
+        grain: Grain,
+    ) -> Result<Vec<WardCounts>> {
         let mut wards: BTreeMap<String, WardCounts> = BTreeMap::new();
         let (cond, value) = scope_condition(scope, 1, "code", None, None);
-        let sql = format!(
-            "SELECT p.code, w.population, w.households FROM place p \
-             LEFT JOIN ward_profile w ON w.ward_code = p.code \
-             WHERE p.level = 'ward' AND {}",
-            cond.replace("code", "p.code")
-        );
+        let cond = cond.replace("code", "p.code");
+        let sql = match grain {
+            Grain::Ward => format!(
+                "SELECT p.code, w.population, w.households FROM place p \
+                 LEFT JOIN ward_profile w ON w.ward_code = p.code \
+                 WHERE p.level = 'ward' AND {cond}"
+            ),
+            Grain::LocalLevel => format!(
+                "SELECT SUBSTR(p.code, 1, 5), \
+                 CAST(CASE WHEN COUNT(w.population) = COUNT(*) THEN SUM(w.population) END AS BIGINT), \
+                 CAST(CASE WHEN COUNT(w.households) = COUNT(*) THEN SUM(w.households) END AS BIGINT) \
+                 FROM place p LEFT JOIN ward_profile w ON w.ward_code = p.code \
+                 WHERE p.level = 'ward' AND {cond} GROUP BY SUBSTR(p.code, 1, 5)"
+            ),
+        };
         for row in self.scoped_rows(&sql, value).await? {
             let ward: String = row.try_get(0)?;
             wards.insert(
@@ -171,56 +206,56 @@ impl Store {
             (
                 "reports",
                 "place_code",
-                "SELECT place_code, status, COUNT(*) FROM missing_report \
-                 WHERE reported_on BETWEEN $1 AND $2 AND withdrawn_at IS NULL AND {scope} GROUP BY place_code, status",
+                "SELECT {key}, status, COUNT(*) FROM missing_report \
+                 WHERE reported_on BETWEEN $1 AND $2 AND withdrawn_at IS NULL AND {scope} GROUP BY {key}, status",
             ),
             (
                 "trafficked",
                 "home_ward",
-                "SELECT home_ward, '', COUNT(*) FROM survivor_case \
-                 WHERE opened_on BETWEEN $1 AND $2 AND withdrawn_at IS NULL AND {scope} GROUP BY home_ward",
+                "SELECT {key}, '', COUNT(*) FROM survivor_case \
+                 WHERE opened_on BETWEEN $1 AND $2 AND withdrawn_at IS NULL AND {scope} GROUP BY {key}",
             ),
             // People the ward survey found trafficked, and of them those back home.
             (
                 "trafficked",
                 "place_code",
-                "SELECT place_code, '', COUNT(*) FROM missing_report \
-                 WHERE trafficked = 1 AND reported_on BETWEEN $1 AND $2 AND withdrawn_at IS NULL AND {scope} GROUP BY place_code",
+                "SELECT {key}, '', COUNT(*) FROM missing_report \
+                 WHERE trafficked = 1 AND reported_on BETWEEN $1 AND $2 AND withdrawn_at IS NULL AND {scope} GROUP BY {key}",
             ),
             (
                 "returned",
                 "place_code",
-                "SELECT place_code, '', COUNT(*) FROM missing_report \
-                 WHERE trafficked = 1 AND status = 'returned-home' AND status_on BETWEEN $1 AND $2 AND withdrawn_at IS NULL AND {scope} GROUP BY place_code",
+                "SELECT {key}, '', COUNT(*) FROM missing_report \
+                 WHERE trafficked = 1 AND status = 'returned-home' AND status_on BETWEEN $1 AND $2 AND withdrawn_at IS NULL AND {scope} GROUP BY {key}",
             ),
             (
                 "returned",
                 "home_ward",
-                "SELECT home_ward, '', COUNT(*) FROM survivor_case \
-                 WHERE returned_on BETWEEN $1 AND $2 AND withdrawn_at IS NULL AND {scope} GROUP BY home_ward",
+                "SELECT {key}, '', COUNT(*) FROM survivor_case \
+                 WHERE returned_on BETWEEN $1 AND $2 AND withdrawn_at IS NULL AND {scope} GROUP BY {key}",
             ),
             (
                 "referrals",
                 "place_code",
-                "SELECT place_code, '', COUNT(*) FROM police_referral \
-                 WHERE substr(sent_at, 1, 10) BETWEEN $1 AND $2 AND {scope} GROUP BY place_code",
+                "SELECT {key}, '', COUNT(*) FROM police_referral \
+                 WHERE substr(sent_at, 1, 10) BETWEEN $1 AND $2 AND {scope} GROUP BY {key}",
             ),
             (
                 "sessions",
                 "g.ward_code",
-                "SELECT g.ward_code, '', COUNT(*) FROM sbcc_session s JOIN parents_group g ON g.id = s.group_id \
-                 WHERE s.held_on BETWEEN $1 AND $2 AND s.withdrawn_at IS NULL AND g.withdrawn_at IS NULL AND {scope} GROUP BY g.ward_code",
+                "SELECT {key}, '', COUNT(*) FROM sbcc_session s JOIN parents_group g ON g.id = s.group_id \
+                 WHERE s.held_on BETWEEN $1 AND $2 AND s.withdrawn_at IS NULL AND g.withdrawn_at IS NULL AND {scope} GROUP BY {key}",
             ),
             (
                 "events",
                 "ward_code",
-                "SELECT ward_code, '', COUNT(*) FROM youth_event \
-                 WHERE held_on BETWEEN $1 AND $2 AND withdrawn_at IS NULL AND {scope} GROUP BY ward_code",
+                "SELECT {key}, '', COUNT(*) FROM youth_event \
+                 WHERE held_on BETWEEN $1 AND $2 AND withdrawn_at IS NULL AND {scope} GROUP BY {key}",
             ),
         ];
         for (what, col, sql) in sources {
             let binds = [from.clone(), to.clone()];
-            for (ward, status, n) in self.grouped(sql, col, scope, &binds).await? {
+            for (ward, status, n) in self.grouped(sql, col, scope, &binds, grain).await? {
                 let Some(w) = wards.get_mut(&ward) else {
                     continue;
                 };
@@ -245,16 +280,24 @@ impl Store {
         }
         // People stopped, by home ward: from the booths' counts (see `crate::counts`).
         for (ward, n) in self.home_stops(scope, from_day, to_day).await? {
-            if let Some(w) = wards.get_mut(&ward) {
+            let key = match grain {
+                Grain::Ward => Some(ward.as_str()),
+                Grain::LocalLevel if ward.len() == 7 => ward.get(..5),
+                Grain::LocalLevel => None,
+            };
+            if let Some(w) = key.and_then(|k| wards.get_mut(k)) {
                 w.intercepted += n;
             }
         }
         let fy_start = i64::from(fy.start_year());
-        let plan = "SELECT ward_code, CASE WHEN done_on IS NULL THEN 'planned' ELSE 'done' END, COUNT(*) FROM plan_activity \
+        let plan = "SELECT {key}, CASE WHEN done_on IS NULL THEN 'planned' ELSE 'done' END, COUNT(*) FROM plan_activity \
                     WHERE fiscal_year = CAST($1 AS BIGINT) AND withdrawn_at IS NULL AND {scope} \
-                    GROUP BY ward_code, CASE WHEN done_on IS NULL THEN 'planned' ELSE 'done' END";
+                    GROUP BY {key}, CASE WHEN done_on IS NULL THEN 'planned' ELSE 'done' END";
         let binds = [fy_start.to_string()];
-        for (ward, status, n) in self.grouped(plan, "ward_code", scope, &binds).await? {
+        for (ward, status, n) in self
+            .grouped(plan, "ward_code", scope, &binds, grain)
+            .await?
+        {
             if let Some(w) = wards.get_mut(&ward) {
                 w.planned += n;
                 if status == "done" {
@@ -265,18 +308,25 @@ impl Store {
         Ok(wards.into_values().collect())
     }
 
-    /// `(ward, group, n)` rows of a grouped count: `sql` reads `binds` as `$1`, `$2`… and
-    /// keeps rows of `col` inside `scope` where it says `{scope}`. Rows outside a ward are
-    /// dropped.
+    /// `(ward or local level, group, n)` rows of a grouped count: `sql` reads `binds` as `$1`,
+    /// `$2`… keeps rows of `col` inside `scope` where it says `{scope}`, and groups by `col` or
+    /// its local level (`grain`) where it says `{key}`. Rows outside a ward are dropped.
     async fn grouped(
         &self,
         sql: &str,
         col: &str,
         scope: Scope,
         binds: &[String],
+        grain: Grain,
     ) -> Result<Vec<(String, String, i64)>> {
         let (cond, value) = scope_condition(scope, binds.len() + 1, col, None, None);
-        let sql = sql.replace("{scope}", &format!("{cond} AND length({col}) = 7"));
+        let key = match grain {
+            Grain::Ward => col.to_string(),
+            Grain::LocalLevel => format!("SUBSTR({col}, 1, 5)"),
+        };
+        let sql = sql
+            .replace("{scope}", &format!("{cond} AND length({col}) = 7"))
+            .replace("{key}", &key);
         let mut q = sqlx::query(&sql);
         for b in binds {
             q = q.bind(b.clone());
@@ -295,4 +345,13 @@ impl Store {
         }
         Ok(out)
     }
+}
+
+/// What the counts are added up by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Grain {
+    /// Each ward.
+    Ward,
+    /// Each local level (the first five digits of its wards' codes).
+    LocalLevel,
 }

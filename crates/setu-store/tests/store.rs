@@ -5606,6 +5606,66 @@ async fn ward_counts_group_the_registers_by_ward_beside_the_imported_profile() {
             .unwrap();
         assert_eq!(district.iter().map(|w| w.reports).sum::<i64>(), 5);
         assert!(district.len() > 23);
+
+        // Added up by local level (a national map's counts): the same as the wards' added up,
+        // a population only where every ward has one.
+        let duduwa: Vec<WardProfile> = (1..=6)
+            .map(|n| row(&format!("51107{n:02}"), 1_000, Some(200)))
+            .collect();
+        s.import_ward_profile(&sys, PlaceCode::LocalLevel(51107), &duduwa, "profile")
+            .await
+            .unwrap();
+        let banke = Scope::Place(PlaceCode::District(511));
+        let wards = s.ward_counts(banke, from, to, fy).await.unwrap();
+        let levels = s.local_level_counts(banke, from, to, fy).await.unwrap();
+        assert_eq!(levels.len(), 8, "Banke's eight local levels");
+        for l in &levels {
+            let mine: Vec<_> = wards
+                .iter()
+                .filter(|w| w.ward.starts_with(&l.ward))
+                .collect();
+            let sum = |f: fn(&setu_store::wards::WardCounts) -> i64| {
+                mine.iter().map(|w| f(w)).sum::<i64>()
+            };
+            assert_eq!(
+                [
+                    l.reports,
+                    l.reports_open,
+                    l.trafficked,
+                    l.intercepted,
+                    l.planned,
+                    l.done
+                ],
+                [
+                    sum(|w| w.reports),
+                    sum(|w| w.reports_open),
+                    sum(|w| w.trafficked),
+                    sum(|w| w.intercepted),
+                    sum(|w| w.planned),
+                    sum(|w| w.done),
+                ],
+                "{}",
+                l.ward
+            );
+        }
+        let level = |code: &str| levels.iter().find(|l| l.ward == code).unwrap().clone();
+        assert_eq!(
+            (
+                level("51106").reports,
+                level("51106").planned,
+                level("51106").population
+            ),
+            (4, 1, None),
+            "Nepalganj: two wards of 23 profiled, no population"
+        );
+        assert_eq!(
+            (
+                level("51107").reports,
+                level("51107").population,
+                level("51107").households
+            ),
+            (1, Some(6_000), Some(1_200))
+        );
     })
     .await;
 }

@@ -196,7 +196,7 @@ async fn render(
             let overview = match me.scope {
                 Scope::Place(PlaceCode::Country | PlaceCode::Province(_)) => {
                     app.store
-                        .ward_counts(me.scope, period.from, period.until, plan_fy)
+                        .local_level_counts(me.scope, period.from, period.until, plan_fy)
                         .await?
                 }
                 _ => Vec::new(),
