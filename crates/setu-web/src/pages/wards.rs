@@ -262,6 +262,7 @@ async fn render(
     };
     let may_import = may(Capability::WriteCommittees);
     let may_survey = may(Capability::WriteTracing);
+    let overview = area.is_none();
     let area = area.map(|a| a.to_string()).unwrap_or_default();
     let imported = q
         .imported
@@ -304,7 +305,11 @@ async fn render(
         area,
         fy: period.fy.map(|f| f.to_string()).unwrap_or("all".into()),
         help: page.tn(
-            "wards-help",
+            if overview {
+                "wards-overview-help"
+            } else {
+                "wards-help"
+            },
             &[
                 (
                     "measure",

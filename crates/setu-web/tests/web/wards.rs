@@ -510,6 +510,7 @@ async fn national_and_province_readers_see_their_local_levels_on_one_map() {
             "the districts still listed"
         );
         assert!(!open.body.contains("ward-card"), "nothing ranked");
+        assert!(open.body.contains("Local levels by rate"));
 
         // Aggregates only: Duduwa's three reports withheld, Nepalganj's fifteen shown.
         let closed = get_as(&app, page, "en", &analyst).await.body;
