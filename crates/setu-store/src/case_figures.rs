@@ -22,6 +22,11 @@ use crate::{Result, Store};
 impl Store {
     /// Rows of `sql` (which reads `$1` and `$2` as the period's first and last day, and keeps
     /// cases `c` inside `scope` where it says `{scope}`).
+    ///
+    /// The two days are written into the statement, not bound: PostgreSQL plans a bound range
+    /// once for any period (a generic plan after five runs), and the plan it keeps for a year
+    /// (an index scan over the services) took 385 ms for all years, where the plan for the
+    /// actual days took 137. They come from `Date`s, so only digits and dashes are written.
     async fn case_rows(
         &self,
         sql: &str,
@@ -30,9 +35,12 @@ impl Store {
         to: Date,
     ) -> Result<Vec<sqlx::any::AnyRow>> {
         let (cond, value) =
-            scope_condition(scope, 3, "c.home_ward", None, Some("c.organisation_id"));
-        let sql = sql.replace("{scope}", &format!("{cond} AND c.withdrawn_at IS NULL"));
-        let mut q = sqlx::query(&sql).bind(iso(from)).bind(iso(to));
+            scope_condition(scope, 1, "c.home_ward", None, Some("c.organisation_id"));
+        let sql = sql
+            .replace("$1", &format!("'{}'", iso(from)))
+            .replace("$2", &format!("'{}'", iso(to)))
+            .replace("{scope}", &format!("{cond} AND c.withdrawn_at IS NULL"));
+        let mut q = sqlx::query(&sql);
         if let Some(v) = value {
             q = q.bind(v);
         }
