@@ -385,29 +385,35 @@ async fn the_ward_survey_is_published_as_an_xlsform_and_its_submissions_imported
     .await;
 }
 
+/// What the map tests shade: Nepalganj's 23 wards and Duduwa's 6 profiled (4,000 people each),
+/// 15 reports from a ward of Nepalganj and 3 from one of Duduwa (below the threshold of 11).
+async fn profiled_with_reports(store: &setu_store::Store) {
+    use setu_core::wards::WardProfile;
+    let sys = Actor::system("test");
+    for (ll, wards) in [(51106, 23), (51107, 6)] {
+        let rows: Vec<WardProfile> = (1..=wards)
+            .map(|w| WardProfile {
+                ward: format!("{ll}{w:02}").parse().unwrap(),
+                population: 4_000,
+                households: None,
+            })
+            .collect();
+        store
+            .import_ward_profile(&sys, setu_core::PlaceCode::LocalLevel(ll), &rows, "profile")
+            .await
+            .unwrap();
+    }
+    missing_reports(store, "5110603", 15).await;
+    missing_reports(store, "5110702", 3).await;
+}
+
 /// Issue 17, point 5: a district's municipalities on a map drawn on the server, each shaded by
 /// its rate and linking to its wards; a rate withheld from a reader who may not see the records
 /// leaves its municipality unshaded; in both languages.
 #[tokio::test]
 async fn a_district_map_shades_its_municipalities_and_withholds_what_it_must() {
-    use setu_core::wards::WardProfile;
     each_app(|app, store| async move {
-        let sys = Actor::system("test");
-        for (ll, wards) in [(51106, 23), (51107, 6)] {
-            let rows: Vec<WardProfile> = (1..=wards)
-                .map(|w| WardProfile {
-                    ward: format!("{ll}{w:02}").parse().unwrap(),
-                    population: 4_000,
-                    households: None,
-                })
-                .collect();
-            store
-                .import_ward_profile(&sys, setu_core::PlaceCode::LocalLevel(ll), &rows, "profile")
-                .await
-                .unwrap();
-        }
-        missing_reports(&store, "5110603", 15).await;
-        missing_reports(&store, "5110702", 3).await;
+        profiled_with_reports(&store).await;
         let national = sign_in(&store, "nc.map", Role::NationalCoordinator, "NP").await;
         let analyst = sign_in(&store, "an.map", Role::Analyst, "NP").await;
         let page = "/wards?place=511&fy=2081/82&measure=missing";
@@ -471,24 +477,8 @@ async fn a_district_map_shades_its_municipalities_and_withholds_what_it_must() {
 /// district; nothing is ranked there.
 #[tokio::test]
 async fn national_and_province_readers_see_their_local_levels_on_one_map() {
-    use setu_core::wards::WardProfile;
     each_app(|app, store| async move {
-        let sys = Actor::system("test");
-        for (ll, wards) in [(51106, 23), (51107, 6)] {
-            let rows: Vec<WardProfile> = (1..=wards)
-                .map(|w| WardProfile {
-                    ward: format!("{ll}{w:02}").parse().unwrap(),
-                    population: 4_000,
-                    households: None,
-                })
-                .collect();
-            store
-                .import_ward_profile(&sys, setu_core::PlaceCode::LocalLevel(ll), &rows, "profile")
-                .await
-                .unwrap();
-        }
-        missing_reports(&store, "5110603", 15).await;
-        missing_reports(&store, "5110702", 3).await;
+        profiled_with_reports(&store).await;
         let national = sign_in(&store, "nc.country", Role::NationalCoordinator, "NP").await;
         let analyst = sign_in(&store, "an.country", Role::Analyst, "NP").await;
         let lumbini = sign_in(&store, "pc.lumbini", Role::ProvinceCoordinator, "5").await;
