@@ -35,9 +35,9 @@ pub fn referral_figures(c: &ReferralCounts) -> ReferralFigures {
     }
 }
 
-/// The median of values given as (value, how many), in any order: the same value
-/// [`crate::survivors::median`] gives for the values listed one by one (the upper middle of an
-/// even count). Groups with no members count for nothing.
+/// The median of values given as (value, how many), in any order: the middle of the values
+/// written out one by one, the upper middle of an even count. Groups with no members count for
+/// nothing.
 pub fn median_of_counts(groups: &[(i64, i64)]) -> Option<i64> {
     let mut sorted: Vec<(i64, i64)> = groups.iter().copied().filter(|g| g.1 > 0).collect();
     sorted.sort_unstable();
@@ -56,7 +56,20 @@ pub fn median_of_counts(groups: &[(i64, i64)]) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::survivors::median;
+
+    /// The median of a list written out: sorted, the upper middle.
+    fn median(mut v: Vec<i64>) -> Option<i64> {
+        v.sort_unstable();
+        v.get(v.len() / 2).copied()
+    }
+
+    #[test]
+    fn a_median_is_the_upper_middle_and_none_of_nothing() {
+        let one_each = |v: &[i64]| v.iter().map(|x| (*x, 1)).collect::<Vec<_>>();
+        assert_eq!(median_of_counts(&[]), None);
+        assert_eq!(median_of_counts(&one_each(&[5, 1, 3])), Some(3));
+        assert_eq!(median_of_counts(&one_each(&[4, 1, 3, 2])), Some(3));
+    }
 
     /// Every small list, counted, gives the median of the list written out.
     #[test]

@@ -101,12 +101,6 @@ pub struct CaseFigures {
 /// The milestones the indicators report.
 pub const MILESTONES: [u8; 2] = [6, 12];
 
-/// The middle value (the upper one of an even count).
-pub fn median(mut v: Vec<i64>) -> Option<i64> {
-    v.sort_unstable();
-    v.get(v.len() / 2).copied()
-}
-
 /// Survivors by sex and age band at the end of `year`, from `(sex, birth year, survivors)`
 /// groups.
 pub fn supported(groups: &[(Sex, Option<i32>, i64)], year: i32) -> Vec<SexBand> {
@@ -234,13 +228,6 @@ pub fn justice(cases: &[(Date, Option<Date>, String, i64)], from: Date, to: Date
 mod tests {
     use super::*;
     use time::macros::date;
-
-    #[test]
-    fn a_median_is_the_upper_middle_and_none_of_nothing() {
-        assert_eq!(median(vec![]), None);
-        assert_eq!(median(vec![5, 1, 3]), Some(3));
-        assert_eq!(median(vec![4, 1, 3, 2]), Some(3));
-    }
 
     #[test]
     fn survivors_fall_into_their_sex_and_age_band_once() {
