@@ -22,6 +22,9 @@ use crate::{Digits, Lang};
 pub const FIRST_YEAR: u16 = 1999;
 /// The last BS year Setu supports.
 pub const LAST_YEAR: u16 = 2100;
+/// The first day Setu supports (BS 1999-01-01): no date a person enters is earlier, so a period
+/// from this day holds every record (the store counts such a period from what it keeps).
+pub const FIRST_DAY: Date = time::macros::date!(1942 - 04 - 13);
 
 /// Why a date could not be made or read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

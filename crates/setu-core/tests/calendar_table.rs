@@ -118,6 +118,7 @@ fn projected_years_differ_only_where_pinned() {
 fn range_edges_give_a_clear_error() {
     let first = BsDate::new(FIRST_YEAR, 1, 1).unwrap().to_ad();
     assert_eq!(calendar::iso(first), "1942-04-13");
+    assert_eq!(first, calendar::FIRST_DAY);
     let last_month = BsDate::new(LAST_YEAR, 12, 1).unwrap();
     let last = last_month.to_ad() + Duration::days(i64::from(last_month.month_length()) - 1);
     assert!(BsDate::from_ad(first).is_ok());

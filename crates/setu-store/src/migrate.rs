@@ -250,6 +250,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0040_ward_figure_indexes.sql"),
         include_str!("../migrations/postgres/0040_ward_figure_indexes.sql"),
     ),
+    (
+        41,
+        "case first service",
+        include_str!("../migrations/sqlite/0041_case_first_service.sql"),
+        include_str!("../migrations/postgres/0041_case_first_service.sql"),
+    ),
 ];
 
 /// The schema version this build migrates to (its last migration's number).

@@ -5254,6 +5254,160 @@ async fn survivor_figures_count_what_was_done_inside_the_scope() {
     .await;
 }
 
+/// Survivors supported over every year are counted from the first service days that the
+/// writes keep (migration 0041), not from the services: the two agree after services in several
+/// years, a second service of a kind, a correction that moves a case to another district and
+/// one that changes her sex, and a withdrawn case; inside the reader's scope only.
+#[tokio::test]
+async fn all_years_survivor_figures_follow_every_write() {
+    use setu_core::calendar::FIRST_DAY;
+    use setu_core::cases::{ServiceForm, ServiceKind};
+    use setu_core::community::Sex;
+    use setu_core::records::{Value, Withdraw, WithdrawReason};
+    use setu_store::records::{Correction, Withdrawal};
+    each_engine(|s| async move {
+        let today = date!(2026 - 12 - 03);
+        let ngo = s
+            .create_organisation(&sys(), &form("Kept NGO", "ngo", "51106").to_org().unwrap())
+            .await
+            .unwrap();
+        let case = |sex: &str, born: &str| {
+            let s = s.clone();
+            let draft = CaseForm {
+                organisation: ngo.to_string(),
+                origin: "direct".into(),
+                given_name: "Kept".into(),
+                sex: sex.into(),
+                birth_year: born.into(),
+                home: "5110604".into(),
+                opened_on: "2080-05-01".into(),
+                ..CaseForm::default()
+            }
+            .check(today)
+            .unwrap();
+            async move { s.open_case(&sys(), &draft, None).await.unwrap() }
+        };
+        let service = |id: String, kind: ServiceKind, on: &str| {
+            let s = s.clone();
+            let d = ServiceForm {
+                kind: kind.as_str().into(),
+                provider: ngo.to_string(),
+                started_on: on.into(),
+                ..Default::default()
+            }
+            .check(today)
+            .unwrap();
+            async move { s.record_service(&sys(), &id, &d).await.unwrap() }
+        };
+        let (a, b, c) = (
+            case("female", "1995").await,
+            case("male", "1990").await,
+            case("female", "2000").await,
+        );
+        let _unserved = case("female", "1999").await;
+        service(a.clone(), ServiceKind::Medical, "2081-01-10").await;
+        service(a.clone(), ServiceKind::Medical, "2083-07-01").await;
+        service(a.clone(), ServiceKind::Psychosocial, "2083-07-01").await;
+        service(b.clone(), ServiceKind::Medical, "2082-02-01").await;
+        service(c.clone(), ServiceKind::LegalAid, "2083-01-01").await;
+
+        let now = time::OffsetDateTime::now_utc();
+        let banke = Scope::Place("511".parse().unwrap());
+        // Every year (from the calendar's first day: the kept days) against the same period
+        // counted over the services (a day later: no service is earlier).
+        let both = |scope: Scope| {
+            let s = s.clone();
+            async move {
+                let kept = s.case_figures(scope, FIRST_DAY, today, now).await.unwrap();
+                let from = FIRST_DAY + time::Duration::days(1);
+                let counted = s.case_figures(scope, from, today, now).await.unwrap();
+                assert_eq!(
+                    (&kept.supported, &kept.by_service),
+                    (&counted.supported, &counted.by_service),
+                    "kept and counted agree for {scope:?}"
+                );
+                let total: i64 = kept.supported.iter().map(|c| c.n).sum();
+                let female: i64 = kept
+                    .supported
+                    .iter()
+                    .filter(|c| c.sex == Sex::Female)
+                    .map(|c| c.n)
+                    .sum();
+                (total, female, kept.by_service)
+            }
+        };
+        let kinds = |list: &[(&str, i64)]| {
+            list.iter()
+                .map(|(k, n)| (k.to_string(), *n))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            both(banke).await,
+            (
+                3,
+                2,
+                kinds(&[("legal-aid", 1), ("medical", 2), ("psychosocial", 1)])
+            ),
+            "a served twice, in two years, counted once"
+        );
+        assert_eq!(both(Scope::Organisation(ngo)).await.0, 3);
+
+        let version = |id: String| {
+            let s = s.clone();
+            async move { s.case(&id, Reveal::No).await.unwrap().version }
+        };
+        // c's home corrected to a ward of Kathmandu: out of Banke's figures, into Kathmandu's.
+        let moved = Correction {
+            entity: "case",
+            table: "survivor_case",
+            id: &c,
+            version: version(c.clone()).await,
+            place: None,
+            fields: vec![("home_ward", Value::Text(Some("3120601".into())), false)],
+            rematch: None,
+        };
+        s.correct(&sys(), &moved).await.unwrap();
+        // b's sex corrected.
+        let sex = Correction {
+            entity: "case",
+            table: "survivor_case",
+            id: &b,
+            version: version(b.clone()).await,
+            place: None,
+            fields: vec![("sex", Value::Text(Some("female".into())), false)],
+            rematch: None,
+        };
+        s.correct(&sys(), &sex).await.unwrap();
+        assert_eq!(
+            both(banke).await,
+            (2, 2, kinds(&[("medical", 2), ("psychosocial", 1)]))
+        );
+        let kathmandu = Scope::Place("312".parse().unwrap());
+        assert_eq!(both(kathmandu).await, (1, 1, kinds(&[("legal-aid", 1)])));
+
+        // a withdrawn: in no figure.
+        let why = Withdraw {
+            reason: WithdrawReason::Duplicate,
+            note: None,
+            version: version(a.clone()).await,
+        };
+        let gone = Withdrawal {
+            entity: "case",
+            table: "survivor_case",
+            id: &a,
+            place: None,
+            label: "case".into(),
+            what: &why,
+        };
+        s.withdraw(&sys(), &gone).await.unwrap();
+        assert_eq!(both(banke).await, (1, 1, kinds(&[("medical", 1)])));
+        assert_eq!(both(Scope::Organisation(ngo)).await.0, 2);
+        assert_eq!(both(kathmandu).await.0, 1);
+        assert_eq!(both(Scope::Place("411".parse().unwrap())).await.0, 0);
+    })
+    .await;
+}
+
 /// A follow-up made without a connection and sent from the phone, perhaps twice: recorded
 /// once under the phone's id; the same id for another follow-up, or a follow-up already made,
 /// is refused; two resends at once record it once.

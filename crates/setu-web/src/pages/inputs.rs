@@ -51,7 +51,7 @@ impl AreaQuery {
             },
             None => Period {
                 fy: None,
-                from: time::macros::date!(1942 - 04 - 13),
+                from: setu_core::calendar::FIRST_DAY,
                 until: today,
             },
         })
