@@ -20,8 +20,21 @@ impl Store {
         from: time::Date,
         to: time::Date,
     ) -> Result<BoothFigures> {
-        let counts = self.booth_month_counts(scope, from, to).await?;
+        let counts = self.booth_month_counts(scope, from, to, true).await?;
         Ok(setu_stats::booths::booth_figures(&counts))
+    }
+
+    /// The booth figures for `scope` between two days, every booth's added up: what
+    /// [`Store::booth_figures`] gives as its totals, read as a few rows per month instead of
+    /// one per booth and month.
+    pub async fn booth_totals(
+        &self,
+        scope: Scope,
+        from: time::Date,
+        to: time::Date,
+    ) -> Result<BoothMonth> {
+        let counts = self.booth_month_counts(scope, from, to, false).await?;
+        Ok(setu_stats::booths::booth_figures(&counts).totals)
     }
 }
 
@@ -92,7 +105,7 @@ impl Store {
             .await?;
         let youth_by_year = self.youth_growth(scope, 2020, today).await?;
         let by_type = self.youth_event_counts(scope, from, as_of).await?;
-        let b = self.booth_figures(scope, from, as_of).await?.totals;
+        let b = self.booth_totals(scope, from, as_of).await?;
         let survivors = self
             .case_figures(scope, from, as_of, time::OffsetDateTime::now_utc())
             .await?;

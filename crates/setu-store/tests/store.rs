@@ -6111,6 +6111,9 @@ async fn booth_figures_follow_every_write_and_agree_with_the_records() {
                 informed(from, to),
                 "{from}..{to}"
             );
+            // The indicators' totals, added up by the engine, are the dashboard's.
+            let totals = s.booth_totals(banke, from, to).await.unwrap();
+            assert_eq!(totals, f.totals, "{from}..{to}");
             assert_eq!(counted(f), want, "{from}..{to}");
             let fy = FiscalYear::containing(from).unwrap();
             let wards = s
