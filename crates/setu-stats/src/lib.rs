@@ -2,6 +2,7 @@
 //! counts the store returns. Pure: no I/O, no clock; every random draw comes from a seeded
 //! generator, so a ranking is the same every time it is made from the same counts.
 
+pub mod areas;
 pub mod booths;
 pub mod community;
 pub mod disclosure;

@@ -351,19 +351,14 @@ fn local_levels(
     measure: Measure,
     (records, cases): (bool, bool),
 ) -> (Vec<crate::templates::LocalLevelRow>, Vec<map::Shaded>) {
-    use std::collections::BTreeMap;
-    let mut sums: BTreeMap<&str, (Option<i64>, [i64; 3])> = BTreeMap::new();
-    for w in wards {
-        let ll = w.ward.get(..5).unwrap_or(&w.ward);
-        let e = sums.entry(ll).or_insert((Some(0), [0; 3]));
-        e.0 = e.0.zip(w.population).map(|(a, b)| a + b);
-        e.1[0] += w.reports;
-        e.1[1] += w.trafficked;
-        e.1[2] += w.intercepted;
-    }
-    let mut rows: Vec<_> = sums
+    let parts = wards.iter().map(|w| {
+        let counts = [w.reports, w.trafficked, w.intercepted];
+        (w.ward.as_str(), w.population, counts)
+    });
+    let mut rows: Vec<_> = setu_stats::areas::pool(parts, 5)
         .into_iter()
-        .map(|(code, (population, [reports, trafficked, intercepted]))| {
+        .map(|area| {
+            let [reports, trafficked, intercepted] = area.counts;
             let parts = match measure {
                 Measure::All => vec![
                     person(reports, records),
@@ -376,11 +371,8 @@ fn local_levels(
             };
             let n = measure.events(reports, trafficked, intercepted);
             let events = sum_of(&parts, n);
-            let rate = match (events, population) {
-                (Cell::Count(n), Some(p)) if p > 0 => Some(n as f64 / p as f64),
-                _ => None,
-            };
-            (rate, code, population, events)
+            let rate = setu_stats::areas::shown_rate(events, area.population);
+            (rate, area.code, area.population, events)
         })
         .collect();
     rows.sort_by(|a, b| b.0.unwrap_or(-1.0).total_cmp(&a.0.unwrap_or(-1.0)));
