@@ -147,20 +147,7 @@ async fn main() {
         folding.elapsed().as_secs_f64()
     );
     if args.iter().any(|a| a == "--probe") {
-        let fy = setu_core::FiscalYear::containing(setu_core::calendar::today_in_nepal()).unwrap();
-        let banke = setu_core::access::Scope::Place(PlaceCode::District(511));
-        for _ in 0..3 {
-            let t = Instant::now();
-            let w = store
-                .ward_counts(banke, fy.first_day(), fy.last_day(), fy)
-                .await
-                .unwrap();
-            println!(
-                "  ward_counts(Banke): {} wards in {:.1} ms",
-                w.len(),
-                t.elapsed().as_secs_f64() * 1000.0
-            );
-        }
+        probe(&store).await;
     }
     let app = setu_web::router(setu_web::App::new(store.clone()).unwrap());
     for (who, role, scope) in [
@@ -467,4 +454,44 @@ async fn timed(app: &Router, cookie: &str, path: &str) -> Vec<Duration> {
         }
     }
     times
+}
+
+/// `--probe`: the parts of the national reader's indicators for every year, timed one by one
+/// (where a page's time goes).
+async fn probe(store: &Store) {
+    use setu_core::access::Scope;
+    let today = setu_core::calendar::today_in_nepal();
+    let from = setu_core::calendar::FIRST_DAY;
+    let all = Scope::Place(PlaceCode::Country);
+    for _ in 0..3 {
+        let t = Instant::now();
+        store.committees(all, today).await.unwrap();
+        let committees = t.elapsed();
+        let t = Instant::now();
+        store
+            .sbcc_indicators_between(all, None, Some((from, today)))
+            .await
+            .unwrap();
+        let sbcc = t.elapsed();
+        let t = Instant::now();
+        store.youth_growth(all, 2020, today).await.unwrap();
+        store.youth_event_counts(all, from, today).await.unwrap();
+        let youth = t.elapsed();
+        let t = Instant::now();
+        store.booth_figures(all, from, today).await.unwrap();
+        let booths = t.elapsed();
+        let t = Instant::now();
+        let now = time::OffsetDateTime::now_utc();
+        store.case_figures(all, from, today, now).await.unwrap();
+        let cases = t.elapsed();
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        println!(
+            "  national, every year: committees {:.1} ms, sbcc {:.1}, youth {:.1}, booths {:.1}, survivors {:.1}",
+            ms(committees),
+            ms(sbcc),
+            ms(youth),
+            ms(booths),
+            ms(cases)
+        );
+    }
 }
