@@ -5352,32 +5352,25 @@ async fn all_years_survivor_figures_follow_every_write() {
         );
         assert_eq!(both(Scope::Organisation(ngo)).await.0, 3);
 
-        let version = |id: String| {
+        let correct = |id: String, field: &'static str, value: &'static str| {
             let s = s.clone();
-            async move { s.case(&id, Reveal::No).await.unwrap().version }
+            async move {
+                let fix = Correction {
+                    entity: "case",
+                    table: "survivor_case",
+                    id: &id,
+                    version: s.case(&id, Reveal::No).await.unwrap().version,
+                    place: None,
+                    fields: vec![(field, Value::Text(Some(value.into())), false)],
+                    rematch: None,
+                };
+                s.correct(&sys(), &fix).await.unwrap();
+            }
         };
         // c's home corrected to a ward of Kathmandu: out of Banke's figures, into Kathmandu's.
-        let moved = Correction {
-            entity: "case",
-            table: "survivor_case",
-            id: &c,
-            version: version(c.clone()).await,
-            place: None,
-            fields: vec![("home_ward", Value::Text(Some("3120601".into())), false)],
-            rematch: None,
-        };
-        s.correct(&sys(), &moved).await.unwrap();
+        correct(c.clone(), "home_ward", "3120601").await;
         // b's sex corrected.
-        let sex = Correction {
-            entity: "case",
-            table: "survivor_case",
-            id: &b,
-            version: version(b.clone()).await,
-            place: None,
-            fields: vec![("sex", Value::Text(Some("female".into())), false)],
-            rematch: None,
-        };
-        s.correct(&sys(), &sex).await.unwrap();
+        correct(b.clone(), "sex", "female").await;
         assert_eq!(
             both(banke).await,
             (2, 2, kinds(&[("medical", 2), ("psychosocial", 1)]))
@@ -5389,7 +5382,7 @@ async fn all_years_survivor_figures_follow_every_write() {
         let why = Withdraw {
             reason: WithdrawReason::Duplicate,
             note: None,
-            version: version(a.clone()).await,
+            version: s.case(&a, Reveal::No).await.unwrap().version,
         };
         let gone = Withdrawal {
             entity: "case",

@@ -78,14 +78,5 @@ WHEN (OLD.home_ward IS DISTINCT FROM NEW.home_ward
   OR (OLD.withdrawn_at IS NULL) <> (NEW.withdrawn_at IS NULL))
 EXECUTE FUNCTION survivor_case_support_change();
 
--- The cases already supported.
-INSERT INTO case_first_service (case_id, first_on, home_ward, organisation_id, sex, birth_year)
-SELECT c.id, MIN(s.started_on), c.home_ward, c.organisation_id, c.sex, c.birth_year
-FROM survivor_case c JOIN case_service s ON s.case_id = c.id
-WHERE c.withdrawn_at IS NULL
-GROUP BY c.id, c.home_ward, c.organisation_id, c.sex, c.birth_year;
-INSERT INTO case_first_kind (case_id, kind, first_on, home_ward, organisation_id)
-SELECT c.id, s.kind, MIN(s.started_on), c.home_ward, c.organisation_id
-FROM survivor_case c JOIN case_service s ON s.case_id = c.id
-WHERE c.withdrawn_at IS NULL
-GROUP BY c.id, s.kind, c.home_ward, c.organisation_id;
+-- The cases already supported, through the same procedure.
+SELECT case_support_refresh(case_id) FROM (SELECT DISTINCT case_id FROM case_service) served;
