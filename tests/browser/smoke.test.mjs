@@ -725,6 +725,24 @@ test("ward risk ranks a municipality's wards, and the public statistics open wit
   await signIn(np, "national");
   await np.goto(base + "/wards?place=11309&fy=all");
   assert.equal(await np.locator("#unranked-h").count(), 1, "Inaruwa's wards lack a population");
+  // The national map's legend: each key beside the next, none written over another.
+  await np.goto(base + "/wards");
+  const keys = await np.locator(".map-legend > span").evaluateAll((spans) =>
+    spans.map((s) => {
+      // What is drawn (its text may run out of its box), not the box.
+      const range = document.createRange();
+      range.selectNodeContents(s);
+      const r = range.getBoundingClientRect();
+      return [s.textContent.trim(), r.left, r.right, r.top, r.bottom];
+    }));
+  assert.ok(keys.length >= 4, `the legend's parts: ${JSON.stringify(keys)}`);
+  for (let i = 0; i < keys.length; i++) {
+    for (let j = i + 1; j < keys.length; j++) {
+      const [a, b] = [keys[i], keys[j]];
+      const apart = a[2] <= b[1] + 0.5 || b[2] <= a[1] + 0.5 || a[4] <= b[3] + 0.5 || b[4] <= a[3] + 0.5;
+      assert.ok(apart, `legend keys "${a[0]}" and "${b[0]}" overlap`);
+    }
+  }
   await nat.close();
 
   const visitor = await browser.newContext({ viewport: { width: 390, height: 844 } });
