@@ -76,6 +76,20 @@ impl BoothMonth {
         }
     }
 
+    /// Adds what a booth counted (in some part of a month, or of a period).
+    fn count(&mut self, c: &MonthCounts) {
+        self.informed.add(&c.informed);
+        self.materials += c.materials;
+        self.screened += c.screened;
+        self.screened_under18 += c.minors;
+        self.screened_female += c.female;
+        for (i, (o, n)) in Outcome::ALL.iter().zip(c.by_outcome).enumerate() {
+            self.by_outcome[i] += n;
+            self.intercepted += if o.stopped() { n } else { 0 };
+            self.handed_over += if handed_over(*o) { n } else { 0 };
+        }
+    }
+
     fn add(&mut self, o: &BoothMonth) {
         self.informed.add(&o.informed);
         self.materials += o.materials;
@@ -110,19 +124,9 @@ pub fn booth_figures(counts: &[MonthCounts]) -> BoothFigures {
         if !(1..=12).contains(&month) {
             continue;
         }
-        let row = rows
-            .entry((c.site_id, year, month))
-            .or_insert_with(|| BoothMonth::blank(c.site_id, year, month));
-        row.informed.add(&c.informed);
-        row.materials += c.materials;
-        row.screened += c.screened;
-        row.screened_under18 += c.minors;
-        row.screened_female += c.female;
-        for (i, (o, n)) in Outcome::ALL.iter().zip(c.by_outcome).enumerate() {
-            row.by_outcome[i] += n;
-            row.intercepted += if o.stopped() { n } else { 0 };
-            row.handed_over += if handed_over(*o) { n } else { 0 };
-        }
+        rows.entry((c.site_id, year, month))
+            .or_insert_with(|| BoothMonth::blank(c.site_id, year, month))
+            .count(c);
     }
     let mut totals = BoothMonth::blank(0, 0, 0);
     for r in rows.values() {
@@ -132,6 +136,18 @@ pub fn booth_figures(counts: &[MonthCounts]) -> BoothFigures {
         months: rows.into_values().collect(),
         totals,
     }
+}
+
+/// Each booth's figures over a whole period (year and month `0`, as the totals), from its
+/// counts in any parts, in the order of their ids.
+pub fn by_booth(counts: &[MonthCounts]) -> Vec<BoothMonth> {
+    let mut rows: BTreeMap<i64, BoothMonth> = BTreeMap::new();
+    for c in counts {
+        rows.entry(c.site_id)
+            .or_insert_with(|| BoothMonth::blank(c.site_id, 0, 0))
+            .count(c);
+    }
+    rows.into_values().collect()
 }
 
 /// People informed per BS month across booths, with the under-18 part: `((year, month),
@@ -228,6 +244,25 @@ mod tests {
         assert_eq!((m.informed.total(), m.materials), (10, 9));
         assert_eq!(f.totals.screened, 13);
         assert_eq!(f.totals.by_outcome, vec![7, 1, 2, 1, 2]);
+
+        // By booth: every part of the period, whatever its month (the store sends a booth's
+        // whole period as month 0), added up as the months are.
+        let booths = by_booth(&counts);
+        assert_eq!(booths.len(), 2);
+        assert_eq!(
+            (booths[0].site_id, booths[0].year, booths[0].month),
+            (7, 0, 0)
+        );
+        assert_eq!(
+            (
+                booths[0].screened,
+                booths[0].intercepted,
+                booths[0].handed_over
+            ),
+            (m.screened, m.intercepted, m.handed_over)
+        );
+        assert_eq!(booths[0].by_outcome, m.by_outcome);
+        assert_eq!((booths[1].site_id, booths[1].screened), (8, 6));
     }
 
     #[test]

@@ -221,17 +221,14 @@ impl Store {
             .await?)
     }
 
-    /// What the booths inside `scope` screened and were told between two days (inclusive), per
-    /// BS month (a month may come in several parts: add them up), and per booth when `per_booth`
-    /// (otherwise every booth's counts come added up, as booth `0`: the indicators want only the
-    /// totals, and ten years of a hundred booths' months are 12,000 rows to read, where the
-    /// engine adds them up into 120).
+    /// What the booths inside `scope` screened and were told between two days (inclusive),
+    /// added up to `grain` (see [`BoothGrain`]; a month may come in several parts: add them up).
     pub(crate) async fn booth_month_counts(
         &self,
         scope: Scope,
         from: Date,
         to: Date,
-        per_booth: bool,
+        grain: BoothGrain,
     ) -> Result<Vec<MonthCounts>> {
         let (periods, mut binds) = period_condition(from, to)?;
         let (cond, value) = scope_condition(
@@ -241,19 +238,34 @@ impl Store {
             Some("site_id"),
             Some("organisation_id"),
         );
-        let (site, counted, grouped) = if per_booth {
-            ("site_id".to_string(), COLUMNS.join(", "), "")
-        } else {
-            let sums = COLUMNS
+        let sums = || {
+            COLUMNS
                 .iter()
                 .map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}"))
                 .collect::<Vec<_>>()
-                .join(", ");
-            (
-                "CAST(0 AS BIGINT)".to_string(),
-                sums,
+                .join(", ")
+        };
+        let (site, month, day, counted, grouped) = match grain {
+            BoothGrain::BoothMonth => ("site_id", "month", "day", COLUMNS.join(", "), ""),
+            BoothGrain::Month => (
+                "CAST(0 AS BIGINT)",
+                "month",
+                "day",
+                sums(),
                 " GROUP BY month, day",
-            )
+            ),
+            BoothGrain::Booth => (
+                "site_id",
+                "CAST(0 AS BIGINT)",
+                "CAST('' AS TEXT)",
+                sums(),
+                " GROUP BY site_id",
+            ),
+        };
+        let change_site = if grain == BoothGrain::Month {
+            site
+        } else {
+            "site_id"
         };
         let raw =
             "CAST(NULL AS TEXT) AS outcome, CAST(NULL AS TEXT) AS sex, CAST(NULL AS BIGINT) AS age";
@@ -264,10 +276,10 @@ impl Store {
         let change_counted = zeros.chain(tally).collect::<Vec<_>>().join(", ");
         let (a, b) = (binds.len() + 1, binds.len() + 2);
         let sql = format!(
-            "SELECT {site} AS site_id, month, day, CAST(0 AS BIGINT) AS sign, {raw}, {counted} \
+            "SELECT {site} AS site_id, {month} AS month, {day} AS day, CAST(0 AS BIGINT) AS sign, {raw}, {counted} \
              FROM booth_count WHERE ({periods}) AND {cond}{grouped} \
              UNION ALL \
-             SELECT {site} AS site_id, CAST(0 AS BIGINT) AS month, day, sign, outcome, sex, age, {change_counted} \
+             SELECT {change_site} AS site_id, CAST(0 AS BIGINT) AS month, day, sign, outcome, sex, age, {change_counted} \
              FROM count_change WHERE day >= ${a} AND day <= ${b} AND {cond}"
         );
         binds.push(Bind::Text(iso(from)));
@@ -361,6 +373,17 @@ fn stopped_outcomes() -> String {
 enum Bind {
     Int(i64),
     Text(String),
+}
+
+/// How finely the booths' counts of a period come back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BoothGrain {
+    /// Per booth and BS month (the exports: 12,000 rows for ten years of a hundred booths).
+    BoothMonth,
+    /// Per BS month, every booth's added up as booth `0` (the chart, the indicators).
+    Month,
+    /// Per booth over the whole period (month `0`).
+    Booth,
 }
 
 /// The condition on a count table's `month` and `day` that reads the period `from`–`to` (whole

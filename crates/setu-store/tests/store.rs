@@ -6104,9 +6104,33 @@ async fn booth_figures_follow_every_write_and_agree_with_the_records() {
                 informed(from, to),
                 "{from}..{to}"
             );
-            // The indicators' totals, added up by the engine, are the dashboard's.
-            let totals = s.booth_totals(banke, from, to).await.unwrap();
-            assert_eq!(totals, f.totals, "{from}..{to}");
+            // Added up by the engine, by month and by booth: the same figures.
+            let months = s.booth_months(banke, from, to).await.unwrap();
+            assert_eq!(months.totals, f.totals, "{from}..{to}");
+            let mut by_month: BTreeMap<(u16, u8), (i64, i64, i64)> = BTreeMap::new();
+            let mut by_site: BTreeMap<i64, (i64, i64, i64)> = BTreeMap::new();
+            for m in &f.months {
+                for e in [
+                    by_month.entry((m.year, m.month)).or_default(),
+                    by_site.entry(m.site_id).or_default(),
+                ] {
+                    e.0 += m.screened;
+                    e.1 += m.intercepted;
+                    e.2 += m.informed.total();
+                }
+            }
+            let sums = |m: &setu_store::figures::BoothMonth| {
+                (m.screened, m.intercepted, m.informed.total())
+            };
+            let got: BTreeMap<_, _> = months
+                .months
+                .iter()
+                .map(|m| ((m.year, m.month), sums(m)))
+                .collect();
+            assert_eq!(got, by_month, "{from}..{to}");
+            let booths = s.booth_by_booth(banke, from, to).await.unwrap();
+            let got: BTreeMap<_, _> = booths.iter().map(|m| (m.site_id, sums(m))).collect();
+            assert_eq!(got, by_site, "{from}..{to}");
             assert_eq!(counted(f), want, "{from}..{to}");
             let fy = FiscalYear::containing(from).unwrap();
             let wards = s

@@ -664,12 +664,12 @@ pub struct ForumPage<'a> {
     pub error: Option<String>,
 }
 
-/// One row of the booth dashboard (a booth in a BS month, or the totals).
+/// One row of the booth dashboard (a BS month across booths, a booth over the period, or the
+/// totals).
 #[derive(Debug, Clone)]
 pub struct MonthRow {
     pub label: String,
     pub sort: String,
-    pub booth: String,
     pub informed: String,
     pub female: String,
     pub male: String,
@@ -686,7 +686,10 @@ pub struct MonthRow {
 #[template(path = "booths.html")]
 pub struct BoothsPage<'a> {
     pub p: &'a Page,
+    /// Month by month, every booth together.
     pub months: Vec<MonthRow>,
+    /// Each booth over the period (shown when there is more than one).
+    pub booths: Vec<MonthRow>,
     pub totals: MonthRow,
     pub bars: Vec<TrendBar>,
     pub outcomes: Vec<String>,

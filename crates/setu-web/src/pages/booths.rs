@@ -880,7 +880,7 @@ pub async fn dashboard(
     let scope = q.scope(me.scope);
     let figures = app
         .store
-        .booth_figures(scope, period.from, period.until)
+        .booth_months(scope, period.from, period.until)
         .await?;
     if figures.months.is_empty() {
         if let Some(to) = q
@@ -917,14 +917,9 @@ pub async fn dashboard(
             share: page.num(total),
         })
         .collect();
-    let row = |m: &BoothMonth, label: String| MonthRow {
+    let row = |m: &BoothMonth, label: String, sort: String| MonthRow {
         label,
-        sort: format!("{:04}-{:02}", m.year, m.month),
-        booth: if m.site_id == 0 {
-            String::new()
-        } else {
-            name_of(m.site_id)
-        },
+        sort,
         informed: page.num(&m.informed.total()),
         female: page.num(&(m.informed.under18[0] + m.informed.adults[0])),
         male: page.num(&(m.informed.under18[1] + m.informed.adults[1])),
@@ -939,9 +934,22 @@ pub async fn dashboard(
         .months
         .iter()
         .rev()
-        .map(|m| row(m, month_label(&page, m.year, m.month)))
+        .map(|m| {
+            let sort = format!("{:04}-{:02}", m.year, m.month);
+            row(m, month_label(&page, m.year, m.month), sort)
+        })
         .collect();
-    let totals = row(&figures.totals, page.t("booths-total"));
+    let totals = row(&figures.totals, page.t("booths-total"), String::new());
+    let by_booth = app
+        .store
+        .booth_by_booth(scope, period.from, period.until)
+        .await?
+        .iter()
+        .map(|m| {
+            let name = name_of(m.site_id);
+            row(m, name.clone(), name)
+        })
+        .collect();
     let fy = period
         .fy
         .map(|f| f.to_string())
@@ -953,6 +961,7 @@ pub async fn dashboard(
         .collect();
     let html = BoothsPage {
         months,
+        booths: by_booth,
         totals,
         bars,
         outcomes: Outcome::ALL

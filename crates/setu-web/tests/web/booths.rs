@@ -711,3 +711,112 @@ async fn organisations_are_chosen_by_their_name_in_the_readers_language() {
     })
     .await;
 }
+
+/// The dashboard shows each booth over the period and the months with every booth together
+/// (ten years of a hundred booths would otherwise be 12,000 rows of booth and month); a
+/// booth's own worker sees no table of booths. The two tables and the totals agree.
+#[tokio::test]
+async fn the_dashboard_shows_each_booth_and_each_month() {
+    each_app(|app, store| async move {
+        let (first, worker) = booth_and_worker(&store).await;
+        let second = store
+            .create_site(
+                &setu_store::audit::Actor::system("test"),
+                &setu_core::directory::DirectoryForm {
+                    name_en: "Second booth".into(),
+                    kind: "border-booth".into(),
+                    place: "51106".into(),
+                    ..Default::default()
+                }
+                .to_site()
+                .unwrap(),
+            )
+            .await
+            .unwrap();
+        let other = sign_in(
+            &store,
+            "booth.second",
+            Role::BoothWorker,
+            &format!("site:{second}"),
+        )
+        .await;
+        let tally = |n: u32, booth: i64, date: &str, women: &str| {
+            serde_json::json!({
+                "kind": "tally",
+                "id": format!("00000000-0000-4000-8000-{n:012}"),
+                "base_version": 0,
+                "data": {"site": booth.to_string(), "date": date, "female_18": women}
+            })
+        };
+        let (status, _) = sync_batch(
+            &app,
+            &worker,
+            &[
+                tally(1, first, "2023-01-15", "4"),
+                tally(2, first, "2023-04-15", "2"),
+            ],
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, _) = sync_batch(&app, &other, &[tally(3, second, "2023-01-20", "3")]).await;
+        assert_eq!(status, StatusCode::OK);
+
+        // The body rows of a table: (first cell, people informed).
+        let rows = |html: &str, id: &str| -> Vec<(String, String)> {
+            let Some(table) = html.split(&format!("id=\"{id}\"")).nth(1) else {
+                return Vec::new();
+            };
+            let body = table.split("<tbody>").nth(1).unwrap_or_default();
+            let body = body.split("</tbody>").next().unwrap_or_default();
+            body.split("<tr>")
+                .skip(1)
+                .map(|tr| {
+                    let cells: Vec<&str> = tr
+                        .split("<td")
+                        .skip(1)
+                        .map(|td| {
+                            let text = td.split('>').nth(1).unwrap_or_default();
+                            text.split('<').next().unwrap_or_default()
+                        })
+                        .collect();
+                    (cells[0].to_string(), cells[1].to_string())
+                })
+                .collect()
+        };
+        let national = sign_in(&store, "nat", Role::NationalCoordinator, "NP").await;
+        let page = get_as(&app, "/booths?fy=all", "en", &national).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let mut booths = rows(&page.body, "booth-totals");
+        booths.sort();
+        assert_eq!(
+            booths,
+            vec![
+                ("Replay booth".to_string(), "6".to_string()),
+                ("Second booth".to_string(), "3".to_string())
+            ]
+        );
+        let months = rows(&page.body, "booth-months");
+        assert_eq!(
+            months.len(),
+            2,
+            "two months, the booths together: {months:?}"
+        );
+        let mut informed: Vec<&str> = months.iter().map(|(_, n)| n.as_str()).collect();
+        informed.sort_unstable();
+        assert_eq!(informed, vec!["2", "7"]);
+        assert!(page.body.contains("Each booth over the period"));
+
+        // In Nepali, with its digits: the same tables.
+        let ne = get_as(&app, "/booths?fy=all", "ne", &national).await.body;
+        assert!(ne.contains("अवधिभरि प्रत्येक बुथ"));
+        assert_eq!(rows(&ne, "booth-totals").len(), 2);
+
+        // One booth's worker: her booth's months, no table of booths.
+        let own = get_as(&app, "/booths?fy=all", "en", &worker).await.body;
+        assert!(rows(&own, "booth-totals").is_empty());
+        let months = rows(&own, "booth-months");
+        assert_eq!(months.len(), 2);
+        assert!(months.iter().any(|(_, n)| n == "4"));
+    })
+    .await;
+}
