@@ -719,20 +719,7 @@ async fn organisations_are_chosen_by_their_name_in_the_readers_language() {
 async fn the_dashboard_shows_each_booth_and_each_month() {
     each_app(|app, store| async move {
         let (first, worker) = booth_and_worker(&store).await;
-        let second = store
-            .create_site(
-                &setu_store::audit::Actor::system("test"),
-                &setu_core::directory::DirectoryForm {
-                    name_en: "Second booth".into(),
-                    kind: "border-booth".into(),
-                    place: "51106".into(),
-                    ..Default::default()
-                }
-                .to_site()
-                .unwrap(),
-            )
-            .await
-            .unwrap();
+        let second = border_booth(&store, "Second booth").await;
         let other = sign_in(
             &store,
             "booth.second",

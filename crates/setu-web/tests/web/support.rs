@@ -239,21 +239,7 @@ pub(crate) async fn sync_to(
 
 /// A booth of the in-scope organisation, and a booth worker there.
 pub(crate) async fn booth_and_worker(store: &Store) -> (i64, Client) {
-    let sys = Actor::system("test");
-    let booth = store
-        .create_site(
-            &sys,
-            &setu_core::directory::DirectoryForm {
-                name_en: "Replay booth".into(),
-                kind: "border-booth".into(),
-                place: "51106".into(),
-                ..Default::default()
-            }
-            .to_site()
-            .unwrap(),
-        )
-        .await
-        .unwrap();
+    let booth = border_booth(store, "Replay booth").await;
     let worker = sign_in(
         store,
         "booth.replay",
@@ -262,6 +248,24 @@ pub(crate) async fn booth_and_worker(store: &Store) -> (i64, Client) {
     )
     .await;
     (booth, worker)
+}
+
+/// A border booth in Nepalganj called `name`.
+pub(crate) async fn border_booth(store: &Store, name: &str) -> i64 {
+    store
+        .create_site(
+            &Actor::system("test"),
+            &setu_core::directory::DirectoryForm {
+                name_en: name.into(),
+                kind: "border-booth".into(),
+                place: "51106".into(),
+                ..Default::default()
+            }
+            .to_site()
+            .unwrap(),
+        )
+        .await
+        .unwrap()
 }
 
 /// The English name of Nepalganj as the bundled gazetteer spells it.
