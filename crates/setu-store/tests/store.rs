@@ -5352,7 +5352,7 @@ async fn all_years_survivor_figures_follow_every_write() {
         );
         assert_eq!(both(Scope::Organisation(ngo)).await.0, 3);
 
-        let correct = |id: String, field: &'static str, value: &'static str| {
+        let correct = |id: String, field: &'static str, value: Value| {
             let s = s.clone();
             async move {
                 let fix = Correction {
@@ -5361,16 +5361,29 @@ async fn all_years_survivor_figures_follow_every_write() {
                     id: &id,
                     version: s.case(&id, Reveal::No).await.unwrap().version,
                     place: None,
-                    fields: vec![(field, Value::Text(Some(value.into())), false)],
+                    fields: vec![(field, value, false)],
                     rematch: None,
                 };
                 s.correct(&sys(), &fix).await.unwrap();
             }
         };
         // c's home corrected to a ward of Kathmandu: out of Banke's figures, into Kathmandu's.
-        correct(c.clone(), "home_ward", "3120601").await;
-        // b's sex corrected.
-        correct(b.clone(), "sex", "female").await;
+        let text = |v: &str| Value::Text(Some(v.into()));
+        correct(c.clone(), "home_ward", text("3120601")).await;
+        // b's sex and birth year corrected (a girl now: another age band).
+        correct(b.clone(), "sex", text("female")).await;
+        correct(b.clone(), "birth_year", Value::Int(Some(2012))).await;
+        // c's case moved to another organisation (as a transfer does).
+        let shelter = s
+            .create_organisation(
+                &sys(),
+                &form("Kept Shelter", "ngo", "51106").to_org().unwrap(),
+            )
+            .await
+            .unwrap();
+        correct(c.clone(), "organisation_id", Value::Int(Some(shelter))).await;
+        assert_eq!(both(Scope::Organisation(shelter)).await.0, 1);
+        assert_eq!(both(Scope::Organisation(ngo)).await.0, 2);
         assert_eq!(
             both(banke).await,
             (2, 2, kinds(&[("medical", 2), ("psychosocial", 1)]))
@@ -5394,7 +5407,7 @@ async fn all_years_survivor_figures_follow_every_write() {
         };
         s.withdraw(&sys(), &gone).await.unwrap();
         assert_eq!(both(banke).await, (1, 1, kinds(&[("medical", 1)])));
-        assert_eq!(both(Scope::Organisation(ngo)).await.0, 2);
+        assert_eq!(both(Scope::Organisation(ngo)).await.0, 1);
         assert_eq!(both(kathmandu).await.0, 1);
         assert_eq!(both(Scope::Place("411".parse().unwrap())).await.0, 0);
     })
